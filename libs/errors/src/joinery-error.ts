@@ -1,0 +1,84 @@
+/**
+ * The kind of failure, independent of transport. Each edge (gRPC status, HTTP status, BI ResultCode) maps kinds
+ * and codes in exactly one table.
+ */
+export const errorKinds = [
+  'invalid_argument',
+  'not_found',
+  'already_exists',
+  'permission_denied',
+  'unauthenticated',
+  'failed_precondition',
+  'resource_exhausted',
+  'deadline_exceeded',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorKind = (typeof errorKinds)[number];
+
+/** Detail values are plain, non-secret facts (field names, limits, ids); never key material. */
+export type ErrorDetails = Readonly<Record<string, string | number | boolean>>;
+
+/**
+ * The one error class. `code` is stable and namespaced (`keys:mic_failed`, `claims:wrong_claim_code`); tests
+ * assert codes, never message text. Messages must never contain secrets.
+ */
+export class JoineryError extends Error {
+  override readonly name = 'JoineryError';
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly details: ErrorDetails;
+
+  constructor(code: string, kind: ErrorKind, message: string, options?: { details?: ErrorDetails; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.kind = kind;
+    this.details = options?.details ?? {};
+  }
+
+  /** Whether an error is this one (by code), without caring about message text. */
+  static is(err: unknown, code?: string): err is JoineryError {
+    return err instanceof JoineryError && (code === undefined || err.code === code);
+  }
+
+  /** Turns anything caught into a JoineryError; unknown errors become `internal` and keep the cause. */
+  static from(err: unknown): JoineryError {
+    if (err instanceof JoineryError) return err;
+    return new JoineryError('internal:unexpected', 'internal', 'internal error', { cause: err });
+  }
+}
+
+export function isErrorKind(value: string): value is ErrorKind {
+  return (errorKinds as readonly string[]).includes(value);
+}
+
+/**
+ * Declares a package's error catalogue once: `const errors = defineErrors('keys', { mic_failed: ['invalid_argument', 'MIC check failed'] })`
+ * then `throw errors.mic_failed()` or `errors.mic_failed.code`.
+ */
+export function defineErrors<const T extends Record<string, readonly [ErrorKind, string]>>(
+  namespace: string,
+  catalogue: T,
+): { [K in keyof T]: ErrorFactory } {
+  const out = {} as { [K in keyof T]: ErrorFactory };
+  for (const [name, [kind, message]] of Object.entries(catalogue) as [keyof T & string, readonly [ErrorKind, string]][]) {
+    const code = `${namespace}:${name}`;
+    const factory = ((details?: ErrorDetails, overrideMessage?: string, cause?: unknown) =>
+      new JoineryError(code, kind, overrideMessage ?? message, {
+        ...(details === undefined ? {} : { details }),
+        ...(cause === undefined ? {} : { cause }),
+      })) as ErrorFactory;
+    Object.defineProperties(factory, {
+      code: { value: code, enumerable: true },
+      kind: { value: kind, enumerable: true },
+    });
+    out[name] = factory;
+  }
+  return out;
+}
+
+export interface ErrorFactory {
+  (details?: ErrorDetails, message?: string, cause?: unknown): JoineryError;
+  readonly code: string;
+  readonly kind: ErrorKind;
+}

@@ -1,0 +1,133 @@
+// `npm test`: checks (typecheck, lint, generated code), then every test file under node:test with real Redis, Kafka
+// and SoftHSM2 started once for the whole run by libs/testing/infra. Ends with one line: `N passed, N failed`.
+//
+//   npm test                         everything
+//   npm test -- --no-checks          skip typecheck/lint/generated-code checks
+//   npm test -- --no-infra           unit tests only (files named *.int.test.ts and test/e2e are left out)
+//   npm test -- libs/lorawan         only test files under these paths (checks skipped unless --checks)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { startInfra, type Infra } from '@joinery/testing/infra';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const paths = args.filter((a) => !a.startsWith('--'));
+const runChecks = args.includes('--checks') || (!args.includes('--no-checks') && paths.length === 0);
+const withInfra = !args.includes('--no-infra');
+
+const binPath = `${join(root, 'node_modules/.bin')}:${process.env.PATH ?? ''}`;
+
+function run(cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, {
+      cwd: root,
+      env: { ...env, PATH: binPath, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+      stdio: 'inherit',
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('error', () => resolve(127));
+  });
+}
+
+function findTests(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.') || name === 'dist' || name === '__fixtures__') continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...findTests(path));
+    else if (name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const needsInfra = (file: string) => file.endsWith('.int.test.ts') || relative(root, file).startsWith('test/e2e/');
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const failures: string[] = [];
+
+if (runChecks) {
+  const checks: [string, string, string[]][] = [
+    ['typecheck', 'tsc', ['-b', 'tsconfig.json']],
+    // The Nx project graph must exist before ESLint's module-boundary rule can see project tags.
+    ['lint', 'sh', ['-c', 'nx show projects > /dev/null && eslint --max-warnings=0 .']],
+    ['generated code', process.execPath, ['--import', 'tsx', 'scripts/check-generated.ts']],
+  ];
+  for (const [name, cmd, cmdArgs] of checks) {
+    console.log(`\n▶ ${name}`);
+    const code = await run(cmd, cmdArgs);
+    if (code === 0) {
+      passed += 1;
+      console.log(`✔ ${name}`);
+    } else {
+      failed += 1;
+      failures.push(`check: ${name}`);
+      console.log(`✖ ${name} (exit ${code})`);
+    }
+  }
+}
+
+const roots = paths.length > 0 ? paths.map((p) => join(root, p)) : [join(root, 'libs'), join(root, 'services'), join(root, 'test'), join(root, 'scripts')];
+let files = roots.flatMap((p) => (statSync(p).isDirectory() ? findTests(p) : [p])).sort();
+if (!withInfra) files = files.filter((f) => !needsInfra(f));
+
+let infra: Infra | undefined;
+const countsDir = mkdtempSync(join(tmpdir(), 'joinery-test-'));
+const countsFile = join(countsDir, 'counts.json');
+try {
+  let env: NodeJS.ProcessEnv = { ...process.env, JOINERY_TEST_COUNTS_FILE: countsFile };
+  if (withInfra && files.some(needsInfra)) {
+    console.log('\n▶ starting test infrastructure (Redis, Kafka, SoftHSM2)');
+    infra = await startInfra({ log: (line) => console.log(`  ${line}`) });
+    env = { ...env, ...infra.env };
+  }
+  console.log(`\n▶ ${files.length} test files`);
+  if (files.length > 0) {
+    await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--test',
+        '--test-concurrency=3',
+        '--test-timeout=300000',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        `--test-reporter=${join(root, 'scripts/count-reporter.mjs')}`,
+        `--test-reporter-destination=${join(countsDir, 'reporter.out')}`,
+        ...files,
+      ],
+      env,
+    );
+    try {
+      const counts = JSON.parse(readFileSync(countsFile, 'utf8')) as {
+        passed: number;
+        failed: number;
+        skipped: number;
+        todo: number;
+        failures: string[];
+      };
+      passed += counts.passed;
+      failed += counts.failed;
+      skipped += counts.skipped + counts.todo;
+      failures.push(...counts.failures);
+    } catch {
+      failed += 1;
+      failures.push('the test runner ended without reporting its results');
+    }
+  }
+} catch (err) {
+  failed += 1;
+  failures.push(`test infrastructure: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(err);
+} finally {
+  if (infra) await infra.stop();
+  rmSync(countsDir, { recursive: true, force: true });
+}
+
+if (failures.length > 0) console.log(`\nFailed:\n  ${failures.join('\n  ')}`);
+console.log(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);
