@@ -1,0 +1,82 @@
+import { decideReserve, emptyNonceRecord, type NonceRecord } from '../../domain/nonce-policy.js';
+import {
+  maxJoinNonce,
+  type DevNonceReset,
+  type KeysStateStore,
+  type NonceCheck,
+  type NonceState,
+  type OutboxEvent,
+  type OutboxRecord,
+  type ReserveOutcome,
+  type StoredSession,
+} from '../../domain/ports.js';
+
+interface DeviceState {
+  nonces: NonceRecord;
+  /** Oldest first. */
+  sessions: StoredSession[];
+  resets: DevNonceReset[];
+}
+
+/** In-memory state for unit tests. Every method runs synchronously between awaits, so each is atomic. */
+export function createMemoryStateStore(): KeysStateStore {
+  const devices = new Map<string, DeviceState>();
+  const outbox = new Map<string, OutboxRecord>();
+  let sequence = 0;
+  const device = (devEui: string): DeviceState => {
+    let state = devices.get(devEui);
+    if (state === undefined) {
+      state = { nonces: emptyNonceRecord(), sessions: [], resets: [] };
+      devices.set(devEui, state);
+    }
+    return state;
+  };
+  const append = (event: OutboxEvent): string => {
+    sequence += 1;
+    const id = String(sequence).padStart(16, '0');
+    outbox.set(id, { id, ...event });
+    return id;
+  };
+  return {
+    async reserve(devEui: string, check: NonceCheck): Promise<ReserveOutcome> {
+      const state = device(devEui);
+      const decision = decideReserve(state.nonces, check, maxJoinNonce);
+      if (!decision.ok) return decision;
+      state.nonces = decision.next;
+      return { ok: true, joinNonce: decision.joinNonce };
+    },
+    async commitSession(devEui, session, maxSessions, event) {
+      const state = device(devEui);
+      state.sessions.push(session);
+      state.sessions.sort((a, b) => a.joinNonce - b.joinNonce);
+      while (state.sessions.length > maxSessions) state.sessions.shift();
+      return append(event);
+    },
+    async appendEvent(_devEui, event) {
+      return append(event);
+    },
+    async getSession(devEui, sessionKeyId) {
+      return devices.get(devEui)?.sessions.find((s) => s.sessionKeyId === sessionKeyId);
+    },
+    async resetDevNonces(devEui, audit) {
+      const state = device(devEui);
+      const reset: DevNonceReset = { ...audit, lastDevNonce: state.nonces.lastDevNonce, historySize: state.nonces.devNonceHistory.length };
+      state.nonces = { ...state.nonces, lastDevNonce: -1, devNonceHistory: [] };
+      state.resets.push(reset);
+      return reset;
+    },
+    async getNonceState(devEui): Promise<NonceState> {
+      const state = devices.get(devEui) ?? { nonces: emptyNonceRecord(), sessions: [], resets: [] };
+      return { ...state.nonces, sessionCount: state.sessions.length, resets: [...state.resets] };
+    },
+    outbox: {
+      async read(limit) {
+        return [...outbox.values()].slice(0, limit);
+      },
+      async ack(ids) {
+        for (const id of ids) outbox.delete(id);
+      },
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,49 @@
+import { decodeJoinRequest } from './frames.js';
+import { idHex } from './hex.js';
+import { JoinKind } from './join-event.js';
+import {
+  acceptInputDelivery,
+  commitAccept,
+  eventFacts,
+  recordingRefusals,
+  requireMacVersion,
+  requireMic,
+  requireRootKeys,
+  requireSameDevice,
+  reserveJoinNonce,
+  type JoinAnswer,
+  type JoinContext,
+  type KeysDomainDeps,
+} from './join-pipeline.js';
+import { devNonceCheck } from './nonce-policy.js';
+
+/** HandleJoin: decode → MAC version → root keys → MIC → reserve (DevNonce + JoinNonce) → build accept → commit. */
+export function handleJoin(deps: KeysDomainDeps, ctx: JoinContext): Promise<JoinAnswer> {
+  const facts = eventFacts(ctx, JoinKind.JOIN_REQUEST, deps.clock.now());
+  return recordingRefusals(deps, facts, ctx.request.protocolVersion, async () => {
+    const frame = decodeJoinRequest(ctx.request.phyPayload);
+    requireSameDevice(frame.devEui, ctx.device);
+    const macVersion = requireMacVersion(ctx.device.macVersion);
+    const devEui = ctx.device.devEui;
+    await requireRootKeys(deps.vault, devEui);
+    await requireMic(() => deps.vault.verifyJoinRequestMic(devEui, macVersion, ctx.request.phyPayload));
+    const joinNonce = await reserveJoinNonce(deps.state, idHex(devEui), devNonceCheck(macVersion, frame.devNonce, deps.config.devNonceHistorySize));
+    const accept = await deps.vault.buildJoinAccept({
+      devEui,
+      joinEui: frame.joinEui,
+      macVersion,
+      joinType: 'join',
+      devNonce: frame.devNonce,
+      joinNonce,
+      netId: ctx.request.netId,
+      devAddr: ctx.request.devAddr,
+      dlSettings: ctx.request.dlSettings,
+      rxDelay: ctx.request.rxDelay,
+      ...(ctx.request.cfList.length === 0 ? {} : { cfList: ctx.request.cfList }),
+      optNeg: macVersion === '1.1' && ctx.peer.optNegAllowed,
+      ...acceptInputDelivery(ctx.peer),
+      storageKekLabel: deps.config.storageKekLabel,
+    });
+    return commitAccept(deps, facts, 'join', joinNonce, accept);
+  });
+}

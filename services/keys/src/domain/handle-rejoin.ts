@@ -1,0 +1,67 @@
+import { keysErrors } from './errors.js';
+import { decodeRejoinRequest } from './frames.js';
+import { idHex } from './hex.js';
+import { JoinKind } from './join-event.js';
+import type { JoinType } from './key-vault.js';
+import {
+  acceptInputDelivery,
+  commitAccept,
+  eventFacts,
+  recordingRefusals,
+  requireMic,
+  requireRootKeys,
+  requireSameDevice,
+  reserveJoinNonce,
+  type JoinAnswer,
+  type JoinContext,
+  type KeysDomainDeps,
+} from './join-pipeline.js';
+
+const kinds = { 0: JoinKind.REJOIN_TYPE_0, 1: JoinKind.REJOIN_TYPE_1, 2: JoinKind.REJOIN_TYPE_2 } as const;
+const joinTypes = { 0: 'rejoin0', 1: 'rejoin1', 2: 'rejoin2' } as const satisfies Record<number, JoinType>;
+
+/** The rejoin type from the MHDR-following byte, so the refusal event names the right kind even if decoding fails. */
+function peekKind(phy: Uint8Array): JoinKind {
+  const type = phy[1];
+  return type === 0 || type === 1 || type === 2 ? kinds[type] : JoinKind.UNSPECIFIED;
+}
+
+/**
+ * HandleRejoin (LoRaWAN 1.1 only): RJcount0 (types 0/2, per session) or RJcount1 (type 1, per device) replaces the
+ * DevNonce; the type 1 MIC is checked here with JSIntKey, types 0/2 were checked by the NS with SNwkSIntKey.
+ */
+export function handleRejoin(deps: KeysDomainDeps, ctx: JoinContext): Promise<JoinAnswer & { kind: JoinKind }> {
+  const facts = eventFacts(ctx, peekKind(ctx.request.phyPayload), deps.clock.now());
+  return recordingRefusals(deps, facts, ctx.request.protocolVersion, async () => {
+    const frame = decodeRejoinRequest(ctx.request.phyPayload);
+    requireSameDevice(frame.devEui, ctx.device);
+    if (ctx.device.macVersion !== '1.1' || !ctx.peer.optNegAllowed) throw keysErrors.unsupported_mac_version({ reason: 'rejoin_requires_1_1' });
+    const devEui = ctx.device.devEui;
+    await requireRootKeys(deps.vault, devEui);
+    if (frame.rejoinType === 1) await requireMic(() => deps.vault.verifyRejoinType1Mic(devEui, ctx.request.phyPayload));
+    const joinNonce = await reserveJoinNonce(
+      deps.state,
+      idHex(devEui),
+      frame.rejoinType === 1 ? { kind: 'rj_count1', rjCount: frame.rjCount } : { kind: 'rj_count0', rjCount: frame.rjCount },
+    );
+    const joinType = joinTypes[frame.rejoinType];
+    const accept = await deps.vault.buildJoinAccept({
+      devEui,
+      joinEui: frame.joinEui ?? ctx.device.joinEui,
+      macVersion: '1.1',
+      joinType,
+      devNonce: frame.rjCount,
+      joinNonce,
+      netId: ctx.request.netId,
+      devAddr: ctx.request.devAddr,
+      dlSettings: ctx.request.dlSettings,
+      rxDelay: ctx.request.rxDelay,
+      ...(ctx.request.cfList.length === 0 ? {} : { cfList: ctx.request.cfList }),
+      optNeg: true,
+      ...acceptInputDelivery(ctx.peer),
+      storageKekLabel: deps.config.storageKekLabel,
+    });
+    const answer = await commitAccept(deps, facts, joinType, joinNonce, accept);
+    return { ...answer, kind: kinds[frame.rejoinType] };
+  });
+}

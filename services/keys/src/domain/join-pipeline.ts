@@ -1,0 +1,170 @@
+import { JoineryError } from '@joinery/errors';
+import { keysErrors, joinRefusalCodes } from './errors.js';
+import { idHex, sameBytes } from './hex.js';
+import { joinEventRecord, resultCodeFor, type JoinEventFacts, type JoinKind } from './join-event.js';
+import type { JoinAcceptOutput, JoinType, KeyDelivery, KeyEnvelope } from './key-vault.js';
+import type { Clock, KeysStateStore, KeyVault, Logger, MacVersion, NonceCheck } from './ports.js';
+import { newSessionKeyId } from './session-key-id.js';
+
+/** The small steps shared by HandleJoin and HandleRejoin. Each is a plain function, tested on its own. */
+
+export interface KeysDomainConfig {
+  /** LoRaWAN 1.0.0–1.0.3 DevNonce history length (ADR 0003). */
+  readonly devNonceHistorySize: number;
+  /** Sessions kept per device for GetAppSKey. */
+  readonly maxSessions: number;
+  /** The storage KEK under which AppSKeys are kept. */
+  readonly storageKekLabel: string;
+}
+
+export interface KeysDomainDeps {
+  readonly vault: KeyVault;
+  readonly state: KeysStateStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly config: KeysDomainConfig;
+}
+
+export interface DeviceContext {
+  readonly devEui: Uint8Array;
+  readonly joinEui: Uint8Array;
+  /** Undefined when the caller sent none or an unknown one. */
+  readonly macVersion: MacVersion | undefined;
+  readonly accountId: string;
+  readonly networkServerId: string;
+}
+
+export interface JoinRequestFields {
+  readonly phyPayload: Uint8Array;
+  readonly devAddr: Uint8Array;
+  readonly netId: Uint8Array;
+  /** Empty under BI 1.0. */
+  readonly nsId: Uint8Array;
+  readonly dlSettings: number;
+  readonly rxDelay: number;
+  /** Empty when none. */
+  readonly cfList: Uint8Array;
+  readonly protocolVersion: string;
+}
+
+export type AppSKeyDelivery = KeyDelivery | { readonly sessionKeyIdOnly: true };
+
+export interface PeerSettings {
+  readonly nwkKeyDelivery: KeyDelivery;
+  readonly appSKeyDelivery: AppSKeyDelivery;
+  readonly optNegAllowed: boolean;
+}
+
+export interface JoinContext {
+  readonly device: DeviceContext;
+  readonly request: JoinRequestFields;
+  readonly peer: PeerSettings;
+}
+
+export interface JoinAnswer {
+  readonly joinAcceptPhy: Uint8Array;
+  readonly nwkSKey?: KeyEnvelope;
+  readonly fNwkSIntKey?: KeyEnvelope;
+  readonly sNwkSIntKey?: KeyEnvelope;
+  readonly nwkSEncKey?: KeyEnvelope;
+  readonly appSKey?: KeyEnvelope;
+  readonly sessionKeyId: Uint8Array;
+  readonly joinNonce: number;
+  readonly eventId: string;
+}
+
+export function eventFacts(ctx: JoinContext, kind: JoinKind, now: number): JoinEventFacts {
+  return {
+    devEui: idHex(ctx.device.devEui),
+    joinEui: idHex(ctx.device.joinEui),
+    kind,
+    accountId: ctx.device.accountId,
+    networkServerId: ctx.device.networkServerId,
+    netId: idHex(ctx.request.netId),
+    nsId: idHex(ctx.request.nsId),
+    macVersion: ctx.device.macVersion ?? '',
+    time: now,
+  };
+}
+
+/**
+ * Runs a join pipeline and, when it ends in one of the catalogued refusals, appends a REFUSED JoinEvent (no nonce
+ * state changes on that path) before rethrowing. Internal failures (vault or store down) record nothing.
+ */
+export async function recordingRefusals<T>(deps: KeysDomainDeps, facts: JoinEventFacts, protocolVersion: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof JoineryError) || !joinRefusalCodes.has(err.code)) throw err;
+    const { eventId, event } = joinEventRecord(facts, { accepted: false, errorCode: err.code, resultCode: resultCodeFor(err.code, protocolVersion) });
+    try {
+      await deps.state.appendEvent(facts.devEui, event);
+    } catch (appendErr) {
+      deps.logger.error({ err: appendErr, dev_eui: facts.devEui, event_id: eventId }, 'could not record join refusal');
+    }
+    deps.logger.warn({ dev_eui: facts.devEui, error_code: err.code, event_id: eventId, ...err.details }, 'join refused');
+    throw err;
+  }
+}
+
+export function requireSameDevice(frameDevEui: Uint8Array, ctx: DeviceContext): void {
+  if (!sameBytes(frameDevEui, ctx.devEui)) throw keysErrors.malformed_frame({ reason: 'dev_eui_mismatch' });
+}
+
+export function requireMacVersion(version: MacVersion | undefined): MacVersion {
+  if (version === undefined) throw keysErrors.unsupported_mac_version();
+  return version;
+}
+
+export async function requireRootKeys(vault: KeyVault, devEui: Uint8Array): Promise<void> {
+  if (!(await vault.hasRootKeys(devEui))) throw keysErrors.unknown_device();
+}
+
+/** A bad MIC changes no state. */
+export async function requireMic(verify: () => Promise<boolean>): Promise<void> {
+  if (!(await verify())) throw keysErrors.mic_failed();
+}
+
+/** The one atomic state step: nonce check per policy + JoinNonce increment, persisted before any answer exists. */
+export async function reserveJoinNonce(state: KeysStateStore, devEui: string, check: NonceCheck): Promise<number> {
+  const outcome = await state.reserve(devEui, check);
+  if (outcome.ok) return outcome.joinNonce;
+  throw keysErrors[outcome.refusal](check.kind === 'dev_nonce' ? { dev_nonce: check.devNonce } : { rj_count: check.rjCount });
+}
+
+export function acceptInputDelivery(peer: PeerSettings): { nwkKeyDelivery: KeyDelivery; appSKeyDelivery?: KeyDelivery } {
+  const app = peer.appSKeyDelivery;
+  return 'sessionKeyIdOnly' in app ? { nwkKeyDelivery: peer.nwkKeyDelivery } : { nwkKeyDelivery: peer.nwkKeyDelivery, appSKeyDelivery: app };
+}
+
+/** The second atomic step: keep the session for GetAppSKey and append the ACCEPTED event together. */
+export async function commitAccept(
+  deps: KeysDomainDeps,
+  facts: JoinEventFacts,
+  joinType: JoinType,
+  joinNonce: number,
+  accept: JoinAcceptOutput,
+): Promise<JoinAnswer> {
+  const now = deps.clock.now();
+  const sessionKeyId = newSessionKeyId(now);
+  const sessionKeyIdHex = idHex(sessionKeyId);
+  const { eventId, event } = joinEventRecord(facts, { accepted: true, joinNonce, sessionKeyId: sessionKeyIdHex });
+  await deps.state.commitSession(
+    facts.devEui,
+    { sessionKeyId: sessionKeyIdHex, joinNonce, storageKekLabel: deps.config.storageKekLabel, storedAppSKey: accept.storedAppSKey, createdAt: now },
+    deps.config.maxSessions,
+    event,
+  );
+  deps.logger.info({ dev_eui: facts.devEui, join_type: joinType, join_nonce: joinNonce, session_key_id: sessionKeyIdHex, event_id: eventId }, 'join accepted');
+  return {
+    joinAcceptPhy: accept.joinAcceptPhy,
+    ...(accept.nwkSKey === undefined ? {} : { nwkSKey: accept.nwkSKey }),
+    ...(accept.fNwkSIntKey === undefined ? {} : { fNwkSIntKey: accept.fNwkSIntKey }),
+    ...(accept.sNwkSIntKey === undefined ? {} : { sNwkSIntKey: accept.sNwkSIntKey }),
+    ...(accept.nwkSEncKey === undefined ? {} : { nwkSEncKey: accept.nwkSEncKey }),
+    ...(accept.appSKey === undefined ? {} : { appSKey: accept.appSKey }),
+    sessionKeyId,
+    joinNonce,
+    eventId,
+  };
+}

@@ -1,0 +1,60 @@
+import type { MacVersion, NonceCheck } from './ports.js';
+
+export const macVersions: readonly MacVersion[] = ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.1'];
+
+export function isMacVersion(value: string): value is MacVersion {
+  return (macVersions as readonly string[]).includes(value);
+}
+
+/**
+ * PRODUCT invariant 4: 1.0.0–1.0.3 devices draw DevNonces at random, so only reuse within a bounded history is
+ * refused; 1.0.4 and 1.1 devices count, so anything not greater than the last accepted value is refused.
+ */
+export function devNonceCheck(macVersion: MacVersion, devNonce: number, historySize: number): NonceCheck {
+  return macVersion === '1.0.4' || macVersion === '1.1'
+    ? { kind: 'dev_nonce', policy: 'counter', devNonce }
+    : { kind: 'dev_nonce', policy: 'history', devNonce, historySize };
+}
+
+/** The pure decision of the reserve step, shared by the memory and LMDB adapters (Redis runs the same in Lua). */
+export interface NonceRecord {
+  joinNonce: number;
+  lastDevNonce: number;
+  devNonceHistory: number[];
+  lastRjCount0: number;
+  lastRjCount1: number;
+}
+
+export const emptyNonceRecord = (): NonceRecord => ({ joinNonce: 0, lastDevNonce: -1, devNonceHistory: [], lastRjCount0: -1, lastRjCount1: -1 });
+
+export type ReserveDecision =
+  | { ok: true; joinNonce: number; next: NonceRecord }
+  | { ok: false; refusal: 'dev_nonce_replayed' | 'dev_nonce_too_small' | 'rj_count_replayed' | 'join_nonce_exhausted' };
+
+export function decideReserve(record: NonceRecord, check: NonceCheck, maxJoinNonce: number): ReserveDecision {
+  const next: NonceRecord = { ...record, devNonceHistory: [...record.devNonceHistory] };
+  switch (check.kind) {
+    case 'dev_nonce':
+      if (check.policy === 'counter') {
+        if (check.devNonce <= record.lastDevNonce) return { ok: false, refusal: 'dev_nonce_too_small' };
+      } else {
+        if (record.devNonceHistory.includes(check.devNonce)) return { ok: false, refusal: 'dev_nonce_replayed' };
+        next.devNonceHistory.push(check.devNonce);
+        while (next.devNonceHistory.length > check.historySize) next.devNonceHistory.shift();
+      }
+      next.lastDevNonce = check.devNonce;
+      break;
+    case 'rj_count0':
+      if (check.rjCount <= record.lastRjCount0) return { ok: false, refusal: 'rj_count_replayed' };
+      break;
+    case 'rj_count1':
+      if (check.rjCount <= record.lastRjCount1) return { ok: false, refusal: 'rj_count_replayed' };
+      next.lastRjCount1 = check.rjCount;
+      break;
+  }
+  if (record.joinNonce >= maxJoinNonce) return { ok: false, refusal: 'join_nonce_exhausted' };
+  next.joinNonce = record.joinNonce + 1;
+  // Every accept starts a new session on the device, which resets its RJcount0 to 0 (LoRaWAN 1.1 §6.2.4.3).
+  next.lastRjCount0 = check.kind === 'rj_count0' ? check.rjCount : -1;
+  return { ok: true, joinNonce: next.joinNonce, next };
+}

@@ -1,0 +1,105 @@
+import type { Logger } from '@joinery/logging';
+import type { KeyVault, MacVersion } from './key-vault.js';
+
+export type { KeyVault, Logger, MacVersion };
+
+/** DevEUI as 16 upper-case hex digits (big-endian display order): the key of all per-device state. */
+export type DevEuiHex = string;
+
+/** The largest 24-bit JoinNonce; once handed out, the device is refused (PRODUCT invariant 3). */
+export const maxJoinNonce = 0xffffff;
+
+/**
+ * What the atomic reserve step checks before it increments the JoinNonce. `history` is the LoRaWAN 1.0.0–1.0.3
+ * policy (refuse a DevNonce seen among the last `historySize`), `counter` the 1.0.4/1.1 one (refuse ≤ last).
+ * Rejoins check RJcount0 (per session, reset by every accepted join/rejoin) or RJcount1 (per device).
+ */
+export type NonceCheck =
+  | { readonly kind: 'dev_nonce'; readonly policy: 'history'; readonly devNonce: number; readonly historySize: number }
+  | { readonly kind: 'dev_nonce'; readonly policy: 'counter'; readonly devNonce: number }
+  | { readonly kind: 'rj_count0'; readonly rjCount: number }
+  | { readonly kind: 'rj_count1'; readonly rjCount: number };
+
+export type ReserveRefusal = 'dev_nonce_replayed' | 'dev_nonce_too_small' | 'rj_count_replayed' | 'join_nonce_exhausted';
+
+export type ReserveOutcome = { readonly ok: true; readonly joinNonce: number } | { readonly ok: false; readonly refusal: ReserveRefusal };
+
+/** One record of the transactional outbox (same shape as libs/bus `OutboxSource` records). */
+export interface OutboxRecord {
+  readonly id: string;
+  readonly topic: string;
+  readonly key: string;
+  readonly value: Uint8Array;
+}
+
+/** An event to append; the store assigns the outbox id. */
+export interface OutboxEvent {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: Uint8Array;
+}
+
+export interface OutboxSource {
+  /** The oldest `limit` records not yet acknowledged. */
+  read(limit: number): Promise<OutboxRecord[]>;
+  /** Deletes delivered records. */
+  ack(ids: readonly string[]): Promise<void>;
+}
+
+/** A session as kept for AppSKeyReq: the AppSKey only ever wrapped under the storage KEK. */
+export interface StoredSession {
+  /** Upper-case hex. */
+  readonly sessionKeyId: string;
+  readonly joinNonce: number;
+  readonly storageKekLabel: string;
+  readonly storedAppSKey: Uint8Array;
+  /** Unix ms. */
+  readonly createdAt: number;
+}
+
+export interface DevNonceReset {
+  readonly actor: string;
+  readonly reason: string;
+  /** Unix ms. */
+  readonly time: number;
+  /** Last accepted DevNonce before the reset, -1 when none. */
+  readonly lastDevNonce: number;
+  readonly historySize: number;
+}
+
+export interface NonceState {
+  /** Last JoinNonce handed out, 0 when none. */
+  readonly joinNonce: number;
+  /** -1 when none. */
+  readonly lastDevNonce: number;
+  readonly devNonceHistory: readonly number[];
+  readonly lastRjCount0: number;
+  readonly lastRjCount1: number;
+  readonly sessionCount: number;
+  readonly resets: readonly DevNonceReset[];
+}
+
+/**
+ * Durable per-device state of the keys service. Each method is one atomic step (a Lua script, an LMDB
+ * transaction); the join pipeline calls `reserve` then `commitSession`, so a crash in between wastes a JoinNonce
+ * but never reuses one.
+ */
+export interface KeysStateStore {
+  /** Checks the DevNonce/RJcount per policy and, if it passes, records it and increments + persists the JoinNonce. */
+  reserve(devEui: DevEuiHex, check: NonceCheck): Promise<ReserveOutcome>;
+  /** Stores the session (keeping the newest `maxSessions`) and appends the ACCEPTED event, atomically. */
+  commitSession(devEui: DevEuiHex, session: StoredSession, maxSessions: number, event: OutboxEvent): Promise<string>;
+  /** Appends an event (a refusal) without touching nonce state; returns its outbox id. */
+  appendEvent(devEui: DevEuiHex, event: OutboxEvent): Promise<string>;
+  getSession(devEui: DevEuiHex, sessionKeyId: string): Promise<StoredSession | undefined>;
+  /** Clears the DevNonce history and last DevNonce (never the JoinNonce) and appends the audit record. */
+  resetDevNonces(devEui: DevEuiHex, audit: { actor: string; reason: string; time: number }): Promise<DevNonceReset>;
+  getNonceState(devEui: DevEuiHex): Promise<NonceState>;
+  readonly outbox: OutboxSource;
+  close(): Promise<void>;
+}
+
+export interface Clock {
+  /** Unix ms. */
+  now(): number;
+}
