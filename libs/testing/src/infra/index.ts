@@ -1,0 +1,7 @@
+export { startInfra } from './start-infra.js';
+export type { Infra, InfraOptions } from './start-infra.js';
+export { requireInfra, infraVars } from './require-infra.js';
+export type { InfraVar } from './require-infra.js';
+export { infraErrors } from './errors.js';
+export { freePort } from './free-port.js';
+export { kafkaVersion, kafkaImage } from './kafka-config.js';
