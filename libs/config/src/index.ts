@@ -1,0 +1,4 @@
+export { bool, duration, int, list, oneOf, port, secret, string, url, FieldError } from './fields.js';
+export type { Field, FieldOptions, Resolved } from './fields.js';
+export { configErrors, loadConfig } from './load-config.js';
+export type { ConfigOf, ConfigSchema } from './load-config.js';

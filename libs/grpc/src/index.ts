@@ -1,0 +1,11 @@
+export { createGrpcServer } from './grpc-server.js';
+export type { GrpcServer, GrpcServerOptions } from './grpc-server.js';
+export { createGrpcClient } from './grpc-client.js';
+export type { GrpcClientOptions } from './grpc-client.js';
+export { createInProcessClient } from './in-process-client.js';
+export type { InProcessClientOptions } from './in-process-client.js';
+export { grpcErrors } from './grpc-errors.js';
+export { errorCodeHeader, errorDetailsHeader, statusByKind } from './status.js';
+export { defaultTimeoutMs } from './types.js';
+export type { CallContext, CallOptions, Client, ServiceImpl } from './types.js';
+export { ServerCredentials, credentials, status, type ChannelCredentials } from '@grpc/grpc-js';
