@@ -18,8 +18,13 @@ interface DeviceState {
   resets: DevNonceReset[];
 }
 
+/** `seedJoinNonce` lets tests start a device near the 24-bit limit without 16 million joins. */
+export interface MemoryStateStore extends KeysStateStore {
+  seedJoinNonce(devEui: string, joinNonce: number): void;
+}
+
 /** In-memory state for unit tests. Every method runs synchronously between awaits, so each is atomic. */
-export function createMemoryStateStore(): KeysStateStore {
+export function createMemoryStateStore(): MemoryStateStore {
   const devices = new Map<string, DeviceState>();
   const outbox = new Map<string, OutboxRecord>();
   let sequence = 0;
@@ -38,6 +43,9 @@ export function createMemoryStateStore(): KeysStateStore {
     return id;
   };
   return {
+    seedJoinNonce(devEui, joinNonce) {
+      device(devEui).nonces.joinNonce = joinNonce;
+    },
     async reserve(devEui: string, check: NonceCheck): Promise<ReserveOutcome> {
       const state = device(devEui);
       const decision = decideReserve(state.nonces, check, maxJoinNonce);
