@@ -1,0 +1,257 @@
+import { JoineryError } from '@joinery/errors';
+import { checkJoinRequestFrame, checkRejoinRequestFrame } from './activation-frame.js';
+import { biErrors } from './errors.js';
+import {
+  fieldError,
+  isJsonObject,
+  readBytes,
+  readHex,
+  readInteger,
+  readOptionalHex,
+  readString,
+  uint32Max,
+  type JsonObject,
+} from './fields.js';
+import { hexToBytes, normalizeHex } from './hex.js';
+import { isMacVersion11, parseMacVersion } from './mac-version.js';
+import { knownMessageTypes } from './message-type.js';
+import type {
+  AnswerTarget,
+  AppSKeyReq,
+  ErrorNotif,
+  HomeNSReq,
+  IncomingMessage,
+  JoinReq,
+  MessageHeader,
+  RejoinReq,
+  VSExtension,
+} from './messages.js';
+import { isProtocolVersion, type ProtocolVersion } from './protocol-version.js';
+import type { ResultReason } from './result-code.js';
+
+/**
+ * - `ok`: a typed request (or a BI 1.1 notification, which gets no answer).
+ * - `answerable`: refused, but the header is good enough: answer HTTP 200 with `answerFor(target, reason)`.
+ * - not answerable: not a BI message at all (not an object, or a header field missing/mistyped): HTTP 400.
+ */
+export type ParseRequestResult =
+  | { readonly ok: true; readonly message: IncomingMessage }
+  | {
+      readonly ok: false;
+      readonly answerable: true;
+      readonly target: AnswerTarget;
+      readonly reason: ResultReason;
+      readonly error: JoineryError;
+    }
+  | { readonly ok: false; readonly answerable: false; readonly error: JoineryError };
+
+/** The one table from this package's errors to result reasons (and so, via `resultCodeFor`, to ResultCodes). */
+const reasonByError = {
+  not_a_message: 'malformed',
+  malformed_message: 'malformed',
+  frame_size: 'frame_size',
+  invalid_protocol_version: 'invalid_protocol_version',
+  unsupported_message_type: 'unsupported_message_type',
+  unsupported_mac_version: 'unsupported_mac_version',
+  mac_version_mismatch: 'mac_version_mismatch',
+  invalid_key_envelope: 'malformed',
+  incomplete_answer: 'other',
+} as const satisfies Record<keyof typeof biErrors, ResultReason>;
+
+/** The result reason of a `bi:*` error; any other error is `other`. */
+export function reasonForError(err: unknown): ResultReason {
+  if (!(err instanceof JoineryError) || !err.code.startsWith('bi:')) return 'other';
+  const name = err.code.slice(3);
+  return Object.hasOwn(reasonByError, name) ? reasonByError[name as keyof typeof reasonByError] : 'other';
+}
+
+function tolerantHex(body: JsonObject, field: string, bytes?: number): string | undefined {
+  try {
+    return readOptionalHex(body, field, bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function answerTypeFor(messageType: string, protocolVersion: string): string | undefined {
+  if (messageType.endsWith('Req')) return `${messageType.slice(0, -3)}Ans`;
+  // Answers and notifications sent to us cannot be answered in kind; BI 1.1 has ErrorNotif for exactly that.
+  return protocolVersion === '1.1' ? 'ErrorNotif' : undefined;
+}
+
+/**
+ * The entry point of the HTTP edge: `body` is the already JSON-parsed request body. Lenient in (hex case, `0x`,
+ * `VSExtension: {}`, missing CFList, MACVersion spellings); never throws.
+ */
+export function parseRequest(body: unknown): ParseRequestResult {
+  if (!isJsonObject(body))
+    return {
+      ok: false,
+      answerable: false,
+      error: biErrors.not_a_message({ field: '', reason: 'not_object' }),
+    };
+  let protocolVersion: string,
+    messageType: string,
+    transactionId: number,
+    senderId: string,
+    receiverId: string;
+  try {
+    protocolVersion = readString(body, 'ProtocolVersion');
+    messageType = readString(body, 'MessageType');
+    transactionId = readInteger(body, 'TransactionID', 0, uint32Max);
+    senderId = readString(body, 'SenderID');
+    receiverId = readString(body, 'ReceiverID');
+  } catch (err) {
+    return { ok: false, answerable: false, error: biErrors.not_a_message((err as JoineryError).details) };
+  }
+  if (protocolVersion === '1.1' && messageType === 'ErrorNotif') {
+    try {
+      return { ok: true, message: parseErrorNotif(body, parseHeader(body, protocolVersion, messageType)) };
+    } catch (err) {
+      return { ok: false, answerable: false, error: biErrors.not_a_message((err as JoineryError).details) };
+    }
+  }
+  const answerType = answerTypeFor(messageType, protocolVersion);
+  if (answerType === undefined)
+    return {
+      ok: false,
+      answerable: false,
+      error: biErrors.not_a_message({ field: 'MessageType', reason: 'wrong_message_type' }),
+    };
+
+  const senderNsId = protocolVersion === '1.1' ? tolerantHex(body, 'SenderNSID', 8) : undefined;
+  const senderToken = tolerantHex(body, 'SenderToken');
+  const receiverToken = tolerantHex(body, 'ReceiverToken');
+  const target: AnswerTarget = {
+    protocolVersion,
+    answerType,
+    transactionId,
+    senderId: messageType === 'AppSKeyReq' ? senderId : (normalizeHex(senderId) ?? senderId),
+    receiverId: normalizeHex(receiverId) ?? receiverId,
+    ...(senderNsId === undefined ? {} : { senderNsId }),
+    ...(senderToken === undefined ? {} : { senderToken }),
+    ...(receiverToken === undefined ? {} : { receiverToken }),
+  };
+  const refuse = (error: JoineryError) =>
+    ({ ok: false, answerable: true, target, reason: reasonForError(error), error }) as const;
+
+  if (!isProtocolVersion(protocolVersion))
+    return refuse(biErrors.invalid_protocol_version({ field: 'ProtocolVersion', reason: 'unsupported' }));
+  try {
+    switch (messageType) {
+      case 'JoinReq':
+        return { ok: true, message: parseJoinReq(body, parseHeader(body, protocolVersion, messageType)) };
+      case 'RejoinReq':
+        return { ok: true, message: parseRejoinReq(body, parseHeader(body, protocolVersion, messageType)) };
+      case 'AppSKeyReq':
+        return { ok: true, message: parseAppSKeyReq(body, parseHeader(body, protocolVersion, messageType)) };
+      case 'HomeNSReq':
+        return { ok: true, message: parseHomeNSReq(body, parseHeader(body, protocolVersion, messageType)) };
+      default:
+        return refuse(
+          knownMessageTypes(protocolVersion).includes(messageType)
+            ? biErrors.unsupported_message_type({ field: 'MessageType', reason: 'not_allowed' })
+            : biErrors.malformed_message({ field: 'MessageType', reason: 'unsupported' }),
+        );
+    }
+  } catch (err) {
+    return refuse(JoineryError.from(err));
+  }
+}
+
+function parseVSExtension(body: JsonObject): VSExtension | undefined {
+  const value = body['VSExtension'];
+  if (value === undefined || value === null) return undefined;
+  if (!isJsonObject(value)) return fieldError('VSExtension', 'not_object');
+  const vendorId = typeof value['VendorID'] === 'string' ? normalizeHex(value['VendorID']) : undefined;
+  return {
+    ...(vendorId?.length === 6 ? { vendorId } : {}),
+    ...(value['Object'] === undefined ? {} : { object: value['Object'] }),
+  };
+}
+
+function parseHeader<T extends string>(
+  body: JsonObject,
+  protocolVersion: ProtocolVersion,
+  messageType: T,
+): MessageHeader<T> {
+  // SenderID: an AS-ID is free text (and an ErrorNotif may come from an AS); every other sender of a JS request is
+  // a network server (NetID, 3 bytes).
+  const freeTextSender = messageType === 'AppSKeyReq' || messageType === 'ErrorNotif';
+  const senderId = freeTextSender ? readString(body, 'SenderID') : readHex(body, 'SenderID', 3);
+  const receiverId = readHex(body, 'ReceiverID', 8);
+  // TTS refuses SenderNSID under 1.0 and requires it under 1.1 for NS requests (server_authn.go). Whether it is
+  // mandatory in 1.1 is unsettled (spec digest §9), so we only refuse it under 1.0 and leave binding it to the caller
+  // to authorization.
+  const senderNsId = readOptionalHex(body, 'SenderNSID', 8);
+  if (senderNsId !== undefined && protocolVersion === '1.0') fieldError('SenderNSID', 'not_allowed');
+  const senderToken = readOptionalHex(body, 'SenderToken');
+  const receiverToken = readOptionalHex(body, 'ReceiverToken');
+  const vsExtension = parseVSExtension(body);
+  return {
+    protocolVersion,
+    messageType,
+    transactionId: readInteger(body, 'TransactionID', 0, uint32Max),
+    senderId,
+    receiverId,
+    ...(senderNsId === undefined ? {} : { senderNsId }),
+    ...(senderToken === undefined ? {} : { senderToken }),
+    ...(receiverToken === undefined ? {} : { receiverToken }),
+    ...(vsExtension === undefined ? {} : { vsExtension }),
+  };
+}
+
+function parseActivationFields(body: JsonObject) {
+  const macVersion = parseMacVersion(readString(body, 'MACVersion'));
+  const phyPayload = readBytes(body, 'PHYPayload');
+  const devEui = readHex(body, 'DevEUI', 8);
+  const devAddr = readHex(body, 'DevAddr', 4);
+  const dlSettings = hexToBytes(readHex(body, 'DLSettings', 1))[0] ?? 0;
+  const rxDelay = readInteger(body, 'RxDelay', 0, 15);
+  const cfList = readOptionalHex(body, 'CFList', 16);
+  // OptNeg (DLSettings bit 7) is set by both TTS and ChirpStack exactly when MACVersion is 1.1.
+  if (((dlSettings & 0x80) !== 0) !== isMacVersion11(macVersion))
+    fieldError('DLSettings', 'mismatch', biErrors.mac_version_mismatch);
+  return {
+    macVersion,
+    phyPayload,
+    devEui,
+    devAddr,
+    dlSettings,
+    rxDelay,
+    ...(cfList === undefined ? {} : { cfList: hexToBytes(cfList) }),
+  };
+}
+
+function parseJoinReq(body: JsonObject, header: MessageHeader<'JoinReq'>): JoinReq {
+  const fields = parseActivationFields(body);
+  checkJoinRequestFrame(fields.phyPayload, fields.devEui, header.receiverId);
+  return { ...header, ...fields };
+}
+
+function parseRejoinReq(body: JsonObject, header: MessageHeader<'RejoinReq'>): RejoinReq {
+  const fields = parseActivationFields(body);
+  const rejoinType = checkRejoinRequestFrame(fields.phyPayload, fields.devEui, header.receiverId);
+  return { ...header, ...fields, rejoinType };
+}
+
+function parseAppSKeyReq(body: JsonObject, header: MessageHeader<'AppSKeyReq'>): AppSKeyReq {
+  return { ...header, devEui: readHex(body, 'DevEUI', 8), sessionKeyId: readHex(body, 'SessionKeyID') };
+}
+
+function parseHomeNSReq(body: JsonObject, header: MessageHeader<'HomeNSReq'>): HomeNSReq {
+  return { ...header, devEui: readHex(body, 'DevEUI', 8) };
+}
+
+function parseErrorNotif(body: JsonObject, header: MessageHeader<'ErrorNotif'>): ErrorNotif {
+  const result = body['Result'];
+  if (!isJsonObject(result) || typeof result['ResultCode'] !== 'string') return header;
+  const description = result['Description'];
+  return {
+    ...header,
+    result: {
+      resultCode: result['ResultCode'],
+      ...(typeof description === 'string' && description !== '' ? { description } : {}),
+    },
+  };
+}
