@@ -153,7 +153,7 @@ test('session-key-id-only delivery leaves the AppSKey out; the AS fetches it; pl
 test('only the newest N sessions are kept; older ones are keys:unknown_session', async () => {
   const kit = await createKeysTestKit({ maxSessions: 2 });
   const devEui = await kit.device('1.0.4');
-  const answers = [];
+  const answers: Awaited<ReturnType<typeof handleJoin>>[] = [];
   for (let n = 1; n <= 3; n++) answers.push(await handleJoin(kit.deps, kit.joinContext(devEui, '1.0.4', n)));
   const fetch = (i: number) => getAppSKey(kit.deps, { devEui, sessionKeyId: answers[i]!.sessionKeyId, asId: 'as1', delivery: { plaintext: true } });
   await rejectsWith(fetch(0), keysErrors.unknown_session.code);

@@ -1,0 +1,92 @@
+import type { Database, RootDatabase } from '@joinery/store';
+import { decideReserve, emptyNonceRecord, type NonceRecord } from '../../domain/nonce-policy.js';
+import { maxJoinNonce, type DevNonceReset, type KeysStateStore, type OutboxEvent, type OutboxRecord, type StoredSession } from '../../domain/ports.js';
+
+interface DeviceRecord {
+  nonces: NonceRecord;
+  /** Oldest first. */
+  sessions: StoredSession[];
+  resets: DevNonceReset[];
+}
+
+interface StoredEvent {
+  topic: string;
+  key: string;
+  value: Uint8Array;
+}
+
+const emptyDevice = (): DeviceRecord => ({ nonces: emptyNonceRecord(), sessions: [], resets: [] });
+
+/**
+ * Embedded-mode state in LMDB (`libs/store` `openEmbeddedStore`). One record per device; every step is one LMDB
+ * write transaction, durable before its promise resolves, so DevNonce + JoinNonce (reserve) and session + outbox
+ * event (commit) each change atomically. The outbox is a sub-database keyed by an increasing integer.
+ */
+export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
+  const devices: Database<DeviceRecord, string> = root.openDB({ name: 'keys-devices' });
+  const outbox: Database<StoredEvent, number> = root.openDB({ name: 'keys-outbox' });
+  // Write transactions run one after another in this process, so a counter in memory orders the outbox.
+  let sequence = 0;
+  for (const key of outbox.getKeys({ reverse: true, limit: 1 })) sequence = key;
+
+  const append = (event: OutboxEvent): string => {
+    sequence += 1;
+    outbox.putSync(sequence, { topic: event.topic, key: event.key, value: event.value });
+    return String(sequence);
+  };
+  const read = (devEui: string): DeviceRecord => devices.get(devEui) ?? emptyDevice();
+
+  return {
+    reserve(devEui, check) {
+      return devices.transaction(() => {
+        const device = read(devEui);
+        const decision = decideReserve(device.nonces, check, maxJoinNonce);
+        if (!decision.ok) return decision;
+        devices.putSync(devEui, { ...device, nonces: decision.next });
+        return { ok: true as const, joinNonce: decision.joinNonce };
+      });
+    },
+    commitSession(devEui, session, maxSessions, event) {
+      return devices.transaction(() => {
+        const device = read(devEui);
+        const sessions = [...device.sessions, session].sort((a, b) => a.joinNonce - b.joinNonce).slice(-maxSessions);
+        devices.putSync(devEui, { ...device, sessions });
+        return append(event);
+      });
+    },
+    appendEvent(_devEui, event) {
+      return outbox.transaction(() => append(event));
+    },
+    async getSession(devEui, sessionKeyId) {
+      const found = devices.get(devEui)?.sessions.find((s) => s.sessionKeyId === sessionKeyId);
+      return found && { ...found, storedAppSKey: new Uint8Array(found.storedAppSKey) };
+    },
+    resetDevNonces(devEui, audit) {
+      return devices.transaction(() => {
+        const device = read(devEui);
+        const reset: DevNonceReset = { ...audit, lastDevNonce: device.nonces.lastDevNonce, historySize: device.nonces.devNonceHistory.length };
+        devices.putSync(devEui, { ...device, nonces: { ...device.nonces, lastDevNonce: -1, devNonceHistory: [] }, resets: [...device.resets, reset] });
+        return reset;
+      });
+    },
+    async getNonceState(devEui) {
+      const device = read(devEui);
+      return { ...device.nonces, sessionCount: device.sessions.length, resets: device.resets };
+    },
+    outbox: {
+      async read(limit) {
+        const out: OutboxRecord[] = [];
+        for (const { key, value } of outbox.getRange({ limit })) out.push({ id: String(key), topic: value.topic, key: value.key, value: new Uint8Array(value.value) });
+        return out;
+      },
+      async ack(ids) {
+        await outbox.transaction(() => {
+          for (const id of ids) outbox.removeSync(Number(id));
+        });
+      },
+    },
+    async close() {
+      await devices.flushed;
+    },
+  };
+}
