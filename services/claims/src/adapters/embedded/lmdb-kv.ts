@@ -1,0 +1,103 @@
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { KvBackend } from '../kv/kv-backend.js';
+
+const sep = '\u0000';
+
+/**
+ * KvBackend over LMDB (embedded mode): one database of string keys, conditional writes inside synchronous write
+ * transactions (LMDB has one writer at a time, so a read-compare-write inside one is atomic).
+ */
+export class LmdbKv implements KvBackend {
+  private readonly db: RootDatabase<string, string>;
+
+  constructor(path: string) {
+    this.db = open<string, string>({ path, encoding: 'string' });
+  }
+
+  /** For tests and tooling that share an open LMDB environment. */
+  get database(): Database<string, string> {
+    return this.db;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return this.db.get(key);
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    return keys.map((k) => this.db.get(k));
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    await this.db.put(key, value);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.db.remove(key);
+  }
+
+  async compareAndSwap(key: string, expected: string | undefined, next: string): Promise<boolean> {
+    return this.db.transactionSync(() => {
+      if (this.db.get(key) !== expected) return false;
+      this.db.putSync(key, next);
+      return true;
+    });
+  }
+
+  async insertAllIfAbsent(entries: readonly (readonly [string, string])[]): Promise<string | undefined> {
+    return this.db.transactionSync(() => {
+      const conflict = entries.find(([k]) => this.db.doesExist(k));
+      if (conflict) return conflict[0];
+      for (const [k, v] of entries) this.db.putSync(k, v);
+      return undefined;
+    });
+  }
+
+  private indexKey(index: string, member: string): string {
+    return `i${sep}${index}${sep}${member}`;
+  }
+
+  async indexAdd(index: string, members: readonly string[]): Promise<void> {
+    this.db.transactionSync(() => {
+      for (const m of members) this.db.putSync(this.indexKey(index, m), '');
+    });
+  }
+
+  async indexRemove(index: string, member: string): Promise<void> {
+    await this.db.remove(this.indexKey(index, member));
+  }
+
+  async indexRange(index: string, after: string | null, limit: number): Promise<string[]> {
+    const prefix = `i${sep}${index}${sep}`;
+    const start = after === null ? prefix : `${prefix}${after}${sep}`;
+    const end = `i${sep}${index}\u0001`;
+    const out: string[] = [];
+    for (const key of this.db.getKeys({ start, end, limit })) out.push(key.slice(prefix.length));
+    return out;
+  }
+
+  private hitsKey(key: string): string {
+    return `h${sep}${key}`;
+  }
+
+  async recordHit(key: string, nowMs: number, windowMs: number): Promise<number> {
+    return this.db.transactionSync(() => {
+      const hits = this.readHits(key).filter((t) => t > nowMs - windowMs);
+      hits.push(nowMs);
+      this.db.putSync(this.hitsKey(key), JSON.stringify(hits));
+      return hits.length;
+    });
+  }
+
+  async countHits(key: string, nowMs: number, windowMs: number): Promise<number> {
+    return this.readHits(key).filter((t) => t > nowMs - windowMs).length;
+  }
+
+  private readHits(key: string): number[] {
+    const raw = this.db.get(this.hitsKey(key));
+    return raw === undefined ? [] : (JSON.parse(raw) as number[]);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * The few primitives the claims store needs from a key-value engine. Every method on one key is atomic; nothing
+ * spans two keys atomically (so the Redis backend works on Redis Cluster, where a script may only touch one slot).
+ */
+export interface KvBackend {
+  get(key: string): Promise<string | undefined>;
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
+  put(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Writes `next` only if the key currently holds `expected` (`undefined`: absent). */
+  compareAndSwap(key: string, expected: string | undefined, next: string): Promise<boolean>;
+  /**
+   * Writes every entry whose key is absent; if any key exists, removes the entries it wrote and returns that key.
+   * All or nothing for callers, though not isolated from concurrent readers.
+   */
+  insertAllIfAbsent(entries: readonly (readonly [string, string])[]): Promise<string | undefined>;
+  /** Sorted sets of strings (lexicographic order). */
+  indexAdd(index: string, members: readonly string[]): Promise<void>;
+  indexRemove(index: string, member: string): Promise<void>;
+  /** Members greater than `after` (all when null), ascending, at most `limit`. */
+  indexRange(index: string, after: string | null, limit: number): Promise<string[]>;
+  /** Sliding-window counters: record one hit at `nowMs`, return the hits within `windowMs`. */
+  recordHit(key: string, nowMs: number, windowMs: number): Promise<number>;
+  countHits(key: string, nowMs: number, windowMs: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,232 @@
+import { claimsErrors } from '../../domain/errors.js';
+import type {
+  AccountRecord,
+  ApiKeyRecord,
+  CaRecord,
+  DeviceRecord,
+  PeerRecord,
+} from '../../domain/model.js';
+import type { ClaimsStore, DevicePage } from '../../domain/ports.js';
+import type { KvBackend } from './kv-backend.js';
+
+/**
+ * Key layout (the Redis backend prefixes every key with `claims:`):
+ * - `dev:{<DEVEUI>}` device (the hash tag keeps a device's keys on one Redis Cluster slot), `fail:dev:{<DEVEUI>}`
+ * - `acct:<id>`, `key:<id>`, `keyhash:<sha256>` → key id, `peer:<id>`, `cred:<sha256>` → peer id, `ca`
+ * - indexes: `idx:accounts`, `idx:acct-devs:<id>`, `idx:batch-devs:<id>`, `idx:keys:<account|->`,
+ *   `idx:peers:<account>`, `idx:peers`, `idx:pending` (DevEUIs with a non-empty outbox)
+ * Indexes are written around the atomic single-key updates and re-checked on read, so a stale index entry never
+ * shows a wrong record; `idx:pending` is added before the outbox write so no pending event is forgotten.
+ */
+export const deviceKey = (devEui: string): string => `dev:{${devEui}}`;
+
+const maxCasAttempts = 50;
+
+export class KvClaimsStore implements ClaimsStore {
+  constructor(private readonly kv: KvBackend) {}
+
+  private async getJson<T>(key: string): Promise<T | undefined> {
+    const raw = await this.kv.get(key);
+    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  }
+
+  private async update<T extends { readonly rev: number }>(
+    key: string,
+    change: (current: T) => T | undefined,
+    before?: (next: T) => Promise<void>,
+  ): Promise<{ previous: T; next: T } | undefined> {
+    for (let attempt = 0; attempt < maxCasAttempts; attempt += 1) {
+      const raw = await this.kv.get(key);
+      if (raw === undefined) return undefined;
+      const current = JSON.parse(raw) as T;
+      const changed = change(current);
+      if (changed === undefined) return { previous: current, next: current };
+      const next = { ...changed, rev: current.rev + 1 };
+      if (before) await before(next);
+      if (await this.kv.compareAndSwap(key, raw, JSON.stringify(next))) return { previous: current, next };
+    }
+    throw claimsErrors.conflict({ key });
+  }
+
+  async getDevice(devEui: string): Promise<DeviceRecord | undefined> {
+    return this.getJson<DeviceRecord>(deviceKey(devEui));
+  }
+
+  async insertDevices(devices: readonly DeviceRecord[]): Promise<void> {
+    const pending = devices.filter((d) => d.outbox.length > 0).map((d) => d.devEui);
+    if (pending.length > 0) await this.kv.indexAdd('idx:pending', pending);
+    const conflict = await this.kv.insertAllIfAbsent(devices.map((d) => [deviceKey(d.devEui), JSON.stringify(d)]));
+    if (conflict !== undefined) {
+      const devEui = conflict.slice('dev:{'.length, -1);
+      throw claimsErrors.device_exists({ devEui });
+    }
+    const byIndex = new Map<string, string[]>();
+    for (const d of devices) {
+      const indexes = [`idx:batch-devs:${d.batchId}`];
+      if (d.accountId !== null) indexes.push(`idx:acct-devs:${d.accountId}`);
+      for (const idx of indexes) byIndex.set(idx, [...(byIndex.get(idx) ?? []), d.devEui]);
+    }
+    for (const [idx, members] of byIndex) await this.kv.indexAdd(idx, members);
+  }
+
+  async updateDevice(
+    devEui: string,
+    change: (current: DeviceRecord) => DeviceRecord | undefined,
+  ): Promise<DeviceRecord | undefined> {
+    const result = await this.update<DeviceRecord>(deviceKey(devEui), change, async (next) => {
+      if (next.outbox.length > 0) await this.kv.indexAdd('idx:pending', [devEui]);
+      if (next.accountId !== null) await this.kv.indexAdd(`idx:acct-devs:${next.accountId}`, [devEui]);
+    });
+    if (result === undefined) return undefined;
+    const { previous, next } = result;
+    if (previous.accountId !== null && previous.accountId !== next.accountId)
+      await this.kv.indexRemove(`idx:acct-devs:${previous.accountId}`, devEui);
+    if (previous.outbox.length > 0 && next.outbox.length === 0) await this.kv.indexRemove('idx:pending', devEui);
+    return next;
+  }
+
+  async listDevices(
+    filter: { readonly accountId: string } | { readonly batchId: string },
+    page: { readonly limit: number; readonly after: string | null },
+  ): Promise<DevicePage> {
+    const index = 'accountId' in filter ? `idx:acct-devs:${filter.accountId}` : `idx:batch-devs:${filter.batchId}`;
+    const matches = (d: DeviceRecord) =>
+      'accountId' in filter ? d.accountId === filter.accountId : d.batchId === filter.batchId;
+    const devices: DeviceRecord[] = [];
+    let after = page.after;
+    for (;;) {
+      const members = await this.kv.indexRange(index, after, page.limit - devices.length);
+      if (members.length === 0) return { devices, next: null };
+      const raws = await this.kv.getMany(members.map(deviceKey));
+      for (const raw of raws) {
+        if (raw === undefined) continue;
+        const d = JSON.parse(raw) as DeviceRecord;
+        if (matches(d)) devices.push(d);
+      }
+      after = members[members.length - 1] ?? null;
+      if (devices.length >= page.limit) {
+        const more = await this.kv.indexRange(index, after, 1);
+        return { devices, next: more.length > 0 ? after : null };
+      }
+    }
+  }
+
+  async *devicesWithPendingEvents(): AsyncIterable<string> {
+    let after: string | null = null;
+    for (;;) {
+      const members = await this.kv.indexRange('idx:pending', after, 500);
+      if (members.length === 0) return;
+      yield* members;
+      after = members[members.length - 1] ?? null;
+    }
+  }
+
+  async putAccount(account: AccountRecord): Promise<void> {
+    await this.kv.put(`acct:${account.id}`, JSON.stringify(account));
+    await this.kv.indexAdd('idx:accounts', [account.id]);
+  }
+
+  async getAccount(id: string): Promise<AccountRecord | undefined> {
+    return this.getJson<AccountRecord>(`acct:${id}`);
+  }
+
+  async listAccounts(): Promise<readonly AccountRecord[]> {
+    const ids = await this.kv.indexRange('idx:accounts', null, 100_000);
+    const raws = await this.kv.getMany(ids.map((id) => `acct:${id}`));
+    return raws.filter((r): r is string => r !== undefined).map((r) => JSON.parse(r) as AccountRecord);
+  }
+
+  async putApiKey(key: ApiKeyRecord): Promise<void> {
+    const previous = await this.getApiKey(key.id);
+    await this.kv.put(`key:${key.id}`, JSON.stringify(key));
+    if (key.revoked) await this.kv.delete(`keyhash:${key.keyHash}`);
+    else await this.kv.put(`keyhash:${key.keyHash}`, key.id);
+    if (previous === undefined) await this.kv.indexAdd(`idx:keys:${key.accountId ?? '-'}`, [key.id]);
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    return this.getJson<ApiKeyRecord>(`key:${id}`);
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const id = await this.kv.get(`keyhash:${keyHash}`);
+    if (id === undefined) return undefined;
+    const key = await this.getApiKey(id);
+    return key !== undefined && key.keyHash === keyHash && !key.revoked ? key : undefined;
+  }
+
+  async listApiKeys(accountId: string | null): Promise<readonly ApiKeyRecord[]> {
+    const ids = await this.kv.indexRange(`idx:keys:${accountId ?? '-'}`, null, 100_000);
+    const raws = await this.kv.getMany(ids.map((id) => `key:${id}`));
+    return raws.filter((r): r is string => r !== undefined).map((r) => JSON.parse(r) as ApiKeyRecord);
+  }
+
+  private async indexCredentials(peer: PeerRecord): Promise<void> {
+    for (const c of peer.credentials) {
+      if (c.revoked) await this.kv.delete(`cred:${c.hash}`);
+      else await this.kv.put(`cred:${c.hash}`, peer.id);
+    }
+  }
+
+  async insertPeer(peer: PeerRecord): Promise<void> {
+    const conflict = await this.kv.insertAllIfAbsent([[`peer:${peer.id}`, JSON.stringify(peer)]]);
+    if (conflict !== undefined) throw claimsErrors.invalid_argument({ field: 'id', reason: 'exists' });
+    await this.indexCredentials(peer);
+    await this.kv.indexAdd(`idx:peers:${peer.accountId}`, [peer.id]);
+    await this.kv.indexAdd('idx:peers', [peer.id]);
+  }
+
+  async getPeer(id: string): Promise<PeerRecord | undefined> {
+    return this.getJson<PeerRecord>(`peer:${id}`);
+  }
+
+  async updatePeer(
+    id: string,
+    change: (current: PeerRecord) => PeerRecord | undefined,
+  ): Promise<PeerRecord | undefined> {
+    const result = await this.update<PeerRecord>(`peer:${id}`, change);
+    if (result === undefined) return undefined;
+    await this.indexCredentials(result.next);
+    return result.next;
+  }
+
+  async findPeerByCredential(hash: string): Promise<PeerRecord | undefined> {
+    const id = await this.kv.get(`cred:${hash}`);
+    if (id === undefined) return undefined;
+    const peer = await this.getPeer(id);
+    return peer?.credentials.some((c) => c.hash === hash && !c.revoked) ? peer : undefined;
+  }
+
+  async listPeers(accountId: string | null): Promise<readonly PeerRecord[]> {
+    const ids = await this.kv.indexRange(accountId === null ? 'idx:peers' : `idx:peers:${accountId}`, null, 100_000);
+    const raws = await this.kv.getMany(ids.map((id) => `peer:${id}`));
+    return raws.filter((r): r is string => r !== undefined).map((r) => JSON.parse(r) as PeerRecord);
+  }
+
+  async ensureCa(candidate: CaRecord): Promise<CaRecord> {
+    await this.kv.insertAllIfAbsent([['ca', JSON.stringify(candidate)]]);
+    const stored = await this.getCa();
+    if (stored === undefined) throw claimsErrors.conflict({ key: 'ca' });
+    return stored;
+  }
+
+  async getCa(): Promise<CaRecord | undefined> {
+    return this.getJson<CaRecord>('ca');
+  }
+
+  private failureKey(key: string): string {
+    return key.startsWith('dev:') ? `fail:dev:{${key.slice(4)}}` : `fail:${key}`;
+  }
+
+  async recordFailure(key: string, nowMs: number, windowMs: number): Promise<number> {
+    return this.kv.recordHit(this.failureKey(key), nowMs, windowMs);
+  }
+
+  async countFailures(key: string, nowMs: number, windowMs: number): Promise<number> {
+    return this.kv.countHits(this.failureKey(key), nowMs, windowMs);
+  }
+
+  async close(): Promise<void> {
+    await this.kv.close();
+  }
+}

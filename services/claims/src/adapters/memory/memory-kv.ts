@@ -1,0 +1,65 @@
+import type { KvBackend } from '../kv/kv-backend.js';
+
+/** An in-memory KvBackend for unit tests and throwaway runs. */
+export class MemoryKv implements KvBackend {
+  private readonly values = new Map<string, string>();
+  private readonly indexes = new Map<string, Set<string>>();
+  private readonly hits = new Map<string, number[]>();
+
+  async get(key: string): Promise<string | undefined> {
+    return this.values.get(key);
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    return keys.map((k) => this.values.get(k));
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    this.values.set(key, value);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.values.delete(key);
+  }
+
+  async compareAndSwap(key: string, expected: string | undefined, next: string): Promise<boolean> {
+    if (this.values.get(key) !== expected) return false;
+    this.values.set(key, next);
+    return true;
+  }
+
+  async insertAllIfAbsent(entries: readonly (readonly [string, string])[]): Promise<string | undefined> {
+    const conflict = entries.find(([k]) => this.values.has(k));
+    if (conflict) return conflict[0];
+    for (const [k, v] of entries) this.values.set(k, v);
+    return undefined;
+  }
+
+  async indexAdd(index: string, members: readonly string[]): Promise<void> {
+    let set = this.indexes.get(index);
+    if (!set) this.indexes.set(index, (set = new Set()));
+    for (const m of members) set.add(m);
+  }
+
+  async indexRemove(index: string, member: string): Promise<void> {
+    this.indexes.get(index)?.delete(member);
+  }
+
+  async indexRange(index: string, after: string | null, limit: number): Promise<string[]> {
+    const all = [...(this.indexes.get(index) ?? [])].sort();
+    return all.filter((m) => after === null || m > after).slice(0, limit);
+  }
+
+  async recordHit(key: string, nowMs: number, windowMs: number): Promise<number> {
+    const hits = (this.hits.get(key) ?? []).filter((t) => t > nowMs - windowMs);
+    hits.push(nowMs);
+    this.hits.set(key, hits);
+    return hits.length;
+  }
+
+  async countHits(key: string, nowMs: number, windowMs: number): Promise<number> {
+    return (this.hits.get(key) ?? []).filter((t) => t > nowMs - windowMs).length;
+  }
+
+  async close(): Promise<void> {}
+}

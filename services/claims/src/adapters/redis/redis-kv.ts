@@ -1,0 +1,123 @@
+import type { Redis } from 'ioredis';
+import type { KvBackend } from '../kv/kv-backend.js';
+
+// Compare-and-swap of one key: exactly one of two racing writers that read the same value wins.
+const casScript = `
+local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if cur ~= false then return 0 end
+elseif cur ~= ARGV[2] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3])
+return 1`;
+
+// Sliding window: drop hits older than the window, add this one, keep the key no longer than the window.
+const hitScript = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return redis.call('ZCARD', KEYS[1])`;
+
+/**
+ * KvBackend over Redis (ioredis). Every script touches one key, so it works on Redis Cluster; per-device keys carry
+ * the `{DEVEUI}` hash tag. Indexes are sorted sets with score 0 (lexicographic ranges).
+ */
+export class RedisKv implements KvBackend {
+  private hitSeq = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'claims:',
+    private readonly ownsConnection = false,
+  ) {}
+
+  private k(key: string): string {
+    return this.prefix + key;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.redis.get(this.k(key))) ?? undefined;
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    if (keys.length === 0) return [];
+    // One GET per key in a pipeline rather than MGET: the keys may live on different cluster slots.
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.get(this.k(key));
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, value]) => {
+      if (err) throw err;
+      return (value as string | null) ?? undefined;
+    });
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    await this.redis.set(this.k(key), value);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.redis.del(this.k(key));
+  }
+
+  async compareAndSwap(key: string, expected: string | undefined, next: string): Promise<boolean> {
+    const result = await this.redis.eval(
+      casScript,
+      1,
+      this.k(key),
+      expected === undefined ? '1' : '0',
+      expected ?? '',
+      next,
+    );
+    return result === 1;
+  }
+
+  async insertAllIfAbsent(entries: readonly (readonly [string, string])[]): Promise<string | undefined> {
+    const pipeline = this.redis.pipeline();
+    for (const [key, value] of entries) pipeline.set(this.k(key), value, 'NX');
+    const results = (await pipeline.exec()) ?? [];
+    const written: string[] = [];
+    let conflict: string | undefined;
+    results.forEach(([err, value], i) => {
+      const key = entries[i]?.[0];
+      if (key === undefined) return;
+      if (!err && value === 'OK') written.push(key);
+      else conflict ??= key;
+    });
+    if (conflict !== undefined && written.length > 0) {
+      const undo = this.redis.pipeline();
+      for (const key of written) undo.del(this.k(key));
+      await undo.exec();
+    }
+    return conflict;
+  }
+
+  async indexAdd(index: string, members: readonly string[]): Promise<void> {
+    for (let i = 0; i < members.length; i += 1000) {
+      const args = members.slice(i, i + 1000).flatMap((m) => [0, m]);
+      await this.redis.zadd(this.k(index), ...args);
+    }
+  }
+
+  async indexRemove(index: string, member: string): Promise<void> {
+    await this.redis.zrem(this.k(index), member);
+  }
+
+  async indexRange(index: string, after: string | null, limit: number): Promise<string[]> {
+    return this.redis.zrangebylex(this.k(index), after === null ? '-' : `(${after}`, '+', 'LIMIT', 0, limit);
+  }
+
+  async recordHit(key: string, nowMs: number, windowMs: number): Promise<number> {
+    this.hitSeq += 1;
+    const member = `${nowMs}:${process.pid}:${this.hitSeq}:${Math.random()}`;
+    return (await this.redis.eval(hitScript, 1, this.k(key), nowMs, windowMs, member)) as number;
+  }
+
+  async countHits(key: string, nowMs: number, windowMs: number): Promise<number> {
+    return this.redis.zcount(this.k(key), `(${nowMs - windowMs}`, '+inf');
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsConnection) await this.redis.quit();
+  }
+}

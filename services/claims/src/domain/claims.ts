@@ -1,0 +1,52 @@
+import { Accounts } from './accounts.js';
+import { defaultRateLimit, type ClaimsContext, type ClaimsLogger, type RateLimit } from './context.js';
+import { Devices } from './devices.js';
+import { Gateway } from './gateway.js';
+import { DeviceOutboxRelay } from './outbox-relay.js';
+import { Peers } from './peers.js';
+import type { CertificateAuthority, ClaimsStore, Clock, DeviceEventPublisher, KeyCustody } from './ports.js';
+import { defaultScryptCost, sha256Hex, type ScryptCost } from './secrets.js';
+
+export interface ClaimsDeps {
+  readonly store: ClaimsStore;
+  readonly keys: KeyCustody;
+  readonly ca: CertificateAuthority;
+  readonly publisher: DeviceEventPublisher;
+  readonly adminToken: string;
+  readonly logger: ClaimsLogger;
+  readonly clock?: Clock;
+  readonly scryptCost?: ScryptCost;
+  readonly rateLimit?: RateLimit;
+}
+
+/** The claims use cases, grouped by area. */
+export interface Claims {
+  readonly accounts: Accounts;
+  readonly devices: Devices;
+  readonly peers: Peers;
+  readonly gateway: Gateway;
+  readonly relay: DeviceOutboxRelay;
+}
+
+export function createClaims(deps: ClaimsDeps): Claims {
+  if (deps.adminToken.length < 16) throw new Error('the admin token must be at least 16 characters');
+  const relay = new DeviceOutboxRelay(deps.store, deps.publisher, deps.logger);
+  const ctx: ClaimsContext = {
+    store: deps.store,
+    keys: deps.keys,
+    ca: deps.ca,
+    clock: deps.clock ?? { now: () => new Date() },
+    adminTokenHash: sha256Hex(deps.adminToken),
+    scryptCost: deps.scryptCost ?? defaultScryptCost,
+    rateLimit: deps.rateLimit ?? defaultRateLimit,
+    logger: deps.logger,
+    flushOutbox: (devEuis) => relay.flush(devEuis),
+  };
+  return {
+    accounts: new Accounts(ctx),
+    devices: new Devices(ctx),
+    peers: new Peers(ctx),
+    gateway: new Gateway(ctx),
+    relay,
+  };
+}

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { claimsErrors } from './errors.js';
+import { normalizeEui } from './identifiers.js';
+import type { DeviceChange, DeviceEventRecord, Principal } from './model.js';
+import type { CertificateAuthority, ClaimsStore, Clock, KeyCustody } from './ports.js';
+import type { ScryptCost } from './secrets.js';
+
+/** The structured logger the use cases write to (pino-compatible: object first, then message). */
+export interface ClaimsLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface RateLimit {
+  /** Failed claims allowed per account and per DevEUI within the window. */
+  readonly maxFailures: number;
+  readonly windowMs: number;
+}
+
+export const defaultRateLimit: RateLimit = { maxFailures: 10, windowMs: 10 * 60 * 1000 };
+
+export interface ClaimsContext {
+  readonly store: ClaimsStore;
+  readonly keys: KeyCustody;
+  readonly ca: CertificateAuthority;
+  readonly clock: Clock;
+  /** SHA-256 (hex) of the configured admin token. */
+  readonly adminTokenHash: string;
+  readonly scryptCost: ScryptCost;
+  readonly rateLimit: RateLimit;
+  readonly logger: ClaimsLogger;
+  /** Publishes the outbox of these devices (publish-after-commit); failures are left to the relay's sweep. */
+  readonly flushOutbox: (devEuis: readonly string[]) => Promise<void>;
+}
+
+export function requireAdmin(principal: Principal): void {
+  if (principal.scope !== 'admin') throw claimsErrors.admin_only();
+}
+
+/** The account an owner acts for; admins must name one (`accountId`) where an account is needed. */
+export function actingAccount(principal: Principal, accountId?: string | null): string {
+  if (principal.scope === 'admin') {
+    if (accountId === undefined || accountId === null || accountId === '')
+      throw claimsErrors.invalid_argument({ field: 'account_id', reason: 'required for admins' });
+    return accountId;
+  }
+  if (principal.accountId === null) throw claimsErrors.permission_denied();
+  return principal.accountId;
+}
+
+export function parseDevEuiArg(value: string): string {
+  const eui = normalizeEui(value);
+  if (eui === null) throw claimsErrors.invalid_argument({ field: 'dev_eui', reason: 'must be 8 bytes' });
+  return eui;
+}
+
+export function newDeviceEvent(devEui: string, time: Date, change: DeviceChange): DeviceEventRecord {
+  return { eventId: randomUUID(), devEui, time: time.toISOString(), change };
+}

@@ -1,0 +1,351 @@
+import { claimsErrors } from './errors.js';
+import { validateBatch, type BatchRowInput } from './batch.js';
+import {
+  actingAccount,
+  newDeviceEvent,
+  parseDevEuiArg,
+  requireAdmin,
+  type ClaimsContext,
+} from './context.js';
+import { normalizeHex } from './identifiers.js';
+import type { DeviceRecord, PeerKind, PeerRecord, Principal } from './model.js';
+import type { DevicePage } from './ports.js';
+import { tr005Payload } from './qr-code.js';
+import { generateId, hashClaimCode, verifyClaimCode } from './secrets.js';
+
+/** How many applied join event ids a device remembers (join events of a device arrive in order, per partition). */
+const rememberedJoinEvents = 64;
+
+export interface ImportBatchInput {
+  readonly rows: readonly BatchRowInput[];
+  readonly joinEui: string | null;
+  readonly manufacturer: string;
+  readonly batchId: string | null;
+  readonly includeQrCodes: boolean;
+  readonly profileId: string | null;
+}
+
+export interface AcceptedJoin {
+  readonly eventId: string;
+  readonly devEui: string;
+  readonly accepted: boolean;
+  readonly time: Date;
+}
+
+function parseProfileId(value: string | null): string {
+  if (value === null || value === '') return '00000000';
+  const hex = normalizeHex(value, 4);
+  if (hex === null) throw claimsErrors.invalid_argument({ field: 'profile_id', reason: 'must be 8 hex digits' });
+  return hex;
+}
+
+/** Devices: manufacturer batches, claims, transfers, locks and activation facts. */
+export class Devices {
+  constructor(private readonly ctx: ClaimsContext) {}
+
+  /**
+   * All or nothing: every row is validated first, then the root keys go to the keys service, then the devices are
+   * stored; if storing fails, the root keys are deleted again.
+   */
+  async importBatch(
+    principal: Principal,
+    input: ImportBatchInput,
+  ): Promise<{ imported: number; batchId: string; qrCodes: string[] }> {
+    requireAdmin(principal);
+    const rows = validateBatch(input.rows, input.joinEui);
+    const profileId = parseProfileId(input.profileId);
+    const batchId = input.batchId !== null && input.batchId !== '' ? input.batchId : generateId('batch');
+    const existing = await Promise.all(rows.map((r) => this.ctx.store.getDevice(r.devEui)));
+    const taken = existing.findIndex((d) => d !== undefined);
+    if (taken >= 0)
+      throw claimsErrors.invalid_batch({ row: taken + 1, field: 'devEui', reason: 'a device with this DevEUI exists' });
+    const hashes = await Promise.all(rows.map((r) => hashClaimCode(r.claimCode, this.ctx.scryptCost)));
+    await this.ctx.keys.importRootKeys(rows.map((r) => ({ devEui: r.devEui, macVersion: r.macVersion, keys: r.keys })));
+    const now = this.ctx.clock.now();
+    const devices: DeviceRecord[] = rows.map((r, i) => ({
+      rev: 1,
+      devEui: r.devEui,
+      joinEui: r.joinEui,
+      macVersion: r.macVersion,
+      claimCodeHash: hashes[i] as string,
+      batchId,
+      manufacturer: input.manufacturer,
+      state: 'unclaimed',
+      lockReason: null,
+      accountId: null,
+      networkServerId: null,
+      applicationServerId: null,
+      claimedAt: null,
+      activated: false,
+      joinCount: 0,
+      lastJoinAt: null,
+      appliedJoinEvents: [],
+      outbox: [
+        newDeviceEvent(r.devEui, now, { kind: 'imported', joinEui: r.joinEui, batchId, macVersion: r.macVersion }),
+      ],
+      createdAt: now.toISOString(),
+    }));
+    try {
+      await this.ctx.store.insertDevices(devices);
+    } catch (err) {
+      await this.ctx.keys.deleteRootKeys(rows.map((r) => r.devEui));
+      throw err;
+    }
+    this.ctx.logger.info({ batch_id: batchId, devices: rows.length }, 'device batch imported');
+    await this.ctx.flushOutbox(rows.map((r) => r.devEui));
+    const qrCodes = input.includeQrCodes
+      ? rows.map((r) => tr005Payload({ joinEui: r.joinEui, devEui: r.devEui, profileId, ownerToken: r.claimCode }))
+      : [];
+    return { imported: rows.length, batchId, qrCodes };
+  }
+
+  /** The TR005 payload; the claim code (OwnerToken) only when the caller supplies it and it matches. */
+  async qrCode(principal: Principal, devEuiText: string, claimCode: string, profileId: string | null): Promise<string> {
+    requireAdmin(principal);
+    const device = await this.load(parseDevEuiArg(devEuiText));
+    if (claimCode !== '' && !(await verifyClaimCode(claimCode, device.claimCodeHash)))
+      throw claimsErrors.wrong_claim_code();
+    return tr005Payload({
+      joinEui: device.joinEui,
+      devEui: device.devEui,
+      profileId: parseProfileId(profileId),
+      ownerToken: claimCode === '' ? null : claimCode,
+    });
+  }
+
+  private async load(devEui: string): Promise<DeviceRecord> {
+    const device = await this.ctx.store.getDevice(devEui);
+    if (device === undefined) throw claimsErrors.unknown_device();
+    return device;
+  }
+
+  /** Admin, or the owner; anyone else gets `claims:not_owner`. */
+  async getDevice(principal: Principal, devEuiText: string): Promise<DeviceRecord> {
+    const device = await this.load(parseDevEuiArg(devEuiText));
+    if (principal.scope !== 'admin' && device.accountId !== principal.accountId) throw claimsErrors.not_owner();
+    return device;
+  }
+
+  async listDevices(
+    principal: Principal,
+    input: { accountId: string | null; batchId: string | null; pageSize: number; pageToken: string | null },
+  ): Promise<DevicePage> {
+    const limit = input.pageSize === 0 ? 100 : Math.min(input.pageSize, 1000);
+    const after = input.pageToken === null || input.pageToken === '' ? null : input.pageToken;
+    if (principal.scope !== 'admin') return this.ctx.store.listDevices({ accountId: actingAccount(principal) }, { limit, after });
+    if (input.accountId !== null && input.accountId !== '')
+      return this.ctx.store.listDevices({ accountId: input.accountId }, { limit, after });
+    if (input.batchId !== null && input.batchId !== '')
+      return this.ctx.store.listDevices({ batchId: input.batchId }, { limit, after });
+    throw claimsErrors.invalid_argument({ field: 'account_id', reason: 'admins list by account_id or batch_id' });
+  }
+
+  private async ownPeer(accountId: string, id: string, kind: PeerKind): Promise<PeerRecord> {
+    const peer = id === '' ? undefined : await this.ctx.store.getPeer(id);
+    if (peer === undefined || peer.accountId !== accountId || peer.kind !== kind)
+      throw kind === 'network-server' ? claimsErrors.unknown_network_server() : claimsErrors.unknown_application_server();
+    return peer;
+  }
+
+  private async checkRateLimit(accountId: string, devEui: string): Promise<void> {
+    const { maxFailures, windowMs } = this.ctx.rateLimit;
+    const now = this.ctx.clock.now().getTime();
+    const [byAccount, byDevice] = await Promise.all([
+      this.ctx.store.countFailures(`acct:${accountId}`, now, windowMs),
+      this.ctx.store.countFailures(`dev:${devEui}`, now, windowMs),
+    ]);
+    if (byAccount >= maxFailures || byDevice >= maxFailures) throw claimsErrors.rate_limited({ window_s: windowMs / 1000 });
+  }
+
+  private async recordFailure(accountId: string, devEui: string): Promise<void> {
+    const { windowMs } = this.ctx.rateLimit;
+    const now = this.ctx.clock.now().getTime();
+    await Promise.all([
+      this.ctx.store.recordFailure(`acct:${accountId}`, now, windowMs),
+      this.ctx.store.recordFailure(`dev:${devEui}`, now, windowMs),
+    ]);
+  }
+
+  /**
+   * DevEUI + claim code → the device is bound to one of the caller's NSs. The code is checked before the state, so
+   * `already_claimed` is only told to someone who knows the code. Unknown DevEUIs and wrong codes count as failures
+   * (per account and per DevEUI, sliding window).
+   */
+  async claim(
+    principal: Principal,
+    input: { devEui: string; claimCode: string; networkServerId: string; applicationServerId: string | null },
+  ): Promise<DeviceRecord> {
+    if (principal.scope !== 'owner') throw claimsErrors.permission_denied({ reason: 'claims are made by owner accounts' });
+    const accountId = actingAccount(principal);
+    const devEui = parseDevEuiArg(input.devEui);
+    await this.checkRateLimit(accountId, devEui);
+    const device = await this.ctx.store.getDevice(devEui);
+    if (device === undefined) {
+      await this.recordFailure(accountId, devEui);
+      throw claimsErrors.unknown_device();
+    }
+    if (!(await verifyClaimCode(input.claimCode, device.claimCodeHash))) {
+      await this.recordFailure(accountId, devEui);
+      throw claimsErrors.wrong_claim_code();
+    }
+    const ns = await this.ownPeer(accountId, input.networkServerId, 'network-server');
+    const as =
+      input.applicationServerId === null || input.applicationServerId === ''
+        ? null
+        : await this.ownPeer(accountId, input.applicationServerId, 'application-server');
+    const now = this.ctx.clock.now();
+    const updated = await this.ctx.store.updateDevice(devEui, (current) => {
+      if (current.state === 'locked') throw claimsErrors.device_locked();
+      if (current.state === 'claimed') throw claimsErrors.already_claimed();
+      return {
+        ...current,
+        state: 'claimed',
+        accountId,
+        networkServerId: ns.id,
+        applicationServerId: as?.id ?? null,
+        claimedAt: now.toISOString(),
+        outbox: [
+          ...current.outbox,
+          newDeviceEvent(devEui, now, {
+            kind: 'claimed',
+            accountId,
+            networkServerId: ns.id,
+            applicationServerId: as?.id ?? null,
+          }),
+        ],
+      };
+    });
+    if (updated === undefined) throw claimsErrors.unknown_device();
+    this.ctx.logger.info({ dev_eui: devEui, account_id: accountId, network_server_id: ns.id }, 'device claimed');
+    await this.ctx.flushOutbox([devEui]);
+    return updated;
+  }
+
+  private assertOwner(principal: Principal, device: DeviceRecord): void {
+    if (principal.scope === 'admin') return;
+    if (device.accountId === null || device.accountId !== principal.accountId) throw claimsErrors.not_owner();
+  }
+
+  /** The owner (or an admin) releases the device: claimable again, bound to no NS. */
+  async unclaim(principal: Principal, devEuiText: string): Promise<void> {
+    const devEui = parseDevEuiArg(devEuiText);
+    this.assertOwner(principal, await this.load(devEui));
+    const now = this.ctx.clock.now();
+    await this.ctx.store.updateDevice(devEui, (current) => {
+      this.assertOwner(principal, current);
+      if (current.accountId === null) throw claimsErrors.not_claimed();
+      if (current.state === 'locked') throw claimsErrors.device_locked();
+      return {
+        ...current,
+        state: 'unclaimed',
+        accountId: null,
+        networkServerId: null,
+        applicationServerId: null,
+        claimedAt: null,
+        outbox: [...current.outbox, newDeviceEvent(devEui, now, { kind: 'unclaimed', accountId: current.accountId })],
+      };
+    });
+    this.ctx.logger.info({ dev_eui: devEui }, 'device unclaimed');
+    await this.ctx.flushOutbox([devEui]);
+  }
+
+  /** Binds the device to another NS of the same owner; the old NS is refused from the next join on. */
+  async transfer(
+    principal: Principal,
+    input: { devEui: string; networkServerId: string; applicationServerId: string | null },
+  ): Promise<DeviceRecord> {
+    const devEui = parseDevEuiArg(input.devEui);
+    const device = await this.load(devEui);
+    this.assertOwner(principal, device);
+    if (device.accountId === null) throw claimsErrors.not_claimed();
+    const ns = await this.ownPeer(device.accountId, input.networkServerId, 'network-server');
+    const as =
+      input.applicationServerId === null || input.applicationServerId === ''
+        ? null
+        : await this.ownPeer(device.accountId, input.applicationServerId, 'application-server');
+    const now = this.ctx.clock.now();
+    const updated = await this.ctx.store.updateDevice(devEui, (current) => {
+      this.assertOwner(principal, current);
+      if (current.state === 'locked') throw claimsErrors.device_locked();
+      if (current.state !== 'claimed' || current.accountId !== device.accountId) throw claimsErrors.not_claimed();
+      const applicationServerId = as?.id ?? current.applicationServerId;
+      if (current.networkServerId === ns.id && applicationServerId === current.applicationServerId) return undefined;
+      return {
+        ...current,
+        networkServerId: ns.id,
+        applicationServerId,
+        outbox: [
+          ...current.outbox,
+          newDeviceEvent(devEui, now, {
+            kind: 'transferred',
+            accountId: current.accountId ?? '',
+            fromNetworkServerId: current.networkServerId ?? '',
+            toNetworkServerId: ns.id,
+          }),
+        ],
+      };
+    });
+    if (updated === undefined) throw claimsErrors.unknown_device();
+    this.ctx.logger.info({ dev_eui: devEui, network_server_id: ns.id }, 'device transferred');
+    await this.ctx.flushOutbox([devEui]);
+    return updated;
+  }
+
+  async lock(principal: Principal, devEuiText: string, reason: string): Promise<DeviceRecord> {
+    requireAdmin(principal);
+    const devEui = parseDevEuiArg(devEuiText);
+    const now = this.ctx.clock.now();
+    const updated = await this.ctx.store.updateDevice(devEui, (current) => {
+      if (current.state === 'locked') return undefined;
+      return {
+        ...current,
+        state: 'locked',
+        lockReason: reason,
+        outbox: [...current.outbox, newDeviceEvent(devEui, now, { kind: 'locked', reason })],
+      };
+    });
+    if (updated === undefined) throw claimsErrors.unknown_device();
+    await this.ctx.flushOutbox([devEui]);
+    return updated;
+  }
+
+  /** Back to CLAIMED when the device still has an owner, UNCLAIMED otherwise. */
+  async unlock(principal: Principal, devEuiText: string): Promise<DeviceRecord> {
+    requireAdmin(principal);
+    const devEui = parseDevEuiArg(devEuiText);
+    const now = this.ctx.clock.now();
+    const updated = await this.ctx.store.updateDevice(devEui, (current) => {
+      if (current.state !== 'locked') throw claimsErrors.not_locked();
+      return {
+        ...current,
+        state: current.accountId === null ? 'unclaimed' : 'claimed',
+        lockReason: null,
+        outbox: [...current.outbox, newDeviceEvent(devEui, now, { kind: 'unlocked' })],
+      };
+    });
+    if (updated === undefined) throw claimsErrors.unknown_device();
+    await this.ctx.flushOutbox([devEui]);
+    return updated;
+  }
+
+  /** Records an ACCEPTED join once per event id; returns whether it changed anything. */
+  async applyJoinEvent(join: AcceptedJoin): Promise<boolean> {
+    if (!join.accepted || join.eventId === '') return false;
+    const devEui = parseDevEuiArg(join.devEui);
+    let applied = false;
+    await this.ctx.store.updateDevice(devEui, (current) => {
+      applied = false;
+      if (current.appliedJoinEvents.includes(join.eventId)) return undefined;
+      applied = true;
+      const time = join.time.toISOString();
+      return {
+        ...current,
+        activated: true,
+        joinCount: current.joinCount + 1,
+        lastJoinAt: current.lastJoinAt !== null && current.lastJoinAt > time ? current.lastJoinAt : time,
+        appliedJoinEvents: [...current.appliedJoinEvents, join.eventId].slice(-rememberedJoinEvents),
+      };
+    });
+    return applied;
+  }
+}

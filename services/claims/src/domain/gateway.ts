@@ -1,0 +1,168 @@
+import { claimsErrors } from './errors.js';
+import { parseDevEuiArg, type ClaimsContext } from './context.js';
+import { normalizeEui, normalizeHex } from './identifiers.js';
+import type { AppSKeyDelivery, DeviceRecord, PeerRecord } from './model.js';
+import type { IssuedCertificate } from './ports.js';
+import { sha256Hex } from './secrets.js';
+
+/** How the gateway saw a peer authenticate. */
+export type PeerCredentialInput =
+  | { readonly kind: 'certificate'; readonly fingerprintSha256: string }
+  | { readonly kind: 'bearer-token'; readonly token: string }
+  | { readonly kind: 'bearer-token-hash'; readonly hashSha256: string };
+
+export interface DeliverySettings {
+  readonly nwkKekLabel: string | null;
+  readonly plaintextNwkKeys: boolean;
+  readonly appSKeyDelivery: AppSKeyDelivery;
+  readonly appSKeyKekLabel: string | null;
+  readonly lifetime: number;
+  readonly asyncUrl: string | null;
+}
+
+export interface Authorization {
+  readonly device: DeviceRecord;
+  readonly networkServer: PeerRecord;
+  readonly delivery: DeliverySettings;
+}
+
+/** What the Backend Interfaces gateway asks on every request. */
+export class Gateway {
+  constructor(private readonly ctx: ClaimsContext) {}
+
+  /** The peer owning this credential (and of the credential's kind), or `claims:unauthenticated`. */
+  async authenticatePeer(credential: PeerCredentialInput): Promise<PeerRecord> {
+    let hash: string;
+    let kind: 'certificate' | 'bearer-token';
+    switch (credential.kind) {
+      case 'certificate':
+        hash = credential.fingerprintSha256.toLowerCase();
+        kind = 'certificate';
+        break;
+      case 'bearer-token':
+        hash = sha256Hex(credential.token);
+        kind = 'bearer-token';
+        break;
+      case 'bearer-token-hash':
+        hash = credential.hashSha256.toLowerCase();
+        kind = 'bearer-token';
+        break;
+    }
+    if (!/^[0-9a-f]{64}$/.test(hash)) throw claimsErrors.unauthenticated();
+    const peer = await this.ctx.store.findPeerByCredential(hash);
+    if (peer === undefined || !peer.credentials.some((c) => c.hash === hash && c.kind === kind && !c.revoked))
+      throw claimsErrors.unauthenticated();
+    return peer;
+  }
+
+  /** The NS behind the credential if SenderID (and a given SenderNSID) match its registration. */
+  private async networkServer(
+    credential: PeerCredentialInput,
+    senderNetId: string,
+    senderNsId: string | null,
+  ): Promise<PeerRecord | null> {
+    let peer: PeerRecord;
+    try {
+      peer = await this.authenticatePeer(credential);
+    } catch {
+      return null;
+    }
+    if (peer.kind !== 'network-server') return null;
+    if (normalizeHex(senderNetId, 3) !== peer.netId) return null;
+    if (senderNsId !== null && senderNsId !== '' && normalizeEui(senderNsId) !== peer.nsId) return null;
+    return peer;
+  }
+
+  private refuse(reason: string, facts: object): never {
+    this.ctx.logger.info({ ...facts, reason }, 'activation refused');
+    throw claimsErrors.not_authorized();
+  }
+
+  /**
+   * May this NS activate this device? Every refusal (unknown or revoked credential, SenderID/SenderNSID mismatch,
+   * unknown device, JoinEUI mismatch, unclaimed, locked, bound to another NS) is the one `claims:not_authorized`, so
+   * an NS learns nothing about devices that are not its own.
+   */
+  async authorize(input: {
+    joinEui: string;
+    devEui: string;
+    credential: PeerCredentialInput;
+    senderNetId: string;
+    senderNsId: string | null;
+  }): Promise<Authorization> {
+    const devEui = normalizeEui(input.devEui);
+    const facts = { dev_eui: devEui ?? input.devEui, sender_net_id: input.senderNetId };
+    const ns = await this.networkServer(input.credential, input.senderNetId, input.senderNsId);
+    if (ns === null) this.refuse('caller', facts);
+    const device = devEui === null ? undefined : await this.ctx.store.getDevice(devEui);
+    if (device === undefined) this.refuse('unknown_device', facts);
+    if (device.joinEui !== normalizeEui(input.joinEui)) this.refuse('join_eui_mismatch', facts);
+    if (device.state !== 'claimed') this.refuse(device.state, facts);
+    if (device.networkServerId !== ns.id) this.refuse('other_network_server', facts);
+    let appSKeyKekLabel: string | null = null;
+    if (ns.appSKeyDelivery === 'wrapped') {
+      const as = device.applicationServerId === null ? undefined : await this.ctx.store.getPeer(device.applicationServerId);
+      appSKeyKekLabel = as?.kekLabel ?? ns.kekLabel;
+    }
+    return {
+      device,
+      networkServer: ns,
+      delivery: {
+        nwkKekLabel: ns.plaintextNwkKeys ? null : ns.kekLabel,
+        plaintextNwkKeys: ns.plaintextNwkKeys,
+        appSKeyDelivery: ns.appSKeyDelivery,
+        appSKeyKekLabel,
+        lifetime: ns.lifetime,
+        asyncUrl: ns.asyncUrl,
+      },
+    };
+  }
+
+  /** May this AS fetch the AppSKey of this device (AppSKeyReq)? Same single refusal code. */
+  async authorizeApplicationServer(input: {
+    joinEui: string;
+    devEui: string;
+    credential: PeerCredentialInput;
+    senderAsId: string;
+  }): Promise<{ device: DeviceRecord; applicationServer: PeerRecord }> {
+    const devEui = normalizeEui(input.devEui);
+    const facts = { dev_eui: devEui ?? input.devEui, sender_as_id: input.senderAsId };
+    let as: PeerRecord | null = null;
+    try {
+      as = await this.authenticatePeer(input.credential);
+    } catch {
+      as = null;
+    }
+    if (as === null || as.kind !== 'application-server' || as.asId !== input.senderAsId) this.refuse('caller', facts);
+    const device = devEui === null ? undefined : await this.ctx.store.getDevice(devEui);
+    if (device === undefined) this.refuse('unknown_device', facts);
+    if (device.joinEui !== normalizeEui(input.joinEui)) this.refuse('join_eui_mismatch', facts);
+    if (device.state !== 'claimed') this.refuse(device.state, facts);
+    if (device.applicationServerId !== as.id) this.refuse('other_application_server', facts);
+    return { device, applicationServer: as };
+  }
+
+  /**
+   * HomeNSReq: the NetID/NSID of the device's home NS. Only the bound NS may ask; everyone else (and any unknown,
+   * unclaimed or locked device) gets `claims:no_roaming_agreement`. Unknown credentials are `claims:unauthenticated`.
+   */
+  async homeNetwork(input: {
+    devEui: string;
+    credential: PeerCredentialInput;
+    senderNetId: string;
+    senderNsId: string | null;
+  }): Promise<{ netId: string; nsId: string | null }> {
+    await this.authenticatePeer(input.credential);
+    const ns = await this.networkServer(input.credential, input.senderNetId, input.senderNsId);
+    if (ns === null) throw claimsErrors.no_roaming_agreement();
+    const device = await this.ctx.store.getDevice(parseDevEuiArg(input.devEui));
+    if (device === undefined || device.state !== 'claimed' || device.networkServerId !== ns.id)
+      throw claimsErrors.no_roaming_agreement();
+    return { netId: ns.netId ?? '', nsId: ns.nsId };
+  }
+
+  async issueServerCertificate(hostnames: readonly string[]): Promise<IssuedCertificate & { caCertPem: string }> {
+    const cert = await this.ctx.ca.issueServerCertificate(hostnames);
+    return { ...cert, caCertPem: this.ctx.ca.caCertPem() };
+  }
+}

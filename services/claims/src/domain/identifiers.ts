@@ -1,0 +1,36 @@
+import { macVersions, type MacVersion } from './model.js';
+
+const hexRe = /^[0-9a-fA-F]*$/;
+
+/** Parses hex with an optional `0x` prefix and exactly `bytes` bytes into upper-case hex, or returns null. */
+export function normalizeHex(value: string, bytes: number): string | null {
+  const v = value.trim().replace(/^0x/i, '').replace(/[-:]/g, '');
+  if (v.length !== bytes * 2 || !hexRe.test(v)) return null;
+  return v.toUpperCase();
+}
+
+export const normalizeEui = (value: string): string | null => normalizeHex(value, 8);
+
+export function hexToBytes(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
+
+export function bytesToHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex').toUpperCase();
+}
+
+const macVersionAliases: Record<string, MacVersion> = {
+  '1.0': '1.0.0',
+  '1.1.0': '1.1',
+};
+
+/** Lenient MAC version parsing: "1.0.3", "1.0" (= 1.0.0), "1.1.0" (= 1.1). */
+export function parseMacVersion(value: string): MacVersion | null {
+  const v = value.trim();
+  if ((macVersions as readonly string[]).includes(v)) return v as MacVersion;
+  return macVersionAliases[v] ?? null;
+}
+
+export function isLoRaWAN11(version: MacVersion): boolean {
+  return version === '1.1';
+}

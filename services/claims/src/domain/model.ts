@@ -1,0 +1,125 @@
+/** LoRaWAN MAC versions a device can be provisioned with (canonical spelling). */
+export const macVersions = ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.1'] as const;
+export type MacVersion = (typeof macVersions)[number];
+
+export type Scope = 'admin' | 'owner';
+
+/** Who calls a management use case. `accountId` is null for the admin token. */
+export interface Principal {
+  readonly accountId: string | null;
+  readonly scope: Scope;
+  readonly apiKeyId: string;
+}
+
+export type DeviceState = 'unclaimed' | 'claimed' | 'locked';
+
+export type DeviceChange =
+  | { readonly kind: 'imported'; readonly joinEui: string; readonly batchId: string; readonly macVersion: MacVersion }
+  | {
+      readonly kind: 'claimed';
+      readonly accountId: string;
+      readonly networkServerId: string;
+      readonly applicationServerId: string | null;
+    }
+  | { readonly kind: 'unclaimed'; readonly accountId: string }
+  | {
+      readonly kind: 'transferred';
+      readonly accountId: string;
+      readonly fromNetworkServerId: string;
+      readonly toNetworkServerId: string;
+    }
+  | { readonly kind: 'locked'; readonly reason: string }
+  | { readonly kind: 'unlocked' };
+
+/** A device event waiting in the device's outbox (topic joinery.devices.v1). */
+export interface DeviceEventRecord {
+  readonly eventId: string;
+  readonly devEui: string;
+  /** ISO 8601. */
+  readonly time: string;
+  readonly change: DeviceChange;
+}
+
+/**
+ * A device as stored. EUIs are 16 upper-case hex digits, big-endian. Timestamps are ISO 8601 strings. `rev` grows
+ * with every change (optimistic concurrency). `outbox` holds the events of changes not yet published: they are
+ * written in the same atomic step as the change itself.
+ */
+export interface DeviceRecord {
+  readonly rev: number;
+  readonly devEui: string;
+  readonly joinEui: string;
+  readonly macVersion: MacVersion;
+  /** `scrypt$<log2N>$<r>$<p>$<salt b64>$<hash b64>`; never returned by any API. */
+  readonly claimCodeHash: string;
+  readonly batchId: string;
+  readonly manufacturer: string;
+  readonly state: DeviceState;
+  readonly lockReason: string | null;
+  readonly accountId: string | null;
+  readonly networkServerId: string | null;
+  readonly applicationServerId: string | null;
+  readonly claimedAt: string | null;
+  readonly activated: boolean;
+  readonly joinCount: number;
+  readonly lastJoinAt: string | null;
+  /** The most recent applied join event ids (idempotency of applyJoinEvent). */
+  readonly appliedJoinEvents: readonly string[];
+  readonly outbox: readonly DeviceEventRecord[];
+  readonly createdAt: string;
+}
+
+export interface AccountRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  /** Null for admin-scoped keys not tied to an account. */
+  readonly accountId: string | null;
+  readonly scope: Scope;
+  readonly name: string;
+  /** SHA-256 (hex) of the key. */
+  readonly keyHash: string;
+  readonly createdAt: string;
+  readonly revoked: boolean;
+}
+
+export type PeerKind = 'network-server' | 'application-server';
+export type AppSKeyDelivery = 'wrapped' | 'plaintext' | 'session-key-id';
+
+export interface PeerCredentialRecord {
+  readonly kind: 'certificate' | 'bearer-token';
+  /** SHA-256 (hex) of the DER certificate or of the token. */
+  readonly hash: string;
+  readonly createdAt: string;
+  readonly revoked: boolean;
+}
+
+export interface PeerRecord {
+  readonly rev: number;
+  readonly id: string;
+  readonly kind: PeerKind;
+  readonly accountId: string;
+  readonly name: string;
+  /** NS: NetID (6 hex) and NSID (16 hex or null). AS: the AS-ID. */
+  readonly netId: string | null;
+  readonly nsId: string | null;
+  readonly asId: string | null;
+  readonly kekLabel: string;
+  readonly appSKeyDelivery: AppSKeyDelivery;
+  readonly plaintextNwkKeys: boolean;
+  readonly lifetime: number;
+  readonly asyncUrl: string | null;
+  readonly credentials: readonly PeerCredentialRecord[];
+  readonly createdAt: string;
+}
+
+/** Joinery's certificate authority (ECDSA P-256), created on first start. */
+export interface CaRecord {
+  readonly certPem: string;
+  /** PKCS#8 PEM. */
+  readonly keyPem: string;
+}

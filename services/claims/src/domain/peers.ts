@@ -1,0 +1,209 @@
+import { claimsErrors } from './errors.js';
+import { actingAccount, type ClaimsContext } from './context.js';
+import { normalizeHex } from './identifiers.js';
+import type { AppSKeyDelivery, PeerCredentialRecord, PeerKind, PeerRecord, Principal } from './model.js';
+import { generateId, generateToken, sha256Hex } from './secrets.js';
+
+export interface IssuedPeerCredentials {
+  readonly bearerToken: string;
+  readonly caCertPem: string;
+  readonly clientCertPem: string;
+  readonly clientKeyPem: string;
+}
+
+export interface PeerRegistration {
+  readonly peer: PeerRecord;
+  readonly kek: { readonly label: string; readonly key: Uint8Array };
+  readonly credentials: IssuedPeerCredentials;
+}
+
+export interface RegisterNetworkServerInput {
+  readonly accountId: string | null;
+  readonly name: string;
+  readonly netId: string;
+  readonly nsId: string | null;
+  readonly kekLabel: string | null;
+  readonly appSKeyDelivery: AppSKeyDelivery | null;
+  readonly lifetime: number;
+  readonly asyncUrl: string | null;
+  readonly plaintextNwkKeys: boolean;
+}
+
+export interface RegisterApplicationServerInput {
+  readonly accountId: string | null;
+  readonly name: string;
+  readonly asId: string;
+  readonly kekLabel: string | null;
+}
+
+const kekLabelRe = /^[A-Za-z0-9._:-]{1,128}$/;
+const asIdRe = /^[\x21-\x7e]{1,128}$/;
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '' || trimmed.length > 200) throw claimsErrors.invalid_argument({ field: 'name', reason: 'must be 1–200 characters' });
+  return trimmed;
+}
+
+function checkKekLabel(label: string | null, fallback: string): string {
+  const value = label === null || label === '' ? fallback : label;
+  if (!kekLabelRe.test(value)) throw claimsErrors.invalid_argument({ field: 'kek_label', reason: 'letters, digits and ._:- only' });
+  return value;
+}
+
+function checkAsyncUrl(url: string | null): string | null {
+  if (url === null || url === '') return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw claimsErrors.invalid_argument({ field: 'async_url', reason: 'not a URL' });
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw claimsErrors.invalid_argument({ field: 'async_url', reason: 'must be http(s)' });
+  return url;
+}
+
+/** Network-server and application-server registrations and their credentials. */
+export class Peers {
+  constructor(private readonly ctx: ClaimsContext) {}
+
+  private async checkAccount(principal: Principal, accountId: string | null): Promise<string> {
+    const id = actingAccount(principal, accountId);
+    if ((await this.ctx.store.getAccount(id)) === undefined) throw claimsErrors.unknown_account();
+    return id;
+  }
+
+  /** A bearer token and a client certificate; only their hashes are kept. */
+  private async issueCredentials(
+    kind: PeerKind,
+    subject: { commonName: string; organizationalUnit?: string },
+  ): Promise<{ issued: IssuedPeerCredentials; records: PeerCredentialRecord[] }> {
+    const bearerToken = generateToken(kind === 'network-server' ? 'jns' : 'jas');
+    const cert = await this.ctx.ca.issueClientCertificate(subject);
+    const createdAt = this.ctx.clock.now().toISOString();
+    return {
+      issued: {
+        bearerToken,
+        caCertPem: this.ctx.ca.caCertPem(),
+        clientCertPem: cert.certPem,
+        clientKeyPem: cert.keyPem,
+      },
+      records: [
+        { kind: 'bearer-token', hash: sha256Hex(bearerToken), createdAt, revoked: false },
+        { kind: 'certificate', hash: cert.fingerprintSha256, createdAt, revoked: false },
+      ],
+    };
+  }
+
+  private subjectOf(peer: Pick<PeerRecord, 'kind' | 'netId' | 'nsId' | 'asId'>): {
+    commonName: string;
+    organizationalUnit?: string;
+  } {
+    if (peer.kind === 'application-server') return { commonName: peer.asId ?? '', organizationalUnit: 'as' };
+    return peer.nsId === null
+      ? { commonName: peer.netId ?? '' }
+      : { commonName: peer.netId ?? '', organizationalUnit: peer.nsId };
+  }
+
+  async registerNetworkServer(principal: Principal, input: RegisterNetworkServerInput): Promise<PeerRegistration> {
+    const accountId = await this.checkAccount(principal, input.accountId);
+    const name = checkName(input.name);
+    const netId = normalizeHex(input.netId, 3);
+    if (netId === null) throw claimsErrors.invalid_argument({ field: 'net_id', reason: 'must be 3 bytes' });
+    let nsId: string | null = null;
+    if (input.nsId !== null && input.nsId !== '') {
+      nsId = normalizeHex(input.nsId, 8);
+      if (nsId === null) throw claimsErrors.invalid_argument({ field: 'ns_id', reason: 'must be 8 bytes' });
+    }
+    if (!Number.isInteger(input.lifetime) || input.lifetime < 0 || input.lifetime > 0xffffffff)
+      throw claimsErrors.invalid_argument({ field: 'lifetime', reason: 'must be a non-negative integer (seconds)' });
+    const asyncUrl = checkAsyncUrl(input.asyncUrl);
+    const id = generateId('ns');
+    const kekLabel = checkKekLabel(input.kekLabel, `ns-${id}`);
+    const kek = await this.ctx.keys.createKek(kekLabel, 'peer');
+    const { issued, records } = await this.issueCredentials('network-server', this.subjectOf({ kind: 'network-server', netId, nsId, asId: null }));
+    const peer: PeerRecord = {
+      rev: 1,
+      id,
+      kind: 'network-server',
+      accountId,
+      name,
+      netId,
+      nsId,
+      asId: null,
+      kekLabel,
+      appSKeyDelivery: input.appSKeyDelivery ?? 'wrapped',
+      plaintextNwkKeys: input.plaintextNwkKeys,
+      lifetime: input.lifetime,
+      asyncUrl,
+      credentials: records,
+      createdAt: this.ctx.clock.now().toISOString(),
+    };
+    await this.ctx.store.insertPeer(peer);
+    this.ctx.logger.info({ peer_id: id, account_id: accountId, net_id: netId }, 'network server registered');
+    return { peer, kek: { label: kekLabel, key: kek }, credentials: issued };
+  }
+
+  async registerApplicationServer(
+    principal: Principal,
+    input: RegisterApplicationServerInput,
+  ): Promise<PeerRegistration> {
+    const accountId = await this.checkAccount(principal, input.accountId);
+    const name = checkName(input.name);
+    if (!asIdRe.test(input.asId)) throw claimsErrors.invalid_argument({ field: 'as_id', reason: 'must be 1–128 printable ASCII characters' });
+    const id = generateId('as');
+    const kekLabel = checkKekLabel(input.kekLabel, `as-${id}`);
+    const kek = await this.ctx.keys.createKek(kekLabel, 'peer');
+    const { issued, records } = await this.issueCredentials(
+      'application-server',
+      this.subjectOf({ kind: 'application-server', netId: null, nsId: null, asId: input.asId }),
+    );
+    const peer: PeerRecord = {
+      rev: 1,
+      id,
+      kind: 'application-server',
+      accountId,
+      name,
+      netId: null,
+      nsId: null,
+      asId: input.asId,
+      kekLabel,
+      appSKeyDelivery: 'wrapped',
+      plaintextNwkKeys: false,
+      lifetime: 0,
+      asyncUrl: null,
+      credentials: records,
+      createdAt: this.ctx.clock.now().toISOString(),
+    };
+    await this.ctx.store.insertPeer(peer);
+    this.ctx.logger.info({ peer_id: id, account_id: accountId, as_id: input.asId }, 'application server registered');
+    return { peer, kek: { label: kekLabel, key: kek }, credentials: issued };
+  }
+
+  async getPeer(principal: Principal, peerId: string): Promise<PeerRecord> {
+    const peer = await this.ctx.store.getPeer(peerId);
+    if (peer === undefined || (principal.scope !== 'admin' && peer.accountId !== principal.accountId))
+      throw claimsErrors.unknown_peer();
+    return peer;
+  }
+
+  async listPeers(principal: Principal, accountId: string | null, kind: PeerKind | null): Promise<readonly PeerRecord[]> {
+    const target = principal.scope === 'admin' ? (accountId === '' ? null : accountId) : actingAccount(principal);
+    const peers = await this.ctx.store.listPeers(target);
+    return kind === null ? peers : peers.filter((p) => p.kind === kind);
+  }
+
+  /** Revokes every credential of a peer now; with `reissue`, a new bearer token and certificate come back once. */
+  async revokeCredentials(principal: Principal, peerId: string, reissue: boolean): Promise<IssuedPeerCredentials | null> {
+    const peer = await this.getPeer(principal, peerId);
+    const fresh = reissue ? await this.issueCredentials(peer.kind, this.subjectOf(peer)) : null;
+    const updated = await this.ctx.store.updatePeer(peerId, (current) => ({
+      ...current,
+      credentials: [...current.credentials.map((c) => ({ ...c, revoked: true })), ...(fresh?.records ?? [])],
+    }));
+    if (updated === undefined) throw claimsErrors.unknown_peer();
+    this.ctx.logger.info({ peer_id: peerId, reissued: reissue }, 'peer credentials revoked');
+    return fresh?.issued ?? null;
+  }
+}

@@ -1,0 +1,118 @@
+import type {
+  AccountRecord,
+  ApiKeyRecord,
+  CaRecord,
+  DeviceEventRecord,
+  DeviceRecord,
+  MacVersion,
+  PeerRecord,
+} from './model.js';
+
+export interface DevicePage {
+  readonly devices: readonly DeviceRecord[];
+  /** The DevEUI to continue after, or null on the last page. */
+  readonly next: string | null;
+}
+
+/**
+ * Everything the claims service keeps. Updates of one record are atomic: `update*` reads the record, calls `change`
+ * and writes the result only if nobody changed the record meanwhile (it retries otherwise), so of two racing claims
+ * exactly one wins. `change` returns the new record, or `undefined` to leave it as it is; it may throw to abort.
+ */
+export interface ClaimsStore {
+  getDevice(devEui: string): Promise<DeviceRecord | undefined>;
+  /** All or nothing: throws `claims:device_exists` {devEui} when one of them exists already, and stores none. */
+  insertDevices(devices: readonly DeviceRecord[]): Promise<void>;
+  updateDevice(
+    devEui: string,
+    change: (current: DeviceRecord) => DeviceRecord | undefined,
+  ): Promise<DeviceRecord | undefined>;
+  /** Devices of an account or a batch, by ascending DevEUI, after `after`. */
+  listDevices(
+    filter: { readonly accountId: string } | { readonly batchId: string },
+    page: { readonly limit: number; readonly after: string | null },
+  ): Promise<DevicePage>;
+  /** DevEUIs whose outbox is not empty (for the relay's sweep after a restart). */
+  devicesWithPendingEvents(): AsyncIterable<string>;
+
+  putAccount(account: AccountRecord): Promise<void>;
+  getAccount(id: string): Promise<AccountRecord | undefined>;
+  listAccounts(): Promise<readonly AccountRecord[]>;
+
+  putApiKey(key: ApiKeyRecord): Promise<void>;
+  getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(accountId: string | null): Promise<readonly ApiKeyRecord[]>;
+
+  /** Inserts a new peer; throws `claims:invalid_argument` when the id exists. */
+  insertPeer(peer: PeerRecord): Promise<void>;
+  getPeer(id: string): Promise<PeerRecord | undefined>;
+  updatePeer(id: string, change: (current: PeerRecord) => PeerRecord | undefined): Promise<PeerRecord | undefined>;
+  /** The peer owning an active credential with this hash. */
+  findPeerByCredential(hash: string): Promise<PeerRecord | undefined>;
+  listPeers(accountId: string | null): Promise<readonly PeerRecord[]>;
+
+  /** Stores the CA unless one exists; returns the one that is stored (first writer wins). */
+  ensureCa(candidate: CaRecord): Promise<CaRecord>;
+  getCa(): Promise<CaRecord | undefined>;
+
+  /** Records a failure under `key` and returns the failures within the window ending at `nowMs`. */
+  recordFailure(key: string, nowMs: number, windowMs: number): Promise<number>;
+  countFailures(key: string, nowMs: number, windowMs: number): Promise<number>;
+
+  close(): Promise<void>;
+}
+
+/** Root keys of a device on their way to the keys service; never kept by claims. */
+export type RootKeyMaterial =
+  | { readonly kind: 'plain'; readonly nwkKey: Uint8Array; readonly appKey: Uint8Array | null }
+  | {
+      readonly kind: 'wrapped';
+      readonly kekLabel: string;
+      readonly wrappedNwkKey: Uint8Array;
+      readonly wrappedAppKey: Uint8Array | null;
+    };
+
+export interface RootKeyImport {
+  readonly devEui: string;
+  readonly macVersion: MacVersion;
+  readonly keys: RootKeyMaterial;
+}
+
+export type KekPurpose = 'peer' | 'transport';
+
+/** The part of the keys service claims needs. */
+export interface KeyCustody {
+  /** All or nothing. */
+  importRootKeys(batch: readonly RootKeyImport[]): Promise<void>;
+  /** Compensation when storing a batch fails after its keys were imported. Idempotent. */
+  deleteRootKeys(devEuis: readonly string[]): Promise<void>;
+  /** Creates a KEK under `label` (generated, or the supplied key for transport KEKs) and returns its bytes once. */
+  createKek(label: string, purpose: KekPurpose, key?: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface IssuedCertificate {
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** SHA-256 of the DER certificate, lower-case hex. */
+  readonly fingerprintSha256: string;
+}
+
+/** Joinery's own CA. */
+export interface CertificateAuthority {
+  caCertPem(): string;
+  issueClientCertificate(subject: {
+    readonly commonName: string;
+    readonly organizationalUnit?: string;
+  }): Promise<IssuedCertificate>;
+  issueServerCertificate(hostnames: readonly string[]): Promise<IssuedCertificate>;
+}
+
+/** Publishes device events (topic joinery.devices.v1, keyed by DevEUI). At-least-once; consumers dedupe on eventId. */
+export interface DeviceEventPublisher {
+  publish(events: readonly DeviceEventRecord[]): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
