@@ -1,0 +1,73 @@
+/**
+ * The Lua scripts of the Redis state store: one per atomic step. All per-device keys share the `{DEVEUI}` hash tag.
+ * The commit script also appends to the outbox stream, which lives in another slot (ADR 0004).
+ */
+
+/**
+ * KEYS: nonce hash, DevNonce history zset. ARGV: check kind (h|c|r0|r1), value, history size, max JoinNonce.
+ * Returns {1, joinNonce} or {0, refusal}.
+ */
+export const reserveLua = `
+local nonce, history = KEYS[1], KEYS[2]
+local kind, v, historySize, maxJoinNonce = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local function field(name, default)
+  local value = redis.call('HGET', nonce, name)
+  if value then return tonumber(value) end
+  return default
+end
+if kind == 'c' then
+  if v <= field('ldn', -1) then return {0, 'dev_nonce_too_small'} end
+elseif kind == 'h' then
+  if redis.call('ZSCORE', history, ARGV[2]) then return {0, 'dev_nonce_replayed'} end
+elseif kind == 'r0' then
+  if v <= field('rj0', -1) then return {0, 'rj_count_replayed'} end
+elseif kind == 'r1' then
+  if v <= field('rj1', -1) then return {0, 'rj_count_replayed'} end
+else
+  return redis.error_reply('unknown nonce check ' .. kind)
+end
+local jn = field('jn', 0)
+if jn >= maxJoinNonce then return {0, 'join_nonce_exhausted'} end
+jn = jn + 1
+if kind == 'h' then
+  redis.call('ZADD', history, jn, ARGV[2])
+  local size = redis.call('ZCARD', history)
+  if size > historySize then redis.call('ZREMRANGEBYRANK', history, 0, size - historySize - 1) end
+end
+if kind == 'h' or kind == 'c' then redis.call('HSET', nonce, 'ldn', v) end
+if kind == 'r1' then redis.call('HSET', nonce, 'rj1', v) end
+if kind == 'r0' then redis.call('HSET', nonce, 'rj0', v) else redis.call('HSET', nonce, 'rj0', -1) end
+redis.call('HSET', nonce, 'jn', jn)
+return {1, jn}
+`;
+
+/**
+ * KEYS: sessions hash, session order zset, outbox stream. ARGV: SessionKeyID, JoinNonce, session JSON, max
+ * sessions, topic, key, value. Returns the outbox stream id.
+ */
+export const commitLua = `
+local sessions, order, outbox = KEYS[1], KEYS[2], KEYS[3]
+redis.call('HSET', sessions, ARGV[1], ARGV[3])
+redis.call('ZADD', order, ARGV[2], ARGV[1])
+local size = redis.call('ZCARD', order)
+local max = tonumber(ARGV[4])
+if size > max then
+  for _, id in ipairs(redis.call('ZRANGE', order, 0, size - max - 1)) do redis.call('HDEL', sessions, id) end
+  redis.call('ZREMRANGEBYRANK', order, 0, size - max - 1)
+end
+return redis.call('XADD', outbox, '*', 'topic', ARGV[5], 'key', ARGV[6], 'value', ARGV[7])
+`;
+
+/**
+ * KEYS: nonce hash, DevNonce history zset, resets list. ARGV: audit JSON ({actor, reason, time}).
+ * Returns {last DevNonce, history size}; the JoinNonce is left alone.
+ */
+export const resetLua = `
+local nonce, history, resets = KEYS[1], KEYS[2], KEYS[3]
+local last = tonumber(redis.call('HGET', nonce, 'ldn') or '-1')
+local size = redis.call('ZCARD', history)
+redis.call('HSET', nonce, 'ldn', -1)
+redis.call('DEL', history)
+redis.call('RPUSH', resets, ARGV[1] .. '|' .. last .. '|' .. size)
+return {last, size}
+`;
