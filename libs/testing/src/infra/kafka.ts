@@ -227,7 +227,11 @@ async function startKafkaContainer(ctx: StartContext): Promise<Started> {
   };
 }
 
-/** Ready means a kafkajs admin client connects and sees a broker in the cluster metadata. */
+/**
+ * Ready means a kafkajs admin client connects and sees a broker, and the group and transaction coordinators have
+ * loaded (the first FindCoordinator creates `__consumer_offsets`; the first idempotent producer gets a producer id),
+ * so that the tests' first consumer group and producer do not meet "coordinator is loading" retries.
+ */
 async function waitForAdmin(
   brokers: string[],
   timeoutMs: number,
@@ -248,10 +252,22 @@ async function waitForAdmin(
         await admin.connect();
         const cluster = await admin.describeCluster();
         if (cluster.brokers.length === 0) throw new Error('no broker registered yet');
+        await admin.describeGroups(['joinery-infra-probe']);
       } finally {
         await admin.disconnect().catch(() => undefined);
       }
+      // kafkajs refuses an idempotent producer without retries; a few short ones are still bounded by timeoutMs.
+      const producer = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        retry: { retries: 3, initialRetryTime: 100 },
+      });
+      try {
+        await producer.connect();
+      } finally {
+        await producer.disconnect().catch(() => undefined);
+      }
     },
-    { what: `Kafka at ${brokers.join(',')}`, timeoutMs, intervalMs: 500, ...extra },
+    { what: `Kafka at ${brokers.join(',')}`, timeoutMs, intervalMs: 250, ...extra },
   );
 }
