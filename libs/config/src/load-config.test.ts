@@ -184,3 +184,26 @@ test('every problem is listed in one error, secrets are never echoed', () => {
 test('field names must be upper-case environment variable names', () => {
   assert.throws(() => string('joinery_dir'), TypeError);
 });
+
+test('loadConfig is precisely typed (checked by tsc)', () => {
+  const config = loadConfig(schema, { JOINERY_ADMIN_TOKEN: 't' });
+  const typed: {
+    port: number;
+    dataDir: string;
+    adminToken: string | undefined;
+    redisUrl: string | undefined;
+    brokers: string[];
+    level: 'debug' | 'info' | 'warn' | 'error';
+    metrics: boolean;
+    timeoutMs: number;
+    workers: number;
+  } = config;
+  // @ts-expect-error optional fields without a default may be undefined
+  const token: string = config.adminToken;
+  // @ts-expect-error oneOf is a union of its words, not any string
+  const level: 'info' = config.level;
+  const required = loadConfig({ dir: string('JOINERY_DIR'), n: int('JOINERY_N', { optional: true, default: 3 }) }, { JOINERY_DIR: '/d' });
+  const dir: string = required.dir;
+  const n: number = required.n;
+  assert.deepEqual([typed.adminToken, token, level, dir, n], ['t', 't', 'info', '/d', 3]);
+});

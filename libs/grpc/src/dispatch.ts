@@ -37,6 +37,16 @@ export async function dispatchUnary(method: DescMethod, handler: UntypedHandler,
   return toBinary(method.output, create(method.output, init as never));
 }
 
+/** Longest delay `setTimeout` honours (longer ones fire at once). */
+export const maxTimerMs = 2 ** 31 - 1;
+
+/** A call's timeout: a non-negative number of milliseconds, at most `maxTimerMs`. */
+export function callTimeoutMs(requested: number | undefined, fallback: number): number {
+  const ms = requested ?? fallback;
+  if (Number.isNaN(ms) || ms < 0) throw grpcErrors.invalid_timeout({ timeout_ms: String(ms) });
+  return Math.min(ms, maxTimerMs);
+}
+
 export function methodPath(method: DescMethod): string {
   return `/${method.parent.typeName}/${method.name}`;
 }

@@ -1,7 +1,7 @@
 import { create, fromBinary, toBinary, type DescService } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { JoineryError } from '@joinery/errors';
-import { methodPath, normalizeMetadata } from './dispatch.js';
+import { callTimeoutMs, methodPath, normalizeMetadata } from './dispatch.js';
 import { grpcErrors } from './grpc-errors.js';
 import { errorCodeHeader, errorDetailsHeader, fromWireError } from './status.js';
 import { defaultTimeoutMs, type CallOptions, type Client } from './types.js';
@@ -40,15 +40,17 @@ export function createGrpcClient<S extends DescService>(service: S, address: str
       const { signal } = callOptions;
       if (signal?.aborted) return Promise.reject(grpcErrors.cancelled({ method: path }, undefined, signal.reason));
       let request: Buffer;
+      let timeoutMs: number;
       const metadata = new grpc.Metadata();
       try {
+        timeoutMs = callTimeoutMs(callOptions.timeoutMs, clientTimeoutMs);
         for (const [key, value] of Object.entries(normalizeMetadata(callOptions.metadata))) metadata.set(key, value);
         const bytes = toBinary(method.input, create(method.input, init as never));
         request = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       } catch (err) {
         return Promise.reject(JoineryError.is(err) ? err : grpcErrors.invalid_message({ message: method.input.typeName }, undefined, err));
       }
-      const deadline = Date.now() + (callOptions.timeoutMs ?? clientTimeoutMs);
+      const deadline = Date.now() + timeoutMs;
       return new Promise((resolve, reject) => {
         const onAbort = () => call.cancel();
         const call = channel.makeUnaryRequest(path, passThrough, passThrough, request, metadata, { deadline }, (err, response) => {

@@ -8,6 +8,7 @@ export const grpcErrors = defineErrors('grpc', {
   unimplemented: ['internal', 'method not implemented by the server'],
   invalid_message: ['invalid_argument', 'message could not be decoded'],
   invalid_metadata: ['invalid_argument', 'invalid call metadata'],
+  invalid_timeout: ['invalid_argument', 'timeout must be a non-negative number of milliseconds'],
   resource_exhausted: ['resource_exhausted', 'resource exhausted'],
   unauthenticated: ['unauthenticated', 'unauthenticated'],
   permission_denied: ['permission_denied', 'permission denied'],

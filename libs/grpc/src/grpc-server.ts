@@ -1,7 +1,7 @@
-import type { DescService } from '@bufbuild/protobuf';
+import type { DescMethod, DescService } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@joinery/logging';
-import { dispatchUnary, isVisibleMetadataKey, logHandlerError, methodPath, unaryHandlers } from './dispatch.js';
+import { dispatchUnary, isVisibleMetadataKey, logHandlerError, maxTimerMs, methodPath, unaryHandlers, type UntypedHandler } from './dispatch.js';
 import { grpcErrors } from './grpc-errors.js';
 import { toWireError, wireErrorMetadata } from './status.js';
 import type { CallContext, ServiceImpl } from './types.js';
@@ -46,30 +46,7 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
       const handlers: grpc.UntypedServiceImplementation = {};
       for (const [method, handler] of unaryHandlers(service, impl)) {
         definition[method.name] = { path: methodPath(method), requestStream: false, responseStream: false, originalName: method.localName, ...passThrough };
-        handlers[method.name] = ((call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-          const controller = new AbortController();
-          const onCancelled = () => controller.abort(grpcErrors.cancelled());
-          call.on('cancelled', onCancelled);
-          const deadline = toDate(call.getDeadline());
-          const timer =
-            deadline === undefined
-              ? undefined
-              : setTimeout(() => controller.abort(grpcErrors.deadline_exceeded()), Math.max(0, deadline.getTime() - Date.now()));
-          const context: CallContext = { deadline, metadata: visibleMetadata(call.metadata), signal: controller.signal, peer: call.getPeer() };
-          dispatchUnary(method, handler, call.request, context)
-            .then(
-              (bytes) => callback(null, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
-              (err: unknown) => {
-                const wire = toWireError(err);
-                logHandlerError(logger, method, err, wire);
-                callback({ code: wire.status, details: wire.message, metadata: wireErrorMetadata(wire) });
-              },
-            )
-            .finally(() => {
-              clearTimeout(timer);
-              call.off('cancelled', onCancelled);
-            });
-        }) as grpc.handleUnaryCall<Buffer, Buffer>;
+        handlers[method.name] = serveUnary(method, handler, logger);
       }
       server.addService(definition, handlers);
     },
@@ -89,6 +66,38 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
         });
       });
     },
+  };
+}
+
+/** Serves one unary method: deadline and cancellation become the handler's AbortSignal, errors go through the table. */
+function serveUnary(method: DescMethod, handler: UntypedHandler, logger: Logger | undefined): grpc.handleUnaryCall<Buffer, Buffer> {
+  const path = methodPath(method);
+  return (call, callback) => {
+    const started = performance.now();
+    const controller = new AbortController();
+    const onCancelled = () => controller.abort(grpcErrors.cancelled({ method: path }));
+    call.on('cancelled', onCancelled);
+    const deadline = toDate(call.getDeadline());
+    const remaining = deadline === undefined ? Infinity : deadline.getTime() - Date.now();
+    const timer = remaining < maxTimerMs ? setTimeout(() => controller.abort(grpcErrors.deadline_exceeded({ method: path })), Math.max(0, remaining)) : undefined;
+    const context: CallContext = { deadline, metadata: visibleMetadata(call.metadata), signal: controller.signal, peer: call.getPeer() };
+    const done = (status: grpc.status) => {
+      clearTimeout(timer);
+      call.off('cancelled', onCancelled);
+      logger?.debug({ grpc_method: path, grpc_status: grpc.status[status], duration_ms: Math.round(performance.now() - started) }, 'gRPC call');
+    };
+    dispatchUnary(method, handler, call.request, context).then(
+      (bytes) => {
+        done(grpc.status.OK);
+        callback(null, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      },
+      (err: unknown) => {
+        const wire = toWireError(err);
+        logHandlerError(logger, method, err, wire);
+        done(wire.status);
+        callback({ code: wire.status, details: wire.message, metadata: wireErrorMetadata(wire) });
+      },
+    );
   };
 }
 

@@ -1,7 +1,7 @@
 import { create, fromBinary, toBinary, type DescService } from '@bufbuild/protobuf';
 import { JoineryError } from '@joinery/errors';
 import type { Logger } from '@joinery/logging';
-import { dispatchUnary, logHandlerError, methodPath, normalizeMetadata, unaryHandlers } from './dispatch.js';
+import { callTimeoutMs, dispatchUnary, logHandlerError, methodPath, normalizeMetadata, unaryHandlers } from './dispatch.js';
 import { grpcErrors } from './grpc-errors.js';
 import { fromWireError, toWireError } from './status.js';
 import { defaultTimeoutMs, type CallOptions, type Client, type ServiceImpl } from './types.js';
@@ -29,13 +29,14 @@ export function createInProcessClient<S extends DescService>(service: S, impl: S
       if (signal?.aborted) throw grpcErrors.cancelled({ method: path }, undefined, signal.reason);
       let requestBytes: Uint8Array;
       let metadata: Record<string, string>;
+      let timeoutMs: number;
       try {
+        timeoutMs = callTimeoutMs(callOptions.timeoutMs, clientTimeoutMs);
         metadata = normalizeMetadata(callOptions.metadata);
         requestBytes = toBinary(method.input, create(method.input, init as never));
       } catch (err) {
         throw JoineryError.is(err) ? err : grpcErrors.invalid_message({ message: method.input.typeName }, undefined, err);
       }
-      const timeoutMs = callOptions.timeoutMs ?? clientTimeoutMs;
       const controller = new AbortController();
       const context = { deadline: new Date(Date.now() + timeoutMs), metadata, signal: controller.signal, peer: 'in-process' };
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
 import { after, before, describe, test } from 'node:test';
 import { JoineryError, errorKinds, isErrorKind } from '@joinery/errors';
 import { captureLogs } from '@joinery/logging';
@@ -199,6 +200,13 @@ for (const [name, setUp] of transports) {
       assert.ok(reason instanceof JoineryError && reason.code === 'grpc:cancelled');
     });
 
+    test('a negative or NaN timeout is refused', async () => {
+      for (const timeoutMs of [-1, Number.NaN]) {
+        const err = await rejection(t.client.echo({ text: 'x' }, { timeoutMs }));
+        assert.equal(err.code, 'grpc:invalid_timeout');
+      }
+    });
+
     test('an already aborted signal fails without calling', async () => {
       const controller = new AbortController();
       controller.abort();
@@ -231,6 +239,88 @@ test('a server that is not there gives grpc:unavailable', async () => {
     const err = await rejection(client.echo({ text: 'x' }));
     assert.equal(err.code, 'grpc:unavailable');
     assert.equal(err.kind, 'unavailable');
+  } finally {
+    client.close();
+  }
+});
+
+describe('loopback gRPC server', () => {
+  let server: GrpcServer;
+  let port: number;
+  let raw: grpc.Client;
+  let impl: ReturnType<typeof echoImpl>;
+  const logs = captureLogs();
+  before(async () => {
+    impl = echoImpl();
+    server = createGrpcServer({ logger: logs.logger });
+    server.add(EchoService, impl.impl);
+    port = await server.listen('127.0.0.1:0');
+    raw = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  });
+  after(async () => {
+    raw.close();
+    await server.close(1000);
+  });
+
+  const rawCall = (path: string, body: Buffer) =>
+    new Promise<grpc.ServiceError>((resolve, reject) => {
+      raw.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, body, new grpc.Metadata(), { deadline: Date.now() + 5000 }, (err) =>
+        err === null ? reject(new Error('expected an error')) : resolve(err),
+      );
+    });
+
+  test('undecodable request bytes are INVALID_ARGUMENT with grpc:invalid_message', async () => {
+    const err = await rawCall('/joinery.testing.v1.EchoService/Echo', Buffer.from([0x0a, 0xff]));
+    assert.equal(err.code, grpc.status.INVALID_ARGUMENT);
+    assert.deepEqual(err.metadata.get('joinery-error-code'), ['grpc:invalid_message']);
+  });
+
+  test('an unknown method is UNIMPLEMENTED', async () => {
+    const err = await rawCall('/joinery.testing.v1.EchoService/Nope', Buffer.alloc(0));
+    assert.equal(err.code, grpc.status.UNIMPLEMENTED);
+  });
+
+  test('every call is logged at debug with its status', async () => {
+    logs.clear();
+    const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
+    try {
+      await client.echo({ text: 'ok' });
+      await rejection(client.echo({ text: 'fail:not_found' }));
+    } finally {
+      client.close();
+    }
+    assert.deepEqual(
+      logs.grep('"msg":"gRPC call"').map((r) => [r.level, r.grpc_method, r.grpc_status]),
+      [
+        ['debug', '/joinery.testing.v1.EchoService/Echo', 'OK'],
+        ['debug', '/joinery.testing.v1.EchoService/Echo', 'NOT_FOUND'],
+      ],
+    );
+  });
+});
+
+test('close lets a running call finish within the grace period', async () => {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let started: () => void = () => undefined;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const server = createGrpcServer();
+  server.add(EchoService, {
+    async echo(request) {
+      started();
+      await released;
+      return { text: request.text };
+    },
+  });
+  const port = await server.listen('127.0.0.1:0');
+  const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
+  try {
+    const call = client.echo({ text: 'finishing' });
+    await running;
+    const closed = server.close(5000);
+    release();
+    assert.equal((await call).text, 'finishing');
+    await closed;
   } finally {
     client.close();
   }
