@@ -1,0 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { claimsStoreContract } from '../../domain/claims-store.contract.js';
+import { openLmdbClaimsStore } from './lmdb-store.js';
+
+const root = mkdtempSync(join(tmpdir(), 'claims-lmdb-'));
+let n = 0;
+after(() => rmSync(root, { recursive: true, force: true }));
+
+claimsStoreContract('lmdb', async () => openLmdbClaimsStore(join(root, `db-${(n += 1)}`)));

@@ -1,0 +1,15 @@
+import { randomBytes } from 'node:crypto';
+import { requireInfra } from '@joinery/testing/infra';
+import { Redis } from 'ioredis';
+import { claimsStoreContract } from '../../domain/claims-store.contract.js';
+import { createRedisClaimsStore } from './redis-store.js';
+
+const { REDIS_URL: url } = requireInfra('REDIS_URL');
+
+// Each store gets its own key prefix on the shared Redis, so tests never see each other's data.
+claimsStoreContract('redis', async () =>
+  createRedisClaimsStore(new Redis(url, { lazyConnect: false }), {
+    prefix: `test:${randomBytes(6).toString('hex')}:claims:`,
+    ownsConnection: true,
+  }),
+);

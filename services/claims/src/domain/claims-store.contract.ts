@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { JoineryError } from '@joinery/errors';
+import { claimsErrors } from './errors.js';
+import type { ClaimsStore } from './ports.js';
+import { deviceFixture, peerFixture } from './test-fixtures.js';
+
+/**
+ * The one contract every ClaimsStore adapter passes (memory and LMDB in unit runs, Redis in integration runs).
+ * `open` returns a fresh, empty store.
+ */
+export function claimsStoreContract(name: string, open: () => Promise<ClaimsStore>): void {
+  describe(`ClaimsStore contract: ${name}`, () => {
+    const withStore = (title: string, fn: (store: ClaimsStore) => Promise<void>) =>
+      test(title, async () => {
+        const store = await open();
+        try {
+          await fn(store);
+        } finally {
+          await store.close();
+        }
+      });
+
+    withStore('stores and reads devices; a missing one is undefined', async (store) => {
+      await store.insertDevices([deviceFixture('0000000000000001'), deviceFixture('0000000000000002')]);
+      assert.equal((await store.getDevice('0000000000000001'))?.devEui, '0000000000000001');
+      assert.equal(await store.getDevice('00000000000000FF'), undefined);
+    });
+
+    withStore('insertDevices is all or nothing when one DevEUI exists', async (store) => {
+      await store.insertDevices([deviceFixture('0000000000000002')]);
+      await assert.rejects(
+        store.insertDevices([deviceFixture('0000000000000001'), deviceFixture('0000000000000002'), deviceFixture('0000000000000003')]),
+        (err: unknown) => JoineryError.is(err, claimsErrors.device_exists.code) && err.details['devEui'] === '0000000000000002',
+      );
+      assert.equal(await store.getDevice('0000000000000001'), undefined);
+      assert.equal(await store.getDevice('0000000000000003'), undefined);
+    });
+
+    withStore('updateDevice bumps rev, leaves the record on undefined and aborts on throw', async (store) => {
+      await store.insertDevices([deviceFixture('0000000000000001')]);
+      const next = await store.updateDevice('0000000000000001', (d) => ({ ...d, joinCount: 5 }));
+      assert.equal(next?.rev, 2);
+      assert.equal(next?.joinCount, 5);
+      const same = await store.updateDevice('0000000000000001', () => undefined);
+      assert.equal(same?.rev, 2);
+      await assert.rejects(
+        store.updateDevice('0000000000000001', () => {
+          throw claimsErrors.already_claimed();
+        }),
+        (err: unknown) => JoineryError.is(err, claimsErrors.already_claimed.code),
+      );
+      assert.equal((await store.getDevice('0000000000000001'))?.joinCount, 5);
+      assert.equal(await store.updateDevice('00000000000000FF', (d) => d), undefined);
+    });
+
+    withStore('of many racing claims on one device exactly one wins', async (store) => {
+      await store.insertDevices([deviceFixture('0000000000000001')]);
+      const accounts = Array.from({ length: 8 }, (_, i) => `acc_${i}`);
+      const results = await Promise.allSettled(
+        accounts.map((accountId) =>
+          store.updateDevice('0000000000000001', (d) => {
+            if (d.state === 'claimed') throw claimsErrors.already_claimed();
+            return { ...d, state: 'claimed', accountId };
+          }),
+        ),
+      );
+      const winners = results.filter((r) => r.status === 'fulfilled');
+      assert.equal(winners.length, 1);
+      for (const r of results)
+        if (r.status === 'rejected') assert.ok(JoineryError.is(r.reason, claimsErrors.already_claimed.code));
+      const stored = await store.getDevice('0000000000000001');
+      assert.equal(stored?.accountId, (winners[0] as PromiseFulfilledResult<{ accountId: string }>).value.accountId);
+      assert.equal(stored?.rev, 2);
+    });
+
+    withStore('lists devices by account and by batch, in DevEUI order, page by page', async (store) => {
+      const euis = Array.from({ length: 25 }, (_, i) => (i + 1).toString(16).toUpperCase().padStart(16, '0'));
+      await store.insertDevices(euis.map((e) => deviceFixture(e, { batchId: 'b1' })));
+      for (const e of euis.slice(0, 12))
+        await store.updateDevice(e, (d) => ({ ...d, state: 'claimed', accountId: 'acc_A' }));
+      const first = await store.listDevices({ accountId: 'acc_A' }, { limit: 5, after: null });
+      assert.deepEqual(first.devices.map((d) => d.devEui), euis.slice(0, 5));
+      assert.equal(first.next, euis[4]);
+      const rest = await store.listDevices({ accountId: 'acc_A' }, { limit: 100, after: first.next });
+      assert.deepEqual(rest.devices.map((d) => d.devEui), euis.slice(5, 12));
+      assert.equal(rest.next, null);
+      // Moving a device to another account removes it from the first account's list.
+      await store.updateDevice(euis[0] as string, (d) => ({ ...d, accountId: 'acc_B' }));
+      const afterMove = await store.listDevices({ accountId: 'acc_A' }, { limit: 100, after: null });
+      assert.equal(afterMove.devices.length, 11);
+      const batch = await store.listDevices({ batchId: 'b1' }, { limit: 1000, after: null });
+      assert.equal(batch.devices.length, 25);
+      assert.equal((await store.listDevices({ accountId: 'acc_none' }, { limit: 10, after: null })).devices.length, 0);
+    });
+
+    withStore('devicesWithPendingEvents yields devices whose outbox is not empty', async (store) => {
+      const event = { eventId: 'e1', devEui: '0000000000000001', time: '2026-01-01T00:00:00.000Z', change: { kind: 'unlocked' as const } };
+      await store.insertDevices([deviceFixture('0000000000000001', { outbox: [event] }), deviceFixture('0000000000000002')]);
+      const pending: string[] = [];
+      for await (const d of store.devicesWithPendingEvents()) pending.push(d);
+      assert.deepEqual(pending, ['0000000000000001']);
+      await store.updateDevice('0000000000000001', (d) => ({ ...d, outbox: [] }));
+      const after: string[] = [];
+      for await (const d of store.devicesWithPendingEvents()) after.push(d);
+      assert.deepEqual(after, []);
+    });
+
+    withStore('accounts and API keys; revoked keys are not found by hash', async (store) => {
+      await store.putAccount({ id: 'acc_1', name: 'One', createdAt: '2026-01-01T00:00:00.000Z' });
+      assert.equal((await store.getAccount('acc_1'))?.name, 'One');
+      assert.deepEqual((await store.listAccounts()).map((a) => a.id), ['acc_1']);
+      const key = { id: 'key_1', accountId: 'acc_1', scope: 'owner' as const, name: 'k', keyHash: 'ab'.repeat(32), createdAt: '2026-01-01T00:00:00.000Z', revoked: false };
+      await store.putApiKey(key);
+      assert.equal((await store.findApiKeyByHash('ab'.repeat(32)))?.id, 'key_1');
+      assert.deepEqual((await store.listApiKeys('acc_1')).map((k) => k.id), ['key_1']);
+      await store.putApiKey({ ...key, revoked: true });
+      assert.equal(await store.findApiKeyByHash('ab'.repeat(32)), undefined);
+      assert.equal((await store.getApiKey('key_1'))?.revoked, true);
+    });
+
+    withStore('peers are found by an active credential only', async (store) => {
+      const cred = { kind: 'bearer-token' as const, hash: 'cd'.repeat(32), createdAt: '2026-01-01T00:00:00.000Z', revoked: false };
+      await store.insertPeer(peerFixture('ns_1', { credentials: [cred] }));
+      await assert.rejects(store.insertPeer(peerFixture('ns_1')));
+      assert.equal((await store.findPeerByCredential('cd'.repeat(32)))?.id, 'ns_1');
+      assert.deepEqual((await store.listPeers('acc_1')).map((p) => p.id), ['ns_1']);
+      assert.deepEqual((await store.listPeers(null)).map((p) => p.id), ['ns_1']);
+      await store.updatePeer('ns_1', (p) => ({ ...p, credentials: p.credentials.map((c) => ({ ...c, revoked: true })) }));
+      assert.equal(await store.findPeerByCredential('cd'.repeat(32)), undefined);
+      assert.equal((await store.getPeer('ns_1'))?.rev, 2);
+    });
+
+    withStore('the first CA stored wins', async (store) => {
+      assert.equal(await store.getCa(), undefined);
+      const first = await store.ensureCa({ certPem: 'A', keyPem: 'a' });
+      const second = await store.ensureCa({ certPem: 'B', keyPem: 'b' });
+      assert.equal(first.certPem, 'A');
+      assert.equal(second.certPem, 'A');
+    });
+
+    withStore('failures count within a sliding window', async (store) => {
+      const t0 = 1_000_000;
+      assert.equal(await store.recordFailure('dev:0000000000000001', t0, 1000), 1);
+      assert.equal(await store.recordFailure('dev:0000000000000001', t0 + 500, 1000), 2);
+      assert.equal(await store.countFailures('dev:0000000000000001', t0 + 900, 1000), 2);
+      assert.equal(await store.countFailures('dev:0000000000000001', t0 + 1200, 1000), 1);
+      assert.equal(await store.recordFailure('dev:0000000000000001', t0 + 2000, 1000), 1);
+      assert.equal(await store.countFailures('acct:acc_1', t0, 1000), 0);
+    });
+  });
+}
