@@ -30,7 +30,11 @@ export interface FieldOptions<T> {
 }
 
 /** `T | undefined` for optional fields without a default, else `T`. */
-export type Resolved<T, O> = O extends { default: unknown } ? T : O extends { optional: true } ? T | undefined : T;
+export type Resolved<T, O> = O extends { default: unknown }
+  ? T
+  : O extends { optional: true }
+    ? T | undefined
+    : T;
 
 function field<T, O extends FieldOptions<T>>(
   env: string,
@@ -39,7 +43,8 @@ function field<T, O extends FieldOptions<T>>(
   parse: (raw: string) => T | FieldError,
   secret = false,
 ): Field<Resolved<T, O>> {
-  if (!/^[A-Z][A-Z0-9_]*$/.test(env)) throw new TypeError(`config: ${env} is not an upper-case environment variable name`);
+  if (!/^[A-Z][A-Z0-9_]*$/.test(env))
+    throw new TypeError(`config: ${env} is not an upper-case environment variable name`);
   const hasDefault = options !== undefined && 'default' in options && options.default !== undefined;
   return {
     env,
@@ -53,12 +58,18 @@ function field<T, O extends FieldOptions<T>>(
 }
 
 /** Any non-empty text. */
-export function string<const O extends FieldOptions<string>>(env: string, options?: O): Field<Resolved<string, O>> {
+export function string<const O extends FieldOptions<string>>(
+  env: string,
+  options?: O,
+): Field<Resolved<string, O>> {
   return field(env, options, 'text', (raw) => raw);
 }
 
 /** A secret string (token, PIN, password): never echoed, and also read from `<env>_FILE`. */
-export function secret<const O extends Omit<FieldOptions<string>, 'secret'>>(env: string, options?: O): Field<Resolved<string, O>> {
+export function secret<const O extends Omit<FieldOptions<string>, 'secret'>>(
+  env: string,
+  options?: O,
+): Field<Resolved<string, O>> {
   return field(env, options, 'a secret', (raw) => raw, true);
 }
 
@@ -79,7 +90,10 @@ export function int<const O extends FieldOptions<number> & { min?: number; max?:
 }
 
 /** A TCP port, 0–65535 (0 asks the OS for a free one). */
-export function port<const O extends FieldOptions<number>>(env: string, options?: O): Field<Resolved<number, O>> {
+export function port<const O extends FieldOptions<number>>(
+  env: string,
+  options?: O,
+): Field<Resolved<number, O>> {
   return field(env, options, 'a port number 0-65535', (raw) => {
     if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) return new FieldError('must be a port number 0-65535');
     return Number(raw);
@@ -90,7 +104,10 @@ const trueWords = new Set(['true', '1', 'yes', 'on']);
 const falseWords = new Set(['false', '0', 'no', 'off']);
 
 /** `true|1|yes|on` or `false|0|no|off`, any case. */
-export function bool<const O extends FieldOptions<boolean>>(env: string, options?: O): Field<Resolved<boolean, O>> {
+export function bool<const O extends FieldOptions<boolean>>(
+  env: string,
+  options?: O,
+): Field<Resolved<boolean, O>> {
   return field(env, options, 'true or false', (raw) => {
     const word = raw.toLowerCase();
     if (trueWords.has(word)) return true;
@@ -113,13 +130,17 @@ export function url<const O extends FieldOptions<string> & { protocols?: readonl
     } catch {
       return new FieldError(`must be ${expects}`);
     }
-    if (protocols !== undefined && !protocols.includes(parsed.protocol)) return new FieldError(`must be ${expects}`);
+    if (protocols !== undefined && !protocols.includes(parsed.protocol))
+      return new FieldError(`must be ${expects}`);
     return raw;
   });
 }
 
 /** Comma-separated values, each trimmed; empty items are dropped. */
-export function list<const O extends FieldOptions<readonly string[]>>(env: string, options?: O): Field<Resolved<string[], O>> {
+export function list<const O extends FieldOptions<readonly string[]>>(
+  env: string,
+  options?: O,
+): Field<Resolved<string[], O>> {
   return field(env, options as FieldOptions<string[]> | undefined, 'a comma-separated list', (raw) =>
     raw
       .split(',')
@@ -143,7 +164,10 @@ export function oneOf<const V extends string, const O extends FieldOptions<NoInf
 const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** A duration in milliseconds: `250ms`, `5s`, `2m`, `1h`, `1d`, or a bare number of milliseconds. */
-export function duration<const O extends FieldOptions<number>>(env: string, options?: O): Field<Resolved<number, O>> {
+export function duration<const O extends FieldOptions<number>>(
+  env: string,
+  options?: O,
+): Field<Resolved<number, O>> {
   const expects = 'a duration such as 500ms, 5s, 2m, 1h or 1d';
   return field(env, options, expects, (raw) => {
     const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(raw);

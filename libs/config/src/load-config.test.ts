@@ -86,14 +86,24 @@ test('an empty variable counts as unset', () => {
 
 test('bool words', () => {
   const s = { b: bool('JOINERY_B') };
-  for (const word of ['true', '1', 'yes', 'on', 'TRUE']) assert.equal(loadConfig(s, { JOINERY_B: word }).b, true);
-  for (const word of ['false', '0', 'no', 'off', 'Off']) assert.equal(loadConfig(s, { JOINERY_B: word }).b, false);
+  for (const word of ['true', '1', 'yes', 'on', 'TRUE'])
+    assert.equal(loadConfig(s, { JOINERY_B: word }).b, true);
+  for (const word of ['false', '0', 'no', 'off', 'Off'])
+    assert.equal(loadConfig(s, { JOINERY_B: word }).b, false);
   invalid(() => loadConfig(s, { JOINERY_B: 'maybe' }));
 });
 
 test('durations', () => {
   const s = { d: duration('JOINERY_D') };
-  const cases: [string, number][] = [['250', 250], ['250ms', 250], ['5s', 5000], ['1.5s', 1500], ['2m', 120_000], ['1h', 3_600_000], ['1d', 86_400_000]];
+  const cases: [string, number][] = [
+    ['250', 250],
+    ['250ms', 250],
+    ['5s', 5000],
+    ['1.5s', 1500],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['1d', 86_400_000],
+  ];
   for (const [text, ms] of cases) assert.equal(loadConfig(s, { JOINERY_D: text }).d, ms, text);
   for (const text of ['5 sec', '-1s', 's', '1w']) invalid(() => loadConfig(s, { JOINERY_D: text }));
 });
@@ -101,7 +111,8 @@ test('durations', () => {
 test('ports and integers are range-checked', () => {
   assert.equal(loadConfig({ p: port('JOINERY_P') }, { JOINERY_P: '0' }).p, 0);
   assert.equal(loadConfig({ p: port('JOINERY_P') }, { JOINERY_P: '65535' }).p, 65535);
-  for (const text of ['65536', '-1', '80a', '1.5', ' 80']) invalid(() => loadConfig({ p: port('JOINERY_P') }, { JOINERY_P: text }));
+  for (const text of ['65536', '-1', '80a', '1.5', ' 80'])
+    invalid(() => loadConfig({ p: port('JOINERY_P') }, { JOINERY_P: text }));
   const s = { n: int('JOINERY_N', { min: -5, max: 5 }) };
   assert.equal(loadConfig(s, { JOINERY_N: '-5' }).n, -5);
   for (const text of ['6', '-6', '1e3', '0x10']) invalid(() => loadConfig(s, { JOINERY_N: text }));
@@ -136,12 +147,17 @@ test('secrets come from <NAME>_FILE with one trailing newline trimmed', () => {
 
 test('any field marked secret accepts _FILE; plain fields ignore it', () => {
   const s = { u: url('JOINERY_REDIS_URL', { secret: true }), dir: string('JOINERY_DIR', { default: 'd' }) };
-  const config = loadConfig(s, { JOINERY_REDIS_URL_FILE: file('u', 'redis://:pw@h:6379\n'), JOINERY_DIR_FILE: file('d', 'x') });
+  const config = loadConfig(s, {
+    JOINERY_REDIS_URL_FILE: file('u', 'redis://:pw@h:6379\n'),
+    JOINERY_DIR_FILE: file('d', 'x'),
+  });
   assert.deepEqual(config, { u: 'redis://:pw@h:6379', dir: 'd' });
 });
 
 test('setting a secret both directly and through _FILE is an error', () => {
-  const err = invalid(() => loadConfig({ t: secret('JOINERY_T') }, { JOINERY_T: 'a', JOINERY_T_FILE: file('both', 'b') }));
+  const err = invalid(() =>
+    loadConfig({ t: secret('JOINERY_T') }, { JOINERY_T: 'a', JOINERY_T_FILE: file('both', 'b') }),
+  );
   assert.equal(err.details.keys, 'JOINERY_T');
 });
 
@@ -172,9 +188,13 @@ test('every problem is listed in one error, secrets are never echoed', () => {
       JOINERY_BOTH_FILE: file('both2', secretText),
     }),
   );
-  assert.equal(err.details.keys, 'JOINERY_API_PORT,JOINERY_DATA_DIR,JOINERY_LOG_LEVEL,JOINERY_REDIS_URL,JOINERY_PIN,JOINERY_BOTH');
+  assert.equal(
+    err.details.keys,
+    'JOINERY_API_PORT,JOINERY_DATA_DIR,JOINERY_LOG_LEVEL,JOINERY_REDIS_URL,JOINERY_PIN,JOINERY_BOTH',
+  );
   assert.equal(err.details.count, 6);
-  for (const key of String(err.details.keys).split(',')) assert.match(err.message, new RegExp(`^  ${key}: `, 'm'));
+  for (const key of String(err.details.keys).split(','))
+    assert.match(err.message, new RegExp(`^  ${key}: `, 'm'));
   assert.match(err.message, /"http"/, 'non-secret values are echoed');
   assert.match(err.message, /"loud"/);
   assert.ok(!err.message.includes(secretText), 'secret leaked into the message');
@@ -202,7 +222,10 @@ test('loadConfig is precisely typed (checked by tsc)', () => {
   const token: string = config.adminToken;
   // @ts-expect-error oneOf is a union of its words, not any string
   const level: 'info' = config.level;
-  const required = loadConfig({ dir: string('JOINERY_DIR'), n: int('JOINERY_N', { optional: true, default: 3 }) }, { JOINERY_DIR: '/d' });
+  const required = loadConfig(
+    { dir: string('JOINERY_DIR'), n: int('JOINERY_N', { optional: true, default: 3 }) },
+    { JOINERY_DIR: '/d' },
+  );
   const dir: string = required.dir;
   const n: number = required.n;
   assert.deepEqual([typed.adminToken, token, level, dir, n], ['t', 't', 'info', '/d', 3]);

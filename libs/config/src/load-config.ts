@@ -10,7 +10,9 @@ export const configErrors = defineErrors('config', {
 export type ConfigSchema = Readonly<Record<string, Field<unknown>>>;
 
 /** The typed configuration a schema describes. */
-export type ConfigOf<S extends ConfigSchema> = { -readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+export type ConfigOf<S extends ConfigSchema> = {
+  -readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never;
+};
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -36,7 +38,9 @@ export function loadConfig<const S extends ConfigSchema>(schema: S, env: Env = p
     }
     const parsed = field.parse(raw.value);
     if (parsed instanceof FieldError) {
-      const shown = field.secret ? '' : ` (got ${JSON.stringify(raw.value.length > 64 ? `${raw.value.slice(0, 64)}…` : raw.value)})`;
+      const shown = field.secret
+        ? ''
+        : ` (got ${JSON.stringify(raw.value.length > 64 ? `${raw.value.slice(0, 64)}…` : raw.value)})`;
       problems.push([raw.source, `${parsed.reason}${shown}`]);
     } else {
       out[name] = parsed;
@@ -52,11 +56,15 @@ export function loadConfig<const S extends ConfigSchema>(schema: S, env: Env = p
   return out as ConfigOf<S>;
 }
 
-function readRaw(field: Field<unknown>, env: Env): { value: string | undefined; source: string } | FieldError {
+function readRaw(
+  field: Field<unknown>,
+  env: Env,
+): { value: string | undefined; source: string } | FieldError {
   const direct = nonEmpty(env[field.env]);
   const fileVar = `${field.env}_FILE`;
   const file = field.secret ? nonEmpty(env[fileVar]) : undefined;
-  if (direct !== undefined && file !== undefined) return new FieldError(`is set both directly and through ${fileVar}; set only one`);
+  if (direct !== undefined && file !== undefined)
+    return new FieldError(`is set both directly and through ${fileVar}; set only one`);
   if (file === undefined) return { value: direct, source: field.env };
   let text: string;
   try {

@@ -20,13 +20,19 @@ export function unaryHandlers(service: DescService, impl: object): [DescMethod, 
       );
     }
     const handler = (impl as Record<string, unknown>)[method.localName];
-    if (typeof handler !== 'function') throw new TypeError(`the implementation of ${service.typeName} lacks ${method.localName}()`);
+    if (typeof handler !== 'function')
+      throw new TypeError(`the implementation of ${service.typeName} lacks ${method.localName}()`);
     return [method, handler.bind(impl) as UntypedHandler];
   });
 }
 
 /** Decodes the request, runs the handler, encodes its answer: the same bytes path for the wire and in-process. */
-export async function dispatchUnary(method: DescMethod, handler: UntypedHandler, requestBytes: Uint8Array, context: CallContext): Promise<Uint8Array> {
+export async function dispatchUnary(
+  method: DescMethod,
+  handler: UntypedHandler,
+  requestBytes: Uint8Array,
+  context: CallContext,
+): Promise<Uint8Array> {
   let request: unknown;
   try {
     request = fromBinary(method.input, requestBytes);
@@ -52,7 +58,12 @@ export function methodPath(method: DescMethod): string {
 }
 
 /** Internal errors are logged with their cause (the caller only sees a generic message); others at debug. */
-export function logHandlerError(logger: Logger | undefined, method: DescMethod, thrown: unknown, wire: WireError): void {
+export function logHandlerError(
+  logger: Logger | undefined,
+  method: DescMethod,
+  thrown: unknown,
+  wire: WireError,
+): void {
   if (logger === undefined) return;
   const fields = { grpc_method: methodPath(method), error_code: wire.code };
   if (wire.kind === 'internal') {
@@ -68,16 +79,28 @@ const transportHeaders = new Set(['user-agent', 'content-type', 'te', 'host', 'a
 
 /** Request metadata as handlers see it, identical for both transports. */
 export function isVisibleMetadataKey(key: string): boolean {
-  return !key.startsWith(':') && !key.startsWith('grpc-') && !key.endsWith('-bin') && !transportHeaders.has(key);
+  return (
+    !key.startsWith(':') && !key.startsWith('grpc-') && !key.endsWith('-bin') && !transportHeaders.has(key)
+  );
 }
 
 /** Lower-cases keys and rejects what gRPC would reject, so the in-process transport fails the same way. */
-export function normalizeMetadata(metadata: Readonly<Record<string, string>> | undefined): Record<string, string> {
+export function normalizeMetadata(
+  metadata: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [rawKey, value] of Object.entries(metadata ?? {})) {
     const key = rawKey.toLowerCase();
-    if (!metadataKey.test(key) || key.endsWith('-bin') || !metadataValue.test(value) || !isVisibleMetadataKey(key)) {
-      throw grpcErrors.invalid_metadata({ key: rawKey.slice(0, 64) }, `metadata ${JSON.stringify(rawKey.slice(0, 64))} is not allowed or its value is not printable ASCII`);
+    if (
+      !metadataKey.test(key) ||
+      key.endsWith('-bin') ||
+      !metadataValue.test(value) ||
+      !isVisibleMetadataKey(key)
+    ) {
+      throw grpcErrors.invalid_metadata(
+        { key: rawKey.slice(0, 64) },
+        `metadata ${JSON.stringify(rawKey.slice(0, 64))} is not allowed or its value is not printable ASCII`,
+      );
     }
     out[key] = value;
   }

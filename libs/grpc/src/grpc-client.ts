@@ -28,45 +28,76 @@ const channelOptions: grpc.ChannelOptions = {
 
 const passThrough = (value: Buffer) => value;
 
-export function createGrpcClient<S extends DescService>(service: S, address: string, options: GrpcClientOptions = {}): Client<S> & { close(): void } {
-  const channel = new grpc.Client(address, options.credentials ?? grpc.credentials.createInsecure(), channelOptions);
+export function createGrpcClient<S extends DescService>(
+  service: S,
+  address: string,
+  options: GrpcClientOptions = {},
+): Client<S> & { close(): void } {
+  const channel = new grpc.Client(
+    address,
+    options.credentials ?? grpc.credentials.createInsecure(),
+    channelOptions,
+  );
   const clientTimeoutMs = options.defaultTimeoutMs ?? defaultTimeoutMs;
   const client: Record<string, unknown> = {};
 
   for (const method of service.methods) {
     const path = methodPath(method);
     client[method.localName] = (init: unknown, callOptions: CallOptions = {}): Promise<unknown> => {
-      if (method.methodKind !== 'unary') return Promise.reject(grpcErrors.unsupported_method({ method: path }));
+      if (method.methodKind !== 'unary')
+        return Promise.reject(grpcErrors.unsupported_method({ method: path }));
       const { signal } = callOptions;
-      if (signal?.aborted) return Promise.reject(grpcErrors.cancelled({ method: path }, undefined, signal.reason));
+      if (signal?.aborted)
+        return Promise.reject(grpcErrors.cancelled({ method: path }, undefined, signal.reason));
       let request: Buffer;
       let timeoutMs: number;
       const metadata = new grpc.Metadata();
       try {
         timeoutMs = callTimeoutMs(callOptions.timeoutMs, clientTimeoutMs);
-        for (const [key, value] of Object.entries(normalizeMetadata(callOptions.metadata))) metadata.set(key, value);
+        for (const [key, value] of Object.entries(normalizeMetadata(callOptions.metadata)))
+          metadata.set(key, value);
         const bytes = toBinary(method.input, create(method.input, init as never));
         request = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       } catch (err) {
-        return Promise.reject(JoineryError.is(err) ? err : grpcErrors.invalid_message({ message: method.input.typeName }, undefined, err));
+        return Promise.reject(
+          JoineryError.is(err)
+            ? err
+            : grpcErrors.invalid_message({ message: method.input.typeName }, undefined, err),
+        );
       }
       const deadline = Date.now() + timeoutMs;
       return new Promise((resolve, reject) => {
         const onAbort = () => call.cancel();
-        const call = channel.makeUnaryRequest(path, passThrough, passThrough, request, metadata, { deadline }, (err, response) => {
-          signal?.removeEventListener('abort', onAbort);
-          if (err !== null) {
-            const trailers = err.metadata as grpc.Metadata | undefined;
-            const cause = signal?.aborted ? signal.reason : undefined;
-            reject(fromWireError(err.code, err.details, firstString(trailers, errorCodeHeader), firstString(trailers, errorDetailsHeader), cause));
-            return;
-          }
-          try {
-            resolve(fromBinary(method.output, response ?? new Uint8Array()));
-          } catch (decodeErr) {
-            reject(grpcErrors.invalid_message({ message: method.output.typeName }, undefined, decodeErr));
-          }
-        });
+        const call = channel.makeUnaryRequest(
+          path,
+          passThrough,
+          passThrough,
+          request,
+          metadata,
+          { deadline },
+          (err, response) => {
+            signal?.removeEventListener('abort', onAbort);
+            if (err !== null) {
+              const trailers = err.metadata as grpc.Metadata | undefined;
+              const cause = signal?.aborted ? signal.reason : undefined;
+              reject(
+                fromWireError(
+                  err.code,
+                  err.details,
+                  firstString(trailers, errorCodeHeader),
+                  firstString(trailers, errorDetailsHeader),
+                  cause,
+                ),
+              );
+              return;
+            }
+            try {
+              resolve(fromBinary(method.output, response ?? new Uint8Array()));
+            } catch (decodeErr) {
+              reject(grpcErrors.invalid_message({ message: method.output.typeName }, undefined, decodeErr));
+            }
+          },
+        );
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     };

@@ -1,7 +1,15 @@
 import type { DescMethod, DescService } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@joinery/logging';
-import { dispatchUnary, isVisibleMetadataKey, logHandlerError, maxTimerMs, methodPath, unaryHandlers, type UntypedHandler } from './dispatch.js';
+import {
+  dispatchUnary,
+  isVisibleMetadataKey,
+  logHandlerError,
+  maxTimerMs,
+  methodPath,
+  unaryHandlers,
+  type UntypedHandler,
+} from './dispatch.js';
 import { grpcErrors } from './grpc-errors.js';
 import { toWireError, wireErrorMetadata } from './status.js';
 import type { CallContext, ServiceImpl } from './types.js';
@@ -45,7 +53,13 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
       const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
       const handlers: grpc.UntypedServiceImplementation = {};
       for (const [method, handler] of unaryHandlers(service, impl)) {
-        definition[method.name] = { path: methodPath(method), requestStream: false, responseStream: false, originalName: method.localName, ...passThrough };
+        definition[method.name] = {
+          path: methodPath(method),
+          requestStream: false,
+          responseStream: false,
+          originalName: method.localName,
+          ...passThrough,
+        };
         handlers[method.name] = serveUnary(method, handler, logger);
       }
       server.addService(definition, handlers);
@@ -70,7 +84,11 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
 }
 
 /** Serves one unary method: deadline and cancellation become the handler's AbortSignal, errors go through the table. */
-function serveUnary(method: DescMethod, handler: UntypedHandler, logger: Logger | undefined): grpc.handleUnaryCall<Buffer, Buffer> {
+function serveUnary(
+  method: DescMethod,
+  handler: UntypedHandler,
+  logger: Logger | undefined,
+): grpc.handleUnaryCall<Buffer, Buffer> {
   const path = methodPath(method);
   return (call, callback) => {
     const started = performance.now();
@@ -79,12 +97,30 @@ function serveUnary(method: DescMethod, handler: UntypedHandler, logger: Logger 
     call.on('cancelled', onCancelled);
     const deadline = toDate(call.getDeadline());
     const remaining = deadline === undefined ? Infinity : deadline.getTime() - Date.now();
-    const timer = remaining < maxTimerMs ? setTimeout(() => controller.abort(grpcErrors.deadline_exceeded({ method: path })), Math.max(0, remaining)) : undefined;
-    const context: CallContext = { deadline, metadata: visibleMetadata(call.metadata), signal: controller.signal, peer: call.getPeer() };
+    const timer =
+      remaining < maxTimerMs
+        ? setTimeout(
+            () => controller.abort(grpcErrors.deadline_exceeded({ method: path })),
+            Math.max(0, remaining),
+          )
+        : undefined;
+    const context: CallContext = {
+      deadline,
+      metadata: visibleMetadata(call.metadata),
+      signal: controller.signal,
+      peer: call.getPeer(),
+    };
     const done = (status: grpc.status) => {
       clearTimeout(timer);
       call.off('cancelled', onCancelled);
-      logger?.debug({ grpc_method: path, grpc_status: grpc.status[status], duration_ms: Math.round(performance.now() - started) }, 'gRPC call');
+      logger?.debug(
+        {
+          grpc_method: path,
+          grpc_status: grpc.status[status],
+          duration_ms: Math.round(performance.now() - started),
+        },
+        'gRPC call',
+      );
     };
     dispatchUnary(method, handler, call.request, context).then(
       (bytes) => {

@@ -1,7 +1,14 @@
 import { create, fromBinary, toBinary, type DescService } from '@bufbuild/protobuf';
 import { JoineryError } from '@joinery/errors';
 import type { Logger } from '@joinery/logging';
-import { callTimeoutMs, dispatchUnary, logHandlerError, methodPath, normalizeMetadata, unaryHandlers } from './dispatch.js';
+import {
+  callTimeoutMs,
+  dispatchUnary,
+  logHandlerError,
+  methodPath,
+  normalizeMetadata,
+  unaryHandlers,
+} from './dispatch.js';
 import { grpcErrors } from './grpc-errors.js';
 import { fromWireError, toWireError } from './status.js';
 import { defaultTimeoutMs, type CallOptions, type Client, type ServiceImpl } from './types.js';
@@ -18,7 +25,11 @@ export interface InProcessClientOptions {
  * round-trip through protobuf binary, errors are translated both ways through the status table (internal messages
  * hidden, details through JSON), metadata is checked and lower-cased, deadlines and AbortSignals are honoured.
  */
-export function createInProcessClient<S extends DescService>(service: S, impl: ServiceImpl<S>, options: InProcessClientOptions = {}): Client<S> {
+export function createInProcessClient<S extends DescService>(
+  service: S,
+  impl: ServiceImpl<S>,
+  options: InProcessClientOptions = {},
+): Client<S> {
   const clientTimeoutMs = options.defaultTimeoutMs ?? defaultTimeoutMs;
   const client: Record<string, unknown> = {};
 
@@ -35,10 +46,17 @@ export function createInProcessClient<S extends DescService>(service: S, impl: S
         metadata = normalizeMetadata(callOptions.metadata);
         requestBytes = toBinary(method.input, create(method.input, init as never));
       } catch (err) {
-        throw JoineryError.is(err) ? err : grpcErrors.invalid_message({ message: method.input.typeName }, undefined, err);
+        throw JoineryError.is(err)
+          ? err
+          : grpcErrors.invalid_message({ message: method.input.typeName }, undefined, err);
       }
       const controller = new AbortController();
-      const context = { deadline: new Date(Date.now() + timeoutMs), metadata, signal: controller.signal, peer: 'in-process' };
+      const context = {
+        deadline: new Date(Date.now() + timeoutMs),
+        metadata,
+        signal: controller.signal,
+        peer: 'in-process',
+      };
 
       const answer = await new Promise<Uint8Array>((resolve, reject) => {
         let settled = false;

@@ -26,7 +26,9 @@ test('every error kind maps to a distinct gRPC status', () => {
 
 test('each kind survives the wire with its code and details', () => {
   for (const kind of errorKinds) {
-    const original = new JoineryError(`demo:${kind}`, kind, `a ${kind} error`, { details: { field: 'dev_eui', limit: 3, retry: false } });
+    const original = new JoineryError(`demo:${kind}`, kind, `a ${kind} error`, {
+      details: { field: 'dev_eui', limit: 3, retry: false },
+    });
     const wire = toWireError(original);
     const rebuilt = fromWireError(wire.status, wire.message, wire.code, wire.details);
     assert.equal(rebuilt.code, `demo:${kind}`);

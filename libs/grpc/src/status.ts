@@ -65,7 +65,13 @@ export function wireErrorMetadata(wire: WireError): Metadata {
 }
 
 /** Rebuilds the server's JoineryError from a status, its message and the trailers. */
-export function fromWireError(status: Status, message: string, code: string | undefined, details: string | undefined, cause?: unknown): JoineryError {
+export function fromWireError(
+  status: Status,
+  message: string,
+  code: string | undefined,
+  details: string | undefined,
+  cause?: unknown,
+): JoineryError {
   const kind = kindByStatus.get(status);
   const options = cause === undefined ? {} : { cause };
   if (code !== undefined && kind !== undefined && /^[a-z0-9_]+:[a-z0-9_.]+$/i.test(code)) {
@@ -82,7 +88,8 @@ function parseDetails(text: string | undefined): ErrorDetails {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
     const out: Record<string, string | number | boolean> = {};
     for (const [key, value] of Object.entries(parsed)) {
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        out[key] = value;
     }
     return out;
   } catch {

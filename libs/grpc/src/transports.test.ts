@@ -30,12 +30,16 @@ function echoImpl() {
     async echo(request, context) {
       const [command, arg] = request.text.split(':');
       if (command === 'fail' && arg !== undefined && isErrorKind(arg)) {
-        throw new JoineryError(`test:${arg}`, arg, `failed with ${arg}`, { details: { kind: arg, n: 42, retry: true } });
+        throw new JoineryError(`test:${arg}`, arg, `failed with ${arg}`, {
+          details: { kind: arg, n: 42, retry: true },
+        });
       }
       if (command === 'crash') throw new Error('connection string redis://:hunter2@db');
       if (command === 'hold') {
         onStarted();
-        const reason = await new Promise((resolve) => context.signal.addEventListener('abort', () => resolve(context.signal.reason)));
+        const reason = await new Promise((resolve) =>
+          context.signal.addEventListener('abort', () => resolve(context.signal.reason)),
+        );
         onAborted(reason);
         return { text: 'too late' };
       }
@@ -136,14 +140,22 @@ for (const [name, setUp] of transports) {
     });
 
     test('handlers see exactly the request metadata, keys lower-cased', async () => {
-      const answer = await t.client.echo({ text: 'm' }, { metadata: { 'x-request-id': 'r-1', 'X-Caller': 'keys' } });
+      const answer = await t.client.echo(
+        { text: 'm' },
+        { metadata: { 'x-request-id': 'r-1', 'X-Caller': 'keys' } },
+      );
       assert.deepEqual(answer.metadata, { 'x-request-id': 'r-1', 'x-caller': 'keys' });
       const none = await t.client.echo({ text: 'm' });
       assert.deepEqual(none.metadata, {});
     });
 
     test('invalid metadata is refused before sending', async () => {
-      for (const metadata of [{ 'bad key': 'v' }, { 'x-id': 'line\nbreak' }, { 'x-data-bin': 'v' }, { 'grpc-timeout': '1S' }]) {
+      for (const metadata of [
+        { 'bad key': 'v' },
+        { 'x-id': 'line\nbreak' },
+        { 'x-data-bin': 'v' },
+        { 'grpc-timeout': '1S' },
+      ]) {
         const err = await rejection(t.client.echo({ text: 'm' }, { metadata }));
         assert.equal(err.code, 'grpc:invalid_metadata', JSON.stringify(metadata));
         assert.equal(err.kind, 'invalid_argument');
@@ -166,8 +178,12 @@ for (const [name, setUp] of transports) {
       assert.equal(err.code, 'internal:unexpected');
       assert.equal(err.kind, 'internal');
       assert.equal(err.message, 'internal error');
-      assert.ok(!JSON.stringify({ ...err.details, message: err.message, stack: err.stack }).includes('hunter2'));
-      const [line] = t.logs.grep('gRPC handler failed') as [{ grpc_method: string; err: { message: string } }];
+      assert.ok(
+        !JSON.stringify({ ...err.details, message: err.message, stack: err.stack }).includes('hunter2'),
+      );
+      const [line] = t.logs.grep('gRPC handler failed') as [
+        { grpc_method: string; err: { message: string } },
+      ];
       assert.equal(line.grpc_method, '/joinery.testing.v1.EchoService/Echo');
       assert.match(line.err.message, /redis:\/\//);
     });
@@ -178,7 +194,9 @@ for (const [name, setUp] of transports) {
       assert.equal(err.code, 'grpc:deadline_exceeded');
       assert.equal(err.kind, 'deadline_exceeded');
       const reason = await t.observed.aborted;
-      assert.ok(reason instanceof JoineryError && ['grpc:deadline_exceeded', 'grpc:cancelled'].includes(reason.code));
+      assert.ok(
+        reason instanceof JoineryError && ['grpc:deadline_exceeded', 'grpc:cancelled'].includes(reason.code),
+      );
     });
 
     test('the client default deadline applies when a call sets none', async () => {
@@ -219,8 +237,14 @@ for (const [name, setUp] of transports) {
 test('services with streaming methods are refused when registered', () => {
   const server: GrpcServer = createGrpcServer();
   const impl = { watch: async () => ({}) } as unknown as ServiceImpl<typeof WatchService>;
-  assert.throws(() => server.add(WatchService, impl), (err) => JoineryError.is(err, 'grpc:unsupported_method'));
-  assert.throws(() => createInProcessClient(WatchService, impl), (err) => JoineryError.is(err, 'grpc:unsupported_method'));
+  assert.throws(
+    () => server.add(WatchService, impl),
+    (err) => JoineryError.is(err, 'grpc:unsupported_method'),
+  );
+  assert.throws(
+    () => createInProcessClient(WatchService, impl),
+    (err) => JoineryError.is(err, 'grpc:unsupported_method'),
+  );
 });
 
 test('an implementation missing a method is refused when registered', () => {
@@ -264,8 +288,14 @@ describe('loopback gRPC server', () => {
 
   const rawCall = (path: string, body: Buffer) =>
     new Promise<grpc.ServiceError>((resolve, reject) => {
-      raw.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, body, new grpc.Metadata(), { deadline: Date.now() + 5000 }, (err) =>
-        err === null ? reject(new Error('expected an error')) : resolve(err),
+      raw.makeUnaryRequest(
+        path,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        body,
+        new grpc.Metadata(),
+        { deadline: Date.now() + 5000 },
+        (err) => (err === null ? reject(new Error('expected an error')) : resolve(err)),
       );
     });
 

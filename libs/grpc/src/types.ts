@@ -1,7 +1,15 @@
 import type { DescMessage, DescService, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 
-type MethodInput<S extends DescService, M extends keyof S['method']> = S['method'][M] extends { input: infer I extends DescMessage } ? I : never;
-type MethodOutput<S extends DescService, M extends keyof S['method']> = S['method'][M] extends { output: infer O extends DescMessage } ? O : never;
+type MethodInput<S extends DescService, M extends keyof S['method']> = S['method'][M] extends {
+  input: infer I extends DescMessage;
+}
+  ? I
+  : never;
+type MethodOutput<S extends DescService, M extends keyof S['method']> = S['method'][M] extends {
+  output: infer O extends DescMessage;
+}
+  ? O
+  : never;
 
 /** What a handler knows about the call it serves. */
 export interface CallContext {
@@ -17,7 +25,10 @@ export interface CallContext {
 
 /** A service implementation: one async function per method, keyed by the method's `localName` (lowerCamel). */
 export type ServiceImpl<S extends DescService> = {
-  [M in keyof S['method']]: (request: MessageShape<MethodInput<S, M>>, context: CallContext) => Promise<MessageInitShape<MethodOutput<S, M>>>;
+  [M in keyof S['method']]: (
+    request: MessageShape<MethodInput<S, M>>,
+    context: CallContext,
+  ) => Promise<MessageInitShape<MethodOutput<S, M>>>;
 };
 
 export interface CallOptions {
@@ -31,7 +42,10 @@ export interface CallOptions {
 
 /** A typed client: one async function per method. Failures are always `JoineryError`s. */
 export type Client<S extends DescService> = {
-  [M in keyof S['method']]: (request: MessageInitShape<MethodInput<S, M>>, options?: CallOptions) => Promise<MessageShape<MethodOutput<S, M>>>;
+  [M in keyof S['method']]: (
+    request: MessageInitShape<MethodInput<S, M>>,
+    options?: CallOptions,
+  ) => Promise<MessageShape<MethodOutput<S, M>>>;
 };
 
 /** Used when neither the client nor the call sets a timeout. */

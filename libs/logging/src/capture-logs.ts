@@ -33,7 +33,10 @@ export function captureLogs(options: { service?: string; level?: string } = {}):
     lines: () => [...lines],
     records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     text: () => lines.join('\n'),
-    grep: (pattern) => lines.filter((line) => matches(line, pattern)).map((line) => JSON.parse(line) as Record<string, unknown>),
+    grep: (pattern) =>
+      lines
+        .filter((line) => matches(line, pattern))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
     clear: () => {
       lines.length = 0;
     },

@@ -19,7 +19,9 @@ for (const [i, name] of secretFieldNames.entries()) {
     logs.logger.info({ [name]: top, device: { [name]: one }, batch: { device: { [name]: two } } }, 'secret');
     const text = logs.text();
     for (const hex of [top, one, two]) assert.ok(!text.includes(hex), `${name}: ${hex} leaked`);
-    const [record] = logs.records() as [{ [k: string]: unknown; device: Record<string, unknown>; batch: { device: Record<string, unknown> } }];
+    const [record] = logs.records() as [
+      { [k: string]: unknown; device: Record<string, unknown>; batch: { device: Record<string, unknown> } },
+    ];
     assert.equal(record[name], redactionCensor);
     assert.equal(record.device[name], redactionCensor);
     assert.equal(record.batch.device[name], redactionCensor);
@@ -28,7 +30,10 @@ for (const [i, name] of secretFieldNames.entries()) {
 
 test('redacts the authorization header of a request', () => {
   const logs = captureLogs();
-  logs.logger.info({ req: { method: 'POST', headers: { authorization: 'Bearer 0011223344556677', host: 'js' } } }, 'request');
+  logs.logger.info(
+    { req: { method: 'POST', headers: { authorization: 'Bearer 0011223344556677', host: 'js' } } },
+    'request',
+  );
   const [record] = logs.records() as [{ req: { headers: Record<string, string> } }];
   assert.equal(record.req.headers.authorization, redactionCensor);
   assert.equal(record.req.headers.host, 'js');
@@ -56,8 +61,13 @@ test('child loggers carry their fixed keys and still redact', () => {
 
 test('errors go under err with their code, kind and stack', () => {
   const logs = captureLogs();
-  logs.logger.error({ err: new JoineryError('demo:broken', 'internal', 'it broke', { details: { id: 'x' } }) }, 'failed');
-  const [record] = logs.records() as [{ err: { type: string; code: string; kind: string; message: string; stack: string } }];
+  logs.logger.error(
+    { err: new JoineryError('demo:broken', 'internal', 'it broke', { details: { id: 'x' } }) },
+    'failed',
+  );
+  const [record] = logs.records() as [
+    { err: { type: string; code: string; kind: string; message: string; stack: string } },
+  ];
   assert.equal(record.err.code, 'demo:broken');
   assert.equal(record.err.kind, 'internal');
   assert.equal(record.err.message, 'it broke');
@@ -68,16 +78,26 @@ test('the level option filters lines', () => {
   const logs = captureLogs({ level: 'warn' });
   logs.logger.info('dropped');
   logs.logger.warn('kept');
-  assert.deepEqual(logs.records().map((r) => r.msg), ['kept']);
+  assert.deepEqual(
+    logs.records().map((r) => r.msg),
+    ['kept'],
+  );
 });
 
 test('createLogger writes to the given destination', () => {
   const written: string[] = [];
-  const log = createLogger({ service: 'claims', level: 'debug', destination: { write: (s: string) => void written.push(s) } });
+  const log = createLogger({
+    service: 'claims',
+    level: 'debug',
+    destination: { write: (s: string) => void written.push(s) },
+  });
   log.debug({ account_id: 'a1' }, 'hello');
   assert.equal(written.length, 1);
   const record = JSON.parse(written[0] ?? '') as Record<string, unknown>;
-  assert.deepEqual([record.service, record.level, record.account_id, record.msg], ['claims', 'debug', 'a1', 'hello']);
+  assert.deepEqual(
+    [record.service, record.level, record.account_id, record.msg],
+    ['claims', 'debug', 'a1', 'hello'],
+  );
   assert.match(String(record.time), /^\d{4}-\d{2}-\d{2}T/);
 });
 
@@ -85,8 +105,14 @@ test('captureLogs grep and clear', () => {
   const logs = captureLogs();
   logs.logger.info({ n: 1 }, 'alpha');
   logs.logger.info({ n: 2 }, 'beta');
-  assert.deepEqual(logs.grep(/beta/g).map((r) => r.n), [2]);
-  assert.deepEqual(logs.grep('alpha').map((r) => r.n), [1]);
+  assert.deepEqual(
+    logs.grep(/beta/g).map((r) => r.n),
+    [2],
+  );
+  assert.deepEqual(
+    logs.grep('alpha').map((r) => r.n),
+    [1],
+  );
   logs.clear();
   assert.deepEqual(logs.lines(), []);
 });

@@ -44,14 +44,16 @@ test('transactionSync commits every write or none', async () => {
       db.putSync('nonce', 1);
       db.putSync('history', [10]);
     });
-    assert.throws(() =>
-      db.transactionSync(() => {
-        db.putSync('nonce', 2);
-        assert.equal(db.get('nonce'), 2, 'reads inside see the transaction');
-        db.putSync('history', [10, 11]);
-        throw new Error('abort');
-      }),
-    /abort/);
+    assert.throws(
+      () =>
+        db.transactionSync(() => {
+          db.putSync('nonce', 2);
+          assert.equal(db.get('nonce'), 2, 'reads inside see the transaction');
+          db.putSync('history', [10, 11]);
+          throw new Error('abort');
+        }),
+      /abort/,
+    );
     assert.equal(db.get('nonce'), 1);
     assert.deepEqual(db.get('history'), [10]);
   } finally {

@@ -35,17 +35,28 @@ export function connectRedis(url: string, options: RedisConnectOptions = {}): Re
   const redis = new Redis(url, redisOptions);
   const logger = options.logger;
   // Without an 'error' listener ioredis prints every failed reconnection to stderr.
-  redis.on('error', (err: Error) => logger?.warn({ err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, 'redis connection error'));
+  redis.on('error', (err: Error) =>
+    logger?.warn(
+      { err: { message: err.message, code: (err as NodeJS.ErrnoException).code } },
+      'redis connection error',
+    ),
+  );
   return redis;
 }
 
 /** Resolves once `redis` is connected and answers PING; fails with `store:redis_unavailable` after `timeoutMs` (10 s). */
-export async function waitForRedis(redis: Redis | Cluster, options: { timeoutMs?: number } = {}): Promise<void> {
+export async function waitForRedis(
+  redis: Redis | Cluster,
+  options: { timeoutMs?: number } = {},
+): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   if (redis.status === 'end') throw storeErrors.redis_unavailable({ status: redis.status });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(storeErrors.redis_unavailable({ status: redis.status, timeout_ms: timeoutMs })), timeoutMs);
+    timer = setTimeout(
+      () => reject(storeErrors.redis_unavailable({ status: redis.status, timeout_ms: timeoutMs })),
+      timeoutMs,
+    );
   });
   const ready = async () => {
     if (redis.status !== 'ready') {
@@ -81,20 +92,30 @@ export type RedisScript<R> = (keys: readonly string[], args?: readonly ScriptArg
  * lost the script, e.g. after a restart) and returns a typed caller. `R` is what the script returns as ioredis
  * decodes it (integers → number, bulk strings → string, arrays → arrays, nil → null).
  */
-export function defineScript<R = unknown>(redis: Redis | Cluster, name: string, lua: string, numberOfKeys: number): RedisScript<R> {
+export function defineScript<R = unknown>(
+  redis: Redis | Cluster,
+  name: string,
+  lua: string,
+  numberOfKeys: number,
+): RedisScript<R> {
   if (!/^[a-zA-Z][a-zA-Z0-9_]*$/.test(name)) throw storeErrors.script_name({ name: name.slice(0, 64) });
   const commands = redis as unknown as Record<string, unknown>;
   const registered = definedScripts.get(redis) ?? new Map<string, string>();
   definedScripts.set(redis, registered);
   const previous = registered.get(name);
-  if (previous === undefined && name in commands) throw storeErrors.script_name({ name }, `${name} is already a command of the Redis client`);
-  if (previous !== undefined && previous !== lua) throw storeErrors.script_name({ name }, `script ${name} is already defined with other code`);
+  if (previous === undefined && name in commands)
+    throw storeErrors.script_name({ name }, `${name} is already a command of the Redis client`);
+  if (previous !== undefined && previous !== lua)
+    throw storeErrors.script_name({ name }, `script ${name} is already defined with other code`);
   if (previous === undefined) {
     redis.defineCommand(name, { numberOfKeys, lua });
     registered.set(name, lua);
   }
   return (keys, args = []) => {
-    if (keys.length !== numberOfKeys) return Promise.reject(storeErrors.script_keys({ script: name, expected: numberOfKeys, got: keys.length }));
+    if (keys.length !== numberOfKeys)
+      return Promise.reject(
+        storeErrors.script_keys({ script: name, expected: numberOfKeys, got: keys.length }),
+      );
     const command = commands[name] as (...a: ScriptArg[]) => Promise<R>;
     return command.call(redis, ...keys, ...args);
   };
