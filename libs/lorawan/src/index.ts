@@ -50,3 +50,29 @@ export {
   decodeJoinAcceptPhy,
 } from './join-accept.js';
 export type { JoinAcceptFields, JoinAccept } from './join-accept.js';
+
+export { macVersions, isMacVersion, isLoRaWAN11 } from './mac-version.js';
+export type { MacVersion } from './mac-version.js';
+export {
+  joinRequestMic,
+  verifyJoinRequestMic,
+  rejoinMic,
+  verifyRejoinMic,
+  joinAcceptMic10,
+  joinAcceptMic11,
+} from './mic.js';
+export { deriveSessionKeys10, deriveSessionKeys11, deriveJsKeys } from './session-keys.js';
+export type { SessionKeys10, SessionKeys11, JsKeys } from './session-keys.js';
+export {
+  encryptJoinAccept,
+  decryptJoinAccept,
+  deriveSessionKeys,
+  buildJoinAccept,
+  openJoinAccept,
+} from './join-accept-crypto.js';
+export type {
+  SessionKeys,
+  JoinCryptoContext,
+  BuiltJoinAccept,
+  OpenedJoinAccept,
+} from './join-accept-crypto.js';
