@@ -16,6 +16,8 @@ export const keysErrors = defineErrors('keys', {
   malformed_request: ['invalid_argument', 'malformed request'],
   unknown_session: ['not_found', 'unknown session'],
   root_keys_exist: ['already_exists', 'root keys already imported for this device'],
+  kek_exists: ['already_exists', 'a KEK with this label exists'],
+  unknown_kek: ['not_found', 'no KEK with this label'],
 });
 
 /** Refusals decided by the join pipeline: each one is answered and also recorded as a REFUSED JoinEvent. */

@@ -1,0 +1,21 @@
+import { int, list, secret, string, url, type ConfigOf } from '@joinery/config';
+
+/** The keys service's one configuration schema (environment `JOINERY_*`; secrets also through `*_FILE`). */
+export const keysConfigSchema = {
+  grpcAddress: string('JOINERY_KEYS_GRPC_ADDRESS', { default: '127.0.0.1:7401' }),
+  dataDir: string('JOINERY_DATA_DIR', { default: './data' }),
+  logLevel: string('JOINERY_LOG_LEVEL', { default: 'info' }),
+  redisUrl: url('JOINERY_REDIS_URL', { optional: true, protocols: ['redis:', 'rediss:'] }),
+  kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
+  pkcs11Module: string('JOINERY_PKCS11_MODULE', { optional: true }),
+  pkcs11Pin: secret('JOINERY_PKCS11_PIN', { optional: true }),
+  pkcs11Slot: int('JOINERY_PKCS11_SLOT', { optional: true, min: 0 }),
+  pkcs11TokenLabel: string('JOINERY_PKCS11_TOKEN_LABEL', { optional: true }),
+  /** LoRaWAN 1.0.0–1.0.3 DevNonce history per device (ADR 0003). */
+  devNonceHistorySize: int('JOINERY_KEYS_DEV_NONCE_HISTORY', { default: 1024, min: 1, max: 65536 }),
+  /** Sessions kept per device for AppSKeyReq. */
+  maxSessions: int('JOINERY_KEYS_MAX_SESSIONS', { default: 10, min: 1, max: 1000 }),
+  storageKekLabel: string('JOINERY_KEYS_STORAGE_KEK_LABEL', { default: 'joinery-keys-storage-1' }),
+} as const;
+
+export type KeysConfig = ConfigOf<typeof keysConfigSchema>;
