@@ -67,8 +67,9 @@ export class Accounts {
       requireAdmin(principal);
       return this.storeNewKey(null, 'admin', input.name);
     }
-    const accountId = actingAccount(principal, input.accountId ?? principal.accountId);
-    if (principal.scope !== 'admin' && accountId !== principal.accountId) throw claimsErrors.permission_denied();
+    if (principal.scope !== 'admin' && input.accountId !== null && input.accountId !== '' && input.accountId !== principal.accountId)
+      throw claimsErrors.permission_denied();
+    const accountId = actingAccount(principal, input.accountId);
     if ((await this.ctx.store.getAccount(accountId)) === undefined) throw claimsErrors.unknown_account();
     return this.storeNewKey(accountId, 'owner', input.name);
   }

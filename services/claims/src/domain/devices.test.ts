@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { JoineryError } from '@joinery/errors';
+import {
+  admin,
+  claimCodeOf,
+  createHarness,
+  createOwner,
+  devEui,
+  importDevices,
+  joinEui,
+} from '../testing/harness.js';
+import { claimsErrors } from './errors.js';
+
+const rejectsWith = (p: Promise<unknown>, code: string) =>
+  assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
+
+const claimInput = (n: number, networkServerId: string, code = claimCodeOf(n)) => ({
+  devEui: devEui(n),
+  claimCode: code,
+  networkServerId,
+  applicationServerId: null,
+});
+
+describe('claim', () => {
+  test('binds the device to the owner and its NS, and publishes imported then claimed', async () => {
+    const h = await createHarness();
+    await importDevices(h, 3);
+    const a = await createOwner(h, 'a', '000013');
+    const device = await h.claims.devices.claim(a.principal, { ...claimInput(1, a.ns.id), applicationServerId: a.as.id });
+    assert.equal(device.state, 'claimed');
+    assert.equal(device.accountId, a.principal.accountId);
+    assert.equal(device.networkServerId, a.ns.id);
+    assert.equal(device.applicationServerId, a.as.id);
+    assert.deepEqual(h.publisher.kinds(devEui(1)), ['imported', 'claimed']);
+    assert.deepEqual((await h.store.getDevice(devEui(1)))?.outbox, []);
+  });
+
+  test('explains failures: unknown device, wrong code, already claimed, foreign or unknown NS, locked', async () => {
+    const h = await createHarness();
+    await importDevices(h, 3);
+    const a = await createOwner(h, 'a', '000013');
+    const b = await createOwner(h, 'b', '000014');
+    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(99, a.ns.id)), claimsErrors.unknown_device.code);
+    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, a.ns.id, 'WRONG1')), claimsErrors.wrong_claim_code.code);
+    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, b.ns.id)), claimsErrors.unknown_network_server.code);
+    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, 'ns_missing')), claimsErrors.unknown_network_server.code);
+    await rejectsWith(
+      h.claims.devices.claim(a.principal, { ...claimInput(1, a.ns.id), applicationServerId: b.as.id }),
+      claimsErrors.unknown_application_server.code,
+    );
+    await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
+    await rejectsWith(h.claims.devices.claim(b.principal, claimInput(1, b.ns.id)), claimsErrors.already_claimed.code);
+    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)), claimsErrors.already_claimed.code);
+    await h.claims.devices.lock(admin, devEui(2), 'stolen');
+    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(2, a.ns.id)), claimsErrors.device_locked.code);
+    await rejectsWith(h.claims.devices.claim(admin, claimInput(3, a.ns.id)), claimsErrors.permission_denied.code);
+    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(3, a.ns.id, '')), claimsErrors.wrong_claim_code.code);
+    await rejectsWith(
+      h.claims.devices.claim(a.principal, { ...claimInput(3, a.ns.id), devEui: 'xyz' }),
+      claimsErrors.invalid_argument.code,
+    );
+  });
+
+  test('two owners racing for one device: exactly one wins', async () => {
+    const h = await createHarness();
+    await importDevices(h, 1);
+    const a = await createOwner(h, 'a', '000013');
+    const b = await createOwner(h, 'b', '000014');
+    const results = await Promise.allSettled([
+      h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)),
+      h.claims.devices.claim(b.principal, claimInput(1, b.ns.id)),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    assert.equal(won.length, 1);
+    assert.equal(lost.length, 1);
+    assert.ok(JoineryError.is(lost[0]?.reason, claimsErrors.already_claimed.code));
+    assert.deepEqual(h.publisher.kinds(devEui(1)), ['imported', 'claimed']);
+  });
+
+  test('failures are rate-limited per account and per DevEUI in a sliding window', async () => {
+    const h = await createHarness();
+    await importDevices(h, 2);
+    const a = await createOwner(h, 'a', '000013');
+    const b = await createOwner(h, 'b', '000014');
+    for (let i = 0; i < 10; i += 1)
+      await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, a.ns.id, `BAD${i}X`)), claimsErrors.wrong_claim_code.code);
+    // Even the right code is refused now, for this account and for this DevEUI from any account.
+    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)), claimsErrors.rate_limited.code);
+    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(2, a.ns.id)), claimsErrors.rate_limited.code);
+    await rejectsWith(h.claims.devices.claim(b.principal, claimInput(1, b.ns.id)), claimsErrors.rate_limited.code);
+    // Another account on another device is not affected.
+    await h.claims.devices.claim(b.principal, claimInput(2, b.ns.id));
+    h.clock.advance(10 * 60 * 1000 + 1);
+    const device = await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
+    assert.equal(device.accountId, a.principal.accountId);
+  });
+
+  test('guessing DevEUIs counts against the account', async () => {
+    const h = await createHarness();
+    await importDevices(h, 1);
+    const a = await createOwner(h, 'a', '000013');
+    for (let i = 100; i < 110; i += 1)
+      await rejectsWith(h.claims.devices.claim(a.principal, claimInput(i, a.ns.id)), claimsErrors.unknown_device.code);
+    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)), claimsErrors.rate_limited.code);
+  });
+});
+
+describe('unclaim, transfer, lock', () => {
+  test('unclaim by the owner makes the device claimable again; others are refused', async () => {
+    const h = await createHarness();
+    await importDevices(h, 1);
+    const a = await createOwner(h, 'a', '000013');
+    const b = await createOwner(h, 'b', '000014');
+    await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(1)), claimsErrors.not_owner.code);
+    await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
+    await rejectsWith(h.claims.devices.unclaim(b.principal, devEui(1)), claimsErrors.not_owner.code);
+    await h.claims.devices.unclaim(a.principal, devEui(1));
+    const device = await h.store.getDevice(devEui(1));
+    assert.equal(device?.state, 'unclaimed');
+    assert.equal(device?.accountId, null);
+    assert.equal(device?.networkServerId, null);
+    await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(1)), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.unclaim(admin, devEui(1)), claimsErrors.not_claimed.code);
+    const reclaimed = await h.claims.devices.claim(b.principal, claimInput(1, b.ns.id));
+    assert.equal(reclaimed.accountId, b.principal.accountId);
+    assert.deepEqual(h.publisher.kinds(devEui(1)), ['imported', 'claimed', 'unclaimed', 'claimed']);
+    await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(99)), claimsErrors.unknown_device.code);
+  });
+
+  test('transfer moves the device to another NS of the same owner only', async () => {
+    const h = await createHarness();
+    await importDevices(h, 2);
+    const a = await createOwner(h, 'a', '000013');
+    const b = await createOwner(h, 'b', '000014');
+    const ns2 = await h.claims.peers.registerNetworkServer(a.principal, {
+      accountId: null,
+      name: 'second',
+      netId: '000015',
+      nsId: null,
+      kekLabel: null,
+      appSKeyDelivery: null,
+      lifetime: 0,
+      asyncUrl: null,
+      plaintextNwkKeys: false,
+    });
+    await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
+    await rejectsWith(
+      h.claims.devices.transfer(a.principal, { devEui: devEui(1), networkServerId: b.ns.id, applicationServerId: null }),
+      claimsErrors.unknown_network_server.code,
+    );
+    await rejectsWith(
+      h.claims.devices.transfer(b.principal, { devEui: devEui(1), networkServerId: b.ns.id, applicationServerId: null }),
+      claimsErrors.not_owner.code,
+    );
+    await rejectsWith(
+      h.claims.devices.transfer(a.principal, { devEui: devEui(2), networkServerId: ns2.peer.id, applicationServerId: null }),
+      claimsErrors.not_owner.code,
+    );
+    const moved = await h.claims.devices.transfer(a.principal, {
+      devEui: devEui(1),
+      networkServerId: ns2.peer.id,
+      applicationServerId: null,
+    });
+    assert.equal(moved.networkServerId, ns2.peer.id);
+    const event = h.publisher.events.at(-1);
+    assert.deepEqual(event?.change, {
+      kind: 'transferred',
+      accountId: a.principal.accountId,
+      fromNetworkServerId: a.ns.id,
+      toNetworkServerId: ns2.peer.id,
+    });
+  });
+
+  test('lock and unlock are admin-only and restore the previous state', async () => {
+    const h = await createHarness();
+    await importDevices(h, 2);
+    const a = await createOwner(h, 'a', '000013');
+    await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
+    await rejectsWith(h.claims.devices.lock(a.principal, devEui(1), 'x'), claimsErrors.admin_only.code);
+    const locked = await h.claims.devices.lock(admin, devEui(1), 'fraud');
+    assert.equal(locked.state, 'locked');
+    assert.equal(locked.lockReason, 'fraud');
+    await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(1)), claimsErrors.device_locked.code);
+    await rejectsWith(
+      h.claims.devices.transfer(a.principal, { devEui: devEui(1), networkServerId: a.ns.id, applicationServerId: null }),
+      claimsErrors.device_locked.code,
+    );
+    await rejectsWith(h.claims.devices.unlock(a.principal, devEui(1)), claimsErrors.admin_only.code);
+    assert.equal((await h.claims.devices.unlock(admin, devEui(1))).state, 'claimed');
+    await rejectsWith(h.claims.devices.unlock(admin, devEui(1)), claimsErrors.not_locked.code);
+    await h.claims.devices.lock(admin, devEui(2), 'qa');
+    assert.equal((await h.claims.devices.unlock(admin, devEui(2))).state, 'unclaimed');
+    await rejectsWith(h.claims.devices.lock(admin, devEui(99), 'x'), claimsErrors.unknown_device.code);
+    assert.deepEqual(h.publisher.kinds(devEui(1)), ['imported', 'claimed', 'locked', 'unlocked']);
+  });
+});
+
+describe('reading devices', () => {
+  test('owners read and list only their own devices; admins read any and list by account or batch', async () => {
+    const h = await createHarness();
+    await importDevices(h, 5);
+    const a = await createOwner(h, 'a', '000013');
+    const b = await createOwner(h, 'b', '000014');
+    for (const n of [1, 2, 3]) await h.claims.devices.claim(a.principal, claimInput(n, a.ns.id));
+    await h.claims.devices.claim(b.principal, claimInput(4, b.ns.id));
+    assert.equal((await h.claims.devices.getDevice(a.principal, devEui(1))).devEui, devEui(1));
+    await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(1)), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(5)), claimsErrors.not_owner.code);
+    assert.equal((await h.claims.devices.getDevice(admin, devEui(5))).state, 'unclaimed');
+    const page = await h.claims.devices.listDevices(a.principal, { accountId: b.principal.accountId, batchId: null, pageSize: 2, pageToken: null });
+    assert.deepEqual(page.devices.map((d) => d.devEui), [devEui(1), devEui(2)]);
+    const next = await h.claims.devices.listDevices(a.principal, { accountId: null, batchId: null, pageSize: 2, pageToken: page.next });
+    assert.deepEqual(next.devices.map((d) => d.devEui), [devEui(3)]);
+    assert.equal(next.next, null);
+    const ofB = await h.claims.devices.listDevices(admin, { accountId: b.principal.accountId, batchId: null, pageSize: 0, pageToken: null });
+    assert.deepEqual(ofB.devices.map((d) => d.devEui), [devEui(4)]);
+    const batchId = (await h.store.getDevice(devEui(1)))?.batchId ?? '';
+    const batch = await h.claims.devices.listDevices(admin, { accountId: null, batchId, pageSize: 0, pageToken: null });
+    assert.equal(batch.devices.length, 5);
+  });
+});
+
+describe('activation facts', () => {
+  test('applyJoinEvent counts each accepted event once', async () => {
+    const h = await createHarness();
+    await importDevices(h, 1);
+    const t1 = new Date('2026-06-01T12:00:00Z');
+    const t2 = new Date('2026-06-01T13:00:00Z');
+    assert.equal(await h.claims.devices.applyJoinEvent({ eventId: 'e1', devEui: devEui(1), accepted: true, time: t2 }), true);
+    assert.equal(await h.claims.devices.applyJoinEvent({ eventId: 'e1', devEui: devEui(1), accepted: true, time: t2 }), false);
+    assert.equal(await h.claims.devices.applyJoinEvent({ eventId: 'e0', devEui: devEui(1), accepted: true, time: t1 }), true);
+    assert.equal(await h.claims.devices.applyJoinEvent({ eventId: 'e2', devEui: devEui(1), accepted: false, time: t1 }), false);
+    const device = await h.store.getDevice(devEui(1));
+    assert.equal(device?.activated, true);
+    assert.equal(device?.joinCount, 2);
+    assert.equal(device?.lastJoinAt, t2.toISOString());
+  });
+});
+
+describe('outbox', () => {
+  test('events survive a bus outage and are published by the sweep', async () => {
+    const h = await createHarness();
+    h.publisher.failing = true;
+    await importDevices(h, 2);
+    assert.equal(h.publisher.events.length, 0);
+    assert.equal((await h.store.getDevice(devEui(1)))?.outbox.length, 1);
+    h.publisher.failing = false;
+    await h.claims.relay.sweep();
+    assert.deepEqual(h.publisher.events.map((e) => e.devEui).sort(), [devEui(1), devEui(2)]);
+    assert.equal((await h.store.getDevice(devEui(1)))?.outbox.length, 0);
+    assert.equal(h.publisher.events[0]?.change.kind, 'imported');
+    assert.ok(!JSON.stringify(h.publisher.events).includes(joinEui.toLowerCase()));
+  });
+});

@@ -1,0 +1,139 @@
+import { createMemoryClaimsStore } from '../adapters/memory/memory-store.js';
+import { MemoryKeyCustody } from '../adapters/memory/memory-key-custody.js';
+import { X509CertificateAuthority } from '../adapters/x509/certificate-authority.js';
+import { createClaims, type Claims } from '../domain/claims.js';
+import type { ClaimsLogger } from '../domain/context.js';
+import type { DeviceEventRecord, Principal } from '../domain/model.js';
+import type { ClaimsStore, DeviceEventPublisher } from '../domain/ports.js';
+import type { ScryptCost } from '../domain/secrets.js';
+
+export const adminToken = 'test-admin-token-0123456789';
+export const admin: Principal = { accountId: null, scope: 'admin', apiKeyId: 'admin-token' };
+
+export class RecordingPublisher implements DeviceEventPublisher {
+  readonly events: DeviceEventRecord[] = [];
+  failing = false;
+  async publish(events: readonly DeviceEventRecord[]): Promise<void> {
+    if (this.failing) throw new Error('bus down');
+    this.events.push(...events);
+  }
+  kinds(devEui: string): string[] {
+    return this.events.filter((e) => e.devEui === devEui).map((e) => e.change.kind);
+  }
+}
+
+export class ManualClock {
+  constructor(public nowMs = Date.parse('2026-06-01T12:00:00Z')) {}
+  now(): Date {
+    return new Date(this.nowMs);
+  }
+  advance(ms: number): void {
+    this.nowMs += ms;
+  }
+}
+
+export const silentLogger: ClaimsLogger & { lines: { obj: object; msg: string }[] } = {
+  lines: [],
+  info(obj, msg) {
+    this.lines.push({ obj, msg });
+  },
+  warn(obj, msg) {
+    this.lines.push({ obj, msg });
+  },
+};
+
+export interface Harness {
+  readonly claims: Claims;
+  readonly store: ClaimsStore;
+  readonly keys: MemoryKeyCustody;
+  readonly publisher: RecordingPublisher;
+  readonly clock: ManualClock;
+}
+
+/** In-process claims with the memory store, a memory key custody and a cheap scrypt cost. */
+export async function createHarness(
+  options: { store?: ClaimsStore; scryptCost?: ScryptCost } = {},
+): Promise<Harness> {
+  const store = options.store ?? createMemoryClaimsStore();
+  const keys = new MemoryKeyCustody();
+  const publisher = new RecordingPublisher();
+  const clock = new ManualClock();
+  const claims = createClaims({
+    store,
+    keys,
+    ca: await X509CertificateAuthority.open(store),
+    publisher,
+    adminToken,
+    logger: silentLogger,
+    clock,
+    scryptCost: options.scryptCost ?? { log2N: 4, r: 8, p: 1 },
+  });
+  return { claims, store, keys, publisher, clock };
+}
+
+export const joinEui = '70B3D57ED0000000';
+export const nwkKeyHex = '2B7E151628AED2A6ABF7158809CF4F3C';
+
+/** A DevEUI from a number: devEui(1) = 0000000000000001. */
+export function devEui(n: number): string {
+  return n.toString(16).toUpperCase().padStart(16, '0');
+}
+
+export function claimCodeOf(n: number): string {
+  return `PIN${n.toString().padStart(6, '0')}`;
+}
+
+/** Imports devices 1..count (LoRaWAN 1.0.3, claim code claimCodeOf(n)). */
+export async function importDevices(h: Harness, count: number, first = 1): Promise<void> {
+  await h.claims.devices.importBatch(admin, {
+    rows: Array.from({ length: count }, (_, i) => ({
+      devEui: devEui(first + i),
+      macVersion: '1.0.3',
+      nwkKey: nwkKeyHex,
+      claimCode: claimCodeOf(first + i),
+    })),
+    joinEui,
+    manufacturer: 'acme',
+    batchId: null,
+    includeQrCodes: false,
+    profileId: null,
+  });
+}
+
+export interface Owner {
+  readonly principal: Principal;
+  readonly apiKey: string;
+  readonly ns: { id: string; bearerToken: string; certFingerprint: string; netId: string };
+  readonly as: { id: string; bearerToken: string };
+}
+
+/** An account with one NS (NetID `netId`) and one AS. */
+export async function createOwner(h: Harness, name: string, netId: string): Promise<Owner> {
+  const { account, apiKey } = await h.claims.accounts.createAccount(admin, name);
+  const principal = await h.claims.accounts.authenticate(apiKey);
+  const ns = await h.claims.peers.registerNetworkServer(principal, {
+    accountId: null,
+    name: `${name}-ns`,
+    netId,
+    nsId: null,
+    kekLabel: null,
+    appSKeyDelivery: null,
+    lifetime: 0,
+    asyncUrl: null,
+    plaintextNwkKeys: false,
+  });
+  const as = await h.claims.peers.registerApplicationServer(principal, {
+    accountId: null,
+    name: `${name}-as`,
+    asId: `${name}-as`,
+    kekLabel: null,
+  });
+  const cert = ns.peer.credentials.find((c) => c.kind === 'certificate');
+  if (account.id !== principal.accountId || cert === undefined) throw new Error('fixture');
+  return {
+    principal,
+    apiKey,
+    ns: { id: ns.peer.id, bearerToken: ns.credentials.bearerToken, certFingerprint: cert.hash, netId },
+    as: { id: as.peer.id, bearerToken: as.credentials.bearerToken },
+  };
+}
