@@ -83,7 +83,13 @@ export function log4jProperties(): string {
   );
 }
 
-/** A random KRaft cluster id: 16 bytes, URL-safe base64 without padding (what `StorageTool random-uuid` prints). */
+/**
+ * A random KRaft cluster id: 16 bytes, URL-safe base64 without padding (what `StorageTool random-uuid` prints).
+ * Like Kafka's own `Uuid.randomUuid()`, never one starting with '-', which command lines would take for an option.
+ */
 export function randomClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }

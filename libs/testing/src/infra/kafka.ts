@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -127,38 +127,35 @@ async function startKafkaLocal(ctx: StartContext): Promise<Started> {
   const broker = `127.0.0.1:${brokerPort}`;
   const serverProperties = join(dir, 'server.properties');
   const log4j = join(dir, 'log4j.properties');
-  writeFileSync(
-    serverProperties,
-    renderProperties(
-      brokerSettings({
-        advertised: broker,
-        listener: broker,
-        controller: `127.0.0.1:${controllerPort}`,
-        logDir: join(dir, 'data'),
-      }),
-      'written by libs/testing/src/infra/kafka.ts',
-    ),
-  );
-  writeFileSync(log4j, log4jProperties());
   const classpath = ['-cp', `${libs}/*`];
   const logging = `-Dlog4j.configuration=file:${log4j}`;
   try {
-    await execFileAsync(
-      java,
-      [
-        logging,
-        ...classpath,
-        'kafka.tools.StorageTool',
-        'format',
-        '--cluster-id',
-        randomClusterId(),
-        '--config',
-        serverProperties,
-        '--ignore-formatted',
-      ],
-      { cwd: dir, timeout: 60_000, maxBuffer: 16 << 20 },
+    writeFileSync(
+      serverProperties,
+      renderProperties(
+        brokerSettings({
+          advertised: broker,
+          listener: broker,
+          controller: `127.0.0.1:${controllerPort}`,
+          logDir: join(dir, 'data'),
+        }),
+        'written by libs/testing/src/infra/kafka.ts',
+      ),
     );
+    writeFileSync(log4j, log4jProperties());
+    const format = [
+      'format',
+      `--cluster-id=${randomClusterId()}`,
+      `--config=${serverProperties}`,
+      '--ignore-formatted',
+    ];
+    await execFileAsync(java, [logging, ...classpath, 'kafka.tools.StorageTool', ...format], {
+      cwd: dir,
+      timeout: 60_000,
+      maxBuffer: 16 << 20,
+    });
   } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
     const out = `${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}`;
     throw infraErrors.infra_unavailable(
       { step: 'kafka storage format' },
