@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { JoineryError } from '@joinery/errors';
+import { admin, claimCodeOf, createHarness, createOwner, devEui, importDevices, joinEui, type Harness, type Owner } from '../testing/harness.js';
+import { claimsErrors } from './errors.js';
+import type { PeerCredentialInput } from './gateway.js';
+
+const rejectsWith = (p: Promise<unknown>, code: string) =>
+  assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
+
+const token = (o: Owner): PeerCredentialInput => ({ kind: 'bearer-token', token: o.ns.bearerToken });
+
+function authorizeAs(h: Harness, o: Owner, n: number, overrides: Partial<Parameters<Harness['claims']['gateway']['authorize']>[0]> = {}) {
+  return h.claims.gateway.authorize({
+    joinEui,
+    devEui: devEui(n),
+    credential: token(o),
+    senderNetId: o.ns.netId,
+    senderNsId: null,
+    ...overrides,
+  });
+}
+
+async function world() {
+  const h = await createHarness();
+  await importDevices(h, 4);
+  const x = await createOwner(h, 'x', '000013');
+  const y = await createOwner(h, 'y', '000014');
+  await h.claims.devices.claim(x.principal, { devEui: devEui(1), claimCode: claimCodeOf(1), networkServerId: x.ns.id, applicationServerId: x.as.id });
+  await h.claims.devices.claim(y.principal, { devEui: devEui(2), claimCode: claimCodeOf(2), networkServerId: y.ns.id, applicationServerId: null });
+  return { h, x, y };
+}
+
+describe('authorization matrix', () => {
+  test('the bound NS is authorized and gets its delivery settings in one answer', async () => {
+    const { h, x } = await world();
+    const auth = await authorizeAs(h, x, 1);
+    assert.equal(auth.device.devEui, devEui(1));
+    assert.equal(auth.device.macVersion, '1.0.3');
+    assert.equal(auth.networkServer.id, x.ns.id);
+    const as = await h.store.getPeer(x.as.id);
+    assert.deepEqual(auth.delivery, {
+      nwkKekLabel: `ns-${x.ns.id}`,
+      plaintextNwkKeys: false,
+      appSKeyDelivery: 'wrapped',
+      appSKeyKekLabel: as?.kekLabel,
+      lifetime: 0,
+      asyncUrl: null,
+    });
+    // By certificate fingerprint too, and lenient about hex case.
+    const byCert = await authorizeAs(h, x, 1, {
+      credential: { kind: 'certificate', fingerprintSha256: x.ns.certFingerprint.toUpperCase() },
+      senderNetId: '0x000013',
+    });
+    assert.equal(byCert.networkServer.id, x.ns.id);
+  });
+
+  test('every refusal is the same claims:not_authorized', async () => {
+    const { h, x, y } = await world();
+    const refusals: [string, Promise<unknown>][] = [
+      ['NS X activating NS Y’s device', authorizeAs(h, x, 2)],
+      ['NS Y activating NS X’s device', authorizeAs(h, y, 1)],
+      ['unknown device', authorizeAs(h, x, 99)],
+      ['unclaimed device', authorizeAs(h, x, 3)],
+      ['JoinEUI mismatch', authorizeAs(h, x, 1, { joinEui: '70B3D57ED0000001' })],
+      ['SenderID not the caller’s NetID', authorizeAs(h, x, 1, { senderNetId: '000014' })],
+      ['SenderNSID given but not registered', authorizeAs(h, x, 1, { senderNsId: '0000000000000001' })],
+      ['unknown bearer token', authorizeAs(h, x, 1, { credential: { kind: 'bearer-token', token: 'jns_unknown' } })],
+      ['unknown certificate', authorizeAs(h, x, 1, { credential: { kind: 'certificate', fingerprintSha256: 'ab'.repeat(32) } })],
+      ['bearer hash used as a certificate', authorizeAs(h, x, 1, { credential: { kind: 'certificate', fingerprintSha256: (await h.store.getPeer(x.ns.id))?.credentials[0]?.hash ?? '' } })],
+      ['AS credential', authorizeAs(h, x, 1, { credential: { kind: 'bearer-token', token: x.as.bearerToken } })],
+      ['malformed DevEUI', authorizeAs(h, x, 1, { devEui: 'zz' })],
+    ];
+    for (const [name, p] of refusals)
+      await assert.rejects(p, (err: unknown) => JoineryError.is(err, claimsErrors.not_authorized.code), name);
+  });
+
+  test('a revoked token and a locked device are refused', async () => {
+    const { h, x } = await world();
+    await h.claims.devices.lock(admin, devEui(1), 'x');
+    await rejectsWith(authorizeAs(h, x, 1), claimsErrors.not_authorized.code);
+    await h.claims.devices.unlock(admin, devEui(1));
+    await authorizeAs(h, x, 1);
+    const fresh = await h.claims.peers.revokeCredentials(x.principal, x.ns.id, true);
+    await rejectsWith(authorizeAs(h, x, 1), claimsErrors.not_authorized.code);
+    await rejectsWith(
+      authorizeAs(h, x, 1, { credential: { kind: 'certificate', fingerprintSha256: x.ns.certFingerprint } }),
+      claimsErrors.not_authorized.code,
+    );
+    assert.ok(fresh);
+    const again = await authorizeAs(h, x, 1, { credential: { kind: 'bearer-token', token: fresh.bearerToken } });
+    assert.equal(again.networkServer.id, x.ns.id);
+  });
+
+  test('after a transfer the old NS is refused and the new one authorized', async () => {
+    const { h, x } = await world();
+    const ns2 = await h.claims.peers.registerNetworkServer(x.principal, {
+      accountId: null, name: 'ns2', netId: '000015', nsId: '70B3D57ED0001234', kekLabel: 'x-ns2',
+      appSKeyDelivery: 'session-key-id', lifetime: 3600, asyncUrl: 'https://ns2.example/async', plaintextNwkKeys: false,
+    });
+    await authorizeAs(h, x, 1);
+    await h.claims.devices.transfer(x.principal, { devEui: devEui(1), networkServerId: ns2.peer.id, applicationServerId: null });
+    await rejectsWith(authorizeAs(h, x, 1), claimsErrors.not_authorized.code);
+    const auth = await h.claims.gateway.authorize({
+      joinEui, devEui: devEui(1), credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
+      senderNetId: '000015', senderNsId: '70b3d57ed0001234',
+    });
+    assert.equal(auth.networkServer.id, ns2.peer.id);
+    assert.deepEqual(auth.delivery, {
+      nwkKekLabel: 'x-ns2', plaintextNwkKeys: false, appSKeyDelivery: 'session-key-id', appSKeyKekLabel: null,
+      lifetime: 3600, asyncUrl: 'https://ns2.example/async',
+    });
+    // BI 1.0 requests carry no SenderNSID.
+    await h.claims.gateway.authorize({
+      joinEui, devEui: devEui(1), credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
+      senderNetId: '000015', senderNsId: null,
+    });
+  });
+
+  test('after unclaim no NS can activate the device', async () => {
+    const { h, x } = await world();
+    await h.claims.devices.unclaim(x.principal, devEui(1));
+    await rejectsWith(authorizeAs(h, x, 1), claimsErrors.not_authorized.code);
+  });
+
+  test('owner A cannot read, claim, transfer or unclaim owner B’s devices', async () => {
+    const { h, x, y } = await world();
+    await rejectsWith(h.claims.devices.getDevice(x.principal, devEui(2)), claimsErrors.not_owner.code);
+    await rejectsWith(
+      h.claims.devices.claim(x.principal, { devEui: devEui(2), claimCode: claimCodeOf(2), networkServerId: x.ns.id, applicationServerId: null }),
+      claimsErrors.already_claimed.code,
+    );
+    await rejectsWith(
+      h.claims.devices.transfer(x.principal, { devEui: devEui(2), networkServerId: x.ns.id, applicationServerId: null }),
+      claimsErrors.not_owner.code,
+    );
+    await rejectsWith(h.claims.devices.unclaim(x.principal, devEui(2)), claimsErrors.not_owner.code);
+    const listed = await h.claims.devices.listDevices(x.principal, { accountId: y.principal.accountId, batchId: null, pageSize: 0, pageToken: null });
+    assert.deepEqual(listed.devices.map((d) => d.devEui), [devEui(1)]);
+    await rejectsWith(h.claims.peers.getPeer(x.principal, y.ns.id), claimsErrors.unknown_peer.code);
+    await rejectsWith(h.claims.peers.revokeCredentials(x.principal, y.ns.id, false), claimsErrors.unknown_peer.code);
+    assert.equal((await h.claims.devices.getDevice(y.principal, devEui(2))).accountId, y.principal.accountId);
+  });
+});
+
+describe('peers at the gateway', () => {
+  test('AuthenticatePeer resolves NS and AS credentials and refuses unknown ones', async () => {
+    const { h, x } = await world();
+    assert.equal((await h.claims.gateway.authenticatePeer(token(x))).id, x.ns.id);
+    const as = await h.claims.gateway.authenticatePeer({ kind: 'bearer-token', token: x.as.bearerToken });
+    assert.equal(as.kind, 'application-server');
+    await rejectsWith(h.claims.gateway.authenticatePeer({ kind: 'bearer-token', token: 'nope' }), claimsErrors.unauthenticated.code);
+    await rejectsWith(h.claims.gateway.authenticatePeer({ kind: 'certificate', fingerprintSha256: 'nothex' }), claimsErrors.unauthenticated.code);
+  });
+
+  test('AppSKeyReq: only the device’s AS with its own AS-ID', async () => {
+    const { h, x, y } = await world();
+    const ok = await h.claims.gateway.authorizeApplicationServer({
+      joinEui, devEui: devEui(1), credential: { kind: 'bearer-token', token: x.as.bearerToken }, senderAsId: 'x-as',
+    });
+    assert.equal(ok.applicationServer.id, x.as.id);
+    for (const input of [
+      { credential: { kind: 'bearer-token' as const, token: y.as.bearerToken }, senderAsId: 'y-as' },
+      { credential: { kind: 'bearer-token' as const, token: x.as.bearerToken }, senderAsId: 'y-as' },
+      { credential: { kind: 'bearer-token' as const, token: x.ns.bearerToken }, senderAsId: 'x-as' },
+    ])
+      await rejectsWith(h.claims.gateway.authorizeApplicationServer({ joinEui, devEui: devEui(1), ...input }), claimsErrors.not_authorized.code);
+  });
+
+  test('HomeNSReq: only the bound NS gets the home NetID', async () => {
+    const { h, x, y } = await world();
+    assert.deepEqual(
+      await h.claims.gateway.homeNetwork({ devEui: devEui(1), credential: token(x), senderNetId: '000013', senderNsId: null }),
+      { netId: '000013', nsId: null },
+    );
+    await rejectsWith(
+      h.claims.gateway.homeNetwork({ devEui: devEui(1), credential: token(y), senderNetId: '000014', senderNsId: null }),
+      claimsErrors.no_roaming_agreement.code,
+    );
+    await rejectsWith(
+      h.claims.gateway.homeNetwork({ devEui: devEui(99), credential: token(y), senderNetId: '000014', senderNsId: null }),
+      claimsErrors.no_roaming_agreement.code,
+    );
+    await rejectsWith(
+      h.claims.gateway.homeNetwork({ devEui: devEui(1), credential: { kind: 'bearer-token', token: 'x' }, senderNetId: '000013', senderNsId: null }),
+      claimsErrors.unauthenticated.code,
+    );
+  });
+
+  test('registration returns KEK, token and a client certificate issued by Joinery’s CA', async () => {
+    const { h, x } = await world();
+    const reg = await h.claims.peers.registerNetworkServer(x.principal, {
+      accountId: null, name: 'n', netId: '00001A', nsId: '70B3D57ED0009999', kekLabel: null,
+      appSKeyDelivery: 'plaintext', lifetime: 0, asyncUrl: null, plaintextNwkKeys: true,
+    });
+    assert.equal(reg.kek.key.length, 16);
+    assert.equal(reg.kek.label, `ns-${reg.peer.id}`);
+    assert.equal(h.keys.keks.get(reg.kek.label), 'peer');
+    const ca = new X509Certificate(reg.credentials.caCertPem);
+    const client = new X509Certificate(reg.credentials.clientCertPem);
+    assert.ok(client.verify(ca.publicKey));
+    assert.ok(client.checkIssued(ca));
+    assert.match(client.subject, /CN=00001A/);
+    assert.match(client.subject, /OU=70B3D57ED0009999/);
+    assert.equal(client.publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+    assert.equal(client.fingerprint256.replace(/:/g, '').toLowerCase(), reg.peer.credentials.find((c) => c.kind === 'certificate')?.hash);
+    const stored = JSON.stringify(await h.store.getPeer(reg.peer.id));
+    assert.ok(!stored.includes(reg.credentials.bearerToken));
+    assert.ok(!stored.includes('PRIVATE KEY'));
+    const auth = await h.claims.gateway.authenticatePeer({ kind: 'certificate', fingerprintSha256: client.fingerprint256.replace(/:/g, '') });
+    assert.equal(auth.id, reg.peer.id);
+    await rejectsWith(
+      h.claims.peers.registerNetworkServer(x.principal, {
+        accountId: null, name: 'n', netId: '0013', nsId: null, kekLabel: null, appSKeyDelivery: null, lifetime: 0, asyncUrl: null, plaintextNwkKeys: false,
+      }),
+      claimsErrors.invalid_argument.code,
+    );
+  });
+
+  test('server certificates for the gateway listener carry the hostnames', async () => {
+    const { h } = await world();
+    const cert = await h.claims.gateway.issueServerCertificate(['joinery.example', '127.0.0.1']);
+    const x509 = new X509Certificate(cert.certPem);
+    assert.ok(x509.checkIssued(new X509Certificate(cert.caCertPem)));
+    assert.ok(x509.checkHost('joinery.example'));
+    assert.ok(x509.checkIP('127.0.0.1'));
+  });
+});
