@@ -99,45 +99,48 @@ function incomplete(field: string, reason: string): never {
   throw biErrors.incomplete_answer({ field, reason });
 }
 
-function targetOf(request: BiRequest | AnswerTarget): AnswerTarget {
-  return 'answerType' in request ? request : { ...request, answerType: answerTypeOf(request.messageType) };
-}
+/** An answer under construction; fields are assigned in wire order (JSON.stringify keeps insertion order). */
+type WireObject = Record<string, unknown>;
 
 /** The answer header for a request or refused message: §2.3 of the spec digest. */
 export function answerHeader(request: BiRequest | AnswerTarget, result: AnswerResult): AnswerHeaderWire {
-  const target = targetOf(request);
-  const { reason, description } =
-    typeof result === 'string' ? { reason: result, description: undefined } : result;
+  return buildHeader(request, result) as unknown as AnswerHeaderWire;
+}
+
+// Built by assignment rather than conditional spreads: this runs for every request (see bench/bi).
+function buildHeader(request: BiRequest | AnswerTarget, result: AnswerResult): WireObject {
+  const answerType = 'answerType' in request ? request.answerType : answerTypeOf(request.messageType);
+  const reason = typeof result === 'string' ? result : result.reason;
+  const description = typeof result === 'string' ? undefined : result.description;
   // An unsupported ProtocolVersion is echoed; its Result (InvalidProtocolVersion) reads the same in both versions.
-  const version = isProtocolVersion(target.protocolVersion) ? target.protocolVersion : '1.0';
-  return {
-    ProtocolVersion: target.protocolVersion,
-    SenderID: target.receiverId,
-    ReceiverID: target.senderId,
-    TransactionID: target.transactionId,
-    MessageType: target.answerType,
-    ...(version === '1.1' && target.senderNsId !== undefined ? { ReceiverNSID: target.senderNsId } : {}),
-    ...(target.receiverToken === undefined ? {} : { SenderToken: target.receiverToken }),
-    ...(target.senderToken === undefined ? {} : { ReceiverToken: target.senderToken }),
-    Result: {
-      ResultCode: resultCodeFor(reason, version),
-      ...(description === undefined || description === '' ? {} : { Description: description }),
-    },
+  const version = isProtocolVersion(request.protocolVersion) ? request.protocolVersion : '1.0';
+  const header: WireObject = {
+    ProtocolVersion: request.protocolVersion,
+    SenderID: request.receiverId,
+    ReceiverID: request.senderId,
+    TransactionID: request.transactionId,
+    MessageType: answerType,
   };
+  if (version === '1.1' && request.senderNsId !== undefined) header['ReceiverNSID'] = request.senderNsId;
+  if (request.receiverToken !== undefined) header['SenderToken'] = request.receiverToken;
+  if (request.senderToken !== undefined) header['ReceiverToken'] = request.senderToken;
+  const resultWire: { ResultCode: ResultCode; Description?: string } = {
+    ResultCode: resultCodeFor(reason, version),
+  };
+  if (description !== undefined && description !== '') resultWire.Description = description;
+  header['Result'] = resultWire;
+  return header;
 }
 
 function isSuccess(result: AnswerResult): boolean {
   return (typeof result === 'string' ? result : result.reason) === 'success';
 }
 
-function envelope(field: string, key: KeyEnvelope | undefined): { [field: string]: KeyEnvelopeWire } {
-  return key === undefined ? {} : { [field]: buildKeyEnvelope(key, field) };
+function putEnvelope(out: WireObject, field: string, key: KeyEnvelope | undefined): void {
+  if (key !== undefined) out[field] = buildKeyEnvelope(key, field);
 }
 
-function sessionKeysWire(
-  request: JoinReq | RejoinReq,
-  body: JoinAnsBody,
-): SessionKeysWire & { NwkSKey?: KeyEnvelopeWire } {
+function putSessionKeys(out: WireObject, request: JoinReq | RejoinReq, body: JoinAnsBody): void {
   const frame = body.phyPayload;
   if ((frame.length !== 17 && frame.length !== 33) || frame[0] !== 0x20)
     incomplete('PHYPayload', 'not_join_accept');
@@ -156,25 +159,25 @@ function sessionKeysWire(
   if (body.appSKey === undefined && body.sessionKeyId === undefined) incomplete('AppSKey', 'missing');
   const sessionKeyId = body.sessionKeyId === undefined ? undefined : normalizeHex(body.sessionKeyId);
   if (body.sessionKeyId !== undefined && sessionKeyId === undefined) incomplete('SessionKeyID', 'not_hex');
-  return {
-    PHYPayload: bytesToHex(frame),
-    Lifetime: lifetime,
-    ...envelope('NwkSKey', body.nwkSKey),
-    ...envelope('FNwkSIntKey', body.fNwkSIntKey),
-    ...envelope('SNwkSIntKey', body.sNwkSIntKey),
-    ...envelope('NwkSEncKey', body.nwkSEncKey),
-    ...envelope('AppSKey', body.appSKey),
-    ...(sessionKeyId === undefined ? {} : { SessionKeyID: sessionKeyId }),
-  };
+  out['PHYPayload'] = bytesToHex(frame);
+  out['Lifetime'] = lifetime;
+  putEnvelope(out, 'NwkSKey', body.nwkSKey);
+  putEnvelope(out, 'FNwkSIntKey', body.fNwkSIntKey);
+  putEnvelope(out, 'SNwkSIntKey', body.sNwkSIntKey);
+  putEnvelope(out, 'NwkSEncKey', body.nwkSEncKey);
+  putEnvelope(out, 'AppSKey', body.appSKey);
+  if (sessionKeyId !== undefined) out['SessionKeyID'] = sessionKeyId;
 }
 
-function homeNsWire(request: HomeNSReq, body: HomeNSAnsBody): { HNetID: string; HNSID?: string } {
+function putHomeNs(out: WireObject, request: HomeNSReq, body: HomeNSAnsBody): void {
   const hNetId = normalizeHex(body.hNetId);
   if (hNetId?.length !== 6) return incomplete('HNetID', 'wrong_length');
-  if (request.protocolVersion !== '1.1' || body.hNsId === undefined) return { HNetID: hNetId };
+  out['HNetID'] = hNetId;
+  // HNSID exists only in BI 1.1 (TTS emits it only for 1.1 requests).
+  if (request.protocolVersion !== '1.1' || body.hNsId === undefined) return;
   const hNsId = normalizeHex(body.hNsId);
   if (hNsId?.length !== 16) return incomplete('HNSID', 'wrong_length');
-  return { HNetID: hNetId, HNSID: hNsId };
+  out['HNSID'] = hNsId;
 }
 
 /**
@@ -193,30 +196,30 @@ export function answerFor(
   result: AnswerResult,
   body?: JoinAnsBody | AppSKeyAnsBody | HomeNSAnsBody,
 ): AnswerHeaderWire {
-  const header = answerHeader(request, result);
   const success = isSuccess(result);
   if (success && body === undefined) incomplete('body', 'missing');
-  if ('answerType' in request) {
-    if (success) incomplete('Result', 'not_allowed');
-    return header;
-  }
-  switch (request.messageType) {
-    case 'JoinReq':
-    case 'RejoinReq':
-      return success ? { ...header, ...sessionKeysWire(request, body as JoinAnsBody) } : header;
-    case 'AppSKeyReq': {
-      const appSKey = success ? (body as AppSKeyAnsBody).appSKey : undefined;
-      if (success && appSKey === undefined) incomplete('AppSKey', 'missing');
-      const answer: AppSKeyAnsWire = {
-        ...header,
-        MessageType: 'AppSKeyAns',
-        DevEUI: request.devEui,
-        ...(appSKey === undefined ? {} : { AppSKey: buildKeyEnvelope(appSKey, 'AppSKey') }),
-        SessionKeyID: request.sessionKeyId,
-      };
-      return answer;
+  if ('answerType' in request && success) incomplete('Result', 'not_allowed');
+  const out = buildHeader(request, result);
+  if (!('answerType' in request)) {
+    switch (request.messageType) {
+      case 'JoinReq':
+      case 'RejoinReq':
+        if (success) putSessionKeys(out, request, body as JoinAnsBody);
+        break;
+      case 'AppSKeyReq': {
+        out['DevEUI'] = request.devEui;
+        if (success) {
+          const appSKey = (body as Partial<AppSKeyAnsBody>).appSKey;
+          if (appSKey === undefined) incomplete('AppSKey', 'missing');
+          putEnvelope(out, 'AppSKey', appSKey);
+        }
+        out['SessionKeyID'] = request.sessionKeyId;
+        break;
+      }
+      case 'HomeNSReq':
+        if (success) putHomeNs(out, request, body as HomeNSAnsBody);
+        break;
     }
-    case 'HomeNSReq':
-      return success ? { ...header, ...homeNsWire(request, body as HomeNSAnsBody) } : header;
   }
+  return out as unknown as AnswerHeaderWire;
 }

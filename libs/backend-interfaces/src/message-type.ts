@@ -25,8 +25,8 @@ export const nsToNsTypes = [
   'XmitDataAns',
 ] as const;
 
-/** Messages that exist only in BI 1.1. */
-export const messageTypes11Only = ['ErrorNotif', 'PRStartNotif'] as const;
+/** Messages that exist only in BI 1.1 (`XmitLoc*` as listed by TTS `pkg/interop`). */
+export const messageTypes11Only = ['ErrorNotif', 'PRStartNotif', 'XmitLocReq', 'XmitLocAns'] as const;
 
 /** Every MessageType the given BI version defines. */
 export function knownMessageTypes(version: ProtocolVersion): readonly string[] {
