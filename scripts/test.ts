@@ -5,7 +5,7 @@
 //   npm test -- --no-checks          skip typecheck/lint/generated-code checks
 //   npm test -- --no-infra           unit tests only (files named *.int.test.ts and test/e2e are left out)
 //   npm test -- libs/lorawan         only test files under these paths (checks skipped unless --checks)
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -19,6 +19,8 @@ const withInfra = !args.includes('--no-infra');
 
 const binPath = `${join(root, 'node_modules/.bin')}:${process.env.PATH ?? ''}`;
 
+let current: ChildProcess | undefined;
+
 function run(cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(cmd, cmdArgs, {
@@ -26,6 +28,7 @@ function run(cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv = process.en
       env: { ...env, PATH: binPath, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
       stdio: 'inherit',
     });
+    current = child;
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     child.on('error', () => resolve(127));
   });
@@ -34,7 +37,8 @@ function run(cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv = process.en
 function findTests(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.') || name === 'dist' || name === '__fixtures__') continue;
+    if (name === 'node_modules' || name.startsWith('.') || name === 'dist' || name === '__fixtures__')
+      continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...findTests(path));
     else if (name.endsWith('.test.ts')) out.push(path);
@@ -42,7 +46,8 @@ function findTests(dir: string): string[] {
   return out;
 }
 
-const needsInfra = (file: string) => file.endsWith('.int.test.ts') || relative(root, file).startsWith('test/e2e/');
+const needsInfra = (file: string) =>
+  file.endsWith('.int.test.ts') || relative(root, file).startsWith('test/e2e/');
 
 let passed = 0;
 let failed = 0;
@@ -70,13 +75,31 @@ if (runChecks) {
   }
 }
 
-const roots = paths.length > 0 ? paths.map((p) => join(root, p)) : [join(root, 'libs'), join(root, 'services'), join(root, 'test'), join(root, 'scripts')];
+const roots =
+  paths.length > 0
+    ? paths.map((p) => join(root, p))
+    : [join(root, 'libs'), join(root, 'services'), join(root, 'test'), join(root, 'scripts')];
 let files = roots.flatMap((p) => (statSync(p).isDirectory() ? findTests(p) : [p])).sort();
 if (!withInfra) files = files.filter((f) => !needsInfra(f));
 
 let infra: Infra | undefined;
 const countsDir = mkdtempSync(join(tmpdir(), 'joinery-test-'));
 const countsFile = join(countsDir, 'counts.json');
+
+// Interrupted (Ctrl-C, or SIGTERM sent to this process alone): stop the running check or test runner, which
+// would otherwise outlive us against a stopped Kafka, and the infrastructure, then exit.
+for (const [signal, number] of [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+] as const) {
+  process.once(signal, () => {
+    current?.kill(signal);
+    void (infra?.stop() ?? Promise.resolve()).finally(() => {
+      rmSync(countsDir, { recursive: true, force: true });
+      process.exit(128 + number);
+    });
+  });
+}
 try {
   let env: NodeJS.ProcessEnv = { ...process.env, JOINERY_TEST_COUNTS_FILE: countsFile };
   if (withInfra && files.some(needsInfra)) {

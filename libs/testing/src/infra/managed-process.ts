@@ -100,14 +100,17 @@ export function tail(file: string, lines: number): string {
 /**
  * A detached shell that outlives us only to clean up: if this Node process dies without running its exit hooks
  * (SIGKILL, OOM), it terminates the server and removes its temp dir. It ends by itself when the server ends.
+ * Without a server it just waits for us to die and removes the dir (the SoftHSM2 token).
  */
-function startReaper(serverPid: number, tempDir: string | undefined): number | undefined {
-  const script = [
-    `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${serverPid} 2>/dev/null; do sleep 1; done`,
-    `if kill -0 ${serverPid} 2>/dev/null; then kill -TERM ${serverPid}; sleep 10; kill -KILL ${serverPid} 2>/dev/null;` +
-      (tempDir ? ` rm -rf '${tempDir.replaceAll("'", "'\\''")}';` : '') +
-      ' fi',
-  ].join('\n');
+function startReaper(serverPid: number | undefined, tempDir: string | undefined): number | undefined {
+  const rmDir = tempDir ? `rm -rf '${tempDir.replaceAll("'", "'\\''")}'` : ':';
+  const script =
+    serverPid === undefined
+      ? `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ${rmDir}`
+      : [
+          `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${serverPid} 2>/dev/null; do sleep 1; done`,
+          `if kill -0 ${serverPid} 2>/dev/null; then kill -TERM ${serverPid}; sleep 10; kill -KILL ${serverPid} 2>/dev/null; ${rmDir}; fi`,
+        ].join('\n');
   try {
     const reaper = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
     reaper.on('error', () => undefined);
@@ -118,15 +121,26 @@ function startReaper(serverPid: number, tempDir: string | undefined): number | u
   }
 }
 
+/**
+ * Removes `dir` if this process is interrupted or killed before the returned release is called (for temp dirs that
+ * have no server process, like a SoftHSM2 token). The release does not remove the dir.
+ */
+export function removeOnCrash(dir: string): () => void {
+  const entry: Tracked = { pid: undefined, reaperPid: startReaper(undefined, dir), tempDir: dir };
+  track(entry);
+  return () => {
+    killQuietly(entry.reaperPid, 'SIGKILL');
+    untrack(entry);
+  };
+}
+
 interface Tracked {
-  pid: number;
+  pid: number | undefined;
   reaperPid: number | undefined;
   tempDir: string | undefined;
 }
 
 const tracked = new Set<Tracked>();
-/** Extra synchronous clean-ups (temp dirs without a process, containers) run on exit and on signals. */
-const exitCleanups = new Set<() => void>();
 /** Asynchronous stops run on SIGINT/SIGTERM before the process exits. */
 const signalStops = new Set<() => Promise<void>>();
 let hooksInstalled = false;
@@ -138,13 +152,6 @@ function track(entry: Tracked): void {
 
 function untrack(entry: Tracked): void {
   tracked.delete(entry);
-}
-
-/** Registers a synchronous clean-up for an interrupted run; returns its removal. */
-export function onExitCleanup(cleanup: () => void): () => void {
-  exitCleanups.add(cleanup);
-  installHooks();
-  return () => exitCleanups.delete(cleanup);
 }
 
 /** Registers an asynchronous stop run (bounded) when the runner gets SIGINT/SIGTERM; returns its removal. */
@@ -170,14 +177,6 @@ function killAllNow(): void {
     if (entry.tempDir) rmSync(entry.tempDir, { recursive: true, force: true });
   }
   tracked.clear();
-  for (const cleanup of exitCleanups) {
-    try {
-      cleanup();
-    } catch {
-      // best effort while exiting
-    }
-  }
-  exitCleanups.clear();
 }
 
 function installHooks(): void {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { infraErrors } from './errors.js';
-import { onExitCleanup } from './managed-process.js';
+import { removeOnCrash } from './managed-process.js';
 import { nothingToStop, type StartContext, type Started } from './started.js';
 import { ensureExecutable } from './system-packages.js';
 
@@ -102,7 +102,7 @@ export async function startSoftHsm(ctx: StartContext): Promise<Started> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'joinery-softhsm-'));
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
-  const unregister = onExitCleanup(removeDir);
+  const unregister = removeOnCrash(dir);
   try {
     const tokenDir = join(dir, 'tokens');
     mkdirSync(tokenDir, { mode: 0o700 });
