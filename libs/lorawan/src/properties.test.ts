@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { createCipheriv } from 'node:crypto';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { AES128Key } from './aes128-key.js';
+import {
+  arbDevNonce,
+  arbEui,
+  arbJoinAcceptFields,
+  arbJoinRequest,
+  arbKey,
+  arbMic,
+  arbRejoinRequest,
+  plain,
+} from './arbitraries.test-util.js';
+import { decodeCFList, encodeCFList } from './cf-list.js';
+import { DevAddr } from './dev-addr.js';
+import { decodeDLSettings, encodeDLSettings } from './dl-settings.js';
+import { EUI64 } from './eui64.js';
+import { JoinReqType, decodeJoinAcceptPlaintext, joinAcceptPlaintext } from './join-accept.js';
+import { type JoinCryptoContext, buildJoinAccept, openJoinAccept } from './join-accept-crypto.js';
+import { decodeJoinRequest, encodeJoinRequest } from './join-request.js';
+import { keyUnwrap, keyWrap } from './key-wrap.js';
+import { joinRequestMic, rejoinMic, verifyJoinRequestMic, verifyRejoinMic } from './mic.js';
+import { NetID } from './net-id.js';
+import { decodeRejoinRequest, encodeRejoinRequest } from './rejoin-request.js';
+
+const runs = { numRuns: 200 };
+
+function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
+  const out = Uint8Array.from(bytes);
+  out[bit >> 3] = (out[bit >> 3] as number) ^ (1 << (bit & 7));
+  return out;
+}
+
+/** Verification that may also reject by throwing a typed decode error (e.g. a flipped MHDR bit): both count as "fails". */
+function passes(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
+  }
+}
+
+test('value types: parse(toString) and fromWire(toWire) are identities', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 8, maxLength: 8 }), (b) => {
+      const eui = EUI64.fromBytes(b);
+      assert.ok(EUI64.parse(eui.toString()).equals(eui));
+      assert.ok(EUI64.parse(`0x${eui.toString().toLowerCase()}`).equals(eui));
+      assert.ok(EUI64.fromWire(eui.toWire()).equals(eui));
+      const addr = DevAddr.fromBytes(b.subarray(0, 4));
+      assert.ok(DevAddr.parse(addr.toString()).equals(addr) && DevAddr.fromWire(addr.toWire()).equals(addr));
+      const netId = NetID.fromBytes(b.subarray(0, 3));
+      assert.ok(NetID.parse(netId.toString()).equals(netId) && NetID.fromWire(netId.toWire()).equals(netId));
+      const key = AES128Key.fromBytes(Uint8Array.of(...b, ...b));
+      assert.ok(AES128Key.parse(key.toHex()).equals(key));
+    }),
+    runs,
+  );
+});
+
+test('join-request: decode(encode(x)) = x', () => {
+  fc.assert(
+    fc.property(arbJoinRequest, arbMic, (request, mic) => {
+      assert.deepEqual(plain(decodeJoinRequest(encodeJoinRequest(request, mic))), plain({ ...request, mic }));
+    }),
+    runs,
+  );
+});
+
+test('rejoin-request types 0/1/2: decode(encode(x)) = x', () => {
+  fc.assert(
+    fc.property(arbRejoinRequest, arbMic, (request, mic) => {
+      assert.deepEqual(
+        plain(decodeRejoinRequest(encodeRejoinRequest(request, mic))),
+        plain({ ...request, mic }),
+      );
+    }),
+    runs,
+  );
+});
+
+test('join-accept plaintext (with and without CFList, both types): decode(encode(x)) = x', () => {
+  fc.assert(
+    fc.property(arbJoinAcceptFields, arbMic, (fields, mic) => {
+      assert.deepEqual(
+        plain(decodeJoinAcceptPlaintext(joinAcceptPlaintext(fields, mic))),
+        plain({ ...fields, mic }),
+      );
+    }),
+    runs,
+  );
+});
+
+test('DLSettings and CFList: byte-level round trips', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 255 }), (byte) =>
+      assert.equal(encodeDLSettings(decodeDLSettings(byte)), byte),
+    ),
+    runs,
+  );
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.boolean(), (raw, chMask) => {
+      const bytes = Uint8Array.from(raw);
+      bytes[15] = chMask ? 1 : 0;
+      if (chMask) bytes.fill(0, 10, 15);
+      assert.deepEqual(encodeCFList(decodeCFList(bytes)), bytes);
+    }),
+    runs,
+  );
+});
+
+test('full join-accept: openJoinAccept(buildJoinAccept(x)) gives back the fields and the same session keys (1.0, 1.1 as 1.0, 1.1 join and rejoins)', () => {
+  const schemes = fc.constantFrom(
+    { macVersion: '1.0.2' as const, optNeg: false, joinReqType: JoinReqType.joinRequest },
+    { macVersion: '1.0.4' as const, optNeg: false, joinReqType: JoinReqType.joinRequest },
+    { macVersion: '1.1' as const, optNeg: false, joinReqType: JoinReqType.joinRequest },
+    { macVersion: '1.1' as const, optNeg: true, joinReqType: JoinReqType.joinRequest },
+    { macVersion: '1.1' as const, optNeg: true, joinReqType: JoinReqType.rejoin0 },
+    { macVersion: '1.1' as const, optNeg: true, joinReqType: JoinReqType.rejoin1 },
+    { macVersion: '1.1' as const, optNeg: true, joinReqType: JoinReqType.rejoin2 },
+  );
+  fc.assert(
+    fc.property(
+      schemes,
+      arbKey,
+      arbKey,
+      arbEui,
+      arbEui,
+      arbDevNonce,
+      arbJoinAcceptFields,
+      (scheme, nwkKey, appKey, devEui, joinEui, devNonce, fields) => {
+        const ctx: JoinCryptoContext = { ...scheme, nwkKey, appKey, devEui, joinEui, devNonce };
+        const built = buildJoinAccept(ctx, fields);
+        const opened = openJoinAccept(ctx, built.phyPayload);
+        const expectedFields = {
+          ...fields,
+          dlSettings: { ...fields.dlSettings, optNeg: scheme.optNeg },
+          mic: built.mic,
+        };
+        assert.deepEqual(plain(opened.joinAccept), plain(expectedFields));
+        assert.equal(opened.sessionKeys.optNeg, scheme.optNeg);
+        const keyHex = (k: object) =>
+          Object.fromEntries(Object.entries(k).map(([n, v]) => [n, v instanceof AES128Key ? v.toHex() : v]));
+        assert.deepEqual(keyHex(opened.sessionKeys), keyHex(built.sessionKeys));
+      },
+    ),
+    { numRuns: 100 },
+  );
+});
+
+test('any single-bit change to a MIC-protected frame fails verification', () => {
+  fc.assert(
+    fc.property(arbKey, arbJoinRequest, fc.nat(), (key, request, n) => {
+      const phy = encodeJoinRequest(request, joinRequestMic(key, request));
+      assert.equal(verifyJoinRequestMic(key, phy), true);
+      assert.equal(
+        passes(() => verifyJoinRequestMic(key, flipBit(phy, n % (phy.length * 8)))),
+        false,
+      );
+    }),
+    runs,
+  );
+  fc.assert(
+    fc.property(arbKey, arbRejoinRequest, fc.nat(), (key, request, n) => {
+      const phy = encodeRejoinRequest(request, rejoinMic(key, request));
+      assert.equal(verifyRejoinMic(key, phy), true);
+      assert.equal(
+        passes(() => verifyRejoinMic(key, flipBit(phy, n % (phy.length * 8)))),
+        false,
+      );
+    }),
+    runs,
+  );
+  fc.assert(
+    fc.property(
+      arbKey,
+      arbKey,
+      arbEui,
+      arbEui,
+      arbDevNonce,
+      arbJoinAcceptFields,
+      fc.boolean(),
+      fc.nat(),
+      (nwkKey, appKey, devEui, joinEui, devNonce, fields, is11, n) => {
+        const ctx: JoinCryptoContext = {
+          macVersion: is11 ? '1.1' : '1.0.3',
+          nwkKey,
+          appKey,
+          devEui,
+          joinEui,
+          devNonce,
+        };
+        const phy = buildJoinAccept(ctx, fields).phyPayload;
+        // Bits after the MHDR: those are covered by the MIC (the MHDR is checked by the decoder).
+        const bit = 8 + (n % ((phy.length - 1) * 8));
+        assert.throws(() => openJoinAccept(ctx, flipBit(phy, bit)), { code: 'lorawan:mic_mismatch' });
+      },
+    ),
+    runs,
+  );
+});
+
+test('RFC 3394: unwrap(wrap(k)) = k for 128/192/256-bit KEKs, and wrap equals OpenSSL id-aesNNN-wrap', () => {
+  const kekLength = fc.constantFrom(16, 24, 32);
+  fc.assert(
+    fc.property(
+      kekLength.chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
+      fc
+        .integer({ min: 2, max: 8 })
+        .chain((blocks) => fc.uint8Array({ minLength: blocks * 8, maxLength: blocks * 8 })),
+      (kek, keyData) => {
+        const wrapped = keyWrap(kek, keyData);
+        assert.equal(wrapped.length, keyData.length + 8);
+        assert.deepEqual(keyUnwrap(kek, wrapped), keyData);
+        const openssl = createCipheriv(
+          `id-aes${kek.length * 8}-wrap`,
+          kek,
+          Buffer.from('a6a6a6a6a6a6a6a6', 'hex'),
+        );
+        assert.deepEqual(new Uint8Array(Buffer.concat([openssl.update(keyData), openssl.final()])), wrapped);
+      },
+    ),
+    runs,
+  );
+});
