@@ -10,7 +10,7 @@ export type AnswerType = (typeof answerTypes)[number];
 export type AnswerTypeOf<T extends RequestType> = T extends `${infer Base}Req` ? `${Base}Ans` : never;
 
 /** NS↔NS roaming messages: recognised only so that a Join Server can refuse them with the right answer. */
-export const nsToNsTypes = [
+const nsToNsTypes = [
   'PRStartReq',
   'PRStartAns',
   'PRStopReq',
@@ -26,16 +26,12 @@ export const nsToNsTypes = [
 ] as const;
 
 /** Messages that exist only in BI 1.1 (`XmitLoc*` as listed by TTS `pkg/interop`). */
-export const messageTypes11Only = ['ErrorNotif', 'PRStartNotif', 'XmitLocReq', 'XmitLocAns'] as const;
+const messageTypes11Only = ['ErrorNotif', 'PRStartNotif', 'XmitLocReq', 'XmitLocAns'] as const;
 
 /** Every MessageType the given BI version defines. */
 export function knownMessageTypes(version: ProtocolVersion): readonly string[] {
   const common = [...requestTypes, ...answerTypes, ...nsToNsTypes];
   return version === '1.0' ? common : [...common, ...messageTypes11Only];
-}
-
-export function isRequestType(value: string): value is RequestType {
-  return (requestTypes as readonly string[]).includes(value);
 }
 
 export function answerTypeOf<T extends RequestType>(type: T): AnswerTypeOf<T> {

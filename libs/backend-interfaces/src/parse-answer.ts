@@ -46,9 +46,11 @@ export interface JoinAns extends AnswerHeader<'JoinAns'>, SessionKeys {
 }
 export interface RejoinAns extends AnswerHeader<'RejoinAns'>, SessionKeys {}
 export interface AppSKeyAns extends AnswerHeader<'AppSKeyAns'> {
-  readonly devEui: string;
+  /** Always present on Success. */
+  readonly devEui?: string;
   readonly appSKey?: KeyEnvelope;
-  readonly sessionKeyId: string;
+  /** Always present on Success. */
+  readonly sessionKeyId?: string;
 }
 export interface HomeNSAns extends AnswerHeader<'HomeNSAns'> {
   readonly hNetId?: string;
@@ -136,13 +138,17 @@ export function parseAnswer(body: unknown): BiAnswer {
     }
     case 'AppSKeyAns': {
       const header = parseAnswerHeader(body, messageType);
+      const success = header.result.resultCode === 'Success';
       const { AppSKey } = optionalEnvelope(body, 'AppSKey');
-      if (header.result.resultCode === 'Success' && AppSKey === undefined) fieldError('AppSKey', 'missing');
+      if (success && AppSKey === undefined) fieldError('AppSKey', 'missing');
+      // A JS echoes both whenever it could parse them; an answer to a malformed AppSKeyReq may lack them.
+      const devEui = success ? readHex(body, 'DevEUI', 8) : readOptionalHex(body, 'DevEUI', 8);
+      const sessionKeyId = success ? readHex(body, 'SessionKeyID') : readOptionalHex(body, 'SessionKeyID');
       return {
         ...header,
-        devEui: readHex(body, 'DevEUI', 8),
+        ...(devEui === undefined ? {} : { devEui }),
         ...(AppSKey === undefined ? {} : { appSKey: AppSKey }),
-        sessionKeyId: readHex(body, 'SessionKeyID'),
+        ...(sessionKeyId === undefined ? {} : { sessionKeyId }),
       };
     }
     case 'HomeNSAns': {

@@ -129,6 +129,15 @@ test('not a BI message → not answerable (HTTP 400)', () => {
     [{ ...requests.chirpStackV4JoinReq, SenderID: '' }, 'SenderID', 'empty'],
     [{ ...requests.chirpStackV4JoinReq, ReceiverID: null }, 'ReceiverID', 'missing'],
     [{ ...requests.chirpStackV4JoinReq, MessageType: 'JoinAns' }, 'MessageType', 'wrong_message_type'],
+    [{ ...requests.chirpStackV4JoinReq, SenderID: 'ns-a' }, 'SenderID', 'not_hex'],
+    [{ ...requests.chirpStackV4JoinReq, SenderID: '0000000a' }, 'SenderID', 'wrong_length'],
+    [{ ...requests.chirpStackV4JoinReq, ReceiverID: '00000a' }, 'ReceiverID', 'wrong_length'],
+    [{ ...requests.chirpStackV4JoinReq, ReceiverID: '0x' }, 'ReceiverID', 'not_hex'],
+    [
+      { ...requests.chirpStackV4JoinReq, MessageType: 'PRStartReq', ReceiverID: '0000' },
+      'ReceiverID',
+      'wrong_length',
+    ],
   ];
   for (const [body, field, reason] of cases) {
     const result = refused(parseRequest(body), biErrors.not_a_message.code, field, reason);
@@ -168,8 +177,6 @@ test('bad fields → answerable malformed failures naming the field', () => {
     [{ ...base, RxDelay: 1.5 }, malformed, 'RxDelay', 'not_integer'],
     [{ ...base, RxDelay: '1' }, malformed, 'RxDelay', 'not_integer'],
     [{ ...base, MACVersion: 'one' }, malformed, 'MACVersion', 'not_allowed'],
-    [{ ...base, SenderID: '0000000a' }, malformed, 'SenderID', 'wrong_length'],
-    [{ ...base, ReceiverID: '00000a' }, malformed, 'ReceiverID', 'wrong_length'],
     [{ ...base, SenderNSID: '00005eef10000100' }, malformed, 'SenderNSID', 'not_allowed'],
     [{ ...base, SenderToken: 'xyz' }, malformed, 'SenderToken', 'not_hex'],
     [{ ...base, VSExtension: 'x' }, malformed, 'VSExtension', 'not_object'],

@@ -10,11 +10,12 @@ import {
   readOptionalHex,
   readString,
   uint32Max,
+  type FieldProblem,
   type JsonObject,
 } from './fields.js';
 import { hexToBytes, normalizeHex } from './hex.js';
 import { isMacVersion11, parseMacVersion } from './mac-version.js';
-import { knownMessageTypes } from './message-type.js';
+import { knownMessageTypes, requestTypes } from './message-type.js';
 import type {
   AnswerTarget,
   AppSKeyReq,
@@ -32,7 +33,8 @@ import type { ResultReason } from './result-code.js';
 /**
  * - `ok`: a typed request (or a BI 1.1 notification, which gets no answer).
  * - `answerable`: refused, but the header is good enough: answer HTTP 200 with `answerFor(target, reason)`.
- * - not answerable: not a BI message at all (not an object, or a header field missing/mistyped): HTTP 400.
+ * - not answerable: not a BI message (not an object, a header field missing or mistyped, SenderID/ReceiverID that
+ *   cannot be echoed as the typed IDs of an answer, or an answer/notification under BI 1.0): HTTP 400.
  */
 export type ParseRequestResult =
   | { readonly ok: true; readonly message: IncomingMessage }
@@ -63,6 +65,10 @@ export function reasonForError(err: unknown): ResultReason {
   if (!(err instanceof JoineryError) || !err.code.startsWith('bi:')) return 'other';
   const name = err.code.slice(3);
   return Object.hasOwn(reasonByError, name) ? reasonByError[name as keyof typeof reasonByError] : 'other';
+}
+
+function unanswerable(field: string, reason: FieldProblem): ParseRequestResult {
+  return { ok: false, answerable: false, error: biErrors.not_a_message({ field, reason }) };
 }
 
 function tolerantHex(body: JsonObject, field: string, bytes?: number): string | undefined {
@@ -112,12 +118,18 @@ export function parseRequest(body: unknown): ParseRequestResult {
     }
   }
   const answerType = answerTypeFor(messageType, protocolVersion);
-  if (answerType === undefined)
-    return {
-      ok: false,
-      answerable: false,
-      error: biErrors.not_a_message({ field: 'MessageType', reason: 'wrong_message_type' }),
-    };
+  if (answerType === undefined) return unanswerable('MessageType', 'wrong_message_type');
+  // The answer swaps SenderID and ReceiverID, and TTS decodes them as typed IDs (a JoinAns SenderID as an EUI-64,
+  // its ReceiverID as a NetID): an answer is only worth sending when they are. Otherwise the edge returns 400.
+  const jsRequest = (requestTypes as readonly string[]).includes(messageType);
+  const sender = messageType === 'AppSKeyReq' ? senderId : normalizeHex(senderId);
+  const receiver = normalizeHex(receiverId);
+  if (sender === undefined) return unanswerable('SenderID', 'not_hex');
+  if (receiver === undefined) return unanswerable('ReceiverID', 'not_hex');
+  if (jsRequest ? receiver.length !== 16 : receiver.length !== 6 && receiver.length !== 16)
+    return unanswerable('ReceiverID', 'wrong_length');
+  if (jsRequest && messageType !== 'AppSKeyReq' && sender.length !== 6)
+    return unanswerable('SenderID', 'wrong_length');
 
   const senderNsId = protocolVersion === '1.1' ? tolerantHex(body, 'SenderNSID', 8) : undefined;
   const senderToken = tolerantHex(body, 'SenderToken');
@@ -126,8 +138,8 @@ export function parseRequest(body: unknown): ParseRequestResult {
     protocolVersion,
     answerType,
     transactionId,
-    senderId: messageType === 'AppSKeyReq' ? senderId : (normalizeHex(senderId) ?? senderId),
-    receiverId: normalizeHex(receiverId) ?? receiverId,
+    senderId: sender,
+    receiverId: receiver,
     ...(senderNsId === undefined ? {} : { senderNsId }),
     ...(senderToken === undefined ? {} : { senderToken }),
     ...(receiverToken === undefined ? {} : { receiverToken }),
