@@ -99,6 +99,16 @@ export class Devices {
     return { imported: rows.length, batchId, qrCodes };
   }
 
+  /** Registers a manufacturer transport KEK in the keys service; the key is returned once. */
+  async registerTransportKek(principal: Principal, label: string, key: Uint8Array | null): Promise<Uint8Array> {
+    requireAdmin(principal);
+    if (!/^[A-Za-z0-9._:-]{1,128}$/.test(label))
+      throw claimsErrors.invalid_argument({ field: 'label', reason: 'letters, digits and ._:- only' });
+    if (key !== null && ![16, 24, 32].includes(key.length))
+      throw claimsErrors.invalid_argument({ field: 'key', reason: 'must be 16, 24 or 32 bytes' });
+    return this.ctx.keys.createKek(label, 'transport', key ?? undefined);
+  }
+
   /** The TR005 payload; the claim code (OwnerToken) only when the caller supplies it and it matches. */
   async qrCode(principal: Principal, devEuiText: string, claimCode: string, profileId: string | null): Promise<string> {
     requireAdmin(principal);

@@ -1,0 +1,277 @@
+import type { ServiceImpl } from '@joinery/grpc';
+import type { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
+import { JoinOutcome } from '@joinery/proto/events/v1/events_pb';
+import type { BatchKeyInput, BatchRowInput } from '../../domain/batch.js';
+import { parseBatchCsv } from '../../domain/batch.js';
+import type { Claims } from '../../domain/claims.js';
+import { claimsErrors } from '../../domain/errors.js';
+import type { BatchKey } from '@joinery/proto/claims/v1/claims_pb';
+import {
+  appSKeyDeliveryFromProto,
+  appSKeyDeliveryToProto,
+  bytesToHex,
+  credentialFromProto,
+  deviceContextToProto,
+  deviceToProto,
+  hexToBytes,
+  optionalHex,
+  peerIdentityToProto,
+  peerKindFromProto,
+  peerToProto,
+  principalFromProto,
+  principalToProto,
+  scopeFromProto,
+  scopeToProto,
+  timestampDate,
+} from './mapping.js';
+import type { AccountRecord, ApiKeyRecord } from '../../domain/model.js';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+
+const empty = (s: string): string | null => (s === '' ? null : s);
+
+function batchKey(k: BatchKey | undefined): BatchKeyInput | undefined {
+  switch (k?.key.case) {
+    case 'hex':
+      return k.key.value;
+    case 'wrapped':
+      return { kekLabel: k.key.value.kekLabel, wrapped: k.key.value.wrapped };
+    default:
+      return undefined;
+  }
+}
+
+const accountToProto = (a: AccountRecord) => ({ id: a.id, name: a.name, createdAt: timestampFromDate(new Date(a.createdAt)) });
+
+const apiKeyToProto = (k: ApiKeyRecord) => ({
+  id: k.id,
+  accountId: k.accountId ?? '',
+  scope: scopeToProto(k.scope),
+  name: k.name,
+  createdAt: timestampFromDate(new Date(k.createdAt)),
+  revoked: k.revoked,
+});
+
+/**
+ * The gRPC face of the claims use cases. Management methods take the caller's Principal from the request's
+ * `principal` field (set by the console after Authenticate); gateway methods take the peer's credential.
+ */
+export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsService> {
+  const { accounts, devices, peers, gateway } = claims;
+  return {
+    async createAccount(req) {
+      const r = await accounts.createAccount(principalFromProto(req.principal), req.name);
+      return { account: accountToProto(r.account), apiKey: r.apiKey, apiKeyId: r.apiKeyId };
+    },
+    async getAccount(req) {
+      return { account: accountToProto(await accounts.getAccount(principalFromProto(req.principal), req.accountId)) };
+    },
+    async listAccounts(req) {
+      return { accounts: (await accounts.listAccounts(principalFromProto(req.principal))).map(accountToProto) };
+    },
+    async createApiKey(req) {
+      const r = await accounts.createApiKey(principalFromProto(req.principal), {
+        accountId: empty(req.accountId),
+        scope: scopeFromProto(req.scope),
+        name: req.name,
+      });
+      return { apiKey: apiKeyToProto(r.record), key: r.key };
+    },
+    async listApiKeys(req) {
+      return { apiKeys: (await accounts.listApiKeys(principalFromProto(req.principal), empty(req.accountId))).map(apiKeyToProto) };
+    },
+    async revokeApiKey(req) {
+      await accounts.revokeApiKey(principalFromProto(req.principal), req.apiKeyId);
+      return {};
+    },
+    async authenticate(req) {
+      return { principal: principalToProto(await accounts.authenticate(req.token)) };
+    },
+
+    async importBatch(req) {
+      const principal = principalFromProto(req.principal);
+      if (req.csv !== '' && req.devices.length > 0)
+        throw claimsErrors.invalid_argument({ field: 'csv', reason: 'give devices or csv, not both' });
+      const rows: BatchRowInput[] =
+        req.csv !== ''
+          ? parseBatchCsv(req.csv)
+          : req.devices.map((d) => ({
+              devEui: d.devEui,
+              joinEui: d.joinEui,
+              macVersion: d.macVersion,
+              nwkKey: batchKey(d.nwkKey),
+              appKey: batchKey(d.appKey),
+              claimCode: d.claimCode,
+            }));
+      const r = await devices.importBatch(principal, {
+        rows,
+        joinEui: empty(req.joinEui),
+        manufacturer: req.manufacturer,
+        batchId: empty(req.batchId),
+        includeQrCodes: req.includeQrCodes,
+        profileId: empty(req.profileId),
+      });
+      return { imported: r.imported, batchId: r.batchId, qrCodes: r.qrCodes };
+    },
+    async registerTransportKek(req) {
+      const key = await devices.registerTransportKek(principalFromProto(req.principal), req.label, req.key.length === 0 ? null : req.key);
+      return { label: req.label, key };
+    },
+    async getQrCode(req) {
+      return { payload: await devices.qrCode(principalFromProto(req.principal), bytesToHex(req.devEui), req.claimCode, empty(req.profileId)) };
+    },
+
+    async getDevice(req) {
+      return { device: deviceToProto(await devices.getDevice(principalFromProto(req.principal), bytesToHex(req.devEui))) };
+    },
+    async listDevices(req) {
+      const page = await devices.listDevices(principalFromProto(req.principal), {
+        accountId: empty(req.accountId),
+        batchId: empty(req.batchId),
+        pageSize: req.pageSize,
+        pageToken: empty(req.pageToken),
+      });
+      return { devices: page.devices.map(deviceToProto), nextPageToken: page.next ?? '' };
+    },
+    async claim(req) {
+      const device = await devices.claim(principalFromProto(req.principal), {
+        devEui: bytesToHex(req.devEui),
+        claimCode: req.claimCode,
+        networkServerId: req.networkServerId,
+        applicationServerId: empty(req.applicationServerId),
+      });
+      return { device: deviceToProto(device) };
+    },
+    async unclaim(req) {
+      await devices.unclaim(principalFromProto(req.principal), bytesToHex(req.devEui));
+      return {};
+    },
+    async transferDevice(req) {
+      const device = await devices.transfer(principalFromProto(req.principal), {
+        devEui: bytesToHex(req.devEui),
+        networkServerId: req.networkServerId,
+        applicationServerId: empty(req.applicationServerId),
+      });
+      return { device: deviceToProto(device) };
+    },
+    async lockDevice(req) {
+      return { device: deviceToProto(await devices.lock(principalFromProto(req.principal), bytesToHex(req.devEui), req.reason)) };
+    },
+    async unlockDevice(req) {
+      return { device: deviceToProto(await devices.unlock(principalFromProto(req.principal), bytesToHex(req.devEui))) };
+    },
+
+    async registerNetworkServer(req) {
+      const r = await peers.registerNetworkServer(principalFromProto(req.principal), {
+        accountId: empty(req.accountId),
+        name: req.name,
+        netId: bytesToHex(req.netId),
+        nsId: optionalHex(req.nsId),
+        kekLabel: empty(req.kekLabel),
+        appSKeyDelivery: appSKeyDeliveryFromProto(req.appSKeyDelivery),
+        lifetime: req.lifetime,
+        asyncUrl: empty(req.asyncUrl),
+        plaintextNwkKeys: req.plaintextNwkKeys,
+      });
+      return {
+        peer: peerToProto(r.peer),
+        kek: { label: r.kek.label, key: r.kek.key },
+        bearerToken: r.credentials.bearerToken,
+        credentials: { caCertPem: r.credentials.caCertPem, clientCertPem: r.credentials.clientCertPem, clientKeyPem: r.credentials.clientKeyPem },
+      };
+    },
+    async registerApplicationServer(req) {
+      const r = await peers.registerApplicationServer(principalFromProto(req.principal), {
+        accountId: empty(req.accountId),
+        name: req.name,
+        asId: req.asId,
+        kekLabel: empty(req.kekLabel),
+      });
+      return {
+        peer: peerToProto(r.peer),
+        kek: { label: r.kek.label, key: r.kek.key },
+        bearerToken: r.credentials.bearerToken,
+        credentials: { caCertPem: r.credentials.caCertPem, clientCertPem: r.credentials.clientCertPem, clientKeyPem: r.credentials.clientKeyPem },
+      };
+    },
+    async getPeer(req) {
+      return { peer: peerToProto(await peers.getPeer(principalFromProto(req.principal), req.peerId)) };
+    },
+    async listPeers(req) {
+      const list = await peers.listPeers(principalFromProto(req.principal), empty(req.accountId), peerKindFromProto(req.kind));
+      return { peers: list.map(peerToProto) };
+    },
+    async revokePeerCredentials(req) {
+      const fresh = await peers.revokeCredentials(principalFromProto(req.principal), req.peerId, req.reissue);
+      return fresh === null
+        ? {}
+        : {
+            bearerToken: fresh.bearerToken,
+            credentials: { caCertPem: fresh.caCertPem, clientCertPem: fresh.clientCertPem, clientKeyPem: fresh.clientKeyPem },
+          };
+    },
+
+    async authenticatePeer(req) {
+      return { peer: peerIdentityToProto(await gateway.authenticatePeer(credentialFromProto(req.credential))) };
+    },
+    async authorize(req) {
+      const auth = await gateway.authorize({
+        joinEui: bytesToHex(req.joinEui),
+        devEui: bytesToHex(req.devEui),
+        credential: credentialFromProto(req.credential),
+        senderNetId: bytesToHex(req.senderNetId),
+        senderNsId: optionalHex(req.senderNsId),
+      });
+      return {
+        device: deviceContextToProto(auth.device),
+        applicationServerId: auth.device.applicationServerId ?? '',
+        networkServer: peerIdentityToProto(auth.networkServer),
+        delivery: {
+          nwkKekLabel: auth.delivery.nwkKekLabel ?? '',
+          plaintextNwkKeys: auth.delivery.plaintextNwkKeys,
+          appSKeyDelivery: appSKeyDeliveryToProto(auth.delivery.appSKeyDelivery),
+          appSKeyKekLabel: auth.delivery.appSKeyKekLabel ?? '',
+          lifetime: auth.delivery.lifetime,
+          asyncUrl: auth.delivery.asyncUrl ?? '',
+        },
+      };
+    },
+    async authorizeApplicationServer(req) {
+      const auth = await gateway.authorizeApplicationServer({
+        joinEui: bytesToHex(req.joinEui),
+        devEui: bytesToHex(req.devEui),
+        credential: credentialFromProto(req.credential),
+        senderAsId: req.senderAsId,
+      });
+      return {
+        device: deviceContextToProto(auth.device),
+        applicationServer: peerIdentityToProto(auth.applicationServer),
+        kekLabel: auth.applicationServer.kekLabel,
+      };
+    },
+    async getHomeNetwork(req) {
+      const home = await gateway.homeNetwork({
+        devEui: bytesToHex(req.devEui),
+        credential: credentialFromProto(req.credential),
+        senderNetId: bytesToHex(req.senderNetId),
+        senderNsId: optionalHex(req.senderNsId),
+      });
+      return { netId: hexToBytes(home.netId), nsId: home.nsId === null ? new Uint8Array() : hexToBytes(home.nsId) };
+    },
+    async issueServerCertificate(req) {
+      const cert = await gateway.issueServerCertificate(req.hostnames);
+      return { certPem: cert.certPem, keyPem: cert.keyPem, caCertPem: cert.caCertPem };
+    },
+
+    async applyJoinEvent(req) {
+      const e = req.event;
+      if (e === undefined) throw claimsErrors.invalid_argument({ field: 'event', reason: 'missing' });
+      const applied = await devices.applyJoinEvent({
+        eventId: e.eventId,
+        devEui: e.devEui,
+        accepted: e.outcome === JoinOutcome.ACCEPTED,
+        time: e.time === undefined ? new Date() : timestampDate(e.time),
+      });
+      return { applied };
+    },
+  };
+}

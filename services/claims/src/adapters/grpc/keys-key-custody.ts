@@ -1,0 +1,65 @@
+import type { Client } from '@joinery/grpc';
+import { KekPurpose, type KeysService, type RootKeys } from '@joinery/proto/keys/v1/keys_pb';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { RootKeysSchema } from '@joinery/proto/keys/v1/keys_pb';
+import { hexToBytes } from '../../domain/identifiers.js';
+import type { KekPurpose as DomainKekPurpose, KeyCustody, RootKeyImport } from '../../domain/ports.js';
+import { macVersionToProtoEnum } from './mapping.js';
+
+/** Batches larger than this go to the keys service in several calls (gRPC message size). */
+const chunkSize = 2000;
+
+function rootKeys(d: RootKeyImport): MessageInitShape<typeof RootKeysSchema> {
+  const keys: MessageInitShape<typeof RootKeysSchema>['keys'] =
+    d.keys.kind === 'plain'
+      ? { case: 'plain', value: { nwkKey: d.keys.nwkKey, appKey: d.keys.appKey ?? new Uint8Array() } }
+      : {
+          case: 'wrapped',
+          value: {
+            transportKekLabel: d.keys.kekLabel,
+            wrappedNwkKey: d.keys.wrappedNwkKey,
+            wrappedAppKey: d.keys.wrappedAppKey ?? new Uint8Array(),
+          },
+        };
+  return { devEui: hexToBytes(d.devEui), macVersion: macVersionToProtoEnum(d.macVersion), keys };
+}
+
+/**
+ * KeyCustody over the keys service's gRPC API. A batch bigger than one message is sent in chunks; when a later
+ * chunk fails, the devices of the earlier chunks are deleted again, so the import stays all or nothing.
+ */
+export class KeysServiceKeyCustody implements KeyCustody {
+  constructor(
+    private readonly keys: Client<typeof KeysService>,
+    private readonly timeoutMs = 120_000,
+  ) {}
+
+  async importRootKeys(batch: readonly RootKeyImport[]): Promise<void> {
+    const done: string[] = [];
+    try {
+      for (let i = 0; i < batch.length; i += chunkSize) {
+        const chunk = batch.slice(i, i + chunkSize);
+        await this.keys.importRootKeysBatch({ devices: chunk.map(rootKeys) }, { timeoutMs: this.timeoutMs });
+        done.push(...chunk.map((d) => d.devEui));
+      }
+    } catch (err) {
+      if (done.length > 0) await this.deleteRootKeys(done);
+      throw err;
+    }
+  }
+
+  async deleteRootKeys(devEuis: readonly string[]): Promise<void> {
+    for (const devEui of devEuis) await this.keys.deleteRootKeys({ devEui: hexToBytes(devEui) });
+  }
+
+  async createKek(label: string, purpose: DomainKekPurpose, key?: Uint8Array): Promise<Uint8Array> {
+    const r = await this.keys.createKek({
+      label,
+      purpose: purpose === 'peer' ? KekPurpose.PEER : KekPurpose.TRANSPORT,
+      ...(key === undefined ? {} : { key }),
+    });
+    return r.key;
+  }
+}
+
+export type { RootKeys };

@@ -1,0 +1,166 @@
+import { timestampFromDate, timestampDate } from '@bufbuild/protobuf/wkt';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import {
+  AppSKeyDelivery as ProtoAppSKeyDelivery,
+  DeviceState as ProtoDeviceState,
+  PeerKind as ProtoPeerKind,
+  Scope as ProtoScope,
+  type DeviceSchema,
+  type PeerCredential,
+  type PeerIdentitySchema,
+  type PeerSchema,
+  type Principal as ProtoPrincipal,
+  type PrincipalSchema,
+} from '@joinery/proto/claims/v1/claims_pb';
+import { MacVersion as ProtoMacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import type { DeviceContextSchema } from '@joinery/proto/keys/v1/keys_pb';
+import { claimsErrors } from '../../domain/errors.js';
+import type { PeerCredentialInput } from '../../domain/gateway.js';
+import { bytesToHex, hexToBytes } from '../../domain/identifiers.js';
+import type { AppSKeyDelivery, DeviceRecord, MacVersion, PeerKind, PeerRecord, Principal } from '../../domain/model.js';
+
+const macVersionToProto: Record<MacVersion, ProtoMacVersion> = {
+  '1.0.0': ProtoMacVersion.MAC_VERSION_1_0_0,
+  '1.0.1': ProtoMacVersion.MAC_VERSION_1_0_1,
+  '1.0.2': ProtoMacVersion.MAC_VERSION_1_0_2,
+  '1.0.3': ProtoMacVersion.MAC_VERSION_1_0_3,
+  '1.0.4': ProtoMacVersion.MAC_VERSION_1_0_4,
+  '1.1': ProtoMacVersion.MAC_VERSION_1_1,
+};
+
+export function macVersionFromProto(value: ProtoMacVersion): MacVersion {
+  const found = (Object.entries(macVersionToProto) as [MacVersion, ProtoMacVersion][]).find(([, v]) => v === value);
+  if (!found) throw claimsErrors.invalid_argument({ field: 'mac_version', reason: 'unspecified' });
+  return found[0];
+}
+
+export const macVersionToProtoEnum = (v: MacVersion): ProtoMacVersion => macVersionToProto[v];
+
+/** The principal the console passes in every management request; a missing one is `claims:unauthenticated`. */
+export function principalFromProto(p: ProtoPrincipal | undefined): Principal {
+  if (p === undefined) throw claimsErrors.unauthenticated({ reason: 'principal missing' });
+  if (p.scope === ProtoScope.ADMIN) return { accountId: p.accountId === '' ? null : p.accountId, scope: 'admin', apiKeyId: p.apiKeyId };
+  if (p.scope === ProtoScope.OWNER && p.accountId !== '') return { accountId: p.accountId, scope: 'owner', apiKeyId: p.apiKeyId };
+  throw claimsErrors.unauthenticated({ reason: 'principal without scope or account' });
+}
+
+export function principalToProto(p: Principal): MessageInitShape<typeof PrincipalSchema> {
+  return { accountId: p.accountId ?? '', scope: p.scope === 'admin' ? ProtoScope.ADMIN : ProtoScope.OWNER, apiKeyId: p.apiKeyId };
+}
+
+export const scopeFromProto = (s: ProtoScope): 'admin' | 'owner' => (s === ProtoScope.ADMIN ? 'admin' : 'owner');
+export const scopeToProto = (s: 'admin' | 'owner'): ProtoScope => (s === 'admin' ? ProtoScope.ADMIN : ProtoScope.OWNER);
+
+const stateToProto = { unclaimed: ProtoDeviceState.UNCLAIMED, claimed: ProtoDeviceState.CLAIMED, locked: ProtoDeviceState.LOCKED } as const;
+
+const ts = (iso: string | null) => (iso === null ? undefined : timestampFromDate(new Date(iso)));
+
+/** The device as management callers see it: never the claim code hash or the outbox. */
+export function deviceToProto(d: DeviceRecord): MessageInitShape<typeof DeviceSchema> {
+  return {
+    devEui: hexToBytes(d.devEui),
+    joinEui: hexToBytes(d.joinEui),
+    macVersion: macVersionToProto[d.macVersion],
+    state: stateToProto[d.state],
+    claimed: d.accountId !== null,
+    accountId: d.accountId ?? '',
+    networkServerId: d.networkServerId ?? '',
+    applicationServerId: d.applicationServerId ?? '',
+    batchId: d.batchId,
+    manufacturer: d.manufacturer,
+    activated: d.activated,
+    joinCount: d.joinCount,
+    lastJoinAt: ts(d.lastJoinAt),
+    claimedAt: ts(d.claimedAt),
+    lockReason: d.lockReason ?? '',
+    createdAt: ts(d.createdAt),
+  };
+}
+
+export function deviceContextToProto(d: DeviceRecord): MessageInitShape<typeof DeviceContextSchema> {
+  return {
+    devEui: hexToBytes(d.devEui),
+    joinEui: hexToBytes(d.joinEui),
+    macVersion: macVersionToProto[d.macVersion],
+    accountId: d.accountId ?? '',
+    networkServerId: d.networkServerId ?? '',
+  };
+}
+
+const deliveryToProto: Record<AppSKeyDelivery, ProtoAppSKeyDelivery> = {
+  wrapped: ProtoAppSKeyDelivery.WRAPPED,
+  plaintext: ProtoAppSKeyDelivery.PLAINTEXT,
+  'session-key-id': ProtoAppSKeyDelivery.SESSION_KEY_ID,
+};
+
+export const appSKeyDeliveryToProto = (d: AppSKeyDelivery): ProtoAppSKeyDelivery => deliveryToProto[d];
+
+export function appSKeyDeliveryFromProto(d: ProtoAppSKeyDelivery): AppSKeyDelivery | null {
+  switch (d) {
+    case ProtoAppSKeyDelivery.WRAPPED:
+      return 'wrapped';
+    case ProtoAppSKeyDelivery.PLAINTEXT:
+      return 'plaintext';
+    case ProtoAppSKeyDelivery.SESSION_KEY_ID:
+      return 'session-key-id';
+    default:
+      return null;
+  }
+}
+
+export const peerKindToProto = (k: PeerKind): ProtoPeerKind =>
+  k === 'network-server' ? ProtoPeerKind.NETWORK_SERVER : ProtoPeerKind.APPLICATION_SERVER;
+
+export function peerKindFromProto(k: ProtoPeerKind): PeerKind | null {
+  if (k === ProtoPeerKind.NETWORK_SERVER) return 'network-server';
+  if (k === ProtoPeerKind.APPLICATION_SERVER) return 'application-server';
+  return null;
+}
+
+export function peerToProto(p: PeerRecord): MessageInitShape<typeof PeerSchema> {
+  return {
+    id: p.id,
+    kind: peerKindToProto(p.kind),
+    accountId: p.accountId,
+    name: p.name,
+    netId: p.netId === null ? new Uint8Array() : hexToBytes(p.netId),
+    nsId: p.nsId === null ? new Uint8Array() : hexToBytes(p.nsId),
+    asId: p.asId ?? '',
+    kekLabel: p.kekLabel,
+    appSKeyDelivery: p.kind === 'network-server' ? deliveryToProto[p.appSKeyDelivery] : ProtoAppSKeyDelivery.UNSPECIFIED,
+    lifetime: p.lifetime,
+    asyncUrl: p.asyncUrl ?? '',
+    plaintextNwkKeys: p.plaintextNwkKeys,
+    createdAt: ts(p.createdAt),
+    activeCredentials: p.credentials.filter((c) => !c.revoked).length,
+  };
+}
+
+export function peerIdentityToProto(p: PeerRecord): MessageInitShape<typeof PeerIdentitySchema> {
+  return {
+    peerId: p.id,
+    kind: peerKindToProto(p.kind),
+    accountId: p.accountId,
+    netId: p.netId === null ? new Uint8Array() : hexToBytes(p.netId),
+    nsId: p.nsId === null ? new Uint8Array() : hexToBytes(p.nsId),
+    asId: p.asId ?? '',
+  };
+}
+
+export function credentialFromProto(c: PeerCredential | undefined): PeerCredentialInput {
+  switch (c?.credential.case) {
+    case 'certFingerprintSha256':
+      return { kind: 'certificate', fingerprintSha256: bytesToHex(c.credential.value).toLowerCase() };
+    case 'bearerToken':
+      return { kind: 'bearer-token', token: c.credential.value };
+    case 'bearerTokenSha256':
+      return { kind: 'bearer-token-hash', hashSha256: bytesToHex(c.credential.value).toLowerCase() };
+    default:
+      return { kind: 'bearer-token', token: '' };
+  }
+}
+
+/** Optional bytes fields: empty means absent. */
+export const optionalHex = (b: Uint8Array): string | null => (b.length === 0 ? null : bytesToHex(b));
+
+export { bytesToHex, hexToBytes, timestampDate };

@@ -1,0 +1,67 @@
+import type { ServiceImpl } from '@joinery/grpc';
+import type { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
+import { claimsServiceImpl } from './adapters/grpc/claims-service-impl.js';
+import { X509CertificateAuthority } from './adapters/x509/certificate-authority.js';
+import { createClaims, type Claims } from './domain/claims.js';
+import type { ClaimsLogger, RateLimit } from './domain/context.js';
+import type { ClaimsStore, Clock, DeviceEventPublisher, KeyCustody } from './domain/ports.js';
+import type { ScryptCost } from './domain/secrets.js';
+
+export interface ClaimsAppDeps {
+  readonly store: ClaimsStore;
+  readonly keys: KeyCustody;
+  readonly publisher: DeviceEventPublisher;
+  readonly adminToken: string;
+  readonly logger: ClaimsLogger & { child?(bindings: object): ClaimsLogger };
+  readonly clock?: Clock;
+  readonly scryptCost?: ScryptCost;
+  readonly rateLimit?: RateLimit;
+  /** How often the outbox sweep republishes events a failed publish left behind (default 30 s; 0: never). */
+  readonly sweepIntervalMs?: number;
+}
+
+export interface ClaimsApp {
+  /** The ClaimsService implementation: register it on a gRPC server or wrap it in an in-process client. */
+  readonly service: ServiceImpl<typeof ClaimsService>;
+  /** The use cases, for in-process callers (e.g. a join-event consumer calling devices.applyJoinEvent). */
+  readonly claims: Claims;
+  /** Stops the sweep and closes the store (the app owns it once built). */
+  close(): Promise<void>;
+}
+
+/** Wires the claims service from its ports. No listening, no environment: `main.ts` and the launcher do that. */
+export async function buildClaimsApp(deps: ClaimsAppDeps): Promise<ClaimsApp> {
+  const logger = deps.logger.child?.({ component: 'claims' }) ?? deps.logger;
+  const ca = await X509CertificateAuthority.open(deps.store);
+  const claims = createClaims({
+    store: deps.store,
+    keys: deps.keys,
+    ca,
+    publisher: deps.publisher,
+    adminToken: deps.adminToken,
+    logger,
+    ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+    ...(deps.scryptCost === undefined ? {} : { scryptCost: deps.scryptCost }),
+    ...(deps.rateLimit === undefined ? {} : { rateLimit: deps.rateLimit }),
+  });
+  await claims.relay.sweep();
+  const intervalMs = deps.sweepIntervalMs ?? 30_000;
+  let sweeping = false;
+  const timer =
+    intervalMs > 0
+      ? setInterval(() => {
+          if (sweeping) return;
+          sweeping = true;
+          void claims.relay.sweep().finally(() => (sweeping = false));
+        }, intervalMs)
+      : undefined;
+  timer?.unref();
+  return {
+    service: claimsServiceImpl(claims),
+    claims,
+    async close() {
+      if (timer) clearInterval(timer);
+      await deps.store.close();
+    },
+  };
+}

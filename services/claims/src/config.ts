@@ -1,0 +1,22 @@
+import { int, list, secret, string, url, type ConfigOf } from '@joinery/config';
+
+/** The claims service's one configuration schema (environment `JOINERY_*`; secrets also through `*_FILE`). */
+export const claimsConfigSchema = {
+  grpcAddress: string('JOINERY_CLAIMS_GRPC_ADDRESS', { default: '127.0.0.1:7402' }),
+  keysGrpcAddress: string('JOINERY_KEYS_GRPC_ADDRESS', { default: '127.0.0.1:7401' }),
+  dataDir: string('JOINERY_DATA_DIR', { default: './data' }),
+  logLevel: string('JOINERY_LOG_LEVEL', { default: 'info' }),
+  /** Redis (distributed mode); without it the embedded LMDB store in JOINERY_DATA_DIR/claims is used. */
+  redisUrl: url('JOINERY_REDIS_URL', { optional: true, protocols: ['redis:', 'rediss:'] }),
+  /** Kafka for device events (topic joinery.devices.v1); without it events are only logged. */
+  kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
+  /** Without it, the token in JOINERY_DATA_DIR/admin-token is used (created once, mode 0600). */
+  adminToken: secret('JOINERY_ADMIN_TOKEN', { optional: true }),
+  /** scrypt cost of claim-code hashes: N = 2^log2N (r 8, p 1). See README for measurements. */
+  scryptLog2N: int('JOINERY_CLAIMS_SCRYPT_LOG2N', { default: 12, min: 10, max: 20 }),
+  /** Failed claims per account and per DevEUI within the window before `claims:rate_limited`. */
+  claimFailureLimit: int('JOINERY_CLAIMS_FAILURE_LIMIT', { default: 10, min: 1, max: 10_000 }),
+  claimFailureWindowS: int('JOINERY_CLAIMS_FAILURE_WINDOW_S', { default: 600, min: 1, max: 86_400 }),
+} as const;
+
+export type ClaimsConfig = ConfigOf<typeof claimsConfigSchema>;
