@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { requests } from '@joinery/backend-interfaces/fixtures';
+import { captureLogs } from '@joinery/logging';
+import type { BiHandler, BiOutcome } from '../../domain/bi-handler.js';
+import { buildBiHttpApp, maxBodyBytes } from './bi-http-app.js';
+
+/** A handler double that records what the edge passed on and answers like the real one would. */
+function recordingHandler() {
+  const seen: { body: unknown; credential: unknown }[] = [];
+  const handler = {
+    async handle(body: unknown, credential: unknown): Promise<BiOutcome> {
+      seen.push({ body, credential });
+      return {
+        status: 200,
+        body: { ProtocolVersion: '1.0', MessageType: 'JoinAns', Result: { ResultCode: 'Success' } } as never,
+        messageType: 'JoinReq',
+        resultCode: 'Success',
+      };
+    },
+  } as unknown as BiHandler;
+  return { handler, seen };
+}
+
+function app(aliasPaths: string[] = []) {
+  const { handler, seen } = recordingHandler();
+  return { app: buildBiHttpApp({ handler, logger: captureLogs().logger, aliasPaths }), seen };
+}
+
+test('JSON is read with or without Content-Type, with a charset, and the bearer token is passed on', async () => {
+  const { app: edge, seen } = app();
+  const payload = JSON.stringify(requests.chirpStackV4JoinReq);
+  for (const headers of [
+    { 'content-type': 'application/json' },
+    { 'content-type': 'application/json; charset=utf-8' },
+    { 'content-type': 'text/plain' },
+    {},
+  ]) {
+    const res = await edge.inject({ method: 'POST', url: '/', payload, headers: { ...headers, authorization: 'Bearer tok' } });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json().MessageType, 'JoinAns');
+  }
+  assert.equal(seen.length, 4);
+  assert.deepEqual(seen[0]?.credential, { bearerToken: 'tok' });
+  assert.deepEqual(seen[3]?.body, requests.chirpStackV4JoinReq);
+});
+
+test('non-JSON is 400 with a JSON error; bodies over 32 KiB are 413; nothing reaches the handler', async () => {
+  const { app: edge, seen } = app();
+  const bad = await edge.inject({ method: 'POST', url: '/', payload: '{"MessageType":', headers: { 'content-type': 'application/json' } });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().error.code, 'bi:not_json');
+  const big = await edge.inject({
+    method: 'POST',
+    url: '/',
+    payload: JSON.stringify({ pad: 'x'.repeat(maxBodyBytes) }),
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(big.statusCode, 413);
+  assert.equal(big.json().error.code, 'bi:body_too_large');
+  assert.equal(seen.length, 0);
+});
+
+test('alias paths serve the same handler; other paths and methods do not', async () => {
+  const { app: edge, seen } = app(['/join']);
+  const payload = JSON.stringify(requests.chirpStackV4JoinReq);
+  assert.equal((await edge.inject({ method: 'POST', url: '/join', payload })).statusCode, 200);
+  assert.equal((await edge.inject({ method: 'POST', url: '/other', payload })).statusCode, 404);
+  assert.equal((await edge.inject({ method: 'GET', url: '/' })).statusCode, 404);
+  assert.equal(seen.length, 1);
+});

@@ -1,0 +1,104 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { Logger } from '@joinery/logging';
+import type { BiHandler } from '../../domain/bi-handler.js';
+import type { GatewayMetrics } from '../metrics.js';
+import { peerCredentialOf } from './peer-credential.js';
+
+/** TTS's limit; PRODUCT invariant 7: bodies over 32 KiB get 413. */
+export const maxBodyBytes = 32 * 1024;
+
+export interface TlsMaterial {
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** Joinery's CA: the trust anchor for client certificates. */
+  readonly caPem: string;
+}
+
+export interface BiHttpAppOptions {
+  readonly handler: BiHandler;
+  readonly logger: Logger;
+  readonly metrics?: GatewayMetrics;
+  /** HTTPS with HTTP/2 (ALPN) and HTTP/1.1, client certificates requested; absent: plain HTTP (bearer tokens only). */
+  readonly tls?: TlsMaterial;
+  readonly aliasPaths?: readonly string[];
+}
+
+function errorBody(code: string, message: string) {
+  return { error: { code, message } };
+}
+
+/**
+ * The Backend Interfaces HTTP edge: POST `/` (and alias paths), dispatching on `MessageType` in the body. Any body
+ * is read as JSON whatever its Content-Type (clients differ), up to 32 KiB.
+ */
+export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
+  const base: FastifyServerOptions = {
+    logger: false,
+    bodyLimit: maxBodyBytes,
+    // NSs keep connections open between joins; ChirpStack and TTS reuse them.
+    keepAliveTimeout: 125_000,
+    connectionTimeout: 30_000,
+    return503OnClosing: true,
+  };
+  const app = (
+    options.tls === undefined
+      ? Fastify(base)
+      : Fastify({
+          ...base,
+          http2: true,
+          http2SessionTimeout: 125_000,
+          https: {
+            allowHTTP1: true,
+            cert: options.tls.certPem,
+            key: options.tls.keyPem,
+            ca: options.tls.caPem,
+            requestCert: true,
+            // Unverified or absent client certificates are not refused here: the peer may use a bearer token.
+            rejectUnauthorized: false,
+            minVersion: 'TLSv1.2',
+          },
+        } as unknown as FastifyServerOptions)
+  ) as unknown as FastifyInstance;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      const err = Object.assign(new Error('the body is not JSON'), { statusCode: 400, code: 'bi:not_json' });
+      done(err, undefined);
+    }
+  });
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _request, reply) => {
+    if (err.statusCode === 413)
+      return reply.code(413).send(errorBody('bi:body_too_large', `bodies are limited to ${maxBodyBytes} bytes`));
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
+      return reply.code(400).send(errorBody(err.code === 'bi:not_json' ? 'bi:not_json' : 'bi:bad_request', err.message));
+    options.logger.error({ err }, 'unexpected error in the BI edge');
+    return reply.code(500).send(errorBody('internal:unexpected', 'internal error'));
+  });
+
+  const route = async (request: FastifyRequest, reply: FastifyReply) => {
+    const started = process.hrtime.bigint();
+    if (request.body === undefined || request.body === null)
+      return reply.code(400).send(errorBody('bi:not_json', 'the body is empty'));
+    const credential = peerCredentialOf(request.headers, options.tls === undefined ? undefined : request.raw.socket);
+    const outcome = await options.handler.handle(request.body, credential);
+    if (options.metrics !== undefined && outcome.messageType !== '') {
+      const senderId = (request.body as { SenderID?: unknown }).SenderID;
+      options.metrics.requests.inc({
+        message_type: outcome.messageType,
+        result_code: outcome.resultCode,
+        net_id: outcome.messageType === 'AppSKeyReq' || typeof senderId !== 'string' ? '' : senderId.toUpperCase(),
+      });
+      options.metrics.duration.observe(
+        { message_type: outcome.messageType },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+    }
+    reply.code(outcome.status);
+    return outcome.body === undefined ? reply.send() : reply.type('application/json').send(outcome.body);
+  };
+  for (const path of new Set(['/', ...(options.aliasPaths ?? [])])) app.post(path, route);
+  return app;
+}

@@ -1,0 +1,127 @@
+import type { FastifyInstance } from 'fastify';
+import { JoineryError } from '@joinery/errors';
+import type { Logger } from '@joinery/logging';
+import { Registry } from 'prom-client';
+import { BiHandler } from './domain/bi-handler.js';
+import type { AsyncAnswerSender, ClaimsClient, KeysClient } from './domain/ports.js';
+import type { GatewayConfig } from './config.js';
+import { createHttpAsyncSender } from './adapters/http/async-sender.js';
+import { buildBiHttpApp, type TlsMaterial } from './adapters/http/bi-http-app.js';
+import { buildMetricsApp } from './adapters/http/metrics-app.js';
+import { GatewayMetrics } from './adapters/metrics.js';
+
+export interface GatewayDeps {
+  readonly claims: ClaimsClient;
+  readonly keys: KeysClient;
+  readonly logger: Logger;
+  readonly config: GatewayConfig;
+  readonly registry?: Registry;
+  /** The HTTPS listener's certificate; without it one is issued by Joinery's CA (claims) at `listen()`. */
+  readonly tls?: TlsMaterial;
+  /** Overrides the HTTP callback sender (tests). */
+  readonly asyncSender?: AsyncAnswerSender;
+}
+
+export interface GatewayListening {
+  readonly biPort: number;
+  readonly biHttpPort?: number;
+  readonly metricsPort?: number;
+  readonly caCertPem: string;
+}
+
+export interface GatewayApp {
+  readonly handler: BiHandler;
+  readonly registry: Registry;
+  /** The plain-HTTP edge (no TLS), for `inject()` in tests and the optional lab listener. */
+  readonly httpApp: FastifyInstance;
+  listen(): Promise<GatewayListening>;
+  close(): Promise<void>;
+}
+
+/** Wires the gateway; opens nothing until `listen()`. */
+export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
+  const { config, logger } = deps;
+  const registry = deps.registry ?? new Registry();
+  let tls = deps.tls;
+  let asyncSender = deps.asyncSender;
+  const handler = new BiHandler({
+    claims: deps.claims,
+    keys: deps.keys,
+    logger,
+    options: config,
+    asyncSender: {
+      // Resolved lazily: the client certificate exists only once TLS material is known.
+      send: (url, answer, context) =>
+        (asyncSender ??= createHttpAsyncSender({
+          logger,
+          budgetMs: config.asyncDeliveryBudgetMs,
+          ...(tls === undefined ? {} : { clientTls: tls, caPem: tls.caPem }),
+        })).send(url, answer, context),
+    },
+  });
+  const metrics = new GatewayMetrics(registry, () => handler.inFlight);
+  const httpApp = buildBiHttpApp({ handler, logger, metrics, aliasPaths: config.aliasPaths });
+  const opened: FastifyInstance[] = [];
+
+  return {
+    handler,
+    registry,
+    httpApp,
+    async listen() {
+      if (tls === undefined) {
+        const issued = await deps.claims.issueServerCertificate({ hostnames: [...config.tlsHostnames] });
+        tls = { certPem: issued.certPem, keyPem: issued.keyPem, caPem: issued.caCertPem };
+      }
+      const httpsApp = buildBiHttpApp({ handler, logger, metrics, tls, aliasPaths: config.aliasPaths });
+      opened.push(httpsApp);
+      await httpsApp.listen({ host: config.host, port: config.biPort });
+      const biPort = portOf(httpsApp);
+      let biHttpPort: number | undefined;
+      if (config.biHttpPort !== undefined) {
+        opened.push(httpApp);
+        await httpApp.listen({ host: config.host, port: config.biHttpPort });
+        biHttpPort = portOf(httpApp);
+      }
+      let metricsPort: number | undefined;
+      if (config.metricsPort !== undefined) {
+        const metricsApp = buildMetricsApp(registry, async () => {
+          const [claimsUp, keysUp] = await Promise.all([
+            answers(deps.claims.authenticatePeer({}, { timeoutMs: 1000 })),
+            answers(deps.keys.getNonceState({ devEui: new Uint8Array(8) }, { timeoutMs: 1000 })),
+          ]);
+          return claimsUp && keysUp;
+        });
+        opened.push(metricsApp);
+        await metricsApp.listen({ host: config.host, port: config.metricsPort });
+        metricsPort = portOf(metricsApp);
+      }
+      logger.info({ bi_port: biPort, bi_http_port: biHttpPort, metrics_port: metricsPort }, 'Backend Interfaces listening');
+      return {
+        biPort,
+        ...(biHttpPort === undefined ? {} : { biHttpPort }),
+        ...(metricsPort === undefined ? {} : { metricsPort }),
+        caCertPem: tls.caPem,
+      };
+    },
+    async close() {
+      await Promise.all(opened.map((app) => app.close()));
+      if (!opened.includes(httpApp)) await httpApp.close();
+    },
+  };
+}
+
+/** A dependency is up when it answers, even with a refusal; transport failures (`grpc:*`) mean it is not. */
+async function answers(call: Promise<unknown>): Promise<boolean> {
+  try {
+    await call;
+    return true;
+  } catch (err) {
+    return !JoineryError.from(err).code.startsWith('grpc:');
+  }
+}
+
+function portOf(app: FastifyInstance): number {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('listener has no port');
+  return address.port;
+}

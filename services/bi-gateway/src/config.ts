@@ -1,0 +1,39 @@
+import { duration, int, list, loadConfig, oneOf, port, string, type ConfigOf } from '@joinery/config';
+
+/** The gateway's one configuration schema (env `JOINERY_*`). */
+export const gatewayConfigSchema = {
+  host: string('JOINERY_BI_HOST', { default: '0.0.0.0' }),
+  biPort: port('JOINERY_BI_PORT', { default: 7443 }),
+  /** Plain-HTTP Backend Interfaces listener for bearer-token peers (lab set-ups); off unless set. */
+  biHttpPort: port('JOINERY_BI_HTTP_PORT', { optional: true }),
+  /** Prometheus metrics, health and readiness; off unless set. */
+  metricsPort: port('JOINERY_BI_METRICS_PORT', { optional: true }),
+  /** Extra POST paths that serve the same handler as `/` (TTS lets operators set per-message paths). */
+  aliasPaths: list('JOINERY_BI_ALIAS_PATHS', { default: [] }),
+  /** PEM files for the HTTPS listener; without them a certificate is issued by Joinery's CA through claims. */
+  tlsCertFile: string('JOINERY_BI_TLS_CERT_FILE', { optional: true }),
+  tlsKeyFile: string('JOINERY_BI_TLS_KEY_FILE', { optional: true }),
+  tlsCaFile: string('JOINERY_BI_TLS_CA_FILE', { optional: true }),
+  /** Subject alternative names of the issued server certificate. */
+  tlsHostnames: list('JOINERY_BI_TLS_HOSTNAMES', { default: ['localhost', '127.0.0.1'] }),
+  /** Internal budget for one request: past it the NS gets a well-formed error instead of waiting. */
+  deadlineMs: duration('JOINERY_BI_DEADLINE_MS', { default: 1000 }),
+  /** Requests in flight before new ones are refused at once (overload protection). */
+  maxInFlight: int('JOINERY_BI_MAX_IN_FLIGHT', { default: 512, min: 1 }),
+  /** Per-peer token bucket: sustained requests/s and burst. */
+  peerRatePerSecond: int('JOINERY_BI_PEER_RATE', { default: 5000, min: 1 }),
+  peerBurst: int('JOINERY_BI_PEER_BURST', { default: 10000, min: 1 }),
+  /** How long an identical JoinReq gets the same answer again (TTS races and retries). */
+  duplicateWindowMs: duration('JOINERY_BI_DUPLICATE_WINDOW', { default: 60_000 }),
+  /** Bound on asynchronous answer delivery (ChirpStack waits `async_timeout`, typically 1–5 s). */
+  asyncDeliveryBudgetMs: duration('JOINERY_BI_ASYNC_BUDGET', { default: 4_000 }),
+  claimsAddress: string('JOINERY_CLAIMS_GRPC_ADDRESS', { default: '127.0.0.1:7402' }),
+  keysAddress: string('JOINERY_KEYS_GRPC_ADDRESS', { default: '127.0.0.1:7401' }),
+  logLevel: oneOf('JOINERY_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], { default: 'info' }),
+};
+
+export type GatewayConfig = ConfigOf<typeof gatewayConfigSchema>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return loadConfig(gatewayConfigSchema, env);
+}

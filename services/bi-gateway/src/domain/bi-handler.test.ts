@@ -1,0 +1,320 @@
+import assert from 'node:assert/strict';
+import type { DescService } from '@bufbuild/protobuf';
+import { describe, test } from 'node:test';
+import { requests } from '@joinery/backend-interfaces/fixtures';
+import { JoineryError } from '@joinery/errors';
+import { createInProcessClient, type ServiceImpl } from '@joinery/grpc';
+import { captureLogs } from '@joinery/logging';
+import { AppSKeyDelivery, ClaimsService, PeerKind } from '@joinery/proto/claims/v1/claims_pb';
+import { KeysService, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { BiHandler, type BiOutcome } from './bi-handler.js';
+import type { AsyncAnswerSender } from './ports.js';
+
+/** Fills the methods a test does not care about with ones that fail loudly. */
+function partial<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): ServiceImpl<S> {
+  const full: Record<string, unknown> = { ...impl };
+  for (const method of service.methods)
+    full[method.localName] ??= async () => {
+      throw new JoineryError('test:unimplemented', 'internal', `${method.localName} not faked`);
+    };
+  return full as ServiceImpl<S>;
+}
+
+const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+const TOKEN = 'ns-token';
+
+interface FakeOptions {
+  netId?: string;
+  nsId?: string;
+  authorize?: () => never | void;
+  keys?: () => Promise<void>;
+  appSKeyDelivery?: AppSKeyDelivery;
+  asyncUrl?: string;
+  macVersion?: MacVersion;
+}
+
+function setup(options: FakeOptions = {}, handlerOptions: Partial<ConstructorParameters<typeof BiHandler>[0]['options']> = {}) {
+  const calls = { handleJoin: 0, recordRefusal: [] as string[], authorize: 0 };
+  const claimsImpl = partial(ClaimsService, {
+    async authenticatePeer(request) {
+      const credential = request.credential?.credential;
+      if (credential?.case !== 'bearerToken' || credential.value !== TOKEN)
+        throw new JoineryError('claims:unauthenticated', 'unauthenticated', 'unknown');
+      return {
+        peer: {
+          peerId: 'ns-1',
+          kind: PeerKind.NETWORK_SERVER,
+          accountId: 'acc-1',
+          netId: hex(options.netId ?? '00000A'),
+          nsId: options.nsId === undefined ? new Uint8Array() : hex(options.nsId),
+        },
+      };
+    },
+    async authorize(request) {
+      calls.authorize += 1;
+      options.authorize?.();
+      return {
+        device: {
+          devEui: request.devEui,
+          joinEui: request.joinEui,
+          macVersion: options.macVersion ?? MacVersion.MAC_VERSION_1_0_3,
+          accountId: 'acc-1',
+          networkServerId: 'ns-1',
+        },
+        delivery: {
+          nwkKekLabel: 'ns-kek',
+          appSKeyDelivery: options.appSKeyDelivery ?? AppSKeyDelivery.WRAPPED,
+          appSKeyKekLabel: 'as-kek',
+          lifetime: 3600,
+          asyncUrl: options.asyncUrl ?? '',
+        },
+      };
+    },
+    async authorizeApplicationServer() {
+      throw new JoineryError('claims:not_authorized', 'permission_denied', 'no');
+    },
+    async getHomeNetwork() {
+      return { netId: hex('00000A'), nsId: new Uint8Array() };
+    },
+  });
+  const keysImpl = partial(KeysService, {
+    async handleJoin(request) {
+      calls.handleJoin += 1;
+      await options.keys?.();
+      assert.equal(request.peer?.nwkKeyDelivery?.method.case, 'kekLabel');
+      return {
+        joinAcceptPhy: hex('20' + 'ab'.repeat(16)),
+        nwkSKey: { kekLabel: 'ns-kek', key: hex('11'.repeat(24)) },
+        appSKey:
+          options.appSKeyDelivery === AppSKeyDelivery.SESSION_KEY_ID
+            ? undefined
+            : options.appSKeyDelivery === AppSKeyDelivery.PLAINTEXT
+              ? { kekLabel: '', key: hex('22'.repeat(16)) }
+              : { kekLabel: 'as-kek', key: hex('22'.repeat(24)) },
+        sessionKeyId: hex('0102030405060708'),
+        joinNonce: 7,
+      };
+    },
+    async recordRefusal(request) {
+      calls.recordRefusal.push(request.errorCode);
+      return { eventId: 'e' };
+    },
+  });
+  const sent: { url: string; answer: unknown }[] = [];
+  const asyncSender: AsyncAnswerSender = {
+    async send(url, answer) {
+      sent.push({ url, answer });
+    },
+  };
+  const logs = captureLogs();
+  const handler = new BiHandler({
+    claims: createInProcessClient(ClaimsService, claimsImpl),
+    keys: createInProcessClient(KeysService, keysImpl),
+    logger: logs.logger,
+    asyncSender,
+    options: {
+      deadlineMs: 1000,
+      maxInFlight: 100,
+      peerRatePerSecond: 1000,
+      peerBurst: 1000,
+      duplicateWindowMs: 60_000,
+      ...handlerOptions,
+    },
+  });
+  return { handler, calls, sent, logs };
+}
+
+function answerOf(outcome: BiOutcome): Record<string, unknown> {
+  assert.equal(outcome.status, 200);
+  assert.ok(outcome.body !== undefined);
+  return outcome.body as unknown as Record<string, unknown>;
+}
+
+const resultCode = (outcome: BiOutcome) => (answerOf(outcome)['Result'] as { ResultCode: string }).ResultCode;
+
+describe('BiHandler JoinReq', () => {
+  test('answers a TTS BI 1.0 JoinReq with the keys service result and the header rules', async () => {
+    const { handler, calls } = setup();
+    const outcome = await handler.handle({ ...requests.ttsBi10JoinReq, SenderToken: 'AB01' }, { bearerToken: TOKEN });
+    const answer = answerOf(outcome);
+    assert.equal(resultCode(outcome), 'Success');
+    assert.equal(answer['MessageType'], 'JoinAns');
+    assert.equal(answer['ProtocolVersion'], '1.0');
+    assert.equal(answer['TransactionID'], 0);
+    assert.equal(answer['SenderID'], '00005EEF10000001');
+    assert.equal(answer['ReceiverID'], '00000A');
+    assert.equal(answer['ReceiverToken'], 'AB01');
+    assert.equal(answer['PHYPayload'], '20' + 'AB'.repeat(16));
+    assert.equal(answer['Lifetime'], 3600);
+    assert.deepEqual(answer['NwkSKey'], { KEKLabel: 'ns-kek', AESKey: '11'.repeat(24) });
+    assert.deepEqual(answer['AppSKey'], { KEKLabel: 'as-kek', AESKey: '22'.repeat(24) });
+    assert.equal(answer['SessionKeyID'], '0102030405060708');
+    assert.equal(calls.handleJoin, 1);
+  });
+
+  test('plaintext AppSKey delivery omits the SessionKeyID (ChirpStack keeps decrypting)', async () => {
+    const { handler } = setup({ appSKeyDelivery: AppSKeyDelivery.PLAINTEXT });
+    const answer = answerOf(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }));
+    assert.deepEqual(answer['AppSKey'], { KEKLabel: '', AESKey: '22'.repeat(16) });
+    assert.equal(answer['SessionKeyID'], undefined);
+  });
+
+  test('session-key-id delivery sends the SessionKeyID and no AppSKey', async () => {
+    const { handler } = setup({ appSKeyDelivery: AppSKeyDelivery.SESSION_KEY_ID });
+    const answer = answerOf(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }));
+    assert.equal(answer['AppSKey'], undefined);
+    assert.equal(answer['SessionKeyID'], '0102030405060708');
+  });
+
+  test('a SenderID that is not the authenticated NetID is UnknownSender and is recorded', async () => {
+    const { handler, calls } = setup({ netId: '00000B' });
+    const outcome = await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
+    assert.equal(resultCode(outcome), 'UnknownSender');
+    assert.equal(calls.handleJoin, 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(calls.recordRefusal, ['gateway:unknown_sender']);
+  });
+
+  test('a BI 1.1 SenderNSID that is not the registered NSID is UnknownSender', async () => {
+    const { handler } = setup({ netId: '000013', nsId: '00005EEF10000999', macVersion: MacVersion.MAC_VERSION_1_1 });
+    const outcome = await handler.handle(requests.ttsBi11JoinReq, { bearerToken: TOKEN });
+    assert.equal(resultCode(outcome), 'UnknownSender');
+  });
+
+  test('unknown credentials are UnknownSender; no credential at all too', async () => {
+    const { handler } = setup();
+    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: 'nope' })), 'UnknownSender');
+    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, {})), 'UnknownSender');
+  });
+
+  test('a device the NS may not activate is UnknownDevEUI, indistinguishable from an unknown device', async () => {
+    const { handler, calls } = setup({
+      authorize: () => {
+        throw new JoineryError('claims:not_authorized', 'permission_denied', 'no');
+      },
+    });
+    const answer = answerOf(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }));
+    assert.equal((answer['Result'] as { ResultCode: string }).ResultCode, 'UnknownDevEUI');
+    assert.equal(answer['PHYPayload'], undefined);
+    assert.equal(calls.handleJoin, 0);
+  });
+
+  for (const [code, v10] of [
+    ['keys:mic_failed', 'MICFailed'],
+    ['keys:dev_nonce_replayed', 'JoinReqFailed'],
+    ['keys:unknown_device', 'UnknownDevEUI'],
+  ] as const) {
+    test(`${code} from keys is answered ${v10} under BI 1.0`, async () => {
+      const { handler } = setup({
+        keys: async () => {
+          throw new JoineryError(code, 'permission_denied', 'refused');
+        },
+      });
+      assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), v10);
+    });
+  }
+
+  test('a duplicate JoinReq (same DevEUI, PHYPayload, sender) gets the same answer without a second join', async () => {
+    const { handler, calls } = setup();
+    const [a, b] = await Promise.all([
+      handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }),
+      handler.handle({ ...requests.ttsBi10JoinReq, TransactionID: 5 }, { bearerToken: TOKEN }),
+    ]);
+    const c = await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
+    assert.equal(calls.handleJoin, 1);
+    assert.equal(answerOf(a)['PHYPayload'], answerOf(b)['PHYPayload']);
+    assert.equal(answerOf(b)['TransactionID'], 5);
+    assert.deepEqual(answerOf(c), answerOf(a));
+  });
+
+  test('refusals from keys are not cached: the next identical request is handled again', async () => {
+    let fail = true;
+    const { handler, calls } = setup({
+      keys: async () => {
+        if (fail) throw new JoineryError('grpc:unavailable', 'unavailable', 'down');
+      },
+    });
+    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Other');
+    fail = false;
+    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Success');
+    assert.equal(calls.handleJoin, 2);
+  });
+
+  test('overload: past maxInFlight new requests are refused at once with a well-formed answer', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { handler } = setup({ keys: () => gate }, { maxInFlight: 1 });
+    const first = handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = await handler.handle({ ...requests.ttsBi10JoinReq, DevEUI: '00005EEF10000A01' }, { bearerToken: TOKEN });
+    assert.equal(resultCode(second), 'Other');
+    assert.match(String((answerOf(second)['Result'] as { Description?: string }).Description), /gateway:overloaded/);
+    release();
+    assert.equal(resultCode(await first), 'Success');
+  });
+
+  test('the internal deadline answers Other instead of waiting for a stuck keys service', async () => {
+    const { handler } = setup({ keys: () => new Promise((resolve) => setTimeout(resolve, 500)) }, { deadlineMs: 50 });
+    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Other');
+  });
+
+  test('per-peer rate limit refuses beyond the burst', async () => {
+    const { handler } = setup({}, { peerRatePerSecond: 1, peerBurst: 1 });
+    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Success');
+    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Other');
+  });
+
+  test('async peer: 200 with an empty body now, the JoinAns POSTed to its callback URL', async () => {
+    const { handler, sent } = setup({ asyncUrl: 'http://127.0.0.1:1/cb' });
+    const outcome = await handler.handle({ ...requests.ttsBi10JoinReq, TransactionID: 99 }, { bearerToken: TOKEN });
+    assert.equal(outcome.status, 200);
+    assert.equal(outcome.body, undefined);
+    for (let i = 0; i < 50 && sent.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(sent.length, 1);
+    const answer = sent[0]?.answer as Record<string, unknown>;
+    assert.equal(sent[0]?.url, 'http://127.0.0.1:1/cb');
+    assert.equal(answer['TransactionID'], 99);
+    assert.equal(answer['SenderID'], '00005EEF10000001');
+    assert.equal(answer['MessageType'], 'JoinAns');
+  });
+
+  test('a 1.0.x device asked for as 1.1 is refused (MAC version mismatch)', async () => {
+    const { handler, calls } = setup({ netId: '000013', nsId: '00005EEF10000100' });
+    const outcome = await handler.handle(requests.ttsBi11JoinReq, { bearerToken: TOKEN });
+    assert.notEqual(resultCode(outcome), 'Success');
+    assert.equal(calls.handleJoin, 0);
+  });
+});
+
+describe('BiHandler other messages', () => {
+  test('non-object bodies are 400; unsupported message types are answered in kind', async () => {
+    const { handler } = setup();
+    assert.equal((await handler.handle('x', { bearerToken: TOKEN })).status, 400);
+    const outcome = await handler.handle(
+      { ProtocolVersion: '1.0', MessageType: 'PRStartReq', SenderID: '00000A', ReceiverID: '00005EEF10000001', TransactionID: 1 },
+      { bearerToken: TOKEN },
+    );
+    assert.equal(answerOf(outcome)['MessageType'], 'PRStartAns');
+    assert.notEqual(resultCode(outcome), 'Success');
+  });
+
+  test('HomeNSReq from the bound NS gets the home NetID', async () => {
+    const { handler } = setup({ netId: '00000B' });
+    const answer = answerOf(await handler.handle(requests.chirpStackV4HomeNSReq, { bearerToken: TOKEN }));
+    assert.equal((answer['Result'] as { ResultCode: string }).ResultCode, 'Success');
+    assert.equal(answer['HNetID'], '00000A');
+    assert.equal(answer['TransactionID'], 1234567);
+  });
+
+  test('AppSKeyReq from an NS credential is UnknownSender', async () => {
+    const { handler } = setup();
+    assert.equal(resultCode(await handler.handle(requests.ttsBi11AppSKeyReq, { bearerToken: TOKEN })), 'UnknownSender');
+  });
+
+  test('logs of a join never contain the key bytes of the answer', async () => {
+    const { handler, logs } = setup();
+    await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
+    assert.equal(logs.text().toUpperCase().includes('22'.repeat(24).toUpperCase()), false);
+    assert.equal(logs.text().includes(TOKEN), false);
+  });
+});

@@ -1,0 +1,409 @@
+import {
+  answerFor,
+  bytesToHex,
+  parseRequest,
+  resultCodeFor,
+  type AnswerHeaderWire,
+  type AppSKeyReq,
+  type BiRequest,
+  type HomeNSReq,
+  type JoinAnsBody,
+  type JoinReq,
+  type KeyEnvelope,
+  type ProtocolVersion,
+  type RejoinReq,
+  type ResultReason,
+} from '@joinery/backend-interfaces';
+import { JoineryError } from '@joinery/errors';
+import type { Logger } from '@joinery/logging';
+import {
+  AppSKeyDelivery,
+  PeerKind,
+  type AuthorizeResponse,
+  type PeerCredentialSchema,
+  type PeerIdentity,
+} from '@joinery/proto/claims/v1/claims_pb';
+import { JoinKind } from '@joinery/proto/events/v1/events_pb';
+import {
+  MacVersion,
+  type HandleJoinResponse,
+  type KeyEnvelope as KeyEnvelopePb,
+} from '@joinery/proto/keys/v1/keys_pb';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { DuplicateCache } from './duplicate-cache.js';
+import { gatewayErrors } from './errors.js';
+import type { AsyncAnswerSender, ClaimsClient, KeysClient, PeerCredentialInput } from './ports.js';
+import { PeerRateLimiter } from './rate-limiter.js';
+import { descriptionFor, reasonFor } from './result-reason.js';
+
+export interface BiHandlerOptions {
+  readonly deadlineMs: number;
+  readonly maxInFlight: number;
+  readonly peerRatePerSecond: number;
+  readonly peerBurst: number;
+  readonly duplicateWindowMs: number;
+}
+
+export interface BiHandlerDeps {
+  readonly claims: ClaimsClient;
+  readonly keys: KeysClient;
+  readonly logger: Logger;
+  readonly options: BiHandlerOptions;
+  readonly asyncSender?: AsyncAnswerSender;
+  readonly now?: () => number;
+}
+
+/** What the HTTP edge sends back. */
+export type BiOutcome =
+  | { readonly status: 200; readonly body: AnswerHeaderWire; readonly messageType: string; readonly resultCode: string }
+  /** Asynchronous peer: acknowledged with an empty 200; the answer is POSTed to its callback URL. */
+  | { readonly status: 200; readonly body: undefined; readonly messageType: string; readonly resultCode: 'Deferred' }
+  /** A BI 1.1 notification: nothing to answer. */
+  | { readonly status: 204; readonly body: undefined; readonly messageType: string; readonly resultCode: '' }
+  | { readonly status: 400; readonly body: { error: { code: string; message: string } }; readonly messageType: ''; readonly resultCode: '' };
+
+type ActivationRequest = JoinReq | RejoinReq;
+
+const macVersionPb = {
+  '1.0.0': MacVersion.MAC_VERSION_1_0_0,
+  '1.0.1': MacVersion.MAC_VERSION_1_0_1,
+  '1.0.2': MacVersion.MAC_VERSION_1_0_2,
+  '1.0.3': MacVersion.MAC_VERSION_1_0_3,
+  '1.0.4': MacVersion.MAC_VERSION_1_0_4,
+  '1.1': MacVersion.MAC_VERSION_1_1,
+} as const;
+
+const rejoinKinds = [JoinKind.REJOIN_TYPE_0, JoinKind.REJOIN_TYPE_1, JoinKind.REJOIN_TYPE_2] as const;
+
+const hexToBytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
+
+function credentialOf(input: PeerCredentialInput): MessageInitShape<typeof PeerCredentialSchema> {
+  if (input.certFingerprint !== undefined)
+    return { credential: { case: 'certFingerprintSha256', value: input.certFingerprint } };
+  if (input.bearerToken !== undefined) return { credential: { case: 'bearerToken', value: input.bearerToken } };
+  return {};
+}
+
+function credentialKey(input: PeerCredentialInput): string {
+  if (input.certFingerprint !== undefined) return `cert:${bytesToHex(input.certFingerprint)}`;
+  return `token:${input.bearerToken ?? ''}`;
+}
+
+function envelopeOf(pb: KeyEnvelopePb | undefined): KeyEnvelope | undefined {
+  if (pb === undefined || pb.key.length === 0) return undefined;
+  return pb.kekLabel === '' ? { key: pb.key } : { kekLabel: pb.kekLabel, key: pb.key };
+}
+
+/**
+ * The Backend Interfaces pipeline: parse → authenticate → bind SenderID → authorize (claims) → keys → answer.
+ * Every parseable message gets HTTP 200 and a `Result`; only what is not a BI message at all gets 400.
+ */
+export class BiHandler {
+  readonly #deps: BiHandlerDeps;
+  readonly #duplicates: DuplicateCache<JoinAnsBody | ResultReason>;
+  readonly #rateLimiter: PeerRateLimiter;
+  #inFlight = 0;
+
+  constructor(deps: BiHandlerDeps) {
+    this.#deps = deps;
+    const now = deps.now ?? Date.now;
+    this.#duplicates = new DuplicateCache({ windowMs: deps.options.duplicateWindowMs, now });
+    this.#rateLimiter = new PeerRateLimiter({
+      ratePerSecond: deps.options.peerRatePerSecond,
+      burst: deps.options.peerBurst,
+      now,
+    });
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  async handle(body: unknown, credential: PeerCredentialInput): Promise<BiOutcome> {
+    const parsed = parseRequest(body);
+    if (!parsed.ok) {
+      if (!parsed.answerable)
+        return {
+          status: 400,
+          body: { error: { code: parsed.error.code, message: parsed.error.message } },
+          messageType: '',
+          resultCode: '',
+        };
+      this.#deps.logger.info({ err_code: parsed.error.code, details: parsed.error.details }, 'refused unparseable message');
+      const answer = answerFor(parsed.target, parsed.reason);
+      return { status: 200, body: answer, messageType: parsed.target.answerType, resultCode: answer.Result.ResultCode };
+    }
+    const message = parsed.message;
+    if (message.messageType === 'ErrorNotif') {
+      this.#deps.logger.warn(
+        { sender_id: message.senderId, result_code: message.result?.resultCode ?? '' },
+        'ErrorNotif received',
+      );
+      return { status: 204, body: undefined, messageType: 'ErrorNotif', resultCode: '' };
+    }
+    if (this.#inFlight >= this.#deps.options.maxInFlight) return this.#refuse(message, gatewayErrors.overloaded());
+    this.#inFlight += 1;
+    const deadline = (this.#deps.now ?? Date.now)() + this.#deps.options.deadlineMs;
+    try {
+      return await this.#dispatch(message, credential, deadline);
+    } finally {
+      this.#inFlight -= 1;
+    }
+  }
+
+  async #dispatch(message: BiRequest, credential: PeerCredentialInput, deadline: number): Promise<BiOutcome> {
+    let peer: PeerIdentity;
+    try {
+      peer = await this.#authenticate(credential, message, deadline);
+    } catch (err) {
+      if (message.messageType === 'JoinReq' || message.messageType === 'RejoinReq')
+        this.#recordRefusal(message, err, undefined);
+      return this.#refuse(message, err);
+    }
+    if (!this.#rateLimiter.tryTake(peer.peerId)) return this.#refuse(message, gatewayErrors.rate_limited());
+    switch (message.messageType) {
+      case 'JoinReq':
+      case 'RejoinReq':
+        return this.#activation(message, credential, deadline);
+      case 'AppSKeyReq':
+        return this.#appSKey(message, credential, deadline);
+      case 'HomeNSReq':
+        return this.#homeNs(message, credential, deadline);
+    }
+  }
+
+  #timeout(deadline: number): { timeoutMs: number } {
+    const left = deadline - (this.#deps.now ?? Date.now)();
+    if (left <= 0) throw gatewayErrors.deadline_exceeded();
+    return { timeoutMs: left };
+  }
+
+  /** The authenticated peer, whose registered identity must match SenderID (and SenderNSID under BI 1.1). */
+  async #authenticate(credential: PeerCredentialInput, message: BiRequest, deadline: number): Promise<PeerIdentity> {
+    if (credential.certFingerprint === undefined && credential.bearerToken === undefined)
+      throw gatewayErrors.unauthenticated();
+    const { peer } = await this.#deps.claims.authenticatePeer(
+      { credential: credentialOf(credential) },
+      this.#timeout(deadline),
+    );
+    if (peer === undefined) throw gatewayErrors.unauthenticated();
+    if (message.messageType === 'AppSKeyReq') {
+      if (peer.kind !== PeerKind.APPLICATION_SERVER || peer.asId !== message.senderId)
+        throw gatewayErrors.unknown_sender({ sender_id: message.senderId });
+      return peer;
+    }
+    if (peer.kind !== PeerKind.NETWORK_SERVER || bytesToHex(peer.netId) !== message.senderId)
+      throw gatewayErrors.unknown_sender({ sender_id: message.senderId });
+    // Under BI 1.1 the SenderNSID must be the registered NSID; TTS does not check this (lorawan-stack#4741), we do.
+    if (message.protocolVersion === '1.1' && peer.nsId.length > 0 && message.senderNsId !== bytesToHex(peer.nsId))
+      throw gatewayErrors.unknown_sender({ sender_id: message.senderId });
+    return peer;
+  }
+
+  async #activation(message: ActivationRequest, credential: PeerCredentialInput, deadline: number): Promise<BiOutcome> {
+    let authorization: AuthorizeResponse;
+    try {
+      authorization = await this.#deps.claims.authorize(
+        {
+          joinEui: hexToBytes(message.receiverId),
+          devEui: hexToBytes(message.devEui),
+          credential: credentialOf(credential),
+          senderNetId: hexToBytes(message.senderId),
+          senderNsId: message.senderNsId === undefined ? new Uint8Array() : hexToBytes(message.senderNsId),
+        },
+        this.#timeout(deadline),
+      );
+    } catch (err) {
+      this.#recordRefusal(message, err, undefined);
+      return this.#refuse(message, err);
+    }
+    const asyncUrl = authorization.delivery?.asyncUrl ?? '';
+    if (asyncUrl !== '' && this.#deps.asyncSender !== undefined) {
+      const sender = this.#deps.asyncSender;
+      void this.#activationAnswer(message, credential, authorization, Number.POSITIVE_INFINITY)
+        .then((answer) => sender.send(asyncUrl, answer, { devEui: message.devEui, transactionId: message.transactionId }))
+        .catch((err: unknown) =>
+          this.#deps.logger.error({ err, dev_eui: message.devEui }, 'asynchronous answer could not be delivered'),
+        );
+      return { status: 200, body: undefined, messageType: message.messageType, resultCode: 'Deferred' };
+    }
+    const answer = await this.#activationAnswer(message, credential, authorization, deadline);
+    return { status: 200, body: answer, messageType: message.messageType, resultCode: answer.Result.ResultCode };
+  }
+
+  async #activationAnswer(
+    message: ActivationRequest,
+    credential: PeerCredentialInput,
+    authorization: AuthorizeResponse,
+    deadline: number,
+  ): Promise<AnswerHeaderWire> {
+    const key = [message.messageType, message.devEui, bytesToHex(message.phyPayload), message.senderId, message.senderNsId ?? '', credentialKey(credential)].join('|');
+    const { value, duplicate } = await this.#duplicates.getOrCompute(
+      key,
+      () => this.#activate(message, authorization, deadline),
+      (v) => typeof v !== 'string',
+    );
+    if (duplicate) this.#deps.logger.info({ dev_eui: message.devEui }, 'duplicate join-request answered again');
+    if (typeof value === 'string') return this.#answer(message, value);
+    return answerFor(message as JoinReq, 'success', value);
+  }
+
+  /** Calls keys and turns its answer into a JoinAns/RejoinAns body, or a refusal reason (already logged). */
+  async #activate(
+    message: ActivationRequest,
+    authorization: AuthorizeResponse,
+    deadline: number,
+  ): Promise<JoinAnsBody | ResultReason> {
+    const device = authorization.device;
+    const delivery = authorization.delivery;
+    if (device === undefined || delivery === undefined) return 'other';
+    const deviceIs11 = device.macVersion === MacVersion.MAC_VERSION_1_1;
+    // The NS sends the highest version it shares with the device: a 1.0.x device can never be answered as 1.1.
+    if (!deviceIs11 && message.macVersion === '1.1') {
+      this.#recordRefusal(message, new JoineryError('bi:mac_version_mismatch', 'invalid_argument', 'MAC version mismatch'), authorization);
+      return 'mac_version_mismatch';
+    }
+    const appSKeyDelivery =
+      delivery.appSKeyDelivery === AppSKeyDelivery.PLAINTEXT
+        ? ({ case: 'plaintext', value: true } as const)
+        : delivery.appSKeyDelivery === AppSKeyDelivery.SESSION_KEY_ID
+          ? ({ case: 'sessionKeyIdOnly', value: true } as const)
+          : ({ case: 'kekLabel', value: delivery.appSKeyKekLabel } as const);
+    const request = {
+      device,
+      request: {
+        phyPayload: message.phyPayload,
+        devAddr: hexToBytes(message.devAddr),
+        netId: hexToBytes(message.senderId),
+        nsId: message.senderNsId === undefined ? new Uint8Array() : hexToBytes(message.senderNsId),
+        dlSettings: message.dlSettings,
+        rxDelay: message.rxDelay,
+        cfList: message.cfList ?? new Uint8Array(),
+        protocolVersion: message.protocolVersion,
+      },
+      peer: {
+        nwkKeyDelivery: {
+          method: delivery.plaintextNwkKeys
+            ? ({ case: 'plaintext', value: true } as const)
+            : ({ case: 'kekLabel', value: delivery.nwkKekLabel } as const),
+        },
+        appSKeyDelivery: { method: appSKeyDelivery },
+        optNegAllowed: message.macVersion === '1.1',
+      },
+    };
+    let result: Pick<HandleJoinResponse, 'joinAcceptPhy' | 'nwkSKey' | 'fNwkSIntKey' | 'sNwkSIntKey' | 'nwkSEncKey' | 'appSKey' | 'sessionKeyId'>;
+    try {
+      result =
+        message.messageType === 'JoinReq'
+          ? await this.#deps.keys.handleJoin(request, this.#timeout(deadline))
+          : await this.#deps.keys.handleRejoin(request, this.#timeout(deadline));
+    } catch (err) {
+      // keys writes its own refusals (MIC, DevNonce) to the outbox; transport failures are only logged.
+      this.#deps.logger.info({ dev_eui: message.devEui, err_code: JoineryError.from(err).code }, 'activation refused');
+      return reasonFor(err);
+    }
+    const includeSessionKeyId = delivery.appSKeyDelivery !== AppSKeyDelivery.PLAINTEXT;
+    const body: JoinAnsBody = {
+      phyPayload: result.joinAcceptPhy,
+      lifetime: delivery.lifetime,
+      ...optional('nwkSKey', envelopeOf(result.nwkSKey)),
+      ...optional('fNwkSIntKey', envelopeOf(result.fNwkSIntKey)),
+      ...optional('sNwkSIntKey', envelopeOf(result.sNwkSIntKey)),
+      ...optional('nwkSEncKey', envelopeOf(result.nwkSEncKey)),
+      ...optional('appSKey', envelopeOf(result.appSKey)),
+      ...(includeSessionKeyId && result.sessionKeyId.length > 0 ? { sessionKeyId: bytesToHex(result.sessionKeyId) } : {}),
+    };
+    return body;
+  }
+
+  async #appSKey(message: AppSKeyReq, credential: PeerCredentialInput, deadline: number): Promise<BiOutcome> {
+    try {
+      const authorization = await this.#deps.claims.authorizeApplicationServer(
+        {
+          joinEui: hexToBytes(message.receiverId),
+          devEui: hexToBytes(message.devEui),
+          credential: credentialOf(credential),
+          senderAsId: message.senderId,
+        },
+        this.#timeout(deadline),
+      );
+      const { appSKey } = await this.#deps.keys.getAppSKey(
+        {
+          devEui: hexToBytes(message.devEui),
+          sessionKeyId: hexToBytes(message.sessionKeyId),
+          asId: message.senderId,
+          delivery: { method: { case: 'kekLabel', value: authorization.kekLabel } },
+        },
+        this.#timeout(deadline),
+      );
+      const envelope = envelopeOf(appSKey);
+      if (envelope === undefined) return this.#refuse(message, new JoineryError('keys:unknown_session', 'not_found', 'unknown session'));
+      const answer = answerFor(message, 'success', { appSKey: envelope });
+      return { status: 200, body: answer, messageType: message.messageType, resultCode: answer.Result.ResultCode };
+    } catch (err) {
+      return this.#refuse(message, err);
+    }
+  }
+
+  async #homeNs(message: HomeNSReq, credential: PeerCredentialInput, deadline: number): Promise<BiOutcome> {
+    try {
+      const home = await this.#deps.claims.getHomeNetwork(
+        {
+          devEui: hexToBytes(message.devEui),
+          credential: credentialOf(credential),
+          senderNetId: hexToBytes(message.senderId),
+          senderNsId: message.senderNsId === undefined ? new Uint8Array() : hexToBytes(message.senderNsId),
+        },
+        this.#timeout(deadline),
+      );
+      const answer = answerFor(message, 'success', {
+        hNetId: bytesToHex(home.netId),
+        ...(home.nsId.length > 0 ? { hNsId: bytesToHex(home.nsId) } : {}),
+      });
+      return { status: 200, body: answer, messageType: message.messageType, resultCode: answer.Result.ResultCode };
+    } catch (err) {
+      return this.#refuse(message, err);
+    }
+  }
+
+  #answer(message: BiRequest, reason: ResultReason, description?: string): AnswerHeaderWire {
+    return answerFor(message, description === undefined ? reason : { reason, description });
+  }
+
+  #refuse(message: BiRequest, err: unknown): BiOutcome {
+    const error = JoineryError.from(err);
+    if (error.kind === 'internal') this.#deps.logger.error({ err: error.cause ?? error }, 'request failed');
+    const answer = this.#answer(message, reasonFor(error), descriptionFor(error));
+    return { status: 200, body: answer, messageType: message.messageType, resultCode: answer.Result.ResultCode };
+  }
+
+  /**
+   * Puts a refusal decided before keys was reached (unknown sender, device not bound to the caller) into the join
+   * event stream through the keys outbox. Best effort: the answer to the NS does not wait for it.
+   */
+  #recordRefusal(message: ActivationRequest, err: unknown, authorization: AuthorizeResponse | undefined): void {
+    const error = JoineryError.from(err);
+    const version = message.protocolVersion as ProtocolVersion;
+    const kind = message.messageType === 'JoinReq' ? JoinKind.JOIN_REQUEST : rejoinKinds[message.rejoinType];
+    this.#deps.keys
+      .recordRefusal({
+        devEui: hexToBytes(message.devEui),
+        joinEui: hexToBytes(message.receiverId),
+        kind,
+        resultCode: resultCodeFor(reasonFor(error), version),
+        errorCode: error.code,
+        accountId: authorization?.device?.accountId ?? '',
+        networkServerId: authorization?.device?.networkServerId ?? '',
+        netId: hexToBytes(message.senderId),
+        nsId: message.senderNsId === undefined ? new Uint8Array() : hexToBytes(message.senderNsId),
+        macVersion: macVersionPb[message.macVersion],
+      })
+      .catch((recordErr: unknown) =>
+        this.#deps.logger.warn({ err: recordErr, dev_eui: message.devEui }, 'could not record a refused join'),
+      );
+  }
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

@@ -1,0 +1,10 @@
+import { defineErrors } from '@joinery/errors';
+
+/** The gateway's own refusals (everything else comes from claims/keys with their codes). */
+export const gatewayErrors = defineErrors('gateway', {
+  unknown_sender: ['unauthenticated', 'SenderID/SenderNSID do not match the authenticated peer'],
+  unauthenticated: ['unauthenticated', 'no valid client certificate or bearer token'],
+  overloaded: ['resource_exhausted', 'the join server is overloaded; retry'],
+  rate_limited: ['resource_exhausted', 'request rate limit of this peer exceeded'],
+  deadline_exceeded: ['deadline_exceeded', 'the request did not complete within the internal deadline'],
+});

@@ -1,0 +1,12 @@
+export { buildGatewayApp } from './app.js';
+export type { GatewayApp, GatewayDeps, GatewayListening } from './app.js';
+export { gatewayConfigSchema, loadGatewayConfig } from './config.js';
+export type { GatewayConfig } from './config.js';
+export { BiHandler } from './domain/bi-handler.js';
+export type { BiOutcome } from './domain/bi-handler.js';
+export { gatewayErrors } from './domain/errors.js';
+export { reasonByErrorCode } from './domain/result-reason.js';
+export type { AsyncAnswerSender, PeerCredentialInput } from './domain/ports.js';
+export { createHttpAsyncSender } from './adapters/http/async-sender.js';
+export { buildBiHttpApp, maxBodyBytes } from './adapters/http/bi-http-app.js';
+export type { TlsMaterial } from './adapters/http/bi-http-app.js';

@@ -1,0 +1,36 @@
+// The bi-gateway as its own process: config → logger → gRPC clients → buildGatewayApp → listen; SIGTERM → close.
+import { readFileSync } from 'node:fs';
+import { createGrpcClient } from '@joinery/grpc';
+import { createLogger } from '@joinery/logging';
+import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
+import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
+import { buildGatewayApp } from './app.js';
+import { loadGatewayConfig } from './config.js';
+
+const config = loadGatewayConfig();
+const logger = createLogger({ service: 'bi-gateway', level: config.logLevel });
+const claims = createGrpcClient(ClaimsService, config.claimsAddress);
+const keys = createGrpcClient(KeysService, config.keysAddress);
+const tls =
+  config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined && config.tlsCaFile !== undefined
+    ? {
+        certPem: readFileSync(config.tlsCertFile, 'utf8'),
+        keyPem: readFileSync(config.tlsKeyFile, 'utf8'),
+        caPem: readFileSync(config.tlsCaFile, 'utf8'),
+      }
+    : undefined;
+const app = buildGatewayApp({ claims, keys, logger, config, ...(tls === undefined ? {} : { tls }) });
+await app.listen();
+
+let closing = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.on(signal, () => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    void app.close().finally(() => {
+      claims.close();
+      keys.close();
+      process.exit(0);
+    });
+  });
