@@ -35,7 +35,15 @@ const ioModules = [
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', 'data/**', 'coverage/**', 'libs/proto/src/gen/**', '**/__fixtures__/**'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '.nx/**',
+      'data/**',
+      'coverage/**',
+      'libs/proto/src/gen/**',
+      '**/__fixtures__/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -52,15 +60,49 @@ export default tseslint.config(
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:codec', onlyDependOnLibsWithTags: ['type:codec'], bannedExternalImports: ioModules },
+            {
+              sourceTag: 'type:codec',
+              onlyDependOnLibsWithTags: ['type:codec'],
+              bannedExternalImports: ioModules,
+            },
             { sourceTag: 'type:proto', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:codec', 'type:proto', 'type:util', 'type:testing'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:codec', 'type:proto', 'type:util', 'type:testing'] },
+            {
+              sourceTag: 'type:util',
+              onlyDependOnLibsWithTags: ['type:codec', 'type:proto', 'type:util', 'type:testing'],
+            },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: ['type:codec', 'type:proto', 'type:util', 'type:testing'],
+            },
             // Services never import each other: they talk gRPC and events.
-            { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:codec', 'type:proto', 'type:util', 'type:testing'] },
+            {
+              sourceTag: 'type:service',
+              onlyDependOnLibsWithTags: ['type:codec', 'type:proto', 'type:util', 'type:testing'],
+            },
             { sourceTag: 'type:launcher', onlyDependOnLibsWithTags: ['*'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // Nx's bannedExternalImports covers npm packages; node's own I/O modules are banned here for the codec libs.
+    files: ['libs/lorawan/src/**/*.ts', 'libs/backend-interfaces/src/**/*.ts', 'libs/errors/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ioModules
+            .filter(
+              (name) =>
+                name.startsWith('node:') ||
+                (!name.includes('/') &&
+                  !name.startsWith('@') &&
+                  ['fs', 'net', 'http', 'https', 'tls', 'child_process'].includes(name)),
+            )
+            .map((name) => ({ name, message: 'codec libraries do no I/O (ADR 0001)' })),
         },
       ],
     },

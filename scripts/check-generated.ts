@@ -37,11 +37,15 @@ try {
   const want = new Map(listFiles(fresh).map((f) => [relative(fresh, f), readFileSync(f, 'utf8')]));
   const have = new Map(listFiles(committed).map((f) => [relative(committed, f), readFileSync(f, 'utf8')]));
   const stale = [
-    ...[...want].filter(([name, text]) => have.get(name) !== text).map(([name]) => `changed or missing: ${name}`),
+    ...[...want]
+      .filter(([name, text]) => have.get(name) !== text)
+      .map(([name]) => `changed or missing: ${name}`),
     ...[...have.keys()].filter((name) => !want.has(name)).map((name) => `no longer generated: ${name}`),
   ];
   if (stale.length > 0) {
-    console.error(`libs/proto/src/gen is stale; run \`npm run proto:generate\` and commit:\n  ${stale.join('\n  ')}`);
+    console.error(
+      `libs/proto/src/gen is stale; run \`npm run proto:generate\` and commit:\n  ${stale.join('\n  ')}`,
+    );
     process.exit(1);
   }
   console.log(`generated code is up to date (${want.size} files)`);

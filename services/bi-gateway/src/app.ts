@@ -95,7 +95,10 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
         await metricsApp.listen({ host: config.host, port: config.metricsPort });
         metricsPort = portOf(metricsApp);
       }
-      logger.info({ bi_port: biPort, bi_http_port: biHttpPort, metrics_port: metricsPort }, 'Backend Interfaces listening');
+      logger.info(
+        { bi_port: biPort, bi_http_port: biHttpPort, metrics_port: metricsPort },
+        'Backend Interfaces listening',
+      );
       return {
         biPort,
         ...(biHttpPort === undefined ? {} : { biHttpPort }),

@@ -6,7 +6,10 @@ export class GatewayMetrics {
   readonly duration: Histogram<'message_type'>;
   readonly inFlight: Gauge;
 
-  constructor(readonly registry: Registry, inFlight: () => number) {
+  constructor(
+    readonly registry: Registry,
+    inFlight: () => number,
+  ) {
     this.requests = new Counter({
       name: 'joinery_bi_requests_total',
       help: 'Backend Interfaces requests answered, by message type, result code and NetID of the sender',

@@ -33,7 +33,10 @@ interface FakeOptions {
   macVersion?: MacVersion;
 }
 
-function setup(options: FakeOptions = {}, handlerOptions: Partial<ConstructorParameters<typeof BiHandler>[0]['options']> = {}) {
+function setup(
+  options: FakeOptions = {},
+  handlerOptions: Partial<ConstructorParameters<typeof BiHandler>[0]['options']> = {},
+) {
   const calls = { handleJoin: 0, recordRefusal: [] as string[], authorize: 0 };
   const claimsImpl = partial(ClaimsService, {
     async authenticatePeer(request) {
@@ -135,7 +138,10 @@ const resultCode = (outcome: BiOutcome) => (answerOf(outcome)['Result'] as { Res
 describe('BiHandler JoinReq', () => {
   test('answers a TTS BI 1.0 JoinReq with the keys service result and the header rules', async () => {
     const { handler, calls } = setup();
-    const outcome = await handler.handle({ ...requests.ttsBi10JoinReq, SenderToken: 'AB01' }, { bearerToken: TOKEN });
+    const outcome = await handler.handle(
+      { ...requests.ttsBi10JoinReq, SenderToken: 'AB01' },
+      { bearerToken: TOKEN },
+    );
     const answer = answerOf(outcome);
     assert.equal(resultCode(outcome), 'Success');
     assert.equal(answer['MessageType'], 'JoinAns');
@@ -176,14 +182,21 @@ describe('BiHandler JoinReq', () => {
   });
 
   test('a BI 1.1 SenderNSID that is not the registered NSID is UnknownSender', async () => {
-    const { handler } = setup({ netId: '000013', nsId: '00005EEF10000999', macVersion: MacVersion.MAC_VERSION_1_1 });
+    const { handler } = setup({
+      netId: '000013',
+      nsId: '00005EEF10000999',
+      macVersion: MacVersion.MAC_VERSION_1_1,
+    });
     const outcome = await handler.handle(requests.ttsBi11JoinReq, { bearerToken: TOKEN });
     assert.equal(resultCode(outcome), 'UnknownSender');
   });
 
   test('unknown credentials are UnknownSender; no credential at all too', async () => {
     const { handler } = setup();
-    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: 'nope' })), 'UnknownSender');
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: 'nope' })),
+      'UnknownSender',
+    );
     assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, {})), 'UnknownSender');
   });
 
@@ -236,7 +249,10 @@ describe('BiHandler JoinReq', () => {
     });
     assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Other');
     fail = false;
-    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Success');
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })),
+      'Success',
+    );
     assert.equal(calls.handleJoin, 2);
   });
 
@@ -246,30 +262,46 @@ describe('BiHandler JoinReq', () => {
     const { handler } = setup({ keys: () => gate }, { maxInFlight: 1 });
     const first = handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const second = await handler.handle({ ...requests.ttsBi10JoinReq, DevEUI: '00005EEF10000A01' }, { bearerToken: TOKEN });
+    const second = await handler.handle(
+      { ...requests.ttsBi10JoinReq, DevEUI: '00005EEF10000A01' },
+      { bearerToken: TOKEN },
+    );
     assert.equal(resultCode(second), 'Other');
-    assert.match(String((answerOf(second)['Result'] as { Description?: string }).Description), /gateway:overloaded/);
+    assert.match(
+      String((answerOf(second)['Result'] as { Description?: string }).Description),
+      /gateway:overloaded/,
+    );
     release();
     assert.equal(resultCode(await first), 'Success');
   });
 
   test('the internal deadline answers Other instead of waiting for a stuck keys service', async () => {
-    const { handler } = setup({ keys: () => new Promise((resolve) => setTimeout(resolve, 500)) }, { deadlineMs: 50 });
+    const { handler } = setup(
+      { keys: () => new Promise((resolve) => setTimeout(resolve, 500)) },
+      { deadlineMs: 50 },
+    );
     assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Other');
   });
 
   test('per-peer rate limit refuses beyond the burst', async () => {
     const { handler } = setup({}, { peerRatePerSecond: 1, peerBurst: 1 });
-    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Success');
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })),
+      'Success',
+    );
     assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Other');
   });
 
   test('async peer: 200 with an empty body now, the JoinAns POSTed to its callback URL', async () => {
     const { handler, sent } = setup({ asyncUrl: 'http://127.0.0.1:1/cb' });
-    const outcome = await handler.handle({ ...requests.ttsBi10JoinReq, TransactionID: 99 }, { bearerToken: TOKEN });
+    const outcome = await handler.handle(
+      { ...requests.ttsBi10JoinReq, TransactionID: 99 },
+      { bearerToken: TOKEN },
+    );
     assert.equal(outcome.status, 200);
     assert.equal(outcome.body, undefined);
-    for (let i = 0; i < 50 && sent.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 0; i < 50 && sent.length === 0; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     assert.equal(sent.length, 1);
     const answer = sent[0]?.answer as Record<string, unknown>;
     assert.equal(sent[0]?.url, 'http://127.0.0.1:1/cb');
@@ -291,7 +323,13 @@ describe('BiHandler other messages', () => {
     const { handler } = setup();
     assert.equal((await handler.handle('x', { bearerToken: TOKEN })).status, 400);
     const outcome = await handler.handle(
-      { ProtocolVersion: '1.0', MessageType: 'PRStartReq', SenderID: '00000A', ReceiverID: '00005EEF10000001', TransactionID: 1 },
+      {
+        ProtocolVersion: '1.0',
+        MessageType: 'PRStartReq',
+        SenderID: '00000A',
+        ReceiverID: '00005EEF10000001',
+        TransactionID: 1,
+      },
       { bearerToken: TOKEN },
     );
     assert.equal(answerOf(outcome)['MessageType'], 'PRStartAns');
@@ -308,7 +346,10 @@ describe('BiHandler other messages', () => {
 
   test('AppSKeyReq from an NS credential is UnknownSender', async () => {
     const { handler } = setup();
-    assert.equal(resultCode(await handler.handle(requests.ttsBi11AppSKeyReq, { bearerToken: TOKEN })), 'UnknownSender');
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi11AppSKeyReq, { bearerToken: TOKEN })),
+      'UnknownSender',
+    );
   });
 
   test('logs of a join never contain the key bytes of the answer', async () => {

@@ -55,12 +55,27 @@ export interface BiHandlerDeps {
 
 /** What the HTTP edge sends back. */
 export type BiOutcome =
-  | { readonly status: 200; readonly body: AnswerHeaderWire; readonly messageType: string; readonly resultCode: string }
+  | {
+      readonly status: 200;
+      readonly body: AnswerHeaderWire;
+      readonly messageType: string;
+      readonly resultCode: string;
+    }
   /** Asynchronous peer: acknowledged with an empty 200; the answer is POSTed to its callback URL. */
-  | { readonly status: 200; readonly body: undefined; readonly messageType: string; readonly resultCode: 'Deferred' }
+  | {
+      readonly status: 200;
+      readonly body: undefined;
+      readonly messageType: string;
+      readonly resultCode: 'Deferred';
+    }
   /** A BI 1.1 notification: nothing to answer. */
   | { readonly status: 204; readonly body: undefined; readonly messageType: string; readonly resultCode: '' }
-  | { readonly status: 400; readonly body: { error: { code: string; message: string } }; readonly messageType: ''; readonly resultCode: '' };
+  | {
+      readonly status: 400;
+      readonly body: { error: { code: string; message: string } };
+      readonly messageType: '';
+      readonly resultCode: '';
+    };
 
 type ActivationRequest = JoinReq | RejoinReq;
 
@@ -80,7 +95,8 @@ const hexToBytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 
 function credentialOf(input: PeerCredentialInput): MessageInitShape<typeof PeerCredentialSchema> {
   if (input.certFingerprint !== undefined)
     return { credential: { case: 'certFingerprintSha256', value: input.certFingerprint } };
-  if (input.bearerToken !== undefined) return { credential: { case: 'bearerToken', value: input.bearerToken } };
+  if (input.bearerToken !== undefined)
+    return { credential: { case: 'bearerToken', value: input.bearerToken } };
   return {};
 }
 
@@ -129,9 +145,17 @@ export class BiHandler {
           messageType: '',
           resultCode: '',
         };
-      this.#deps.logger.info({ err_code: parsed.error.code, details: parsed.error.details }, 'refused unparseable message');
+      this.#deps.logger.info(
+        { err_code: parsed.error.code, details: parsed.error.details },
+        'refused unparseable message',
+      );
       const answer = answerFor(parsed.target, parsed.reason);
-      return { status: 200, body: answer, messageType: parsed.target.answerType, resultCode: answer.Result.ResultCode };
+      return {
+        status: 200,
+        body: answer,
+        messageType: parsed.target.answerType,
+        resultCode: answer.Result.ResultCode,
+      };
     }
     const message = parsed.message;
     if (message.messageType === 'ErrorNotif') {
@@ -141,7 +165,8 @@ export class BiHandler {
       );
       return { status: 204, body: undefined, messageType: 'ErrorNotif', resultCode: '' };
     }
-    if (this.#inFlight >= this.#deps.options.maxInFlight) return this.#refuse(message, gatewayErrors.overloaded());
+    if (this.#inFlight >= this.#deps.options.maxInFlight)
+      return this.#refuse(message, gatewayErrors.overloaded());
     this.#inFlight += 1;
     const deadline = (this.#deps.now ?? Date.now)() + this.#deps.options.deadlineMs;
     try {
@@ -179,7 +204,11 @@ export class BiHandler {
   }
 
   /** The authenticated peer, whose registered identity must match SenderID (and SenderNSID under BI 1.1). */
-  async #authenticate(credential: PeerCredentialInput, message: BiRequest, deadline: number): Promise<PeerIdentity> {
+  async #authenticate(
+    credential: PeerCredentialInput,
+    message: BiRequest,
+    deadline: number,
+  ): Promise<PeerIdentity> {
     if (credential.certFingerprint === undefined && credential.bearerToken === undefined)
       throw gatewayErrors.unauthenticated();
     const { peer } = await this.#deps.claims.authenticatePeer(
@@ -195,12 +224,20 @@ export class BiHandler {
     if (peer.kind !== PeerKind.NETWORK_SERVER || bytesToHex(peer.netId) !== message.senderId)
       throw gatewayErrors.unknown_sender({ sender_id: message.senderId });
     // Under BI 1.1 the SenderNSID must be the registered NSID; TTS does not check this (lorawan-stack#4741), we do.
-    if (message.protocolVersion === '1.1' && peer.nsId.length > 0 && message.senderNsId !== bytesToHex(peer.nsId))
+    if (
+      message.protocolVersion === '1.1' &&
+      peer.nsId.length > 0 &&
+      message.senderNsId !== bytesToHex(peer.nsId)
+    )
       throw gatewayErrors.unknown_sender({ sender_id: message.senderId });
     return peer;
   }
 
-  async #activation(message: ActivationRequest, credential: PeerCredentialInput, deadline: number): Promise<BiOutcome> {
+  async #activation(
+    message: ActivationRequest,
+    credential: PeerCredentialInput,
+    deadline: number,
+  ): Promise<BiOutcome> {
     let authorization: AuthorizeResponse;
     try {
       authorization = await this.#deps.claims.authorize(
@@ -221,14 +258,24 @@ export class BiHandler {
     if (asyncUrl !== '' && this.#deps.asyncSender !== undefined) {
       const sender = this.#deps.asyncSender;
       void this.#activationAnswer(message, credential, authorization, Number.POSITIVE_INFINITY)
-        .then((answer) => sender.send(asyncUrl, answer, { devEui: message.devEui, transactionId: message.transactionId }))
+        .then((answer) =>
+          sender.send(asyncUrl, answer, { devEui: message.devEui, transactionId: message.transactionId }),
+        )
         .catch((err: unknown) =>
-          this.#deps.logger.error({ err, dev_eui: message.devEui }, 'asynchronous answer could not be delivered'),
+          this.#deps.logger.error(
+            { err, dev_eui: message.devEui },
+            'asynchronous answer could not be delivered',
+          ),
         );
       return { status: 200, body: undefined, messageType: message.messageType, resultCode: 'Deferred' };
     }
     const answer = await this.#activationAnswer(message, credential, authorization, deadline);
-    return { status: 200, body: answer, messageType: message.messageType, resultCode: answer.Result.ResultCode };
+    return {
+      status: 200,
+      body: answer,
+      messageType: message.messageType,
+      resultCode: answer.Result.ResultCode,
+    };
   }
 
   async #activationAnswer(
@@ -237,13 +284,21 @@ export class BiHandler {
     authorization: AuthorizeResponse,
     deadline: number,
   ): Promise<AnswerHeaderWire> {
-    const key = [message.messageType, message.devEui, bytesToHex(message.phyPayload), message.senderId, message.senderNsId ?? '', credentialKey(credential)].join('|');
+    const key = [
+      message.messageType,
+      message.devEui,
+      bytesToHex(message.phyPayload),
+      message.senderId,
+      message.senderNsId ?? '',
+      credentialKey(credential),
+    ].join('|');
     const { value, duplicate } = await this.#duplicates.getOrCompute(
       key,
       () => this.#activate(message, authorization, deadline),
       (v) => typeof v !== 'string',
     );
-    if (duplicate) this.#deps.logger.info({ dev_eui: message.devEui }, 'duplicate join-request answered again');
+    if (duplicate)
+      this.#deps.logger.info({ dev_eui: message.devEui }, 'duplicate join-request answered again');
     if (typeof value === 'string') return this.#answer(message, value);
     return answerFor(message as JoinReq, 'success', value);
   }
@@ -260,7 +315,11 @@ export class BiHandler {
     const deviceIs11 = device.macVersion === MacVersion.MAC_VERSION_1_1;
     // The NS sends the highest version it shares with the device: a 1.0.x device can never be answered as 1.1.
     if (!deviceIs11 && message.macVersion === '1.1') {
-      this.#recordRefusal(message, new JoineryError('bi:mac_version_mismatch', 'invalid_argument', 'MAC version mismatch'), authorization);
+      this.#recordRefusal(
+        message,
+        new JoineryError('bi:mac_version_mismatch', 'invalid_argument', 'MAC version mismatch'),
+        authorization,
+      );
       return 'mac_version_mismatch';
     }
     const appSKeyDelivery =
@@ -291,7 +350,10 @@ export class BiHandler {
         optNegAllowed: message.macVersion === '1.1',
       },
     };
-    let result: Pick<HandleJoinResponse, 'joinAcceptPhy' | 'nwkSKey' | 'fNwkSIntKey' | 'sNwkSIntKey' | 'nwkSEncKey' | 'appSKey' | 'sessionKeyId'>;
+    let result: Pick<
+      HandleJoinResponse,
+      'joinAcceptPhy' | 'nwkSKey' | 'fNwkSIntKey' | 'sNwkSIntKey' | 'nwkSEncKey' | 'appSKey' | 'sessionKeyId'
+    >;
     try {
       result =
         message.messageType === 'JoinReq'
@@ -299,7 +361,10 @@ export class BiHandler {
           : await this.#deps.keys.handleRejoin(request, this.#timeout(deadline));
     } catch (err) {
       // keys writes its own refusals (MIC, DevNonce) to the outbox; transport failures are only logged.
-      this.#deps.logger.info({ dev_eui: message.devEui, err_code: JoineryError.from(err).code }, 'activation refused');
+      this.#deps.logger.info(
+        { dev_eui: message.devEui, err_code: JoineryError.from(err).code },
+        'activation refused',
+      );
       return reasonFor(err);
     }
     const includeSessionKeyId = delivery.appSKeyDelivery !== AppSKeyDelivery.PLAINTEXT;
@@ -311,7 +376,9 @@ export class BiHandler {
       ...optional('sNwkSIntKey', envelopeOf(result.sNwkSIntKey)),
       ...optional('nwkSEncKey', envelopeOf(result.nwkSEncKey)),
       ...optional('appSKey', envelopeOf(result.appSKey)),
-      ...(includeSessionKeyId && result.sessionKeyId.length > 0 ? { sessionKeyId: bytesToHex(result.sessionKeyId) } : {}),
+      ...(includeSessionKeyId && result.sessionKeyId.length > 0
+        ? { sessionKeyId: bytesToHex(result.sessionKeyId) }
+        : {}),
     };
     return body;
   }
@@ -337,9 +404,18 @@ export class BiHandler {
         this.#timeout(deadline),
       );
       const envelope = envelopeOf(appSKey);
-      if (envelope === undefined) return this.#refuse(message, new JoineryError('keys:unknown_session', 'not_found', 'unknown session'));
+      if (envelope === undefined)
+        return this.#refuse(
+          message,
+          new JoineryError('keys:unknown_session', 'not_found', 'unknown session'),
+        );
       const answer = answerFor(message, 'success', { appSKey: envelope });
-      return { status: 200, body: answer, messageType: message.messageType, resultCode: answer.Result.ResultCode };
+      return {
+        status: 200,
+        body: answer,
+        messageType: message.messageType,
+        resultCode: answer.Result.ResultCode,
+      };
     } catch (err) {
       return this.#refuse(message, err);
     }
@@ -360,7 +436,12 @@ export class BiHandler {
         hNetId: bytesToHex(home.netId),
         ...(home.nsId.length > 0 ? { hNsId: bytesToHex(home.nsId) } : {}),
       });
-      return { status: 200, body: answer, messageType: message.messageType, resultCode: answer.Result.ResultCode };
+      return {
+        status: 200,
+        body: answer,
+        messageType: message.messageType,
+        resultCode: answer.Result.ResultCode,
+      };
     } catch (err) {
       return this.#refuse(message, err);
     }
@@ -374,14 +455,23 @@ export class BiHandler {
     const error = JoineryError.from(err);
     if (error.kind === 'internal') this.#deps.logger.error({ err: error.cause ?? error }, 'request failed');
     const answer = this.#answer(message, reasonFor(error), descriptionFor(error));
-    return { status: 200, body: answer, messageType: message.messageType, resultCode: answer.Result.ResultCode };
+    return {
+      status: 200,
+      body: answer,
+      messageType: message.messageType,
+      resultCode: answer.Result.ResultCode,
+    };
   }
 
   /**
    * Puts a refusal decided before keys was reached (unknown sender, device not bound to the caller) into the join
    * event stream through the keys outbox. Best effort: the answer to the NS does not wait for it.
    */
-  #recordRefusal(message: ActivationRequest, err: unknown, authorization: AuthorizeResponse | undefined): void {
+  #recordRefusal(
+    message: ActivationRequest,
+    err: unknown,
+    authorization: AuthorizeResponse | undefined,
+  ): void {
     const error = JoineryError.from(err);
     const version = message.protocolVersion as ProtocolVersion;
     const kind = message.messageType === 'JoinReq' ? JoinKind.JOIN_REQUEST : rejoinKinds[message.rejoinType];
@@ -399,7 +489,10 @@ export class BiHandler {
         macVersion: macVersionPb[message.macVersion],
       })
       .catch((recordErr: unknown) =>
-        this.#deps.logger.warn({ err: recordErr, dev_eui: message.devEui }, 'could not record a refused join'),
+        this.#deps.logger.warn(
+          { err: recordErr, dev_eui: message.devEui },
+          'could not record a refused join',
+        ),
       );
   }
 }

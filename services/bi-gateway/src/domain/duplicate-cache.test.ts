@@ -16,8 +16,18 @@ test('returns the cached value within the window and recomputes after it', async
 
 test('values refused by keep and failures are not cached', async () => {
   const cache = new DuplicateCache<number>({ windowMs: 1000 });
-  await cache.getOrCompute('k', async () => 1, () => false);
+  await cache.getOrCompute(
+    'k',
+    async () => 1,
+    () => false,
+  );
   assert.equal(cache.size, 0);
-  await assert.rejects(cache.getOrCompute('k', async () => Promise.reject(new Error('x')), () => true));
+  await assert.rejects(
+    cache.getOrCompute(
+      'k',
+      async () => Promise.reject(new Error('x')),
+      () => true,
+    ),
+  );
   assert.equal(cache.size, 0);
 });

@@ -20,7 +20,11 @@ export class DuplicateCache<V> {
    * The cached value for `key`, or the result of `compute()` (cached when it resolves to a value `keep` accepts;
    * failures and refusals are not cached, so a later attempt is handled afresh).
    */
-  async getOrCompute(key: string, compute: () => Promise<V>, keep: (value: V) => boolean): Promise<{ value: V; duplicate: boolean }> {
+  async getOrCompute(
+    key: string,
+    compute: () => Promise<V>,
+    keep: (value: V) => boolean,
+  ): Promise<{ value: V; duplicate: boolean }> {
     const now = this.#now();
     const hit = this.#entries.get(key);
     if (hit !== undefined && hit.expiresAt > now) return { value: await hit.value, duplicate: true };

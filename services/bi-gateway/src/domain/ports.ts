@@ -15,5 +15,9 @@ export interface PeerCredentialInput {
 
 /** Posts an answer to a peer's callback URL (asynchronous Backend Interfaces mode). */
 export interface AsyncAnswerSender {
-  send(url: string, answer: unknown, context: { readonly devEui: string; readonly transactionId: number }): Promise<void>;
+  send(
+    url: string,
+    answer: unknown,
+    context: { readonly devEui: string; readonly transactionId: number },
+  ): Promise<void>;
 }

@@ -25,7 +25,11 @@ test('delivers the answer, retrying after a refused attempt', async () => {
   const server = await callbackServer([503, 200]);
   try {
     const sender = createHttpAsyncSender({ logger: captureLogs().logger, budgetMs: 3000 });
-    await sender.send(server.url, { MessageType: 'JoinAns', TransactionID: 7 }, { devEui: 'X', transactionId: 7 });
+    await sender.send(
+      server.url,
+      { MessageType: 'JoinAns', TransactionID: 7 },
+      { devEui: 'X', transactionId: 7 },
+    );
     assert.equal(server.bodies.length, 2);
     assert.deepEqual(server.bodies[1], { MessageType: 'JoinAns', TransactionID: 7 });
   } finally {

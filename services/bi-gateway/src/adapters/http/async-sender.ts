@@ -14,7 +14,12 @@ export interface HttpAsyncSenderOptions {
   readonly budgetMs: number;
 }
 
-function postOnce(url: URL, body: string, options: HttpAsyncSenderOptions, timeoutMs: number): Promise<number> {
+function postOnce(
+  url: URL,
+  body: string,
+  options: HttpAsyncSenderOptions,
+  timeoutMs: number,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
     const common = { method: 'POST', headers, timeout: timeoutMs };
@@ -22,7 +27,9 @@ function postOnce(url: URL, body: string, options: HttpAsyncSenderOptions, timeo
       url.protocol === 'https:'
         ? httpsRequest(url, {
             ...common,
-            ...(options.clientTls === undefined ? {} : { cert: options.clientTls.certPem, key: options.clientTls.keyPem }),
+            ...(options.clientTls === undefined
+              ? {}
+              : { cert: options.clientTls.certPem, key: options.clientTls.keyPem }),
             ...(options.caPem === undefined ? {} : { ca: options.caPem }),
             minVersion: 'TLSv1.2',
           })
@@ -59,7 +66,13 @@ export function createHttpAsyncSender(options: HttpAsyncSenderOptions): AsyncAns
           outcome = err instanceof Error ? err.message : String(err);
         }
         options.logger.warn(
-          { dev_eui: context.devEui, transaction_id: context.transactionId, attempt, outcome, host: target.host },
+          {
+            dev_eui: context.devEui,
+            transaction_id: context.transactionId,
+            attempt,
+            outcome,
+            host: target.host,
+          },
           'asynchronous answer not accepted',
         );
         if (Date.now() + delayMs >= giveUpAt)

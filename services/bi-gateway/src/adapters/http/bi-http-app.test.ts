@@ -36,7 +36,12 @@ test('JSON is read with or without Content-Type, with a charset, and the bearer 
     { 'content-type': 'text/plain' },
     {},
   ]) {
-    const res = await edge.inject({ method: 'POST', url: '/', payload, headers: { ...headers, authorization: 'Bearer tok' } });
+    const res = await edge.inject({
+      method: 'POST',
+      url: '/',
+      payload,
+      headers: { ...headers, authorization: 'Bearer tok' },
+    });
     assert.equal(res.statusCode, 200);
     assert.equal(res.json().MessageType, 'JoinAns');
   }
@@ -47,7 +52,12 @@ test('JSON is read with or without Content-Type, with a charset, and the bearer 
 
 test('non-JSON is 400 with a JSON error; bodies over 32 KiB are 413; nothing reaches the handler', async () => {
   const { app: edge, seen } = app();
-  const bad = await edge.inject({ method: 'POST', url: '/', payload: '{"MessageType":', headers: { 'content-type': 'application/json' } });
+  const bad = await edge.inject({
+    method: 'POST',
+    url: '/',
+    payload: '{"MessageType":',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(bad.statusCode, 400);
   assert.equal(bad.json().error.code, 'bi:not_json');
   const big = await edge.inject({

@@ -1,4 +1,9 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { Logger } from '@joinery/logging';
 import type { BiHandler } from '../../domain/bi-handler.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -40,25 +45,23 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
     connectionTimeout: 30_000,
     return503OnClosing: true,
   };
-  const app = (
-    options.tls === undefined
-      ? Fastify(base)
-      : Fastify({
-          ...base,
-          http2: true,
-          http2SessionTimeout: 125_000,
-          https: {
-            allowHTTP1: true,
-            cert: options.tls.certPem,
-            key: options.tls.keyPem,
-            ca: options.tls.caPem,
-            requestCert: true,
-            // Unverified or absent client certificates are not refused here: the peer may use a bearer token.
-            rejectUnauthorized: false,
-            minVersion: 'TLSv1.2',
-          },
-        } as unknown as FastifyServerOptions)
-  ) as unknown as FastifyInstance;
+  const app = (options.tls === undefined
+    ? Fastify(base)
+    : Fastify({
+        ...base,
+        http2: true,
+        http2SessionTimeout: 125_000,
+        https: {
+          allowHTTP1: true,
+          cert: options.tls.certPem,
+          key: options.tls.keyPem,
+          ca: options.tls.caPem,
+          requestCert: true,
+          // Unverified or absent client certificates are not refused here: the peer may use a bearer token.
+          rejectUnauthorized: false,
+          minVersion: 'TLSv1.2',
+        },
+      } as unknown as FastifyServerOptions)) as unknown as FastifyInstance;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
@@ -71,9 +74,13 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _request, reply) => {
     if (err.statusCode === 413)
-      return reply.code(413).send(errorBody('bi:body_too_large', `bodies are limited to ${maxBodyBytes} bytes`));
+      return reply
+        .code(413)
+        .send(errorBody('bi:body_too_large', `bodies are limited to ${maxBodyBytes} bytes`));
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
-      return reply.code(400).send(errorBody(err.code === 'bi:not_json' ? 'bi:not_json' : 'bi:bad_request', err.message));
+      return reply
+        .code(400)
+        .send(errorBody(err.code === 'bi:not_json' ? 'bi:not_json' : 'bi:bad_request', err.message));
     options.logger.error({ err }, 'unexpected error in the BI edge');
     return reply.code(500).send(errorBody('internal:unexpected', 'internal error'));
   });
@@ -82,14 +89,18 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
     const started = process.hrtime.bigint();
     if (request.body === undefined || request.body === null)
       return reply.code(400).send(errorBody('bi:not_json', 'the body is empty'));
-    const credential = peerCredentialOf(request.headers, options.tls === undefined ? undefined : request.raw.socket);
+    const credential = peerCredentialOf(
+      request.headers,
+      options.tls === undefined ? undefined : request.raw.socket,
+    );
     const outcome = await options.handler.handle(request.body, credential);
     if (options.metrics !== undefined && outcome.messageType !== '') {
       const senderId = (request.body as { SenderID?: unknown }).SenderID;
       options.metrics.requests.inc({
         message_type: outcome.messageType,
         result_code: outcome.resultCode,
-        net_id: outcome.messageType === 'AppSKeyReq' || typeof senderId !== 'string' ? '' : senderId.toUpperCase(),
+        net_id:
+          outcome.messageType === 'AppSKeyReq' || typeof senderId !== 'string' ? '' : senderId.toUpperCase(),
       });
       options.metrics.duration.observe(
         { message_type: outcome.messageType },
