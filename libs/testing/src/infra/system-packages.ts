@@ -51,11 +51,18 @@ let aptUpdated: Promise<void> | undefined;
  * The path of `p.binary`, installing its Debian package first when it is missing and we are root on a system with
  * apt-get (`apt-get update` once per process). Otherwise `testing:prerequisite_missing` says how to install it.
  */
-export async function ensureExecutable(p: Prerequisite, log: (line: string) => void): Promise<string> {
+export async function ensureExecutable(
+  p: Prerequisite,
+  log: (line: string) => void,
+  system: { root: boolean; aptGet: string | undefined } = {
+    root: isRoot(),
+    aptGet: findExecutable('apt-get'),
+  },
+): Promise<string> {
   const found = findExecutable(p.binary);
   if (found) return found;
-  const aptGet = findExecutable('apt-get');
-  if (!aptGet || !isRoot()) {
+  const { aptGet } = system;
+  if (!aptGet || !system.root) {
     throw infraErrors.prerequisite_missing(
       { binary: p.binary, package: p.debianPackage },
       `${p.purpose} needs \`${p.binary}\`, which is not installed: ${installHint(p)}; ` +
