@@ -48,5 +48,5 @@ export { macVersions, parseMacVersion } from './mac-version.js';
 export type { MacVersion } from './mac-version.js';
 export { answerTypeOf, answerTypes, knownMessageTypes, requestTypes } from './message-type.js';
 export type { AnswerType, RequestType } from './message-type.js';
-export { bytesToHex, normalizeHex } from './hex.js';
+export { bytesToHex, hexToBytes, normalizeHex } from './hex.js';
 export { biErrors } from './errors.js';

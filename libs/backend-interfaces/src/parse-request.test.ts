@@ -268,6 +268,17 @@ test('RejoinReq (type 1) parses with its rejoin type', () => {
   assert.equal((message as { rejoinType: number }).rejoinType, 1);
 });
 
+test('RejoinReq for a LoRaWAN 1.0.x MACVersion is unsupported (→ JoinReqFailed)', () => {
+  const result = refused(
+    parseRequest({ ...requests.chirpStackV4JoinReq, MessageType: 'RejoinReq' }),
+    biErrors.unsupported_mac_version.code,
+    'MACVersion',
+    'not_allowed',
+  );
+  assert.ok(result.answerable);
+  assert.equal(result.target.answerType, 'RejoinAns');
+});
+
 test('reasonForError maps bi errors and falls back to other', () => {
   assert.equal(reasonForError(biErrors.frame_size()), 'frame_size');
   assert.equal(reasonForError(biErrors.malformed_message()), 'malformed');

@@ -242,6 +242,9 @@ function parseJoinReq(body: JsonObject, header: Mutable<MessageHeader<'JoinReq'>
 function parseRejoinReq(body: JsonObject, header: Mutable<MessageHeader<'RejoinReq'>>): RejoinReq {
   const message = header as Mutable<RejoinReq>;
   parseActivationFields(body, message);
+  // Rejoin-requests exist only for LoRaWAN 1.1 devices.
+  if (!isMacVersion11(message.macVersion))
+    fieldError('MACVersion', 'not_allowed', biErrors.unsupported_mac_version);
   message.rejoinType = checkRejoinRequestFrame(message.phyPayload, message.devEui, message.receiverId);
   return message;
 }
