@@ -131,21 +131,23 @@ export function parseRequest(body: unknown): ParseRequestResult {
   if (jsRequest && messageType !== 'AppSKeyReq' && sender.length !== 6)
     return unanswerable('SenderID', 'wrong_length');
 
-  const senderNsId = protocolVersion === '1.1' ? tolerantHex(body, 'SenderNSID', 8) : undefined;
-  const senderToken = tolerantHex(body, 'SenderToken');
-  const receiverToken = tolerantHex(body, 'ReceiverToken');
-  const target: AnswerTarget = {
-    protocolVersion,
-    answerType,
-    transactionId,
-    senderId: sender,
-    receiverId: receiver,
-    ...(senderNsId === undefined ? {} : { senderNsId }),
-    ...(senderToken === undefined ? {} : { senderToken }),
-    ...(receiverToken === undefined ? {} : { receiverToken }),
+  // Built only when refusing: the tokens and NSID of a refused message are echoed if they are valid hex.
+  const refuse = (error: JoineryError) => {
+    const senderNsId = protocolVersion === '1.1' ? tolerantHex(body, 'SenderNSID', 8) : undefined;
+    const senderToken = tolerantHex(body, 'SenderToken');
+    const receiverToken = tolerantHex(body, 'ReceiverToken');
+    const target: AnswerTarget = {
+      protocolVersion,
+      answerType,
+      transactionId,
+      senderId: sender,
+      receiverId: receiver,
+      ...(senderNsId === undefined ? {} : { senderNsId }),
+      ...(senderToken === undefined ? {} : { senderToken }),
+      ...(receiverToken === undefined ? {} : { receiverToken }),
+    };
+    return { ok: false, answerable: true, target, reason: reasonForError(error), error } as const;
   };
-  const refuse = (error: JoineryError) =>
-    ({ ok: false, answerable: true, target, reason: reasonForError(error), error }) as const;
 
   if (!isProtocolVersion(protocolVersion))
     return refuse(biErrors.invalid_protocol_version({ field: 'ProtocolVersion', reason: 'unsupported' }));
