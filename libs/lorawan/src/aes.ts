@@ -8,8 +8,8 @@ import { lorawanErrors } from './errors.js';
  * take any number of `update()` calls and is never finalised). Raw-byte keys (192/256-bit KEKs) get a fresh cipher.
  */
 interface KeyCiphers {
-  readonly enc: Cipher;
-  readonly dec: Decipher;
+  enc?: Cipher;
+  dec?: Decipher;
 }
 
 const cache = new WeakMap<AES128Key, KeyCiphers>();
@@ -36,12 +36,20 @@ function newDecryptor(key: Uint8Array): Decipher {
 function ciphersOf(key: AES128Key): KeyCiphers {
   let ciphers = cache.get(key);
   if (ciphers === undefined) {
-    const bytes = key.bytes();
-    ciphers = { enc: newEncryptor(bytes), dec: newDecryptor(bytes) };
-    bytes.fill(0);
+    ciphers = {};
     cache.set(key, ciphers);
   }
   return ciphers;
+}
+
+/** Runs `make` on a temporary copy of the key bytes and wipes the copy. */
+function withKeyBytes<T>(key: AES128Key, make: (bytes: Uint8Array) => T): T {
+  const bytes = key.bytes();
+  try {
+    return make(bytes);
+  } finally {
+    bytes.fill(0);
+  }
 }
 
 /** Anything that can key AES: an `AES128Key`, or raw 16/24/32 bytes (KEKs). */
@@ -66,10 +74,15 @@ export function aesEcbDecrypt(key: AesKey, data: Uint8Array): Uint8Array {
 
 /** The encryptor of a key, for block-at-a-time loops (CMAC, RFC 3394); cached for `AES128Key`. */
 export function encryptorFor(key: AesKey): Cipher {
-  return key instanceof AES128Key ? ciphersOf(key).enc : newEncryptor(key);
+  if (!(key instanceof AES128Key)) return newEncryptor(key);
+  // Each direction is created on first use: most keys only ever encrypt (CMAC, derivation).
+  const ciphers = ciphersOf(key);
+  return (ciphers.enc ??= withKeyBytes(key, newEncryptor));
 }
 
 /** The decryptor of a key, for block-at-a-time loops (RFC 3394 unwrap); cached for `AES128Key`. */
 export function decryptorFor(key: AesKey): Decipher {
-  return key instanceof AES128Key ? ciphersOf(key).dec : newDecryptor(key);
+  if (!(key instanceof AES128Key)) return newDecryptor(key);
+  const ciphers = ciphersOf(key);
+  return (ciphers.dec ??= withKeyBytes(key, newDecryptor));
 }
