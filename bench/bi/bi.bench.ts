@@ -3,7 +3,15 @@
 // Run: node --import tsx bench/bi/bi.bench.ts   (writes bench/bi/RESULTS.md)
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { answerFor, parseRequest, type AnswerResult, type BiRequest } from '@joinery/backend-interfaces';
+import {
+  answerFor,
+  parseRequest,
+  type AnswerResult,
+  type AppSKeyAnsBody,
+  type BiRequest,
+  type HomeNSAnsBody,
+  type JoinAnsBody,
+} from '@joinery/backend-interfaces';
 import { answers, requests } from '@joinery/backend-interfaces/fixtures';
 
 const rounds = 7;
@@ -36,7 +44,7 @@ interface Case {
   name: string;
   text: string;
   result: AnswerResult;
-  body?: object;
+  body?: JoinAnsBody | AppSKeyAnsBody | HomeNSAnsBody;
 }
 
 const cases: Case[] = [
@@ -76,15 +84,12 @@ const cases: Case[] = [
   },
 ];
 
-// The cases mix message types, so the per-type overloads of answerFor are widened here.
-const answerAny = answerFor as (request: BiRequest, result: AnswerResult, body?: object) => unknown;
-
 let sink = 0;
 
 function once(c: Case): void {
   const parsed = parseRequest(JSON.parse(c.text));
   const answer = parsed.ok
-    ? answerAny(parsed.message as BiRequest, c.result, c.body)
+    ? answerFor(parsed.message as BiRequest, c.result, c.body)
     : parsed.answerable
       ? answerFor(parsed.target, parsed.reason)
       : undefined;

@@ -199,3 +199,14 @@ test('a refused message is answered from its AnswerTarget, never with Success', 
   });
   assert.throws(() => answerFor(result.target, 'success'), isIncomplete('body'));
 });
+
+test('a body of the wrong kind is refused, not a crash (the union overload for callers holding a BiRequest)', () => {
+  const request: BiRequest = csJoinReq;
+  assert.throws(() => answerFor(request, 'success', { hNetId: '00000A' }), isIncomplete('PHYPayload'));
+  const homeNs: BiRequest = parsed<HomeNSReq>(requests.chirpStackV4HomeNSReq);
+  assert.throws(() => answerFor(homeNs, 'success', body10), isIncomplete('HNetID'));
+  assert.throws(
+    () => answerFor(parsed<AppSKeyReq>(requests.ttsBi11AppSKeyReq), 'success', { hNetId: '00000A' }),
+    isIncomplete('AppSKey'),
+  );
+});

@@ -141,8 +141,8 @@ function putEnvelope(out: WireObject, field: string, key: KeyEnvelope | undefine
 }
 
 function putSessionKeys(out: WireObject, request: JoinReq | RejoinReq, body: JoinAnsBody): void {
-  const frame = body.phyPayload;
-  if ((frame.length !== 17 && frame.length !== 33) || frame[0] !== 0x20)
+  const frame = body.phyPayload as Uint8Array | undefined;
+  if (!(frame instanceof Uint8Array) || (frame.length !== 17 && frame.length !== 33) || frame[0] !== 0x20)
     incomplete('PHYPayload', 'not_join_accept');
   const lifetime = body.lifetime ?? 0;
   if (!Number.isInteger(lifetime) || lifetime < 0 || lifetime > uint32Max)
@@ -170,7 +170,7 @@ function putSessionKeys(out: WireObject, request: JoinReq | RejoinReq, body: Joi
 }
 
 function putHomeNs(out: WireObject, request: HomeNSReq, body: HomeNSAnsBody): void {
-  const hNetId = normalizeHex(body.hNetId);
+  const hNetId = typeof body.hNetId === 'string' ? normalizeHex(body.hNetId) : undefined;
   if (hNetId?.length !== 6) return incomplete('HNetID', 'wrong_length');
   out['HNetID'] = hNetId;
   // HNSID exists only in BI 1.1 (TTS emits it only for 1.1 requests).
@@ -190,6 +190,11 @@ export function answerFor(request: JoinReq, result: AnswerResult, body?: JoinAns
 export function answerFor(request: RejoinReq, result: AnswerResult, body?: RejoinAnsBody): RejoinAnsWire;
 export function answerFor(request: AppSKeyReq, result: AnswerResult, body?: AppSKeyAnsBody): AppSKeyAnsWire;
 export function answerFor(request: HomeNSReq, result: AnswerResult, body?: HomeNSAnsBody): HomeNSAnsWire;
+export function answerFor(
+  request: BiRequest,
+  result: AnswerResult,
+  body?: JoinAnsBody | AppSKeyAnsBody | HomeNSAnsBody,
+): AnswerHeaderWire;
 export function answerFor(request: BiRequest | AnswerTarget, result: AnswerResult): AnswerHeaderWire;
 export function answerFor(
   request: BiRequest | AnswerTarget,
