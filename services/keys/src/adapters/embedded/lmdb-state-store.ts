@@ -4,8 +4,6 @@ import { maxJoinNonce, type DevNonceReset, type KeysStateStore, type OutboxEvent
 
 interface DeviceRecord {
   nonces: NonceRecord;
-  /** Oldest first. */
-  sessions: StoredSession[];
   resets: DevNonceReset[];
 }
 
@@ -15,16 +13,21 @@ interface StoredEvent {
   value: Uint8Array;
 }
 
-const emptyDevice = (): DeviceRecord => ({ nonces: emptyNonceRecord(), sessions: [], resets: [] });
+const emptyDevice = (): DeviceRecord => ({ nonces: emptyNonceRecord(), resets: [] });
+/** Sessions sort by device, then JoinNonce: `0102030405060708/000001`. */
+const sessionKey = (devEui: string, joinNonce: number) => `${devEui}/${joinNonce.toString(16).padStart(6, '0')}`;
 
 /**
- * Embedded-mode state in LMDB (`libs/store` `openEmbeddedStore`). One record per device; every step is one LMDB
- * write transaction, durable before its promise resolves, so DevNonce + JoinNonce (reserve) and session + outbox
- * event (commit) each change atomically. The outbox is a sub-database keyed by an increasing integer.
+ * Embedded-mode state in LMDB (`libs/store` `openEmbeddedStore`). A nonce record per device, sessions keyed by
+ * device and JoinNonce (so the hot reserve step rewrites only the nonces); every step is one LMDB write
+ * transaction, durable before its promise resolves, so DevNonce + JoinNonce (reserve) and session + outbox event
+ * (commit) each change atomically. The outbox is a sub-database keyed by an increasing integer.
  */
 export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
   const devices: Database<DeviceRecord, string> = root.openDB({ name: 'keys-devices' });
+  const sessions: Database<StoredSession, string> = root.openDB({ name: 'keys-sessions' });
   const outbox: Database<StoredEvent, number> = root.openDB({ name: 'keys-outbox' });
+  const deviceSessions = (devEui: string) => sessions.getRange({ start: `${devEui}/`, end: `${devEui}0` });
   // Write transactions run one after another in this process, so a counter in memory orders the outbox.
   let sequence = 0;
   for (const key of outbox.getKeys({ reverse: true, limit: 1 })) sequence = key;
@@ -48,9 +51,9 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
     },
     commitSession(devEui, session, maxSessions, event) {
       return devices.transaction(() => {
-        const device = read(devEui);
-        const sessions = [...device.sessions, session].sort((a, b) => a.joinNonce - b.joinNonce).slice(-maxSessions);
-        devices.putSync(devEui, { ...device, sessions });
+        sessions.putSync(sessionKey(devEui, session.joinNonce), session);
+        const keys = [...deviceSessions(devEui)].map(({ key }) => key);
+        for (const old of keys.slice(0, Math.max(0, keys.length - maxSessions))) sessions.removeSync(old);
         return append(event);
       });
     },
@@ -58,8 +61,10 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
       return outbox.transaction(() => append(event));
     },
     async getSession(devEui, sessionKeyId) {
-      const found = devices.get(devEui)?.sessions.find((s) => s.sessionKeyId === sessionKeyId);
-      return found && { ...found, storedAppSKey: new Uint8Array(found.storedAppSKey) };
+      for (const { value } of deviceSessions(devEui)) {
+        if (value.sessionKeyId === sessionKeyId) return { ...value, storedAppSKey: new Uint8Array(value.storedAppSKey) };
+      }
+      return undefined;
     },
     resetDevNonces(devEui, audit) {
       return devices.transaction(() => {
@@ -71,7 +76,7 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
     },
     async getNonceState(devEui) {
       const device = read(devEui);
-      return { ...device.nonces, sessionCount: device.sessions.length, resets: device.resets };
+      return { ...device.nonces, sessionCount: [...deviceSessions(devEui)].length, resets: device.resets };
     },
     outbox: {
       async read(limit) {
