@@ -100,3 +100,30 @@ test('error codes cross the gRPC boundary; a missing principal is unauthenticate
   );
   await app.close();
 });
+
+test('secrets shown once never reach logs, stored records or device views', async () => {
+  const { app, client } = await setup();
+  silentLogger.lines.length = 0;
+  const { principal: admin } = await client.authenticate({ token: adminToken });
+  const account = await client.createAccount({ principal: admin, name: 'Acme' });
+  const { principal: owner } = await client.authenticate({ token: account.apiKey });
+  const ns = await client.registerNetworkServer({ principal: owner, name: 'ns', netId: hex('000013') });
+  await client.importBatch({
+    principal: admin,
+    joinEui: '70B3D57ED0000000',
+    devices: [{ devEui: '0004A30B001C0530', macVersion: '1.0.3', claimCode: 'SECRETPIN9', nwkKey: { key: { case: 'hex', value: '2B7E151628AED2A6ABF7158809CF4F3C' } } }],
+  });
+  await client.claim({ principal: owner, devEui: hex('0004A30B001C0530'), claimCode: 'SECRETPIN9', networkServerId: ns.peer?.id ?? '' });
+  const { device } = await client.getDevice({ principal: owner, devEui: hex('0004A30B001C0530') });
+  const secrets = [account.apiKey, ns.bearerToken, 'SECRETPIN9', '2B7E151628AED2A6ABF7158809CF4F3C', Buffer.from(ns.kek?.key ?? []).toString('hex')];
+  const logs = JSON.stringify(silentLogger.lines);
+  const view = JSON.stringify(device, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  const stored = JSON.stringify([await app.claims.accounts.listApiKeys({ accountId: null, scope: 'admin', apiKeyId: 'x' }, account.account?.id ?? null)]);
+  assert.ok(silentLogger.lines.length > 0);
+  for (const s of secrets) {
+    assert.ok(!logs.toLowerCase().includes(s.toLowerCase()), 'log');
+    assert.ok(!view.toLowerCase().includes(s.toLowerCase()), 'view');
+    assert.ok(!stored.toLowerCase().includes(s.toLowerCase()), 'stored');
+  }
+  await app.close();
+});
