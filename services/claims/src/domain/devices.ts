@@ -10,7 +10,7 @@ import {
 import { normalizeHex } from './identifiers.js';
 import type { DeviceRecord, PeerKind, PeerRecord, Principal } from './model.js';
 import type { DevicePage } from './ports.js';
-import { tr005Payload } from './qr-code.js';
+import { isValidClaimCode, tr005Payload } from './qr-code.js';
 import { generateId, hashClaimCode, verifyClaimCode } from './secrets.js';
 
 /** How many applied join event ids a device remembers (join events of a device arrive in order, per partition). */
@@ -194,7 +194,7 @@ export class Devices {
       await this.recordFailure(accountId, devEui);
       throw claimsErrors.unknown_device();
     }
-    if (!(await verifyClaimCode(input.claimCode, device.claimCodeHash))) {
+    if (!isValidClaimCode(input.claimCode) || !(await verifyClaimCode(input.claimCode, device.claimCodeHash))) {
       await this.recordFailure(accountId, devEui);
       throw claimsErrors.wrong_claim_code();
     }
