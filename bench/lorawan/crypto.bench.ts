@@ -197,17 +197,20 @@ ${table}
 
 ## Why it costs what it costs
 
-Node's crypto has a fixed cost per call into OpenSSL: creating a cipher (key schedule, EVP context, a JS stream
-object) is several µs (\`createCipheriv … + 1 block\` above), while one more block through an existing cipher is
-well under a µs. A 1.0.3 join needs ~30 AES block operations (CMAC 2+2 blocks, 2 derivations, 1 decrypt, 2 × 12 for
-RFC 3394) and touches 4 long-lived keys plus 2 derived keys that key a wrap. So:
+Node's crypto has a fixed cost per call into OpenSSL. Creating a cipher (key schedule, EVP context, a JS stream
+object) takes a few µs (the \`createCipheriv … + 1 block\` row above). One more block through an existing cipher takes
+about half a µs. A 1.0.3 join is 2 CMACs (2 blocks each), 2 derivations (one ECB call for both blocks), 1 ECB
+decrypt and 2 key wraps. Each wrap is a new OpenSSL wrap context of ~4.4 µs, so the wraps are more than half of a
+warm join. So:
 
-1. Cipher reuse is what makes the budget: \`AES128Key\` keeps its ECB encryptor/decryptor and CMAC subkeys in a
-   WeakMap for the life of the key object. Derived session keys are new objects and are *not* used as AES keys in the
-   JS (they are wrapped, which uses the KEK's cipher), so they cost nothing extra.
-2. A vault that rebuilds key objects per request ("cold") pays one \`createCipheriv\` per root key and KEK per join;
-   keeping KEK objects for the process lifetime (they are few) and root-key objects in a small LRU recovers most of the
-   gap.
+1. Reusing ciphers is what keeps a join inside the budget. An \`AES128Key\` keeps its ECB encryptor and decryptor
+   (each created on first use) and its CMAC subkeys in a WeakMap for the life of the key object. Derived session keys
+   are new objects, but here they are only wrapped, never used as AES keys. The exception is 1.1's JSIntKey, which
+   is cached with the JS keys per NwkKey object.
+2. A vault that rebuilds its root-key objects for every request ("cold") pays a \`createCipheriv\` for each direction it
+   uses, plus the CMAC subkeys. Each cipher is encrypt-only or decrypt-only, and a join uses encrypt for the
+   CMAC/derivation and decrypt for the join-accept. That adds ~13 µs to a 1.0.3 join. Keeping root-key objects in a
+   small LRU avoids it.
 3. RFC 3394 is 12 sequential AES calls for a 16-byte key and is the largest part of a join. Each \`update()\` on a
    node:crypto cipher costs ~0.5–1 µs of JS-side overhead however little it encrypts. So the RFC loop written in
    TypeScript on a cached cipher measured ~14 µs per key during development, against ~4.4 µs for OpenSSL's native
