@@ -1,0 +1,61 @@
+import { createGrpcServer } from '@joinery/grpc';
+import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
+import { closeEmbeddedStore, connectRedis, openEmbeddedStore, waitForRedis } from '@joinery/store';
+import { join } from 'node:path';
+import { createLmdbStateStore } from './adapters/embedded/lmdb-state-store.js';
+import { createRedisStateStore } from './adapters/redis/redis-state-store.js';
+import { buildKeysApp, type KeysApp } from './app.js';
+import type { KeysConfig } from './config.js';
+import type { KeysStateStore, KeyVault, Logger, OutboxSource } from './domain/ports.js';
+
+export interface RunningKeysService {
+  readonly port: number;
+  readonly app: KeysApp;
+  /** Stops listening (running calls finish), stops the relay, closes state and vault. */
+  stop(): Promise<void>;
+}
+
+export interface KeysServiceOptions {
+  readonly config: KeysConfig;
+  readonly logger: Logger;
+  readonly vault: KeyVault;
+  /** Starts relaying the outbox (to Kafka); absent leaves events in the outbox. */
+  readonly startRelay?: (source: OutboxSource) => Promise<{ stop(): Promise<void> }>;
+}
+
+async function openState(config: KeysConfig, logger: Logger): Promise<{ state: KeysStateStore; close(): Promise<void> }> {
+  if (config.redisUrl !== undefined) {
+    const redis = connectRedis(config.redisUrl, { connectionName: 'joinery-keys', logger });
+    await waitForRedis(redis);
+    return { state: createRedisStateStore(redis), close: async () => void (await redis.quit()) };
+  }
+  const root = openEmbeddedStore(join(config.dataDir, 'keys-state'));
+  return { state: createLmdbStateStore(root), close: () => closeEmbeddedStore(root) };
+}
+
+/** The distributed-mode process around `buildKeysApp`: state adapter from config, outbox relay, gRPC listener. */
+export async function startKeysService(options: KeysServiceOptions): Promise<RunningKeysService> {
+  const { config, logger } = options;
+  const { state, close: closeState } = await openState(config, logger);
+  const app = await buildKeysApp({
+    vault: options.vault,
+    state,
+    logger,
+    config: { devNonceHistorySize: config.devNonceHistorySize, maxSessions: config.maxSessions, storageKekLabel: config.storageKekLabel },
+  });
+  const relay = await options.startRelay?.(app.outboxSource);
+  const server = createGrpcServer({ logger });
+  server.add(KeysService, app.service);
+  const port = await server.listen(config.grpcAddress);
+  logger.info({ address: config.grpcAddress, port, state: config.redisUrl === undefined ? 'lmdb' : 'redis', relay: relay !== undefined }, 'keys service listening');
+  return {
+    port,
+    app,
+    async stop() {
+      await server.close();
+      await relay?.stop();
+      await app.close();
+      await closeState();
+    },
+  };
+}
