@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { handleJoinRequest } from '../../services/keys/src/testing/keys-grpc-fixtures.js';
-import { startKeysProcess, type KeysProcess } from '../../services/keys/src/testing/keys-process.js';
+import { keysEntryPoints, startKeysProcess, type KeysProcess } from '../../services/keys/src/testing/keys-process.js';
 
 const deviceCount = 1000;
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -113,6 +113,7 @@ async function run(vault: string, env: Record<string, string>): Promise<Result> 
     { JOINERY_DATA_DIR: dataDir, JOINERY_LOG_LEVEL: 'warn', ...(process.env.REDIS_URL ? { JOINERY_REDIS_URL: process.env.REDIS_URL } : {}), ...env },
     join(dataDir, 'keys.log'),
     await freePort(),
+    vault === 'fake' ? keysEntryPoints.testServer : keysEntryPoints.main,
   );
   try {
     const { next } = await setup(keys);
@@ -128,9 +129,10 @@ async function run(vault: string, env: Record<string, string>): Promise<Result> 
   }
 }
 
-const results: Result[] = [await run('software', {})];
+// BENCH_VAULT=fake measures everything but the vault (the in-memory test double) through the same process and gRPC.
+const results: Result[] = [await run(process.env.BENCH_VAULT === 'fake' ? 'fake' : 'software', {})];
 const pkcs11 = ['PKCS11_MODULE', 'PKCS11_PIN', 'PKCS11_TOKEN_LABEL', 'SOFTHSM2_CONF'].map((k) => process.env[k]);
-if (pkcs11.every((v) => v !== undefined && v !== '')) {
+if (process.env.BENCH_VAULT !== 'fake' && pkcs11.every((v) => v !== undefined && v !== '')) {
   results.push(
     await run('SoftHSM2 (PKCS#11)', {
       JOINERY_PKCS11_MODULE: process.env.PKCS11_MODULE!,
