@@ -1,7 +1,7 @@
 // Keys service benchmark: joins/s through gRPC on loopback, for the software vault and for SoftHSM2.
 //
 //   node --import tsx bench/keys/keys.bench.ts                 software vault (+ SoftHSM2 when PKCS11_* are set)
-//   REDIS_URL=redis://… node --import tsx bench/keys/keys.bench.ts    Redis state instead of LMDB
+//   REDIS_URL=redis://… node --import tsx bench/keys/keys.bench.ts    also with Redis state (SoftHSM2 then on Redis)
 //
 // Method: the keys service runs as its own process (`services/keys/src/main.ts`), the load generator here. 1,000
 // LoRaWAN 1.0.4 devices are imported; join-requests (with valid MICs) are precomputed so the generator spends its CPU
@@ -106,11 +106,10 @@ async function openLoop(keys: KeysProcess, next: () => ReturnType<typeof handleJ
   return { rate: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
 }
 
-async function run(vault: string, env: Record<string, string>): Promise<Result> {
+async function run(vault: string, state: 'LMDB' | 'Redis', env: Record<string, string>): Promise<Result> {
   const dataDir = mkdtempSync(join(tmpdir(), 'joinery-keys-bench-'));
-  const state = process.env.REDIS_URL ? 'Redis' : 'LMDB';
   const keys = await startKeysProcess(
-    { JOINERY_DATA_DIR: dataDir, JOINERY_LOG_LEVEL: 'warn', ...(process.env.REDIS_URL ? { JOINERY_REDIS_URL: process.env.REDIS_URL } : {}), ...env },
+    { JOINERY_DATA_DIR: dataDir, JOINERY_LOG_LEVEL: 'warn', ...(state === 'Redis' ? { JOINERY_REDIS_URL: process.env.REDIS_URL! } : {}), ...env },
     join(dataDir, 'keys.log'),
     await freePort(),
     vault === 'fake' ? keysEntryPoints.testServer : keysEntryPoints.main,
@@ -130,11 +129,13 @@ async function run(vault: string, env: Record<string, string>): Promise<Result> 
 }
 
 // BENCH_VAULT=fake measures everything but the vault (the in-memory test double) through the same process and gRPC.
-const results: Result[] = [await run(process.env.BENCH_VAULT === 'fake' ? 'fake' : 'software', {})];
+const states = process.env.REDIS_URL ? (['LMDB', 'Redis'] as const) : (['LMDB'] as const);
+const results: Result[] = [];
+for (const state of states) results.push(await run(process.env.BENCH_VAULT === 'fake' ? 'fake' : 'software', state, {}));
 const pkcs11 = ['PKCS11_MODULE', 'PKCS11_PIN', 'PKCS11_TOKEN_LABEL', 'SOFTHSM2_CONF'].map((k) => process.env[k]);
 if (process.env.BENCH_VAULT !== 'fake' && pkcs11.every((v) => v !== undefined && v !== '')) {
   results.push(
-    await run('SoftHSM2 (PKCS#11)', {
+    await run('SoftHSM2 (PKCS#11)', states.at(-1)!, {
       JOINERY_PKCS11_MODULE: process.env.PKCS11_MODULE!,
       JOINERY_PKCS11_PIN: process.env.PKCS11_PIN!,
       JOINERY_PKCS11_TOKEN_LABEL: process.env.PKCS11_TOKEN_LABEL!,
