@@ -155,7 +155,8 @@ const lines = [
   `Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}. ` +
     'Shared machine: the keys process and the load generator run on the same cores (and other work may have been running).',
   '',
-  `Method: \`services/keys/src/main.ts\` as its own process, gRPC over loopback, ${deviceCount} LoRaWAN 1.0.4 devices, ` +
+  `Method: the keys service as its own process (\`services/keys/src/main.ts\`; for the \`fake\` vault, the in-memory test double, ` +
+    `\`services/keys/src/testing/keys-test-server.ts\`, same state, gRPC and pipeline), gRPC over loopback, ${deviceCount} LoRaWAN 1.0.4 devices, ` +
     `join-requests precomputed, NS and AS KEK wrapping, session stored, JoinEvent in the outbox (no Kafka relay). ` +
     `Saturation: closed loop, ${inFlight} calls in flight, ${seconds} s. Half load: open loop at half the saturation rate, ${seconds} s.`,
   '',
@@ -165,5 +166,6 @@ const lines = [
   '',
   'Targets: ≥ 3,000 joins/s (software), ≥ 1,500 joins/s (SoftHSM2), p99 ≤ 10 ms at half load.',
   '',
+  ...(process.env.BENCH_NOTES ? [process.env.BENCH_NOTES, ''] : []),
 ];
 writeFileSync(new URL('./RESULTS.md', import.meta.url), lines.join('\n'));
