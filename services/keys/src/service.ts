@@ -3,6 +3,8 @@ import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { closeEmbeddedStore, connectRedis, openEmbeddedStore, waitForRedis } from '@joinery/store';
 import { join } from 'node:path';
 import { createLmdbStateStore } from './adapters/embedded/lmdb-state-store.js';
+import { connectKafkaPublisher } from './adapters/kafka/kafka-publisher.js';
+import { startOutboxRelay } from './adapters/kafka/outbox-relay.js';
 import { createRedisStateStore } from './adapters/redis/redis-state-store.js';
 import { buildKeysApp, type KeysApp } from './app.js';
 import type { KeysConfig } from './config.js';
@@ -19,8 +21,19 @@ export interface KeysServiceOptions {
   readonly config: KeysConfig;
   readonly logger: Logger;
   readonly vault: KeyVault;
-  /** Starts relaying the outbox (to Kafka); absent leaves events in the outbox. */
-  readonly startRelay?: (source: OutboxSource) => Promise<{ stop(): Promise<void> }>;
+}
+
+/** With `JOINERY_KAFKA_BROKERS` the outbox is relayed to Kafka; without, events wait in the outbox. */
+async function startRelay(config: KeysConfig, source: OutboxSource, logger: Logger): Promise<{ stop(): Promise<void> } | undefined> {
+  if (config.kafkaBrokers === undefined || config.kafkaBrokers.length === 0) return undefined;
+  const publisher = await connectKafkaPublisher(config.kafkaBrokers);
+  const relay = startOutboxRelay({ source, publish: publisher.publish, logger: logger.child({ component: 'outbox-relay' }) });
+  return {
+    async stop() {
+      await relay.stop();
+      await publisher.close();
+    },
+  };
 }
 
 async function openState(config: KeysConfig, logger: Logger): Promise<{ state: KeysStateStore; close(): Promise<void> }> {
@@ -43,7 +56,7 @@ export async function startKeysService(options: KeysServiceOptions): Promise<Run
     logger,
     config: { devNonceHistorySize: config.devNonceHistorySize, maxSessions: config.maxSessions, storageKekLabel: config.storageKekLabel },
   });
-  const relay = await options.startRelay?.(app.outboxSource);
+  const relay = await startRelay(config, app.outboxSource, logger);
   const server = createGrpcServer({ logger });
   server.add(KeysService, app.service);
   const port = await server.listen(config.grpcAddress);
