@@ -9,3 +9,6 @@ export type { KeyVault } from './domain/key-vault.js';
 export { createMemoryStateStore } from './adapters/memory/memory-state-store.js';
 export { createLmdbStateStore } from './adapters/embedded/lmdb-state-store.js';
 export { createRedisStateStore } from './adapters/redis/redis-state-store.js';
+export { startKeysService } from './service.js';
+export type { KeysServiceOptions, RunningKeysService } from './service.js';
+export { startOutboxRelay } from './adapters/kafka/outbox-relay.js';
