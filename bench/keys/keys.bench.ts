@@ -14,7 +14,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { handleJoinRequest } from '../../services/keys/src/testing/keys-grpc-fixtures.js';
-import { keysEntryPoints, startKeysProcess, type KeysProcess } from '../../services/keys/src/testing/keys-process.js';
+import {
+  keysEntryPoints,
+  startKeysProcess,
+  type KeysProcess,
+} from '../../services/keys/src/testing/keys-process.js';
 
 const deviceCount = 1000;
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -32,7 +36,8 @@ interface Result {
   errors: number;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 async function setup(keys: KeysProcess) {
   const rootKey = new Uint8Array(randomBytes(16));
@@ -40,9 +45,18 @@ async function setup(keys: KeysProcess) {
   await keys.client.createKek({ label: 'as:as1', purpose: KekPurpose.PEER });
   const devices = Array.from({ length: deviceCount }, () => new Uint8Array(randomBytes(8)));
   for (let i = 0; i < devices.length; i += 250) {
-    await keys.client.importRootKeysBatch({
-      devices: devices.slice(i, i + 250).map((devEui) => ({ devEui, macVersion: MacVersion.MAC_VERSION_1_0_4, keys: { case: 'plain', value: { nwkKey: rootKey } } })),
-    }, { timeoutMs: 60_000 });
+    await keys.client.importRootKeysBatch(
+      {
+        devices: devices
+          .slice(i, i + 250)
+          .map((devEui) => ({
+            devEui,
+            macVersion: MacVersion.MAC_VERSION_1_0_4,
+            keys: { case: 'plain', value: { nwkKey: rootKey } },
+          })),
+      },
+      { timeoutMs: 60_000 },
+    );
   }
   const nextNonce = new Map<number, number>();
   let cursor = 0;
@@ -56,7 +70,11 @@ async function setup(keys: KeysProcess) {
   return { next };
 }
 
-async function closedLoop(keys: KeysProcess, next: () => ReturnType<typeof handleJoinRequest>, durationS: number) {
+async function closedLoop(
+  keys: KeysProcess,
+  next: () => ReturnType<typeof handleJoinRequest>,
+  durationS: number,
+) {
   const requests = Array.from({ length: 8000 * durationS }, next);
   const latencies: number[] = [];
   let errors = 0;
@@ -78,10 +96,20 @@ async function closedLoop(keys: KeysProcess, next: () => ReturnType<typeof handl
   await Promise.all(Array.from({ length: inFlight }, worker));
   const elapsed = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  return { rate: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+  return {
+    rate: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
 }
 
-async function openLoop(keys: KeysProcess, next: () => ReturnType<typeof handleJoinRequest>, rate: number, durationS: number) {
+async function openLoop(
+  keys: KeysProcess,
+  next: () => ReturnType<typeof handleJoinRequest>,
+  rate: number,
+  durationS: number,
+) {
   const total = Math.floor(rate * durationS);
   const requests = Array.from({ length: total }, next);
   const latencies: number[] = [];
@@ -103,13 +131,23 @@ async function openLoop(keys: KeysProcess, next: () => ReturnType<typeof handleJ
   await Promise.all(pending);
   const elapsed = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  return { rate: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+  return {
+    rate: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
 }
 
 async function run(vault: string, state: 'LMDB' | 'Redis', env: Record<string, string>): Promise<Result> {
   const dataDir = mkdtempSync(join(tmpdir(), 'joinery-keys-bench-'));
   const keys = await startKeysProcess(
-    { JOINERY_DATA_DIR: dataDir, JOINERY_LOG_LEVEL: 'warn', ...(state === 'Redis' ? { JOINERY_REDIS_URL: process.env.REDIS_URL! } : {}), ...env },
+    {
+      JOINERY_DATA_DIR: dataDir,
+      JOINERY_LOG_LEVEL: 'warn',
+      ...(state === 'Redis' ? { JOINERY_REDIS_URL: process.env.REDIS_URL! } : {}),
+      ...env,
+    },
     join(dataDir, 'keys.log'),
     await freePort(),
     vault === 'fake' ? keysEntryPoints.testServer : keysEntryPoints.main,
@@ -119,7 +157,17 @@ async function run(vault: string, state: 'LMDB' | 'Redis', env: Record<string, s
     await closedLoop(keys, next, 2);
     const max = await closedLoop(keys, next, seconds);
     const half = await openLoop(keys, next, max.rate / 2, seconds);
-    const result = { vault, state, maxRate: max.rate, maxP50: max.p50, maxP99: max.p99, halfRate: half.rate, halfP50: half.p50, halfP99: half.p99, errors: max.errors + half.errors };
+    const result = {
+      vault,
+      state,
+      maxRate: max.rate,
+      maxP50: max.p50,
+      maxP99: max.p99,
+      halfRate: half.rate,
+      halfP50: half.p50,
+      halfP99: half.p99,
+      errors: max.errors + half.errors,
+    };
     console.log(JSON.stringify(result));
     return result;
   } finally {
@@ -131,8 +179,11 @@ async function run(vault: string, state: 'LMDB' | 'Redis', env: Record<string, s
 // BENCH_VAULT=fake measures everything but the vault (the in-memory test double) through the same process and gRPC.
 const states = process.env.REDIS_URL ? (['LMDB', 'Redis'] as const) : (['LMDB'] as const);
 const results: Result[] = [];
-for (const state of states) results.push(await run(process.env.BENCH_VAULT === 'fake' ? 'fake' : 'software', state, {}));
-const pkcs11 = ['PKCS11_MODULE', 'PKCS11_PIN', 'PKCS11_TOKEN_LABEL', 'SOFTHSM2_CONF'].map((k) => process.env[k]);
+for (const state of states)
+  results.push(await run(process.env.BENCH_VAULT === 'fake' ? 'fake' : 'software', state, {}));
+const pkcs11 = ['PKCS11_MODULE', 'PKCS11_PIN', 'PKCS11_TOKEN_LABEL', 'SOFTHSM2_CONF'].map(
+  (k) => process.env[k],
+);
 if (process.env.BENCH_VAULT !== 'fake' && pkcs11.every((v) => v !== undefined && v !== '')) {
   results.push(
     await run('SoftHSM2 (PKCS#11)', states.at(-1)!, {
@@ -162,7 +213,10 @@ const lines = [
   '',
   '| vault | state | max joins/s | p50 / p99 at max (ms) | half-load joins/s | p50 / p99 at half load (ms) | errors |',
   '|---|---|---|---|---|---|---|',
-  ...results.map((r) => `| ${r.vault} | ${r.state} | ${f(r.maxRate)} | ${f(r.maxP50)} / ${f(r.maxP99)} | ${f(r.halfRate)} | ${f(r.halfP50)} / ${f(r.halfP99)} | ${r.errors} |`),
+  ...results.map(
+    (r) =>
+      `| ${r.vault} | ${r.state} | ${f(r.maxRate)} | ${f(r.maxP50)} / ${f(r.maxP99)} | ${f(r.halfRate)} | ${f(r.halfP50)} / ${f(r.halfP99)} | ${r.errors} |`,
+  ),
   '',
   'Targets: ≥ 3,000 joins/s (software), ≥ 1,500 joins/s (SoftHSM2), p99 ≤ 10 ms at half load.',
   '',

@@ -12,18 +12,25 @@ import { keyUnwrap } from './testing/lorawan-crypto.js';
 
 const rootKey = bytesFromHex('2b7e151628aed2a6abf7158809cf4f3c');
 const devEui = bytesFromHex('00005eef10000a01');
-const rejectsWith = (promise: Promise<unknown>, code: string) => assert.rejects(promise, (err: { code?: string }) => err.code === code);
+const rejectsWith = (promise: Promise<unknown>, code: string) =>
+  assert.rejects(promise, (err: { code?: string }) => err.code === code);
 
 async function setup() {
   const logs = captureLogs({ service: 'keys' });
   const vault = createFakeKeyVault();
-  const app = await buildKeysApp({ vault, state: createMemoryStateStore(), logger: logs.logger, config: { devNonceHistorySize: 1024, maxSessions: 10, storageKekLabel: 'storage' } });
+  const app = await buildKeysApp({
+    vault,
+    state: createMemoryStateStore(),
+    logger: logs.logger,
+    config: { devNonceHistorySize: 1024, maxSessions: 10, storageKekLabel: 'storage' },
+  });
   const client = createInProcessClient(KeysService, app.service);
   return { app, client, logs, vault };
 }
 
 /** Whether `needle` occurs anywhere inside `haystack` (a serialized answer). */
-const contains = (haystack: Uint8Array, needle: Uint8Array) => Buffer.from(haystack).includes(Buffer.from(needle));
+const contains = (haystack: Uint8Array, needle: Uint8Array) =>
+  Buffer.from(haystack).includes(Buffer.from(needle));
 
 test('KeysService end to end in process: KEKs, import, join, AppSKey, nonce state; no root key ever returned', async () => {
   const { app, client, logs } = await setup();
@@ -31,10 +38,31 @@ test('KeysService end to end in process: KEKs, import, join, AppSKey, nonce stat
   const asKek = (await client.createKek({ label: 'as:as1', purpose: KekPurpose.PEER, bits: 128 })).key;
   assert.equal(nsKek.length, 16);
   await rejectsWith(client.createKek({ label: 'ns:000013', purpose: KekPurpose.PEER }), 'keys:kek_exists');
-  await rejectsWith(client.createKek({ label: 'storage', purpose: KekPurpose.PEER }), 'keys:malformed_request');
-  const imported = await client.importRootKeys({ device: { devEui, macVersion: MacVersion.MAC_VERSION_1_0_3, keys: { case: 'plain', value: { nwkKey: rootKey } } } });
-  assert.deepEqual(Object.keys(imported).filter((k) => k !== '$typeName'), []);
-  await rejectsWith(client.importRootKeys({ device: { devEui, macVersion: MacVersion.MAC_VERSION_1_0_3, keys: { case: 'plain', value: { nwkKey: rootKey } } } }), 'keys:root_keys_exist');
+  await rejectsWith(
+    client.createKek({ label: 'storage', purpose: KekPurpose.PEER }),
+    'keys:malformed_request',
+  );
+  const imported = await client.importRootKeys({
+    device: {
+      devEui,
+      macVersion: MacVersion.MAC_VERSION_1_0_3,
+      keys: { case: 'plain', value: { nwkKey: rootKey } },
+    },
+  });
+  assert.deepEqual(
+    Object.keys(imported).filter((k) => k !== '$typeName'),
+    [],
+  );
+  await rejectsWith(
+    client.importRootKeys({
+      device: {
+        devEui,
+        macVersion: MacVersion.MAC_VERSION_1_0_3,
+        keys: { case: 'plain', value: { nwkKey: rootKey } },
+      },
+    }),
+    'keys:root_keys_exist',
+  );
 
   const answer = await client.handleJoin(handleJoinRequest(rootKey, devEui, 7));
   assert.equal(answer.joinNonce, 1);
@@ -43,15 +71,33 @@ test('KeysService end to end in process: KEKs, import, join, AppSKey, nonce stat
   assert.equal(keyUnwrap(nsKek, answer.nwkSKey!.key).length, 16);
   const appSKey = keyUnwrap(asKek, answer.appSKey!.key);
 
-  const fetched = await client.getAppSKey({ devEui, sessionKeyId: answer.sessionKeyId, asId: 'as1', delivery: { method: { case: 'kekLabel', value: 'as:as1' } } });
+  const fetched = await client.getAppSKey({
+    devEui,
+    sessionKeyId: answer.sessionKeyId,
+    asId: 'as1',
+    delivery: { method: { case: 'kekLabel', value: 'as:as1' } },
+  });
   assert.deepEqual(keyUnwrap(asKek, fetched.appSKey!.key), appSKey);
-  await rejectsWith(client.getAppSKey({ devEui, sessionKeyId: new Uint8Array(16), asId: 'as1', delivery: { method: { case: 'plaintext', value: true } } }), 'keys:unknown_session');
+  await rejectsWith(
+    client.getAppSKey({
+      devEui,
+      sessionKeyId: new Uint8Array(16),
+      asId: 'as1',
+      delivery: { method: { case: 'plaintext', value: true } },
+    }),
+    'keys:unknown_session',
+  );
 
   await rejectsWith(client.handleJoin(handleJoinRequest(rootKey, devEui, 7)), 'keys:dev_nonce_replayed');
   const bad = handleJoinRequest(rootKey, devEui, 8);
   bad.request!.phyPayload![22]! ^= 1;
   await rejectsWith(client.handleJoin(bad), 'keys:mic_failed');
-  await rejectsWith(client.handleJoin(handleJoinRequest(rootKey, devEui, 9, MacVersion.MAC_VERSION_1_0_3, { optNegAllowed: true })), 'keys:malformed_request');
+  await rejectsWith(
+    client.handleJoin(
+      handleJoinRequest(rootKey, devEui, 9, MacVersion.MAC_VERSION_1_0_3, { optNegAllowed: true }),
+    ),
+    'keys:malformed_request',
+  );
 
   const reset = await client.resetDevNonces({ devEui, actor: 'ops', reason: 'test' });
   assert.equal(reset.reset?.historySize, 1);
@@ -59,12 +105,23 @@ test('KeysService end to end in process: KEKs, import, join, AppSKey, nonce stat
   assert.equal(state.joinNonce, 1);
   assert.equal(state.devNonceHistorySize, 0);
   assert.equal(state.resets.length, 1);
-  const refusal = await client.recordRefusal({ devEui, joinEui: bytesFromHex('00005eef10000001'), resultCode: 'UnknownDevEUI', errorCode: 'claims:unknown_device' });
+  const refusal = await client.recordRefusal({
+    devEui,
+    joinEui: bytesFromHex('00005eef10000001'),
+    resultCode: 'UnknownDevEUI',
+    errorCode: 'claims:unknown_device',
+  });
   assert.ok(refusal.eventId !== '');
-  assert.equal((await app.outboxSource.read(100)).length, 4, 'accepted + replayed + MIC failed + recorded refusal');
+  assert.equal(
+    (await app.outboxSource.read(100)).length,
+    4,
+    'accepted + replayed + MIC failed + recorded refusal',
+  );
 
   for (const message of [imported, answer, fetched, reset, state, refusal]) {
-    const json = JSON.stringify(message, (_k, v: unknown) => (v instanceof Uint8Array ? idHex(v) : typeof v === 'bigint' ? String(v) : v));
+    const json = JSON.stringify(message, (_k, v: unknown) =>
+      v instanceof Uint8Array ? idHex(v) : typeof v === 'bigint' ? String(v) : v,
+    );
     assert.ok(!json.includes(idHex(rootKey)), 'root key in an answer');
   }
   assert.ok(!contains(answer.joinAcceptPhy, rootKey));
@@ -84,7 +141,10 @@ test('KeysService over loopback gRPC: a join and an error code crossing the wire
   try {
     assert.equal((await client.handleJoin(handleJoinRequest(rootKey, devEui, 1))).joinNonce, 1);
     await rejectsWith(client.handleJoin(handleJoinRequest(rootKey, devEui, 1)), 'keys:dev_nonce_replayed');
-    await rejectsWith(client.handleJoin(handleJoinRequest(rootKey, bytesFromHex('0000000000000001'), 1)), 'keys:unknown_device');
+    await rejectsWith(
+      client.handleJoin(handleJoinRequest(rootKey, bytesFromHex('0000000000000001'), 1)),
+      'keys:unknown_device',
+    );
   } finally {
     client.close();
     await server.close();

@@ -31,7 +31,13 @@ export async function buildKeysApp(deps: KeysAppDeps): Promise<KeysApp> {
     await deps.vault.createKek(deps.config.storageKekLabel, { purpose: 'storage' });
     logger.info({ kek_label: deps.config.storageKekLabel }, 'storage kek created');
   }
-  const domain = { vault: deps.vault, state: deps.state, logger, clock: deps.clock ?? systemClock, config: deps.config };
+  const domain = {
+    vault: deps.vault,
+    state: deps.state,
+    logger,
+    clock: deps.clock ?? systemClock,
+    config: deps.config,
+  };
   return {
     service: keysServiceImpl(domain),
     outboxSource: deps.state.outbox,

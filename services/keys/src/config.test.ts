@@ -20,11 +20,20 @@ test('the PKCS#11 PIN comes from a file and never appears in a config error', ()
   const dir = mkdtempSync(join(tmpdir(), 'keys-config-'));
   try {
     writeFileSync(join(dir, 'pin'), '123456\n');
-    const config = loadConfig(keysConfigSchema, { JOINERY_PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so', JOINERY_PKCS11_PIN_FILE: join(dir, 'pin') });
+    const config = loadConfig(keysConfigSchema, {
+      JOINERY_PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so',
+      JOINERY_PKCS11_PIN_FILE: join(dir, 'pin'),
+    });
     assert.equal(config.pkcs11Pin, '123456');
     assert.throws(
-      () => loadConfig(keysConfigSchema, { JOINERY_PKCS11_PIN: '987654', JOINERY_PKCS11_PIN_FILE: join(dir, 'pin'), JOINERY_KEYS_MAX_SESSIONS: '0' }),
-      (err: Error & { code?: string }) => err.code === 'config:invalid' && !err.message.includes('987654') && !err.message.includes('123456'),
+      () =>
+        loadConfig(keysConfigSchema, {
+          JOINERY_PKCS11_PIN: '987654',
+          JOINERY_PKCS11_PIN_FILE: join(dir, 'pin'),
+          JOINERY_KEYS_MAX_SESSIONS: '0',
+        }),
+      (err: Error & { code?: string }) =>
+        err.code === 'config:invalid' && !err.message.includes('987654') && !err.message.includes('123456'),
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

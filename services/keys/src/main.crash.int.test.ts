@@ -16,14 +16,25 @@ interface Accepted {
 }
 
 /** Fires joins with DevNonces from `devNonces`, `concurrency` at a time; collects the accepted ones. */
-async function burst(keys: KeysProcess, rootKey: Uint8Array, devEui: Uint8Array, macVersion: MacVersion, devNonces: number[], concurrency: number, onAccepted?: (n: number) => void): Promise<Accepted[]> {
+async function burst(
+  keys: KeysProcess,
+  rootKey: Uint8Array,
+  devEui: Uint8Array,
+  macVersion: MacVersion,
+  devNonces: number[],
+  concurrency: number,
+  onAccepted?: (n: number) => void,
+): Promise<Accepted[]> {
   const accepted: Accepted[] = [];
   let next = 0;
   const worker = async () => {
     while (next < devNonces.length) {
       const devNonce = devNonces[next++]!;
       try {
-        const answer = await keys.client.handleJoin(handleJoinRequest(rootKey, devEui, devNonce, macVersion), { timeoutMs: 3000 });
+        const answer = await keys.client.handleJoin(
+          handleJoinRequest(rootKey, devEui, devNonce, macVersion),
+          { timeoutMs: 3000 },
+        );
         accepted.push({ devNonce, joinNonce: answer.joinNonce });
         onAccepted?.(accepted.length);
       } catch {
@@ -35,64 +46,97 @@ async function burst(keys: KeysProcess, rootKey: Uint8Array, devEui: Uint8Array,
   return accepted;
 }
 
-test('SIGKILL mid-burst: after restart JoinNonces keep increasing and no DevNonce is accepted twice', { timeout: 180_000 }, async () => {
-  const { REDIS_URL } = requireInfra('REDIS_URL');
-  const dataDir = mkdtempSync(join(tmpdir(), 'joinery-keys-crash-'));
-  const env = { JOINERY_DATA_DIR: dataDir, JOINERY_REDIS_URL: REDIS_URL, JOINERY_LOG_LEVEL: 'warn' };
-  const logFile = join(dataDir, 'keys.log');
-  const rootKey = new Uint8Array(randomBytes(16));
-  const devices = [
-    { devEui: new Uint8Array(randomBytes(8)), macVersion: MacVersion.MAC_VERSION_1_0_3 },
-    { devEui: new Uint8Array(randomBytes(8)), macVersion: MacVersion.MAC_VERSION_1_0_4 },
-  ];
-  const entry = keysEntryPoints.testServer;
-  // Root keys and peer KEKs; imported again after the restart in case the vault does not persist them.
-  const provision = async (keys: KeysProcess) => {
-    for (const label of ['ns:000013', 'as:as1']) {
-      await keys.client.createKek({ label, purpose: KekPurpose.PEER }).catch((err: unknown) => {
-        if (!JoineryError.is(err, 'keys:kek_exists')) throw err;
+test(
+  'SIGKILL mid-burst: after restart JoinNonces keep increasing and no DevNonce is accepted twice',
+  { timeout: 180_000 },
+  async () => {
+    const { REDIS_URL } = requireInfra('REDIS_URL');
+    const dataDir = mkdtempSync(join(tmpdir(), 'joinery-keys-crash-'));
+    const env = { JOINERY_DATA_DIR: dataDir, JOINERY_REDIS_URL: REDIS_URL, JOINERY_LOG_LEVEL: 'warn' };
+    const logFile = join(dataDir, 'keys.log');
+    const rootKey = new Uint8Array(randomBytes(16));
+    const devices = [
+      { devEui: new Uint8Array(randomBytes(8)), macVersion: MacVersion.MAC_VERSION_1_0_3 },
+      { devEui: new Uint8Array(randomBytes(8)), macVersion: MacVersion.MAC_VERSION_1_0_4 },
+    ];
+    const entry = keysEntryPoints.testServer;
+    // Root keys and peer KEKs; imported again after the restart in case the vault does not persist them.
+    const provision = async (keys: KeysProcess) => {
+      for (const label of ['ns:000013', 'as:as1']) {
+        await keys.client.createKek({ label, purpose: KekPurpose.PEER }).catch((err: unknown) => {
+          if (!JoineryError.is(err, 'keys:kek_exists')) throw err;
+        });
+      }
+      await keys.client.importRootKeysBatch({
+        devices: devices.map((d) => ({
+          devEui: d.devEui,
+          macVersion: d.macVersion,
+          overwrite: true,
+          keys: { case: 'plain', value: { nwkKey: rootKey } },
+        })),
       });
-    }
-    await keys.client.importRootKeysBatch({
-      devices: devices.map((d) => ({ devEui: d.devEui, macVersion: d.macVersion, overwrite: true, keys: { case: 'plain', value: { nwkKey: rootKey } } })),
-    });
-  };
-  let keys = await startKeysProcess(env, logFile, await freePort(), entry);
-  try {
-    await provision(keys);
-
-    // Before: 400 joins per device with increasing DevNonces; SIGKILL once 150 joins in total were answered.
-    let answered = 0;
-    let reachedKillPoint = () => {};
-    const killPoint = new Promise<void>((resolve) => (reachedKillPoint = resolve));
-    const onAccepted = () => {
-      answered += 1;
-      if (answered === 150) reachedKillPoint();
     };
-    const bursts = devices.map((d) => burst(keys, rootKey, d.devEui, d.macVersion, Array.from({ length: 400 }, (_, n) => n), 8, onAccepted));
-    await killPoint;
-    await keys.kill('SIGKILL');
-    const before = new Map((await Promise.all(bursts)).map((accepted, i) => [i, accepted]));
+    let keys = await startKeysProcess(env, logFile, await freePort(), entry);
+    try {
+      await provision(keys);
 
-    keys = await startKeysProcess(env, logFile, await freePort(), entry);
-    await provision(keys);
-    for (const [i, d] of devices.entries()) {
-      const pre = before.get(i) ?? [];
-      assert.ok(pre.length > 0 && pre.length < 400, `device ${i}: the kill landed mid-burst (${pre.length} accepted before)`);
-      const maxBefore = Math.max(...pre.map((a) => a.joinNonce));
-      // After: every DevNonce again (replays of those accepted before must be refused) plus fresh ones.
-      const post = await burst(keys, rootKey, d.devEui, d.macVersion, Array.from({ length: 450 }, (_, n) => n), 4);
-      for (const a of post) assert.ok(a.joinNonce > maxBefore, `device ${i}: JoinNonce ${a.joinNonce} after restart not above ${maxBefore}`);
-      const devNonces = [...pre, ...post].map((a) => a.devNonce);
-      assert.equal(new Set(devNonces).size, devNonces.length, `device ${i}: a DevNonce was accepted twice`);
-      const joinNonces = [...pre, ...post].map((a) => a.joinNonce);
-      assert.equal(new Set(joinNonces).size, joinNonces.length, `device ${i}: a JoinNonce was reused`);
-      assert.ok(post.length >= 50, `device ${i}: joins work after the restart`);
-      const state = await keys.client.getNonceState({ devEui: d.devEui });
-      assert.ok(state.joinNonce >= Math.max(...joinNonces));
+      // Before: 400 joins per device with increasing DevNonces; SIGKILL once 150 joins in total were answered.
+      let answered = 0;
+      let reachedKillPoint = () => {};
+      const killPoint = new Promise<void>((resolve) => (reachedKillPoint = resolve));
+      const onAccepted = () => {
+        answered += 1;
+        if (answered === 150) reachedKillPoint();
+      };
+      const bursts = devices.map((d) =>
+        burst(
+          keys,
+          rootKey,
+          d.devEui,
+          d.macVersion,
+          Array.from({ length: 400 }, (_, n) => n),
+          8,
+          onAccepted,
+        ),
+      );
+      await killPoint;
+      await keys.kill('SIGKILL');
+      const before = new Map((await Promise.all(bursts)).map((accepted, i) => [i, accepted]));
+
+      keys = await startKeysProcess(env, logFile, await freePort(), entry);
+      await provision(keys);
+      for (const [i, d] of devices.entries()) {
+        const pre = before.get(i) ?? [];
+        assert.ok(
+          pre.length > 0 && pre.length < 400,
+          `device ${i}: the kill landed mid-burst (${pre.length} accepted before)`,
+        );
+        const maxBefore = Math.max(...pre.map((a) => a.joinNonce));
+        // After: every DevNonce again (replays of those accepted before must be refused) plus fresh ones.
+        const post = await burst(
+          keys,
+          rootKey,
+          d.devEui,
+          d.macVersion,
+          Array.from({ length: 450 }, (_, n) => n),
+          4,
+        );
+        for (const a of post)
+          assert.ok(
+            a.joinNonce > maxBefore,
+            `device ${i}: JoinNonce ${a.joinNonce} after restart not above ${maxBefore}`,
+          );
+        const devNonces = [...pre, ...post].map((a) => a.devNonce);
+        assert.equal(new Set(devNonces).size, devNonces.length, `device ${i}: a DevNonce was accepted twice`);
+        const joinNonces = [...pre, ...post].map((a) => a.joinNonce);
+        assert.equal(new Set(joinNonces).size, joinNonces.length, `device ${i}: a JoinNonce was reused`);
+        assert.ok(post.length >= 50, `device ${i}: joins work after the restart`);
+        const state = await keys.client.getNonceState({ devEui: d.devEui });
+        assert.ok(state.joinNonce >= Math.max(...joinNonces));
+      }
+    } finally {
+      await keys.kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
     }
-  } finally {
-    await keys.kill('SIGTERM');
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-});
+  },
+);

@@ -24,10 +24,18 @@ export interface KeysServiceOptions {
 }
 
 /** With `JOINERY_KAFKA_BROKERS` the outbox is relayed to Kafka; without, events wait in the outbox. */
-async function startRelay(config: KeysConfig, source: OutboxSource, logger: Logger): Promise<{ stop(): Promise<void> } | undefined> {
+async function startRelay(
+  config: KeysConfig,
+  source: OutboxSource,
+  logger: Logger,
+): Promise<{ stop(): Promise<void> } | undefined> {
   if (config.kafkaBrokers === undefined || config.kafkaBrokers.length === 0) return undefined;
   const publisher = await connectKafkaPublisher(config.kafkaBrokers);
-  const relay = startOutboxRelay({ source, publish: publisher.publish, logger: logger.child({ component: 'outbox-relay' }) });
+  const relay = startOutboxRelay({
+    source,
+    publish: publisher.publish,
+    logger: logger.child({ component: 'outbox-relay' }),
+  });
   return {
     async stop() {
       await relay.stop();
@@ -36,7 +44,10 @@ async function startRelay(config: KeysConfig, source: OutboxSource, logger: Logg
   };
 }
 
-async function openState(config: KeysConfig, logger: Logger): Promise<{ state: KeysStateStore; close(): Promise<void> }> {
+async function openState(
+  config: KeysConfig,
+  logger: Logger,
+): Promise<{ state: KeysStateStore; close(): Promise<void> }> {
   if (config.redisUrl !== undefined) {
     const redis = connectRedis(config.redisUrl, { connectionName: 'joinery-keys', logger });
     await waitForRedis(redis);
@@ -54,13 +65,25 @@ export async function startKeysService(options: KeysServiceOptions): Promise<Run
     vault: options.vault,
     state,
     logger,
-    config: { devNonceHistorySize: config.devNonceHistorySize, maxSessions: config.maxSessions, storageKekLabel: config.storageKekLabel },
+    config: {
+      devNonceHistorySize: config.devNonceHistorySize,
+      maxSessions: config.maxSessions,
+      storageKekLabel: config.storageKekLabel,
+    },
   });
   const relay = await startRelay(config, app.outboxSource, logger);
   const server = createGrpcServer({ logger });
   server.add(KeysService, app.service);
   const port = await server.listen(config.grpcAddress);
-  logger.info({ address: config.grpcAddress, port, state: config.redisUrl === undefined ? 'lmdb' : 'redis', relay: relay !== undefined }, 'keys service listening');
+  logger.info(
+    {
+      address: config.grpcAddress,
+      port,
+      state: config.redisUrl === undefined ? 'lmdb' : 'redis',
+      relay: relay !== undefined,
+    },
+    'keys service listening',
+  );
   return {
     port,
     app,

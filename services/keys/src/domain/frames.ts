@@ -1,5 +1,8 @@
 import { JoineryError } from '@joinery/errors';
-import { decodeJoinRequest as decodeJoinRequestPhy, decodeRejoinRequest as decodeRejoinRequestPhy } from '@joinery/lorawan';
+import {
+  decodeJoinRequest as decodeJoinRequestPhy,
+  decodeRejoinRequest as decodeRejoinRequestPhy,
+} from '@joinery/lorawan';
 import { keysErrors } from './errors.js';
 
 /**

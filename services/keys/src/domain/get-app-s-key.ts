@@ -12,7 +12,19 @@ export async function getAppSKey(
   const sessionKeyId = idHex(input.sessionKeyId);
   const session = await deps.state.getSession(devEui, sessionKeyId);
   if (session === undefined) throw keysErrors.unknown_session({ dev_eui: devEui });
-  const envelope = await deps.vault.rewrapStoredKey(session.storageKekLabel, session.storedAppSKey, input.delivery);
-  deps.logger.info({ dev_eui: devEui, session_key_id: sessionKeyId, as_id: input.asId, wrapped: envelope.kekLabel !== undefined }, 'app_s_key handed out');
+  const envelope = await deps.vault.rewrapStoredKey(
+    session.storageKekLabel,
+    session.storedAppSKey,
+    input.delivery,
+  );
+  deps.logger.info(
+    {
+      dev_eui: devEui,
+      session_key_id: sessionKeyId,
+      as_id: input.asId,
+      wrapped: envelope.kekLabel !== undefined,
+    },
+    'app_s_key handed out',
+  );
   return envelope;
 }

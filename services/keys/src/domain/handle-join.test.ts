@@ -15,7 +15,8 @@ async function events(kit: KeysTestKit): Promise<JoinEvent[]> {
   return (await kit.deps.state.outbox.read(1000)).map((r) => fromBinary(JoinEventSchema, r.value));
 }
 
-const rejectsWith = (promise: Promise<unknown>, code: string) => assert.rejects(promise, (err: { code?: string }) => err.code === code);
+const rejectsWith = (promise: Promise<unknown>, code: string) =>
+  assert.rejects(promise, (err: { code?: string }) => err.code === code);
 
 test('a 1.0.3 join is accepted: decryptable join-accept, wrapped keys, session kept, ACCEPTED event', async () => {
   const kit = await createKeysTestKit();
@@ -39,7 +40,12 @@ test('a 1.0.3 join is accepted: decryptable join-accept, wrapped keys, session k
   assert.equal(event?.eventId, answer.eventId);
   assert.equal(event?.accountId, 'acc-1');
   assert.equal(event?.netId, '000013');
-  const asKey = await getAppSKey(kit.deps, { devEui, sessionKeyId: answer.sessionKeyId, asId: 'as1', delivery: { kekLabel: 'as:as1' } });
+  const asKey = await getAppSKey(kit.deps, {
+    devEui,
+    sessionKeyId: answer.sessionKeyId,
+    asId: 'as1',
+    delivery: { kekLabel: 'as:as1' },
+  });
   assert.deepEqual(keyUnwrap(kit.asKek, asKey.key), keyUnwrap(kit.asKek, answer.appSKey!.key));
 });
 
@@ -49,7 +55,10 @@ test('a bad MIC is refused with keys:mic_failed, changes no state and records a 
   const ctx = kit.joinContext(devEui, '1.0.4', 5);
   const phy = Uint8Array.from(ctx.request.phyPayload);
   phy[22]! ^= 0x01;
-  await rejectsWith(handleJoin(kit.deps, { ...ctx, request: { ...ctx.request, phyPayload: phy, protocolVersion: '1.1' } }), keysErrors.mic_failed.code);
+  await rejectsWith(
+    handleJoin(kit.deps, { ...ctx, request: { ...ctx.request, phyPayload: phy, protocolVersion: '1.1' } }),
+    keysErrors.mic_failed.code,
+  );
   const state = await kit.deps.state.getNonceState(idHex(devEui));
   assert.equal(state.joinNonce, 0);
   assert.equal(state.lastDevNonce, -1);
@@ -67,8 +76,15 @@ test('LoRaWAN 1.0.0–1.0.3 refuse a reused DevNonce (keys:dev_nonce_replayed) i
     const kit = await createKeysTestKit();
     const devEui = await kit.device(version);
     assert.equal((await handleJoin(kit.deps, kit.joinContext(devEui, version, 500))).joinNonce, 1);
-    assert.equal((await handleJoin(kit.deps, kit.joinContext(devEui, version, 20))).joinNonce, 2, 'random order is fine');
-    await rejectsWith(handleJoin(kit.deps, kit.joinContext(devEui, version, 500)), keysErrors.dev_nonce_replayed.code);
+    assert.equal(
+      (await handleJoin(kit.deps, kit.joinContext(devEui, version, 20))).joinNonce,
+      2,
+      'random order is fine',
+    );
+    await rejectsWith(
+      handleJoin(kit.deps, kit.joinContext(devEui, version, 500)),
+      keysErrors.dev_nonce_replayed.code,
+    );
     const refused = (await events(kit)).at(-1);
     assert.equal(refused?.errorCode, 'keys:dev_nonce_replayed');
     assert.equal(refused?.resultCode, 'JoinReqFailed', 'BI 1.0 has no FrameReplayed');
@@ -81,8 +97,14 @@ test('LoRaWAN 1.0.4 and 1.1 refuse a DevNonce not greater than the last (keys:de
     const kit = await createKeysTestKit();
     const devEui = await kit.device(version);
     await handleJoin(kit.deps, kit.joinContext(devEui, version, 10));
-    await rejectsWith(handleJoin(kit.deps, kit.joinContext(devEui, version, 10)), keysErrors.dev_nonce_too_small.code);
-    await rejectsWith(handleJoin(kit.deps, kit.joinContext(devEui, version, 3)), keysErrors.dev_nonce_too_small.code);
+    await rejectsWith(
+      handleJoin(kit.deps, kit.joinContext(devEui, version, 10)),
+      keysErrors.dev_nonce_too_small.code,
+    );
+    await rejectsWith(
+      handleJoin(kit.deps, kit.joinContext(devEui, version, 3)),
+      keysErrors.dev_nonce_too_small.code,
+    );
     assert.equal((await handleJoin(kit.deps, kit.joinContext(devEui, version, 11))).joinNonce, 2);
   }
 });
@@ -91,8 +113,12 @@ test('JoinNonces are strictly increasing across joins', async () => {
   const kit = await createKeysTestKit();
   const devEui = await kit.device('1.0.4');
   const nonces: number[] = [];
-  for (let n = 0; n < 20; n++) nonces.push((await handleJoin(kit.deps, kit.joinContext(devEui, '1.0.4', n))).joinNonce);
-  assert.deepEqual(nonces, Array.from({ length: 20 }, (_, i) => i + 1));
+  for (let n = 0; n < 20; n++)
+    nonces.push((await handleJoin(kit.deps, kit.joinContext(devEui, '1.0.4', n))).joinNonce);
+  assert.deepEqual(
+    nonces,
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
 });
 
 test('the JoinNonce 0xFFFFFF is the last one: afterwards keys:join_nonce_exhausted', async () => {
@@ -100,7 +126,10 @@ test('the JoinNonce 0xFFFFFF is the last one: afterwards keys:join_nonce_exhaust
   const devEui = await kit.device('1.0.4');
   kit.deps.state.seedJoinNonce(idHex(devEui), 0xfffffe);
   assert.equal((await handleJoin(kit.deps, kit.joinContext(devEui, '1.0.4', 1))).joinNonce, 0xffffff);
-  await rejectsWith(handleJoin(kit.deps, kit.joinContext(devEui, '1.0.4', 2)), keysErrors.join_nonce_exhausted.code);
+  await rejectsWith(
+    handleJoin(kit.deps, kit.joinContext(devEui, '1.0.4', 2)),
+    keysErrors.join_nonce_exhausted.code,
+  );
   const state = await kit.deps.state.getNonceState(idHex(devEui));
   assert.equal(state.lastDevNonce, 1, 'the refused DevNonce was not recorded');
   assert.equal((await events(kit)).at(-1)?.errorCode, 'keys:join_nonce_exhausted');
@@ -111,11 +140,23 @@ test('unknown device, missing MAC version and malformed frames are refused by co
   const known = await kit.device('1.0.3');
   const unknownCtx = kit.joinContext(new Uint8Array(8).fill(0x42), '1.0.3', 1);
   await rejectsWith(handleJoin(kit.deps, unknownCtx), keysErrors.unknown_device.code);
-  await rejectsWith(handleJoin(kit.deps, kit.joinContext(known, undefined, 1)), keysErrors.unsupported_mac_version.code);
+  await rejectsWith(
+    handleJoin(kit.deps, kit.joinContext(known, undefined, 1)),
+    keysErrors.unsupported_mac_version.code,
+  );
   const ctx = kit.joinContext(known, '1.0.3', 1);
-  await rejectsWith(handleJoin(kit.deps, { ...ctx, request: { ...ctx.request, phyPayload: ctx.request.phyPayload.subarray(0, 22) } }), keysErrors.malformed_frame.code);
+  await rejectsWith(
+    handleJoin(kit.deps, {
+      ...ctx,
+      request: { ...ctx.request, phyPayload: ctx.request.phyPayload.subarray(0, 22) },
+    }),
+    keysErrors.malformed_frame.code,
+  );
   const other = kit.joinContext(unknownCtx.device.devEui, '1.0.3', 1);
-  await rejectsWith(handleJoin(kit.deps, { ...ctx, request: other.request }), keysErrors.malformed_frame.code);
+  await rejectsWith(
+    handleJoin(kit.deps, { ...ctx, request: other.request }),
+    keysErrors.malformed_frame.code,
+  );
   const codes = (await events(kit)).map((e) => [e.outcome, e.errorCode, e.resultCode]);
   assert.deepEqual(codes, [
     [JoinOutcome.REFUSED, 'keys:unknown_device', 'UnknownDevEUI'],
@@ -141,11 +182,22 @@ test('a 1.1 device gets three network keys with OptNeg, one NwkSKey through a 1.
 test('session-key-id-only delivery leaves the AppSKey out; the AS fetches it; plaintext delivery is honoured', async () => {
   const kit = await createKeysTestKit();
   const devEui = await kit.device('1.0.3');
-  const answer = await handleJoin(kit.deps, kit.joinContext(devEui, '1.0.3', 1, { appSKeyDelivery: { sessionKeyIdOnly: true }, nwkKeyDelivery: { plaintext: true } }));
+  const answer = await handleJoin(
+    kit.deps,
+    kit.joinContext(devEui, '1.0.3', 1, {
+      appSKeyDelivery: { sessionKeyIdOnly: true },
+      nwkKeyDelivery: { plaintext: true },
+    }),
+  );
   assert.equal(answer.appSKey, undefined);
   assert.equal(answer.nwkSKey?.kekLabel, undefined);
   assert.equal(answer.nwkSKey?.key.length, 16);
-  const fetched = await getAppSKey(kit.deps, { devEui, sessionKeyId: answer.sessionKeyId, asId: 'as1', delivery: { kekLabel: 'as:as1' } });
+  const fetched = await getAppSKey(kit.deps, {
+    devEui,
+    sessionKeyId: answer.sessionKeyId,
+    asId: 'as1',
+    delivery: { kekLabel: 'as:as1' },
+  });
   assert.equal(fetched.kekLabel, 'as:as1');
   assert.equal(keyUnwrap(kit.asKek, fetched.key).length, 16);
 });
@@ -155,7 +207,13 @@ test('only the newest N sessions are kept; older ones are keys:unknown_session',
   const devEui = await kit.device('1.0.4');
   const answers: Awaited<ReturnType<typeof handleJoin>>[] = [];
   for (let n = 1; n <= 3; n++) answers.push(await handleJoin(kit.deps, kit.joinContext(devEui, '1.0.4', n)));
-  const fetch = (i: number) => getAppSKey(kit.deps, { devEui, sessionKeyId: answers[i]!.sessionKeyId, asId: 'as1', delivery: { plaintext: true } });
+  const fetch = (i: number) =>
+    getAppSKey(kit.deps, {
+      devEui,
+      sessionKeyId: answers[i]!.sessionKeyId,
+      asId: 'as1',
+      delivery: { plaintext: true },
+    });
   await rejectsWith(fetch(0), keysErrors.unknown_session.code);
   assert.equal((await fetch(1)).key.length, 16);
   assert.equal((await fetch(2)).key.length, 16);
@@ -166,9 +224,22 @@ test('a DevNonce reset is audited and logged; the JoinNonce keeps increasing', a
   const kit = await createKeysTestKit();
   const devEui = await kit.device('1.0.4');
   await handleJoin(kit.deps, kit.joinContext(devEui, '1.0.4', 900));
-  await rejectsWith(resetDevNonces(kit.deps, { devEui, actor: 'admin', reason: ' ' }), keysErrors.malformed_request.code);
-  const reset = await resetDevNonces(kit.deps, { devEui, actor: 'admin@example.com', reason: 'device firmware reflashed' });
-  assert.deepEqual(reset, { actor: 'admin@example.com', reason: 'device firmware reflashed', time: kit.clock.now(), lastDevNonce: 900, historySize: 0 });
+  await rejectsWith(
+    resetDevNonces(kit.deps, { devEui, actor: 'admin', reason: ' ' }),
+    keysErrors.malformed_request.code,
+  );
+  const reset = await resetDevNonces(kit.deps, {
+    devEui,
+    actor: 'admin@example.com',
+    reason: 'device firmware reflashed',
+  });
+  assert.deepEqual(reset, {
+    actor: 'admin@example.com',
+    reason: 'device firmware reflashed',
+    time: kit.clock.now(),
+    lastDevNonce: 900,
+    historySize: 0,
+  });
   assert.equal((await handleJoin(kit.deps, kit.joinContext(devEui, '1.0.4', 0))).joinNonce, 2);
   assert.deepEqual((await kit.deps.state.getNonceState(idHex(devEui))).resets, [reset]);
   const logged = kit.logs.grep('dev nonces reset');
@@ -179,10 +250,33 @@ test('a DevNonce reset is audited and logged; the JoinNonce keeps increasing', a
 test('the logs of a full join and AppSKey fetch contain no key material', async () => {
   const kit = await createKeysTestKit();
   const devEui = await kit.device('1.1');
-  const answer = await handleJoin(kit.deps, kit.joinContext(devEui, '1.1', 1, { nwkKeyDelivery: { plaintext: true }, appSKeyDelivery: { plaintext: true } }));
-  await getAppSKey(kit.deps, { devEui, sessionKeyId: answer.sessionKeyId, asId: 'as1', delivery: { plaintext: true } });
-  await rejectsWith(handleJoin(kit.deps, kit.joinContext(devEui, '1.1', 1)), keysErrors.dev_nonce_too_small.code);
-  const secrets = [kit.rootKey, kit.appKey, kit.nsKek, kit.asKek, answer.fNwkSIntKey!.key, answer.sNwkSIntKey!.key, answer.nwkSEncKey!.key, answer.appSKey!.key];
+  const answer = await handleJoin(
+    kit.deps,
+    kit.joinContext(devEui, '1.1', 1, {
+      nwkKeyDelivery: { plaintext: true },
+      appSKeyDelivery: { plaintext: true },
+    }),
+  );
+  await getAppSKey(kit.deps, {
+    devEui,
+    sessionKeyId: answer.sessionKeyId,
+    asId: 'as1',
+    delivery: { plaintext: true },
+  });
+  await rejectsWith(
+    handleJoin(kit.deps, kit.joinContext(devEui, '1.1', 1)),
+    keysErrors.dev_nonce_too_small.code,
+  );
+  const secrets = [
+    kit.rootKey,
+    kit.appKey,
+    kit.nsKek,
+    kit.asKek,
+    answer.fNwkSIntKey!.key,
+    answer.sNwkSIntKey!.key,
+    answer.nwkSEncKey!.key,
+    answer.appSKey!.key,
+  ];
   const text = kit.logs.text().toLowerCase();
   assert.ok(kit.logs.lines().length >= 3, 'the join was logged');
   for (const secret of secrets) {

@@ -27,7 +27,11 @@ export function handleJoin(deps: KeysDomainDeps, ctx: JoinContext): Promise<Join
     const devEui = ctx.device.devEui;
     await requireRootKeys(deps.vault, devEui);
     await requireMic(() => deps.vault.verifyJoinRequestMic(devEui, macVersion, ctx.request.phyPayload));
-    const joinNonce = await reserveJoinNonce(deps.state, idHex(devEui), devNonceCheck(macVersion, frame.devNonce, deps.config.devNonceHistorySize));
+    const joinNonce = await reserveJoinNonce(
+      deps.state,
+      idHex(devEui),
+      devNonceCheck(macVersion, frame.devNonce, deps.config.devNonceHistorySize),
+    );
     const accept = await deps.vault.buildJoinAccept({
       devEui,
       joinEui: frame.joinEui,

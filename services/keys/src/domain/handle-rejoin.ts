@@ -30,19 +30,26 @@ function peekKind(phy: Uint8Array): JoinKind {
  * HandleRejoin (LoRaWAN 1.1 only): RJcount0 (types 0/2, per session) or RJcount1 (type 1, per device) replaces the
  * DevNonce; the type 1 MIC is checked here with JSIntKey, types 0/2 were checked by the NS with SNwkSIntKey.
  */
-export function handleRejoin(deps: KeysDomainDeps, ctx: JoinContext): Promise<JoinAnswer & { kind: JoinKind }> {
+export function handleRejoin(
+  deps: KeysDomainDeps,
+  ctx: JoinContext,
+): Promise<JoinAnswer & { kind: JoinKind }> {
   const facts = eventFacts(ctx, peekKind(ctx.request.phyPayload), deps.clock.now());
   return recordingRefusals(deps, facts, ctx.request.protocolVersion, async () => {
     const frame = decodeRejoinRequest(ctx.request.phyPayload);
     requireSameDevice(frame.devEui, ctx.device);
-    if (ctx.device.macVersion !== '1.1' || !ctx.peer.optNegAllowed) throw keysErrors.unsupported_mac_version({ reason: 'rejoin_requires_1_1' });
+    if (ctx.device.macVersion !== '1.1' || !ctx.peer.optNegAllowed)
+      throw keysErrors.unsupported_mac_version({ reason: 'rejoin_requires_1_1' });
     const devEui = ctx.device.devEui;
     await requireRootKeys(deps.vault, devEui);
-    if (frame.rejoinType === 1) await requireMic(() => deps.vault.verifyRejoinType1Mic(devEui, ctx.request.phyPayload));
+    if (frame.rejoinType === 1)
+      await requireMic(() => deps.vault.verifyRejoinType1Mic(devEui, ctx.request.phyPayload));
     const joinNonce = await reserveJoinNonce(
       deps.state,
       idHex(devEui),
-      frame.rejoinType === 1 ? { kind: 'rj_count1', rjCount: frame.rjCount } : { kind: 'rj_count0', rjCount: frame.rjCount },
+      frame.rejoinType === 1
+        ? { kind: 'rj_count1', rjCount: frame.rjCount }
+        : { kind: 'rj_count0', rjCount: frame.rjCount },
     );
     const joinType = joinTypes[frame.rejoinType];
     const accept = await deps.vault.buildJoinAccept({

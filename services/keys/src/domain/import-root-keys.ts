@@ -9,26 +9,44 @@ export interface RootKeysImport {
   readonly macVersion: MacVersion | undefined;
   readonly keys:
     | { readonly plain: { readonly nwkKey: Uint8Array; readonly appKey: Uint8Array } }
-    | { readonly wrapped: { readonly transportKekLabel: string; readonly wrappedNwkKey: Uint8Array; readonly wrappedAppKey: Uint8Array } };
+    | {
+        readonly wrapped: {
+          readonly transportKekLabel: string;
+          readonly wrappedNwkKey: Uint8Array;
+          readonly wrappedAppKey: Uint8Array;
+        };
+      };
   readonly overwrite: boolean;
 }
 
 function validate(item: RootKeysImport): MacVersion {
   if (item.devEui.length !== 8) throw keysErrors.malformed_request({ field: 'dev_eui' });
-  if (item.macVersion === undefined) throw keysErrors.unsupported_mac_version({ dev_eui: idHex(item.devEui) });
+  if (item.macVersion === undefined)
+    throw keysErrors.unsupported_mac_version({ dev_eui: idHex(item.devEui) });
   const is11 = item.macVersion === '1.1';
-  const [nwk, app, size] = 'plain' in item.keys ? [item.keys.plain.nwkKey, item.keys.plain.appKey, 16] : [item.keys.wrapped.wrappedNwkKey, item.keys.wrapped.wrappedAppKey, 24];
-  if (nwk.length !== size) throw keysErrors.malformed_request({ field: 'nwk_key', dev_eui: idHex(item.devEui) });
+  const [nwk, app, size] =
+    'plain' in item.keys
+      ? [item.keys.plain.nwkKey, item.keys.plain.appKey, 16]
+      : [item.keys.wrapped.wrappedNwkKey, item.keys.wrapped.wrappedAppKey, 24];
+  if (nwk.length !== size)
+    throw keysErrors.malformed_request({ field: 'nwk_key', dev_eui: idHex(item.devEui) });
   // 1.1 devices have two root keys; 1.0.x devices one (carried as the NwkKey).
-  if (is11 ? app.length !== size : app.length !== 0) throw keysErrors.malformed_request({ field: 'app_key', dev_eui: idHex(item.devEui) });
+  if (is11 ? app.length !== size : app.length !== 0)
+    throw keysErrors.malformed_request({ field: 'app_key', dev_eui: idHex(item.devEui) });
   return item.macVersion;
 }
 
 async function importOne(vault: KeysDomainDeps['vault'], item: RootKeysImport): Promise<void> {
-  if (!item.overwrite && (await vault.hasRootKeys(item.devEui))) throw keysErrors.root_keys_exist({ dev_eui: idHex(item.devEui) });
+  if (!item.overwrite && (await vault.hasRootKeys(item.devEui)))
+    throw keysErrors.root_keys_exist({ dev_eui: idHex(item.devEui) });
   if ('plain' in item.keys) {
     const { nwkKey, appKey } = item.keys.plain;
-    await vault.importRootKeys({ devEui: item.devEui, nwkKey, ...(appKey.length > 0 ? { appKey } : {}), overwrite: item.overwrite });
+    await vault.importRootKeys({
+      devEui: item.devEui,
+      nwkKey,
+      ...(appKey.length > 0 ? { appKey } : {}),
+      overwrite: item.overwrite,
+    });
   } else {
     const { transportKekLabel, wrappedNwkKey, wrappedAppKey } = item.keys.wrapped;
     await vault.importWrappedRootKeys({
@@ -45,10 +63,14 @@ async function importOne(vault: KeysDomainDeps['vault'], item: RootKeysImport): 
  * Imports a batch all-or-nothing as far as the vault allows: everything is validated first, and if an import fails
  * the devices this call created (not those it overwrote) are deleted again.
  */
-export async function importRootKeys(deps: Pick<KeysDomainDeps, 'vault' | 'logger'>, items: readonly RootKeysImport[]): Promise<number> {
+export async function importRootKeys(
+  deps: Pick<KeysDomainDeps, 'vault' | 'logger'>,
+  items: readonly RootKeysImport[],
+): Promise<number> {
   items.forEach(validate);
   const seen = new Set(items.map((i) => idHex(i.devEui)));
-  if (seen.size !== items.length) throw keysErrors.malformed_request({ field: 'dev_eui', reason: 'duplicate' });
+  if (seen.size !== items.length)
+    throw keysErrors.malformed_request({ field: 'dev_eui', reason: 'duplicate' });
   const created: Uint8Array[] = [];
   try {
     for (const item of items) {
@@ -58,9 +80,16 @@ export async function importRootKeys(deps: Pick<KeysDomainDeps, 'vault' | 'logge
     }
   } catch (err) {
     for (const devEui of created) {
-      await deps.vault.deleteRootKeys(devEui).catch((deleteErr: unknown) => deps.logger.error({ err: deleteErr, dev_eui: idHex(devEui) }, 'rollback of root key import failed'));
+      await deps.vault
+        .deleteRootKeys(devEui)
+        .catch((deleteErr: unknown) =>
+          deps.logger.error({ err: deleteErr, dev_eui: idHex(devEui) }, 'rollback of root key import failed'),
+        );
     }
-    deps.logger.warn({ error_code: JoineryError.from(err).code, rolled_back: created.length }, 'root key import failed');
+    deps.logger.warn(
+      { error_code: JoineryError.from(err).code, rolled_back: created.length },
+      'root key import failed',
+    );
     throw err;
   }
   deps.logger.info({ imported: items.length }, 'root keys imported');

@@ -4,7 +4,15 @@ import { joinRefusalCodes, keysErrors } from './errors.js';
 import { resultCodeFor } from './join-event.js';
 
 test('every join refusal has a BI result code per protocol version; BI 1.0 never gets a 1.1-only code', () => {
-  const bi10 = new Set(['MICFailed', 'JoinReqFailed', 'UnknownDevEUI', 'FrameSizeError', 'ActivationDisallowed', 'MalformedRequest', 'Other']);
+  const bi10 = new Set([
+    'MICFailed',
+    'JoinReqFailed',
+    'UnknownDevEUI',
+    'FrameSizeError',
+    'ActivationDisallowed',
+    'MalformedRequest',
+    'Other',
+  ]);
   for (const code of joinRefusalCodes) {
     assert.ok(bi10.has(resultCodeFor(code, '1.0')), code);
     assert.notEqual(resultCodeFor(code, '1.1'), '');

@@ -28,7 +28,10 @@ export type JoinEventResult =
   | { readonly accepted: false; readonly resultCode: string; readonly errorCode: string };
 
 /** Builds the JoinEvent for the outbox; `eventId` goes into the payload so consumers can deduplicate. */
-export function joinEventRecord(facts: JoinEventFacts, result: JoinEventResult): { eventId: string; event: OutboxEvent } {
+export function joinEventRecord(
+  facts: JoinEventFacts,
+  result: JoinEventResult,
+): { eventId: string; event: OutboxEvent } {
   const eventId = randomUUID();
   const event = create(JoinEventSchema, {
     eventId,
@@ -42,10 +45,18 @@ export function joinEventRecord(facts: JoinEventFacts, result: JoinEventResult):
     nsId: facts.nsId,
     macVersion: facts.macVersion,
     ...(result.accepted
-      ? { outcome: JoinOutcome.ACCEPTED, resultCode: 'Success', joinNonce: result.joinNonce, sessionKeyId: result.sessionKeyId }
+      ? {
+          outcome: JoinOutcome.ACCEPTED,
+          resultCode: 'Success',
+          joinNonce: result.joinNonce,
+          sessionKeyId: result.sessionKeyId,
+        }
       : { outcome: JoinOutcome.REFUSED, resultCode: result.resultCode, errorCode: result.errorCode }),
   });
-  return { eventId, event: { topic: joinsTopic, key: facts.devEui, value: toBinary(JoinEventSchema, event) } };
+  return {
+    eventId,
+    event: { topic: joinsTopic, key: facts.devEui, value: toBinary(JoinEventSchema, event) },
+  };
 }
 
 /**

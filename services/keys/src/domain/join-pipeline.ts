@@ -91,18 +91,33 @@ export function eventFacts(ctx: JoinContext, kind: JoinKind, now: number): JoinE
  * Runs a join pipeline and, when it ends in one of the catalogued refusals, appends a REFUSED JoinEvent (no nonce
  * state changes on that path) before rethrowing. Internal failures (vault or store down) record nothing.
  */
-export async function recordingRefusals<T>(deps: KeysDomainDeps, facts: JoinEventFacts, protocolVersion: string, run: () => Promise<T>): Promise<T> {
+export async function recordingRefusals<T>(
+  deps: KeysDomainDeps,
+  facts: JoinEventFacts,
+  protocolVersion: string,
+  run: () => Promise<T>,
+): Promise<T> {
   try {
     return await run();
   } catch (err) {
     if (!(err instanceof JoineryError) || !joinRefusalCodes.has(err.code)) throw err;
-    const { eventId, event } = joinEventRecord(facts, { accepted: false, errorCode: err.code, resultCode: resultCodeFor(err.code, protocolVersion) });
+    const { eventId, event } = joinEventRecord(facts, {
+      accepted: false,
+      errorCode: err.code,
+      resultCode: resultCodeFor(err.code, protocolVersion),
+    });
     try {
       await deps.state.appendEvent(facts.devEui, event);
     } catch (appendErr) {
-      deps.logger.error({ err: appendErr, dev_eui: facts.devEui, event_id: eventId }, 'could not record join refusal');
+      deps.logger.error(
+        { err: appendErr, dev_eui: facts.devEui, event_id: eventId },
+        'could not record join refusal',
+      );
     }
-    deps.logger.warn({ dev_eui: facts.devEui, error_code: err.code, event_id: eventId, ...err.details }, 'join refused');
+    deps.logger.warn(
+      { dev_eui: facts.devEui, error_code: err.code, event_id: eventId, ...err.details },
+      'join refused',
+    );
     throw err;
   }
 }
@@ -126,15 +141,26 @@ export async function requireMic(verify: () => Promise<boolean>): Promise<void> 
 }
 
 /** The one atomic state step: nonce check per policy + JoinNonce increment, persisted before any answer exists. */
-export async function reserveJoinNonce(state: KeysStateStore, devEui: string, check: NonceCheck): Promise<number> {
+export async function reserveJoinNonce(
+  state: KeysStateStore,
+  devEui: string,
+  check: NonceCheck,
+): Promise<number> {
   const outcome = await state.reserve(devEui, check);
   if (outcome.ok) return outcome.joinNonce;
-  throw keysErrors[outcome.refusal](check.kind === 'dev_nonce' ? { dev_nonce: check.devNonce } : { rj_count: check.rjCount });
+  throw keysErrors[outcome.refusal](
+    check.kind === 'dev_nonce' ? { dev_nonce: check.devNonce } : { rj_count: check.rjCount },
+  );
 }
 
-export function acceptInputDelivery(peer: PeerSettings): { nwkKeyDelivery: KeyDelivery; appSKeyDelivery?: KeyDelivery } {
+export function acceptInputDelivery(peer: PeerSettings): {
+  nwkKeyDelivery: KeyDelivery;
+  appSKeyDelivery?: KeyDelivery;
+} {
   const app = peer.appSKeyDelivery;
-  return 'sessionKeyIdOnly' in app ? { nwkKeyDelivery: peer.nwkKeyDelivery } : { nwkKeyDelivery: peer.nwkKeyDelivery, appSKeyDelivery: app };
+  return 'sessionKeyIdOnly' in app
+    ? { nwkKeyDelivery: peer.nwkKeyDelivery }
+    : { nwkKeyDelivery: peer.nwkKeyDelivery, appSKeyDelivery: app };
 }
 
 /** The second atomic step: keep the session for GetAppSKey and append the ACCEPTED event together. */
@@ -148,14 +174,33 @@ export async function commitAccept(
   const now = deps.clock.now();
   const sessionKeyId = newSessionKeyId(now);
   const sessionKeyIdHex = idHex(sessionKeyId);
-  const { eventId, event } = joinEventRecord(facts, { accepted: true, joinNonce, sessionKeyId: sessionKeyIdHex });
+  const { eventId, event } = joinEventRecord(facts, {
+    accepted: true,
+    joinNonce,
+    sessionKeyId: sessionKeyIdHex,
+  });
   await deps.state.commitSession(
     facts.devEui,
-    { sessionKeyId: sessionKeyIdHex, joinNonce, storageKekLabel: deps.config.storageKekLabel, storedAppSKey: accept.storedAppSKey, createdAt: now },
+    {
+      sessionKeyId: sessionKeyIdHex,
+      joinNonce,
+      storageKekLabel: deps.config.storageKekLabel,
+      storedAppSKey: accept.storedAppSKey,
+      createdAt: now,
+    },
     deps.config.maxSessions,
     event,
   );
-  deps.logger.info({ dev_eui: facts.devEui, join_type: joinType, join_nonce: joinNonce, session_key_id: sessionKeyIdHex, event_id: eventId }, 'join accepted');
+  deps.logger.info(
+    {
+      dev_eui: facts.devEui,
+      join_type: joinType,
+      join_nonce: joinNonce,
+      session_key_id: sessionKeyIdHex,
+      event_id: eventId,
+    },
+    'join accepted',
+  );
   return {
     joinAcceptPhy: accept.joinAcceptPhy,
     ...(accept.nwkSKey === undefined ? {} : { nwkSKey: accept.nwkSKey }),

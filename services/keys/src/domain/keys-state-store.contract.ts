@@ -6,7 +6,10 @@ import type { KeysStateStore, OutboxEvent, StoredSession } from './ports.js';
  * The behaviour every KeysStateStore adapter must show: memory and LMDB in unit runs, Redis in integration runs.
  * `open` returns a fresh, empty store; device EUIs are random per test so runs against a shared Redis stay apart.
  */
-export function keysStateStoreContract(name: string, open: () => Promise<{ store: KeysStateStore; cleanup: () => Promise<void> }>): void {
+export function keysStateStoreContract(
+  name: string,
+  open: () => Promise<{ store: KeysStateStore; cleanup: () => Promise<void> }>,
+): void {
   describe(`KeysStateStore contract: ${name}`, () => {
     let store: KeysStateStore;
     let cleanup: () => Promise<void>;
@@ -19,10 +22,16 @@ export function keysStateStoreContract(name: string, open: () => Promise<{ store
     });
 
     let counter = 0;
-    const newDevEui = () => `C0FFEE${(Date.now() % 0xffffff).toString(16).padStart(6, '0')}${(counter++).toString(16).padStart(4, '0')}`.toUpperCase();
-    const history = (devNonce: number, historySize = 4) => ({ kind: 'dev_nonce', policy: 'history', devNonce, historySize }) as const;
+    const newDevEui = () =>
+      `C0FFEE${(Date.now() % 0xffffff).toString(16).padStart(6, '0')}${(counter++).toString(16).padStart(4, '0')}`.toUpperCase();
+    const history = (devNonce: number, historySize = 4) =>
+      ({ kind: 'dev_nonce', policy: 'history', devNonce, historySize }) as const;
     const counterCheck = (devNonce: number) => ({ kind: 'dev_nonce', policy: 'counter', devNonce }) as const;
-    const event = (devEui: string, n: number): OutboxEvent => ({ topic: 'joinery.joins.v1', key: devEui, value: new Uint8Array([n]) });
+    const event = (devEui: string, n: number): OutboxEvent => ({
+      topic: 'joinery.joins.v1',
+      key: devEui,
+      value: new Uint8Array([n]),
+    });
     const session = (joinNonce: number): StoredSession => ({
       sessionKeyId: joinNonce.toString(16).padStart(32, '0').toUpperCase(),
       joinNonce,
@@ -31,7 +40,11 @@ export function keysStateStoreContract(name: string, open: () => Promise<{ store
       createdAt: 1_700_000_000_000 + joinNonce,
     });
     const drain = async () => {
-      for (let batch = await store.outbox.read(1000); batch.length > 0; batch = await store.outbox.read(1000)) {
+      for (
+        let batch = await store.outbox.read(1000);
+        batch.length > 0;
+        batch = await store.outbox.read(1000)
+      ) {
         await store.outbox.ack(batch.map((r) => r.id));
       }
     };
@@ -51,15 +64,25 @@ export function keysStateStoreContract(name: string, open: () => Promise<{ store
       assert.equal((await store.getNonceState(dev)).joinNonce, 4, 'a refusal changes no JoinNonce');
       assert.equal((await store.reserve(dev, history(5))).ok, true);
       assert.deepEqual((await store.getNonceState(dev)).devNonceHistory, [2, 3, 4, 5]);
-      assert.deepEqual(await store.reserve(dev, history(1)), { ok: true, joinNonce: 6 }, '1 fell out of a 4-entry history');
+      assert.deepEqual(
+        await store.reserve(dev, history(1)),
+        { ok: true, joinNonce: 6 },
+        '1 fell out of a 4-entry history',
+      );
     });
 
     test('counter policy refuses any DevNonce not greater than the last accepted', async () => {
       const dev = newDevEui();
       assert.deepEqual(await store.reserve(dev, counterCheck(0)), { ok: true, joinNonce: 1 });
-      assert.deepEqual(await store.reserve(dev, counterCheck(0)), { ok: false, refusal: 'dev_nonce_too_small' });
+      assert.deepEqual(await store.reserve(dev, counterCheck(0)), {
+        ok: false,
+        refusal: 'dev_nonce_too_small',
+      });
       assert.deepEqual(await store.reserve(dev, counterCheck(7)), { ok: true, joinNonce: 2 });
-      assert.deepEqual(await store.reserve(dev, counterCheck(6)), { ok: false, refusal: 'dev_nonce_too_small' });
+      assert.deepEqual(await store.reserve(dev, counterCheck(6)), {
+        ok: false,
+        refusal: 'dev_nonce_too_small',
+      });
       const state = await store.getNonceState(dev);
       assert.equal(state.lastDevNonce, 7);
       assert.equal(state.joinNonce, 2);
@@ -68,12 +91,25 @@ export function keysStateStoreContract(name: string, open: () => Promise<{ store
     test('RJcount1 must increase per device; RJcount0 per session, reset by a join', async () => {
       const dev = newDevEui();
       assert.equal((await store.reserve(dev, { kind: 'rj_count1', rjCount: 3 })).ok, true);
-      assert.deepEqual(await store.reserve(dev, { kind: 'rj_count1', rjCount: 3 }), { ok: false, refusal: 'rj_count_replayed' });
+      assert.deepEqual(await store.reserve(dev, { kind: 'rj_count1', rjCount: 3 }), {
+        ok: false,
+        refusal: 'rj_count_replayed',
+      });
       assert.equal((await store.reserve(dev, { kind: 'rj_count0', rjCount: 5 })).ok, true);
-      assert.deepEqual(await store.reserve(dev, { kind: 'rj_count0', rjCount: 5 }), { ok: false, refusal: 'rj_count_replayed' });
+      assert.deepEqual(await store.reserve(dev, { kind: 'rj_count0', rjCount: 5 }), {
+        ok: false,
+        refusal: 'rj_count_replayed',
+      });
       assert.equal((await store.reserve(dev, counterCheck(1))).ok, true);
-      assert.equal((await store.reserve(dev, { kind: 'rj_count0', rjCount: 0 })).ok, true, 'a join starts a new session');
-      assert.deepEqual(await store.reserve(dev, { kind: 'rj_count1', rjCount: 2 }), { ok: false, refusal: 'rj_count_replayed' });
+      assert.equal(
+        (await store.reserve(dev, { kind: 'rj_count0', rjCount: 0 })).ok,
+        true,
+        'a join starts a new session',
+      );
+      assert.deepEqual(await store.reserve(dev, { kind: 'rj_count1', rjCount: 2 }), {
+        ok: false,
+        refusal: 'rj_count_replayed',
+      });
       assert.equal((await store.getNonceState(dev)).joinNonce, 4);
     });
 
@@ -83,7 +119,10 @@ export function keysStateStoreContract(name: string, open: () => Promise<{ store
       assert.equal(await store.getSession(dev, session(1).sessionKeyId), undefined);
       assert.equal(await store.getSession(dev, session(2).sessionKeyId), undefined);
       const kept = await store.getSession(dev, session(5).sessionKeyId);
-      assert.deepEqual(kept && { ...kept, storedAppSKey: [...kept.storedAppSKey] }, { ...session(5), storedAppSKey: [...session(5).storedAppSKey] });
+      assert.deepEqual(kept && { ...kept, storedAppSKey: [...kept.storedAppSKey] }, {
+        ...session(5),
+        storedAppSKey: [...session(5).storedAppSKey],
+      });
       assert.equal((await store.getNonceState(dev)).sessionCount, 3);
       assert.equal(await store.getSession(newDevEui(), session(5).sessionKeyId), undefined);
     });
@@ -102,9 +141,15 @@ export function keysStateStoreContract(name: string, open: () => Promise<{ store
         batch.map((r) => [r.id, r.topic, r.key, [...r.value]]),
         ids.map((id, i) => [id, 'joinery.joins.v1', dev, [i + 1]]),
       );
-      assert.deepEqual((await store.outbox.read(2)).map((r) => r.id), ids.slice(0, 2));
+      assert.deepEqual(
+        (await store.outbox.read(2)).map((r) => r.id),
+        ids.slice(0, 2),
+      );
       await store.outbox.ack([ids[0]!, ids[1]!]);
-      assert.deepEqual((await store.outbox.read(10)).map((r) => r.id), [ids[2]]);
+      assert.deepEqual(
+        (await store.outbox.read(10)).map((r) => r.id),
+        [ids[2]],
+      );
       await store.outbox.ack([ids[2]!]);
       assert.deepEqual(await store.outbox.read(10), []);
     });
@@ -113,8 +158,18 @@ export function keysStateStoreContract(name: string, open: () => Promise<{ store
       const dev = newDevEui();
       await store.reserve(dev, counterCheck(40));
       await store.reserve(dev, counterCheck(41));
-      const reset = await store.resetDevNonces(dev, { actor: 'admin', reason: 'device lost its counter', time: 1_700_000_000_000 });
-      assert.deepEqual(reset, { actor: 'admin', reason: 'device lost its counter', time: 1_700_000_000_000, lastDevNonce: 41, historySize: 0 });
+      const reset = await store.resetDevNonces(dev, {
+        actor: 'admin',
+        reason: 'device lost its counter',
+        time: 1_700_000_000_000,
+      });
+      assert.deepEqual(reset, {
+        actor: 'admin',
+        reason: 'device lost its counter',
+        time: 1_700_000_000_000,
+        lastDevNonce: 41,
+        historySize: 0,
+      });
       assert.deepEqual(await store.reserve(dev, counterCheck(0)), { ok: true, joinNonce: 3 });
       const state = await store.getNonceState(dev);
       assert.deepEqual(state.resets, [reset]);
@@ -123,16 +178,23 @@ export function keysStateStoreContract(name: string, open: () => Promise<{ store
 
     test('200 concurrent reserves with distinct DevNonces get 200 distinct JoinNonces 1..200', async () => {
       const dev = newDevEui();
-      const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => store.reserve(dev, history(1000 + i, 1024))));
+      const outcomes = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => store.reserve(dev, history(1000 + i, 1024))),
+      );
       const nonces = outcomes.map((o) => (o.ok ? o.joinNonce : -1)).sort((a, b) => a - b);
-      assert.deepEqual(nonces, Array.from({ length: 200 }, (_, i) => i + 1));
+      assert.deepEqual(
+        nonces,
+        Array.from({ length: 200 }, (_, i) => i + 1),
+      );
     });
 
     test('concurrent counter DevNonces: accepted JoinNonces are distinct and follow the DevNonce order', async () => {
       const dev = newDevEui();
       const devNonces = Array.from({ length: 200 }, (_, i) => i);
       const outcomes = await Promise.all(devNonces.map((n) => store.reserve(dev, counterCheck(n))));
-      const accepted = outcomes.flatMap((o, i) => (o.ok ? [{ devNonce: devNonces[i]!, joinNonce: o.joinNonce }] : []));
+      const accepted = outcomes.flatMap((o, i) =>
+        o.ok ? [{ devNonce: devNonces[i]!, joinNonce: o.joinNonce }] : [],
+      );
       for (const o of outcomes) if (!o.ok) assert.equal(o.refusal, 'dev_nonce_too_small');
       assert.equal(new Set(accepted.map((a) => a.joinNonce)).size, accepted.length);
       accepted.sort((a, b) => a.joinNonce - b.joinNonce);

@@ -25,11 +25,20 @@ export interface NonceRecord {
   lastRjCount1: number;
 }
 
-export const emptyNonceRecord = (): NonceRecord => ({ joinNonce: 0, lastDevNonce: -1, devNonceHistory: [], lastRjCount0: -1, lastRjCount1: -1 });
+export const emptyNonceRecord = (): NonceRecord => ({
+  joinNonce: 0,
+  lastDevNonce: -1,
+  devNonceHistory: [],
+  lastRjCount0: -1,
+  lastRjCount1: -1,
+});
 
 export type ReserveDecision =
   | { ok: true; joinNonce: number; next: NonceRecord }
-  | { ok: false; refusal: 'dev_nonce_replayed' | 'dev_nonce_too_small' | 'rj_count_replayed' | 'join_nonce_exhausted' };
+  | {
+      ok: false;
+      refusal: 'dev_nonce_replayed' | 'dev_nonce_too_small' | 'rj_count_replayed' | 'join_nonce_exhausted';
+    };
 
 export function decideReserve(record: NonceRecord, check: NonceCheck, maxJoinNonce: number): ReserveDecision {
   const next: NonceRecord = { ...record, devNonceHistory: [...record.devNonceHistory] };
@@ -38,7 +47,8 @@ export function decideReserve(record: NonceRecord, check: NonceCheck, maxJoinNon
       if (check.policy === 'counter') {
         if (check.devNonce <= record.lastDevNonce) return { ok: false, refusal: 'dev_nonce_too_small' };
       } else {
-        if (record.devNonceHistory.includes(check.devNonce)) return { ok: false, refusal: 'dev_nonce_replayed' };
+        if (record.devNonceHistory.includes(check.devNonce))
+          return { ok: false, refusal: 'dev_nonce_replayed' };
         next.devNonceHistory.push(check.devNonce);
         while (next.devNonceHistory.length > check.historySize) next.devNonceHistory.shift();
       }

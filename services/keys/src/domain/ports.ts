@@ -15,14 +15,22 @@ export const maxJoinNonce = 0xffffff;
  * Rejoins check RJcount0 (per session, reset by every accepted join/rejoin) or RJcount1 (per device).
  */
 export type NonceCheck =
-  | { readonly kind: 'dev_nonce'; readonly policy: 'history'; readonly devNonce: number; readonly historySize: number }
+  | {
+      readonly kind: 'dev_nonce';
+      readonly policy: 'history';
+      readonly devNonce: number;
+      readonly historySize: number;
+    }
   | { readonly kind: 'dev_nonce'; readonly policy: 'counter'; readonly devNonce: number }
   | { readonly kind: 'rj_count0'; readonly rjCount: number }
   | { readonly kind: 'rj_count1'; readonly rjCount: number };
 
-export type ReserveRefusal = 'dev_nonce_replayed' | 'dev_nonce_too_small' | 'rj_count_replayed' | 'join_nonce_exhausted';
+export type ReserveRefusal =
+  'dev_nonce_replayed' | 'dev_nonce_too_small' | 'rj_count_replayed' | 'join_nonce_exhausted';
 
-export type ReserveOutcome = { readonly ok: true; readonly joinNonce: number } | { readonly ok: false; readonly refusal: ReserveRefusal };
+export type ReserveOutcome =
+  | { readonly ok: true; readonly joinNonce: number }
+  | { readonly ok: false; readonly refusal: ReserveRefusal };
 
 /** One record of the transactional outbox (same shape as libs/bus `OutboxSource` records). */
 export interface OutboxRecord {
@@ -88,12 +96,20 @@ export interface KeysStateStore {
   /** Checks the DevNonce/RJcount per policy and, if it passes, records it and increments + persists the JoinNonce. */
   reserve(devEui: DevEuiHex, check: NonceCheck): Promise<ReserveOutcome>;
   /** Stores the session (keeping the newest `maxSessions`) and appends the ACCEPTED event, atomically. */
-  commitSession(devEui: DevEuiHex, session: StoredSession, maxSessions: number, event: OutboxEvent): Promise<string>;
+  commitSession(
+    devEui: DevEuiHex,
+    session: StoredSession,
+    maxSessions: number,
+    event: OutboxEvent,
+  ): Promise<string>;
   /** Appends an event (a refusal) without touching nonce state; returns its outbox id. */
   appendEvent(devEui: DevEuiHex, event: OutboxEvent): Promise<string>;
   getSession(devEui: DevEuiHex, sessionKeyId: string): Promise<StoredSession | undefined>;
   /** Clears the DevNonce history and last DevNonce (never the JoinNonce) and appends the audit record. */
-  resetDevNonces(devEui: DevEuiHex, audit: { actor: string; reason: string; time: number }): Promise<DevNonceReset>;
+  resetDevNonces(
+    devEui: DevEuiHex,
+    audit: { actor: string; reason: string; time: number },
+  ): Promise<DevNonceReset>;
   getNonceState(devEui: DevEuiHex): Promise<NonceState>;
   readonly outbox: OutboxSource;
   close(): Promise<void>;

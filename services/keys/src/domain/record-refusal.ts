@@ -16,7 +16,10 @@ export interface RefusalInput {
 }
 
 /** A refusal decided before keys (wrong NS, unknown device) goes into the same outbox as the joins decided here. */
-export async function recordRefusal(deps: Pick<KeysDomainDeps, 'state' | 'clock' | 'logger'>, input: RefusalInput): Promise<string> {
+export async function recordRefusal(
+  deps: Pick<KeysDomainDeps, 'state' | 'clock' | 'logger'>,
+  input: RefusalInput,
+): Promise<string> {
   const devEui = idHex(input.devEui);
   const { eventId, event } = joinEventRecord(
     {
@@ -33,6 +36,9 @@ export async function recordRefusal(deps: Pick<KeysDomainDeps, 'state' | 'clock'
     { accepted: false, resultCode: input.resultCode, errorCode: input.errorCode },
   );
   await deps.state.appendEvent(devEui, event);
-  deps.logger.info({ dev_eui: devEui, error_code: input.errorCode, event_id: eventId }, 'join refusal recorded');
+  deps.logger.info(
+    { dev_eui: devEui, error_code: input.errorCode, event_id: eventId },
+    'join refusal recorded',
+  );
   return eventId;
 }

@@ -16,7 +16,9 @@ export async function checkJoinConcurrency(state: KeysStateStore, devEuiHex: str
   const kit = await createKeysTestKit({ state });
   for (const version of ['1.0.3', '1.0.4'] as MacVersion[]) {
     const devEui = await kit.device(version, `${devEuiHex.slice(0, 14)}${version === '1.0.3' ? '03' : '04'}`);
-    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => handleJoin(kit.deps, kit.joinContext(devEui, version, 1000 + i))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) => handleJoin(kit.deps, kit.joinContext(devEui, version, 1000 + i))),
+    );
     const accepted: { devNonce: number; joinNonce: number }[] = [];
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') accepted.push({ devNonce: 1000 + i, joinNonce: r.value.joinNonce });
@@ -24,20 +26,34 @@ export async function checkJoinConcurrency(state: KeysStateStore, devEuiHex: str
     });
     const nonces = accepted.map((a) => a.joinNonce).sort((a, b) => a - b);
     assert.equal(new Set(nonces).size, nonces.length, 'a JoinNonce was reused');
-    assert.deepEqual(nonces, Array.from({ length: nonces.length }, (_, i) => i + 1));
-    if (version === '1.0.3') assert.equal(accepted.length, 200, 'history policy accepts every distinct DevNonce');
+    assert.deepEqual(
+      nonces,
+      Array.from({ length: nonces.length }, (_, i) => i + 1),
+    );
+    if (version === '1.0.3')
+      assert.equal(accepted.length, 200, 'history policy accepts every distinct DevNonce');
     else {
       accepted.sort((a, b) => a.joinNonce - b.joinNonce);
       for (let i = 1; i < accepted.length; i++) assert.ok(accepted[i]!.devNonce > accepted[i - 1]!.devNonce);
     }
 
-    const same = await Promise.allSettled(Array.from({ length: 50 }, () => handleJoin(kit.deps, kit.joinContext(devEui, version, 5000))));
-    assert.equal(same.filter((r) => r.status === 'fulfilled').length, 1, 'one DevNonce accepted more than once');
+    const same = await Promise.allSettled(
+      Array.from({ length: 50 }, () => handleJoin(kit.deps, kit.joinContext(devEui, version, 5000))),
+    );
+    assert.equal(
+      same.filter((r) => r.status === 'fulfilled').length,
+      1,
+      'one DevNonce accepted more than once',
+    );
     assert.equal((await state.getNonceState(idHex(devEui))).joinNonce, nonces.length + 1);
   }
   let acceptedEvents = 0;
   for (let batch = await state.outbox.read(500); batch.length > 0; batch = await state.outbox.read(500)) {
-    acceptedEvents += batch.filter((r) => fromBinary(JoinEventSchema, r.value).outcome === JoinOutcome.ACCEPTED && r.key.startsWith(devEuiHex.slice(0, 14))).length;
+    acceptedEvents += batch.filter(
+      (r) =>
+        fromBinary(JoinEventSchema, r.value).outcome === JoinOutcome.ACCEPTED &&
+        r.key.startsWith(devEuiHex.slice(0, 14)),
+    ).length;
     await state.outbox.ack(batch.map((r) => r.id));
   }
   assert.ok(acceptedEvents > 200, 'every accepted join left one ACCEPTED event');

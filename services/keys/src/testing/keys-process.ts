@@ -23,13 +23,23 @@ export interface KeysProcess {
 }
 
 /** Starts the keys service process with `env` (JOINERY_* variables) and waits until its gRPC port answers. */
-export async function startKeysProcess(env: Record<string, string>, logFile: string, port: number, entry: string = keysEntryPoints.main): Promise<KeysProcess> {
+export async function startKeysProcess(
+  env: Record<string, string>,
+  logFile: string,
+  port: number,
+  entry: string = keysEntryPoints.main,
+): Promise<KeysProcess> {
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
     child = spawn(process.execPath, ['--import', 'tsx', entry], {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, JOINERY_KEYS_GRPC_ADDRESS: `127.0.0.1:${port}` },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        ...env,
+        JOINERY_KEYS_GRPC_ADDRESS: `127.0.0.1:${port}`,
+      },
       stdio: ['ignore', fd, fd],
     });
   } finally {

@@ -18,12 +18,23 @@ export interface KeysTestKit<S extends KeysStateStore = MemoryStateStore> {
   /** Imports a device and returns its DevEUI. */
   device(macVersion: MacVersion, devEui?: string): Promise<Uint8Array>;
   /** A HandleJoin context with a correctly MIC'd join-request. */
-  joinContext(devEui: Uint8Array, macVersion: MacVersion | undefined, devNonce: number, peer?: Partial<PeerSettings>): JoinContext;
+  joinContext(
+    devEui: Uint8Array,
+    macVersion: MacVersion | undefined,
+    devNonce: number,
+    peer?: Partial<PeerSettings>,
+  ): JoinContext;
 }
 
-export const defaultPeer: PeerSettings = { nwkKeyDelivery: { kekLabel: 'ns:000013' }, appSKeyDelivery: { kekLabel: 'as:as1' }, optNegAllowed: true };
+export const defaultPeer: PeerSettings = {
+  nwkKeyDelivery: { kekLabel: 'ns:000013' },
+  appSKeyDelivery: { kekLabel: 'as:as1' },
+  optNegAllowed: true,
+};
 
-export async function createKeysTestKit<S extends KeysStateStore = MemoryStateStore>(options: { state?: S; maxSessions?: number; historySize?: number } = {}): Promise<KeysTestKit<S>> {
+export async function createKeysTestKit<S extends KeysStateStore = MemoryStateStore>(
+  options: { state?: S; maxSessions?: number; historySize?: number } = {},
+): Promise<KeysTestKit<S>> {
   const vault = createFakeKeyVault();
   const logs = captureLogs({ service: 'keys' });
   let now = 1_760_000_000_000;
@@ -44,7 +55,11 @@ export async function createKeysTestKit<S extends KeysStateStore = MemoryStateSt
       state,
       clock,
       logger: logs.logger,
-      config: { devNonceHistorySize: options.historySize ?? 1024, maxSessions: options.maxSessions ?? 10, storageKekLabel: 'storage' },
+      config: {
+        devNonceHistorySize: options.historySize ?? 1024,
+        maxSessions: options.maxSessions ?? 10,
+        storageKekLabel: 'storage',
+      },
     },
     logs,
     clock,
@@ -54,8 +69,19 @@ export async function createKeysTestKit<S extends KeysStateStore = MemoryStateSt
     asKek,
     joinEui,
     async device(macVersion, devEuiHex) {
-      const devEui = bytesFromHex(devEuiHex ?? `00005EEF2${(Date.now() % 0xfffff).toString(16).padStart(5, '0')}${(next++).toString(16).padStart(2, '0')}`.slice(0, 16));
-      await vault.importRootKeys({ devEui, nwkKey: rootKey, ...(macVersion === '1.1' ? { appKey } : {}), overwrite: true });
+      const devEui = bytesFromHex(
+        devEuiHex ??
+          `00005EEF2${(Date.now() % 0xfffff).toString(16).padStart(5, '0')}${(next++).toString(16).padStart(2, '0')}`.slice(
+            0,
+            16,
+          ),
+      );
+      await vault.importRootKeys({
+        devEui,
+        nwkKey: rootKey,
+        ...(macVersion === '1.1' ? { appKey } : {}),
+        overwrite: true,
+      });
       return devEui;
     },
     joinContext(devEui, macVersion, devNonce, peer = {}) {

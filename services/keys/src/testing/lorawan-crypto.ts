@@ -34,9 +34,15 @@ export function aesCmac(key: Uint8Array, message: Uint8Array): Uint8Array {
   let x: Uint8Array = new Uint8Array(16);
   for (let b = 0; b < blocks - 1; b++) {
     const block = message.subarray(b * 16, b * 16 + 16);
-    x = aesEncrypt(key, x.map((v, i) => v ^ block[i]!));
+    x = aesEncrypt(
+      key,
+      x.map((v, i) => v ^ block[i]!),
+    );
   }
-  return aesEncrypt(key, x.map((v, i) => v ^ last[i]!));
+  return aesEncrypt(
+    key,
+    x.map((v, i) => v ^ last[i]!),
+  );
 }
 
 const defaultIv = Buffer.from('A6A6A6A6A6A6A6A6', 'hex');

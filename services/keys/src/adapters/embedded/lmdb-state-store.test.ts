@@ -31,10 +31,19 @@ test('LMDB state survives reopening: JoinNonce, sessions and the outbox order', 
     await closeEmbeddedStore(root);
     root = openEmbeddedStore(dir);
     store = createLmdbStateStore(root);
-    assert.deepEqual(await store.reserve(dev, { kind: 'dev_nonce', policy: 'counter', devNonce: 5 }), { ok: false, refusal: 'dev_nonce_too_small' });
-    assert.deepEqual(await store.reserve(dev, { kind: 'dev_nonce', policy: 'counter', devNonce: 6 }), { ok: true, joinNonce: 2 });
+    assert.deepEqual(await store.reserve(dev, { kind: 'dev_nonce', policy: 'counter', devNonce: 5 }), {
+      ok: false,
+      refusal: 'dev_nonce_too_small',
+    });
+    assert.deepEqual(await store.reserve(dev, { kind: 'dev_nonce', policy: 'counter', devNonce: 6 }), {
+      ok: true,
+      joinNonce: 2,
+    });
     const second = await store.appendEvent(dev, { topic: 't', key: dev, value: new Uint8Array([2]) });
-    assert.deepEqual((await store.outbox.read(10)).map((r) => r.id), [first, second]);
+    assert.deepEqual(
+      (await store.outbox.read(10)).map((r) => r.id),
+      [first, second],
+    );
     await store.close();
     await closeEmbeddedStore(root);
   } finally {

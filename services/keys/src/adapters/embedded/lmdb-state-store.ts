@@ -1,6 +1,13 @@
 import type { Database, RootDatabase } from '@joinery/store';
 import { decideReserve, emptyNonceRecord, type NonceRecord } from '../../domain/nonce-policy.js';
-import { maxJoinNonce, type DevNonceReset, type KeysStateStore, type OutboxEvent, type OutboxRecord, type StoredSession } from '../../domain/ports.js';
+import {
+  maxJoinNonce,
+  type DevNonceReset,
+  type KeysStateStore,
+  type OutboxEvent,
+  type OutboxRecord,
+  type StoredSession,
+} from '../../domain/ports.js';
 
 interface DeviceRecord {
   nonces: NonceRecord;
@@ -15,7 +22,8 @@ interface StoredEvent {
 
 const emptyDevice = (): DeviceRecord => ({ nonces: emptyNonceRecord(), resets: [] });
 /** Sessions sort by device, then JoinNonce: `0102030405060708/000001`. */
-const sessionKey = (devEui: string, joinNonce: number) => `${devEui}/${joinNonce.toString(16).padStart(6, '0')}`;
+const sessionKey = (devEui: string, joinNonce: number) =>
+  `${devEui}/${joinNonce.toString(16).padStart(6, '0')}`;
 
 /**
  * Embedded-mode state in LMDB (`libs/store` `openEmbeddedStore`). A nonce record per device, sessions keyed by
@@ -62,15 +70,24 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
     },
     async getSession(devEui, sessionKeyId) {
       for (const { value } of deviceSessions(devEui)) {
-        if (value.sessionKeyId === sessionKeyId) return { ...value, storedAppSKey: new Uint8Array(value.storedAppSKey) };
+        if (value.sessionKeyId === sessionKeyId)
+          return { ...value, storedAppSKey: new Uint8Array(value.storedAppSKey) };
       }
       return undefined;
     },
     resetDevNonces(devEui, audit) {
       return devices.transaction(() => {
         const device = read(devEui);
-        const reset: DevNonceReset = { ...audit, lastDevNonce: device.nonces.lastDevNonce, historySize: device.nonces.devNonceHistory.length };
-        devices.putSync(devEui, { ...device, nonces: { ...device.nonces, lastDevNonce: -1, devNonceHistory: [] }, resets: [...device.resets, reset] });
+        const reset: DevNonceReset = {
+          ...audit,
+          lastDevNonce: device.nonces.lastDevNonce,
+          historySize: device.nonces.devNonceHistory.length,
+        };
+        devices.putSync(devEui, {
+          ...device,
+          nonces: { ...device.nonces, lastDevNonce: -1, devNonceHistory: [] },
+          resets: [...device.resets, reset],
+        });
         return reset;
       });
     },
@@ -81,7 +98,13 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
     outbox: {
       async read(limit) {
         const out: OutboxRecord[] = [];
-        for (const { key, value } of outbox.getRange({ limit })) out.push({ id: String(key), topic: value.topic, key: value.key, value: new Uint8Array(value.value) });
+        for (const { key, value } of outbox.getRange({ limit }))
+          out.push({
+            id: String(key),
+            topic: value.topic,
+            key: value.key,
+            value: new Uint8Array(value.value),
+          });
         return out;
       },
       async ack(ids) {

@@ -1,8 +1,7 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@joinery/grpc';
-import type {
-  KeysService} from '@joinery/proto/keys/v1/keys_pb';
+import type { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import {
   DevNonceResetSchema,
   KekPurpose,
@@ -66,7 +65,11 @@ function integer(value: number, max: number, field: string): number {
   return value;
 }
 
-export function joinContext(device: ProtoDeviceContext | undefined, request: ProtoJoinRequestFields | undefined, peer: ProtoPeerSettings | undefined): JoinContext {
+export function joinContext(
+  device: ProtoDeviceContext | undefined,
+  request: ProtoJoinRequestFields | undefined,
+  peer: ProtoPeerSettings | undefined,
+): JoinContext {
   if (device === undefined) throw malformed('device');
   if (request === undefined) throw malformed('request');
   if (peer === undefined) throw malformed('peer');
@@ -88,11 +91,16 @@ export function joinContext(device: ProtoDeviceContext | undefined, request: Pro
       cfList: bytesOf(request.cfList, 'request.cf_list', 0, 16),
       protocolVersion: request.protocolVersion,
     },
-    peer: { nwkKeyDelivery: keyDelivery(peer.nwkKeyDelivery, 'peer.nwk_key_delivery'), appSKeyDelivery: appSKeyDelivery(peer.appSKeyDelivery), optNegAllowed: peer.optNegAllowed },
+    peer: {
+      nwkKeyDelivery: keyDelivery(peer.nwkKeyDelivery, 'peer.nwk_key_delivery'),
+      appSKeyDelivery: appSKeyDelivery(peer.appSKeyDelivery),
+      optNegAllowed: peer.optNegAllowed,
+    },
   };
 }
 
-const envelope = (e: KeyEnvelope | undefined): MessageInitShape<typeof KeyEnvelopeSchema> | undefined => e && { kekLabel: e.kekLabel ?? '', key: e.key };
+const envelope = (e: KeyEnvelope | undefined): MessageInitShape<typeof KeyEnvelopeSchema> | undefined =>
+  e && { kekLabel: e.kekLabel ?? '', key: e.key };
 
 function answerMessage(answer: JoinAnswer) {
   return {
@@ -110,18 +118,42 @@ function answerMessage(answer: JoinAnswer) {
 
 function rootKeysImport(device: RootKeys): RootKeysImport {
   const keys = device.keys;
-  const common = { devEui: bytesOf(device.devEui, 'dev_eui', 8), macVersion: macVersions[device.macVersion], overwrite: device.overwrite };
-  if (keys.case === 'plain') return { ...common, keys: { plain: { nwkKey: keys.value.nwkKey, appKey: keys.value.appKey } } };
+  const common = {
+    devEui: bytesOf(device.devEui, 'dev_eui', 8),
+    macVersion: macVersions[device.macVersion],
+    overwrite: device.overwrite,
+  };
+  if (keys.case === 'plain')
+    return { ...common, keys: { plain: { nwkKey: keys.value.nwkKey, appKey: keys.value.appKey } } };
   if (keys.case === 'wrapped') {
     const w = keys.value;
     if (w.transportKekLabel === '') throw malformed('wrapped.transport_kek_label');
-    return { ...common, keys: { wrapped: { transportKekLabel: w.transportKekLabel, wrappedNwkKey: w.wrappedNwkKey, wrappedAppKey: w.wrappedAppKey } } };
+    return {
+      ...common,
+      keys: {
+        wrapped: {
+          transportKekLabel: w.transportKekLabel,
+          wrappedNwkKey: w.wrappedNwkKey,
+          wrappedAppKey: w.wrappedAppKey,
+        },
+      },
+    };
   }
   throw malformed('keys');
 }
 
-function kekRequest(input: { label: string; purpose: KekPurpose; bits: number; key: Uint8Array }): KekRequest {
-  const purpose = input.purpose === KekPurpose.PEER ? 'peer' : input.purpose === KekPurpose.TRANSPORT ? 'transport' : undefined;
+function kekRequest(input: {
+  label: string;
+  purpose: KekPurpose;
+  bits: number;
+  key: Uint8Array;
+}): KekRequest {
+  const purpose =
+    input.purpose === KekPurpose.PEER
+      ? 'peer'
+      : input.purpose === KekPurpose.TRANSPORT
+        ? 'transport'
+        : undefined;
   if (purpose === undefined) throw malformed('purpose');
   const bits = input.bits === 0 ? 128 : input.bits;
   if (bits !== 128 && bits !== 192 && bits !== 256) throw malformed('bits');
@@ -129,7 +161,13 @@ function kekRequest(input: { label: string; purpose: KekPurpose; bits: number; k
 }
 
 const resetMessage = (reset: DevNonceReset) =>
-  create(DevNonceResetSchema, { actor: reset.actor, reason: reset.reason, time: timestampFromMs(reset.time), lastDevNonce: reset.lastDevNonce, historySize: reset.historySize });
+  create(DevNonceResetSchema, {
+    actor: reset.actor,
+    reason: reset.reason,
+    time: timestampFromMs(reset.time),
+    lastDevNonce: reset.lastDevNonce,
+    historySize: reset.historySize,
+  });
 
 /** KeysService over gRPC: translation only (proto ⇄ domain); every decision lives in the domain functions. */
 export function keysServiceImpl(deps: KeysDomainDeps): ServiceImpl<typeof KeysService> {
@@ -175,7 +213,11 @@ export function keysServiceImpl(deps: KeysDomainDeps): ServiceImpl<typeof KeysSe
       return { appSKey: envelope(key) };
     },
     async resetDevNonces(req) {
-      const reset = await resetDevNonces(deps, { devEui: bytesOf(req.devEui, 'dev_eui', 8), actor: req.actor, reason: req.reason });
+      const reset = await resetDevNonces(deps, {
+        devEui: bytesOf(req.devEui, 'dev_eui', 8),
+        actor: req.actor,
+        reason: req.reason,
+      });
       return { reset: resetMessage(reset) };
     },
     async getNonceState(req) {

@@ -11,7 +11,12 @@ const until = async (check: () => boolean) => {
 
 test('the relay publishes oldest first, acks only after a successful publish, and retries failures', async () => {
   const state = createMemoryStateStore();
-  for (let n = 1; n <= 5; n++) await state.appendEvent('0102030405060708', { topic: 'joinery.joins.v1', key: '0102030405060708', value: new Uint8Array([n]) });
+  for (let n = 1; n <= 5; n++)
+    await state.appendEvent('0102030405060708', {
+      topic: 'joinery.joins.v1',
+      key: '0102030405060708',
+      value: new Uint8Array([n]),
+    });
   const published: number[] = [];
   let failNext = true;
   const relay = startOutboxRelay({

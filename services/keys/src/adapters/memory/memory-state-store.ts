@@ -68,7 +68,11 @@ export function createMemoryStateStore(): MemoryStateStore {
     },
     async resetDevNonces(devEui, audit) {
       const state = device(devEui);
-      const reset: DevNonceReset = { ...audit, lastDevNonce: state.nonces.lastDevNonce, historySize: state.nonces.devNonceHistory.length };
+      const reset: DevNonceReset = {
+        ...audit,
+        lastDevNonce: state.nonces.lastDevNonce,
+        historySize: state.nonces.devNonceHistory.length,
+      };
       state.nonces = { ...state.nonces, lastDevNonce: -1, devNonceHistory: [] };
       state.resets.push(reset);
       return reset;

@@ -11,7 +11,10 @@ test('Redis: concurrent HandleJoin calls never reuse a JoinNonce or accept a Dev
   const outboxKey = `joinery:keys:test-outbox:${randomUUID()}`;
   try {
     await waitForRedis(redis);
-    await checkJoinConcurrency(createRedisStateStore(redis, { outboxKey }), `${randomBytes(7).toString('hex').toUpperCase()}00`);
+    await checkJoinConcurrency(
+      createRedisStateStore(redis, { outboxKey }),
+      `${randomBytes(7).toString('hex').toUpperCase()}00`,
+    );
   } finally {
     await redis.del(outboxKey);
     redis.disconnect();

@@ -28,8 +28,14 @@ test('redis: the reserve script refuses at JoinNonce 0xFFFFFF and leaves the Dev
     const store = createRedisStateStore(redis, { outboxKey: `joinery:keys:test-outbox:${randomUUID()}` });
     const dev = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
     await redis.hset(deviceKey('joinery:keys', dev, 'nonce'), 'jn', 0xfffffe);
-    assert.deepEqual(await store.reserve(dev, { kind: 'dev_nonce', policy: 'counter', devNonce: 1 }), { ok: true, joinNonce: 0xffffff });
-    assert.deepEqual(await store.reserve(dev, { kind: 'dev_nonce', policy: 'counter', devNonce: 2 }), { ok: false, refusal: 'join_nonce_exhausted' });
+    assert.deepEqual(await store.reserve(dev, { kind: 'dev_nonce', policy: 'counter', devNonce: 1 }), {
+      ok: true,
+      joinNonce: 0xffffff,
+    });
+    assert.deepEqual(await store.reserve(dev, { kind: 'dev_nonce', policy: 'counter', devNonce: 2 }), {
+      ok: false,
+      refusal: 'join_nonce_exhausted',
+    });
     assert.equal((await store.getNonceState(dev)).lastDevNonce, 1);
   } finally {
     redis.disconnect();

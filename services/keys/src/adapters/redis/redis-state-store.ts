@@ -47,7 +47,13 @@ interface SessionJson {
 const parseReset = (entry: string): DevNonceReset => {
   const [sizeText, lastText, ...json] = entry.split('|').reverse();
   const audit = JSON.parse(json.reverse().join('|')) as { actor: string; reason: string; time: number };
-  return { actor: audit.actor, reason: audit.reason, time: audit.time, lastDevNonce: Number(lastText), historySize: Number(sizeText) };
+  return {
+    actor: audit.actor,
+    reason: audit.reason,
+    time: audit.time,
+    lastDevNonce: Number(lastText),
+    historySize: Number(sizeText),
+  };
 };
 
 /**
@@ -65,19 +71,44 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
       const k = keysOf(devEui);
       const [kind, value] = checkArgs(check);
       const historySize = check.kind === 'dev_nonce' && check.policy === 'history' ? check.historySize : 0;
-      const [ok, result] = await reserveScript([k.nonce, k.history], [kind, value, historySize, maxJoinNonce]);
-      return ok === 1 ? { ok: true, joinNonce: Number(result) } : { ok: false, refusal: result as ReserveRefusal };
+      const [ok, result] = await reserveScript(
+        [k.nonce, k.history],
+        [kind, value, historySize, maxJoinNonce],
+      );
+      return ok === 1
+        ? { ok: true, joinNonce: Number(result) }
+        : { ok: false, refusal: result as ReserveRefusal };
     },
     async commitSession(devEui, session, maxSessions, event) {
       const k = keysOf(devEui);
-      const json: SessionJson = { ...session, storedAppSKey: Buffer.from(session.storedAppSKey).toString('base64') };
+      const json: SessionJson = {
+        ...session,
+        storedAppSKey: Buffer.from(session.storedAppSKey).toString('base64'),
+      };
       return commitScript(
         [k.sessions, k.order, outboxKey],
-        [session.sessionKeyId, session.joinNonce, JSON.stringify(json), maxSessions, event.topic, event.key, Buffer.from(event.value)],
+        [
+          session.sessionKeyId,
+          session.joinNonce,
+          JSON.stringify(json),
+          maxSessions,
+          event.topic,
+          event.key,
+          Buffer.from(event.value),
+        ],
       );
     },
     async appendEvent(_devEui, event) {
-      const id = await redis.xadd(outboxKey, '*', 'topic', event.topic, 'key', event.key, 'value', Buffer.from(event.value));
+      const id = await redis.xadd(
+        outboxKey,
+        '*',
+        'topic',
+        event.topic,
+        'key',
+        event.key,
+        'value',
+        Buffer.from(event.value),
+      );
       return id ?? '';
     },
     async getSession(devEui, sessionKeyId): Promise<StoredSession | undefined> {
@@ -88,7 +119,10 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
     },
     async resetDevNonces(devEui, audit) {
       const k = keysOf(devEui);
-      const [last, size] = await resetScript([k.nonce, k.history, k.resets], [JSON.stringify({ actor: audit.actor, reason: audit.reason, time: audit.time })]);
+      const [last, size] = await resetScript(
+        [k.nonce, k.history, k.resets],
+        [JSON.stringify({ actor: audit.actor, reason: audit.reason, time: audit.time })],
+      );
       return { ...audit, lastDevNonce: last, historySize: size };
     },
     async getNonceState(devEui) {
@@ -116,7 +150,12 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
         return entries.map(([id, fields]) => {
           const map = new Map<string, Buffer>();
           for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!.toString(), fields[i + 1]!);
-          return { id: id.toString(), topic: map.get('topic')?.toString() ?? '', key: map.get('key')?.toString() ?? '', value: new Uint8Array(map.get('value') ?? []) };
+          return {
+            id: id.toString(),
+            topic: map.get('topic')?.toString() ?? '',
+            key: map.get('key')?.toString() ?? '',
+            value: new Uint8Array(map.get('value') ?? []),
+          };
         });
       },
       async ack(ids) {
