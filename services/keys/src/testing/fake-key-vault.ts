@@ -10,28 +10,32 @@ import type {
   MacVersion,
 } from '../domain/key-vault.js';
 import {
-  aesCmac,
-  aesDecrypt,
-  aesEncrypt,
-  concat,
+  AES128Key,
+  DevAddr,
+  DevNonce,
+  EUI64,
+  JoinNonce,
+  JoinReqType,
+  NetID,
+  buildJoinAccept,
+  deriveJsKeys,
   keyUnwrap,
   keyWrap,
-  le,
-  pad16,
-  u16le,
-  u24le,
-} from './lorawan-crypto.js';
+  verifyJoinRequestMic,
+  verifyRejoinMic,
+} from '@joinery/lorawan';
+import { aesCmac, aesEncrypt, concat, le, pad16, u16le } from './lorawan-crypto.js';
 
 /**
- * An in-memory KeyVault for the keys service's own tests, following the LoRaWAN 1.0.x/1.1 derivations of the spec
- * digest §6. It counts calls so tests can check that a refused join never reached `buildJoinAccept`.
+ * An in-memory KeyVault for the keys service's own tests, built on the libs/lorawan software crypto (the spec
+ * digest §6 derivations). It counts calls so tests can check that a refused join never reached `buildJoinAccept`.
  */
 export interface FakeKeyVault extends KeyVault {
   readonly calls: { buildJoinAccept: number; verifyJoinRequestMic: number };
 }
 
 export function createFakeKeyVault(): FakeKeyVault {
-  const roots = new Map<string, { nwkKey: Uint8Array; appKey?: Uint8Array }>();
+  const roots = new Map<string, { nwkKey: AES128Key; appKey?: AES128Key }>();
   const keks = new Map<string, Uint8Array>();
   const calls = { buildJoinAccept: 0, verifyJoinRequestMic: 0 };
 
@@ -42,13 +46,13 @@ export function createFakeKeyVault(): FakeKeyVault {
   };
   const kek = (label: string) => {
     const key = keks.get(label);
-    if (key === undefined) throw new Error(`unknown KEK ${label}`);
+    if (key === undefined) throw keysErrors.unknown_kek({ label });
     return key;
   };
-  const deliver = (key: Uint8Array, delivery: KeyDelivery): KeyEnvelope =>
+  const deliver = (key: AES128Key, delivery: KeyDelivery): KeyEnvelope =>
     'kekLabel' in delivery
       ? { kekLabel: delivery.kekLabel, key: keyWrap(kek(delivery.kekLabel), key) }
-      : { key };
+      : { key: key.bytes() };
   const put = (
     devEui: Uint8Array,
     nwkKey: Uint8Array,
@@ -56,10 +60,18 @@ export function createFakeKeyVault(): FakeKeyVault {
     overwrite: boolean,
   ) => {
     if (!overwrite && roots.has(idHex(devEui))) throw keysErrors.root_keys_exist();
-    roots.set(idHex(devEui), appKey === undefined ? { nwkKey } : { nwkKey, appKey });
+    const nwk = AES128Key.fromBytes(nwkKey);
+    roots.set(
+      idHex(devEui),
+      appKey === undefined ? { nwkKey: nwk } : { nwkKey: nwk, appKey: AES128Key.fromBytes(appKey) },
+    );
   };
-  const jsKey = (nwkKey: Uint8Array, prefix: number, devEui: Uint8Array) =>
-    aesEncrypt(nwkKey, pad16(concat([prefix], le(devEui))));
+  const joinReqTypes = {
+    join: JoinReqType.joinRequest,
+    rejoin0: JoinReqType.rejoin0,
+    rejoin1: JoinReqType.rejoin1,
+    rejoin2: JoinReqType.rejoin2,
+  };
 
   return {
     calls,
@@ -94,61 +106,57 @@ export function createFakeKeyVault(): FakeKeyVault {
     },
     async verifyJoinRequestMic(devEui, _macVersion: MacVersion, phy) {
       calls.verifyJoinRequestMic += 1;
-      const mic = aesCmac(root(devEui).nwkKey, phy.subarray(0, 19)).subarray(0, 4);
-      return mic.every((v, i) => v === phy[19 + i]);
+      return verifyJoinRequestMic(root(devEui).nwkKey, phy);
     },
     async verifyRejoinType1Mic(devEui, phy) {
-      const mic = aesCmac(jsKey(root(devEui).nwkKey, 0x06, devEui), phy.subarray(0, 20)).subarray(0, 4);
-      return mic.every((v, i) => v === phy[20 + i]);
+      return verifyRejoinMic(deriveJsKeys(root(devEui).nwkKey, EUI64.fromBytes(devEui)).jsIntKey, phy);
     },
     async buildJoinAccept(input: JoinAcceptInput): Promise<JoinAcceptOutput> {
       calls.buildJoinAccept += 1;
       const { nwkKey, appKey } = root(input.devEui);
       const optNeg = input.macVersion === '1.1' && input.optNeg;
-      const dlSettings = optNeg ? input.dlSettings | 0x80 : input.dlSettings & 0x7f;
-      const plain = concat(
-        u24le(input.joinNonce),
-        le(input.netId),
-        le(input.devAddr),
-        [dlSettings, input.rxDelay],
-        input.cfList ?? [],
+      const built = buildJoinAccept(
+        {
+          macVersion: input.macVersion,
+          optNeg,
+          joinReqType: joinReqTypes[input.joinType],
+          nwkKey,
+          ...(appKey === undefined ? {} : { appKey }),
+          devEui: EUI64.fromBytes(input.devEui),
+          joinEui: EUI64.fromBytes(input.joinEui),
+          devNonce: DevNonce.of(input.devNonce),
+        },
+        {
+          joinNonce: JoinNonce.of(input.joinNonce),
+          netId: NetID.fromBytes(input.netId),
+          devAddr: DevAddr.fromBytes(input.devAddr),
+          dlSettings: input.dlSettings,
+          rxDelay: input.rxDelay,
+          cfList: input.cfList,
+        },
       );
-      const devNonce = u16le(input.devNonce);
-      const jn = u24le(input.joinNonce);
-      const storage = kek(input.storageKekLabel);
-      if (!optNeg) {
-        const mic = aesCmac(nwkKey, concat([0x20], plain)).subarray(0, 4);
-        const derive = (p: number) => aesEncrypt(nwkKey, pad16(concat([p], jn, le(input.netId), devNonce)));
-        const appSKey = derive(0x02);
+      const keys = built.sessionKeys;
+      const appSKey =
+        input.appSKeyDelivery === undefined ? {} : { appSKey: deliver(keys.appSKey, input.appSKeyDelivery) };
+      const storedAppSKey = keyWrap(kek(input.storageKekLabel), keys.appSKey);
+      if (!keys.optNeg)
         return {
-          joinAcceptPhy: concat([0x20], aesDecrypt(nwkKey, concat(plain, mic))),
-          nwkSKey: deliver(derive(0x01), input.nwkKeyDelivery),
-          ...(input.appSKeyDelivery === undefined
-            ? {}
-            : { appSKey: deliver(appSKey, input.appSKeyDelivery) }),
-          storedAppSKey: keyWrap(storage, appSKey),
+          joinAcceptPhy: built.phyPayload,
+          nwkSKey: deliver(keys.nwkSKey, input.nwkKeyDelivery),
+          ...appSKey,
+          storedAppSKey,
         };
-      }
-      const joinReqType = { join: 0xff, rejoin0: 0x00, rejoin1: 0x01, rejoin2: 0x02 }[input.joinType];
-      const mic = aesCmac(
-        jsKey(nwkKey, 0x06, input.devEui),
-        concat([joinReqType], le(input.joinEui), devNonce, [0x20], plain),
-      ).subarray(0, 4);
-      const encKey = input.joinType === 'join' ? nwkKey : jsKey(nwkKey, 0x05, input.devEui);
-      const derive = (key: Uint8Array, p: number) =>
-        aesEncrypt(key, pad16(concat([p], jn, le(input.joinEui), devNonce)));
-      const appSKey = derive(appKey ?? nwkKey, 0x02);
       return {
-        joinAcceptPhy: concat([0x20], aesDecrypt(encKey, concat(plain, mic))),
-        fNwkSIntKey: deliver(derive(nwkKey, 0x01), input.nwkKeyDelivery),
-        sNwkSIntKey: deliver(derive(nwkKey, 0x03), input.nwkKeyDelivery),
-        nwkSEncKey: deliver(derive(nwkKey, 0x04), input.nwkKeyDelivery),
-        ...(input.appSKeyDelivery === undefined ? {} : { appSKey: deliver(appSKey, input.appSKeyDelivery) }),
-        storedAppSKey: keyWrap(storage, appSKey),
+        joinAcceptPhy: built.phyPayload,
+        fNwkSIntKey: deliver(keys.fNwkSIntKey, input.nwkKeyDelivery),
+        sNwkSIntKey: deliver(keys.sNwkSIntKey, input.nwkKeyDelivery),
+        nwkSEncKey: deliver(keys.nwkSEncKey, input.nwkKeyDelivery),
+        ...appSKey,
+        storedAppSKey,
       };
     },
     async rewrapStoredKey(label, stored, delivery) {
-      return deliver(keyUnwrap(kek(label), stored), delivery);
+      return deliver(AES128Key.fromBytes(keyUnwrap(kek(label), stored)), delivery);
     },
     async close() {},
   };

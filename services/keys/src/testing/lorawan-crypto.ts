@@ -9,11 +9,6 @@ export function aesEncrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
   return new Uint8Array(Buffer.concat([c.update(data), c.final()]));
 }
 
-export function aesDecrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
-  const c = createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([c.update(data), c.final()]));
-}
-
 function shiftLeft(b: Uint8Array): Uint8Array {
   const out = new Uint8Array(16);
   for (let i = 0; i < 16; i++) out[i] = ((b[i]! << 1) | ((b[i + 1] ?? 0) >> 7)) & 0xff;
@@ -77,4 +72,3 @@ export const pad16 = (bytes: Uint8Array): Uint8Array => {
 };
 
 export const u16le = (n: number) => [n & 0xff, (n >> 8) & 0xff];
-export const u24le = (n: number) => [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff];
