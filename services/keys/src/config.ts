@@ -7,6 +7,8 @@ export const keysConfigSchema = {
   logLevel: string('JOINERY_LOG_LEVEL', { default: 'info' }),
   redisUrl: url('JOINERY_REDIS_URL', { optional: true, protocols: ['redis:', 'rediss:'] }),
   kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
+  /** The software vault's AES-256 master key file; default `$JOINERY_DATA_DIR/keys-master.key` (created 0600). */
+  masterKeyFile: string('JOINERY_KEYS_MASTER_KEY_FILE', { optional: true }),
   pkcs11Module: string('JOINERY_PKCS11_MODULE', { optional: true }),
   pkcs11Pin: secret('JOINERY_PKCS11_PIN', { optional: true }),
   pkcs11Slot: int('JOINERY_PKCS11_SLOT', { optional: true, min: 0 }),

@@ -12,3 +12,11 @@ export { createRedisStateStore } from './adapters/redis/redis-state-store.js';
 export { startKeysService } from './service.js';
 export type { KeysServiceOptions, RunningKeysService } from './service.js';
 export { startOutboxRelay } from './adapters/kafka/outbox-relay.js';
+export {
+  createLmdbVaultStorage,
+  createMemoryVaultStorage,
+  createSoftwareVault,
+  loadOrCreateMasterKey,
+} from './adapters/software-vault/index.js';
+export type { SoftwareVaultOptions, VaultStorage } from './adapters/software-vault/index.js';
+export { openVault } from './open-vault.js';

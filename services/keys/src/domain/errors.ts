@@ -18,6 +18,9 @@ export const keysErrors = defineErrors('keys', {
   root_keys_exist: ['already_exists', 'root keys already imported for this device'],
   kek_exists: ['already_exists', 'a KEK with this label exists'],
   unknown_kek: ['not_found', 'no KEK with this label'],
+  invalid_master_key: ['failed_precondition', 'the vault master key file is unusable'],
+  vault_tampered: ['internal', 'a sealed vault record failed its integrity check'],
+  unsupported_vault: ['failed_precondition', 'this key vault is not available'],
 });
 
 /** Refusals decided by the join pipeline: each one is answered and also recorded as a REFUSED JoinEvent. */

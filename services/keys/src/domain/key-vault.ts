@@ -93,7 +93,10 @@ export interface KeyVault {
    * otherwise generated. Returns the key bytes once for `peer`/`transport` KEKs (shown to the peer operator);
    * `storage` KEKs never leave the vault and return an empty array.
    */
-  createKek(label: string, options: { purpose: KekPurpose; bits?: 128 | 192 | 256; key?: Uint8Array }): Promise<Uint8Array>;
+  createKek(
+    label: string,
+    options: { purpose: KekPurpose; bits?: 128 | 192 | 256; key?: Uint8Array },
+  ): Promise<Uint8Array>;
   hasKek(label: string): Promise<boolean>;
   deleteKek(label: string): Promise<void>;
 

@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { after, describe, test } from 'node:test';
+import { keyUnwrap, keyWrap } from '@joinery/lorawan';
+import { closeEmbeddedStore, openEmbeddedStore } from '@joinery/store';
+import type { JoinAcceptInput } from '../../domain/key-vault.js';
+import { createFakeKeyVault } from '../../testing/fake-key-vault.js';
+import {
+  createLmdbVaultStorage,
+  createMemoryVaultStorage,
+  createSoftwareVault,
+  loadOrCreateMasterKey,
+} from './index.js';
+import type { VaultStorage } from './vault-storage.js';
+
+const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const vectors = (file: string) =>
+  JSON.parse(
+    readFileSync(new URL(`../../../../../../shared/vectors/${file}`, import.meta.url), 'utf8'),
+  ) as Record<string, string>[];
+
+const devEui = hex('0004A30B001C0530');
+const joinEui = hex('70B3D57ED0000001');
+const tmp = mkdtempSync(join(tmpdir(), 'joinery-vault-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function input(overrides: Partial<JoinAcceptInput> = {}): JoinAcceptInput {
+  return {
+    devEui,
+    joinEui,
+    macVersion: '1.0.3',
+    joinType: 'join',
+    devNonce: 0x1234,
+    joinNonce: 1,
+    netId: hex('000013'),
+    devAddr: hex('26011234'),
+    dlSettings: 0,
+    rxDelay: 1,
+    optNeg: false,
+    nwkKeyDelivery: { plaintext: true },
+    appSKeyDelivery: { plaintext: true },
+    storageKekLabel: 'storage',
+    ...overrides,
+  };
+}
+
+async function vault(
+  storage: VaultStorage = createMemoryVaultStorage(),
+  masterKey = new Uint8Array(randomBytes(32)),
+) {
+  const v = createSoftwareVault({ masterKey, storage });
+  if (!(await v.hasKek('storage'))) await v.createKek('storage', { purpose: 'storage' });
+  return v;
+}
+
+describe('software vault against the shared vectors', () => {
+  test('1.0.x join-accepts equal the vectors (OptNeg = 0 entries)', async () => {
+    let checked = 0;
+    for (const v of vectors('join-accept-1.0.json')) {
+      if (
+        v['verified'] !== (true as unknown as string) ||
+        (parseInt(v['dlSettings'] ?? '0', 16) & 0x80) !== 0
+      )
+        continue;
+      const vlt = await vault();
+      const dev = new Uint8Array(randomBytes(8));
+      await vlt.importRootKeys({ devEui: dev, nwkKey: hex(v['key']!), overwrite: false });
+      const out = await vlt.buildJoinAccept(
+        input({
+          devEui: dev,
+          joinNonce: Number(v['joinNonceInt']),
+          netId: hex(v['netIdBE']!),
+          devAddr: hex(v['devAddrBE']!),
+          dlSettings: parseInt(v['dlSettings']!, 16),
+          rxDelay: parseInt(v['rxDelay']!, 16),
+          ...(v['cfList'] === '' ? {} : { cfList: hex(v['cfList']!) }),
+        }),
+      );
+      assert.equal(toHex(out.joinAcceptPhy), v['phyPayload'], v['id']);
+      checked += 1;
+    }
+    assert.ok(checked >= 5, `only ${checked} vectors checked`);
+  });
+
+  test('1.0 session keys equal the vectors', async () => {
+    let checked = 0;
+    for (const v of vectors('session-keys-1.0.json')) {
+      if (v['verified'] !== (true as unknown as string)) continue;
+      const vlt = await vault();
+      await vlt.importRootKeys({ devEui, nwkKey: hex(v['key']!), overwrite: false });
+      const out = await vlt.buildJoinAccept(
+        input({
+          joinNonce: Number(v['joinNonceInt']),
+          netId: hex(v['netIdBE']!),
+          devNonce: Number(v['devNonceInt']),
+        }),
+      );
+      assert.equal(toHex(out.nwkSKey!.key), v['nwkSKey'], v['id']);
+      assert.equal(toHex(out.appSKey!.key), v['appSKey'], v['id']);
+      checked += 1;
+    }
+    assert.ok(checked >= 3);
+  });
+
+  test('1.1 joins and rejoins match the spec-checked reference vault byte for byte', async () => {
+    const nwkKey = new Uint8Array(randomBytes(16));
+    const appKey = new Uint8Array(randomBytes(16));
+    const [soft, reference] = [await vault(), createFakeKeyVault()];
+    await reference.createKek('storage', { purpose: 'storage' });
+    for (const v of [soft, reference]) await v.importRootKeys({ devEui, nwkKey, appKey, overwrite: false });
+    for (const joinType of ['join', 'rejoin0', 'rejoin1', 'rejoin2'] as const) {
+      const i = input({
+        macVersion: '1.1',
+        optNeg: true,
+        joinType,
+        joinNonce: 7,
+        dlSettings: 0x80,
+        cfList: hex('184F84E85684B85E84886684586E8400'),
+      });
+      const [a, b] = [await soft.buildJoinAccept(i), await reference.buildJoinAccept(i)];
+      assert.equal(toHex(a.joinAcceptPhy), toHex(b.joinAcceptPhy), joinType);
+      for (const key of ['fNwkSIntKey', 'sNwkSIntKey', 'nwkSEncKey', 'appSKey'] as const)
+        assert.equal(toHex(a[key]!.key), toHex(b[key]!.key), `${joinType} ${key}`);
+      assert.equal(a.nwkSKey, undefined);
+    }
+  });
+});
+
+describe('software vault behaviour', () => {
+  test('keys leave wrapped under the named KEK and unwrap to the plaintext-delivered value', async () => {
+    const vlt = await vault();
+    const nsKek = await vlt.createKek('ns-1', { purpose: 'peer', bits: 256 });
+    assert.equal(nsKek.length, 32);
+    await vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(randomBytes(16)), overwrite: false });
+    const plain = await vlt.buildJoinAccept(input());
+    const wrapped = await vlt.buildJoinAccept(
+      input({ nwkKeyDelivery: { kekLabel: 'ns-1' }, appSKeyDelivery: { kekLabel: 'ns-1' } }),
+    );
+    assert.equal(wrapped.nwkSKey?.kekLabel, 'ns-1');
+    assert.equal(wrapped.nwkSKey?.key.length, 24);
+    assert.equal(toHex(keyUnwrap(nsKek, wrapped.nwkSKey!.key)), toHex(plain.nwkSKey!.key));
+    const again = await vlt.rewrapStoredKey('storage', wrapped.storedAppSKey, { kekLabel: 'ns-1' });
+    assert.equal(toHex(keyUnwrap(nsKek, again.key)), toHex(plain.appSKey!.key));
+  });
+
+  test('import refuses to overwrite unless asked; unknown device and KEK are typed errors', async () => {
+    const vlt = await vault();
+    await vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(16), overwrite: false });
+    await assert.rejects(vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(16), overwrite: false }), {
+      code: 'keys:root_keys_exist',
+    });
+    await vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(16).fill(1), overwrite: true });
+    await assert.rejects(vlt.buildJoinAccept(input({ devEui: hex('0000000000000001') })), {
+      code: 'keys:unknown_device',
+    });
+    await assert.rejects(vlt.buildJoinAccept(input({ nwkKeyDelivery: { kekLabel: 'nope' } })), {
+      code: 'keys:unknown_kek',
+    });
+    await assert.rejects(vlt.createKek('storage', { purpose: 'storage' }), { code: 'keys:kek_exists' });
+    await vlt.deleteRootKeys(devEui);
+    assert.equal(await vlt.hasRootKeys(devEui), false);
+  });
+
+  test('root keys wrapped under a transport KEK are unwrapped inside the vault', async () => {
+    const vlt = await vault();
+    const transport = new Uint8Array(randomBytes(16));
+    await vlt.createKek('factory-1', { purpose: 'transport', key: transport });
+    const nwkKey = new Uint8Array(randomBytes(16));
+    await vlt.importWrappedRootKeys({
+      devEui,
+      transportKekLabel: 'factory-1',
+      wrappedNwkKey: keyWrap(transport, nwkKey),
+      overwrite: false,
+    });
+    const reference = createFakeKeyVault();
+    await reference.createKek('storage', { purpose: 'storage' });
+    await reference.importRootKeys({ devEui, nwkKey, overwrite: false });
+    assert.equal(
+      toHex((await vlt.buildJoinAccept(input())).joinAcceptPhy),
+      toHex((await reference.buildJoinAccept(input())).joinAcceptPhy),
+    );
+    await assert.rejects(
+      vlt.importWrappedRootKeys({
+        devEui: hex('0000000000000002'),
+        transportKekLabel: 'factory-1',
+        wrappedNwkKey: new Uint8Array(24),
+        overwrite: false,
+      }),
+      { code: 'lorawan:key_unwrap_failed' },
+    );
+  });
+
+  test('records are sealed at rest, survive a restart on LMDB, and fail closed under another master key or tampering', async () => {
+    const dir = join(tmp, 'lmdb');
+    const masterKey = new Uint8Array(randomBytes(32));
+    const nwkKey = new Uint8Array(randomBytes(16));
+    let root = openEmbeddedStore(dir);
+    const recorded: Uint8Array[] = [];
+    const storage = createLmdbVaultStorage(root);
+    const spy: VaultStorage = { ...storage, put: (n, v, o) => (recorded.push(v), storage.put(n, v, o)) };
+    const first = await vault(spy, masterKey);
+    await first.importRootKeys({ devEui, nwkKey, overwrite: false });
+    const before = await first.buildJoinAccept(input());
+    for (const sealed of recorded) assert.equal(toHex(sealed).includes(toHex(nwkKey)), false);
+    assert.equal(inspect(first, { depth: 5 }).includes(toHex(nwkKey)), false);
+    assert.equal(JSON.stringify(first).includes(toHex(nwkKey)), false);
+    await closeEmbeddedStore(root);
+
+    root = openEmbeddedStore(dir);
+    const reopened = await vault(createLmdbVaultStorage(root), masterKey);
+    assert.equal(toHex((await reopened.buildJoinAccept(input())).joinAcceptPhy), toHex(before.joinAcceptPhy));
+    const stranger = createSoftwareVault({
+      masterKey: new Uint8Array(randomBytes(32)),
+      storage: createLmdbVaultStorage(root),
+    });
+    await assert.rejects(stranger.buildJoinAccept(input()), { code: 'keys:vault_tampered' });
+    await closeEmbeddedStore(root);
+
+    const mem = createMemoryVaultStorage();
+    const v = await vault(mem, masterKey);
+    await v.importRootKeys({ devEui, nwkKey, overwrite: false });
+    const name = `root:${toHex(devEui).toUpperCase()}`;
+    const sealed = await mem.get(name);
+    assert.ok(sealed !== undefined, 'record name');
+    sealed[20] = (sealed[20] ?? 0) ^ 1;
+    await mem.put(name, sealed, { overwrite: true });
+    const fresh = createSoftwareVault({ masterKey, storage: mem });
+    await assert.rejects(fresh.buildJoinAccept(input()), { code: 'keys:vault_tampered' });
+  });
+
+  test('the master key file is created 0600 once, reused, and refused when wrong', () => {
+    const path = join(tmp, 'data', 'master.key');
+    const key = loadOrCreateMasterKey(path);
+    assert.equal(key.length, 32);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.deepEqual(loadOrCreateMasterKey(path), key);
+    writeFileSync(path, 'short');
+    assert.throws(() => loadOrCreateMasterKey(path), { code: 'keys:invalid_master_key' });
+    writeFileSync(path, randomBytes(32));
+    chmodSync(path, 0o644);
+    assert.throws(() => loadOrCreateMasterKey(path), { code: 'keys:invalid_master_key' });
+    assert.throws(
+      () => createSoftwareVault({ masterKey: new Uint8Array(16), storage: createMemoryVaultStorage() }),
+      {
+        code: 'keys:invalid_master_key',
+      },
+    );
+  });
+});
