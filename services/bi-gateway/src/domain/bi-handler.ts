@@ -79,6 +79,12 @@ export type BiOutcome =
 
 type ActivationRequest = JoinReq | RejoinReq;
 
+/** A refused activation: the reason picks the ResultCode, the description (an error code, no secrets) explains it. */
+interface Refusal {
+  readonly reason: ResultReason;
+  readonly description: string;
+}
+
 const macVersionPb = {
   '1.0.0': MacVersion.MAC_VERSION_1_0_0,
   '1.0.1': MacVersion.MAC_VERSION_1_0_1,
@@ -116,7 +122,7 @@ function envelopeOf(pb: KeyEnvelopePb | undefined): KeyEnvelope | undefined {
  */
 export class BiHandler {
   readonly #deps: BiHandlerDeps;
-  readonly #duplicates: DuplicateCache<JoinAnsBody | ResultReason>;
+  readonly #duplicates: DuplicateCache<JoinAnsBody | Refusal>;
   readonly #rateLimiter: PeerRateLimiter;
   #inFlight = 0;
 
@@ -295,11 +301,11 @@ export class BiHandler {
     const { value, duplicate } = await this.#duplicates.getOrCompute(
       key,
       () => this.#activate(message, authorization, deadline),
-      (v) => typeof v !== 'string',
+      (v) => !('reason' in v),
     );
     if (duplicate)
       this.#deps.logger.info({ dev_eui: message.devEui }, 'duplicate join-request answered again');
-    if (typeof value === 'string') return this.#answer(message, value);
+    if ('reason' in value) return this.#answer(message, value.reason, value.description);
     return answerFor(message as JoinReq, 'success', value);
   }
 
@@ -308,10 +314,11 @@ export class BiHandler {
     message: ActivationRequest,
     authorization: AuthorizeResponse,
     deadline: number,
-  ): Promise<JoinAnsBody | ResultReason> {
+  ): Promise<JoinAnsBody | Refusal> {
     const device = authorization.device;
     const delivery = authorization.delivery;
-    if (device === undefined || delivery === undefined) return 'other';
+    if (device === undefined || delivery === undefined)
+      return { reason: 'other', description: 'claims:incomplete_authorization' };
     const deviceIs11 = device.macVersion === MacVersion.MAC_VERSION_1_1;
     // The NS sends the highest version it shares with the device: a 1.0.x device can never be answered as 1.1.
     if (!deviceIs11 && message.macVersion === '1.1') {
@@ -320,7 +327,7 @@ export class BiHandler {
         new JoineryError('bi:mac_version_mismatch', 'invalid_argument', 'MAC version mismatch'),
         authorization,
       );
-      return 'mac_version_mismatch';
+      return { reason: 'mac_version_mismatch', description: 'bi:mac_version_mismatch' };
     }
     const appSKeyDelivery =
       delivery.appSKeyDelivery === AppSKeyDelivery.PLAINTEXT
@@ -365,7 +372,7 @@ export class BiHandler {
         { dev_eui: message.devEui, err_code: JoineryError.from(err).code },
         'activation refused',
       );
-      return reasonFor(err);
+      return { reason: reasonFor(err), description: descriptionFor(err) };
     }
     const includeSessionKeyId = delivery.appSKeyDelivery !== AppSKeyDelivery.PLAINTEXT;
     const body: JoinAnsBody = {
