@@ -1,6 +1,7 @@
 import {
   answerFor,
   bytesToHex,
+  hexToBytes,
   parseRequest,
   resultCodeFor,
   type AnswerHeaderWire,
@@ -96,7 +97,9 @@ const macVersionPb = {
 
 const rejoinKinds = [JoinKind.REJOIN_TYPE_0, JoinKind.REJOIN_TYPE_1, JoinKind.REJOIN_TYPE_2] as const;
 
-const hexToBytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
+/** SenderNSID as bytes; empty under BI 1.0, where there is none. */
+const nsIdBytes = (message: { readonly senderNsId?: string }): Uint8Array =>
+  message.senderNsId === undefined ? new Uint8Array() : hexToBytes(message.senderNsId);
 
 function credentialOf(input: PeerCredentialInput): MessageInitShape<typeof PeerCredentialSchema> {
   if (input.certFingerprint !== undefined)
@@ -252,7 +255,7 @@ export class BiHandler {
           devEui: hexToBytes(message.devEui),
           credential: credentialOf(credential),
           senderNetId: hexToBytes(message.senderId),
-          senderNsId: message.senderNsId === undefined ? new Uint8Array() : hexToBytes(message.senderNsId),
+          senderNsId: nsIdBytes(message),
         },
         this.#timeout(deadline),
       );
@@ -341,7 +344,7 @@ export class BiHandler {
         phyPayload: message.phyPayload,
         devAddr: hexToBytes(message.devAddr),
         netId: hexToBytes(message.senderId),
-        nsId: message.senderNsId === undefined ? new Uint8Array() : hexToBytes(message.senderNsId),
+        nsId: nsIdBytes(message),
         dlSettings: message.dlSettings,
         rxDelay: message.rxDelay,
         cfList: message.cfList ?? new Uint8Array(),
@@ -435,7 +438,7 @@ export class BiHandler {
           devEui: hexToBytes(message.devEui),
           credential: credentialOf(credential),
           senderNetId: hexToBytes(message.senderId),
-          senderNsId: message.senderNsId === undefined ? new Uint8Array() : hexToBytes(message.senderNsId),
+          senderNsId: nsIdBytes(message),
         },
         this.#timeout(deadline),
       );
@@ -492,7 +495,7 @@ export class BiHandler {
         accountId: authorization?.device?.accountId ?? '',
         networkServerId: authorization?.device?.networkServerId ?? '',
         netId: hexToBytes(message.senderId),
-        nsId: message.senderNsId === undefined ? new Uint8Array() : hexToBytes(message.senderNsId),
+        nsId: nsIdBytes(message),
         macVersion: macVersionPb[message.macVersion],
       })
       .catch((recordErr: unknown) =>
