@@ -1,0 +1,90 @@
+import swagger from '@fastify/swagger';
+import type { Logger } from '@joinery/logging';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { consoleErrors } from '../../domain/errors.js';
+import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
+import { registerApiRoutes } from './api-routes.js';
+import { restErrorOf } from './http-status.js';
+import { webConsoleHtml } from './web-console.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Served without a bearer token (the OpenAPI document, health). */
+    public?: boolean;
+  }
+}
+
+export interface ConsoleHttpAppOptions {
+  readonly claims: ClaimsClient;
+  readonly billing?: BillingQueries;
+  readonly logger: Logger;
+  /** Bodies above this are refused with 413 (device batches are the big ones). Default 16 MiB. */
+  readonly bodyLimit?: number;
+}
+
+export const openApiPath = '/api/v1/openapi.json';
+
+/** The management REST API (`/api/v1`), its OpenAPI 3.1 document and the web console at `/`. */
+export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promise<FastifyInstance> {
+  const { logger } = options;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
+    // Strict: no type coercion, unknown properties refused (additionalProperties: false), every error reported.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Joinery management API',
+        version: '1.0.0',
+        description:
+          'Accounts, device batches, claims, network and application servers, devices and charges. ' +
+          'Errors are `{error:{code,message}}`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err.validation !== undefined) {
+      const first = err.validation[0];
+      const where = `${err.validationContext ?? 'body'}${first?.instancePath ?? ''}`;
+      const invalid = consoleErrors.invalid_request(
+        { at: where },
+        `${where} ${first?.message ?? 'is invalid'}`,
+      );
+      return reply.code(400).send(restErrorOf(invalid).body);
+    }
+    if (err.statusCode === 413)
+      return reply.code(413).send({ error: { code: 'body_too_large', message: 'the body is too large' } });
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+      return reply.code(415).send({ error: { code: 'unsupported_media_type', message: err.message } });
+    if (err.statusCode === 400 && err.code?.startsWith('FST_') === true)
+      return reply.code(400).send({ error: { code: 'invalid_json', message: 'the body is not valid JSON' } });
+    const rest = restErrorOf(err);
+    if (rest.status >= 500)
+      logger.error({ err, method: request.method, url: request.url }, 'api request failed');
+    return reply.code(rest.status).send(rest.body);
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send(restErrorOf(consoleErrors.not_found()).body),
+  );
+
+  app.get(openApiPath, { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/v1/health', { config: { public: true }, schema: { hide: true } }, async () => ({
+    status: 'ok',
+  }));
+  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(webConsoleHtml),
+  );
+
+  registerApiRoutes(app, {
+    claims: options.claims,
+    ...(options.billing === undefined ? {} : { billing: options.billing }),
+  });
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,352 @@
+// JSON Schemas of the management API: fastify validates requests with them and serialises answers with them, and
+// @fastify/swagger turns the same objects into the OpenAPI document. One source, no drift.
+
+const hex = (bytes: number, description: string) =>
+  ({ type: 'string', pattern: `^[0-9A-Fa-f]{${bytes * 2}}$`, description }) as const;
+
+export const devEuiSchema = hex(8, 'DevEUI, 16 hex digits');
+export const joinEuiSchema = hex(8, 'JoinEUI, 16 hex digits');
+const aesKeySchema = {
+  type: 'string',
+  pattern: '^[0-9A-Fa-f]{32}$',
+  description: 'AES-128 key, 32 hex digits',
+} as const;
+const idSchema = { type: 'string', minLength: 1, maxLength: 128 } as const;
+const nameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const macVersions = ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.1'] as const;
+const nullableString = { type: ['string', 'null'] } as const;
+
+export const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
+} as const;
+
+export const deviceSchema = {
+  type: 'object',
+  required: [
+    'devEui',
+    'joinEui',
+    'macVersion',
+    'claimed',
+    'accountId',
+    'networkServerId',
+    'activated',
+    'joinCount',
+    'lastJoinAt',
+  ],
+  properties: {
+    devEui: { type: 'string' },
+    joinEui: { type: 'string' },
+    macVersion: { type: 'string', enum: [...macVersions] },
+    claimed: { type: 'boolean' },
+    accountId: nullableString,
+    networkServerId: nullableString,
+    activated: { type: 'boolean' },
+    joinCount: { type: 'integer', minimum: 0 },
+    lastJoinAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const;
+
+export const createAccountBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: { name: nameSchema },
+} as const;
+
+export const accountSchema = {
+  type: 'object',
+  required: ['id', 'name'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const createdAccountSchema = {
+  type: 'object',
+  required: ['id', 'name', 'apiKey'],
+  properties: { id: { type: 'string' }, name: { type: 'string' }, apiKey: { type: 'string' } },
+} as const;
+
+export const transportKekBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['label', 'key'],
+  properties: {
+    label: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' },
+    key: {
+      type: 'string',
+      pattern: '^([0-9A-Fa-f]{32}|[0-9A-Fa-f]{48}|[0-9A-Fa-f]{64})$',
+      description: 'AES key, hex',
+    },
+  },
+} as const;
+
+const batchKeySchema = {
+  oneOf: [
+    aesKeySchema,
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kekLabel', 'wrapped'],
+      properties: {
+        kekLabel: { type: 'string', minLength: 1 },
+        wrapped: {
+          type: 'string',
+          pattern: '^[0-9A-Fa-f]{48}$',
+          description: 'RFC 3394-wrapped AES-128 key, hex',
+        },
+      },
+    },
+  ],
+} as const;
+
+export const deviceBatchBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['joinEui'],
+  properties: {
+    joinEui: joinEuiSchema,
+    manufacturer: { type: 'string', maxLength: 200 },
+    batchId: { type: 'string', maxLength: 128 },
+    devices: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 100_000,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['devEui', 'macVersion', 'nwkKey', 'claimCode'],
+        properties: {
+          devEui: devEuiSchema,
+          joinEui: joinEuiSchema,
+          macVersion: { type: 'string', enum: [...macVersions, '1.0', '1.1.0'] },
+          nwkKey: batchKeySchema,
+          appKey: batchKeySchema,
+          claimCode: { type: 'string', minLength: 1, maxLength: 64 },
+        },
+      },
+    },
+    csv: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'Alternative to `devices`: CSV with a header devEui,joinEui,macVersion,nwkKey,appKey,claimCode',
+    },
+  },
+} as const;
+
+export const importedSchema = {
+  type: 'object',
+  required: ['imported', 'batchId'],
+  properties: { imported: { type: 'integer' }, batchId: { type: 'string' } },
+} as const;
+
+const credentialsSchema = {
+  type: 'object',
+  required: ['caCertPem', 'clientCertPem', 'clientKeyPem'],
+  properties: {
+    caCertPem: { type: 'string' },
+    clientCertPem: { type: 'string' },
+    clientKeyPem: { type: 'string' },
+  },
+} as const;
+
+const kekSchema = {
+  type: 'object',
+  required: ['label', 'key'],
+  properties: { label: { type: 'string' }, key: { type: 'string', description: 'hex, shown this once' } },
+} as const;
+
+export const appSKeyDeliveries = ['wrapped', 'plaintext', 'session-key-id'] as const;
+
+export const networkServerBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'netId'],
+  properties: {
+    name: nameSchema,
+    netId: hex(3, 'NetID, 6 hex digits'),
+    nsId: hex(8, 'NSID (BI 1.1 SenderNSID), 16 hex digits'),
+    kekLabel: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' },
+    appSKeyDelivery: { type: 'string', enum: [...appSKeyDeliveries] },
+    lifetime: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 4_294_967_295,
+      description: 'session lifetime, seconds',
+    },
+    asyncUrl: { type: 'string', pattern: '^https?://', maxLength: 2048 },
+    plaintextNwkKeys: { type: 'boolean' },
+    accountId: { ...idSchema, description: 'admin only: the account to register for' },
+  },
+} as const;
+
+export const registeredNetworkServerSchema = {
+  type: 'object',
+  required: ['id', 'netId', 'nsId', 'kek', 'bearerToken', 'credentials'],
+  properties: {
+    id: { type: 'string' },
+    netId: { type: 'string' },
+    nsId: nullableString,
+    kek: kekSchema,
+    bearerToken: { type: 'string' },
+    credentials: credentialsSchema,
+  },
+} as const;
+
+export const applicationServerBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'asId'],
+  properties: {
+    name: nameSchema,
+    asId: { type: 'string', minLength: 1, maxLength: 255 },
+    kekLabel: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' },
+    accountId: idSchema,
+  },
+} as const;
+
+export const registeredApplicationServerSchema = {
+  type: 'object',
+  required: ['id', 'asId', 'kek', 'bearerToken', 'credentials'],
+  properties: {
+    id: { type: 'string' },
+    asId: { type: 'string' },
+    kek: kekSchema,
+    bearerToken: { type: 'string' },
+    credentials: credentialsSchema,
+  },
+} as const;
+
+export const peerSchema = {
+  type: 'object',
+  required: ['id', 'kind', 'accountId', 'name'],
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string', enum: ['network-server', 'application-server'] },
+    accountId: { type: 'string' },
+    name: { type: 'string' },
+    netId: nullableString,
+    nsId: nullableString,
+    asId: nullableString,
+    kekLabel: { type: 'string' },
+    appSKeyDelivery: { type: ['string', 'null'], enum: [...appSKeyDeliveries, null] },
+    lifetime: { type: 'integer' },
+    asyncUrl: nullableString,
+  },
+} as const;
+
+export const claimBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['devEui', 'claimCode', 'networkServerId'],
+  properties: {
+    devEui: devEuiSchema,
+    claimCode: { type: 'string', minLength: 1, maxLength: 64 },
+    networkServerId: idSchema,
+    applicationServerId: idSchema,
+  },
+} as const;
+
+export const transferBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['networkServerId'],
+  properties: { networkServerId: idSchema, applicationServerId: idSchema },
+} as const;
+
+export const devEuiParams = {
+  type: 'object',
+  required: ['devEui'],
+  properties: { devEui: devEuiSchema },
+} as const;
+
+export const listDevicesQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    accountId: { ...idSchema, description: 'admin only' },
+    batchId: { ...idSchema, description: 'admin only' },
+    pageToken: { type: 'string' },
+    pageSize: { type: 'string', pattern: '^[1-9][0-9]{0,3}$', description: '1–1000, default 100' },
+  },
+} as const;
+
+export const deviceListSchema = {
+  type: 'object',
+  required: ['devices', 'nextPageToken'],
+  properties: { devices: { type: 'array', items: deviceSchema }, nextPageToken: nullableString },
+} as const;
+
+const isoDate = { type: 'string', format: 'date-time' } as const;
+
+export const chargesQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    accountId: { ...idSchema, description: 'admin: one account (default all); owners always see their own' },
+    from: { ...isoDate, description: 'inclusive' },
+    to: { ...isoDate, description: 'exclusive' },
+  },
+} as const;
+
+export const chargeSchema = {
+  type: 'object',
+  required: ['devEui', 'accountId', 'amountMinor', 'currency', 'chargedAt'],
+  properties: {
+    devEui: { type: 'string' },
+    accountId: { type: 'string' },
+    amountMinor: { type: 'integer' },
+    currency: { type: 'string' },
+    chargedAt: isoDate,
+  },
+} as const;
+
+export const chargesSchema = {
+  type: 'object',
+  required: ['charges'],
+  properties: { charges: { type: 'array', items: chargeSchema } },
+} as const;
+
+export const invoiceParams = {
+  type: 'object',
+  required: ['period'],
+  properties: { period: { type: 'string', pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM' } },
+} as const;
+
+export const invoiceQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    accountId: { ...idSchema, description: 'admin: required; owners: their own' },
+    format: { type: 'string', enum: ['json', 'csv'] },
+  },
+} as const;
+
+export const invoiceSchema = {
+  type: 'object',
+  required: ['accountId', 'period', 'charges', 'totalMinor', 'currency'],
+  properties: {
+    accountId: { type: 'string' },
+    period: { type: 'string' },
+    charges: { type: 'array', items: chargeSchema },
+    totalMinor: { type: 'integer' },
+    currency: { type: 'string' },
+  },
+} as const;
+
+export const whoAmISchema = {
+  type: 'object',
+  required: ['accountId', 'scope'],
+  properties: { accountId: nullableString, scope: { type: 'string', enum: ['admin', 'owner'] } },
+} as const;

@@ -1,0 +1,64 @@
+import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
+import { bytesToHex } from '@joinery/backend-interfaces';
+import { AppSKeyDelivery, PeerKind, type Device, type Peer } from '@joinery/proto/claims/v1/claims_pb';
+import { MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+
+export const macVersionNames: Readonly<Record<MacVersion, string>> = {
+  [MacVersion.MAC_VERSION_UNSPECIFIED]: 'unknown',
+  [MacVersion.MAC_VERSION_1_0_0]: '1.0.0',
+  [MacVersion.MAC_VERSION_1_0_1]: '1.0.1',
+  [MacVersion.MAC_VERSION_1_0_2]: '1.0.2',
+  [MacVersion.MAC_VERSION_1_0_3]: '1.0.3',
+  [MacVersion.MAC_VERSION_1_0_4]: '1.0.4',
+  [MacVersion.MAC_VERSION_1_1]: '1.1',
+};
+
+export const appSKeyDeliveryByName = {
+  wrapped: AppSKeyDelivery.WRAPPED,
+  plaintext: AppSKeyDelivery.PLAINTEXT,
+  'session-key-id': AppSKeyDelivery.SESSION_KEY_ID,
+} as const;
+
+const appSKeyDeliveryNames: Readonly<Record<AppSKeyDelivery, string | null>> = {
+  [AppSKeyDelivery.UNSPECIFIED]: null,
+  [AppSKeyDelivery.WRAPPED]: 'wrapped',
+  [AppSKeyDelivery.PLAINTEXT]: 'plaintext',
+  [AppSKeyDelivery.SESSION_KEY_ID]: 'session-key-id',
+};
+
+const isoOf = (ts: Timestamp | undefined): string | null =>
+  ts === undefined ? null : timestampDate(ts).toISOString();
+const orNull = (value: string): string | null => (value === '' ? null : value);
+
+/** PRODUCT.md's device shape, exactly. */
+export function deviceView(device: Device | undefined) {
+  if (device === undefined) throw new Error('claims answered without a device');
+  return {
+    devEui: bytesToHex(device.devEui),
+    joinEui: bytesToHex(device.joinEui),
+    macVersion: macVersionNames[device.macVersion],
+    claimed: device.claimed,
+    accountId: orNull(device.accountId),
+    networkServerId: orNull(device.networkServerId),
+    activated: device.activated,
+    joinCount: device.joinCount,
+    lastJoinAt: isoOf(device.lastJoinAt),
+  };
+}
+
+export function peerView(peer: Peer) {
+  const ns = peer.kind === PeerKind.NETWORK_SERVER;
+  return {
+    id: peer.id,
+    kind: ns ? 'network-server' : 'application-server',
+    accountId: peer.accountId,
+    name: peer.name,
+    netId: ns ? bytesToHex(peer.netId) : null,
+    nsId: ns && peer.nsId.length > 0 ? bytesToHex(peer.nsId) : null,
+    asId: ns ? null : peer.asId,
+    kekLabel: peer.kekLabel,
+    appSKeyDelivery: ns ? appSKeyDeliveryNames[peer.appSKeyDelivery] : null,
+    lifetime: peer.lifetime,
+    asyncUrl: ns ? orNull(peer.asyncUrl) : null,
+  };
+}

@@ -1,0 +1,261 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { errorKinds, JoineryError } from '@joinery/errors';
+import { captureLogs } from '@joinery/logging';
+import { DeviceSchema, DeviceState, PrincipalSchema, Scope } from '@joinery/proto/claims/v1/claims_pb';
+import { MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import type { FastifyInstance } from 'fastify';
+import { buildConsoleApp, type ConsoleApp } from './app.js';
+import { httpStatusByKind, restErrorOf } from './adapters/http/http-status.js';
+import type { BillingQueries, ClaimsClient } from './domain/ports.js';
+
+const devEui = '0004A30B001C0530';
+const device = create(DeviceSchema, {
+  devEui: Buffer.from(devEui, 'hex'),
+  joinEui: Buffer.from('70B3D57ED0000000', 'hex'),
+  macVersion: MacVersion.MAC_VERSION_1_0_3,
+  state: DeviceState.CLAIMED,
+  claimed: true,
+  accountId: 'acc-1',
+  networkServerId: 'ns-1',
+  activated: true,
+  joinCount: 3,
+  lastJoinAt: timestampFromDate(new Date('2026-11-24T10:00:00Z')),
+});
+
+/** Claims as the console sees it: a few methods answer, the rest fail loudly so a stray call shows. */
+function stubClaims(calls: string[]): ClaimsClient {
+  const impl: Partial<Record<string, (request: never) => Promise<unknown>>> = {
+    authenticate: async (request: { token: string }) => {
+      if (request.token === 'admin') return { principal: create(PrincipalSchema, { scope: Scope.ADMIN }) };
+      if (request.token === 'owner')
+        return { principal: create(PrincipalSchema, { scope: Scope.OWNER, accountId: 'acc-1' }) };
+      throw new JoineryError('claims:unauthenticated', 'unauthenticated', 'unknown or revoked credentials');
+    },
+    getDevice: async () => ({ device }),
+    claim: async (request: { claimCode: string }) => {
+      if (request.claimCode !== 'right')
+        throw new JoineryError(
+          'claims:wrong_claim_code',
+          'permission_denied',
+          'the claim code does not match',
+        );
+      return { device };
+    },
+  };
+  return new Proxy({} as ClaimsClient, {
+    get: (_target, name: string) => async (request: never) => {
+      calls.push(name);
+      const method = impl[name];
+      if (method === undefined) throw new Error(`unexpected claims call ${name}`);
+      return method(request);
+    },
+  });
+}
+
+describe('console REST API', () => {
+  const calls: string[] = [];
+  const chargeQueries: { accountId?: string }[] = [];
+  const billing: BillingQueries = {
+    async listCharges(query) {
+      chargeQueries.push(query);
+      return [
+        {
+          devEui,
+          accountId: 'acc-1',
+          amountMinor: 20,
+          currency: 'USD',
+          chargedAt: '2026-11-24T10:00:00.000Z',
+        },
+      ];
+    },
+    async invoice(accountId, year, month) {
+      return {
+        accountId,
+        period: `${year}-${String(month).padStart(2, '0')}`,
+        charges: [],
+        totalMinor: 0,
+        currency: 'USD',
+        csv: 'devEui,accountId,amountMinor,currency,chargedAt\ntotal,,0,USD,\n',
+      };
+    },
+  };
+  let app: ConsoleApp;
+  let http: FastifyInstance;
+  before(async () => {
+    app = await buildConsoleApp({ claims: stubClaims(calls), billing, logger: captureLogs().logger });
+    http = app.http;
+  });
+  after(() => app.close());
+
+  test('a call without a bearer token is 401 unauthenticated, and claims is not asked', async () => {
+    calls.length = 0;
+    const res = await http.inject({ method: 'GET', url: `/api/v1/devices/${devEui}` });
+    assert.equal(res.statusCode, 401);
+    assert.deepEqual(res.json().error.code, 'unauthenticated');
+    assert.deepEqual(calls, []);
+  });
+
+  test('an unknown token is 401 with the claims code', async () => {
+    const res = await http.inject({
+      method: 'GET',
+      url: `/api/v1/devices/${devEui}`,
+      headers: { authorization: 'Bearer nope' },
+    });
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.json().error.code, 'unauthenticated');
+  });
+
+  test('GET /devices/{devEui} answers exactly the PRODUCT.md device shape', async () => {
+    const res = await http.inject({
+      method: 'GET',
+      url: `/api/v1/devices/${devEui}`,
+      headers: { authorization: 'Bearer owner' },
+    });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), {
+      devEui,
+      joinEui: '70B3D57ED0000000',
+      macVersion: '1.0.3',
+      claimed: true,
+      accountId: 'acc-1',
+      networkServerId: 'ns-1',
+      activated: true,
+      joinCount: 3,
+      lastJoinAt: '2026-11-24T10:00:00.000Z',
+    });
+  });
+
+  test('a body that breaks the schema is 400 invalid_request and reaches no service', async () => {
+    calls.length = 0;
+    for (const payload of [
+      { devEui: 'XYZ', claimCode: 'right', networkServerId: 'ns-1' },
+      { devEui, claimCode: 'right' },
+      { devEui, claimCode: 'right', networkServerId: 'ns-1', extra: true },
+      { devEui, claimCode: 7, networkServerId: 'ns-1' },
+    ]) {
+      const res = await http.inject({
+        method: 'POST',
+        url: '/api/v1/claims',
+        headers: { authorization: 'Bearer owner' },
+        payload,
+      });
+      assert.equal(res.statusCode, 400, JSON.stringify(payload));
+      assert.equal(res.json().error.code, 'invalid_request');
+    }
+    assert.deepEqual(calls, ['authenticate', 'authenticate', 'authenticate', 'authenticate']);
+  });
+
+  test('a body that is not JSON is 400 invalid_json', async () => {
+    const res = await http.inject({
+      method: 'POST',
+      url: '/api/v1/claims',
+      headers: { authorization: 'Bearer owner', 'content-type': 'application/json' },
+      payload: '{"devEui":',
+    });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error.code, 'invalid_json');
+  });
+
+  test('claim errors explain themselves: wrong_claim_code is 403', async () => {
+    const res = await http.inject({
+      method: 'POST',
+      url: '/api/v1/claims',
+      headers: { authorization: 'Bearer owner' },
+      payload: { devEui, claimCode: 'wrong', networkServerId: 'ns-1' },
+    });
+    assert.equal(res.statusCode, 403);
+    assert.equal(res.json().error.code, 'wrong_claim_code');
+    const ok = await http.inject({
+      method: 'POST',
+      url: '/api/v1/claims',
+      headers: { authorization: 'Bearer owner' },
+      payload: { devEui, claimCode: 'right', networkServerId: 'ns-1' },
+    });
+    assert.equal(ok.statusCode, 201);
+    assert.equal(ok.json().devEui, devEui);
+  });
+
+  test('an owner sees only its own charges whatever account it asks for; the admin chooses', async () => {
+    chargeQueries.length = 0;
+    const own = await http.inject({
+      method: 'GET',
+      url: '/api/v1/billing/charges?accountId=acc-2',
+      headers: { authorization: 'Bearer owner' },
+    });
+    assert.equal(own.statusCode, 200);
+    assert.deepEqual(own.json().charges[0], {
+      devEui,
+      accountId: 'acc-1',
+      amountMinor: 20,
+      currency: 'USD',
+      chargedAt: '2026-11-24T10:00:00.000Z',
+    });
+    const all = await http.inject({
+      method: 'GET',
+      url: '/api/v1/billing/charges',
+      headers: { authorization: 'Bearer admin' },
+    });
+    assert.equal(all.statusCode, 200);
+    assert.deepEqual(chargeQueries, [{ accountId: 'acc-1' }, {}]);
+  });
+
+  test('an invoice comes as CSV on request', async () => {
+    const res = await http.inject({
+      method: 'GET',
+      url: '/api/v1/billing/invoices/2026-11?format=csv',
+      headers: { authorization: 'Bearer owner' },
+    });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.headers['content-type'] as string, /^text\/csv/);
+    assert.match(res.body, /^devEui,accountId,amountMinor,currency,chargedAt\n/);
+  });
+
+  test('unknown routes are 404 in the error shape', async () => {
+    const res = await http.inject({
+      method: 'GET',
+      url: '/api/v1/nothing',
+      headers: { authorization: 'Bearer admin' },
+    });
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().error.code, 'not_found');
+  });
+
+  test('the OpenAPI 3.1 document is public and names every call of the PRODUCT.md table', async () => {
+    const res = await http.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+    assert.equal(res.statusCode, 200);
+    const doc = res.json() as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    assert.equal(doc.openapi, '3.1.0');
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    for (const row of [
+      'POST /api/v1/accounts',
+      'POST /api/v1/device-batches',
+      'POST /api/v1/transport-keks',
+      'POST /api/v1/network-servers',
+      'POST /api/v1/application-servers',
+      'POST /api/v1/claims',
+      'DELETE /api/v1/claims/{devEui}',
+      'PUT /api/v1/devices/{devEui}/network-server',
+      'GET /api/v1/devices/{devEui}',
+      'GET /api/v1/billing/charges',
+    ])
+      assert.ok(operations.includes(row), `${row} missing from ${operations.join(', ')}`);
+  });
+
+  test('the web console is served at /', async () => {
+    const res = await http.inject({ method: 'GET', url: '/' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /<title>Joinery console<\/title>/);
+  });
+});
+
+test('every error kind has an HTTP status, and internal errors hide their message', () => {
+  for (const kind of errorKinds) assert.ok(httpStatusByKind[kind] >= 400, kind);
+  const rest = restErrorOf(new Error('secret detail'));
+  assert.equal(rest.status, 500);
+  assert.deepEqual(rest.body, { error: { code: 'unexpected', message: 'internal error' } });
+});

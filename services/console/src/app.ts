@@ -1,0 +1,33 @@
+import type { Logger } from '@joinery/logging';
+import type { FastifyInstance } from 'fastify';
+import { buildConsoleHttpApp } from './adapters/http/console-http-app.js';
+import type { BillingQueries, ClaimsClient } from './domain/ports.js';
+
+export interface ConsoleAppDeps {
+  readonly claims: ClaimsClient;
+  /** Absent: the billing calls answer 503 `billing_unavailable`. */
+  readonly billing?: BillingQueries;
+  readonly logger: Logger;
+}
+
+export interface ConsoleApp {
+  /** The REST API and web console, for `inject()` in tests. */
+  readonly http: FastifyInstance;
+  /** Listens; resolves with the bound port. */
+  listen(host: string, port: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Wires the console; opens nothing until `listen()`. */
+export async function buildConsoleApp(deps: ConsoleAppDeps): Promise<ConsoleApp> {
+  const http = await buildConsoleHttpApp(deps);
+  return {
+    http,
+    async listen(host, port) {
+      await http.listen({ host, port });
+      const address = http.server.address();
+      return typeof address === 'object' && address !== null ? address.port : port;
+    },
+    close: () => http.close(),
+  };
+}
