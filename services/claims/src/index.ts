@@ -15,3 +15,4 @@ export { createRedisClaimsStore } from './adapters/redis/redis-store.js';
 export { KeysServiceKeyCustody } from './adapters/grpc/keys-key-custody.js';
 export { busDeviceEventPublisher, deviceEventToProto, devicesTopic } from './adapters/bus/device-events.js';
 export type { DeviceEventMessage } from './adapters/bus/device-events.js';
+export { joinEventsHandler, joinsTopic } from './adapters/bus/join-events.js';

@@ -16,24 +16,37 @@ export function deviceEventToProto(e: DeviceEventRecord): DeviceEvent {
   });
 }
 
-type ChangeInit = NonNullable<Extract<MessageInitShape<typeof DeviceEventSchema>, { change?: unknown }>['change']>;
+type ChangeInit = NonNullable<
+  Extract<MessageInitShape<typeof DeviceEventSchema>, { change?: unknown }>['change']
+>;
 
 function changeInit(e: DeviceEventRecord): ChangeInit {
   const c = e.change;
   switch (c.kind) {
     case 'imported':
-      return { case: 'imported' as const, value: { joinEui: c.joinEui, batchId: c.batchId, macVersion: c.macVersion } };
+      return {
+        case: 'imported' as const,
+        value: { joinEui: c.joinEui, batchId: c.batchId, macVersion: c.macVersion },
+      };
     case 'claimed':
       return {
         case: 'claimed' as const,
-        value: { accountId: c.accountId, networkServerId: c.networkServerId, applicationServerId: c.applicationServerId ?? '' },
+        value: {
+          accountId: c.accountId,
+          networkServerId: c.networkServerId,
+          applicationServerId: c.applicationServerId ?? '',
+        },
       };
     case 'unclaimed':
       return { case: 'unclaimed' as const, value: { accountId: c.accountId } };
     case 'transferred':
       return {
         case: 'transferred' as const,
-        value: { accountId: c.accountId, fromNetworkServerId: c.fromNetworkServerId, toNetworkServerId: c.toNetworkServerId },
+        value: {
+          accountId: c.accountId,
+          fromNetworkServerId: c.fromNetworkServerId,
+          toNetworkServerId: c.toNetworkServerId,
+        },
       };
     case 'locked':
       return { case: 'locked' as const, value: { reason: c.reason } };
@@ -50,11 +63,17 @@ export interface DeviceEventMessage {
 }
 
 /** Adapts a bus `send` (libs/bus Publisher, Kafka, the in-process bus) to the domain's DeviceEventPublisher. */
-export function busDeviceEventPublisher(send: (messages: readonly DeviceEventMessage[]) => Promise<void>): DeviceEventPublisher {
+export function busDeviceEventPublisher(
+  send: (messages: readonly DeviceEventMessage[]) => Promise<void>,
+): DeviceEventPublisher {
   return {
     async publish(events) {
       await send(
-        events.map((e) => ({ topic: devicesTopic, key: e.devEui, value: toBinary(DeviceEventSchema, deviceEventToProto(e)) })),
+        events.map((e) => ({
+          topic: devicesTopic,
+          key: e.devEui,
+          value: toBinary(DeviceEventSchema, deviceEventToProto(e)),
+        })),
       );
     },
   };

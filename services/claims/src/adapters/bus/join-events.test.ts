@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { JoinEventSchema, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
+import { createHarness, devEui, importDevices, silentLogger } from '../../testing/harness.js';
+import { joinEventsHandler } from './join-events.js';
+
+const joinEvent = (eventId: string, dev: string, outcome: JoinOutcome, time: Date) => ({
+  value: toBinary(
+    JoinEventSchema,
+    create(JoinEventSchema, { eventId, devEui: dev, outcome, time: timestampFromDate(time) }),
+  ),
+});
+
+test('join events from the bus mark devices activated once per event; refusals, junk and unknown devices are skipped', async () => {
+  const h = await createHarness();
+  await importDevices(h, 2);
+  const handle = joinEventsHandler(h.claims, silentLogger);
+  const t = new Date('2026-11-24T10:00:00Z');
+  await handle([
+    joinEvent('e1', devEui(1), JoinOutcome.ACCEPTED, t),
+    joinEvent('e1', devEui(1), JoinOutcome.ACCEPTED, t),
+    joinEvent('e2', devEui(2), JoinOutcome.REFUSED, t),
+    { value: new Uint8Array([0xff, 0xff, 0xff]) },
+    joinEvent('e3', 'FFFFFFFFFFFFFFFF', JoinOutcome.ACCEPTED, t),
+    joinEvent('e4', devEui(1), JoinOutcome.ACCEPTED, new Date('2026-11-24T11:00:00Z')),
+  ]);
+  const one = await h.store.getDevice(devEui(1));
+  assert.equal(one?.activated, true);
+  assert.equal(one?.joinCount, 2);
+  assert.equal(one?.lastJoinAt, '2026-11-24T11:00:00.000Z');
+  const two = await h.store.getDevice(devEui(2));
+  assert.equal(two?.activated, false);
+  assert.equal(two?.joinCount, 0);
+});
