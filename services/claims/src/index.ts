@@ -5,7 +5,13 @@ export type { ClaimsConfig } from './config.js';
 export { claimsErrors } from './domain/errors.js';
 export type { Claims } from './domain/claims.js';
 export type { ClaimsLogger, RateLimit } from './domain/context.js';
-export type { ClaimsStore, CertificateAuthority, DeviceEventPublisher, KeyCustody, RootKeyImport } from './domain/ports.js';
+export type {
+  ClaimsStore,
+  CertificateAuthority,
+  DeviceEventPublisher,
+  KeyCustody,
+  RootKeyImport,
+} from './domain/ports.js';
 export type { DeviceEventRecord, Principal } from './domain/model.js';
 export type { ScryptCost } from './domain/secrets.js';
 export { createMemoryClaimsStore } from './adapters/memory/memory-store.js';
@@ -16,3 +22,5 @@ export { KeysServiceKeyCustody } from './adapters/grpc/keys-key-custody.js';
 export { busDeviceEventPublisher, deviceEventToProto, devicesTopic } from './adapters/bus/device-events.js';
 export type { DeviceEventMessage } from './adapters/bus/device-events.js';
 export { joinEventsHandler, joinsTopic } from './adapters/bus/join-events.js';
+export { adminTokenFrom } from './admin-token.js';
+export type { AdminToken } from './admin-token.js';

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '@joinery/config';
 import { createGrpcClient, createGrpcServer } from '@joinery/grpc';
@@ -12,21 +11,9 @@ import { busDeviceEventPublisher } from './adapters/bus/device-events.js';
 import { openLmdbClaimsStore } from './adapters/embedded/lmdb-store.js';
 import { KeysServiceKeyCustody } from './adapters/grpc/keys-key-custody.js';
 import { createRedisClaimsStore } from './adapters/redis/redis-store.js';
+import { adminTokenFrom } from './admin-token.js';
 import { buildClaimsApp } from './app.js';
 import { claimsConfigSchema } from './config.js';
-
-/** The admin token from the environment, else from `<dataDir>/admin-token` (created once, mode 0600). */
-function adminTokenFrom(dataDir: string, configured: string | undefined): string {
-  if (configured !== undefined) return configured;
-  const path = join(dataDir, 'admin-token');
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    const token = randomBytes(32).toString('base64url');
-    writeFileSync(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
-    return token;
-  }
-}
 
 const config = loadConfig(claimsConfigSchema);
 const logger = createLogger({ service: 'claims', level: config.logLevel });
@@ -35,25 +22,34 @@ mkdirSync(config.dataDir, { recursive: true });
 const store =
   config.redisUrl === undefined
     ? openLmdbClaimsStore(join(config.dataDir, 'claims'))
-    : createRedisClaimsStore(connectRedis(config.redisUrl, { connectionName: 'claims', logger }), { ownsConnection: true });
+    : createRedisClaimsStore(connectRedis(config.redisUrl, { connectionName: 'claims', logger }), {
+        ownsConnection: true,
+      });
 const keysClient = createGrpcClient(KeysService, config.keysGrpcAddress);
-const producer = config.kafkaBrokers === undefined ? undefined : new Kafka({ clientId: 'joinery-claims', brokers: [...config.kafkaBrokers] }).producer();
+const producer =
+  config.kafkaBrokers === undefined
+    ? undefined
+    : new Kafka({ clientId: 'joinery-claims', brokers: [...config.kafkaBrokers] }).producer();
 await producer?.connect();
 const publisher = busDeviceEventPublisher(async (messages) => {
   if (producer === undefined) {
-    for (const m of messages) logger.info({ topic: m.topic, dev_eui: m.key }, 'device event (no bus configured)');
+    for (const m of messages)
+      logger.info({ topic: m.topic, dev_eui: m.key }, 'device event (no bus configured)');
     return;
   }
   const topic = messages[0]?.topic;
   if (topic === undefined) return;
-  await producer.send({ topic, messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value) })) });
+  await producer.send({
+    topic,
+    messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value) })),
+  });
 });
 
 const app = await buildClaimsApp({
   store,
   keys: new KeysServiceKeyCustody(keysClient),
   publisher,
-  adminToken: adminTokenFrom(config.dataDir, config.adminToken),
+  adminToken: adminTokenFrom(config.dataDir, config.adminToken).token,
   logger,
   scryptCost: { log2N: config.scryptLog2N, r: 8, p: 1 },
   rateLimit: { maxFailures: config.claimFailureLimit, windowMs: config.claimFailureWindowS * 1000 },
@@ -61,7 +57,10 @@ const app = await buildClaimsApp({
 const server = createGrpcServer({ logger });
 server.add(ClaimsService, app.service);
 const port = await server.listen(config.grpcAddress);
-logger.info({ address: config.grpcAddress, port, store: config.redisUrl === undefined ? 'lmdb' : 'redis' }, 'claims listening');
+logger.info(
+  { address: config.grpcAddress, port, store: config.redisUrl === undefined ? 'lmdb' : 'redis' },
+  'claims listening',
+);
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {
