@@ -6,3 +6,4 @@ export { consoleErrors } from './domain/errors.js';
 export type { BillingQueries, ChargeView, ClaimsClient, InvoiceView } from './domain/ports.js';
 export { httpStatusByKind, restErrorOf } from './adapters/http/http-status.js';
 export { openApiPath } from './adapters/http/console-http-app.js';
+export { billingQueriesOf } from './adapters/grpc/billing-queries.js';

@@ -1,0 +1,185 @@
+// Embedded mode: all five services in one process, wired through in-process gRPC transports (the same service
+// implementations as distributed mode), LMDB for every durable store, the in-process bus fed by the keys outbox,
+// and the software vault with its master key in the data directory.
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildGatewayApp, loadGatewayConfig } from '@joinery/bi-gateway';
+import { billingConfigSchema, buildBillingApp, createLmdbLedger } from '@joinery/billing';
+import { createInProcessBus, startOutboxRelay } from '@joinery/bus';
+import {
+  adminTokenFrom,
+  buildClaimsApp,
+  busDeviceEventPublisher,
+  claimsConfigSchema,
+  joinEventsHandler,
+  joinsTopic,
+  KeysServiceKeyCustody,
+  openLmdbClaimsStore,
+} from '@joinery/claims';
+import { loadConfig } from '@joinery/config';
+import { billingQueriesOf, buildConsoleApp } from '@joinery/console';
+import { createInProcessClient } from '@joinery/grpc';
+import { buildKeysApp, createLmdbStateStore, keysConfigSchema, openVault } from '@joinery/keys';
+import type { Logger } from '@joinery/logging';
+import { BillingService } from '@joinery/proto/billing/v1/billing_pb';
+import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
+import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
+import { closeEmbeddedStore, openEmbeddedStore } from '@joinery/store';
+import { launcherConfigSchema } from './config.js';
+
+export interface RunningEmbedded {
+  readonly dataDir: string;
+  readonly biPort: number;
+  readonly biHttpPort: number | undefined;
+  readonly apiPort: number;
+  readonly adminToken: string;
+  /** Undefined when the token came from JOINERY_ADMIN_TOKEN. */
+  readonly adminTokenFile: string | undefined;
+  /** Joinery's CA certificate (PEM), also written to `<dataDir>/ca.pem` for network servers to trust. */
+  readonly caCertPem: string;
+  readonly caCertFile: string;
+  /** True on the first start with this data directory. */
+  readonly firstStart: boolean;
+  /** Stops listening, drains the outbox relay, closes every store. */
+  stop(): Promise<void>;
+}
+
+const grpcTimeoutMs = 30_000;
+
+/** Starts embedded mode from `env` (the PRODUCT management contract's variables and every service's own). */
+export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Promise<RunningEmbedded> {
+  const launcher = loadConfig(launcherConfigSchema, env);
+  const dataDir = resolve(launcher.dataDir);
+  // Every service reads its own schema; the data directory is the launcher's, whatever else is set.
+  const serviceEnv = { ...env, JOINERY_DATA_DIR: dataDir };
+  const keysConfig = loadConfig(keysConfigSchema, serviceEnv);
+  const claimsConfig = loadConfig(claimsConfigSchema, serviceEnv);
+  const billingConfig = loadConfig(billingConfigSchema, serviceEnv);
+  const gatewayConfig = loadGatewayConfig(serviceEnv);
+
+  const firstStart = !existsSync(join(dataDir, 'claims'));
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const admin = adminTokenFrom(dataDir, launcher.adminToken);
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        logger.error({ err }, 'embedded shutdown step failed');
+      }
+    }
+  };
+
+  try {
+    const vault = await openVault(keysConfig, logger);
+    const keysRoot = openEmbeddedStore(join(dataDir, 'keys-state'));
+    const keysApp = await buildKeysApp({
+      vault,
+      state: createLmdbStateStore(keysRoot),
+      logger,
+      config: {
+        devNonceHistorySize: keysConfig.devNonceHistorySize,
+        maxSessions: keysConfig.maxSessions,
+        storageKekLabel: keysConfig.storageKekLabel,
+      },
+    });
+    cleanups.push(async () => {
+      await keysApp.close();
+      await closeEmbeddedStore(keysRoot);
+    });
+    const keys = createInProcessClient(KeysService, keysApp.service, { defaultTimeoutMs: grpcTimeoutMs });
+
+    const bus = createInProcessBus({ logger });
+    cleanups.push(() => bus.close());
+
+    const claimsApp = await buildClaimsApp({
+      store: openLmdbClaimsStore(join(dataDir, 'claims')),
+      keys: new KeysServiceKeyCustody(keys),
+      publisher: busDeviceEventPublisher((messages) => bus.publish(messages)),
+      adminToken: admin.token,
+      logger,
+      scryptCost: { log2N: claimsConfig.scryptLog2N, r: 8, p: 1 },
+      rateLimit: {
+        maxFailures: claimsConfig.claimFailureLimit,
+        windowMs: claimsConfig.claimFailureWindowS * 1000,
+      },
+    });
+    cleanups.push(() => claimsApp.close());
+    const claims = createInProcessClient(ClaimsService, claimsApp.service, {
+      defaultTimeoutMs: grpcTimeoutMs,
+    });
+
+    const billingRoot = openEmbeddedStore(join(dataDir, 'billing'));
+    const billingApp = await buildBillingApp({
+      ledger: createLmdbLedger(billingRoot),
+      logger,
+      config: { amountMinor: billingConfig.amountMinor, currency: billingConfig.currency },
+      publish: (records) => bus.publish(records),
+    });
+    cleanups.push(async () => {
+      await billingApp.close();
+      await closeEmbeddedStore(billingRoot);
+    });
+    const billing = createInProcessClient(BillingService, billingApp.service, {
+      defaultTimeoutMs: grpcTimeoutMs,
+    });
+
+    // Consumers before the relay, so the first relayed batch already reaches both.
+    const subscriptions = [
+      await bus.subscribe({
+        topic: joinsTopic,
+        groupId: 'joinery-billing',
+        handler: billingApp.handleJoinEvents,
+      }),
+      await bus.subscribe({
+        topic: joinsTopic,
+        groupId: 'joinery-claims',
+        handler: joinEventsHandler(claimsApp.claims, logger),
+      }),
+    ];
+    cleanups.push(async () => {
+      for (const subscription of subscriptions) await subscription.close();
+    });
+    // The keys outbox (LMDB) is the durable log: a record leaves it only once every consumer has handled it, so
+    // billing sees every accepted join across restarts, and its ledger makes the charge happen once.
+    const relay = startOutboxRelay({
+      source: keysApp.outboxSource,
+      publish: (records) => bus.publish(records),
+      logger: logger.child({ component: 'outbox-relay' }),
+      idleMs: 50,
+    });
+    cleanups.push(() => relay.stop());
+
+    const gateway = buildGatewayApp({ claims, keys, logger, config: gatewayConfig });
+    cleanups.push(() => gateway.close());
+    const listening = await gateway.listen();
+
+    const consoleApp = await buildConsoleApp({ claims, billing: billingQueriesOf(billing), logger });
+    cleanups.push(() => consoleApp.close());
+    const apiPort = await consoleApp.listen(launcher.apiHost, launcher.apiPort);
+
+    const caCertFile = join(dataDir, 'ca.pem');
+    writeFileSync(caCertFile, listening.caCertPem);
+    chmodSync(caCertFile, 0o644);
+    logger.info(
+      { bi_port: listening.biPort, bi_http_port: listening.biHttpPort, api_port: apiPort, data_dir: dataDir },
+      'joinery embedded mode started',
+    );
+    return {
+      dataDir,
+      biPort: listening.biPort,
+      biHttpPort: listening.biHttpPort,
+      apiPort,
+      adminToken: admin.token,
+      adminTokenFile: admin.file,
+      caCertPem: listening.caCertPem,
+      caCertFile,
+      firstStart,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,10 @@
+export { startEmbedded } from './embedded.js';
+export type { RunningEmbedded } from './embedded.js';
+export { launcherConfigSchema } from './config.js';
+export { runCli, usage } from './cli/run-cli.js';
+export type { CliIo } from './cli/run-cli.js';
+export { createApiClient, ApiError } from './cli/api-client.js';
+export type { ApiClient } from './cli/api-client.js';
+export { writeNetworkServerBundle } from './cli/ns-bundle.js';
+export type { RegisteredNetworkServer } from './cli/ns-bundle.js';
+export { startBanner } from './start.js';
