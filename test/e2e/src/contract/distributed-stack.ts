@@ -1,0 +1,135 @@
+// The distributed mode as an operator runs it: keys, claims, billing, bi-gateway and console each as its own
+// process (`services/<svc>/src/main.ts`), on the real Redis, Kafka and SoftHSM2 that `npm test` started.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, requireInfra, spawnManaged, type ManagedProcess } from '@joinery/testing/infra';
+
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+
+export interface DistributedStack {
+  readonly apiUrl: string;
+  readonly biUrl: URL;
+  readonly adminToken: string;
+  readonly processes: Readonly<Record<string, ManagedProcess>>;
+  stop(): Promise<void>;
+}
+
+export interface DistributedOptions {
+  /** `pkcs11`: the keys service on SoftHSM2 (PKCS11_* from the infra); `software`: the software vault. */
+  readonly vault: 'pkcs11' | 'software';
+  /** Redis logical database, so this stack's state is its own. */
+  readonly redisDb: number;
+}
+
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  processes: ManagedProcess[],
+  timeoutMs = 90_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const p of processes) {
+      const exited = p.exited();
+      if (exited !== undefined)
+        throw new Error(`${p.logFile} ${exited} while waiting for ${what}:\n${p.logTail(40)}`);
+    }
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+const tlsAnswers = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+export async function startDistributedStack(options: DistributedOptions): Promise<DistributedStack> {
+  const infra = requireInfra('REDIS_URL', 'KAFKA_BROKERS');
+  const dir = mkdtempSync(join(tmpdir(), 'joinery-distributed-'));
+  const [keysPort, claimsPort, billingPort, biPort, apiPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const adminToken = `admin-${Math.random().toString(36).slice(2)}${Date.now()}`;
+  const redisUrl = `${infra.REDIS_URL.replace(/\/\d*$/, '')}/${options.redisDb}`;
+  const common = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    JOINERY_LOG_LEVEL: 'info',
+    JOINERY_REDIS_URL: redisUrl,
+    JOINERY_KAFKA_BROKERS: infra.KAFKA_BROKERS,
+    JOINERY_KEYS_GRPC_ADDRESS: `127.0.0.1:${keysPort}`,
+    JOINERY_CLAIMS_GRPC_ADDRESS: `127.0.0.1:${claimsPort}`,
+    JOINERY_BILLING_GRPC_ADDRESS: `127.0.0.1:${billingPort}`,
+  };
+  const pkcs11 =
+    options.vault === 'pkcs11'
+      ? (() => {
+          const hsm = requireInfra('PKCS11_MODULE', 'PKCS11_PIN', 'PKCS11_TOKEN_LABEL', 'SOFTHSM2_CONF');
+          return {
+            JOINERY_PKCS11_MODULE: hsm.PKCS11_MODULE,
+            JOINERY_PKCS11_PIN: hsm.PKCS11_PIN,
+            JOINERY_PKCS11_TOKEN_LABEL: hsm.PKCS11_TOKEN_LABEL,
+            SOFTHSM2_CONF: hsm.SOFTHSM2_CONF,
+          };
+        })()
+      : {};
+  const spawned: Record<string, ManagedProcess> = {};
+  const start = (name: string, env: Record<string, string>) => {
+    spawned[name] = spawnManaged({
+      command: process.execPath,
+      args: ['--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')],
+      cwd: repoRoot,
+      logFile: join(dir, `${name}.log`),
+      env: { ...common, JOINERY_DATA_DIR: join(dir, name), ...env },
+    });
+    return spawned[name];
+  };
+  const stopAll = async () => {
+    for (const name of ['console', 'bi-gateway', 'billing', 'claims', 'keys'])
+      await spawned[name]?.stop(10_000).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const keys = start('keys', pkcs11);
+    const claims = start('claims', { JOINERY_ADMIN_TOKEN: adminToken, JOINERY_CLAIMS_SCRYPT_LOG2N: '10' });
+    const billing = start('billing', {});
+    const gateway = start('bi-gateway', { JOINERY_BI_HOST: '127.0.0.1', JOINERY_BI_PORT: String(biPort) });
+    const consoleProcess = start('console', {
+      JOINERY_API_HOST: '127.0.0.1',
+      JOINERY_API_PORT: String(apiPort),
+    });
+    const all = [keys, claims, billing, gateway, consoleProcess];
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    await waitFor(
+      'the console to reach claims',
+      async () =>
+        (await fetch(`${apiUrl}/api/v1/whoami`, { headers: { authorization: `Bearer ${adminToken}` } }))
+          .status === 200,
+      all,
+    );
+    await waitFor('the gateway HTTPS listener', () => tlsAnswers(biPort), all);
+    return {
+      apiUrl,
+      biUrl: new URL(`https://127.0.0.1:${biPort}/`),
+      adminToken,
+      processes: spawned,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

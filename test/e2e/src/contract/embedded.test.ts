@@ -1,0 +1,136 @@
+// The management contract against embedded mode (all services in one process, LMDB, in-process bus, software
+// vault), then restart safety: the same data directory after a stop keeps claims, nonces and charges.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  batchRow,
+  createApiClient,
+  simulatedDevice,
+  SimulatedNetworkServer,
+  startEmbedded,
+  type RegisteredNetworkServer,
+  type RunningEmbedded,
+} from '@joinery/joinery';
+import { captureLogs } from '@joinery/logging';
+import { eventually, managementContract } from './management-contract.js';
+
+const logs = captureLogs({ level: 'info' });
+const env = (dataDir: string) => ({
+  JOINERY_DATA_DIR: dataDir,
+  JOINERY_API_HOST: '127.0.0.1',
+  JOINERY_API_PORT: '0',
+  JOINERY_BI_HOST: '127.0.0.1',
+  JOINERY_BI_PORT: '0',
+  JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
+});
+
+describe('embedded mode', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'joinery-embedded-'));
+  let running: RunningEmbedded;
+  before(async () => {
+    running = await startEmbedded(env(dataDir), logs.logger);
+  });
+  after(async () => {
+    await running?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('first start: admin token and vault master key are created 0600 in the data directory', () => {
+    assert.equal(running.firstStart, true);
+    assert.equal(running.adminTokenFile, join(dataDir, 'admin-token'));
+    assert.equal(statSync(join(dataDir, 'admin-token')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dataDir, 'keys-master.key')).mode & 0o777, 0o600);
+  });
+
+  const run = managementContract(() => ({
+    apiUrl: `http://127.0.0.1:${running.apiPort}`,
+    biUrl: new URL(`https://127.0.0.1:${running.biPort}/`),
+    adminToken: running.adminToken,
+  }));
+
+  test('no root key, session key or KEK hex reached the logs of the whole contract', () => {
+    const text = logs.text().toUpperCase();
+    const secrets = run.secrets();
+    assert.ok(text.length > 0);
+    assert.ok(secrets.length >= 10, `only ${secrets.length} secrets collected`);
+    for (const secret of secrets) assert.ok(!text.includes(secret), 'a key reached the logs');
+  });
+});
+
+describe('embedded mode restart safety', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'joinery-restart-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('after a stop and start on the same data directory, claims, nonces and charges are still there', async () => {
+    const joinEui = '70B3D57ED00FFFFF';
+    const d = simulatedDevice('1.0.4');
+    let running = await startEmbedded(env(dataDir), logs.logger);
+    const token = running.adminToken;
+    let ns: RegisteredNetworkServer;
+    let firstNonce: number;
+    try {
+      const admin = createApiClient(`http://127.0.0.1:${running.apiPort}`, token);
+      const account = await admin.request<{ id: string; apiKey: string }>('POST', '/api/v1/accounts', {
+        name: 'r',
+      });
+      await admin.request('POST', '/api/v1/device-batches', { joinEui, devices: [batchRow(d)] });
+      const owner = createApiClient(`http://127.0.0.1:${running.apiPort}`, account.apiKey);
+      ns = await owner.request<RegisteredNetworkServer>('POST', '/api/v1/network-servers', {
+        name: 'n',
+        netId: '000013',
+      });
+      await owner.request('POST', '/api/v1/claims', {
+        devEui: d.devEui,
+        claimCode: d.claimCode,
+        networkServerId: ns.id,
+      });
+      const client = new SimulatedNetworkServer(new URL(`https://127.0.0.1:${running.biPort}/`), ns);
+      const first = await client.join(d, joinEui);
+      client.close();
+      assert.equal(first.ok, true, first.resultCode);
+      firstNonce = first.joinNonce ?? Infinity;
+      await eventually(async () => {
+        const { charges } = await admin.request<{ charges: unknown[] }>('GET', '/api/v1/billing/charges');
+        assert.equal(charges.length, 1);
+      });
+    } finally {
+      await running.stop();
+    }
+
+    running = await startEmbedded(env(dataDir), logs.logger);
+    try {
+      assert.equal(running.firstStart, false);
+      assert.equal(running.adminToken, token);
+      const admin = createApiClient(`http://127.0.0.1:${running.apiPort}`, token);
+      const device = await admin.request<{ claimed: boolean; networkServerId: string; activated: boolean }>(
+        'GET',
+        `/api/v1/devices/${d.devEui}`,
+      );
+      assert.equal(device.claimed, true);
+      assert.equal(device.networkServerId, ns.id);
+      assert.equal(device.activated, true);
+      // The NS credentials and the CA survive too: the same client certificate is still accepted.
+      const client = new SimulatedNetworkServer(new URL(`https://127.0.0.1:${running.biPort}/`), ns);
+      const replay = await client.join({ ...d, nextDevNonce: 0 }, joinEui);
+      const next = await client.join(d, joinEui);
+      client.close();
+      assert.equal(replay.ok, false);
+      assert.equal(next.ok, true, `${next.resultCode} ${next.description ?? ''}`);
+      assert.ok((next.joinNonce ?? 0) > firstNonce, `${next.joinNonce} > ${firstNonce}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const { charges } = await admin.request<{ charges: { devEui: string }[] }>(
+        'GET',
+        '/api/v1/billing/charges',
+      );
+      assert.deepEqual(
+        charges.map((c) => c.devEui),
+        [d.devEui],
+      );
+    } finally {
+      await running.stop();
+    }
+  });
+});
