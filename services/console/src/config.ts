@@ -6,7 +6,7 @@ export const consoleConfigSchema = {
   /** REST API under `/api/v1` and the web console at `/` (PRODUCT management contract). */
   apiPort: port('JOINERY_API_PORT', { default: 7080 }),
   claimsAddress: string('JOINERY_CLAIMS_GRPC_ADDRESS', { default: '127.0.0.1:7402' }),
-  billingAddress: string('JOINERY_BILLING_GRPC_ADDRESS', { default: '127.0.0.1:7404' }),
+  billingAddress: string('JOINERY_BILLING_GRPC_ADDRESS', { default: '127.0.0.1:7403' }),
   logLevel: oneOf('JOINERY_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], { default: 'info' }),
 };
 
