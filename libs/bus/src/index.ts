@@ -1,0 +1,7 @@
+export type { BusHandler, BusRecord, EventBus, SubscribeOptions, Subscription } from './bus.js';
+export { busErrors } from './errors.js';
+export { createInProcessBus } from './in-process-bus.js';
+export { connectKafkaBus } from './kafka-bus.js';
+export type { KafkaBusOptions } from './kafka-bus.js';
+export { startOutboxRelay } from './outbox-relay.js';
+export type { OutboxRelay, OutboxRelayOptions, OutboxSource } from './outbox-relay.js';

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { requireInfra } from '@joinery/testing/infra';
+import type { BusRecord } from './bus.js';
+import { connectKafkaBus } from './kafka-bus.js';
+
+const { KAFKA_BROKERS } = requireInfra('KAFKA_BROKERS');
+const brokers = KAFKA_BROKERS.split(',');
+
+async function until(check: () => boolean, what: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('Kafka: records arrive with key, bytes and event id; a failing handler gets the batch again; commits only after success', async () => {
+  const topic = `bus-test-${randomUUID()}`;
+  const groupId = `g-${randomUUID()}`;
+  const bus = await connectKafkaBus({ brokers, clientId: 'bus-test', retryMs: 50 });
+  const seen: BusRecord[] = [];
+  let failures = 2;
+  const records = Array.from({ length: 20 }, (_, i) => ({
+    topic,
+    key: `DEV${i % 4}`,
+    value: new Uint8Array([i]),
+    id: `e${i}`,
+  }));
+  await bus.publish(records);
+  const sub = await bus.subscribe({
+    topic,
+    groupId,
+    handler: async (batch) => {
+      if (failures > 0) {
+        failures--;
+        throw new Error('ledger down');
+      }
+      seen.push(...batch);
+    },
+  });
+  await until(() => seen.length >= 20, 'all 20 records handled');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await sub.close();
+  assert.equal(seen.length, 20);
+  assert.equal(failures, 0);
+  assert.deepEqual(new Set(seen.map((r) => r.id)), new Set(records.map((r) => r.id)));
+  for (const r of seen) {
+    const n = Number(r.id?.slice(1));
+    assert.equal(r.key, `DEV${n % 4}`);
+    assert.deepEqual([...r.value], [n]);
+    assert.ok(r.source !== undefined);
+  }
+  // Per key, the order of publishing is kept.
+  for (let k = 0; k < 4; k++) {
+    const ids = seen.filter((r) => r.key === `DEV${k}`).map((r) => Number(r.id?.slice(1)));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+    );
+  }
+
+  // The same group, later: only what came after the committed offsets.
+  await bus.publish([{ topic, key: 'DEV9', value: new Uint8Array([99]), id: 'late' }]);
+  const again: BusRecord[] = [];
+  const sub2 = await bus.subscribe({ topic, groupId, handler: async (batch) => void again.push(...batch) });
+  await until(() => again.length >= 1, 'the late record');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await sub2.close();
+  assert.deepEqual(
+    again.map((r) => r.id),
+    ['late'],
+  );
+  await bus.close();
+});

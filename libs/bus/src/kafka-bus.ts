@@ -1,0 +1,125 @@
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import type { BusRecord, EventBus, Logger, Subscription } from './bus.js';
+import { busErrors } from './errors.js';
+
+export interface KafkaBusOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly logger?: Logger;
+  /** Pause before a failed batch is handed to the handler again; 1000 ms unless set. */
+  readonly retryMs?: number;
+}
+
+const eventIdHeader = 'event_id';
+
+/**
+ * Kafka behind the bus port. Publishing uses one idempotent producer (acks from all in-sync replicas, one request
+ * in flight, so records of a key keep their order). Each subscription is a consumer in its group that hands a
+ * whole fetched batch to the handler, retries it until the handler resolves, and only then commits the offset:
+ * a crash anywhere redelivers, nothing is skipped.
+ */
+export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBus> {
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    logLevel: logLevel.NOTHING,
+  });
+  let producer: Producer | undefined;
+  let producing: Promise<Producer> | undefined;
+  const consumers = new Set<Consumer>();
+  let closed = false;
+
+  const producerReady = () =>
+    (producing ??= (async () => {
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await p.connect();
+      producer = p;
+      return p;
+    })());
+
+  return {
+    async publish(records) {
+      if (closed) throw busErrors.closed();
+      if (records.length === 0) return;
+      const p = await producerReady();
+      const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
+      for (const r of records) {
+        const messages = byTopic.get(r.topic) ?? [];
+        messages.push({
+          key: r.key,
+          value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+          headers: r.id === undefined ? {} : { [eventIdHeader]: r.id },
+        });
+        byTopic.set(r.topic, messages);
+      }
+      await p.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    },
+
+    async subscribe({ topic, groupId, handler, fromBeginning }) {
+      if (closed) throw busErrors.closed();
+      if (topic === '' || groupId === '') throw busErrors.invalid_subscription({ topic, groupId });
+      const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: fromBeginning ?? true });
+      let stopping = false;
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+          const records: BusRecord[] = [];
+          for (const m of batch.messages) {
+            const id = m.headers?.[eventIdHeader];
+            records.push({
+              topic: batch.topic,
+              key: m.key?.toString('utf8') ?? '',
+              value: m.value === null ? new Uint8Array() : new Uint8Array(m.value),
+              ...(id === undefined ? {} : { id: id.toString() }),
+              source: { partition: batch.partition, offset: m.offset },
+            });
+          }
+          if (records.length === 0) return;
+          for (;;) {
+            if (stopping || !isRunning() || isStale()) return;
+            try {
+              await handler(records);
+              break;
+            } catch (err) {
+              options.logger?.warn(
+                { err, topic, group: groupId, partition: batch.partition, records: records.length },
+                'bus handler failed; redelivering the batch',
+              );
+              await new Promise((resolve) => setTimeout(resolve, options.retryMs ?? 1000));
+              await heartbeat();
+            }
+          }
+          const last = batch.messages[batch.messages.length - 1];
+          if (last === undefined) return;
+          resolveOffset(last.offset);
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+          ]);
+        },
+      });
+      consumers.add(consumer);
+      const subscription: Subscription = {
+        async close() {
+          stopping = true;
+          consumers.delete(consumer);
+          await consumer.disconnect();
+        },
+      };
+      return subscription;
+    },
+
+    async close() {
+      closed = true;
+      await Promise.all([...consumers].map((c) => c.disconnect()));
+      consumers.clear();
+      await producing?.catch(() => undefined);
+      await producer?.disconnect();
+    },
+  };
+}
