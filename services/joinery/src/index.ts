@@ -8,3 +8,17 @@ export type { ApiClient } from './cli/api-client.js';
 export { writeNetworkServerBundle } from './cli/ns-bundle.js';
 export type { RegisteredNetworkServer } from './cli/ns-bundle.js';
 export { startBanner } from './start.js';
+export { runDemo, demoProblems } from './demo/run-demo.js';
+export type { DemoOptions, DemoReport } from './demo/run-demo.js';
+export {
+  batchRow,
+  peerAgent,
+  postBi,
+  simulatedDevice,
+  SimulatedNetworkServer,
+} from './demo/simulated-network.js';
+export type {
+  JoinOutcome,
+  NetworkServerIdentity,
+  SimulatedDevice,
+} from './demo/simulated-network.js';

@@ -82,7 +82,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   });
   log(`network servers registered: ${tts.id} (BI 1.1), ${chirpstack.id} (BI 1.0)`);
   const nss = [
-    new SimulatedNetworkServer(options.biUrl, { ...tts, nsId: tts.nsId ?? '' }),
+    new SimulatedNetworkServer(options.biUrl, tts),
     new SimulatedNetworkServer(options.biUrl, {
       netId: chirpstack.netId,
       kek: chirpstack.kek,

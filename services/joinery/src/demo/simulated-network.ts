@@ -53,8 +53,8 @@ export function batchRow(d: SimulatedDevice) {
 
 export interface NetworkServerIdentity {
   readonly netId: string;
-  /** BI 1.1 SenderNSID; absent: the NS speaks BI 1.0. */
-  readonly nsId?: string;
+  /** BI 1.1 SenderNSID; absent, null or empty: the NS speaks BI 1.0. */
+  readonly nsId?: string | null;
   readonly kek: { readonly label: string; readonly key: string };
   readonly credentials: {
     readonly caCertPem: string;
@@ -89,7 +89,8 @@ export class SimulatedNetworkServer {
   async join(d: SimulatedDevice, joinEui: string): Promise<JoinOutcome> {
     const devNonce = d.nextDevNonce;
     d.nextDevNonce = (d.nextDevNonce + 1) & 0xffff;
-    const bi11 = this.identity.nsId !== undefined;
+    const nsId = this.identity.nsId ?? '';
+    const bi11 = nsId !== '';
     const optNeg = d.macVersion === '1.1' && bi11;
     const fields = {
       joinEui: EUI64.parse(joinEui),
@@ -101,7 +102,7 @@ export class SimulatedNetworkServer {
     const body = {
       ProtocolVersion: bi11 ? '1.1' : '1.0',
       SenderID: this.identity.netId,
-      ...(bi11 ? { SenderNSID: this.identity.nsId } : {}),
+      ...(bi11 ? { SenderNSID: nsId } : {}),
       ReceiverID: joinEui,
       TransactionID: transactionId,
       MessageType: 'JoinReq',

@@ -184,7 +184,7 @@ export function managementContract(target: () => ContractTarget): ContractRun {
         asId: `as-${hexOf(randomBytes(3))}.example.net`,
       });
       assert.match(as.kek.key, /^[0-9A-F]{32}$/);
-      nsClient1 = new SimulatedNetworkServer(target().biUrl, { ...ns1, nsId: ns1.nsId ?? '' });
+      nsClient1 = new SimulatedNetworkServer(target().biUrl, ns1);
       nsClient2 = new SimulatedNetworkServer(target().biUrl, {
         netId: ns2.netId,
         kek: ns2.kek,

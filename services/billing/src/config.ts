@@ -1,0 +1,27 @@
+import { FieldError, int, list, oneOf, port, string, url, type ConfigOf } from '@joinery/config';
+
+const currencyField = string('JOINERY_BILLING_CURRENCY', { default: 'USD' });
+
+/** The billing service's one configuration schema (env `JOINERY_*`). */
+export const billingConfigSchema = {
+  grpcAddress: string('JOINERY_BILLING_GRPC_ADDRESS', { default: '127.0.0.1:7403' }),
+  /** The one-time activation fee in minor units of the currency (20 = 0.20 USD). */
+  amountMinor: int('JOINERY_BILLING_AMOUNT_MINOR', { default: 20, min: 0, max: 100_000_000 }),
+  /** ISO 4217 code of the fee. */
+  currency: {
+    ...currencyField,
+    expects: 'an ISO 4217 currency code (three capital letters)',
+    parse: (raw: string) => (/^[A-Z]{3}$/.test(raw) ? raw : new FieldError('not an ISO 4217 currency code')),
+  },
+  dataDir: string('JOINERY_DATA_DIR', { default: './data' }),
+  logLevel: oneOf('JOINERY_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], { default: 'info' }),
+  /** Redis ledger (distributed mode); without it the LMDB ledger in JOINERY_DATA_DIR/billing. */
+  redisUrl: url('JOINERY_REDIS_URL', { optional: true, protocols: ['redis:', 'rediss:'] }),
+  /** Kafka: consumer group `joinery-billing` on joinery.joins.v1; without it no events are consumed. */
+  kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
+  kafkaGroup: string('JOINERY_BILLING_KAFKA_GROUP', { default: 'joinery-billing' }),
+  /** Prometheus metrics (`/metrics`); off unless set. */
+  metricsPort: port('JOINERY_BILLING_METRICS_PORT', { optional: true }),
+};
+
+export type BillingConfig = ConfigOf<typeof billingConfigSchema>;

@@ -1,0 +1,27 @@
+import type { Logger } from '@joinery/logging';
+import type { ChargeQuery, ChargeRecord, ParkedRecord } from './model.js';
+
+export type { Logger };
+
+/**
+ * The ledger: at most one charge per DevEUI, ever. Listing is ordered by (chargedAt, devEui), oldest first.
+ */
+export interface ChargeLedger {
+  /**
+   * Stores the charge unless the device already has one, atomically; returns the charge the device has now and
+   * whether this call created it. Calling again with the same charge repairs any index a crash left behind.
+   */
+  recordOnce(charge: ChargeRecord): Promise<{ readonly recorded: boolean; readonly charge: ChargeRecord }>;
+  get(devEui: string): Promise<ChargeRecord | undefined>;
+  /** Up to `limit` charges in order; `more` when there are further ones. */
+  list(query: ChargeQuery): Promise<{ readonly charges: ChargeRecord[]; readonly more: boolean }>;
+  park(record: ParkedRecord): Promise<void>;
+  /** Oldest first. */
+  listParked(limit: number): Promise<ParkedRecord[]>;
+  close(): Promise<void>;
+}
+
+export interface Clock {
+  /** Unix ms. */
+  now(): number;
+}

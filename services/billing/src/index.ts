@@ -1,0 +1,21 @@
+export { buildBillingApp } from './app.js';
+export type { BillingApp, BillingAppDeps } from './app.js';
+export { billingConfigSchema } from './config.js';
+export type { BillingConfig } from './config.js';
+export { billingErrors } from './domain/errors.js';
+export {
+  billingTopic,
+  chargeJoinEvents,
+  chargeRecordedEvent,
+  joinsTopic,
+} from './domain/charge-join-events.js';
+export type { ChargeCounters, FeeConfig } from './domain/charge-join-events.js';
+export { buildInvoice, monthRange } from './domain/invoice.js';
+export type { Invoice } from './domain/invoice.js';
+export type { ChargeQuery, ChargeRecord, ParkedRecord } from './domain/model.js';
+export type { ChargeLedger, Clock } from './domain/ports.js';
+export { createMemoryLedger } from './adapters/memory/memory-ledger.js';
+export { createLmdbLedger } from './adapters/embedded/lmdb-ledger.js';
+export { createRedisLedger } from './adapters/redis/redis-ledger.js';
+export { startBillingService } from './service.js';
+export type { RunningBillingService } from './service.js';
