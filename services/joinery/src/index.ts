@@ -17,8 +17,4 @@ export {
   simulatedDevice,
   SimulatedNetworkServer,
 } from './demo/simulated-network.js';
-export type {
-  JoinOutcome,
-  NetworkServerIdentity,
-  SimulatedDevice,
-} from './demo/simulated-network.js';
+export type { JoinOutcome, NetworkServerIdentity, SimulatedDevice } from './demo/simulated-network.js';

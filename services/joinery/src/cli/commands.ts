@@ -67,12 +67,10 @@ export const commands: Record<string, Command> = {
     usage: 'joinery admin transport-kek <label> <key hex>',
     async run(ctx, _values, [label, key]) {
       ctx.out(
-        await ctx
-          .admin()
-          .request('POST', '/api/v1/transport-keks', {
-            label: need(label, '<label>'),
-            key: need(key, '<key>'),
-          }),
+        await ctx.admin().request('POST', '/api/v1/transport-keks', {
+          label: need(label, '<label>'),
+          key: need(key, '<key>'),
+        }),
       );
     },
   },

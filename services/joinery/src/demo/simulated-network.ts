@@ -91,7 +91,9 @@ export class SimulatedNetworkServer {
     d.nextDevNonce = (d.nextDevNonce + 1) & 0xffff;
     const nsId = this.identity.nsId ?? '';
     const bi11 = nsId !== '';
-    const optNeg = d.macVersion === '1.1' && bi11;
+    // A 1.1 device joins with the 1.1 scheme (OptNeg) whatever the BI version: ChirpStack sets OptNeg unless the
+    // MACVersion starts with "1.0" (spec digest §5.2).
+    const optNeg = d.macVersion === '1.1';
     const fields = {
       joinEui: EUI64.parse(joinEui),
       devEui: EUI64.parse(d.devEui),

@@ -147,8 +147,8 @@ export function managementContract(target: () => ContractTarget): ContractRun {
           joinEui,
           devices: [batchRow(fresh), batchRow(devices.v103)],
         }),
-        409,
-        'device_exists',
+        400,
+        'invalid_batch',
       );
       await rejectsWithCode(admin.request('GET', `/api/v1/devices/${fresh.devEui}`), 404, 'unknown_device');
       await rejectsWithCode(
@@ -237,7 +237,7 @@ export function managementContract(target: () => ContractTarget): ContractRun {
         });
       }
       await rejectsWithCode(
-        other.request('POST', '/api/v1/claims', {
+        owner.request('POST', '/api/v1/claims', {
           devEui: d.devEui,
           claimCode: d.claimCode,
           networkServerId: ns1.id,
@@ -321,8 +321,10 @@ export function managementContract(target: () => ContractTarget): ContractRun {
     test('unclaiming: no NS can activate the device; a new owner can claim it again', async () => {
       const d = devices.leaving;
       await owner.request('DELETE', `/api/v1/claims/${d.devEui}`);
-      for (const ns of [nsClient1, nsClient2])
-        assert.equal((await ns.join(d, joinEui)).resultCode, 'UnknownDevEUI');
+      for (const ns of [nsClient1, nsClient2]) {
+        const refused = await ns.join(d, joinEui);
+        assert.equal(refused.resultCode, 'UnknownDevEUI', refused.description);
+      }
       const device = await admin.request<Device>('GET', `/api/v1/devices/${d.devEui}`);
       assert.equal(device['claimed'], false);
       assert.equal(device['accountId'], null);
