@@ -29,6 +29,33 @@ export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBu
   const consumers = new Set<Consumer>();
   let closed = false;
 
+  /**
+   * A consumer cannot subscribe to a topic whose partitions have no leader yet. Where the cluster lets clients
+   * create topics (development, tests) a missing one is created and its leaders awaited; where topics are created
+   * by the operator (deploy/) it already exists and this only reads metadata.
+   */
+  async function ensureTopic(topic: string): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          const existing = await admin.listTopics();
+          if (!existing.includes(topic)) await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+          await admin.fetchTopicMetadata({ topics: [topic] });
+          return;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          options.logger?.info({ err, topic }, 'waiting for the topic to be ready');
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   const producerReady = () =>
     (producing ??= (async () => {
       const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -61,6 +88,7 @@ export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBu
     async subscribe({ topic, groupId, handler, fromBeginning }) {
       if (closed) throw busErrors.closed();
       if (topic === '' || groupId === '') throw busErrors.invalid_subscription({ topic, groupId });
+      await ensureTopic(topic);
       const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: true });
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: fromBeginning ?? true });

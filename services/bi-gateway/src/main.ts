@@ -1,5 +1,6 @@
 // The bi-gateway as its own process: config → logger → gRPC clients → buildGatewayApp → listen; SIGTERM → close.
 import { readFileSync } from 'node:fs';
+import { JoineryError } from '@joinery/errors';
 import { createGrpcClient } from '@joinery/grpc';
 import { createLogger } from '@joinery/logging';
 import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
@@ -20,7 +21,22 @@ const tls =
       }
     : undefined;
 const app = buildGatewayApp({ claims, keys, logger, config, ...(tls === undefined ? {} : { tls }) });
-await app.listen();
+// Without its own certificate the gateway asks claims for one: wait for claims rather than die when the services
+// start together (compose, systemd), for up to a minute.
+const deadline = Date.now() + 60_000;
+for (;;) {
+  try {
+    await app.listen();
+    break;
+  } catch (err) {
+    if (!JoineryError.is(err) || err.kind !== 'unavailable' || Date.now() > deadline) {
+      logger.error({ err }, 'bi-gateway failed to start');
+      process.exit(1);
+    }
+    logger.info({ claims: config.claimsAddress }, 'waiting for the claims service');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
 
 let closing = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const)

@@ -6,8 +6,9 @@ import { createLogger } from '@joinery/logging';
 import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { connectRedis } from '@joinery/store';
-import { Kafka } from 'kafkajs';
+import { connectKafkaBus } from '@joinery/bus';
 import { busDeviceEventPublisher } from './adapters/bus/device-events.js';
+import { joinEventsHandler, joinsTopic } from './adapters/bus/join-events.js';
 import { openLmdbClaimsStore } from './adapters/embedded/lmdb-store.js';
 import { KeysServiceKeyCustody } from './adapters/grpc/keys-key-custody.js';
 import { createRedisClaimsStore } from './adapters/redis/redis-store.js';
@@ -26,23 +27,17 @@ const store =
         ownsConnection: true,
       });
 const keysClient = createGrpcClient(KeysService, config.keysGrpcAddress);
-const producer =
+const bus =
   config.kafkaBrokers === undefined
     ? undefined
-    : new Kafka({ clientId: 'joinery-claims', brokers: [...config.kafkaBrokers] }).producer();
-await producer?.connect();
+    : await connectKafkaBus({ brokers: config.kafkaBrokers, clientId: 'joinery-claims', logger });
 const publisher = busDeviceEventPublisher(async (messages) => {
-  if (producer === undefined) {
+  if (bus === undefined) {
     for (const m of messages)
       logger.info({ topic: m.topic, dev_eui: m.key }, 'device event (no bus configured)');
     return;
   }
-  const topic = messages[0]?.topic;
-  if (topic === undefined) return;
-  await producer.send({
-    topic,
-    messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value) })),
-  });
+  await bus.publish(messages);
 });
 
 const app = await buildClaimsApp({
@@ -57,6 +52,12 @@ const app = await buildClaimsApp({
 const server = createGrpcServer({ logger });
 server.add(ClaimsService, app.service);
 const port = await server.listen(config.grpcAddress);
+// Accepted joins keep each device's activated / joinCount / lastJoinAt (idempotent per event id).
+const joins = await bus?.subscribe({
+  topic: joinsTopic,
+  groupId: 'joinery-claims',
+  handler: joinEventsHandler(app.claims, logger),
+});
 logger.info(
   { address: config.grpcAddress, port, store: config.redisUrl === undefined ? 'lmdb' : 'redis' },
   'claims listening',
@@ -67,10 +68,11 @@ async function shutdown(signal: string): Promise<void> {
   if (closing) return;
   closing = true;
   logger.info({ signal }, 'claims shutting down');
+  await joins?.close();
   await server.close();
   await app.close();
   keysClient.close();
-  await producer?.disconnect();
+  await bus?.close();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

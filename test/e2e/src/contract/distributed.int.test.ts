@@ -1,13 +1,13 @@
-// The management contract against the distributed services: five processes on real Redis, Kafka and SoftHSM2.
+// The management contract against the distributed services: five processes on real Redis and Kafka.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startDistributedStack, type DistributedStack } from './distributed-stack.js';
 import { managementContract } from './management-contract.js';
 
-describe('distributed mode (Redis, Kafka, SoftHSM2)', () => {
+describe('distributed mode (Redis, Kafka)', () => {
   let stack: DistributedStack;
   before(async () => {
-    stack = await startDistributedStack({ vault: 'pkcs11', redisDb: 7 });
+    stack = await startDistributedStack({ vault: 'software', redisDb: 7 });
   });
   after(async () => {
     await stack?.stop();
