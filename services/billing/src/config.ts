@@ -20,6 +20,9 @@ export const billingConfigSchema = {
   /** Kafka: consumer group `joinery-billing` on joinery.joins.v1; without it no events are consumed. */
   kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
   kafkaGroup: string('JOINERY_BILLING_KAFKA_GROUP', { default: 'joinery-billing' }),
+  /** Topic names, for operators that prefix them per environment. */
+  joinsTopic: string('JOINERY_BILLING_JOINS_TOPIC', { default: 'joinery.joins.v1' }),
+  billingTopic: string('JOINERY_BILLING_EVENTS_TOPIC', { default: 'joinery.billing.v1' }),
   /** Prometheus metrics (`/metrics`); off unless set. */
   metricsPort: port('JOINERY_BILLING_METRICS_PORT', { optional: true }),
 };

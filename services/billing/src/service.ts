@@ -8,7 +8,6 @@ import { createLmdbLedger } from './adapters/embedded/lmdb-ledger.js';
 import { createRedisLedger } from './adapters/redis/redis-ledger.js';
 import { buildBillingApp, type BillingApp } from './app.js';
 import type { BillingConfig } from './config.js';
-import { joinsTopic } from './domain/charge-join-events.js';
 import type { ChargeLedger, Logger } from './domain/ports.js';
 
 export interface RunningBillingService {
@@ -49,13 +48,15 @@ export async function startBillingService(options: {
     ledger,
     logger,
     config: { amountMinor: config.amountMinor, currency: config.currency },
-    ...(bus === undefined ? {} : { publish: (records) => bus.publish(records) }),
+    ...(bus === undefined
+      ? {}
+      : { publish: (records) => bus.publish(records.map((r) => ({ ...r, topic: config.billingTopic }))) }),
   });
   const server = createGrpcServer({ logger });
   server.add(BillingService, app.service);
   const port = await server.listen(config.grpcAddress);
   const subscription: Subscription | undefined = await bus?.subscribe({
-    topic: joinsTopic,
+    topic: config.joinsTopic,
     groupId: config.kafkaGroup,
     handler: app.handleJoinEvents,
   });
