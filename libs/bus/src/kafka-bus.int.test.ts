@@ -74,3 +74,32 @@ test('Kafka: records arrive with key, bytes and event id; a failing handler gets
   );
   await bus.close();
 });
+
+test('Kafka: one publish larger than a produce request may be (3 MB) goes out in order-keeping chunks', async () => {
+  const topic = `bus-big-${randomUUID()}`;
+  const bus = await connectKafkaBus({ brokers, clientId: 'bus-test' });
+  const records = Array.from({ length: 6000 }, (_, i) => ({
+    topic,
+    key: `DEV${i % 3}`,
+    value: new Uint8Array(500).fill(i % 256),
+    id: `b${i}`,
+  }));
+  await bus.publish(records);
+  const seen: BusRecord[] = [];
+  const sub = await bus.subscribe({
+    topic,
+    groupId: `g-${randomUUID()}`,
+    handler: async (batch) => void seen.push(...batch),
+  });
+  await until(() => seen.length >= records.length, 'all 6000 records');
+  await sub.close();
+  await bus.close();
+  assert.equal(seen.length, records.length);
+  for (let k = 0; k < 3; k++) {
+    const ids = seen.filter((r) => r.key === `DEV${k}`).map((r) => Number(r.id?.slice(1)));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+    );
+  }
+});

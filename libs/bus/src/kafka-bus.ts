@@ -11,6 +11,8 @@ export interface KafkaBusOptions {
 }
 
 const eventIdHeader = 'event_id';
+/** Records per produce request; events are small (≈100–300 bytes), so this stays far below 1 MiB. */
+const maxRecordsPerRequest = 1000;
 
 /**
  * Kafka behind the bus port. Publishing uses one idempotent producer (acks from all in-sync replicas, one request
@@ -42,7 +44,8 @@ export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBu
       for (;;) {
         try {
           const existing = await admin.listTopics();
-          if (!existing.includes(topic)) await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+          if (!existing.includes(topic))
+            await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
           await admin.fetchTopicMetadata({ topics: [topic] });
           return;
         } catch (err) {
@@ -79,10 +82,14 @@ export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBu
         });
         byTopic.set(r.topic, messages);
       }
-      await p.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+      // Bounded requests: a consumer batch can hold thousands of records, and a broker refuses requests over its
+      // message.max.bytes (1 MiB by default). Chunks go out in order, so per-key order is kept.
+      for (const [topic, messages] of byTopic)
+        for (let i = 0; i < messages.length; i += maxRecordsPerRequest)
+          await p.sendBatch({
+            acks: -1,
+            topicMessages: [{ topic, messages: messages.slice(i, i + maxRecordsPerRequest) }],
+          });
     },
 
     async subscribe({ topic, groupId, handler, fromBeginning }) {

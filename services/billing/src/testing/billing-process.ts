@@ -17,6 +17,7 @@ export interface BillingProcessEnv {
   readonly group: string;
   readonly grpcPort: number;
   readonly dataDir: string;
+  readonly metricsPort?: number;
 }
 
 export function startBillingProcess(env: BillingProcessEnv, logFile: string): ManagedProcess {
@@ -36,6 +37,7 @@ export function startBillingProcess(env: BillingProcessEnv, logFile: string): Ma
       JOINERY_BILLING_KAFKA_GROUP: env.group,
       JOINERY_BILLING_GRPC_ADDRESS: `127.0.0.1:${env.grpcPort}`,
       JOINERY_DATA_DIR: env.dataDir,
+      ...(env.metricsPort === undefined ? {} : { JOINERY_BILLING_METRICS_PORT: String(env.metricsPort) }),
     },
   });
 }

@@ -1,7 +1,7 @@
 // The README's "Try it" steps, run as written: `npm start` in a fresh data directory, then every command of the
 // README's try-it block in a shell, as a newcomer would paste them. The start banner must show the same commands.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +53,28 @@ before(async () => {
   }
 });
 
+/** `npm start` runs the launcher through a shell; SIGTERM to npm alone leaves it running, so stop the tree. */
+function descendants(pid: number): number[] {
+  try {
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => Number(line.trim()))
+      .filter((child) => child > 0);
+    return children.flatMap((child) => [child, ...descendants(child)]);
+  } catch {
+    return [];
+  }
+}
+
 after(async () => {
+  if (server !== undefined)
+    for (const pid of descendants(server.pid).reverse()) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
