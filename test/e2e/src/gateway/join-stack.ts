@@ -31,7 +31,8 @@ export interface JoinStack {
   stop(): Promise<void>;
 }
 
-export async function startJoinStack(): Promise<JoinStack> {
+/** `gatewayEnv` overrides the gateway's `JOINERY_BI_*` settings (e.g. the asynchronous delivery budget). */
+export async function startJoinStack(gatewayEnv: NodeJS.ProcessEnv = {}): Promise<JoinStack> {
   const logs = captureLogs({ level: 'debug' });
   const adminToken = randomBytes(16).toString('hex');
   const keysApp: KeysApp = await buildKeysApp({
@@ -63,6 +64,7 @@ export async function startJoinStack(): Promise<JoinStack> {
       JOINERY_BI_PORT: '0',
       JOINERY_BI_HTTP_PORT: '0',
       JOINERY_BI_DEADLINE_MS: '5000',
+      ...gatewayEnv,
     }),
   });
   const listening = await gateway.listen();
