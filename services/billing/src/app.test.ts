@@ -113,7 +113,7 @@ describe('charging', () => {
     ]);
     const { events } = await h.client.listParked({});
     assert.deepEqual(
-      events.map((e) => [e.key, e.reason, e.partition, e.offset, e.size]),
+      events.map((e) => [e.key, e.reason, e.partition, e.offset, e.size]).sort(),
       [
         [dev(3), 'undecodable', 2, '41', 3],
         [dev(4), 'incomplete_accepted_join', -1, '', noAccount.value.length],

@@ -13,6 +13,9 @@ import type { ChargeLedger, Clock, Logger } from './ports.js';
 export const joinsTopic = 'joinery.joins.v1';
 export const billingTopic = 'joinery.billing.v1';
 
+/** Devices charged at once within one batch. */
+const concurrency = 64;
+
 export interface FeeConfig {
   readonly amountMinor: number;
   readonly currency: string;
@@ -85,47 +88,62 @@ export function chargeJoinEvents(
     );
   };
 
-  return async (records) => {
-    const events: BusRecord[] = [];
-    for (const record of records) {
-      let event: JoinEvent;
-      try {
-        event = fromBinary(JoinEventSchema, record.value);
-      } catch {
-        await park(record, 'undecodable');
-        continue;
-      }
-      if (event.outcome !== JoinOutcome.ACCEPTED) continue;
-      if (event.devEui === '' || event.accountId === '' || event.eventId === '') {
-        await park(record, 'incomplete_accepted_join');
-        continue;
-      }
-      const charge: ChargeRecord = {
-        devEui: event.devEui.toUpperCase(),
-        accountId: event.accountId,
-        amountMinor: fee.amountMinor,
-        currency: fee.currency,
-        chargedAt: event.time === undefined ? deps.clock.now() : timestampDate(event.time).getTime(),
-        joinEventId: event.eventId,
-      };
-      const outcome = await ledger.recordOnce(charge);
-      if (outcome.recorded) {
-        counters.recorded();
-        logger.info(
-          {
-            dev_eui: charge.devEui,
-            account_id: charge.accountId,
-            amount_minor: charge.amountMinor,
-            currency: charge.currency,
-          },
-          'activation charged',
-        );
-      } else {
-        counters.duplicate();
-      }
-      // The event that created the charge (first time, or redelivered after a crash before publishing) announces it.
-      if (outcome.charge.joinEventId === event.eventId) events.push(chargeRecordedEvent(outcome.charge));
+  /** One record: decode, then charge or park; returns the ChargeRecorded event to publish, if any. */
+  const handleOne = async (record: BusRecord): Promise<BusRecord | undefined> => {
+    let event: JoinEvent;
+    try {
+      event = fromBinary(JoinEventSchema, record.value);
+    } catch {
+      await park(record, 'undecodable');
+      return undefined;
     }
+    if (event.outcome !== JoinOutcome.ACCEPTED) return undefined;
+    if (event.devEui === '' || event.accountId === '' || event.eventId === '') {
+      await park(record, 'incomplete_accepted_join');
+      return undefined;
+    }
+    const charge: ChargeRecord = {
+      devEui: event.devEui.toUpperCase(),
+      accountId: event.accountId,
+      amountMinor: fee.amountMinor,
+      currency: fee.currency,
+      chargedAt: event.time === undefined ? deps.clock.now() : timestampDate(event.time).getTime(),
+      joinEventId: event.eventId,
+    };
+    const outcome = await ledger.recordOnce(charge);
+    if (outcome.recorded) {
+      counters.recorded();
+      logger.info(
+        {
+          dev_eui: charge.devEui,
+          account_id: charge.accountId,
+          amount_minor: charge.amountMinor,
+          currency: charge.currency,
+        },
+        'activation charged',
+      );
+    } else {
+      counters.duplicate();
+    }
+    // The event that created the charge (first time, or redelivered after a crash before publishing) announces it.
+    return outcome.charge.joinEventId === event.eventId ? chargeRecordedEvent(outcome.charge) : undefined;
+  };
+
+  // Records of one device are handled in order (its first accepted join must win); different devices run
+  // concurrently, which lets the Redis adapter pipeline. The key of a join event is its DevEUI.
+  return async (records) => {
+    const byDevice = new Map<string, BusRecord[]>();
+    for (const record of records) byDevice.set(record.key, [...(byDevice.get(record.key) ?? []), record]);
+    const queues = [...byDevice.values()];
+    const events: BusRecord[] = [];
+    const worker = async () => {
+      for (let queue = queues.shift(); queue !== undefined; queue = queues.shift())
+        for (const record of queue) {
+          const event = await handleOne(record);
+          if (event !== undefined) events.push(event);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
     if (events.length > 0 && deps.publish !== undefined) await deps.publish(events);
   };
 }

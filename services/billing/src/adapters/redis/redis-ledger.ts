@@ -34,9 +34,10 @@ export function createRedisLedger(redis: Redis | Cluster, options: RedisLedgerOp
 
   return {
     async recordOnce(charge) {
-      const created = (await redis.set(chargeKey(charge.devEui), JSON.stringify(charge), 'NX')) === 'OK';
-      const stored = created ? charge : await get(charge.devEui);
-      if (stored === undefined) throw new Error(`charge of ${charge.devEui} vanished`);
+      // SET … NX GET (Redis ≥ 7.0): one round trip that either stores the charge or returns the one already there.
+      const previous = await redis.set(chargeKey(charge.devEui), JSON.stringify(charge), 'NX', 'GET');
+      const created = previous === null;
+      const stored = created ? charge : (JSON.parse(previous) as ChargeRecord);
       await index(stored);
       return { recorded: created, charge: stored };
     },
