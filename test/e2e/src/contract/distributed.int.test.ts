@@ -1,5 +1,8 @@
 // The management contract against the distributed services: five processes on real Redis and Kafka.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { startDistributedStack, type DistributedStack } from './distributed-stack.js';
 import { managementContract } from './management-contract.js';
@@ -14,6 +17,36 @@ describe('distributed mode (Redis, Kafka)', () => {
   });
 
   const run = managementContract(() => stack);
+
+  test('npm run demo against the distributed services finishes with 0 failures', async () => {
+    const { stdout } = await promisify(execFile)(
+      'npm',
+      [
+        'run',
+        '--silent',
+        'demo',
+        '--',
+        '--api-url',
+        stack.apiUrl,
+        '--bi-url',
+        stack.biUrl.href,
+        '--admin-token',
+        stack.adminToken,
+      ],
+      {
+        cwd: fileURLToPath(new URL('../../../../', import.meta.url)),
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          npm_config_update_notifier: 'false',
+        },
+        timeout: 300_000,
+      },
+    );
+    assert.match(stdout, /Joins +200 sent, 200 accepted, 0 failures/);
+    assert.match(stdout, /Charges +100 \(20\.00 USD\), one per device/);
+    assert.match(stdout, /Demo passed: 0 failures\./);
+  });
 
   test('no key reached the log of any service', () => {
     const secrets = run.secrets();
