@@ -3,7 +3,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { connectKafkaPublisher } from './kafka-publisher.js';
+import { connectKafkaPublisher, outboxIdHeader } from './kafka-publisher.js';
+import { partitionForKey } from './published-watermarks.js';
 
 test(
   'the Kafka publisher delivers outbox records keyed by DevEUI, in order',
@@ -41,6 +42,73 @@ test(
     } finally {
       await consumer.disconnect();
       await publisher.close();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  },
+);
+
+test(
+  'a new publisher (the relay after a crash) skips the records Kafka already has: each outbox id once',
+  { timeout: 90_000 },
+  async () => {
+    const { KAFKA_BROKERS } = requireInfra('KAFKA_BROKERS');
+    const brokers = KAFKA_BROKERS.split(',');
+    const topic = `joinery.test.keys.${randomUUID()}`;
+    const kafka = new Kafka({ clientId: 'keys-test', brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    const devEuis = ['0102030405060708', '1112131415161718', 'A1A2A3A4A5A6A7A8', 'F0F1F2F3F4F5F6F7'];
+    const records = Array.from({ length: 40 }, (_, i) => ({
+      id: `1700000000000-${i}`,
+      topic,
+      key: devEuis[i % devEuis.length]!,
+      value: new Uint8Array([i]),
+    }));
+    const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
+    try {
+      const first = await connectKafkaPublisher(brokers);
+      await first.publish(records.slice(0, 25));
+      // The crash: the outbox still holds everything from record 10 on (acked only up to 9).
+      await first.close();
+      const second = await connectKafkaPublisher(brokers);
+      await second.publish(records.slice(10, 30));
+      await second.publish(records.slice(20, 40));
+      await second.close();
+
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const received: { id: string; key: string; value: number; partition: number }[] = [];
+      await new Promise<void>((resolve) => {
+        void consumer.run({
+          eachMessage: async ({ partition, message }) => {
+            received.push({
+              id: message.headers?.[outboxIdHeader]?.toString() ?? '',
+              key: message.key?.toString() ?? '',
+              value: message.value?.[0] ?? -1,
+              partition,
+            });
+            if (received.length >= 40) resolve();
+          },
+        });
+      });
+      // Anything left over would be a duplicate: read what the partitions end at.
+      const offsets = await admin.fetchTopicOffsets(topic);
+      assert.equal(
+        offsets.reduce((n, o) => n + Number(o.high), 0),
+        40,
+      );
+      assert.deepEqual(
+        received.map((r) => r.value).sort((a, b) => a - b),
+        records.map((_, i) => i),
+      );
+      for (const r of received) {
+        assert.equal(r.id, `1700000000000-${r.value}`);
+        assert.equal(r.partition, partitionForKey(topic, r.key, 3));
+      }
+    } finally {
+      await consumer.disconnect();
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.disconnect();
     }

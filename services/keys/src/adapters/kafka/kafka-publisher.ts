@@ -1,26 +1,177 @@
+import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import type { OutboxRecord } from '../../domain/ports.js';
+import type { Logger, OutboxRecord } from '../../domain/ports.js';
+import { isOutboxId } from './outbox-id.js';
+import { PublishedWatermarks, type PlacedRecord } from './published-watermarks.js';
 
-/** An idempotent Kafka producer that publishes outbox records keyed by DevEUI, in outbox order. */
+/** The header carrying the outbox id of a record: how the relay knows, after a crash, what Kafka already has. */
+export const outboxIdHeader = 'outbox_id';
+
+export interface KafkaPublisherOptions {
+  readonly logger?: Logger;
+  readonly clientId?: string;
+  /** Bound on reading the last record of each partition when a topic is first published to; 30 s unless set. */
+  readonly probeTimeoutMs?: number;
+}
+
+export interface KafkaPublisher {
+  /** Publishes the records not yet on Kafka; resolves once the broker has them (acks from all in-sync replicas). */
+  publish(records: readonly OutboxRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * An idempotent Kafka producer that publishes outbox records keyed by DevEUI, in outbox order, exactly once
+ * (ADR 0005): each record carries its outbox id in a header and goes to an explicit partition (the one kafkajs's
+ * default partitioner picks for its key); before the first publish to a topic the last record of every partition is
+ * read, and records at or below the highest outbox id a partition holds are skipped — the batch a crash left between
+ * the broker's ack and the outbox trim.
+ */
 export async function connectKafkaPublisher(
   brokers: readonly string[],
-): Promise<{ publish(records: readonly OutboxRecord[]): Promise<void>; close(): Promise<void> }> {
-  const kafka = new Kafka({ clientId: 'joinery-keys', brokers: [...brokers], logLevel: logLevel.NOTHING });
+  options: KafkaPublisherOptions = {},
+): Promise<KafkaPublisher> {
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'joinery-keys',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+  });
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
+  const watermarks = new Map<string, Promise<PublishedWatermarks>>();
+  const watermarksOf = (topic: string) => {
+    let known = watermarks.get(topic);
+    if (known === undefined) {
+      known = readWatermarks(kafka, topic, options);
+      watermarks.set(topic, known);
+      known.catch(() => watermarks.delete(topic));
+    }
+    return known;
+  };
+
   return {
     async publish(records) {
-      const byTopic = new Map<string, { key: string; value: Buffer; headers: { event_source: string } }[]>();
+      const byTopic = new Map<string, OutboxRecord[]>();
       for (const r of records) {
-        const messages = byTopic.get(r.topic) ?? [];
-        messages.push({ key: r.key, value: Buffer.from(r.value), headers: { event_source: 'keys' } });
-        byTopic.set(r.topic, messages);
+        const list = byTopic.get(r.topic) ?? [];
+        list.push(r);
+        byTopic.set(r.topic, list);
       }
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+      const plans: { marks: PublishedWatermarks; placed: PlacedRecord[] }[] = [];
+      for (const [topic, list] of byTopic) {
+        const marks = await watermarksOf(topic);
+        const placed = marks.unpublished(list);
+        if (placed.length < list.length)
+          options.logger?.info(
+            { topic, skipped: list.length - placed.length },
+            'outbox records already on Kafka skipped',
+          );
+        if (placed.length > 0) plans.push({ marks, placed });
+      }
+      if (plans.length === 0) return;
+      try {
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: plans.map(({ marks, placed }) => ({
+            topic: marks.topic,
+            messages: placed.map(({ record, partition }) => ({
+              key: record.key,
+              value: Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
+              partition,
+              headers: { event_source: 'keys', [outboxIdHeader]: record.id },
+            })),
+          })),
+        });
+      } catch (err) {
+        // Part of the batch may be on Kafka (another partition, another broker): learn again what is.
+        watermarks.clear();
+        throw err;
+      }
+      for (const { marks, placed } of plans) marks.published(placed);
     },
     close: () => producer.disconnect(),
   };
+}
+
+/** Reads, per partition of `topic`, the outbox id of its last record (creating the topic when it is missing). */
+async function readWatermarks(
+  kafka: Kafka,
+  topic: string,
+  options: KafkaPublisherOptions,
+): Promise<PublishedWatermarks> {
+  const admin = kafka.admin();
+  await admin.connect();
+  let offsets: { partition: number; high: string; low: string }[];
+  try {
+    if (!(await admin.listTopics()).includes(topic))
+      await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+    offsets = await admin.fetchTopicOffsets(topic);
+  } finally {
+    await admin.disconnect();
+  }
+  const lastOffsets = new Map<number, string>();
+  for (const o of offsets)
+    if (BigInt(o.high) > BigInt(o.low)) lastOffsets.set(o.partition, String(BigInt(o.high) - 1n));
+  const highest =
+    lastOffsets.size === 0 ? new Map<number, string>() : await readLast(kafka, topic, lastOffsets, options);
+  options.logger?.info(
+    { topic, partitions: offsets.length, published: Object.fromEntries(highest) },
+    'outbox watermarks read from Kafka',
+  );
+  return new PublishedWatermarks(topic, offsets.length, highest);
+}
+
+/**
+ * kafkajs has no manual partition assignment, so a throwaway consumer group (never committing) joins, seeks each
+ * partition to its last offset and reads that one record.
+ */
+async function readLast(
+  kafka: Kafka,
+  topic: string,
+  lastOffsets: ReadonlyMap<number, string>,
+  options: KafkaPublisherOptions,
+): Promise<Map<number, string>> {
+  const consumer = kafka.consumer({ groupId: `joinery-keys-outbox-probe-${randomUUID()}` });
+  const highest = new Map<number, string>();
+  const pending = new Set(lastOffsets.keys());
+  let finish: () => void = () => {};
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: false });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const target = lastOffsets.get(batch.partition);
+        const last = batch.messages.find((m) => m.offset === target);
+        if (last === undefined || !pending.has(batch.partition)) return;
+        const id = last.headers?.[outboxIdHeader]?.toString();
+        if (id !== undefined && isOutboxId(id)) highest.set(batch.partition, id);
+        else
+          options.logger?.warn(
+            { topic, partition: batch.partition, offset: target },
+            'last record has no outbox id; its partition is published at least once',
+          );
+        pending.delete(batch.partition);
+        if (pending.size === 0) finish();
+      },
+    });
+    for (const [partition, offset] of lastOffsets) consumer.seek({ topic, partition, offset });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      done,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(`could not read the last records of ${topic} (partitions ${[...pending].join(',')})`),
+            ),
+          options.probeTimeoutMs ?? 30_000,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    return highest;
+  } finally {
+    await consumer.disconnect();
+  }
 }
