@@ -1,0 +1,213 @@
+// Every accepted join appears on `joinery.joins.v1` exactly once, across SIGKILLs of the keys process (and its outbox
+// relay) in the middle of a burst of joins sent through the gateway over mTLS. Keys, claims and the gateway run as
+// their own processes on Redis and Kafka; the topic is read from the beginning afterwards.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { fromBinary } from '@bufbuild/protobuf';
+import { connectRedis } from '@joinery/store';
+import { JoinEventSchema, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
+import { requireInfra } from '@joinery/testing/infra';
+import { Kafka, logLevel } from 'kafkajs';
+import { joinReqBody, newDevice, nsClient, provisionNs, type Device } from './ns-client.js';
+import { startProcessStack, type ProcessStack } from './process-stack.js';
+
+const joinEui = '70B3D57ED0003000';
+const netId = '00003C';
+const topic = 'joinery.joins.v1';
+const outboxKey = 'joinery:keys:outbox';
+// Redis database of this test alone: its keys outbox is relayed by no other test's keys process.
+const redisDb = 11;
+const deviceCount = 40;
+const joinsPerDevice = 15;
+const concurrency = 8;
+const kills = 3;
+
+let stack: ProcessStack | undefined;
+after(async () => {
+  await stack?.stop();
+});
+
+interface Sent {
+  readonly devEui: string;
+  readonly devNonce: number;
+  /** The SessionKeyID of the JoinAns when the join was accepted. */
+  sessionKeyId?: string;
+  /** No answer, or an answer that is neither Success nor a refusal: the join may or may not have happened. */
+  unknown?: boolean;
+}
+
+async function drainOutbox(redisUrl: string): Promise<void> {
+  const redis = connectRedis(redisUrl, { connectionName: 'join-events-test' });
+  try {
+    const deadline = Date.now() + 60_000;
+    while ((await redis.xlen(outboxKey)) > 0) {
+      if (Date.now() > deadline) throw new Error('the keys outbox was not relayed within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await redis.quit();
+  }
+}
+
+interface TopicRecord {
+  readonly event: JoinEvent;
+  /** The keys outbox id the relay put in the record's header. */
+  readonly outboxId: string;
+}
+
+/** Every record of the topic, from the beginning to its current end. */
+async function readTopic(brokers: string[]): Promise<TopicRecord[]> {
+  const kafka = new Kafka({ clientId: 'join-events-test', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
+  await admin.disconnect();
+  const remaining = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
+  const records: TopicRecord[] = [];
+  const consumer = kafka.consumer({ groupId: `join-events-test-${randomUUID()}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`topic not read to its end: ${[...remaining]}`)),
+        60_000,
+      );
+      if (remaining.size === 0) resolve();
+      void consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          if (BigInt(message.offset) >= (ends.get(partition) ?? 0n)) return;
+          if (message.value !== null)
+            records.push({
+              event: fromBinary(JoinEventSchema, message.value),
+              outboxId: message.headers?.['outbox_id']?.toString() ?? '',
+            });
+          if (BigInt(message.offset) + 1n === ends.get(partition)) remaining.delete(partition);
+          if (remaining.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+before(async () => {
+  const infra = requireInfra('REDIS_URL', 'KAFKA_BROKERS');
+  const redis = connectRedis(`${infra.REDIS_URL.replace(/\/\d*$/, '')}/${redisDb}`, {
+    connectionName: 'join-events-test',
+  });
+  await redis.flushdb();
+  await redis.quit();
+  stack = await startProcessStack({
+    redisUrl: infra.REDIS_URL,
+    kafkaBrokers: infra.KAFKA_BROKERS,
+    redisDb,
+    env: { 'bi-gateway': { JOINERY_BI_DEADLINE_MS: '3000' } },
+  });
+});
+
+test(
+  'SIGKILL of the keys process between Kafka ack and outbox trim, three times mid-burst: each accepted join is on Kafka exactly once',
+  { timeout: 300_000 },
+  async () => {
+    const { KAFKA_BROKERS } = requireInfra('KAFKA_BROKERS');
+    const s = stack!;
+    const devices: Device[] = Array.from({ length: deviceCount }, newDevice);
+    const { tls } = await provisionNs(s.claims, s.admin, { joinEui, netId, devices, caCertPem: s.caCertPem });
+    const client = nsClient(s.biPort, tls, concurrency);
+
+    // One queue per device, DevNonces increasing (LoRaWAN 1.0.4); workers take devices round-robin.
+    const sent: Sent[] = [];
+    const queue: { device: Device; devNonce: number }[] = [];
+    for (let n = 1; n <= joinsPerDevice; n += 1)
+      for (const device of devices) queue.push({ device, devNonce: n });
+    let next = 0;
+    let transactionId = 0;
+    const worker = async () => {
+      while (next < queue.length) {
+        const { device, devNonce } = queue[next++]!;
+        const entry: Sent = { devEui: device.devEui, devNonce };
+        sent.push(entry);
+        try {
+          const res = await client.post(joinReqBody(device, joinEui, netId, devNonce, ++transactionId));
+          const result = (res.json?.['Result'] as { ResultCode?: string } | undefined)?.ResultCode;
+          if (result === 'Success') entry.sessionKeyId = String(res.json?.['SessionKeyID']);
+          else if (result !== 'JoinReqFailed' && result !== 'MICFailed') entry.unknown = true;
+        } catch {
+          entry.unknown = true;
+        }
+        // As an NS would, do not hammer a Join Server that is down.
+        if (entry.unknown === true) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    };
+    const burst = Promise.all(Array.from({ length: concurrency }, worker));
+    // The crash the relay must survive is the one between Kafka's ack and the outbox trim. To land in it every time,
+    // writes to Redis are paused (reads go on): the relay reads and publishes a batch, then blocks on XDEL, and is
+    // SIGKILLed there. What the outbox still holds then and Kafka already has is what a restart must not repeat.
+    const redis = connectRedis(s.redisUrl, { connectionName: 'join-events-test' });
+    const publishedBeforeRestart = new Set<string>();
+    for (let k = 1; k <= kills; k += 1) {
+      const at = Math.floor((queue.length * k) / (kills + 1));
+      while (next < at) await new Promise((resolve) => setTimeout(resolve, 5));
+      await redis.call('CLIENT', 'PAUSE', '1000', 'WRITE');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await s.killKeys();
+      const leftover = new Set((await redis.xrange(outboxKey, '-', '+')).map(([id]) => id));
+      for (const r of await readTopic(KAFKA_BROKERS.split(',')))
+        if (leftover.has(r.outboxId)) publishedBeforeRestart.add(r.outboxId);
+      await s.startKeys();
+    }
+    await redis.quit();
+    await burst;
+    client.close();
+    await drainOutbox(s.redisUrl);
+
+    const ours = new Set(devices.map((d) => d.devEui));
+    const records = await readTopic(KAFKA_BROKERS.split(','));
+    const events = records
+      .map((r) => r.event)
+      .filter((e) => ours.has(e.devEui) && e.outcome === JoinOutcome.ACCEPTED);
+    const accepted = sent.filter((e) => e.sessionKeyId !== undefined);
+    const uncertain = sent.filter((e) => e.unknown === true);
+    // The kills must have cut into the burst, and most joins must have gone through.
+    assert.ok(uncertain.length > 0, 'some joins were in flight or refused while keys was down');
+    assert.ok(accepted.length >= sent.length / 2, `${accepted.length} of ${sent.length} accepted`);
+
+    // The kills hit the window between Kafka's ack and the outbox trim, and each such record is on Kafka once.
+    assert.ok(publishedBeforeRestart.size > 0, 'a kill left records on Kafka that were still in the outbox');
+    for (const id of publishedBeforeRestart)
+      assert.equal(records.filter((r) => r.outboxId === id).length, 1, `outbox id ${id}`);
+
+    // Exactly once: no session, no event id, no (DevEUI, JoinNonce) twice.
+    const count = (values: string[]) => {
+      const seen = new Map<string, number>();
+      for (const v of values) seen.set(v, (seen.get(v) ?? 0) + 1);
+      return [...seen].filter(([, n]) => n > 1);
+    };
+    assert.deepEqual(count(events.map((e) => e.sessionKeyId)), []);
+    assert.deepEqual(count(events.map((e) => e.eventId)), []);
+    assert.deepEqual(count(events.map((e) => `${e.devEui}/${e.joinNonce}`)), []);
+
+    // Every accepted join is there; anything else there is a join whose answer the kill cut off.
+    const bySession = new Map(events.map((e) => [e.sessionKeyId, e]));
+    const missing = accepted.filter((a) => !bySession.has(a.sessionKeyId!));
+    assert.deepEqual(missing, []);
+    for (const a of accepted) assert.equal(bySession.get(a.sessionKeyId!)?.devEui, a.devEui);
+    const acceptedSessions = new Set(accepted.map((a) => a.sessionKeyId));
+    const extra = events.filter((e) => !acceptedSessions.has(e.sessionKeyId));
+    assert.ok(
+      extra.length <= uncertain.length,
+      `${extra.length} events for joins not seen accepted, only ${uncertain.length} uncertain`,
+    );
+    const uncertainDevices = new Set(uncertain.map((u) => u.devEui));
+    for (const e of extra)
+      assert.ok(uncertainDevices.has(e.devEui), `event for ${e.devEui} that nobody sent`);
+  },
+);
