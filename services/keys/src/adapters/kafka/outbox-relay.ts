@@ -18,9 +18,10 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Moves outbox records to the bus: read oldest first, publish, then ack (delete). At least once: a crash between
- * publish and ack publishes the batch again, and consumers deduplicate on the event id. Same contract as libs/bus
- * `startOutboxRelay`, kept here so the keys process can relay on its own.
+ * Moves outbox records to the bus: read oldest first, publish, then ack (delete). By itself at least once: a crash
+ * between publish and ack hands the batch to `publish` again. The Kafka publisher makes that exactly once on the
+ * topic by skipping what each partition already holds (ADR 0005). Same contract as libs/bus `startOutboxRelay`, kept
+ * here so the keys process can relay on its own.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 500;
