@@ -5,8 +5,9 @@ import type { ChargeLedger } from '../../domain/ports.js';
 
 /**
  * The ledger in LMDB (embedded mode). Charges by DevEUI, plus two ordered indexes (all charges; per account) whose
- * keys sort like the listing order. `recordOnce` is one synchronous write transaction: the check and the three
- * writes commit together and are on disk before it returns (LMDB serialises write transactions).
+ * keys sort like the listing order. `recordOnce` is one write transaction: the check and the three writes commit
+ * together (LMDB serialises write transactions) and are on disk before its promise resolves; concurrent ones share
+ * one fsync. Nothing throws inside it after a write, so lmdb-js's asynchronous transactions need no rollback.
  */
 export function createLmdbLedger(root: RootDatabase): ChargeLedger {
   const charges: Database<ChargeRecord, string> = root.openDB({ name: 'billing-charges' });
@@ -20,7 +21,7 @@ export function createLmdbLedger(root: RootDatabase): ChargeLedger {
 
   return {
     async recordOnce(charge) {
-      return root.transactionSync(() => {
+      return root.transaction(() => {
         const existing = charges.get(charge.devEui);
         if (existing !== undefined) return { recorded: false, charge: existing };
         charges.putSync(charge.devEui, charge);

@@ -4,8 +4,11 @@ import type { KvBackend } from '../kv/kv-backend.js';
 const sep = '\u0000';
 
 /**
- * KvBackend over LMDB (embedded mode): one database of string keys, conditional writes inside synchronous write
- * transactions (LMDB has one writer at a time, so a read-compare-write inside one is atomic).
+ * KvBackend over LMDB (embedded mode): one database of string keys, conditional writes inside write transactions
+ * (LMDB has one writer at a time, so a read-compare-write inside one is atomic). They are lmdb-js asynchronous
+ * transactions: concurrent ones are committed together with one fsync, off the event loop, and each promise
+ * resolves once its commit is durable. None of the callbacks throws after writing, so the missing rollback of
+ * lmdb-js's asynchronous transactions never matters here.
  */
 export class LmdbKv implements KvBackend {
   private readonly db: RootDatabase<string, string>;
@@ -36,7 +39,7 @@ export class LmdbKv implements KvBackend {
   }
 
   async compareAndSwap(key: string, expected: string | undefined, next: string): Promise<boolean> {
-    return this.db.transactionSync(() => {
+    return this.db.transaction(() => {
       if (this.db.get(key) !== expected) return false;
       this.db.putSync(key, next);
       return true;
@@ -44,7 +47,7 @@ export class LmdbKv implements KvBackend {
   }
 
   async insertAllIfAbsent(entries: readonly (readonly [string, string])[]): Promise<string | undefined> {
-    return this.db.transactionSync(() => {
+    return this.db.transaction(() => {
       const conflict = entries.find(([k]) => this.db.doesExist(k));
       if (conflict) return conflict[0];
       for (const [k, v] of entries) this.db.putSync(k, v);
@@ -57,7 +60,7 @@ export class LmdbKv implements KvBackend {
   }
 
   async indexAdd(index: string, members: readonly string[]): Promise<void> {
-    this.db.transactionSync(() => {
+    await this.db.transaction(() => {
       for (const m of members) this.db.putSync(this.indexKey(index, m), '');
     });
   }
@@ -80,7 +83,7 @@ export class LmdbKv implements KvBackend {
   }
 
   async recordHit(key: string, nowMs: number, windowMs: number): Promise<number> {
-    return this.db.transactionSync(() => {
+    return this.db.transaction(() => {
       const hits = this.readHits(key).filter((t) => t > nowMs - windowMs);
       hits.push(nowMs);
       this.db.putSync(this.hitsKey(key), JSON.stringify(hits));

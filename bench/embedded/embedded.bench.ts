@@ -1,0 +1,223 @@
+// Embedded mode benchmark: joins/s through `npm start`'s process (all five services in one process, LMDB, the
+// in-process bus, the software vault), driven by a network server over mTLS keep-alive.
+//
+//   node --import tsx bench/embedded/embedded.bench.ts
+//
+// Method: the launcher runs as its own process (`services/joinery/src/main.ts start`, fresh data directory); the
+// load generator here sets up through the REST API (5,000 LoRaWAN 1.0.4 devices imported and claimed, one NS) and
+// precomputes valid JoinReq bodies (real MICs), so during the run it spends its CPU on HTTPS only. Saturation:
+// a closed loop with 64 requests in flight for 10 s. Then open loops at fixed offered rates, 10 s each, giving
+// p50 / p99 / p99.9. Every answer is checked for `Success`; anything else counts as an error.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { batchRow, createApiClient, simulatedDevice, type RegisteredNetworkServer } from '@joinery/joinery';
+import { AES128Key, DevNonce, EUI64, encodeJoinRequest, joinRequestMic } from '@joinery/lorawan';
+import { freePort, spawnManaged } from '@joinery/testing/infra';
+
+const deviceCount = Number(process.env.BENCH_DEVICES ?? 5000);
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const rates = (process.env.BENCH_RATES ?? '500,1000,2000,3000').split(',').map(Number);
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const joinEui = '70B3D57ED00BE4C0';
+const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
+
+const dir = mkdtempSync(join(tmpdir(), 'joinery-bench-embedded-'));
+const [apiPort, biPort] = [await freePort(), await freePort()];
+const server = spawnManaged({
+  command: process.execPath,
+  args: [
+    ...(process.env.BENCH_PROFILE_DIR === undefined
+      ? []
+      : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]),
+    '--import',
+    'tsx',
+    join(repoRoot, 'services/joinery/src/main.ts'),
+    'start',
+  ],
+  cwd: repoRoot,
+  logFile: join(dir, 'joinery.log'),
+  env: {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    JOINERY_DATA_DIR: join(dir, 'data'),
+    JOINERY_API_PORT: String(apiPort),
+    JOINERY_API_HOST: '127.0.0.1',
+    JOINERY_BI_PORT: String(biPort),
+    JOINERY_BI_HOST: '127.0.0.1',
+    JOINERY_LOG_LEVEL: 'warn',
+    // Claim-code hashing cost only affects the set-up, not the joins measured here.
+    JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
+    JOINERY_BI_PEER_RATE: '100000',
+    JOINERY_BI_PEER_BURST: '100000',
+  },
+});
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+
+try {
+  const deadline = Date.now() + 90_000;
+  while (!server.logTail(50).includes('Joinery is running')) {
+    if (server.exited() !== undefined || Date.now() > deadline)
+      throw new Error(`start failed:\n${server.logTail(30)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const { readFileSync } = await import('node:fs');
+  const adminToken = readFileSync(join(dir, 'data', 'admin-token'), 'utf8').trim();
+  const admin = createApiClient(`http://127.0.0.1:${apiPort}`, adminToken);
+  const account = await admin.request<{ apiKey: string }>('POST', '/api/v1/accounts', { name: 'bench' });
+  const owner = createApiClient(`http://127.0.0.1:${apiPort}`, account.apiKey);
+  const ns = await owner.request<RegisteredNetworkServer>('POST', '/api/v1/network-servers', {
+    name: 'bench-ns',
+    netId: '000013',
+    appSKeyDelivery: 'session-key-id',
+  });
+  const devices = Array.from({ length: deviceCount }, () => simulatedDevice('1.0.4'));
+  for (let i = 0; i < devices.length; i += 1000)
+    await admin.request('POST', '/api/v1/device-batches', {
+      joinEui,
+      devices: devices.slice(i, i + 1000).map(batchRow),
+    });
+  await Promise.all(
+    Array.from({ length: 8 }, async (_, w) => {
+      for (let i = w; i < devices.length; i += 8) {
+        const d = devices[i];
+        if (d !== undefined)
+          await owner.request('POST', '/api/v1/claims', {
+            devEui: d.devEui,
+            claimCode: d.claimCode,
+            networkServerId: ns.id,
+          });
+      }
+    }),
+  );
+  console.log(`${deviceCount} devices imported and claimed`);
+
+  // JoinReq bodies with increasing DevNonces, device after device, so no two requests repeat a nonce.
+  let next = 0;
+  const body = () => {
+    const d = devices[next++ % devices.length] as (typeof devices)[number];
+    const devNonce = d.nextDevNonce++;
+    const fields = {
+      joinEui: EUI64.parse(joinEui),
+      devEui: EUI64.parse(d.devEui),
+      devNonce: DevNonce.of(devNonce),
+    };
+    const phy = encodeJoinRequest(fields, joinRequestMic(AES128Key.fromBytes(d.nwkKey), fields));
+    return JSON.stringify({
+      ProtocolVersion: '1.0',
+      SenderID: '000013',
+      ReceiverID: joinEui,
+      TransactionID: next,
+      MessageType: 'JoinReq',
+      MACVersion: '1.0.4',
+      PHYPayload: hexOf(phy),
+      DevEUI: d.devEui,
+      DevAddr: hexOf(randomBytes(4)),
+      DLSettings: '00',
+      RxDelay: 1,
+    });
+  };
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: 64,
+    cert: ns.credentials.clientCertPem,
+    key: ns.credentials.clientKeyPem,
+    ca: ns.credentials.caCertPem,
+  });
+  let errors = 0;
+  const send = (payload: string) =>
+    new Promise<number>((resolve) => {
+      const started = performance.now();
+      const req = request({
+        host: '127.0.0.1',
+        port: biPort,
+        path: '/',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json' },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          if (!text.includes('"ResultCode":"Success"')) errors++;
+          resolve(performance.now() - started);
+        });
+      });
+      req.on('error', () => {
+        errors++;
+        resolve(performance.now() - started);
+      });
+      req.end(payload);
+    });
+
+  // Warm-up.
+  await Promise.all(Array.from({ length: 200 }, () => send(body())));
+  errors = 0;
+
+  const closedLoop = async () => {
+    const latencies: number[] = [];
+    const end = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (performance.now() < end) latencies.push(await send(body()));
+      }),
+    );
+    return { rate: Math.round(latencies.length / seconds), latencies: latencies.sort((a, b) => a - b) };
+  };
+  const openLoop = async (rate: number) => {
+    const latencies: Promise<number>[] = [];
+    const start = performance.now();
+    const total = rate * seconds;
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      latencies.push(send(body()));
+    }
+    const done = (await Promise.all(latencies)).sort((a, b) => a - b);
+    return { rate: Math.round(done.length / ((performance.now() - start) / 1000)), latencies: done };
+  };
+
+  const rows: string[] = [];
+  const sat = await closedLoop();
+  const satErrors = errors;
+  rows.push(
+    `| saturation (64 in flight) | ${sat.rate} | ${percentile(sat.latencies, 50).toFixed(1)} | ${percentile(sat.latencies, 99).toFixed(1)} | ${percentile(sat.latencies, 99.9).toFixed(1)} | ${satErrors} |`,
+  );
+  console.log(rows.at(-1));
+  for (const rate of rates) {
+    errors = 0;
+    const r = await openLoop(rate);
+    rows.push(
+      `| ${rate} offered | ${r.rate} | ${percentile(r.latencies, 50).toFixed(1)} | ${percentile(r.latencies, 99).toFixed(1)} | ${percentile(r.latencies, 99.9).toFixed(1)} | ${errors} |`,
+    );
+    console.log(rows.at(-1));
+  }
+  agent.destroy();
+  const results = `# Embedded mode benchmark
+
+Run ${new Date().toISOString()} with \`node --import tsx bench/embedded/embedded.bench.ts\`.
+
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}. Shared machine: the Joinery process and the load generator run on the same two cores.
+
+Method: \`services/joinery/src/main.ts start\` (all five services in one process: gateway, claims, keys with the software vault, billing, console; LMDB stores; the in-process bus) in a fresh data directory. ${deviceCount} LoRaWAN 1.0.4 devices imported and claimed through the REST API, one NS (BI 1.0, session keys wrapped under its KEK, AppSKey by SessionKeyID). The generator sends precomputed JoinReqs (valid MICs, increasing DevNonces) over mTLS with keep-alive (node:https, up to 64 sockets); every answer must be \`Success\`. Each accepted join is durably committed (LMDB fsync) twice in keys, relayed to billing and claims through the outbox. Saturation: closed loop, 64 requests in flight, ${seconds} s. Fixed rates: open loop, ${seconds} s each.
+
+| load | joins/s | p50 (ms) | p99 (ms) | p99.9 (ms) | errors |
+| ---- | ------- | -------- | -------- | ---------- | ------ |
+${rows.join('\n')}
+
+Target (issue #8): ≥ 3,000 joins/s with the software vault.
+`;
+  writeFileSync(new URL('./RESULTS.md', import.meta.url), results);
+  console.log(results);
+} finally {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
