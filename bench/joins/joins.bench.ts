@@ -1,0 +1,352 @@
+// Join path load benchmark: a network server sending JoinReqs over mTLS keep-alive connections to the gateway, with
+// the gateway, claims and keys as separate processes (their main.ts) on Redis and Kafka (outbox relay on).
+//
+//   node --import tsx bench/joins/joins.bench.ts          starts Redis and Kafka (libs/testing/infra) unless
+//                                                         REDIS_URL and KAFKA_BROKERS are set; writes RESULTS.md
+//   BENCH_RATES=500,1000 BENCH_SECONDS=5 …                 other offered loads / durations (then no RESULTS.md)
+//   BENCH_PROFILE=1 …                                     also CPU-profiles the three services (--cpu-prof) and
+//                                                         prints where their time goes
+//
+// Method: 5,000 LoRaWAN 1.0.4 devices imported with claim codes, claimed by one owner for one NS; JoinReqs (valid
+// MICs, increasing DevNonces, devices round-robin so no device has two joins in flight) are built before each phase.
+// Open loop: each phase sends at a fixed offered rate for BENCH_SECONDS, latency measured from the *scheduled* send
+// time to the answer (so a stalled generator or server shows up as latency, no coordinated omission). Saturation:
+// closed loop with 128 requests in flight.
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { connectRedis } from '@joinery/store';
+import { startInfra, type Infra } from '@joinery/testing/infra';
+import {
+  joinReqBody,
+  newDevice,
+  nsClient,
+  provisionNs,
+  type Device,
+} from '../../test/e2e/src/gateway/ns-client.js';
+import { startProcessStack, type StackService } from '../../test/e2e/src/gateway/process-stack.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const deviceCount = Number(process.env.BENCH_DEVICES ?? 5000);
+const seconds = Number(process.env.BENCH_SECONDS ?? 12);
+const rates = (process.env.BENCH_RATES ?? '500,1000,1500,2000').split(',').map(Number);
+const saturationInFlight = Number(process.env.BENCH_IN_FLIGHT ?? 128);
+const sockets = 128;
+const profile = process.env.BENCH_PROFILE === '1';
+const writeResults =
+  process.env.BENCH_RATES === undefined && process.env.BENCH_SECONDS === undefined && !profile;
+const joinEui = '70B3D57ED000B000';
+const netId = '00B0B0';
+const redisDb = 12;
+
+interface Phase {
+  readonly name: string;
+  readonly offered: number | undefined;
+  readonly sent: number;
+  readonly ok: number;
+  readonly failures: Record<string, number>;
+  readonly achieved: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  /** How late the generator's sends went out (its own event-loop stalls), p99 in ms. */
+  readonly sendLagP99: number;
+}
+
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+const ms = (n: number) => (Number.isNaN(n) ? '—' : n < 10 ? n.toFixed(2) : n.toFixed(1));
+
+const log = (line: string) => console.log(`[joins bench] ${line}`);
+
+async function main() {
+  let infra: Infra | undefined;
+  let redisUrl = process.env.REDIS_URL;
+  let kafkaBrokers = process.env.KAFKA_BROKERS;
+  if (redisUrl === undefined || kafkaBrokers === undefined) {
+    infra = await startInfra({ softhsm: false, log });
+    redisUrl = infra.env['REDIS_URL']!;
+    kafkaBrokers = infra.env['KAFKA_BROKERS']!;
+  }
+  const redis = connectRedis(`${redisUrl.replace(/\/\d*$/, '')}/${redisDb}`, {
+    connectionName: 'joins-bench',
+  });
+  await redis.flushdb();
+  await redis.quit();
+  const profileDir = join(tmpdir(), `joinery-joins-bench-profiles-${process.pid}`);
+  if (profile) mkdirSync(profileDir, { recursive: true });
+  const nodeArgs = (name: StackService) =>
+    profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const stack = await startProcessStack({
+    redisUrl,
+    kafkaBrokers,
+    redisDb,
+    logLevel: 'warn',
+    env: {
+      // Overload protection and per-peer limits sized above the offered load: this measures the join path.
+      'bi-gateway': {
+        JOINERY_BI_PEER_RATE: '100000',
+        JOINERY_BI_PEER_BURST: '100000',
+        JOINERY_BI_MAX_IN_FLIGHT: '4096',
+        JOINERY_BI_DEADLINE_MS: '2000',
+      },
+    },
+    nodeArgs: { keys: nodeArgs('keys'), claims: nodeArgs('claims'), 'bi-gateway': nodeArgs('bi-gateway') },
+  });
+  const load = [loadavg()[0]!];
+  const phases: Phase[] = [];
+  try {
+    log(`importing and claiming ${deviceCount} devices`);
+    const t0 = performance.now();
+    const devices: Device[] = Array.from({ length: deviceCount }, newDevice);
+    const { tls } = await provisionNs(stack.claims, stack.admin, {
+      joinEui,
+      netId,
+      devices,
+      caCertPem: stack.caCertPem,
+    });
+    log(`provisioned in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const client = nsClient(stack.biPort, tls, sockets);
+    const devNonces = new Uint32Array(deviceCount);
+    let cursor = 0;
+    let transactionId = 0;
+    const bodies = (count: number) => {
+      const out: string[] = [];
+      for (let i = 0; i < count; i += 1) {
+        const d = cursor++ % deviceCount;
+        out.push(joinReqBody(devices[d]!, joinEui, netId, ++devNonces[d]!, ++transactionId));
+      }
+      return out;
+    };
+    const outcome = async (body: string, failures: Record<string, number>): Promise<boolean> => {
+      try {
+        const res = await client.post(body);
+        const code =
+          (res.json?.['Result'] as { ResultCode?: string } | undefined)?.ResultCode ?? `HTTP ${res.status}`;
+        if (code === 'Success') return true;
+        failures[code] = (failures[code] ?? 0) + 1;
+      } catch (err) {
+        const code = err instanceof Error ? err.message : String(err);
+        failures[code] = (failures[code] ?? 0) + 1;
+      }
+      return false;
+    };
+
+    const openLoop = async (name: string, rate: number, durationS: number): Promise<Phase> => {
+      const total = Math.round(rate * durationS);
+      const work = bodies(total);
+      const latencies = new Float64Array(total);
+      const lags = new Float64Array(total);
+      const failures: Record<string, number> = {};
+      let ok = 0;
+      let sent = 0;
+      const pending: Promise<void>[] = [];
+      const start = performance.now() + 50;
+      let lastDone = start;
+      await new Promise<void>((resolve) => {
+        const tick = () => {
+          const now = performance.now();
+          while (sent < total && start + (sent * 1000) / rate <= now) {
+            const i = sent++;
+            const scheduled = start + (i * 1000) / rate;
+            lags[i] = now - scheduled;
+            pending.push(
+              outcome(work[i]!, failures).then((success) => {
+                const done = performance.now();
+                latencies[i] = done - scheduled;
+                if (success) ok += 1;
+                lastDone = Math.max(lastDone, done);
+              }),
+            );
+          }
+          if (sent < total) setTimeout(tick, 1);
+          else resolve();
+        };
+        tick();
+      });
+      await Promise.all(pending);
+      latencies.sort();
+      lags.sort();
+      return {
+        name,
+        offered: rate,
+        sent: total,
+        ok,
+        failures,
+        achieved: (ok * 1000) / (lastDone - start),
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        p999: percentile(latencies, 99.9),
+        max: latencies[latencies.length - 1] ?? NaN,
+        sendLagP99: percentile(lags, 99),
+      };
+    };
+
+    const closedLoop = async (name: string, inFlight: number, durationS: number): Promise<Phase> => {
+      const failures: Record<string, number> = {};
+      const latencies: number[] = [];
+      let ok = 0;
+      let sent = 0;
+      // Enough JoinReqs for far above the targets; more are built if the server is faster.
+      let work = bodies(4000 * durationS);
+      const start = performance.now();
+      const end = start + durationS * 1000;
+      const worker = async () => {
+        while (performance.now() < end) {
+          if (sent >= work.length) work = work.concat(bodies(2000));
+          const body = work[sent++]!;
+          const t = performance.now();
+          if (await outcome(body, failures)) ok += 1;
+          latencies.push(performance.now() - t);
+        }
+      };
+      await Promise.all(Array.from({ length: inFlight }, worker));
+      const elapsed = performance.now() - start;
+      const sorted = Float64Array.from(latencies).sort();
+      return {
+        name,
+        offered: undefined,
+        sent,
+        ok,
+        failures,
+        achieved: (ok * 1000) / elapsed,
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        p999: percentile(sorted, 99.9),
+        max: sorted[sorted.length - 1] ?? NaN,
+        sendLagP99: NaN,
+      };
+    };
+
+    log('warm-up: 3 s at 300 joins/s');
+    await openLoop('warm-up', 300, 3);
+    for (const rate of rates) {
+      const phase = await openLoop(`open loop ${rate}/s`, rate, seconds);
+      phases.push(phase);
+      log(format(phase));
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    const saturation = await closedLoop(
+      `closed loop, ${saturationInFlight} in flight`,
+      saturationInFlight,
+      seconds,
+    );
+    phases.push(saturation);
+    log(format(saturation));
+    load.push(loadavg()[0]!);
+    client.close();
+  } finally {
+    await stack.stop();
+    await infra?.stop();
+  }
+  if (profile) summarizeProfiles(profileDir);
+  if (writeResults) writeFileSync(join(here, 'RESULTS.md'), results(phases, load));
+}
+
+function format(p: Phase): string {
+  const failures = Object.entries(p.failures)
+    .map(([k, v]) => `${k}×${v}`)
+    .join(', ');
+  return (
+    `${p.name}: ${p.achieved.toFixed(0)} joins/s ok (${p.ok}/${p.sent}), p50 ${ms(p.p50)} ms, p99 ${ms(p.p99)} ms, ` +
+    `p99.9 ${ms(p.p999)} ms, max ${ms(p.max)} ms, send lag p99 ${ms(p.sendLagP99)} ms${failures ? `; failed: ${failures}` : ''}`
+  );
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+/** Self time per function (top 15) and per package of each service's CPU profile. */
+function summarizeProfiles(dir: string) {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+    const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+      nodes: ProfileNode[];
+      samples: number[];
+      timeDeltas: number[];
+    };
+    const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+    const self = new Map<number, number>();
+    prof.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+    const total = [...self.values()].reduce((a, b) => a + b, 0);
+    const byFunction = new Map<string, number>();
+    const byArea = new Map<string, number>();
+    for (const [id, t] of self) {
+      const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+      const short = url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*\/work\/main\//, '');
+      const fn = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
+      byFunction.set(fn, (byFunction.get(fn) ?? 0) + t);
+      const area =
+        url === ''
+          ? functionName.startsWith('(')
+            ? functionName
+            : 'native'
+          : url.startsWith('node:')
+            ? url
+            : url.includes('/node_modules/')
+              ? url
+                  .split('/node_modules/')
+                  .pop()!
+                  .split('/')
+                  .slice(0, url.includes('/node_modules/@') ? 2 : 1)
+                  .join('/')
+              : url
+                  .replace(/^file:\/\/.*\/work\/main\//, '')
+                  .split('/')
+                  .slice(0, 2)
+                  .join('/');
+      byArea.set(area, (byArea.get(area) ?? 0) + t);
+    }
+    const top = (m: Map<string, number>, n: number) =>
+      [...m]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, n)
+        .map(([k, v]) => `  ${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`)
+        .join('\n');
+    console.log(
+      `\n${file}: ${(total / 1e6).toFixed(1)} s sampled\n by area:\n${top(byArea, 12)}\n by function:\n${top(byFunction, 15)}`,
+    );
+  }
+}
+
+function results(phases: Phase[], load: number[]): string {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const rows = phases.map(
+    (p) =>
+      `| ${p.name} | ${p.offered ?? '—'} | ${p.achieved.toFixed(0)} | ${ms(p.p50)} | ${ms(p.p99)} | ${ms(p.p999)} | ${ms(p.max)} | ${p.sent - p.ok} | ${ms(p.sendLagP99)} |`,
+  );
+  return `# Join path load benchmark (gateway + claims + keys, distributed mode)
+
+Run ${new Date().toISOString()} with \`node --import tsx bench/joins/joins.bench.ts\`.
+
+**Machine:** ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}.
+Everything on the same ${cpus().length} cores: the load generator (this process), bi-gateway, claims and keys (each
+its own Node process, \`services/<svc>/src/main.ts\` via tsx), Redis (no AOF) and a single-node Kafka (KRaft, JVM).
+1-minute load average ${load[0]?.toFixed(1)} at the start and ${load[1]?.toFixed(1)} at the end (shared machine).
+
+**Method:** ${deviceCount.toLocaleString('en-US')} LoRaWAN 1.0.4 devices imported with claim codes through claims,
+claimed by one owner for one NS (BI 1.0, session-key-id AppSKey delivery, NwkSKey wrapped under the NS KEK). The NS
+is a Node \`https.Agent\` with keep-alive and up to ${sockets} mTLS connections (client certificate from Joinery's CA).
+JoinReqs are ChirpStack-v4-shaped with valid MICs and increasing DevNonces, built before each phase; devices are
+used round-robin. Each join: gateway parses and authenticates → claims \`Authorize\` (gRPC) → keys \`HandleJoin\`
+(gRPC: DevNonce/JoinNonce reservation in Redis, software-vault crypto, KEK wraps, session + JoinEvent in the Redis
+outbox in one script) → JoinAns; the keys relay publishes the events to Kafka meanwhile. Log level \`warn\`.
+Open loop: a fixed offered rate for ${seconds} s after a 3 s warm-up at 300/s; latency from the *scheduled* send time
+to the complete answer, so generator stalls count against us (no coordinated omission); "send lag" is how late the
+generator itself sent (its event-loop stalls). Saturation: closed loop, ${saturationInFlight} requests in flight, ${seconds} s.
+"failed" = anything not \`Success\`.
+
+| phase | offered joins/s | achieved joins/s | p50 ms | p99 ms | p99.9 ms | max ms | failed | send lag p99 ms |
+| ----- | --------------: | ---------------: | -----: | -----: | -------: | -----: | -----: | --------------: |
+${rows.join('\n')}
+
+Targets (issue #6): ≥ 1,500 joins/s sustained with the software vault; p99 ≤ 20 ms at 1,000 joins/s.
+`;
+}
+
+await main();
