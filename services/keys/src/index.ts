@@ -20,3 +20,5 @@ export {
 } from './adapters/software-vault/index.js';
 export type { SoftwareVaultOptions, VaultStorage } from './adapters/software-vault/index.js';
 export { openVault } from './open-vault.js';
+export { openPkcs11Vault } from './adapters/pkcs11/index.js';
+export type { Pkcs11VaultOptions } from './adapters/pkcs11/index.js';

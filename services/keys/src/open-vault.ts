@@ -5,20 +5,38 @@ import {
   createSoftwareVault,
   loadOrCreateMasterKey,
 } from './adapters/software-vault/index.js';
+import { openPkcs11Vault } from './adapters/pkcs11/index.js';
 import type { KeysConfig } from './config.js';
 import { keysErrors } from './domain/errors.js';
 import type { KeyVault, Logger } from './domain/ports.js';
 
 /**
- * The vault the config asks for. PKCS#11 is configured with `JOINERY_PKCS11_MODULE`, but its adapter is not built
- * yet: starting with it set fails loudly rather than silently falling back to software keys.
+ * The vault the config asks for: the PKCS#11 HSM when `JOINERY_PKCS11_MODULE` is set (token by
+ * `JOINERY_PKCS11_TOKEN_LABEL` or `JOINERY_PKCS11_SLOT`, PIN from `JOINERY_PKCS11_PIN` or `JOINERY_PKCS11_PIN_FILE`),
+ * otherwise the software vault sealed under the master key file.
  */
 export async function openVault(config: KeysConfig, logger: Logger): Promise<KeyVault> {
-  if (config.pkcs11Module !== undefined)
-    throw keysErrors.unsupported_vault(
-      { vault: 'pkcs11' },
-      'the PKCS#11 vault adapter is not available yet; unset JOINERY_PKCS11_MODULE to use the software vault',
-    );
+  if (config.pkcs11Module !== undefined) {
+    if (config.pkcs11Pin === undefined)
+      throw keysErrors.unsupported_vault(
+        { vault: 'pkcs11' },
+        'set JOINERY_PKCS11_PIN or JOINERY_PKCS11_PIN_FILE',
+      );
+    if (config.pkcs11TokenLabel === undefined && config.pkcs11Slot === undefined)
+      throw keysErrors.unsupported_vault(
+        { vault: 'pkcs11' },
+        'set JOINERY_PKCS11_TOKEN_LABEL or JOINERY_PKCS11_SLOT to choose the token',
+      );
+    const vault = openPkcs11Vault({
+      module: config.pkcs11Module,
+      pin: config.pkcs11Pin,
+      ...(config.pkcs11TokenLabel === undefined ? {} : { tokenLabel: config.pkcs11TokenLabel }),
+      ...(config.pkcs11Slot === undefined ? {} : { slot: config.pkcs11Slot }),
+      logger,
+    });
+    logger.info({ vault: 'pkcs11', module: config.pkcs11Module }, 'key vault open');
+    return vault;
+  }
   const masterKeyFile = config.masterKeyFile ?? join(config.dataDir, 'keys-master.key');
   const masterKey = loadOrCreateMasterKey(masterKeyFile);
   const root = openEmbeddedStore(join(config.dataDir, 'keys-vault'));

@@ -21,6 +21,10 @@ export const keysErrors = defineErrors('keys', {
   invalid_master_key: ['failed_precondition', 'the vault master key file is unusable'],
   vault_tampered: ['internal', 'a sealed vault record failed its integrity check'],
   unsupported_vault: ['failed_precondition', 'this key vault is not available'],
+  hsm_unavailable: ['unavailable', 'the PKCS#11 module could not be loaded or initialised'],
+  hsm_token_not_found: ['failed_precondition', 'no PKCS#11 token with this slot or label'],
+  hsm_login_failed: ['failed_precondition', 'PKCS#11 login failed (check the PIN)'],
+  hsm_error: ['internal', 'the HSM refused an operation'],
 });
 
 /** Refusals decided by the join pipeline: each one is answered and also recorded as a REFUSED JoinEvent. */

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { after, describe, test } from 'node:test';
-import { keyUnwrap, keyWrap } from '@joinery/lorawan';
 import { closeEmbeddedStore, openEmbeddedStore } from '@joinery/store';
 import type { JoinAcceptInput } from '../../domain/key-vault.js';
+import { keyVaultContract } from '../../domain/key-vault.contract.js';
 import {
   createLmdbVaultStorage,
   createMemoryVaultStorage,
@@ -18,11 +18,6 @@ import type { VaultStorage } from './vault-storage.js';
 
 const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const vectors = (file: string) =>
-  JSON.parse(
-    readFileSync(new URL(`../../../../../../shared/vectors/${file}`, import.meta.url), 'utf8'),
-  ) as Record<string, string>[];
-
 const devEui = hex('0004A30B001C0530');
 const joinEui = hex('70B3D57ED0000001');
 const tmp = mkdtempSync(join(tmpdir(), 'joinery-vault-'));
@@ -57,192 +52,9 @@ async function vault(
   return v;
 }
 
-describe('software vault against the shared vectors', () => {
-  test('1.0.x join-accepts equal the vectors (OptNeg = 0 entries)', async () => {
-    let checked = 0;
-    for (const v of vectors('join-accept-1.0.json')) {
-      if (
-        v['verified'] !== (true as unknown as string) ||
-        (parseInt(v['dlSettings'] ?? '0', 16) & 0x80) !== 0
-      )
-        continue;
-      const vlt = await vault();
-      const dev = new Uint8Array(randomBytes(8));
-      await vlt.importRootKeys({ devEui: dev, nwkKey: hex(v['key']!), overwrite: false });
-      const out = await vlt.buildJoinAccept(
-        input({
-          devEui: dev,
-          joinNonce: Number(v['joinNonceInt']),
-          netId: hex(v['netIdBE']!),
-          devAddr: hex(v['devAddrBE']!),
-          dlSettings: parseInt(v['dlSettings']!, 16),
-          rxDelay: parseInt(v['rxDelay']!, 16),
-          ...(v['cfList'] === '' ? {} : { cfList: hex(v['cfList']!) }),
-        }),
-      );
-      assert.equal(toHex(out.joinAcceptPhy), v['phyPayload'], v['id']);
-      checked += 1;
-    }
-    assert.ok(checked >= 5, `only ${checked} vectors checked`);
-  });
+keyVaultContract('software vault', () => vault());
 
-  test('1.0 session keys equal the vectors', async () => {
-    let checked = 0;
-    for (const v of vectors('session-keys-1.0.json')) {
-      if (v['verified'] !== (true as unknown as string)) continue;
-      const vlt = await vault();
-      await vlt.importRootKeys({ devEui, nwkKey: hex(v['key']!), overwrite: false });
-      const out = await vlt.buildJoinAccept(
-        input({
-          joinNonce: Number(v['joinNonceInt']),
-          netId: hex(v['netIdBE']!),
-          devNonce: Number(v['devNonceInt']),
-        }),
-      );
-      assert.equal(toHex(out.nwkSKey!.key), v['nwkSKey'], v['id']);
-      assert.equal(toHex(out.appSKey!.key), v['appSKey'], v['id']);
-      checked += 1;
-    }
-    assert.ok(checked >= 3);
-  });
-
-  test('1.1 join-accepts (OptNeg = 1, join and rejoin types 0/1/2) equal the vectors', async () => {
-    const joinTypes = { ff: 'join', '00': 'rejoin0', '01': 'rejoin1', '02': 'rejoin2' } as const;
-    let checked = 0;
-    for (const v of vectors('join-accept-1.1.json')) {
-      const dl = parseInt(v['dlSettings'] ?? '0', 16);
-      if (v['verified'] !== (true as unknown as string) || v['nwkKey'] === undefined || (dl & 0x80) === 0)
-        continue;
-      const vlt = await vault();
-      const dev = hex(v['devEuiBE']!);
-      await vlt.importRootKeys({
-        devEui: dev,
-        nwkKey: hex(v['nwkKey']),
-        appKey: new Uint8Array(randomBytes(16)),
-        overwrite: false,
-      });
-      const out = await vlt.buildJoinAccept(
-        input({
-          devEui: dev,
-          joinEui: hex(v['joinEuiBE']!),
-          macVersion: '1.1',
-          optNeg: true,
-          joinType: joinTypes[v['joinReqType'] as keyof typeof joinTypes],
-          devNonce: Number(v['devNonceInt']),
-          joinNonce: Number(v['joinNonceInt']),
-          netId: hex(v['netIdBE']!),
-          devAddr: hex(v['devAddrBE']!),
-          dlSettings: dl,
-          rxDelay: parseInt(v['rxDelay']!, 16),
-          ...(v['cfList'] === '' ? {} : { cfList: hex(v['cfList']!) }),
-        }),
-      );
-      assert.equal(toHex(out.joinAcceptPhy), v['phyPayload'], v['id']);
-      assert.equal(out.nwkSKey, undefined, v['id']);
-      checked += 1;
-    }
-    assert.ok(checked >= 12, `only ${checked} vectors checked`);
-  });
-
-  test('1.1 session keys of joins equal the vectors', async () => {
-    let checked = 0;
-    for (const v of vectors('session-keys-1.1.json')) {
-      if (
-        v['verified'] !== (true as unknown as string) ||
-        v['kind'] !== 'join' ||
-        v['devEuiBE'] === undefined
-      )
-        continue;
-      const vlt = await vault();
-      const dev = hex(v['devEuiBE']);
-      await vlt.importRootKeys({
-        devEui: dev,
-        nwkKey: hex(v['nwkKey']!),
-        appKey: hex(v['appKey']!),
-        overwrite: false,
-      });
-      const out = await vlt.buildJoinAccept(
-        input({
-          devEui: dev,
-          joinEui: hex(v['joinEuiBE']!),
-          macVersion: '1.1',
-          optNeg: true,
-          dlSettings: 0x80,
-          devNonce: Number(v['devNonceInt']),
-          joinNonce: Number(v['joinNonceInt']),
-        }),
-      );
-      for (const key of ['fNwkSIntKey', 'sNwkSIntKey', 'nwkSEncKey', 'appSKey'] as const)
-        assert.equal(toHex(out[key]!.key), v[key], `${v['id']} ${key}`);
-      checked += 1;
-    }
-    assert.ok(checked >= 4, `only ${checked} vectors checked`);
-  });
-});
-
-describe('software vault behaviour', () => {
-  test('keys leave wrapped under the named KEK and unwrap to the plaintext-delivered value', async () => {
-    const vlt = await vault();
-    const nsKek = await vlt.createKek('ns-1', { purpose: 'peer', bits: 256 });
-    assert.equal(nsKek.length, 32);
-    await vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(randomBytes(16)), overwrite: false });
-    const plain = await vlt.buildJoinAccept(input());
-    const wrapped = await vlt.buildJoinAccept(
-      input({ nwkKeyDelivery: { kekLabel: 'ns-1' }, appSKeyDelivery: { kekLabel: 'ns-1' } }),
-    );
-    assert.equal(wrapped.nwkSKey?.kekLabel, 'ns-1');
-    assert.equal(wrapped.nwkSKey?.key.length, 24);
-    assert.equal(toHex(keyUnwrap(nsKek, wrapped.nwkSKey!.key)), toHex(plain.nwkSKey!.key));
-    const again = await vlt.rewrapStoredKey('storage', wrapped.storedAppSKey, { kekLabel: 'ns-1' });
-    assert.equal(toHex(keyUnwrap(nsKek, again.key)), toHex(plain.appSKey!.key));
-  });
-
-  test('import refuses to overwrite unless asked; unknown device and KEK are typed errors', async () => {
-    const vlt = await vault();
-    await vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(16), overwrite: false });
-    await assert.rejects(vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(16), overwrite: false }), {
-      code: 'keys:root_keys_exist',
-    });
-    await vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(16).fill(1), overwrite: true });
-    await assert.rejects(vlt.buildJoinAccept(input({ devEui: hex('0000000000000001') })), {
-      code: 'keys:unknown_device',
-    });
-    await assert.rejects(vlt.buildJoinAccept(input({ nwkKeyDelivery: { kekLabel: 'nope' } })), {
-      code: 'keys:unknown_kek',
-    });
-    await assert.rejects(vlt.createKek('storage', { purpose: 'storage' }), { code: 'keys:kek_exists' });
-    await vlt.deleteRootKeys(devEui);
-    assert.equal(await vlt.hasRootKeys(devEui), false);
-  });
-
-  test('root keys wrapped under a transport KEK are unwrapped inside the vault', async () => {
-    const vlt = await vault();
-    const transport = new Uint8Array(randomBytes(16));
-    await vlt.createKek('factory-1', { purpose: 'transport', key: transport });
-    const nwkKey = new Uint8Array(randomBytes(16));
-    await vlt.importWrappedRootKeys({
-      devEui,
-      transportKekLabel: 'factory-1',
-      wrappedNwkKey: keyWrap(transport, nwkKey),
-      overwrite: false,
-    });
-    const reference = await vault();
-    await reference.importRootKeys({ devEui, nwkKey, overwrite: false });
-    assert.equal(
-      toHex((await vlt.buildJoinAccept(input())).joinAcceptPhy),
-      toHex((await reference.buildJoinAccept(input())).joinAcceptPhy),
-    );
-    await assert.rejects(
-      vlt.importWrappedRootKeys({
-        devEui: hex('0000000000000002'),
-        transportKekLabel: 'factory-1',
-        wrappedNwkKey: new Uint8Array(24),
-        overwrite: false,
-      }),
-      { code: 'lorawan:key_unwrap_failed' },
-    );
-  });
-
+describe('software vault at rest', () => {
   test('records are sealed at rest, survive a restart on LMDB, and fail closed under another master key or tampering', async () => {
     const dir = join(tmp, 'lmdb');
     const masterKey = new Uint8Array(randomBytes(32));

@@ -1,0 +1,2 @@
+export { openPkcs11Vault } from './pkcs11-vault.js';
+export type { Pkcs11VaultOptions } from './pkcs11-vault.js';

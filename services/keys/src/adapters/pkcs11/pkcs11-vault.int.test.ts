@@ -1,0 +1,110 @@
+// The PKCS#11 vault on a real SoftHSM2 token (started by `npm test`): the KeyVault contract (shared vectors and
+// behaviour), then root-key secrecy checked through a separate PKCS#11 session, as an attacker with the PIN would.
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import { JoineryError } from '@joinery/errors';
+import { requireInfra } from '@joinery/testing/infra';
+import pkcs11js from 'pkcs11js';
+import { keyVaultContract } from '../../domain/key-vault.contract.js';
+import type { KeyVault } from '../../domain/key-vault.js';
+import { openPkcs11Vault } from './pkcs11-vault.js';
+
+const env = requireInfra('PKCS11_MODULE', 'PKCS11_SLOT', 'PKCS11_PIN', 'PKCS11_TOKEN_LABEL');
+const opened: KeyVault[] = [];
+after(async () => {
+  for (const vault of opened) await vault.close();
+});
+
+async function freshVault(labelPrefix = `t-${randomUUID().slice(0, 8)}`): Promise<KeyVault> {
+  const vault = openPkcs11Vault({
+    module: env.PKCS11_MODULE,
+    tokenLabel: env.PKCS11_TOKEN_LABEL,
+    pin: env.PKCS11_PIN,
+    labelPrefix,
+  });
+  opened.push(vault);
+  await vault.createKek('storage', { purpose: 'storage' });
+  return vault;
+}
+
+keyVaultContract('PKCS#11 on SoftHSM2', () => freshVault());
+
+describe('PKCS#11 vault: root keys stay in the HSM', () => {
+  test('a root key is a sensitive, non-extractable token object whose value nobody can read or wrap out', async () => {
+    const prefix = `secrecy-${randomUUID().slice(0, 8)}`;
+    const vault = await freshVault(prefix);
+    const devEui = new Uint8Array(randomBytes(8));
+    const nwkKey = new Uint8Array(randomBytes(16));
+    await vault.importRootKeys({ devEui, nwkKey, overwrite: false });
+    await vault.createKek('peer', { purpose: 'peer' });
+
+    // An independent session on the same token, logged in with the PIN.
+    const hsm = new pkcs11js.PKCS11();
+    hsm.load(env.PKCS11_MODULE);
+    // The vaults of this process have initialised the library already; this session shares it.
+    try {
+      hsm.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
+    } catch (err) {
+      if (!/CKR_CRYPTOKI_ALREADY_INITIALIZED/.test((err as Error).message)) throw err;
+    }
+    {
+      const slot = hsm
+        .C_GetSlotList(true)
+        .find((s) => hsm.C_GetTokenInfo(s).label.trim() === env.PKCS11_TOKEN_LABEL);
+      assert.ok(slot);
+      const session = hsm.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+      try {
+        hsm.C_Login(session, pkcs11js.CKU_USER, env.PKCS11_PIN);
+      } catch (err) {
+        if (!/CKR_USER_ALREADY_LOGGED_IN/.test((err as Error).message)) throw err;
+      }
+      const label = `${prefix}:root:nwk:${Buffer.from(devEui).toString('hex').toUpperCase()}`;
+      hsm.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_LABEL, value: label }]);
+      const [handle] = hsm.C_FindObjects(session, 2);
+      hsm.C_FindObjectsFinal(session);
+      assert.ok(handle, 'the root key is on the token');
+      const attrs = hsm.C_GetAttributeValue(session, handle, [
+        { type: pkcs11js.CKA_SENSITIVE },
+        { type: pkcs11js.CKA_EXTRACTABLE },
+        { type: pkcs11js.CKA_TOKEN },
+        { type: pkcs11js.CKA_ALWAYS_SENSITIVE },
+        { type: pkcs11js.CKA_NEVER_EXTRACTABLE },
+      ]);
+      const flag = (i: number) => (attrs[i]?.value as Buffer)[0];
+      assert.deepEqual([flag(0), flag(1), flag(2)], [1, 0, 1]);
+      assert.throws(
+        () => hsm.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_VALUE }]),
+        /CKR_ATTRIBUTE_SENSITIVE/,
+      );
+      hsm.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_LABEL, value: `${prefix}:kek:peer` }]);
+      const [kek] = hsm.C_FindObjects(session, 1);
+      hsm.C_FindObjectsFinal(session);
+      assert.ok(kek);
+      assert.throws(
+        () => hsm.C_WrapKey(session, { mechanism: pkcs11js.CKM_AES_KEY_WRAP }, kek, handle, Buffer.alloc(40)),
+        /CKR_KEY_UNEXTRACTABLE|CKR_KEY_NOT_WRAPPABLE/,
+      );
+      hsm.C_CloseSession(session);
+    }
+  });
+
+  test('a wrong PIN, module or token label fails with a code and never echoes the PIN', () => {
+    const wrongPin = `wrong-${randomUUID()}`;
+    assert.throws(
+      () => openPkcs11Vault({ module: env.PKCS11_MODULE, tokenLabel: env.PKCS11_TOKEN_LABEL, pin: wrongPin }),
+      (err: unknown) =>
+        JoineryError.is(err, 'keys:hsm_login_failed') &&
+        !JSON.stringify(err).includes(wrongPin) &&
+        !String(err).includes(wrongPin),
+    );
+    assert.throws(
+      () => openPkcs11Vault({ module: '/nonexistent/libpkcs11.so', tokenLabel: 'x', pin: 'x' }),
+      (err: unknown) => JoineryError.is(err, 'keys:hsm_unavailable'),
+    );
+    assert.throws(
+      () => openPkcs11Vault({ module: env.PKCS11_MODULE, tokenLabel: 'no-such-token', pin: env.PKCS11_PIN }),
+      (err: unknown) => JoineryError.is(err, 'keys:hsm_token_not_found'),
+    );
+  });
+});

@@ -1,0 +1,234 @@
+// One contract for every KeyVault adapter (software vault, PKCS#11 on SoftHSM2): the shared LoRaWAN vectors, and
+// the port's behaviour. Each adapter's test file calls it with a factory returning a fresh, empty vault (for an HSM:
+// a fresh label namespace on the token) that already holds the storage KEK `storage`.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { keyUnwrap, keyWrap } from '@joinery/lorawan';
+import type { JoinAcceptInput, KeyVault } from './key-vault.js';
+
+const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const vectors = (file: string) =>
+  JSON.parse(
+    readFileSync(new URL(`../../../../../shared/vectors/${file}`, import.meta.url), 'utf8'),
+  ) as Record<string, string>[];
+
+const joinEui = hex('70B3D57ED0000001');
+
+function input(overrides: Partial<JoinAcceptInput> & { devEui: Uint8Array }): JoinAcceptInput {
+  return {
+    joinEui,
+    macVersion: '1.0.3',
+    joinType: 'join',
+    devNonce: 0x1234,
+    joinNonce: 1,
+    netId: hex('000013'),
+    devAddr: hex('26011234'),
+    dlSettings: 0,
+    rxDelay: 1,
+    optNeg: false,
+    nwkKeyDelivery: { plaintext: true },
+    appSKeyDelivery: { plaintext: true },
+    storageKekLabel: 'storage',
+    ...overrides,
+  };
+}
+
+export function keyVaultContract(name: string, open: () => Promise<KeyVault>): void {
+  describe(`KeyVault contract: ${name}: the shared vectors`, () => {
+    test('1.0.x join-accepts equal the vectors (OptNeg = 0 entries)', async () => {
+      let checked = 0;
+      for (const v of vectors('join-accept-1.0.json')) {
+        if (
+          v['verified'] !== (true as unknown as string) ||
+          (parseInt(v['dlSettings'] ?? '0', 16) & 0x80) !== 0
+        )
+          continue;
+        const vlt = await open();
+        const dev = new Uint8Array(randomBytes(8));
+        await vlt.importRootKeys({ devEui: dev, nwkKey: hex(v['key']!), overwrite: false });
+        const out = await vlt.buildJoinAccept(
+          input({
+            devEui: dev,
+            joinNonce: Number(v['joinNonceInt']),
+            netId: hex(v['netIdBE']!),
+            devAddr: hex(v['devAddrBE']!),
+            dlSettings: parseInt(v['dlSettings']!, 16),
+            rxDelay: parseInt(v['rxDelay']!, 16),
+            ...(v['cfList'] === '' ? {} : { cfList: hex(v['cfList']!) }),
+          }),
+        );
+        assert.equal(toHex(out.joinAcceptPhy), v['phyPayload'], v['id']);
+        checked += 1;
+      }
+      assert.ok(checked >= 5, `only ${checked} vectors checked`);
+    });
+
+    test('1.0 session keys equal the vectors', async () => {
+      let checked = 0;
+      for (const v of vectors('session-keys-1.0.json')) {
+        if (v['verified'] !== (true as unknown as string)) continue;
+        const vlt = await open();
+        const devEui = new Uint8Array(randomBytes(8));
+        await vlt.importRootKeys({ devEui, nwkKey: hex(v['key']!), overwrite: false });
+        const out = await vlt.buildJoinAccept(
+          input({
+            devEui,
+            joinNonce: Number(v['joinNonceInt']),
+            netId: hex(v['netIdBE']!),
+            devNonce: Number(v['devNonceInt']),
+          }),
+        );
+        assert.equal(toHex(out.nwkSKey!.key), v['nwkSKey'], v['id']);
+        assert.equal(toHex(out.appSKey!.key), v['appSKey'], v['id']);
+        checked += 1;
+      }
+      assert.ok(checked >= 3);
+    });
+
+    test('1.1 join-accepts (OptNeg = 1, join and rejoin types 0/1/2) equal the vectors', async () => {
+      const joinTypes = { ff: 'join', '00': 'rejoin0', '01': 'rejoin1', '02': 'rejoin2' } as const;
+      let checked = 0;
+      for (const v of vectors('join-accept-1.1.json')) {
+        const dl = parseInt(v['dlSettings'] ?? '0', 16);
+        if (v['verified'] !== (true as unknown as string) || v['nwkKey'] === undefined || (dl & 0x80) === 0)
+          continue;
+        const vlt = await open();
+        const dev = hex(v['devEuiBE']!);
+        await vlt.importRootKeys({
+          devEui: dev,
+          nwkKey: hex(v['nwkKey']),
+          appKey: new Uint8Array(randomBytes(16)),
+          overwrite: false,
+        });
+        const out = await vlt.buildJoinAccept(
+          input({
+            devEui: dev,
+            joinEui: hex(v['joinEuiBE']!),
+            macVersion: '1.1',
+            optNeg: true,
+            joinType: joinTypes[v['joinReqType'] as keyof typeof joinTypes],
+            devNonce: Number(v['devNonceInt']),
+            joinNonce: Number(v['joinNonceInt']),
+            netId: hex(v['netIdBE']!),
+            devAddr: hex(v['devAddrBE']!),
+            dlSettings: dl,
+            rxDelay: parseInt(v['rxDelay']!, 16),
+            ...(v['cfList'] === '' ? {} : { cfList: hex(v['cfList']!) }),
+          }),
+        );
+        assert.equal(toHex(out.joinAcceptPhy), v['phyPayload'], v['id']);
+        assert.equal(out.nwkSKey, undefined, v['id']);
+        checked += 1;
+      }
+      assert.ok(checked >= 12, `only ${checked} vectors checked`);
+    });
+
+    test('1.1 session keys of joins equal the vectors', async () => {
+      let checked = 0;
+      for (const v of vectors('session-keys-1.1.json')) {
+        if (
+          v['verified'] !== (true as unknown as string) ||
+          v['kind'] !== 'join' ||
+          v['devEuiBE'] === undefined
+        )
+          continue;
+        const vlt = await open();
+        const dev = hex(v['devEuiBE']);
+        await vlt.importRootKeys({
+          devEui: dev,
+          nwkKey: hex(v['nwkKey']!),
+          appKey: hex(v['appKey']!),
+          overwrite: false,
+        });
+        const out = await vlt.buildJoinAccept(
+          input({
+            devEui: dev,
+            joinEui: hex(v['joinEuiBE']!),
+            macVersion: '1.1',
+            optNeg: true,
+            dlSettings: 0x80,
+            devNonce: Number(v['devNonceInt']),
+            joinNonce: Number(v['joinNonceInt']),
+          }),
+        );
+        for (const key of ['fNwkSIntKey', 'sNwkSIntKey', 'nwkSEncKey', 'appSKey'] as const)
+          assert.equal(toHex(out[key]!.key), v[key], `${v['id']} ${key}`);
+        checked += 1;
+      }
+      assert.ok(checked >= 4, `only ${checked} vectors checked`);
+    });
+  });
+
+  describe(`KeyVault contract: ${name}: behaviour`, () => {
+    test('keys leave wrapped under the named KEK and unwrap to the plaintext-delivered value', async () => {
+      const vlt = await open();
+      const devEui = new Uint8Array(randomBytes(8));
+      const inp = (o: Partial<JoinAcceptInput> = {}) => input({ devEui, ...o });
+      const nsKek = await vlt.createKek('ns-1', { purpose: 'peer', bits: 256 });
+      assert.equal(nsKek.length, 32);
+      await vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(randomBytes(16)), overwrite: false });
+      const plain = await vlt.buildJoinAccept(inp());
+      const wrapped = await vlt.buildJoinAccept(
+        inp({ nwkKeyDelivery: { kekLabel: 'ns-1' }, appSKeyDelivery: { kekLabel: 'ns-1' } }),
+      );
+      assert.equal(wrapped.nwkSKey?.kekLabel, 'ns-1');
+      assert.equal(wrapped.nwkSKey?.key.length, 24);
+      assert.equal(toHex(keyUnwrap(nsKek, wrapped.nwkSKey!.key)), toHex(plain.nwkSKey!.key));
+      const again = await vlt.rewrapStoredKey('storage', wrapped.storedAppSKey, { kekLabel: 'ns-1' });
+      assert.equal(toHex(keyUnwrap(nsKek, again.key)), toHex(plain.appSKey!.key));
+    });
+
+    test('import refuses to overwrite unless asked; unknown device and KEK are typed errors', async () => {
+      const vlt = await open();
+      const devEui = new Uint8Array(randomBytes(8));
+      const inp = (o: Partial<JoinAcceptInput> = {}) => input({ devEui, ...o });
+      await vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(16), overwrite: false });
+      await assert.rejects(vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(16), overwrite: false }), {
+        code: 'keys:root_keys_exist',
+      });
+      await vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(16).fill(1), overwrite: true });
+      await assert.rejects(vlt.buildJoinAccept(inp({ devEui: hex('0000000000000001') })), {
+        code: 'keys:unknown_device',
+      });
+      await assert.rejects(vlt.buildJoinAccept(inp({ nwkKeyDelivery: { kekLabel: 'nope' } })), {
+        code: 'keys:unknown_kek',
+      });
+      await assert.rejects(vlt.createKek('storage', { purpose: 'storage' }), { code: 'keys:kek_exists' });
+      await vlt.deleteRootKeys(devEui);
+      assert.equal(await vlt.hasRootKeys(devEui), false);
+    });
+
+    test('root keys wrapped under a transport KEK are unwrapped inside the vault', async () => {
+      const vlt = await open();
+      const devEui = new Uint8Array(randomBytes(8));
+      const inp = (o: Partial<JoinAcceptInput> = {}) => input({ devEui, ...o });
+      const transport = new Uint8Array(randomBytes(16));
+      await vlt.createKek('factory-1', { purpose: 'transport', key: transport });
+      const nwkKey = new Uint8Array(randomBytes(16));
+      await vlt.importWrappedRootKeys({
+        devEui,
+        transportKekLabel: 'factory-1',
+        wrappedNwkKey: keyWrap(transport, nwkKey),
+        overwrite: false,
+      });
+      const reference = await open();
+      await reference.importRootKeys({ devEui, nwkKey, overwrite: false });
+      assert.equal(
+        toHex((await vlt.buildJoinAccept(inp())).joinAcceptPhy),
+        toHex((await reference.buildJoinAccept(inp())).joinAcceptPhy),
+      );
+      await assert.rejects(
+        vlt.importWrappedRootKeys({
+          devEui: hex('0000000000000002'),
+          transportKekLabel: 'factory-1',
+          wrappedNwkKey: new Uint8Array(24),
+          overwrite: false,
+        }),
+        { code: 'lorawan:key_unwrap_failed' },
+      );
+    });
+  });
+}
