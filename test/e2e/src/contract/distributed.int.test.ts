@@ -1,4 +1,4 @@
-// The management contract against the distributed services: five processes on real Redis and Kafka.
+// The management contract against the distributed services: five processes on real Redis, Kafka and SoftHSM2.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -7,10 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import { startDistributedStack, type DistributedStack } from './distributed-stack.js';
 import { managementContract } from './management-contract.js';
 
-describe('distributed mode (Redis, Kafka)', () => {
+describe('distributed mode (Redis, Kafka, SoftHSM2)', () => {
   let stack: DistributedStack;
   before(async () => {
-    stack = await startDistributedStack({ vault: 'software', redisDb: 7 });
+    stack = await startDistributedStack({ vault: 'pkcs11', redisDb: 7 });
   });
   after(async () => {
     await stack?.stop();
