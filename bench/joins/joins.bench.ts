@@ -12,7 +12,7 @@
 // Open loop: each phase sends at a fixed offered rate for BENCH_SECONDS, latency measured from the *scheduled* send
 // time to the answer (so a stalled generator or server shows up as latency, no coordinated omission). Saturation:
 // closed loop with 128 requests in flight.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -54,6 +54,67 @@ interface Phase {
   readonly max: number;
   /** How late the generator's sends went out (its own event-loop stalls), p99 in ms. */
   readonly sendLagP99: number;
+  /** CPU used during the phase per process, in cores (1.0 = one core busy all the time). */
+  cpu?: Record<string, number>;
+}
+
+/** The process listening on a TCP port (from /proc/net/tcp{,6} and the sockets in /proc/<pid>/fd). */
+function pidListeningOn(port: number): number | undefined {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6'])
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === '0A' && parseInt(cols[1]?.split(':')[1] ?? '', 16) === port) inodes.add(cols[9]!);
+    }
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return Number(pid);
+      }
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return undefined;
+}
+
+/** Cumulative CPU seconds of each process of interest, and of the whole machine, from /proc. */
+function cpuSnapshot(pids: Record<string, number>): {
+  at: number;
+  perProcess: Record<string, number>;
+  machine: number;
+} {
+  const ticks = 100;
+  const perProcess: Record<string, number> = {};
+  const read = (pid: number) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / ticks;
+    } catch {
+      return 0;
+    }
+  };
+  for (const [name, pid] of Object.entries(pids)) perProcess[name] = read(pid);
+  const cpuLine = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  const busy = cpuLine.reduce((a, b) => a + b, 0) - (cpuLine[3] ?? 0) - (cpuLine[4] ?? 0);
+  return { at: performance.now(), perProcess, machine: busy / ticks };
+}
+
+function cpuBetween(
+  a: ReturnType<typeof cpuSnapshot>,
+  b: ReturnType<typeof cpuSnapshot>,
+): Record<string, number> {
+  const seconds = (b.at - a.at) / 1000;
+  const out: Record<string, number> = {};
+  let known = 0;
+  for (const [name, t] of Object.entries(b.perProcess)) {
+    out[name] = (t - (a.perProcess[name] ?? 0)) / seconds;
+    known += out[name];
+  }
+  out['machine'] = (b.machine - a.machine) / seconds;
+  out['other'] = Math.max(0, out['machine'] - known);
+  return out;
 }
 
 const percentile = (sorted: Float64Array, p: number) =>
@@ -79,7 +140,7 @@ async function main() {
   const profileDir = join(tmpdir(), `joinery-joins-bench-profiles-${process.pid}`);
   if (profile) mkdirSync(profileDir, { recursive: true });
   const nodeArgs = (name: StackService) =>
-    profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+    profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : [];
   const stack = await startProcessStack({
     redisUrl,
     kafkaBrokers,
@@ -221,18 +282,32 @@ async function main() {
       };
     };
 
+    const pids: Record<string, number> = {
+      generator: process.pid,
+      'bi-gateway': stack.process('bi-gateway').pid,
+      claims: stack.process('claims').pid,
+      keys: stack.process('keys').pid,
+    };
+    const redisPid = pidListeningOn(Number(new URL(redisUrl).port));
+    const kafkaPid = pidListeningOn(Number(kafkaBrokers.split(',')[0]!.split(':')[1]));
+    if (redisPid !== undefined) pids['redis'] = redisPid;
+    if (kafkaPid !== undefined) pids['kafka'] = kafkaPid;
+    const measured = async (run: () => Promise<Phase>) => {
+      const before = cpuSnapshot(pids);
+      const phase = await run();
+      phase.cpu = cpuBetween(before, cpuSnapshot(pids));
+      return phase;
+    };
     log('warm-up: 3 s at 300 joins/s');
     await openLoop('warm-up', 300, 3);
     for (const rate of rates) {
-      const phase = await openLoop(`open loop ${rate}/s`, rate, seconds);
+      const phase = await measured(() => openLoop(`open loop ${rate}/s`, rate, seconds));
       phases.push(phase);
       log(format(phase));
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
-    const saturation = await closedLoop(
-      `closed loop, ${saturationInFlight} in flight`,
-      saturationInFlight,
-      seconds,
+    const saturation = await measured(() =>
+      closedLoop(`closed loop, ${saturationInFlight} in flight`, saturationInFlight, seconds),
     );
     phases.push(saturation);
     log(format(saturation));
@@ -252,8 +327,18 @@ function format(p: Phase): string {
     .join(', ');
   return (
     `${p.name}: ${p.achieved.toFixed(0)} joins/s ok (${p.ok}/${p.sent}), p50 ${ms(p.p50)} ms, p99 ${ms(p.p99)} ms, ` +
-    `p99.9 ${ms(p.p999)} ms, max ${ms(p.max)} ms, send lag p99 ${ms(p.sendLagP99)} ms${failures ? `; failed: ${failures}` : ''}`
+    `p99.9 ${ms(p.p999)} ms, max ${ms(p.max)} ms, send lag p99 ${ms(p.sendLagP99)} ms${failures ? `; failed: ${failures}` : ''}` +
+    `\n  CPU (cores): ${Object.entries(p.cpu ?? {})
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', ')}`
   );
+}
+
+/** Samples that are not idle, a proxy for which thread did the work. */
+function busyShare(file: string): number {
+  const prof = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+  const idle = new Set(prof.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  return prof.samples.filter((id) => !idle.has(id)).length;
 }
 
 interface ProfileNode {
@@ -264,8 +349,18 @@ interface ProfileNode {
 
 /** Self time per function (top 15) and per package of each service's CPU profile. */
 function summarizeProfiles(dir: string) {
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
-    const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+  // One profile per thread; tsx's loader thread is mostly idle, the main thread is the one with the most samples.
+  const profiles = readdirSync(dir).flatMap((service) =>
+    readdirSync(join(dir, service)).map((f) => ({ service, file: join(dir, service, f) })),
+  );
+  const mainThreads = new Map<string, { file: string; busy: number }>();
+  for (const { service, file } of profiles) {
+    const busy = busyShare(file);
+    if ((mainThreads.get(service)?.busy ?? -1) < busy) mainThreads.set(service, { file, busy });
+  }
+  for (const [service, { file: path }] of mainThreads) {
+    const file = service;
+    const prof = JSON.parse(readFileSync(path, 'utf8')) as {
       nodes: ProfileNode[];
       samples: number[];
       timeDeltas: number[];

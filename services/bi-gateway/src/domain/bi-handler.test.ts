@@ -31,17 +31,20 @@ interface FakeOptions {
   appSKeyDelivery?: AppSKeyDelivery;
   asyncUrl?: string;
   macVersion?: MacVersion;
+  /** Flip to true to revoke the NS's token: claims then neither authenticates nor authorizes it. */
+  revoked?: { value: boolean };
 }
 
 function setup(
   options: FakeOptions = {},
   handlerOptions: Partial<ConstructorParameters<typeof BiHandler>[0]['options']> = {},
 ) {
-  const calls = { handleJoin: 0, recordRefusal: [] as string[], authorize: 0 };
+  const calls = { handleJoin: 0, recordRefusal: [] as string[], authorize: 0, authenticatePeer: 0 };
   const claimsImpl = partial(ClaimsService, {
     async authenticatePeer(request) {
+      calls.authenticatePeer += 1;
       const credential = request.credential?.credential;
-      if (credential?.case !== 'bearerToken' || credential.value !== TOKEN)
+      if (credential?.case !== 'bearerToken' || credential.value !== TOKEN || options.revoked?.value === true)
         throw new JoineryError('claims:unauthenticated', 'unauthenticated', 'unknown');
       return {
         peer: {
@@ -55,6 +58,8 @@ function setup(
     },
     async authorize(request) {
       calls.authorize += 1;
+      if (options.revoked?.value === true)
+        throw new JoineryError('claims:not_authorized', 'permission_denied', 'no');
       options.authorize?.();
       return {
         device: {
@@ -198,6 +203,36 @@ describe('BiHandler JoinReq', () => {
       'UnknownSender',
     );
     assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, {})), 'UnknownSender');
+  });
+
+  test('with the peer cache, a busy NS is authenticated once, and still authorized for every join', async () => {
+    const { handler, calls } = setup({}, { peerCacheMs: 10_000 });
+    for (let i = 0; i < 3; i += 1)
+      assert.equal(
+        resultCode(
+          await handler.handle({ ...requests.ttsBi10JoinReq, TransactionID: i }, { bearerToken: TOKEN }),
+        ),
+        'Success',
+      );
+    assert.equal(calls.authenticatePeer, 1);
+    assert.equal(calls.authorize, 3);
+  });
+
+  test('a credential revoked while cached is UnknownSender at once, as without the cache', async () => {
+    const revoked = { value: false };
+    const { handler, calls } = setup({ revoked }, { peerCacheMs: 10_000 });
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })),
+      'Success',
+    );
+    revoked.value = true;
+    const body = { ...requests.ttsBi10JoinReq, TransactionID: 9 };
+    assert.equal(resultCode(await handler.handle(body, { bearerToken: TOKEN })), 'UnknownSender');
+    // Asked again after the refusal, and not served from the cache afterwards.
+    assert.equal(calls.authenticatePeer, 2);
+    assert.equal(resultCode(await handler.handle(body, { bearerToken: TOKEN })), 'UnknownSender');
+    assert.equal(calls.authenticatePeer, 3);
+    assert.equal(calls.handleJoin, 1);
   });
 
   test('a device the NS may not activate is UnknownDevEUI, indistinguishable from an unknown device', async () => {

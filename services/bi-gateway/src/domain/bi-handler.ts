@@ -34,6 +34,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import { DuplicateCache } from './duplicate-cache.js';
 import { gatewayErrors } from './errors.js';
 import type { AsyncAnswerSender, ClaimsClient, KeysClient, PeerCredentialInput } from './ports.js';
+import { PeerCache } from './peer-cache.js';
 import { PeerRateLimiter } from './rate-limiter.js';
 import { descriptionFor, reasonFor } from './result-reason.js';
 
@@ -43,6 +44,8 @@ export interface BiHandlerOptions {
   readonly peerRatePerSecond: number;
   readonly peerBurst: number;
   readonly duplicateWindowMs: number;
+  /** How long an authenticated credential is remembered (`PeerCache`); 0 or unset: asked every time. */
+  readonly peerCacheMs?: number;
 }
 
 export interface BiHandlerDeps {
@@ -127,12 +130,14 @@ export class BiHandler {
   readonly #deps: BiHandlerDeps;
   readonly #duplicates: DuplicateCache<JoinAnsBody | Refusal>;
   readonly #rateLimiter: PeerRateLimiter;
+  readonly #peers: PeerCache<PeerIdentity>;
   #inFlight = 0;
 
   constructor(deps: BiHandlerDeps) {
     this.#deps = deps;
     const now = deps.now ?? Date.now;
     this.#duplicates = new DuplicateCache({ windowMs: deps.options.duplicateWindowMs, now });
+    this.#peers = new PeerCache({ ttlMs: deps.options.peerCacheMs ?? 0, now });
     this.#rateLimiter = new PeerRateLimiter({
       ratePerSecond: deps.options.peerRatePerSecond,
       burst: deps.options.peerBurst,
@@ -220,11 +225,16 @@ export class BiHandler {
   ): Promise<PeerIdentity> {
     if (credential.certFingerprint === undefined && credential.bearerToken === undefined)
       throw gatewayErrors.unauthenticated();
-    const { peer } = await this.#deps.claims.authenticatePeer(
-      { credential: credentialOf(credential) },
-      this.#timeout(deadline),
-    );
-    if (peer === undefined) throw gatewayErrors.unauthenticated();
+    const cacheKey = credentialKey(credential);
+    let peer = this.#peers.get(cacheKey);
+    if (peer === undefined) {
+      ({ peer } = await this.#deps.claims.authenticatePeer(
+        { credential: credentialOf(credential) },
+        this.#timeout(deadline),
+      ));
+      if (peer === undefined) throw gatewayErrors.unauthenticated();
+      this.#peers.set(cacheKey, peer);
+    }
     if (message.messageType === 'AppSKeyReq') {
       if (peer.kind !== PeerKind.APPLICATION_SERVER || peer.asId !== message.senderId)
         throw gatewayErrors.unknown_sender({ sender_id: message.senderId });
@@ -240,6 +250,26 @@ export class BiHandler {
     )
       throw gatewayErrors.unknown_sender({ sender_id: message.senderId });
     return peer;
+  }
+
+  /**
+   * A claims refusal for a peer taken from the cache may mean its credential was revoked meanwhile: forget it and
+   * authenticate again, so the answer is UnknownSender exactly as without the cache.
+   */
+  async #recheckSender(
+    message: BiRequest,
+    credential: PeerCredentialInput,
+    deadline: number,
+    err: unknown,
+  ): Promise<unknown> {
+    if (!JoineryError.is(err, 'claims:not_authorized') || !this.#peers.delete(credentialKey(credential)))
+      return err;
+    try {
+      await this.#authenticate(credential, message, deadline);
+      return err;
+    } catch (authErr) {
+      return authErr;
+    }
   }
 
   async #activation(
@@ -260,8 +290,9 @@ export class BiHandler {
         this.#timeout(deadline),
       );
     } catch (err) {
-      this.#recordRefusal(message, err, undefined);
-      return this.#refuse(message, err);
+      const refusal = await this.#recheckSender(message, credential, deadline, err);
+      this.#recordRefusal(message, refusal, undefined);
+      return this.#refuse(message, refusal);
     }
     const asyncUrl = authorization.delivery?.asyncUrl ?? '';
     if (asyncUrl !== '' && this.#deps.asyncSender !== undefined) {
@@ -427,7 +458,7 @@ export class BiHandler {
         resultCode: answer.Result.ResultCode,
       };
     } catch (err) {
-      return this.#refuse(message, err);
+      return this.#refuse(message, await this.#recheckSender(message, credential, deadline, err));
     }
   }
 
@@ -453,7 +484,7 @@ export class BiHandler {
         resultCode: answer.Result.ResultCode,
       };
     } catch (err) {
-      return this.#refuse(message, err);
+      return this.#refuse(message, await this.#recheckSender(message, credential, deadline, err));
     }
   }
 
