@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import { constants as tlsConstants } from 'node:crypto';
 import type { Logger } from '@joinery/logging';
 import type { BiHandler } from '../../domain/bi-handler.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -59,6 +60,8 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
           requestCert: true,
           // Unverified or absent client certificates are not refused here: the peer may use a bearer token.
           rejectUnauthorized: false,
+          // A connection keeps the client certificate it started with (peer-credential.ts caches its fingerprint).
+          secureOptions: tlsConstants.SSL_OP_NO_RENEGOTIATION,
           minVersion: 'TLSv1.2',
         },
       } as unknown as FastifyServerOptions)) as unknown as FastifyInstance;

@@ -11,6 +11,22 @@ function bearerToken(headers: IncomingHttpHeaders): string | undefined {
 }
 
 /**
+ * Fingerprints of verified client certificates per connection. The certificate of a connection cannot change: the
+ * HTTPS listener refuses renegotiation (`SSL_OP_NO_RENEGOTIATION`), and TLS 1.3 has none. `getPeerCertificate()` builds
+ * a large object on every call; an NS sends thousands of requests over one connection.
+ */
+const fingerprints = new WeakMap<object, Uint8Array | null>();
+
+function certFingerprintOf(tls: Partial<TLSSocket>): Uint8Array | undefined {
+  const known = fingerprints.get(tls);
+  if (known !== undefined) return known ?? undefined;
+  const raw = tls.getPeerCertificate?.()?.raw;
+  const fingerprint = raw === undefined ? null : new Uint8Array(createHash('sha256').update(raw).digest());
+  fingerprints.set(tls, fingerprint);
+  return fingerprint ?? undefined;
+}
+
+/**
  * The caller's credential as seen by the transport. A client certificate counts only when the TLS layer verified it
  * against Joinery's CA (`socket.authorized`); a bearer token is taken from `Authorization: Bearer …`. When both are
  * present the certificate wins, as it is the stronger proof.
@@ -19,11 +35,9 @@ export function peerCredentialOf(headers: IncomingHttpHeaders, socket: unknown):
   const token = bearerToken(headers);
   const tls = socket as Partial<TLSSocket> | undefined;
   if (tls?.authorized === true && typeof tls.getPeerCertificate === 'function') {
-    const cert = tls.getPeerCertificate();
-    if (cert?.raw !== undefined) {
-      const certFingerprint = new Uint8Array(createHash('sha256').update(cert.raw).digest());
+    const certFingerprint = certFingerprintOf(tls);
+    if (certFingerprint !== undefined)
       return token === undefined ? { certFingerprint } : { certFingerprint, bearerToken: token };
-    }
   }
   return token === undefined ? {} : { bearerToken: token };
 }
