@@ -59,8 +59,9 @@ test(
       { devEui: new Uint8Array(randomBytes(8)), macVersion: MacVersion.MAC_VERSION_1_0_3 },
       { devEui: new Uint8Array(randomBytes(8)), macVersion: MacVersion.MAC_VERSION_1_0_4 },
     ];
-    const entry = keysEntryPoints.testServer;
-    // Root keys and peer KEKs; imported again after the restart in case the vault does not persist them.
+    // The real process: main.ts with the software vault (master key and sealed keys in the data directory).
+    const entry = keysEntryPoints.main;
+    // Root keys and peer KEKs; provisioning again after the restart finds them kept (or re-imports them).
     const provision = async (keys: KeysProcess) => {
       for (const label of ['ns:000013', 'as:as1']) {
         await keys.client.createKek({ label, purpose: KekPurpose.PEER }).catch((err: unknown) => {
