@@ -1,0 +1,132 @@
+// The `joinery` CLI against a real embedded Joinery (in this process, on loopback ports): what an operator and an
+// owner type, what they get back, and the NS bundle written to disk.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { captureLogs } from '@joinery/logging';
+import { startEmbedded, type RunningEmbedded } from '../embedded.js';
+import { runCli } from './run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'joinery-cli-'));
+let running: RunningEmbedded;
+let env: NodeJS.ProcessEnv;
+
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr, json: () => JSON.parse(stdout) as Record<string, unknown> };
+}
+
+before(async () => {
+  running = await startEmbedded(
+    {
+      JOINERY_DATA_DIR: join(dir, 'data'),
+      JOINERY_API_HOST: '127.0.0.1',
+      JOINERY_API_PORT: '0',
+      JOINERY_BI_HOST: '127.0.0.1',
+      JOINERY_BI_PORT: '0',
+      JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
+    },
+    captureLogs().logger,
+  );
+  env = {
+    JOINERY_DATA_DIR: join(dir, 'data'),
+    JOINERY_API_PORT: String(running.apiPort),
+    JOINERY_BI_PORT: '7443',
+  };
+});
+after(async () => {
+  await running?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('operator and owner flow: account, CSV import, NS bundle, claim, device', async () => {
+  const account = await cli('admin', 'create-account', 'Acme');
+  assert.equal(account.code, 0, account.stderr);
+  const { id, apiKey } = account.json() as { id: string; apiKey: string };
+  assert.match(id, /.+/);
+
+  const csv = join(dir, 'devices.csv');
+  writeFileSync(
+    csv,
+    'devEui,macVersion,nwkKey,appKey,claimCode\n0004A30B001C0540,1.0.3,2B7E151628AED2A6ABF7158809CF4F3C,,CODE-0540\n',
+  );
+  const imported = await cli('admin', 'import', csv, '--join-eui', '70B3D57ED0000000');
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.equal(imported.json().imported, 1);
+
+  env = { ...env, JOINERY_TOKEN: apiKey };
+  const out = join(dir, 'my-ns');
+  const ns = await cli(
+    'ns',
+    'register',
+    '--name',
+    'my-ns',
+    '--net-id',
+    '000013',
+    '--ns-id',
+    '00005EEF10000100',
+    '--out',
+    out,
+    '--join-eui-prefix',
+    '70B3D57ED0000000/64',
+  );
+  assert.equal(ns.code, 0, ns.stderr);
+  const nsId = ns.json().id as string;
+  for (const secret of [
+    'client-key.pem',
+    'bearer-token',
+    'kek',
+    'chirpstack/chirpstack.toml',
+    'the-things-stack/key-vault.yml',
+  ])
+    assert.equal(statSync(join(out, secret)).mode & 0o777, 0o600, secret);
+  const [label, kek] = readFileSync(join(out, 'kek'), 'utf8').trim().split(' ') as [string, string];
+  const toml = readFileSync(join(out, 'chirpstack/chirpstack.toml'), 'utf8');
+  assert.match(
+    toml,
+    /\[\[join_server\.servers\]\]\n {2}join_eui_prefix="70b3d57ed0000000\/64"\n {2}server="https:\/\/localhost:7443\/"/,
+  );
+  assert.ok(toml.includes(`[[keks]]\nlabel="${label}"\nkek="${kek.toLowerCase()}"`));
+  const jsYml = readFileSync(join(out, 'the-things-stack/joinery/js.yml'), 'utf8');
+  assert.match(jsYml, /protocol: "BI1\.1"\nsender-ns-id: "00005EEF10000100"/);
+  assert.ok(
+    readFileSync(join(out, 'the-things-stack/key-vault.yml'), 'utf8').includes(`"${label}": "${kek}"`),
+  );
+  assert.match(readFileSync(join(out, 'client.pem'), 'utf8'), /BEGIN CERTIFICATE/);
+
+  const wrong = await cli('claim', '0004A30B001C0540', 'WRONG', '--ns', nsId);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /^error: wrong_claim_code: /);
+  const claimed = await cli('claim', '0004A30B001C0540', 'CODE-0540', '--ns', nsId);
+  assert.equal(claimed.code, 0, claimed.stderr);
+  const device = await cli('devices', 'get', '0004A30B001C0540');
+  assert.deepEqual(
+    {
+      claimed: device.json().claimed,
+      accountId: device.json().accountId,
+      networkServerId: device.json().networkServerId,
+    },
+    { claimed: true, accountId: id, networkServerId: nsId },
+  );
+});
+
+test('mistakes: unknown command and missing options are usage errors (2); the API unreachable is an error (1)', async () => {
+  const unknown = await cli('frobnicate');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command: frobnicate/);
+  const missing = await cli('ns', 'register', '--name', 'x');
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /missing --out <dir>/);
+  const badFlag = await cli('devices', 'get', 'X', '--nope');
+  assert.equal(badFlag.code, 2);
+  const away = await runCli(['devices', 'get', '0004A30B001C0540'], {
+    env: { ...env, JOINERY_API_URL: 'http://127.0.0.1:1' },
+    stdout: () => {},
+    stderr: () => {},
+  });
+  assert.equal(away, 1);
+});
