@@ -7,6 +7,7 @@ import { captureLogs } from '@joinery/logging';
 import { DeviceSchema, DeviceState, PrincipalSchema, Scope } from '@joinery/proto/claims/v1/claims_pb';
 import { MacVersion } from '@joinery/proto/keys/v1/keys_pb';
 import type { FastifyInstance } from 'fastify';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { buildConsoleApp, type ConsoleApp } from './app.js';
 import { httpStatusByKind, restErrorOf } from './adapters/http/http-status.js';
 import type { BillingQueries, ClaimsClient } from './domain/ports.js';
@@ -244,6 +245,47 @@ describe('console REST API', () => {
       'GET /api/v1/billing/charges',
     ])
       assert.ok(operations.includes(row), `${row} missing from ${operations.join(', ')}`);
+  });
+
+  test('every operation of the OpenAPI document is a route, and answers validate against its schemas', async () => {
+    const doc = (await http.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+      >;
+    };
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => ({ path, method })),
+    );
+    assert.ok(operations.length >= 14);
+    for (const { path, method } of operations)
+      assert.ok(
+        http.hasRoute({ method: method.toUpperCase() as 'GET', url: path.replace(/\{(\w+)\}/g, ':$1') }),
+        `${method} ${path} has no route`,
+      );
+    const ajv = new Ajv2020({ strict: false });
+    const check = async (method: 'GET' | 'POST', url: string, docPath: string, payload?: object) => {
+      const res = await http.inject({
+        method,
+        url,
+        headers: { authorization: 'Bearer owner' },
+        ...(payload === undefined ? {} : { payload }),
+      });
+      const schema =
+        doc.paths[docPath]?.[method.toLowerCase()]?.responses[String(res.statusCode)]?.content?.[
+          'application/json'
+        ]?.schema;
+      assert.ok(schema, `${method} ${docPath} ${res.statusCode} is documented`);
+      assert.ok(ajv.validate(schema, res.json()), `${method} ${docPath}: ${ajv.errorsText()}`);
+    };
+    await check('GET', `/api/v1/devices/${devEui}`, '/api/v1/devices/{devEui}');
+    await check('GET', '/api/v1/billing/charges', '/api/v1/billing/charges');
+    await check('POST', '/api/v1/claims', '/api/v1/claims', {
+      devEui,
+      claimCode: 'wrong',
+      networkServerId: 'ns-1',
+    });
+    await check('POST', '/api/v1/claims', '/api/v1/claims', { devEui: 'bad' });
   });
 
   test('the web console is served at /', async () => {
