@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
 import { connectRedis } from '@joinery/store';
 import { JoinEventSchema, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
-import { requireInfra } from '@joinery/testing/infra';
+import { requireInfra, startInfra, type Infra } from '@joinery/testing/infra';
 import { Kafka, logLevel } from 'kafkajs';
 import { joinReqBody, newDevice, nsClient, provisionNs, type Device } from './ns-client.js';
 import { startProcessStack, type ProcessStack } from './process-stack.js';
@@ -16,16 +16,17 @@ const joinEui = '70B3D57ED0003000';
 const netId = '00003C';
 const topic = 'joinery.joins.v1';
 const outboxKey = 'joinery:keys:outbox';
-// Redis database of this test alone: its keys outbox is relayed by no other test's keys process.
-const redisDb = 11;
+const redisDb = 0;
 const deviceCount = 40;
 const joinsPerDevice = 15;
 const concurrency = 8;
 const kills = 3;
 
 let stack: ProcessStack | undefined;
+let ownRedis: Infra | undefined;
 after(async () => {
   await stack?.stop();
+  await ownRedis?.stop();
 });
 
 interface Sent {
@@ -99,14 +100,12 @@ async function readTopic(brokers: string[]): Promise<TopicRecord[]> {
 }
 
 before(async () => {
-  const infra = requireInfra('REDIS_URL', 'KAFKA_BROKERS');
-  const redis = connectRedis(`${infra.REDIS_URL.replace(/\/\d*$/, '')}/${redisDb}`, {
-    connectionName: 'join-events-test',
-  });
-  await redis.flushdb();
-  await redis.quit();
+  const infra = requireInfra('KAFKA_BROKERS');
+  // A Redis server of this test alone: the test pauses its writes (below), which must not stall other tests, and
+  // its keys outbox is relayed by no other keys process. Kafka is the shared one.
+  ownRedis = await startInfra({ kafka: false, softhsm: false, env: {} });
   stack = await startProcessStack({
-    redisUrl: infra.REDIS_URL,
+    redisUrl: ownRedis.env['REDIS_URL']!,
     kafkaBrokers: infra.KAFKA_BROKERS,
     redisDb,
     env: { 'bi-gateway': { JOINERY_BI_DEADLINE_MS: '3000' } },
@@ -149,16 +148,19 @@ test(
     };
     const burst = Promise.all(Array.from({ length: concurrency }, worker));
     // The crash the relay must survive is the one between Kafka's ack and the outbox trim. To land in it every time,
-    // writes to Redis are paused (reads go on): the relay reads and publishes a batch, then blocks on XDEL, and is
-    // SIGKILLed there. What the outbox still holds then and Kafka already has is what a restart must not repeat.
+    // XDEL is taken away from the Redis user (this Redis server is the test's own; joins only XADD): the relay
+    // publishes what the outbox holds, fails to trim it, and is SIGKILLed while joins keep adding to it. What the
+    // outbox then holds and Kafka already has is exactly what a restarted relay must not publish again.
     const redis = connectRedis(s.redisUrl, { connectionName: 'join-events-test' });
     const publishedBeforeRestart = new Set<string>();
     for (let k = 1; k <= kills; k += 1) {
       const at = Math.floor((queue.length * k) / (kills + 1));
       while (next < at) await new Promise((resolve) => setTimeout(resolve, 5));
-      await redis.call('CLIENT', 'PAUSE', '1000', 'WRITE');
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      await redis.call('ACL', 'SETUSER', 'default', '-xdel');
+      // The relay polls every 100 ms and retries a failed trim after 1 s: this spans a publish or two.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
       await s.killKeys();
+      await redis.call('ACL', 'SETUSER', 'default', '+xdel');
       const leftover = new Set((await redis.xrange(outboxKey, '-', '+')).map(([id]) => id));
       for (const r of await readTopic(KAFKA_BROKERS.split(',')))
         if (leftover.has(r.outboxId)) publishedBeforeRestart.add(r.outboxId);
