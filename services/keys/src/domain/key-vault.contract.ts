@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { keyUnwrap, keyWrap } from '@joinery/lorawan';
+import { DevNonce, JoinNonce, keyUnwrap, keyWrap } from '@joinery/lorawan';
+import lpImport from 'lora-packet';
 import type { JoinAcceptInput, KeyVault } from './key-vault.js';
 
 const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
@@ -16,6 +17,9 @@ const vectors = (file: string) =>
   ) as Record<string, string>[];
 
 const joinEui = hex('70B3D57ED0000001');
+// lora-packet is CommonJS with `exports.default`; depending on the loader's interop the default import is the module
+// object or already its `default`.
+const lp = ('default' in lpImport ? lpImport.default : lpImport) as typeof lpImport.default;
 
 function input(overrides: Partial<JoinAcceptInput> & { devEui: Uint8Array }): JoinAcceptInput {
   return {
@@ -159,6 +163,67 @@ export function keyVaultContract(name: string, open: () => Promise<KeyVault>): v
         checked += 1;
       }
       assert.ok(checked >= 4, `only ${checked} vectors checked`);
+    });
+  });
+
+  describe(`KeyVault contract: ${name}: lora-packet as a second oracle on random keys`, () => {
+    test('1.0.x and 1.1 joins: lora-packet opens the join-accept, accepts its MIC and derives the same session keys', async () => {
+      const vlt = await open();
+      for (let i = 0; i < 12; i++) {
+        const is11 = i % 2 === 1;
+        const devEui = new Uint8Array(randomBytes(8));
+        const nwkKey = new Uint8Array(randomBytes(16));
+        const appKey = new Uint8Array(randomBytes(16));
+        await vlt.importRootKeys({ devEui, nwkKey, ...(is11 ? { appKey } : {}), overwrite: false });
+        const joinNonce = 1 + i;
+        const devNonce = (randomBytes(2).readUInt16BE(0) + i) & 0xffff;
+        const out = await vlt.buildJoinAccept(
+          input({
+            devEui,
+            macVersion: is11 ? '1.1' : '1.0.3',
+            optNeg: is11,
+            joinNonce,
+            devNonce,
+            netId: hex('00000A'),
+          }),
+        );
+        const packet = lp.fromWire(
+          lp.decryptJoinAccept(lp.fromWire(Buffer.from(out.joinAcceptPhy)), Buffer.from(nwkKey)),
+        );
+        assert.equal(toHex(packet.DevAddr!), '26011234');
+        assert.equal(packet.getDLSettingsOptNeg(), is11);
+        const be = (wire: Uint8Array) => Buffer.from(wire).reverse();
+        const joinNonceBe = be(JoinNonce.of(joinNonce).toWire());
+        const devNonceBe = be(DevNonce.of(devNonce).toWire());
+        if (!is11) {
+          assert.equal(lp.verifyMIC(packet, undefined, Buffer.from(nwkKey)), true);
+          const ref = lp.generateSessionKeys10(
+            Buffer.from(nwkKey),
+            Buffer.from('00000A', 'hex'),
+            joinNonceBe,
+            devNonceBe,
+          );
+          assert.equal(toHex(out.nwkSKey!.key), ref.NwkSKey.toString('hex'));
+          assert.equal(toHex(out.appSKey!.key), ref.AppSKey.toString('hex'));
+        } else {
+          packet.JoinReqType = Buffer.of(0xff);
+          packet.JoinEUI = Buffer.from(joinEui);
+          packet.DevNonce = devNonceBe;
+          const js = lp.generateJSKeys(Buffer.from(nwkKey), Buffer.from(devEui));
+          assert.equal(lp.verifyMIC(packet, js.JSIntKey), true);
+          const ref = lp.generateSessionKeys11(
+            Buffer.from(appKey),
+            Buffer.from(nwkKey),
+            Buffer.from(joinEui),
+            joinNonceBe,
+            devNonceBe,
+          );
+          assert.equal(toHex(out.fNwkSIntKey!.key), ref.FNwkSIntKey.toString('hex'));
+          assert.equal(toHex(out.sNwkSIntKey!.key), ref.SNwkSIntKey.toString('hex'));
+          assert.equal(toHex(out.nwkSEncKey!.key), ref.NwkSEncKey.toString('hex'));
+          assert.equal(toHex(out.appSKey!.key), ref.AppSKey.toString('hex'));
+        }
+      }
     });
   });
 
