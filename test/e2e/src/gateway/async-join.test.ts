@@ -118,7 +118,7 @@ function newDevice(): Device {
   };
 }
 
-function joinReq(d: Device, devNonce: number, transactionId: number) {
+function joinReq(d: Device, devNonce: number, transactionId: number, senderId = netId) {
   const fields = {
     joinEui: EUI64.parse(joinEui),
     devEui: EUI64.parse(d.devEui),
@@ -128,7 +128,7 @@ function joinReq(d: Device, devNonce: number, transactionId: number) {
   // ChirpStack v4 shape (spec §7.1), BI 1.0.
   return {
     ProtocolVersion: '1.0',
-    SenderID: netId,
+    SenderID: senderId,
     ReceiverID: joinEui,
     TransactionID: transactionId,
     MessageType: 'JoinReq',
@@ -375,19 +375,11 @@ describe('asynchronous JoinAns over mTLS', () => {
     assertJoinAns(devices.after, 1, received.body);
   });
 
-  test(
-    'a callback server that verifies the client certificate purpose (clientAuth) accepts the gateway',
-    {
-      todo:
-        "claims issues the gateway's certificate with extendedKeyUsage serverAuth only; as a client certificate " +
-        'OpenSSL and Go refuse it (INVALID_PURPOSE) until claims adds clientAuth',
-    },
-    async () => {
-      const res = await post(stack.biPort, joinReq(strictDevice, 1, tx.strict), strictNsTls);
-      assert.equal(res.status, 200);
-      assert.equal(res.text, '');
-      const received = await within(strictCallback.answerFor(tx.strict), 6_000, 'the JoinAns');
-      assertJoinAns(strictDevice, 1, received.body, { netId: strictNetId, kek: strictKek });
-    },
-  );
+  test('a callback server that verifies the client certificate purpose (clientAuth) accepts the gateway', async () => {
+    const res = await post(stack.biPort, joinReq(strictDevice, 1, tx.strict, strictNetId), strictNsTls);
+    assert.equal(res.status, 200);
+    assert.equal(res.text, '');
+    const received = await within(strictCallback.answerFor(tx.strict), 6_000, 'the JoinAns');
+    assertJoinAns(strictDevice, 1, received.body, { netId: strictNetId, kek: strictKek });
+  });
 });

@@ -63,7 +63,13 @@ export class X509CertificateAuthority implements CertificateAuthority {
   static async open(store: ClaimsStore): Promise<X509CertificateAuthority> {
     const ca = (await store.getCa()) ?? (await store.ensureCa(await generateCa()));
     const cert = new x509.X509Certificate(ca.certPem);
-    const key = await crypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(ca.keyPem), ecdsa, false, ['sign']);
+    const key = await crypto.subtle.importKey(
+      'pkcs8',
+      x509.PemConverter.decodeFirst(ca.keyPem),
+      ecdsa,
+      false,
+      ['sign'],
+    );
     return new X509CertificateAuthority(cert, key, ca.certPem);
   }
 
@@ -96,7 +102,11 @@ export class X509CertificateAuthority implements CertificateAuthority {
       },
       crypto,
     );
-    return { certPem: cert.toString('pem'), keyPem: await privateKeyPem(keys.privateKey), fingerprintSha256: fingerprint(cert) };
+    return {
+      certPem: cert.toString('pem'),
+      keyPem: await privateKeyPem(keys.privateKey),
+      fingerprintSha256: fingerprint(cert),
+    };
   }
 
   async issueClientCertificate(subject: {
@@ -106,7 +116,11 @@ export class X509CertificateAuthority implements CertificateAuthority {
     const name: x509.JsonName = [{ CN: [subject.commonName] }];
     if (subject.organizationalUnit !== undefined) name.push({ OU: [subject.organizationalUnit] });
     name.push({ O: ['Joinery peers'] });
-    return this.issue(name, [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])], 2 * 365);
+    return this.issue(
+      name,
+      [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
+      2 * 365,
+    );
   }
 
   async issueServerCertificate(hostnames: readonly string[]): Promise<IssuedCertificate> {
@@ -116,7 +130,14 @@ export class X509CertificateAuthority implements CertificateAuthority {
     );
     return this.issue(
       [{ CN: [names[0] ?? 'localhost'] }, { O: ['Joinery'] }],
-      [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]), san],
+      // clientAuth too: the gateway presents the same certificate when it POSTs asynchronous answers to an NS.
+      [
+        new x509.ExtendedKeyUsageExtension([
+          x509.ExtendedKeyUsage.serverAuth,
+          x509.ExtendedKeyUsage.clientAuth,
+        ]),
+        san,
+      ],
       365,
     );
   }
