@@ -131,19 +131,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   for (const ns of nss) ns.close();
   log(`${joins} joins sent, ${accepted} accepted`);
 
-  const deadline = Date.now() + (options.chargeWaitMs ?? 30_000);
+  // Charges and activation flags follow the joins through the bus (billing and claims are separate consumers):
+  // wait until both show every device, or the deadline.
+  const deadline = Date.now() + (options.chargeWaitMs ?? 60_000);
   const mine = new Set(devices.map((d) => d.devEui));
   let charges: { devEui: string; amountMinor: number; currency: string }[] = [];
+  let activated = 0;
   for (;;) {
     const listed = await owner.request<{ charges: typeof charges }>('GET', '/api/v1/billing/charges');
     charges = listed.charges.filter((c) => mine.has(c.devEui));
-    if (charges.length >= count || Date.now() > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  let activated = 0;
-  for (const d of devices) {
-    const device = await owner.request<{ activated: boolean }>('GET', `/api/v1/devices/${d.devEui}`);
-    if (device.activated) activated++;
+    activated = 0;
+    for (const d of devices) {
+      const device = await owner.request<{ activated: boolean }>('GET', `/api/v1/devices/${d.devEui}`);
+      if (device.activated) activated++;
+    }
+    if ((charges.length >= count && activated >= count) || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
   const totalMinor = charges.reduce((sum, c) => sum + c.amountMinor, 0);
   const currency = charges[0]?.currency ?? '';
