@@ -10,6 +10,8 @@ export const claimsConfigSchema = {
   redisUrl: url('JOINERY_REDIS_URL', { optional: true, protocols: ['redis:', 'rediss:'] }),
   /** Kafka for device events (topic joinery.devices.v1); without it events are only logged. */
   kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
+  /** Consumer group on joinery.joins.v1 for the devices' activation facts. */
+  kafkaGroup: string('JOINERY_CLAIMS_KAFKA_GROUP', { default: 'joinery-claims' }),
   /** Without it, the token in JOINERY_DATA_DIR/admin-token is used (created once, mode 0600). */
   adminToken: secret('JOINERY_ADMIN_TOKEN', { optional: true }),
   /** scrypt cost of claim-code hashes: N = 2^log2N (r 8, p 1). See README for measurements. */

@@ -55,7 +55,7 @@ const port = await server.listen(config.grpcAddress);
 // Accepted joins keep each device's activated / joinCount / lastJoinAt (idempotent per event id).
 const joins = await bus?.subscribe({
   topic: joinsTopic,
-  groupId: 'joinery-claims',
+  groupId: config.kafkaGroup,
   handler: joinEventsHandler(app.claims, logger),
 });
 logger.info(

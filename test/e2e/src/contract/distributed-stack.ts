@@ -63,6 +63,8 @@ export async function startDistributedStack(options: DistributedOptions): Promis
     freePort(),
   ]);
   const adminToken = `admin-${Math.random().toString(36).slice(2)}${Date.now()}`;
+  // Other suites run services on the same Kafka: this stack's consumers get groups of their own.
+  const run = Math.random().toString(36).slice(2, 10);
   const redisUrl = `${infra.REDIS_URL.replace(/\/\d*$/, '')}/${options.redisDb}`;
   const common = {
     PATH: process.env.PATH ?? '',
@@ -104,8 +106,12 @@ export async function startDistributedStack(options: DistributedOptions): Promis
   };
   try {
     const keys = start('keys', pkcs11);
-    const claims = start('claims', { JOINERY_ADMIN_TOKEN: adminToken, JOINERY_CLAIMS_SCRYPT_LOG2N: '10' });
-    const billing = start('billing', {});
+    const claims = start('claims', {
+      JOINERY_ADMIN_TOKEN: adminToken,
+      JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
+      JOINERY_CLAIMS_KAFKA_GROUP: `e2e-claims-${run}`,
+    });
+    const billing = start('billing', { JOINERY_BILLING_KAFKA_GROUP: `e2e-billing-${run}` });
     const gateway = start('bi-gateway', { JOINERY_BI_HOST: '127.0.0.1', JOINERY_BI_PORT: String(biPort) });
     const consoleProcess = start('console', {
       JOINERY_API_HOST: '127.0.0.1',
