@@ -12,7 +12,7 @@
 // Open loop: each phase sends at a fixed offered rate for BENCH_SECONDS, latency measured from the *scheduled* send
 // time to the answer (so a stalled generator or server shows up as latency, no coordinated omission). Saturation:
 // closed loop with 128 requests in flight.
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,7 +31,7 @@ import { startProcessStack, type StackService } from '../../test/e2e/src/gateway
 const here = fileURLToPath(new URL('.', import.meta.url));
 const deviceCount = Number(process.env.BENCH_DEVICES ?? 5000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 12);
-const rates = (process.env.BENCH_RATES ?? '500,1000,1500,2000').split(',').map(Number);
+const rates = (process.env.BENCH_RATES ?? '200,500,1000,1500,2000').split(',').map(Number);
 const saturationInFlight = Number(process.env.BENCH_IN_FLIGHT ?? 128);
 const sockets = 128;
 const profile = process.env.BENCH_PROFILE === '1';
@@ -40,6 +40,7 @@ const writeResults =
 const joinEui = '70B3D57ED000B000';
 const netId = '00B0B0';
 const redisDb = 12;
+const analysisHeading = '## Analysis';
 
 interface Phase {
   readonly name: string;
@@ -318,7 +319,13 @@ async function main() {
     await infra?.stop();
   }
   if (profile) summarizeProfiles(profileDir);
-  if (writeResults) writeFileSync(join(here, 'RESULTS.md'), results(phases, load));
+  if (writeResults) {
+    // The hand-written analysis at the end of RESULTS.md (profiles, other runs) survives a re-run.
+    const path = join(here, 'RESULTS.md');
+    const previous = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    const analysis = previous.indexOf(analysisHeading);
+    writeFileSync(path, results(phases, load) + (analysis === -1 ? '' : `\n${previous.slice(analysis)}`));
+  }
 }
 
 function format(p: Phase): string {
@@ -411,6 +418,15 @@ function summarizeProfiles(dir: string) {
 
 function results(phases: Phase[], load: number[]): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const cpuNames = ['generator', 'bi-gateway', 'claims', 'keys', 'redis', 'kafka', 'other', 'machine'];
+  const cpuRows = phases.map((p) => {
+    const perJoin = (cores: number) => (p.achieved > 0 ? (cores * 1000) / p.achieved : NaN);
+    const cells = cpuNames.map((n) => {
+      const cores = p.cpu?.[n];
+      return cores === undefined ? '—' : `${cores.toFixed(2)} (${perJoin(cores).toFixed(2)})`;
+    });
+    return `| ${p.name} | ${cells.join(' | ')} |`;
+  });
   const rows = phases.map(
     (p) =>
       `| ${p.name} | ${p.offered ?? '—'} | ${p.achieved.toFixed(0)} | ${ms(p.p50)} | ${ms(p.p99)} | ${ms(p.p999)} | ${ms(p.max)} | ${p.sent - p.ok} | ${ms(p.sendLagP99)} |`,
@@ -441,6 +457,13 @@ generator itself sent (its event-loop stalls). Saturation: closed loop, ${satura
 ${rows.join('\n')}
 
 Targets (issue #6): ≥ 1,500 joins/s sustained with the software vault; p99 ≤ 20 ms at 1,000 joins/s.
+
+**Where the CPU goes** (from \`/proc/<pid>/stat\` over each phase): cores busy per process, and in brackets CPU
+milliseconds per accepted join. "other" is the rest of the machine's busy time (other jobs on the shared host).
+
+| phase | ${cpuNames.join(' | ')} |
+| ----- | ${cpuNames.map(() => '---:').join(' | ')} |
+${cpuRows.join('\n')}
 `;
 }
 
