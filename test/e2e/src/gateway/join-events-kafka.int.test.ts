@@ -18,7 +18,7 @@ const topic = 'joinery.joins.v1';
 const outboxKey = 'joinery:keys:outbox';
 const redisDb = 0;
 const deviceCount = 40;
-const joinsPerDevice = 15;
+const joinsBetweenKills = 150;
 const concurrency = 8;
 const kills = 3;
 
@@ -122,16 +122,17 @@ test(
     const { tls } = await provisionNs(s.claims, s.admin, { joinEui, netId, devices, caCertPem: s.caCertPem });
     const client = nsClient(s.biPort, tls, concurrency);
 
-    // One queue per device, DevNonces increasing (LoRaWAN 1.0.4); workers take devices round-robin.
+    // Joins keep coming until the kills are over and a last stretch has been sent: devices round-robin, each with
+    // increasing DevNonces (LoRaWAN 1.0.4), `concurrency` in flight, so joins are in flight at every kill.
     const sent: Sent[] = [];
-    const queue: { device: Device; devNonce: number }[] = [];
-    for (let n = 1; n <= joinsPerDevice; n += 1)
-      for (const device of devices) queue.push({ device, devNonce: n });
-    let next = 0;
+    const devNonces = new Map(devices.map((d) => [d.devEui, 0]));
+    let stopAfter = Number.POSITIVE_INFINITY;
     let transactionId = 0;
     const worker = async () => {
-      while (next < queue.length) {
-        const { device, devNonce } = queue[next++]!;
+      while (sent.length < stopAfter) {
+        const device = devices[sent.length % devices.length]!;
+        const devNonce = devNonces.get(device.devEui)! + 1;
+        devNonces.set(device.devEui, devNonce);
         const entry: Sent = { devEui: device.devEui, devNonce };
         sent.push(entry);
         try {
@@ -155,8 +156,8 @@ test(
     const publishedBeforeRestart = new Set<string>();
     const ours = new Set(devices.map((d) => d.devEui));
     for (let k = 1; k <= kills; k += 1) {
-      const at = Math.floor((queue.length * k) / (kills + 1));
-      while (next < at) await new Promise((resolve) => setTimeout(resolve, 5));
+      const at = sent.length + joinsBetweenKills;
+      while (sent.length < at) await new Promise((resolve) => setTimeout(resolve, 5));
       await redis.call('ACL', 'SETUSER', 'default', '-xdel');
       // The relay polls every 100 ms and retries a failed trim after 1 s: this spans a publish or two.
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -169,6 +170,7 @@ test(
       await s.startKeys();
     }
     await redis.quit();
+    stopAfter = sent.length + joinsBetweenKills;
     await burst;
     client.close();
     await drainOutbox(s.redisUrl);
