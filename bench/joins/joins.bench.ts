@@ -23,6 +23,7 @@ import {
   joinReqBody,
   newDevice,
   nsClient,
+  nsHttp2Client,
   provisionNs,
   type Device,
 } from '../../test/e2e/src/gateway/ns-client.js';
@@ -34,6 +35,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 12);
 const rates = (process.env.BENCH_RATES ?? '200,500,1000,1500,2000').split(',').map(Number);
 const saturationInFlight = Number(process.env.BENCH_IN_FLIGHT ?? 128);
 const sockets = 128;
+const http2Sessions = 4;
 const profile = process.env.BENCH_PROFILE === '1';
 const writeResults =
   process.env.BENCH_RATES === undefined && process.env.BENCH_SECONDS === undefined && !profile;
@@ -171,7 +173,9 @@ async function main() {
       caCertPem: stack.caCertPem,
     });
     log(`provisioned in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const client = nsClient(stack.biPort, tls, sockets);
+    const http1 = nsClient(stack.biPort, tls, sockets);
+    const http2 = nsHttp2Client(stack.biPort, tls, http2Sessions);
+    let client: { post: typeof http1.post } = http1;
     const devNonces = new Uint32Array(deviceCount);
     let cursor = 0;
     let transactionId = 0;
@@ -310,10 +314,22 @@ async function main() {
     const saturation = await measured(() =>
       closedLoop(`closed loop, ${saturationInFlight} in flight`, saturationInFlight, seconds),
     );
-    phases.push(saturation);
+    // The same saturation with the NS on HTTP/2 (as the Go NSs are), right after: compare within one run.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    client = http2;
+    const saturationH2 = await measured(() =>
+      closedLoop(
+        `closed loop, ${saturationInFlight} in flight, HTTP/2 (${http2Sessions} connections)`,
+        saturationInFlight,
+        seconds,
+      ),
+    );
+    phases.push(saturation, saturationH2);
     log(format(saturation));
+    log(format(saturationH2));
     load.push(loadavg()[0]!);
-    client.close();
+    http1.close();
+    http2.close();
   } finally {
     await stack.stop();
     await infra?.stop();
