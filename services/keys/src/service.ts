@@ -1,7 +1,8 @@
 import { createGrpcServer } from '@joinery/grpc';
 import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { closeEmbeddedStore, connectRedis, openEmbeddedStore, waitForRedis } from '@joinery/store';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { createLmdbStateStore } from './adapters/embedded/lmdb-state-store.js';
 import { connectKafkaPublisher } from './adapters/kafka/kafka-publisher.js';
 import { startOutboxRelay } from './adapters/kafka/outbox-relay.js';
@@ -30,7 +31,12 @@ async function startRelay(
   logger: Logger,
 ): Promise<{ stop(): Promise<void> } | undefined> {
   if (config.kafkaBrokers === undefined || config.kafkaBrokers.length === 0) return undefined;
-  const publisher = await connectKafkaPublisher(config.kafkaBrokers);
+  // Where this outbox lives, hashed (the URL may hold credentials): the Redis stream, or the LMDB directory.
+  const sourceId = createHash('sha256')
+    .update(config.redisUrl === undefined ? `lmdb:${resolve(config.dataDir)}` : `redis:${config.redisUrl}`)
+    .digest('hex')
+    .slice(0, 16);
+  const publisher = await connectKafkaPublisher(config.kafkaBrokers, { sourceId, logger });
   const relay = startOutboxRelay({
     source,
     publish: publisher.publish,

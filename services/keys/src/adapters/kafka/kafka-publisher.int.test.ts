@@ -114,3 +114,45 @@ test(
     }
   },
 );
+
+test(
+  'records of another outbox on the same topic never make this outbox skip its own (at least once instead)',
+  { timeout: 90_000 },
+  async () => {
+    const { KAFKA_BROKERS } = requireInfra('KAFKA_BROKERS');
+    const brokers = KAFKA_BROKERS.split(',');
+    const topic = `joinery.test.keys.${randomUUID()}`;
+    const kafka = new Kafka({ clientId: 'keys-test', brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const other = await connectKafkaPublisher(brokers, { sourceId: 'outbox-b' });
+    const ours = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
+    const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
+    try {
+      // The other outbox's ids are far ahead of ours (another clock, another counter).
+      await other.publish([{ id: '900', topic, key: '0102030405060708', value: new Uint8Array([9]) }]);
+      await ours.publish(
+        [1, 2, 3].map((n) => ({ id: String(n), topic, key: '0102030405060708', value: new Uint8Array([n]) })),
+      );
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const received: number[] = [];
+      await new Promise<void>((resolve) => {
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            received.push(message.value?.[0] ?? -1);
+            if (received.length === 4) resolve();
+          },
+        });
+      });
+      assert.deepEqual(received, [9, 1, 2, 3]);
+    } finally {
+      await consumer.disconnect();
+      await ours.close();
+      await other.close();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  },
+);

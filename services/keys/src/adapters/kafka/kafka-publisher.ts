@@ -6,9 +6,17 @@ import { PublishedWatermarks, type PlacedRecord } from './published-watermarks.j
 
 /** The header carrying the outbox id of a record: how the relay knows, after a crash, what Kafka already has. */
 export const outboxIdHeader = 'outbox_id';
+/** The header naming the outbox a record came from: watermarks are only learnt from records of the same outbox. */
+export const outboxSourceHeader = 'outbox_source';
 
 export interface KafkaPublisherOptions {
   readonly logger?: Logger;
+  /**
+   * Identifies the outbox this publisher relays (a hash of where it lives). Several outboxes may feed one topic (a
+   * second deployment, a test): their ids are unrelated, so a partition whose last record came from another outbox
+   * tells nothing about ours, and that partition falls back to at least once rather than risk skipping records.
+   */
+  readonly sourceId?: string;
   readonly clientId?: string;
   /** Bound on reading the last record of each partition when a topic is first published to; 30 s unless set. */
   readonly probeTimeoutMs?: number;
@@ -78,7 +86,11 @@ export async function connectKafkaPublisher(
               key: record.key,
               value: Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
               partition,
-              headers: { event_source: 'keys', [outboxIdHeader]: record.id },
+              headers: {
+                event_source: 'keys',
+                [outboxIdHeader]: record.id,
+                ...(options.sourceId === undefined ? {} : { [outboxSourceHeader]: options.sourceId }),
+              },
             })),
           })),
         });
@@ -146,11 +158,13 @@ async function readLast(
         const last = batch.messages.find((m) => m.offset === target);
         if (last === undefined || !pending.has(batch.partition)) return;
         const id = last.headers?.[outboxIdHeader]?.toString();
-        if (id !== undefined && isOutboxId(id)) highest.set(batch.partition, id);
+        const source = last.headers?.[outboxSourceHeader]?.toString();
+        if (id !== undefined && isOutboxId(id) && source === options.sourceId)
+          highest.set(batch.partition, id);
         else
           options.logger?.warn(
             { topic, partition: batch.partition, offset: target },
-            'last record has no outbox id; its partition is published at least once',
+            'last record has no outbox id of this outbox; its partition is published at least once',
           );
         pending.delete(batch.partition);
         if (pending.size === 0) finish();
