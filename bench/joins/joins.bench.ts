@@ -174,7 +174,6 @@ async function main() {
     });
     log(`provisioned in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const http1 = nsClient(stack.biPort, tls, sockets);
-    const http2 = nsHttp2Client(stack.biPort, tls, http2Sessions);
     let client: { post: typeof http1.post } = http1;
     const devNonces = new Uint32Array(deviceCount);
     let cursor = 0;
@@ -316,6 +315,8 @@ async function main() {
     );
     // The same saturation with the NS on HTTP/2 (as the Go NSs are), right after: compare within one run.
     await new Promise((resolve) => setTimeout(resolve, 2000));
+    // Connected only now: idle HTTP/2 sessions are closed by the gateway after its session timeout.
+    const http2 = nsHttp2Client(stack.biPort, tls, http2Sessions);
     client = http2;
     const saturationH2 = await measured(() =>
       closedLoop(

@@ -112,7 +112,7 @@ export function nsClient(port: number, tls: NsCredentials, sockets: number) {
  */
 export function nsHttp2Client(port: number, tls: NsCredentials, sessions: number) {
   const pool: ClientHttp2Session[] = Array.from({ length: sessions }, () =>
-    connect(`https://127.0.0.1:${port}`, { ...tls, servername: '127.0.0.1' }),
+    connect(`https://127.0.0.1:${port}`, tls),
   );
   for (const session of pool) session.on('error', () => undefined);
   let next = 0;
