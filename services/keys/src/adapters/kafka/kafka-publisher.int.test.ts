@@ -156,3 +156,52 @@ test(
     }
   },
 );
+
+test(
+  'another outbox writing after ours: a restart still finds our last record under theirs and skips what is there',
+  { timeout: 90_000 },
+  async () => {
+    const { KAFKA_BROKERS } = requireInfra('KAFKA_BROKERS');
+    const brokers = KAFKA_BROKERS.split(',');
+    const topic = `joinery.test.keys.${randomUUID()}`;
+    const kafka = new Kafka({ clientId: 'keys-test', brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const key = '0102030405060708';
+    const ours = (n: number) => ({ id: String(n), topic, key, value: new Uint8Array([n]) });
+    const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
+    try {
+      const first = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
+      await first.publish([1, 2, 3].map(ours));
+      await first.close();
+      // Another deployment's relay writes to the same partition after our crash.
+      const other = await connectKafkaPublisher(brokers, { sourceId: 'outbox-b' });
+      await other.publish([100, 101].map((n) => ({ id: String(n), topic, key, value: new Uint8Array([n]) })));
+      await other.close();
+      // Our relay restarts with 2 and 3 still in its outbox (published, not trimmed), and 4 new.
+      const second = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
+      await second.publish([2, 3, 4].map(ours));
+      await second.close();
+
+      const offsets = await admin.fetchTopicOffsets(topic);
+      assert.equal(Number(offsets[0]!.high), 6);
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const received: number[] = [];
+      await new Promise<void>((resolve) => {
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            received.push(message.value?.[0] ?? -1);
+            if (received.length === 6) resolve();
+          },
+        });
+      });
+      assert.deepEqual(received, [1, 2, 3, 100, 101, 4]);
+    } finally {
+      await consumer.disconnect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  },
+);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger, OutboxRecord } from '../../domain/ports.js';
-import { isOutboxId } from './outbox-id.js';
+import { compareOutboxIds, isOutboxId } from './outbox-id.js';
 import { PublishedWatermarks, type PlacedRecord } from './published-watermarks.js';
 
 /** The header carrying the outbox id of a record: how the relay knows, after a crash, what Kafka already has. */
@@ -18,8 +18,13 @@ export interface KafkaPublisherOptions {
    */
   readonly sourceId?: string;
   readonly clientId?: string;
-  /** Bound on reading the last record of each partition when a topic is first published to; 30 s unless set. */
+  /** Bound on reading the last records of each partition when a topic is first published to; 30 s unless set. */
   readonly probeTimeoutMs?: number;
+  /**
+   * How many records back from the end of each partition to look for this outbox's last record (other outboxes may
+   * have written after it); 5,000 unless set. A crash leaves at most one relay batch (500) unacknowledged.
+   */
+  readonly scanBack?: number;
 }
 
 export interface KafkaPublisher {
@@ -31,9 +36,9 @@ export interface KafkaPublisher {
 /**
  * An idempotent Kafka producer that publishes outbox records keyed by DevEUI, in outbox order, exactly once
  * (ADR 0005): each record carries its outbox id in a header and goes to an explicit partition (the one kafkajs's
- * default partitioner picks for its key); before the first publish to a topic the last record of every partition is
- * read, and records at or below the highest outbox id a partition holds are skipped — the batch a crash left between
- * the broker's ack and the outbox trim.
+ * default partitioner picks for its key); before the first publish to a topic the end of every partition is read for
+ * this outbox's last record there, and records at or below the highest outbox id a partition holds are skipped — the
+ * batch a crash left between the broker's ack and the outbox trim.
  */
 export async function connectKafkaPublisher(
   brokers: readonly string[],
@@ -105,7 +110,10 @@ export async function connectKafkaPublisher(
   };
 }
 
-/** Reads, per partition of `topic`, the outbox id of its last record (creating the topic when it is missing). */
+/**
+ * Reads, per partition of `topic`, the highest outbox id of this outbox among its last `scanBack` records (creating
+ * the topic when it is missing).
+ */
 async function readWatermarks(
   kafka: Kafka,
   topic: string,
@@ -121,11 +129,15 @@ async function readWatermarks(
   } finally {
     await admin.disconnect();
   }
-  const lastOffsets = new Map<number, string>();
-  for (const o of offsets)
-    if (BigInt(o.high) > BigInt(o.low)) lastOffsets.set(o.partition, String(BigInt(o.high) - 1n));
+  const scanBack = BigInt(options.scanBack ?? 5000);
+  const ranges = new Map<number, { from: bigint; last: bigint }>();
+  for (const o of offsets) {
+    const [low, high] = [BigInt(o.low), BigInt(o.high)];
+    if (high > low)
+      ranges.set(o.partition, { from: high - scanBack > low ? high - scanBack : low, last: high - 1n });
+  }
   const highest =
-    lastOffsets.size === 0 ? new Map<number, string>() : await readLast(kafka, topic, lastOffsets, options);
+    ranges.size === 0 ? new Map<number, string>() : await readTails(kafka, topic, ranges, options);
   options.logger?.info(
     { topic, partitions: offsets.length, published: Object.fromEntries(highest) },
     'outbox watermarks read from Kafka',
@@ -135,17 +147,19 @@ async function readWatermarks(
 
 /**
  * kafkajs has no manual partition assignment, so a throwaway consumer group (never committing) joins, seeks each
- * partition to its last offset and reads that one record.
+ * partition to the start of its tail and reads to its last record. Records of other outboxes on the topic (another
+ * deployment, a test) are passed over: their ids are unrelated to ours. A partition whose tail holds none of ours
+ * gives no watermark, and our records to it are published at least once rather than risk skipping one.
  */
-async function readLast(
+async function readTails(
   kafka: Kafka,
   topic: string,
-  lastOffsets: ReadonlyMap<number, string>,
+  ranges: ReadonlyMap<number, { from: bigint; last: bigint }>,
   options: KafkaPublisherOptions,
 ): Promise<Map<number, string>> {
   const consumer = kafka.consumer({ groupId: `joinery-keys-outbox-probe-${randomUUID()}` });
   const highest = new Map<number, string>();
-  const pending = new Set(lastOffsets.keys());
+  const pending = new Set(ranges.keys());
   let finish: () => void = () => {};
   const done = new Promise<void>((resolve) => (finish = resolve));
   await consumer.connect();
@@ -154,23 +168,31 @@ async function readLast(
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        const target = lastOffsets.get(batch.partition);
-        const last = batch.messages.find((m) => m.offset === target);
-        if (last === undefined || !pending.has(batch.partition)) return;
-        const id = last.headers?.[outboxIdHeader]?.toString();
-        const source = last.headers?.[outboxSourceHeader]?.toString();
-        if (id !== undefined && isOutboxId(id) && source === options.sourceId)
-          highest.set(batch.partition, id);
-        else
-          options.logger?.warn(
-            { topic, partition: batch.partition, offset: target },
-            'last record has no outbox id of this outbox; its partition is published at least once',
-          );
-        pending.delete(batch.partition);
-        if (pending.size === 0) finish();
+        const range = ranges.get(batch.partition);
+        if (range === undefined || !pending.has(batch.partition)) return;
+        for (const m of batch.messages) {
+          const offset = BigInt(m.offset);
+          if (offset < range.from) continue;
+          const id = m.headers?.[outboxIdHeader]?.toString();
+          const source = m.headers?.[outboxSourceHeader]?.toString();
+          if (offset <= range.last && id !== undefined && isOutboxId(id) && source === options.sourceId) {
+            const known = highest.get(batch.partition);
+            if (known === undefined || compareOutboxIds(id, known) > 0) highest.set(batch.partition, id);
+          }
+          if (offset >= range.last) {
+            if (!highest.has(batch.partition))
+              options.logger?.warn(
+                { topic, partition: batch.partition, scanned_from: String(range.from) },
+                'no record of this outbox at the end of the partition; its records there are published at least once',
+              );
+            pending.delete(batch.partition);
+            if (pending.size === 0) finish();
+            break;
+          }
+        }
       },
     });
-    for (const [partition, offset] of lastOffsets) consumer.seek({ topic, partition, offset });
+    for (const [partition, { from }] of ranges) consumer.seek({ topic, partition, offset: String(from) });
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       done,
