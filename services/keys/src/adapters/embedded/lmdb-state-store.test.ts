@@ -50,3 +50,25 @@ test('LMDB state survives reopening: JoinNonce, sessions and the outbox order', 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('LMDB outbox ids never go back, even after the outbox was emptied and the store reopened', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'joinery-keys-lmdb-'));
+  try {
+    let root = openEmbeddedStore(dir);
+    let store = createLmdbStateStore(root);
+    const dev = '0102030405060708';
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push(Number(await store.appendEvent(dev, { topic: 't', key: dev, value: new Uint8Array([i]) })));
+    await store.outbox.ack((await store.outbox.read(10)).map((r) => r.id));
+    assert.deepEqual(await store.outbox.read(10), []);
+    await closeEmbeddedStore(root);
+    root = openEmbeddedStore(dir);
+    store = createLmdbStateStore(root);
+    const next = Number(await store.appendEvent(dev, { topic: 't', key: dev, value: new Uint8Array([9]) }));
+    assert.ok(next > Math.max(...ids), `${next} > ${Math.max(...ids)}`);
+    await closeEmbeddedStore(root);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

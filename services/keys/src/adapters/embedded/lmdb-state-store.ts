@@ -36,13 +36,17 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
   const sessions: Database<StoredSession, string> = root.openDB({ name: 'keys-sessions' });
   const outbox: Database<StoredEvent, number> = root.openDB({ name: 'keys-outbox' });
   const deviceSessions = (devEui: string) => sessions.getRange({ start: `${devEui}/`, end: `${devEui}0` });
-  // Write transactions run one after another in this process, so a counter in memory orders the outbox.
-  let sequence = 0;
-  for (const key of outbox.getKeys({ reverse: true, limit: 1 })) sequence = key;
+  const meta: Database<number, string> = root.openDB({ name: 'keys-meta' });
+  // Write transactions run one after another in this process, so a counter in memory orders the outbox. Outbox ids
+  // must never go back, even when the outbox was emptied (the Kafka relay skips ids it believes published, ADR
+  // 0005): the high-water mark is persisted with every append, in the same transaction.
+  let sequence = meta.get('outbox-sequence') ?? 0;
+  for (const key of outbox.getKeys({ reverse: true, limit: 1 })) sequence = Math.max(sequence, key);
 
   const append = (event: OutboxEvent): string => {
     sequence += 1;
     outbox.putSync(sequence, { topic: event.topic, key: event.key, value: event.value });
+    meta.putSync('outbox-sequence', sequence);
     return String(sequence);
   };
   const read = (devEui: string): DeviceRecord => devices.get(devEui) ?? emptyDevice();
