@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { JoineryError } from '@joinery/errors';
+import { AES128Key, DevNonce, JoinNonce, NetID, deriveSessionKeys10 } from '@joinery/lorawan';
 import { requireInfra } from '@joinery/testing/infra';
 import pkcs11js from 'pkcs11js';
 import { keyVaultContract } from '../../domain/key-vault.contract.js';
@@ -29,6 +30,49 @@ async function freshVault(labelPrefix = `t-${randomUUID().slice(0, 8)}`): Promis
 }
 
 keyVaultContract('PKCS#11 on SoftHSM2', () => freshVault());
+
+describe('PKCS#11 vault: concurrency', () => {
+  test('40 joins at once on the session pool each get their own, correct session keys', async () => {
+    const vault = await freshVault();
+    const devices = Array.from({ length: 40 }, () => ({
+      devEui: new Uint8Array(randomBytes(8)),
+      nwkKey: new Uint8Array(randomBytes(16)),
+    }));
+    for (const d of devices)
+      await vault.importRootKeys({ devEui: d.devEui, nwkKey: d.nwkKey, overwrite: false });
+    const outs = await Promise.all(
+      devices.map((d, i) =>
+        vault.buildJoinAccept({
+          devEui: d.devEui,
+          joinEui: new Uint8Array(8),
+          macVersion: '1.0.4',
+          joinType: 'join',
+          devNonce: i,
+          joinNonce: 100 + i,
+          netId: Buffer.from('000013', 'hex'),
+          devAddr: Buffer.from('26011234', 'hex'),
+          dlSettings: 0,
+          rxDelay: 1,
+          optNeg: false,
+          nwkKeyDelivery: { plaintext: true },
+          appSKeyDelivery: { plaintext: true },
+          storageKekLabel: 'storage',
+        }),
+      ),
+    );
+    outs.forEach((out, i) => {
+      const d = devices[i]!;
+      const ref = deriveSessionKeys10(
+        AES128Key.fromBytes(d.nwkKey),
+        JoinNonce.of(100 + i),
+        NetID.parse('000013'),
+        DevNonce.of(i),
+      );
+      assert.equal(Buffer.from(out.nwkSKey!.key).toString('hex'), ref.nwkSKey.toHex());
+      assert.equal(Buffer.from(out.appSKey!.key).toString('hex'), ref.appSKey.toHex());
+    });
+  });
+});
 
 describe('PKCS#11 vault: root keys stay in the HSM', () => {
   test('a root key is a sensitive, non-extractable token object whose value nobody can read or wrap out', async () => {
