@@ -39,8 +39,6 @@ export interface Pkcs11VaultOptions {
   readonly slot?: number;
   readonly tokenLabel?: string;
   readonly pin: string;
-  /** Sessions for concurrent joins (the library's asynchronous calls run on libuv's threads); 4 unless set. */
-  readonly sessions?: number;
   /** Namespace of this Joinery's objects on the token (`CKA_LABEL` prefix); `joinery` unless set. */
   readonly labelPrefix?: string;
   readonly logger?: Logger;
@@ -133,18 +131,16 @@ function releaseModule(path: string): void {
  * non-sensitive so their value can be read, and are destroyed after use. MICs are the full `CKM_AES_CMAC`
  * (SoftHSM2 cannot do the 4-byte general-length variant) cut to 4 bytes and compared in constant time.
  *
- * Joins and AppSKeyReqs run on a pool of sessions with the library's asynchronous calls (`C_*Async`, executed on
- * libuv's threads; the library is initialised with CKF_OS_LOCKING_OK), so several proceed at once; lookups and
- * administration use a main session synchronously.
+ * Calls are synchronous on one logged-in R/W session: each Cryptoki call takes microseconds on SoftHSM2 and
+ * the event loop serialises them anyway; a network HSM would want the library's `*Async` calls on a session pool.
  * Object handles are cached by label (a label lookup costs ~50 ms with 1,000 keys on SoftHSM2).
  */
 export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
   const hsm = acquireModule(options.module);
   let session: Handle | undefined;
-  let slot: Handle | undefined;
   try {
     const slots = hsm.C_GetSlotList(true);
-    slot = slots.find((s) =>
+    const slot = slots.find((s) =>
       options.tokenLabel !== undefined
         ? hsm.C_GetTokenInfo(s).label.trim() === options.tokenLabel
         : slotId(s) === options.slot,
@@ -186,60 +182,25 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
   const rootLabel = (devEui: Uint8Array, which: 'nwk' | 'app') => `${prefix}:root:${which}:${idHex(devEui)}`;
   const kekLabel = (label: string) => `${prefix}:kek:${label}`;
 
-  /** A Cryptoki failure as a JoineryError naming the CKR code only. */
-  const toError = (what: string, err: unknown): Error => {
-    if (JoineryError.is(err)) return err;
-    // The same code the software vault gives for a wrapped key that does not unwrap (RFC 3394 integrity check);
-    // SoftHSM2 reports that case as CKR_GENERAL_ERROR.
-    if (
-      what.startsWith('unwrap') &&
-      /CKR_(WRAPPED_KEY_INVALID|WRAPPED_KEY_LEN_RANGE|ENCRYPTED_DATA_INVALID|ENCRYPTED_DATA_LEN_RANGE|GENERAL_ERROR)/.test(
-        ckr(err),
-      )
-    )
-      return lorawanErrors.key_unwrap_failed({ operation: what }, undefined, err);
-    return keysErrors.hsm_error({ operation: what, reason: ckr(err) }, undefined, err);
-  };
+  /** Runs Cryptoki calls, turning their errors into JoineryErrors that name the CKR code only. */
   const call = <T>(what: string, fn: () => T): T => {
     try {
       return fn();
     } catch (err) {
-      throw toError(what, err);
+      if (JoineryError.is(err)) throw err;
+      // The same code the software vault gives for a wrapped key that does not unwrap (RFC 3394 integrity check);
+      // SoftHSM2 reports that case as CKR_GENERAL_ERROR.
+      const unwrapping = what.startsWith('unwrap');
+      if (
+        unwrapping &&
+        /CKR_(WRAPPED_KEY_INVALID|WRAPPED_KEY_LEN_RANGE|ENCRYPTED_DATA_INVALID|ENCRYPTED_DATA_LEN_RANGE|GENERAL_ERROR)/.test(
+          ckr(err),
+        )
+      )
+        throw lorawanErrors.key_unwrap_failed({ operation: what }, undefined, err);
+      throw keysErrors.hsm_error({ operation: what, reason: ckr(err) }, undefined, err);
     }
   };
-  const callAsync = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toError(what, err);
-    }
-  };
-
-  // The hot path (joins, AppSKeyReq) runs on a pool of sessions with the library's asynchronous calls, so HSM work
-  // proceeds on libuv's threads while other joins go on; a flow holds its session from start to end (an operation
-  // begun with C_*Init belongs to its session). Lookups and administration use the main session synchronously.
-  const pool: Handle[] = [];
-  try {
-    for (let i = 0; i < (options.sessions ?? 4); i++)
-      pool.push(hsm.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION));
-  } catch (err) {
-    for (const s of [session, ...pool]) hsm.C_CloseSession(s);
-    releaseModule(options.module);
-    throw keysErrors.hsm_error({ operation: 'open_session', reason: ckr(err) }, undefined, err);
-  }
-  const idle = [...pool];
-  const waiting: ((s: Handle) => void)[] = [];
-  const withSession = async <T>(fn: (s: Handle) => Promise<T>): Promise<T> => {
-    const s = idle.pop() ?? (await new Promise<Handle>((resolve) => waiting.push(resolve)));
-    try {
-      return await fn(s);
-    } finally {
-      const next = waiting.shift();
-      if (next !== undefined) next(s);
-      else idle.push(s);
-    }
-  };
-
   const find = (label: string): Handle | undefined => {
     const cached = handles.get(label);
     if (cached !== undefined) return cached;
@@ -311,40 +272,40 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
     { type: CKA_DECRYPT, value: true },
   ];
 
-  const derive = (s: Handle, parent: Handle, block: Uint8Array, readable = false): Promise<Handle> =>
-    callAsync('derive', () =>
-      hsm.C_DeriveKeyAsync(s, encryptDataMechanism(block), parent, sessionKeyTemplate(readable)),
+  const derive = (parent: Handle, block: Uint8Array, readable = false): Handle =>
+    call('derive', () =>
+      hsm.C_DeriveKey(session, encryptDataMechanism(block), parent, sessionKeyTemplate(readable)),
     );
-  const cmac4 = (s: Handle, key: Handle, data: Uint8Array): Promise<Buffer> =>
-    callAsync('cmac', async () => {
-      hsm.C_SignInit(s, { mechanism: pkcs11js.CKM_AES_CMAC }, key);
-      return (await hsm.C_SignAsync(s, Buffer.from(data), Buffer.alloc(16))).subarray(0, 4);
+  const cmac4 = (key: Handle, data: Uint8Array): Buffer =>
+    call('cmac', () => {
+      hsm.C_SignInit(session, { mechanism: pkcs11js.CKM_AES_CMAC }, key);
+      return hsm.C_Sign(session, Buffer.from(data), Buffer.alloc(16)).subarray(0, 4);
     });
-  const ecbDecrypt = (s: Handle, key: Handle, data: Uint8Array): Promise<Buffer> =>
-    callAsync('encrypt_join_accept', async () => {
-      hsm.C_DecryptInit(s, { mechanism: pkcs11js.CKM_AES_ECB }, key);
-      return hsm.C_DecryptAsync(s, Buffer.from(data), Buffer.alloc(data.length));
+  const ecbDecrypt = (key: Handle, data: Uint8Array): Buffer =>
+    call('encrypt_join_accept', () => {
+      hsm.C_DecryptInit(session, { mechanism: pkcs11js.CKM_AES_ECB }, key);
+      return hsm.C_Decrypt(session, Buffer.from(data), Buffer.alloc(data.length));
     });
-  const dispose = (s: Handle, keys: readonly Handle[]) => {
-    for (const key of keys) call('destroy', () => hsm.C_DestroyObject(s, key));
+  const dispose = (...keys: (Handle | undefined)[]) => {
+    for (const key of keys) if (key !== undefined) call('destroy', () => hsm.C_DestroyObject(session, key));
   };
-  const wrap = async (s: Handle, kekLabelName: string, key: Handle): Promise<Uint8Array> =>
+  const wrap = (kekLabelName: string, key: Handle): Uint8Array =>
     new Uint8Array(
-      await callAsync('wrap', () =>
-        hsm.C_WrapKeyAsync(s, wrapMechanism, kekHandle(kekLabelName), key, Buffer.alloc(40)),
+      call('wrap', () =>
+        hsm.C_WrapKey(session, wrapMechanism, kekHandle(kekLabelName), key, Buffer.alloc(40)),
       ),
     );
-  const valueOf = (s: Handle, key: Handle): Uint8Array =>
+  const valueOf = (key: Handle): Uint8Array =>
     new Uint8Array(
       call(
         'read_plaintext_key',
-        () => hsm.C_GetAttributeValue(s, key, [{ type: CKA_VALUE }])[0]?.value as Buffer,
+        () => hsm.C_GetAttributeValue(session, key, [{ type: CKA_VALUE }])[0]?.value as Buffer,
       ),
     );
-  const deliver = async (s: Handle, key: Handle, delivery: KeyDelivery): Promise<KeyEnvelope> =>
+  const deliver = (key: Handle, delivery: KeyDelivery): KeyEnvelope =>
     'kekLabel' in delivery
-      ? { kekLabel: delivery.kekLabel, key: await wrap(s, delivery.kekLabel, key) }
-      : { key: valueOf(s, key) };
+      ? { kekLabel: delivery.kekLabel, key: wrap(delivery.kekLabel, key) }
+      : { key: valueOf(key) };
   const plaintext = (delivery: KeyDelivery | undefined) =>
     delivery !== undefined && !('kekLabel' in delivery);
 
@@ -456,29 +417,24 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
     },
     async verifyJoinRequestMic(devEui, _macVersion, phy) {
       const request = decodeJoinRequest(phy);
-      const nwkKey = rootKey(devEui, 'nwk');
-      const mic = await withSession((s) => cmac4(s, nwkKey, phy.subarray(0, phy.length - 4)));
+      const mic = cmac4(rootKey(devEui, 'nwk'), phy.subarray(0, phy.length - 4));
       return timingSafeEqual(mic, Buffer.from(request.mic));
     },
     async verifyRejoinType1Mic(devEui, phy) {
       const request = decodeRejoinRequest(phy);
-      const nwkKey = rootKey(devEui, 'nwk');
-      return withSession(async (s) => {
-        const jsIntKey = await derive(s, nwkKey, jsKeyBlock(KeyPrefix.jsIntKey, EUI64.fromBytes(devEui)));
-        try {
-          return timingSafeEqual(
-            await cmac4(s, jsIntKey, phy.subarray(0, phy.length - 4)),
-            Buffer.from(request.mic),
-          );
-        } finally {
-          dispose(s, [jsIntKey]);
-        }
-      });
+      const jsIntKey = derive(
+        rootKey(devEui, 'nwk'),
+        jsKeyBlock(KeyPrefix.jsIntKey, EUI64.fromBytes(devEui)),
+      );
+      try {
+        return timingSafeEqual(cmac4(jsIntKey, phy.subarray(0, phy.length - 4)), Buffer.from(request.mic));
+      } finally {
+        dispose(jsIntKey);
+      }
     },
     async buildJoinAccept(input: JoinAcceptInput): Promise<JoinAcceptOutput> {
       const nwkKey = rootKey(input.devEui, 'nwk');
       const optNeg = input.macVersion === '1.1' && input.optNeg;
-      const appKey = optNeg ? rootKey(input.devEui, 'app') : undefined;
       const joinReqType = joinReqTypes[input.joinType];
       const fields: JoinAcceptFields = {
         joinNonce: JoinNonce.of(input.joinNonce),
@@ -490,89 +446,86 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
       };
       const devNonce = DevNonce.of(input.devNonce);
       const joinEui = EUI64.fromBytes(input.joinEui);
-      const nwkPlain = plaintext(input.nwkKeyDelivery);
-      const appPlain = plaintext(input.appSKeyDelivery);
-      return withSession(async (s) => {
-        const created: Handle[] = [];
-        const keep = async (h: Promise<Handle>) => {
-          const handle = await h;
-          created.push(handle);
-          return handle;
-        };
-        try {
-          let phy: Uint8Array;
-          let network: Pick<JoinAcceptOutput, 'nwkSKey' | 'fNwkSIntKey' | 'sNwkSIntKey' | 'nwkSEncKey'>;
-          let appSKey: Handle;
-          if (appKey === undefined) {
-            const mic = await cmac4(s, nwkKey, joinAcceptMicInput10(fields));
-            phy = encodeJoinAcceptPhy(await ecbDecrypt(s, nwkKey, joinAcceptPlaintext(fields, mic)));
-            const block = (prefix: 0x01 | 0x02) =>
-              sessionKeyBlock10(prefix, fields.joinNonce, fields.netId, devNonce);
-            const nwkSKey = await keep(derive(s, nwkKey, block(KeyPrefix.nwkSKey), nwkPlain));
-            appSKey = await keep(derive(s, nwkKey, block(KeyPrefix.appSKey), appPlain));
-            network = { nwkSKey: await deliver(s, nwkSKey, input.nwkKeyDelivery) };
-          } else {
-            const devEui = EUI64.fromBytes(input.devEui);
-            const jsIntKey = await keep(derive(s, nwkKey, jsKeyBlock(KeyPrefix.jsIntKey, devEui)));
-            const mic = await cmac4(
-              s,
-              jsIntKey,
-              joinAcceptMicInput11(joinReqType, joinEui, devNonce, fields),
-            );
-            const encKey =
-              joinReqType === JoinReqType.joinRequest
-                ? nwkKey
-                : await keep(derive(s, nwkKey, jsKeyBlock(KeyPrefix.jsEncKey, devEui)));
-            phy = encodeJoinAcceptPhy(await ecbDecrypt(s, encKey, joinAcceptPlaintext(fields, mic)));
-            const block = (prefix: 0x01 | 0x02 | 0x03 | 0x04) =>
-              sessionKeyBlock11(prefix, fields.joinNonce, joinEui, devNonce);
-            const fNwkSIntKey = await keep(derive(s, nwkKey, block(KeyPrefix.fNwkSIntKey), nwkPlain));
-            const sNwkSIntKey = await keep(derive(s, nwkKey, block(KeyPrefix.sNwkSIntKey), nwkPlain));
-            const nwkSEncKey = await keep(derive(s, nwkKey, block(KeyPrefix.nwkSEncKey), nwkPlain));
-            appSKey = await keep(derive(s, appKey, block(KeyPrefix.appSKey), appPlain));
-            network = {
-              fNwkSIntKey: await deliver(s, fNwkSIntKey, input.nwkKeyDelivery),
-              sNwkSIntKey: await deliver(s, sNwkSIntKey, input.nwkKeyDelivery),
-              nwkSEncKey: await deliver(s, nwkSEncKey, input.nwkKeyDelivery),
-            };
-          }
-          return {
-            joinAcceptPhy: phy,
-            ...network,
-            ...(input.appSKeyDelivery === undefined
-              ? {}
-              : { appSKey: await deliver(s, appSKey, input.appSKeyDelivery) }),
-            storedAppSKey: await wrap(s, input.storageKekLabel, appSKey),
+      const created: Handle[] = [];
+      const keep = (h: Handle) => (created.push(h), h);
+      try {
+        let phy: Uint8Array;
+        let network: Pick<JoinAcceptOutput, 'nwkSKey' | 'fNwkSIntKey' | 'sNwkSIntKey' | 'nwkSEncKey'>;
+        let appSKey: Handle;
+        const nwkPlain = plaintext(input.nwkKeyDelivery);
+        const appPlain = plaintext(input.appSKeyDelivery);
+        if (!optNeg) {
+          const mic = cmac4(nwkKey, joinAcceptMicInput10(fields));
+          phy = encodeJoinAcceptPhy(ecbDecrypt(nwkKey, joinAcceptPlaintext(fields, mic)));
+          const nwkSKey = keep(
+            derive(
+              nwkKey,
+              sessionKeyBlock10(KeyPrefix.nwkSKey, fields.joinNonce, fields.netId, devNonce),
+              nwkPlain,
+            ),
+          );
+          appSKey = keep(
+            derive(
+              nwkKey,
+              sessionKeyBlock10(KeyPrefix.appSKey, fields.joinNonce, fields.netId, devNonce),
+              appPlain,
+            ),
+          );
+          network = { nwkSKey: deliver(nwkSKey, input.nwkKeyDelivery) };
+        } else {
+          const appKey = rootKey(input.devEui, 'app');
+          const devEui = EUI64.fromBytes(input.devEui);
+          const jsIntKey = keep(derive(nwkKey, jsKeyBlock(KeyPrefix.jsIntKey, devEui)));
+          const mic = cmac4(jsIntKey, joinAcceptMicInput11(joinReqType, joinEui, devNonce, fields));
+          const encKey =
+            joinReqType === JoinReqType.joinRequest
+              ? nwkKey
+              : keep(derive(nwkKey, jsKeyBlock(KeyPrefix.jsEncKey, devEui)));
+          phy = encodeJoinAcceptPhy(ecbDecrypt(encKey, joinAcceptPlaintext(fields, mic)));
+          const block = (prefix: 0x01 | 0x02 | 0x03 | 0x04) =>
+            sessionKeyBlock11(prefix, fields.joinNonce, joinEui, devNonce);
+          const fNwkSIntKey = keep(derive(nwkKey, block(KeyPrefix.fNwkSIntKey), nwkPlain));
+          const sNwkSIntKey = keep(derive(nwkKey, block(KeyPrefix.sNwkSIntKey), nwkPlain));
+          const nwkSEncKey = keep(derive(nwkKey, block(KeyPrefix.nwkSEncKey), nwkPlain));
+          appSKey = keep(derive(appKey, block(KeyPrefix.appSKey), appPlain));
+          network = {
+            fNwkSIntKey: deliver(fNwkSIntKey, input.nwkKeyDelivery),
+            sNwkSIntKey: deliver(sNwkSIntKey, input.nwkKeyDelivery),
+            nwkSEncKey: deliver(nwkSEncKey, input.nwkKeyDelivery),
           };
-        } finally {
-          dispose(s, created);
         }
-      });
+        return {
+          joinAcceptPhy: phy,
+          ...network,
+          ...(input.appSKeyDelivery === undefined
+            ? {}
+            : { appSKey: deliver(appSKey, input.appSKeyDelivery) }),
+          storedAppSKey: wrap(input.storageKekLabel, appSKey),
+        };
+      } finally {
+        dispose(...created);
+      }
     },
     async rewrapStoredKey(storageKekLabel, stored, delivery) {
-      const storage = kekHandle(storageKekLabel);
-      return withSession(async (s) => {
-        const key = await callAsync('unwrap_session_key', () =>
-          hsm.C_UnwrapKeyAsync(
-            s,
-            wrapMechanism,
-            storage,
-            Buffer.from(stored),
-            sessionKeyTemplate(plaintext(delivery), false),
-          ),
-        );
-        try {
-          return await deliver(s, key, delivery);
-        } finally {
-          dispose(s, [key]);
-        }
-      });
+      const key = call('unwrap_session_key', () =>
+        hsm.C_UnwrapKey(
+          session,
+          wrapMechanism,
+          kekHandle(storageKekLabel),
+          Buffer.from(stored),
+          sessionKeyTemplate(plaintext(delivery), false),
+        ),
+      );
+      try {
+        return deliver(key, delivery);
+      } finally {
+        dispose(key);
+      }
     },
     async close() {
       handles.clear();
       try {
         // Closing the last session of the application on a token also ends its login (PKCS#11 §5.6).
-        for (const s of pool) hsm.C_CloseSession(s);
         hsm.C_CloseSession(session);
       } finally {
         releaseModule(options.module);
