@@ -34,6 +34,11 @@ export interface EventBus {
   /** Resolves once the records are durably accepted (Kafka acks=-1; in-process: every subscriber handled them). */
   publish(records: readonly BusRecord[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * Records of `topic` not yet committed by `groupId`, per partition (Kafka: high watermark − committed offset).
+   * The in-process bus holds nothing back, so it has no lag and leaves this out.
+   */
+  consumerLag?(groupId: string, topic: string): Promise<Map<number, number>>;
   close(): Promise<void>;
 }
 

@@ -103,3 +103,24 @@ test('Kafka: one publish larger than a produce request may be (3 MB) goes out in
     );
   }
 });
+
+test('Kafka: consumer lag counts what a group has not committed yet, and drops to 0 once it has', async () => {
+  const topic = `bus-lag-${randomUUID()}`;
+  const groupId = `g-${randomUUID()}`;
+  const bus = await connectKafkaBus({ brokers, clientId: 'bus-test' });
+  await bus.publish(
+    Array.from({ length: 5 }, (_, i) => ({ topic, key: `K${i}`, value: new Uint8Array([i]) })),
+  );
+  const total = async () =>
+    [...((await bus.consumerLag?.(groupId, topic)) ?? new Map()).values()].reduce((a, b) => a + b, 0);
+  assert.equal(await total(), 5);
+  let seen = 0;
+  const sub = await bus.subscribe({ topic, groupId, handler: async (batch) => void (seen += batch.length) });
+  await until(() => seen >= 5, 'the 5 records');
+  const deadline = Date.now() + 20_000;
+  while ((await total()) !== 0 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(await total(), 0);
+  await sub.close();
+  await bus.close();
+});

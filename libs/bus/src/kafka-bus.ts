@@ -149,6 +149,27 @@ export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBu
       return subscription;
     },
 
+    async consumerLag(groupId, topic) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const [ends, [committed]] = await Promise.all([
+          admin.fetchTopicOffsets(topic),
+          admin.fetchOffsets({ groupId, topics: [topic] }),
+        ]);
+        const lag = new Map<number, number>();
+        for (const end of ends) {
+          const at = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+          // -1: the group has committed nothing on this partition yet; all retained records are pending.
+          const from = BigInt(at) < 0n ? BigInt(end.low) : BigInt(at);
+          lag.set(end.partition, Number(BigInt(end.high) - from));
+        }
+        return lag;
+      } finally {
+        await admin.disconnect();
+      }
+    },
+
     async close() {
       closed = true;
       await Promise.all([...consumers].map((c) => c.disconnect()));

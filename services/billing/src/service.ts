@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { Gauge } from 'prom-client';
 import { join } from 'node:path';
 import { connectKafkaBus, type EventBus, type Subscription } from '@joinery/bus';
 import { createGrpcServer } from '@joinery/grpc';
@@ -60,6 +61,23 @@ export async function startBillingService(options: {
     groupId: config.kafkaGroup,
     handler: app.handleJoinEvents,
   });
+  if (bus?.consumerLag !== undefined) {
+    const lagOf = bus.consumerLag.bind(bus);
+    new Gauge({
+      name: 'joinery_billing_consumer_lag',
+      help: 'Join events on Kafka not yet committed by the billing consumer group, per partition',
+      labelNames: ['partition'],
+      registers: [app.registry],
+      async collect() {
+        try {
+          for (const [partition, lag] of await lagOf(config.kafkaGroup, config.joinsTopic))
+            this.set({ partition: String(partition) }, lag);
+        } catch (err) {
+          logger.warn({ err }, 'consumer lag unavailable');
+        }
+      },
+    });
+  }
   let metrics: Server | undefined;
   if (config.metricsPort !== undefined) {
     metrics = createServer((request, response) => {
