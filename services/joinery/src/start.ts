@@ -34,8 +34,9 @@ export function startBanner(running: RunningEmbedded, cwd: string): string {
 export async function runStart(env: NodeJS.ProcessEnv): Promise<void> {
   const logger = createLogger({ service: 'joinery', level: env.JOINERY_LOG_LEVEL ?? 'info' });
   let running: RunningEmbedded;
+  let stop: (reason: string, exitCode?: number) => void = () => undefined;
   try {
-    running = await startEmbedded(env, logger);
+    running = await startEmbedded(env, logger, { onFailure: () => stop('failure', 1) });
   } catch (err) {
     logger.error({ err }, 'joinery failed to start');
     process.exitCode = 1;
@@ -43,12 +44,12 @@ export async function runStart(env: NodeJS.ProcessEnv): Promise<void> {
   }
   process.stdout.write(startBanner(running, process.cwd()));
   let stopping = false;
-  const stop = (signal: string) => {
+  stop = (reason, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'joinery stopping');
+    logger.info({ reason }, 'joinery stopping');
     running.stop().then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       (err: unknown) => {
         logger.error({ err }, 'joinery did not stop cleanly');
         process.exit(1);
