@@ -1,9 +1,17 @@
-import type { DescService } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary, type DescService } from '@bufbuild/protobuf';
+import { JoineryError } from '@joinery/errors';
 import type { Logger } from '@joinery/logging';
-import { createBytesClient } from './bytes-client.js';
-import { dispatchUnary, logHandlerError, unaryHandlers } from './dispatch.js';
+import {
+  callTimeoutMs,
+  dispatchUnary,
+  logHandlerError,
+  methodPath,
+  normalizeMetadata,
+  unaryHandlers,
+} from './dispatch.js';
+import { grpcErrors } from './grpc-errors.js';
 import { fromWireError, toWireError } from './status.js';
-import type { Client, ServiceImpl } from './types.js';
+import { defaultTimeoutMs, type CallOptions, type Client, type ServiceImpl } from './types.js';
 
 export interface InProcessClientOptions {
   /** Deadline of calls that set no `timeoutMs`; 5000 unless set. */
@@ -22,21 +30,64 @@ export function createInProcessClient<S extends DescService>(
   impl: ServiceImpl<S>,
   options: InProcessClientOptions = {},
 ): Client<S> {
-  const handlers = new Map(unaryHandlers(service, impl));
-  return createBytesClient(
-    service,
-    async ({ method, request, metadata, timeoutMs, signal }) => {
-      const handler = handlers.get(method);
-      if (handler === undefined) throw new Error(`no handler for ${method.name}`);
-      const context = { deadline: new Date(Date.now() + timeoutMs), metadata, signal, peer: 'in-process' };
+  const clientTimeoutMs = options.defaultTimeoutMs ?? defaultTimeoutMs;
+  const client: Record<string, unknown> = {};
+
+  for (const [method, handler] of unaryHandlers(service, impl)) {
+    const path = methodPath(method);
+    client[method.localName] = async (init: unknown, callOptions: CallOptions = {}): Promise<unknown> => {
+      const { signal } = callOptions;
+      if (signal?.aborted) throw grpcErrors.cancelled({ method: path }, undefined, signal.reason);
+      let requestBytes: Uint8Array;
+      let metadata: Record<string, string>;
+      let timeoutMs: number;
       try {
-        return await dispatchUnary(method, handler, request, context);
+        timeoutMs = callTimeoutMs(callOptions.timeoutMs, clientTimeoutMs);
+        metadata = normalizeMetadata(callOptions.metadata);
+        requestBytes = toBinary(method.input, create(method.input, init as never));
       } catch (err) {
-        const wire = toWireError(err);
-        logHandlerError(options.logger, method, err, wire);
-        throw fromWireError(wire.status, wire.message, wire.code, wire.details);
+        throw JoineryError.is(err)
+          ? err
+          : grpcErrors.invalid_message({ message: method.input.typeName }, undefined, err);
       }
-    },
-    options,
-  );
+      const controller = new AbortController();
+      const context = {
+        deadline: new Date(Date.now() + timeoutMs),
+        metadata,
+        signal: controller.signal,
+        peer: 'in-process',
+      };
+
+      const answer = await new Promise<Uint8Array>((resolve, reject) => {
+        let settled = false;
+        const settle = (fn: () => void) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          fn();
+        };
+        const timer = setTimeout(() => {
+          const err = grpcErrors.deadline_exceeded({ method: path });
+          controller.abort(err);
+          settle(() => reject(err));
+        }, timeoutMs);
+        const onAbort = () => {
+          controller.abort(grpcErrors.cancelled());
+          settle(() => reject(grpcErrors.cancelled({ method: path }, undefined, signal?.reason)));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        dispatchUnary(method, handler, requestBytes, context).then(
+          (bytes) => settle(() => resolve(bytes)),
+          (err: unknown) => {
+            const wire = toWireError(err);
+            logHandlerError(options.logger, method, err, wire);
+            settle(() => reject(fromWireError(wire.status, wire.message, wire.code, wire.details)));
+          },
+        );
+      });
+      return fromBinary(method.output, answer);
+    };
+  }
+  return client as Client<S>;
 }

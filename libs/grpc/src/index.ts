@@ -9,5 +9,3 @@ export { errorCodeHeader, errorDetailsHeader, statusByKind } from './status.js';
 export { defaultTimeoutMs } from './types.js';
 export type { CallContext, CallOptions, Client, ServiceImpl } from './types.js';
 export { ServerCredentials, credentials, status, type ChannelCredentials } from '@grpc/grpc-js';
-export { createPortClient, servePort } from './port-transport.js';
-export type { PortClientOptions, PortServerOptions } from './port-transport.js';

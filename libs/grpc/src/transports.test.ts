@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { after, before, describe, test } from 'node:test';
-import { MessageChannel } from 'node:worker_threads';
 import { JoineryError, errorKinds, isErrorKind } from '@joinery/errors';
 import { captureLogs } from '@joinery/logging';
 import { EchoService, WatchService } from '@joinery/proto/testing/v1/echo_pb';
 import { createGrpcClient } from './grpc-client.js';
 import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 import { createInProcessClient } from './in-process-client.js';
-import { createPortClient, servePort } from './port-transport.js';
 import type { Client, ServiceImpl } from './types.js';
 
 /** What the handler observed of calls it was asked to hold until aborted. */
@@ -107,34 +105,6 @@ const transports: [string, () => Promise<Transport & { close(): Promise<void> }>
         logs,
         peer: /^in-process$/,
         close: async () => undefined,
-      };
-    },
-  ],
-  [
-    'message-port',
-    async () => {
-      const logs = captureLogs();
-      const { impl, observed, reset } = echoImpl();
-      const channels = [new MessageChannel(), new MessageChannel()];
-      const servers = channels.map(({ port1 }) =>
-        servePort(port1, EchoService, impl, { logger: logs.logger }),
-      );
-      const [client, shortClient] = [
-        createPortClient(EchoService, channels[0]!.port2),
-        createPortClient(EchoService, channels[1]!.port2, { defaultTimeoutMs: 150 }),
-      ];
-      return {
-        client,
-        shortClient,
-        observed,
-        reset,
-        logs,
-        peer: /^message-port$/,
-        async close() {
-          client.close();
-          shortClient.close();
-          for (const server of servers) server.close();
-        },
       };
     },
   ],
@@ -275,45 +245,12 @@ test('services with streaming methods are refused when registered', () => {
     () => createInProcessClient(WatchService, impl),
     (err) => JoineryError.is(err, 'grpc:unsupported_method'),
   );
-  const { port1 } = new MessageChannel();
-  assert.throws(
-    () => servePort(port1, WatchService, impl),
-    (err) => JoineryError.is(err, 'grpc:unsupported_method'),
-  );
-  port1.close();
 });
 
 test('an implementation missing a method is refused when registered', () => {
   const impl = {} as ServiceImpl<typeof EchoService>;
   assert.throws(() => createGrpcServer().add(EchoService, impl), /lacks echo/);
   assert.throws(() => createInProcessClient(EchoService, impl), /lacks echo/);
-  const { port1 } = new MessageChannel();
-  assert.throws(() => servePort(port1, EchoService, impl), /lacks echo/);
-  port1.close();
-});
-
-test('a message port whose server side closed gives grpc:unavailable, for calls in flight and later ones', async () => {
-  let started: () => void = () => undefined;
-  const running = new Promise<void>((resolve) => (started = resolve));
-  const { port1, port2 } = new MessageChannel();
-  const server = servePort(port1, EchoService, {
-    async echo(_request, context) {
-      started();
-      await new Promise((resolve) => context.signal.addEventListener('abort', resolve));
-      return { text: 'never seen' };
-    },
-  });
-  const client = createPortClient(EchoService, port2, { defaultTimeoutMs: 10_000 });
-  try {
-    const inFlight = client.echo({ text: 'x' });
-    await running;
-    server.close();
-    const err = await rejection(inFlight);
-    assert.equal(err.code, 'grpc:unavailable');
-    assert.equal((await rejection(client.echo({ text: 'y' }))).code, 'grpc:unavailable');
-  } finally {
-    client.close();
-  }
 });
 
 test('a server that is not there gives grpc:unavailable', async () => {

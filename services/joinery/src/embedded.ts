@@ -1,11 +1,9 @@
 // Embedded mode: all five services in one process, wired through in-process gRPC transports (the same service
 // implementations as distributed mode), LMDB for every durable store, the in-process bus fed by the keys outbox,
-// and the software vault with its master key in the data directory. The Backend Interfaces edge (TLS, HTTP, the
-// gateway) runs on a worker thread of the same process and reaches claims and keys over message ports, so the
-// join path uses two cores.
+// and the software vault with its master key in the data directory.
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadGatewayConfig } from '@joinery/bi-gateway';
+import { buildGatewayApp, loadGatewayConfig } from '@joinery/bi-gateway';
 import { billingConfigSchema, buildBillingApp, createLmdbLedger } from '@joinery/billing';
 import { createInProcessBus, startOutboxRelay } from '@joinery/bus';
 import {
@@ -28,7 +26,6 @@ import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { closeEmbeddedStore, openEmbeddedStore } from '@joinery/store';
 import { launcherConfigSchema } from './config.js';
-import { startEdgeThread } from './edge/edge-thread.js';
 
 export interface RunningEmbedded {
   readonly dataDir: string;
@@ -49,17 +46,8 @@ export interface RunningEmbedded {
 
 const grpcTimeoutMs = 30_000;
 
-export interface EmbeddedOptions {
-  /** Called if a part of the process fails while running (the Backend Interfaces thread died): stop and exit. */
-  onFailure?: (err: Error) => void;
-}
-
 /** Starts embedded mode from `env` (the PRODUCT management contract's variables and every service's own). */
-export async function startEmbedded(
-  env: NodeJS.ProcessEnv,
-  logger: Logger,
-  options: EmbeddedOptions = {},
-): Promise<RunningEmbedded> {
+export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Promise<RunningEmbedded> {
   const launcher = loadConfig(launcherConfigSchema, env);
   const dataDir = resolve(launcher.dataDir);
   // Every service reads its own schema; the data directory is the launcher's, whatever else is set.
@@ -67,8 +55,7 @@ export async function startEmbedded(
   const keysConfig = loadConfig(keysConfigSchema, serviceEnv);
   const claimsConfig = loadConfig(claimsConfigSchema, serviceEnv);
   const billingConfig = loadConfig(billingConfigSchema, serviceEnv);
-  // Read here too so that a bad JOINERY_BI_* setting fails the start before anything is opened.
-  loadGatewayConfig(serviceEnv);
+  const gatewayConfig = loadGatewayConfig(serviceEnv);
 
   const firstStart = !existsSync(join(dataDir, 'claims'));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -164,16 +151,9 @@ export async function startEmbedded(
     });
     cleanups.push(() => relay.stop());
 
-    const edge = await startEdgeThread({
-      env: serviceEnv,
-      claims: claimsApp.service,
-      keys: keysApp.service,
-      logger,
-      grpcTimeoutMs,
-      onFailure: options.onFailure ?? (() => undefined),
-    });
-    cleanups.push(() => edge.stop());
-    const { listening } = edge;
+    const gateway = buildGatewayApp({ claims, keys, logger, config: gatewayConfig });
+    cleanups.push(() => gateway.close());
+    const listening = await gateway.listen();
 
     const consoleApp = await buildConsoleApp({ claims, billing: billingQueriesOf(billing), logger });
     cleanups.push(() => consoleApp.close());

@@ -34,9 +34,8 @@ export function startBanner(running: RunningEmbedded, cwd: string): string {
 export async function runStart(env: NodeJS.ProcessEnv): Promise<void> {
   const logger = createLogger({ service: 'joinery', level: env.JOINERY_LOG_LEVEL ?? 'info' });
   let running: RunningEmbedded;
-  let stop: (reason: string, exitCode?: number) => void = () => undefined;
   try {
-    running = await startEmbedded(env, logger, { onFailure: () => stop('failure', 1) });
+    running = await startEmbedded(env, logger);
   } catch (err) {
     logger.error({ err }, 'joinery failed to start');
     process.exitCode = 1;
@@ -44,12 +43,12 @@ export async function runStart(env: NodeJS.ProcessEnv): Promise<void> {
   }
   process.stdout.write(startBanner(running, process.cwd()));
   let stopping = false;
-  stop = (reason, exitCode = 0) => {
+  const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ reason }, 'joinery stopping');
+    logger.info({ signal }, 'joinery stopping');
     running.stop().then(
-      () => process.exit(exitCode),
+      () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'joinery did not stop cleanly');
         process.exit(1);
