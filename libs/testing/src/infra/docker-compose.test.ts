@@ -37,7 +37,8 @@ test('compose has the five services, Kafka, its topic set-up and Redis', () => {
 
 test('every Joinery service is built from the repository with the shared Dockerfile and its own SERVICE', () => {
   const dockerfile = readFileSync(`${root}deploy/docker/Dockerfile`, 'utf8');
-  assert.match(dockerfile, /node --import tsx services\/\$\{JOINERY_SERVICE\}\/src\/main\.ts/);
+  assert.match(dockerfile, /npm run build/);
+  assert.match(dockerfile, /node --enable-source-maps services\/\$\{JOINERY_SERVICE\}\/dist\/main\.js/);
   for (const name of joineryServices) {
     const s = service(name);
     assert.equal(s.build?.context, '.');

@@ -1,5 +1,7 @@
-// The distributed mode as an operator runs it: keys, claims, billing, bi-gateway and console each as its own
-// process (`services/<svc>/src/main.ts`), on the real Redis, Kafka and SoftHSM2 that `npm test` started.
+// The distributed mode as an operator runs it: `npm run build`, then keys, claims, billing, bi-gateway and console
+// each as its own process (`node services/<svc>/dist/main.js`, no TypeScript loader), on the real Redis, Kafka and
+// SoftHSM2 that `npm test` started.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -8,6 +10,18 @@ import { fileURLToPath } from 'node:url';
 import { freePort, requireInfra, spawnManaged, type ManagedProcess } from '@joinery/testing/infra';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+
+let built = false;
+/** `npm run build` once per test process: the stacks run the bundles it writes to `services/<svc>/dist`. */
+function buildServices(): void {
+  if (built) return;
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/build.ts')], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
+  built = true;
+}
 
 export interface DistributedStack {
   readonly apiUrl: string;
@@ -54,6 +68,7 @@ const tlsAnswers = (port: number) =>
 
 export async function startDistributedStack(options: DistributedOptions): Promise<DistributedStack> {
   const infra = requireInfra('REDIS_URL', 'KAFKA_BROKERS');
+  buildServices();
   const dir = mkdtempSync(join(tmpdir(), 'joinery-distributed-'));
   const [keysPort, claimsPort, billingPort, biPort, apiPort] = await Promise.all([
     freePort(),
@@ -92,7 +107,7 @@ export async function startDistributedStack(options: DistributedOptions): Promis
   const start = (name: string, env: Record<string, string>) => {
     spawned[name] = spawnManaged({
       command: process.execPath,
-      args: ['--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')],
+      args: ['--enable-source-maps', join(repoRoot, 'services', name, 'dist', 'main.js')],
       cwd: repoRoot,
       logFile: join(dir, `${name}.log`),
       env: { ...common, JOINERY_DATA_DIR: join(dir, name), ...env },
