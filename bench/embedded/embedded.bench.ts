@@ -9,7 +9,7 @@
 // a closed loop with 64 requests in flight for 10 s. Then open loops at fixed offered rates, 10 s each, giving
 // p50 / p99 / p99.9. Every answer is checked for `Success`; anything else counts as an error.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +56,27 @@ const server = spawnManaged({
   },
 });
 
+/** CPU seconds (user + system) the Joinery process has used so far, from /proc (clock ticks of 10 ms). */
+const serverCpuSeconds = () => {
+  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+const ownCpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+/** Runs a phase and adds the CPU each side spent on it, per answered join (ms). */
+const measured = async <T extends { latencies: number[] }>(phase: () => Promise<T>) => {
+  const [server0, own0] = [serverCpuSeconds(), ownCpuSeconds()];
+  const result = await phase();
+  const joins = Math.max(1, result.latencies.length);
+  return {
+    ...result,
+    serverMs: ((serverCpuSeconds() - server0) * 1000) / joins,
+    generatorMs: ((ownCpuSeconds() - own0) * 1000) / joins,
+  };
+};
+
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
@@ -66,7 +87,6 @@ try {
       throw new Error(`start failed:\n${server.logTail(30)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  const { readFileSync } = await import('node:fs');
   const adminToken = readFileSync(join(dir, 'data', 'admin-token'), 'utf8').trim();
   const admin = createApiClient(`http://127.0.0.1:${apiPort}`, adminToken);
   const account = await admin.request<{ apiKey: string }>('POST', '/api/v1/accounts', { name: 'bench' });
@@ -186,17 +206,17 @@ try {
   };
 
   const rows: string[] = [];
-  const sat = await closedLoop();
+  const sat = await measured(closedLoop);
   const satErrors = errors;
   rows.push(
-    `| saturation (64 in flight) | ${sat.rate} | ${percentile(sat.latencies, 50).toFixed(1)} | ${percentile(sat.latencies, 99).toFixed(1)} | ${percentile(sat.latencies, 99.9).toFixed(1)} | ${satErrors} |`,
+    `| saturation (64 in flight) | ${sat.rate} | ${percentile(sat.latencies, 50).toFixed(1)} | ${percentile(sat.latencies, 99).toFixed(1)} | ${percentile(sat.latencies, 99.9).toFixed(1)} | ${satErrors} | ${sat.serverMs.toFixed(3)} | ${sat.generatorMs.toFixed(3)} |`,
   );
   console.log(rows.at(-1));
   for (const rate of rates) {
     errors = 0;
-    const r = await openLoop(rate);
+    const r = await measured(() => openLoop(rate));
     rows.push(
-      `| ${rate} offered | ${r.rate} | ${percentile(r.latencies, 50).toFixed(1)} | ${percentile(r.latencies, 99).toFixed(1)} | ${percentile(r.latencies, 99.9).toFixed(1)} | ${errors} |`,
+      `| ${rate} offered | ${r.rate} | ${percentile(r.latencies, 50).toFixed(1)} | ${percentile(r.latencies, 99).toFixed(1)} | ${percentile(r.latencies, 99.9).toFixed(1)} | ${errors} | ${r.serverMs.toFixed(3)} | ${r.generatorMs.toFixed(3)} |`,
     );
     console.log(rows.at(-1));
   }
@@ -209,8 +229,8 @@ Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 
 
 Method: \`services/joinery/src/main.ts start\` (all five services in one process: gateway, claims, keys with the software vault, billing, console; LMDB stores; the in-process bus) in a fresh data directory. ${deviceCount} LoRaWAN 1.0.4 devices imported and claimed through the REST API, one NS (BI 1.0, session keys wrapped under its KEK, AppSKey by SessionKeyID). The generator sends precomputed JoinReqs (valid MICs, increasing DevNonces) over mTLS with keep-alive (node:https, up to 64 sockets); every answer must be \`Success\`. Each accepted join is durably committed (LMDB fsync) twice in keys, relayed to billing and claims through the outbox. Saturation: closed loop, 64 requests in flight, ${seconds} s. Fixed rates: open loop, ${seconds} s each.
 
-| load | joins/s | p50 (ms) | p99 (ms) | p99.9 (ms) | errors |
-| ---- | ------- | -------- | -------- | ---------- | ------ |
+| load | joins/s | p50 (ms) | p99 (ms) | p99.9 (ms) | errors | Joinery CPU ms/join | generator CPU ms/join |
+| ---- | ------- | -------- | -------- | ---------- | ------ | ------------------- | --------------------- |
 ${rows.join('\n')}
 
 Target (issue #8): ≥ 3,000 joins/s with the software vault.
