@@ -4,4 +4,10 @@ export { createInProcessBus } from './in-process-bus.js';
 export { connectKafkaBus } from './kafka-bus.js';
 export type { KafkaBusOptions } from './kafka-bus.js';
 export { startOutboxRelay } from './outbox-relay.js';
-export type { OutboxRelay, OutboxRelayOptions, OutboxSource } from './outbox-relay.js';
+export type {
+  OutboxRecord,
+  OutboxRelay,
+  OutboxRelayOptions,
+  OutboxSource,
+  RelayLease,
+} from './outbox-relay.js';

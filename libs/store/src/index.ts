@@ -6,3 +6,5 @@ export type { EmbeddedStoreOptions } from './embedded-store.js';
 export { storeErrors } from './store-errors.js';
 export type { Cluster, Redis } from 'ioredis';
 export type { Database, RootDatabase } from 'lmdb';
+export { createRedisLease } from './redis-lease.js';
+export type { RedisLease, RedisLeaseOptions } from './redis-lease.js';

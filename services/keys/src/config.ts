@@ -7,6 +7,11 @@ export const keysConfigSchema = {
   logLevel: string('JOINERY_LOG_LEVEL', { default: 'info' }),
   redisUrl: url('JOINERY_REDIS_URL', { optional: true, protocols: ['redis:', 'rediss:'] }),
   kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
+  /**
+   * With Redis, keys replicas share one outbox and only the holder of a lease on it relays (ADR 0005): another
+   * replica takes over once the holder has not renewed for this long.
+   */
+  relayLeaseMs: int('JOINERY_KEYS_RELAY_LEASE_MS', { default: 10_000, min: 1_000, max: 300_000 }),
   /** The software vault's AES-256 master key file; default `$JOINERY_DATA_DIR/keys-master.key` (created 0600). */
   masterKeyFile: string('JOINERY_KEYS_MASTER_KEY_FILE', { optional: true }),
   pkcs11Module: string('JOINERY_PKCS11_MODULE', { optional: true }),

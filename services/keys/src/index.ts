@@ -11,7 +11,6 @@ export { createLmdbStateStore } from './adapters/embedded/lmdb-state-store.js';
 export { createRedisStateStore } from './adapters/redis/redis-state-store.js';
 export { startKeysService } from './service.js';
 export type { KeysServiceOptions, RunningKeysService } from './service.js';
-export { startOutboxRelay } from './adapters/kafka/outbox-relay.js';
 export {
   createLmdbVaultStorage,
   createMemoryVaultStorage,

@@ -1,12 +1,20 @@
+import { startOutboxRelay, type RelayLease } from '@joinery/bus';
 import { createGrpcServer } from '@joinery/grpc';
 import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
-import { closeEmbeddedStore, connectRedis, openEmbeddedStore, waitForRedis } from '@joinery/store';
+import {
+  closeEmbeddedStore,
+  connectRedis,
+  createRedisLease,
+  openEmbeddedStore,
+  waitForRedis,
+  type Redis,
+} from '@joinery/store';
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createLmdbStateStore } from './adapters/embedded/lmdb-state-store.js';
 import { connectKafkaPublisher } from './adapters/kafka/kafka-publisher.js';
-import { startOutboxRelay } from './adapters/kafka/outbox-relay.js';
-import { createRedisStateStore } from './adapters/redis/redis-state-store.js';
+import { createRedisStateStore, redisOutboxKey } from './adapters/redis/redis-state-store.js';
 import { buildKeysApp, type KeysApp } from './app.js';
 import type { KeysConfig } from './config.js';
 import type { KeysStateStore, KeyVault, Logger, OutboxSource } from './domain/ports.js';
@@ -24,11 +32,15 @@ export interface KeysServiceOptions {
   readonly vault: KeyVault;
 }
 
-/** With `JOINERY_KAFKA_BROKERS` the outbox is relayed to Kafka; without, events wait in the outbox. */
+/**
+ * With `JOINERY_KAFKA_BROKERS` the outbox is relayed to Kafka; without, events wait in the outbox. On Redis the
+ * outbox is shared by every keys replica, so the relay runs only while this process holds the outbox's lease.
+ */
 async function startRelay(
   config: KeysConfig,
   source: OutboxSource,
   logger: Logger,
+  redis: Redis | undefined,
 ): Promise<{ stop(): Promise<void> } | undefined> {
   if (config.kafkaBrokers === undefined || config.kafkaBrokers.length === 0) return undefined;
   // Where this outbox lives, hashed (the URL may hold credentials): the Redis stream, or the LMDB directory.
@@ -37,10 +49,18 @@ async function startRelay(
     .digest('hex')
     .slice(0, 16);
   const publisher = await connectKafkaPublisher(config.kafkaBrokers, { sourceId, logger });
+  const lease: RelayLease | undefined =
+    redis === undefined
+      ? undefined
+      : createRedisLease(redis, `${redisOutboxKey}:relay-lease`, {
+          ttlMs: config.relayLeaseMs,
+          owner: `${hostname()}:${process.pid}`,
+        });
   const relay = startOutboxRelay({
     source,
     publish: publisher.publish,
     logger: logger.child({ component: 'outbox-relay' }),
+    ...(lease === undefined ? {} : { lease, onLeaseTaken: publisher.forgetWatermarks }),
   });
   return {
     async stop() {
@@ -53,11 +73,11 @@ async function startRelay(
 async function openState(
   config: KeysConfig,
   logger: Logger,
-): Promise<{ state: KeysStateStore; close(): Promise<void> }> {
+): Promise<{ state: KeysStateStore; redis?: Redis; close(): Promise<void> }> {
   if (config.redisUrl !== undefined) {
     const redis = connectRedis(config.redisUrl, { connectionName: 'joinery-keys', logger });
     await waitForRedis(redis);
-    return { state: createRedisStateStore(redis), close: async () => void (await redis.quit()) };
+    return { state: createRedisStateStore(redis), redis, close: async () => void (await redis.quit()) };
   }
   const root = openEmbeddedStore(join(config.dataDir, 'keys-state'));
   return { state: createLmdbStateStore(root), close: () => closeEmbeddedStore(root) };
@@ -66,7 +86,7 @@ async function openState(
 /** The distributed-mode process around `buildKeysApp`: state adapter from config, outbox relay, gRPC listener. */
 export async function startKeysService(options: KeysServiceOptions): Promise<RunningKeysService> {
   const { config, logger } = options;
-  const { state, close: closeState } = await openState(config, logger);
+  const { state, redis, close: closeState } = await openState(config, logger);
   const app = await buildKeysApp({
     vault: options.vault,
     state,
@@ -77,7 +97,7 @@ export async function startKeysService(options: KeysServiceOptions): Promise<Run
       storageKekLabel: config.storageKekLabel,
     },
   });
-  const relay = await startRelay(config, app.outboxSource, logger);
+  const relay = await startRelay(config, app.outboxSource, logger, redis);
   const server = createGrpcServer({ logger });
   server.add(KeysService, app.service);
   const port = await server.listen(config.grpcAddress);

@@ -30,6 +30,8 @@ export interface KafkaPublisherOptions {
 export interface KafkaPublisher {
   /** Publishes the records not yet on Kafka; resolves once the broker has them (acks from all in-sync replicas). */
   publish(records: readonly OutboxRecord[]): Promise<void>;
+  /** Forgets what it learnt of the topics' ends; the next publish reads them again (another relay may have written). */
+  forgetWatermarks(): void;
   close(): Promise<void>;
 }
 
@@ -106,6 +108,7 @@ export async function connectKafkaPublisher(
       }
       for (const { marks, placed } of plans) marks.published(placed);
     },
+    forgetWatermarks: () => watermarks.clear(),
     close: () => producer.disconnect(),
   };
 }

@@ -17,6 +17,8 @@ export interface RedisStateStoreOptions {
 }
 
 const prefix = 'joinery:keys';
+/** The outbox stream every keys replica on this Redis shares (ADR 0004). */
+export const redisOutboxKey = `${prefix}:outbox`;
 const keysOf = (devEui: string) => ({
   nonce: deviceKey(prefix, devEui, 'nonce'),
   history: deviceKey(prefix, devEui, 'dev-nonces'),
@@ -61,7 +63,7 @@ const parseReset = (entry: string): DevNonceReset => {
  * hash-tagged `{DEVEUI}`. The outbox is one Redis Stream (ADR 0004); ack deletes entries with XDEL.
  */
 export function createRedisStateStore(redis: Redis, options: RedisStateStoreOptions = {}): KeysStateStore {
-  const outboxKey = options.outboxKey ?? `${prefix}:outbox`;
+  const outboxKey = options.outboxKey ?? redisOutboxKey;
   const reserveScript = defineScript<[number, number | string]>(redis, 'joineryKeysReserve', reserveLua, 2);
   const commitScript = defineScript<string>(redis, 'joineryKeysCommit', commitLua, 3);
   const resetScript = defineScript<[number, number]>(redis, 'joineryKeysReset', resetLua, 3);
