@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
 import { JoineryError } from '@joinery/errors';
@@ -10,6 +10,7 @@ import { MacVersion } from '@joinery/proto/keys/v1/keys_pb';
 import { busDeviceEventPublisher, type DeviceEventMessage } from './adapters/bus/device-events.js';
 import { createMemoryClaimsStore } from './adapters/memory/memory-store.js';
 import { MemoryKeyCustody } from './adapters/memory/memory-key-custody.js';
+import { CaKeySeal } from './adapters/x509/ca-key-seal.js';
 import { buildClaimsApp } from './app.js';
 import { claimsErrors } from './domain/errors.js';
 import { adminToken, silentLogger } from './testing/harness.js';
@@ -18,17 +19,20 @@ const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 
 async function setup() {
   const sent: DeviceEventMessage[] = [];
+  const store = createMemoryClaimsStore();
+  const sealKey = randomBytes(32);
   const app = await buildClaimsApp({
-    store: createMemoryClaimsStore(),
+    store,
     keys: new MemoryKeyCustody(),
     publisher: busDeviceEventPublisher(async (m) => void sent.push(...m)),
     adminToken,
+    caKeySeal: new CaKeySeal(sealKey, 'test-seal-key'),
     logger: silentLogger,
     scryptCost: { log2N: 4, r: 8, p: 1 },
     sweepIntervalMs: 0,
   });
   const client = createInProcessClient(ClaimsService, app.service);
-  return { app, client, sent };
+  return { app, client, sent, store, sealKey };
 }
 
 test('the gRPC API end to end: account, NS, CSV batch, claim, authorize, join facts', async () => {
@@ -102,8 +106,8 @@ test('error codes cross the gRPC boundary; a missing principal is unauthenticate
 });
 
 test('secrets shown once never reach logs, stored records or device views', async () => {
-  const { app, client } = await setup();
   silentLogger.lines.length = 0;
+  const { app, client, store, sealKey } = await setup();
   const { principal: admin } = await client.authenticate({ token: adminToken });
   const account = await client.createAccount({ principal: admin, name: 'Acme' });
   const { principal: owner } = await client.authenticate({ token: account.apiKey });
@@ -115,11 +119,14 @@ test('secrets shown once never reach logs, stored records or device views', asyn
   });
   await client.claim({ principal: owner, devEui: hex('0004A30B001C0530'), claimCode: 'SECRETPIN9', networkServerId: ns.peer?.id ?? '' });
   const { device } = await client.getDevice({ principal: owner, devEui: hex('0004A30B001C0530') });
-  const secrets = [account.apiKey, ns.bearerToken, 'SECRETPIN9', '2B7E151628AED2A6ABF7158809CF4F3C', Buffer.from(ns.kek?.key ?? []).toString('hex')];
+  const secrets = [account.apiKey, ns.bearerToken, 'SECRETPIN9', '2B7E151628AED2A6ABF7158809CF4F3C', Buffer.from(ns.kek?.key ?? []).toString('hex'), sealKey.toString('hex'), sealKey.toString('base64')];
   const logs = JSON.stringify(silentLogger.lines);
   const view = JSON.stringify(device, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   const stored = JSON.stringify([await app.claims.accounts.listApiKeys({ accountId: null, scope: 'admin', apiKeyId: 'x' }, account.account?.id ?? null)]);
   assert.ok(silentLogger.lines.length > 0);
+  assert.ok(silentLogger.lines.some((l) => l.msg === 'claims CA open'), 'the CA open is logged');
+  assert.ok(!logs.includes('PRIVATE KEY'), 'CA key in the log');
+  assert.ok(!JSON.stringify(await store.getCa()).includes('PRIVATE KEY'), 'CA key stored in the clear');
   for (const s of secrets) {
     assert.ok(!logs.toLowerCase().includes(s.toLowerCase()), 'log');
     assert.ok(!view.toLowerCase().includes(s.toLowerCase()), 'view');

@@ -1,6 +1,7 @@
 import type { ServiceImpl } from '@joinery/grpc';
 import type { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 import { claimsServiceImpl } from './adapters/grpc/claims-service-impl.js';
+import type { CaKeySeal } from './adapters/x509/ca-key-seal.js';
 import { X509CertificateAuthority } from './adapters/x509/certificate-authority.js';
 import { createClaims, type Claims } from './domain/claims.js';
 import type { ClaimsLogger, RateLimit } from './domain/context.js';
@@ -12,6 +13,8 @@ export interface ClaimsAppDeps {
   readonly keys: KeyCustody;
   readonly publisher: DeviceEventPublisher;
   readonly adminToken: string;
+  /** Seals the CA private key in the store (`openCaKeySeal(sealKeyFileOf(config))`). */
+  readonly caKeySeal: CaKeySeal;
   readonly logger: ClaimsLogger & { child?(bindings: object): ClaimsLogger };
   readonly clock?: Clock;
   readonly scryptCost?: ScryptCost;
@@ -29,10 +32,25 @@ export interface ClaimsApp {
   close(): Promise<void>;
 }
 
-/** Wires the claims service from its ports. No listening, no environment: `main.ts` and the launcher do that. */
+/**
+ * Wires the claims service from its ports. No listening, no environment: `main.ts` and the launcher do that.
+ * Throws `claims:ca_unseal_failed` (and closes the store) when the stored CA key does not open with `caKeySeal`.
+ */
 export async function buildClaimsApp(deps: ClaimsAppDeps): Promise<ClaimsApp> {
   const logger = deps.logger.child?.({ component: 'claims' }) ?? deps.logger;
-  const ca = await X509CertificateAuthority.open(deps.store);
+  let ca: X509CertificateAuthority;
+  try {
+    ca = await X509CertificateAuthority.open(deps.store, deps.caKeySeal);
+  } catch (err) {
+    await deps.store.close();
+    throw err;
+  }
+  logger.info(
+    { ca_fingerprint: ca.fingerprintSha256, ca_origin: ca.origin, seal_key_file: deps.caKeySeal.source },
+    ca.origin === 'migrated'
+      ? 'claims CA open; its private key was stored in the clear and is now sealed'
+      : 'claims CA open',
+  );
   const claims = createClaims({
     store: deps.store,
     keys: deps.keys,

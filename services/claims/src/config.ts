@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { int, list, secret, string, url, type ConfigOf } from '@joinery/config';
 
 /** The claims service's one configuration schema (environment `JOINERY_*`; secrets also through `*_FILE`). */
@@ -12,6 +13,11 @@ export const claimsConfigSchema = {
   kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
   /** Consumer group on joinery.joins.v1 for the devices' activation facts. */
   kafkaGroup: string('JOINERY_CLAIMS_KAFKA_GROUP', { default: 'joinery-claims' }),
+  /**
+   * The 32-byte AES-256 key that seals the CA private key in the store; default `$JOINERY_DATA_DIR/claims-seal.key`
+   * (created 0600 on first start). Every claims instance on one store needs the same file.
+   */
+  sealKeyFile: string('JOINERY_CLAIMS_SEAL_KEY_FILE', { optional: true }),
   /** Without it, the token in JOINERY_DATA_DIR/admin-token is used (created once, mode 0600). */
   adminToken: secret('JOINERY_ADMIN_TOKEN', { optional: true }),
   /** scrypt cost of claim-code hashes: N = 2^log2N (r 8, p 1). See README for measurements. */
@@ -22,3 +28,8 @@ export const claimsConfigSchema = {
 } as const;
 
 export type ClaimsConfig = ConfigOf<typeof claimsConfigSchema>;
+
+/** The claims seal key file: `JOINERY_CLAIMS_SEAL_KEY_FILE`, else `claims-seal.key` in the data directory. */
+export function sealKeyFileOf(config: Pick<ClaimsConfig, 'dataDir' | 'sealKeyFile'>): string {
+  return config.sealKeyFile ?? join(config.dataDir, 'claims-seal.key');
+}

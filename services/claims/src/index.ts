@@ -1,6 +1,6 @@
 export { buildClaimsApp } from './app.js';
 export type { ClaimsApp, ClaimsAppDeps } from './app.js';
-export { claimsConfigSchema } from './config.js';
+export { claimsConfigSchema, sealKeyFileOf } from './config.js';
 export type { ClaimsConfig } from './config.js';
 export { claimsErrors } from './domain/errors.js';
 export type { Claims } from './domain/claims.js';
@@ -22,5 +22,6 @@ export { KeysServiceKeyCustody } from './adapters/grpc/keys-key-custody.js';
 export { busDeviceEventPublisher, deviceEventToProto, devicesTopic } from './adapters/bus/device-events.js';
 export type { DeviceEventMessage } from './adapters/bus/device-events.js';
 export { joinEventsHandler, joinsTopic } from './adapters/bus/join-events.js';
+export { CaKeySeal, openCaKeySeal } from './adapters/x509/ca-key-seal.js';
 export { adminTokenFrom } from './admin-token.js';
 export type { AdminToken } from './admin-token.js';

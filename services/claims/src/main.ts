@@ -12,13 +12,16 @@ import { joinEventsHandler, joinsTopic } from './adapters/bus/join-events.js';
 import { openLmdbClaimsStore } from './adapters/embedded/lmdb-store.js';
 import { KeysServiceKeyCustody } from './adapters/grpc/keys-key-custody.js';
 import { createRedisClaimsStore } from './adapters/redis/redis-store.js';
+import { openCaKeySeal } from './adapters/x509/ca-key-seal.js';
 import { adminTokenFrom } from './admin-token.js';
 import { buildClaimsApp } from './app.js';
-import { claimsConfigSchema } from './config.js';
+import { claimsConfigSchema, sealKeyFileOf } from './config.js';
 
 const config = loadConfig(claimsConfigSchema);
 const logger = createLogger({ service: 'claims', level: config.logLevel });
 mkdirSync(config.dataDir, { recursive: true });
+// Before the store, so a bad seal key file stops the start with nothing opened yet.
+const caKeySeal = openCaKeySeal(sealKeyFileOf(config));
 
 const store =
   config.redisUrl === undefined
@@ -45,6 +48,7 @@ const app = await buildClaimsApp({
   keys: new KeysServiceKeyCustody(keysClient),
   publisher,
   adminToken: adminTokenFrom(config.dataDir, config.adminToken).token,
+  caKeySeal,
   logger,
   scryptCost: { log2N: config.scryptLog2N, r: 8, p: 1 },
   rateLimit: { maxFailures: config.claimFailureLimit, windowMs: config.claimFailureWindowS * 1000 },

@@ -1,6 +1,6 @@
 // Embedded mode: all five services in one process, wired through in-process gRPC transports (the same service
 // implementations as distributed mode), LMDB for every durable store, the in-process bus fed by the keys outbox,
-// and the software vault with its master key in the data directory.
+// the software vault with its master key in the data directory, and next to it the claims seal key of the CA key.
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildGatewayApp, loadGatewayConfig } from '@joinery/bi-gateway';
@@ -14,7 +14,9 @@ import {
   joinEventsHandler,
   joinsTopic,
   KeysServiceKeyCustody,
+  openCaKeySeal,
   openLmdbClaimsStore,
+  sealKeyFileOf,
 } from '@joinery/claims';
 import { loadConfig } from '@joinery/config';
 import { billingQueriesOf, buildConsoleApp } from '@joinery/console';
@@ -98,6 +100,7 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
       keys: new KeysServiceKeyCustody(keys),
       publisher: busDeviceEventPublisher((messages) => bus.publish(messages)),
       adminToken: admin.token,
+      caKeySeal: openCaKeySeal(sealKeyFileOf(claimsConfig)),
       logger,
       scryptCost: { log2N: claimsConfig.scryptLog2N, r: 8, p: 1 },
       rateLimit: {

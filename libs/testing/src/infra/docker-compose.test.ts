@@ -108,3 +108,11 @@ test('named volumes are declared and the files the images use exist', () => {
   }
   assert.ok(statSync(`${root}deploy/softhsm/init-token.sh`).mode & 0o100, 'init-token.sh is executable');
 });
+
+test("claims keeps its data directory (the CA key's seal key, the admin token) on a named volume", () => {
+  const dockerfile = readFileSync(`${root}deploy/docker/Dockerfile`, 'utf8');
+  assert.match(dockerfile, /JOINERY_DATA_DIR=\/var\/lib\/joinery\/data/);
+  const volume = service('claims').volumes?.find((v) => v.endsWith(':/var/lib/joinery/data'));
+  assert.ok(volume, 'claims mounts /var/lib/joinery/data');
+  assert.ok(compose.volumes && (volume.split(':')[0] ?? '') in compose.volumes);
+});

@@ -120,6 +120,18 @@ export interface PeerRecord {
 /** Joinery's certificate authority (ECDSA P-256), created on first start. */
 export interface CaRecord {
   readonly certPem: string;
+  /**
+   * The PKCS#8 PEM private key sealed under the claims seal key: `v1:<base64 IV>:<base64 ciphertext and tag>`
+   * (AES-256-GCM, additional data bound to this certificate; `adapters/x509/ca-key-seal.ts`).
+   */
+  readonly keySealed: string;
+}
+
+/** A CA record as releases before the seal wrote it, key in the clear; only read, to be sealed on open. */
+export interface PlaintextCaRecord {
+  readonly certPem: string;
   /** PKCS#8 PEM. */
   readonly keyPem: string;
 }
+
+export type StoredCaRecord = CaRecord | PlaintextCaRecord;

@@ -6,6 +6,7 @@ import type {
   DeviceRecord,
   MacVersion,
   PeerRecord,
+  StoredCaRecord,
 } from './model.js';
 
 export interface DevicePage {
@@ -53,8 +54,13 @@ export interface ClaimsStore {
   listPeers(accountId: string | null): Promise<readonly PeerRecord[]>;
 
   /** Stores the CA unless one exists; returns the one that is stored (first writer wins). */
-  ensureCa(candidate: CaRecord): Promise<CaRecord>;
-  getCa(): Promise<CaRecord | undefined>;
+  ensureCa(candidate: CaRecord): Promise<StoredCaRecord>;
+  getCa(): Promise<StoredCaRecord | undefined>;
+  /**
+   * Atomic like `update*` (compare-and-swap, retried); undefined when there is no CA. The CA opens with it to seal a
+   * record whose key is still in the clear, so of racing instances one writes and the others read its result.
+   */
+  updateCa(change: (current: StoredCaRecord) => CaRecord | undefined): Promise<StoredCaRecord | undefined>;
 
   /** Records a failure under `key` and returns the failures within the window ending at `nowMs`. */
   recordFailure(key: string, nowMs: number, windowMs: number): Promise<number>;

@@ -1,5 +1,6 @@
 import { createMemoryClaimsStore } from '../adapters/memory/memory-store.js';
 import { MemoryKeyCustody } from '../adapters/memory/memory-key-custody.js';
+import { CaKeySeal } from '../adapters/x509/ca-key-seal.js';
 import { X509CertificateAuthority } from '../adapters/x509/certificate-authority.js';
 import { createClaims, type Claims } from '../domain/claims.js';
 import type { ClaimsLogger } from '../domain/context.js';
@@ -9,6 +10,8 @@ import type { ScryptCost } from '../domain/secrets.js';
 
 export const adminToken = 'test-admin-token-0123456789';
 export const admin: Principal = { accountId: null, scope: 'admin', apiKeyId: 'admin-token' };
+/** One fixed seal key for every harness, so a store reopened by another harness still opens its CA. */
+export const testCaKeySeal = new CaKeySeal(new Uint8Array(32).fill(0x5a), 'test-seal-key');
 
 export class RecordingPublisher implements DeviceEventPublisher {
   readonly events: DeviceEventRecord[] = [];
@@ -52,7 +55,7 @@ export interface Harness {
 
 /** In-process claims with the memory store, a memory key custody and a cheap scrypt cost. */
 export async function createHarness(
-  options: { store?: ClaimsStore; scryptCost?: ScryptCost } = {},
+  options: { store?: ClaimsStore; scryptCost?: ScryptCost; caKeySeal?: CaKeySeal } = {},
 ): Promise<Harness> {
   const store = options.store ?? createMemoryClaimsStore();
   const keys = new MemoryKeyCustody();
@@ -61,7 +64,7 @@ export async function createHarness(
   const claims = createClaims({
     store,
     keys,
-    ca: await X509CertificateAuthority.open(store),
+    ca: await X509CertificateAuthority.open(store, options.caKeySeal ?? testCaKeySeal),
     publisher,
     adminToken,
     logger: silentLogger,

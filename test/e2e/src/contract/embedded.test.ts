@@ -1,10 +1,11 @@
 // The management contract against embedded mode (all services in one process, LMDB, in-process bus, software
 // vault), then restart safety: the same data directory after a stop keeps claims, nonces and charges.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { JoineryError } from '@joinery/errors';
 import {
   batchRow,
   createApiClient,
@@ -38,11 +39,13 @@ describe('embedded mode', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('first start: admin token and vault master key are created 0600 in the data directory', () => {
+  test('first start: admin token, vault master key and claims seal key are created 0600 in the data directory', () => {
     assert.equal(running.firstStart, true);
     assert.equal(running.adminTokenFile, join(dataDir, 'admin-token'));
     assert.equal(statSync(join(dataDir, 'admin-token')).mode & 0o777, 0o600);
     assert.equal(statSync(join(dataDir, 'keys-master.key')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dataDir, 'claims-seal.key')).mode & 0o777, 0o600);
+    assert.equal(readFileSync(join(dataDir, 'claims-seal.key')).length, 32);
   });
 
   const run = managementContract(() => ({
@@ -57,6 +60,9 @@ describe('embedded mode', () => {
     assert.ok(text.length > 0);
     assert.ok(secrets.length >= 10, `only ${secrets.length} secrets collected`);
     for (const secret of secrets) assert.ok(!text.includes(secret), 'a key reached the logs');
+    const sealKey = readFileSync(join(dataDir, 'claims-seal.key'));
+    assert.ok(!text.includes(sealKey.toString('hex').toUpperCase()), 'the claims seal key reached the logs');
+    assert.ok(!logs.text().includes(sealKey.toString('base64')), 'the claims seal key reached the logs');
   });
 });
 
@@ -99,6 +105,14 @@ describe('embedded mode restart safety', () => {
     } finally {
       await running.stop();
     }
+
+    // Another seal key file fails the start and overwrites nothing: the start after it finds everything.
+    const otherSealKey = join(dataDir, 'other-seal.key');
+    await assert.rejects(
+      startEmbedded({ ...env(dataDir), JOINERY_CLAIMS_SEAL_KEY_FILE: otherSealKey }, logs.logger),
+      (err: unknown) =>
+        JoineryError.is(err, 'claims:ca_unseal_failed') && err.details['file'] === otherSealKey,
+    );
 
     running = await startEmbedded(env(dataDir), logs.logger);
     try {

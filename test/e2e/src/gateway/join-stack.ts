@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { buildGatewayApp, loadGatewayConfig, type GatewayApp } from '@joinery/bi-gateway';
 import {
   buildClaimsApp,
+  CaKeySeal,
   createMemoryClaimsStore,
   KeysServiceKeyCustody,
   type ClaimsApp,
@@ -50,6 +51,7 @@ export async function startJoinStack(gatewayEnv: NodeJS.ProcessEnv = {}): Promis
     keys: new KeysServiceKeyCustody(keys),
     publisher: { publish: async () => {} },
     adminToken,
+    caKeySeal: new CaKeySeal(new Uint8Array(randomBytes(32)), 'memory'),
     logger: logs.logger,
     scryptCost: { log2N: 4, r: 8, p: 1 },
     sweepIntervalMs: 0,

@@ -5,6 +5,7 @@ import type {
   CaRecord,
   DeviceRecord,
   PeerRecord,
+  StoredCaRecord,
 } from '../../domain/model.js';
 import type { ClaimsStore, DevicePage } from '../../domain/ports.js';
 import type { KvBackend } from './kv-backend.js';
@@ -203,15 +204,30 @@ export class KvClaimsStore implements ClaimsStore {
     return raws.filter((r): r is string => r !== undefined).map((r) => JSON.parse(r) as PeerRecord);
   }
 
-  async ensureCa(candidate: CaRecord): Promise<CaRecord> {
+  async ensureCa(candidate: CaRecord): Promise<StoredCaRecord> {
     await this.kv.insertAllIfAbsent([['ca', JSON.stringify(candidate)]]);
     const stored = await this.getCa();
     if (stored === undefined) throw claimsErrors.conflict({ key: 'ca' });
     return stored;
   }
 
-  async getCa(): Promise<CaRecord | undefined> {
-    return this.getJson<CaRecord>('ca');
+  async getCa(): Promise<StoredCaRecord | undefined> {
+    return this.getJson<StoredCaRecord>('ca');
+  }
+
+  // The CA record has no rev: the compare-and-swap is on its stored text.
+  async updateCa(
+    change: (current: StoredCaRecord) => CaRecord | undefined,
+  ): Promise<StoredCaRecord | undefined> {
+    for (let attempt = 0; attempt < maxCasAttempts; attempt += 1) {
+      const raw = await this.kv.get('ca');
+      if (raw === undefined) return undefined;
+      const current = JSON.parse(raw) as StoredCaRecord;
+      const next = change(current);
+      if (next === undefined) return current;
+      if (await this.kv.compareAndSwap('ca', raw, JSON.stringify(next))) return next;
+    }
+    throw claimsErrors.conflict({ key: 'ca' });
   }
 
   private failureKey(key: string): string {

@@ -1,8 +1,10 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
-import type { CaRecord } from '../../domain/model.js';
+import { claimsErrors } from '../../domain/errors.js';
+import type { CaRecord, PlaintextCaRecord, StoredCaRecord } from '../../domain/model.js';
 import type { CertificateAuthority, ClaimsStore, IssuedCertificate } from '../../domain/ports.js';
+import type { CaKeySeal } from './ca-key-seal.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -26,8 +28,18 @@ function fingerprint(cert: x509.X509Certificate): string {
   return createHash('sha256').update(Buffer.from(cert.rawData)).digest('hex');
 }
 
+function fingerprintOfPem(certPem: string): string {
+  return fingerprint(new x509.X509Certificate(certPem));
+}
+
+/** A new CA: its certificate and its PKCS#8 DER private key (the caller seals it and zeroes it). */
+export interface GeneratedCa {
+  readonly certPem: string;
+  readonly pkcs8: Uint8Array;
+}
+
 /** Creates a new ECDSA P-256 CA (self-signed, 20 years). */
-export async function generateCa(now = new Date()): Promise<CaRecord> {
+export async function generateCa(now = new Date()): Promise<GeneratedCa> {
   const keys = await newKeyPair();
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {
@@ -44,33 +56,78 @@ export async function generateCa(now = new Date()): Promise<CaRecord> {
     },
     crypto,
   );
-  return { certPem: cert.toString('pem'), keyPem: await privateKeyPem(keys.privateKey) };
+  return {
+    certPem: cert.toString('pem'),
+    pkcs8: new Uint8Array(await crypto.subtle.exportKey('pkcs8', keys.privateKey)),
+  };
 }
 
+/** The record the store keeps: the certificate, and the key sealed next to it. */
+export function sealCaRecord(ca: GeneratedCa, seal: CaKeySeal): CaRecord {
+  return { certPem: ca.certPem, keySealed: seal.seal(ca.pkcs8, fingerprintOfPem(ca.certPem)) };
+}
+
+function sealPlaintextRecord(record: PlaintextCaRecord, seal: CaKeySeal): CaRecord {
+  const pkcs8 = new Uint8Array(x509.PemConverter.decodeFirst(record.keyPem));
+  try {
+    return sealCaRecord({ certPem: record.certPem, pkcs8 }, seal);
+  } finally {
+    pkcs8.fill(0);
+  }
+}
+
+const isSealed = (record: StoredCaRecord): record is CaRecord => 'keySealed' in record;
+
+/** How `open` found the CA: made now, read sealed, or read in the clear and sealed now. */
+export type CaOrigin = 'created' | 'stored' | 'migrated';
+
 /**
- * Joinery's certificate authority. Its key lives in the claims store (created on first start; the first writer
- * wins when several instances start at once). Client certificates carry the peer's identity in the subject
- * (NS: CN=<NetID>, OU=<NSID>; AS: CN=<AS-ID>, OU=as); authentication is by the certificate's SHA-256 fingerprint,
- * recorded at issue time, so a certificate can be revoked individually.
+ * Joinery's certificate authority. Its key lives in the claims store, sealed under the claims seal key (created on
+ * first start; the first writer wins when several instances start at once; a record from before the seal, key in
+ * the clear, is sealed in place on open, same certificate). Client certificates carry the peer's identity in the
+ * subject (NS: CN=<NetID>, OU=<NSID>; AS: CN=<AS-ID>, OU=as); authentication is by the certificate's SHA-256
+ * fingerprint, recorded at issue time, so a certificate can be revoked individually.
  */
 export class X509CertificateAuthority implements CertificateAuthority {
   private constructor(
     private readonly cert: x509.X509Certificate,
     private readonly key: CryptoKey,
     private readonly certPem: string,
+    readonly origin: CaOrigin,
   ) {}
 
-  static async open(store: ClaimsStore): Promise<X509CertificateAuthority> {
-    const ca = (await store.getCa()) ?? (await store.ensureCa(await generateCa()));
-    const cert = new x509.X509Certificate(ca.certPem);
-    const key = await crypto.subtle.importKey(
-      'pkcs8',
-      x509.PemConverter.decodeFirst(ca.keyPem),
-      ecdsa,
-      false,
-      ['sign'],
-    );
-    return new X509CertificateAuthority(cert, key, ca.certPem);
+  /** SHA-256 of the CA certificate (DER), lower-case hex. */
+  get fingerprintSha256(): string {
+    return fingerprint(this.cert);
+  }
+
+  /** Throws `claims:ca_unseal_failed` when the stored key does not open with `seal`; the store is left as it is. */
+  static async open(store: ClaimsStore, seal: CaKeySeal): Promise<X509CertificateAuthority> {
+    let origin: CaOrigin = 'stored';
+    let stored = await store.getCa();
+    if (stored === undefined) {
+      const generated = await generateCa();
+      const candidate = sealCaRecord(generated, seal);
+      generated.pkcs8.fill(0);
+      stored = await store.ensureCa(candidate);
+      if (stored.certPem === candidate.certPem) origin = 'created';
+    }
+    if (!isSealed(stored)) {
+      let proposal: CaRecord | undefined;
+      stored = await store.updateCa((current) =>
+        isSealed(current) ? undefined : (proposal = sealPlaintextRecord(current, seal)),
+      );
+      if (stored === undefined || !isSealed(stored)) throw claimsErrors.conflict({ key: 'ca' });
+      if (stored.keySealed === proposal?.keySealed) origin = 'migrated';
+    }
+    const cert = new x509.X509Certificate(stored.certPem);
+    const pkcs8 = seal.unseal(stored.keySealed, fingerprint(cert));
+    try {
+      const key = await crypto.subtle.importKey('pkcs8', pkcs8, ecdsa, false, ['sign']);
+      return new X509CertificateAuthority(cert, key, stored.certPem, origin);
+    } finally {
+      pkcs8.fill(0);
+    }
   }
 
   caCertPem(): string {

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { JoineryError } from '@joinery/errors';
+import * as x509 from '@peculiar/x509';
+import { claimsErrors } from '../../domain/errors.js';
+import { LmdbKv } from '../embedded/lmdb-kv.js';
+import type { KvBackend } from '../kv/kv-backend.js';
+import { KvClaimsStore } from '../kv/kv-claims-store.js';
+import { MemoryKv } from '../memory/memory-kv.js';
+import { CaKeySeal } from './ca-key-seal.js';
+import { generateCa, sealCaRecord, X509CertificateAuthority } from './certificate-authority.js';
+
+const root = mkdtempSync(join(tmpdir(), 'claims-ca-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+
+const backends: [string, () => KvBackend][] = [
+  ['memory', () => new MemoryKv()],
+  ['lmdb', () => new LmdbKv(join(root, `db-${(n += 1)}`))],
+];
+
+const newSeal = (source: string) => new CaKeySeal(randomBytes(32), source);
+const fingerprintOf = (certPem: string) =>
+  createHash('sha256').update(new X509Certificate(certPem).raw).digest('hex');
+const rawCa = async (kv: KvBackend) => (await kv.get('ca')) ?? '';
+const parsed = (raw: string) => JSON.parse(raw) as Record<string, string>;
+
+/** What releases before the seal wrote: `{certPem, keyPem}` with a PKCS#8 PEM key. */
+async function plaintextCa(): Promise<{ certPem: string; keyPem: string; pkcs8: Uint8Array }> {
+  const ca = await generateCa();
+  return { certPem: ca.certPem, keyPem: x509.PemConverter.encode(ca.pkcs8, 'PRIVATE KEY'), pkcs8: ca.pkcs8 };
+}
+
+/** A client certificate issued by `ca` and verified against `caCertPem` with node:crypto. */
+async function issuesUnder(ca: X509CertificateAuthority, caCertPem: string): Promise<boolean> {
+  const issued = await ca.issueClientCertificate({ commonName: '000013' });
+  const cert = new X509Certificate(issued.certPem);
+  const issuer = new X509Certificate(caCertPem);
+  return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+}
+
+for (const [name, backend] of backends) {
+  describe(`the CA over ${name}`, () => {
+    test('first open creates a CA whose record holds the certificate and a v1 seal, never the key', async () => {
+      const kv = backend();
+      const store = new KvClaimsStore(kv);
+      const seal = newSeal('seal-a');
+      try {
+        const ca = await X509CertificateAuthority.open(store, seal);
+        assert.equal(ca.origin, 'created');
+        const raw = await rawCa(kv);
+        const record = parsed(raw);
+        assert.deepEqual(Object.keys(record).sort(), ['certPem', 'keySealed']);
+        assert.equal(record['certPem'], ca.caCertPem());
+        assert.equal(ca.fingerprintSha256, fingerprintOf(ca.caCertPem()));
+        assert.match(record['keySealed'] ?? '', /^v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+        assert.ok(!raw.includes('PRIVATE KEY'), 'a PEM private key in the record');
+        assert.ok(!(record['keySealed'] ?? '').includes('-----'), 'PEM in keySealed');
+        const pkcs8 = Buffer.from(seal.unseal(record['keySealed'] ?? '', ca.fingerprintSha256));
+        assert.ok(!raw.includes(pkcs8.toString('base64')) && !raw.includes(pkcs8.toString('hex')));
+        assert.ok(!raw.includes(pkcs8.subarray(-32).toString('base64')), 'the key bytes in the record');
+        assert.equal(await issuesUnder(ca, ca.caCertPem()), true);
+
+        const reopened = await X509CertificateAuthority.open(store, seal);
+        assert.equal(reopened.origin, 'stored');
+        assert.equal(reopened.caCertPem(), ca.caCertPem());
+        assert.equal(await rawCa(kv), raw);
+        assert.equal(await issuesUnder(reopened, ca.caCertPem()), true);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('a plaintext record is sealed on open, once, with the same certificate and key', async () => {
+      const kv = backend();
+      const store = new KvClaimsStore(kv);
+      const seal = newSeal('seal-a');
+      try {
+        const legacy = await plaintextCa();
+        await kv.put('ca', JSON.stringify({ certPem: legacy.certPem, keyPem: legacy.keyPem }));
+        const ca = await X509CertificateAuthority.open(store, seal);
+        assert.equal(ca.origin, 'migrated');
+        assert.equal(ca.caCertPem(), legacy.certPem);
+        const raw = await rawCa(kv);
+        const record = parsed(raw);
+        assert.deepEqual(Object.keys(record).sort(), ['certPem', 'keySealed']);
+        assert.equal(record['certPem'], legacy.certPem);
+        assert.ok(!raw.includes('PRIVATE KEY'));
+        assert.deepEqual(
+          new Uint8Array(seal.unseal(record['keySealed'] ?? '', fingerprintOf(legacy.certPem))),
+          legacy.pkcs8,
+        );
+        // Certificates issued now verify under the old CA certificate, as the ones issued before do.
+        assert.equal(await issuesUnder(ca, legacy.certPem), true);
+        const again = await X509CertificateAuthority.open(store, seal);
+        assert.equal(again.origin, 'stored');
+        assert.equal(await rawCa(kv), raw);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('another seal key fails the open with claims:ca_unseal_failed and leaves the record as it is', async () => {
+      const kv = backend();
+      const store = new KvClaimsStore(kv);
+      const keyB = randomBytes(32);
+      try {
+        await X509CertificateAuthority.open(store, newSeal('seal-a'));
+        const before = await rawCa(kv);
+        let caught: unknown;
+        try {
+          await X509CertificateAuthority.open(store, new CaKeySeal(keyB, '/data/other-seal.key'));
+        } catch (err) {
+          caught = err;
+        }
+        assert.ok(JoineryError.is(caught, claimsErrors.ca_unseal_failed.code), String(caught));
+        assert.equal(caught.details['file'], '/data/other-seal.key');
+        assert.ok(!`${String(caught)} ${JSON.stringify(caught)}`.includes(keyB.toString('hex')));
+        assert.equal(await rawCa(kv), before);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
+
+test('a sealed key moved next to another certificate does not open', async () => {
+  const kv = new MemoryKv();
+  const seal = newSeal('seal-a');
+  const a = sealCaRecord(await generateCa(), seal);
+  const b = sealCaRecord(await generateCa(), seal);
+  const swapped = JSON.stringify({ certPem: a.certPem, keySealed: b.keySealed });
+  await kv.put('ca', swapped);
+  await assert.rejects(
+    X509CertificateAuthority.open(new KvClaimsStore(kv), seal),
+    (err: unknown) =>
+      JoineryError.is(err, claimsErrors.ca_unseal_failed.code) &&
+      err.details['reason'] === 'authentication_failed',
+  );
+  assert.equal(await rawCa(kv), swapped);
+});
+
+test('racing first starts agree on one CA; racing migrations seal the plaintext record once', async () => {
+  const seal = newSeal('seal-a');
+  const fresh = new KvClaimsStore(new MemoryKv());
+  const created = await Promise.all(
+    Array.from({ length: 4 }, () => X509CertificateAuthority.open(fresh, seal)),
+  );
+  assert.equal(new Set(created.map((ca) => ca.caCertPem())).size, 1);
+  assert.deepEqual(created.map((ca) => ca.origin).sort(), ['created', 'stored', 'stored', 'stored']);
+
+  const kv = new MemoryKv();
+  const legacy = await plaintextCa();
+  await kv.put('ca', JSON.stringify({ certPem: legacy.certPem, keyPem: legacy.keyPem }));
+  const store = new KvClaimsStore(kv);
+  const opened = await Promise.all(
+    Array.from({ length: 4 }, () => X509CertificateAuthority.open(store, seal)),
+  );
+  assert.deepEqual(opened.map((ca) => ca.origin).sort(), ['migrated', 'stored', 'stored', 'stored']);
+  assert.ok(opened.every((ca) => ca.caCertPem() === legacy.certPem));
+  assert.ok(!(await rawCa(kv)).includes('PRIVATE KEY'));
+});
