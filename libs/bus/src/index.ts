@@ -11,3 +11,4 @@ export type {
   OutboxSource,
   RelayLease,
 } from './outbox-relay.js';
+export { forEachInKeyOrder } from './key-order.js';

@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromMs } from '@bufbuild/protobuf/wkt';
-import type { BusRecord } from '@joinery/bus';
+import { forEachInKeyOrder, type BusRecord } from '@joinery/bus';
 import {
   ChargeRecordedSchema,
   JoinEventSchema,
@@ -132,18 +132,11 @@ export function chargeJoinEvents(
   // Records of one device are handled in order (its first accepted join must win); different devices run
   // concurrently, which lets the Redis adapter pipeline. The key of a join event is its DevEUI.
   return async (records) => {
-    const byDevice = new Map<string, BusRecord[]>();
-    for (const record of records) byDevice.set(record.key, [...(byDevice.get(record.key) ?? []), record]);
-    const queues = [...byDevice.values()];
     const events: BusRecord[] = [];
-    const worker = async () => {
-      for (let queue = queues.shift(); queue !== undefined; queue = queues.shift())
-        for (const record of queue) {
-          const event = await handleOne(record);
-          if (event !== undefined) events.push(event);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
+    await forEachInKeyOrder(records, concurrency, async (record) => {
+      const event = await handleOne(record);
+      if (event !== undefined) events.push(event);
+    });
     if (events.length > 0 && deps.publish !== undefined) await deps.publish(events);
   };
 }

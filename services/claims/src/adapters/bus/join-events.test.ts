@@ -7,6 +7,7 @@ import { createHarness, devEui, importDevices, silentLogger } from '../../testin
 import { joinEventsHandler } from './join-events.js';
 
 const joinEvent = (eventId: string, dev: string, outcome: JoinOutcome, time: Date) => ({
+  key: dev,
   value: toBinary(
     JoinEventSchema,
     create(JoinEventSchema, { eventId, devEui: dev, outcome, time: timestampFromDate(time) }),
@@ -22,7 +23,7 @@ test('join events from the bus mark devices activated once per event; refusals, 
     joinEvent('e1', devEui(1), JoinOutcome.ACCEPTED, t),
     joinEvent('e1', devEui(1), JoinOutcome.ACCEPTED, t),
     joinEvent('e2', devEui(2), JoinOutcome.REFUSED, t),
-    { value: new Uint8Array([0xff, 0xff, 0xff]) },
+    { key: devEui(2), value: new Uint8Array([0xff, 0xff, 0xff]) },
     joinEvent('e3', 'FFFFFFFFFFFFFFFF', JoinOutcome.ACCEPTED, t),
     joinEvent('e4', devEui(1), JoinOutcome.ACCEPTED, new Date('2026-11-24T11:00:00Z')),
   ]);

@@ -1,5 +1,6 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { forEachInKeyOrder } from '@joinery/bus';
 import { JoineryError } from '@joinery/errors';
 import { JoinEventSchema, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
 import type { Claims } from '../../domain/claims.js';
@@ -7,6 +8,9 @@ import type { ClaimsLogger } from '../../domain/context.js';
 
 /** The topic of join events, written by the keys service's outbox. */
 export const joinsTopic = 'joinery.joins.v1';
+
+/** Devices updated at once per batch. */
+const concurrency = 64;
 
 /**
  * A bus handler for `joinery.joins.v1` that keeps each device's `activated`, `joinCount` and `lastJoinAt`. Applying
@@ -16,17 +20,18 @@ export const joinsTopic = 'joinery.joins.v1';
 export function joinEventsHandler(
   claims: Claims,
   logger: ClaimsLogger,
-): (records: readonly { readonly value: Uint8Array }[]) => Promise<void> {
-  return async (records) => {
-    for (const record of records) {
+): (records: readonly { readonly key: string; readonly value: Uint8Array }[]) => Promise<void> {
+  // Events of one device in order, devices concurrently (keyed by DevEUI), so the Redis store pipelines them.
+  return (records) =>
+    forEachInKeyOrder(records, concurrency, async (record) => {
       let event: JoinEvent;
       try {
         event = fromBinary(JoinEventSchema, record.value);
       } catch {
         logger.warn({ bytes: record.value.length }, 'undecodable join event skipped');
-        continue;
+        return;
       }
-      if (event.outcome !== JoinOutcome.ACCEPTED) continue;
+      if (event.outcome !== JoinOutcome.ACCEPTED) return;
       try {
         await claims.devices.applyJoinEvent({
           eventId: event.eventId,
@@ -45,6 +50,5 @@ export function joinEventsHandler(
           'join event for no known device',
         );
       }
-    }
-  };
+    });
 }
