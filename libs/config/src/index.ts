@@ -2,3 +2,5 @@ export { bool, duration, int, list, oneOf, port, secret, string, url, FieldError
 export type { Field, FieldOptions, Resolved } from './fields.js';
 export { configErrors, loadConfig } from './load-config.js';
 export type { ConfigOf, ConfigSchema } from './load-config.js';
+export { loadOrCreateKeyFile } from './key-file.js';
+export type { KeyFileRefusal } from './key-file.js';
