@@ -89,31 +89,37 @@ const until = async (what: string, check: () => boolean) => {
   assert.ok(check(), `timed out waiting for ${what}`);
 };
 
-test('without the lease the relay neither reads nor publishes; once it takes the lease it relays', async () => {
-  const outbox = memoryOutbox(4);
-  let reads = 0;
-  const source = { ...outbox, read: (limit: number) => (reads++, outbox.read(limit)) };
+/** A relay on `source` under `lease`, recording what it published, how often it took the lease, and its logs. */
+function leasedRelay(source: OutboxSource, lease: ReturnType<typeof switchableLease>['lease']) {
   const published: string[] = [];
-  let taken = 0;
-  const switchable = switchableLease(false);
+  const taken = { count: 0 };
   const logs = captureLogs();
   const relay = startOutboxRelay({
     source,
     idleMs: 5,
     retryMs: 5,
     logger: logs.logger,
-    lease: switchable.lease,
-    onLeaseTaken: () => taken++,
+    lease,
+    onLeaseTaken: () => taken.count++,
     publish: async (records) => void published.push(...records.map((r) => r.id)),
   });
+  return { relay, published, taken, logs };
+}
+
+test('without the lease the relay neither reads nor publishes; once it takes the lease it relays', async () => {
+  const outbox = memoryOutbox(4);
+  let reads = 0;
+  const source = { ...outbox, read: (limit: number) => (reads++, outbox.read(limit)) };
+  const switchable = switchableLease(false);
+  const { relay, published, taken, logs } = leasedRelay(source, switchable.lease);
   await until('a few lease attempts', () => switchable.calls.hold >= 5);
   assert.equal(reads, 0);
   assert.deepEqual(published, []);
-  assert.equal(taken, 0);
+  assert.equal(taken.count, 0);
   switchable.set(true);
   await relay.drained();
   assert.deepEqual(published, ['0001', '0002', '0003', '0004']);
-  assert.equal(taken, 1);
+  assert.equal(taken.count, 1);
   assert.equal(logs.grep('outbox relay lease taken').length, 1);
   await relay.stop();
   assert.equal(switchable.calls.release, 1);
@@ -131,19 +137,8 @@ test('a relay that loses the lease stops relaying, and forgets what it knew when
         );
     },
   };
-  const published: string[] = [];
-  let taken = 0;
   const switchable = switchableLease(true);
-  const logs = captureLogs();
-  const relay = startOutboxRelay({
-    source,
-    idleMs: 5,
-    retryMs: 5,
-    logger: logs.logger,
-    lease: switchable.lease,
-    onLeaseTaken: () => taken++,
-    publish: async (batch) => void published.push(...batch.map((r) => r.id)),
-  });
+  const { relay, published, taken, logs } = leasedRelay(source, switchable.lease);
   records.push({ id: 'a', topic: 't', key: 'K', value: new Uint8Array([1]) });
   await relay.drained();
   assert.deepEqual(published, ['a']);
@@ -158,7 +153,7 @@ test('a relay that loses the lease stops relaying, and forgets what it knew when
   switchable.set(true);
   await relay.drained();
   assert.deepEqual(published, ['a', 'b']);
-  assert.equal(taken, 2);
+  assert.equal(taken.count, 2);
   assert.equal(logs.grep('outbox relay lease could not be renewed').length, 1);
   await relay.stop();
 });

@@ -74,39 +74,35 @@ test(
     const outboxLeft = async () => (await a.store.outbox.read(1_000)).length;
 
     const logs = captureLogs();
+    const relay = (name: 'a' | 'b', source: OutboxSource, lease: RelayLease) => {
+      const { publisher } = name === 'a' ? a : b;
+      return startOutboxRelay({
+        source,
+        publish: async (records) => {
+          published[name] += records.length;
+          await publisher.publish(records);
+        },
+        logger: logs.logger.child({ replica: name }),
+        idleMs: 20,
+        retryMs: 50,
+        lease,
+        onLeaseTaken: publisher.forgetWatermarks,
+      });
+    };
     const aLease = yieldingLease(a.lease);
-    const relayA = startOutboxRelay({
-      source: a.store.outbox,
-      publish: async (records) => {
-        published.a += records.length;
-        await a.publisher.publish(records);
-      },
-      logger: logs.logger.child({ replica: 'a' }),
-      idleMs: 20,
-      retryMs: 50,
-      lease: aLease.lease,
-      onLeaseTaken: a.publisher.forgetWatermarks,
-    });
+    const relayA = relay('a', a.store.outbox, aLease.lease);
     // B publishes, then "crashes" before trimming when told to: its ack never returns and it stops renewing. It
     // sees the outbox only once told to, so that it reads the whole batch at once.
     let bAcksHang = false;
     let bReads = false;
-    const bSource: OutboxSource = {
-      read: async (limit) => (bReads ? b.store.outbox.read(limit) : []),
-      ack: (ids) => (bAcksHang ? new Promise<void>(() => undefined) : b.store.outbox.ack(ids)),
-    };
-    const relayB = startOutboxRelay({
-      source: bSource,
-      publish: async (records) => {
-        published.b += records.length;
-        await b.publisher.publish(records);
+    const relayB = relay(
+      'b',
+      {
+        read: async (limit) => (bReads ? b.store.outbox.read(limit) : []),
+        ack: (ids) => (bAcksHang ? new Promise<void>(() => undefined) : b.store.outbox.ack(ids)),
       },
-      logger: logs.logger.child({ replica: 'b' }),
-      idleMs: 20,
-      retryMs: 50,
-      lease: b.lease,
-      onLeaseTaken: b.publisher.forgetWatermarks,
-    });
+      b.lease,
+    );
     try {
       // Both replicas run; exactly one relays.
       await until('A to take the lease', async () => (await connections[0]!.get(leaseKey)) === 'a');
