@@ -5,6 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { JoineryError } from '@joinery/errors';
 import { AES128Key, DevNonce, JoinNonce, NetID, deriveSessionKeys10 } from '@joinery/lorawan';
+import { captureLogs } from '@joinery/logging';
 import { requireInfra } from '@joinery/testing/infra';
 import pkcs11js from 'pkcs11js';
 import { keyVaultContract } from '../../domain/key-vault.contract.js';
@@ -149,6 +150,44 @@ describe('PKCS#11 vault: root keys stay in the HSM', () => {
     assert.throws(
       () => openPkcs11Vault({ module: env.PKCS11_MODULE, tokenLabel: 'no-such-token', pin: env.PKCS11_PIN }),
       (err: unknown) => JoineryError.is(err, 'keys:hsm_token_not_found'),
+    );
+  });
+});
+
+describe('PKCS#11 vault: opening on a filled token', () => {
+  test('the objects of its prefix are indexed in one search at open, and used from there', async () => {
+    const prefix = `t-${randomUUID().slice(0, 8)}`;
+    const first = await freshVault(prefix); // creates the storage KEK
+    const devEuis = Array.from({ length: 5 }, () => new Uint8Array(randomBytes(8)));
+    for (const [i, devEui] of devEuis.entries())
+      await first.importRootKeys({
+        devEui,
+        nwkKey: new Uint8Array(randomBytes(16)),
+        ...(i < 2 ? { appKey: new Uint8Array(randomBytes(16)) } : {}),
+        overwrite: false,
+      });
+    await first.createKek('ns:000013', { purpose: 'peer' });
+    // Another prefix on the same token is not this vault's.
+    await (await freshVault()).createKek('ns:000013', { purpose: 'peer' });
+
+    const logs = captureLogs();
+    const second = openPkcs11Vault({
+      module: env.PKCS11_MODULE,
+      tokenLabel: env.PKCS11_TOKEN_LABEL,
+      pin: env.PKCS11_PIN,
+      labelPrefix: prefix,
+      logger: logs.logger,
+    });
+    opened.push(second);
+    const [line] = logs.grep('HSM objects indexed') as [Record<string, unknown>];
+    assert.equal(line.root_keys, 7, '5 NwkKeys and 2 AppKeys');
+    assert.equal(line.keks, 2, 'the storage KEK and the peer KEK');
+    assert.ok((line.token_objects as number) >= 9 + 2);
+    for (const devEui of devEuis) assert.equal(await second.hasRootKeys(devEui), true);
+    assert.equal(await second.hasKek('ns:000013'), true);
+    await assert.rejects(
+      second.importRootKeys({ devEui: devEuis[0]!, nwkKey: new Uint8Array(16), overwrite: false }),
+      (err: unknown) => JoineryError.is(err, 'keys:root_keys_exist'),
     );
   });
 });
