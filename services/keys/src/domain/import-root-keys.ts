@@ -72,12 +72,15 @@ export async function importRootKeys(
   if (seen.size !== items.length)
     throw keysErrors.malformed_request({ field: 'dev_eui', reason: 'duplicate' });
   const created: Uint8Array[] = [];
-  try {
+  const importAll = async () => {
     for (const item of items) {
       const existed = item.overwrite && (await deps.vault.hasRootKeys(item.devEui));
       await importOne(deps.vault, item);
       if (!existed) created.push(item.devEui);
     }
+  };
+  try {
+    await (deps.vault.importBatch === undefined ? importAll() : deps.vault.importBatch(importAll));
   } catch (err) {
     for (const devEui of created) {
       await deps.vault

@@ -83,6 +83,12 @@ export interface JoinAcceptOutput {
 }
 
 export interface KeyVault {
+  /**
+   * Runs a batch of imports (`fn`) against one view of the vault's objects taken at its start, so that existence
+   * checks do not each search the HSM (a linear scan of the token on SoftHSM2). Vaults with cheap lookups leave it
+   * out. While it runs, `hasRootKeys` may miss root keys another process created after the view was taken.
+   */
+  importBatch?<T>(fn: () => Promise<T>): Promise<T>;
   importRootKeys(input: ImportRootKeys): Promise<void>;
   importWrappedRootKeys(input: ImportWrappedRootKeys): Promise<void>;
   hasRootKeys(devEui: Uint8Array): Promise<boolean>;

@@ -10,6 +10,7 @@ import { requireInfra } from '@joinery/testing/infra';
 import pkcs11js from 'pkcs11js';
 import { keyVaultContract } from '../../domain/key-vault.contract.js';
 import type { KeyVault } from '../../domain/key-vault.js';
+import { importRootKeys } from '../../domain/import-root-keys.js';
 import { openPkcs11Vault } from './pkcs11-vault.js';
 
 const env = requireInfra('PKCS11_MODULE', 'PKCS11_SLOT', 'PKCS11_PIN', 'PKCS11_TOKEN_LABEL');
@@ -188,6 +189,41 @@ describe('PKCS#11 vault: opening on a filled token', () => {
     await assert.rejects(
       second.importRootKeys({ devEui: devEuis[0]!, nwkKey: new Uint8Array(16), overwrite: false }),
       (err: unknown) => JoineryError.is(err, 'keys:root_keys_exist'),
+    );
+  });
+});
+
+describe('PKCS#11 vault: batch imports', () => {
+  test('a batch checks existence against an index taken at its start: keys created elsewhere meanwhile are refused', async () => {
+    const prefix = `t-${randomUUID().slice(0, 8)}`;
+    const ours = await freshVault(prefix);
+    // Another process on the same token (here: another session and cache) imports a device after we opened.
+    const other = openPkcs11Vault({
+      module: env.PKCS11_MODULE,
+      tokenLabel: env.PKCS11_TOKEN_LABEL,
+      pin: env.PKCS11_PIN,
+      labelPrefix: prefix,
+    });
+    opened.push(other);
+    const taken = new Uint8Array(randomBytes(8));
+    await other.importRootKeys({ devEui: taken, nwkKey: new Uint8Array(randomBytes(16)), overwrite: false });
+
+    const item = (devEui: Uint8Array) => ({
+      devEui,
+      macVersion: '1.0.4' as const,
+      keys: { plain: { nwkKey: new Uint8Array(randomBytes(16)), appKey: new Uint8Array(0) } },
+      overwrite: false,
+    });
+    const fresh = Array.from({ length: 3 }, () => new Uint8Array(randomBytes(8)));
+    const deps = { vault: ours, logger: captureLogs().logger };
+    await assert.rejects(importRootKeys(deps, [item(fresh[0]!), item(taken)]), (err: unknown) =>
+      JoineryError.is(err, 'keys:root_keys_exist'),
+    );
+    assert.equal(await ours.hasRootKeys(fresh[0]!), false, 'the failed batch rolled back what it created');
+    assert.equal(await importRootKeys(deps, fresh.map(item)), 3);
+    for (const devEui of fresh) assert.equal(await ours.hasRootKeys(devEui), true);
+    await assert.rejects(importRootKeys(deps, [item(fresh[1]!)]), (err: unknown) =>
+      JoineryError.is(err, 'keys:root_keys_exist'),
     );
   });
 });

@@ -202,9 +202,11 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
       throw keysErrors.hsm_error({ operation: what, reason: ckr(err) }, undefined, err);
     }
   };
+  /** Nesting depth of `importBatch`: while above 0 the index is trusted and a label it lacks is absent. */
+  let batchDepth = 0;
   const find = (label: string): Handle | undefined => {
     const cached = handles.get(label);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined || batchDepth > 0) return cached;
     const found = call('find', () => {
       hsm.C_FindObjectsInit(session, [
         ...secretAes,
@@ -223,10 +225,12 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
   /**
    * Fills the handle cache with every object of this prefix on the token, in one search, so that no join after a
    * restart pays for a label search (a linear scan of the token on SoftHSM2: ~50 µs per object, seconds per device
-   * on a token of 100,000 devices). Objects another process creates later are still found by label on first use.
+   * on a token of 100,000 devices). Objects another process creates later are still found by label on first use,
+   * except during `importBatch`, which indexes again and then trusts the index.
    */
   const indexObjects = () =>
     call('index', () => {
+      handles.clear();
       const all: Handle[] = [];
       hsm.C_FindObjectsInit(session, [...secretAes, { type: CKA_TOKEN, value: true }]);
       try {
@@ -377,6 +381,22 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
   };
 
   return {
+    async importBatch(fn) {
+      if (batchDepth === 0) {
+        const started = performance.now();
+        const counts = indexObjects();
+        options.logger?.debug(
+          { ...counts, ms: Math.round(performance.now() - started) },
+          'HSM objects indexed for an import batch',
+        );
+      }
+      batchDepth++;
+      try {
+        return await fn();
+      } finally {
+        batchDepth--;
+      }
+    },
     async importRootKeys(input) {
       checkLength(input.nwkKey);
       checkLength(input.appKey);
