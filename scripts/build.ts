@@ -22,12 +22,26 @@ const externalPackages: Plugin = {
   },
 };
 
+/**
+ * Worker threads a service starts from a file next to its code (`new URL('./x.js', import.meta.url)`): built as
+ * entries of their own beside `main.js`. Embedded mode (`joinery`) bundles the keys service, so it needs them too.
+ */
+const keysThreads = { 'vault-thread': 'services/keys/src/adapters/pkcs11/vault-thread.ts' };
+const threads: Partial<Record<(typeof services)[number], Record<string, string>>> = {
+  keys: keysThreads,
+  joinery: keysThreads,
+};
+
 const started = Date.now();
 for (const service of services) {
   const outdir = join(root, 'services', service, 'dist');
   rmSync(outdir, { recursive: true, force: true });
+  const extra = Object.entries(threads[service] ?? {}).map(([name, path]) => [name, join(root, path)]);
   await build({
-    entryPoints: { main: join(root, 'services', service, 'src', 'main.ts') },
+    entryPoints: {
+      main: join(root, 'services', service, 'src', 'main.ts'),
+      ...Object.fromEntries(extra),
+    },
     outdir,
     bundle: true,
     platform: 'node',

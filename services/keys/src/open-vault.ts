@@ -5,7 +5,7 @@ import {
   createSoftwareVault,
   loadOrCreateMasterKey,
 } from './adapters/software-vault/index.js';
-import { openPkcs11Vault } from './adapters/pkcs11/index.js';
+import { openPkcs11VaultOnThread } from './adapters/pkcs11/index.js';
 import type { KeysConfig } from './config.js';
 import { keysErrors } from './domain/errors.js';
 import type { KeyVault, Logger } from './domain/ports.js';
@@ -27,7 +27,7 @@ export async function openVault(config: KeysConfig, logger: Logger): Promise<Key
         { vault: 'pkcs11' },
         'set JOINERY_PKCS11_TOKEN_LABEL or JOINERY_PKCS11_SLOT to choose the token',
       );
-    const vault = openPkcs11Vault({
+    const vault = await openPkcs11VaultOnThread({
       module: config.pkcs11Module,
       pin: config.pkcs11Pin,
       ...(config.pkcs11TokenLabel === undefined ? {} : { tokenLabel: config.pkcs11TokenLabel }),

@@ -12,6 +12,7 @@ import { keyVaultContract } from '../../domain/key-vault.contract.js';
 import type { KeyVault } from '../../domain/key-vault.js';
 import { importRootKeys } from '../../domain/import-root-keys.js';
 import { openPkcs11Vault } from './pkcs11-vault.js';
+import { openPkcs11VaultOnThread } from './threaded-vault.js';
 
 const env = requireInfra('PKCS11_MODULE', 'PKCS11_SLOT', 'PKCS11_PIN', 'PKCS11_TOKEN_LABEL');
 const opened: KeyVault[] = [];
@@ -32,6 +33,58 @@ async function freshVault(labelPrefix = `t-${randomUUID().slice(0, 8)}`): Promis
 }
 
 keyVaultContract('PKCS#11 on SoftHSM2', () => freshVault());
+
+async function freshThreadVault(logger = captureLogs().logger): Promise<KeyVault> {
+  const vault = await openPkcs11VaultOnThread({
+    module: env.PKCS11_MODULE,
+    tokenLabel: env.PKCS11_TOKEN_LABEL,
+    pin: env.PKCS11_PIN,
+    labelPrefix: `t-${randomUUID().slice(0, 8)}`,
+    logger,
+  });
+  opened.push(vault);
+  await vault.createKek('storage', { purpose: 'storage' });
+  return vault;
+}
+
+keyVaultContract('PKCS#11 on SoftHSM2, on its own thread', () => freshThreadVault());
+
+describe('PKCS#11 vault on its own thread', () => {
+  test('its log lines reach the logger, its errors keep code, kind and details, and it fails cleanly once closed', async () => {
+    const logs = captureLogs();
+    const vault = await freshThreadVault(logs.logger);
+    assert.equal(logs.grep('HSM objects indexed').length, 1);
+    await assert.rejects(vault.createKek('storage', { purpose: 'storage' }), (err: unknown) => {
+      assert.ok(JoineryError.is(err, 'keys:kek_exists'));
+      assert.equal(err.kind, 'already_exists');
+      assert.deepEqual(err.details, { label: 'storage' });
+      return true;
+    });
+    const devEui = new Uint8Array(randomBytes(8));
+    await assert.rejects(
+      vault.buildJoinAccept({
+        devEui,
+        macVersion: '1.0.4',
+        joinType: 'join',
+        joinEui: new Uint8Array(8),
+        devNonce: 1,
+        joinNonce: 1,
+        netId: new Uint8Array(3),
+        devAddr: new Uint8Array(4),
+        dlSettings: 0,
+        rxDelay: 1,
+        optNeg: false,
+        nwkKeyDelivery: { kekLabel: 'storage' },
+        storageKekLabel: 'storage',
+      }),
+      (err: unknown) => JoineryError.is(err, 'keys:unknown_device'),
+    );
+    await vault.close();
+    await assert.rejects(vault.hasRootKeys(devEui), (err: unknown) =>
+      JoineryError.is(err, 'keys:hsm_unavailable'),
+    );
+  });
+});
 
 describe('PKCS#11 vault: concurrency', () => {
   test('40 joins at once on the session pool each get their own, correct session keys', async () => {

@@ -42,6 +42,12 @@ export interface Pkcs11VaultOptions {
   /** Namespace of this Joinery's objects on the token (`CKA_LABEL` prefix); `joinery` unless set. */
   readonly labelPrefix?: string;
   readonly logger?: Logger;
+  /**
+   * `C_Finalize` the module when the last vault of this JavaScript realm closes (true unless set). The library's
+   * state is per process, not per thread: a vault on a worker thread leaves it to the process, or it would end every
+   * other thread's sessions too.
+   */
+  readonly finalizeOnClose?: boolean;
 }
 
 type Handle = Buffer;
@@ -109,12 +115,13 @@ function acquireModule(path: string): pkcs11js.PKCS11 {
   return hsm;
 }
 
-function releaseModule(path: string): void {
+function releaseModule(path: string, finalize = true): void {
   const loaded = modules.get(path);
   if (loaded === undefined) return;
   loaded.refs -= 1;
   if (loaded.refs > 0) return;
   modules.delete(path);
+  if (!finalize) return;
   try {
     loaded.hsm.C_Finalize();
   } catch {
@@ -173,7 +180,7 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
     }
   } catch (err) {
     if (session !== undefined) hsm.C_CloseSession(session);
-    releaseModule(options.module);
+    releaseModule(options.module, options.finalizeOnClose ?? true);
     throw err;
   }
   options.logger?.info({ vault: 'pkcs11', module: options.module }, 'HSM session open');
@@ -278,7 +285,7 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
     indexed = indexObjects();
   } catch (err) {
     hsm.C_CloseSession(session);
-    releaseModule(options.module);
+    releaseModule(options.module, options.finalizeOnClose ?? true);
     throw err;
   }
   options.logger?.info(
@@ -594,7 +601,7 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
         // Closing the last session of the application on a token also ends its login (PKCS#11 §5.6).
         hsm.C_CloseSession(session);
       } finally {
-        releaseModule(options.module);
+        releaseModule(options.module, options.finalizeOnClose ?? true);
       }
     },
   };

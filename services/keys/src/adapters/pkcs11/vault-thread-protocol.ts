@@ -1,0 +1,41 @@
+import type { ErrorDetails, ErrorKind } from '@joinery/errors';
+
+/** The KeyVault methods a vault thread serves; `beginBatch`/`endBatch` carry `importBatch` across the thread. */
+export const threadedMethods = [
+  'importRootKeys',
+  'importWrappedRootKeys',
+  'hasRootKeys',
+  'deleteRootKeys',
+  'createKek',
+  'hasKek',
+  'deleteKek',
+  'verifyJoinRequestMic',
+  'verifyRejoinType1Mic',
+  'buildJoinAccept',
+  'rewrapStoredKey',
+  'beginBatch',
+  'endBatch',
+  'close',
+] as const;
+export type ThreadedMethod = (typeof threadedMethods)[number];
+
+export type ToVaultThread = {
+  readonly id: number;
+  readonly method: ThreadedMethod;
+  readonly args: unknown[];
+};
+
+/** A JoineryError as it crosses the thread (its cause stays behind: it may name internals). */
+export interface ThreadError {
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly message: string;
+  readonly details: ErrorDetails;
+}
+
+export type FromVaultThread =
+  | { readonly t: 'ready' }
+  | { readonly t: 'failed'; readonly error: ThreadError }
+  | { readonly t: 'log'; readonly chunk: string }
+  | { readonly t: 'ok'; readonly id: number; readonly value: unknown }
+  | { readonly t: 'err'; readonly id: number; readonly error: ThreadError };
