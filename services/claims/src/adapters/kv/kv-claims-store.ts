@@ -31,7 +31,11 @@ export class KvClaimsStore implements ClaimsStore {
     return raw === undefined ? undefined : (JSON.parse(raw) as T);
   }
 
-  private async update<T extends { readonly rev: number }>(
+  /**
+   * Read, change, compare-and-swap on the stored text, retried on conflict. `change` returning undefined leaves the
+   * record as it is.
+   */
+  private async swapJson<T>(
     key: string,
     change: (current: T) => T | undefined,
     before?: (next: T) => Promise<void>,
@@ -40,13 +44,28 @@ export class KvClaimsStore implements ClaimsStore {
       const raw = await this.kv.get(key);
       if (raw === undefined) return undefined;
       const current = JSON.parse(raw) as T;
-      const changed = change(current);
-      if (changed === undefined) return { previous: current, next: current };
-      const next = { ...changed, rev: current.rev + 1 };
+      const next = change(current);
+      if (next === undefined) return { previous: current, next: current };
       if (before) await before(next);
       if (await this.kv.compareAndSwap(key, raw, JSON.stringify(next))) return { previous: current, next };
     }
     throw claimsErrors.conflict({ key });
+  }
+
+  /** `swapJson` for records with a revision, which goes up by one with every change. */
+  private update<T extends { readonly rev: number }>(
+    key: string,
+    change: (current: T) => T | undefined,
+    before?: (next: T) => Promise<void>,
+  ): Promise<{ previous: T; next: T } | undefined> {
+    return this.swapJson<T>(
+      key,
+      (current) => {
+        const changed = change(current);
+        return changed === undefined ? undefined : { ...changed, rev: current.rev + 1 };
+      },
+      before,
+    );
   }
 
   async getDevice(devEui: string): Promise<DeviceRecord | undefined> {
@@ -219,15 +238,7 @@ export class KvClaimsStore implements ClaimsStore {
   async updateCa(
     change: (current: StoredCaRecord) => CaRecord | undefined,
   ): Promise<StoredCaRecord | undefined> {
-    for (let attempt = 0; attempt < maxCasAttempts; attempt += 1) {
-      const raw = await this.kv.get('ca');
-      if (raw === undefined) return undefined;
-      const current = JSON.parse(raw) as StoredCaRecord;
-      const next = change(current);
-      if (next === undefined) return current;
-      if (await this.kv.compareAndSwap('ca', raw, JSON.stringify(next))) return next;
-    }
-    throw claimsErrors.conflict({ key: 'ca' });
+    return (await this.swapJson<StoredCaRecord>('ca', change))?.next;
   }
 
   private failureKey(key: string): string {
