@@ -145,6 +145,7 @@ function releaseModule(path: string, finalize = true): void {
  */
 export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
   const hsm = acquireModule(options.module);
+  const release = () => releaseModule(options.module, options.finalizeOnClose ?? true);
   let session: Handle | undefined;
   try {
     const slots = hsm.C_GetSlotList(true);
@@ -180,7 +181,7 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
     }
   } catch (err) {
     if (session !== undefined) hsm.C_CloseSession(session);
-    releaseModule(options.module, options.finalizeOnClose ?? true);
+    release();
     throw err;
   }
   options.logger?.info({ vault: 'pkcs11', module: options.module }, 'HSM session open');
@@ -237,6 +238,7 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
    */
   const indexObjects = () =>
     call('index', () => {
+      const started = performance.now();
       handles.clear();
       const all: Handle[] = [];
       hsm.C_FindObjectsInit(session, [...secretAes, { type: CKA_TOKEN, value: true }]);
@@ -260,7 +262,7 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
         if (label.startsWith(`${prefix}:root:`)) counts.root_keys++;
         else if (label.startsWith(`${prefix}:kek:`)) counts.keks++;
       }
-      return { ...counts, token_objects: all.length };
+      return { ...counts, token_objects: all.length, ms: Math.round(performance.now() - started) };
     });
   const destroy = (label: string) => {
     const handle = find(label);
@@ -279,19 +281,15 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
     return handle;
   };
 
-  const indexStarted = performance.now();
   let indexed: ReturnType<typeof indexObjects>;
   try {
     indexed = indexObjects();
   } catch (err) {
     hsm.C_CloseSession(session);
-    releaseModule(options.module, options.finalizeOnClose ?? true);
+    release();
     throw err;
   }
-  options.logger?.info(
-    { vault: 'pkcs11', label_prefix: prefix, ...indexed, ms: Math.round(performance.now() - indexStarted) },
-    'HSM objects indexed',
-  );
+  options.logger?.info({ vault: 'pkcs11', label_prefix: prefix, ...indexed }, 'HSM objects indexed');
 
   /** Root keys: token, private, sensitive, never extractable, not modifiable; usable to derive, MIC and encrypt. */
   const rootTemplate = (label: string) => [
@@ -390,12 +388,9 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
   return {
     async importBatch(fn) {
       if (batchDepth === 0) {
-        const started = performance.now();
-        const counts = indexObjects();
-        options.logger?.debug(
-          { ...counts, ms: Math.round(performance.now() - started) },
-          'HSM objects indexed for an import batch',
-        );
+        // Index first: the log call is skipped entirely when there is no logger.
+        const indexed = indexObjects();
+        options.logger?.debug(indexed, 'HSM objects indexed for an import batch');
       }
       batchDepth++;
       try {
@@ -601,7 +596,7 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
         // Closing the last session of the application on a token also ends its login (PKCS#11 §5.6).
         hsm.C_CloseSession(session);
       } finally {
-        releaseModule(options.module, options.finalizeOnClose ?? true);
+        release();
       }
     },
   };
