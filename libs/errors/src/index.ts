@@ -1,2 +1,9 @@
-export { JoineryError, defineErrors, errorKinds, isErrorKind } from './joinery-error.js';
-export type { ErrorDetails, ErrorFactory, ErrorKind } from './joinery-error.js';
+export {
+  JoineryError,
+  defineErrors,
+  errorKinds,
+  internalMessage,
+  isErrorKind,
+  safeError,
+} from './joinery-error.js';
+export type { ErrorDetails, ErrorFactory, ErrorKind, SafeError } from './joinery-error.js';

@@ -19,6 +19,9 @@ export type ErrorKind = (typeof errorKinds)[number];
 /** Detail values are plain, non-secret facts (field names, limits, ids); never key material. */
 export type ErrorDetails = Readonly<Record<string, string | number | boolean>>;
 
+/** Shown instead of the message of an `internal` error wherever an error leaves its process or thread. */
+export const internalMessage = 'internal error';
+
 /**
  * The one error class. `code` is stable and namespaced (`keys:mic_failed`, `claims:wrong_claim_code`); tests
  * assert codes, never message text. Messages must never contain secrets.
@@ -44,7 +47,7 @@ export class JoineryError extends Error {
   /** Turns anything caught into a JoineryError; unknown errors become `internal` and keep the cause. */
   static from(err: unknown): JoineryError {
     if (err instanceof JoineryError) return err;
-    return new JoineryError('internal:unexpected', 'internal', 'internal error', { cause: err });
+    return new JoineryError('internal:unexpected', 'internal', internalMessage, { cause: err });
   }
 }
 
@@ -81,4 +84,23 @@ export interface ErrorFactory {
   (details?: ErrorDetails, message?: string, cause?: unknown): JoineryError;
   readonly code: string;
   readonly kind: ErrorKind;
+}
+
+/** A JoineryError as it may cross a boundary (gRPC, a worker thread): no cause, no internal message. */
+export interface SafeError {
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly message: string;
+  readonly details: ErrorDetails;
+}
+
+/** What of `thrown` may leave: its code, kind and details, and its message unless it is `internal`. */
+export function safeError(thrown: unknown): SafeError {
+  const err = JoineryError.from(thrown);
+  return {
+    code: err.code,
+    kind: err.kind,
+    message: err.kind === 'internal' ? internalMessage : err.message,
+    details: err.details,
+  };
 }

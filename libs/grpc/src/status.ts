@@ -1,5 +1,12 @@
 import { status as Status, Metadata } from '@grpc/grpc-js';
-import { JoineryError, errorKinds, type ErrorDetails, type ErrorKind } from '@joinery/errors';
+import {
+  JoineryError,
+  errorKinds,
+  internalMessage,
+  safeError,
+  type ErrorDetails,
+  type ErrorKind,
+} from '@joinery/errors';
 import { grpcErrors } from './grpc-errors.js';
 
 /** The one table from error kind to gRPC status. A test fails when a kind is missing. */
@@ -35,7 +42,7 @@ export const errorCodeHeader = 'joinery-error-code';
 export const errorDetailsHeader = 'joinery-error-details';
 
 /** Message sent for `internal` errors instead of the real one, which only the server log sees. */
-export const internalMessage = 'internal error';
+export { internalMessage };
 
 /** What the server sends for a thrown error: status, a message safe to show the caller, and trailers. */
 export interface WireError {
@@ -47,14 +54,8 @@ export interface WireError {
 }
 
 export function toWireError(thrown: unknown): WireError {
-  const err = JoineryError.from(thrown);
-  return {
-    status: statusByKind[err.kind],
-    kind: err.kind,
-    message: err.kind === 'internal' ? internalMessage : err.message,
-    code: err.code,
-    details: JSON.stringify(err.details),
-  };
+  const err = safeError(thrown);
+  return { ...err, status: statusByKind[err.kind], details: JSON.stringify(err.details) };
 }
 
 export function wireErrorMetadata(wire: WireError): Metadata {

@@ -1,4 +1,4 @@
-import { JoineryError, type ErrorKind } from '@joinery/errors';
+import { safeError, type ErrorKind } from '@joinery/errors';
 
 /** The one table from error kind to HTTP status for the management API. A test fails when a kind is missing. */
 export const httpStatusByKind: Readonly<Record<ErrorKind, number>> = {
@@ -25,9 +25,9 @@ export interface RestError {
  * show their message.
  */
 export function restErrorOf(thrown: unknown): RestError {
-  const err = JoineryError.from(thrown);
-  const status = httpStatusByKind[err.kind];
-  const code = err.code.slice(err.code.indexOf(':') + 1);
-  const message = err.kind === 'internal' ? 'internal error' : err.message;
-  return { status, body: { error: { code, message } } };
+  const { kind, code, message } = safeError(thrown);
+  return {
+    status: httpStatusByKind[kind],
+    body: { error: { code: code.slice(code.indexOf(':') + 1), message } },
+  };
 }

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { JoineryError } from '@joinery/errors';
+import { JoineryError, type SafeError } from '@joinery/errors';
 import { symbols } from 'pino';
 import { keysErrors } from '../../domain/errors.js';
 import type { KeyVault } from '../../domain/key-vault.js';
@@ -8,7 +8,6 @@ import type { Pkcs11VaultOptions } from './pkcs11-vault.js';
 import {
   threadedMethods,
   type FromVaultThread,
-  type ThreadError,
   type ThreadedMethod,
   type ToVaultThread,
 } from './vault-thread-protocol.js';
@@ -19,7 +18,7 @@ const threadEntry = new URL(
   import.meta.url,
 );
 
-const rebuild = (error: ThreadError) =>
+const rebuild = (error: SafeError) =>
   new JoineryError(error.code, error.kind, error.message, { details: error.details });
 
 /**

@@ -1,4 +1,4 @@
-import type { ErrorDetails, ErrorKind } from '@joinery/errors';
+import type { SafeError } from '@joinery/errors';
 
 /** The KeyVault methods a vault thread serves; `beginBatch`/`endBatch` carry `importBatch` across the thread. */
 export const threadedMethods = [
@@ -25,17 +25,9 @@ export type ToVaultThread = {
   readonly args: unknown[];
 };
 
-/** A JoineryError as it crosses the thread (its cause stays behind: it may name internals). */
-export interface ThreadError {
-  readonly code: string;
-  readonly kind: ErrorKind;
-  readonly message: string;
-  readonly details: ErrorDetails;
-}
-
 export type FromVaultThread =
   | { readonly t: 'ready' }
-  | { readonly t: 'failed'; readonly error: ThreadError }
+  | { readonly t: 'failed'; readonly error: SafeError }
   | { readonly t: 'log'; readonly chunk: string }
   | { readonly t: 'ok'; readonly id: number; readonly value: unknown }
-  | { readonly t: 'err'; readonly id: number; readonly error: ThreadError };
+  | { readonly t: 'err'; readonly id: number; readonly error: SafeError };

@@ -2,23 +2,14 @@
 // hold up gRPC and Redis for every join. Here the main thread keeps the protocol work and one worker thread makes
 // every HSM call, one vault call (a whole join-accept) per message.
 import { parentPort, workerData } from 'node:worker_threads';
-import { JoineryError } from '@joinery/errors';
+import { JoineryError, safeError } from '@joinery/errors';
 import { createLogger } from '@joinery/logging';
 import { openPkcs11Vault, type Pkcs11VaultOptions } from './pkcs11-vault.js';
-import type { FromVaultThread, ThreadError, ToVaultThread } from './vault-thread-protocol.js';
+import type { FromVaultThread, ToVaultThread } from './vault-thread-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('vault-thread.ts runs as a worker thread of the keys service');
 const post = (message: FromVaultThread) => port.postMessage(message);
-const asThreadError = (err: unknown): ThreadError => {
-  const e = JoineryError.from(err);
-  return {
-    code: e.code,
-    kind: e.kind,
-    message: e.kind === 'internal' ? 'internal error' : e.message,
-    details: e.details,
-  };
-};
 
 const data = workerData as {
   options: Omit<Pkcs11VaultOptions, 'logger'>;
@@ -34,7 +25,7 @@ let vault: ReturnType<typeof openPkcs11Vault>;
 try {
   vault = openPkcs11Vault({ ...data.options, logger, finalizeOnClose: false });
 } catch (err) {
-  post({ t: 'failed', error: asThreadError(err) });
+  post({ t: 'failed', error: safeError(err) });
   throw err;
 }
 // importBatch takes a function, which cannot cross threads: its start and end do, and the calls in between run here.
@@ -58,7 +49,7 @@ const methods = {
 port.on('message', ({ id, method, args }: ToVaultThread) => {
   const fn = methods[method];
   if (fn === undefined) {
-    post({ t: 'err', id, error: asThreadError(new Error(`no vault method ${method}`)) });
+    post({ t: 'err', id, error: safeError(new Error(`no vault method ${method}`)) });
     return;
   }
   fn(...args).then(
@@ -68,7 +59,7 @@ port.on('message', ({ id, method, args }: ToVaultThread) => {
     },
     (err: unknown) => {
       if (JoineryError.from(err).kind === 'internal') logger.error({ err, method }, 'vault call failed');
-      post({ t: 'err', id, error: asThreadError(err) });
+      post({ t: 'err', id, error: safeError(err) });
     },
   );
 });
