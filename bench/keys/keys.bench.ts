@@ -3,16 +3,16 @@
 //   node --import tsx bench/keys/keys.bench.ts                 software vault (+ SoftHSM2 when PKCS11_* are set)
 //   REDIS_URL=redis://… node --import tsx bench/keys/keys.bench.ts    also with Redis state (SoftHSM2 then on Redis)
 //
-// Method: the keys service runs as its own process (`services/keys/src/main.ts`), the load generator here. 1,000
-// LoRaWAN 1.0.4 devices are imported; join-requests (with valid MICs) are precomputed so the generator spends its CPU
-// on gRPC only. (1) Saturation: a closed loop with 64 calls in flight for 10 s gives the maximum joins/s. (2) Half
+// Method: the keys service runs as its own process (`services/keys/src/main.ts`), the load generator is bench/loadgen
+// (Go). 1,000 LoRaWAN 1.0.4 devices are imported; join-requests (with valid MICs) are precomputed here as protobuf
+// bytes, so the generator spends its CPU on gRPC only. (1) Saturation: a closed loop with 64 calls in flight for 10 s gives the maximum joins/s. (2) Half
 // load: an open loop sending at half that rate for 10 s gives p50/p99 latency. Results go to bench/keys/RESULTS.md.
-import { KekPurpose, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { HandleJoinRequestSchema, KekPurpose, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
 import { freePort } from '@joinery/testing/infra';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { handleJoinRequest } from '../../services/keys/src/testing/keys-grpc-fixtures.js';
 import {
@@ -20,10 +20,12 @@ import {
   startKeysProcess,
   type KeysProcess,
 } from '../../services/keys/src/testing/keys-process.js';
+import { processCpuSeconds, runLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
 
 const deviceCount = 1000;
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const inFlight = 64;
+const notesHeading = '## Notes';
 
 interface Result {
   vault: string;
@@ -34,13 +36,14 @@ interface Result {
   halfRate: number;
   halfP50: number;
   halfP99: number;
-  /** The generator's own event-loop delay during the half-load phase, p99 (ms): stalls that count against us. */
-  halfLoopDelayP99: number;
+  halfP999: number;
+  /** How late the generator itself sent during the half-load phase, p99 (ms): it counts against us. */
+  halfSendLagP99: number;
+  /** CPU per answered join at saturation (ms): the keys process, and the generator. */
+  maxServiceMs: number;
+  maxGeneratorMs: number;
   errors: number;
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 async function setup(keys: KeysProcess) {
   const rootKey = new Uint8Array(randomBytes(16));
@@ -71,77 +74,35 @@ async function setup(keys: KeysProcess) {
   return { next };
 }
 
-async function closedLoop(
+/** One phase through the Go generator: `count` requests built here, the keys process's CPU measured around it. */
+async function phase(
   keys: KeysProcess,
+  port: number,
   next: () => ReturnType<typeof handleJoinRequest>,
-  durationS: number,
+  load: LoadgenPhase,
+  count: number,
 ) {
-  const requests = Array.from({ length: 8000 * durationS }, next);
-  const latencies: number[] = [];
-  let errors = 0;
-  let i = 0;
-  const end = performance.now() + durationS * 1000;
-  const worker = async () => {
-    while (performance.now() < end && i < requests.length) {
-      const req = requests[i++]!;
-      const t0 = performance.now();
-      try {
-        await keys.client.handleJoin(req);
-        latencies.push(performance.now() - t0);
-      } catch {
-        errors += 1;
-      }
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  const elapsed = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
+  const requests = Array.from({ length: count }, () =>
+    toBinary(HandleJoinRequestSchema, create(HandleJoinRequestSchema, next())),
+  );
+  const cpu0 = processCpuSeconds(keys.child.pid!);
+  const r = await runLoadgen(
+    { mode: 'grpc', target: `127.0.0.1:${port}`, method: '/joinery.keys.v1.KeysService/HandleJoin' },
+    load,
+    requests,
+  );
+  const joins = Math.max(1, r.ok);
   return {
-    rate: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    errors,
-  };
-}
-
-async function openLoop(
-  keys: KeysProcess,
-  next: () => ReturnType<typeof handleJoinRequest>,
-  rate: number,
-  durationS: number,
-) {
-  const total = Math.floor(rate * durationS);
-  const requests = Array.from({ length: total }, next);
-  const latencies: number[] = [];
-  let errors = 0;
-  const start = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let k = 0; k < total; k++) {
-    const due = start + (k * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const t0 = performance.now();
-    pending.push(
-      keys.client.handleJoin(requests[k]!).then(
-        () => void latencies.push(performance.now() - t0),
-        () => void (errors += 1),
-      ),
-    );
-  }
-  await Promise.all(pending);
-  const elapsed = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    rate: latencies.length / elapsed,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    errors,
+    ...r,
+    errors: r.sent - r.ok,
+    serviceMs: ((processCpuSeconds(keys.child.pid!) - cpu0) * 1000) / joins,
+    generatorMs: r.cpuMs / joins,
   };
 }
 
 async function run(vault: string, state: 'LMDB' | 'Redis', env: Record<string, string>): Promise<Result> {
   const dataDir = mkdtempSync(join(tmpdir(), 'joinery-keys-bench-'));
+  const port = await freePort();
   const keys = await startKeysProcess(
     {
       JOINERY_DATA_DIR: dataDir,
@@ -150,27 +111,28 @@ async function run(vault: string, state: 'LMDB' | 'Redis', env: Record<string, s
       ...env,
     },
     join(dataDir, 'keys.log'),
-    await freePort(),
+    port,
     vault === 'fake' ? keysEntryPoints.testServer : keysEntryPoints.main,
   );
   try {
     const { next } = await setup(keys);
-    await closedLoop(keys, next, 2);
-    const max = await closedLoop(keys, next, seconds);
-    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
-    loopDelay.enable();
-    const half = await openLoop(keys, next, max.rate / 2, seconds);
-    loopDelay.disable();
-    const result = {
+    await phase(keys, port, next, { closed: inFlight, seconds: 2 }, 8000 * 2);
+    const max = await phase(keys, port, next, { closed: inFlight, seconds }, 8000 * seconds);
+    const halfRate = Math.max(1, Math.round(max.achieved / 2));
+    const half = await phase(keys, port, next, { rate: halfRate, seconds }, halfRate * seconds);
+    const result: Result = {
       vault,
       state,
-      maxRate: max.rate,
+      maxRate: max.achieved,
       maxP50: max.p50,
       maxP99: max.p99,
-      halfRate: half.rate,
+      maxServiceMs: max.serviceMs,
+      maxGeneratorMs: max.generatorMs,
+      halfRate: half.achieved,
       halfP50: half.p50,
       halfP99: half.p99,
-      halfLoopDelayP99: loopDelay.percentile(99) / 1e6,
+      halfP999: half.p999,
+      halfSendLagP99: half.sendLagP99,
       errors: max.errors + half.errors,
     };
     console.log(JSON.stringify(result));
@@ -213,18 +175,24 @@ const lines = [
   '',
   `Method: the keys service as its own process (\`services/keys/src/main.ts\`; for the \`fake\` vault, the in-memory test double, ` +
     `\`services/keys/src/testing/keys-test-server.ts\`, same state, gRPC and pipeline), gRPC over loopback, ${deviceCount} LoRaWAN 1.0.4 devices, ` +
-    `join-requests precomputed, NS and AS KEK wrapping, session stored, JoinEvent in the outbox (no Kafka relay). ` +
-    `Saturation: closed loop, ${inFlight} calls in flight, ${seconds} s. Half load: open loop at half the saturation rate, ${seconds} s.`,
+    `join-requests precomputed (protobuf bytes, valid MICs, increasing DevNonces, devices round-robin), NS and AS KEK wrapping, ` +
+    `session stored, JoinEvent in the outbox (no Kafka relay). The generator is \`bench/loadgen\` (Go, grpc-go, one HTTP/2 ` +
+    `connection, the requests sent as they are); every call must return OK. Saturation: closed loop, ${inFlight} calls in flight, ` +
+    `${seconds} s, after a 2 s warm-up. Half load: open loop at half the saturation rate, ${seconds} s, latency from the scheduled send time. ` +
+    'CPU per join from /proc (keys process) and getrusage (generator).',
   '',
-  '| vault | state | max joins/s | p50 / p99 at max (ms) | half-load joins/s | p50 / p99 at half load (ms) | generator loop delay p99 at half load (ms) | errors |',
-  '|---|---|---|---|---|---|---|---|',
+  '| vault | state | max joins/s | p50 / p99 at max (ms) | CPU ms/join at max: keys / generator | half-load joins/s | p50 / p99 / p99.9 at half load (ms) | generator send lag p99 (ms) | errors |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...results.map(
     (r) =>
-      `| ${r.vault} | ${r.state} | ${f(r.maxRate)} | ${f(r.maxP50)} / ${f(r.maxP99)} | ${f(r.halfRate)} | ${f(r.halfP50)} / ${f(r.halfP99)} | ${f(r.halfLoopDelayP99)} | ${r.errors} |`,
+      `| ${r.vault} | ${r.state} | ${f(r.maxRate)} | ${f(r.maxP50)} / ${f(r.maxP99)} | ${r.maxServiceMs.toFixed(3)} / ${r.maxGeneratorMs.toFixed(3)} | ${f(r.halfRate)} | ${f(r.halfP50)} / ${f(r.halfP99)} / ${f(r.halfP999)} | ${f(r.halfSendLagP99)} | ${r.errors} |`,
   ),
   '',
   'Targets: ≥ 3,000 joins/s (software), ≥ 1,500 joins/s (SoftHSM2), p99 ≤ 10 ms at half load.',
   '',
-  ...(process.env.BENCH_NOTES ? [process.env.BENCH_NOTES, ''] : []),
 ];
-writeFileSync(new URL('./RESULTS.md', import.meta.url), lines.join('\n'));
+// The hand-written notes (from their heading on) survive a re-run.
+const resultsFile = new URL('./RESULTS.md', import.meta.url);
+const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+const notes = previous.indexOf(notesHeading);
+writeFileSync(resultsFile, lines.join('\n') + (notes === -1 ? '' : `\n${previous.slice(notes)}`));

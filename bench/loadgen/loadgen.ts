@@ -1,0 +1,134 @@
+// The benchmarks' load generator (bench/loadgen/main.go), built once per checkout and run once per phase.
+//
+// The benches build their requests in TypeScript (real MICs, increasing DevNonces, protobuf for gRPC), write them to a
+// file of length-prefixed records and let the Go program send them: a Node generator spends about as much CPU per
+// request as the server it measures, which on a two-core machine is taken from the server.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const sourceDir = fileURLToPath(new URL('.', import.meta.url));
+
+export interface LoadgenReport {
+  readonly sent: number;
+  readonly ok: number;
+  readonly failures: Record<string, number>;
+  /** Successful answers per second, first send to last answer. */
+  readonly achieved: number;
+  readonly elapsedS: number;
+  /** Milliseconds; open loop: from the scheduled send time, closed loop: from the actual send. */
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  /** Open loop: how late the generator sent, p99 (ms). */
+  readonly sendLagP99: number;
+  /** CPU (user + system) the generator spent in the phase, in ms. */
+  readonly cpuMs: number;
+}
+
+export type LoadgenTarget =
+  | {
+      readonly mode: 'http';
+      readonly url: string;
+      readonly certPem?: string;
+      readonly keyPem?: string;
+      readonly caPem: string;
+      readonly bearer?: string;
+      readonly conns: number;
+      readonly http2?: boolean;
+    }
+  | { readonly mode: 'grpc'; readonly target: string; readonly method: string };
+
+export type LoadgenPhase =
+  { readonly rate: number; readonly seconds: number } | { readonly closed: number; readonly seconds: number };
+
+let binary: string | undefined;
+
+/** Builds the generator (Go from the machine, modules from the Go proxy) into ~/.cache/joinery; once per process. */
+export function loadgenBinary(): string {
+  if (binary !== undefined) return binary;
+  const out = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'joinery', 'loadgen');
+  mkdirSync(join(out, '..'), { recursive: true });
+  try {
+    execFileSync('go', ['build', '-o', out, '.'], {
+      cwd: sourceDir,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  } catch (err) {
+    throw new Error(
+      `the load generator (bench/loadgen, Go) did not build: is Go ≥ 1.26 on the PATH? ${(err as Error).message}`,
+    );
+  }
+  binary = out;
+  return out;
+}
+
+/** Length-prefixed records: 4-byte big-endian length, then the bytes. */
+function encodeRecords(requests: readonly (string | Uint8Array)[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const r of requests) {
+    const bytes = typeof r === 'string' ? Buffer.from(r, 'utf8') : Buffer.from(r);
+    const size = Buffer.alloc(4);
+    size.writeUInt32BE(bytes.length);
+    parts.push(size, bytes);
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * Sends `requests` (each once, in order) as one phase and returns the generator's report. A closed loop needs more
+ * requests than it can send in `seconds`; an open loop needs `rate × seconds`.
+ */
+export async function runLoadgen(
+  target: LoadgenTarget,
+  phase: LoadgenPhase,
+  requests: readonly (string | Uint8Array)[],
+): Promise<LoadgenReport> {
+  const dir = mkdtempSync(join(tmpdir(), 'joinery-loadgen-'));
+  try {
+    const file = (name: string, content: string | Buffer) => {
+      const path = join(dir, name);
+      writeFileSync(path, content, { mode: 0o600 });
+      return path;
+    };
+    const args = [
+      '-requests',
+      file('requests.bin', encodeRecords(requests)),
+      '-duration',
+      `${phase.seconds}s`,
+      ...('rate' in phase ? ['-rate', String(phase.rate)] : ['-closed', String(phase.closed)]),
+    ];
+    if (target.mode === 'http') {
+      args.push('-mode', 'http', '-url', target.url, '-ca', file('ca.pem', target.caPem));
+      args.push('-conns', String(target.conns));
+      if (target.certPem !== undefined && target.keyPem !== undefined)
+        args.push('-cert', file('cert.pem', target.certPem), '-key', file('key.pem', target.keyPem));
+      if (target.bearer !== undefined) args.push('-bearer', target.bearer);
+      if (target.http2 === true) args.push('-h2');
+    } else {
+      args.push('-mode', 'grpc', '-target', target.target, '-method', target.method);
+    }
+    const child = spawn(loadgenBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', resolve);
+    });
+    if (code !== 0) throw new Error(`loadgen exited with ${code}: ${stderr.trim()}`);
+    return JSON.parse(stdout) as LoadgenReport;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -1,0 +1,384 @@
+// Command loadgen is the load generator of Joinery's benchmarks: a network server sending precomputed JoinReqs over
+// mTLS keep-alive (HTTP/1.1 or HTTP/2), or a gRPC client sending precomputed HandleJoin requests, at a fixed offered
+// rate (open loop) or with a fixed number of requests in flight (closed loop).
+//
+// It exists because a generator written in Node costs about as much CPU per request as the server it measures, and
+// on a two-core machine that CPU is taken from the server. The benchmarks (bench/*/…bench.ts) build the requests,
+// write them to a file, run this program for each phase and read its one-line JSON report. It does no LoRaWAN work:
+// every request is used once, in file order, and every answer is checked.
+//
+//	loadgen -mode http -url https://127.0.0.1:1700/ -cert ns.pem -key ns.key -ca ca.pem -requests reqs.bin \
+//	        -rate 1000 -duration 10s
+//	loadgen -mode grpc -target 127.0.0.1:9001 -method /joinery.keys.v1.KeysService/HandleJoin \
+//	        -requests reqs.bin -closed 64 -duration 10s
+//
+// The requests file is a sequence of records, each a 4-byte big-endian length and that many bytes (a JSON body, or
+// a serialized protobuf message).
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/status"
+)
+
+// Report is the one line of JSON printed at the end of a phase. Latencies are in milliseconds: in an open loop from
+// the time the request was scheduled (so the generator's own delays count against the server, no coordinated
+// omission), in a closed loop from the time it was sent.
+type Report struct {
+	Sent     int            `json:"sent"`
+	OK       int            `json:"ok"`
+	Failures map[string]int `json:"failures"`
+	// Achieved is successful answers per second, over the time from the first send to the last answer.
+	Achieved   float64 `json:"achieved"`
+	ElapsedS   float64 `json:"elapsedS"`
+	P50        float64 `json:"p50"`
+	P99        float64 `json:"p99"`
+	P999       float64 `json:"p999"`
+	Max        float64 `json:"max"`
+	SendLagP99 float64 `json:"sendLagP99"`
+	// CPUMs is the CPU (user + system) this process spent during the phase, in milliseconds.
+	CPUMs float64 `json:"cpuMs"`
+}
+
+type sender func(ctx context.Context, body []byte) (failure string)
+
+var resultCode = regexp.MustCompile(`"ResultCode"\s*:\s*"([^"]*)"`)
+
+func main() {
+	mode := flag.String("mode", "http", "http (Backend Interfaces over TLS) or grpc (plaintext, on loopback)")
+	requestsFile := flag.String("requests", "", "file of length-prefixed requests, used once each, in order")
+	rate := flag.Float64("rate", 0, "open loop: offered requests per second")
+	closed := flag.Int("closed", 0, "closed loop: requests in flight")
+	duration := flag.Duration("duration", 10*time.Second, "how long to send")
+	timeout := flag.Duration("timeout", 30*time.Second, "per-request timeout")
+	url := flag.String("url", "", "http: the gateway's URL")
+	certFile := flag.String("cert", "", "http: client certificate (PEM)")
+	keyFile := flag.String("key", "", "http: client key (PEM)")
+	caFile := flag.String("ca", "", "http: CA certificate that signed the server's certificate (PEM)")
+	bearer := flag.String("bearer", "", "http: a bearer token instead of (or beside) the client certificate")
+	conns := flag.Int("conns", 64, "http: most connections (HTTP/1.1 keep-alive) to the gateway")
+	h2 := flag.Bool("h2", false, "http: HTTP/2 through ALPN instead of HTTP/1.1")
+	expect := flag.String("expect", "Success", "http: the ResultCode every answer must have")
+	target := flag.String("target", "", "grpc: host:port")
+	method := flag.String("method", "", "grpc: full method name, /package.Service/Method")
+	flag.Parse()
+
+	if (*rate > 0) == (*closed > 0) {
+		fail(errors.New("give exactly one of -rate and -closed"))
+	}
+	requests, err := readRequests(*requestsFile)
+	if err != nil {
+		fail(err)
+	}
+	var send sender
+	switch *mode {
+	case "http":
+		send, err = httpSender(*url, *certFile, *keyFile, *caFile, *bearer, *conns, *h2, *expect)
+	case "grpc":
+		send, err = grpcSender(*target, *method)
+	default:
+		err = fmt.Errorf("unknown -mode %q", *mode)
+	}
+	if err != nil {
+		fail(err)
+	}
+	var report Report
+	if *rate > 0 {
+		report = openLoop(send, requests, *rate, *duration, *timeout)
+	} else {
+		report = closedLoop(send, requests, *closed, *duration, *timeout)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(report); err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "loadgen:", err)
+	os.Exit(2)
+}
+
+func readRequests(path string) ([][]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	var out [][]byte
+	var size [4]byte
+	for {
+		if _, err := io.ReadFull(r, size[:]); err == io.EOF {
+			return out, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: truncated record header: %w", path, err)
+		}
+		record := make([]byte, binary.BigEndian.Uint32(size[:]))
+		if _, err := io.ReadFull(r, record); err != nil {
+			return nil, fmt.Errorf("%s: truncated record: %w", path, err)
+		}
+		out = append(out, record)
+	}
+}
+
+func httpSender(url, certFile, keyFile, caFile, bearer string, conns int, h2 bool, expect string) (sender, error) {
+	if url == "" {
+		return nil, errors.New("-url is required with -mode http")
+	}
+	config := &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, err
+		}
+		config.RootCAs = x509.NewCertPool()
+		if !config.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s: no certificate", caFile)
+		}
+	}
+	if certFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, err
+		}
+		config.Certificates = []tls.Certificate{cert}
+	}
+	transport := &http.Transport{
+		TLSClientConfig:     config,
+		MaxConnsPerHost:     conns,
+		MaxIdleConnsPerHost: conns,
+		IdleConnTimeout:     5 * time.Minute,
+		ForceAttemptHTTP2:   h2,
+	}
+	if !h2 {
+		// A non-nil empty map turns HTTP/2 off: the NS speaks HTTP/1.1 with keep-alive.
+		transport.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	client := &http.Client{Transport: transport}
+	return func(ctx context.Context, body []byte) string {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			return err.Error()
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			return "transport error"
+		}
+		answer, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			return "transport error"
+		}
+		if res.StatusCode != http.StatusOK {
+			return fmt.Sprintf("HTTP %d", res.StatusCode)
+		}
+		m := resultCode.FindSubmatch(answer)
+		if m == nil {
+			return "no ResultCode"
+		}
+		if string(m[1]) != expect {
+			return string(m[1])
+		}
+		return ""
+	}, nil
+}
+
+// rawCodec passes serialized messages through: the requests are protobuf bytes built by the benchmark, and the
+// answers are only counted, not decoded.
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) ([]byte, error) {
+	b, ok := v.(*[]byte)
+	if !ok {
+		return nil, fmt.Errorf("rawCodec: cannot marshal %T", v)
+	}
+	return *b, nil
+}
+
+func (rawCodec) Unmarshal(data []byte, v any) error {
+	b, ok := v.(*[]byte)
+	if !ok {
+		return fmt.Errorf("rawCodec: cannot unmarshal into %T", v)
+	}
+	*b = append((*b)[:0], data...)
+	return nil
+}
+
+func (rawCodec) Name() string { return "proto" }
+
+var _ encoding.Codec = rawCodec{}
+
+func grpcSender(target, method string) (sender, error) {
+	if target == "" || method == "" {
+		return nil, errors.New("-target and -method are required with -mode grpc")
+	}
+	conn, err := grpc.NewClient(target,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, body []byte) string {
+		var answer []byte
+		if err := conn.Invoke(ctx, method, &body, &answer); err != nil {
+			return status.Code(err).String()
+		}
+		if len(answer) == 0 {
+			return "empty answer"
+		}
+		return ""
+	}, nil
+}
+
+func cpuMs() float64 {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		return 0
+	}
+	return float64(u.Utime.Nano()+u.Stime.Nano()) / 1e6
+}
+
+type tally struct {
+	mu        sync.Mutex
+	ok        int
+	failures  map[string]int
+	latencies []float64
+	lastDone  time.Time
+}
+
+func (t *tally) record(failure string, latency time.Duration, done time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if failure == "" {
+		t.ok++
+	} else {
+		t.failures[failure]++
+	}
+	t.latencies = append(t.latencies, float64(latency)/float64(time.Millisecond))
+	if done.After(t.lastDone) {
+		t.lastDone = done
+	}
+}
+
+func (t *tally) report(sent int, start time.Time, cpu float64, lags []float64) Report {
+	slices.Sort(t.latencies)
+	slices.Sort(lags)
+	elapsed := t.lastDone.Sub(start).Seconds()
+	r := Report{
+		Sent:       sent,
+		OK:         t.ok,
+		Failures:   t.failures,
+		ElapsedS:   elapsed,
+		P50:        percentile(t.latencies, 50),
+		P99:        percentile(t.latencies, 99),
+		P999:       percentile(t.latencies, 99.9),
+		Max:        percentile(t.latencies, 100),
+		SendLagP99: percentile(lags, 99),
+		CPUMs:      cpu,
+	}
+	if elapsed > 0 {
+		r.Achieved = float64(t.ok) / elapsed
+	}
+	return r
+}
+
+// percentile is the nearest-rank value of sorted (the same rule as the TypeScript benches); -1 when empty.
+func percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return -1
+	}
+	i := int(float64(len(sorted)) * p / 100)
+	if i >= len(sorted) {
+		i = len(sorted) - 1
+	}
+	return sorted[i]
+}
+
+func openLoop(send sender, requests [][]byte, rate float64, duration, timeout time.Duration) Report {
+	total := int(rate * duration.Seconds())
+	if total > len(requests) {
+		fail(fmt.Errorf("%d requests needed for %v at %v/s, the file has %d", total, duration, rate, len(requests)))
+	}
+	t := &tally{failures: map[string]int{}, latencies: make([]float64, 0, total)}
+	lags := make([]float64, 0, total)
+	cpu0 := cpuMs()
+	start := time.Now().Add(20 * time.Millisecond)
+	var wg sync.WaitGroup
+	for i := 0; i < total; i++ {
+		scheduled := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+		if wait := time.Until(scheduled); wait > 0 {
+			time.Sleep(wait)
+		}
+		lags = append(lags, float64(time.Since(scheduled))/float64(time.Millisecond))
+		wg.Add(1)
+		go func(body []byte) {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			failure := send(ctx, body)
+			cancel()
+			done := time.Now()
+			t.record(failure, done.Sub(scheduled), done)
+		}(requests[i])
+	}
+	wg.Wait()
+	return t.report(total, start, cpuMs()-cpu0, lags)
+}
+
+func closedLoop(send sender, requests [][]byte, inFlight int, duration, timeout time.Duration) Report {
+	t := &tally{failures: map[string]int{}}
+	var next atomic.Int64
+	cpu0 := cpuMs()
+	start := time.Now()
+	end := start.Add(duration)
+	var wg sync.WaitGroup
+	for w := 0; w < inFlight; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(end) {
+				i := int(next.Add(1) - 1)
+				if i >= len(requests) {
+					fail(fmt.Errorf("ran out of requests after %d: write more to the file", len(requests)))
+				}
+				sent := time.Now()
+				ctx, cancel := context.WithTimeout(context.Background(), timeout)
+				failure := send(ctx, requests[i])
+				cancel()
+				done := time.Now()
+				t.record(failure, done.Sub(sent), done)
+			}
+		}()
+	}
+	wg.Wait()
+	sent := int(next.Load())
+	if sent > len(requests) {
+		sent = len(requests)
+	}
+	return t.report(sent, start, cpuMs()-cpu0, nil)
+}
