@@ -5,18 +5,18 @@
 //
 // Method: the launcher runs as its own process (`services/joinery/src/main.ts start`, fresh data directory); the
 // load generator here sets up through the REST API (5,000 LoRaWAN 1.0.4 devices imported and claimed, one NS) and
-// precomputes valid JoinReq bodies (real MICs), so during the run it spends its CPU on HTTPS only. Saturation:
+// precomputes valid JoinReq bodies (real MICs); bench/loadgen (Go) sends them, so the generator costs little CPU. Saturation:
 // a closed loop with 64 requests in flight for 10 s. Then open loops at fixed offered rates, 10 s each, giving
 // p50 / p99 / p99.9. Every answer is checked for `Success`; anything else counts as an error.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batchRow, createApiClient, simulatedDevice, type RegisteredNetworkServer } from '@joinery/joinery';
 import { AES128Key, DevNonce, EUI64, encodeJoinRequest, joinRequestMic } from '@joinery/lorawan';
 import { freePort, spawnManaged } from '@joinery/testing/infra';
+import { processCpuSeconds, runLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
 
 const deviceCount = Number(process.env.BENCH_DEVICES ?? 5000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -55,30 +55,6 @@ const server = spawnManaged({
     JOINERY_BI_PEER_BURST: '100000',
   },
 });
-
-/** CPU seconds (user + system) the Joinery process has used so far, from /proc (clock ticks of 10 ms). */
-const serverCpuSeconds = () => {
-  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
-const ownCpuSeconds = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-};
-/** Runs a phase and adds the CPU each side spent on it, per answered join (ms). */
-const measured = async <T extends { latencies: number[] }>(phase: () => Promise<T>) => {
-  const [server0, own0] = [serverCpuSeconds(), ownCpuSeconds()];
-  const result = await phase();
-  const joins = Math.max(1, result.latencies.length);
-  return {
-    ...result,
-    serverMs: ((serverCpuSeconds() - server0) * 1000) / joins,
-    generatorMs: ((ownCpuSeconds() - own0) * 1000) / joins,
-  };
-};
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 try {
   const deadline = Date.now() + 90_000;
@@ -142,92 +118,47 @@ try {
       RxDelay: 1,
     });
   };
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: 64,
-    cert: ns.credentials.clientCertPem,
-    key: ns.credentials.clientKeyPem,
-    ca: ns.credentials.caCertPem,
-  });
-  let errors = 0;
-  const send = (payload: string) =>
-    new Promise<number>((resolve) => {
-      const started = performance.now();
-      const req = request({
-        host: '127.0.0.1',
-        port: biPort,
-        path: '/',
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json' },
-      });
-      req.on('response', (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          if (!text.includes('"ResultCode":"Success"')) errors++;
-          resolve(performance.now() - started);
-        });
-      });
-      req.on('error', () => {
-        errors++;
-        resolve(performance.now() - started);
-      });
-      req.end(payload);
-    });
+  const target = {
+    mode: 'http',
+    url: `https://127.0.0.1:${biPort}/`,
+    certPem: ns.credentials.clientCertPem,
+    keyPem: ns.credentials.clientKeyPem,
+    caPem: ns.credentials.caCertPem,
+    conns: 64,
+  } as const;
+  const bodies = (count: number) => Array.from({ length: count }, body);
+  /** One phase through the Go generator, with the CPU each side spent per answered join (ms). */
+  const phase = async (load: LoadgenPhase, count: number) => {
+    const work = bodies(count);
+    const server0 = processCpuSeconds(server.pid);
+    const r = await runLoadgen(target, load, work);
+    const joins = Math.max(1, r.ok);
+    return {
+      ...r,
+      errors: r.sent - r.ok,
+      serverMs: ((processCpuSeconds(server.pid) - server0) * 1000) / joins,
+      generatorMs: r.cpuMs / joins,
+    };
+  };
+  const row = (name: string, r: Awaited<ReturnType<typeof phase>>) =>
+    `| ${name} | ${Math.round(r.achieved)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.p999.toFixed(1)} | ${r.errors} | ${r.serverMs.toFixed(3)} | ${r.generatorMs.toFixed(3)} |`;
 
   // Warm-up.
-  await Promise.all(Array.from({ length: 200 }, () => send(body())));
-  errors = 0;
-
-  const closedLoop = async () => {
-    const latencies: number[] = [];
-    const end = performance.now() + seconds * 1000;
-    await Promise.all(
-      Array.from({ length: 64 }, async () => {
-        while (performance.now() < end) latencies.push(await send(body()));
-      }),
-    );
-    return { rate: Math.round(latencies.length / seconds), latencies: latencies.sort((a, b) => a - b) };
-  };
-  const openLoop = async (rate: number) => {
-    const latencies: Promise<number>[] = [];
-    const start = performance.now();
-    const total = rate * seconds;
-    for (let i = 0; i < total; i++) {
-      const due = start + (i * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      latencies.push(send(body()));
-    }
-    const done = (await Promise.all(latencies)).sort((a, b) => a - b);
-    return { rate: Math.round(done.length / ((performance.now() - start) / 1000)), latencies: done };
-  };
-
+  await phase({ closed: 64, seconds: 2 }, 8000 * 2);
   const rows: string[] = [];
-  const sat = await measured(closedLoop);
-  const satErrors = errors;
-  rows.push(
-    `| saturation (64 in flight) | ${sat.rate} | ${percentile(sat.latencies, 50).toFixed(1)} | ${percentile(sat.latencies, 99).toFixed(1)} | ${percentile(sat.latencies, 99.9).toFixed(1)} | ${satErrors} | ${sat.serverMs.toFixed(3)} | ${sat.generatorMs.toFixed(3)} |`,
-  );
+  rows.push(row('saturation (64 in flight)', await phase({ closed: 64, seconds }, 8000 * seconds)));
   console.log(rows.at(-1));
   for (const rate of rates) {
-    errors = 0;
-    const r = await measured(() => openLoop(rate));
-    rows.push(
-      `| ${rate} offered | ${r.rate} | ${percentile(r.latencies, 50).toFixed(1)} | ${percentile(r.latencies, 99).toFixed(1)} | ${percentile(r.latencies, 99.9).toFixed(1)} | ${errors} | ${r.serverMs.toFixed(3)} | ${r.generatorMs.toFixed(3)} |`,
-    );
+    rows.push(row(`${rate} offered`, await phase({ rate, seconds }, rate * seconds)));
     console.log(rows.at(-1));
   }
-  agent.destroy();
   const results = `# Embedded mode benchmark
 
 Run ${new Date().toISOString()} with \`node --import tsx bench/embedded/embedded.bench.ts\`.
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}. Shared machine: the Joinery process and the load generator run on the same two cores.
 
-Method: \`services/joinery/src/main.ts start\` (all five services in one process: gateway, claims, keys with the software vault, billing, console; LMDB stores; the in-process bus) in a fresh data directory. ${deviceCount} LoRaWAN 1.0.4 devices imported and claimed through the REST API, one NS (BI 1.0, session keys wrapped under its KEK, AppSKey by SessionKeyID). The generator sends precomputed JoinReqs (valid MICs, increasing DevNonces) over mTLS with keep-alive (node:https, up to 64 sockets); every answer must be \`Success\`. Each accepted join is durably committed (LMDB fsync) twice in keys, relayed to billing and claims through the outbox. Saturation: closed loop, 64 requests in flight, ${seconds} s. Fixed rates: open loop, ${seconds} s each.
+Method: \`services/joinery/src/main.ts start\` (all five services in one process: gateway, claims, keys with the software vault, billing, console; LMDB stores; the in-process bus) in a fresh data directory. ${deviceCount} LoRaWAN 1.0.4 devices imported and claimed through the REST API, one NS (BI 1.0, session keys wrapped under its KEK, AppSKey by SessionKeyID). The generator sends precomputed JoinReqs (valid MICs, increasing DevNonces) over mTLS with keep-alive from \`bench/loadgen\` (Go net/http, HTTP/1.1, up to 64 connections); every answer must be \`Success\`. Each accepted join is durably committed (LMDB fsync) twice in keys, relayed to billing and claims through the outbox. Saturation: closed loop, 64 requests in flight, ${seconds} s, after a 2 s warm-up. Fixed rates: open loop, ${seconds} s each, latency from the scheduled send time. CPU per join: /proc for Joinery, getrusage for the generator.
 
 | load | joins/s | p50 (ms) | p99 (ms) | p99.9 (ms) | errors | Joinery CPU ms/join | generator CPU ms/join |
 | ---- | ------- | -------- | -------- | ---------- | ------ | ------------------- | --------------------- |
@@ -235,7 +166,11 @@ ${rows.join('\n')}
 
 Target (issue #8): ≥ 3,000 joins/s with the software vault.
 `;
-  writeFileSync(new URL('./RESULTS.md', import.meta.url), results);
+  // The hand-written notes (from their heading on) survive a re-run.
+  const resultsFile = new URL('./RESULTS.md', import.meta.url);
+  const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+  const notes = previous.indexOf('## Notes');
+  writeFileSync(resultsFile, results + (notes === -1 ? '' : `\n${previous.slice(notes)}`));
   console.log(results);
 } finally {
   await server.stop();

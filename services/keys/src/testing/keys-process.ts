@@ -28,11 +28,12 @@ export async function startKeysProcess(
   logFile: string,
   port: number,
   entry: string = keysEntryPoints.main,
+  nodeArgs: readonly string[] = [],
 ): Promise<KeysProcess> {
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
       cwd: repoRoot,
       env: {
         PATH: process.env.PATH ?? '',
