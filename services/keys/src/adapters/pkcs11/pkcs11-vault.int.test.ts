@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { JoineryError } from '@joinery/errors';
-import { AES128Key, DevNonce, JoinNonce, NetID, deriveSessionKeys10 } from '@joinery/lorawan';
+import { AES128Key, DevNonce, JoinNonce, NetID, deriveSessionKeys10, keyUnwrap } from '@joinery/lorawan';
 import { captureLogs } from '@joinery/logging';
 import { requireInfra } from '@joinery/testing/infra';
 import pkcs11js from 'pkcs11js';
@@ -20,12 +20,16 @@ after(async () => {
   for (const vault of opened) await vault.close();
 });
 
-async function freshVault(labelPrefix = `t-${randomUUID().slice(0, 8)}`): Promise<KeyVault> {
+async function freshVault(
+  labelPrefix = `t-${randomUUID().slice(0, 8)}`,
+  extra: { sessionCopies?: boolean } = {},
+): Promise<KeyVault> {
   const vault = openPkcs11Vault({
     module: env.PKCS11_MODULE,
     tokenLabel: env.PKCS11_TOKEN_LABEL,
     pin: env.PKCS11_PIN,
     labelPrefix,
+    ...extra,
   });
   opened.push(vault);
   await vault.createKek('storage', { purpose: 'storage' });
@@ -33,6 +37,10 @@ async function freshVault(labelPrefix = `t-${randomUUID().slice(0, 8)}`): Promis
 }
 
 keyVaultContract('PKCS#11 on SoftHSM2', () => freshVault());
+// Session copies are on by default for SoftHSM2; the path without them is what other modules take.
+keyVaultContract('PKCS#11 on SoftHSM2 without session copies', () =>
+  freshVault(undefined, { sessionCopies: false }),
+);
 
 async function freshThreadVault(logger = captureLogs().logger): Promise<KeyVault> {
   const vault = await openPkcs11VaultOnThread({
@@ -126,6 +134,91 @@ describe('PKCS#11 vault: concurrency', () => {
       assert.equal(Buffer.from(out.nwkSKey!.key).toString('hex'), ref.nwkSKey.toHex());
       assert.equal(Buffer.from(out.appSKey!.key).toString('hex'), ref.appSKey.toHex());
     });
+  });
+});
+
+/** A second session on the token, as the secrecy test opens it: it sees this process's session objects too. */
+function inspectorSession(): { hsm: pkcs11js.PKCS11; session: Buffer } {
+  const hsm = new pkcs11js.PKCS11();
+  hsm.load(env.PKCS11_MODULE);
+  try {
+    hsm.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
+  } catch (err) {
+    if (!/CKR_CRYPTOKI_ALREADY_INITIALIZED/.test((err as Error).message)) throw err;
+  }
+  const slot = hsm
+    .C_GetSlotList(true)
+    .find((s) => hsm.C_GetTokenInfo(s).label.trim() === env.PKCS11_TOKEN_LABEL);
+  assert.ok(slot);
+  const session = hsm.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+  try {
+    hsm.C_Login(session, pkcs11js.CKU_USER, env.PKCS11_PIN);
+  } catch (err) {
+    if (!/CKR_USER_ALREADY_LOGGED_IN/.test((err as Error).message)) throw err;
+  }
+  return { hsm, session };
+}
+
+describe('PKCS#11 vault: session copies of KEKs', () => {
+  test('a join leaves no session object behind, and a KEK deleted and created again wraps under its new value', async () => {
+    const vault = await freshVault(undefined, { sessionCopies: true });
+    const devEui = new Uint8Array(randomBytes(8));
+    const nwkKey = new Uint8Array(randomBytes(16));
+    await vault.importRootKeys({ devEui, nwkKey, overwrite: false });
+    const first = new Uint8Array(randomBytes(16));
+    await vault.createKek('ns', { purpose: 'peer', key: first });
+    let joinNonce = 1;
+    const join = () =>
+      vault.buildJoinAccept({
+        devEui,
+        joinEui: new Uint8Array(8),
+        macVersion: '1.0.4',
+        joinType: 'join',
+        devNonce: joinNonce,
+        joinNonce: joinNonce++,
+        netId: Buffer.from('000013', 'hex'),
+        devAddr: Buffer.from('26011234', 'hex'),
+        dlSettings: 0,
+        rxDelay: 1,
+        optNeg: false,
+        nwkKeyDelivery: { kekLabel: 'ns' },
+        storageKekLabel: 'storage',
+      });
+    const expected = (nonce: number) =>
+      deriveSessionKeys10(
+        AES128Key.fromBytes(nwkKey),
+        JoinNonce.of(nonce),
+        NetID.parse('000013'),
+        DevNonce.of(nonce),
+      ).nwkSKey.toHex();
+    const { hsm, session } = inspectorSession();
+    const sessionObjects = () => {
+      hsm.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_TOKEN, value: false }]);
+      try {
+        return hsm.C_FindObjects(session, 10_000).length;
+      } finally {
+        hsm.C_FindObjectsFinal(session);
+      }
+    };
+    try {
+      const out = await join();
+      assert.equal(Buffer.from(keyUnwrap(first, out.nwkSKey!.key)).toString('hex'), expected(1));
+      // The first join made the copies of the two KEKs it used (ns, storage); later joins add none.
+      const settled = sessionObjects();
+      for (let i = 0; i < 5; i++) await join();
+      assert.equal(sessionObjects(), settled, 'no derived key outlives its join, no KEK is copied twice');
+
+      await vault.deleteKek('ns');
+      assert.equal(sessionObjects(), settled - 1, 'deleting the KEK destroys its copy');
+      await assert.rejects(join(), (err: unknown) => JoineryError.is(err, 'keys:unknown_kek'));
+      const second = new Uint8Array(randomBytes(16));
+      await vault.createKek('ns', { purpose: 'peer', key: second });
+      const nonce = joinNonce;
+      const again = await join();
+      assert.equal(Buffer.from(keyUnwrap(second, again.nwkSKey!.key)).toString('hex'), expected(nonce));
+    } finally {
+      hsm.C_CloseSession(session);
+    }
   });
 });
 

@@ -48,6 +48,16 @@ export interface Pkcs11VaultOptions {
    * other thread's sessions too.
    */
   readonly finalizeOnClose?: boolean;
+  /**
+   * Wrap and unwrap with session-object copies of the KEKs (`C_CopyObject` with `CKA_TOKEN` false), each made at its
+   * first use and kept until the KEK is deleted or the vault closes. A copy keeps `CKA_SENSITIVE` and
+   * `CKA_EXTRACTABLE` false (PKCS#11 forbids loosening them in a copy) and never leaves the HSM. Unless set: on for
+   * SoftHSM2, which re-reads a token object's file (open, lock, read, close) on every use, and off for other modules.
+   * A KEK deleted or replaced by another process on the same token keeps its old copy here until a restart, so leave
+   * it off when several processes manage KEKs on one token. Root keys are not copied: they are created with
+   * `CKA_MODIFIABLE` false, and SoftHSM2 refuses a copy of such an object with any template.
+   */
+  readonly sessionCopies?: boolean;
 }
 
 type Handle = Buffer;
@@ -187,6 +197,10 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
   options.logger?.info({ vault: 'pkcs11', module: options.module }, 'HSM session open');
 
   const handles = new Map<string, Handle>();
+  const sessionCopies =
+    options.sessionCopies ?? hsm.C_GetInfo().manufacturerID.trim().toLowerCase().startsWith('softhsm');
+  /** KEK label → its session copy (see `sessionCopies`). */
+  const kekCopies = new Map<string, Handle>();
   const prefix = options.labelPrefix ?? 'joinery';
   const rootLabel = (devEui: Uint8Array, which: 'nwk' | 'app') => `${prefix}:root:${which}:${idHex(devEui)}`;
   const kekLabel = (label: string) => `${prefix}:kek:${label}`;
@@ -265,20 +279,34 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
       return { ...counts, token_objects: all.length, ms: Math.round(performance.now() - started) };
     });
   const destroy = (label: string) => {
+    const copy = kekCopies.get(label);
+    if (copy !== undefined) {
+      kekCopies.delete(label);
+      call('destroy', () => hsm.C_DestroyObject(session, copy));
+    }
     const handle = find(label);
     if (handle === undefined) return;
     call('destroy', () => hsm.C_DestroyObject(session, handle));
     handles.delete(label);
   };
+  /** A session object with the same value and attributes as the token object `handle`. */
+  const sessionCopy = (handle: Handle): Handle =>
+    call('copy', () => hsm.C_CopyObject(session, handle, [{ type: CKA_TOKEN, value: false }]));
   const rootKey = (devEui: Uint8Array, which: 'nwk' | 'app'): Handle => {
     const handle = find(rootLabel(devEui, which));
     if (handle === undefined) throw keysErrors.unknown_device();
     return handle;
   };
   const kekHandle = (label: string): Handle => {
-    const handle = find(kekLabel(label));
+    const name = kekLabel(label);
+    const copy = kekCopies.get(name);
+    if (copy !== undefined) return copy;
+    const handle = find(name);
     if (handle === undefined) throw keysErrors.unknown_kek({ label });
-    return handle;
+    if (!sessionCopies) return handle;
+    const made = sessionCopy(handle);
+    kekCopies.set(name, made);
+    return made;
   };
 
   let indexed: ReturnType<typeof indexObjects>;
@@ -592,6 +620,8 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
     },
     async close() {
       handles.clear();
+      // Session objects end with the session.
+      kekCopies.clear();
       try {
         // Closing the last session of the application on a token also ends its login (PKCS#11 §5.6).
         hsm.C_CloseSession(session);
