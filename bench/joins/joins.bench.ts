@@ -19,14 +19,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { connectRedis } from '@joinery/store';
 import { startInfra, type Infra } from '@joinery/testing/infra';
-import {
-  joinReqBody,
-  newDevice,
-  nsClient,
-  nsHttp2Client,
-  provisionNs,
-  type Device,
-} from '../../test/e2e/src/gateway/ns-client.js';
+import { joinReqBody, newDevice, provisionNs, type Device } from '../../test/e2e/src/gateway/ns-client.js';
+import { runLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
 import { startProcessStack, type StackService } from '../../test/e2e/src/gateway/process-stack.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -120,8 +114,6 @@ function cpuBetween(
   return out;
 }
 
-const percentile = (sorted: Float64Array, p: number) =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 const ms = (n: number) => (Number.isNaN(n) ? '—' : n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 const log = (line: string) => console.log(`[joins bench] ${line}`);
@@ -173,8 +165,14 @@ async function main() {
       caCertPem: stack.caCertPem,
     });
     log(`provisioned in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const http1 = nsClient(stack.biPort, tls, sockets);
-    let client: { post: typeof http1.post } = http1;
+    const target = {
+      mode: 'http',
+      url: `https://127.0.0.1:${stack.biPort}/`,
+      certPem: tls.cert,
+      keyPem: tls.key,
+      caPem: tls.ca,
+      conns: sockets,
+    } as const;
     const devNonces = new Uint32Array(deviceCount);
     let cursor = 0;
     let transactionId = 0;
@@ -186,108 +184,35 @@ async function main() {
       }
       return out;
     };
-    const outcome = async (body: string, failures: Record<string, number>): Promise<boolean> => {
-      try {
-        const res = await client.post(body);
-        const code =
-          (res.json?.['Result'] as { ResultCode?: string } | undefined)?.ResultCode ?? `HTTP ${res.status}`;
-        if (code === 'Success') return true;
-        failures[code] = (failures[code] ?? 0) + 1;
-      } catch (err) {
-        const code = err instanceof Error ? err.message : String(err);
-        failures[code] = (failures[code] ?? 0) + 1;
-      }
-      return false;
-    };
-
-    const openLoop = async (name: string, rate: number, durationS: number): Promise<Phase> => {
-      const total = Math.round(rate * durationS);
-      const work = bodies(total);
-      const latencies = new Float64Array(total);
-      const lags = new Float64Array(total);
-      const failures: Record<string, number> = {};
-      let ok = 0;
-      let sent = 0;
-      const pending: Promise<void>[] = [];
-      const start = performance.now() + 50;
-      let lastDone = start;
-      await new Promise<void>((resolve) => {
-        const tick = () => {
-          const now = performance.now();
-          while (sent < total && start + (sent * 1000) / rate <= now) {
-            const i = sent++;
-            const scheduled = start + (i * 1000) / rate;
-            lags[i] = now - scheduled;
-            pending.push(
-              outcome(work[i]!, failures).then((success) => {
-                const done = performance.now();
-                latencies[i] = done - scheduled;
-                if (success) ok += 1;
-                lastDone = Math.max(lastDone, done);
-              }),
-            );
-          }
-          if (sent < total) setTimeout(tick, 1);
-          else resolve();
-        };
-        tick();
-      });
-      await Promise.all(pending);
-      latencies.sort();
-      lags.sort();
-      return {
+    /** One phase through the Go generator (bench/loadgen); its own CPU comes back in the report. */
+    const run = async (name: string, load: LoadgenPhase, count: number, http2 = false) => {
+      const r = await runLoadgen(
+        http2 ? { ...target, conns: http2Sessions, http2 } : target,
+        load,
+        bodies(count),
+      );
+      const phase: Phase = {
         name,
-        offered: rate,
-        sent: total,
-        ok,
-        failures,
-        achieved: (ok * 1000) / (lastDone - start),
-        p50: percentile(latencies, 50),
-        p99: percentile(latencies, 99),
-        p999: percentile(latencies, 99.9),
-        max: latencies[latencies.length - 1] ?? NaN,
-        sendLagP99: percentile(lags, 99),
+        offered: 'rate' in load ? load.rate : undefined,
+        sent: r.sent,
+        ok: r.ok,
+        failures: r.failures,
+        achieved: r.achieved,
+        p50: r.p50,
+        p99: r.p99,
+        p999: r.p999,
+        max: r.max,
+        sendLagP99: 'rate' in load ? r.sendLagP99 : NaN,
       };
+      return { phase, generatorCores: r.cpuMs / 1000 / Math.max(r.elapsedS, 1e-3) };
     };
-
-    const closedLoop = async (name: string, inFlight: number, durationS: number): Promise<Phase> => {
-      const failures: Record<string, number> = {};
-      const latencies: number[] = [];
-      let ok = 0;
-      let sent = 0;
-      // Enough JoinReqs for far above the targets; more are built if the server is faster.
-      let work = bodies(4000 * durationS);
-      const start = performance.now();
-      const end = start + durationS * 1000;
-      const worker = async () => {
-        while (performance.now() < end) {
-          if (sent >= work.length) work = work.concat(bodies(2000));
-          const body = work[sent++]!;
-          const t = performance.now();
-          if (await outcome(body, failures)) ok += 1;
-          latencies.push(performance.now() - t);
-        }
-      };
-      await Promise.all(Array.from({ length: inFlight }, worker));
-      const elapsed = performance.now() - start;
-      const sorted = Float64Array.from(latencies).sort();
-      return {
-        name,
-        offered: undefined,
-        sent,
-        ok,
-        failures,
-        achieved: (ok * 1000) / elapsed,
-        p50: percentile(sorted, 50),
-        p99: percentile(sorted, 99),
-        p999: percentile(sorted, 99.9),
-        max: sorted[sorted.length - 1] ?? NaN,
-        sendLagP99: NaN,
-      };
-    };
+    const openLoop = (name: string, rate: number, durationS: number) =>
+      run(name, { rate, seconds: durationS }, Math.round(rate * durationS));
+    // Enough JoinReqs for far above the targets.
+    const closedLoop = (name: string, inFlight: number, durationS: number, http2 = false) =>
+      run(name, { closed: inFlight, seconds: durationS }, 5000 * durationS, http2);
 
     const pids: Record<string, number> = {
-      generator: process.pid,
       'bi-gateway': stack.process('bi-gateway').pid,
       claims: stack.process('claims').pid,
       keys: stack.process('keys').pid,
@@ -296,10 +221,14 @@ async function main() {
     const kafkaPid = pidListeningOn(Number(kafkaBrokers.split(',')[0]!.split(':')[1]));
     if (redisPid !== undefined) pids['redis'] = redisPid;
     if (kafkaPid !== undefined) pids['kafka'] = kafkaPid;
-    const measured = async (run: () => Promise<Phase>) => {
+    const measured = async (phaseRun: () => Promise<{ phase: Phase; generatorCores: number }>) => {
       const before = cpuSnapshot(pids);
-      const phase = await run();
-      phase.cpu = cpuBetween(before, cpuSnapshot(pids));
+      const { phase, generatorCores } = await phaseRun();
+      const cpu = cpuBetween(before, cpuSnapshot(pids));
+      // The generator is a child process that is gone by now: its CPU comes from its own report.
+      cpu['generator'] = generatorCores;
+      cpu['other'] = Math.max(0, (cpu['other'] ?? 0) - generatorCores);
+      phase.cpu = cpu;
       return phase;
     };
     log('warm-up: 3 s at 300 joins/s');
@@ -315,22 +244,18 @@ async function main() {
     );
     // The same saturation with the NS on HTTP/2 (as the Go NSs are), right after: compare within one run.
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    // Connected only now: idle HTTP/2 sessions are closed by the gateway after its session timeout.
-    const http2 = nsHttp2Client(stack.biPort, tls, http2Sessions);
-    client = http2;
     const saturationH2 = await measured(() =>
       closedLoop(
         `closed loop, ${saturationInFlight} in flight, HTTP/2 (${http2Sessions} connections)`,
         saturationInFlight,
         seconds,
+        true,
       ),
     );
     phases.push(saturation, saturationH2);
     log(format(saturation));
     log(format(saturationH2));
     load.push(loadavg()[0]!);
-    http1.close();
-    http2.close();
   } finally {
     await stack.stop();
     await infra?.stop();
@@ -453,20 +378,21 @@ function results(phases: Phase[], load: number[]): string {
 Run ${new Date().toISOString()} with \`node --import tsx bench/joins/joins.bench.ts\`.
 
 **Machine:** ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}.
-Everything on the same ${cpus().length} cores: the load generator (this process), bi-gateway, claims and keys (each
+Everything on the same ${cpus().length} cores: the load generator (bench/loadgen), bi-gateway, claims and keys (each
 its own Node process, \`services/<svc>/src/main.ts\` via tsx), Redis (no AOF) and a single-node Kafka (KRaft, JVM).
 1-minute load average ${load[0]?.toFixed(1)} at the start and ${load[1]?.toFixed(1)} at the end (shared machine).
 
 **Method:** ${deviceCount.toLocaleString('en-US')} LoRaWAN 1.0.4 devices imported with claim codes through claims,
 claimed by one owner for one NS (BI 1.0, session-key-id AppSKey delivery, NwkSKey wrapped under the NS KEK). The NS
-is a Node \`https.Agent\` with keep-alive and up to ${sockets} mTLS connections (client certificate from Joinery's CA).
+is \`bench/loadgen\` (Go net/http) with keep-alive and up to ${sockets} HTTP/1.1 mTLS connections (client certificate from
+Joinery's CA; the HTTP/2 row: ${http2Sessions} connections), a process of its own on the same cores.
 JoinReqs are ChirpStack-v4-shaped with valid MICs and increasing DevNonces, built before each phase; devices are
 used round-robin. Each join: gateway parses and authenticates → claims \`Authorize\` (gRPC) → keys \`HandleJoin\`
 (gRPC: DevNonce/JoinNonce reservation in Redis, software-vault crypto, KEK wraps, session + JoinEvent in the Redis
 outbox in one script) → JoinAns; the keys relay publishes the events to Kafka meanwhile. Log level \`warn\`.
 Open loop: a fixed offered rate for ${seconds} s after a 3 s warm-up at 300/s; latency from the *scheduled* send time
 to the complete answer, so generator stalls count against us (no coordinated omission); "send lag" is how late the
-generator itself sent (its event-loop stalls). Saturation: closed loop, ${saturationInFlight} requests in flight, ${seconds} s.
+generator itself sent. Saturation: closed loop, ${saturationInFlight} requests in flight, ${seconds} s.
 "failed" = anything not \`Success\`.
 
 | phase | offered joins/s | achieved joins/s | p50 ms | p99 ms | p99.9 ms | max ms | failed | send lag p99 ms |

@@ -1,7 +1,6 @@
 // A network server's side of the join path: LoRaWAN 1.0.4 devices with real root keys, JoinReqs with valid MICs,
 // and an mTLS HTTPS client with keep-alive connections to the gateway.
 import { randomBytes } from 'node:crypto';
-import { connect, constants as h2, type ClientHttp2Session } from 'node:http2';
 import { Agent, request } from 'node:https';
 import { AES128Key, DevNonce, EUI64, encodeJoinRequest, joinRequestMic } from '@joinery/lorawan';
 import type { Client } from '@joinery/grpc';
@@ -103,50 +102,6 @@ export function nsClient(port: number, tls: NsCredentials, sockets: number) {
       });
     },
     close: () => agent.destroy(),
-  };
-}
-
-/**
- * The same NS over HTTP/2 (what Go NSs such as ChirpStack and TTS negotiate): `sessions` mTLS connections, requests
- * multiplexed on them round-robin.
- */
-export function nsHttp2Client(port: number, tls: NsCredentials, sessions: number) {
-  const pool: ClientHttp2Session[] = Array.from({ length: sessions }, () =>
-    connect(`https://127.0.0.1:${port}`, tls),
-  );
-  for (const session of pool) session.on('error', () => undefined);
-  let next = 0;
-  return {
-    post(
-      body: string,
-      timeoutMs = 10_000,
-    ): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
-      const session = pool[next++ % pool.length]!;
-      return new Promise((resolve, reject) => {
-        const stream = session.request({
-          [h2.HTTP2_HEADER_METHOD]: 'POST',
-          [h2.HTTP2_HEADER_PATH]: '/',
-          'content-type': 'application/json',
-        });
-        stream.setTimeout(timeoutMs, () => stream.close(h2.NGHTTP2_CANCEL));
-        let status = 0;
-        const chunks: Buffer[] = [];
-        stream.on('response', (headers) => (status = Number(headers[h2.HTTP2_HEADER_STATUS] ?? 0)));
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          resolve({ status, json: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>) });
-        });
-        stream.on('close', () => {
-          if (status === 0) reject(new Error('stream closed without an answer'));
-        });
-        stream.on('error', reject);
-        stream.end(body);
-      });
-    },
-    close: () => {
-      for (const session of pool) session.close();
-    },
   };
 }
 
