@@ -106,3 +106,26 @@ export function normalizeMetadata(
   }
   return out;
 }
+
+/**
+ * The abort side of a call's context: the `AbortController` is made only when a handler reads `signal` (few do, and
+ * one costs a few µs per call); an abort before that is remembered and applied to the signal when it is made.
+ */
+export function lazyAbort(): { readonly signal: AbortSignal; abort(reason: unknown): void } {
+  let controller: AbortController | undefined;
+  let aborted: { reason: unknown } | undefined;
+  return {
+    get signal() {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (aborted !== undefined) controller.abort(aborted.reason);
+      }
+      return controller.signal;
+    },
+    abort(reason) {
+      if (aborted !== undefined) return;
+      aborted = { reason };
+      controller?.abort(reason);
+    },
+  };
+}

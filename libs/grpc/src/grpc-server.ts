@@ -4,6 +4,7 @@ import type { Logger } from '@joinery/logging';
 import {
   dispatchUnary,
   isVisibleMetadataKey,
+  lazyAbort,
   logHandlerError,
   maxTimerMs,
   methodPath,
@@ -92,7 +93,7 @@ function serveUnary(
   const path = methodPath(method);
   return (call, callback) => {
     const started = performance.now();
-    const controller = new AbortController();
+    const controller = lazyAbort();
     const onCancelled = () => controller.abort(grpcErrors.cancelled({ method: path }));
     call.on('cancelled', onCancelled);
     const deadline = toDate(call.getDeadline());
@@ -107,7 +108,9 @@ function serveUnary(
     const context: CallContext = {
       deadline,
       metadata: visibleMetadata(call.metadata),
-      signal: controller.signal,
+      get signal() {
+        return controller.signal;
+      },
       peer: call.getPeer(),
     };
     const done = (status: grpc.status) => {

@@ -4,6 +4,7 @@ import type { Logger } from '@joinery/logging';
 import {
   callTimeoutMs,
   dispatchUnary,
+  lazyAbort,
   logHandlerError,
   methodPath,
   normalizeMetadata,
@@ -50,11 +51,13 @@ export function createInProcessClient<S extends DescService>(
           ? err
           : grpcErrors.invalid_message({ message: method.input.typeName }, undefined, err);
       }
-      const controller = new AbortController();
+      const controller = lazyAbort();
       const context = {
         deadline: new Date(Date.now() + timeoutMs),
         metadata,
-        signal: controller.signal,
+        get signal() {
+          return controller.signal;
+        },
         peer: 'in-process',
       };
 
