@@ -78,7 +78,13 @@ if (runChecks) {
 const roots =
   paths.length > 0
     ? paths.map((p) => join(root, p))
-    : [join(root, 'libs'), join(root, 'services'), join(root, 'test'), join(root, 'scripts')];
+    : [
+        join(root, 'libs'),
+        join(root, 'services'),
+        join(root, 'test'),
+        join(root, 'scripts'),
+        join(root, 'bench'),
+      ];
 let files = roots.flatMap((p) => (statSync(p).isDirectory() ? findTests(p) : [p])).sort();
 if (!withInfra) files = files.filter((f) => !needsInfra(f));
 

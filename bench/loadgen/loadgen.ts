@@ -35,7 +35,8 @@ export type LoadgenTarget =
       readonly url: string;
       readonly certPem?: string;
       readonly keyPem?: string;
-      readonly caPem: string;
+      /** The CA of the server's certificate (https); none for a plain-HTTP listener. */
+      readonly caPem?: string;
       readonly bearer?: string;
       readonly conns: number;
       readonly http2?: boolean;
@@ -102,7 +103,8 @@ export async function runLoadgen(
       ...('rate' in phase ? ['-rate', String(phase.rate)] : ['-closed', String(phase.closed)]),
     ];
     if (target.mode === 'http') {
-      args.push('-mode', 'http', '-url', target.url, '-ca', file('ca.pem', target.caPem));
+      args.push('-mode', 'http', '-url', target.url);
+      if (target.caPem !== undefined) args.push('-ca', file('ca.pem', target.caPem));
       args.push('-conns', String(target.conns));
       if (target.certPem !== undefined && target.keyPem !== undefined)
         args.push('-cert', file('cert.pem', target.certPem), '-key', file('key.pem', target.keyPem));
