@@ -43,8 +43,12 @@ export type LoadgenTarget =
     }
   | { readonly mode: 'grpc'; readonly target: string; readonly method: string };
 
-export type LoadgenPhase =
-  { readonly rate: number; readonly seconds: number } | { readonly closed: number; readonly seconds: number };
+export type LoadgenPhase = (
+  { readonly rate: number; readonly seconds: number } | { readonly closed: number; readonly seconds: number }
+) & {
+  /** Also write every answer as `sent_ms latency_ms failure` to this file (to see when the slow ones came). */
+  readonly timeline?: string;
+};
 
 let binary: string | undefined;
 
@@ -101,6 +105,7 @@ export async function runLoadgen(
       '-duration',
       `${phase.seconds}s`,
       ...('rate' in phase ? ['-rate', String(phase.rate)] : ['-closed', String(phase.closed)]),
+      ...(phase.timeline === undefined ? [] : ['-timeline', phase.timeline]),
     ];
     if (target.mode === 'http') {
       args.push('-mode', 'http', '-url', target.url);

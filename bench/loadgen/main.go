@@ -60,6 +60,8 @@ type Report struct {
 	SendLagP99 float64 `json:"sendLagP99"`
 	// CPUMs is the CPU (user + system) this process spent during the phase, in milliseconds.
 	CPUMs float64 `json:"cpuMs"`
+
+	timeline []byte
 }
 
 type sender func(ctx context.Context, body []byte) (failure string)
@@ -83,6 +85,7 @@ func main() {
 	expect := flag.String("expect", "Success", "http: the ResultCode every answer must have")
 	target := flag.String("target", "", "grpc: host:port")
 	method := flag.String("method", "", "grpc: full method name, /package.Service/Method")
+	timeline := flag.String("timeline", "", "also write each answer as 'sent_ms latency_ms failure' (sent from the start) to this file")
 	flag.Parse()
 
 	if (*rate > 0) == (*closed > 0) {
@@ -109,6 +112,11 @@ func main() {
 		report = openLoop(send, requests, *rate, *duration, *timeout)
 	} else {
 		report = closedLoop(send, requests, *closed, *duration, *timeout)
+	}
+	if *timeline != "" {
+		if err := os.WriteFile(*timeline, report.timeline, 0o600); err != nil {
+			fail(err)
+		}
 	}
 	if err := json.NewEncoder(os.Stdout).Encode(report); err != nil {
 		fail(err)
@@ -266,15 +274,18 @@ func cpuMs() float64 {
 
 type tally struct {
 	mu        sync.Mutex
+	start     time.Time
 	ok        int
 	failures  map[string]int
 	latencies []float64
 	lastDone  time.Time
+	timeline  bytes.Buffer
 }
 
 func (t *tally) record(failure string, latency time.Duration, done time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	fmt.Fprintf(&t.timeline, "%.3f %.3f %s\n", float64(done.Add(-latency).Sub(t.start))/1e6, float64(latency)/1e6, failure)
 	if failure == "" {
 		t.ok++
 	} else {
@@ -305,6 +316,7 @@ func (t *tally) report(sent int, start time.Time, cpu float64, lags []float64) R
 	if elapsed > 0 {
 		r.Achieved = float64(t.ok) / elapsed
 	}
+	r.timeline = t.timeline.Bytes()
 	return r
 }
 
@@ -329,6 +341,7 @@ func openLoop(send sender, requests [][]byte, rate float64, duration, timeout ti
 	lags := make([]float64, 0, total)
 	cpu0 := cpuMs()
 	start := time.Now().Add(20 * time.Millisecond)
+	t.start = start
 	var wg sync.WaitGroup
 	for i := 0; i < total; i++ {
 		scheduled := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
@@ -355,6 +368,7 @@ func closedLoop(send sender, requests [][]byte, inFlight int, duration, timeout 
 	var next atomic.Int64
 	cpu0 := cpuMs()
 	start := time.Now()
+	t.start = start
 	end := start.Add(duration)
 	var wg sync.WaitGroup
 	for w := 0; w < inFlight; w++ {
