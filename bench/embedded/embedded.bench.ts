@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { batchRow, createApiClient, simulatedDevice, type RegisteredNetworkServer } from '@joinery/joinery';
 import { AES128Key, DevNonce, EUI64, encodeJoinRequest, joinRequestMic } from '@joinery/lorawan';
 import { freePort, spawnManaged } from '@joinery/testing/infra';
-import { processCpuSeconds, runLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
+import { machineCpuTicks, processCpuSeconds, runLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
 
 const deviceCount = Number(process.env.BENCH_DEVICES ?? 5000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -131,17 +131,23 @@ try {
   const phase = async (load: LoadgenPhase, count: number) => {
     const work = bodies(count);
     const server0 = processCpuSeconds(server.pid);
+    const machine0 = machineCpuTicks();
     const r = await runLoadgen(target, load, work);
+    const machine1 = machineCpuTicks();
     const joins = Math.max(1, r.ok);
+    const ticks = Math.max(1, machine1.total - machine0.total);
     return {
       ...r,
       errors: r.sent - r.ok,
       serverMs: ((processCpuSeconds(server.pid) - server0) * 1000) / joins,
       generatorMs: r.cpuMs / joins,
+      // Shares of the machine's CPU time (all cores) over the phase.
+      busyShare: (machine1.busy - machine0.busy) / ticks,
+      stealShare: (machine1.steal - machine0.steal) / ticks,
     };
   };
   const row = (name: string, r: Awaited<ReturnType<typeof phase>>) =>
-    `| ${name} | ${Math.round(r.achieved)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.p999.toFixed(1)} | ${r.errors} | ${r.serverMs.toFixed(3)} | ${r.generatorMs.toFixed(3)} |`;
+    `| ${name} | ${Math.round(r.achieved)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.p999.toFixed(1)} | ${r.errors} | ${r.serverMs.toFixed(3)} | ${r.generatorMs.toFixed(3)} | ${Math.round(100 * r.busyShare)} % / ${Math.round(100 * r.stealShare)} % |`;
 
   // Warm-up.
   await phase({ closed: 64, seconds: 2 }, 8000 * 2);
@@ -160,8 +166,8 @@ Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 
 
 Method: \`services/joinery/src/main.ts start\` (all five services in one process: gateway, claims, keys with the software vault, billing, console; LMDB stores; the in-process bus) in a fresh data directory. ${deviceCount} LoRaWAN 1.0.4 devices imported and claimed through the REST API, one NS (BI 1.0, session keys wrapped under its KEK, AppSKey by SessionKeyID). The generator sends precomputed JoinReqs (valid MICs, increasing DevNonces) over mTLS with keep-alive from \`bench/loadgen\` (Go net/http, HTTP/1.1, up to 64 connections); every answer must be \`Success\`. Each accepted join is durably committed (LMDB fsync) twice in keys, relayed to billing and claims through the outbox. Saturation: closed loop, 64 requests in flight, ${seconds} s, after a 2 s warm-up. Fixed rates: open loop, ${seconds} s each, latency from the scheduled send time. CPU per join: /proc for Joinery, getrusage for the generator.
 
-| load | joins/s | p50 (ms) | p99 (ms) | p99.9 (ms) | errors | Joinery CPU ms/join | generator CPU ms/join |
-| ---- | ------- | -------- | -------- | ---------- | ------ | ------------------- | --------------------- |
+| load | joins/s | p50 (ms) | p99 (ms) | p99.9 (ms) | errors | Joinery CPU ms/join | generator CPU ms/join | machine busy / stolen by the host |
+| ---- | ------- | -------- | -------- | ---------- | ------ | ------------------- | --------------------- | --------------------------------- |
 ${rows.join('\n')}
 
 Target (issue #8): ≥ 3,000 joins/s with the software vault.

@@ -139,3 +139,12 @@ export function processCpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/** The machine's CPU time so far (clock ticks of 10 ms, all cores) from /proc/stat: busy, and stolen by the host. */
+export function machineCpuTicks(): { busy: number; steal: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  const steal = f[7] ?? 0;
+  return { busy: total - idle - steal, steal, total };
+}
