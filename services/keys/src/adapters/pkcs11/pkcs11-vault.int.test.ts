@@ -137,7 +137,10 @@ describe('PKCS#11 vault: concurrency', () => {
   });
 });
 
-/** A second session on the token, as the secrecy test opens it: it sees this process's session objects too. */
+/**
+ * A second session on the token, logged in with the PIN, as an attacker holding it would open one. It shares the
+ * library the vaults of this process initialised, so it also sees their session objects.
+ */
 function inspectorSession(): { hsm: pkcs11js.PKCS11; session: Buffer } {
   const hsm = new pkcs11js.PKCS11();
   hsm.load(env.PKCS11_MODULE);
@@ -232,25 +235,8 @@ describe('PKCS#11 vault: root keys stay in the HSM', () => {
     await vault.createKek('peer', { purpose: 'peer' });
 
     // An independent session on the same token, logged in with the PIN.
-    const hsm = new pkcs11js.PKCS11();
-    hsm.load(env.PKCS11_MODULE);
-    // The vaults of this process have initialised the library already; this session shares it.
-    try {
-      hsm.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
-    } catch (err) {
-      if (!/CKR_CRYPTOKI_ALREADY_INITIALIZED/.test((err as Error).message)) throw err;
-    }
+    const { hsm, session } = inspectorSession();
     {
-      const slot = hsm
-        .C_GetSlotList(true)
-        .find((s) => hsm.C_GetTokenInfo(s).label.trim() === env.PKCS11_TOKEN_LABEL);
-      assert.ok(slot);
-      const session = hsm.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
-      try {
-        hsm.C_Login(session, pkcs11js.CKU_USER, env.PKCS11_PIN);
-      } catch (err) {
-        if (!/CKR_USER_ALREADY_LOGGED_IN/.test((err as Error).message)) throw err;
-      }
       const label = `${prefix}:root:nwk:${Buffer.from(devEui).toString('hex').toUpperCase()}`;
       hsm.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_LABEL, value: label }]);
       const [handle] = hsm.C_FindObjects(session, 2);
