@@ -35,7 +35,10 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
   const devices: Database<DeviceRecord, string> = root.openDB({ name: 'keys-devices' });
   const sessions: Database<StoredSession, string> = root.openDB({ name: 'keys-sessions' });
   const outbox: Database<StoredEvent, number> = root.openDB({ name: 'keys-outbox' });
-  const deviceSessions = (devEui: string) => sessions.getRange({ start: `${devEui}/`, end: `${devEui}0` });
+  const deviceRange = (devEui: string) => ({ start: `${devEui}/`, end: `${devEui}0` });
+  const deviceSessions = (devEui: string) => sessions.getRange(deviceRange(devEui));
+  /** Keys only: trimming and counting need no session decoded. */
+  const deviceSessionKeys = (devEui: string) => [...sessions.getKeys(deviceRange(devEui))];
   const meta: Database<number, string> = root.openDB({ name: 'keys-meta' });
   // Write transactions run one after another in this process, so a counter in memory orders the outbox. Outbox ids
   // must never go back, even when the outbox was emptied (the Kafka relay skips ids it believes published, ADR
@@ -64,7 +67,7 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
     commitSession(devEui, session, maxSessions, event) {
       return devices.transaction(() => {
         sessions.putSync(sessionKey(devEui, session.joinNonce), session);
-        const keys = [...deviceSessions(devEui)].map(({ key }) => key);
+        const keys = deviceSessionKeys(devEui);
         for (const old of keys.slice(0, Math.max(0, keys.length - maxSessions))) sessions.removeSync(old);
         return append(event);
       });
@@ -97,7 +100,7 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
     },
     async getNonceState(devEui) {
       const device = read(devEui);
-      return { ...device.nonces, sessionCount: [...deviceSessions(devEui)].length, resets: device.resets };
+      return { ...device.nonces, sessionCount: deviceSessionKeys(devEui).length, resets: device.resets };
     },
     outbox: {
       async read(limit) {
