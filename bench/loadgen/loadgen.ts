@@ -123,9 +123,10 @@ export async function runLoadgen(
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    // 'close', not 'exit': the report may still be in the pipe when the process has exited.
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
-      child.once('exit', resolve);
+      child.once('close', resolve);
     });
     if (code !== 0) throw new Error(`loadgen exited with ${code}: ${stderr.trim()}`);
     return JSON.parse(stdout) as LoadgenReport;

@@ -22,7 +22,7 @@ after(async () => {
 
 async function freshVault(
   labelPrefix = `t-${randomUUID().slice(0, 8)}`,
-  extra: { sessionCopies?: boolean } = {},
+  extra: { sessionCopies?: boolean; sessionCopyTtlMs?: number } = {},
 ): Promise<KeyVault> {
   const vault = openPkcs11Vault({
     module: env.PKCS11_MODULE,
@@ -222,6 +222,59 @@ describe('PKCS#11 vault: session copies of KEKs', () => {
     } finally {
       hsm.C_CloseSession(session);
     }
+  });
+});
+
+describe('PKCS#11 vault: a KEK replaced by another process', () => {
+  test('is wrapped under its new value once the session copy has aged out', async () => {
+    const prefix = `t-${randomUUID().slice(0, 8)}`;
+    const ours = await freshVault(prefix, { sessionCopies: true, sessionCopyTtlMs: 50 });
+    // Another keys process on the same token (here: another session and cache) manages the KEKs.
+    const other = openPkcs11Vault({
+      module: env.PKCS11_MODULE,
+      tokenLabel: env.PKCS11_TOKEN_LABEL,
+      pin: env.PKCS11_PIN,
+      labelPrefix: prefix,
+      sessionCopies: true,
+    });
+    opened.push(other);
+    const devEui = new Uint8Array(randomBytes(8));
+    const nwkKey = new Uint8Array(randomBytes(16));
+    await ours.importRootKeys({ devEui, nwkKey, overwrite: false });
+    const first = new Uint8Array(randomBytes(16));
+    await other.createKek('ns', { purpose: 'peer', key: first });
+    const join = (nonce: number) =>
+      ours.buildJoinAccept({
+        devEui,
+        joinEui: new Uint8Array(8),
+        macVersion: '1.0.4',
+        joinType: 'join',
+        devNonce: nonce,
+        joinNonce: nonce,
+        netId: Buffer.from('000013', 'hex'),
+        devAddr: Buffer.from('26011234', 'hex'),
+        dlSettings: 0,
+        rxDelay: 1,
+        optNeg: false,
+        nwkKeyDelivery: { kekLabel: 'ns' },
+        storageKekLabel: 'storage',
+      });
+    const nwkSKey = (nonce: number) =>
+      deriveSessionKeys10(
+        AES128Key.fromBytes(nwkKey),
+        JoinNonce.of(nonce),
+        NetID.parse('000013'),
+        DevNonce.of(nonce),
+      ).nwkSKey.toHex();
+    const out = await join(1);
+    assert.equal(Buffer.from(keyUnwrap(first, out.nwkSKey!.key)).toString('hex'), nwkSKey(1));
+
+    await other.deleteKek('ns');
+    const second = new Uint8Array(randomBytes(16));
+    await other.createKek('ns', { purpose: 'peer', key: second });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const again = await join(2);
+    assert.equal(Buffer.from(keyUnwrap(second, again.nwkSKey!.key)).toString('hex'), nwkSKey(2));
   });
 });
 

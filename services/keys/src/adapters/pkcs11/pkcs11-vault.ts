@@ -49,15 +49,17 @@ export interface Pkcs11VaultOptions {
    */
   readonly finalizeOnClose?: boolean;
   /**
-   * Wrap and unwrap with session-object copies of the KEKs (`C_CopyObject` with `CKA_TOKEN` false), each made at its
-   * first use and kept until the KEK is deleted or the vault closes. A copy keeps `CKA_SENSITIVE` and
-   * `CKA_EXTRACTABLE` false (PKCS#11 forbids loosening them in a copy) and never leaves the HSM. Unless set: on for
-   * SoftHSM2, which re-reads a token object's file (open, lock, read, close) on every use, and off for other modules.
-   * A KEK deleted or replaced by another process on the same token keeps its old copy here until a restart, so leave
-   * it off when several processes manage KEKs on one token. Root keys are not copied: they are created with
-   * `CKA_MODIFIABLE` false, and SoftHSM2 refuses a copy of such an object with any template.
+   * Wrap and unwrap with session-object copies of the KEKs (`C_CopyObject` with `CKA_TOKEN` false). A copy keeps
+   * `CKA_SENSITIVE` and `CKA_EXTRACTABLE` false (PKCS#11 forbids loosening them in a copy) and never leaves the HSM.
+   * Unless set: on for SoftHSM2, which re-reads a token object's file (open, lock, read, close) on every use, and off
+   * for other modules. A copy is made again from the token object after `sessionCopyTtlMs`, and at once when this
+   * vault deletes or rotates the KEK, so a KEK another process replaced on the same token is used from an old copy
+   * for at most that long. Root keys are not copied: they are created with `CKA_MODIFIABLE` false, and SoftHSM2
+   * refuses a copy of such an object with any template.
    */
   readonly sessionCopies?: boolean;
+  /** How long a KEK's session copy is used before it is copied again from the token (1,000 ms unless set). */
+  readonly sessionCopyTtlMs?: number;
 }
 
 type Handle = Buffer;
@@ -199,8 +201,9 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
   const handles = new Map<string, Handle>();
   const sessionCopies =
     options.sessionCopies ?? hsm.C_GetInfo().manufacturerID.trim().toLowerCase().startsWith('softhsm');
-  /** KEK label → its session copy (see `sessionCopies`). */
-  const kekCopies = new Map<string, Handle>();
+  const sessionCopyTtlMs = options.sessionCopyTtlMs ?? 1000;
+  /** KEK label → its session copy and when it was made (see `sessionCopies`). */
+  const kekCopies = new Map<string, { handle: Handle; madeAt: number }>();
   const prefix = options.labelPrefix ?? 'joinery';
   const rootLabel = (devEui: Uint8Array, which: 'nwk' | 'app') => `${prefix}:root:${which}:${idHex(devEui)}`;
   const kekLabel = (label: string) => `${prefix}:kek:${label}`;
@@ -278,12 +281,14 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
       }
       return { ...counts, token_objects: all.length, ms: Math.round(performance.now() - started) };
     });
-  const destroy = (label: string) => {
+  const dropCopy = (label: string) => {
     const copy = kekCopies.get(label);
-    if (copy !== undefined) {
-      kekCopies.delete(label);
-      call('destroy', () => hsm.C_DestroyObject(session, copy));
-    }
+    if (copy === undefined) return;
+    kekCopies.delete(label);
+    call('destroy', () => hsm.C_DestroyObject(session, copy.handle));
+  };
+  const destroy = (label: string) => {
+    dropCopy(label);
     const handle = find(label);
     if (handle === undefined) return;
     call('destroy', () => hsm.C_DestroyObject(session, handle));
@@ -300,12 +305,23 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
   const kekHandle = (label: string): Handle => {
     const name = kekLabel(label);
     const copy = kekCopies.get(name);
-    if (copy !== undefined) return copy;
+    if (copy !== undefined && performance.now() - copy.madeAt < sessionCopyTtlMs) return copy.handle;
     const handle = find(name);
     if (handle === undefined) throw keysErrors.unknown_kek({ label });
     if (!sessionCopies) return handle;
-    const made = sessionCopy(handle);
-    kekCopies.set(name, made);
+    dropCopy(name);
+    let made: Handle;
+    try {
+      made = sessionCopy(handle);
+    } catch (err) {
+      // Another process may have replaced the token object since it was found: look the label up once more.
+      handles.delete(name);
+      const again = find(name);
+      if (again === undefined) throw keysErrors.unknown_kek({ label });
+      if (again.equals(handle)) throw err;
+      made = sessionCopy(again);
+    }
+    kekCopies.set(name, { handle: made, madeAt: performance.now() });
     return made;
   };
 
