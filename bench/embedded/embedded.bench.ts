@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { batchRow, createApiClient, simulatedDevice, type RegisteredNetworkServer } from '@joinery/joinery';
 import { AES128Key, DevNonce, EUI64, encodeJoinRequest, joinRequestMic } from '@joinery/lorawan';
 import { freePort, spawnManaged } from '@joinery/testing/infra';
-import { machineCpuTicks, processCpuSeconds, runLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
+import { runMeasuredLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
 
 const deviceCount = Number(process.env.BENCH_DEVICES ?? 5000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -128,24 +128,8 @@ try {
   } as const;
   const bodies = (count: number) => Array.from({ length: count }, body);
   /** One phase through the Go generator, with the CPU each side spent per answered join (ms). */
-  const phase = async (load: LoadgenPhase, count: number) => {
-    const work = bodies(count);
-    const server0 = processCpuSeconds(server.pid);
-    const machine0 = machineCpuTicks();
-    const r = await runLoadgen(target, load, work);
-    const machine1 = machineCpuTicks();
-    const joins = Math.max(1, r.ok);
-    const ticks = Math.max(1, machine1.total - machine0.total);
-    return {
-      ...r,
-      errors: r.sent - r.ok,
-      serverMs: ((processCpuSeconds(server.pid) - server0) * 1000) / joins,
-      generatorMs: r.cpuMs / joins,
-      // Shares of the machine's CPU time (all cores) over the phase.
-      busyShare: (machine1.busy - machine0.busy) / ticks,
-      stealShare: (machine1.steal - machine0.steal) / ticks,
-    };
-  };
+  const phase = (load: LoadgenPhase, count: number) =>
+    runMeasuredLoadgen(target, load, bodies(count), server.pid);
   const row = (name: string, r: Awaited<ReturnType<typeof phase>>) =>
     `| ${name} | ${Math.round(r.achieved)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.p999.toFixed(1)} | ${r.errors} | ${r.serverMs.toFixed(3)} | ${r.generatorMs.toFixed(3)} | ${Math.round(100 * r.busyShare)} % / ${Math.round(100 * r.stealShare)} % |`;
 

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { connectRedis } from '@joinery/store';
 import { startInfra, type Infra } from '@joinery/testing/infra';
 import { joinReqBody, newDevice, provisionNs, type Device } from '../../test/e2e/src/gateway/ns-client.js';
-import { runLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
+import { machineCpuTicks, processCpuSeconds, runLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
 import { startProcessStack, type StackService } from '../../test/e2e/src/gateway/process-stack.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -85,18 +85,14 @@ function cpuSnapshot(pids: Record<string, number>): {
 } {
   const ticks = 100;
   const perProcess: Record<string, number> = {};
-  const read = (pid: number) => {
+  for (const [name, pid] of Object.entries(pids)) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / ticks;
+      perProcess[name] = processCpuSeconds(pid);
     } catch {
-      return 0;
+      perProcess[name] = 0; // Gone, or not ours to read.
     }
-  };
-  for (const [name, pid] of Object.entries(pids)) perProcess[name] = read(pid);
-  const cpuLine = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
-  const steal = cpuLine[7] ?? 0;
-  const busy = cpuLine.reduce((a, b) => a + b, 0) - (cpuLine[3] ?? 0) - (cpuLine[4] ?? 0) - steal;
+  }
+  const { busy, steal } = machineCpuTicks();
   return { at: performance.now(), perProcess, machine: busy / ticks, steal: steal / ticks };
 }
 

@@ -21,7 +21,7 @@ import {
   startKeysProcess,
   type KeysProcess,
 } from '../../services/keys/src/testing/keys-process.js';
-import { processCpuSeconds, runLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
+import { runMeasuredLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
 
 const deviceCount = 1000;
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -86,19 +86,12 @@ async function phase(
   const requests = Array.from({ length: count }, () =>
     toBinary(HandleJoinRequestSchema, create(HandleJoinRequestSchema, next())),
   );
-  const cpu0 = processCpuSeconds(keys.child.pid!);
-  const r = await runLoadgen(
+  return runMeasuredLoadgen(
     { mode: 'grpc', target: `127.0.0.1:${port}`, method: '/joinery.keys.v1.KeysService/HandleJoin' },
     load,
     requests,
+    keys.child.pid!,
   );
-  const joins = Math.max(1, r.ok);
-  return {
-    ...r,
-    errors: r.sent - r.ok,
-    serviceMs: ((processCpuSeconds(keys.child.pid!) - cpu0) * 1000) / joins,
-    generatorMs: r.cpuMs / joins,
-  };
 }
 
 async function run(vault: string, state: 'LMDB' | 'Redis', env: Record<string, string>): Promise<Result> {
@@ -128,7 +121,7 @@ async function run(vault: string, state: 'LMDB' | 'Redis', env: Record<string, s
       maxRate: max.achieved,
       maxP50: max.p50,
       maxP99: max.p99,
-      maxServiceMs: max.serviceMs,
+      maxServiceMs: max.serverMs,
       maxGeneratorMs: max.generatorMs,
       halfRate: half.achieved,
       halfP50: half.p50,

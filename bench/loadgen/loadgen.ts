@@ -149,3 +149,37 @@ export function machineCpuTicks(): { busy: number; steal: number; total: number 
   const steal = f[7] ?? 0;
   return { busy: total - idle - steal, steal, total };
 }
+
+export interface MeasuredPhase extends LoadgenReport {
+  /** Requests not answered with success. */
+  readonly errors: number;
+  /** CPU per successful answer (ms): the server process, and the generator. */
+  readonly serverMs: number;
+  readonly generatorMs: number;
+  /** Shares of the machine's CPU time (all cores) over the phase: busy, and stolen by the host. */
+  readonly busyShare: number;
+  readonly stealShare: number;
+}
+
+/** `runLoadgen`, with the CPU the server process `serverPid`, the generator and the machine spent on the phase. */
+export async function runMeasuredLoadgen(
+  target: LoadgenTarget,
+  phase: LoadgenPhase,
+  requests: readonly (string | Uint8Array)[],
+  serverPid: number,
+): Promise<MeasuredPhase> {
+  const server0 = processCpuSeconds(serverPid);
+  const machine0 = machineCpuTicks();
+  const r = await runLoadgen(target, phase, requests);
+  const machine1 = machineCpuTicks();
+  const joins = Math.max(1, r.ok);
+  const ticks = Math.max(1, machine1.total - machine0.total);
+  return {
+    ...r,
+    errors: r.sent - r.ok,
+    serverMs: ((processCpuSeconds(serverPid) - server0) * 1000) / joins,
+    generatorMs: r.cpuMs / joins,
+    busyShare: (machine1.busy - machine0.busy) / ticks,
+    stealShare: (machine1.steal - machine0.steal) / ticks,
+  };
+}
