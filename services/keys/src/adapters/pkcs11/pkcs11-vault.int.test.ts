@@ -162,6 +162,35 @@ function inspectorSession(): { hsm: pkcs11js.PKCS11; session: Buffer } {
   return { hsm, session };
 }
 
+/** A LoRaWAN 1.0.4 join-accept with DevNonce = JoinNonce = `nonce`, its NwkSKey wrapped under the KEK `ns`. */
+const joinUnderNsKek = (vault: KeyVault, devEui: Uint8Array, nonce: number) =>
+  vault.buildJoinAccept({
+    devEui,
+    joinEui: new Uint8Array(8),
+    macVersion: '1.0.4',
+    joinType: 'join',
+    devNonce: nonce,
+    joinNonce: nonce,
+    netId: Buffer.from('000013', 'hex'),
+    devAddr: Buffer.from('26011234', 'hex'),
+    dlSettings: 0,
+    rxDelay: 1,
+    optNeg: false,
+    nwkKeyDelivery: { kekLabel: 'ns' },
+    storageKekLabel: 'storage',
+  });
+
+/** The NwkSKey of that join by the reference derivation, and what a wrapped key unwraps to, as hex. */
+const nwkSKeyHex = (nwkKey: Uint8Array, nonce: number) =>
+  deriveSessionKeys10(
+    AES128Key.fromBytes(nwkKey),
+    JoinNonce.of(nonce),
+    NetID.parse('000013'),
+    DevNonce.of(nonce),
+  ).nwkSKey.toHex();
+const unwrappedHex = (kek: Uint8Array, wrapped: Uint8Array) =>
+  Buffer.from(keyUnwrap(kek, wrapped)).toString('hex');
+
 describe('PKCS#11 vault: session copies of KEKs', () => {
   test('a join leaves no session object behind, and a KEK deleted and created again wraps under its new value', async () => {
     const vault = await freshVault(undefined, { sessionCopies: true });
@@ -170,30 +199,8 @@ describe('PKCS#11 vault: session copies of KEKs', () => {
     await vault.importRootKeys({ devEui, nwkKey, overwrite: false });
     const first = new Uint8Array(randomBytes(16));
     await vault.createKek('ns', { purpose: 'peer', key: first });
-    let joinNonce = 1;
-    const join = () =>
-      vault.buildJoinAccept({
-        devEui,
-        joinEui: new Uint8Array(8),
-        macVersion: '1.0.4',
-        joinType: 'join',
-        devNonce: joinNonce,
-        joinNonce: joinNonce++,
-        netId: Buffer.from('000013', 'hex'),
-        devAddr: Buffer.from('26011234', 'hex'),
-        dlSettings: 0,
-        rxDelay: 1,
-        optNeg: false,
-        nwkKeyDelivery: { kekLabel: 'ns' },
-        storageKekLabel: 'storage',
-      });
-    const expected = (nonce: number) =>
-      deriveSessionKeys10(
-        AES128Key.fromBytes(nwkKey),
-        JoinNonce.of(nonce),
-        NetID.parse('000013'),
-        DevNonce.of(nonce),
-      ).nwkSKey.toHex();
+    let nonce = 1;
+    const join = () => joinUnderNsKek(vault, devEui, nonce++);
     const { hsm, session } = inspectorSession();
     const sessionObjects = () => {
       hsm.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_TOKEN, value: false }]);
@@ -205,7 +212,7 @@ describe('PKCS#11 vault: session copies of KEKs', () => {
     };
     try {
       const out = await join();
-      assert.equal(Buffer.from(keyUnwrap(first, out.nwkSKey!.key)).toString('hex'), expected(1));
+      assert.equal(unwrappedHex(first, out.nwkSKey!.key), nwkSKeyHex(nwkKey, 1));
       // The first join made the copies of the two KEKs it used (ns, storage); later joins add none.
       const settled = sessionObjects();
       for (let i = 0; i < 5; i++) await join();
@@ -216,9 +223,13 @@ describe('PKCS#11 vault: session copies of KEKs', () => {
       await assert.rejects(join(), (err: unknown) => JoineryError.is(err, 'keys:unknown_kek'));
       const second = new Uint8Array(randomBytes(16));
       await vault.createKek('ns', { purpose: 'peer', key: second });
-      const nonce = joinNonce;
+      const used = nonce;
       const again = await join();
-      assert.equal(Buffer.from(keyUnwrap(second, again.nwkSKey!.key)).toString('hex'), expected(nonce));
+      assert.equal(
+        unwrappedHex(second, again.nwkSKey!.key),
+        nwkSKeyHex(nwkKey, used),
+        'wrapped under the new value',
+      );
     } finally {
       hsm.C_CloseSession(session);
     }
@@ -243,38 +254,19 @@ describe('PKCS#11 vault: a KEK replaced by another process', () => {
     await ours.importRootKeys({ devEui, nwkKey, overwrite: false });
     const first = new Uint8Array(randomBytes(16));
     await other.createKek('ns', { purpose: 'peer', key: first });
-    const join = (nonce: number) =>
-      ours.buildJoinAccept({
-        devEui,
-        joinEui: new Uint8Array(8),
-        macVersion: '1.0.4',
-        joinType: 'join',
-        devNonce: nonce,
-        joinNonce: nonce,
-        netId: Buffer.from('000013', 'hex'),
-        devAddr: Buffer.from('26011234', 'hex'),
-        dlSettings: 0,
-        rxDelay: 1,
-        optNeg: false,
-        nwkKeyDelivery: { kekLabel: 'ns' },
-        storageKekLabel: 'storage',
-      });
-    const nwkSKey = (nonce: number) =>
-      deriveSessionKeys10(
-        AES128Key.fromBytes(nwkKey),
-        JoinNonce.of(nonce),
-        NetID.parse('000013'),
-        DevNonce.of(nonce),
-      ).nwkSKey.toHex();
-    const out = await join(1);
-    assert.equal(Buffer.from(keyUnwrap(first, out.nwkSKey!.key)).toString('hex'), nwkSKey(1));
+    const out = await joinUnderNsKek(ours, devEui, 1);
+    assert.equal(unwrappedHex(first, out.nwkSKey!.key), nwkSKeyHex(nwkKey, 1));
 
     await other.deleteKek('ns');
     const second = new Uint8Array(randomBytes(16));
     await other.createKek('ns', { purpose: 'peer', key: second });
     await new Promise((resolve) => setTimeout(resolve, 80));
-    const again = await join(2);
-    assert.equal(Buffer.from(keyUnwrap(second, again.nwkSKey!.key)).toString('hex'), nwkSKey(2));
+    const again = await joinUnderNsKek(ours, devEui, 2);
+    assert.equal(
+      unwrappedHex(second, again.nwkSKey!.key),
+      nwkSKeyHex(nwkKey, 2),
+      'wrapped under the new value',
+    );
   });
 });
 
