@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { status as Status } from '@grpc/grpc-js';
-import { JoineryError, errorKinds } from '@joinery/errors';
-import { fromWireError, internalMessage, statusByKind, toWireError } from './status.js';
+import { JoineryError, errorKinds, internalMessage } from '@joinery/errors';
+import { fromWireError, statusByKind, toWireError } from './status.js';
 
 test('every error kind maps to a distinct gRPC status', () => {
   const expected: Record<string, Status> = {

@@ -1,12 +1,5 @@
 import { status as Status, Metadata } from '@grpc/grpc-js';
-import {
-  JoineryError,
-  errorKinds,
-  internalMessage,
-  safeError,
-  type ErrorDetails,
-  type ErrorKind,
-} from '@joinery/errors';
+import { JoineryError, errorKinds, safeError, type ErrorDetails, type ErrorKind } from '@joinery/errors';
 import { grpcErrors } from './grpc-errors.js';
 
 /** The one table from error kind to gRPC status. A test fails when a kind is missing. */
@@ -40,9 +33,6 @@ const transportErrorByStatus = new Map<Status, (typeof grpcErrors)[keyof typeof 
 
 export const errorCodeHeader = 'joinery-error-code';
 export const errorDetailsHeader = 'joinery-error-details';
-
-/** Message sent for `internal` errors instead of the real one, which only the server log sees. */
-export { internalMessage };
 
 /** What the server sends for a thrown error: status, a message safe to show the caller, and trailers. */
 export interface WireError {
