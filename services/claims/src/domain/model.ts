@@ -14,7 +14,12 @@ export interface Principal {
 export type DeviceState = 'unclaimed' | 'claimed' | 'locked';
 
 export type DeviceChange =
-  | { readonly kind: 'imported'; readonly joinEui: string; readonly batchId: string; readonly macVersion: MacVersion }
+  | {
+      readonly kind: 'imported';
+      readonly joinEui: string;
+      readonly batchId: string;
+      readonly macVersion: MacVersion;
+    }
   | {
       readonly kind: 'claimed';
       readonly accountId: string;
@@ -121,7 +126,7 @@ export interface PeerRecord {
 export interface CaRecord {
   readonly certPem: string;
   /**
-   * The PKCS#8 PEM private key sealed under the claims seal key: `v1:<base64 IV>:<base64 ciphertext and tag>`
+   * The PKCS#8 (DER) private key sealed under the claims seal key: `v1:<base64 IV>:<base64 ciphertext and tag>`
    * (AES-256-GCM, additional data bound to this certificate; `adapters/x509/ca-key-seal.ts`).
    */
   readonly keySealed: string;

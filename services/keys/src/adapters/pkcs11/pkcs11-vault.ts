@@ -432,7 +432,7 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
   return {
     async importBatch(fn) {
       if (batchDepth === 0) {
-        // Index first: the log call is skipped entirely when there is no logger.
+        // One index for the whole batch; its counts are logged at debug level.
         const indexed = indexObjects();
         options.logger?.debug(indexed, 'HSM objects indexed for an import batch');
       }
