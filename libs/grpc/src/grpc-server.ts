@@ -12,6 +12,7 @@ import {
   type UntypedHandler,
 } from './dispatch.js';
 import { grpcErrors } from './grpc-errors.js';
+import { createMuxHandler, muxDefinition, type Route } from './mux-server.js';
 import { toWireError, wireErrorMetadata } from './status.js';
 import type { CallContext, ServiceImpl } from './types.js';
 
@@ -20,7 +21,10 @@ export interface GrpcServer {
   add<S extends DescService>(service: S, impl: ServiceImpl<S>): void;
   /** Binds (`127.0.0.1:0` picks a free port) and serves; resolves with the bound port. */
   listen(address: string, credentials?: grpc.ServerCredentials): Promise<number>;
-  /** Stops accepting calls, lets running ones finish for up to `graceMs` (default 5000), then cuts the rest. */
+  /**
+   * Stops accepting calls, lets running ones finish for up to `graceMs` (default 5000), then cuts the rest. Open
+   * multiplexed streams refuse new calls with UNAVAILABLE and end once their running calls have answered.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -48,6 +52,10 @@ const passThrough = {
 export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
   const server = new grpc.Server(serverChannelOptions);
   const logger = options.logger;
+  // Every method registered with `add` is also served multiplexed (proto/joinery/rpc/v1/mux.proto).
+  const routes = new Map<string, Route>();
+  const mux = createMuxHandler(routes, logger);
+  server.addService(muxDefinition, { Call: mux.handler });
 
   return {
     add(service, impl) {
@@ -62,6 +70,7 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
           ...passThrough,
         };
         handlers[method.name] = serveUnary(method, handler, logger);
+        routes.set(methodPath(method), { method, handler });
       }
       server.addService(definition, handlers);
     },
@@ -75,6 +84,7 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
     close(graceMs = 5000) {
       return new Promise((resolve) => {
         const force = setTimeout(() => server.forceShutdown(), graceMs);
+        mux.drain();
         server.tryShutdown(() => {
           clearTimeout(force);
           resolve();

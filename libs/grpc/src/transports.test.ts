@@ -66,32 +66,36 @@ interface Transport {
   peer: RegExp;
 }
 
-const transports: [string, () => Promise<Transport & { close(): Promise<void> }>][] = [
-  [
-    'loopback gRPC',
-    async () => {
-      const logs = captureLogs();
-      const { impl, observed, reset } = echoImpl();
-      const server = createGrpcServer({ logger: logs.logger });
-      server.add(EchoService, impl);
-      const port = await server.listen('127.0.0.1:0');
-      const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
-      const shortClient = createGrpcClient(EchoService, `127.0.0.1:${port}`, { defaultTimeoutMs: 150 });
-      return {
-        client,
-        shortClient,
-        observed,
-        reset,
-        logs,
-        peer: /^(ipv4:)?127\.0\.0\.1:\d+$/,
-        async close() {
-          client.close();
-          shortClient.close();
-          await server.close(1000);
-        },
-      };
+/** A real loopback server, and clients calling it one HTTP/2 stream per call or multiplexed on one stream. */
+const loopback = (multiplex: boolean) => async (): Promise<Transport & { close(): Promise<void> }> => {
+  const logs = captureLogs();
+  const { impl, observed, reset } = echoImpl();
+  const server = createGrpcServer({ logger: logs.logger });
+  server.add(EchoService, impl);
+  const port = await server.listen('127.0.0.1:0');
+  const client = createGrpcClient(EchoService, `127.0.0.1:${port}`, { multiplex });
+  const shortClient = createGrpcClient(EchoService, `127.0.0.1:${port}`, {
+    defaultTimeoutMs: 150,
+    multiplex,
+  });
+  return {
+    client,
+    shortClient,
+    observed,
+    reset,
+    logs,
+    peer: /^(ipv4:)?127\.0\.0\.1:\d+$/,
+    async close() {
+      client.close();
+      shortClient.close();
+      await server.close(1000);
     },
-  ],
+  };
+};
+
+const transports: [string, () => Promise<Transport & { close(): Promise<void> }>][] = [
+  ['loopback gRPC, one stream per call', loopback(false)],
+  ['loopback gRPC, multiplexed', loopback(true)],
   [
     'in-process',
     async () => {

@@ -1,0 +1,224 @@
+import { create, fromBinary, toBinary, type DescMethod } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '@joinery/logging';
+import {
+  CallRequestSchema,
+  CallResponseSchema,
+  MuxService,
+  type CallRequest,
+} from '@joinery/proto/rpc/v1/mux_pb';
+import {
+  dispatchUnary,
+  isVisibleMetadataKey,
+  lazyAbort,
+  logHandlerError,
+  maxTimerMs,
+  methodPath,
+  type UntypedHandler,
+} from './dispatch.js';
+import { grpcErrors } from './grpc-errors.js';
+import { toWireError, type WireError } from './status.js';
+import type { CallContext } from './types.js';
+
+export interface Route {
+  readonly method: DescMethod;
+  readonly handler: UntypedHandler;
+}
+
+type MuxCall = grpc.ServerDuplexStream<Buffer, Buffer>;
+
+/** The gRPC path of the multiplexing method (`/joinery.rpc.v1.MuxService/Call`). */
+export const muxPath = methodPath(MuxService.method.call);
+
+const passThrough = (value: Buffer) => value;
+
+/** The service definition grpc-js needs for the mux method; the bytes are decoded here, not by grpc-js. */
+export const muxDefinition: grpc.ServiceDefinition = {
+  Call: {
+    path: muxPath,
+    requestStream: true,
+    responseStream: true,
+    originalName: 'call',
+    requestSerialize: passThrough,
+    requestDeserialize: passThrough,
+    responseSerialize: passThrough,
+    responseDeserialize: passThrough,
+  },
+};
+
+/**
+ * Serves unary calls multiplexed on bidirectional streams (proto/joinery/rpc/v1/mux.proto), through the same
+ * routes, dispatch, error table and logging as the unary methods. `drain()` makes every open stream refuse new calls
+ * with UNAVAILABLE, finish the running ones and end, so that a graceful server shutdown is not held up by streams
+ * that clients keep open for ever.
+ */
+export function createMuxHandler(
+  routes: ReadonlyMap<string, Route>,
+  logger: Logger | undefined,
+): { handler: grpc.handleBidiStreamingCall<Buffer, Buffer>; drain(): void } {
+  const streams = new Set<{ drain(): void }>();
+  let draining = false;
+
+  const handler = (call: MuxCall) => {
+    const running = new Map<number, { abort(reason: unknown): void }>();
+    let ended = false;
+    let closing = false;
+    const peer = call.getPeer();
+    const endWhenIdle = () => {
+      if (ended || running.size > 0) return;
+      ended = true;
+      streams.delete(stream);
+      call.end();
+    };
+    const stream = {
+      drain() {
+        closing = true;
+        endWhenIdle();
+      },
+    };
+    streams.add(stream);
+
+    const respond = (id: number, answer: Uint8Array | WireError) => {
+      if (ended) return;
+      const response =
+        answer instanceof Uint8Array
+          ? create(CallResponseSchema, { id, payload: answer })
+          : create(CallResponseSchema, {
+              id,
+              status: answer.status,
+              message: answer.message,
+              errorCode: answer.code,
+              errorDetails: answer.details,
+            });
+      const bytes = toBinary(CallResponseSchema, response);
+      call.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    };
+
+    call.on('data', (chunk: Buffer) => {
+      let request: CallRequest;
+      try {
+        request = fromBinary(CallRequestSchema, chunk);
+      } catch (err) {
+        // Without an id there is nobody to answer: the stream itself is broken.
+        logger?.warn({ err, grpc_method: muxPath }, 'undecodable multiplexed call; closing the stream');
+        abortAll(grpcErrors.cancelled({ method: muxPath }));
+        ended = true;
+        streams.delete(stream);
+        call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: 'undecodable CallRequest' });
+        return;
+      }
+      if (request.cancel) {
+        running.get(request.id)?.abort(grpcErrors.cancelled({ method: request.method }));
+        return;
+      }
+      if (running.has(request.id)) {
+        respond(
+          request.id,
+          wire(grpcErrors.invalid_message({ message: 'CallRequest', reason: 'id in use' })),
+        );
+        return;
+      }
+      const route = routes.get(request.method);
+      if (route === undefined) {
+        respond(request.id, unimplemented(request.method));
+        return;
+      }
+      if (closing) {
+        respond(request.id, wire(grpcErrors.unavailable({ method: request.method }, 'server shutting down')));
+        return;
+      }
+      serveOne(request, route);
+    });
+
+    const serveOne = (request: CallRequest, route: Route) => {
+      const { id } = request;
+      const path = request.method;
+      const started = performance.now();
+      const controller = lazyAbort();
+      const timeoutMs = Math.min(request.timeoutMs, maxTimerMs);
+      const deadline = timeoutMs === 0 ? undefined : new Date(Date.now() + timeoutMs);
+      const timer =
+        timeoutMs === 0
+          ? undefined
+          : setTimeout(() => controller.abort(grpcErrors.deadline_exceeded({ method: path })), timeoutMs);
+      running.set(id, {
+        abort(reason) {
+          clearTimeout(timer);
+          controller.abort(reason);
+        },
+      });
+      const context: CallContext = {
+        deadline,
+        metadata: visibleMetadata(request.metadata),
+        get signal() {
+          return controller.signal;
+        },
+        peer,
+      };
+      const done = (answer: Uint8Array | WireError) => {
+        clearTimeout(timer);
+        running.delete(id);
+        logger?.debug(
+          {
+            grpc_method: path,
+            grpc_status: grpc.status[answer instanceof Uint8Array ? grpc.status.OK : answer.status],
+            duration_ms: Math.round(performance.now() - started),
+            multiplexed: true,
+          },
+          'gRPC call',
+        );
+        respond(id, answer);
+        if (closing) endWhenIdle();
+      };
+      dispatchUnary(route.method, route.handler, request.payload, context).then(done, (err: unknown) => {
+        const answer = toWireError(err);
+        logHandlerError(logger, route.method, err, answer);
+        done(answer);
+      });
+    };
+
+    const abortAll = (reason: unknown) => {
+      for (const entry of running.values()) entry.abort(reason);
+    };
+    // The client went away (or cancelled the stream): stop the handlers; their answers have nowhere to go.
+    call.on('cancelled', () => {
+      ended = true;
+      streams.delete(stream);
+      abortAll(grpcErrors.cancelled({ method: muxPath }));
+    });
+    call.on('error', () => undefined);
+    // The client half-closed: answer what is running, then end.
+    call.on('end', () => stream.drain());
+    if (draining) stream.drain();
+  };
+
+  return {
+    handler,
+    drain() {
+      draining = true;
+      for (const stream of [...streams]) stream.drain();
+    },
+  };
+}
+
+function wire(err: unknown): WireError {
+  return toWireError(err);
+}
+
+function unimplemented(path: string): WireError {
+  return {
+    status: grpc.status.UNIMPLEMENTED,
+    kind: 'internal',
+    message: `method ${path.slice(0, 200)} is not served here`,
+    code: '',
+    details: '',
+  };
+}
+
+function visibleMetadata(metadata: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (isVisibleMetadataKey(key)) out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,277 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { JoineryError } from '@joinery/errors';
+import { captureLogs } from '@joinery/logging';
+import { CallRequestSchema, CallResponseSchema, type CallResponse } from '@joinery/proto/rpc/v1/mux_pb';
+import { EchoRequestSchema, EchoResponseSchema, EchoService } from '@joinery/proto/testing/v1/echo_pb';
+import { createGrpcClient } from './grpc-client.js';
+import { createGrpcServer, type GrpcServer } from './grpc-server.js';
+import { muxPath } from './mux-server.js';
+import type { ServiceImpl } from './types.js';
+
+const echoPath = '/joinery.testing.v1.EchoService/Echo';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Echoes; `wait:N` answers after N ms, so that calls on one stream complete out of order. */
+const delayedEcho: ServiceImpl<typeof EchoService> = {
+  async echo(request) {
+    const [command, arg] = request.text.split(':');
+    if (command === 'wait') await sleep(Number(arg));
+    return { text: request.text, count: request.count };
+  },
+};
+
+async function rejection(promise: Promise<unknown>): Promise<JoineryError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof JoineryError, `expected a JoineryError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the call to fail');
+}
+
+/** A server of the delayed echo, its debug logs captured. */
+function echoServer(impl: ServiceImpl<typeof EchoService>) {
+  const logs = captureLogs({ level: 'debug' });
+  const server = createGrpcServer({ logger: logs.logger });
+  server.add(EchoService, impl);
+  return { server, logs };
+}
+
+describe('multiplexed calls', () => {
+  let server: GrpcServer;
+  let port: number;
+  let logs: ReturnType<typeof captureLogs>;
+  before(async () => {
+    ({ server, logs } = echoServer(delayedEcho));
+    port = await server.listen('127.0.0.1:0');
+  });
+  after(() => server.close(1000));
+
+  test('concurrent calls on one stream each get their own answer, in completion order', async () => {
+    const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
+    try {
+      const finished: number[] = [];
+      const calls = [80, 0, 40, 10, 60].map((ms, count) =>
+        client.echo({ text: `wait:${ms}`, count }).then((answer) => {
+          finished.push(answer.count);
+          return answer;
+        }),
+      );
+      const answers = await Promise.all(calls);
+      assert.deepEqual(
+        answers.map((a) => [a.text, a.count]),
+        [
+          ['wait:80', 0],
+          ['wait:0', 1],
+          ['wait:40', 2],
+          ['wait:10', 3],
+          ['wait:60', 4],
+        ],
+      );
+      assert.deepEqual(finished, [1, 3, 2, 4, 0]);
+    } finally {
+      client.close();
+    }
+  });
+
+  test('a thousand calls in flight share one stream and all answer', async () => {
+    logs.clear();
+    const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 1000 }, (_, count) => client.echo({ text: 'wait:1', count })),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.count),
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
+      const lines = logs.grep('"msg":"gRPC call"');
+      assert.equal(lines.length, 1000);
+      assert.ok(lines.every((line) => line.multiplexed === true && line.grpc_status === 'OK'));
+    } finally {
+      client.close();
+    }
+  });
+
+  test('a cancelled call leaves the other calls on the stream alone', async () => {
+    const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
+    try {
+      const controller = new AbortController();
+      const doomed = client.echo({ text: 'wait:200' }, { signal: controller.signal });
+      const survivor = client.echo({ text: 'wait:50', count: 7 });
+      controller.abort();
+      assert.equal((await rejection(doomed)).code, 'grpc:cancelled');
+      assert.equal((await survivor).count, 7);
+      assert.equal((await client.echo({ text: 'after', count: 8 })).count, 8);
+    } finally {
+      client.close();
+    }
+  });
+});
+
+test('calls fall back to one stream per call when the server does not serve the mux', async () => {
+  // A plain grpc-js server with only the unary method: what a foreign implementation of a service looks like.
+  const plain = new grpc.Server();
+  const unaryPaths: string[] = [];
+  plain.addService(
+    {
+      Echo: {
+        path: echoPath,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (b: Buffer) => b,
+        requestDeserialize: (b: Buffer) => b,
+        responseSerialize: (b: Buffer) => b,
+        responseDeserialize: (b: Buffer) => b,
+      },
+    },
+    {
+      Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        unaryPaths.push(call.getPath());
+        const request = fromBinary(EchoRequestSchema, call.request);
+        const answer = toBinary(EchoResponseSchema, create(EchoResponseSchema, { text: request.text }));
+        callback(null, Buffer.from(answer));
+      },
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    plain.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err === null ? resolve(p) : reject(err),
+    ),
+  );
+  const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
+  try {
+    const first = await Promise.all(['a', 'b', 'c'].map((text) => client.echo({ text })));
+    assert.deepEqual(
+      first.map((a) => a.text),
+      ['a', 'b', 'c'],
+    );
+    assert.equal((await client.echo({ text: 'd' })).text, 'd');
+    assert.deepEqual(unaryPaths, [echoPath, echoPath, echoPath, echoPath]);
+  } finally {
+    client.close();
+    plain.forceShutdown();
+  }
+});
+
+test('after the server restarts, the next call opens a new stream', async () => {
+  let { server } = echoServer(delayedEcho);
+  const port = await server.listen('127.0.0.1:0');
+  const client = createGrpcClient(EchoService, `127.0.0.1:${port}`, { defaultTimeoutMs: 3000 });
+  try {
+    assert.equal((await client.echo({ text: 'before' })).text, 'before');
+    await server.close(1000);
+    ({ server } = echoServer(delayedEcho));
+    await server.listen(`127.0.0.1:${port}`);
+    // The first call may race the reconnect and fail as unavailable; a call after that must succeed.
+    let answer: string | undefined;
+    for (let attempt = 0; attempt < 20 && answer === undefined; attempt++) {
+      try {
+        answer = (await client.echo({ text: 'after' })).text;
+      } catch (err) {
+        assert.ok(JoineryError.is(err, 'grpc:unavailable'), String(err));
+        await sleep(100);
+      }
+    }
+    assert.equal(answer, 'after');
+  } finally {
+    client.close();
+    await server.close(1000);
+  }
+});
+
+test('closing the server ends idle multiplexed streams instead of waiting out the grace period', async () => {
+  const { server } = echoServer(delayedEcho);
+  const port = await server.listen('127.0.0.1:0');
+  const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
+  try {
+    await client.echo({ text: 'open the stream' });
+    const closed = server.close(60_000).then(() => 'closed');
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waitedOut = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('still waiting after 10 s'), 10_000);
+    });
+    assert.equal(await Promise.race([closed, waitedOut]), 'closed');
+    clearTimeout(timer);
+  } finally {
+    client.close();
+  }
+});
+
+describe('the mux method on the wire', () => {
+  let server: GrpcServer;
+  let raw: grpc.Client;
+  before(async () => {
+    ({ server } = echoServer(delayedEcho));
+    const port = await server.listen('127.0.0.1:0');
+    raw = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  });
+  after(async () => {
+    raw.close();
+    await server.close(1000);
+  });
+
+  const openStream = () => {
+    const call = raw.makeBidiStreamRequest(
+      muxPath,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      new grpc.Metadata(),
+    );
+    const answers: CallResponse[] = [];
+    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    call.on('data', (chunk: Buffer) => answers.push(fromBinary(CallResponseSchema, chunk)));
+    call.on('error', () => undefined);
+    const send = (init: Parameters<typeof create<typeof CallRequestSchema>>[1]) =>
+      call.write(Buffer.from(toBinary(CallRequestSchema, create(CallRequestSchema, init))));
+    return { call, answers, status, send };
+  };
+
+  test('an unknown method is UNIMPLEMENTED for that call only', async () => {
+    const s = openStream();
+    s.send({ id: 1, method: '/joinery.testing.v1.EchoService/Nope', timeoutMs: 1000 });
+    const echo = toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: 'still here' }));
+    s.send({ id: 2, method: echoPath, payload: echo, timeoutMs: 1000 });
+    s.call.end();
+    assert.equal((await s.status).code, grpc.status.OK);
+    const byId = new Map(s.answers.map((a) => [a.id, a]));
+    assert.equal(byId.get(1)?.status, grpc.status.UNIMPLEMENTED);
+    assert.equal(byId.get(2)?.status, 0);
+    assert.equal(fromBinary(EchoResponseSchema, byId.get(2)?.payload ?? new Uint8Array()).text, 'still here');
+  });
+
+  test('undecodable request bytes answer INVALID_ARGUMENT with grpc:invalid_message', async () => {
+    const s = openStream();
+    s.send({ id: 5, method: echoPath, payload: Uint8Array.from([0x0a, 0xff]), timeoutMs: 1000 });
+    s.call.end();
+    await s.status;
+    assert.equal(s.answers[0]?.status, grpc.status.INVALID_ARGUMENT);
+    assert.equal(s.answers[0]?.errorCode, 'grpc:invalid_message');
+  });
+
+  test('an id already in flight is refused, the first call still answers', async () => {
+    const s = openStream();
+    const wait = toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: 'wait:100' }));
+    s.send({ id: 9, method: echoPath, payload: wait, timeoutMs: 1000 });
+    s.send({ id: 9, method: echoPath, payload: wait, timeoutMs: 1000 });
+    s.call.end();
+    await s.status;
+    assert.deepEqual(
+      s.answers.map((a) => [a.id, a.status]),
+      [
+        [9, grpc.status.INVALID_ARGUMENT],
+        [9, 0],
+      ],
+    );
+  });
+
+  test('a frame that is not a CallRequest fails the stream with INVALID_ARGUMENT', async () => {
+    const s = openStream();
+    s.call.write(Buffer.from([0xff, 0xff, 0xff]));
+    assert.equal((await s.status).code, grpc.status.INVALID_ARGUMENT);
+  });
+});
