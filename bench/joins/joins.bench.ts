@@ -30,6 +30,8 @@ const rates = (process.env.BENCH_RATES ?? '200,500,1000,1500,2000').split(',').m
 const saturationInFlight = Number(process.env.BENCH_IN_FLIGHT ?? 128);
 const sockets = 128;
 const profile = process.env.BENCH_PROFILE === '1';
+/** Where the generator writes every answer of each phase (`sent_ms latency_ms failure`), when set. */
+const timelineDir = process.env.BENCH_TIMELINE_DIR;
 const writeResults =
   process.env.BENCH_RATES === undefined && process.env.BENCH_SECONDS === undefined && !profile;
 const joinEui = '70B3D57ED000B000';
@@ -135,6 +137,11 @@ async function main() {
   if (profile) mkdirSync(profileDir, { recursive: true });
   const nodeArgs = (name: StackService) =>
     profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : [];
+  // `JOINERY_GRPC_MULTIPLEX=false` in the bench's environment compares one HTTP/2 stream per call.
+  const multiplex =
+    process.env.JOINERY_GRPC_MULTIPLEX === undefined
+      ? {}
+      : { JOINERY_GRPC_MULTIPLEX: process.env.JOINERY_GRPC_MULTIPLEX };
   const stack = await startProcessStack({
     redisUrl,
     kafkaBrokers,
@@ -147,7 +154,9 @@ async function main() {
         JOINERY_BI_PEER_BURST: '100000',
         JOINERY_BI_MAX_IN_FLIGHT: '4096',
         JOINERY_BI_DEADLINE_MS: '2000',
+        ...multiplex,
       },
+      claims: multiplex,
     },
     nodeArgs: { keys: nodeArgs('keys'), claims: nodeArgs('claims'), 'bi-gateway': nodeArgs('bi-gateway') },
   });
@@ -199,7 +208,13 @@ async function main() {
     const run = async (name: string, load: LoadgenPhase, count: number, http2 = false) => {
       const work = bodies(count);
       const before = cpuSnapshot(pids);
-      const r = await runLoadgen(http2 ? { ...target, conns: 1, http2 } : target, load, work);
+      const timeline =
+        timelineDir === undefined ? {} : { timeline: join(timelineDir, `${name.replace(/\W+/g, '-')}.txt`) };
+      const r = await runLoadgen(
+        http2 ? { ...target, conns: 1, http2 } : target,
+        { ...load, ...timeline },
+        work,
+      );
       const after = cpuSnapshot(pids);
       const cpu = cpuBetween(before, after);
       const generator = r.cpuMs / (after.at - before.at);

@@ -85,6 +85,7 @@ func main() {
 	expect := flag.String("expect", "Success", "http: the ResultCode every answer must have")
 	target := flag.String("target", "", "grpc: host:port")
 	method := flag.String("method", "", "grpc: full method name, /package.Service/Method")
+	cold := flag.Bool("cold", false, "http: do not open the connections before the phase starts (each request that finds none idle dials one)")
 	timeline := flag.String("timeline", "", "also write each answer as 'sent_ms latency_ms failure' to this file (sent_ms from the phase start: the scheduled time in an open loop, the actual send in a closed loop)")
 	flag.Parse()
 
@@ -98,7 +99,17 @@ func main() {
 	var send sender
 	switch *mode {
 	case "http":
-		send, err = httpSender(*url, *certFile, *keyFile, *caFile, *bearer, *conns, *h2, *expect)
+		var client *http.Client
+		send, client, err = httpSender(*url, *certFile, *keyFile, *caFile, *bearer, *conns, *h2, *expect)
+		if err == nil && !*cold {
+			// An NS keeps its connections (the gateway allows 120 s idle): open them all before the clock starts, so
+			// that a phase measures joins, not a burst of TLS handshakes at its start.
+			n := *conns
+			if *h2 {
+				n = 1
+			}
+			err = preconnect(client, *url, n)
+		}
 	case "grpc":
 		send, err = grpcSender(*target, *method)
 	default:
@@ -151,25 +162,25 @@ func readRequests(path string) ([][]byte, error) {
 	}
 }
 
-func httpSender(url, certFile, keyFile, caFile, bearer string, conns int, h2 bool, expect string) (sender, error) {
+func httpSender(url, certFile, keyFile, caFile, bearer string, conns int, h2 bool, expect string) (sender, *http.Client, error) {
 	if url == "" {
-		return nil, errors.New("-url is required with -mode http")
+		return nil, nil, errors.New("-url is required with -mode http")
 	}
 	config := &tls.Config{MinVersion: tls.VersionTLS12}
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		config.RootCAs = x509.NewCertPool()
 		if !config.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%s: no certificate", caFile)
+			return nil, nil, fmt.Errorf("%s: no certificate", caFile)
 		}
 	}
 	if certFile != "" {
 		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		config.Certificates = []tls.Certificate{cert}
 	}
@@ -214,7 +225,36 @@ func httpSender(url, certFile, keyFile, caFile, bearer string, conns int, h2 boo
 			return string(m[1])
 		}
 		return ""
-	}, nil
+	}, client, nil
+}
+
+// preconnect opens n distinct keep-alive connections with GET requests (any answer will do): every response is held
+// unread until all n have arrived, so that no request can reuse another's connection.
+func preconnect(client *http.Client, url string, n int) error {
+	var arrived, done sync.WaitGroup
+	arrived.Add(n)
+	done.Add(n)
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			defer done.Done()
+			res, err := client.Get(url)
+			arrived.Done()
+			if err != nil {
+				errs <- err
+				return
+			}
+			arrived.Wait()
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}()
+	}
+	done.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return fmt.Errorf("opening %d connections: %w", n, err)
+	}
+	return nil
 }
 
 // rawCodec passes serialized messages through: the requests are protobuf bytes built by the benchmark, and the

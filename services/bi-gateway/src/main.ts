@@ -10,8 +10,9 @@ import { loadGatewayConfig } from './config.js';
 
 const config = loadGatewayConfig();
 const logger = createLogger({ service: 'bi-gateway', level: config.logLevel });
-const claims = createGrpcClient(ClaimsService, config.claimsAddress);
-const keys = createGrpcClient(KeysService, config.keysAddress);
+const grpcOptions = { multiplex: config.grpcMultiplex };
+const claims = createGrpcClient(ClaimsService, config.claimsAddress, grpcOptions);
+const keys = createGrpcClient(KeysService, config.keysAddress, grpcOptions);
 const tls =
   config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined && config.tlsCaFile !== undefined
     ? {

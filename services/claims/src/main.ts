@@ -29,7 +29,9 @@ const store =
     : createRedisClaimsStore(connectRedis(config.redisUrl, { connectionName: 'claims', logger }), {
         ownsConnection: true,
       });
-const keysClient = createGrpcClient(KeysService, config.keysGrpcAddress);
+const keysClient = createGrpcClient(KeysService, config.keysGrpcAddress, {
+  multiplex: config.grpcMultiplex,
+});
 const bus =
   config.kafkaBrokers === undefined
     ? undefined

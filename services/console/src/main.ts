@@ -11,8 +11,14 @@ const config = loadConsoleConfig();
 const logger = createLogger({ service: 'console', level: config.logLevel });
 
 try {
-  const claims = createGrpcClient(ClaimsService, config.claimsAddress, { defaultTimeoutMs: 30_000 });
-  const billing = createGrpcClient(BillingService, config.billingAddress, { defaultTimeoutMs: 30_000 });
+  const claims = createGrpcClient(ClaimsService, config.claimsAddress, {
+    defaultTimeoutMs: 30_000,
+    multiplex: config.grpcMultiplex,
+  });
+  const billing = createGrpcClient(BillingService, config.billingAddress, {
+    defaultTimeoutMs: 30_000,
+    multiplex: config.grpcMultiplex,
+  });
   const app = await buildConsoleApp({ claims, billing: billingQueriesOf(billing), logger });
   const port = await app.listen(config.apiHost, config.apiPort);
   logger.info(
