@@ -242,8 +242,11 @@ async function main() {
     const closedLoop = (name: string, inFlight: number, durationS: number, http2 = false) =>
       run(name, { closed: inFlight, seconds: durationS }, 5000 * durationS, http2);
 
-    log('warm-up: 3 s at 300 joins/s');
+    // The JIT needs the hot paths at full rate: after only a slow warm-up the first phase at 1,000/s spent its first
+    // ~2 s queueing (timelines of 2026-12-02); a phase right after another showed nothing of the kind.
+    log('warm-up: 3 s at 300 joins/s, then 5 s at 1,000 joins/s');
     await openLoop('warm-up', 300, 3);
+    await openLoop('warm-up at 1000/s', 1000, 5);
     for (const rate of rates) {
       const phase = await openLoop(`open loop ${rate}/s`, rate, seconds);
       phases.push(phase);
@@ -412,7 +415,7 @@ JoinReqs are ChirpStack-v4-shaped with valid MICs and increasing DevNonces, buil
 used round-robin. Each join: gateway parses and authenticates → claims \`Authorize\` (gRPC) → keys \`HandleJoin\`
 (gRPC: DevNonce/JoinNonce reservation in Redis, software-vault crypto, KEK wraps, session + JoinEvent in the Redis
 outbox in one script) → JoinAns; the keys relay publishes the events to Kafka meanwhile. Log level \`warn\`.
-Open loop: a fixed offered rate for ${seconds} s after a 3 s warm-up at 300/s; latency from the *scheduled* send time
+Open loop: a fixed offered rate for ${seconds} s after a warm-up (3 s at 300/s, then 5 s at 1,000/s; the HTTP connections are opened before each phase); latency from the *scheduled* send time
 to the complete answer, so generator stalls count against us (no coordinated omission); "send lag" is how late the
 generator itself sent. Saturation: closed loop, ${saturationInFlight} requests in flight, ${seconds} s.
 "failed" = anything not \`Success\`.

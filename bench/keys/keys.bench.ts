@@ -7,7 +7,8 @@
 // (Go). 1,000 LoRaWAN 1.0.4 devices are imported; join-requests (with valid MICs) are precomputed here as protobuf
 // bytes, so the generator spends its CPU on gRPC only. (1) Saturation: a closed loop with 64 calls in flight for 10 s
 // gives the maximum joins/s. (2) Half load: an open loop at half the issue's target rate (1,500 joins/s software, 750
-// SoftHSM2) for 10 s gives p50/p99 latency. Results go to bench/keys/RESULTS.md.
+// SoftHSM2) for 10 s gives p50/p99 latency. Both for calls multiplexed on one stream (as Joinery's services make them)
+// and for one HTTP/2 stream per call. Results go to bench/keys/RESULTS.md.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { HandleJoinRequestSchema, KekPurpose, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
 import { freePort } from '@joinery/testing/infra';
@@ -28,9 +29,13 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const inFlight = 64;
 const notesHeading = '## Notes';
 
+/** How the calls travel: multiplexed on one stream (how Joinery's services call keys), or one HTTP/2 stream each. */
+type Calls = 'multiplexed' | 'unary';
+
 interface Result {
   vault: string;
   state: string;
+  calls: Calls;
   maxRate: number;
   maxP50: number;
   maxP99: number;
@@ -82,19 +87,25 @@ async function phase(
   next: () => ReturnType<typeof handleJoinRequest>,
   load: LoadgenPhase,
   count: number,
+  calls: Calls,
 ) {
   const requests = Array.from({ length: count }, () =>
     toBinary(HandleJoinRequestSchema, create(HandleJoinRequestSchema, next())),
   );
   return runMeasuredLoadgen(
-    { mode: 'grpc', target: `127.0.0.1:${port}`, method: '/joinery.keys.v1.KeysService/HandleJoin' },
+    {
+      mode: 'grpc',
+      target: `127.0.0.1:${port}`,
+      method: '/joinery.keys.v1.KeysService/HandleJoin',
+      mux: calls === 'multiplexed',
+    },
     load,
     requests,
     keys.child.pid!,
   );
 }
 
-async function run(vault: string, state: 'LMDB' | 'Redis', env: Record<string, string>): Promise<Result> {
+async function run(vault: string, state: 'LMDB' | 'Redis', env: Record<string, string>): Promise<Result[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'joinery-keys-bench-'));
   const port = await freePort();
   const keys = await startKeysProcess(
@@ -110,28 +121,33 @@ async function run(vault: string, state: 'LMDB' | 'Redis', env: Record<string, s
   );
   try {
     const { next } = await setup(keys);
-    await phase(keys, port, next, { closed: inFlight, seconds: 2 }, 8000 * 2);
-    const max = await phase(keys, port, next, { closed: inFlight, seconds }, 8000 * seconds);
-    // "p99 ≤ 10 ms at half that load": half the issue's target for this vault, the same rate in every run.
-    const halfRate = vault.startsWith('SoftHSM2') ? 750 : 1500;
-    const half = await phase(keys, port, next, { rate: halfRate, seconds }, halfRate * seconds);
-    const result: Result = {
-      vault,
-      state,
-      maxRate: max.achieved,
-      maxP50: max.p50,
-      maxP99: max.p99,
-      maxServiceMs: max.serverMs,
-      maxGeneratorMs: max.generatorMs,
-      halfRate: half.achieved,
-      halfP50: half.p50,
-      halfP99: half.p99,
-      halfP999: half.p999,
-      halfSendLagP99: half.sendLagP99,
-      errors: max.errors + half.errors,
-    };
-    console.log(JSON.stringify(result));
-    return result;
+    const out: Result[] = [];
+    for (const calls of ['multiplexed', 'unary'] as const) {
+      await phase(keys, port, next, { closed: inFlight, seconds: 2 }, 8000 * 2, calls);
+      const max = await phase(keys, port, next, { closed: inFlight, seconds }, 8000 * seconds, calls);
+      // "p99 ≤ 10 ms at half that load": half the issue's target for this vault, the same rate in every run.
+      const halfRate = vault.startsWith('SoftHSM2') ? 750 : 1500;
+      const half = await phase(keys, port, next, { rate: halfRate, seconds }, halfRate * seconds, calls);
+      const result: Result = {
+        vault,
+        state,
+        calls,
+        maxRate: max.achieved,
+        maxP50: max.p50,
+        maxP99: max.p99,
+        maxServiceMs: max.serverMs,
+        maxGeneratorMs: max.generatorMs,
+        halfRate: half.achieved,
+        halfP50: half.p50,
+        halfP99: half.p99,
+        halfP999: half.p999,
+        halfSendLagP99: half.sendLagP99,
+        errors: max.errors + half.errors,
+      };
+      console.log(JSON.stringify(result));
+      out.push(result);
+    }
+    return out;
   } finally {
     await keys.kill('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
@@ -142,19 +158,19 @@ async function run(vault: string, state: 'LMDB' | 'Redis', env: Record<string, s
 const states = process.env.REDIS_URL ? (['LMDB', 'Redis'] as const) : (['LMDB'] as const);
 const results: Result[] = [];
 for (const state of states)
-  results.push(await run(process.env.BENCH_VAULT === 'fake' ? 'fake' : 'software', state, {}));
+  results.push(...(await run(process.env.BENCH_VAULT === 'fake' ? 'fake' : 'software', state, {})));
 const pkcs11 = ['PKCS11_MODULE', 'PKCS11_PIN', 'PKCS11_TOKEN_LABEL', 'SOFTHSM2_CONF'].map(
   (k) => process.env[k],
 );
 if (process.env.BENCH_VAULT !== 'fake' && pkcs11.every((v) => v !== undefined && v !== '')) {
   results.push(
-    await run('SoftHSM2 (PKCS#11)', states.at(-1)!, {
+    ...(await run('SoftHSM2 (PKCS#11)', states.at(-1)!, {
       JOINERY_PKCS11_MODULE: process.env.PKCS11_MODULE!,
       JOINERY_PKCS11_PIN: process.env.PKCS11_PIN!,
       JOINERY_PKCS11_TOKEN_LABEL: process.env.PKCS11_TOKEN_LABEL!,
       ...(process.env.PKCS11_SLOT ? { JOINERY_PKCS11_SLOT: process.env.PKCS11_SLOT } : {}),
       SOFTHSM2_CONF: process.env.SOFTHSM2_CONF!,
-    }),
+    })),
   );
 }
 
@@ -172,15 +188,17 @@ const lines = [
     `\`services/keys/src/testing/keys-test-server.ts\`, same state, gRPC and pipeline), gRPC over loopback, ${deviceCount} LoRaWAN 1.0.4 devices, ` +
     `join-requests precomputed (protobuf bytes, valid MICs, increasing DevNonces, devices round-robin), NS and AS KEK wrapping, ` +
     `session stored, JoinEvent in the outbox (no Kafka relay). The generator is \`bench/loadgen\` (Go, grpc-go, one HTTP/2 ` +
-    `connection, the requests sent as they are); every call must return OK. Saturation: closed loop, ${inFlight} calls in flight, ` +
+    `connection, the requests sent as they are); every call must return OK. Each vault and state is measured twice: with the ` +
+    `calls _multiplexed_ as messages on one \`joinery.rpc.v1.MuxService\` stream (how the gateway and claims call keys), and ` +
+    `_unary_, one HTTP/2 stream per call (how a client without the mux calls). Saturation: closed loop, ${inFlight} calls in flight, ` +
     `${seconds} s, after a 2 s warm-up. Half load: open loop at half the target (1,500 joins/s software, 750 SoftHSM2), ${seconds} s, latency from the scheduled send time. ` +
     'CPU per join from /proc (keys process) and getrusage (generator).',
   '',
-  '| vault | state | max joins/s | p50 / p99 at max (ms) | CPU ms/join at max: keys / generator | half-load joins/s | p50 / p99 / p99.9 at half load (ms) | generator send lag p99 (ms) | errors |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| vault | state | calls | max joins/s | p50 / p99 at max (ms) | CPU ms/join at max: keys / generator | half-load joins/s | p50 / p99 / p99.9 at half load (ms) | generator send lag p99 (ms) | errors |',
+  '|---|---|---|---|---|---|---|---|---|---|',
   ...results.map(
     (r) =>
-      `| ${r.vault} | ${r.state} | ${f(r.maxRate)} | ${f(r.maxP50)} / ${f(r.maxP99)} | ${r.maxServiceMs.toFixed(3)} / ${r.maxGeneratorMs.toFixed(3)} | ${f(r.halfRate)} | ${f(r.halfP50)} / ${f(r.halfP99)} / ${f(r.halfP999)} | ${f(r.halfSendLagP99)} | ${r.errors} |`,
+      `| ${r.vault} | ${r.state} | ${r.calls} | ${f(r.maxRate)} | ${f(r.maxP50)} / ${f(r.maxP99)} | ${r.maxServiceMs.toFixed(3)} / ${r.maxGeneratorMs.toFixed(3)} | ${f(r.halfRate)} | ${f(r.halfP50)} / ${f(r.halfP99)} / ${f(r.halfP999)} | ${f(r.halfSendLagP99)} | ${r.errors} |`,
   ),
   '',
   'Targets: ≥ 3,000 joins/s (software), ≥ 1,500 joins/s (SoftHSM2), p99 ≤ 10 ms at half load.',

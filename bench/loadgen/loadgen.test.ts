@@ -5,7 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { create, toBinary } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
+import { JoineryError } from '@joinery/errors';
+import { createGrpcServer } from '@joinery/grpc';
+import { EchoRequestSchema, EchoService } from '@joinery/proto/testing/v1/echo_pb';
 import { runLoadgen } from './loadgen.js';
 
 const goMissing = (() => {
@@ -27,7 +31,14 @@ test(
   async () => {
     const seen: number[] = [];
     let authorized = 0;
+    // The generator opens its connections with GETs before a phase: sockets seen, answered 404 like the gateway.
+    const preconnected = new Set<unknown>();
     const server = createServer((req, res) => {
+      if (req.method === 'GET') {
+        preconnected.add(req.socket);
+        res.writeHead(404).end();
+        return;
+      }
       let body = '';
       req.setEncoding('utf8').on('data', (c: string) => (body += c));
       req.on('end', () => {
@@ -70,6 +81,7 @@ test(
       assert.equal(closed.ok, ok);
       assert.deepEqual(closed.failures, expected);
       assert.ok(closed.p50 >= delayMs, `p50 ${closed.p50} ms is at least the server's ${delayMs} ms`);
+      assert.equal(preconnected.size, 4, 'all four connections opened before the phase');
 
       seen.length = 0;
       const open = await runLoadgen(
@@ -78,6 +90,7 @@ test(
         requests.slice(0, 200),
       );
       assert.equal(open.sent, 200);
+      assert.equal(preconnected.size, 4 + 8, 'a new generator opens its own eight');
       assert.equal(seen.length, 200);
       assert.equal(open.ok + Object.values(open.failures).reduce((a, b) => a + b, 0), 200);
       assert.ok(open.p50 >= delayMs);
@@ -140,6 +153,44 @@ test(
       assert.deepEqual(r.failures, { InvalidArgument: 25 });
     } finally {
       server.forceShutdown();
+    }
+  },
+);
+
+test(
+  'grpc -mux: each request once as a multiplexed call of a Joinery server, error statuses counted by name',
+  { skip: goMissing },
+  async () => {
+    const received: string[] = [];
+    const server = createGrpcServer();
+    server.add(EchoService, {
+      async echo(request) {
+        received.push(request.text);
+        if (request.count % 4 === 0) throw new JoineryError('test:refused', 'invalid_argument', 'refused');
+        return { text: request.text };
+      },
+    });
+    const port = await server.listen('127.0.0.1:0');
+    try {
+      const requests = Array.from({ length: 100 }, (_, n) =>
+        toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: `r${n}`, count: n })),
+      );
+      const r = await runLoadgen(
+        {
+          mode: 'grpc',
+          target: `127.0.0.1:${port}`,
+          method: '/joinery.testing.v1.EchoService/Echo',
+          mux: true,
+        },
+        { rate: 100, seconds: 1 },
+        requests,
+      );
+      assert.equal(r.sent, 100);
+      assert.deepEqual(received.sort(), requests.map((_, n) => `r${n}`).sort());
+      assert.equal(r.ok, 75);
+      assert.deepEqual(r.failures, { InvalidArgument: 25 });
+    } finally {
+      await server.close(1000);
     }
   },
 );

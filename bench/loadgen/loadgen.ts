@@ -41,7 +41,13 @@ export type LoadgenTarget =
       readonly conns: number;
       readonly http2?: boolean;
     }
-  | { readonly mode: 'grpc'; readonly target: string; readonly method: string };
+  | {
+      readonly mode: 'grpc';
+      readonly target: string;
+      readonly method: string;
+      /** Calls as messages on one joinery.rpc.v1.MuxService stream, as Joinery's services make them. */
+      readonly mux?: boolean;
+    };
 
 export type LoadgenPhase = (
   { readonly rate: number; readonly seconds: number } | { readonly closed: number; readonly seconds: number }
@@ -117,6 +123,7 @@ export async function runLoadgen(
       if (target.http2 === true) args.push('-h2');
     } else {
       args.push('-mode', 'grpc', '-target', target.target, '-method', target.method);
+      if (target.mux === true) args.push('-mux');
     }
     const child = spawn(loadgenBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -10,7 +10,7 @@
 //	loadgen -mode http -url https://127.0.0.1:1700/ -cert ns.pem -key ns.key -ca ca.pem -requests reqs.bin \
 //	        -rate 1000 -duration 10s
 //	loadgen -mode grpc -target 127.0.0.1:9001 -method /joinery.keys.v1.KeysService/HandleJoin \
-//	        -requests reqs.bin -closed 64 -duration 10s
+//	        -requests reqs.bin -closed 64 -duration 10s [-mux]
 //
 // The requests file is a sequence of records, each a 4-byte big-endian length and that many bytes (a JSON body, or
 // a serialized protobuf message).
@@ -38,9 +38,11 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	grpcCodes "google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // Report is the one line of JSON printed at the end of a phase. Latencies are in milliseconds: in an open loop from
@@ -85,6 +87,7 @@ func main() {
 	expect := flag.String("expect", "Success", "http: the ResultCode every answer must have")
 	target := flag.String("target", "", "grpc: host:port")
 	method := flag.String("method", "", "grpc: full method name, /package.Service/Method")
+	mux := flag.Bool("mux", false, "grpc: send the calls as messages on one joinery.rpc.v1.MuxService/Call stream, as Joinery's services call each other, instead of one HTTP/2 stream per call")
 	cold := flag.Bool("cold", false, "http: do not open the connections before the phase starts (each request that finds none idle dials one)")
 	timeline := flag.String("timeline", "", "also write each answer as 'sent_ms latency_ms failure' to this file (sent_ms from the phase start: the scheduled time in an open loop, the actual send in a closed loop)")
 	flag.Parse()
@@ -111,7 +114,11 @@ func main() {
 			err = preconnect(client, *url, n)
 		}
 	case "grpc":
-		send, err = grpcSender(*target, *method)
+		if *mux {
+			send, err = muxSender(*target, *method, *timeout)
+		} else {
+			send, err = grpcSender(*target, *method)
+		}
 	default:
 		err = fmt.Errorf("unknown -mode %q", *mode)
 	}
@@ -302,6 +309,133 @@ func grpcSender(target, method string) (sender, error) {
 		}
 		return ""
 	}, nil
+}
+
+const muxMethod = "/joinery.rpc.v1.MuxService/Call"
+
+// muxSender sends each request as a CallRequest (proto/joinery/rpc/v1/mux.proto) on one long-lived bidirectional
+// stream and matches the CallResponses by id. A CallResponse's status is the call's gRPC code.
+func muxSender(target, method string, timeout time.Duration) (sender, error) {
+	if target == "" || method == "" {
+		return nil, errors.New("-target and -method are required with -mode grpc")
+	}
+	conn, err := grpc.NewClient(target,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
+	if err != nil {
+		return nil, err
+	}
+	stream, err := conn.NewStream(context.Background(),
+		&grpc.StreamDesc{StreamName: "Call", ServerStreams: true, ClientStreams: true}, muxMethod)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		mu      sync.Mutex // SendMsg must not be called concurrently; guards pending and broken too
+		pending = map[uint32]chan string{}
+		nextID  uint32
+		broken  string
+	)
+	go func() {
+		for {
+			var frame []byte
+			if err := stream.RecvMsg(&frame); err != nil {
+				mu.Lock()
+				broken = "stream " + status.Code(err).String()
+				for id, ch := range pending {
+					ch <- broken
+					delete(pending, id)
+				}
+				mu.Unlock()
+				return
+			}
+			id, code, ok := parseCallResponse(frame)
+			mu.Lock()
+			ch := pending[id]
+			delete(pending, id)
+			mu.Unlock()
+			switch {
+			case ch == nil:
+			case !ok:
+				ch <- "undecodable CallResponse"
+			case code != 0:
+				ch <- codes(code)
+			default:
+				ch <- ""
+			}
+		}
+	}()
+	timeoutMs := uint64(timeout.Milliseconds())
+	return func(ctx context.Context, body []byte) string {
+		answer := make(chan string, 1)
+		mu.Lock()
+		if broken != "" {
+			mu.Unlock()
+			return broken
+		}
+		nextID++
+		id := nextID
+		pending[id] = answer
+		frame := protowire.AppendTag(nil, 1, protowire.VarintType)
+		frame = protowire.AppendVarint(frame, uint64(id))
+		frame = protowire.AppendTag(frame, 2, protowire.BytesType)
+		frame = protowire.AppendString(frame, method)
+		frame = protowire.AppendTag(frame, 3, protowire.BytesType)
+		frame = protowire.AppendBytes(frame, body)
+		frame = protowire.AppendTag(frame, 4, protowire.VarintType)
+		frame = protowire.AppendVarint(frame, timeoutMs)
+		err := stream.SendMsg(&frame)
+		if err != nil {
+			delete(pending, id)
+		}
+		mu.Unlock()
+		if err != nil {
+			return "transport error"
+		}
+		select {
+		case failure := <-answer:
+			return failure
+		case <-ctx.Done():
+			mu.Lock()
+			delete(pending, id)
+			mu.Unlock()
+			return "DeadlineExceeded"
+		}
+	}, nil
+}
+
+// parseCallResponse reads the id (field 1) and status (field 3) of a CallResponse.
+func parseCallResponse(b []byte) (id uint32, code uint64, ok bool) {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return 0, 0, false
+		}
+		b = b[n:]
+		if typ == protowire.VarintType && (num == 1 || num == 3) {
+			v, m := protowire.ConsumeVarint(b)
+			if m < 0 {
+				return 0, 0, false
+			}
+			if num == 1 {
+				id = uint32(v)
+			} else {
+				code = v
+			}
+			b = b[m:]
+			continue
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			return 0, 0, false
+		}
+		b = b[m:]
+	}
+	return id, code, true
+}
+
+func codes(code uint64) string {
+	return grpcCodes.Code(uint32(code)).String()
 }
 
 func cpuMs() float64 {
