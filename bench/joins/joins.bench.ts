@@ -414,7 +414,9 @@ Joinery's CA; the HTTP/2 row: one multiplexed connection), a process of its own 
 JoinReqs are ChirpStack-v4-shaped with valid MICs and increasing DevNonces, built before each phase; devices are
 used round-robin. Each join: gateway parses and authenticates → claims \`Authorize\` (gRPC) → keys \`HandleJoin\`
 (gRPC: DevNonce/JoinNonce reservation in Redis, software-vault crypto, KEK wraps, session + JoinEvent in the Redis
-outbox in one script) → JoinAns; the keys relay publishes the events to Kafka meanwhile. Log level \`warn\`.
+outbox in one script) → JoinAns; the keys relay publishes the events to Kafka meanwhile. The gateway's gRPC calls
+are multiplexed on one stream per service (ADR 0006; \`JOINERY_GRPC_MULTIPLEX=false\` in the bench's environment
+measures one HTTP/2 stream per call). Log level \`warn\`.
 Open loop: a fixed offered rate for ${seconds} s after a warm-up (3 s at 300/s, then 5 s at 1,000/s; the HTTP connections are opened before each phase); latency from the *scheduled* send time
 to the complete answer, so generator stalls count against us (no coordinated omission); "send lag" is how late the
 generator itself sent. Saturation: closed loop, ${saturationInFlight} requests in flight, ${seconds} s.

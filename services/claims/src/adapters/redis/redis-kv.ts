@@ -1,3 +1,4 @@
+import { defineScript, type RedisScript } from '@joinery/store';
 import type { Redis } from 'ioredis';
 import type { KvBackend } from '../kv/kv-backend.js';
 
@@ -25,12 +26,18 @@ return redis.call('ZCARD', KEYS[1])`;
  */
 export class RedisKv implements KvBackend {
   private hitSeq = 0;
+  // EVALSHA: the script text is not sent with every call (a join event's activation update is one CAS).
+  private readonly cas: RedisScript<number>;
+  private readonly hit: RedisScript<number>;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'claims:',
     private readonly ownsConnection = false,
-  ) {}
+  ) {
+    this.cas = defineScript<number>(redis, 'joineryClaimsCas', casScript, 1);
+    this.hit = defineScript<number>(redis, 'joineryClaimsHit', hitScript, 1);
+  }
 
   private k(key: string): string {
     return this.prefix + key;
@@ -61,14 +68,7 @@ export class RedisKv implements KvBackend {
   }
 
   async compareAndSwap(key: string, expected: string | undefined, next: string): Promise<boolean> {
-    const result = await this.redis.eval(
-      casScript,
-      1,
-      this.k(key),
-      expected === undefined ? '1' : '0',
-      expected ?? '',
-      next,
-    );
+    const result = await this.cas([this.k(key)], [expected === undefined ? '1' : '0', expected ?? '', next]);
     return result === 1;
   }
 
@@ -110,7 +110,7 @@ export class RedisKv implements KvBackend {
   async recordHit(key: string, nowMs: number, windowMs: number): Promise<number> {
     this.hitSeq += 1;
     const member = `${nowMs}:${process.pid}:${this.hitSeq}:${Math.random()}`;
-    return (await this.redis.eval(hitScript, 1, this.k(key), nowMs, windowMs, member)) as number;
+    return this.hit([this.k(key)], [nowMs, windowMs, member]);
   }
 
   async countHits(key: string, nowMs: number, windowMs: number): Promise<number> {
