@@ -47,7 +47,8 @@ export function createGrpcClient<S extends DescService>(
   );
   const clientTimeoutMs = options.defaultTimeoutMs ?? defaultTimeoutMs;
   const unary = (init: MuxCallInit) => unaryCall(channel, init);
-  const send = options.multiplex === false ? unary : createMuxCaller(channel, unary);
+  const mux = options.multiplex === false ? undefined : createMuxCaller(channel, unary);
+  const send = mux ?? unary;
   const client: Record<string, unknown> = {};
 
   for (const method of service.methods) {
@@ -79,7 +80,13 @@ export function createGrpcClient<S extends DescService>(
     };
   }
 
-  return Object.assign(client as Client<S>, { close: () => channel.close() });
+  return Object.assign(client as Client<S>, {
+    close: () => {
+      // grpc-js leaves open streams alone when its channel closes: the mux stream is cancelled here.
+      mux?.close();
+      channel.close();
+    },
+  });
 }
 
 /** One call as its own HTTP/2 stream; resolves with the answer's bytes. */
@@ -90,33 +97,40 @@ function unaryCall(channel: grpc.Client, init: MuxCallInit): Promise<Uint8Array>
   const request = Buffer.from(init.request.buffer, init.request.byteOffset, init.request.byteLength);
   const deadline = Date.now() + init.timeoutMs;
   return new Promise((resolve, reject) => {
-    const onAbort = () => call.cancel();
-    const call = channel.makeUnaryRequest(
-      init.path,
-      passThrough,
-      passThrough,
-      request,
-      metadata,
-      { deadline },
-      (err, response) => {
-        signal?.removeEventListener('abort', onAbort);
-        if (err !== null) {
-          const trailers = err.metadata as grpc.Metadata | undefined;
-          const cause = signal?.aborted ? signal.reason : undefined;
-          reject(
-            fromWireError(
-              err.code,
-              err.details,
-              firstString(trailers, errorCodeHeader),
-              firstString(trailers, errorDetailsHeader),
-              cause,
-            ),
-          );
-          return;
-        }
-        resolve(response ?? new Uint8Array());
-      },
-    );
+    let call: grpc.ClientUnaryCall | undefined;
+    const onAbort = () => call?.cancel();
+    try {
+      call = channel.makeUnaryRequest(
+        init.path,
+        passThrough,
+        passThrough,
+        request,
+        metadata,
+        { deadline },
+        (err, response) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (err !== null) {
+            const trailers = err.metadata as grpc.Metadata | undefined;
+            const cause = signal?.aborted ? signal.reason : undefined;
+            reject(
+              fromWireError(
+                err.code,
+                err.details,
+                firstString(trailers, errorCodeHeader),
+                firstString(trailers, errorDetailsHeader),
+                cause,
+              ),
+            );
+            return;
+          }
+          resolve(response ?? new Uint8Array());
+        },
+      );
+    } catch (err) {
+      // grpc-js throws at once when the channel was closed.
+      reject(grpcErrors.unavailable({ method: init.path }, 'the client was closed', err));
+      return;
+    }
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

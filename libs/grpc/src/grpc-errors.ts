@@ -5,6 +5,7 @@ export const grpcErrors = defineErrors('grpc', {
   cancelled: ['unavailable', 'call cancelled'],
   deadline_exceeded: ['deadline_exceeded', 'deadline exceeded'],
   unavailable: ['unavailable', 'service unavailable'],
+  draining: ['unavailable', 'server shutting down'],
   unimplemented: ['internal', 'method not implemented by the server'],
   invalid_message: ['invalid_argument', 'message could not be decoded'],
   invalid_metadata: ['invalid_argument', 'invalid call metadata'],

@@ -16,6 +16,10 @@ export interface MuxCallInit {
 
 interface Pending {
   readonly init: MuxCallInit;
+  /** `performance.now()` when the call was made: a replay gets only what is left of its timeout. */
+  readonly startedAt: number;
+  /** Whether this call was already sent again on a new stream (at most once). */
+  readonly resent: boolean;
   readonly stream: Stream;
   readonly resolve: (bytes: Uint8Array) => void;
   readonly reject: (err: unknown) => void;
@@ -33,21 +37,48 @@ interface Stream {
 const passThrough = (value: Buffer) => value;
 
 /**
+ * Requests at least this big go as unary calls: the receive limit (4 MiB) applies to a whole stream message, and one
+ * message over it would fail the stream and every call on it. Batches this big gain nothing from the mux anyway.
+ */
+export const muxMaxRequestBytes = 1024 * 1024;
+
+/** After a server refused the mux (UNIMPLEMENTED), calls go unary for this long, then the mux is tried again. */
+const unsupportedRetryMs = 60_000;
+
+/** The error code a draining server answers new calls with: they never ran, so the client resends them. */
+export const drainingCode = 'grpc:draining';
+
+export interface MuxCaller {
+  (init: MuxCallInit): Promise<Uint8Array>;
+  /** Cancels the stream: calls in flight fail with `grpc:cancelled`, later ones go (and fail) as unary calls. */
+  close(): void;
+}
+
+/**
  * The client side of proto/joinery/rpc/v1/mux.proto on one grpc-js channel: unary calls become messages on one
  * long-lived bidirectional stream, opened at the first call and again after it ended or failed. Deadlines run on a
  * timer here (the server gets the timeout and aborts its handler on its own); a deadline or an aborted signal also
  * tells the server to abort the handler. When the stream fails, the calls on it fail with its status, as unary calls
  * on a lost connection do. A server that does not serve the mux (UNIMPLEMENTED before any answer) gets the same calls
- * as plain unary calls through `unary`, from then on: none of them had run.
+ * as plain unary calls through `unary` (none of them had run), and so do later calls for a minute. A draining server
+ * refuses new calls with `grpc:draining`: they are sent once more on a new stream. Requests of 1 MiB or more always
+ * go unary.
  */
 export function createMuxCaller(
   channel: grpc.Client,
   unary: (init: MuxCallInit) => Promise<Uint8Array>,
-): (init: MuxCallInit) => Promise<Uint8Array> {
+): MuxCaller {
   const pending = new Map<number, Pending>();
   let stream: Stream | undefined;
   let nextId = 1;
-  let supported = true;
+  let unsupportedUntil = -Infinity;
+  let closed = false;
+
+  /** The same call again, with what is left of its timeout. */
+  const replay = (entry: Pending, via: (init: MuxCallInit) => Promise<Uint8Array>) => {
+    const left = Math.max(0, entry.init.timeoutMs - (performance.now() - entry.startedAt));
+    via({ ...entry.init, timeoutMs: Math.round(left) }).then(entry.resolve, entry.reject);
+  };
 
   const openStream = (): Stream => {
     const call = channel.makeBidiStreamRequest(muxPath, passThrough, passThrough, new grpc.Metadata(), {});
@@ -65,6 +96,13 @@ export function createMuxCaller(
       const entry = pending.get(response.id);
       if (entry === undefined || entry.stream !== opened) return; // timed out or cancelled meanwhile
       settle(response.id, entry);
+      if (response.errorCode === drainingCode && !entry.resent) {
+        // The server is shutting down and did not run the call: no new calls on this stream (the channel has had
+        // the server's GOAWAY, so a new stream takes a new connection), and this one is sent once more.
+        if (stream === opened) stream = undefined;
+        replay({ ...entry, resent: true }, (init) => send(init, true));
+        return;
+      }
       if (response.status === 0) {
         entry.resolve(response.payload);
       } else {
@@ -82,16 +120,20 @@ export function createMuxCaller(
       opened.open = false;
       if (stream === opened) stream = undefined;
       if (status.code === grpc.status.UNIMPLEMENTED && !opened.answered) {
-        supported = false;
+        unsupportedUntil = performance.now() + unsupportedRetryMs;
         for (const [id, entry] of [...pending]) {
           if (entry.stream !== opened) continue;
           settle(id, entry);
-          unary(entry.init).then(entry.resolve, entry.reject);
+          replay(entry, unary);
         }
         return;
       }
-      const code = status.code === grpc.status.OK ? grpc.status.UNAVAILABLE : status.code;
-      failStream(opened, fromWireError(code, status.details, undefined, undefined));
+      failStream(
+        opened,
+        status.code === grpc.status.OK
+          ? grpcErrors.unavailable({ method: muxPath }, 'the server ended the multiplexed stream')
+          : fromWireError(status.code, status.details, undefined, undefined),
+      );
     });
     // Errors also arrive as 'status'; without a listener an 'error' event would throw.
     call.on('error', () => undefined);
@@ -128,8 +170,9 @@ export function createMuxCaller(
     }
   };
 
-  return (init) => {
-    if (!supported) return unary(init);
+  const send = (init: MuxCallInit, resent: boolean): Promise<Uint8Array> => {
+    if (closed || performance.now() < unsupportedUntil || init.request.byteLength >= muxMaxRequestBytes)
+      return unary(init);
     stream ??= openStream();
     const target = stream;
     const id = takeId();
@@ -147,7 +190,8 @@ export function createMuxCaller(
       );
       const onAbort = () =>
         giveUp(grpcErrors.cancelled({ method: init.path }, undefined, init.signal?.reason));
-      pending.set(id, { init, stream: target, resolve, reject, timer, onAbort });
+      const startedAt = performance.now();
+      pending.set(id, { init, startedAt, resent, stream: target, resolve, reject, timer, onAbort });
       init.signal?.addEventListener('abort', onAbort, { once: true });
       write(target, {
         id,
@@ -158,4 +202,12 @@ export function createMuxCaller(
       });
     });
   };
+
+  return Object.assign((init: MuxCallInit) => send(init, false), {
+    close() {
+      closed = true;
+      stream?.call.cancel();
+      stream = undefined;
+    },
+  });
 }

@@ -61,6 +61,7 @@ export function createMuxHandler(
 
   const handler = (call: MuxCall) => {
     const running = new Map<number, { abort(reason: unknown): void }>();
+    const cancelled = new Set<number>();
     let ended = false;
     let closing = false;
     const peer = call.getPeer();
@@ -95,6 +96,8 @@ export function createMuxHandler(
     };
 
     call.on('data', (chunk: Buffer) => {
+      // Frames already buffered behind an undecodable one, or after the client went away, are not served.
+      if (ended) return;
       let request: CallRequest;
       try {
         request = fromBinary(CallRequestSchema, chunk);
@@ -108,7 +111,11 @@ export function createMuxHandler(
         return;
       }
       if (request.cancel) {
-        running.get(request.id)?.abort(grpcErrors.cancelled({ method: request.method }));
+        // The client no longer waits: abort the handler, and send no answer.
+        const target = running.get(request.id);
+        if (target === undefined) return;
+        target.abort(grpcErrors.cancelled({ method: request.method }));
+        cancelled.add(request.id);
         return;
       }
       if (running.has(request.id)) {
@@ -124,7 +131,8 @@ export function createMuxHandler(
         return;
       }
       if (closing) {
-        respond(request.id, wire(grpcErrors.unavailable({ method: request.method }, 'server shutting down')));
+        // Not run: the client sends it again on a new stream (mux-client.ts, drainingCode).
+        respond(request.id, wire(grpcErrors.draining({ method: request.method })));
         return;
       }
       serveOne(request, route);
@@ -167,7 +175,7 @@ export function createMuxHandler(
           },
           'gRPC call',
         );
-        respond(id, answer);
+        if (!cancelled.delete(id)) respond(id, answerWithinLimit(path, answer));
         if (closing) endWhenIdle();
       };
       dispatchUnary(route.method, route.handler, request.payload, context).then(done, (err: unknown) => {
@@ -199,6 +207,18 @@ export function createMuxHandler(
       for (const stream of [...streams]) stream.drain();
     },
   };
+}
+
+/**
+ * The client's receive limit (4 MiB) applies to a whole stream message, and one message over it would fail the stream
+ * and every call on it: an answer that large fails its own call instead, as RESOURCE_EXHAUSTED (a unary answer over
+ * 4 MiB fails the same way).
+ */
+export const muxMaxAnswerBytes = 4 * 1024 * 1024 - 1024;
+
+function answerWithinLimit(path: string, answer: Uint8Array | WireError): Uint8Array | WireError {
+  if (!(answer instanceof Uint8Array) || answer.byteLength <= muxMaxAnswerBytes) return answer;
+  return wire(grpcErrors.resource_exhausted({ method: path, bytes: answer.byteLength }, 'answer too large'));
 }
 
 function wire(err: unknown): WireError {

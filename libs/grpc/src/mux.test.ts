@@ -14,12 +14,20 @@ import type { ServiceImpl } from './types.js';
 const echoPath = '/joinery.testing.v1.EchoService/Echo';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Echoes; `wait:N` answers after N ms, so that calls on one stream complete out of order. */
+/** Texts the echo handler has started on, so that a test can tell whether a call ran. */
+const started: string[] = [];
+
+/**
+ * Echoes; `wait:N` answers after N ms, so that calls on one stream complete out of order; `big:N` answers with N
+ * bytes of payload; the payload of the request comes back in the answer.
+ */
 const delayedEcho: ServiceImpl<typeof EchoService> = {
   async echo(request) {
+    started.push(request.text);
     const [command, arg] = request.text.split(':');
     if (command === 'wait') await sleep(Number(arg));
-    return { text: request.text, count: request.count };
+    const payload = command === 'big' ? new Uint8Array(Number(arg)) : request.payload;
+    return { text: request.text, count: request.count, payload };
   },
 };
 
@@ -111,6 +119,86 @@ describe('multiplexed calls', () => {
       client.close();
     }
   });
+});
+
+test('a request of 1 MiB or more goes as a unary call; an answer over the limit fails only its own call', async () => {
+  const { server, logs } = echoServer(delayedEcho);
+  const port = await server.listen('127.0.0.1:0');
+  const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
+  try {
+    logs.clear();
+    const bigRequest = client.echo({ text: 'large request', payload: new Uint8Array(1536 * 1024).fill(1) });
+    const small = client.echo({ text: 'wait:50', count: 1 });
+    assert.equal((await bigRequest).payload.length, 1536 * 1024);
+    assert.equal((await small).count, 1);
+    const lines = logs.grep('"msg":"gRPC call"');
+    assert.deepEqual(
+      lines.map((line) => [line.multiplexed === true, line.grpc_status]),
+      [
+        [false, 'OK'],
+        [true, 'OK'],
+      ],
+    );
+
+    // 5 MiB: over the 4 MiB a client receives in one message, multiplexed or not.
+    const bigAnswer = client.echo({ text: `big:${5 * 1024 * 1024}` });
+    const neighbour = client.echo({ text: 'wait:50', count: 2 });
+    const err = await rejection(bigAnswer);
+    assert.equal(err.code, 'grpc:resource_exhausted');
+    assert.equal((await neighbour).count, 2, 'the other call on the stream is not affected');
+  } finally {
+    client.close();
+    await server.close(1000);
+  }
+});
+
+test('closing the client cancels its stream: calls in flight and later calls fail', async () => {
+  const { server } = echoServer(delayedEcho);
+  const port = await server.listen('127.0.0.1:0');
+  const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
+  try {
+    assert.equal((await client.echo({ text: 'open' })).text, 'open');
+    const inFlight = client.echo({ text: 'wait:500' });
+    await sleep(20);
+    client.close();
+    assert.equal((await rejection(inFlight)).code, 'grpc:cancelled');
+    const later = await rejection(client.echo({ text: 'after close' }));
+    assert.equal(later.kind, 'unavailable');
+    // Nothing holds the server: its close does not wait out the grace period for a stream the client forgot.
+    const closed = server.close(60_000).then(() => 'closed');
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waitedOut = new Promise((resolve) => {
+      timer = setTimeout(() => resolve('still waiting after 10 s'), 10_000);
+    });
+    assert.equal(await Promise.race([closed, waitedOut]), 'closed');
+    clearTimeout(timer);
+  } finally {
+    client.close();
+  }
+});
+
+test('a call made while the server drains is sent again on a new connection', async () => {
+  const first = echoServer(delayedEcho);
+  const port = await first.server.listen('127.0.0.1:0');
+  const client = createGrpcClient(EchoService, `127.0.0.1:${port}`, { defaultTimeoutMs: 5000 });
+  let second: GrpcServer | undefined;
+  try {
+    const running = client.echo({ text: 'wait:400', count: 1 });
+    await sleep(50);
+    const closing = first.server.close(5000);
+    // The old server has stopped listening; a new one takes its port while the old one finishes its call.
+    second = echoServer(delayedEcho).server;
+    await second.listen(`127.0.0.1:${port}`);
+    started.length = 0;
+    const during = await client.echo({ text: 'during the drain', count: 2 });
+    assert.equal(during.count, 2);
+    assert.deepEqual(started, ['during the drain'], 'run once, by the new server');
+    assert.equal((await running).count, 1, 'the running call finished on the old server');
+    await closing;
+  } finally {
+    client.close();
+    await second?.close(1000);
+  }
 });
 
 test('calls fall back to one stream per call when the server does not serve the mux', async () => {
@@ -269,9 +357,26 @@ describe('the mux method on the wire', () => {
     );
   });
 
-  test('a frame that is not a CallRequest fails the stream with INVALID_ARGUMENT', async () => {
+  test('a frame that is not a CallRequest fails the stream with INVALID_ARGUMENT; frames after it are not served', async () => {
     const s = openStream();
+    started.length = 0;
     s.call.write(Buffer.from([0xff, 0xff, 0xff]));
+    const echo = toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: 'behind the bad frame' }));
+    s.send({ id: 3, method: echoPath, payload: echo, timeoutMs: 1000 });
     assert.equal((await s.status).code, grpc.status.INVALID_ARGUMENT);
+    await sleep(50);
+    assert.deepEqual(started, []);
+    assert.deepEqual(s.answers, []);
+  });
+
+  test('a cancelled call gets no answer', async () => {
+    const s = openStream();
+    const wait = toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: 'wait:100' }));
+    s.send({ id: 4, method: echoPath, payload: wait, timeoutMs: 1000 });
+    s.send({ id: 4, method: echoPath, cancel: true });
+    s.send({ id: 5, method: echoPath, cancel: true }); // not running: ignored
+    s.call.end();
+    assert.equal((await s.status).code, grpc.status.OK);
+    assert.deepEqual(s.answers, []);
   });
 });
