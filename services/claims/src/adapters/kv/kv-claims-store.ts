@@ -38,7 +38,7 @@ export class KvClaimsStore implements ClaimsStore {
   private async swapJson<T>(
     key: string,
     change: (current: T) => T | undefined,
-    before?: (next: T, previous: T) => Promise<void>,
+    before?: (next: T) => Promise<void>,
   ): Promise<{ previous: T; next: T } | undefined> {
     for (let attempt = 0; attempt < maxCasAttempts; attempt += 1) {
       const raw = await this.kv.get(key);
@@ -46,7 +46,7 @@ export class KvClaimsStore implements ClaimsStore {
       const current = JSON.parse(raw) as T;
       const next = change(current);
       if (next === undefined) return { previous: current, next: current };
-      if (before) await before(next, current);
+      if (before) await before(next);
       if (await this.kv.compareAndSwap(key, raw, JSON.stringify(next))) return { previous: current, next };
     }
     throw claimsErrors.conflict({ key });
@@ -56,7 +56,7 @@ export class KvClaimsStore implements ClaimsStore {
   private update<T extends { readonly rev: number }>(
     key: string,
     change: (current: T) => T | undefined,
-    before?: (next: T, previous: T) => Promise<void>,
+    before?: (next: T) => Promise<void>,
   ): Promise<{ previous: T; next: T } | undefined> {
     return this.swapJson<T>(
       key,
@@ -75,9 +75,7 @@ export class KvClaimsStore implements ClaimsStore {
   async insertDevices(devices: readonly DeviceRecord[]): Promise<void> {
     const pending = devices.filter((d) => d.outbox.length > 0).map((d) => d.devEui);
     if (pending.length > 0) await this.kv.indexAdd('idx:pending', pending);
-    const conflict = await this.kv.insertAllIfAbsent(
-      devices.map((d) => [deviceKey(d.devEui), JSON.stringify(d)]),
-    );
+    const conflict = await this.kv.insertAllIfAbsent(devices.map((d) => [deviceKey(d.devEui), JSON.stringify(d)]));
     if (conflict !== undefined) {
       const devEui = conflict.slice('dev:{'.length, -1);
       throw claimsErrors.device_exists({ devEui });
@@ -95,11 +93,7 @@ export class KvClaimsStore implements ClaimsStore {
     devEui: string,
     change: (current: DeviceRecord) => DeviceRecord | undefined,
   ): Promise<DeviceRecord | undefined> {
-    const result = await this.update<DeviceRecord>(deviceKey(devEui), change, async (next, previous) => {
-      // Indexes first, so that a crash leaves an index too wide, never too narrow. An update that leaves the outbox
-      // (the same array) and the account alone, such as a join event's activation counters, leaves them alone: one
-      // Redis round trip less per accepted join. Any update that touches the outbox re-adds the index entry.
-      if (next.outbox === previous.outbox && next.accountId === previous.accountId) return;
+    const result = await this.update<DeviceRecord>(deviceKey(devEui), change, async (next) => {
       if (next.outbox.length > 0) await this.kv.indexAdd('idx:pending', [devEui]);
       if (next.accountId !== null) await this.kv.indexAdd(`idx:acct-devs:${next.accountId}`, [devEui]);
     });
@@ -107,8 +101,7 @@ export class KvClaimsStore implements ClaimsStore {
     const { previous, next } = result;
     if (previous.accountId !== null && previous.accountId !== next.accountId)
       await this.kv.indexRemove(`idx:acct-devs:${previous.accountId}`, devEui);
-    if (previous.outbox.length > 0 && next.outbox.length === 0)
-      await this.kv.indexRemove('idx:pending', devEui);
+    if (previous.outbox.length > 0 && next.outbox.length === 0) await this.kv.indexRemove('idx:pending', devEui);
     return next;
   }
 
@@ -116,8 +109,7 @@ export class KvClaimsStore implements ClaimsStore {
     filter: { readonly accountId: string } | { readonly batchId: string },
     page: { readonly limit: number; readonly after: string | null },
   ): Promise<DevicePage> {
-    const index =
-      'accountId' in filter ? `idx:acct-devs:${filter.accountId}` : `idx:batch-devs:${filter.batchId}`;
+    const index = 'accountId' in filter ? `idx:acct-devs:${filter.accountId}` : `idx:batch-devs:${filter.batchId}`;
     const matches = (d: DeviceRecord) =>
       'accountId' in filter ? d.accountId === filter.accountId : d.batchId === filter.batchId;
     const devices: DeviceRecord[] = [];
@@ -226,11 +218,7 @@ export class KvClaimsStore implements ClaimsStore {
   }
 
   async listPeers(accountId: string | null): Promise<readonly PeerRecord[]> {
-    const ids = await this.kv.indexRange(
-      accountId === null ? 'idx:peers' : `idx:peers:${accountId}`,
-      null,
-      100_000,
-    );
+    const ids = await this.kv.indexRange(accountId === null ? 'idx:peers' : `idx:peers:${accountId}`, null, 100_000);
     const raws = await this.kv.getMany(ids.map((id) => `peer:${id}`));
     return raws.filter((r): r is string => r !== undefined).map((r) => JSON.parse(r) as PeerRecord);
   }
