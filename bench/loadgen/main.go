@@ -289,13 +289,18 @@ func (rawCodec) Name() string { return "proto" }
 
 var _ encoding.Codec = rawCodec{}
 
-func grpcSender(target, method string) (sender, error) {
+// dialRaw opens a plaintext client connection whose calls pass their bytes through unchanged (rawCodec).
+func dialRaw(target, method string) (*grpc.ClientConn, error) {
 	if target == "" || method == "" {
 		return nil, errors.New("-target and -method are required with -mode grpc")
 	}
-	conn, err := grpc.NewClient(target,
+	return grpc.NewClient(target,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
+}
+
+func grpcSender(target, method string) (sender, error) {
+	conn, err := dialRaw(target, method)
 	if err != nil {
 		return nil, err
 	}
@@ -316,12 +321,7 @@ const muxMethod = "/joinery.rpc.v1.MuxService/Call"
 // muxSender sends each request as a CallRequest (proto/joinery/rpc/v1/mux.proto) on one long-lived bidirectional
 // stream and matches the CallResponses by id. A CallResponse's status is the call's gRPC code.
 func muxSender(target, method string, timeout time.Duration) (sender, error) {
-	if target == "" || method == "" {
-		return nil, errors.New("-target and -method are required with -mode grpc")
-	}
-	conn, err := grpc.NewClient(target,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{})))
+	conn, err := dialRaw(target, method)
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,9 @@ export async function dispatchUnary(
   return toBinary(method.output, create(method.output, init as never));
 }
 
+/** The largest message either side receives (grpc-js `max_receive_message_length`). */
+export const maxMessageBytes = 4 * 1024 * 1024;
+
 /** Longest delay `setTimeout` honours (longer ones fire at once). */
 export const maxTimerMs = 2 ** 31 - 1;
 

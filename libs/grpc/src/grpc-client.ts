@@ -1,7 +1,7 @@
 import { create, fromBinary, toBinary, type DescService } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { JoineryError } from '@joinery/errors';
-import { callTimeoutMs, methodPath, normalizeMetadata } from './dispatch.js';
+import { callTimeoutMs, maxMessageBytes, methodPath, normalizeMetadata } from './dispatch.js';
 import { grpcErrors } from './grpc-errors.js';
 import { createMuxCaller, type MuxCallInit } from './mux-client.js';
 import { errorCodeHeader, errorDetailsHeader, fromWireError } from './status.js';
@@ -30,7 +30,7 @@ const channelOptions: grpc.ChannelOptions = {
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.initial_reconnect_backoff_ms': 250,
   'grpc.max_reconnect_backoff_ms': 10_000,
-  'grpc.max_receive_message_length': 4 * 1024 * 1024,
+  'grpc.max_receive_message_length': maxMessageBytes,
 };
 
 const passThrough = (value: Buffer) => value;

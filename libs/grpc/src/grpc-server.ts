@@ -1,20 +1,12 @@
 import type { DescMethod, DescService } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@joinery/logging';
-import {
-  dispatchUnary,
-  isVisibleMetadataKey,
-  lazyAbort,
-  logHandlerError,
-  maxTimerMs,
-  methodPath,
-  unaryHandlers,
-  type UntypedHandler,
-} from './dispatch.js';
+import { maxMessageBytes, methodPath, unaryHandlers, type UntypedHandler } from './dispatch.js';
 import { grpcErrors } from './grpc-errors.js';
 import { createMuxHandler, muxDefinition, type Route } from './mux-server.js';
-import { toWireError, wireErrorMetadata } from './status.js';
-import type { CallContext, ServiceImpl } from './types.js';
+import { runServerCall } from './server-call.js';
+import { wireErrorMetadata } from './status.js';
+import type { ServiceImpl } from './types.js';
 
 export interface GrpcServer {
   /** Registers a service; throws when it has streaming methods or `impl` lacks one. Call before `listen`. */
@@ -23,7 +15,8 @@ export interface GrpcServer {
   listen(address: string, credentials?: grpc.ServerCredentials): Promise<number>;
   /**
    * Stops accepting calls, lets running ones finish for up to `graceMs` (default 5000), then cuts the rest. Open
-   * multiplexed streams refuse new calls with UNAVAILABLE and end once their running calls have answered.
+   * multiplexed streams refuse new calls with `grpc:draining` (the client sends them again on a new stream) and end
+   * once their running calls have answered.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -39,7 +32,7 @@ const serverChannelOptions: grpc.ServerOptions = {
   'grpc.keepalive_timeout_ms': 20_000,
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.http2.min_ping_interval_without_data_ms': 10_000,
-  'grpc.max_receive_message_length': 4 * 1024 * 1024,
+  'grpc.max_receive_message_length': maxMessageBytes,
 };
 
 const passThrough = {
@@ -102,63 +95,25 @@ function serveUnary(
 ): grpc.handleUnaryCall<Buffer, Buffer> {
   const path = methodPath(method);
   return (call, callback) => {
-    const started = performance.now();
-    const controller = lazyAbort();
-    const onCancelled = () => controller.abort(grpcErrors.cancelled({ method: path }));
-    call.on('cancelled', onCancelled);
-    const deadline = toDate(call.getDeadline());
-    const remaining = deadline === undefined ? Infinity : deadline.getTime() - Date.now();
-    const timer =
-      remaining < maxTimerMs
-        ? setTimeout(
-            () => controller.abort(grpcErrors.deadline_exceeded({ method: path })),
-            Math.max(0, remaining),
-          )
-        : undefined;
-    const context: CallContext = {
-      deadline,
-      metadata: visibleMetadata(call.metadata),
-      get signal() {
-        return controller.signal;
-      },
-      peer: call.getPeer(),
-    };
-    const done = (status: grpc.status) => {
-      clearTimeout(timer);
-      call.off('cancelled', onCancelled);
-      logger?.debug(
-        {
-          grpc_method: path,
-          grpc_status: grpc.status[status],
-          duration_ms: Math.round(performance.now() - started),
-        },
-        'gRPC call',
-      );
-    };
-    dispatchUnary(method, handler, call.request, context).then(
-      (bytes) => {
-        done(grpc.status.OK);
-        callback(null, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      },
-      (err: unknown) => {
-        const wire = toWireError(err);
-        logHandlerError(logger, method, err, wire);
-        done(wire.status);
-        callback({ code: wire.status, details: wire.message, metadata: wireErrorMetadata(wire) });
-      },
+    const running = runServerCall(
+      method,
+      handler,
+      call.request,
+      { deadline: toDate(call.getDeadline()), metadata: call.metadata.getMap(), peer: call.getPeer() },
+      logger,
     );
+    const onCancelled = () => running.abort(grpcErrors.cancelled({ method: path }));
+    call.on('cancelled', onCancelled);
+    void running.answer.then((answer) => {
+      call.off('cancelled', onCancelled);
+      if (answer instanceof Uint8Array)
+        callback(null, Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength));
+      else callback({ code: answer.status, details: answer.message, metadata: wireErrorMetadata(answer) });
+    });
   };
 }
 
 function toDate(deadline: grpc.Deadline): Date | undefined {
   const ms = deadline instanceof Date ? deadline.getTime() : deadline;
   return Number.isFinite(ms) ? new Date(ms) : undefined;
-}
-
-function visibleMetadata(metadata: grpc.Metadata): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(metadata.getMap())) {
-    if (typeof value === 'string' && isVisibleMetadataKey(key)) out[key] = value;
-  }
-  return out;
 }

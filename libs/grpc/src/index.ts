@@ -1,6 +1,7 @@
 export { createGrpcServer } from './grpc-server.js';
 export type { GrpcServer, GrpcServerOptions } from './grpc-server.js';
 export { createGrpcClient } from './grpc-client.js';
+export { grpcMultiplexSetting } from './config.js';
 export type { GrpcClientOptions } from './grpc-client.js';
 export { createInProcessClient } from './in-process-client.js';
 export type { InProcessClientOptions } from './in-process-client.js';

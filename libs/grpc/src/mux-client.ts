@@ -40,13 +40,10 @@ const passThrough = (value: Buffer) => value;
  * Requests at least this big go as unary calls: the receive limit (4 MiB) applies to a whole stream message, and one
  * message over it would fail the stream and every call on it. Batches this big gain nothing from the mux anyway.
  */
-export const muxMaxRequestBytes = 1024 * 1024;
+const muxMaxRequestBytes = 1024 * 1024;
 
 /** After a server refused the mux (UNIMPLEMENTED), calls go unary for this long, then the mux is tried again. */
 const unsupportedRetryMs = 60_000;
-
-/** The error code a draining server answers new calls with: they never ran, so the client resends them. */
-export const drainingCode = 'grpc:draining';
 
 export interface MuxCaller {
   (init: MuxCallInit): Promise<Uint8Array>;
@@ -96,11 +93,11 @@ export function createMuxCaller(
       const entry = pending.get(response.id);
       if (entry === undefined || entry.stream !== opened) return; // timed out or cancelled meanwhile
       settle(response.id, entry);
-      if (response.errorCode === drainingCode && !entry.resent) {
+      if (response.errorCode === grpcErrors.draining.code && !entry.resent) {
         // The server is shutting down and did not run the call: no new calls on this stream (the channel has had
         // the server's GOAWAY, so a new stream takes a new connection), and this one is sent once more.
         if (stream === opened) stream = undefined;
-        replay({ ...entry, resent: true }, (init) => send(init, true));
+        replay(entry, (init) => send(init, true));
         return;
       }
       if (response.status === 0) {
@@ -121,11 +118,7 @@ export function createMuxCaller(
       if (stream === opened) stream = undefined;
       if (status.code === grpc.status.UNIMPLEMENTED && !opened.answered) {
         unsupportedUntil = performance.now() + unsupportedRetryMs;
-        for (const [id, entry] of [...pending]) {
-          if (entry.stream !== opened) continue;
-          settle(id, entry);
-          replay(entry, unary);
-        }
+        for (const entry of takeCallsOn(opened)) replay(entry, unary);
         return;
       }
       failStream(
@@ -143,11 +136,18 @@ export function createMuxCaller(
   const failStream = (failed: Stream, err: unknown) => {
     failed.open = false;
     if (stream === failed) stream = undefined;
+    for (const entry of takeCallsOn(failed)) entry.reject(err);
+  };
+
+  /** Settles and returns the calls still waiting on `target`. */
+  const takeCallsOn = (target: Stream): Pending[] => {
+    const taken: Pending[] = [];
     for (const [id, entry] of [...pending]) {
-      if (entry.stream !== failed) continue;
+      if (entry.stream !== target) continue;
       settle(id, entry);
-      entry.reject(err);
+      taken.push(entry);
     }
+    return taken;
   };
 
   const settle = (id: number, entry: Pending) => {

@@ -7,18 +7,10 @@ import {
   MuxService,
   type CallRequest,
 } from '@joinery/proto/rpc/v1/mux_pb';
-import {
-  dispatchUnary,
-  isVisibleMetadataKey,
-  lazyAbort,
-  logHandlerError,
-  maxTimerMs,
-  methodPath,
-  type UntypedHandler,
-} from './dispatch.js';
+import { maxMessageBytes, maxTimerMs, methodPath, type UntypedHandler } from './dispatch.js';
 import { grpcErrors } from './grpc-errors.js';
+import { runServerCall } from './server-call.js';
 import { toWireError, type WireError } from './status.js';
-import type { CallContext } from './types.js';
 
 export interface Route {
   readonly method: DescMethod;
@@ -48,8 +40,8 @@ export const muxDefinition: grpc.ServiceDefinition = {
 
 /**
  * Serves unary calls multiplexed on bidirectional streams (proto/joinery/rpc/v1/mux.proto), through the same
- * routes, dispatch, error table and logging as the unary methods. `drain()` makes every open stream refuse new calls
- * with UNAVAILABLE, finish the running ones and end, so that a graceful server shutdown is not held up by streams
+ * routes, dispatch, error table and logging as the unary methods (`runServerCall`). `drain()` makes every open stream
+ * refuse new calls with `grpc:draining`, finish the running ones and end, so that a graceful server shutdown is not held up by streams
  * that clients keep open for ever.
  */
 export function createMuxHandler(
@@ -60,8 +52,7 @@ export function createMuxHandler(
   let draining = false;
 
   const handler = (call: MuxCall) => {
-    const running = new Map<number, { abort(reason: unknown): void }>();
-    const cancelled = new Set<number>();
+    const running = new Map<number, { abort(reason: unknown): void; cancelled: boolean }>();
     let ended = false;
     let closing = false;
     const peer = call.getPeer();
@@ -114,14 +105,14 @@ export function createMuxHandler(
         // The client no longer waits: abort the handler, and send no answer.
         const target = running.get(request.id);
         if (target === undefined) return;
+        target.cancelled = true;
         target.abort(grpcErrors.cancelled({ method: request.method }));
-        cancelled.add(request.id);
         return;
       }
       if (running.has(request.id)) {
         respond(
           request.id,
-          wire(grpcErrors.invalid_message({ message: 'CallRequest', reason: 'id in use' })),
+          toWireError(grpcErrors.invalid_message({ message: 'CallRequest', reason: 'id in use' })),
         );
         return;
       }
@@ -131,8 +122,8 @@ export function createMuxHandler(
         return;
       }
       if (closing) {
-        // Not run: the client sends it again on a new stream (mux-client.ts, drainingCode).
-        respond(request.id, wire(grpcErrors.draining({ method: request.method })));
+        // Not run: the client sends it again on a new stream (mux-client.ts).
+        respond(request.id, toWireError(grpcErrors.draining({ method: request.method })));
         return;
       }
       serveOne(request, route);
@@ -140,48 +131,25 @@ export function createMuxHandler(
 
     const serveOne = (request: CallRequest, route: Route) => {
       const { id } = request;
-      const path = request.method;
-      const started = performance.now();
-      const controller = lazyAbort();
       const timeoutMs = Math.min(request.timeoutMs, maxTimerMs);
-      const deadline = timeoutMs === 0 ? undefined : new Date(Date.now() + timeoutMs);
-      const timer =
-        timeoutMs === 0
-          ? undefined
-          : setTimeout(() => controller.abort(grpcErrors.deadline_exceeded({ method: path })), timeoutMs);
-      running.set(id, {
-        abort(reason) {
-          clearTimeout(timer);
-          controller.abort(reason);
+      const served = runServerCall(
+        route.method,
+        route.handler,
+        request.payload,
+        {
+          deadline: timeoutMs === 0 ? undefined : new Date(Date.now() + timeoutMs),
+          metadata: request.metadata,
+          peer,
         },
-      });
-      const context: CallContext = {
-        deadline,
-        metadata: visibleMetadata(request.metadata),
-        get signal() {
-          return controller.signal;
-        },
-        peer,
-      };
-      const done = (answer: Uint8Array | WireError) => {
-        clearTimeout(timer);
+        logger,
+        { multiplexed: true },
+      );
+      const entry = { abort: served.abort, cancelled: false };
+      running.set(id, entry);
+      void served.answer.then((answer) => {
         running.delete(id);
-        logger?.debug(
-          {
-            grpc_method: path,
-            grpc_status: grpc.status[answer instanceof Uint8Array ? grpc.status.OK : answer.status],
-            duration_ms: Math.round(performance.now() - started),
-            multiplexed: true,
-          },
-          'gRPC call',
-        );
-        if (!cancelled.delete(id)) respond(id, answerWithinLimit(path, answer));
+        if (!entry.cancelled) respond(id, answerWithinLimit(request.method, answer));
         if (closing) endWhenIdle();
-      };
-      dispatchUnary(route.method, route.handler, request.payload, context).then(done, (err: unknown) => {
-        const answer = toWireError(err);
-        logHandlerError(logger, route.method, err, answer);
-        done(answer);
       });
     };
 
@@ -214,15 +182,13 @@ export function createMuxHandler(
  * and every call on it: an answer that large fails its own call instead, as RESOURCE_EXHAUSTED (a unary answer over
  * 4 MiB fails the same way).
  */
-export const muxMaxAnswerBytes = 4 * 1024 * 1024 - 1024;
+const muxMaxAnswerBytes = maxMessageBytes - 1024;
 
 function answerWithinLimit(path: string, answer: Uint8Array | WireError): Uint8Array | WireError {
   if (!(answer instanceof Uint8Array) || answer.byteLength <= muxMaxAnswerBytes) return answer;
-  return wire(grpcErrors.resource_exhausted({ method: path, bytes: answer.byteLength }, 'answer too large'));
-}
-
-function wire(err: unknown): WireError {
-  return toWireError(err);
+  return toWireError(
+    grpcErrors.resource_exhausted({ method: path, bytes: answer.byteLength }, 'answer too large'),
+  );
 }
 
 function unimplemented(path: string): WireError {
@@ -233,12 +199,4 @@ function unimplemented(path: string): WireError {
     code: '',
     details: '',
   };
-}
-
-function visibleMetadata(metadata: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(metadata)) {
-    if (isVisibleMetadataKey(key)) out[key] = value;
-  }
-  return out;
 }

@@ -9,6 +9,7 @@ import { EchoRequestSchema, EchoResponseSchema, EchoService } from '@joinery/pro
 import { createGrpcClient } from './grpc-client.js';
 import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 import { muxPath } from './mux-server.js';
+import { assertClosesWithoutWaitingOutGrace, rejection } from './test-helpers.js';
 import type { ServiceImpl } from './types.js';
 
 const echoPath = '/joinery.testing.v1.EchoService/Echo';
@@ -30,16 +31,6 @@ const delayedEcho: ServiceImpl<typeof EchoService> = {
     return { text: request.text, count: request.count, payload };
   },
 };
-
-async function rejection(promise: Promise<unknown>): Promise<JoineryError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof JoineryError, `expected a JoineryError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the call to fail');
-}
 
 /** A server of the delayed echo, its debug logs captured. */
 function echoServer(impl: ServiceImpl<typeof EchoService>) {
@@ -165,13 +156,7 @@ test('closing the client cancels its stream: calls in flight and later calls fai
     const later = await rejection(client.echo({ text: 'after close' }));
     assert.equal(later.kind, 'unavailable');
     // Nothing holds the server: its close does not wait out the grace period for a stream the client forgot.
-    const closed = server.close(60_000).then(() => 'closed');
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const waitedOut = new Promise((resolve) => {
-      timer = setTimeout(() => resolve('still waiting after 10 s'), 10_000);
-    });
-    assert.equal(await Promise.race([closed, waitedOut]), 'closed');
-    clearTimeout(timer);
+    await assertClosesWithoutWaitingOutGrace(server);
   } finally {
     client.close();
   }
@@ -278,13 +263,7 @@ test('closing the server ends idle multiplexed streams instead of waiting out th
   const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
   try {
     await client.echo({ text: 'open the stream' });
-    const closed = server.close(60_000).then(() => 'closed');
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const waitedOut = new Promise((resolve) => {
-      timer = setTimeout(() => resolve('still waiting after 10 s'), 10_000);
-    });
-    assert.equal(await Promise.race([closed, waitedOut]), 'closed');
-    clearTimeout(timer);
+    await assertClosesWithoutWaitingOutGrace(server);
   } finally {
     client.close();
   }

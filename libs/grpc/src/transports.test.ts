@@ -7,6 +7,7 @@ import { EchoService, WatchService } from '@joinery/proto/testing/v1/echo_pb';
 import { createGrpcClient } from './grpc-client.js';
 import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 import { createInProcessClient } from './in-process-client.js';
+import { rejection } from './test-helpers.js';
 import type { Client, ServiceImpl } from './types.js';
 
 /** What the handler observed of calls it was asked to hold until aborted. */
@@ -113,16 +114,6 @@ const transports: [string, () => Promise<Transport & { close(): Promise<void> }>
     },
   ],
 ];
-
-async function rejection(promise: Promise<unknown>): Promise<JoineryError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof JoineryError, `expected a JoineryError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the call to fail');
-}
 
 for (const [name, setUp] of transports) {
   describe(`${name} transport`, () => {

@@ -1,4 +1,5 @@
-import { bool, duration, int, list, loadConfig, oneOf, port, string, type ConfigOf } from '@joinery/config';
+import { duration, int, list, loadConfig, oneOf, port, string, type ConfigOf } from '@joinery/config';
+import { grpcMultiplexSetting } from '@joinery/grpc';
 
 /** The gateway's one configuration schema (env `JOINERY_*`). */
 export const gatewayConfigSchema = {
@@ -32,11 +33,7 @@ export const gatewayConfigSchema = {
   peerCacheMs: duration('JOINERY_BI_PEER_CACHE', { default: 2_000 }),
   /** Bound on asynchronous answer delivery (ChirpStack waits `async_timeout`, typically 1–5 s). */
   asyncDeliveryBudgetMs: duration('JOINERY_BI_ASYNC_BUDGET', { default: 4_000 }),
-  /**
-   * Calls to the other services multiplexed on one long-lived gRPC stream per service (the default), or one HTTP/2
-   * stream per call (`false`: for proxies that balance per call).
-   */
-  grpcMultiplex: bool('JOINERY_GRPC_MULTIPLEX', { default: true }),
+  grpcMultiplex: grpcMultiplexSetting,
   claimsAddress: string('JOINERY_CLAIMS_GRPC_ADDRESS', { default: '127.0.0.1:7402' }),
   keysAddress: string('JOINERY_KEYS_GRPC_ADDRESS', { default: '127.0.0.1:7401' }),
   logLevel: oneOf('JOINERY_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], { default: 'info' }),

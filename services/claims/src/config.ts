@@ -1,14 +1,11 @@
 import { join } from 'node:path';
-import { bool, int, list, secret, string, url, type ConfigOf } from '@joinery/config';
+import { int, list, secret, string, url, type ConfigOf } from '@joinery/config';
+import { grpcMultiplexSetting } from '@joinery/grpc';
 
 /** The claims service's one configuration schema (environment `JOINERY_*`; secrets also through `*_FILE`). */
 export const claimsConfigSchema = {
   grpcAddress: string('JOINERY_CLAIMS_GRPC_ADDRESS', { default: '127.0.0.1:7402' }),
-  /**
-   * Calls to the other services multiplexed on one long-lived gRPC stream per service (the default), or one HTTP/2
-   * stream per call (`false`: for proxies that balance per call).
-   */
-  grpcMultiplex: bool('JOINERY_GRPC_MULTIPLEX', { default: true }),
+  grpcMultiplex: grpcMultiplexSetting,
   keysGrpcAddress: string('JOINERY_KEYS_GRPC_ADDRESS', { default: '127.0.0.1:7401' }),
   dataDir: string('JOINERY_DATA_DIR', { default: './data' }),
   logLevel: string('JOINERY_LOG_LEVEL', { default: 'info' }),
