@@ -39,9 +39,9 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
 
     withStore('updateDevice bumps rev, leaves the record on undefined and aborts on throw', async (store) => {
       await store.insertDevices([deviceFixture('0000000000000001')]);
-      const next = await store.updateDevice('0000000000000001', (d) => ({ ...d, joinCount: 5 }));
+      const next = await store.updateDevice('0000000000000001', (d) => ({ ...d, lockReason: 'five' }));
       assert.equal(next?.rev, 2);
-      assert.equal(next?.joinCount, 5);
+      assert.equal(next?.lockReason, 'five');
       const same = await store.updateDevice('0000000000000001', () => undefined);
       assert.equal(same?.rev, 2);
       await assert.rejects(
@@ -50,7 +50,7 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
         }),
         (err: unknown) => JoineryError.is(err, claimsErrors.already_claimed.code),
       );
-      assert.equal((await store.getDevice('0000000000000001'))?.joinCount, 5);
+      assert.equal((await store.getDevice('0000000000000001'))?.lockReason, 'five');
       assert.equal(await store.updateDevice('00000000000000FF', (d) => d), undefined);
     });
 
@@ -154,6 +154,71 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
       assert.ok(stored !== undefined && 'keySealed' in stored && stored.keySealed.startsWith('v1:new-'));
       assert.equal(stored.certPem, 'A');
       assert.deepEqual(results, Array.from({ length: 8 }, () => stored));
+    });
+
+    const dev1 = '0000000000000001';
+    const join = (eventId: string, devEui = dev1, time = '2026-06-01T12:00:00.000Z') => ({
+      devEui,
+      eventId,
+      time: new Date(time),
+    });
+
+    withStore('recordJoins applies each join once per event id, in order, keeping the latest join time', async (store) => {
+      await store.insertDevices([deviceFixture(dev1), deviceFixture('0000000000000002')]);
+      const later = '2026-06-01T13:00:00.000Z';
+      assert.deepEqual(
+        await store.recordJoins([
+          join('e1', dev1, later),
+          join('e1', dev1, later),
+          join('e0', dev1),
+          join('e3', '00000000000000FF'),
+          join('e4', '0000000000000002'),
+        ]),
+        ['applied', 'duplicate', 'applied', 'unknown_device', 'applied'],
+      );
+      assert.deepEqual(await store.recordJoins([join('e1'), join('e0')]), ['duplicate', 'duplicate']);
+      const one = await store.getDevice(dev1);
+      assert.deepEqual([one?.activated, one?.joinCount, one?.lastJoinAt], [true, 2, later]);
+      const two = await store.getDevice('0000000000000002');
+      assert.deepEqual([two?.activated, two?.joinCount], [true, 1]);
+      assert.equal(await store.getDevice('00000000000000FF'), undefined);
+      assert.deepEqual(await store.recordJoins([]), []);
+    });
+
+    withStore('a device remembers the ids of its last 64 join events', async (store) => {
+      await store.insertDevices([deviceFixture(dev1)]);
+      const ids = Array.from({ length: 65 }, (_, i) => `e${i}`);
+      assert.deepEqual(await store.recordJoins(ids.map((id) => join(id))), ids.map(() => 'applied'));
+      assert.deepEqual(await store.recordJoins([join('e64'), join('e1')]), ['duplicate', 'duplicate']);
+      // e0 fell out of the window (its redelivery after 64 later joins of the device is counted again).
+      assert.deepEqual(await store.recordJoins([join('e0')]), ['applied']);
+      assert.equal((await store.getDevice(dev1))?.joinCount, 66);
+    });
+
+    withStore('activation facts are written by joins only; updates and lists show the stored ones', async (store) => {
+      await store.insertDevices([deviceFixture(dev1, { batchId: 'b1' })]);
+      await store.recordJoins([join('e1')]);
+      const next = await store.updateDevice(dev1, (d) => ({ ...d, activated: false, joinCount: 99, lastJoinAt: null, lockReason: 'x' }));
+      assert.deepEqual([next?.lockReason, next?.activated, next?.joinCount, next?.lastJoinAt], ['x', true, 1, '2026-06-01T12:00:00.000Z']);
+      const stored = await store.getDevice(dev1);
+      assert.deepEqual([stored?.lockReason, stored?.joinCount], ['x', 1]);
+      const listed = await store.listDevices({ batchId: 'b1' }, { limit: 10, after: null });
+      assert.deepEqual(listed.devices.map((d) => [d.devEui, d.joinCount, d.activated]), [[dev1, 1, true]]);
+      // A device inserted with activation facts starts without them: only joins write them.
+      await store.insertDevices([deviceFixture('0000000000000002', { activated: true, joinCount: 7 })]);
+      assert.equal((await store.getDevice('0000000000000002'))?.joinCount, 0);
+    });
+
+    withStore('racing joins and device updates lose neither', async (store) => {
+      await store.insertDevices([deviceFixture(dev1)]);
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => [
+          store.recordJoins([join(`e${i}`)]),
+          store.updateDevice(dev1, (d) => ({ ...d, lockReason: `${d.lockReason ?? ''}.` })),
+        ]).flat(),
+      );
+      const stored = await store.getDevice(dev1);
+      assert.deepEqual([stored?.joinCount, stored?.rev, stored?.lockReason?.length], [20, 21, 20]);
     });
 
     withStore('failures count within a sliding window', async (store) => {

@@ -237,6 +237,37 @@ describe('activation facts', () => {
     assert.equal(device?.joinCount, 2);
     assert.equal(device?.lastJoinAt, t2.toISOString());
   });
+
+  test('applyJoinEvents gives one outcome per join and refuses ids the record cannot hold', async () => {
+    const h = await createHarness();
+    await importDevices(h, 1);
+    const t = new Date('2026-06-01T12:00:00Z');
+    const joins = [
+      { eventId: 'e1', devEui: devEui(1).toLowerCase(), accepted: true, time: t },
+      { eventId: 'e2', devEui: devEui(1), accepted: false, time: t },
+      { eventId: 'has space', devEui: devEui(1), accepted: true, time: t },
+      { eventId: 'x'.repeat(129), devEui: devEui(1), accepted: true, time: t },
+      { eventId: 'e3', devEui: 'not-an-eui', accepted: true, time: t },
+      { eventId: 'e4', devEui: devEui(1), accepted: true, time: new Date(Number.NaN) },
+      { eventId: 'e5', devEui: 'FFFFFFFFFFFFFFFF', accepted: true, time: t },
+      { eventId: 'e1', devEui: devEui(1), accepted: true, time: t },
+    ];
+    assert.deepEqual(await h.claims.devices.applyJoinEvents(joins), [
+      'applied',
+      'ignored',
+      'invalid',
+      'invalid',
+      'invalid',
+      'invalid',
+      'unknown_device',
+      'duplicate',
+    ]);
+    assert.equal((await h.store.getDevice(devEui(1)))?.joinCount, 1);
+    await assert.rejects(
+      h.claims.devices.applyJoinEvent({ eventId: '', devEui: devEui(1), accepted: true, time: t }),
+      (err: unknown) => JoineryError.is(err, 'claims:invalid_argument'),
+    );
+  });
 });
 
 describe('outbox', () => {

@@ -7,14 +7,16 @@ import {
   requireAdmin,
   type ClaimsContext,
 } from './context.js';
-import { normalizeHex } from './identifiers.js';
+import { normalizeEui, normalizeHex } from './identifiers.js';
 import type { DeviceRecord, PeerKind, PeerRecord, Principal } from './model.js';
-import type { DevicePage } from './ports.js';
+import type { DevicePage, JoinOutcome, RecordedJoin } from './ports.js';
 import { isValidClaimCode, tr005Payload } from './qr-code.js';
 import { generateId, hashClaimCode, verifyClaimCode } from './secrets.js';
 
-/** How many applied join event ids a device remembers (join events of a device arrive in order, per partition). */
-const rememberedJoinEvents = 64;
+/** Event ids as the activation record can store them: printable, no whitespace (keys writes UUIDs). */
+const eventIdRe = /^[\x21-\x7e]{1,128}$/;
+
+export type AppliedJoinOutcome = JoinOutcome | 'ignored' | 'invalid';
 
 export interface ImportBatchInput {
   readonly rows: readonly BatchRowInput[];
@@ -79,7 +81,6 @@ export class Devices {
       activated: false,
       joinCount: 0,
       lastJoinAt: null,
-      appliedJoinEvents: [],
       outbox: [
         newDeviceEvent(r.devEui, now, { kind: 'imported', joinEui: r.joinEui, batchId, macVersion: r.macVersion }),
       ],
@@ -338,24 +339,37 @@ export class Devices {
     return updated;
   }
 
-  /** Records an ACCEPTED join once per event id; returns whether it changed anything. */
-  async applyJoinEvent(join: AcceptedJoin): Promise<boolean> {
-    if (!join.accepted || join.eventId === '') return false;
-    const devEui = parseDevEuiArg(join.devEui);
-    let applied = false;
-    await this.ctx.store.updateDevice(devEui, (current) => {
-      applied = false;
-      if (current.appliedJoinEvents.includes(join.eventId)) return undefined;
-      applied = true;
-      const time = join.time.toISOString();
-      return {
-        ...current,
-        activated: true,
-        joinCount: current.joinCount + 1,
-        lastJoinAt: current.lastJoinAt !== null && current.lastJoinAt > time ? current.lastJoinAt : time,
-        appliedJoinEvents: [...current.appliedJoinEvents, join.eventId].slice(-rememberedJoinEvents),
-      };
-    });
-    return applied;
+  /**
+   * Records ACCEPTED joins in the devices' activation facts, each once per event id, in order; one outcome per join:
+   * `ignored` for a refused join, `invalid` for a DevEUI or event id that cannot be right.
+   */
+  async applyJoinEvents(joins: readonly AcceptedJoin[]): Promise<AppliedJoinOutcome[]> {
+    const outcomes: AppliedJoinOutcome[] = [];
+    const recorded: RecordedJoin[] = [];
+    const at: number[] = [];
+    for (const join of joins) {
+      const devEui = normalizeEui(join.devEui);
+      if (!join.accepted) outcomes.push('ignored');
+      else if (devEui === null || !eventIdRe.test(join.eventId) || Number.isNaN(join.time.getTime()))
+        outcomes.push('invalid');
+      else {
+        at.push(outcomes.length);
+        outcomes.push('applied');
+        recorded.push({ devEui, eventId: join.eventId, time: join.time });
+      }
+    }
+    if (recorded.length === 0) return outcomes;
+    const stored = await this.ctx.store.recordJoins(recorded);
+    at.forEach((i, n) => (outcomes[i] = stored[n] ?? 'unknown_device'));
+    return outcomes;
   }
+
+  /** One join event (the gRPC method); whether it changed anything. */
+  async applyJoinEvent(join: AcceptedJoin): Promise<boolean> {
+    const [outcome] = await this.applyJoinEvents([join]);
+    if (outcome === 'invalid')
+      throw claimsErrors.invalid_argument({ field: 'event', reason: 'dev_eui must be 8 bytes, event_id 1–128 printable characters' });
+    return outcome === 'applied';
+  }
+
 }

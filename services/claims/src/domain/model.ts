@@ -65,11 +65,13 @@ export interface DeviceRecord {
   readonly networkServerId: string | null;
   readonly applicationServerId: string | null;
   readonly claimedAt: string | null;
+  /**
+   * Activation facts, kept by accepted join events (`ClaimsStore.recordJoins`) only: `updateDevice` keeps the stored
+   * ones whatever its `change` returns.
+   */
   readonly activated: boolean;
   readonly joinCount: number;
   readonly lastJoinAt: string | null;
-  /** The most recent applied join event ids (idempotency of applyJoinEvent). */
-  readonly appliedJoinEvents: readonly string[];
   readonly outbox: readonly DeviceEventRecord[];
   readonly createdAt: string;
 }

@@ -9,6 +9,16 @@ import type {
   StoredCaRecord,
 } from './model.js';
 
+/** An accepted join of a known device, as the activation facts record it. */
+export interface RecordedJoin {
+  readonly devEui: string;
+  /** No longer than 128 characters, no control characters. */
+  readonly eventId: string;
+  readonly time: Date;
+}
+
+export type JoinOutcome = 'applied' | 'duplicate' | 'unknown_device';
+
 export interface DevicePage {
   readonly devices: readonly DeviceRecord[];
   /** The DevEUI to continue after, or null on the last page. */
@@ -33,6 +43,12 @@ export interface ClaimsStore {
     filter: { readonly accountId: string } | { readonly batchId: string },
     page: { readonly limit: number; readonly after: string | null },
   ): Promise<DevicePage>;
+  /**
+   * Applies accepted join events to their devices' activation facts (`activated`, `joinCount`, `lastJoinAt`), in
+   * order, each atomically, and idempotently per event id (at least the last 64 of a device are remembered). One
+   * outcome per join, in the same order.
+   */
+  recordJoins(joins: readonly RecordedJoin[]): Promise<JoinOutcome[]>;
   /** DevEUIs whose outbox is not empty (for the relay's sweep after a restart). */
   devicesWithPendingEvents(): AsyncIterable<string>;
 

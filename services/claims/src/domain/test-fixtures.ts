@@ -19,7 +19,6 @@ export function deviceFixture(devEui: string, overrides: Partial<DeviceRecord> =
     activated: false,
     joinCount: 0,
     lastJoinAt: null,
-    appliedJoinEvents: [],
     outbox: [],
     createdAt: '2026-01-01T00:00:00.000Z',
     ...overrides,

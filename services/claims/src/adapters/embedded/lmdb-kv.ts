@@ -1,4 +1,5 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { applyJoin, type JoinEntry, type StoredJoinOutcome } from '../kv/activation.js';
 import type { KvBackend } from '../kv/kv-backend.js';
 
 const sep = '\u0000';
@@ -53,6 +54,18 @@ export class LmdbKv implements KvBackend {
       for (const [k, v] of entries) this.db.putSync(k, v);
       return undefined;
     });
+  }
+
+  /** One write transaction for the whole batch. */
+  async recordJoins(entries: readonly JoinEntry[]): Promise<StoredJoinOutcome[]> {
+    if (entries.length === 0) return [];
+    return this.db.transaction(() =>
+      entries.map((e) => {
+        const { outcome, next } = applyJoin(this.db.get(e.activationKey), () => this.db.get(e.deviceKey), e.eventId, e.time);
+        if (next !== undefined) this.db.putSync(e.activationKey, next);
+        return outcome;
+      }),
+    );
   }
 
   private indexKey(index: string, member: string): string {

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { claimsStoreContract } from '../../domain/claims-store.contract.js';
+import { kvActivationContract } from '../kv/kv-activation.contract.js';
+import { LmdbKv } from './lmdb-kv.js';
 import { openLmdbClaimsStore } from './lmdb-store.js';
 
 const root = mkdtempSync(join(tmpdir(), 'claims-lmdb-'));
@@ -10,3 +12,4 @@ let n = 0;
 after(() => rmSync(root, { recursive: true, force: true }));
 
 claimsStoreContract('lmdb', async () => openLmdbClaimsStore(join(root, `db-${(n += 1)}`)));
+kvActivationContract('lmdb', async () => new LmdbKv(join(root, `db-${(n += 1)}`)));

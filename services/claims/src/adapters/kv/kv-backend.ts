@@ -1,3 +1,5 @@
+import type { JoinEntry, StoredJoinOutcome } from './activation.js';
+
 /**
  * The few primitives the claims store needs from a key-value engine. Every method on one key is atomic; nothing
  * spans two keys atomically (so the Redis backend works on Redis Cluster, where a script may only touch one slot).
@@ -14,6 +16,11 @@ export interface KvBackend {
    * All or nothing for callers, though not isolated from concurrent readers.
    */
   insertAllIfAbsent(entries: readonly (readonly [string, string])[]): Promise<string | undefined>;
+  /**
+   * Applies join events to activation records as `applyJoin` in activation.ts describes, each atomically, in
+   * order; one outcome per entry.
+   */
+  recordJoins(entries: readonly JoinEntry[]): Promise<StoredJoinOutcome[]>;
   /** Sorted sets of strings (lexicographic order). */
   indexAdd(index: string, members: readonly string[]): Promise<void>;
   indexRemove(index: string, member: string): Promise<void>;

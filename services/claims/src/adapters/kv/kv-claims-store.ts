@@ -7,12 +7,22 @@ import type {
   PeerRecord,
   StoredCaRecord,
 } from '../../domain/model.js';
-import type { ClaimsStore, DevicePage } from '../../domain/ports.js';
+import type { ClaimsStore, DevicePage, JoinOutcome, RecordedJoin } from '../../domain/ports.js';
+import {
+  activationKey,
+  formatActivation,
+  isLegacyDevice,
+  legacyActivation,
+  withActivation,
+  withoutActivation,
+  type JoinEntry,
+} from './activation.js';
 import type { KvBackend } from './kv-backend.js';
 
 /**
  * Key layout (the Redis backend prefixes every key with `claims:`):
- * - `dev:{<DEVEUI>}` device (the hash tag keeps a device's keys on one Redis Cluster slot), `fail:dev:{<DEVEUI>}`
+ * - `dev:{<DEVEUI>}` device (the hash tag keeps a device's keys on one Redis Cluster slot), `act:{<DEVEUI>}` its
+ *   activation facts (activation.ts), `fail:dev:{<DEVEUI>}`
  * - `acct:<id>`, `key:<id>`, `keyhash:<sha256>` → key id, `peer:<id>`, `cred:<sha256>` → peer id, `ca`
  * - indexes: `idx:accounts`, `idx:acct-devs:<id>`, `idx:batch-devs:<id>`, `idx:keys:<account|->`,
  *   `idx:peers:<account>`, `idx:peers`, `idx:pending` (DevEUIs with a non-empty outbox)
@@ -22,6 +32,19 @@ import type { KvBackend } from './kv-backend.js';
 export const deviceKey = (devEui: string): string => `dev:{${devEui}}`;
 
 const maxCasAttempts = 50;
+
+interface Codec<T> {
+  decode(raw: string): T;
+  encode(value: T): string;
+}
+
+const json: Codec<never> = { decode: (raw) => JSON.parse(raw) as never, encode: (value) => JSON.stringify(value) };
+
+/** The device part of a device; its activation facts are read from their own record and never written here. */
+const deviceCodec: Codec<DeviceRecord> = {
+  decode: (raw) => withActivation(raw, undefined),
+  encode: withoutActivation,
+};
 
 export class KvClaimsStore implements ClaimsStore {
   constructor(private readonly kv: KvBackend) {}
@@ -38,16 +61,17 @@ export class KvClaimsStore implements ClaimsStore {
   private async swapJson<T>(
     key: string,
     change: (current: T) => T | undefined,
-    before?: (next: T) => Promise<void>,
+    before?: (next: T, raw: string) => Promise<void>,
+    codec: Codec<T> = json,
   ): Promise<{ previous: T; next: T } | undefined> {
     for (let attempt = 0; attempt < maxCasAttempts; attempt += 1) {
       const raw = await this.kv.get(key);
       if (raw === undefined) return undefined;
-      const current = JSON.parse(raw) as T;
+      const current = codec.decode(raw);
       const next = change(current);
       if (next === undefined) return { previous: current, next: current };
-      if (before) await before(next);
-      if (await this.kv.compareAndSwap(key, raw, JSON.stringify(next))) return { previous: current, next };
+      if (before) await before(next, raw);
+      if (await this.kv.compareAndSwap(key, raw, codec.encode(next))) return { previous: current, next };
     }
     throw claimsErrors.conflict({ key });
   }
@@ -56,7 +80,8 @@ export class KvClaimsStore implements ClaimsStore {
   private update<T extends { readonly rev: number }>(
     key: string,
     change: (current: T) => T | undefined,
-    before?: (next: T) => Promise<void>,
+    before?: (next: T, raw: string) => Promise<void>,
+    codec?: Codec<T>,
   ): Promise<{ previous: T; next: T } | undefined> {
     return this.swapJson<T>(
       key,
@@ -65,17 +90,49 @@ export class KvClaimsStore implements ClaimsStore {
         return changed === undefined ? undefined : { ...changed, rev: current.rev + 1 };
       },
       before,
+      codec,
     );
   }
 
   async getDevice(devEui: string): Promise<DeviceRecord | undefined> {
-    return this.getJson<DeviceRecord>(deviceKey(devEui));
+    const [raw, activation] = await this.kv.getMany([deviceKey(devEui), activationKey(devEui)]);
+    return raw === undefined ? undefined : withActivation(raw, activation);
+  }
+
+  /**
+   * A device written before activation records existed keeps its activation facts in its own record: they move to
+   * an activation record before that device record is next written (first writer wins).
+   */
+  private async moveLegacyActivation(devEui: string, raw: string): Promise<void> {
+    const entry = [activationKey(devEui), formatActivation(legacyActivation(JSON.parse(raw) as DeviceRecord))] as const;
+    await this.kv.insertAllIfAbsent([entry]);
+  }
+
+  async recordJoins(joins: readonly RecordedJoin[]): Promise<JoinOutcome[]> {
+    const entries: JoinEntry[] = joins.map((j) => ({
+      activationKey: activationKey(j.devEui),
+      deviceKey: deviceKey(j.devEui),
+      eventId: j.eventId,
+      time: j.time.toISOString(),
+    }));
+    const outcomes = await this.kv.recordJoins(entries);
+    const legacy = outcomes.flatMap((o, i) => (o === 'legacy' ? [i] : []));
+    if (legacy.length === 0) return outcomes as JoinOutcome[];
+    for (const devEui of new Set(legacy.map((i) => joins[i]?.devEui ?? ''))) {
+      const raw = await this.kv.get(deviceKey(devEui));
+      if (raw !== undefined && isLegacyDevice(raw)) await this.moveLegacyActivation(devEui, raw);
+    }
+    // An activation record exists for each of them now, so none is legacy a second time.
+    const retried = await this.kv.recordJoins(legacy.map((i) => entries[i] as JoinEntry));
+    legacy.forEach((at, n) => (outcomes[at] = retried[n] ?? 'unknown_device'));
+    if (outcomes.includes('legacy')) throw claimsErrors.conflict({ key: 'activation' });
+    return outcomes as JoinOutcome[];
   }
 
   async insertDevices(devices: readonly DeviceRecord[]): Promise<void> {
     const pending = devices.filter((d) => d.outbox.length > 0).map((d) => d.devEui);
     if (pending.length > 0) await this.kv.indexAdd('idx:pending', pending);
-    const conflict = await this.kv.insertAllIfAbsent(devices.map((d) => [deviceKey(d.devEui), JSON.stringify(d)]));
+    const conflict = await this.kv.insertAllIfAbsent(devices.map((d) => [deviceKey(d.devEui), withoutActivation(d)]));
     if (conflict !== undefined) {
       const devEui = conflict.slice('dev:{'.length, -1);
       throw claimsErrors.device_exists({ devEui });
@@ -93,16 +150,23 @@ export class KvClaimsStore implements ClaimsStore {
     devEui: string,
     change: (current: DeviceRecord) => DeviceRecord | undefined,
   ): Promise<DeviceRecord | undefined> {
-    const result = await this.update<DeviceRecord>(deviceKey(devEui), change, async (next) => {
-      if (next.outbox.length > 0) await this.kv.indexAdd('idx:pending', [devEui]);
-      if (next.accountId !== null) await this.kv.indexAdd(`idx:acct-devs:${next.accountId}`, [devEui]);
-    });
+    const result = await this.update<DeviceRecord>(
+      deviceKey(devEui),
+      change,
+      async (next, raw) => {
+        if (isLegacyDevice(raw)) await this.moveLegacyActivation(devEui, raw);
+        if (next.outbox.length > 0) await this.kv.indexAdd('idx:pending', [devEui]);
+        if (next.accountId !== null) await this.kv.indexAdd(`idx:acct-devs:${next.accountId}`, [devEui]);
+      },
+      deviceCodec,
+    );
     if (result === undefined) return undefined;
     const { previous, next } = result;
     if (previous.accountId !== null && previous.accountId !== next.accountId)
       await this.kv.indexRemove(`idx:acct-devs:${previous.accountId}`, devEui);
     if (previous.outbox.length > 0 && next.outbox.length === 0) await this.kv.indexRemove('idx:pending', devEui);
-    return next;
+    // What `change` returned, with the stored activation facts (it cannot change them).
+    return withActivation(withoutActivation(next), await this.kv.get(activationKey(devEui)));
   }
 
   async listDevices(
@@ -117,10 +181,11 @@ export class KvClaimsStore implements ClaimsStore {
     for (;;) {
       const members = await this.kv.indexRange(index, after, page.limit - devices.length);
       if (members.length === 0) return { devices, next: null };
-      const raws = await this.kv.getMany(members.map(deviceKey));
-      for (const raw of raws) {
+      const raws = await this.kv.getMany([...members.map(deviceKey), ...members.map(activationKey)]);
+      for (let i = 0; i < members.length; i += 1) {
+        const raw = raws[i];
         if (raw === undefined) continue;
-        const d = JSON.parse(raw) as DeviceRecord;
+        const d = withActivation(raw, raws[members.length + i]);
         if (matches(d)) devices.push(d);
       }
       after = members[members.length - 1] ?? null;

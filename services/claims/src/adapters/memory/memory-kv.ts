@@ -1,3 +1,4 @@
+import { applyJoin, type JoinEntry, type StoredJoinOutcome } from '../kv/activation.js';
 import type { KvBackend } from '../kv/kv-backend.js';
 
 /** An in-memory KvBackend for unit tests and throwaway runs. */
@@ -33,6 +34,14 @@ export class MemoryKv implements KvBackend {
     if (conflict) return conflict[0];
     for (const [k, v] of entries) this.values.set(k, v);
     return undefined;
+  }
+
+  async recordJoins(entries: readonly JoinEntry[]): Promise<StoredJoinOutcome[]> {
+    return entries.map((e) => {
+      const { outcome, next } = applyJoin(this.values.get(e.activationKey), () => this.values.get(e.deviceKey), e.eventId, e.time);
+      if (next !== undefined) this.values.set(e.activationKey, next);
+      return outcome;
+    });
   }
 
   async indexAdd(index: string, members: readonly string[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { defineScript, type RedisScript } from '@joinery/store';
 import type { Redis } from 'ioredis';
+import { rememberedJoinEvents, type JoinEntry, type StoredJoinOutcome } from '../kv/activation.js';
 import type { KvBackend } from '../kv/kv-backend.js';
 
 // Compare-and-swap of one key: exactly one of two racing writers that read the same value wins.
@@ -20,6 +21,30 @@ redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return redis.call('ZCARD', KEYS[1])`;
 
+// One join event on a device's activation record, as applyJoin in activation.ts (the same text format). KEYS[1] the
+// activation record, KEYS[2] the device (same hash tag); ARGV: event id, ISO 8601 time, how many ids are kept.
+// ISO 8601 times of one fixed format compare as text.
+const joinScript = `
+local act = redis.call('GET', KEYS[1])
+if not act then
+  local dev = redis.call('GET', KEYS[2])
+  if not dev then return 'unknown_device' end
+  if string.find(dev, '"joinCount":', 1, true) then return 'legacy' end
+  act = '0\\n\\n'
+end
+local lines = {}
+for line in string.gmatch(act, '([^\\n]*)\\n') do lines[#lines + 1] = line end
+for i = 3, #lines do
+  if lines[i] == ARGV[1] then return 'duplicate' end
+end
+local last = lines[2]
+if last == '' or ARGV[2] > last then last = ARGV[2] end
+local out = { tostring(tonumber(lines[1]) + 1), last }
+for i = math.max(3, #lines - tonumber(ARGV[3]) + 2), #lines do out[#out + 1] = lines[i] end
+out[#out + 1] = ARGV[1]
+redis.call('SET', KEYS[1], table.concat(out, '\\n') .. '\\n')
+return 'applied'`;
+
 /**
  * KvBackend over Redis (ioredis). Every script touches one key, so it works on Redis Cluster; per-device keys carry
  * the `{DEVEUI}` hash tag. Indexes are sorted sets with score 0 (lexicographic ranges).
@@ -29,6 +54,7 @@ export class RedisKv implements KvBackend {
   // EVALSHA: the script text is not sent with every call (a join event's activation update is one CAS).
   private readonly cas: RedisScript<number>;
   private readonly hit: RedisScript<number>;
+  private readonly join: RedisScript<StoredJoinOutcome>;
 
   constructor(
     private readonly redis: Redis,
@@ -37,6 +63,7 @@ export class RedisKv implements KvBackend {
   ) {
     this.cas = defineScript<number>(redis, 'joineryClaimsCas', casScript, 1);
     this.hit = defineScript<number>(redis, 'joineryClaimsHit', hitScript, 1);
+    this.join = defineScript<StoredJoinOutcome>(redis, 'joineryClaimsJoin', joinScript, 2);
   }
 
   private k(key: string): string {
@@ -48,15 +75,11 @@ export class RedisKv implements KvBackend {
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
-    if (keys.length === 0) return [];
-    // One GET per key in a pipeline rather than MGET: the keys may live on different cluster slots.
-    const pipeline = this.redis.pipeline();
-    for (const key of keys) pipeline.get(this.k(key));
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, value]) => {
-      if (err) throw err;
-      return (value as string | null) ?? undefined;
-    });
+    // One GET per key rather than MGET, as the keys may live on different cluster slots. Issued together, they go
+    // out in one write with whatever else this tick sends (auto-pipelining); an explicit pipeline would be a write
+    // of its own.
+    const values = await Promise.all(keys.map((key) => this.redis.get(this.k(key))));
+    return values.map((value) => value ?? undefined);
   }
 
   async put(key: string, value: string): Promise<void> {
@@ -90,6 +113,15 @@ export class RedisKv implements KvBackend {
       await undo.exec();
     }
     return conflict;
+  }
+
+  /** Issued together, so the connection's auto-pipelining sends them in one write; Redis runs them in order. */
+  async recordJoins(entries: readonly JoinEntry[]): Promise<StoredJoinOutcome[]> {
+    return Promise.all(
+      entries.map((e) =>
+        this.join([this.k(e.activationKey), this.k(e.deviceKey)], [e.eventId, e.time, rememberedJoinEvents]),
+      ),
+    );
   }
 
   async indexAdd(index: string, members: readonly string[]): Promise<void> {

@@ -1,0 +1,106 @@
+import type { DeviceRecord } from '../../domain/model.js';
+import type { JoinOutcome } from '../../domain/ports.js';
+
+/**
+ * A device's activation facts live in a small record of their own, `act:{<DEVEUI>}` (same hash tag, so the same
+ * Redis Cluster slot as the device), written only by accepted join events. One join event is then one atomic step
+ * on ~100 bytes (a Redis script, or one LMDB write), instead of a read and a compare-and-swap of the whole device,
+ * and the device record, read by every Authorize, no longer carries the ids of its last join events.
+ *
+ * The stored text is newline-terminated lines: the join count, the last join time (ISO 8601, empty when none), then
+ * the most recent applied event ids, oldest first. The Redis script parses the same text.
+ */
+export const activationKey = (devEui: string): string => `act:{${devEui}}`;
+
+/** How many applied join event ids a device remembers (join events of a device arrive in order, per partition). */
+export const rememberedJoinEvents = 64;
+
+export interface Activation {
+  readonly joinCount: number;
+  readonly lastJoinAt: string | null;
+  readonly appliedJoinEvents: readonly string[];
+}
+
+export interface JoinEntry {
+  readonly activationKey: string;
+  readonly deviceKey: string;
+  readonly eventId: string;
+  /** ISO 8601 (`Date.toISOString`), so that later times compare greater as text. */
+  readonly time: string;
+}
+
+/**
+ * What one join event did to the stored records; `legacy` means the device still carries its activation facts
+ * inside its own record (written by a version before the activation record) and nothing was changed.
+ */
+export type StoredJoinOutcome = JoinOutcome | 'legacy';
+
+const none: Activation = { joinCount: 0, lastJoinAt: null, appliedJoinEvents: [] };
+
+export function formatActivation(a: Activation): string {
+  return `${a.joinCount}\n${a.lastJoinAt ?? ''}\n${a.appliedJoinEvents.map((id) => `${id}\n`).join('')}`;
+}
+
+export function parseActivation(raw: string): Activation {
+  const lines = raw.split('\n');
+  lines.pop(); // the text ends with a newline
+  const [count = '0', last = '', ...ids] = lines;
+  return { joinCount: Number(count), lastJoinAt: last === '' ? null : last, appliedJoinEvents: ids };
+}
+
+/** A stored device text that still holds the activation facts itself (see `StoredJoinOutcome`). */
+export const isLegacyDevice = (deviceRaw: string): boolean => deviceRaw.includes('"joinCount":');
+
+/** The activation facts of a legacy device record, to seed its activation record with. */
+export function legacyActivation(device: Partial<DeviceRecord & Activation>): Activation {
+  return {
+    joinCount: device.joinCount ?? 0,
+    lastJoinAt: device.lastJoinAt ?? null,
+    appliedJoinEvents: device.appliedJoinEvents ?? [],
+  };
+}
+
+/**
+ * One join event applied to the stored texts (for the memory and LMDB backends; the Redis script does the same).
+ * `next` is the activation text to write when the outcome is `applied`.
+ */
+export function applyJoin(
+  activationRaw: string | undefined,
+  readDevice: () => string | undefined,
+  eventId: string,
+  time: string,
+): { readonly outcome: StoredJoinOutcome; readonly next?: string } {
+  if (activationRaw === undefined) {
+    const deviceRaw = readDevice();
+    if (deviceRaw === undefined) return { outcome: 'unknown_device' };
+    if (isLegacyDevice(deviceRaw)) return { outcome: 'legacy' };
+  }
+  const current = activationRaw === undefined ? none : parseActivation(activationRaw);
+  if (current.appliedJoinEvents.includes(eventId)) return { outcome: 'duplicate' };
+  const next: Activation = {
+    joinCount: current.joinCount + 1,
+    lastJoinAt: current.lastJoinAt !== null && current.lastJoinAt > time ? current.lastJoinAt : time,
+    appliedJoinEvents: [...current.appliedJoinEvents, eventId].slice(-rememberedJoinEvents),
+  };
+  return { outcome: 'applied', next: formatActivation(next) };
+}
+
+/** The device as the domain sees it: the stored device with its activation facts. */
+export function withActivation(deviceRaw: string, activationRaw: string | undefined): DeviceRecord {
+  const device = JSON.parse(deviceRaw) as DeviceRecord & Partial<Activation>;
+  const { appliedJoinEvents: _legacyIds, ...rest } = device;
+  const a = activationRaw !== undefined ? parseActivation(activationRaw) : legacyActivation(device);
+  return { ...rest, activated: a.joinCount > 0, joinCount: a.joinCount, lastJoinAt: a.lastJoinAt };
+}
+
+/** The device as stored: without the activation facts, which only join events write. */
+export function withoutActivation(device: DeviceRecord): string {
+  const {
+    activated: _activated,
+    joinCount: _joinCount,
+    lastJoinAt: _lastJoinAt,
+    appliedJoinEvents: _appliedJoinEvents,
+    ...stored
+  } = device as DeviceRecord & Partial<Activation>;
+  return JSON.stringify(stored);
+}
