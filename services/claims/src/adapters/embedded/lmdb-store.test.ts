@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { claimsStoreContract } from '../../domain/claims-store.contract.js';
-import { kvActivationContract } from '../kv/kv-activation.contract.js';
+import { kvClaimsStoreContract } from '../kv/kv-claims-store.contract.js';
 import { LmdbKv } from './lmdb-kv.js';
 import { openLmdbClaimsStore } from './lmdb-store.js';
 
@@ -12,4 +12,4 @@ let n = 0;
 after(() => rmSync(root, { recursive: true, force: true }));
 
 claimsStoreContract('lmdb', async () => openLmdbClaimsStore(join(root, `db-${(n += 1)}`)));
-kvActivationContract('lmdb', async () => new LmdbKv(join(root, `db-${(n += 1)}`)));
+kvClaimsStoreContract('lmdb', async () => new LmdbKv(join(root, `db-${(n += 1)}`)));

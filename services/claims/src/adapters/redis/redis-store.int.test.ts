@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { requireInfra } from '@joinery/testing/infra';
 import { Redis } from 'ioredis';
 import { claimsStoreContract } from '../../domain/claims-store.contract.js';
-import { kvActivationContract } from '../kv/kv-activation.contract.js';
+import { kvClaimsStoreContract } from '../kv/kv-claims-store.contract.js';
 import { RedisKv } from './redis-kv.js';
 import { createRedisClaimsStore } from './redis-store.js';
 
@@ -17,4 +17,4 @@ claimsStoreContract('redis', async () =>
     ownsConnection: true,
   }),
 );
-kvActivationContract('redis', async () => new RedisKv(new Redis(url, { lazyConnect: false }), prefix(), true));
+kvClaimsStoreContract('redis', async () => new RedisKv(new Redis(url, { lazyConnect: false }), prefix(), true));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { deviceFixture } from '../../domain/test-fixtures.js';
+import { deviceFixture, peerFixture } from '../../domain/test-fixtures.js';
 import type { KvBackend } from './kv-backend.js';
 import { KvClaimsStore, deviceKey } from './kv-claims-store.js';
 
@@ -19,12 +19,13 @@ const legacyDeviceText = JSON.stringify({
 });
 
 /**
- * The activation record on every KvBackend (memory and LMDB in unit runs, Redis in integration runs): one stored
- * text format, which the Redis script and the TypeScript code both write, and devices stored before it existed.
- * `open` returns a fresh, empty backend.
+ * What KvClaimsStore adds on top of the ClaimsStore contract, on every KvBackend (memory and LMDB in unit runs, Redis
+ * in integration runs): the activation record's one stored text format, which the Redis script and the TypeScript
+ * code both write; devices stored before it existed; store instances sharing one backend. `open` returns a fresh,
+ * empty backend.
  */
-export function kvActivationContract(name: string, open: () => Promise<KvBackend>): void {
-  describe(`activation records: ${name}`, () => {
+export function kvClaimsStoreContract(name: string, open: () => Promise<KvBackend>): void {
+  describe(`KvClaimsStore over ${name}`, () => {
     const withKv = (title: string, fn: (kv: KvBackend, store: KvClaimsStore) => Promise<void>) =>
       test(title, async () => {
         const kv = await open();
@@ -62,6 +63,17 @@ export function kvActivationContract(name: string, open: () => Promise<KvBackend
       assert.equal(await kv.get(`act:{${dev}}`), `3\n${t2}\na\nb\n`);
       assert.deepEqual(await store.recordJoins([join('a'), join('d')]), ['duplicate', 'applied']);
       assert.equal((await store.getDevice(dev))?.joinCount, 4);
+    });
+
+    withKv('a credential revoked through another store instance is refused by this one at once', async (kv, store) => {
+      const other = new KvClaimsStore(kv);
+      const hash = 'cd'.repeat(32);
+      await store.insertPeer(peerFixture('ns_1', { credentials: [{ kind: 'bearer-token', hash, createdAt: t1, revoked: false }] }));
+      assert.equal((await store.findPeerByCredential(hash))?.id, 'ns_1');
+      assert.equal((await store.findPeerByCredential(hash))?.id, 'ns_1');
+      await other.updatePeer('ns_1', (p) => ({ ...p, credentials: p.credentials.map((c) => ({ ...c, revoked: true })) }));
+      assert.equal(await store.findPeerByCredential(hash), undefined);
+      assert.equal(await store.findPeerByCredential(hash), undefined);
     });
   });
 }
