@@ -25,6 +25,8 @@ test('join events from the bus mark devices activated once per event; refusals, 
     joinEvent('e2', devEui(2), JoinOutcome.REFUSED, t),
     { key: devEui(2), value: new Uint8Array([0xff, 0xff, 0xff]) },
     joinEvent('e3', 'FFFFFFFFFFFFFFFF', JoinOutcome.ACCEPTED, t),
+    joinEvent('bad id', devEui(2), JoinOutcome.ACCEPTED, t),
+    joinEvent('e5', 'not-a-dev-eui', JoinOutcome.ACCEPTED, t),
     joinEvent('e4', devEui(1), JoinOutcome.ACCEPTED, new Date('2026-11-24T11:00:00Z')),
   ]);
   const one = await h.store.getDevice(devEui(1));

@@ -42,7 +42,10 @@ export function joinEventsHandler(
     outcomes.forEach((outcome, i) => {
       if (outcome !== 'unknown_device' && outcome !== 'invalid') return;
       const join = joins[i];
-      logger.warn({ dev_eui: join?.devEui, event_id: join?.eventId, outcome }, 'join event for no known device');
+      logger.warn(
+        { dev_eui: join?.devEui, event_id: join?.eventId, outcome },
+        outcome === 'invalid' ? 'join event with an unusable DevEUI or event id skipped' : 'join event for no known device',
+      );
     });
   };
 }

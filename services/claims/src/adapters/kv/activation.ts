@@ -41,11 +41,14 @@ export function formatActivation(a: Activation): string {
   return `${a.joinCount}\n${a.lastJoinAt ?? ''}\n${a.appliedJoinEvents.map((id) => `${id}\n`).join('')}`;
 }
 
+/** The stored text; one that cannot be read (nothing but this code writes it) counts as no joins yet. */
 export function parseActivation(raw: string): Activation {
   const lines = raw.split('\n');
   lines.pop(); // the text ends with a newline
-  const [count = '0', last = '', ...ids] = lines;
-  return { joinCount: Number(count), lastJoinAt: last === '' ? null : last, appliedJoinEvents: ids };
+  const [count = '', last = '', ...ids] = lines;
+  const joinCount = Number(count);
+  if (lines.length < 2 || count === '' || !Number.isSafeInteger(joinCount) || joinCount < 0) return none;
+  return { joinCount, lastJoinAt: last === '' ? null : last, appliedJoinEvents: ids };
 }
 
 /** A stored device text that still holds the activation facts itself (see `StoredJoinOutcome`). */
@@ -56,7 +59,8 @@ export function legacyActivation(device: Partial<DeviceRecord & Activation>): Ac
   return {
     joinCount: device.joinCount ?? 0,
     lastJoinAt: device.lastJoinAt ?? null,
-    appliedJoinEvents: device.appliedJoinEvents ?? [],
+    // Ids the text format cannot hold (older versions took any non-empty id) are left out.
+    appliedJoinEvents: (device.appliedJoinEvents ?? []).filter((id) => /^[\x21-\x7e]{1,128}$/.test(id)),
   };
 }
 
@@ -89,8 +93,12 @@ export function applyJoin(
 export function withActivation(deviceRaw: string, activationRaw: string | undefined): DeviceRecord {
   const device = JSON.parse(deviceRaw) as DeviceRecord & Partial<Activation>;
   const { appliedJoinEvents: _legacyIds, ...rest } = device;
-  const a = activationRaw !== undefined ? parseActivation(activationRaw) : legacyActivation(device);
-  return { ...rest, activated: a.joinCount > 0, joinCount: a.joinCount, lastJoinAt: a.lastJoinAt };
+  return withFacts(rest, activationRaw !== undefined ? parseActivation(activationRaw) : legacyActivation(device));
+}
+
+/** `device` with the facts of an activation record. */
+export function withFacts(device: DeviceRecord, a: Pick<Activation, 'joinCount' | 'lastJoinAt'>): DeviceRecord {
+  return { ...device, activated: a.joinCount > 0, joinCount: a.joinCount, lastJoinAt: a.lastJoinAt };
 }
 
 /** The device as stored: without the activation facts, which only join events write. */

@@ -65,6 +65,35 @@ export function kvClaimsStoreContract(name: string, open: () => Promise<KvBacken
       assert.equal((await store.getDevice(dev))?.joinCount, 4);
     });
 
+    withKv('an update that changes nothing on such a device returns its facts', async (kv, store) => {
+      await kv.put(deviceKey(dev), legacyDeviceText);
+      const same = await store.updateDevice(dev, () => undefined);
+      assert.deepEqual([same?.activated, same?.joinCount, same?.lastJoinAt, same?.rev], [true, 3, t2, 1]);
+    });
+
+    withKv('old ids the text cannot hold are left out when the facts move', async (kv, store) => {
+      await kv.put(deviceKey(dev), JSON.stringify({ ...JSON.parse(legacyDeviceText), appliedJoinEvents: ['a', 'b c', 'd\ne'] }));
+      assert.deepEqual(await store.recordJoins([join('a'), join('f')]), ['duplicate', 'applied']);
+      assert.equal(await kv.get(`act:{${dev}}`), `4\n${t2}\na\nf\n`);
+    });
+
+    withKv('the record keeps the last 64 ids, oldest first', async (kv, store) => {
+      await store.insertDevices([deviceFixture(dev)]);
+      const ids = Array.from({ length: 70 }, (_, i) => `e${i}`);
+      await store.recordJoins(ids.map((id) => join(id)));
+      assert.equal(await kv.get(`act:{${dev}}`), `70\n${t1}\n${ids.slice(6).map((id) => `${id}\n`).join('')}`);
+    });
+
+    withKv('a record that cannot be read counts as no joins and is written anew', async (kv, store) => {
+      await store.insertDevices([deviceFixture(dev)]);
+      for (const garbage of ['', 'x\n\n', '-1\n\ne1\n', '5\n']) {
+        await kv.put(`act:{${dev}}`, garbage);
+        assert.equal((await store.getDevice(dev))?.joinCount, 0, JSON.stringify(garbage));
+        assert.deepEqual(await store.recordJoins([join('e1')]), ['applied'], JSON.stringify(garbage));
+        assert.equal(await kv.get(`act:{${dev}}`), `1\n${t1}\ne1\n`);
+      }
+    });
+
     withKv('a credential revoked through another store instance is refused by this one at once', async (kv, store) => {
       const other = new KvClaimsStore(kv);
       const hash = 'cd'.repeat(32);

@@ -13,7 +13,9 @@ import {
   formatActivation,
   isLegacyDevice,
   legacyActivation,
+  parseActivation,
   withActivation,
+  withFacts,
   withoutActivation,
   type JoinEntry,
 } from './activation.js';
@@ -174,8 +176,10 @@ export class KvClaimsStore implements ClaimsStore {
     if (previous.accountId !== null && previous.accountId !== next.accountId)
       await this.kv.indexRemove(`idx:acct-devs:${previous.accountId}`, devEui);
     if (previous.outbox.length > 0 && next.outbox.length === 0) await this.kv.indexRemove('idx:pending', devEui);
-    // What `change` returned, with the stored activation facts (it cannot change them).
-    return withActivation(withoutActivation(next), await this.kv.get(activationKey(devEui)));
+    // What `change` returned, with the stored activation facts (it cannot change them). Without an activation record
+    // they are the ones `previous` was read with: none, or those of a device in the old format left unchanged.
+    const activation = await this.kv.get(activationKey(devEui));
+    return withFacts(next, activation === undefined ? previous : parseActivation(activation));
   }
 
   async listDevices(

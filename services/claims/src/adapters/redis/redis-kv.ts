@@ -34,12 +34,18 @@ if not act then
 end
 local lines = {}
 for line in string.gmatch(act, '([^\\n]*)\\n') do lines[#lines + 1] = line end
+local count = tonumber(lines[1])
+if not count or count < 0 or count % 1 ~= 0 or #lines < 2 then
+  -- A text that cannot be read counts as no joins yet, as in parseActivation.
+  count = 0
+  lines = { '0', '' }
+end
 for i = 3, #lines do
   if lines[i] == ARGV[1] then return 'duplicate' end
 end
 local last = lines[2]
 if last == '' or ARGV[2] > last then last = ARGV[2] end
-local out = { tostring(tonumber(lines[1]) + 1), last }
+local out = { tostring(count + 1), last }
 for i = math.max(3, #lines - tonumber(ARGV[3]) + 2), #lines do out[#out + 1] = lines[i] end
 out[#out + 1] = ARGV[1]
 redis.call('SET', KEYS[1], table.concat(out, '\\n') .. '\\n')
