@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { JoineryError } from '@joinery/errors';
 import type { Logger } from '@joinery/logging';
+import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { Registry } from 'prom-client';
 import { BiHandler } from './domain/bi-handler.js';
 import type { AsyncAnswerSender, ClaimsClient, KeysClient } from './domain/ports.js';
@@ -59,7 +60,17 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
         })).send(url, answer, context),
     },
   });
-  const metrics = new GatewayMetrics(registry, () => handler.inFlight);
+  const metrics = new GatewayMetrics(
+    registry,
+    () => handler.inFlight,
+    async () => {
+      const b = await deps.keys.getOutboxBacklog({}, { timeoutMs: 1000 });
+      return {
+        events: Number(b.events),
+        oldestEventMs: b.oldestEventTime === undefined ? undefined : timestampMs(b.oldestEventTime),
+      };
+    },
+  );
   const httpApp = buildBiHttpApp({ handler, logger, metrics, aliasPaths: config.aliasPaths });
   const opened: FastifyInstance[] = [];
 

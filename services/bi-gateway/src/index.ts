@@ -10,3 +10,4 @@ export type { AsyncAnswerSender, PeerCredentialInput } from './domain/ports.js';
 export { createHttpAsyncSender } from './adapters/http/async-sender.js';
 export { buildBiHttpApp, maxBodyBytes } from './adapters/http/bi-http-app.js';
 export type { TlsMaterial } from './adapters/http/bi-http-app.js';
+export { processMetricsRegistry } from './adapters/metrics.js';

@@ -5,6 +5,7 @@ import { createGrpcClient } from '@joinery/grpc';
 import { createLogger } from '@joinery/logging';
 import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
+import { processMetricsRegistry } from './adapters/metrics.js';
 import { buildGatewayApp } from './app.js';
 import { loadGatewayConfig } from './config.js';
 
@@ -21,7 +22,14 @@ const tls =
         caPem: readFileSync(config.tlsCaFile, 'utf8'),
       }
     : undefined;
-const app = buildGatewayApp({ claims, keys, logger, config, ...(tls === undefined ? {} : { tls }) });
+const app = buildGatewayApp({
+  claims,
+  keys,
+  logger,
+  config,
+  registry: processMetricsRegistry(),
+  ...(tls === undefined ? {} : { tls }),
+});
 // Without its own certificate the gateway asks claims for one: wait for claims rather than die when the services
 // start together (compose, systemd), for up to a minute.
 const deadline = Date.now() + 60_000;

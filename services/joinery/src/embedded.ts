@@ -3,7 +3,7 @@
 // the software vault with its master key in the data directory, and next to it the claims seal key of the CA key.
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildGatewayApp, loadGatewayConfig } from '@joinery/bi-gateway';
+import { buildGatewayApp, loadGatewayConfig, processMetricsRegistry } from '@joinery/bi-gateway';
 import { billingConfigSchema, buildBillingApp, createLmdbLedger } from '@joinery/billing';
 import { createInProcessBus, startOutboxRelay } from '@joinery/bus';
 import {
@@ -154,7 +154,7 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
     });
     cleanups.push(() => relay.stop());
 
-    const gateway = buildGatewayApp({ claims, keys, logger, config: gatewayConfig });
+    const gateway = buildGatewayApp({ claims, keys, logger, config: gatewayConfig, registry: processMetricsRegistry() });
     cleanups.push(() => gateway.close());
     const listening = await gateway.listen();
 

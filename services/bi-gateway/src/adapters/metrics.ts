@@ -1,15 +1,44 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** How far the keys service's outbox relay is behind (keys `GetOutboxBacklog`). */
+export interface OutboxBacklog {
+  readonly events: number;
+  /** Unix ms of the oldest event not yet on the bus; undefined when there is none. */
+  readonly oldestEventMs: number | undefined;
+}
+
+/** A registry with Node's process metrics (CPU, memory, event-loop lag, GC pauses), for a process's gateway. */
+export function processMetricsRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
 
 /** Prometheus metrics of the gateway, registered on the registry it is given. */
 export class GatewayMetrics {
   readonly requests: Counter<'message_type' | 'result_code' | 'net_id'>;
   readonly duration: Histogram<'message_type'>;
   readonly inFlight: Gauge;
+  readonly outboxEvents: Gauge;
+  readonly outboxLag: Gauge;
 
+  /**
+   * `backlog` is asked once per scrape (both outbox gauges share the answer); when it fails, both gauges read NaN
+   * (unknown) for that scrape rather than a stale value or a failed scrape.
+   */
   constructor(
     readonly registry: Registry,
     inFlight: () => number,
+    backlog: () => Promise<OutboxBacklog>,
+    now: () => number = Date.now,
   ) {
+    let scrape: { at: number; backlog: Promise<OutboxBacklog | undefined> } | undefined;
+    const current = () => {
+      const at = now();
+      if (scrape === undefined || at - scrape.at > 500)
+        scrape = { at, backlog: backlog().catch(() => undefined) };
+      return scrape.backlog;
+    };
     this.requests = new Counter({
       name: 'joinery_bi_requests_total',
       help: 'Backend Interfaces requests answered, by message type, result code and NetID of the sender',
@@ -29,6 +58,26 @@ export class GatewayMetrics {
       registers: [registry],
       collect() {
         this.set(inFlight());
+      },
+    });
+    this.outboxEvents = new Gauge({
+      name: 'joinery_outbox_events',
+      help: 'Join events in the keys outbox that the bus has not acknowledged yet',
+      registers: [registry],
+      async collect() {
+        const b = await current();
+        this.set(b === undefined ? Number.NaN : b.events);
+      },
+    });
+    this.outboxLag = new Gauge({
+      name: 'joinery_outbox_lag_seconds',
+      help: 'Age of the oldest join event in the keys outbox not yet on the bus (0 when there is none)',
+      registers: [registry],
+      async collect() {
+        const b = await current();
+        this.set(
+          b === undefined ? Number.NaN : b.oldestEventMs === undefined ? 0 : Math.max(0, (now() - b.oldestEventMs) / 1000),
+        );
       },
     });
   }

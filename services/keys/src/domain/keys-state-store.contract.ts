@@ -136,6 +136,7 @@ export function keysStateStoreContract(
         await store.appendEvent(dev, event(dev, 3)),
       ];
       assert.equal(new Set(ids).size, 3);
+      assert.equal(await store.outbox.count(), 3);
       const batch = await store.outbox.read(10);
       assert.deepEqual(
         batch.map((r) => [r.id, r.topic, r.key, [...r.value]]),
@@ -146,12 +147,14 @@ export function keysStateStoreContract(
         ids.slice(0, 2),
       );
       await store.outbox.ack([ids[0]!, ids[1]!]);
+      assert.equal(await store.outbox.count(), 1);
       assert.deepEqual(
         (await store.outbox.read(10)).map((r) => r.id),
         [ids[2]],
       );
       await store.outbox.ack([ids[2]!]);
       assert.deepEqual(await store.outbox.read(10), []);
+      assert.equal(await store.outbox.count(), 0);
     });
 
     test('a DevNonce reset clears DevNonce state, keeps the JoinNonce and is audited', async () => {

@@ -52,6 +52,8 @@ export interface OutboxSource {
   read(limit: number): Promise<OutboxRecord[]>;
   /** Deletes delivered records. */
   ack(ids: readonly string[]): Promise<void>;
+  /** How many records wait to be delivered (not yet acknowledged). */
+  count(): Promise<number>;
 }
 
 /** A session as kept for AppSKeyReq: the AppSKey only ever wrapped under the storage KEK. */

@@ -26,6 +26,8 @@ export interface JoinStack {
   readonly keys: Client<typeof KeysService>;
   readonly biPort: number;
   readonly biHttpPort: number;
+  /** 0 unless `JOINERY_BI_METRICS_PORT` is among `gatewayEnv`. */
+  readonly metricsPort: number;
   readonly caCertPem: string;
   readonly logs: CapturedLogs;
   readonly admin: { readonly accountId: string; readonly scope: Scope; readonly apiKeyId: string };
@@ -75,6 +77,7 @@ export async function startJoinStack(gatewayEnv: NodeJS.ProcessEnv = {}): Promis
     keys,
     biPort: listening.biPort,
     biHttpPort: listening.biHttpPort ?? 0,
+    metricsPort: listening.metricsPort ?? 0,
     caCertPem: listening.caCertPem,
     logs,
     admin: { accountId: '', scope: Scope.ADMIN, apiKeyId: 'admin-token' },

@@ -38,6 +38,7 @@ function fakeKeys(failOnCall: number | null = null) {
     },
     rotateKek: unused,
     deleteKek: unused,
+    getOutboxBacklog: unused,
     handleJoin: unused,
     handleRejoin: unused,
     getAppSKey: unused,

@@ -119,6 +119,9 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
           for (const id of ids) outbox.removeSync(Number(id));
         });
       },
+      async count() {
+        return outbox.getCount();
+      },
     },
     async close() {
       await devices.flushed;

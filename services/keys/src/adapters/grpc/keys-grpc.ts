@@ -24,6 +24,7 @@ import type { JoinAnswer, JoinContext, KeysDomainDeps, PeerSettings } from '../.
 import { createKek, deleteKek, rotateKek, type KekRequest } from '../../domain/keks.js';
 import type { KeyDelivery, KeyEnvelope } from '../../domain/key-vault.js';
 import type { DevNonceReset, MacVersion } from '../../domain/ports.js';
+import { outboxBacklog } from '../../domain/outbox-backlog.js';
 import { recordRefusal } from '../../domain/record-refusal.js';
 import { resetDevNonces } from '../../domain/reset-dev-nonces.js';
 
@@ -246,6 +247,13 @@ export function keysServiceImpl(deps: KeysDomainDeps): ServiceImpl<typeof KeysSe
         macVersion: macVersions[req.macVersion] ?? '',
       });
       return { eventId };
+    },
+    async getOutboxBacklog() {
+      const backlog = await outboxBacklog(deps.state);
+      return {
+        events: BigInt(backlog.events),
+        ...(backlog.oldestEventMs === undefined ? {} : { oldestEventTime: timestampFromMs(backlog.oldestEventMs) }),
+      };
     },
   };
 }

@@ -100,6 +100,7 @@ test(
       {
         read: async (limit) => (bReads ? b.store.outbox.read(limit) : []),
         ack: (ids) => (bAcksHang ? new Promise<void>(() => undefined) : b.store.outbox.ack(ids)),
+        count: () => b.store.outbox.count(),
       },
       b.lease,
     );

@@ -88,6 +88,9 @@ export function createMemoryStateStore(): MemoryStateStore {
       async ack(ids) {
         for (const id of ids) outbox.delete(id);
       },
+      async count() {
+        return outbox.size;
+      },
     },
     async close() {},
   };

@@ -163,6 +163,9 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
       async ack(ids) {
         if (ids.length > 0) await redis.xdel(outboxKey, ...ids);
       },
+      async count() {
+        return redis.xlen(outboxKey);
+      },
     },
     async close() {},
   };
