@@ -71,7 +71,7 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
       };
     },
   );
-  const httpApp = buildBiHttpApp({ handler, logger, metrics, aliasPaths: config.aliasPaths });
+  const httpApp = buildBiHttpApp({ handler, logger, metrics, aliasPaths: config.aliasPaths, idleTimeoutMs: config.idleTimeoutMs });
   const opened: FastifyInstance[] = [];
 
   return {
@@ -83,7 +83,7 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
         const issued = await deps.claims.issueServerCertificate({ hostnames: [...config.tlsHostnames] });
         tls = { certPem: issued.certPem, keyPem: issued.keyPem, caPem: issued.caCertPem };
       }
-      const httpsApp = buildBiHttpApp({ handler, logger, metrics, tls, aliasPaths: config.aliasPaths });
+      const httpsApp = buildBiHttpApp({ handler, logger, metrics, tls, aliasPaths: config.aliasPaths, idleTimeoutMs: config.idleTimeoutMs });
       opened.push(httpsApp);
       await httpsApp.listen({ host: config.host, port: config.biPort });
       const biPort = portOf(httpsApp);

@@ -17,6 +17,11 @@ export const gatewayConfigSchema = {
   tlsCaFile: string('JOINERY_BI_TLS_CA_FILE', { optional: true }),
   /** Subject alternative names of the issued server certificate. */
   tlsHostnames: list('JOINERY_BI_TLS_HOSTNAMES', { default: ['localhost', '127.0.0.1'] }),
+  /**
+   * How long an idle NS connection stays open (HTTP/1.1 keep-alive and HTTP/2 sessions, TLS and plain). NSs reuse
+   * their connections between joins; 120 s or more is what the issue asks for.
+   */
+  idleTimeoutMs: duration('JOINERY_BI_IDLE_TIMEOUT', { default: 125_000 }),
   /** Internal budget for one request: past it the NS gets a well-formed error instead of waiting. */
   deadlineMs: duration('JOINERY_BI_DEADLINE_MS', { default: 1000 }),
   /** Requests in flight before new ones are refused at once (overload protection). */

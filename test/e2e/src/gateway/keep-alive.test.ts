@@ -1,0 +1,87 @@
+// Idle NS connections stay open for the gateway's idle timeout, and no longer, on every listener and protocol:
+// HTTP/1.1 over TLS, HTTP/2 over TLS (ALPN) and HTTP/1.1 on the plain listener. The timeout is shortened to 2 s
+// here; its default (125 s) is checked in the gateway's config test.
+import assert from 'node:assert/strict';
+import { connect as http2Connect } from 'node:http2';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { after, before, test } from 'node:test';
+import { requests } from '@joinery/backend-interfaces/fixtures';
+import { startJoinStack, type JoinStack } from './join-stack.js';
+
+const idleMs = 2000;
+const body = JSON.stringify(requests.chirpStackV4JoinReq);
+const request = `POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+let stack: JoinStack;
+before(async () => {
+  stack = await startJoinStack({ JOINERY_BI_IDLE_TIMEOUT: `${idleMs}ms` });
+});
+after(() => stack.stop());
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends `count` requests one after the other on one socket; resolves with when it closed, after the last answer. */
+async function keepAlive(socket: Socket, pauseMs: number): Promise<{ answers: number; idleBeforeCloseMs: number }> {
+  let received = '';
+  let closedAt = 0;
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  const closed = new Promise<void>((resolve) => socket.on('close', () => ((closedAt = Date.now()), resolve())));
+  const answers = () => received.split('HTTP/1.1 200').length - 1;
+  const waitFor = async (n: number) => {
+    for (const started = Date.now(); answers() < n; await sleep(10))
+      if (Date.now() - started > 5000 || closedAt !== 0) throw new Error(`answer ${n} never came`);
+  };
+  socket.write(request);
+  await waitFor(1);
+  await sleep(pauseMs);
+  socket.write(request);
+  await waitFor(2);
+  const lastAnswerAt = Date.now();
+  await Promise.race([closed, sleep(idleMs * 4)]);
+  socket.destroy();
+  return { answers: answers(), idleBeforeCloseMs: closedAt === 0 ? Number.POSITIVE_INFINITY : closedAt - lastAnswerAt };
+}
+
+const closesAfterIdle = (idle: number) => idle >= idleMs * 0.75 && idle <= idleMs * 2.5;
+
+test('HTTP/1.1 over TLS: the connection is reused after a pause and closed once idle for the timeout', async () => {
+  const socket = tlsConnect({ host: '127.0.0.1', port: stack.biPort, ca: stack.caCertPem, servername: 'localhost', ALPNProtocols: ['http/1.1'] });
+  await new Promise((resolve) => socket.once('secureConnect', resolve));
+  assert.equal(socket.alpnProtocol, 'http/1.1');
+  const { answers, idleBeforeCloseMs } = await keepAlive(socket, idleMs * 0.6);
+  assert.equal(answers, 2);
+  assert.ok(closesAfterIdle(idleBeforeCloseMs), `closed after ${idleBeforeCloseMs} ms idle`);
+});
+
+test('HTTP/1.1 on the plain listener: the same', async () => {
+  const socket = netConnect({ host: '127.0.0.1', port: stack.biHttpPort });
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const { answers, idleBeforeCloseMs } = await keepAlive(socket, idleMs * 0.6);
+  assert.equal(answers, 2);
+  assert.ok(closesAfterIdle(idleBeforeCloseMs), `closed after ${idleBeforeCloseMs} ms idle`);
+});
+
+test('HTTP/2 over TLS (ALPN h2): the session is reused after a pause and closed once idle for the timeout', async () => {
+  const session = http2Connect(`https://127.0.0.1:${stack.biPort}`, { ca: stack.caCertPem, servername: 'localhost' });
+  let closedAt = 0;
+  const closed = new Promise<void>((resolve) => session.on('close', () => ((closedAt = Date.now()), resolve())));
+  session.on('error', () => undefined);
+  const post = () =>
+    new Promise<number>((resolve, reject) => {
+      const stream = session.request({ ':method': 'POST', ':path': '/', 'content-type': 'application/json' });
+      stream.on('response', (headers) => resolve(Number(headers[':status'])));
+      stream.on('error', reject);
+      stream.resume();
+      stream.end(body);
+    });
+  assert.equal(await post(), 200);
+  assert.equal(session.alpnProtocol, 'h2');
+  await sleep(idleMs * 0.6);
+  assert.equal(await post(), 200);
+  const lastAnswerAt = Date.now();
+  await Promise.race([closed, sleep(idleMs * 4)]);
+  session.destroy();
+  const idle = closedAt === 0 ? Number.POSITIVE_INFINITY : closedAt - lastAnswerAt;
+  assert.ok(closesAfterIdle(idle), `closed after ${idle} ms idle`);
+});
