@@ -33,13 +33,15 @@ interface FakeOptions {
   macVersion?: MacVersion;
   /** Flip to true to revoke the NS's token: claims then neither authenticates nor authorizes it. */
   revoked?: { value: boolean };
+  /** Claims refuses HomeNSReq (the sender is not the device's NS). */
+  noRoaming?: boolean;
 }
 
 function setup(
   options: FakeOptions = {},
   handlerOptions: Partial<ConstructorParameters<typeof BiHandler>[0]['options']> = {},
 ) {
-  const calls = { handleJoin: 0, recordRefusal: [] as string[], authorize: 0, authenticatePeer: 0 };
+  const calls = { handleJoin: 0, handleRejoin: 0, recordRefusal: [] as string[], authorize: 0, authenticatePeer: 0 };
   const claimsImpl = partial(ClaimsService, {
     async authenticatePeer(request) {
       calls.authenticatePeer += 1;
@@ -82,6 +84,8 @@ function setup(
       throw new JoineryError('claims:not_authorized', 'permission_denied', 'no');
     },
     async getHomeNetwork() {
+      if (options.noRoaming === true)
+        throw new JoineryError('claims:no_roaming_agreement', 'permission_denied', 'no roaming agreement');
       return { netId: hex('00000A'), nsId: new Uint8Array() };
     },
   });
@@ -101,6 +105,18 @@ function setup(
               : { kekLabel: 'as-kek', key: hex('22'.repeat(24)) },
         sessionKeyId: hex('0102030405060708'),
         joinNonce: 7,
+      };
+    },
+    async handleRejoin() {
+      calls.handleRejoin += 1;
+      return {
+        joinAcceptPhy: hex('20' + 'cd'.repeat(16)),
+        fNwkSIntKey: { kekLabel: 'ns-kek', key: hex('33'.repeat(24)) },
+        sNwkSIntKey: { kekLabel: 'ns-kek', key: hex('44'.repeat(24)) },
+        nwkSEncKey: { kekLabel: 'ns-kek', key: hex('55'.repeat(24)) },
+        appSKey: { kekLabel: 'as-kek', key: hex('22'.repeat(24)) },
+        sessionKeyId: hex('0102030405060709'),
+        joinNonce: 8,
       };
     },
     async recordRefusal(request) {
@@ -345,6 +361,22 @@ describe('BiHandler JoinReq', () => {
     assert.equal(answer['MessageType'], 'JoinAns');
   });
 
+  test('a RejoinReq (type 1) goes to keys HandleRejoin and is answered with a RejoinAns', async () => {
+    const { handler, calls } = setup({ netId: '000013', nsId: '00005EEF10000100', macVersion: MacVersion.MAC_VERSION_1_1 });
+    const rejoin = {
+      ...requests.ttsBi11JoinReq,
+      MessageType: 'RejoinReq',
+      // C0 | type 1 | JoinEUI (LE) | DevEUI (LE) | RJcount1 | MIC
+      PHYPayload: 'C00101000010EF5E0000020B0010EF5E00000000AABBCCDD',
+    };
+    const answer = answerOf(await handler.handle(rejoin, { bearerToken: TOKEN }));
+    assert.equal(answer['MessageType'], 'RejoinAns');
+    assert.equal((answer['Result'] as { ResultCode: string }).ResultCode, 'Success');
+    assert.equal(answer['PHYPayload'], '20' + 'CD'.repeat(16));
+    assert.deepEqual(answer['SNwkSIntKey'], { KEKLabel: 'ns-kek', AESKey: '44'.repeat(24) });
+    assert.deepEqual([calls.handleRejoin, calls.handleJoin], [1, 0]);
+  });
+
   test('a 1.0.x device asked for as 1.1 is refused (MAC version mismatch)', async () => {
     const { handler, calls } = setup({ netId: '000013', nsId: '00005EEF10000100' });
     const outcome = await handler.handle(requests.ttsBi11JoinReq, { bearerToken: TOKEN });
@@ -377,6 +409,14 @@ describe('BiHandler other messages', () => {
     assert.equal((answer['Result'] as { ResultCode: string }).ResultCode, 'Success');
     assert.equal(answer['HNetID'], '00000A');
     assert.equal(answer['TransactionID'], 1234567);
+  });
+
+  test('HomeNSReq from an NS claims does not allow is NoRoamingAgreement, without an HNetID', async () => {
+    const { handler } = setup({ netId: '00000B', noRoaming: true });
+    const answer = answerOf(await handler.handle(requests.chirpStackV4HomeNSReq, { bearerToken: TOKEN }));
+    assert.equal((answer['Result'] as { ResultCode: string }).ResultCode, 'NoRoamingAgreement');
+    assert.equal(answer['HNetID'], undefined);
+    assert.equal(answer['MessageType'], 'HomeNSAns');
   });
 
   test('AppSKeyReq from an NS credential is UnknownSender', async () => {
