@@ -114,6 +114,44 @@ test('operator and owner flow: account, CSV import, NS bundle, claim, device', a
   );
 });
 
+test('a JSON import is the body of POST /api/v1/device-batches; --join-eui overrides its joinEui', async () => {
+  const file = join(dir, 'devices.json');
+  const device = (n: number) => ({
+    devEui: `0004A30B001C06${n.toString(16).padStart(2, '0').toUpperCase()}`,
+    macVersion: '1.1',
+    nwkKey: '2B7E151628AED2A6ABF7158809CF4F3C',
+    appKey: '000102030405060708090A0B0C0D0E0F',
+    claimCode: `CODE-06${n}`,
+  });
+  // As the operator (the admin token in the data directory), whatever account an earlier test logged in as.
+  const { JOINERY_TOKEN: _owner, ...operator } = env;
+  env = operator;
+  writeFileSync(file, JSON.stringify({ joinEui: '70B3D57ED0000001', devices: [device(1), device(2)] }));
+  const imported = await cli('admin', 'import', file);
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.equal(imported.json().imported, 2);
+  const shown = await cli('devices', 'get', device(1).devEui);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.deepEqual([shown.json().joinEui, shown.json().macVersion], ['70B3D57ED0000001', '1.1']);
+
+  writeFileSync(file, JSON.stringify({ joinEui: '70B3D57ED0000001', devices: [device(3)] }));
+  assert.equal((await cli('admin', 'import', file, '--join-eui', '70B3D57ED0000002')).code, 0);
+  assert.equal((await cli('devices', 'get', device(3).devEui)).json().joinEui, '70B3D57ED0000002');
+
+  // A file that is not what the command needs is a usage mistake with a clear message, not a crash.
+  writeFileSync(file, '{"joinEui": "70B3D57ED0000001", "devices": [');
+  const broken = await cli('admin', 'import', file);
+  assert.equal(broken.code, 2);
+  assert.match(broken.stderr, /devices\.json is not JSON/);
+  writeFileSync(file, '[]');
+  const array = await cli('admin', 'import', file);
+  assert.equal(array.code, 2);
+  assert.match(array.stderr, /must hold one JSON object/);
+  const missing = await cli('admin', 'import', join(dir, 'nowhere.csv'), '--join-eui', '70B3D57ED0000000');
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read .*nowhere\.csv: ENOENT/);
+});
+
 test('mistakes: unknown command and missing options are usage errors (2); the API unreachable is an error (1)', async () => {
   const unknown = await cli('frobnicate');
   assert.equal(unknown.code, 2);

@@ -47,11 +47,24 @@ export const commands: Record<string, Command> = {
     options: { 'join-eui': { type: 'string' }, manufacturer: { type: 'string' } },
     async run(ctx, values, [file]) {
       const path = need(file, '<file>');
-      const text = readFileSync(path, 'utf8');
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (err) {
+        throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      }
       const manufacturer = values.manufacturer as string | undefined;
       let body: Record<string, unknown>;
       if (extname(path).toLowerCase() === '.json') {
-        body = JSON.parse(text) as Record<string, unknown>;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch (err) {
+          throw new UsageError(`${path} is not JSON: ${(err as Error).message}`);
+        }
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+          throw new UsageError(`${path} must hold one JSON object, the body of POST /api/v1/device-batches`);
+        body = parsed as Record<string, unknown>;
         if (values['join-eui'] !== undefined) body.joinEui = values['join-eui'];
       } else {
         body = {
