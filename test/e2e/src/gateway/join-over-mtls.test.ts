@@ -96,6 +96,7 @@ const devices = {
   v11: device('1.1'),
   foreign: device('1.0.3'),
   unclaimed: device('1.0.3'),
+  chirpStack11: device('1.1'),
 };
 
 before(async () => {
@@ -137,12 +138,13 @@ before(async () => {
       claimCode: d.claimCode,
       networkServerId: ns.peer!.id,
     });
-  await stack.claims.claim({
-    principal: owner,
-    devEui: bytes(devices.foreign.devEui),
-    claimCode: devices.foreign.claimCode,
-    networkServerId: otherNs.peer!.id,
-  });
+  for (const d of [devices.foreign, devices.chirpStack11])
+    await stack.claims.claim({
+      principal: owner,
+      devEui: bytes(d.devEui),
+      claimCode: d.claimCode,
+      networkServerId: otherNs.peer!.id,
+    });
 });
 
 after(async () => {
@@ -295,6 +297,64 @@ describe('JoinReq over mTLS (The Things Stack shapes)', () => {
 
   test('JoinNonces handed out to one device increase', () => {
     assert.ok(nonces.length >= 3);
+  });
+});
+
+describe('ChirpStack v4 shape over mTLS', () => {
+  test('a LoRaWAN 1.1 device as "1.1.0" in BI 1.0, lower-case hex: 1.1 session keys under the KEK, AppSKey in clear', async () => {
+    const d = devices.chirpStack11;
+    const transactionId = 2_718_281_828;
+    const devNonce = 0x0a0b;
+    const body = {
+      ProtocolVersion: '1.0',
+      SenderID: '00000a',
+      ReceiverID: joinEui.toLowerCase(),
+      TransactionID: transactionId,
+      MessageType: 'JoinReq',
+      MACVersion: '1.1.0',
+      PHYPayload: hexOf(joinRequest(d, devNonce)).toLowerCase(),
+      DevEUI: d.devEui.toLowerCase(),
+      DevAddr: '01020304',
+      DLSettings: '80',
+      RxDelay: 1,
+    };
+    const res = await post(biUrl(), body, {
+      cert: otherNs.credentials!.clientCertPem,
+      key: otherNs.credentials!.clientKeyPem,
+      ca: stack.caCertPem,
+    });
+    assert.equal(res.status, 200);
+    const ans = res.json!;
+    assert.deepEqual(ans['Result'], { ResultCode: 'Success' });
+    assert.equal(ans['TransactionID'], transactionId);
+    const opened = openJoinAccept(
+      {
+        macVersion: '1.1',
+        optNeg: true,
+        joinReqType: JoinReqType.joinRequest,
+        nwkKey: AES128Key.fromBytes(d.nwkKey),
+        appKey: AES128Key.fromBytes(d.appKey!),
+        devEui: EUI64.parse(d.devEui),
+        joinEui: EUI64.parse(joinEui),
+        devNonce: DevNonce.of(devNonce),
+      },
+      bytes(String(ans['PHYPayload'])),
+    );
+    assert.equal(opened.joinAccept.netId.toString(), '00000A');
+    const keys = opened.sessionKeys;
+    assert.ok(keys.optNeg);
+    const unwrap = (field: string) => {
+      const env = ans[field] as { KEKLabel: string; AESKey: string };
+      assert.equal(env.KEKLabel, otherNs.kek!.label, field);
+      return hexOf(keyUnwrap(otherNs.kek!.key, bytes(env.AESKey)));
+    };
+    assert.equal(unwrap('FNwkSIntKey'), keys.fNwkSIntKey.toHex().toUpperCase());
+    assert.equal(unwrap('SNwkSIntKey'), keys.sNwkSIntKey.toHex().toUpperCase());
+    assert.equal(unwrap('NwkSEncKey'), keys.nwkSEncKey.toHex().toUpperCase());
+    const appSKey = ans['AppSKey'] as { KEKLabel: string; AESKey: string };
+    assert.equal(appSKey.KEKLabel, '');
+    assert.equal(appSKey.AESKey.toUpperCase(), keys.appSKey.toHex().toUpperCase());
+    assert.equal(ans['SessionKeyID'], undefined);
   });
 });
 
