@@ -129,6 +129,32 @@ test('KeysService end to end in process: KEKs, import, join, AppSKey, nonce stat
   await app.close();
 });
 
+test('KEK rotation hands out new bytes once and wraps under them; deletion stops wrapping; storage KEK is reserved', async () => {
+  const { app, client, logs } = await setup();
+  const first = (await client.createKek({ label: 'ns:000013', purpose: KekPurpose.PEER })).key;
+  await client.createKek({ label: 'as:as1', purpose: KekPurpose.PEER });
+  await client.importRootKeys({
+    device: { devEui, macVersion: MacVersion.MAC_VERSION_1_0_3, keys: { case: 'plain', value: { nwkKey: rootKey } } },
+  });
+  const rotated = (await client.rotateKek({ label: 'ns:000013', purpose: KekPurpose.PEER })).key;
+  assert.equal(rotated.length, 16);
+  assert.notDeepEqual(rotated, first);
+  const answer = await client.handleJoin(handleJoinRequest(rootKey, devEui, 1));
+  assert.equal(keyUnwrap(rotated, answer.nwkSKey!.key).length, 16);
+  assert.throws(() => keyUnwrap(first, answer.nwkSKey!.key));
+  await rejectsWith(client.rotateKek({ label: 'ns:nobody', purpose: KekPurpose.PEER }), 'keys:unknown_kek');
+  await rejectsWith(client.deleteKek({ label: 'storage' }), 'keys:malformed_request');
+
+  await client.deleteKek({ label: 'ns:000013' });
+  await assert.rejects(client.handleJoin(handleJoinRequest(rootKey, devEui, 2)));
+  // Deleted means gone: the label can be created again, with new bytes.
+  const again = (await client.createKek({ label: 'ns:000013', purpose: KekPurpose.PEER })).key;
+  assert.notDeepEqual(again, rotated);
+  for (const key of [first, rotated, again])
+    assert.ok(!logs.text().toLowerCase().includes(idHex(key).toLowerCase()), 'a KEK in the logs');
+  await app.close();
+});
+
 test('KeysService over loopback gRPC: a join and an error code crossing the wire', async () => {
   const { app, vault } = await setup();
   await vault.createKek('ns:000013', { purpose: 'peer' });
