@@ -203,7 +203,7 @@ export class BiHandler {
     switch (message.messageType) {
       case 'JoinReq':
       case 'RejoinReq':
-        return this.#activation(message, credential, deadline);
+        return this.#activation(message, credential, deadline, peer.asyncUrl);
       case 'AppSKeyReq':
         return this.#appSKey(message, credential, deadline);
       case 'HomeNSReq':
@@ -276,6 +276,7 @@ export class BiHandler {
     message: ActivationRequest,
     credential: PeerCredentialInput,
     deadline: number,
+    peerAsyncUrl: string,
   ): Promise<BiOutcome> {
     let authorization: AuthorizeResponse;
     try {
@@ -292,23 +293,24 @@ export class BiHandler {
     } catch (err) {
       const refusal = await this.#recheckSender(message, credential, deadline, err);
       this.#recordRefusal(message, refusal, undefined);
+      // An asynchronous NS (ChirpStack with async_timeout) ignores a body in the response and waits for the POST: a
+      // refusal answered in the body would reach it as "Async timeout" instead of its result code.
+      if (peerAsyncUrl !== '' && this.#deps.asyncSender !== undefined) {
+        const error = JoineryError.from(refusal);
+        if (error.kind === 'internal') this.#deps.logger.error({ err: error.cause ?? error }, 'request failed');
+        const answer = this.#answer(message, reasonFor(error), descriptionFor(error));
+        return this.#deferred(this.#deps.asyncSender, message, peerAsyncUrl, Promise.resolve(answer));
+      }
       return this.#refuse(message, refusal);
     }
     const asyncUrl = authorization.delivery?.asyncUrl ?? '';
-    if (asyncUrl !== '' && this.#deps.asyncSender !== undefined) {
-      const sender = this.#deps.asyncSender;
-      void this.#activationAnswer(message, credential, authorization, Number.POSITIVE_INFINITY)
-        .then((answer) =>
-          sender.send(asyncUrl, answer, { devEui: message.devEui, transactionId: message.transactionId }),
-        )
-        .catch((err: unknown) =>
-          this.#deps.logger.error(
-            { err, dev_eui: message.devEui },
-            'asynchronous answer could not be delivered',
-          ),
-        );
-      return { status: 200, body: undefined, messageType: message.messageType, resultCode: 'Deferred' };
-    }
+    if (asyncUrl !== '' && this.#deps.asyncSender !== undefined)
+      return this.#deferred(
+        this.#deps.asyncSender,
+        message,
+        asyncUrl,
+        this.#activationAnswer(message, credential, authorization, Number.POSITIVE_INFINITY),
+      );
     const answer = await this.#activationAnswer(message, credential, authorization, deadline);
     return {
       status: 200,
@@ -490,6 +492,21 @@ export class BiHandler {
 
   #answer(message: BiRequest, reason: ResultReason, description?: string): AnswerHeaderWire {
     return answerFor(message, description === undefined ? reason : { reason, description });
+  }
+
+  /** 200 with an empty body now; the answer is POSTed to `url` once ready (asynchronous Backend Interfaces). */
+  #deferred(
+    sender: AsyncAnswerSender,
+    message: ActivationRequest,
+    url: string,
+    answer: Promise<AnswerHeaderWire>,
+  ): BiOutcome {
+    void answer
+      .then((body) => sender.send(url, body, { devEui: message.devEui, transactionId: message.transactionId }))
+      .catch((err: unknown) =>
+        this.#deps.logger.error({ err, dev_eui: message.devEui }, 'asynchronous answer could not be delivered'),
+      );
+    return { status: 200, body: undefined, messageType: message.messageType, resultCode: 'Deferred' };
   }
 
   #refuse(message: BiRequest, err: unknown): BiOutcome {

@@ -192,7 +192,7 @@ let owner: { accountId: string; scope: Scope; apiKeyId: string };
 let nsTls: { cert: string; key: string; ca: string };
 let kek: { label: string; key: Uint8Array };
 // TransactionIDs of each case: the flaky one is refused twice with 503 before being accepted, the failing one never.
-const tx = { happy: 4242, flaky: 7, failing: 99, after: 100, strict: 5 };
+const tx = { happy: 4242, flaky: 7, failing: 99, after: 100, strict: 5, refused: 31 };
 const callback = new CallbackServer(
   (id, attempt) => (id === tx.failing ? 500 : id === tx.flaky && attempt <= 2 ? 503 : 200),
   false,
@@ -373,6 +373,20 @@ describe('asynchronous JoinAns over mTLS', () => {
     assert.equal(next.status, 200);
     const received = await within(callback.answerFor(tx.after), 10_000, 'the next JoinAns');
     assertJoinAns(devices.after, 1, received.body);
+  });
+
+  test('a refusal goes the same way: 200 with an empty body, then the JoinAns with its result code POSTed', async () => {
+    // A device this NS may not activate (never imported): ChirpStack in async mode ignores a body in the response,
+    // so an answer there would reach it as "Async timeout" instead of UnknownDevEUI.
+    const res = await post(stack.biPort, joinReq(newDevice(), 1, tx.refused), nsTls);
+    assert.equal(res.status, 200);
+    assert.equal(res.text, '');
+    const received = await within(callback.answerFor(tx.refused), 10_000, 'the refusal');
+    assert.equal(received.body['MessageType'], 'JoinAns');
+    assert.equal(received.body['TransactionID'], tx.refused);
+    assert.equal(received.body['SenderID'], joinEui);
+    assert.equal((received.body['Result'] as { ResultCode: string }).ResultCode, 'UnknownDevEUI');
+    assert.equal(received.body['PHYPayload'], undefined);
   });
 
   test('a callback server that verifies the client certificate purpose (clientAuth) accepts the gateway', async () => {

@@ -144,6 +144,7 @@ export function peerIdentityToProto(p: PeerRecord): MessageInitShape<typeof Peer
     netId: p.netId === null ? new Uint8Array() : hexToBytes(p.netId),
     nsId: p.nsId === null ? new Uint8Array() : hexToBytes(p.nsId),
     asId: p.asId ?? '',
+    asyncUrl: p.asyncUrl ?? '',
   };
 }
 
