@@ -300,24 +300,29 @@ describe('JoinReq over mTLS (The Things Stack shapes)', () => {
   });
 });
 
+/** ChirpStack v4's JoinReq (spec §7.1): BI 1.0, lower-case hex, MACVersion as ChirpStack spells it. */
+function chirpStackJoinReq(d: Device, devNonce: number, transactionId: number, macVersion: '1.0.3' | '1.1.0') {
+  return {
+    ProtocolVersion: '1.0',
+    SenderID: '00000a',
+    ReceiverID: joinEui.toLowerCase(),
+    TransactionID: transactionId,
+    MessageType: 'JoinReq',
+    MACVersion: macVersion,
+    PHYPayload: hexOf(joinRequest(d, devNonce)).toLowerCase(),
+    DevEUI: d.devEui.toLowerCase(),
+    DevAddr: '01020304',
+    DLSettings: macVersion === '1.1.0' ? '80' : '00',
+    RxDelay: 1,
+  };
+}
+
 describe('ChirpStack v4 shape over mTLS', () => {
   test('a LoRaWAN 1.1 device as "1.1.0" in BI 1.0, lower-case hex: 1.1 session keys under the KEK, AppSKey in clear', async () => {
     const d = devices.chirpStack11;
     const transactionId = 2_718_281_828;
     const devNonce = 0x0a0b;
-    const body = {
-      ProtocolVersion: '1.0',
-      SenderID: '00000a',
-      ReceiverID: joinEui.toLowerCase(),
-      TransactionID: transactionId,
-      MessageType: 'JoinReq',
-      MACVersion: '1.1.0',
-      PHYPayload: hexOf(joinRequest(d, devNonce)).toLowerCase(),
-      DevEUI: d.devEui.toLowerCase(),
-      DevAddr: '01020304',
-      DLSettings: '80',
-      RxDelay: 1,
-    };
+    const body = chirpStackJoinReq(d, devNonce, transactionId, '1.1.0');
     const res = await post(biUrl(), body, {
       cert: otherNs.credentials!.clientCertPem,
       key: otherNs.credentials!.clientKeyPem,
@@ -362,19 +367,7 @@ describe('ChirpStack v4 shape over plain HTTP with a bearer token', () => {
   test('lower-case hex, random TransactionID, plaintext AppSKey and no SessionKeyID; only codes ChirpStack parses', async () => {
     const d = devices.foreign;
     const transactionId = 3_141_592_653;
-    const body = {
-      ProtocolVersion: '1.0',
-      SenderID: '00000a',
-      ReceiverID: joinEui.toLowerCase(),
-      TransactionID: transactionId,
-      MessageType: 'JoinReq',
-      MACVersion: '1.0.3',
-      PHYPayload: hexOf(joinRequest(d, 0x0102)).toLowerCase(),
-      DevEUI: d.devEui.toLowerCase(),
-      DevAddr: '01020304',
-      DLSettings: '00',
-      RxDelay: 1,
-    };
+    const body = chirpStackJoinReq(d, 0x0102, transactionId, '1.0.3');
     const url = new URL(`http://127.0.0.1:${stack.biHttpPort}/`);
     const res = await post(url, body, { token: otherNs.bearerToken });
     const ans = res.json!;
