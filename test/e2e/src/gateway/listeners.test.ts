@@ -1,6 +1,7 @@
-// Idle NS connections stay open for the gateway's idle timeout, and no longer, on every listener and protocol:
-// HTTP/1.1 over TLS, HTTP/2 over TLS (ALPN) and HTTP/1.1 on the plain listener. The timeout is shortened to 2 s
-// here; its default (125 s) is checked in the gateway's config test.
+// The gateway's listeners as configured by environment: idle NS connections stay open for the idle timeout, and no
+// longer, on every listener and protocol (HTTP/1.1 over TLS, HTTP/2 over TLS by ALPN, HTTP/1.1 on the plain
+// listener; shortened to 2 s here, its 125 s default is checked in the gateway's config test), and alias paths
+// answer like `/`.
 import assert from 'node:assert/strict';
 import { connect as http2Connect } from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
@@ -15,18 +16,26 @@ const request = `POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application
 
 let stack: JoinStack;
 before(async () => {
-  stack = await startJoinStack({ JOINERY_BI_IDLE_TIMEOUT: `${idleMs}ms` });
+  stack = await startJoinStack({
+    JOINERY_BI_IDLE_TIMEOUT: `${idleMs}ms`,
+    JOINERY_BI_ALIAS_PATHS: '/api/join,/js',
+  });
 });
 after(() => stack.stop());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends `count` requests one after the other on one socket; resolves with when it closed, after the last answer. */
-async function keepAlive(socket: Socket, pauseMs: number): Promise<{ answers: number; idleBeforeCloseMs: number }> {
+async function keepAlive(
+  socket: Socket,
+  pauseMs: number,
+): Promise<{ answers: number; idleBeforeCloseMs: number }> {
   let received = '';
   let closedAt = 0;
   socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-  const closed = new Promise<void>((resolve) => socket.on('close', () => ((closedAt = Date.now()), resolve())));
+  const closed = new Promise<void>((resolve) =>
+    socket.on('close', () => ((closedAt = Date.now()), resolve())),
+  );
   const answers = () => received.split('HTTP/1.1 200').length - 1;
   const waitFor = async (n: number) => {
     for (const started = Date.now(); answers() < n; await sleep(10))
@@ -40,13 +49,22 @@ async function keepAlive(socket: Socket, pauseMs: number): Promise<{ answers: nu
   const lastAnswerAt = Date.now();
   await Promise.race([closed, sleep(idleMs * 4)]);
   socket.destroy();
-  return { answers: answers(), idleBeforeCloseMs: closedAt === 0 ? Number.POSITIVE_INFINITY : closedAt - lastAnswerAt };
+  return {
+    answers: answers(),
+    idleBeforeCloseMs: closedAt === 0 ? Number.POSITIVE_INFINITY : closedAt - lastAnswerAt,
+  };
 }
 
 const closesAfterIdle = (idle: number) => idle >= idleMs * 0.75 && idle <= idleMs * 2.5;
 
 test('HTTP/1.1 over TLS: the connection is reused after a pause and closed once idle for the timeout', async () => {
-  const socket = tlsConnect({ host: '127.0.0.1', port: stack.biPort, ca: stack.caCertPem, servername: 'localhost', ALPNProtocols: ['http/1.1'] });
+  const socket = tlsConnect({
+    host: '127.0.0.1',
+    port: stack.biPort,
+    ca: stack.caCertPem,
+    servername: 'localhost',
+    ALPNProtocols: ['http/1.1'],
+  });
   await new Promise((resolve) => socket.once('secureConnect', resolve));
   assert.equal(socket.alpnProtocol, 'http/1.1');
   const { answers, idleBeforeCloseMs } = await keepAlive(socket, idleMs * 0.6);
@@ -63,9 +81,14 @@ test('HTTP/1.1 on the plain listener: the same', async () => {
 });
 
 test('HTTP/2 over TLS (ALPN h2): the session is reused after a pause and closed once idle for the timeout', async () => {
-  const session = http2Connect(`https://127.0.0.1:${stack.biPort}`, { ca: stack.caCertPem, servername: 'localhost' });
+  const session = http2Connect(`https://127.0.0.1:${stack.biPort}`, {
+    ca: stack.caCertPem,
+    servername: 'localhost',
+  });
   let closedAt = 0;
-  const closed = new Promise<void>((resolve) => session.on('close', () => ((closedAt = Date.now()), resolve())));
+  const closed = new Promise<void>((resolve) =>
+    session.on('close', () => ((closedAt = Date.now()), resolve())),
+  );
   session.on('error', () => undefined);
   const post = () =>
     new Promise<number>((resolve, reject) => {
@@ -84,4 +107,23 @@ test('HTTP/2 over TLS (ALPN h2): the session is reused after a pause and closed 
   session.destroy();
   const idle = closedAt === 0 ? Number.POSITIVE_INFINITY : closedAt - lastAnswerAt;
   assert.ok(closesAfterIdle(idle), `closed after ${idle} ms idle`);
+});
+
+test('JOINERY_BI_ALIAS_PATHS: each alias answers like `/`; other paths are 404', async () => {
+  const answer = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1:${stack.biHttpPort}${path}`, { method: 'POST', body });
+    return {
+      status: res.status,
+      json: res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined,
+    };
+  };
+  const root = await answer('/');
+  assert.equal(root.status, 200);
+  for (const alias of ['/api/join', '/js']) {
+    const res = await answer(alias);
+    assert.equal(res.status, 200, alias);
+    assert.equal(res.json?.['MessageType'], 'JoinAns');
+    assert.deepEqual(res.json?.['Result'], root.json?.['Result']);
+  }
+  assert.equal((await answer('/elsewhere')).status, 404);
 });
