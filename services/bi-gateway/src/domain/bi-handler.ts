@@ -296,9 +296,7 @@ export class BiHandler {
       // An asynchronous NS (ChirpStack with async_timeout) ignores a body in the response and waits for the POST: a
       // refusal answered in the body would reach it as "Async timeout" instead of its result code.
       if (peerAsyncUrl !== '' && this.#deps.asyncSender !== undefined) {
-        const error = JoineryError.from(refusal);
-        if (error.kind === 'internal') this.#deps.logger.error({ err: error.cause ?? error }, 'request failed');
-        const answer = this.#answer(message, reasonFor(error), descriptionFor(error));
+        const answer = this.#refusalAnswer(message, refusal);
         return this.#deferred(this.#deps.asyncSender, message, peerAsyncUrl, Promise.resolve(answer));
       }
       return this.#refuse(message, refusal);
@@ -509,10 +507,15 @@ export class BiHandler {
     return { status: 200, body: undefined, messageType: message.messageType, resultCode: 'Deferred' };
   }
 
-  #refuse(message: BiRequest, err: unknown): BiOutcome {
+  /** The answer for a refusal, by the one error table; internal errors are logged. */
+  #refusalAnswer(message: BiRequest, err: unknown) {
     const error = JoineryError.from(err);
     if (error.kind === 'internal') this.#deps.logger.error({ err: error.cause ?? error }, 'request failed');
-    const answer = this.#answer(message, reasonFor(error), descriptionFor(error));
+    return this.#answer(message, reasonFor(error), descriptionFor(error));
+  }
+
+  #refuse(message: BiRequest, err: unknown): BiOutcome {
+    const answer = this.#refusalAnswer(message, err);
     return {
       status: 200,
       body: answer,
