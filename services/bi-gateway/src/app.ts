@@ -17,6 +17,8 @@ export interface GatewayDeps {
   readonly logger: Logger;
   readonly config: GatewayConfig;
   readonly registry?: Registry;
+  /** Shown on the metrics port beside the gateway's own metrics (the process's, `processMetricsRegistry()`). */
+  readonly processMetrics?: Registry;
   /** The HTTPS listener's certificate; without it one is issued by Joinery's CA (claims) at `listen()`. */
   readonly tls?: TlsMaterial;
   /** Overrides the HTTP callback sender (tests). */
@@ -95,7 +97,8 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
       }
       let metricsPort: number | undefined;
       if (config.metricsPort !== undefined) {
-        const metricsApp = buildMetricsApp(registry, async () => {
+        const shown = deps.processMetrics === undefined ? [registry] : [registry, deps.processMetrics];
+        const metricsApp = buildMetricsApp(shown, async () => {
           const [claimsUp, keysUp] = await Promise.all([
             answers(deps.claims.authenticatePeer({}, { timeoutMs: 1000 })),
             answers(deps.keys.getNonceState({ devEui: new Uint8Array(8) }, { timeoutMs: 1000 })),

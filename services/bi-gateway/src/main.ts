@@ -27,7 +27,7 @@ const app = buildGatewayApp({
   keys,
   logger,
   config,
-  registry: processMetricsRegistry(),
+  processMetrics: processMetricsRegistry(),
   ...(tls === undefined ? {} : { tls }),
 });
 // Without its own certificate the gateway asks claims for one: wait for claims rather than die when the services

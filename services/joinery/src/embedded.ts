@@ -154,7 +154,7 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
     });
     cleanups.push(() => relay.stop());
 
-    const gateway = buildGatewayApp({ claims, keys, logger, config: gatewayConfig, registry: processMetricsRegistry() });
+    const gateway = buildGatewayApp({ claims, keys, logger, config: gatewayConfig, processMetrics: processMetricsRegistry() });
     cleanups.push(() => gateway.close());
     const listening = await gateway.listen();
 

@@ -7,11 +7,19 @@ export interface OutboxBacklog {
   readonly oldestEventMs: number | undefined;
 }
 
-/** A registry with Node's process metrics (CPU, memory, event-loop lag, GC pauses), for a process's gateway. */
+let processRegistry: Registry | undefined;
+
+/**
+ * The registry with Node's process metrics (CPU, memory, event-loop lag, GC pauses), for the process's gateway. One
+ * per process: the collectors (an event-loop delay histogram, a GC observer) are never stopped, so a process that
+ * starts the gateway again (tests, embedded restarts) reuses them instead of adding more.
+ */
 export function processMetricsRegistry(): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  return registry;
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
 }
 
 /** Prometheus metrics of the gateway, registered on the registry it is given. */

@@ -35,6 +35,8 @@ interface FakeOptions {
   revoked?: { value: boolean };
   /** Claims refuses HomeNSReq (the sender is not the device's NS). */
   noRoaming?: boolean;
+  /** The NS's registered callback URL, as claims reports it when authenticating the NS. */
+  peerAsyncUrl?: string;
 }
 
 function setup(
@@ -55,6 +57,7 @@ function setup(
           accountId: 'acc-1',
           netId: hex(options.netId ?? '00000A'),
           nsId: options.nsId === undefined ? new Uint8Array() : hex(options.nsId),
+          asyncUrl: options.peerAsyncUrl ?? '',
         },
       };
     },
@@ -341,6 +344,41 @@ describe('BiHandler JoinReq', () => {
       'Success',
     );
     assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Other');
+  });
+
+  test('async peer: refusals after authentication are POSTed too; an UnknownSender stays in the response', async () => {
+    const url = 'https://ns.example/async';
+    const notBound = () => {
+      throw new JoineryError('claims:not_authorized', 'permission_denied', 'no');
+    };
+    const refused = setup({ peerAsyncUrl: url, authorize: notBound });
+    const outcome = await refused.handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
+    assert.deepEqual([outcome.status, outcome.body], [200, undefined]);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(refused.sent[0]?.url, url);
+    assert.equal((refused.sent[0]?.answer as { Result: { ResultCode: string } }).Result.ResultCode, 'UnknownDevEUI');
+
+    const limited = setup({ peerAsyncUrl: url, asyncUrl: url }, { peerRatePerSecond: 1, peerBurst: 1 });
+    await limited.handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
+    const second = await limited.handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
+    assert.equal(second.body, undefined);
+    for (const until = Date.now() + 2000; limited.sent.length < 2 && Date.now() < until; )
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(
+      limited.sent.map((s) => (s.answer as { Result: { ResultCode: string } }).Result.ResultCode).sort(),
+      ['Other', 'Success'],
+    );
+
+    const revoked = { value: false };
+    const cached = setup({ peerAsyncUrl: url, asyncUrl: url, revoked }, { peerCacheMs: 10_000 });
+    await cached.handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
+    for (const until = Date.now() + 2000; cached.sent.length < 1 && Date.now() < until; )
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    revoked.value = true;
+    const gone = await cached.handler.handle({ ...requests.ttsBi10JoinReq, TransactionID: 3 }, { bearerToken: TOKEN });
+    assert.equal(resultCode(gone), 'UnknownSender');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(cached.sent.length, 1, 'only the accepted join went to the callback URL');
   });
 
   test('async peer: 200 with an empty body now, the JoinAns POSTed to its callback URL', async () => {

@@ -199,7 +199,12 @@ export class BiHandler {
         this.#recordRefusal(message, err, undefined);
       return this.#refuse(message, err);
     }
-    if (!this.#rateLimiter.tryTake(peer.peerId)) return this.#refuse(message, gatewayErrors.rate_limited());
+    if (!this.#rateLimiter.tryTake(peer.peerId)) {
+      const limited = gatewayErrors.rate_limited();
+      return message.messageType === 'JoinReq' || message.messageType === 'RejoinReq'
+        ? this.#refuseActivation(message, limited, peer.asyncUrl)
+        : this.#refuse(message, limited);
+    }
     switch (message.messageType) {
       case 'JoinReq':
       case 'RejoinReq':
@@ -293,13 +298,7 @@ export class BiHandler {
     } catch (err) {
       const refusal = await this.#recheckSender(message, credential, deadline, err);
       this.#recordRefusal(message, refusal, undefined);
-      // An asynchronous NS (ChirpStack with async_timeout) ignores a body in the response and waits for the POST: a
-      // refusal answered in the body would reach it as "Async timeout" instead of its result code.
-      if (peerAsyncUrl !== '' && this.#deps.asyncSender !== undefined) {
-        const answer = this.#refusalAnswer(message, refusal);
-        return this.#deferred(this.#deps.asyncSender, message, peerAsyncUrl, Promise.resolve(answer));
-      }
-      return this.#refuse(message, refusal);
+      return this.#refuseActivation(message, refusal, peerAsyncUrl);
     }
     const asyncUrl = authorization.delivery?.asyncUrl ?? '';
     if (asyncUrl !== '' && this.#deps.asyncSender !== undefined)
@@ -505,6 +504,19 @@ export class BiHandler {
         this.#deps.logger.error({ err, dev_eui: message.devEui }, 'asynchronous answer could not be delivered'),
       );
     return { status: 200, body: undefined, messageType: message.messageType, resultCode: 'Deferred' };
+  }
+
+  /**
+   * A refused JoinReq/RejoinReq of an authenticated NS. An asynchronous NS (ChirpStack with async_timeout) ignores a
+   * body in the response and waits for the POST, so a refusal in the body would reach it as "Async timeout" instead
+   * of its result code: it is POSTed like an answer. A caller found not to be who it claimed (UnknownSender, e.g. a
+   * credential revoked since it was cached) is answered in the response: its callback URL is not to be trusted.
+   */
+  #refuseActivation(message: ActivationRequest, err: unknown, asyncUrl: string): BiOutcome {
+    const sender = this.#deps.asyncSender;
+    if (asyncUrl === '' || sender === undefined || reasonFor(JoineryError.from(err)) === 'unknown_sender')
+      return this.#refuse(message, err);
+    return this.#deferred(sender, message, asyncUrl, Promise.resolve(this.#refusalAnswer(message, err)));
   }
 
   /** The answer for a refusal, by the one error table; internal errors are logged. */

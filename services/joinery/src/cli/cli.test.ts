@@ -123,33 +123,39 @@ test('a JSON import is the body of POST /api/v1/device-batches; --join-eui overr
     appKey: '000102030405060708090A0B0C0D0E0F',
     claimCode: `CODE-06${n}`,
   });
-  // As the operator (the admin token in the data directory), whatever account an earlier test logged in as.
+  // As the operator (the admin token in the data directory), whatever account an earlier test logged in as; the
+  // environment is put back afterwards, so no other test depends on this one.
+  const before = env;
   const { JOINERY_TOKEN: _owner, ...operator } = env;
   env = operator;
-  writeFileSync(file, JSON.stringify({ joinEui: '70B3D57ED0000001', devices: [device(1), device(2)] }));
-  const imported = await cli('admin', 'import', file);
-  assert.equal(imported.code, 0, imported.stderr);
-  assert.equal(imported.json().imported, 2);
-  const shown = await cli('devices', 'get', device(1).devEui);
-  assert.equal(shown.code, 0, shown.stderr);
-  assert.deepEqual([shown.json().joinEui, shown.json().macVersion], ['70B3D57ED0000001', '1.1']);
+  try {
+    writeFileSync(file, JSON.stringify({ joinEui: '70B3D57ED0000001', devices: [device(1), device(2)] }));
+    const imported = await cli('admin', 'import', file);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.equal(imported.json().imported, 2);
+    const shown = await cli('devices', 'get', device(1).devEui);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual([shown.json().joinEui, shown.json().macVersion], ['70B3D57ED0000001', '1.1']);
 
-  writeFileSync(file, JSON.stringify({ joinEui: '70B3D57ED0000001', devices: [device(3)] }));
-  assert.equal((await cli('admin', 'import', file, '--join-eui', '70B3D57ED0000002')).code, 0);
-  assert.equal((await cli('devices', 'get', device(3).devEui)).json().joinEui, '70B3D57ED0000002');
+    writeFileSync(file, JSON.stringify({ joinEui: '70B3D57ED0000001', devices: [device(3)] }));
+    assert.equal((await cli('admin', 'import', file, '--join-eui', '70B3D57ED0000002')).code, 0);
+    assert.equal((await cli('devices', 'get', device(3).devEui)).json().joinEui, '70B3D57ED0000002');
 
-  // A file that is not what the command needs is a usage mistake with a clear message, not a crash.
-  writeFileSync(file, '{"joinEui": "70B3D57ED0000001", "devices": [');
-  const broken = await cli('admin', 'import', file);
-  assert.equal(broken.code, 2);
-  assert.match(broken.stderr, /devices\.json is not JSON/);
-  writeFileSync(file, '[]');
-  const array = await cli('admin', 'import', file);
-  assert.equal(array.code, 2);
-  assert.match(array.stderr, /must hold one JSON object/);
-  const missing = await cli('admin', 'import', join(dir, 'nowhere.csv'), '--join-eui', '70B3D57ED0000000');
-  assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /cannot read .*nowhere\.csv: ENOENT/);
+    // A file that is not what the command needs is a usage mistake with a clear message, not a crash.
+    writeFileSync(file, '{"joinEui": "70B3D57ED0000001", "devices": [');
+    const broken = await cli('admin', 'import', file);
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /devices\.json is not JSON/);
+    writeFileSync(file, '[]');
+    const array = await cli('admin', 'import', file);
+    assert.equal(array.code, 2);
+    assert.match(array.stderr, /must hold one JSON object/);
+    const missing = await cli('admin', 'import', join(dir, 'nowhere.csv'), '--join-eui', '70B3D57ED0000000');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read .*nowhere\.csv: ENOENT/);
+  } finally {
+    env = before;
+  }
 });
 
 test('mistakes: unknown command and missing options are usage errors (2); the API unreachable is an error (1)', async () => {

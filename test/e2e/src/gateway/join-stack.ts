@@ -1,7 +1,7 @@
 // The real claims, keys and bi-gateway wired in one process through the in-process gRPC transport (as the embedded
 // mode will be), with the gateway listening on real loopback sockets: HTTPS with Joinery's CA, and plain HTTP.
 import { randomBytes } from 'node:crypto';
-import { buildGatewayApp, loadGatewayConfig, type GatewayApp } from '@joinery/bi-gateway';
+import { buildGatewayApp, loadGatewayConfig, processMetricsRegistry, type GatewayApp } from '@joinery/bi-gateway';
 import {
   buildClaimsApp,
   CaKeySeal,
@@ -63,6 +63,8 @@ export async function startJoinStack(gatewayEnv: NodeJS.ProcessEnv = {}): Promis
     claims,
     keys,
     logger: logs.logger,
+    // As main.ts and embedded mode do (one process registry, shared by every stack a test process starts).
+    processMetrics: processMetricsRegistry(),
     config: loadGatewayConfig({
       JOINERY_BI_HOST: '127.0.0.1',
       JOINERY_BI_PORT: '0',

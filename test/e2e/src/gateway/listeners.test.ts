@@ -1,6 +1,6 @@
 // The gateway's listeners as configured by environment: idle NS connections stay open for the idle timeout, and no
 // longer, on every listener and protocol (HTTP/1.1 over TLS, HTTP/2 over TLS by ALPN, HTTP/1.1 on the plain
-// listener; shortened to 2 s here, its 125 s default is checked in the gateway's config test), and alias paths
+// listener; shortened to 3 s here, its 125 s default is checked in the gateway's config test), and alias paths
 // answer like `/`.
 import assert from 'node:assert/strict';
 import { connect as http2Connect } from 'node:http2';
@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { requests } from '@joinery/backend-interfaces/fixtures';
 import { startJoinStack, type JoinStack } from './join-stack.js';
 
-const idleMs = 2000;
+const idleMs = 3000;
 const body = JSON.stringify(requests.chirpStackV4JoinReq);
 const request = `POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
@@ -25,14 +25,16 @@ after(() => stack.stop());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Sends `count` requests one after the other on one socket; resolves with when it closed, after the last answer. */
+/** Two requests on one socket with a pause between them; then how long the socket stayed open once idle. */
 async function keepAlive(
   socket: Socket,
   pauseMs: number,
 ): Promise<{ answers: number; idleBeforeCloseMs: number }> {
   let received = '';
+  let lastDataAt = 0;
   let closedAt = 0;
-  socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+  socket.on('error', () => undefined);
+  socket.on('data', (chunk: Buffer) => ((received += chunk.toString()), (lastDataAt = Date.now())));
   const closed = new Promise<void>((resolve) =>
     socket.on('close', () => ((closedAt = Date.now()), resolve())),
   );
@@ -41,21 +43,24 @@ async function keepAlive(
     for (const started = Date.now(); answers() < n; await sleep(10))
       if (Date.now() - started > 5000 || closedAt !== 0) throw new Error(`answer ${n} never came`);
   };
-  socket.write(request);
-  await waitFor(1);
-  await sleep(pauseMs);
-  socket.write(request);
-  await waitFor(2);
-  const lastAnswerAt = Date.now();
-  await Promise.race([closed, sleep(idleMs * 4)]);
-  socket.destroy();
-  return {
-    answers: answers(),
-    idleBeforeCloseMs: closedAt === 0 ? Number.POSITIVE_INFINITY : closedAt - lastAnswerAt,
-  };
+  try {
+    socket.write(request);
+    await waitFor(1);
+    await sleep(pauseMs);
+    socket.write(request);
+    await waitFor(2);
+    await Promise.race([closed, sleep(idleMs * 4)]);
+    return {
+      answers: answers(),
+      idleBeforeCloseMs: closedAt === 0 ? Number.POSITIVE_INFINITY : closedAt - lastDataAt,
+    };
+  } finally {
+    socket.destroy();
+  }
 }
 
-const closesAfterIdle = (idle: number) => idle >= idleMs * 0.75 && idle <= idleMs * 2.5;
+// Node checks idle sockets on timers, and the plain listener closes about a second late: generous on the upper side.
+const closesAfterIdle = (idle: number) => idle >= idleMs * 0.75 && idle <= idleMs * 2 + 1000;
 
 test('HTTP/1.1 over TLS: the connection is reused after a pause and closed once idle for the timeout', async () => {
   const socket = tlsConnect({
@@ -67,7 +72,7 @@ test('HTTP/1.1 over TLS: the connection is reused after a pause and closed once 
   });
   await new Promise((resolve) => socket.once('secureConnect', resolve));
   assert.equal(socket.alpnProtocol, 'http/1.1');
-  const { answers, idleBeforeCloseMs } = await keepAlive(socket, idleMs * 0.6);
+  const { answers, idleBeforeCloseMs } = await keepAlive(socket, idleMs * 0.25);
   assert.equal(answers, 2);
   assert.ok(closesAfterIdle(idleBeforeCloseMs), `closed after ${idleBeforeCloseMs} ms idle`);
 });
@@ -75,7 +80,7 @@ test('HTTP/1.1 over TLS: the connection is reused after a pause and closed once 
 test('HTTP/1.1 on the plain listener: the same', async () => {
   const socket = netConnect({ host: '127.0.0.1', port: stack.biHttpPort });
   await new Promise((resolve) => socket.once('connect', resolve));
-  const { answers, idleBeforeCloseMs } = await keepAlive(socket, idleMs * 0.6);
+  const { answers, idleBeforeCloseMs } = await keepAlive(socket, idleMs * 0.25);
   assert.equal(answers, 2);
   assert.ok(closesAfterIdle(idleBeforeCloseMs), `closed after ${idleBeforeCloseMs} ms idle`);
 });
@@ -90,21 +95,24 @@ test('HTTP/2 over TLS (ALPN h2): the session is reused after a pause and closed 
     session.on('close', () => ((closedAt = Date.now()), resolve())),
   );
   session.on('error', () => undefined);
+  let lastAnswerAt = 0;
   const post = () =>
     new Promise<number>((resolve, reject) => {
       const stream = session.request({ ':method': 'POST', ':path': '/', 'content-type': 'application/json' });
-      stream.on('response', (headers) => resolve(Number(headers[':status'])));
+      stream.on('response', (headers) => ((lastAnswerAt = Date.now()), resolve(Number(headers[':status']))));
       stream.on('error', reject);
       stream.resume();
       stream.end(body);
     });
-  assert.equal(await post(), 200);
-  assert.equal(session.alpnProtocol, 'h2');
-  await sleep(idleMs * 0.6);
-  assert.equal(await post(), 200);
-  const lastAnswerAt = Date.now();
-  await Promise.race([closed, sleep(idleMs * 4)]);
-  session.destroy();
+  try {
+    assert.equal(await post(), 200);
+    assert.equal(session.alpnProtocol, 'h2');
+    await sleep(idleMs * 0.25);
+    assert.equal(await post(), 200);
+    await Promise.race([closed, sleep(idleMs * 4)]);
+  } finally {
+    session.destroy();
+  }
   const idle = closedAt === 0 ? Number.POSITIVE_INFINITY : closedAt - lastAnswerAt;
   assert.ok(closesAfterIdle(idle), `closed after ${idle} ms idle`);
 });

@@ -31,6 +31,9 @@ test('answered requests are counted by message type, result code and the sender 
   const counted = `joinery_bi_requests_total{message_type="JoinReq",result_code="${answer.Result.ResultCode}",net_id="${netId}"} 1`;
   assert.ok(text.includes(counted), `${counted} in\n${text.split('\n').filter((l) => l.startsWith('joinery_bi_requests_total')).join('\n')}`);
   assert.match(text, /^joinery_bi_request_duration_seconds_count\{message_type="JoinReq"\} 1$/m);
+  // The process's own metrics beside the gateway's, as main.ts and embedded mode show them.
+  for (const name of ['nodejs_eventloop_lag_p99_seconds', 'nodejs_gc_duration_seconds', 'process_cpu_seconds_total'])
+    assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
 });
 
 test('the outbox backlog and lag come from keys: events not on the bus yet, and the age of the oldest', async () => {

@@ -79,3 +79,14 @@ test('alias paths serve the same handler; other paths and methods do not', async
   assert.equal((await edge.inject({ method: 'GET', url: '/' })).statusCode, 404);
   assert.equal(seen.length, 1);
 });
+
+test('a request must arrive whole within 15 s; an idle connection stays 125 s', async () => {
+  const { app: edge } = app();
+  await edge.ready();
+  const server = edge.server as unknown as { requestTimeout: number; headersTimeout: number; keepAliveTimeout: number };
+  assert.deepEqual(
+    [server.requestTimeout, server.headersTimeout, server.keepAliveTimeout],
+    [15_000, 15_000, 125_000],
+  );
+  await edge.close();
+});

@@ -38,6 +38,9 @@ export interface BiHttpAppOptions {
  */
 export const defaultIdleTimeoutMs = 125_000;
 
+/** How long a client may take to send one whole request (Node checks every 30 s, so the cut comes within 45 s). */
+export const requestTimeoutMs = 15_000;
+
 function errorBody(code: string, message: string) {
   return { error: { code, message } };
 }
@@ -55,6 +58,9 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
     // The socket timeout: on the TLS listener it is what closes an idle HTTP/1.1 connection, so it may not be shorter
     // than the keep-alive. (It was 30 s, which closed TTS's and ChirpStack's HTTP/1.1 connections after 30 s idle.)
     connectionTimeout: idleMs,
+    // A request (headers and a body of at most 32 KiB) must arrive whole within this, however slowly it trickles in:
+    // the idle timeout alone would let a client hold a connection by sending a byte every two minutes.
+    requestTimeout: requestTimeoutMs,
     return503OnClosing: true,
   };
   const app = (options.tls === undefined
@@ -76,6 +82,11 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
           minVersion: 'TLSv1.2',
         },
       } as unknown as FastifyServerOptions)) as unknown as FastifyInstance;
+
+  // HTTP/1.1 over TLS runs in the HTTP/2 server (allowHTTP1), which Fastify leaves on Node's defaults (60 s / 300 s).
+  const server = app.server as unknown as { headersTimeout?: number; requestTimeout?: number };
+  server.headersTimeout = requestTimeoutMs;
+  server.requestTimeout = requestTimeoutMs;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
