@@ -7,14 +7,11 @@ import {
   requireAdmin,
   type ClaimsContext,
 } from './context.js';
-import { normalizeEui, normalizeHex } from './identifiers.js';
+import { isStorableEventId, normalizeEui, normalizeHex } from './identifiers.js';
 import type { DeviceRecord, PeerKind, PeerRecord, Principal } from './model.js';
 import type { DevicePage, JoinOutcome, RecordedJoin } from './ports.js';
 import { isValidClaimCode, tr005Payload } from './qr-code.js';
 import { generateId, hashClaimCode, verifyClaimCode } from './secrets.js';
-
-/** Event ids as the activation record can store them: printable, no whitespace (keys writes UUIDs). */
-const eventIdRe = /^[\x21-\x7e]{1,128}$/;
 
 export type AppliedJoinOutcome = JoinOutcome | 'ignored' | 'invalid';
 
@@ -350,7 +347,7 @@ export class Devices {
     for (const join of joins) {
       const devEui = normalizeEui(join.devEui);
       if (!join.accepted) outcomes.push('ignored');
-      else if (devEui === null || !eventIdRe.test(join.eventId) || Number.isNaN(join.time.getTime()))
+      else if (devEui === null || !isStorableEventId(join.eventId) || Number.isNaN(join.time.getTime()))
         outcomes.push('invalid');
       else {
         at.push(outcomes.length);

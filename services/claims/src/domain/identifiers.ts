@@ -11,6 +11,9 @@ export function normalizeHex(value: string, bytes: number): string | null {
 
 export const normalizeEui = (value: string): string | null => normalizeHex(value, 8);
 
+/** A join event id a device's activation record can hold: 1–128 printable ASCII characters, no spaces. */
+export const isStorableEventId = (id: string): boolean => /^[\x21-\x7e]{1,128}$/.test(id);
+
 export function hexToBytes(hex: string): Uint8Array {
   return Uint8Array.from(Buffer.from(hex, 'hex'));
 }

@@ -12,7 +12,7 @@ import type {
 /** An accepted join of a known device, as the activation facts record it. */
 export interface RecordedJoin {
   readonly devEui: string;
-  /** No longer than 128 characters, no control characters. */
+  /** As `isStorableEventId` (identifiers.ts) accepts. */
   readonly eventId: string;
   readonly time: Date;
 }

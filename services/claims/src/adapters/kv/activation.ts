@@ -1,3 +1,4 @@
+import { isStorableEventId } from '../../domain/identifiers.js';
 import type { DeviceRecord } from '../../domain/model.js';
 import type { JoinOutcome } from '../../domain/ports.js';
 
@@ -60,7 +61,7 @@ export function legacyActivation(device: Partial<DeviceRecord & Activation>): Ac
     joinCount: device.joinCount ?? 0,
     lastJoinAt: device.lastJoinAt ?? null,
     // Ids the text format cannot hold (older versions took any non-empty id) are left out.
-    appliedJoinEvents: (device.appliedJoinEvents ?? []).filter((id) => /^[\x21-\x7e]{1,128}$/.test(id)),
+    appliedJoinEvents: (device.appliedJoinEvents ?? []).filter(isStorableEventId),
   };
 }
 

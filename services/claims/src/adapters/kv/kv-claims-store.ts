@@ -112,9 +112,10 @@ export class KvClaimsStore implements ClaimsStore {
 
   /**
    * A device written before activation records existed keeps its activation facts in its own record: they move to
-   * an activation record before that device record is next written (first writer wins).
+   * an activation record before that device record is next written (first writer wins). Nothing for other devices.
    */
   private async moveLegacyActivation(devEui: string, raw: string): Promise<void> {
+    if (!isLegacyDevice(raw)) return;
     const entry = [activationKey(devEui), formatActivation(legacyActivation(JSON.parse(raw) as DeviceRecord))] as const;
     await this.kv.insertAllIfAbsent([entry]);
   }
@@ -131,7 +132,7 @@ export class KvClaimsStore implements ClaimsStore {
     if (legacy.length === 0) return outcomes as JoinOutcome[];
     for (const devEui of new Set(legacy.map((i) => joins[i]?.devEui ?? ''))) {
       const raw = await this.kv.get(deviceKey(devEui));
-      if (raw !== undefined && isLegacyDevice(raw)) await this.moveLegacyActivation(devEui, raw);
+      if (raw !== undefined) await this.moveLegacyActivation(devEui, raw);
     }
     // An activation record exists for each of them now, so none is legacy a second time.
     const retried = await this.kv.recordJoins(legacy.map((i) => entries[i] as JoinEntry));
@@ -165,7 +166,7 @@ export class KvClaimsStore implements ClaimsStore {
       deviceKey(devEui),
       change,
       async (next, raw) => {
-        if (isLegacyDevice(raw)) await this.moveLegacyActivation(devEui, raw);
+        await this.moveLegacyActivation(devEui, raw);
         if (next.outbox.length > 0) await this.kv.indexAdd('idx:pending', [devEui]);
         if (next.accountId !== null) await this.kv.indexAdd(`idx:acct-devs:${next.accountId}`, [devEui]);
       },
