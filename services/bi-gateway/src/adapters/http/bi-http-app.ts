@@ -58,9 +58,6 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
     // The socket timeout: on the TLS listener it is what closes an idle HTTP/1.1 connection, so it may not be shorter
     // than the keep-alive. (It was 30 s, which closed TTS's and ChirpStack's HTTP/1.1 connections after 30 s idle.)
     connectionTimeout: idleMs,
-    // A request (headers and a body of at most 32 KiB) must arrive whole within this, however slowly it trickles in:
-    // the idle timeout alone would let a client hold a connection by sending a byte every two minutes.
-    requestTimeout: requestTimeoutMs,
     return503OnClosing: true,
   };
   const app = (options.tls === undefined
@@ -83,7 +80,10 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
         },
       } as unknown as FastifyServerOptions)) as unknown as FastifyInstance;
 
-  // HTTP/1.1 over TLS runs in the HTTP/2 server (allowHTTP1), which Fastify leaves on Node's defaults (60 s / 300 s).
+  // A request (headers and a body of at most 32 KiB) must arrive whole within `requestTimeoutMs`, however slowly it
+  // trickles in: the idle timeout alone would let a client hold a connection by sending a byte every two minutes.
+  // Set on the server itself, as Fastify does for its `requestTimeout` option, because Fastify applies that option
+  // only to plain HTTP servers; HTTP/1.1 over TLS runs in the HTTP/2 server (allowHTTP1).
   const server = app.server as unknown as { headersTimeout?: number; requestTimeout?: number };
   server.headersTimeout = requestTimeoutMs;
   server.requestTimeout = requestTimeoutMs;
