@@ -163,6 +163,16 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
       time: new Date(time),
     });
 
+    withStore('getDeviceBinding is the device without its activation facts; a missing one is undefined', async (store) => {
+      await store.insertDevices([deviceFixture(dev1)]);
+      await store.recordJoins([join('e1')]);
+      const device = await store.getDevice(dev1);
+      assert.equal(device?.joinCount, 1);
+      const { activated: _a, joinCount: _c, lastJoinAt: _l, ...expected } = device!;
+      assert.deepEqual(await store.getDeviceBinding(dev1), expected);
+      assert.equal(await store.getDeviceBinding('00000000000000FF'), undefined);
+    });
+
     withStore('recordJoins applies each join once per event id, in order, keeping the latest join time', async (store) => {
       await store.insertDevices([deviceFixture(dev1), deviceFixture('0000000000000002')]);
       const later = '2026-06-01T13:00:00.000Z';

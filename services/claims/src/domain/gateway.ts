@@ -1,8 +1,8 @@
 import { claimsErrors } from './errors.js';
 import { parseDevEuiArg, type ClaimsContext } from './context.js';
 import { normalizeEui, normalizeHex } from './identifiers.js';
-import type { AppSKeyDelivery, DeviceRecord, PeerRecord } from './model.js';
-import type { IssuedCertificate } from './ports.js';
+import type { AppSKeyDelivery, PeerRecord } from './model.js';
+import type { DeviceBinding, IssuedCertificate } from './ports.js';
 import { sha256Hex } from './secrets.js';
 
 /** How the gateway saw a peer authenticate. */
@@ -21,7 +21,7 @@ export interface DeliverySettings {
 }
 
 export interface Authorization {
-  readonly device: DeviceRecord;
+  readonly device: DeviceBinding;
   readonly networkServer: PeerRecord;
   readonly delivery: DeliverySettings;
 }
@@ -96,7 +96,7 @@ export class Gateway {
     // judged first, and a refused caller waits for the device read too, so its answer's timing says nothing about it.
     const [ns, device] = await Promise.all([
       this.networkServer(input.credential, input.senderNetId, input.senderNsId),
-      devEui === null ? undefined : this.ctx.store.getDevice(devEui),
+      devEui === null ? undefined : this.ctx.store.getDeviceBinding(devEui),
     ]);
     if (ns === null) this.refuse('caller', facts);
     if (device === undefined) this.refuse('unknown_device', facts);
@@ -131,7 +131,7 @@ export class Gateway {
     devEui: string;
     credential: PeerCredentialInput;
     senderAsId: string;
-  }): Promise<{ device: DeviceRecord; applicationServer: PeerRecord }> {
+  }): Promise<{ device: DeviceBinding; applicationServer: PeerRecord }> {
     const devEui = normalizeEui(input.devEui);
     const facts = { dev_eui: devEui ?? input.devEui, sender_as_id: input.senderAsId };
     let as: PeerRecord | null = null;
@@ -142,7 +142,7 @@ export class Gateway {
     }
     if (as === null || as.kind !== 'application-server' || as.asId !== input.senderAsId)
       this.refuse('caller', facts);
-    const device = devEui === null ? undefined : await this.ctx.store.getDevice(devEui);
+    const device = devEui === null ? undefined : await this.ctx.store.getDeviceBinding(devEui);
     if (device === undefined) this.refuse('unknown_device', facts);
     if (device.joinEui !== normalizeEui(input.joinEui)) this.refuse('join_eui_mismatch', facts);
     if (device.state !== 'claimed') this.refuse(device.state, facts);
@@ -163,7 +163,7 @@ export class Gateway {
     await this.authenticatePeer(input.credential);
     const ns = await this.networkServer(input.credential, input.senderNetId, input.senderNsId);
     if (ns === null) throw claimsErrors.no_roaming_agreement();
-    const device = await this.ctx.store.getDevice(parseDevEuiArg(input.devEui));
+    const device = await this.ctx.store.getDeviceBinding(parseDevEuiArg(input.devEui));
     if (device === undefined || device.state !== 'claimed' || device.networkServerId !== ns.id)
       throw claimsErrors.no_roaming_agreement();
     return { netId: ns.netId ?? '', nsId: ns.nsId };

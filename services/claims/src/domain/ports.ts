@@ -19,6 +19,9 @@ export interface RecordedJoin {
 
 export type JoinOutcome = 'applied' | 'duplicate' | 'unknown_device';
 
+/** A device as claimed and bound: everything but the activation facts. */
+export type DeviceBinding = Omit<DeviceRecord, 'activated' | 'joinCount' | 'lastJoinAt'>;
+
 export interface DevicePage {
   readonly devices: readonly DeviceRecord[];
   /** The DevEUI to continue after, or null on the last page. */
@@ -32,6 +35,11 @@ export interface DevicePage {
  */
 export interface ClaimsStore {
   getDevice(devEui: string): Promise<DeviceRecord | undefined>;
+  /**
+   * The device without its activation facts, which live in a record of their own: one read instead of two, for the
+   * Backend Interfaces paths (Authorize on every join), which never look at them.
+   */
+  getDeviceBinding(devEui: string): Promise<DeviceBinding | undefined>;
   /** All or nothing: throws `claims:device_exists` {devEui} when one of them exists already, and stores none. */
   insertDevices(devices: readonly DeviceRecord[]): Promise<void>;
   updateDevice(

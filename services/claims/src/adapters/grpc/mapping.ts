@@ -18,6 +18,7 @@ import { claimsErrors } from '../../domain/errors.js';
 import type { PeerCredentialInput } from '../../domain/gateway.js';
 import { bytesToHex, hexToBytes } from '../../domain/identifiers.js';
 import type { AppSKeyDelivery, DeviceRecord, MacVersion, PeerKind, PeerRecord, Principal } from '../../domain/model.js';
+import type { DeviceBinding } from '../../domain/ports.js';
 
 const macVersionToProto: Record<MacVersion, ProtoMacVersion> = {
   '1.0.0': ProtoMacVersion.MAC_VERSION_1_0_0,
@@ -77,7 +78,7 @@ export function deviceToProto(d: DeviceRecord): MessageInitShape<typeof DeviceSc
   };
 }
 
-export function deviceContextToProto(d: DeviceRecord): MessageInitShape<typeof DeviceContextSchema> {
+export function deviceContextToProto(d: DeviceBinding): MessageInitShape<typeof DeviceContextSchema> {
   return {
     devEui: hexToBytes(d.devEui),
     joinEui: hexToBytes(d.joinEui),

@@ -1,6 +1,6 @@
 import { isStorableEventId } from '../../domain/identifiers.js';
 import type { DeviceRecord } from '../../domain/model.js';
-import type { JoinOutcome } from '../../domain/ports.js';
+import type { DeviceBinding, JoinOutcome } from '../../domain/ports.js';
 
 /**
  * A device's activation facts live in a small record of their own, `act:{<DEVEUI>}` (same hash tag, so the same
@@ -95,6 +95,18 @@ export function withActivation(deviceRaw: string, activationRaw: string | undefi
   const device = JSON.parse(deviceRaw) as DeviceRecord & Partial<Activation>;
   const { appliedJoinEvents: _legacyIds, ...rest } = device;
   return withFacts(rest, activationRaw !== undefined ? parseActivation(activationRaw) : legacyActivation(device));
+}
+
+/** A stored device text as the join path reads it: the facts left out, also those a legacy record still holds. */
+export function withoutFacts(deviceRaw: string): DeviceBinding {
+  const {
+    activated: _activated,
+    joinCount: _joinCount,
+    lastJoinAt: _lastJoinAt,
+    appliedJoinEvents: _appliedJoinEvents,
+    ...binding
+  } = JSON.parse(deviceRaw) as DeviceRecord & Partial<Activation>;
+  return binding;
 }
 
 /** `device` with the facts of an activation record. */

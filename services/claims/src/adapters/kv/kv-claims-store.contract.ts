@@ -55,6 +55,13 @@ export function kvClaimsStoreContract(name: string, open: () => Promise<KvBacken
       assert.equal(await kv.get(`act:{${dev}}`), `4\n${t2}\na\nb\nc\n`);
     });
 
+    withKv('the binding of such a device carries none of the facts its record still holds', async (kv, store) => {
+      await kv.put(deviceKey(dev), legacyDeviceText);
+      const binding = (await store.getDeviceBinding(dev)) as Record<string, unknown> | undefined;
+      assert.equal(binding?.['devEui'], dev);
+      for (const field of ['activated', 'joinCount', 'lastJoinAt', 'appliedJoinEvents']) assert.ok(!(field in binding!), field);
+    });
+
     withKv('updating such a device moves its activation facts to the record first', async (kv, store) => {
       await kv.put(deviceKey(dev), legacyDeviceText);
       const next = await store.updateDevice(dev, (d) => ({ ...d, lockReason: 'x' }));

@@ -7,7 +7,7 @@ import type {
   PeerRecord,
   StoredCaRecord,
 } from '../../domain/model.js';
-import type { ClaimsStore, DevicePage, JoinOutcome, RecordedJoin } from '../../domain/ports.js';
+import type { ClaimsStore, DeviceBinding, DevicePage, JoinOutcome, RecordedJoin } from '../../domain/ports.js';
 import {
   activationKey,
   formatActivation,
@@ -15,6 +15,7 @@ import {
   legacyActivation,
   parseActivation,
   withActivation,
+  withoutFacts,
   withFacts,
   withoutActivation,
   type JoinEntry,
@@ -108,6 +109,11 @@ export class KvClaimsStore implements ClaimsStore {
   async getDevice(devEui: string): Promise<DeviceRecord | undefined> {
     const [raw, activation] = await this.kv.getMany([deviceKey(devEui), activationKey(devEui)]);
     return raw === undefined ? undefined : withActivation(raw, activation);
+  }
+
+  async getDeviceBinding(devEui: string): Promise<DeviceBinding | undefined> {
+    const raw = await this.kv.get(deviceKey(devEui));
+    return raw === undefined ? undefined : withoutFacts(raw);
   }
 
   /**
