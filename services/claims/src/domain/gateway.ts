@@ -1,8 +1,8 @@
 import { claimsErrors } from './errors.js';
 import { parseDevEuiArg, type ClaimsContext } from './context.js';
 import { normalizeEui, normalizeHex } from './identifiers.js';
-import type { AppSKeyDelivery, PeerRecord } from './model.js';
-import type { DeviceBinding, IssuedCertificate } from './ports.js';
+import type { AppSKeyDelivery, DeviceBinding, PeerRecord } from './model.js';
+import type { IssuedCertificate } from './ports.js';
 import { sha256Hex } from './secrets.js';
 
 /** How the gateway saw a peer authenticate. */

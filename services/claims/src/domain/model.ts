@@ -76,6 +76,9 @@ export interface DeviceRecord {
   readonly createdAt: string;
 }
 
+/** A device as claimed and bound: everything but the activation facts (`ClaimsStore.getDeviceBinding`). */
+export type DeviceBinding = Omit<DeviceRecord, 'activated' | 'joinCount' | 'lastJoinAt'>;
+
 export interface AccountRecord {
   readonly id: string;
   readonly name: string;

@@ -2,6 +2,7 @@ import type {
   AccountRecord,
   ApiKeyRecord,
   CaRecord,
+  DeviceBinding,
   DeviceEventRecord,
   DeviceRecord,
   MacVersion,
@@ -18,9 +19,6 @@ export interface RecordedJoin {
 }
 
 export type JoinOutcome = 'applied' | 'duplicate' | 'unknown_device';
-
-/** A device as claimed and bound: everything but the activation facts. */
-export type DeviceBinding = Omit<DeviceRecord, 'activated' | 'joinCount' | 'lastJoinAt'>;
 
 export interface DevicePage {
   readonly devices: readonly DeviceRecord[];

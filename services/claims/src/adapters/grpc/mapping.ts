@@ -17,8 +17,15 @@ import type { DeviceContextSchema } from '@joinery/proto/keys/v1/keys_pb';
 import { claimsErrors } from '../../domain/errors.js';
 import type { PeerCredentialInput } from '../../domain/gateway.js';
 import { bytesToHex, hexToBytes } from '../../domain/identifiers.js';
-import type { AppSKeyDelivery, DeviceRecord, MacVersion, PeerKind, PeerRecord, Principal } from '../../domain/model.js';
-import type { DeviceBinding } from '../../domain/ports.js';
+import type {
+  AppSKeyDelivery,
+  DeviceBinding,
+  DeviceRecord,
+  MacVersion,
+  PeerKind,
+  PeerRecord,
+  Principal,
+} from '../../domain/model.js';
 
 const macVersionToProto: Record<MacVersion, ProtoMacVersion> = {
   '1.0.0': ProtoMacVersion.MAC_VERSION_1_0_0,

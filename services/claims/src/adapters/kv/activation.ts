@@ -1,6 +1,6 @@
 import { isStorableEventId } from '../../domain/identifiers.js';
-import type { DeviceRecord } from '../../domain/model.js';
-import type { DeviceBinding, JoinOutcome } from '../../domain/ports.js';
+import type { DeviceBinding, DeviceRecord } from '../../domain/model.js';
+import type { JoinOutcome } from '../../domain/ports.js';
 
 /**
  * A device's activation facts live in a small record of their own, `act:{<DEVEUI>}` (same hash tag, so the same
@@ -99,14 +99,7 @@ export function withActivation(deviceRaw: string, activationRaw: string | undefi
 
 /** A stored device text as the join path reads it: the facts left out, also those a legacy record still holds. */
 export function withoutFacts(deviceRaw: string): DeviceBinding {
-  const {
-    activated: _activated,
-    joinCount: _joinCount,
-    lastJoinAt: _lastJoinAt,
-    appliedJoinEvents: _appliedJoinEvents,
-    ...binding
-  } = JSON.parse(deviceRaw) as DeviceRecord & Partial<Activation>;
-  return binding;
+  return binding(JSON.parse(deviceRaw) as DeviceRecord & Partial<Activation>);
 }
 
 /** `device` with the facts of an activation record. */
@@ -116,12 +109,17 @@ export function withFacts(device: DeviceRecord, a: Pick<Activation, 'joinCount' 
 
 /** The device as stored: without the activation facts, which only join events write. */
 export function withoutActivation(device: DeviceRecord): string {
+  return JSON.stringify(binding(device));
+}
+
+/** `device` without its activation facts, and without the event ids a legacy record carries. */
+function binding(device: DeviceRecord & Partial<Activation>): DeviceBinding {
   const {
     activated: _activated,
     joinCount: _joinCount,
     lastJoinAt: _lastJoinAt,
     appliedJoinEvents: _appliedJoinEvents,
-    ...stored
-  } = device as DeviceRecord & Partial<Activation>;
-  return JSON.stringify(stored);
+    ...rest
+  } = device;
+  return rest;
 }

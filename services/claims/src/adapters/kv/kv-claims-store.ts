@@ -3,11 +3,12 @@ import type {
   AccountRecord,
   ApiKeyRecord,
   CaRecord,
+  DeviceBinding,
   DeviceRecord,
   PeerRecord,
   StoredCaRecord,
 } from '../../domain/model.js';
-import type { ClaimsStore, DeviceBinding, DevicePage, JoinOutcome, RecordedJoin } from '../../domain/ports.js';
+import type { ClaimsStore, DevicePage, JoinOutcome, RecordedJoin } from '../../domain/ports.js';
 import {
   activationKey,
   formatActivation,
