@@ -7,6 +7,7 @@ import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connectRedis } from '@joinery/store';
 import { freePort, requireInfra, spawnManaged, type ManagedProcess } from '@joinery/testing/infra';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -81,6 +82,14 @@ export async function startDistributedStack(options: DistributedOptions): Promis
   // Other suites run services on the same Kafka: this stack's consumers get groups of their own.
   const run = Math.random().toString(36).slice(2, 10);
   const redisUrl = `${infra.REDIS_URL.replace(/\/\d*$/, '')}/${options.redisDb}`;
+  // The database is this stack's own, and its secrets (seal and master keys) are new in `dir`: what an earlier run
+  // left there (a Redis given by REDIS_URL outlives runs) could not be opened, and claims would refuse to start.
+  const redis = connectRedis(redisUrl, { connectionName: 'distributed-stack' });
+  try {
+    await redis.flushdb();
+  } finally {
+    await redis.quit();
+  }
   const common = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
