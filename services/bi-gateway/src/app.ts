@@ -47,11 +47,12 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
   const registry = deps.registry ?? new Registry();
   let tls = deps.tls;
   let asyncSender = deps.asyncSender;
-  const handler = new BiHandler({
+  const handler: BiHandler = new BiHandler({
     claims: deps.claims,
     keys: deps.keys,
     logger,
     options: config,
+    onRefusalLost: () => metrics.refusalsLost.inc(),
     asyncSender: {
       // Resolved lazily: the client certificate exists only once TLS material is known.
       send: (url, answer, context) =>
@@ -62,17 +63,17 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
         })).send(url, answer, context),
     },
   });
-  const metrics = new GatewayMetrics(
-    registry,
-    () => handler.inFlight,
-    async () => {
+  const metrics: GatewayMetrics = new GatewayMetrics(registry, {
+    inFlight: () => handler.inFlight,
+    backlog: async () => {
       const b = await deps.keys.getOutboxBacklog({}, { timeoutMs: 1000 });
       return {
         events: Number(b.events),
         oldestEventMs: b.oldestEventTime === undefined ? undefined : timestampMs(b.oldestEventTime),
       };
     },
-  );
+    refusalsPending: () => handler.refusalsPending,
+  });
   const httpApp = buildBiHttpApp({ handler, logger, metrics, aliasPaths: config.aliasPaths, idleTimeoutMs: config.idleTimeoutMs });
   const opened: FastifyInstance[] = [];
 
@@ -123,6 +124,8 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
     async close() {
       await Promise.all(opened.map((app) => app.close()));
       if (!opened.includes(httpApp)) await httpApp.close();
+      // The listeners are closed: no new refusals. Those still on their way to keys get a moment to arrive.
+      await handler.close();
     },
   };
 }

@@ -9,8 +9,12 @@ const line = (text: string, name: string) => text.split('\n').find((l) => l.star
 function metricsWith(backlog: () => Promise<OutboxBacklog>) {
   const registry = new Registry();
   let calls = 0;
-  new GatewayMetrics(registry, () => 7, () => ((calls += 1), backlog()), () => now);
-  return { registry, calls: () => calls };
+  const metrics = new GatewayMetrics(
+    registry,
+    { inFlight: () => 7, backlog: () => ((calls += 1), backlog()), refusalsPending: () => 2 },
+    () => now,
+  );
+  return { registry, metrics, calls: () => calls };
 }
 
 test('the outbox gauges show the events not on the bus and the age of the oldest, asking keys once per scrape', async () => {
@@ -20,6 +24,14 @@ test('the outbox gauges show the events not on the bus and the age of the oldest
   assert.equal(line(text, 'joinery_outbox_lag_seconds'), 'joinery_outbox_lag_seconds 2.5');
   assert.equal(line(text, 'joinery_bi_requests_in_flight'), 'joinery_bi_requests_in_flight 7');
   assert.equal(m.calls(), 1);
+});
+
+test('refused joins waiting to be recorded and those lost are shown', async () => {
+  const m = metricsWith(async () => ({ events: 0, oldestEventMs: undefined }));
+  m.metrics.refusalsLost.inc();
+  const text = await m.registry.metrics();
+  assert.equal(line(text, 'joinery_bi_refusal_events_pending'), 'joinery_bi_refusal_events_pending 2');
+  assert.equal(line(text, 'joinery_bi_refusal_events_lost_total'), 'joinery_bi_refusal_events_lost_total 1');
 });
 
 test('an empty outbox has no lag', async () => {

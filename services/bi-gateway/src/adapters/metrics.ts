@@ -22,6 +22,16 @@ export function processMetricsRegistry(): Registry {
   return processRegistry;
 }
 
+/** What the gateway's gauges read at each scrape. */
+export interface GatewayMetricSources {
+  /** Backend Interfaces requests being handled. */
+  readonly inFlight: () => number;
+  /** The keys outbox backlog; asked once per scrape for both outbox gauges. */
+  readonly backlog: () => Promise<OutboxBacklog>;
+  /** Refused joins waiting to be written to the join stream (`RefusalRecorder`). */
+  readonly refusalsPending: () => number;
+}
+
 /** Prometheus metrics of the gateway, registered on the registry it is given. */
 export class GatewayMetrics {
   readonly requests: Counter<'message_type' | 'result_code' | 'net_id'>;
@@ -29,6 +39,9 @@ export class GatewayMetrics {
   readonly inFlight: Gauge;
   readonly outboxEvents: Gauge;
   readonly outboxLag: Gauge;
+  readonly refusalsPending: Gauge;
+  /** Incremented by the gateway for each refused join that never became a join event. */
+  readonly refusalsLost: Counter;
 
   /**
    * `backlog` is asked once per scrape (both outbox gauges share the answer); when it fails, both gauges read NaN
@@ -36,10 +49,10 @@ export class GatewayMetrics {
    */
   constructor(
     readonly registry: Registry,
-    inFlight: () => number,
-    backlog: () => Promise<OutboxBacklog>,
+    sources: GatewayMetricSources,
     now: () => number = Date.now,
   ) {
+    const { inFlight, backlog, refusalsPending } = sources;
     let scrape: { at: number; backlog: Promise<OutboxBacklog | undefined> } | undefined;
     const current = () => {
       const at = now();
@@ -87,6 +100,19 @@ export class GatewayMetrics {
           b === undefined ? Number.NaN : b.oldestEventMs === undefined ? 0 : Math.max(0, (now() - b.oldestEventMs) / 1000),
         );
       },
+    });
+    this.refusalsPending = new Gauge({
+      name: 'joinery_bi_refusal_events_pending',
+      help: 'Refused joins decided by the gateway (or not written by keys) waiting to become join events',
+      registers: [registry],
+      collect() {
+        this.set(refusalsPending());
+      },
+    });
+    this.refusalsLost = new Counter({
+      name: 'joinery_bi_refusal_events_lost_total',
+      help: 'Refused joins that never became join events (queue full, keys unreachable for too long, or shut down)',
+      registers: [registry],
     });
   }
 }

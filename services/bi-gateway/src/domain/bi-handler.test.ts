@@ -37,13 +37,23 @@ interface FakeOptions {
   noRoaming?: boolean;
   /** The NS's registered callback URL, as claims reports it when authenticating the NS. */
   peerAsyncUrl?: string;
+  /** Runs before keys records a refusal; throw to make RecordRefusal fail. */
+  recordRefusal?: () => Promise<void>;
 }
 
 function setup(
   options: FakeOptions = {},
   handlerOptions: Partial<ConstructorParameters<typeof BiHandler>[0]['options']> = {},
 ) {
-  const calls = { handleJoin: 0, handleRejoin: 0, recordRefusal: [] as string[], authorize: 0, authenticatePeer: 0 };
+  const calls = {
+    handleJoin: 0,
+    handleRejoin: 0,
+    recordRefusal: [] as string[],
+    /** The accountId and networkServerId of each recorded refusal, as `account/ns`. */
+    refusalOwners: [] as string[],
+    authorize: 0,
+    authenticatePeer: 0,
+  };
   const claimsImpl = partial(ClaimsService, {
     async authenticatePeer(request) {
       calls.authenticatePeer += 1;
@@ -123,7 +133,9 @@ function setup(
       };
     },
     async recordRefusal(request) {
+      await options.recordRefusal?.();
       calls.recordRefusal.push(request.errorCode);
+      calls.refusalOwners.push(`${request.accountId}/${request.networkServerId}`);
       return { eventId: 'e' };
     },
   });
@@ -155,6 +167,13 @@ function answerOf(outcome: BiOutcome): Record<string, unknown> {
   assert.equal(outcome.status, 200);
   assert.ok(outcome.body !== undefined);
   return outcome.body as unknown as Record<string, unknown>;
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (const until = Date.now() + 5000; !condition(); ) {
+    if (Date.now() > until) assert.fail('condition not met within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 const resultCode = (outcome: BiOutcome) => (answerOf(outcome)['Result'] as { ResultCode: string }).ResultCode;
@@ -335,6 +354,59 @@ describe('BiHandler JoinReq', () => {
       { deadlineMs: 50 },
     );
     assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Other');
+  });
+
+  test('refused joins keys did not write are recorded by the gateway: rate limit, keys unreachable, store down', async () => {
+    const { handler, calls } = setup(
+      {
+        keys: async () => {
+          throw new JoineryError('grpc:unavailable', 'unavailable', 'connection refused');
+        },
+      },
+      { peerRatePerSecond: 1, peerBurst: 1 },
+    );
+    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Other');
+    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'Other');
+    await waitFor(() => calls.recordRefusal.length === 2 && handler.refusalsPending === 0);
+    assert.deepEqual(calls.recordRefusal, ['grpc:unavailable', 'gateway:rate_limited']);
+    // keys was reached through claims' authorization: the event names the device's owner and NS.
+    assert.deepEqual(calls.refusalOwners, ['acc-1/ns-1', '/']);
+  });
+
+  test('a refusal keys wrote itself (event_id in its details) is not recorded twice; one it could not write is', async () => {
+    let details: Record<string, string> = { event_id: '42' };
+    const { handler, calls } = setup({
+      keys: async () => {
+        throw new JoineryError('keys:mic_failed', 'invalid_argument', 'MIC check failed', { details });
+      },
+    });
+    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'MICFailed');
+    details = {};
+    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'MICFailed');
+    await waitFor(() => calls.recordRefusal.length === 1 && handler.refusalsPending === 0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(calls.recordRefusal, ['keys:mic_failed']);
+  });
+
+  test('a refusal is written once keys is reachable again; the answer never waits for it', async () => {
+    let keysUp = false;
+    const { handler, calls } = setup({
+      netId: '00000B',
+      recordRefusal: async () => {
+        if (!keysUp) throw new JoineryError('grpc:unavailable', 'unavailable', 'connection refused');
+      },
+    });
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })),
+      'UnknownSender',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(handler.refusalsPending, 1);
+    assert.deepEqual(calls.recordRefusal, []);
+    keysUp = true;
+    await waitFor(() => handler.refusalsPending === 0);
+    assert.deepEqual(calls.recordRefusal, ['gateway:unknown_sender']);
+    await handler.close(0);
   });
 
   test('per-peer rate limit refuses beyond the burst', async () => {

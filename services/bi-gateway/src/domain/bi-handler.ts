@@ -33,6 +33,7 @@ import {
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { DuplicateCache } from './duplicate-cache.js';
 import { gatewayErrors } from './errors.js';
+import { RefusalRecorder, refusalEventIdDetail } from './refusal-recorder.js';
 import type { AsyncAnswerSender, ClaimsClient, KeysClient, PeerCredentialInput } from './ports.js';
 import { PeerCache } from './peer-cache.js';
 import { PeerRateLimiter } from './rate-limiter.js';
@@ -54,6 +55,8 @@ export interface BiHandlerDeps {
   readonly logger: Logger;
   readonly options: BiHandlerOptions;
   readonly asyncSender?: AsyncAnswerSender;
+  /** Called once for each refused join that could not be written to the join stream (`RefusalRecorder`). */
+  readonly onRefusalLost?: () => void;
   readonly now?: () => number;
 }
 
@@ -131,6 +134,7 @@ export class BiHandler {
   readonly #duplicates: DuplicateCache<JoinAnsBody | Refusal>;
   readonly #rateLimiter: PeerRateLimiter;
   readonly #peers: PeerCache<PeerIdentity>;
+  readonly #refusals: RefusalRecorder;
   #inFlight = 0;
 
   constructor(deps: BiHandlerDeps) {
@@ -143,10 +147,26 @@ export class BiHandler {
       burst: deps.options.peerBurst,
       now,
     });
+    this.#refusals = new RefusalRecorder({
+      send: (refusal) => deps.keys.recordRefusal(refusal, { timeoutMs: 5000 }),
+      logger: deps.logger,
+      now,
+      ...(deps.onRefusalLost === undefined ? {} : { onLost: deps.onRefusalLost }),
+    });
   }
 
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /** Refused joins decided here (or that keys could not write) not yet in the join stream. */
+  get refusalsPending(): number {
+    return this.#refusals.pending;
+  }
+
+  /** Gives the refused joins still being written up to `timeoutMs` to reach keys; for shutdown. */
+  async close(timeoutMs = 2000): Promise<void> {
+    await this.#refusals.close(timeoutMs);
   }
 
   async handle(body: unknown, credential: PeerCredentialInput): Promise<BiOutcome> {
@@ -201,9 +221,10 @@ export class BiHandler {
     }
     if (!this.#rateLimiter.tryTake(peer.peerId)) {
       const limited = gatewayErrors.rate_limited();
-      return message.messageType === 'JoinReq' || message.messageType === 'RejoinReq'
-        ? this.#refuseActivation(message, limited, peer.asyncUrl)
-        : this.#refuse(message, limited);
+      if (message.messageType !== 'JoinReq' && message.messageType !== 'RejoinReq')
+        return this.#refuse(message, limited);
+      this.#recordRefusal(message, limited, undefined);
+      return this.#refuseActivation(message, limited, peer.asyncUrl);
     }
     switch (message.messageType) {
       case 'JoinReq':
@@ -400,11 +421,11 @@ export class BiHandler {
           ? await this.#deps.keys.handleJoin(request, this.#timeout(deadline))
           : await this.#deps.keys.handleRejoin(request, this.#timeout(deadline));
     } catch (err) {
-      // keys writes its own refusals (MIC, DevNonce) to the outbox; transport failures are only logged.
-      this.#deps.logger.info(
-        { dev_eui: message.devEui, err_code: JoineryError.from(err).code },
-        'activation refused',
-      );
+      const error = JoineryError.from(err);
+      this.#deps.logger.info({ dev_eui: message.devEui, err_code: error.code }, 'activation refused');
+      // keys writes its own refusals (MIC, DevNonce) to the outbox and says so with the event id; anything else
+      // (keys unreachable or too slow, its store down) is written from here.
+      if (error.details[refusalEventIdDetail] === undefined) this.#recordRefusal(message, error, authorization);
       return { reason: reasonFor(err), description: descriptionFor(err) };
     }
     const includeSessionKeyId = delivery.appSKeyDelivery !== AppSKeyDelivery.PLAINTEXT;
@@ -537,8 +558,8 @@ export class BiHandler {
   }
 
   /**
-   * Puts a refusal decided before keys was reached (unknown sender, device not bound to the caller) into the join
-   * event stream through the keys outbox. Best effort: the answer to the NS does not wait for it.
+   * Puts a refusal keys did not write (unknown sender, device not bound to the caller, rate limit, keys unreachable)
+   * into the join event stream through the keys outbox. The answer to the NS does not wait for it (`RefusalRecorder`).
    */
   #recordRefusal(
     message: ActivationRequest,
@@ -548,25 +569,18 @@ export class BiHandler {
     const error = JoineryError.from(err);
     const version = message.protocolVersion as ProtocolVersion;
     const kind = message.messageType === 'JoinReq' ? JoinKind.JOIN_REQUEST : rejoinKinds[message.rejoinType];
-    this.#deps.keys
-      .recordRefusal({
-        devEui: hexToBytes(message.devEui),
-        joinEui: hexToBytes(message.receiverId),
-        kind,
-        resultCode: resultCodeFor(reasonFor(error), version),
-        errorCode: error.code,
-        accountId: authorization?.device?.accountId ?? '',
-        networkServerId: authorization?.device?.networkServerId ?? '',
-        netId: hexToBytes(message.senderId),
-        nsId: nsIdBytes(message),
-        macVersion: macVersionPb[message.macVersion],
-      })
-      .catch((recordErr: unknown) =>
-        this.#deps.logger.warn(
-          { err: recordErr, dev_eui: message.devEui },
-          'could not record a refused join',
-        ),
-      );
+    this.#refusals.record({
+      devEui: hexToBytes(message.devEui),
+      joinEui: hexToBytes(message.receiverId),
+      kind,
+      resultCode: resultCodeFor(reasonFor(error), version),
+      errorCode: error.code,
+      accountId: authorization?.device?.accountId ?? '',
+      networkServerId: authorization?.device?.networkServerId ?? '',
+      netId: hexToBytes(message.senderId),
+      nsId: nsIdBytes(message),
+      macVersion: macVersionPb[message.macVersion],
+    });
   }
 }
 

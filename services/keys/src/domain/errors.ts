@@ -27,7 +27,11 @@ export const keysErrors = defineErrors('keys', {
   hsm_error: ['internal', 'the HSM refused an operation'],
 });
 
+/** The error detail a recorded refusal carries (keys.proto, HandleJoin): the id of its JoinEvent in the outbox. */
+export const refusalEventIdDetail = 'event_id';
+
 /** Refusals decided by the join pipeline: each one is answered and also recorded as a REFUSED JoinEvent. */
+
 export const joinRefusalCodes: ReadonlySet<string> = new Set([
   keysErrors.mic_failed.code,
   keysErrors.dev_nonce_replayed.code,

@@ -1,11 +1,12 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { JoinEventSchema, JoinKind, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
+import { JoineryError } from '@joinery/errors';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { keyUnwrap } from '../testing/lorawan-crypto.js';
 import { openJoinAccept10 } from '../testing/fake-key-vault.js';
 import { createKeysTestKit, type KeysTestKit } from '../testing/keys-test-kit.js';
-import { keysErrors } from './errors.js';
+import { keysErrors, refusalEventIdDetail } from './errors.js';
 import { getAppSKey } from './get-app-s-key.js';
 import { handleJoin } from './handle-join.js';
 import { idHex } from './hex.js';
@@ -69,6 +70,35 @@ test('a bad MIC is refused with keys:mic_failed, changes no state and records a 
   assert.equal(event?.errorCode, 'keys:mic_failed');
   // The same DevNonce with a good MIC is still accepted: the refusal did not burn it.
   assert.equal((await handleJoin(kit.deps, ctx)).joinNonce, 1);
+});
+
+test('a recorded refusal carries its event id (event_id); one whose event could not be written carries none', async () => {
+  const kit = await createKeysTestKit();
+  const devEui = await kit.device('1.0.4');
+  const ctx = kit.joinContext(devEui, '1.0.4', 5);
+  const phy = Uint8Array.from(ctx.request.phyPayload);
+  phy[22]! ^= 0x01;
+  const bad = { ...ctx, request: { ...ctx.request, phyPayload: phy } };
+  const recorded = await handleJoin(kit.deps, bad).then(
+    () => assert.fail('a bad MIC must be refused'),
+    (err: unknown) => err,
+  );
+  assert.ok(JoineryError.is(recorded, keysErrors.mic_failed.code));
+  const [event] = await events(kit);
+  assert.equal(recorded.details[refusalEventIdDetail], event?.eventId);
+
+  const appendEvent = kit.deps.state.appendEvent.bind(kit.deps.state);
+  kit.deps.state.appendEvent = async () => {
+    throw new Error('store down');
+  };
+  const unrecorded = await handleJoin(kit.deps, bad).then(
+    () => assert.fail('a bad MIC must be refused'),
+    (err: unknown) => err,
+  );
+  kit.deps.state.appendEvent = appendEvent;
+  assert.ok(JoineryError.is(unrecorded, keysErrors.mic_failed.code));
+  assert.equal(unrecorded.details[refusalEventIdDetail], undefined);
+  assert.equal((await events(kit)).length, 1);
 });
 
 test('LoRaWAN 1.0.0–1.0.3 refuse a reused DevNonce (keys:dev_nonce_replayed) in any order', async () => {

@@ -1,5 +1,5 @@
 import { JoineryError } from '@joinery/errors';
-import { keysErrors, joinRefusalCodes } from './errors.js';
+import { keysErrors, joinRefusalCodes, refusalEventIdDetail } from './errors.js';
 import { idHex, sameBytes } from './hex.js';
 import { joinEventRecord, resultCodeFor, type JoinEventFacts, type JoinKind } from './join-event.js';
 import type { JoinAcceptOutput, JoinType, KeyDelivery, KeyEnvelope } from './key-vault.js';
@@ -89,7 +89,9 @@ export function eventFacts(ctx: JoinContext, kind: JoinKind, now: number): JoinE
 
 /**
  * Runs a join pipeline and, when it ends in one of the catalogued refusals, appends a REFUSED JoinEvent (no nonce
- * state changes on that path) before rethrowing. Internal failures (vault or store down) record nothing.
+ * state changes on that path) before rethrowing. Internal failures (vault or store down) record nothing. A refusal
+ * that was recorded is rethrown with its `event_id` in the details: that is how a caller (the gateway) knows the
+ * refusal is in the join stream, and records every other failure itself.
  */
 export async function recordingRefusals<T>(
   deps: KeysDomainDeps,
@@ -106,8 +108,10 @@ export async function recordingRefusals<T>(
       errorCode: err.code,
       resultCode: resultCodeFor(err.code, protocolVersion),
     });
+    let recorded = false;
     try {
       await deps.state.appendEvent(facts.devEui, event);
+      recorded = true;
     } catch (appendErr) {
       deps.logger.error(
         { err: appendErr, dev_eui: facts.devEui, event_id: eventId },
@@ -118,7 +122,11 @@ export async function recordingRefusals<T>(
       { dev_eui: facts.devEui, error_code: err.code, event_id: eventId, ...err.details },
       'join refused',
     );
-    throw err;
+    if (!recorded) throw err;
+    throw new JoineryError(err.code, err.kind, err.message, {
+      details: { ...err.details, [refusalEventIdDetail]: eventId },
+      cause: err,
+    });
   }
 }
 

@@ -36,6 +36,8 @@ interface Sent {
   sessionKeyId?: string;
   /** No answer, or an answer that is neither Success nor a refusal: the join may or may not have happened. */
   unknown?: boolean;
+  /** Answered `Other`: keys was down or too slow, so the gateway refused the join and records the refusal itself. */
+  refusedByGateway?: boolean;
 }
 
 async function drainOutbox(redisUrl: string): Promise<void> {
@@ -140,6 +142,7 @@ test(
           const result = (res.json?.['Result'] as { ResultCode?: string } | undefined)?.ResultCode;
           if (result === 'Success') entry.sessionKeyId = String(res.json?.['SessionKeyID']);
           else if (result !== 'JoinReqFailed' && result !== 'MICFailed') entry.unknown = true;
+          if (result === 'Other') entry.refusedByGateway = true;
         } catch {
           entry.unknown = true;
         }
@@ -218,5 +221,30 @@ test(
     const uncertainDevices = new Set(uncertain.map((u) => u.devEui));
     for (const e of extra)
       assert.ok(uncertainDevices.has(e.devEui), `event for ${e.devEui} that nobody sent`);
+
+    // Every join the gateway refused because keys was unreachable is on Kafka too, as a REFUSED event with the
+    // transport's error code, written by the gateway once keys was back (it may still be on its way: wait for it).
+    const refusedByGateway = sent.filter((e) => e.refusedByGateway === true);
+    assert.ok(refusedByGateway.length > 0, 'some joins were answered Other while keys was down');
+    const expected = new Map<string, number>();
+    for (const r of refusedByGateway) expected.set(r.devEui, (expected.get(r.devEui) ?? 0) + 1);
+    const short = async () => {
+      const refusals = (await readTopic(KAFKA_BROKERS.split(',')))
+        .map((r) => r.event)
+        .filter((e) => ours.has(e.devEui) && e.outcome === JoinOutcome.REFUSED && !e.errorCode.startsWith('keys:'));
+      for (const e of refusals) {
+        assert.match(e.errorCode, /^(grpc|gateway):(unavailable|deadline_exceeded)$/, e.errorCode);
+        assert.equal(e.resultCode, 'Other');
+        assert.equal(e.netId, netId);
+      }
+      return [...expected].filter(([devEui, n]) => refusals.filter((e) => e.devEui === devEui).length < n);
+    };
+    const until = Date.now() + 60_000;
+    let missingRefusals = await short();
+    while (missingRefusals.length > 0 && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      missingRefusals = await short();
+    }
+    assert.deepEqual(missingRefusals, [], 'devices with fewer REFUSED events than refusals answered');
   },
 );

@@ -1255,7 +1255,9 @@ export const KeysService: GenService<{
   },
   /**
    * Handles a join-request: MIC, DevNonce policy, JoinNonce, join-accept and session keys. Accepted and refused joins
-   * (MIC failed, replayed DevNonce, ...) each produce one JoinEvent in the keys outbox (topic joinery.joins.v1).
+   * (MIC failed, replayed DevNonce, ...) each produce one JoinEvent in the keys outbox (topic joinery.joins.v1). A
+   * refusal that is in the outbox carries its event id as `event_id` in joinery-error-details; a failure without it
+   * was not recorded (the service or its store was unreachable), so the caller records it with RecordRefusal.
    *
    * @generated from rpc joinery.keys.v1.KeysService.HandleJoin
    */
