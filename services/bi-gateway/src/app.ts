@@ -8,6 +8,7 @@ import type { AsyncAnswerSender, ClaimsClient, KeysClient } from './domain/ports
 import type { GatewayConfig } from './config.js';
 import { createHttpAsyncSender } from './adapters/http/async-sender.js';
 import { buildBiHttpApp, type TlsMaterial } from './adapters/http/bi-http-app.js';
+import { AsyncClientCertificates } from './adapters/http/async-client-certificates.js';
 import { buildMetricsApp } from './adapters/http/metrics-app.js';
 import { GatewayMetrics } from './adapters/metrics.js';
 
@@ -47,6 +48,9 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
   const registry = deps.registry ?? new Registry();
   let tls = deps.tls;
   let asyncSender = deps.asyncSender;
+  // With Joinery's own CA (no TLS files given), asynchronous answers carry a certificate per JoinEUI, CN = the
+  // answer's SenderID, as ChirpStack v3 requires. An operator's certificate from files is presented as it is.
+  const perJoinEui = deps.tls === undefined ? new AsyncClientCertificates(deps.claims) : undefined;
   const handler: BiHandler = new BiHandler({
     claims: deps.claims,
     keys: deps.keys,
@@ -59,7 +63,12 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
         (asyncSender ??= createHttpAsyncSender({
           logger,
           budgetMs: config.asyncDeliveryBudgetMs,
-          ...(tls === undefined ? {} : { clientTls: tls, caPem: tls.caPem }),
+          ...(tls === undefined
+            ? {}
+            : {
+                clientTls: perJoinEui === undefined ? tls : (senderId: string) => perJoinEui.for(senderId),
+                caPem: tls.caPem,
+              }),
         })).send(url, answer, context),
     },
   });

@@ -520,7 +520,13 @@ export class BiHandler {
     answer: Promise<AnswerHeaderWire>,
   ): BiOutcome {
     void answer
-      .then((body) => sender.send(url, body, { devEui: message.devEui, transactionId: message.transactionId }))
+      .then((body) =>
+        sender.send(url, body, {
+          devEui: message.devEui,
+          transactionId: message.transactionId,
+          senderId: body.SenderID,
+        }),
+      )
       .catch((err: unknown) =>
         this.#deps.logger.error({ err, dev_eui: message.devEui }, 'asynchronous answer could not be delivered'),
       );

@@ -18,6 +18,7 @@ export interface AsyncAnswerSender {
   send(
     url: string,
     answer: unknown,
-    context: { readonly devEui: string; readonly transactionId: number },
+    /** `senderId`: the answer's SenderID (the JoinEUI, upper-case hex), which picks the client certificate. */
+    context: { readonly devEui: string; readonly transactionId: number; readonly senderId: string },
   ): Promise<void>;
 }

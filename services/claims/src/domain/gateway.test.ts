@@ -218,6 +218,19 @@ describe('peers at the gateway', () => {
     );
   });
 
+  test('the client certificate of the gateway for asynchronous answers names the JoinEUI as CN, for client auth only', async () => {
+    const { h } = await world();
+    const cert = await h.claims.gateway.issueAsyncClientCertificate('70b3d57ed0002000');
+    const x509 = new X509Certificate(cert.certPem);
+    assert.ok(x509.checkIssued(new X509Certificate(cert.caCertPem)));
+    assert.match(x509.subject, /^CN=70B3D57ED0002000$/m);
+    assert.deepEqual(x509.keyUsage, ['1.3.6.1.5.5.7.3.2']);
+    assert.match(cert.keyPem, /BEGIN PRIVATE KEY/);
+    await assert.rejects(h.claims.gateway.issueAsyncClientCertificate('70B3D57E'), (err: { code?: string }) =>
+      err.code === claimsErrors.invalid_argument.code,
+    );
+  });
+
   test('server certificates for the gateway listener carry the hostnames', async () => {
     const { h } = await world();
     const cert = await h.claims.gateway.issueServerCertificate(['joinery.example', '127.0.0.1']);

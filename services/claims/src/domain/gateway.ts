@@ -175,4 +175,12 @@ export class Gateway {
     const cert = await this.ctx.ca.issueServerCertificate(hostnames);
     return { ...cert, caCertPem: this.ctx.ca.caCertPem() };
   }
+
+  /** The gateway's client certificate for asynchronous answers sent as `joinEui` (CN = the JoinEUI). */
+  async issueAsyncClientCertificate(joinEui: string): Promise<IssuedCertificate & { caCertPem: string }> {
+    const eui = normalizeEui(joinEui);
+    if (eui === null) throw claimsErrors.invalid_argument({ field: 'join_eui', reason: 'must be 8 bytes' });
+    const cert = await this.ctx.ca.issueJoinServerClientCertificate(eui);
+    return { ...cert, caCertPem: this.ctx.ca.caCertPem() };
+  }
 }

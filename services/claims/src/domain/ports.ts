@@ -134,6 +134,8 @@ export interface CertificateAuthority {
     readonly organizationalUnit?: string;
   }): Promise<IssuedCertificate>;
   issueServerCertificate(hostnames: readonly string[]): Promise<IssuedCertificate>;
+  /** For the gateway's asynchronous answers: CN = the JoinEUI (upper-case hex), clientAuth only. */
+  issueJoinServerClientCertificate(joinEui: string): Promise<IssuedCertificate>;
 }
 
 /** Publishes device events (topic joinery.devices.v1, keyed by DevEUI). At-least-once; consumers dedupe on eventId. */

@@ -1,7 +1,7 @@
 // Asynchronous answering end to end (spec §1.2/§1.3): an NS registered with a callback URL gets an empty HTTP 200
 // for its JoinReq, then the JoinAns POSTed to its own HTTPS server. The callback server presents a certificate from
 // Joinery's CA (the gateway trusts that CA) and requires the gateway's client certificate, as a ChirpStack behind
-// mTLS would.
+// mTLS would; like ChirpStack v3 (spec §1.3), it refuses with 401 an answer whose certificate CN is not its SenderID.
 import assert from 'node:assert/strict';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { createServer, request as httpsRequest, type Server } from 'node:https';
@@ -45,6 +45,8 @@ interface Received {
 class CallbackServer {
   readonly received: Received[] = [];
   readonly attempts = new Map<number, number>();
+  /** Answers refused because the client certificate's CN was not their SenderID. */
+  wrongCommonName = 0;
   #waiters: { transactionId: number; resolve: (r: Received) => void }[] = [];
   #server: Server | undefined;
 
@@ -78,6 +80,11 @@ class CallbackServer {
         req.on('data', (chunk: Buffer) => (data += chunk.toString()));
         req.on('end', () => {
           const body = JSON.parse(data) as Record<string, unknown>;
+          if (commonName(clientCert) !== body['SenderID']) {
+            this.wrongCommonName += 1;
+            res.writeHead(401).end();
+            return;
+          }
           const transactionId = Number(body['TransactionID']);
           const attempt = (this.attempts.get(transactionId) ?? 0) + 1;
           this.attempts.set(transactionId, attempt);
@@ -109,6 +116,9 @@ class CallbackServer {
     );
   }
 }
+
+/** The subject CN of a certificate (node prints the subject one attribute per line). */
+const commonName = (cert: X509Certificate) => /^CN=(.*)$/m.exec(cert.subject)?.[1];
 
 function newDevice(): Device {
   return {
@@ -326,7 +336,10 @@ describe('asynchronous JoinAns over mTLS', () => {
     // The gateway authenticated itself with a certificate of Joinery's CA (the server checked the signature).
     assert.ok(received.clientCert !== undefined);
     assert.match(received.clientCert.issuer, /Joinery/);
+    // Its CN is the answer's SenderID, the JoinEUI, as ChirpStack v3 demands.
+    assert.equal(commonName(received.clientCert), joinEui);
     assert.equal(callback.attempts.get(tx.happy), 1);
+    assert.equal(callback.wrongCommonName, 0);
   });
 
   test('a callback server that refuses the first attempts gets the answer on a retry', async () => {

@@ -28,7 +28,7 @@ test('delivers the answer, retrying after a refused attempt', async () => {
     await sender.send(
       server.url,
       { MessageType: 'JoinAns', TransactionID: 7 },
-      { devEui: 'X', transactionId: 7 },
+      { devEui: 'X', transactionId: 7, senderId: '70B3D57ED0000001' },
     );
     assert.equal(server.bodies.length, 2);
     assert.deepEqual(server.bodies[1], { MessageType: 'JoinAns', TransactionID: 7 });
@@ -41,7 +41,7 @@ test('gives up within its budget when the peer never accepts', async () => {
   const server = await callbackServer([500, 500, 500, 500, 500, 500, 500, 500]);
   try {
     const sender = createHttpAsyncSender({ logger: captureLogs().logger, budgetMs: 500 });
-    await assert.rejects(sender.send(server.url, {}, { devEui: 'X', transactionId: 1 }), /not delivered/);
+    await assert.rejects(sender.send(server.url, {}, { devEui: 'X', transactionId: 1, senderId: '70B3D57ED0000001' }), /not delivered/);
     assert.ok(server.bodies.length >= 2);
   } finally {
     await server.close();

@@ -4,10 +4,15 @@ import type { Logger } from '@joinery/logging';
 import type { AsyncAnswerSender } from '../../domain/ports.js';
 import type { TlsMaterial } from './bi-http-app.js';
 
+export type ClientTls = Pick<TlsMaterial, 'certPem' | 'keyPem'>;
+
 export interface HttpAsyncSenderOptions {
   readonly logger: Logger;
-  /** Joinery's certificate and key, presented as client certificate to peers that require mTLS. */
-  readonly clientTls?: Pick<TlsMaterial, 'certPem' | 'keyPem'>;
+  /**
+   * The client certificate presented to peers that require mTLS: one for every answer, or one per SenderID (the
+   * JoinEUI the answer is sent as; ChirpStack v3 refuses an answer whose certificate CN is not its SenderID).
+   */
+  readonly clientTls?: ClientTls | ((senderId: string) => Promise<ClientTls>);
   /** Extra trust anchors for the peers' callback servers (besides the system store). */
   readonly caPem?: string;
   /** Total time for all attempts (the NS stops waiting after its async timeout). */
@@ -18,6 +23,7 @@ function postOnce(
   url: URL,
   body: string,
   options: HttpAsyncSenderOptions,
+  clientTls: ClientTls | undefined,
   timeoutMs: number,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,9 +33,7 @@ function postOnce(
       url.protocol === 'https:'
         ? httpsRequest(url, {
             ...common,
-            ...(options.clientTls === undefined
-              ? {}
-              : { cert: options.clientTls.certPem, key: options.clientTls.keyPem }),
+            ...(clientTls === undefined ? {} : { cert: clientTls.certPem, key: clientTls.keyPem }),
             ...(options.caPem === undefined ? {} : { ca: options.caPem }),
             minVersion: 'TLSv1.2',
           })
@@ -55,11 +59,17 @@ export function createHttpAsyncSender(options: HttpAsyncSenderOptions): AsyncAns
       const body = JSON.stringify(answer);
       const giveUpAt = Date.now() + options.budgetMs;
       let delayMs = 100;
+      let clientTls: ClientTls | undefined;
       for (let attempt = 1; ; attempt += 1) {
         const left = giveUpAt - Date.now();
         let outcome: string;
         try {
-          const status = await postOnce(target, body, options, Math.max(100, left));
+          if (target.protocol === 'https:')
+            clientTls ??=
+              typeof options.clientTls === 'function'
+                ? await options.clientTls(context.senderId)
+                : options.clientTls;
+          const status = await postOnce(target, body, options, clientTls, Math.max(100, left));
           if (status >= 200 && status < 300) return;
           outcome = `HTTP ${status}`;
         } catch (err) {

@@ -261,6 +261,10 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       const cert = await gateway.issueServerCertificate(req.hostnames);
       return { certPem: cert.certPem, keyPem: cert.keyPem, caCertPem: cert.caCertPem };
     },
+    async issueAsyncClientCertificate(req) {
+      const cert = await gateway.issueAsyncClientCertificate(bytesToHex(req.joinEui));
+      return { certPem: cert.certPem, keyPem: cert.keyPem, caCertPem: cert.caCertPem };
+    },
 
     async applyJoinEvent(req) {
       const e = req.event;

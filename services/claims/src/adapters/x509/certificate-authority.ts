@@ -180,6 +180,14 @@ export class X509CertificateAuthority implements CertificateAuthority {
     );
   }
 
+  async issueJoinServerClientCertificate(joinEui: string): Promise<IssuedCertificate> {
+    return this.issue(
+      [{ CN: [joinEui] }, { O: ['Joinery'] }],
+      [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
+      365,
+    );
+  }
+
   async issueServerCertificate(hostnames: readonly string[]): Promise<IssuedCertificate> {
     const names = hostnames.length > 0 ? hostnames : ['localhost', '127.0.0.1'];
     const san = new x509.SubjectAlternativeNameExtension(
