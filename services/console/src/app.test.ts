@@ -36,6 +36,30 @@ function stubClaims(calls: string[]): ClaimsClient {
       throw new JoineryError('claims:unauthenticated', 'unauthenticated', 'unknown or revoked credentials');
     },
     getDevice: async () => ({ device }),
+    resetDevNonces: async (request: { reason: string; principal?: { accountId: string } }) => ({
+      reset: {
+        actor: `account:${request.principal?.accountId ?? ''}/key-1`,
+        reason: request.reason,
+        time: timestampFromDate(new Date('2026-12-02T10:00:00Z')),
+        lastDevNonce: 523,
+        historySize: 0,
+      },
+    }),
+    getNonceState: async () => ({
+      joinNonce: 9,
+      lastDevNonce: -1,
+      devNonceHistorySize: 0,
+      sessionCount: 3,
+      resets: [
+        {
+          actor: 'account:acc-1/key-1',
+          reason: 'battery swapped',
+          time: timestampFromDate(new Date('2026-12-02T10:00:00Z')),
+          lastDevNonce: 523,
+          historySize: 0,
+        },
+      ],
+    }),
     claim: async (request: { claimCode: string }) => {
       if (request.claimCode !== 'right')
         throw new JoineryError(
@@ -127,6 +151,45 @@ describe('console REST API', () => {
       joinCount: 3,
       lastJoinAt: '2026-11-24T10:00:00.000Z',
     });
+  });
+
+  test('a DevNonce reset is 201 with who, why and what was forgotten; the nonce state lists it', async () => {
+    calls.length = 0;
+    const res = await http.inject({
+      method: 'POST',
+      url: `/api/v1/devices/${devEui.toLowerCase()}/devnonce-resets`,
+      headers: { authorization: 'Bearer owner' },
+      payload: { reason: 'battery swapped' },
+    });
+    assert.equal(res.statusCode, 201);
+    assert.deepEqual(res.json(), {
+      actor: 'account:acc-1/key-1',
+      reason: 'battery swapped',
+      at: '2026-12-02T10:00:00.000Z',
+      lastDevNonce: 523,
+      historySize: 0,
+    });
+    const state = await http.inject({
+      method: 'GET',
+      url: `/api/v1/devices/${devEui.toLowerCase()}/nonces`,
+      headers: { authorization: 'Bearer owner' },
+    });
+    assert.equal(state.statusCode, 200);
+    assert.equal(state.json().devEui, devEui);
+    assert.equal(state.json().joinNonce, 9);
+    assert.equal(state.json().resets[0].reason, 'battery swapped');
+    assert.deepEqual(calls, ['authenticate', 'resetDevNonces', 'authenticate', 'getNonceState']);
+    for (const payload of [{}, { reason: '' }, { reason: 'x'.repeat(501) }, { reason: 'ok', actor: 'someone else' }]) {
+      calls.length = 0;
+      const bad = await http.inject({
+        method: 'POST',
+        url: `/api/v1/devices/${devEui}/devnonce-resets`,
+        headers: { authorization: 'Bearer owner' },
+        payload,
+      });
+      assert.equal(bad.statusCode, 400, JSON.stringify(payload));
+      assert.ok(!calls.includes('resetDevNonces'), 'an invalid reset never reaches claims');
+    }
   });
 
   test('a body that breaks the schema is 400 invalid_request and reaches no service', async () => {
@@ -286,6 +349,10 @@ describe('console REST API', () => {
       networkServerId: 'ns-1',
     });
     await check('POST', '/api/v1/claims', '/api/v1/claims', { devEui: 'bad' });
+    await check('POST', `/api/v1/devices/${devEui}/devnonce-resets`, '/api/v1/devices/{devEui}/devnonce-resets', {
+      reason: 'battery swapped',
+    });
+    await check('GET', `/api/v1/devices/${devEui}/nonces`, '/api/v1/devices/{devEui}/nonces');
   });
 
   test('the web console is served at /', async () => {

@@ -285,3 +285,51 @@ describe('outbox', () => {
     assert.ok(!JSON.stringify(h.publisher.events).includes(joinEui.toLowerCase()));
   });
 });
+
+describe('DevNonce reset', () => {
+  test('the owner or the admin resets with a reason; keys records the principal as the actor', async () => {
+    const h = await createHarness();
+    await importDevices(h, 2);
+    const a = await createOwner(h, 'a', '000013');
+    await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
+    h.keys.nonces.set(devEui(1), {
+      joinNonce: 9,
+      lastDevNonce: 523,
+      devNonceHistorySize: 0,
+      sessionCount: 3,
+      resets: [],
+    });
+    const reset = await h.claims.devices.resetDevNonces(a.principal, devEui(1).toLowerCase(), '  battery swapped ');
+    assert.equal(reset.actor, `account:${a.principal.accountId}/${a.principal.apiKeyId}`);
+    assert.equal(reset.reason, 'battery swapped');
+    assert.equal(reset.lastDevNonce, 523);
+    const byAdmin = await h.claims.devices.resetDevNonces(admin, devEui(1), 'support ticket 42');
+    assert.equal(byAdmin.actor, `admin/${admin.apiKeyId}`);
+    const state = await h.claims.devices.nonceState(a.principal, devEui(1));
+    assert.equal(state.joinNonce, 9, 'the JoinNonce is never reset');
+    assert.equal(state.lastDevNonce, -1);
+    assert.deepEqual(
+      state.resets.map((r) => r.actor),
+      [reset.actor, byAdmin.actor],
+    );
+  });
+
+  test('refused, changing nothing: another account, an unclaimed device, an unknown device, no reason', async () => {
+    const h = await createHarness();
+    await importDevices(h, 2);
+    const a = await createOwner(h, 'a', '000013');
+    const b = await createOwner(h, 'b', '000014');
+    await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
+    await rejectsWith(h.claims.devices.resetDevNonces(b.principal, devEui(1), 'mine now'), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.nonceState(b.principal, devEui(1)), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.resetDevNonces(a.principal, devEui(2), 'x'), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.resetDevNonces(a.principal, devEui(99), 'x'), claimsErrors.unknown_device.code);
+    await rejectsWith(h.claims.devices.resetDevNonces(a.principal, devEui(1), '   '), claimsErrors.invalid_argument.code);
+    await rejectsWith(
+      h.claims.devices.resetDevNonces(a.principal, devEui(1), 'x'.repeat(501)),
+      claimsErrors.invalid_argument.code,
+    );
+    await rejectsWith(h.claims.devices.resetDevNonces(a.principal, 'xyz', 'x'), claimsErrors.invalid_argument.code);
+    assert.equal(h.keys.nonces.size, 0, 'keys was never asked');
+  });
+});

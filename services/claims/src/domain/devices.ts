@@ -9,7 +9,7 @@ import {
 } from './context.js';
 import { isStorableEventId, normalizeEui, normalizeHex } from './identifiers.js';
 import type { DeviceRecord, PeerKind, PeerRecord, Principal } from './model.js';
-import type { DevicePage, JoinOutcome, RecordedJoin } from './ports.js';
+import type { DevicePage, DevNonceResetRecord, JoinOutcome, NonceState, RecordedJoin } from './ports.js';
 import { isValidClaimCode, tr005Payload } from './qr-code.js';
 import { generateId, hashClaimCode, verifyClaimCode } from './secrets.js';
 
@@ -132,6 +132,29 @@ export class Devices {
     const device = await this.load(parseDevEuiArg(devEuiText));
     if (principal.scope !== 'admin' && device.accountId !== principal.accountId) throw claimsErrors.not_owner();
     return device;
+  }
+
+  /**
+   * Forgets the DevNonces of a device that lost its counter (owner or admin, with a reason). The keys service records
+   * the reset with this principal as the actor, so the audit names who did it, not what a caller claims.
+   */
+  async resetDevNonces(principal: Principal, devEuiText: string, reasonText: string): Promise<DevNonceResetRecord> {
+    const reason = reasonText.trim();
+    if (reason === '' || reason.length > 500)
+      throw claimsErrors.invalid_argument({ field: 'reason', reason: 'required, 1 to 500 characters' });
+    const device = await this.getDevice(principal, devEuiText);
+    const reset = await this.ctx.keys.resetDevNonces(device.devEui, actorOf(principal), reason);
+    this.ctx.logger.warn(
+      { dev_eui: device.devEui, actor: reset.actor, last_dev_nonce: reset.lastDevNonce },
+      'dev nonces reset by request',
+    );
+    return reset;
+  }
+
+  /** The nonce state of a device and its resets (owner or admin). */
+  async nonceState(principal: Principal, devEuiText: string): Promise<NonceState> {
+    const device = await this.getDevice(principal, devEuiText);
+    return this.ctx.keys.nonceState(device.devEui);
   }
 
   async listDevices(
@@ -369,4 +392,11 @@ export class Devices {
     return outcome === 'applied';
   }
 
+}
+
+/** Who did it, for an audit record: the admin or the account, and the API key used. */
+function actorOf(principal: Principal): string {
+  return principal.scope === 'admin'
+    ? `admin/${principal.apiKeyId}`
+    : `account:${principal.accountId ?? ''}/${principal.apiKeyId}`;
 }

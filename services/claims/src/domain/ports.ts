@@ -110,6 +110,26 @@ export interface RootKeyImport {
 export type KekPurpose = 'peer' | 'transport';
 
 /** The part of the keys service claims needs. */
+/** A DevNonce reset as the keys service recorded it. */
+export interface DevNonceResetRecord {
+  readonly actor: string;
+  readonly reason: string;
+  /** Unix ms. */
+  readonly time: number;
+  readonly lastDevNonce: number;
+  readonly historySize: number;
+}
+
+/** A device's nonce state in the keys service (no secrets). */
+export interface NonceState {
+  readonly joinNonce: number;
+  /** -1: none accepted yet. */
+  readonly lastDevNonce: number;
+  readonly devNonceHistorySize: number;
+  readonly sessionCount: number;
+  readonly resets: readonly DevNonceResetRecord[];
+}
+
 export interface KeyCustody {
   /** All or nothing. */
   importRootKeys(batch: readonly RootKeyImport[]): Promise<void>;
@@ -117,6 +137,9 @@ export interface KeyCustody {
   deleteRootKeys(devEuis: readonly string[]): Promise<void>;
   /** Creates a KEK under `label` (generated, or the supplied key for transport KEKs) and returns its bytes once. */
   createKek(label: string, purpose: KekPurpose, key?: Uint8Array): Promise<Uint8Array>;
+  /** Forgets the device's DevNonces; the keys service records `actor` and `reason`. */
+  resetDevNonces(devEui: string, actor: string, reason: string): Promise<DevNonceResetRecord>;
+  nonceState(devEui: string): Promise<NonceState>;
 }
 
 export interface IssuedCertificate {

@@ -389,6 +389,42 @@ export function managementContract(target: () => ContractTarget): ContractRun {
       });
     });
 
+    test('a device that lost its counter: refused, reset by its owner with a reason (recorded), then accepted', async () => {
+      // LoRaWAN 1.0.4: DevNonce 10 is accepted, then the device restarts counting and sends 5, which is refused. (A
+      // DevNonce already used would be a duplicate of a recent join and get that join's answer again.)
+      const d = devices.v104;
+      d.nextDevNonce = 10;
+      const last = await join(nsClient1, d);
+      assert.equal(last.ok, true, `${last.resultCode} ${last.description ?? ''}`);
+      d.nextDevNonce = 5;
+      const refused = await nsClient1.join(d, joinEui);
+      assert.equal(refused.ok, false);
+      assert.match(refused.description ?? '', /dev_nonce_too_small/);
+      d.nextDevNonce = 5;
+      await rejectsWithCode(
+        other.request('POST', `/api/v1/devices/${d.devEui}/devnonce-resets`, { reason: 'not mine' }),
+        403,
+        'not_owner',
+      );
+      const reset = await owner.request<Record<string, unknown>>(
+        'POST',
+        `/api/v1/devices/${d.devEui}/devnonce-resets`,
+        { reason: 'battery replaced, counter lost' },
+      );
+      assert.match(String(reset['actor']), new RegExp(`^account:${ownerId}/`));
+      assert.equal(reset['reason'], 'battery replaced, counter lost');
+      assert.equal(reset['lastDevNonce'], 10);
+      const again = await join(nsClient1, d);
+      assert.equal(again.ok, true, `${again.resultCode} ${again.description ?? ''}`);
+      assert.ok((again.joinNonce ?? 0) > (last.joinNonce ?? Infinity), 'the JoinNonce is never reset');
+      const state = await owner.request<Record<string, unknown>>('GET', `/api/v1/devices/${d.devEui}/nonces`);
+      assert.equal(state['lastDevNonce'], 5);
+      assert.equal(state['joinNonce'], again.joinNonce);
+      const resets = state['resets'] as Record<string, unknown>[];
+      assert.equal(resets.length, 1, 'the refused reset by another account left no record');
+      assert.equal(resets[0]?.['actor'], reset['actor']);
+    });
+
     test('closing the simulated network servers', () => {
       nsClient1.close();
       nsClient2.close();

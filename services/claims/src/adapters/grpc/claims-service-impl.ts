@@ -25,7 +25,8 @@ import {
   timestampDate,
 } from './mapping.js';
 import type { AccountRecord, ApiKeyRecord } from '../../domain/model.js';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { timestampFromDate, timestampFromMs } from '@bufbuild/protobuf/wkt';
+import type { DevNonceResetRecord } from '../../domain/ports.js';
 
 const empty = (s: string): string | null => (s === '' ? null : s);
 
@@ -40,6 +41,13 @@ function batchKey(k: BatchKey | undefined): BatchKeyInput | undefined {
   }
 }
 
+const resetToProto = (r: DevNonceResetRecord) => ({
+  actor: r.actor,
+  reason: r.reason,
+  time: timestampFromMs(r.time),
+  lastDevNonce: r.lastDevNonce,
+  historySize: r.historySize,
+});
 const accountToProto = (a: AccountRecord) => ({ id: a.id, name: a.name, createdAt: timestampFromDate(new Date(a.createdAt)) });
 
 const apiKeyToProto = (k: ApiKeyRecord) => ({
@@ -122,6 +130,20 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
 
     async getDevice(req) {
       return { device: deviceToProto(await devices.getDevice(principalFromProto(req.principal), bytesToHex(req.devEui))) };
+    },
+    async resetDevNonces(req) {
+      const reset = await devices.resetDevNonces(principalFromProto(req.principal), bytesToHex(req.devEui), req.reason);
+      return { reset: resetToProto(reset) };
+    },
+    async getNonceState(req) {
+      const state = await devices.nonceState(principalFromProto(req.principal), bytesToHex(req.devEui));
+      return {
+        joinNonce: state.joinNonce,
+        lastDevNonce: state.lastDevNonce,
+        devNonceHistorySize: state.devNonceHistorySize,
+        sessionCount: state.sessionCount,
+        resets: state.resets.map(resetToProto),
+      };
     },
     async listDevices(req) {
       const page = await devices.listDevices(principalFromProto(req.principal), {

@@ -3,7 +3,15 @@ import { KekPurpose, type KeysService, type RootKeys } from '@joinery/proto/keys
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { RootKeysSchema } from '@joinery/proto/keys/v1/keys_pb';
 import { hexToBytes } from '../../domain/identifiers.js';
-import type { KekPurpose as DomainKekPurpose, KeyCustody, RootKeyImport } from '../../domain/ports.js';
+import { timestampMs } from '@bufbuild/protobuf/wkt';
+import type { DevNonceReset } from '@joinery/proto/keys/v1/keys_pb';
+import type {
+  DevNonceResetRecord,
+  KekPurpose as DomainKekPurpose,
+  KeyCustody,
+  NonceState,
+  RootKeyImport,
+} from '../../domain/ports.js';
 import { macVersionToProtoEnum } from './mapping.js';
 
 /** Batches larger than this go to the keys service in several calls (gRPC message size). */
@@ -60,6 +68,33 @@ export class KeysServiceKeyCustody implements KeyCustody {
     });
     return r.key;
   }
+
+  async resetDevNonces(devEui: string, actor: string, reason: string): Promise<DevNonceResetRecord> {
+    const r = await this.keys.resetDevNonces({ devEui: hexToBytes(devEui), actor, reason });
+    if (r.reset === undefined) throw new Error('keys answered ResetDevNonces without the reset');
+    return resetRecord(r.reset);
+  }
+
+  async nonceState(devEui: string): Promise<NonceState> {
+    const r = await this.keys.getNonceState({ devEui: hexToBytes(devEui) });
+    return {
+      joinNonce: r.joinNonce,
+      lastDevNonce: r.lastDevNonce,
+      devNonceHistorySize: r.devNonceHistorySize,
+      sessionCount: r.sessionCount,
+      resets: r.resets.map(resetRecord),
+    };
+  }
+}
+
+function resetRecord(r: DevNonceReset): DevNonceResetRecord {
+  return {
+    actor: r.actor,
+    reason: r.reason,
+    time: r.time === undefined ? 0 : timestampMs(r.time),
+    lastDevNonce: r.lastDevNonce,
+    historySize: r.historySize,
+  };
 }
 
 export type { RootKeys };

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { JoineryError } from '@joinery/errors';
-import type { KekPurpose, KeyCustody, RootKeyImport } from '../../domain/ports.js';
+import type {
+  DevNonceResetRecord,
+  KekPurpose,
+  KeyCustody,
+  NonceState,
+  RootKeyImport,
+} from '../../domain/ports.js';
 
 /**
  * A KeyCustody fake for tests: remembers which devices have root keys (never the keys' values in any output) and
@@ -10,6 +16,8 @@ export class MemoryKeyCustody implements KeyCustody {
   readonly devices = new Map<string, RootKeyImport>();
   readonly keks = new Map<string, KekPurpose>();
   failOn: string | null = null;
+  /** Nonce state per device, as a test sets it up (a device not here has none yet). */
+  readonly nonces = new Map<string, NonceState>();
 
   async importRootKeys(batch: readonly RootKeyImport[]): Promise<void> {
     for (const d of batch) {
@@ -32,5 +40,29 @@ export class MemoryKeyCustody implements KeyCustody {
       throw new JoineryError('keys:kek_exists', 'already_exists', 'KEK exists', { details: { label } });
     this.keks.set(label, purpose);
     return key ?? Uint8Array.from(randomBytes(16));
+  }
+
+  async resetDevNonces(devEui: string, actor: string, reason: string): Promise<DevNonceResetRecord> {
+    const state = await this.nonceState(devEui);
+    const reset = {
+      actor,
+      reason,
+      time: Date.now(),
+      lastDevNonce: state.lastDevNonce,
+      historySize: state.devNonceHistorySize,
+    };
+    this.nonces.set(devEui, {
+      ...state,
+      lastDevNonce: -1,
+      devNonceHistorySize: 0,
+      resets: [...state.resets, reset],
+    });
+    return reset;
+  }
+
+  async nonceState(devEui: string): Promise<NonceState> {
+    return (
+      this.nonces.get(devEui) ?? { joinNonce: 0, lastDevNonce: -1, devNonceHistorySize: 0, sessionCount: 0, resets: [] }
+    );
   }
 }

@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { consoleErrors } from '../../domain/errors.js';
 import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
 import * as s from './schemas.js';
-import { appSKeyDeliveryByName, deviceView, peerView } from './views.js';
+import { appSKeyDeliveryByName, deviceView, devNonceResetView, nonceStateView, peerView } from './views.js';
 
 export interface ApiRoutesDeps {
   readonly claims: ClaimsClient;
@@ -391,6 +391,46 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
         devEui: hexToBytes(request.params.devEui),
       });
       return deviceView(found.device);
+    },
+  );
+
+  app.post<{ Params: { devEui: string }; Body: { reason: string } }>(
+    '/api/v1/devices/:devEui/devnonce-resets',
+    {
+      schema: {
+        summary:
+          'Forget the DevNonces a device used, for a device that lost its counter (its owner, or the admin). ' +
+          'Recorded with who and why; the JoinNonce is never reset. Old join-requests can be replayed afterwards.',
+        security: bearer,
+        params: s.devEuiParams,
+        body: s.devNonceResetBody,
+        response: { 201: s.devNonceResetSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const r = await claims.resetDevNonces({
+        principal: principalOf(request),
+        devEui: hexToBytes(request.params.devEui),
+        reason: request.body.reason,
+      });
+      return reply.code(201).send(devNonceResetView(r.reset));
+    },
+  );
+
+  app.get<{ Params: { devEui: string } }>(
+    '/api/v1/devices/:devEui/nonces',
+    {
+      schema: {
+        summary: "A device's DevNonce and JoinNonce state and its DevNonce resets (its owner, or the admin)",
+        security: bearer,
+        params: s.devEuiParams,
+        response: { 200: s.nonceStateSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const devEui = request.params.devEui.toUpperCase();
+      const state = await claims.getNonceState({ principal: principalOf(request), devEui: hexToBytes(devEui) });
+      return nonceStateView(devEui, state);
     },
   );
 

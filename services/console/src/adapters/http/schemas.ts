@@ -265,6 +265,38 @@ export const transferBody = {
   properties: { networkServerId: idSchema, applicationServerId: idSchema },
 } as const;
 
+export const devNonceResetBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
+} as const;
+
+export const devNonceResetSchema = {
+  type: 'object',
+  required: ['actor', 'reason', 'at', 'lastDevNonce', 'historySize'],
+  properties: {
+    actor: { type: 'string', description: '`admin/<api key id>` or `account:<account id>/<api key id>`' },
+    reason: { type: 'string' },
+    at: { type: 'string', format: 'date-time' },
+    lastDevNonce: { type: 'integer', minimum: -1, description: 'the last accepted DevNonce before the reset; -1: none' },
+    historySize: { type: 'integer', minimum: 0, description: 'DevNonces the LoRaWAN 1.0.0–1.0.3 history held' },
+  },
+} as const;
+
+export const nonceStateSchema = {
+  type: 'object',
+  required: ['devEui', 'joinNonce', 'lastDevNonce', 'devNonceHistorySize', 'sessionCount', 'resets'],
+  properties: {
+    devEui: { type: 'string' },
+    joinNonce: { type: 'integer', minimum: 0, description: 'the last JoinNonce handed out; 0: none yet' },
+    lastDevNonce: { type: 'integer', minimum: -1, description: 'the last accepted DevNonce; -1: none' },
+    devNonceHistorySize: { type: 'integer', minimum: 0 },
+    sessionCount: { type: 'integer', minimum: 0 },
+    resets: { type: 'array', items: devNonceResetSchema },
+  },
+} as const;
+
 export const devEuiParams = {
   type: 'object',
   required: ['devEui'],

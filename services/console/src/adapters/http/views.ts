@@ -1,6 +1,13 @@
 import { timestampDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { bytesToHex } from '@joinery/backend-interfaces';
-import { AppSKeyDelivery, PeerKind, type Device, type Peer } from '@joinery/proto/claims/v1/claims_pb';
+import {
+  AppSKeyDelivery,
+  PeerKind,
+  type Device,
+  type DevNonceReset,
+  type GetNonceStateResponse,
+  type Peer,
+} from '@joinery/proto/claims/v1/claims_pb';
 import { MacVersion } from '@joinery/proto/keys/v1/keys_pb';
 
 export const macVersionNames: Readonly<Record<MacVersion, string>> = {
@@ -43,6 +50,28 @@ export function deviceView(device: Device | undefined) {
     activated: device.activated,
     joinCount: device.joinCount,
     lastJoinAt: isoOf(device.lastJoinAt),
+  };
+}
+
+export function devNonceResetView(reset: DevNonceReset | undefined) {
+  if (reset === undefined) throw new Error('claims answered without the reset');
+  return {
+    actor: reset.actor,
+    reason: reset.reason,
+    at: isoOf(reset.time) ?? new Date(0).toISOString(),
+    lastDevNonce: reset.lastDevNonce,
+    historySize: reset.historySize,
+  };
+}
+
+export function nonceStateView(devEui: string, state: GetNonceStateResponse) {
+  return {
+    devEui,
+    joinNonce: state.joinNonce,
+    lastDevNonce: state.lastDevNonce,
+    devNonceHistorySize: state.devNonceHistorySize,
+    sessionCount: state.sessionCount,
+    resets: state.resets.map(devNonceResetView),
   };
 }
 
