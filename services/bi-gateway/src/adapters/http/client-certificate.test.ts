@@ -1,0 +1,164 @@
+// Which client certificates the HTTPS edge takes as a credential: only those that verify against Joinery's CA now.
+// An expired or not yet valid certificate, or one from another CA, reaches the handler as no credential at all (the
+// handler then answers UnknownSender, bi-handler.test.ts), even when its fingerprint is one claims would know.
+import assert from 'node:assert/strict';
+import { createHash, webcrypto } from 'node:crypto';
+import { request } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import * as x509 from '@peculiar/x509';
+import { requests } from '@joinery/backend-interfaces/fixtures';
+import { captureLogs } from '@joinery/logging';
+import type { FastifyInstance } from 'fastify';
+import type { BiHandler, BiOutcome } from '../../domain/bi-handler.js';
+import type { PeerCredentialInput } from '../../domain/ports.js';
+import { buildBiHttpApp } from './bi-http-app.js';
+
+const crypto = webcrypto as unknown as Crypto;
+const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const day = 86_400_000;
+
+interface Issued {
+  readonly certPem: string;
+  readonly keyPem: string;
+  readonly fingerprint: string;
+}
+
+async function keyPair(): Promise<CryptoKeyPair> {
+  return crypto.subtle.generateKey(ecdsa, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+}
+
+async function pemOf(key: CryptoKey): Promise<string> {
+  return x509.PemConverter.encode(await crypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
+}
+
+async function selfSignedCa(name: string): Promise<{ cert: x509.X509Certificate; keys: CryptoKeyPair }> {
+  const keys = await keyPair();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      name: `CN=${name}`,
+      keys,
+      notBefore: new Date(Date.now() - day),
+      notAfter: new Date(Date.now() + 30 * day),
+      signingAlgorithm: ecdsa,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+      ],
+    },
+    crypto,
+  );
+  return { cert, keys };
+}
+
+async function issue(
+  ca: { cert: x509.X509Certificate; keys: CryptoKeyPair },
+  subject: string,
+  validity: { from: number; to: number },
+  extensions: x509.Extension[],
+): Promise<Issued> {
+  const keys = await keyPair();
+  const cert = await x509.X509CertificateGenerator.create(
+    {
+      serialNumber: Date.now().toString(16) + Math.floor(Math.random() * 1e6).toString(16),
+      subject,
+      issuer: ca.cert.subject,
+      publicKey: keys.publicKey,
+      signingKey: ca.keys.privateKey,
+      notBefore: new Date(validity.from),
+      notAfter: new Date(validity.to),
+      signingAlgorithm: ecdsa,
+      extensions: [new x509.BasicConstraintsExtension(false, undefined, true), ...extensions],
+    },
+    crypto,
+  );
+  return {
+    certPem: cert.toString('pem'),
+    keyPem: await pemOf(keys.privateKey),
+    fingerprint: createHash('sha256').update(Buffer.from(cert.rawData)).digest('hex'),
+  };
+}
+
+const clientAuth = [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])];
+const now = Date.now();
+const valid = { from: now - day, to: now + 10 * day };
+
+let edge: FastifyInstance;
+let port: number;
+let caPem: string;
+const seen: PeerCredentialInput[] = [];
+const certs: Record<'valid' | 'expired' | 'notYetValid' | 'foreign', Issued> = {} as never;
+
+before(async () => {
+  const ca = await selfSignedCa('Test Joinery CA');
+  const other = await selfSignedCa('Someone else');
+  caPem = ca.cert.toString('pem');
+  const server = await issue(ca, 'CN=127.0.0.1', valid, [
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+    new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }]),
+  ]);
+  certs.valid = await issue(ca, 'CN=00000A', valid, clientAuth);
+  certs.expired = await issue(ca, 'CN=00000A', { from: now - 10 * day, to: now - day }, clientAuth);
+  certs.notYetValid = await issue(ca, 'CN=00000A', { from: now + day, to: now + 10 * day }, clientAuth);
+  certs.foreign = await issue(other, 'CN=00000A', valid, clientAuth);
+  const handler = {
+    async handle(_body: unknown, credential: PeerCredentialInput): Promise<BiOutcome> {
+      seen.push(credential);
+      return {
+        status: 200,
+        body: { ProtocolVersion: '1.0', MessageType: 'JoinAns', Result: { ResultCode: 'Success' } } as never,
+        messageType: 'JoinReq',
+        resultCode: 'Success',
+      };
+    },
+  } as unknown as BiHandler;
+  edge = buildBiHttpApp({
+    handler,
+    logger: captureLogs().logger,
+    tls: { certPem: server.certPem, keyPem: server.keyPem, caPem },
+  });
+  await edge.listen({ host: '127.0.0.1', port: 0 });
+  port = (edge.server.address() as AddressInfo).port;
+});
+
+after(() => edge?.close());
+
+/** POSTs a JoinReq with `client` as the client certificate; resolves to the credential the handler was given. */
+function credentialFor(client: Issued): Promise<PeerCredentialInput> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/',
+        cert: client.certPem,
+        key: client.keyPem,
+        ca: caPem,
+        agent: false,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
+          else resolve(seen[seen.length - 1]!);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(requests.ttsBi10JoinReq));
+  });
+}
+
+test('a certificate of the CA, valid now, is the credential: its SHA-256 fingerprint is passed on', async () => {
+  const credential = await credentialFor(certs.valid);
+  assert.equal(Buffer.from(credential.certFingerprint ?? []).toString('hex'), certs.valid.fingerprint);
+});
+
+const label = { expired: 'an expired', notYetValid: 'a not yet valid', foreign: "another CA's" } as const;
+for (const name of ['expired', 'notYetValid', 'foreign'] as const)
+  test(`${label[name]} certificate is no credential: the handler gets none (UnknownSender)`, async () => {
+    const credential = await credentialFor(certs[name]);
+    assert.deepEqual(credential, {});
+  });
