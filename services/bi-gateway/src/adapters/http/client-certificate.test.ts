@@ -14,7 +14,9 @@ import type { BiHandler, BiOutcome } from '../../domain/bi-handler.js';
 import type { PeerCredentialInput } from '../../domain/ports.js';
 import { buildBiHttpApp } from './bi-http-app.js';
 
-const crypto = webcrypto as unknown as Crypto;
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+const crypto = webcrypto;
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const day = 86_400_000;
 
@@ -25,7 +27,7 @@ interface Issued {
 }
 
 async function keyPair(): Promise<CryptoKeyPair> {
-  return crypto.subtle.generateKey(ecdsa, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+  return crypto.subtle.generateKey(ecdsa, true, ['sign', 'verify']);
 }
 
 async function pemOf(key: CryptoKey): Promise<string> {
