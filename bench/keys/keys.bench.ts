@@ -1,7 +1,8 @@
 // Keys service benchmark: joins/s through gRPC on loopback, for the software vault and for SoftHSM2.
 //
-//   node --import tsx bench/keys/keys.bench.ts                 software vault (+ SoftHSM2 when PKCS11_* are set)
+//   node --import tsx bench/keys/keys.bench.ts                 software vault and SoftHSM2 (a token of its own)
 //   REDIS_URL=redis://… node --import tsx bench/keys/keys.bench.ts    also with Redis state (SoftHSM2 then on Redis)
+//   BENCH_SOFTHSM=0 leaves SoftHSM2 out.
 //
 // Method: the keys service runs as its own process (`services/keys/src/main.ts`), the load generator is bench/loadgen
 // (Go). 1,000 LoRaWAN 1.0.4 devices are imported; join-requests (with valid MICs) are precomputed here as protobuf
@@ -12,11 +13,13 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { HandleJoinRequestSchema, KekPurpose, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
 import { JoineryError } from '@joinery/errors';
-import { freePort } from '@joinery/testing/infra';
+import { freePort, startInfra } from '@joinery/testing/infra';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { handleJoinRequest } from '../../services/keys/src/testing/keys-grpc-fixtures.js';
 import {
   keysEntryPoints,
@@ -46,6 +49,8 @@ interface Result {
   halfP999: number;
   /** How late the generator itself sent during the half-load phase, p99 (ms): it counts against us. */
   halfSendLagP99: number;
+  /** Cores the host took from this machine during the half-load phase (of 2). */
+  halfSteal: number;
   /** CPU per answered join at saturation (ms): the keys process, and the generator. */
   maxServiceMs: number;
   maxGeneratorMs: number;
@@ -150,6 +155,7 @@ async function run(vault: string, state: 'LMDB' | 'Redis', env: Record<string, s
         halfP99: half.p99,
         halfP999: half.p999,
         halfSendLagP99: half.sendLagP99,
+        halfSteal: half.stealShare * cpus().length,
         errors: max.errors + half.errors,
       };
       console.log(JSON.stringify(result));
@@ -167,20 +173,78 @@ const states = process.env.REDIS_URL ? (['LMDB', 'Redis'] as const) : (['LMDB'] 
 const results: Result[] = [];
 for (const state of states)
   results.push(...(await run(process.env.BENCH_VAULT === 'fake' ? 'fake' : 'software', state, {})));
-const pkcs11 = ['PKCS11_MODULE', 'PKCS11_PIN', 'PKCS11_TOKEN_LABEL', 'SOFTHSM2_CONF'].map(
-  (k) => process.env[k],
-);
-if (process.env.BENCH_VAULT !== 'fake' && pkcs11.every((v) => v !== undefined && v !== '')) {
-  results.push(
-    ...(await run('SoftHSM2 (PKCS#11)', states.at(-1)!, {
-      JOINERY_PKCS11_MODULE: process.env.PKCS11_MODULE!,
-      JOINERY_PKCS11_PIN: process.env.PKCS11_PIN!,
-      JOINERY_PKCS11_TOKEN_LABEL: process.env.PKCS11_TOKEN_LABEL!,
-      ...(process.env.PKCS11_SLOT ? { JOINERY_PKCS11_SLOT: process.env.PKCS11_SLOT } : {}),
-      SOFTHSM2_CONF: process.env.SOFTHSM2_CONF!,
-    })),
-  );
+// SoftHSM2 on a token of its own, holding only this run's devices: SoftHSM2's file store touches the token's
+// directory on every operation, so a token shared with the tests (thousands of objects) would measure their leftovers.
+if (process.env.BENCH_VAULT !== 'fake' && process.env.BENCH_SOFTHSM !== '0') {
+  const hsm = await startInfra({ softhsm: true, redis: false, kafka: false, env: {} });
+  try {
+    results.push(
+      ...(await run('SoftHSM2 (PKCS#11)', states.at(-1)!, {
+        JOINERY_PKCS11_MODULE: hsm.env['PKCS11_MODULE']!,
+        JOINERY_PKCS11_PIN: hsm.env['PKCS11_PIN']!,
+        JOINERY_PKCS11_TOKEN_LABEL: hsm.env['PKCS11_TOKEN_LABEL']!,
+        ...(hsm.env['PKCS11_SLOT'] ? { JOINERY_PKCS11_SLOT: hsm.env['PKCS11_SLOT'] } : {}),
+        SOFTHSM2_CONF: hsm.env['SOFTHSM2_CONF']!,
+      })),
+    );
+  } finally {
+    await hsm.stop();
+  }
 }
+
+/** The floor: the same generator, rates and mux against a server that answers at once (bench/keys/floor-server.ts). */
+interface Floor {
+  rate: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  steal: number;
+  errors: number;
+}
+
+async function floor(rates: readonly number[]): Promise<Floor[]> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./floor-server.ts', import.meta.url))], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`the floor server exited with ${code}`)));
+      child.stdout!.on('data', (b: Buffer) => {
+        if (b.toString().includes('listening')) resolve();
+      });
+    });
+    const rootKey = new Uint8Array(16);
+    const devEui = new Uint8Array(8);
+    let n = 0;
+    const requests = (count: number) =>
+      Array.from({ length: count }, () =>
+        toBinary(
+          HandleJoinRequestSchema,
+          create(HandleJoinRequestSchema, handleJoinRequest(rootKey, devEui, n++ % 65536, MacVersion.MAC_VERSION_1_0_4)),
+        ),
+      );
+    const target = {
+      mode: 'grpc',
+      target: `127.0.0.1:${port}`,
+      method: '/joinery.keys.v1.KeysService/HandleJoin',
+      mux: true,
+    } as const;
+    await runMeasuredLoadgen(target, { rate: 1500, seconds: 2 }, requests(3000), child.pid!);
+    const out: Floor[] = [];
+    for (const rate of rates) {
+      const r = await runMeasuredLoadgen(target, { rate, seconds }, requests(rate * seconds), child.pid!);
+      const row = { rate, p50: r.p50, p99: r.p99, p999: r.p999, steal: r.stealShare * cpus().length, errors: r.errors };
+      console.log(JSON.stringify({ floor: row }));
+      out.push(row);
+    }
+    return out;
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+const floors = process.env.BENCH_VAULT === 'fake' ? [] : await floor([1500, 750]);
 
 const f = (n: number) => n.toFixed(n >= 100 ? 0 : 2);
 const cpu = cpus();
@@ -200,17 +264,29 @@ const lines = [
     `calls _multiplexed_ as messages on one \`joinery.rpc.v1.MuxService\` stream (how the gateway and claims call keys), and ` +
     `_unary_, one HTTP/2 stream per call (how a client without the mux calls). Saturation: closed loop, ${inFlight} calls in flight, ` +
     `${seconds} s, after a 2 s warm-up. Half load: open loop at half the target (1,500 joins/s software, 750 SoftHSM2), ${seconds} s, latency from the scheduled send time. ` +
-    'CPU per join from /proc (keys process) and getrusage (generator).',
+    'CPU per join from /proc (keys process) and getrusage (generator). SoftHSM2 runs on a token of its own, created ' +
+    'for the run (file object store), holding only the bench\'s KEKs and devices.',
   '',
-  '| vault | state | calls | max joins/s | p50 / p99 at max (ms) | CPU ms/join at max: keys / generator | half-load joins/s | p50 / p99 / p99.9 at half load (ms) | generator send lag p99 (ms) | errors |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| vault | state | calls | max joins/s | p50 / p99 at max (ms) | CPU ms/join at max: keys / generator | half-load joins/s | p50 / p99 / p99.9 at half load (ms) | generator send lag p99 (ms) | host steal at half load (cores) | errors |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
   ...results.map(
     (r) =>
-      `| ${r.vault} | ${r.state} | ${r.calls} | ${f(r.maxRate)} | ${f(r.maxP50)} / ${f(r.maxP99)} | ${r.maxServiceMs.toFixed(3)} / ${r.maxGeneratorMs.toFixed(3)} | ${f(r.halfRate)} | ${f(r.halfP50)} / ${f(r.halfP99)} / ${f(r.halfP999)} | ${f(r.halfSendLagP99)} | ${r.errors} |`,
+      `| ${r.vault} | ${r.state} | ${r.calls} | ${f(r.maxRate)} | ${f(r.maxP50)} / ${f(r.maxP99)} | ${r.maxServiceMs.toFixed(3)} / ${r.maxGeneratorMs.toFixed(3)} | ${f(r.halfRate)} | ${f(r.halfP50)} / ${f(r.halfP99)} / ${f(r.halfP999)} | ${f(r.halfSendLagP99)} | ${r.halfSteal.toFixed(2)} | ${r.errors} |`,
   ),
   '',
   'Targets: ≥ 3,000 joins/s (software), ≥ 1,500 joins/s (SoftHSM2), p99 ≤ 10 ms at half load.',
   '',
+  ...(floors.length === 0
+    ? []
+    : [
+        '**Floor, same run:** the same generator, multiplexed, against a server on libs/grpc that answers HandleJoin at ' +
+          'once (`bench/keys/floor-server.ts`). No keys service can answer faster than this on this machine at the same moment.',
+        '',
+        '| offered calls/s | p50 / p99 / p99.9 (ms) | host steal (cores) | errors |',
+        '|---|---|---|---|',
+        ...floors.map((r) => `| ${r.rate} | ${f(r.p50)} / ${f(r.p99)} / ${f(r.p999)} | ${r.steal.toFixed(2)} | ${r.errors} |`),
+        '',
+      ]),
 ];
 // The hand-written notes (from their heading on) survive a re-run.
 const resultsFile = new URL('./RESULTS.md', import.meta.url);
