@@ -4,11 +4,10 @@ import {
   AppSKeyDelivery,
   PeerKind,
   type Device,
-  type DevNonceReset,
   type GetNonceStateResponse,
   type Peer,
 } from '@joinery/proto/claims/v1/claims_pb';
-import { MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { MacVersion, type DevNonceReset } from '@joinery/proto/keys/v1/keys_pb';
 
 export const macVersionNames: Readonly<Record<MacVersion, string>> = {
   [MacVersion.MAC_VERSION_UNSPECIFIED]: 'unknown',
