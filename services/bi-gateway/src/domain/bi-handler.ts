@@ -35,7 +35,7 @@ import { DuplicateCache } from './duplicate-cache.js';
 import { gatewayErrors } from './errors.js';
 import { RefusalRecorder, refusalEventIdDetail } from './refusal-recorder.js';
 import type { AsyncAnswerSender, ClaimsClient, KeysClient, PeerCredentialInput } from './ports.js';
-import { PeerCache } from './peer-cache.js';
+import { ExpiringCache } from './expiring-cache.js';
 import { PeerRateLimiter } from './rate-limiter.js';
 import { descriptionFor, reasonFor } from './result-reason.js';
 
@@ -45,7 +45,7 @@ export interface BiHandlerOptions {
   readonly peerRatePerSecond: number;
   readonly peerBurst: number;
   readonly duplicateWindowMs: number;
-  /** How long an authenticated credential is remembered (`PeerCache`); 0 or unset: asked every time. */
+  /** How long an authenticated credential is remembered; 0 or unset: asked every time. */
   readonly peerCacheMs?: number;
 }
 
@@ -133,7 +133,14 @@ export class BiHandler {
   readonly #deps: BiHandlerDeps;
   readonly #duplicates: DuplicateCache<JoinAnsBody | Refusal>;
   readonly #rateLimiter: PeerRateLimiter;
-  readonly #peers: PeerCache<PeerIdentity>;
+  /**
+   * Who a credential belongs to, remembered for a short time so that a busy NS is not authenticated by claims twice
+   * per join (the gateway asks `AuthenticatePeer` to tell UnknownSender from UnknownDevEUI, and claims authenticates
+   * again inside `Authorize`). Safe to cache: every activation is still authorized by claims with the credential, so
+   * a revoked credential is refused at once; the handler drops the entry on such a refusal and asks again, so even
+   * the result code stays the one an uncached lookup gives. Only successful lookups are kept.
+   */
+  readonly #peers: ExpiringCache<PeerIdentity>;
   readonly #refusals: RefusalRecorder;
   #inFlight = 0;
 
@@ -141,7 +148,7 @@ export class BiHandler {
     this.#deps = deps;
     const now = deps.now ?? Date.now;
     this.#duplicates = new DuplicateCache({ windowMs: deps.options.duplicateWindowMs, now });
-    this.#peers = new PeerCache({ ttlMs: deps.options.peerCacheMs ?? 0, now });
+    this.#peers = new ExpiringCache({ ttlMs: deps.options.peerCacheMs ?? 0, now });
     this.#rateLimiter = new PeerRateLimiter({
       ratePerSecond: deps.options.peerRatePerSecond,
       burst: deps.options.peerBurst,

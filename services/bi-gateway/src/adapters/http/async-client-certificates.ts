@@ -1,3 +1,4 @@
+import { ExpiringCache } from '../../domain/expiring-cache.js';
 import type { ClaimsClient } from '../../domain/ports.js';
 import type { ClientTls } from './async-sender.js';
 
@@ -16,36 +17,27 @@ export interface AsyncClientCertificatesOptions {
  */
 export class AsyncClientCertificates {
   readonly #claims: Pick<ClaimsClient, 'issueAsyncClientCertificate'>;
-  readonly #entries = new Map<string, { at: number; tls: Promise<ClientTls> }>();
-  readonly #maxAgeMs: number;
-  readonly #maxEntries: number;
-  readonly #now: () => number;
+  readonly #cache: ExpiringCache<Promise<ClientTls>>;
 
   constructor(claims: Pick<ClaimsClient, 'issueAsyncClientCertificate'>, options: AsyncClientCertificatesOptions = {}) {
     this.#claims = claims;
-    this.#maxAgeMs = options.maxAgeMs ?? 24 * 3600_000;
-    this.#maxEntries = options.maxEntries ?? 1000;
-    this.#now = options.now ?? Date.now;
+    this.#cache = new ExpiringCache({
+      ttlMs: options.maxAgeMs ?? 24 * 3600_000,
+      maxEntries: options.maxEntries ?? 1000,
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
   }
 
   /** The certificate and key to present for answers sent as `joinEui` (16 hex digits, as in SenderID). */
   for(joinEui: string): Promise<ClientTls> {
-    const now = this.#now();
-    const hit = this.#entries.get(joinEui);
-    if (hit !== undefined && now - hit.at < this.#maxAgeMs) return hit.tls;
-    this.#entries.delete(joinEui);
-    while (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done === true) break;
-      this.#entries.delete(oldest.value);
-    }
+    const hit = this.#cache.get(joinEui);
+    if (hit !== undefined) return hit;
     const tls = this.#claims
       .issueAsyncClientCertificate({ joinEui: Buffer.from(joinEui, 'hex') }, { timeoutMs: 5000 })
       .then((issued) => ({ certPem: issued.certPem, keyPem: issued.keyPem }));
-    const entry = { at: now, tls };
-    this.#entries.set(joinEui, entry);
+    this.#cache.set(joinEui, tls);
     tls.catch(() => {
-      if (this.#entries.get(joinEui) === entry) this.#entries.delete(joinEui);
+      if (this.#cache.get(joinEui) === tls) this.#cache.delete(joinEui);
     });
     return tls;
   }

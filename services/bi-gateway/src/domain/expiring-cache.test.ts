@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PeerCache } from './peer-cache.js';
+import { ExpiringCache } from './expiring-cache.js';
 
-describe('PeerCache', () => {
+describe('ExpiringCache', () => {
   test('keeps a peer for the TTL, then forgets it', () => {
     let now = 1_000;
-    const cache = new PeerCache<string>({ ttlMs: 500, now: () => now });
+    const cache = new ExpiringCache<string>({ ttlMs: 500, now: () => now });
     cache.set('cert:AA', 'ns-1');
     assert.equal(cache.get('cert:AA'), 'ns-1');
     now += 499;
@@ -15,13 +15,13 @@ describe('PeerCache', () => {
   });
 
   test('a TTL of 0 disables it', () => {
-    const cache = new PeerCache<string>({ ttlMs: 0 });
+    const cache = new ExpiringCache<string>({ ttlMs: 0 });
     cache.set('cert:AA', 'ns-1');
     assert.equal(cache.get('cert:AA'), undefined);
   });
 
   test('delete says whether the credential was cached', () => {
-    const cache = new PeerCache<string>({ ttlMs: 1000 });
+    const cache = new ExpiringCache<string>({ ttlMs: 1000 });
     cache.set('token:x', 'ns-1');
     assert.equal(cache.delete('token:x'), true);
     assert.equal(cache.delete('token:x'), false);
@@ -29,7 +29,7 @@ describe('PeerCache', () => {
   });
 
   test('bounded: the oldest entries go first', () => {
-    const cache = new PeerCache<number>({ ttlMs: 1000, maxEntries: 3 });
+    const cache = new ExpiringCache<number>({ ttlMs: 1000, maxEntries: 3 });
     for (let i = 1; i <= 5; i += 1) cache.set(`k${i}`, i);
     assert.deepEqual(
       ['k1', 'k2', 'k3', 'k4', 'k5'].map((k) => cache.get(k)),
