@@ -2,25 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { requests } from '@joinery/backend-interfaces/fixtures';
 import { captureLogs } from '@joinery/logging';
-import type { BiHandler, BiOutcome } from '../../domain/bi-handler.js';
+import { recordingHandler } from '../../testing/recording-handler.js';
 import { buildBiHttpApp, maxBodyBytes } from './bi-http-app.js';
-
-/** A handler double that records what the edge passed on and answers like the real one would. */
-function recordingHandler() {
-  const seen: { body: unknown; credential: unknown }[] = [];
-  const handler = {
-    async handle(body: unknown, credential: unknown): Promise<BiOutcome> {
-      seen.push({ body, credential });
-      return {
-        status: 200,
-        body: { ProtocolVersion: '1.0', MessageType: 'JoinAns', Result: { ResultCode: 'Success' } } as never,
-        messageType: 'JoinReq',
-        resultCode: 'Success',
-      };
-    },
-  } as unknown as BiHandler;
-  return { handler, seen };
-}
 
 function app(aliasPaths: string[] = []) {
   const { handler, seen } = recordingHandler();

@@ -10,8 +10,8 @@ import * as x509 from '@peculiar/x509';
 import { requests } from '@joinery/backend-interfaces/fixtures';
 import { captureLogs } from '@joinery/logging';
 import type { FastifyInstance } from 'fastify';
-import type { BiHandler, BiOutcome } from '../../domain/bi-handler.js';
 import type { PeerCredentialInput } from '../../domain/ports.js';
+import { recordingHandler } from '../../testing/recording-handler.js';
 import { buildBiHttpApp } from './bi-http-app.js';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -88,7 +88,7 @@ const valid = { from: now - day, to: now + 10 * day };
 let edge: FastifyInstance;
 let port: number;
 let caPem: string;
-const seen: PeerCredentialInput[] = [];
+const { handler, seen } = recordingHandler();
 const certs: Record<'valid' | 'expired' | 'notYetValid' | 'foreign', Issued> = {} as never;
 
 before(async () => {
@@ -103,17 +103,6 @@ before(async () => {
   certs.expired = await issue(ca, 'CN=00000A', { from: now - 10 * day, to: now - day }, clientAuth);
   certs.notYetValid = await issue(ca, 'CN=00000A', { from: now + day, to: now + 10 * day }, clientAuth);
   certs.foreign = await issue(other, 'CN=00000A', valid, clientAuth);
-  const handler = {
-    async handle(_body: unknown, credential: PeerCredentialInput): Promise<BiOutcome> {
-      seen.push(credential);
-      return {
-        status: 200,
-        body: { ProtocolVersion: '1.0', MessageType: 'JoinAns', Result: { ResultCode: 'Success' } } as never,
-        messageType: 'JoinReq',
-        resultCode: 'Success',
-      };
-    },
-  } as unknown as BiHandler;
   edge = buildBiHttpApp({
     handler,
     logger: captureLogs().logger,
@@ -144,7 +133,7 @@ function credentialFor(client: Issued): Promise<PeerCredentialInput> {
         res.resume();
         res.on('end', () => {
           if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
-          else resolve(seen[seen.length - 1]!);
+          else resolve(seen[seen.length - 1]!.credential);
         });
       },
     );
