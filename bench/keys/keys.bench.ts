@@ -215,16 +215,12 @@ async function floor(rates: readonly number[]): Promise<Floor[]> {
         if (b.toString().includes('listening')) resolve();
       });
     });
-    const rootKey = new Uint8Array(16);
-    const devEui = new Uint8Array(8);
-    let n = 0;
-    const requests = (count: number) =>
-      Array.from({ length: count }, () =>
-        toBinary(
-          HandleJoinRequestSchema,
-          create(HandleJoinRequestSchema, handleJoinRequest(rootKey, devEui, n++ % 65536, MacVersion.MAC_VERSION_1_0_4)),
-        ),
-      );
+    // The floor server reads nothing of the request: one of the real size, sent every time.
+    const request = toBinary(
+      HandleJoinRequestSchema,
+      create(HandleJoinRequestSchema, handleJoinRequest(new Uint8Array(16), new Uint8Array(8), 0, MacVersion.MAC_VERSION_1_0_4)),
+    );
+    const requests = (count: number) => Array.from({ length: count }, () => request);
     const target = {
       mode: 'grpc',
       target: `127.0.0.1:${port}`,
