@@ -5,7 +5,7 @@ import { type VectorFile, hexField, intField, loadVectors, strField } from './te
 test('a missing vector file fails with a message naming the expected path', async () => {
   await assert.rejects(
     loadVectors('no-such-file' as VectorFile),
-    /vectors missing or unreadable at .*shared\/vectors\/no-such-file\.json/,
+    /vectors missing or unreadable at .*libs\/lorawan\/vectors\/no-such-file\.json/,
   );
 });
 

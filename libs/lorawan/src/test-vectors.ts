@@ -1,6 +1,6 @@
-// Loads the shared LoRaWAN vectors (/work/shared/vectors, beside the repository) for the tests. JSON modules are
-// imported rather than read with node:fs, because this codec library may not import I/O modules.
-const vectorsDir = new URL('../../../../shared/vectors/', import.meta.url);
+// Loads the project's LoRaWAN vectors (libs/lorawan/vectors, sources named in its README) for the tests. JSON modules
+// are imported rather than read with node:fs, because this codec library may not import I/O modules.
+const vectorsDir = new URL('../vectors/', import.meta.url);
 
 export type VectorFile =
   | 'cmac'
@@ -26,7 +26,7 @@ export async function loadVectors(file: VectorFile): Promise<Vector[]> {
     loaded = (await import(url.href, { with: { type: 'json' } })) as { default: unknown };
   } catch (err) {
     throw new Error(
-      `LoRaWAN test vectors missing or unreadable at ${url.pathname} (expected ../shared/vectors beside the repo)`,
+      `LoRaWAN test vectors missing or unreadable at ${url.pathname} (libs/lorawan/vectors)`,
       { cause: err },
     );
   }

@@ -13,7 +13,7 @@ const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const vectors = (file: string) =>
   JSON.parse(
-    readFileSync(new URL(`../../../../../shared/vectors/${file}`, import.meta.url), 'utf8'),
+    readFileSync(new URL(import.meta.resolve(`@joinery/lorawan/vectors/${file}`)), 'utf8'),
   ) as Record<string, string>[];
 
 const joinEui = hex('70B3D57ED0000001');
