@@ -164,3 +164,29 @@ test('racing first starts agree on one CA; racing migrations seal the plaintext 
   assert.ok(opened.every((ca) => ca.caCertPem() === legacy.certPem));
   assert.ok(!(await rawCa(kv)).includes('PRIVATE KEY'));
 });
+
+test('every PEM the CA hands out ends with a newline and parses, alone and as ChirpStack reads cert + key', async () => {
+  const kv = new MemoryKv();
+  // A record written before PEMs were terminated: its certificate is handed out with the newline too.
+  const seal = newSeal('seal-a');
+  const record = sealCaRecord(await generateCa(), seal);
+  await kv.put('ca', JSON.stringify({ ...record, certPem: record.certPem.trimEnd() }));
+  const ca = await X509CertificateAuthority.open(new KvClaimsStore(kv), seal);
+  const issued = [
+    await ca.issueClientCertificate({ commonName: '000013' }),
+    await ca.issueJoinServerClientCertificate('70B3D57ED0000001'),
+    await ca.issueServerCertificate(['joinery.example']),
+  ];
+  const pems = [ca.caCertPem(), ...issued.flatMap((c) => [c.certPem, c.keyPem])];
+  for (const pem of pems) {
+    assert.ok(pem.endsWith('-----\n'), JSON.stringify(pem.slice(-20)));
+    assert.equal(x509.PemConverter.decode(pem).length, 1);
+  }
+  for (const c of issued) {
+    // ChirpStack concatenates tls_cert and tls_key into one buffer and looks for both blocks in it.
+    const bundle = c.certPem + c.keyPem;
+    assert.match(bundle, /^-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----$/m);
+    assert.equal(x509.PemConverter.decode(bundle).length, 2);
+    assert.ok(new X509Certificate(c.certPem).checkIssued(new X509Certificate(ca.caCertPem())));
+  }
+});

@@ -12,8 +12,16 @@ const crypto = webcrypto;
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const day = 24 * 60 * 60 * 1000;
 
+/**
+ * Every PEM Joinery hands out ends with a newline: ChirpStack reads `tls_cert` and `tls_key` into one buffer, and a
+ * certificate whose END line runs into the key's BEGIN line leaves it with "private key or certificate not found".
+ */
+function terminatedPem(pem: string): string {
+  return pem.endsWith('\n') ? pem : `${pem}\n`;
+}
+
 function toPem(der: ArrayBuffer, label: string): string {
-  return x509.PemConverter.encode(der, label);
+  return terminatedPem(x509.PemConverter.encode(der, label));
 }
 
 async function newKeyPair(): Promise<CryptoKeyPair> {
@@ -57,7 +65,7 @@ export async function generateCa(now = new Date()): Promise<GeneratedCa> {
     crypto,
   );
   return {
-    certPem: cert.toString('pem'),
+    certPem: terminatedPem(cert.toString('pem')),
     pkcs8: new Uint8Array(await crypto.subtle.exportKey('pkcs8', keys.privateKey)),
   };
 }
@@ -130,8 +138,9 @@ export class X509CertificateAuthority implements CertificateAuthority {
     }
   }
 
+  /** Records written before PEMs were newline-terminated are read as they are and terminated here. */
   caCertPem(): string {
-    return this.certPem;
+    return terminatedPem(this.certPem);
   }
 
   private async issue(
@@ -160,7 +169,7 @@ export class X509CertificateAuthority implements CertificateAuthority {
       crypto,
     );
     return {
-      certPem: cert.toString('pem'),
+      certPem: terminatedPem(cert.toString('pem')),
       keyPem: await privateKeyPem(keys.privateKey),
       fingerprintSha256: fingerprint(cert),
     };
