@@ -58,3 +58,49 @@ describe('issued credentials', () => {
     }
   });
 });
+
+/** The subject attribute `key` of a certificate (node prints the subject one attribute per line). */
+const attribute = (cert: X509Certificate, key: string) =>
+  cert.subject
+    .split('\n')
+    .find((line) => line.startsWith(`${key}=`))
+    ?.slice(key.length + 1);
+
+/** How ChirpStack v3 reads an asynchronous answer's SenderID as a JoinEUI (lorawan.EUI64.UnmarshalText). */
+const chirpStackV3ReadsAsEui = (senderId: string) => /^(0x)?[0-9a-f]{16}$/i.test(senderId);
+
+describe('certificate names', () => {
+  test('an AS whose AS-ID looks like a JoinEUI never gets a certificate a receiver takes for Joinery’s answers', async () => {
+    const h = await createHarness();
+    const x = await owner(h, 'x');
+    const joineryOwn = new X509Certificate(
+      (await h.claims.gateway.issueAsyncClientCertificate('70B3D57ED0000000')).certPem,
+    );
+    for (const asId of [
+      '70B3D57ED0000000',
+      '70b3d57ed0000000',
+      '0x70B3D57ED0000000',
+      '70-B3-D5-7E-D0-00-00-00',
+    ]) {
+      const reg = await h.claims.peers.registerApplicationServer(x, asInput({ asId, name: asId }));
+      assert.equal(reg.peer.asId, asId);
+      const cert = new X509Certificate(reg.credentials.clientCertPem);
+      const cn = attribute(cert, 'CN') ?? '';
+      // ChirpStack v3 accepts an answer whose client certificate chains to the CA it trusts and whose CN is the
+      // SenderID; a SenderID must read as a JoinEUI. No SenderID can equal this CN.
+      assert.equal(cn, `as:${asId}`);
+      assert.equal(chirpStackV3ReadsAsEui(cn), false);
+      assert.notEqual(attribute(cert, 'O'), attribute(joineryOwn, 'O'));
+    }
+    assert.equal(attribute(joineryOwn, 'CN'), '70B3D57ED0000000');
+    assert.equal(attribute(joineryOwn, 'OU'), 'join-server');
+  });
+
+  test('a reissued AS certificate is named the same way', async () => {
+    const h = await createHarness();
+    const x = await owner(h, 'x');
+    const reg = await h.claims.peers.registerApplicationServer(x, asInput({ asId: '70B3D57ED0000000' }));
+    const fresh = await h.claims.peers.revokeCredentials(x, reg.peer.id, true);
+    assert.equal(attribute(new X509Certificate(fresh?.clientCertPem ?? ''), 'CN'), 'as:70B3D57ED0000000');
+  });
+});

@@ -100,7 +100,9 @@ export class Peers {
     commonName: string;
     organizationalUnit?: string;
   } {
-    if (peer.kind === 'application-server') return { commonName: peer.asId ?? '', organizationalUnit: 'as' };
+    // Prefixed: an AS-ID is the owner's free text and could otherwise name a JoinEUI, the identity of Joinery's own
+    // asynchronous answers (a CN-checking NS such as ChirpStack v3 would take the AS's certificate for Joinery).
+    if (peer.kind === 'application-server') return { commonName: `as:${peer.asId ?? ''}`, organizationalUnit: 'as' };
     return peer.nsId === null
       ? { commonName: peer.netId ?? '' }
       : { commonName: peer.netId ?? '', organizationalUnit: peer.nsId };

@@ -190,3 +190,19 @@ test('every PEM the CA hands out ends with a newline and parses, alone and as Ch
     assert.ok(new X509Certificate(c.certPem).checkIssued(new X509Certificate(ca.caCertPem())));
   }
 });
+
+test('a peer certificate whose CN reads as a JoinEUI is refused: that name is Joinery’s own', async () => {
+  const ca = await X509CertificateAuthority.open(new KvClaimsStore(new MemoryKv()), newSeal('seal-a'));
+  for (const commonName of [
+    '70B3D57ED0000000',
+    '70b3d57ed0000000',
+    '0x70B3D57ED0000000',
+    '70:B3:D5:7E:D0:00:00:00',
+  ])
+    await assert.rejects(
+      ca.issueClientCertificate({ commonName, organizationalUnit: 'as' }),
+      (err: unknown) => JoineryError.is(err, claimsErrors.invalid_argument.code),
+    );
+  const ns = new X509Certificate((await ca.issueClientCertificate({ commonName: '000013' })).certPem);
+  assert.match(ns.subject, /^CN=000013$/m);
+});

@@ -40,6 +40,15 @@ function fingerprintOfPem(certPem: string): string {
   return fingerprint(new x509.X509Certificate(certPem));
 }
 
+/**
+ * Whether a receiver could read this common name as a JoinEUI: ChirpStack v3 accepts an asynchronous answer when the
+ * client certificate's CN equals its SenderID, and parses SenderIDs as hex with an optional `0x` (separators, as some
+ * tools print EUIs, are stripped here too). Such names belong to Joinery's own answers, never to a peer.
+ */
+export function readsAsEui64(commonName: string): boolean {
+  return /^(0x)?[0-9a-f]{16}$/i.test(commonName.replace(/[\s:.-]/g, ''));
+}
+
 /** A new CA: its certificate and its PKCS#8 DER private key (the caller seals it and zeroes it). */
 export interface GeneratedCa {
   readonly certPem: string;
@@ -93,8 +102,9 @@ export type CaOrigin = 'created' | 'stored' | 'migrated';
  * Joinery's certificate authority. Its key lives in the claims store, sealed under the claims seal key (created on
  * first start; the first writer wins when several instances start at once; a record from before the seal, key in
  * the clear, is sealed in place on open, same certificate). Client certificates carry the peer's identity in the
- * subject (NS: CN=<NetID>, OU=<NSID>; AS: CN=<AS-ID>, OU=as); authentication is by the certificate's SHA-256
- * fingerprint, recorded at issue time, so a certificate can be revoked individually.
+ * subject (NS: CN=<NetID>, OU=<NSID>; AS: CN=as:<AS-ID>, OU=as; O=Joinery peers); authentication is by the
+ * certificate's SHA-256 fingerprint, recorded at issue time, so a certificate can be revoked individually. A CN that
+ * reads as a JoinEUI is only ever Joinery's own (asynchronous answers: CN=<JoinEUI>, OU=join-server, O=Joinery).
  */
 export class X509CertificateAuthority implements CertificateAuthority {
   private constructor(
@@ -179,6 +189,11 @@ export class X509CertificateAuthority implements CertificateAuthority {
     readonly commonName: string;
     readonly organizationalUnit?: string;
   }): Promise<IssuedCertificate> {
+    if (readsAsEui64(subject.commonName))
+      throw claimsErrors.invalid_argument({
+        field: 'common_name',
+        reason: 'reserved for Joinery’s own JoinEUI certificates',
+      });
     const name: x509.JsonName = [{ CN: [subject.commonName] }];
     if (subject.organizationalUnit !== undefined) name.push({ OU: [subject.organizationalUnit] });
     name.push({ O: ['Joinery peers'] });
@@ -191,7 +206,7 @@ export class X509CertificateAuthority implements CertificateAuthority {
 
   async issueJoinServerClientCertificate(joinEui: string): Promise<IssuedCertificate> {
     return this.issue(
-      [{ CN: [joinEui] }, { O: ['Joinery'] }],
+      [{ CN: [joinEui] }, { OU: ['join-server'] }, { O: ['Joinery'] }],
       [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
       365,
     );
