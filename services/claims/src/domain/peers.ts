@@ -41,13 +41,15 @@ const asIdRe = /^[\x21-\x7e]{1,128}$/;
 
 function checkName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed === '' || trimmed.length > 200) throw claimsErrors.invalid_argument({ field: 'name', reason: 'must be 1–200 characters' });
+  if (trimmed === '' || trimmed.length > 200)
+    throw claimsErrors.invalid_argument({ field: 'name', reason: 'must be 1–200 characters' });
   return trimmed;
 }
 
 function checkKekLabel(label: string | null, fallback: string): string {
   const value = label === null || label === '' ? fallback : label;
-  if (!kekLabelRe.test(value)) throw claimsErrors.invalid_argument({ field: 'kek_label', reason: 'letters, digits and ._:- only' });
+  if (!kekLabelRe.test(value))
+    throw claimsErrors.invalid_argument({ field: 'kek_label', reason: 'letters, digits and ._:- only' });
   return value;
 }
 
@@ -102,13 +104,17 @@ export class Peers {
   } {
     // Prefixed: an AS-ID is the owner's free text and could otherwise name a JoinEUI, the identity of Joinery's own
     // asynchronous answers (a CN-checking NS such as ChirpStack v3 would take the AS's certificate for Joinery).
-    if (peer.kind === 'application-server') return { commonName: `as:${peer.asId ?? ''}`, organizationalUnit: 'as' };
+    if (peer.kind === 'application-server')
+      return { commonName: `as:${peer.asId ?? ''}`, organizationalUnit: 'as' };
     return peer.nsId === null
       ? { commonName: peer.netId ?? '' }
       : { commonName: peer.netId ?? '', organizationalUnit: peer.nsId };
   }
 
-  async registerNetworkServer(principal: Principal, input: RegisterNetworkServerInput): Promise<PeerRegistration> {
+  async registerNetworkServer(
+    principal: Principal,
+    input: RegisterNetworkServerInput,
+  ): Promise<PeerRegistration> {
     const accountId = await this.checkAccount(principal, input.accountId);
     const name = checkName(input.name);
     const netId = normalizeHex(input.netId, 3);
@@ -119,12 +125,18 @@ export class Peers {
       if (nsId === null) throw claimsErrors.invalid_argument({ field: 'ns_id', reason: 'must be 8 bytes' });
     }
     if (!Number.isInteger(input.lifetime) || input.lifetime < 0 || input.lifetime > 0xffffffff)
-      throw claimsErrors.invalid_argument({ field: 'lifetime', reason: 'must be a non-negative integer (seconds)' });
+      throw claimsErrors.invalid_argument({
+        field: 'lifetime',
+        reason: 'must be a non-negative integer (seconds)',
+      });
     const asyncUrl = checkAsyncUrl(input.asyncUrl);
     const id = generateId('ns');
     const kekLabel = checkKekLabel(input.kekLabel, `ns-${id}`);
     const kek = await this.ctx.keys.createKek(kekLabel, 'peer');
-    const { issued, records } = await this.issueCredentials('network-server', this.subjectOf({ kind: 'network-server', netId, nsId, asId: null }));
+    const { issued, records } = await this.issueCredentials(
+      'network-server',
+      this.subjectOf({ kind: 'network-server', netId, nsId, asId: null }),
+    );
     const peer: PeerRecord = {
       rev: 1,
       id,
@@ -153,7 +165,11 @@ export class Peers {
   ): Promise<PeerRegistration> {
     const accountId = await this.checkAccount(principal, input.accountId);
     const name = checkName(input.name);
-    if (!asIdRe.test(input.asId)) throw claimsErrors.invalid_argument({ field: 'as_id', reason: 'must be 1–128 printable ASCII characters' });
+    if (!asIdRe.test(input.asId))
+      throw claimsErrors.invalid_argument({
+        field: 'as_id',
+        reason: 'must be 1–128 printable ASCII characters',
+      });
     const id = generateId('as');
     const kekLabel = checkKekLabel(input.kekLabel, `as-${id}`);
     const kek = await this.ctx.keys.createKek(kekLabel, 'peer');
@@ -179,7 +195,10 @@ export class Peers {
       createdAt: this.ctx.clock.now().toISOString(),
     };
     await this.ctx.store.insertPeer(peer);
-    this.ctx.logger.info({ peer_id: id, account_id: accountId, as_id: input.asId }, 'application server registered');
+    this.ctx.logger.info(
+      { peer_id: id, account_id: accountId, as_id: input.asId },
+      'application server registered',
+    );
     return { peer, kek: { label: kekLabel, key: kek }, credentials: issued };
   }
 
@@ -190,14 +209,23 @@ export class Peers {
     return peer;
   }
 
-  async listPeers(principal: Principal, accountId: string | null, kind: PeerKind | null): Promise<readonly PeerRecord[]> {
-    const target = principal.scope === 'admin' ? (accountId === '' ? null : accountId) : actingAccount(principal);
+  async listPeers(
+    principal: Principal,
+    accountId: string | null,
+    kind: PeerKind | null,
+  ): Promise<readonly PeerRecord[]> {
+    const target =
+      principal.scope === 'admin' ? (accountId === '' ? null : accountId) : actingAccount(principal);
     const peers = await this.ctx.store.listPeers(target);
     return kind === null ? peers : peers.filter((p) => p.kind === kind);
   }
 
   /** Revokes every credential of a peer now; with `reissue`, a new bearer token and certificate come back once. */
-  async revokeCredentials(principal: Principal, peerId: string, reissue: boolean): Promise<IssuedPeerCredentials | null> {
+  async revokeCredentials(
+    principal: Principal,
+    peerId: string,
+    reissue: boolean,
+  ): Promise<IssuedPeerCredentials | null> {
     const peer = await this.getPeer(principal, peerId);
     const fresh = reissue ? await this.issueCredentials(peer.kind, this.subjectOf(peer)) : null;
     const updated = await this.ctx.store.updatePeer(peerId, (current) => ({
