@@ -108,7 +108,7 @@ describe('authorization matrix', () => {
     });
     assert.equal(auth.networkServer.id, ns2.peer.id);
     assert.deepEqual(auth.delivery, {
-      nwkKekLabel: 'x-ns2', plaintextNwkKeys: false, appSKeyDelivery: 'session-key-id', appSKeyKekLabel: null,
+      nwkKekLabel: ns2.kek.label, plaintextNwkKeys: false, appSKeyDelivery: 'session-key-id', appSKeyKekLabel: null,
       lifetime: 3600, asyncUrl: 'https://ns2.example/async',
     });
     // BI 1.0 requests carry no SenderNSID.

@@ -104,3 +104,62 @@ describe('certificate names', () => {
     assert.equal(attribute(new X509Certificate(fresh?.clientCertPem ?? ''), 'CN'), 'as:70B3D57ED0000000');
   });
 });
+
+describe('KEK labels', () => {
+  const namespaceOf = (accountId: string | null) =>
+    `acct-${Buffer.from(accountId ?? '', 'utf8').toString('hex')}/`;
+
+  test('an owner’s label lives in the account’s namespace: the operator’s storage label stays free', async () => {
+    const h = await createHarness();
+    const x = await owner(h, 'x');
+    const ns = await h.claims.peers.registerNetworkServer(x, nsInput({ kekLabel: 'joinery-keys-storage-2' }));
+    assert.equal(ns.kek.label, `${namespaceOf(x.accountId)}joinery-keys-storage-2`);
+    assert.equal(ns.peer.kekLabel, ns.kek.label);
+    assert.equal(h.keys.keks.get(ns.kek.label), 'peer');
+    assert.equal(h.keys.keks.has('joinery-keys-storage-2'), false);
+    // The operator's next storage KEK can still be made, and is not the owner's.
+    assert.equal((await h.keys.createKek('joinery-keys-storage-2', 'transport')).length, 16);
+    const as = await h.claims.peers.registerApplicationServer(x, asInput({ kekLabel: 'mfg-transport' }));
+    assert.equal(as.kek.label, `${namespaceOf(x.accountId)}mfg-transport`);
+  });
+
+  test('two tenants choosing the same label get two KEKs; neither can name the other’s', async () => {
+    const h = await createHarness();
+    const x = await owner(h, 'x');
+    const y = await owner(h, 'y');
+    const ofY = await h.claims.peers.registerNetworkServer(y, nsInput({ kekLabel: 'chirpstack' }));
+    const ofX = await h.claims.peers.registerNetworkServer(x, nsInput({ kekLabel: 'chirpstack' }));
+    assert.notEqual(ofX.kek.label, ofY.kek.label);
+    assert.notDeepEqual(ofX.kek.key, ofY.kek.key);
+    for (const label of [ofY.kek.label, `${namespaceOf(y.accountId)}other`, 'acct-00/x', 'a/b'])
+      await rejectsWith(
+        h.claims.peers.registerNetworkServer(x, nsInput({ kekLabel: label })),
+        claimsErrors.invalid_argument.code,
+      );
+    // Y's default label, chosen by X, is X's own label.
+    const defaultOfY = `ns-${ofY.peer.id}`;
+    const squat = await h.claims.peers.registerApplicationServer(x, asInput({ kekLabel: defaultOfY }));
+    assert.equal(squat.kek.label, `${namespaceOf(x.accountId)}${defaultOfY}`);
+    const listed = await h.claims.peers.listPeers(y, null, null);
+    assert.deepEqual(
+      listed.map((p) => p.kekLabel),
+      [ofY.kek.label],
+    );
+  });
+
+  test('an admin registering for an account uses that account’s namespace; defaults are unchanged', async () => {
+    const h = await createHarness();
+    const x = await owner(h, 'x');
+    const byAdmin = await h.claims.peers.registerNetworkServer(
+      admin,
+      nsInput({ accountId: x.accountId, kekLabel: 'lab' }),
+    );
+    assert.equal(byAdmin.kek.label, `${namespaceOf(x.accountId)}lab`);
+    const plain = await h.claims.peers.registerNetworkServer(x, nsInput());
+    assert.equal(plain.kek.label, `ns-${plain.peer.id}`);
+    await rejectsWith(
+      h.claims.peers.registerNetworkServer(x, nsInput({ kekLabel: 'x'.repeat(65) })),
+      claimsErrors.invalid_argument.code,
+    );
+  });
+});

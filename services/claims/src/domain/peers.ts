@@ -36,7 +36,7 @@ export interface RegisterApplicationServerInput {
   readonly kekLabel: string | null;
 }
 
-const kekLabelRe = /^[A-Za-z0-9._:-]{1,128}$/;
+const kekLabelRe = /^[A-Za-z0-9._:-]{1,64}$/;
 const asIdRe = /^[\x21-\x7e]{1,128}$/;
 
 function checkName(name: string): string {
@@ -46,11 +46,23 @@ function checkName(name: string): string {
   return trimmed;
 }
 
-function checkKekLabel(label: string | null, fallback: string): string {
-  const value = label === null || label === '' ? fallback : label;
-  if (!kekLabelRe.test(value))
-    throw claimsErrors.invalid_argument({ field: 'kek_label', reason: 'letters, digits and ._:- only' });
-  return value;
+/**
+ * The label keys stores the peer's KEK under, which the NS also puts in its own configuration (it comes back as
+ * `KEKLabel` in every key envelope). Joinery's default is `ns-<peer id>` / `as-<peer id>`. A label the owner chooses
+ * lives in the account's namespace, `acct-<account id as lower-case hex>/<label>`: the operator's labels (storage and
+ * transport KEKs) and other tenants' labels cannot be named, so none can be taken or probed. Hex keeps the namespace
+ * one-to-one with the account and unchanged by tools that lower-case labels (TTS's configuration loader).
+ */
+function kekLabelFor(accountId: string, label: string | null, fallback: string): string {
+  if (label === null || label === '') return fallback;
+  if (!kekLabelRe.test(label))
+    throw claimsErrors.invalid_argument({ field: 'kek_label', reason: '1–64 letters, digits and ._:- only' });
+  return `${ownerKekNamespace(accountId)}${label}`;
+}
+
+/** `acct-<hex>/`: the prefix of every KEK label an owner of this account chose. */
+function ownerKekNamespace(accountId: string): string {
+  return `acct-${Buffer.from(accountId, 'utf8').toString('hex')}/`;
 }
 
 function checkAsyncUrl(url: string | null): string | null {
@@ -131,7 +143,7 @@ export class Peers {
       });
     const asyncUrl = checkAsyncUrl(input.asyncUrl);
     const id = generateId('ns');
-    const kekLabel = checkKekLabel(input.kekLabel, `ns-${id}`);
+    const kekLabel = kekLabelFor(accountId, input.kekLabel, `ns-${id}`);
     const kek = await this.ctx.keys.createKek(kekLabel, 'peer');
     const { issued, records } = await this.issueCredentials(
       'network-server',
@@ -171,7 +183,7 @@ export class Peers {
         reason: 'must be 1–128 printable ASCII characters',
       });
     const id = generateId('as');
-    const kekLabel = checkKekLabel(input.kekLabel, `as-${id}`);
+    const kekLabel = kekLabelFor(accountId, input.kekLabel, `as-${id}`);
     const kek = await this.ctx.keys.createKek(kekLabel, 'peer');
     const { issued, records } = await this.issueCredentials(
       'application-server',
