@@ -4,3 +4,5 @@ export { configErrors, loadConfig } from './load-config.js';
 export type { ConfigOf, ConfigSchema } from './load-config.js';
 export { loadOrCreateKeyFile } from './key-file.js';
 export type { KeyFileRefusal } from './key-file.js';
+export { allowPrivateCallbacksSetting, callbackHostRefusal, isPublicAddress } from './callback-address.js';
+export type { CallbackHostRefusal } from './callback-address.js';

@@ -63,6 +63,7 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
         (asyncSender ??= createHttpAsyncSender({
           logger,
           budgetMs: config.asyncDeliveryBudgetMs,
+          allowPrivateAddresses: config.allowPrivateAsyncUrls,
           ...(tls === undefined
             ? {}
             : {

@@ -1,4 +1,14 @@
-import { duration, int, list, loadConfig, oneOf, port, string, type ConfigOf } from '@joinery/config';
+import {
+  allowPrivateCallbacksSetting,
+  duration,
+  int,
+  list,
+  loadConfig,
+  oneOf,
+  port,
+  string,
+  type ConfigOf,
+} from '@joinery/config';
 import { grpcMultiplexSetting } from '@joinery/grpc';
 
 /** The gateway's one configuration schema (env `JOINERY_*`). */
@@ -38,6 +48,11 @@ export const gatewayConfigSchema = {
   peerCacheMs: duration('JOINERY_BI_PEER_CACHE', { default: 2_000 }),
   /** Bound on asynchronous answer delivery (ChirpStack waits `async_timeout`, typically 1–5 s). */
   asyncDeliveryBudgetMs: duration('JOINERY_BI_ASYNC_BUDGET', { default: 4_000 }),
+  /**
+   * Asynchronous answers go only to public addresses (checked on the address each connection resolves to) unless
+   * this is true; the same variable lets claims register such asyncUrls. For lab set-ups with a local NS.
+   */
+  allowPrivateAsyncUrls: allowPrivateCallbacksSetting,
   grpcMultiplex: grpcMultiplexSetting,
   claimsAddress: string('JOINERY_CLAIMS_GRPC_ADDRESS', { default: '127.0.0.1:7402' }),
   keysAddress: string('JOINERY_KEYS_GRPC_ADDRESS', { default: '127.0.0.1:7401' }),

@@ -19,6 +19,8 @@ export interface ClaimsAppDeps {
   readonly clock?: Clock;
   readonly scryptCost?: ScryptCost;
   readonly rateLimit?: RateLimit;
+  /** Lets NSs register asyncUrls at loopback or private addresses (lab set-ups; default false). */
+  readonly allowPrivateAsyncUrls?: boolean;
   /** How often the outbox sweep republishes events a failed publish left behind (default 30 s; 0: never). */
   readonly sweepIntervalMs?: number;
 }
@@ -61,6 +63,9 @@ export async function buildClaimsApp(deps: ClaimsAppDeps): Promise<ClaimsApp> {
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),
     ...(deps.scryptCost === undefined ? {} : { scryptCost: deps.scryptCost }),
     ...(deps.rateLimit === undefined ? {} : { rateLimit: deps.rateLimit }),
+    ...(deps.allowPrivateAsyncUrls === undefined
+      ? {}
+      : { allowPrivateAsyncUrls: deps.allowPrivateAsyncUrls }),
   });
   await claims.relay.sweep();
   const intervalMs = deps.sweepIntervalMs ?? 30_000;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { int, list, secret, string, url, type ConfigOf } from '@joinery/config';
+import { allowPrivateCallbacksSetting, int, list, secret, string, url, type ConfigOf } from '@joinery/config';
 import { grpcMultiplexSetting } from '@joinery/grpc';
 
 /** The claims service's one configuration schema (environment `JOINERY_*`; secrets also through `*_FILE`). */
@@ -27,6 +27,8 @@ export const claimsConfigSchema = {
   /** Failed claims per account and per DevEUI within the window before `claims:rate_limited`. */
   claimFailureLimit: int('JOINERY_CLAIMS_FAILURE_LIMIT', { default: 10, min: 1, max: 10_000 }),
   claimFailureWindowS: int('JOINERY_CLAIMS_FAILURE_WINDOW_S', { default: 600, min: 1, max: 86_400 }),
+  /** NS asyncUrls at loopback, private or link-local addresses are refused unless this is true (lab set-ups). */
+  allowPrivateAsyncUrls: allowPrivateCallbacksSetting,
 } as const;
 
 export type ClaimsConfig = ConfigOf<typeof claimsConfigSchema>;

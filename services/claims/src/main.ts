@@ -54,6 +54,7 @@ const app = await buildClaimsApp({
   logger,
   scryptCost: { log2N: config.scryptLog2N, r: 8, p: 1 },
   rateLimit: { maxFailures: config.claimFailureLimit, windowMs: config.claimFailureWindowS * 1000 },
+  allowPrivateAsyncUrls: config.allowPrivateAsyncUrls,
 });
 const server = createGrpcServer({ logger });
 server.add(ClaimsService, app.service);

@@ -107,6 +107,7 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
         maxFailures: claimsConfig.claimFailureLimit,
         windowMs: claimsConfig.claimFailureWindowS * 1000,
       },
+      allowPrivateAsyncUrls: claimsConfig.allowPrivateAsyncUrls,
     });
     cleanups.push(() => claimsApp.close());
     const claims = createInProcessClient(ClaimsService, claimsApp.service, {

@@ -18,7 +18,15 @@ export interface AsyncAnswerSender {
   send(
     url: string,
     answer: unknown,
-    /** `senderId`: the answer's SenderID (the JoinEUI, upper-case hex), which picks the client certificate. */
-    context: { readonly devEui: string; readonly transactionId: number; readonly senderId: string },
+    /**
+     * `senderId`: the answer's SenderID (the JoinEUI, upper-case hex), which picks the client certificate.
+     * `callbackCaPem`: the CA the NS registered for its callback server, trusted besides the system store.
+     */
+    context: {
+      readonly devEui: string;
+      readonly transactionId: number;
+      readonly senderId: string;
+      readonly callbackCaPem?: string;
+    },
   ): Promise<void>;
 }

@@ -17,6 +17,8 @@ export interface ClaimsDeps {
   readonly clock?: Clock;
   readonly scryptCost?: ScryptCost;
   readonly rateLimit?: RateLimit;
+  /** Default false: asyncUrls must reach public addresses. */
+  readonly allowPrivateAsyncUrls?: boolean;
 }
 
 /** The claims use cases, grouped by area. */
@@ -40,6 +42,7 @@ export function createClaims(deps: ClaimsDeps): Claims {
     scryptCost: deps.scryptCost ?? defaultScryptCost,
     rateLimit: deps.rateLimit ?? defaultRateLimit,
     logger: deps.logger,
+    allowPrivateAsyncUrls: deps.allowPrivateAsyncUrls ?? false,
     flushOutbox: (devEuis) => relay.flush(devEuis),
   };
   return {

@@ -29,6 +29,8 @@ export interface ClaimsContext {
   readonly scryptCost: ScryptCost;
   readonly rateLimit: RateLimit;
   readonly logger: ClaimsLogger;
+  /** Whether an NS's asyncUrl may point at loopback or private addresses (`JOINERY_ALLOW_PRIVATE_ASYNC_URLS`). */
+  readonly allowPrivateAsyncUrls: boolean;
   /** Publishes the outbox of these devices (publish-after-commit); failures are left to the relay's sweep. */
   readonly flushOutbox: (devEuis: readonly string[]) => Promise<void>;
 }

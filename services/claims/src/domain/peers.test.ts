@@ -163,3 +163,47 @@ describe('KEK labels', () => {
     );
   });
 });
+
+describe('asyncUrl', () => {
+  test('loopback, private and local callback URLs are refused by default, and nothing is registered', async () => {
+    const h = await createHarness();
+    const x = await owner(h, 'x');
+    for (const asyncUrl of [
+      'https://127.0.0.1:8090/async',
+      'http://2130706433/',
+      'http://0x7f.1/',
+      'https://[::ffff:127.0.0.1]/',
+      'https://[::1]/',
+      'https://10.0.0.7/',
+      'http://169.254.169.254/latest',
+      'https://[fe80::1]/',
+      'https://224.0.0.1/',
+      'https://0.0.0.0/',
+      'https://localhost:8090/',
+      'https://redis:6379/',
+    ])
+      await assert.rejects(
+        h.claims.peers.registerNetworkServer(x, nsInput({ asyncUrl })),
+        (err: unknown) =>
+          JoineryError.is(err, claimsErrors.invalid_argument.code) && err.details['field'] === 'async_url',
+        asyncUrl,
+      );
+    assert.deepEqual(await h.claims.peers.listPeers(x, null, null), []);
+    assert.equal(h.keys.keks.size, 0);
+    const ok = await h.claims.peers.registerNetworkServer(
+      x,
+      nsInput({ asyncUrl: 'https://ns.example.com/async' }),
+    );
+    assert.equal(ok.peer.asyncUrl, 'https://ns.example.com/async');
+  });
+
+  test('the operator switch allows private callback URLs (lab set-ups)', async () => {
+    const h = await createHarness({ allowPrivateAsyncUrls: true });
+    const x = await owner(h, 'x');
+    const reg = await h.claims.peers.registerNetworkServer(
+      x,
+      nsInput({ asyncUrl: 'https://127.0.0.1:8090/async' }),
+    );
+    assert.equal(reg.peer.asyncUrl, 'https://127.0.0.1:8090/async');
+  });
+});

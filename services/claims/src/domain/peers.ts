@@ -1,3 +1,4 @@
+import { callbackHostRefusal } from '@joinery/config';
 import { claimsErrors } from './errors.js';
 import { actingAccount, type ClaimsContext } from './context.js';
 import { normalizeHex } from './identifiers.js';
@@ -65,7 +66,17 @@ function ownerKekNamespace(accountId: string): string {
   return `acct-${Buffer.from(accountId, 'utf8').toString('hex')}/`;
 }
 
-function checkAsyncUrl(url: string | null): string | null {
+const hostRefusalMessage = {
+  not_public_address: 'is a loopback, private, link-local, multicast or otherwise non-public address',
+  local_name: 'names this host or a local network',
+} as const;
+
+/**
+ * The NS's callback URL. Joinery POSTs there for every JoinReq, so by default it must reach the public internet: an
+ * IP literal must be public and a name must not be local (the gateway checks the addresses a name resolves to again
+ * on every connection). `allowPrivate` (JOINERY_ALLOW_PRIVATE_ASYNC_URLS) lifts this for lab set-ups.
+ */
+function checkAsyncUrl(url: string | null, allowPrivate: boolean): string | null {
   if (url === null || url === '') return null;
   let parsed: URL;
   try {
@@ -75,6 +86,13 @@ function checkAsyncUrl(url: string | null): string | null {
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
     throw claimsErrors.invalid_argument({ field: 'async_url', reason: 'must be http(s)' });
+  const refusal = allowPrivate ? undefined : callbackHostRefusal(parsed);
+  if (refusal !== undefined)
+    throw claimsErrors.invalid_argument(
+      { field: 'async_url', reason: refusal },
+      `asyncUrl ${parsed.hostname} ${hostRefusalMessage[refusal]}; Joinery only calls back public addresses ` +
+        '(an operator allows private ones for lab set-ups with JOINERY_ALLOW_PRIVATE_ASYNC_URLS=true)',
+    );
   return url;
 }
 
@@ -141,7 +159,7 @@ export class Peers {
         field: 'lifetime',
         reason: 'must be a non-negative integer (seconds)',
       });
-    const asyncUrl = checkAsyncUrl(input.asyncUrl);
+    const asyncUrl = checkAsyncUrl(input.asyncUrl, this.ctx.allowPrivateAsyncUrls);
     const id = generateId('ns');
     const kekLabel = kekLabelFor(accountId, input.kekLabel, `ns-${id}`);
     const kek = await this.ctx.keys.createKek(kekLabel, 'peer');

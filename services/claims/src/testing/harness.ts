@@ -55,7 +55,12 @@ export interface Harness {
 
 /** In-process claims with the memory store, a memory key custody and a cheap scrypt cost. */
 export async function createHarness(
-  options: { store?: ClaimsStore; scryptCost?: ScryptCost; caKeySeal?: CaKeySeal } = {},
+  options: {
+    store?: ClaimsStore;
+    scryptCost?: ScryptCost;
+    caKeySeal?: CaKeySeal;
+    allowPrivateAsyncUrls?: boolean;
+  } = {},
 ): Promise<Harness> {
   const store = options.store ?? createMemoryClaimsStore();
   const keys = new MemoryKeyCustody();
@@ -70,6 +75,9 @@ export async function createHarness(
     logger: silentLogger,
     clock,
     scryptCost: options.scryptCost ?? { log2N: 4, r: 8, p: 1 },
+    ...(options.allowPrivateAsyncUrls === undefined
+      ? {}
+      : { allowPrivateAsyncUrls: options.allowPrivateAsyncUrls }),
   });
   return { claims, store, keys, publisher, clock };
 }

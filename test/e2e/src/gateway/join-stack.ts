@@ -34,7 +34,10 @@ export interface JoinStack {
   stop(): Promise<void>;
 }
 
-/** `gatewayEnv` overrides the gateway's `JOINERY_BI_*` settings (e.g. the asynchronous delivery budget). */
+/**
+ * `gatewayEnv` overrides the gateway's `JOINERY_BI_*` settings (e.g. the asynchronous delivery budget);
+ * `JOINERY_ALLOW_PRIVATE_ASYNC_URLS` there applies to claims too, as in embedded mode.
+ */
 export async function startJoinStack(gatewayEnv: NodeJS.ProcessEnv = {}): Promise<JoinStack> {
   const logs = captureLogs({ level: 'debug' });
   const adminToken = randomBytes(16).toString('hex');
@@ -57,6 +60,7 @@ export async function startJoinStack(gatewayEnv: NodeJS.ProcessEnv = {}): Promis
     logger: logs.logger,
     scryptCost: { log2N: 4, r: 8, p: 1 },
     sweepIntervalMs: 0,
+    allowPrivateAsyncUrls: gatewayEnv['JOINERY_ALLOW_PRIVATE_ASYNC_URLS'] === 'true',
   });
   const claims = createInProcessClient(ClaimsService, claimsApp.service, { defaultTimeoutMs: 30_000 });
   const gateway: GatewayApp = buildGatewayApp({
