@@ -86,6 +86,9 @@ export type BiOutcome =
 
 type ActivationRequest = JoinReq | RejoinReq;
 
+/** Where an NS takes asynchronous answers (empty `asyncUrl`: synchronous) and the CA its callback server uses. */
+type Callback = Pick<PeerIdentity, 'asyncUrl' | 'asyncCaPem'>;
+
 /** A refused activation: the reason picks the ResultCode, the description (an error code, no secrets) explains it. */
 interface Refusal {
   readonly reason: ResultReason;
@@ -231,12 +234,12 @@ export class BiHandler {
       if (message.messageType !== 'JoinReq' && message.messageType !== 'RejoinReq')
         return this.#refuse(message, limited);
       this.#recordRefusal(message, limited, undefined);
-      return this.#refuseActivation(message, limited, peer.asyncUrl);
+      return this.#refuseActivation(message, limited, peer);
     }
     switch (message.messageType) {
       case 'JoinReq':
       case 'RejoinReq':
-        return this.#activation(message, credential, deadline, peer.asyncUrl);
+        return this.#activation(message, credential, deadline, peer);
       case 'AppSKeyReq':
         return this.#appSKey(message, credential, deadline);
       case 'HomeNSReq':
@@ -309,7 +312,7 @@ export class BiHandler {
     message: ActivationRequest,
     credential: PeerCredentialInput,
     deadline: number,
-    peerAsyncUrl: string,
+    peerCallback: Callback,
   ): Promise<BiOutcome> {
     let authorization: AuthorizeResponse;
     try {
@@ -326,14 +329,14 @@ export class BiHandler {
     } catch (err) {
       const refusal = await this.#recheckSender(message, credential, deadline, err);
       this.#recordRefusal(message, refusal, undefined);
-      return this.#refuseActivation(message, refusal, peerAsyncUrl);
+      return this.#refuseActivation(message, refusal, peerCallback);
     }
-    const asyncUrl = authorization.delivery?.asyncUrl ?? '';
-    if (asyncUrl !== '' && this.#deps.asyncSender !== undefined)
+    const delivery = authorization.delivery;
+    if (delivery !== undefined && delivery.asyncUrl !== '' && this.#deps.asyncSender !== undefined)
       return this.#deferred(
         this.#deps.asyncSender,
         message,
-        asyncUrl,
+        delivery,
         this.#activationAnswer(message, credential, authorization, Number.POSITIVE_INFINITY),
       );
     const answer = await this.#activationAnswer(message, credential, authorization, deadline);
@@ -523,15 +526,16 @@ export class BiHandler {
   #deferred(
     sender: AsyncAnswerSender,
     message: ActivationRequest,
-    url: string,
+    callback: Callback,
     answer: Promise<AnswerHeaderWire>,
   ): BiOutcome {
     void answer
       .then((body) =>
-        sender.send(url, body, {
+        sender.send(callback.asyncUrl, body, {
           devEui: message.devEui,
           transactionId: message.transactionId,
           senderId: body.SenderID,
+          ...(callback.asyncCaPem === '' ? {} : { callbackCaPem: callback.asyncCaPem }),
         }),
       )
       .catch((err: unknown) =>
@@ -546,11 +550,11 @@ export class BiHandler {
    * of its result code: it is POSTed like an answer. A caller found not to be who it claimed (UnknownSender, e.g. a
    * credential revoked since it was cached) is answered in the response: its callback URL is not to be trusted.
    */
-  #refuseActivation(message: ActivationRequest, err: unknown, asyncUrl: string): BiOutcome {
+  #refuseActivation(message: ActivationRequest, err: unknown, callback: Callback): BiOutcome {
     const sender = this.#deps.asyncSender;
-    if (asyncUrl === '' || sender === undefined || reasonFor(JoineryError.from(err)) === 'unknown_sender')
+    if (callback.asyncUrl === '' || sender === undefined || reasonFor(JoineryError.from(err)) === 'unknown_sender')
       return this.#refuse(message, err);
-    return this.#deferred(sender, message, asyncUrl, Promise.resolve(this.#refusalAnswer(message, err)));
+    return this.#deferred(sender, message, callback, Promise.resolve(this.#refusalAnswer(message, err)));
   }
 
   /** The answer for a refusal, by the one error table; internal errors are logged. */

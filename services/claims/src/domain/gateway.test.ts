@@ -47,6 +47,7 @@ describe('authorization matrix', () => {
       appSKeyKekLabel: as?.kekLabel,
       lifetime: 0,
       asyncUrl: null,
+      asyncCaPem: null,
     });
     // By certificate fingerprint too, and lenient about hex case.
     const byCert = await authorizeAs(h, x, 1, {
@@ -109,7 +110,7 @@ describe('authorization matrix', () => {
     assert.equal(auth.networkServer.id, ns2.peer.id);
     assert.deepEqual(auth.delivery, {
       nwkKekLabel: ns2.kek.label, plaintextNwkKeys: false, appSKeyDelivery: 'session-key-id', appSKeyKekLabel: null,
-      lifetime: 3600, asyncUrl: 'https://ns2.example/async',
+      lifetime: 3600, asyncUrl: 'https://ns2.example/async', asyncCaPem: null,
     });
     // BI 1.0 requests carry no SenderNSID.
     await h.claims.gateway.authorize({

@@ -18,6 +18,8 @@ export interface DeliverySettings {
   readonly appSKeyKekLabel: string | null;
   readonly lifetime: number;
   readonly asyncUrl: string | null;
+  /** The CA registered for the asyncUrl server (null: the system store alone). */
+  readonly asyncCaPem: string | null;
 }
 
 export interface Authorization {
@@ -121,6 +123,7 @@ export class Gateway {
         appSKeyKekLabel,
         lifetime: ns.lifetime,
         asyncUrl: ns.asyncUrl,
+        asyncCaPem: ns.asyncCaPem ?? null,
       },
     };
   }

@@ -99,6 +99,8 @@ export interface ApiKeyRecord {
 
 export type PeerKind = 'network-server' | 'application-server';
 export type AppSKeyDelivery = 'wrapped' | 'plaintext' | 'session-key-id';
+/** The network server product an NS registration is for (it picks the defaults that product needs). */
+export type NetworkServerProduct = 'chirpstack' | 'the-things-stack' | 'other';
 
 export interface PeerCredentialRecord {
   readonly kind: 'certificate' | 'bearer-token';
@@ -123,6 +125,13 @@ export interface PeerRecord {
   readonly plaintextNwkKeys: boolean;
   readonly lifetime: number;
   readonly asyncUrl: string | null;
+  /**
+   * NS: PEM certificates of the CA behind the asyncUrl server's certificate, trusted besides the system store.
+   * Absent in records from before it existed.
+   */
+  readonly asyncCaPem?: string | null;
+  /** NS: the product registered for (absent: not said). */
+  readonly product?: NetworkServerProduct | null;
   readonly credentials: readonly PeerCredentialRecord[];
   readonly createdAt: string;
 }

@@ -207,3 +207,86 @@ describe('asyncUrl', () => {
     assert.equal(reg.peer.asyncUrl, 'https://127.0.0.1:8090/async');
   });
 });
+
+describe('callback CA', () => {
+  test('an NS may register the CA of its callback server; it is stored and handed to the gateway', async () => {
+    const h = await createHarness();
+    const x = await owner(h, 'x');
+    const ca = (await h.claims.gateway.issueServerCertificate(['ns.example.com'])).caCertPem;
+    const reg = await h.claims.peers.registerNetworkServer(
+      x,
+      nsInput({ asyncUrl: 'https://ns.example.com/async', asyncCaPem: ca.trimEnd() }),
+    );
+    assert.equal(reg.peer.asyncCaPem, new X509Certificate(ca).toString());
+    assert.ok(reg.peer.asyncCaPem?.endsWith('-----\n'));
+    const plain = await h.claims.peers.registerNetworkServer(x, nsInput({ netId: '000014' }));
+    assert.equal(plain.peer.asyncCaPem, null);
+  });
+
+  test('anything but PEM certificates is refused, and a pasted private key is never echoed', async () => {
+    const h = await createHarness();
+    const x = await owner(h, 'x');
+    const issued = await h.claims.gateway.issueServerCertificate(['ns.example.com']);
+    const url = 'https://ns.example.com/async';
+    for (const [asyncCaPem, asyncUrl] of [
+      [issued.keyPem, url],
+      [issued.certPem + issued.keyPem, url],
+      ['not a certificate', url],
+      ['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', url],
+      [`junk\n${issued.caCertPem}`, url],
+      [issued.caCertPem, null],
+      [issued.caCertPem, 'http://ns.example.com/async'],
+    ] as const) {
+      let caught: unknown;
+      try {
+        await h.claims.peers.registerNetworkServer(x, nsInput({ asyncUrl, asyncCaPem }));
+      } catch (err) {
+        caught = err;
+      }
+      assert.ok(JoineryError.is(caught, claimsErrors.invalid_argument.code), String(caught));
+      assert.equal(caught.details['field'], 'async_ca_pem');
+      assert.ok(!JSON.stringify({ m: caught.message, d: caught.details }).includes('PRIVATE'));
+    }
+    assert.deepEqual(await h.claims.peers.listPeers(x, null, null), []);
+  });
+});
+
+describe('product', () => {
+  test('ChirpStack without a delivery choice gets a plaintext AppSKey, so ChirpStack decrypts payloads', async () => {
+    const h = await createHarness();
+    const x = await owner(h, 'x');
+    const reg = await h.claims.peers.registerNetworkServer(x, nsInput({ product: 'chirpstack' }));
+    assert.equal(reg.peer.appSKeyDelivery, 'plaintext');
+    assert.equal(reg.peer.product, 'chirpstack');
+    assert.deepEqual(reg.warnings, []);
+    const other = await h.claims.peers.registerNetworkServer(x, nsInput({ netId: '000014' }));
+    assert.equal(other.peer.appSKeyDelivery, 'wrapped');
+    assert.equal(other.peer.product, null);
+    assert.deepEqual(other.warnings, []);
+  });
+
+  test('ChirpStack with a wrapped AppSKey or a SessionKeyID is registered as asked, with a warning', async () => {
+    const h = await createHarness();
+    const x = await owner(h, 'x');
+    for (const [i, appSKeyDelivery] of (['wrapped', 'session-key-id'] as const).entries()) {
+      const reg = await h.claims.peers.registerNetworkServer(
+        x,
+        nsInput({ netId: `00001${i}`, product: 'chirpstack', appSKeyDelivery }),
+      );
+      assert.equal(reg.peer.appSKeyDelivery, appSKeyDelivery);
+      assert.deepEqual(
+        reg.warnings.map((w) => w.code),
+        ['chirpstack_no_payload_decryption'],
+      );
+    }
+    const tts = await h.claims.peers.registerNetworkServer(
+      x,
+      nsInput({ netId: '000019', product: 'the-things-stack', appSKeyDelivery: 'wrapped' }),
+    );
+    assert.deepEqual(tts.warnings, []);
+    await rejectsWith(
+      h.claims.peers.registerNetworkServer(x, nsInput({ product: 'loriot' as never })),
+      claimsErrors.invalid_argument.code,
+    );
+  });
+});

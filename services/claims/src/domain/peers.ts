@@ -1,8 +1,16 @@
+import { X509Certificate } from 'node:crypto';
 import { callbackHostRefusal } from '@joinery/config';
 import { claimsErrors } from './errors.js';
 import { actingAccount, type ClaimsContext } from './context.js';
 import { normalizeHex } from './identifiers.js';
-import type { AppSKeyDelivery, PeerCredentialRecord, PeerKind, PeerRecord, Principal } from './model.js';
+import type {
+  AppSKeyDelivery,
+  NetworkServerProduct,
+  PeerCredentialRecord,
+  PeerKind,
+  PeerRecord,
+  Principal,
+} from './model.js';
 import { generateId, generateToken, sha256Hex } from './secrets.js';
 
 export interface IssuedPeerCredentials {
@@ -12,10 +20,17 @@ export interface IssuedPeerCredentials {
   readonly clientKeyPem: string;
 }
 
+/** Something about a registration its owner should know; `code` is stable. */
+export interface RegistrationWarning {
+  readonly code: 'chirpstack_no_payload_decryption';
+  readonly message: string;
+}
+
 export interface PeerRegistration {
   readonly peer: PeerRecord;
   readonly kek: { readonly label: string; readonly key: Uint8Array };
   readonly credentials: IssuedPeerCredentials;
+  readonly warnings: readonly RegistrationWarning[];
 }
 
 export interface RegisterNetworkServerInput {
@@ -28,6 +43,9 @@ export interface RegisterNetworkServerInput {
   readonly lifetime: number;
   readonly asyncUrl: string | null;
   readonly plaintextNwkKeys: boolean;
+  /** PEM certificates of the CA behind the asyncUrl server's certificate, when it is not a public CA. */
+  readonly asyncCaPem?: string | null;
+  readonly product?: NetworkServerProduct | null;
 }
 
 export interface RegisterApplicationServerInput {
@@ -96,6 +114,64 @@ function checkAsyncUrl(url: string | null, allowPrivate: boolean): string | null
   return url;
 }
 
+const maxCaPemLength = 64 * 1024;
+const maxCaCertificates = 16;
+
+/**
+ * The CA an owner registers for the NS's callback server: PEM certificates and nothing else (a private key pasted by
+ * mistake is refused, and never echoed), each one parseable, stored re-encoded and newline-terminated.
+ */
+function checkAsyncCaPem(pem: string | null | undefined, asyncUrl: string | null): string | null {
+  if (pem === null || pem === undefined || pem.trim() === '') return null;
+  const refuse = (reason: string) => claimsErrors.invalid_argument({ field: 'async_ca_pem', reason });
+  if (pem.length > maxCaPemLength) throw refuse('at most 64 KiB');
+  if (asyncUrl === null || !asyncUrl.startsWith('https:')) throw refuse('needs an https asyncUrl');
+  const blocks = [...pem.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g)];
+  const outside = blocks.reduce((rest, b) => rest.replace(b[0], ''), pem);
+  if (blocks.length === 0 || outside.trim() !== '') throw refuse('must be PEM certificates only');
+  if (blocks.length > maxCaCertificates) throw refuse(`at most ${maxCaCertificates} certificates`);
+  return blocks
+    .map((b) => {
+      if (b[1] !== 'CERTIFICATE') throw refuse('must be PEM certificates only');
+      try {
+        return new X509Certificate(b[0]).toString();
+      } catch {
+        throw refuse('a certificate does not parse');
+      }
+    })
+    .map((c) => (c.endsWith('\n') ? c : `${c}\n`))
+    .join('');
+}
+
+/**
+ * The AppSKey delivery an NS gets, and what its owner should know about it. ChirpStack decrypts application payloads
+ * only with a plaintext AppSKey and no SessionKeyID; a wrapped AppSKey or a SessionKeyID puts it in its end-to-end
+ * mode, where payloads reach the integrations still encrypted. So for ChirpStack the default is plaintext (over the
+ * authenticated TLS or bearer connection), and any other explicit choice comes back with a warning.
+ */
+function appSKeyDeliveryFor(
+  product: NetworkServerProduct | null,
+  asked: AppSKeyDelivery | null,
+): { delivery: AppSKeyDelivery; warnings: RegistrationWarning[] } {
+  if (product !== 'chirpstack') return { delivery: asked ?? 'wrapped', warnings: [] };
+  if (asked === null || asked === 'plaintext') return { delivery: 'plaintext', warnings: [] };
+  const how = asked === 'wrapped' ? 'wrapped under a KEK' : 'as a SessionKeyID';
+  return {
+    delivery: asked,
+    warnings: [
+      {
+        code: 'chirpstack_no_payload_decryption',
+        message:
+          `with the AppSKey ${how}, ChirpStack does not decrypt application payloads (its end-to-end mode): ` +
+          'your application must get the AppSKey and decrypt them itself. Register with appSKeyDelivery ' +
+          '"plaintext" for ChirpStack to decrypt.',
+      },
+    ],
+  };
+}
+
+const products: readonly NetworkServerProduct[] = ['chirpstack', 'the-things-stack', 'other'];
+
 /** Network-server and application-server registrations and their credentials. */
 export class Peers {
   constructor(private readonly ctx: ClaimsContext) {}
@@ -160,6 +236,11 @@ export class Peers {
         reason: 'must be a non-negative integer (seconds)',
       });
     const asyncUrl = checkAsyncUrl(input.asyncUrl, this.ctx.allowPrivateAsyncUrls);
+    const asyncCaPem = checkAsyncCaPem(input.asyncCaPem, asyncUrl);
+    const product = input.product ?? null;
+    if (product !== null && !products.includes(product))
+      throw claimsErrors.invalid_argument({ field: 'product', reason: products.join(', ') });
+    const { delivery, warnings } = appSKeyDeliveryFor(product, input.appSKeyDelivery);
     const id = generateId('ns');
     const kekLabel = kekLabelFor(accountId, input.kekLabel, `ns-${id}`);
     const kek = await this.ctx.keys.createKek(kekLabel, 'peer');
@@ -177,16 +258,21 @@ export class Peers {
       nsId,
       asId: null,
       kekLabel,
-      appSKeyDelivery: input.appSKeyDelivery ?? 'wrapped',
+      appSKeyDelivery: delivery,
       plaintextNwkKeys: input.plaintextNwkKeys,
       lifetime: input.lifetime,
       asyncUrl,
+      asyncCaPem,
+      product,
       credentials: records,
       createdAt: this.ctx.clock.now().toISOString(),
     };
     await this.ctx.store.insertPeer(peer);
-    this.ctx.logger.info({ peer_id: id, account_id: accountId, net_id: netId }, 'network server registered');
-    return { peer, kek: { label: kekLabel, key: kek }, credentials: issued };
+    this.ctx.logger.info(
+      { peer_id: id, account_id: accountId, net_id: netId, product, app_s_key_delivery: delivery },
+      'network server registered',
+    );
+    return { peer, kek: { label: kekLabel, key: kek }, credentials: issued, warnings };
   }
 
   async registerApplicationServer(
@@ -229,7 +315,7 @@ export class Peers {
       { peer_id: id, account_id: accountId, as_id: input.asId },
       'application server registered',
     );
-    return { peer, kek: { label: kekLabel, key: kek }, credentials: issued };
+    return { peer, kek: { label: kekLabel, key: kek }, credentials: issued, warnings: [] };
   }
 
   async getPeer(principal: Principal, peerId: string): Promise<PeerRecord> {

@@ -18,6 +18,7 @@ import {
   peerIdentityToProto,
   peerKindFromProto,
   peerToProto,
+  productFromProto,
   principalFromProto,
   principalToProto,
   scopeFromProto,
@@ -193,12 +194,15 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         lifetime: req.lifetime,
         asyncUrl: empty(req.asyncUrl),
         plaintextNwkKeys: req.plaintextNwkKeys,
+        asyncCaPem: empty(req.asyncCaPem),
+        product: productFromProto(req.product),
       });
       return {
         peer: peerToProto(r.peer),
         kek: { label: r.kek.label, key: r.kek.key },
         bearerToken: r.credentials.bearerToken,
         credentials: { caCertPem: r.credentials.caCertPem, clientCertPem: r.credentials.clientCertPem, clientKeyPem: r.credentials.clientKeyPem },
+        warnings: r.warnings.map((w) => ({ code: w.code, message: w.message })),
       };
     },
     async registerApplicationServer(req) {
@@ -254,6 +258,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
           appSKeyKekLabel: auth.delivery.appSKeyKekLabel ?? '',
           lifetime: auth.delivery.lifetime,
           asyncUrl: auth.delivery.asyncUrl ?? '',
+          asyncCaPem: auth.delivery.asyncCaPem ?? '',
         },
       };
     },

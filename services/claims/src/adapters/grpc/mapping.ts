@@ -3,6 +3,7 @@ import type { MessageInitShape } from '@bufbuild/protobuf';
 import {
   AppSKeyDelivery as ProtoAppSKeyDelivery,
   DeviceState as ProtoDeviceState,
+  NetworkServerProduct as ProtoNetworkServerProduct,
   PeerKind as ProtoPeerKind,
   Scope as ProtoScope,
   type DeviceSchema,
@@ -22,6 +23,7 @@ import type {
   DeviceBinding,
   DeviceRecord,
   MacVersion,
+  NetworkServerProduct,
   PeerKind,
   PeerRecord,
   Principal,
@@ -125,6 +127,21 @@ export function peerKindFromProto(k: ProtoPeerKind): PeerKind | null {
   return null;
 }
 
+const productsToProto: Record<NetworkServerProduct, ProtoNetworkServerProduct> = {
+  chirpstack: ProtoNetworkServerProduct.CHIRPSTACK,
+  'the-things-stack': ProtoNetworkServerProduct.THE_THINGS_STACK,
+  other: ProtoNetworkServerProduct.OTHER,
+};
+
+export const productToProto = (p: NetworkServerProduct | null): ProtoNetworkServerProduct =>
+  p === null ? ProtoNetworkServerProduct.UNSPECIFIED : productsToProto[p];
+
+export function productFromProto(p: ProtoNetworkServerProduct): NetworkServerProduct | null {
+  for (const [name, value] of Object.entries(productsToProto) as [NetworkServerProduct, ProtoNetworkServerProduct][])
+    if (value === p) return name;
+  return null;
+}
+
 export function peerToProto(p: PeerRecord): MessageInitShape<typeof PeerSchema> {
   return {
     id: p.id,
@@ -141,6 +158,8 @@ export function peerToProto(p: PeerRecord): MessageInitShape<typeof PeerSchema> 
     plaintextNwkKeys: p.plaintextNwkKeys,
     createdAt: ts(p.createdAt),
     activeCredentials: p.credentials.filter((c) => !c.revoked).length,
+    asyncCaPem: p.asyncCaPem ?? '',
+    product: productToProto(p.product ?? null),
   };
 }
 
@@ -153,6 +172,7 @@ export function peerIdentityToProto(p: PeerRecord): MessageInitShape<typeof Peer
     nsId: p.nsId === null ? new Uint8Array() : hexToBytes(p.nsId),
     asId: p.asId ?? '',
     asyncUrl: p.asyncUrl ?? '',
+    asyncCaPem: p.asyncCaPem ?? '',
   };
 }
 

@@ -1,0 +1,150 @@
+// The CA an NS registers for its callback server reaches the gateway's sender: an NS whose callback server has a
+// certificate from its own private CA (not Joinery's, not a public one) gets its JoinAns once it registered that CA,
+// and not without it (issue 22 item 3). The private CA here is a second Joinery stack's.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer, request as httpsRequest, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { AES128Key, DevNonce, EUI64, encodeJoinRequest, joinRequestMic } from '@joinery/lorawan';
+import { AppSKeyDelivery, Scope } from '@joinery/proto/claims/v1/claims_pb';
+import { startJoinStack, type JoinStack } from './join-stack.js';
+
+const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
+const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+const joinEui = '70B3D57ED0003000';
+
+let stack: JoinStack;
+let privateCa: JoinStack;
+let server: Server;
+let callbackUrl: string;
+const received: Record<string, unknown>[] = [];
+
+before(async () => {
+  stack = await startJoinStack({ JOINERY_BI_ASYNC_BUDGET: '1000', JOINERY_ALLOW_PRIVATE_ASYNC_URLS: 'true' });
+  privateCa = await startJoinStack();
+  const tls = await privateCa.claims.issueServerCertificate({ hostnames: ['127.0.0.1'] });
+  server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+    let data = '';
+    req.on('data', (chunk: Buffer) => (data += chunk.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(data) as Record<string, unknown>);
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  callbackUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}/async`;
+});
+
+after(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+  await stack?.stop();
+  await privateCa?.stop();
+});
+
+async function registerAndJoin(netId: string, asyncCaPem: string | undefined, transactionId: number) {
+  const { account, apiKeyId } = await stack.claims.createAccount({
+    principal: stack.admin,
+    name: `o-${netId}`,
+  });
+  const owner = { accountId: account!.id, scope: Scope.OWNER, apiKeyId };
+  const ns = await stack.claims.registerNetworkServer({
+    principal: owner,
+    name: `ns-${netId}`,
+    netId: bytes(netId),
+    appSKeyDelivery: AppSKeyDelivery.PLAINTEXT,
+    asyncUrl: callbackUrl,
+    ...(asyncCaPem === undefined ? {} : { asyncCaPem }),
+  });
+  assert.equal(ns.peer?.asyncCaPem, asyncCaPem ?? '');
+  const device = {
+    devEui: hexOf(randomBytes(8)),
+    nwkKey: new Uint8Array(randomBytes(16)),
+    claimCode: 'c0de' + netId,
+  };
+  await stack.claims.importBatch({
+    principal: stack.admin,
+    joinEui,
+    manufacturer: 'acme',
+    devices: [
+      {
+        devEui: device.devEui,
+        macVersion: '1.0.4',
+        nwkKey: { key: { case: 'hex' as const, value: hexOf(device.nwkKey) } },
+        claimCode: device.claimCode,
+      },
+    ],
+  });
+  await stack.claims.claim({
+    principal: owner,
+    devEui: bytes(device.devEui),
+    claimCode: device.claimCode,
+    networkServerId: ns.peer!.id,
+  });
+  const fields = {
+    joinEui: EUI64.parse(joinEui),
+    devEui: EUI64.parse(device.devEui),
+    devNonce: DevNonce.of(1),
+  };
+  const phy = encodeJoinRequest(fields, joinRequestMic(AES128Key.fromBytes(device.nwkKey), fields));
+  const body = {
+    ProtocolVersion: '1.0',
+    SenderID: netId,
+    ReceiverID: joinEui,
+    TransactionID: transactionId,
+    MessageType: 'JoinReq',
+    MACVersion: '1.0.4',
+    PHYPayload: hexOf(phy),
+    DevEUI: device.devEui,
+    DevAddr: '01020304',
+    DLSettings: '00',
+    RxDelay: 1,
+  };
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port: stack.biPort,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        cert: ns.credentials!.clientCertPem,
+        key: ns.credentials!.clientKeyPem,
+        ca: stack.caCertPem,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+  assert.equal(status, 200);
+}
+
+async function answerFor(transactionId: number, limitMs: number) {
+  for (const until = Date.now() + limitMs; Date.now() < until;) {
+    const found = received.find((r) => r['TransactionID'] === transactionId);
+    if (found !== undefined) return found;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return undefined;
+}
+
+test('a callback server with a certificate from the CA the NS registered gets the JoinAns', async () => {
+  await registerAndJoin('00000C', privateCa.caCertPem, 61);
+  const ans = await answerFor(61, 3000);
+  assert.equal(ans?.['MessageType'], 'JoinAns');
+  assert.deepEqual(ans?.['Result'], { ResultCode: 'Success' });
+});
+
+test('without that CA registered the callback server is not trusted, and gets nothing', async () => {
+  await registerAndJoin('00000D', undefined, 62);
+  assert.equal(await answerFor(62, 2000), undefined);
+  assert.ok(
+    stack.logs
+      .records()
+      .some((r) => r['msg'] === 'asynchronous answer not accepted' && r['transaction_id'] === 62),
+  );
+});
