@@ -1,6 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { hexToBytes } from '@joinery/backend-interfaces';
 import {
+  AppSKeyDelivery,
+  NetworkServerProduct,
   PeerKind,
   PrincipalSchema,
   Scope,
@@ -207,9 +209,18 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     appSKeyDelivery?: keyof typeof appSKeyDeliveryByName;
     lifetime?: number;
     asyncUrl?: string;
+    asyncCaPem?: string;
     plaintextNwkKeys?: boolean;
+    product?: (typeof s.networkServerProducts)[number];
     accountId?: string;
   }
+  const productByName: Readonly<Record<(typeof s.networkServerProducts)[number], NetworkServerProduct>> = {
+    chirpstack: NetworkServerProduct.CHIRPSTACK,
+    'the-things-stack': NetworkServerProduct.THE_THINGS_STACK,
+    other: NetworkServerProduct.OTHER,
+  };
+  const productName = (p: NetworkServerProduct | undefined) =>
+    s.networkServerProducts.find((name) => productByName[name] === p) ?? null;
   app.post<{ Body: NsBody }>(
     '/api/v1/network-servers',
     {
@@ -229,10 +240,14 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
         netId: hexToBytes(b.netId),
         nsId: b.nsId === undefined ? new Uint8Array() : hexToBytes(b.nsId),
         kekLabel: b.kekLabel ?? '',
-        appSKeyDelivery: appSKeyDeliveryByName[b.appSKeyDelivery ?? 'wrapped'],
+        // Left unspecified when not given: claims picks the default for the product (wrapped, or plaintext for ChirpStack).
+        appSKeyDelivery:
+          b.appSKeyDelivery === undefined ? AppSKeyDelivery.UNSPECIFIED : appSKeyDeliveryByName[b.appSKeyDelivery],
         lifetime: b.lifetime ?? 0,
         asyncUrl: b.asyncUrl ?? '',
+        asyncCaPem: b.asyncCaPem ?? '',
         plaintextNwkKeys: b.plaintextNwkKeys ?? false,
+        product: b.product === undefined ? NetworkServerProduct.UNSPECIFIED : productByName[b.product],
         accountId: b.accountId ?? '',
       });
       const peer = registered.peer;
@@ -240,9 +255,12 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
         id: peer?.id,
         netId: hex(peer?.netId ?? new Uint8Array()),
         nsId: peer === undefined || peer.nsId.length === 0 ? null : hex(peer.nsId),
+        appSKeyDelivery: peer === undefined ? null : peerView(peer).appSKeyDelivery,
+        product: productName(peer?.product),
         kek: { label: registered.kek?.label, key: hex(registered.kek?.key ?? new Uint8Array()) },
         bearerToken: registered.bearerToken,
         credentials: registered.credentials,
+        warnings: registered.warnings.map((w) => ({ code: w.code, message: w.message })),
       });
     },
   );

@@ -168,6 +168,7 @@ const kekSchema = {
 } as const;
 
 export const appSKeyDeliveries = ['wrapped', 'plaintext', 'session-key-id'] as const;
+export const networkServerProducts = ['chirpstack', 'the-things-stack', 'other'] as const;
 
 export const networkServerBody = {
   type: 'object',
@@ -177,30 +178,69 @@ export const networkServerBody = {
     name: nameSchema,
     netId: hex(3, 'NetID, 6 hex digits'),
     nsId: hex(8, 'NSID (BI 1.1 SenderNSID), 16 hex digits'),
-    kekLabel: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' },
-    appSKeyDelivery: { type: 'string', enum: [...appSKeyDeliveries] },
+    kekLabel: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9._:-]{1,64}$',
+      description: 'kept in the account’s namespace: the KEK comes back labelled acct-<account id hex>/<kekLabel>',
+    },
+    appSKeyDelivery: {
+      type: 'string',
+      enum: [...appSKeyDeliveries],
+      description: 'default wrapped; plaintext for product chirpstack (ChirpStack decrypts payloads only then)',
+    },
+    product: {
+      type: 'string',
+      enum: [...networkServerProducts],
+      description: 'the NS product; chirpstack picks its AppSKey delivery and warns about choices it cannot decrypt',
+    },
     lifetime: {
       type: 'integer',
       minimum: 0,
       maximum: 4_294_967_295,
       description: 'session lifetime, seconds',
     },
-    asyncUrl: { type: 'string', pattern: '^https?://', maxLength: 2048 },
+    asyncUrl: {
+      type: 'string',
+      pattern: '^https?://',
+      maxLength: 2048,
+      description: 'a public address (private ones only with JOINERY_ALLOW_PRIVATE_ASYNC_URLS=true)',
+    },
+    asyncCaPem: {
+      type: 'string',
+      maxLength: 65_536,
+      description: 'PEM certificates of the CA of the asyncUrl server, trusted besides the system store',
+    },
     plaintextNwkKeys: { type: 'boolean' },
     accountId: { ...idSchema, description: 'admin only: the account to register for' },
   },
 } as const;
 
+export const registrationWarningsSchema = {
+  type: 'array',
+  description: 'what the owner should know about this registration, e.g. a choice that turns off decryption',
+  items: {
+    type: 'object',
+    required: ['code', 'message'],
+    properties: {
+      code: { type: 'string', enum: ['chirpstack_no_payload_decryption'] },
+      message: { type: 'string' },
+    },
+  },
+} as const;
+
 export const registeredNetworkServerSchema = {
   type: 'object',
-  required: ['id', 'netId', 'nsId', 'kek', 'bearerToken', 'credentials'],
+  required: ['id', 'netId', 'nsId', 'appSKeyDelivery', 'product', 'kek', 'bearerToken', 'credentials', 'warnings'],
   properties: {
     id: { type: 'string' },
     netId: { type: 'string' },
     nsId: nullableString,
+    appSKeyDelivery: { type: 'string', enum: [...appSKeyDeliveries] },
+    product: { type: ['string', 'null'], enum: [...networkServerProducts, null] },
     kek: kekSchema,
     bearerToken: { type: 'string' },
     credentials: credentialsSchema,
+    warnings: registrationWarningsSchema,
   },
 } as const;
 
