@@ -22,14 +22,19 @@ export interface NonceRecord {
   lastDevNonce: number;
   devNonceHistory: number[];
   lastRjCount0: number;
+  rejoinFrameHistory: string[];
   lastRjCount1: number;
 }
+
+/** How many accepted type 0/2 rejoin-requests are remembered to refuse their replay. */
+export const rejoinFrameHistorySize = 16;
 
 export const emptyNonceRecord = (): NonceRecord => ({
   joinNonce: 0,
   lastDevNonce: -1,
   devNonceHistory: [],
   lastRjCount0: -1,
+  rejoinFrameHistory: [],
   lastRjCount1: -1,
 });
 
@@ -41,7 +46,11 @@ export type ReserveDecision =
     };
 
 export function decideReserve(record: NonceRecord, check: NonceCheck, maxJoinNonce: number): ReserveDecision {
-  const next: NonceRecord = { ...record, devNonceHistory: [...record.devNonceHistory] };
+  const next: NonceRecord = {
+    ...record,
+    devNonceHistory: [...record.devNonceHistory],
+    rejoinFrameHistory: [...record.rejoinFrameHistory],
+  };
   switch (check.kind) {
     case 'dev_nonce':
       if (check.policy === 'counter') {
@@ -55,7 +64,9 @@ export function decideReserve(record: NonceRecord, check: NonceCheck, maxJoinNon
       next.lastDevNonce = check.devNonce;
       break;
     case 'rj_count0':
-      if (check.rjCount <= record.lastRjCount0) return { ok: false, refusal: 'rj_count_replayed' };
+      if (next.rejoinFrameHistory.includes(check.frame)) return { ok: false, refusal: 'rj_count_replayed' };
+      next.rejoinFrameHistory.push(check.frame);
+      while (next.rejoinFrameHistory.length > check.historySize) next.rejoinFrameHistory.shift();
       break;
     case 'rj_count1':
       if (check.rjCount <= record.lastRjCount1) return { ok: false, refusal: 'rj_count_replayed' };
@@ -64,7 +75,8 @@ export function decideReserve(record: NonceRecord, check: NonceCheck, maxJoinNon
   }
   if (record.joinNonce >= maxJoinNonce) return { ok: false, refusal: 'join_nonce_exhausted' };
   next.joinNonce = record.joinNonce + 1;
-  // Every accept starts a new session on the device, which resets its RJcount0 to 0 (LoRaWAN 1.1 §6.2.4.3).
+  // Every accept starts a new session on the device, whose RJcount0 restarts at 0 (LoRaWAN 1.1 §6.2.4.4): the value
+  // is kept for display only, never as a bound. RJcount1 is never reset.
   next.lastRjCount0 = check.kind === 'rj_count0' ? check.rjCount : -1;
   return { ok: true, joinNonce: next.joinNonce, next };
 }

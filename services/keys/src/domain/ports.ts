@@ -12,7 +12,11 @@ export const maxJoinNonce = 0xffffff;
 /**
  * What the atomic reserve step checks before it increments the JoinNonce. `history` is the LoRaWAN 1.0.0–1.0.3
  * policy (refuse a DevNonce seen among the last `historySize`), `counter` the 1.0.4/1.1 one (refuse ≤ last).
- * Rejoins check RJcount0 (per session, reset by every accepted join/rejoin) or RJcount1 (per device).
+ * Rejoin type 1 checks RJcount1 (per device, never reset: it must increase). Types 0/2 carry RJcount0, which the
+ * device resets to 0 with every Join-Accept it processes (LoRaWAN 1.1 §6.2.4.4; LoRaMac-node does so for joins and
+ * rejoins alike): every accept the JS gives starts a new session, so the JS never sees two RJcount0 of one session
+ * and cannot order them. A replayed type 0/2 frame is refused by its identity instead: the whole frame (its MIC is
+ * keyed with the session's SNwkSIntKey, so a fresh frame of a later session with the same RJcount0 differs).
  */
 export type NonceCheck =
   | {
@@ -22,7 +26,13 @@ export type NonceCheck =
       readonly historySize: number;
     }
   | { readonly kind: 'dev_nonce'; readonly policy: 'counter'; readonly devNonce: number }
-  | { readonly kind: 'rj_count0'; readonly rjCount: number }
+  | {
+      readonly kind: 'rj_count0';
+      readonly rjCount: number;
+      /** The whole rejoin-request as upper-case hex. */
+      readonly frame: string;
+      readonly historySize: number;
+    }
   | { readonly kind: 'rj_count1'; readonly rjCount: number };
 
 export type ReserveRefusal =
@@ -83,7 +93,10 @@ export interface NonceState {
   /** -1 when none. */
   readonly lastDevNonce: number;
   readonly devNonceHistory: readonly number[];
+  /** RJcount0 of the last accepted type 0/2 rejoin, -1 when none since the last join or type 1 rejoin (no bound). */
   readonly lastRjCount0: number;
+  /** Accepted type 0/2 rejoin-requests (upper-case hex), oldest first: a replay of one is refused. */
+  readonly rejoinFrameHistory: readonly string[];
   readonly lastRjCount1: number;
   readonly sessionCount: number;
   readonly resets: readonly DevNonceReset[];

@@ -52,7 +52,13 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
     meta.putSync('outbox-sequence', sequence);
     return String(sequence);
   };
-  const read = (devEui: string): DeviceRecord => devices.get(devEui) ?? emptyDevice();
+  const read = (devEui: string): DeviceRecord => {
+    const stored = devices.get(devEui);
+    // Records written before a field existed get its empty value.
+    return stored === undefined
+      ? emptyDevice()
+      : { ...stored, nonces: { ...emptyNonceRecord(), ...stored.nonces } };
+  };
 
   return {
     reserve(devEui, check) {

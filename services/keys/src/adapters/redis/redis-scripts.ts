@@ -4,11 +4,12 @@
  */
 
 /**
- * KEYS: nonce hash, DevNonce history zset. ARGV: check kind (h|c|r0|r1), value, history size, max JoinNonce.
- * Returns {1, joinNonce} or {0, refusal}.
+ * KEYS: nonce hash, DevNonce history zset, rejoin frame history zset. ARGV: check kind (h|c|r0|r1), value, history
+ * size (DevNonces for h, rejoin frames for r0), max JoinNonce, rejoin frame hex (r0). Returns {1, joinNonce} or
+ * {0, refusal}.
  */
 export const reserveLua = `
-local nonce, history = KEYS[1], KEYS[2]
+local nonce, history, frames = KEYS[1], KEYS[2], KEYS[3]
 local kind, v, historySize, maxJoinNonce = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local function field(name, default)
   local value = redis.call('HGET', nonce, name)
@@ -20,7 +21,7 @@ if kind == 'c' then
 elseif kind == 'h' then
   if redis.call('ZSCORE', history, ARGV[2]) then return {0, 'dev_nonce_replayed'} end
 elseif kind == 'r0' then
-  if v <= field('rj0', -1) then return {0, 'rj_count_replayed'} end
+  if redis.call('ZSCORE', frames, ARGV[5]) then return {0, 'rj_count_replayed'} end
 elseif kind == 'r1' then
   if v <= field('rj1', -1) then return {0, 'rj_count_replayed'} end
 else
@@ -33,6 +34,11 @@ if kind == 'h' then
   redis.call('ZADD', history, jn, ARGV[2])
   local size = redis.call('ZCARD', history)
   if size > historySize then redis.call('ZREMRANGEBYRANK', history, 0, size - historySize - 1) end
+end
+if kind == 'r0' then
+  redis.call('ZADD', frames, jn, ARGV[5])
+  local size = redis.call('ZCARD', frames)
+  if size > historySize then redis.call('ZREMRANGEBYRANK', frames, 0, size - historySize - 1) end
 end
 if kind == 'h' or kind == 'c' then redis.call('HSET', nonce, 'ldn', v) end
 if kind == 'r1' then redis.call('HSET', nonce, 'rj1', v) end

@@ -22,6 +22,7 @@ export const redisOutboxKey = `${prefix}:outbox`;
 const keysOf = (devEui: string) => ({
   nonce: deviceKey(prefix, devEui, 'nonce'),
   history: deviceKey(prefix, devEui, 'dev-nonces'),
+  rejoinFrames: deviceKey(prefix, devEui, 'rejoin-frames'),
   sessions: deviceKey(prefix, devEui, 'sessions'),
   order: deviceKey(prefix, devEui, 'session-order'),
   resets: deviceKey(prefix, devEui, 'resets'),
@@ -64,7 +65,7 @@ const parseReset = (entry: string): DevNonceReset => {
  */
 export function createRedisStateStore(redis: Redis, options: RedisStateStoreOptions = {}): KeysStateStore {
   const outboxKey = options.outboxKey ?? redisOutboxKey;
-  const reserveScript = defineScript<[number, number | string]>(redis, 'joineryKeysReserve', reserveLua, 2);
+  const reserveScript = defineScript<[number, number | string]>(redis, 'joineryKeysReserve', reserveLua, 3);
   const commitScript = defineScript<string>(redis, 'joineryKeysCommit', commitLua, 3);
   const resetScript = defineScript<[number, number]>(redis, 'joineryKeysReset', resetLua, 3);
 
@@ -72,10 +73,13 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
     async reserve(devEui, check): Promise<ReserveOutcome> {
       const k = keysOf(devEui);
       const [kind, value] = checkArgs(check);
-      const historySize = check.kind === 'dev_nonce' && check.policy === 'history' ? check.historySize : 0;
+      const historySize =
+        (check.kind === 'dev_nonce' && check.policy === 'history') || check.kind === 'rj_count0'
+          ? check.historySize
+          : 0;
       const [ok, result] = await reserveScript(
-        [k.nonce, k.history],
-        [kind, value, historySize, maxJoinNonce],
+        [k.nonce, k.history, k.rejoinFrames],
+        [kind, value, historySize, maxJoinNonce, check.kind === 'rj_count0' ? check.frame : ''],
       );
       return ok === 1
         ? { ok: true, joinNonce: Number(result) }
@@ -129,9 +133,10 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
     },
     async getNonceState(devEui) {
       const k = keysOf(devEui);
-      const [nonce, history, sessionCount, resets] = await Promise.all([
+      const [nonce, history, rejoinFrames, sessionCount, resets] = await Promise.all([
         redis.hgetall(k.nonce),
         redis.zrange(k.history, 0, -1),
+        redis.zrange(k.rejoinFrames, 0, -1),
         redis.hlen(k.sessions),
         redis.lrange(k.resets, 0, -1),
       ]);
@@ -141,6 +146,7 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
         lastDevNonce: num(nonce.ldn, -1),
         devNonceHistory: history.map(Number),
         lastRjCount0: num(nonce.rj0, -1),
+        rejoinFrameHistory: rejoinFrames,
         lastRjCount1: num(nonce.rj1, -1),
         sessionCount,
         resets: resets.map(parseReset),
