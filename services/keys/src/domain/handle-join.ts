@@ -48,6 +48,6 @@ export function handleJoin(deps: KeysDomainDeps, ctx: JoinContext): Promise<Join
       ...acceptInputDelivery(ctx.peer),
       storageKekLabel: deps.config.storageKekLabel,
     });
-    return commitAccept(deps, facts, 'join', joinNonce, accept);
+    return commitAccept(deps, facts, 'join', joinNonce, accept, ctx.device.bindingId);
   });
 }

@@ -74,7 +74,7 @@ export function handleRejoin(
       ...acceptInputDelivery(ctx.peer),
       storageKekLabel: deps.config.storageKekLabel,
     });
-    const answer = await commitAccept(deps, facts, joinType, joinNonce, accept);
+    const answer = await commitAccept(deps, facts, joinType, joinNonce, accept, ctx.device.bindingId);
     return { ...answer, kind: kinds[frame.rejoinType] };
   });
 }

@@ -32,6 +32,8 @@ export interface DeviceContext {
   readonly macVersion: MacVersion | undefined;
   readonly accountId: string;
   readonly networkServerId: string;
+  /** The claim binding the device is under (claims); the session is kept with it (see `getAppSKey`). */
+  readonly bindingId: string;
 }
 
 export interface JoinRequestFields {
@@ -178,6 +180,7 @@ export async function commitAccept(
   joinType: JoinType,
   joinNonce: number,
   accept: JoinAcceptOutput,
+  bindingId: string,
 ): Promise<JoinAnswer> {
   const now = deps.clock.now();
   const sessionKeyId = newSessionKeyId(now);
@@ -194,6 +197,7 @@ export async function commitAccept(
       joinNonce,
       storageKekLabel: deps.config.storageKekLabel,
       storedAppSKey: accept.storedAppSKey,
+      bindingId,
       createdAt: now,
     },
     deps.config.maxSessions,

@@ -37,6 +37,7 @@ export function keysStateStoreContract(
       joinNonce,
       storageKekLabel: 'storage',
       storedAppSKey: new Uint8Array(24).fill(joinNonce),
+      bindingId: `binding-${joinNonce}`,
       createdAt: 1_700_000_000_000 + joinNonce,
     });
     const drain = async () => {

@@ -73,6 +73,8 @@ export interface StoredSession {
   readonly joinNonce: number;
   readonly storageKekLabel: string;
   readonly storedAppSKey: Uint8Array;
+  /** The claim binding the session was made under (`DeviceContext.bindingId`); '' for sessions kept before. */
+  readonly bindingId: string;
   /** Unix ms. */
   readonly createdAt: number;
 }

@@ -84,7 +84,12 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
     async getSession(devEui, sessionKeyId) {
       for (const { value } of deviceSessions(devEui)) {
         if (value.sessionKeyId === sessionKeyId)
-          return { ...value, storedAppSKey: new Uint8Array(value.storedAppSKey) };
+          // Sessions stored before bindings existed have none.
+          return {
+            ...value,
+            bindingId: value.bindingId ?? '',
+            storedAppSKey: new Uint8Array(value.storedAppSKey),
+          };
       }
       return undefined;
     },

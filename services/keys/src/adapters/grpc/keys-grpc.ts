@@ -81,6 +81,7 @@ export function joinContext(
       macVersion: macVersions[device.macVersion],
       accountId: device.accountId,
       networkServerId: device.networkServerId,
+      bindingId: device.bindingId,
     },
     request: {
       phyPayload: request.phyPayload,
@@ -210,6 +211,7 @@ export function keysServiceImpl(deps: KeysDomainDeps): ServiceImpl<typeof KeysSe
         sessionKeyId: bytesOf(req.sessionKeyId, 'session_key_id', 16),
         asId: req.asId,
         delivery: keyDelivery(req.delivery, 'delivery'),
+        bindingId: req.bindingId,
       });
       return { appSKey: envelope(key) };
     },

@@ -44,6 +44,8 @@ interface SessionJson {
   joinNonce: number;
   storageKekLabel: string;
   storedAppSKey: string;
+  /** Absent in sessions stored before bindings existed. */
+  bindingId?: string;
   createdAt: number;
 }
 
@@ -121,7 +123,11 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
       const raw = await redis.hget(keysOf(devEui).sessions, sessionKeyId);
       if (raw === null) return undefined;
       const json = JSON.parse(raw) as SessionJson;
-      return { ...json, storedAppSKey: new Uint8Array(Buffer.from(json.storedAppSKey, 'base64')) };
+      return {
+        ...json,
+        bindingId: json.bindingId ?? '',
+        storedAppSKey: new Uint8Array(Buffer.from(json.storedAppSKey, 'base64')),
+      };
     },
     async resetDevNonces(devEui, audit) {
       const k = keysOf(devEui);
