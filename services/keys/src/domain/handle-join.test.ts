@@ -128,6 +128,7 @@ test('LoRaWAN 1.0.4 and 1.1 refuse a DevNonce not greater than the last (keys:de
     const kit = await createKeysTestKit();
     const devEui = await kit.device(version);
     await handleJoin(kit.deps, kit.joinContext(devEui, version, 10));
+    kit.clock.advance(61_000); // past the retry window: the identical request is a replay too
     await rejectsWith(
       handleJoin(kit.deps, kit.joinContext(devEui, version, 10)),
       keysErrors.dev_nonce_too_small.code,

@@ -149,6 +149,54 @@ export function keysStateStoreContract(
       assert.equal((await store.getNonceState(dev)).joinNonce, 1);
     });
 
+    test('the identical retry of the last accepted join gets its JoinNonce again and changes nothing', async () => {
+      const dev = newDevEui();
+      const probe = (digest: string, now: number) => ({ digest, now, windowMs: 60_000 });
+      for (const [check, refusal] of [
+        [counterCheck(7), 'dev_nonce_too_small'],
+        [history(7), 'dev_nonce_replayed'],
+      ] as const) {
+        const d = `${dev.slice(0, 14)}${check.policy === 'counter' ? '0C' : '0B'}`;
+        const first = await store.reserve(d, { ...check, retry: probe('aa', 1_000) });
+        assert.deepEqual(first, { ok: true, joinNonce: 1 });
+        const accepted = {
+          devNonce: 7,
+          digest: 'aa',
+          joinNonce: 1,
+          sessionKeyId: 'AB'.repeat(16),
+          eventId: 'ev-1',
+          at: 1_000,
+        };
+        await store.commitSession(d, session(1), 10, event(d, 1), accepted);
+        assert.deepEqual(await store.reserve(d, { ...check, retry: probe('aa', 60_999) }), {
+          ok: true,
+          joinNonce: 1,
+          retryOf: { sessionKeyId: 'AB'.repeat(16), eventId: 'ev-1' },
+        });
+        assert.deepEqual(await store.reserve(d, { ...check, retry: probe('bb', 2_000) }), {
+          ok: false,
+          refusal,
+        });
+        assert.deepEqual(await store.reserve(d, { ...check, retry: probe('aa', 61_000) }), {
+          ok: false,
+          refusal,
+        });
+        assert.deepEqual(await store.reserve(d, check), { ok: false, refusal }, 'no probe, no retry');
+        assert.equal((await store.getNonceState(d)).joinNonce, 1, 'a retry spends no JoinNonce');
+        await store.commitSession(d, session(2), 10, event(d, 2), {
+          ...accepted,
+          devNonce: 8,
+          joinNonce: 2,
+          at: 2_000,
+        });
+        assert.deepEqual(
+          await store.reserve(d, { ...check, retry: probe('aa', 3_000) }),
+          { ok: false, refusal },
+          'only the last accepted join is retried',
+        );
+      }
+    });
+
     test('sessions are kept newest N per device and found by SessionKeyID', async () => {
       const dev = newDevEui();
       for (let n = 1; n <= 5; n++) await store.commitSession(dev, session(n), 3, event(dev, n));

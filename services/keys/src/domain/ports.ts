@@ -24,8 +24,14 @@ export type NonceCheck =
       readonly policy: 'history';
       readonly devNonce: number;
       readonly historySize: number;
+      readonly retry?: JoinRetryProbe;
     }
-  | { readonly kind: 'dev_nonce'; readonly policy: 'counter'; readonly devNonce: number }
+  | {
+      readonly kind: 'dev_nonce';
+      readonly policy: 'counter';
+      readonly devNonce: number;
+      readonly retry?: JoinRetryProbe;
+    }
   | {
       readonly kind: 'rj_count0';
       readonly rjCount: number;
@@ -35,11 +41,41 @@ export type NonceCheck =
     }
   | { readonly kind: 'rj_count1'; readonly rjCount: number };
 
+/**
+ * A JoinReq retry (issue 22 #2): an NS that got no answer sends the identical request again, maybe to another
+ * gateway replica. When the DevNonce check fails but the device's last accepted join had this DevNonce and this
+ * request digest (everything but the TransactionID) no longer than `windowMs` ago, the reserve answers that join's
+ * JoinNonce again instead of a refusal, and changes nothing.
+ */
+export interface JoinRetryProbe {
+  readonly digest: string;
+  /** Unix ms. */
+  readonly now: number;
+  readonly windowMs: number;
+}
+
+/** The device's last accepted join, kept (no keys) so that its identical retry is answered again. */
+export interface AcceptedJoin {
+  readonly devNonce: number;
+  readonly digest: string;
+  readonly joinNonce: number;
+  /** Upper-case hex. */
+  readonly sessionKeyId: string;
+  readonly eventId: string;
+  /** Unix ms. */
+  readonly at: number;
+}
+
 export type ReserveRefusal =
   'dev_nonce_replayed' | 'dev_nonce_too_small' | 'rj_count_replayed' | 'join_nonce_exhausted';
 
 export type ReserveOutcome =
-  | { readonly ok: true; readonly joinNonce: number }
+  | {
+      readonly ok: true;
+      readonly joinNonce: number;
+      /** Set when this is the retry of the last accepted join: its JoinNonce, nothing reserved. */
+      readonly retryOf?: { readonly sessionKeyId: string; readonly eventId: string };
+    }
   | { readonly ok: false; readonly refusal: ReserveRefusal };
 
 /** One record of the transactional outbox (same shape as libs/bus `OutboxSource` records). */
@@ -112,12 +148,16 @@ export interface NonceState {
 export interface KeysStateStore {
   /** Checks the DevNonce/RJcount per policy and, if it passes, records it and increments + persists the JoinNonce. */
   reserve(devEui: DevEuiHex, check: NonceCheck): Promise<ReserveOutcome>;
-  /** Stores the session (keeping the newest `maxSessions`) and appends the ACCEPTED event, atomically. */
+  /**
+   * Stores the session (keeping the newest `maxSessions`) and appends the ACCEPTED event, atomically; with
+   * `accepted`, also records it as the device's last accepted join (see `JoinRetryProbe`).
+   */
   commitSession(
     devEui: DevEuiHex,
     session: StoredSession,
     maxSessions: number,
     event: OutboxEvent,
+    accepted?: AcceptedJoin,
   ): Promise<string>;
   /** Appends an event (a refusal) without touching nonce state; returns its outbox id. */
   appendEvent(devEui: DevEuiHex, event: OutboxEvent): Promise<string>;

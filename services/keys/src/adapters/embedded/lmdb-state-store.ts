@@ -66,12 +66,18 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
         const device = read(devEui);
         const decision = decideReserve(device.nonces, check, maxJoinNonce);
         if (!decision.ok) return decision;
+        if (decision.retryOf !== undefined)
+          return { ok: true as const, joinNonce: decision.joinNonce, retryOf: decision.retryOf };
         devices.putSync(devEui, { ...device, nonces: decision.next });
         return { ok: true as const, joinNonce: decision.joinNonce };
       });
     },
-    commitSession(devEui, session, maxSessions, event) {
+    commitSession(devEui, session, maxSessions, event, accepted) {
       return devices.transaction(() => {
+        if (accepted !== undefined) {
+          const device = read(devEui);
+          devices.putSync(devEui, { ...device, nonces: { ...device.nonces, lastAccept: accepted } });
+        }
         sessions.putSync(sessionKey(devEui, session.joinNonce), session);
         const keys = deviceSessionKeys(devEui);
         for (const old of keys.slice(0, Math.max(0, keys.length - maxSessions))) sessions.removeSync(old);

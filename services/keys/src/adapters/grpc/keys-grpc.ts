@@ -115,6 +115,7 @@ function answerMessage(answer: JoinAnswer) {
     sessionKeyId: answer.sessionKeyId,
     joinNonce: answer.joinNonce,
     eventId: answer.eventId,
+    retried: answer.retried,
   };
 }
 

@@ -67,8 +67,13 @@ const parseReset = (entry: string): DevNonceReset => {
  */
 export function createRedisStateStore(redis: Redis, options: RedisStateStoreOptions = {}): KeysStateStore {
   const outboxKey = options.outboxKey ?? redisOutboxKey;
-  const reserveScript = defineScript<[number, number | string]>(redis, 'joineryKeysReserve', reserveLua, 3);
-  const commitScript = defineScript<string>(redis, 'joineryKeysCommit', commitLua, 3);
+  const reserveScript = defineScript<[number, number | string, string?, string?]>(
+    redis,
+    'joineryKeysReserve',
+    reserveLua,
+    3,
+  );
+  const commitScript = defineScript<string>(redis, 'joineryKeysCommit', commitLua, 4);
   const resetScript = defineScript<[number, number]>(redis, 'joineryKeysReset', resetLua, 3);
 
   return {
@@ -79,22 +84,38 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
         (check.kind === 'dev_nonce' && check.policy === 'history') || check.kind === 'rj_count0'
           ? check.historySize
           : 0;
-      const [ok, result] = await reserveScript(
+      const retry = check.kind === 'dev_nonce' ? check.retry : undefined;
+      const [ok, result, sessionKeyId, eventId] = await reserveScript(
         [k.nonce, k.history, k.rejoinFrames],
-        [kind, value, historySize, maxJoinNonce, check.kind === 'rj_count0' ? check.frame : ''],
+        [
+          kind,
+          value,
+          historySize,
+          maxJoinNonce,
+          check.kind === 'rj_count0' ? check.frame : '',
+          retry?.digest ?? '',
+          retry?.now ?? 0,
+          retry?.windowMs ?? 0,
+        ],
       );
+      if (ok === 2)
+        return {
+          ok: true,
+          joinNonce: Number(result),
+          retryOf: { sessionKeyId: sessionKeyId ?? '', eventId: eventId ?? '' },
+        };
       return ok === 1
         ? { ok: true, joinNonce: Number(result) }
         : { ok: false, refusal: result as ReserveRefusal };
     },
-    async commitSession(devEui, session, maxSessions, event) {
+    async commitSession(devEui, session, maxSessions, event, accepted) {
       const k = keysOf(devEui);
       const json: SessionJson = {
         ...session,
         storedAppSKey: Buffer.from(session.storedAppSKey).toString('base64'),
       };
       return commitScript(
-        [k.sessions, k.order, outboxKey],
+        [k.sessions, k.order, outboxKey, k.nonce],
         [
           session.sessionKeyId,
           session.joinNonce,
@@ -103,6 +124,7 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
           event.topic,
           event.key,
           Buffer.from(event.value),
+          accepted === undefined ? '' : JSON.stringify(accepted),
         ],
       );
     },
