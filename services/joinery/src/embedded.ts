@@ -84,6 +84,7 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
         devNonceHistorySize: keysConfig.devNonceHistorySize,
         maxSessions: keysConfig.maxSessions,
         storageKekLabel: keysConfig.storageKekLabel,
+        joinRetryWindowMs: keysConfig.joinRetryWindowS * 1000,
       },
     });
     cleanups.push(async () => {

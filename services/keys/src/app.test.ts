@@ -88,7 +88,10 @@ test('KeysService end to end in process: KEKs, import, join, AppSKey, nonce stat
     'keys:unknown_session',
   );
 
-  await rejectsWith(client.handleJoin(handleJoinRequest(rootKey, devEui, 7)), 'keys:dev_nonce_replayed');
+  // The same DevNonce in another request (a new DevAddr): a replay. The identical request would be a retry.
+  const replayed = handleJoinRequest(rootKey, devEui, 7);
+  replayed.request!.devAddr = bytesFromHex('260B0001');
+  await rejectsWith(client.handleJoin(replayed), 'keys:dev_nonce_replayed');
   const bad = handleJoinRequest(rootKey, devEui, 8);
   bad.request!.phyPayload![22]! ^= 1;
   await rejectsWith(client.handleJoin(bad), 'keys:mic_failed');
@@ -134,7 +137,11 @@ test('KEK rotation hands out new bytes once and wraps under them; deletion stops
   const first = (await client.createKek({ label: 'ns:000013', purpose: KekPurpose.PEER })).key;
   await client.createKek({ label: 'as:as1', purpose: KekPurpose.PEER });
   await client.importRootKeys({
-    device: { devEui, macVersion: MacVersion.MAC_VERSION_1_0_3, keys: { case: 'plain', value: { nwkKey: rootKey } } },
+    device: {
+      devEui,
+      macVersion: MacVersion.MAC_VERSION_1_0_3,
+      keys: { case: 'plain', value: { nwkKey: rootKey } },
+    },
   });
   const rotated = (await client.rotateKek({ label: 'ns:000013', purpose: KekPurpose.PEER })).key;
   assert.equal(rotated.length, 16);
@@ -166,7 +173,9 @@ test('KeysService over loopback gRPC: a join and an error code crossing the wire
   const client = createGrpcClient(KeysService, `127.0.0.1:${port}`);
   try {
     assert.equal((await client.handleJoin(handleJoinRequest(rootKey, devEui, 1))).joinNonce, 1);
-    await rejectsWith(client.handleJoin(handleJoinRequest(rootKey, devEui, 1)), 'keys:dev_nonce_replayed');
+    const replayed = handleJoinRequest(rootKey, devEui, 1);
+    replayed.request!.devAddr = bytesFromHex('260B0001');
+    await rejectsWith(client.handleJoin(replayed), 'keys:dev_nonce_replayed');
     await rejectsWith(
       client.handleJoin(handleJoinRequest(rootKey, bytesFromHex('0000000000000001'), 1)),
       'keys:unknown_device',

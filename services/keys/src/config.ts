@@ -23,6 +23,11 @@ export const keysConfigSchema = {
   /** Sessions kept per device for AppSKeyReq. */
   maxSessions: int('JOINERY_KEYS_MAX_SESSIONS', { default: 10, min: 1, max: 1000 }),
   storageKekLabel: string('JOINERY_KEYS_STORAGE_KEK_LABEL', { default: 'joinery-keys-storage-1' }),
+  /**
+   * An identical JoinReq (everything but the TransactionID) within this many seconds of its accept is answered
+   * again with the same join-accept instead of refused as a DevNonce replay: an NS retry, on any gateway replica.
+   */
+  joinRetryWindowS: int('JOINERY_KEYS_JOIN_RETRY_WINDOW_S', { default: 60, min: 0, max: 3600 }),
 } as const;
 
 export type KeysConfig = ConfigOf<typeof keysConfigSchema>;

@@ -95,6 +95,7 @@ export async function startKeysService(options: KeysServiceOptions): Promise<Run
       devNonceHistorySize: config.devNonceHistorySize,
       maxSessions: config.maxSessions,
       storageKekLabel: config.storageKekLabel,
+      joinRetryWindowMs: config.joinRetryWindowS * 1000,
     },
   });
   const relay = await startRelay(config, app.outboxSource, logger, redis);

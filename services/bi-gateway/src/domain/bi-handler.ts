@@ -471,6 +471,8 @@ export class BiHandler {
           sessionKeyId: hexToBytes(message.sessionKeyId),
           asId: message.senderId,
           delivery: { method: { case: 'kekLabel', value: authorization.kekLabel } },
+          // Only sessions made under the device's current binding are handed out (issue 22 #11).
+          bindingId: authorization.device?.bindingId ?? '',
         },
         this.#timeout(deadline),
       );

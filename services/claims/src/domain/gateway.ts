@@ -22,8 +22,28 @@ export interface DeliverySettings {
   readonly asyncCaPem: string | null;
 }
 
+/**
+ * The identity of the device's current binding: owner, claim time, NS and AS. It changes with every claim (another
+ * owner, or the same one again later), transfer and unclaim (none while unclaimed). keys keeps it with every session
+ * and hands a session's AppSKey out only under the binding it was made under, so a new claim starts with no session
+ * visible (issue 22 #11). Derived, not stored: nothing to migrate, and equal inputs mean the same tenant.
+ */
+export function bindingIdOf(device: DeviceBinding): string {
+  if (device.accountId === null || device.claimedAt === null) return '';
+  const parts = [
+    device.devEui,
+    device.accountId,
+    device.claimedAt,
+    device.networkServerId,
+    device.applicationServerId,
+  ];
+  return sha256Hex(JSON.stringify(parts)).slice(0, 32);
+}
+
 export interface Authorization {
   readonly device: DeviceBinding;
+  /** `bindingIdOf(device)`. */
+  readonly bindingId: string;
   readonly networkServer: PeerRecord;
   readonly delivery: DeliverySettings;
 }
@@ -115,6 +135,7 @@ export class Gateway {
     }
     return {
       device,
+      bindingId: bindingIdOf(device),
       networkServer: ns,
       delivery: {
         nwkKekLabel: ns.plaintextNwkKeys ? null : ns.kekLabel,
@@ -134,7 +155,7 @@ export class Gateway {
     devEui: string;
     credential: PeerCredentialInput;
     senderAsId: string;
-  }): Promise<{ device: DeviceBinding; applicationServer: PeerRecord }> {
+  }): Promise<{ device: DeviceBinding; bindingId: string; applicationServer: PeerRecord }> {
     const devEui = normalizeEui(input.devEui);
     const facts = { dev_eui: devEui ?? input.devEui, sender_as_id: input.senderAsId };
     let as: PeerRecord | null = null;
@@ -150,7 +171,7 @@ export class Gateway {
     if (device.joinEui !== normalizeEui(input.joinEui)) this.refuse('join_eui_mismatch', facts);
     if (device.state !== 'claimed') this.refuse(device.state, facts);
     if (device.applicationServerId !== as.id) this.refuse('other_application_server', facts);
-    return { device, applicationServer: as };
+    return { device, bindingId: bindingIdOf(device), applicationServer: as };
   }
 
   /**

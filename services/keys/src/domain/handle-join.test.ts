@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { keyUnwrap } from '../testing/lorawan-crypto.js';
 import { openJoinAccept10 } from '../testing/fake-key-vault.js';
-import { createKeysTestKit, type KeysTestKit } from '../testing/keys-test-kit.js';
+import { createKeysTestKit, kitBindingId, type KeysTestKit } from '../testing/keys-test-kit.js';
 import { keysErrors, refusalEventIdDetail } from './errors.js';
 import { getAppSKey } from './get-app-s-key.js';
 import { handleJoin } from './handle-join.js';
@@ -46,6 +46,7 @@ test('a 1.0.3 join is accepted: decryptable join-accept, wrapped keys, session k
     sessionKeyId: answer.sessionKeyId,
     asId: 'as1',
     delivery: { kekLabel: 'as:as1' },
+    bindingId: kitBindingId,
   });
   assert.deepEqual(keyUnwrap(kit.asKek, asKey.key), keyUnwrap(kit.asKek, answer.appSKey!.key));
 });
@@ -127,6 +128,7 @@ test('LoRaWAN 1.0.4 and 1.1 refuse a DevNonce not greater than the last (keys:de
     const kit = await createKeysTestKit();
     const devEui = await kit.device(version);
     await handleJoin(kit.deps, kit.joinContext(devEui, version, 10));
+    kit.clock.advance(61_000); // past the retry window: the identical request is a replay too
     await rejectsWith(
       handleJoin(kit.deps, kit.joinContext(devEui, version, 10)),
       keysErrors.dev_nonce_too_small.code,
@@ -227,6 +229,7 @@ test('session-key-id-only delivery leaves the AppSKey out; the AS fetches it; pl
     sessionKeyId: answer.sessionKeyId,
     asId: 'as1',
     delivery: { kekLabel: 'as:as1' },
+    bindingId: kitBindingId,
   });
   assert.equal(fetched.kekLabel, 'as:as1');
   assert.equal(keyUnwrap(kit.asKek, fetched.key).length, 16);
@@ -243,6 +246,7 @@ test('only the newest N sessions are kept; older ones are keys:unknown_session',
       sessionKeyId: answers[i]!.sessionKeyId,
       asId: 'as1',
       delivery: { plaintext: true },
+      bindingId: kitBindingId,
     });
   await rejectsWith(fetch(0), keysErrors.unknown_session.code);
   assert.equal((await fetch(1)).key.length, 16);
@@ -292,6 +296,7 @@ test('the logs of a full join and AppSKey fetch contain no key material', async 
     sessionKeyId: answer.sessionKeyId,
     asId: 'as1',
     delivery: { plaintext: true },
+    bindingId: kitBindingId,
   });
   await rejectsWith(
     handleJoin(kit.deps, kit.joinContext(devEui, '1.1', 1)),

@@ -10,14 +10,20 @@ import {
   requireMic,
   requireRootKeys,
   requireSameDevice,
-  reserveJoinNonce,
+  reserveJoin,
+  retryAnswer,
   type JoinAnswer,
   type JoinContext,
   type KeysDomainDeps,
 } from './join-pipeline.js';
+import { defaultJoinRetryWindowMs, joinRequestDigest } from './join-retry.js';
 import { devNonceCheck } from './nonce-policy.js';
 
-/** HandleJoin: decode → MAC version → root keys → MIC → reserve (DevNonce + JoinNonce) → build accept → commit. */
+/**
+ * HandleJoin: decode → MAC version → root keys → MIC → reserve (DevNonce + JoinNonce) → build accept → commit. The
+ * identical retry of the last accepted join (inside the retry window) reserves nothing: it gets that join's
+ * JoinNonce back, from which the vault re-derives the same accept, and is answered without a second session or event.
+ */
 export function handleJoin(deps: KeysDomainDeps, ctx: JoinContext): Promise<JoinAnswer> {
   const facts = eventFacts(ctx, JoinKind.JOIN_REQUEST, deps.clock.now());
   return recordingRefusals(deps, facts, ctx.request.protocolVersion, async () => {
@@ -27,11 +33,17 @@ export function handleJoin(deps: KeysDomainDeps, ctx: JoinContext): Promise<Join
     const devEui = ctx.device.devEui;
     await requireRootKeys(deps.vault, devEui);
     await requireMic(() => deps.vault.verifyJoinRequestMic(devEui, macVersion, ctx.request.phyPayload));
-    const joinNonce = await reserveJoinNonce(
+    const digest = joinRequestDigest(ctx);
+    const reserved = await reserveJoin(
       deps.state,
       idHex(devEui),
-      devNonceCheck(macVersion, frame.devNonce, deps.config.devNonceHistorySize),
+      devNonceCheck(macVersion, frame.devNonce, deps.config.devNonceHistorySize, {
+        digest,
+        now: deps.clock.now(),
+        windowMs: deps.config.joinRetryWindowMs ?? defaultJoinRetryWindowMs,
+      }),
     );
+    const joinNonce = reserved.joinNonce;
     const accept = await deps.vault.buildJoinAccept({
       devEui,
       joinEui: frame.joinEui,
@@ -48,6 +60,10 @@ export function handleJoin(deps: KeysDomainDeps, ctx: JoinContext): Promise<Join
       ...acceptInputDelivery(ctx.peer),
       storageKekLabel: deps.config.storageKekLabel,
     });
-    return commitAccept(deps, facts, 'join', joinNonce, accept);
+    if (reserved.retryOf !== undefined) return retryAnswer(deps, facts, joinNonce, accept, reserved.retryOf);
+    return commitAccept(deps, facts, 'join', joinNonce, accept, ctx.device.bindingId, {
+      devNonce: frame.devNonce,
+      digest,
+    });
   });
 }

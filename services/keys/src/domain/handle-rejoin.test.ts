@@ -41,26 +41,30 @@ test('rejoin type 1: JSIntKey MIC checked, RJcount1 must increase per device, 1.
   );
 });
 
-test('rejoin types 0/2: RJcount0 must increase within a session; a join starts a new session', async () => {
+test('rejoin types 0/2: RJcount0 restarts with every accept, so type 2 at 0 follows type 0; replays are refused', async () => {
   const kit = await createKeysTestKit();
   const devEui = await kit.device('1.1');
   const ctx = kit.joinContext(devEui, '1.1', 1);
   const netId = bytesFromHex('000013');
   assert.equal(
-    (await handleRejoin(kit.deps, withPhy(ctx, rejoinType02Phy(0, netId, devEui, 3)))).kind,
+    (await handleRejoin(kit.deps, withPhy(ctx, rejoinType02Phy(0, netId, devEui, 0)))).kind,
     JoinKind.REJOIN_TYPE_0,
   );
+  // The device processed that accept and reset RJcount0 (LoRaWAN 1.1 §6.2.4.4): its next rejoin carries 0 again.
+  const type2 = await handleRejoin(kit.deps, withPhy(ctx, rejoinType02Phy(2, netId, devEui, 0)));
+  assert.equal(type2.kind, JoinKind.REJOIN_TYPE_2);
+  assert.equal(type2.joinNonce, 2);
   await rejectsWith(
-    handleRejoin(kit.deps, withPhy(ctx, rejoinType02Phy(2, netId, devEui, 3))),
+    handleRejoin(kit.deps, withPhy(ctx, rejoinType02Phy(0, netId, devEui, 0))),
     keysErrors.rj_count_replayed.code,
   );
-  assert.equal(
-    (await handleRejoin(kit.deps, withPhy(ctx, rejoinType02Phy(2, netId, devEui, 4)))).kind,
-    JoinKind.REJOIN_TYPE_2,
+  await rejectsWith(
+    handleRejoin(kit.deps, withPhy(ctx, rejoinType02Phy(2, netId, devEui, 0))),
+    keysErrors.rj_count_replayed.code,
   );
   await handleJoin(kit.deps, ctx);
   assert.equal(
-    (await handleRejoin(kit.deps, withPhy(ctx, rejoinType02Phy(0, netId, devEui, 0)))).joinNonce,
+    (await handleRejoin(kit.deps, withPhy(ctx, rejoinType02Phy(2, netId, devEui, 1)))).joinNonce,
     4,
   );
   assert.equal(

@@ -16,6 +16,7 @@ import {
   type JoinContext,
   type KeysDomainDeps,
 } from './join-pipeline.js';
+import { rejoinFrameHistorySize } from './nonce-policy.js';
 
 const kinds = { 0: JoinKind.REJOIN_TYPE_0, 1: JoinKind.REJOIN_TYPE_1, 2: JoinKind.REJOIN_TYPE_2 } as const;
 const joinTypes = { 0: 'rejoin0', 1: 'rejoin1', 2: 'rejoin2' } as const satisfies Record<number, JoinType>;
@@ -27,8 +28,8 @@ function peekKind(phy: Uint8Array): JoinKind {
 }
 
 /**
- * HandleRejoin (LoRaWAN 1.1 only): RJcount0 (types 0/2, per session) or RJcount1 (type 1, per device) replaces the
- * DevNonce; the type 1 MIC is checked here with JSIntKey, types 0/2 were checked by the NS with SNwkSIntKey.
+ * HandleRejoin (LoRaWAN 1.1 only): RJcount0 (types 0/2, restarting with every session) or RJcount1 (type 1, per
+ * device, increasing) replaces the DevNonce; a type 0/2 replay is refused by frame identity (ports.ts `NonceCheck`); the type 1 MIC is checked here with JSIntKey, types 0/2 were checked by the NS with SNwkSIntKey.
  */
 export function handleRejoin(
   deps: KeysDomainDeps,
@@ -49,7 +50,12 @@ export function handleRejoin(
       idHex(devEui),
       frame.rejoinType === 1
         ? { kind: 'rj_count1', rjCount: frame.rjCount }
-        : { kind: 'rj_count0', rjCount: frame.rjCount },
+        : {
+            kind: 'rj_count0',
+            rjCount: frame.rjCount,
+            frame: idHex(ctx.request.phyPayload),
+            historySize: rejoinFrameHistorySize,
+          },
     );
     const joinType = joinTypes[frame.rejoinType];
     const accept = await deps.vault.buildJoinAccept({
@@ -68,7 +74,7 @@ export function handleRejoin(
       ...acceptInputDelivery(ctx.peer),
       storageKekLabel: deps.config.storageKekLabel,
     });
-    const answer = await commitAccept(deps, facts, joinType, joinNonce, accept);
+    const answer = await commitAccept(deps, facts, joinType, joinNonce, accept, ctx.device.bindingId);
     return { ...answer, kind: kinds[frame.rejoinType] };
   });
 }

@@ -1,9 +1,18 @@
 import { JoineryError } from '@joinery/errors';
 import { keysErrors, joinRefusalCodes, refusalEventIdDetail } from './errors.js';
-import { idHex, sameBytes } from './hex.js';
+import { bytesFromHex, idHex, sameBytes } from './hex.js';
 import { joinEventRecord, resultCodeFor, type JoinEventFacts, type JoinKind } from './join-event.js';
 import type { JoinAcceptOutput, JoinType, KeyDelivery, KeyEnvelope } from './key-vault.js';
-import type { Clock, KeysStateStore, KeyVault, Logger, MacVersion, NonceCheck } from './ports.js';
+import type {
+  AcceptedJoin,
+  Clock,
+  KeysStateStore,
+  KeyVault,
+  Logger,
+  MacVersion,
+  NonceCheck,
+  ReserveOutcome,
+} from './ports.js';
 import { newSessionKeyId } from './session-key-id.js';
 
 /** The small steps shared by HandleJoin and HandleRejoin. Each is a plain function, tested on its own. */
@@ -15,6 +24,8 @@ export interface KeysDomainConfig {
   readonly maxSessions: number;
   /** The storage KEK under which AppSKeys are kept. */
   readonly storageKekLabel: string;
+  /** How long an identical JoinReq is answered again instead of refused (issue 22 #2); 60 s unless set. */
+  readonly joinRetryWindowMs?: number;
 }
 
 export interface KeysDomainDeps {
@@ -32,6 +43,8 @@ export interface DeviceContext {
   readonly macVersion: MacVersion | undefined;
   readonly accountId: string;
   readonly networkServerId: string;
+  /** The claim binding the device is under (claims); the session is kept with it (see `getAppSKey`). */
+  readonly bindingId: string;
 }
 
 export interface JoinRequestFields {
@@ -71,6 +84,8 @@ export interface JoinAnswer {
   readonly sessionKeyId: Uint8Array;
   readonly joinNonce: number;
   readonly eventId: string;
+  /** True when this answers the identical retry of an accepted join again: no new session, no new event. */
+  readonly retried: boolean;
 }
 
 export function eventFacts(ctx: JoinContext, kind: JoinKind, now: number): JoinEventFacts {
@@ -154,8 +169,17 @@ export async function reserveJoinNonce(
   devEui: string,
   check: NonceCheck,
 ): Promise<number> {
+  return (await reserveJoin(state, devEui, check)).joinNonce;
+}
+
+/** `reserveJoinNonce`, telling a retry of the last accepted join (see `JoinRetryProbe`) apart. */
+export async function reserveJoin(
+  state: KeysStateStore,
+  devEui: string,
+  check: NonceCheck,
+): Promise<Extract<ReserveOutcome, { ok: true }>> {
   const outcome = await state.reserve(devEui, check);
-  if (outcome.ok) return outcome.joinNonce;
+  if (outcome.ok) return outcome;
   throw keysErrors[outcome.refusal](
     check.kind === 'dev_nonce' ? { dev_nonce: check.devNonce } : { rj_count: check.rjCount },
   );
@@ -178,6 +202,9 @@ export async function commitAccept(
   joinType: JoinType,
   joinNonce: number,
   accept: JoinAcceptOutput,
+  bindingId: string,
+  /** For a JoinReq: kept as the device's last accepted join, so that its identical retry is answered again. */
+  retryKey?: { devNonce: number; digest: string },
 ): Promise<JoinAnswer> {
   const now = deps.clock.now();
   const sessionKeyId = newSessionKeyId(now);
@@ -187,6 +214,10 @@ export async function commitAccept(
     joinNonce,
     sessionKeyId: sessionKeyIdHex,
   });
+  const accepted: AcceptedJoin | undefined =
+    retryKey === undefined
+      ? undefined
+      : { ...retryKey, joinNonce, sessionKeyId: sessionKeyIdHex, eventId, at: now };
   await deps.state.commitSession(
     facts.devEui,
     {
@@ -194,10 +225,12 @@ export async function commitAccept(
       joinNonce,
       storageKekLabel: deps.config.storageKekLabel,
       storedAppSKey: accept.storedAppSKey,
+      bindingId,
       createdAt: now,
     },
     deps.config.maxSessions,
     event,
+    accepted,
   );
   deps.logger.info(
     {
@@ -209,6 +242,39 @@ export async function commitAccept(
     },
     'join accepted',
   );
+  return answerOf(accept, sessionKeyId, joinNonce, eventId, false);
+}
+
+/**
+ * The identical retry of the last accepted join: the accept was re-derived from the same JoinNonce (the same bytes
+ * and keys); the session and its ACCEPTED event exist already, so nothing is stored or counted again.
+ */
+export function retryAnswer(
+  deps: KeysDomainDeps,
+  facts: JoinEventFacts,
+  joinNonce: number,
+  accept: JoinAcceptOutput,
+  retryOf: { sessionKeyId: string; eventId: string },
+): JoinAnswer {
+  deps.logger.info(
+    {
+      dev_eui: facts.devEui,
+      join_nonce: joinNonce,
+      session_key_id: retryOf.sessionKeyId,
+      event_id: retryOf.eventId,
+    },
+    'join retry answered again',
+  );
+  return answerOf(accept, bytesFromHex(retryOf.sessionKeyId), joinNonce, retryOf.eventId, true);
+}
+
+function answerOf(
+  accept: JoinAcceptOutput,
+  sessionKeyId: Uint8Array,
+  joinNonce: number,
+  eventId: string,
+  retried: boolean,
+): JoinAnswer {
   return {
     joinAcceptPhy: accept.joinAcceptPhy,
     ...(accept.nwkSKey === undefined ? {} : { nwkSKey: accept.nwkSKey }),
@@ -219,5 +285,6 @@ export async function commitAccept(
     sessionKeyId,
     joinNonce,
     eventId,
+    retried,
   };
 }

@@ -37,6 +37,7 @@ export function keysStateStoreContract(
       joinNonce,
       storageKekLabel: 'storage',
       storedAppSKey: new Uint8Array(24).fill(joinNonce),
+      bindingId: `binding-${joinNonce}`,
       createdAt: 1_700_000_000_000 + joinNonce,
     });
     const drain = async () => {
@@ -88,29 +89,112 @@ export function keysStateStoreContract(
       assert.equal(state.joinNonce, 2);
     });
 
-    test('RJcount1 must increase per device; RJcount0 per session, reset by a join', async () => {
+    const rj0 = (rjCount: number, frame: string) =>
+      ({ kind: 'rj_count0', rjCount, frame, historySize: 4 }) as const;
+
+    test('RJcount1 must increase per device, never reset by any accept', async () => {
       const dev = newDevEui();
       assert.equal((await store.reserve(dev, { kind: 'rj_count1', rjCount: 3 })).ok, true);
       assert.deepEqual(await store.reserve(dev, { kind: 'rj_count1', rjCount: 3 }), {
         ok: false,
         refusal: 'rj_count_replayed',
       });
-      assert.equal((await store.reserve(dev, { kind: 'rj_count0', rjCount: 5 })).ok, true);
-      assert.deepEqual(await store.reserve(dev, { kind: 'rj_count0', rjCount: 5 }), {
-        ok: false,
-        refusal: 'rj_count_replayed',
-      });
       assert.equal((await store.reserve(dev, counterCheck(1))).ok, true);
-      assert.equal(
-        (await store.reserve(dev, { kind: 'rj_count0', rjCount: 0 })).ok,
-        true,
-        'a join starts a new session',
-      );
+      assert.equal((await store.reserve(dev, rj0(0, 'C000AA'))).ok, true);
       assert.deepEqual(await store.reserve(dev, { kind: 'rj_count1', rjCount: 2 }), {
         ok: false,
         refusal: 'rj_count_replayed',
       });
-      assert.equal((await store.getNonceState(dev)).joinNonce, 4);
+      assert.equal((await store.getNonceState(dev)).joinNonce, 3);
+    });
+
+    test('RJcount0 restarts with every accept (type 0 then type 2 at 0); a replayed frame is refused', async () => {
+      const dev = newDevEui();
+      assert.deepEqual(await store.reserve(dev, rj0(0, 'C00000')), { ok: true, joinNonce: 1 });
+      assert.deepEqual(
+        await store.reserve(dev, rj0(0, 'C00200')),
+        { ok: true, joinNonce: 2 },
+        'the accept reset the device RJcount0: a type 2 at 0 is new',
+      );
+      for (const frame of ['C00000', 'C00200'])
+        assert.deepEqual(await store.reserve(dev, rj0(0, frame)), {
+          ok: false,
+          refusal: 'rj_count_replayed',
+        });
+      assert.equal((await store.reserve(dev, counterCheck(1))).ok, true);
+      assert.deepEqual(
+        await store.reserve(dev, rj0(0, 'C00000')),
+        { ok: false, refusal: 'rj_count_replayed' },
+        'a join does not make an old frame new',
+      );
+      for (const frame of ['C00001', 'C00002', 'C00003'])
+        assert.equal((await store.reserve(dev, rj0(1, frame))).ok, true);
+      const state = await store.getNonceState(dev);
+      assert.equal(state.joinNonce, 6);
+      assert.deepEqual(state.rejoinFrameHistory, ['C00200', 'C00001', 'C00002', 'C00003']);
+      assert.equal(state.lastRjCount0, 1);
+      assert.equal(
+        (await store.reserve(dev, rj0(0, 'C00000'))).ok,
+        true,
+        'the oldest frame fell out of a 4-entry history',
+      );
+    });
+
+    test('the same rejoin frame sent 50 times concurrently is accepted once', async () => {
+      const dev = newDevEui();
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, () => store.reserve(dev, rj0(0, 'C0FF00'))),
+      );
+      assert.equal(outcomes.filter((o) => o.ok).length, 1);
+      assert.equal((await store.getNonceState(dev)).joinNonce, 1);
+    });
+
+    test('the identical retry of the last accepted join gets its JoinNonce again and changes nothing', async () => {
+      const dev = newDevEui();
+      const probe = (digest: string, now: number) => ({ digest, now, windowMs: 60_000 });
+      for (const [check, refusal] of [
+        [counterCheck(7), 'dev_nonce_too_small'],
+        [history(7), 'dev_nonce_replayed'],
+      ] as const) {
+        const d = `${dev.slice(0, 14)}${check.policy === 'counter' ? '0C' : '0B'}`;
+        const first = await store.reserve(d, { ...check, retry: probe('aa', 1_000) });
+        assert.deepEqual(first, { ok: true, joinNonce: 1 });
+        const accepted = {
+          devNonce: 7,
+          digest: 'aa',
+          joinNonce: 1,
+          sessionKeyId: 'AB'.repeat(16),
+          eventId: 'ev-1',
+          at: 1_000,
+        };
+        await store.commitSession(d, session(1), 10, event(d, 1), accepted);
+        assert.deepEqual(await store.reserve(d, { ...check, retry: probe('aa', 60_999) }), {
+          ok: true,
+          joinNonce: 1,
+          retryOf: { sessionKeyId: 'AB'.repeat(16), eventId: 'ev-1' },
+        });
+        assert.deepEqual(await store.reserve(d, { ...check, retry: probe('bb', 2_000) }), {
+          ok: false,
+          refusal,
+        });
+        assert.deepEqual(await store.reserve(d, { ...check, retry: probe('aa', 61_000) }), {
+          ok: false,
+          refusal,
+        });
+        assert.deepEqual(await store.reserve(d, check), { ok: false, refusal }, 'no probe, no retry');
+        assert.equal((await store.getNonceState(d)).joinNonce, 1, 'a retry spends no JoinNonce');
+        await store.commitSession(d, session(2), 10, event(d, 2), {
+          ...accepted,
+          devNonce: 8,
+          joinNonce: 2,
+          at: 2_000,
+        });
+        assert.deepEqual(
+          await store.reserve(d, { ...check, retry: probe('aa', 3_000) }),
+          { ok: false, refusal },
+          'only the last accepted join is retried',
+        );
+      }
     });
 
     test('sessions are kept newest N per device and found by SessionKeyID', async () => {

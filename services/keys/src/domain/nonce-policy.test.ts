@@ -22,6 +22,7 @@ test('decideReserve: table of nonce checks', () => {
     lastDevNonce: 10,
     devNonceHistory: [3, 10],
     lastRjCount0: 2,
+    rejoinFrameHistory: ['C00002'],
     lastRjCount1: 7,
   };
   const rows = [
@@ -42,11 +43,15 @@ test('decideReserve: table of nonce checks', () => {
       { ok: true, joinNonce: 5 },
     ],
     [
-      { kind: 'rj_count0', rjCount: 2 },
+      { kind: 'rj_count0', rjCount: 2, frame: 'C00002', historySize: 4 },
       { ok: false, refusal: 'rj_count_replayed' },
     ],
     [
-      { kind: 'rj_count0', rjCount: 3 },
+      { kind: 'rj_count0', rjCount: 0, frame: 'C00200', historySize: 4 },
+      { ok: true, joinNonce: 5 },
+    ],
+    [
+      { kind: 'rj_count0', rjCount: 2, frame: 'C00202', historySize: 4 },
       { ok: true, joinNonce: 5 },
     ],
     [

@@ -1,4 +1,4 @@
-import type { MacVersion, NonceCheck } from './ports.js';
+import type { AcceptedJoin, JoinRetryProbe, MacVersion, NonceCheck } from './ports.js';
 
 export const macVersions: readonly MacVersion[] = ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.1'];
 
@@ -10,10 +10,16 @@ export function isMacVersion(value: string): value is MacVersion {
  * PRODUCT invariant 4: 1.0.0–1.0.3 devices draw DevNonces at random, so only reuse within a bounded history is
  * refused; 1.0.4 and 1.1 devices count, so anything not greater than the last accepted value is refused.
  */
-export function devNonceCheck(macVersion: MacVersion, devNonce: number, historySize: number): NonceCheck {
+export function devNonceCheck(
+  macVersion: MacVersion,
+  devNonce: number,
+  historySize: number,
+  retry?: JoinRetryProbe,
+): NonceCheck {
+  const probe = retry === undefined ? {} : { retry };
   return macVersion === '1.0.4' || macVersion === '1.1'
-    ? { kind: 'dev_nonce', policy: 'counter', devNonce }
-    : { kind: 'dev_nonce', policy: 'history', devNonce, historySize };
+    ? { kind: 'dev_nonce', policy: 'counter', devNonce, ...probe }
+    : { kind: 'dev_nonce', policy: 'history', devNonce, historySize, ...probe };
 }
 
 /** The pure decision of the reserve step, shared by the memory and LMDB adapters (Redis runs the same in Lua). */
@@ -22,40 +28,74 @@ export interface NonceRecord {
   lastDevNonce: number;
   devNonceHistory: number[];
   lastRjCount0: number;
+  rejoinFrameHistory: string[];
   lastRjCount1: number;
+  /** The last accepted join, for its identical retry; null when none. */
+  lastAccept: AcceptedJoin | null;
 }
+
+/** How many accepted type 0/2 rejoin-requests are remembered to refuse their replay. */
+export const rejoinFrameHistorySize = 16;
 
 export const emptyNonceRecord = (): NonceRecord => ({
   joinNonce: 0,
   lastDevNonce: -1,
   devNonceHistory: [],
   lastRjCount0: -1,
+  rejoinFrameHistory: [],
   lastRjCount1: -1,
+  lastAccept: null,
 });
 
 export type ReserveDecision =
-  | { ok: true; joinNonce: number; next: NonceRecord }
+  | {
+      ok: true;
+      joinNonce: number;
+      next: NonceRecord;
+      retryOf?: { sessionKeyId: string; eventId: string };
+    }
   | {
       ok: false;
       refusal: 'dev_nonce_replayed' | 'dev_nonce_too_small' | 'rj_count_replayed' | 'join_nonce_exhausted';
     };
 
+/** The retry answer when the refused DevNonce check is the identical retry of the last accepted join. */
+function retryOf(record: NonceRecord, check: NonceCheck): ReserveDecision | undefined {
+  const last = record.lastAccept;
+  if (check.kind !== 'dev_nonce' || check.retry === undefined || last === null) return undefined;
+  if (last.devNonce !== check.devNonce || last.digest !== check.retry.digest) return undefined;
+  if (check.retry.now - last.at >= check.retry.windowMs) return undefined;
+  return {
+    ok: true,
+    joinNonce: last.joinNonce,
+    next: record,
+    retryOf: { sessionKeyId: last.sessionKeyId, eventId: last.eventId },
+  };
+}
+
 export function decideReserve(record: NonceRecord, check: NonceCheck, maxJoinNonce: number): ReserveDecision {
-  const next: NonceRecord = { ...record, devNonceHistory: [...record.devNonceHistory] };
+  const next: NonceRecord = {
+    ...record,
+    devNonceHistory: [...record.devNonceHistory],
+    rejoinFrameHistory: [...record.rejoinFrameHistory],
+  };
   switch (check.kind) {
     case 'dev_nonce':
       if (check.policy === 'counter') {
-        if (check.devNonce <= record.lastDevNonce) return { ok: false, refusal: 'dev_nonce_too_small' };
+        if (check.devNonce <= record.lastDevNonce)
+          return retryOf(record, check) ?? { ok: false, refusal: 'dev_nonce_too_small' };
       } else {
         if (record.devNonceHistory.includes(check.devNonce))
-          return { ok: false, refusal: 'dev_nonce_replayed' };
+          return retryOf(record, check) ?? { ok: false, refusal: 'dev_nonce_replayed' };
         next.devNonceHistory.push(check.devNonce);
         while (next.devNonceHistory.length > check.historySize) next.devNonceHistory.shift();
       }
       next.lastDevNonce = check.devNonce;
       break;
     case 'rj_count0':
-      if (check.rjCount <= record.lastRjCount0) return { ok: false, refusal: 'rj_count_replayed' };
+      if (next.rejoinFrameHistory.includes(check.frame)) return { ok: false, refusal: 'rj_count_replayed' };
+      next.rejoinFrameHistory.push(check.frame);
+      while (next.rejoinFrameHistory.length > check.historySize) next.rejoinFrameHistory.shift();
       break;
     case 'rj_count1':
       if (check.rjCount <= record.lastRjCount1) return { ok: false, refusal: 'rj_count_replayed' };
@@ -64,7 +104,8 @@ export function decideReserve(record: NonceRecord, check: NonceCheck, maxJoinNon
   }
   if (record.joinNonce >= maxJoinNonce) return { ok: false, refusal: 'join_nonce_exhausted' };
   next.joinNonce = record.joinNonce + 1;
-  // Every accept starts a new session on the device, which resets its RJcount0 to 0 (LoRaWAN 1.1 §6.2.4.3).
+  // Every accept starts a new session on the device, whose RJcount0 restarts at 0 (LoRaWAN 1.1 §6.2.4.4): the value
+  // is kept for display only, never as a bound. RJcount1 is never reset.
   next.lastRjCount0 = check.kind === 'rj_count0' ? check.rjCount : -1;
   return { ok: true, joinNonce: next.joinNonce, next };
 }

@@ -12,7 +12,11 @@ export const maxJoinNonce = 0xffffff;
 /**
  * What the atomic reserve step checks before it increments the JoinNonce. `history` is the LoRaWAN 1.0.0–1.0.3
  * policy (refuse a DevNonce seen among the last `historySize`), `counter` the 1.0.4/1.1 one (refuse ≤ last).
- * Rejoins check RJcount0 (per session, reset by every accepted join/rejoin) or RJcount1 (per device).
+ * Rejoin type 1 checks RJcount1 (per device, never reset: it must increase). Types 0/2 carry RJcount0, which the
+ * device resets to 0 with every Join-Accept it processes (LoRaWAN 1.1 §6.2.4.4; LoRaMac-node does so for joins and
+ * rejoins alike): every accept the JS gives starts a new session, so the JS never sees two RJcount0 of one session
+ * and cannot order them. A replayed type 0/2 frame is refused by its identity instead: the whole frame (its MIC is
+ * keyed with the session's SNwkSIntKey, so a fresh frame of a later session with the same RJcount0 differs).
  */
 export type NonceCheck =
   | {
@@ -20,16 +24,58 @@ export type NonceCheck =
       readonly policy: 'history';
       readonly devNonce: number;
       readonly historySize: number;
+      readonly retry?: JoinRetryProbe;
     }
-  | { readonly kind: 'dev_nonce'; readonly policy: 'counter'; readonly devNonce: number }
-  | { readonly kind: 'rj_count0'; readonly rjCount: number }
+  | {
+      readonly kind: 'dev_nonce';
+      readonly policy: 'counter';
+      readonly devNonce: number;
+      readonly retry?: JoinRetryProbe;
+    }
+  | {
+      readonly kind: 'rj_count0';
+      readonly rjCount: number;
+      /** The whole rejoin-request as upper-case hex. */
+      readonly frame: string;
+      readonly historySize: number;
+    }
   | { readonly kind: 'rj_count1'; readonly rjCount: number };
+
+/**
+ * A JoinReq retry (issue 22 #2): an NS that got no answer sends the identical request again, maybe to another
+ * gateway replica. When the DevNonce check fails but the device's last accepted join had this DevNonce and this
+ * request digest (everything but the TransactionID) no longer than `windowMs` ago, the reserve answers that join's
+ * JoinNonce again instead of a refusal, and changes nothing.
+ */
+export interface JoinRetryProbe {
+  readonly digest: string;
+  /** Unix ms. */
+  readonly now: number;
+  readonly windowMs: number;
+}
+
+/** The device's last accepted join, kept (no keys) so that its identical retry is answered again. */
+export interface AcceptedJoin {
+  readonly devNonce: number;
+  readonly digest: string;
+  readonly joinNonce: number;
+  /** Upper-case hex. */
+  readonly sessionKeyId: string;
+  readonly eventId: string;
+  /** Unix ms. */
+  readonly at: number;
+}
 
 export type ReserveRefusal =
   'dev_nonce_replayed' | 'dev_nonce_too_small' | 'rj_count_replayed' | 'join_nonce_exhausted';
 
 export type ReserveOutcome =
-  | { readonly ok: true; readonly joinNonce: number }
+  | {
+      readonly ok: true;
+      readonly joinNonce: number;
+      /** Set when this is the retry of the last accepted join: its JoinNonce, nothing reserved. */
+      readonly retryOf?: { readonly sessionKeyId: string; readonly eventId: string };
+    }
   | { readonly ok: false; readonly refusal: ReserveRefusal };
 
 /** One record of the transactional outbox (same shape as libs/bus `OutboxSource` records). */
@@ -63,6 +109,8 @@ export interface StoredSession {
   readonly joinNonce: number;
   readonly storageKekLabel: string;
   readonly storedAppSKey: Uint8Array;
+  /** The claim binding the session was made under (`DeviceContext.bindingId`); '' for sessions kept before. */
+  readonly bindingId: string;
   /** Unix ms. */
   readonly createdAt: number;
 }
@@ -83,7 +131,10 @@ export interface NonceState {
   /** -1 when none. */
   readonly lastDevNonce: number;
   readonly devNonceHistory: readonly number[];
+  /** RJcount0 of the last accepted type 0/2 rejoin, -1 when none since the last join or type 1 rejoin (no bound). */
   readonly lastRjCount0: number;
+  /** Accepted type 0/2 rejoin-requests (upper-case hex), oldest first: a replay of one is refused. */
+  readonly rejoinFrameHistory: readonly string[];
   readonly lastRjCount1: number;
   readonly sessionCount: number;
   readonly resets: readonly DevNonceReset[];
@@ -97,12 +148,16 @@ export interface NonceState {
 export interface KeysStateStore {
   /** Checks the DevNonce/RJcount per policy and, if it passes, records it and increments + persists the JoinNonce. */
   reserve(devEui: DevEuiHex, check: NonceCheck): Promise<ReserveOutcome>;
-  /** Stores the session (keeping the newest `maxSessions`) and appends the ACCEPTED event, atomically. */
+  /**
+   * Stores the session (keeping the newest `maxSessions`) and appends the ACCEPTED event, atomically; with
+   * `accepted`, also records it as the device's last accepted join (see `JoinRetryProbe`).
+   */
   commitSession(
     devEui: DevEuiHex,
     session: StoredSession,
     maxSessions: number,
     event: OutboxEvent,
+    accepted?: AcceptedJoin,
   ): Promise<string>;
   /** Appends an event (a refusal) without touching nonce state; returns its outbox id. */
   appendEvent(devEui: DevEuiHex, event: OutboxEvent): Promise<string>;

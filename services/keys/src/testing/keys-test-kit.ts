@@ -32,6 +32,9 @@ export const defaultPeer: PeerSettings = {
   optNegAllowed: true,
 };
 
+/** The claim binding every `joinContext` is made under. */
+export const kitBindingId = 'binding-1';
+
 export async function createKeysTestKit<S extends KeysStateStore = MemoryStateStore>(
   options: { state?: S; maxSessions?: number; historySize?: number } = {},
 ): Promise<KeysTestKit<S>> {
@@ -86,7 +89,14 @@ export async function createKeysTestKit<S extends KeysStateStore = MemoryStateSt
     },
     joinContext(devEui, macVersion, devNonce, peer = {}) {
       return {
-        device: { devEui, joinEui, macVersion, accountId: 'acc-1', networkServerId: 'ns-1' },
+        device: {
+          devEui,
+          joinEui,
+          macVersion,
+          accountId: 'acc-1',
+          networkServerId: 'ns-1',
+          bindingId: kitBindingId,
+        },
         request: {
           phyPayload: joinRequestPhy(rootKey, joinEui, devEui, devNonce),
           devAddr: bytesFromHex('260B1A2C'),

@@ -248,7 +248,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         senderNsId: optionalHex(req.senderNsId),
       });
       return {
-        device: deviceContextToProto(auth.device),
+        device: deviceContextToProto(auth.device, auth.bindingId),
         applicationServerId: auth.device.applicationServerId ?? '',
         networkServer: peerIdentityToProto(auth.networkServer),
         delivery: {
@@ -270,7 +270,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         senderAsId: req.senderAsId,
       });
       return {
-        device: deviceContextToProto(auth.device),
+        device: deviceContextToProto(auth.device, auth.bindingId),
         applicationServer: peerIdentityToProto(auth.applicationServer),
         kekLabel: auth.applicationServer.kekLabel,
       };

@@ -87,13 +87,15 @@ export function deviceToProto(d: DeviceRecord): MessageInitShape<typeof DeviceSc
   };
 }
 
-export function deviceContextToProto(d: DeviceBinding): MessageInitShape<typeof DeviceContextSchema> {
+/** The device as keys sees it; `bindingId` is the gateway's `bindingIdOf(d)`, the binding keys keeps sessions under. */
+export function deviceContextToProto(d: DeviceBinding, bindingId: string): MessageInitShape<typeof DeviceContextSchema> {
   return {
     devEui: hexToBytes(d.devEui),
     joinEui: hexToBytes(d.joinEui),
     macVersion: macVersionToProto[d.macVersion],
     accountId: d.accountId ?? '',
     networkServerId: d.networkServerId ?? '',
+    bindingId,
   };
 }
 

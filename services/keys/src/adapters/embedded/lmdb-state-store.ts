@@ -52,7 +52,13 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
     meta.putSync('outbox-sequence', sequence);
     return String(sequence);
   };
-  const read = (devEui: string): DeviceRecord => devices.get(devEui) ?? emptyDevice();
+  const read = (devEui: string): DeviceRecord => {
+    const stored = devices.get(devEui);
+    // Records written before a field existed get its empty value.
+    return stored === undefined
+      ? emptyDevice()
+      : { ...stored, nonces: { ...emptyNonceRecord(), ...stored.nonces } };
+  };
 
   return {
     reserve(devEui, check) {
@@ -60,12 +66,18 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
         const device = read(devEui);
         const decision = decideReserve(device.nonces, check, maxJoinNonce);
         if (!decision.ok) return decision;
+        if (decision.retryOf !== undefined)
+          return { ok: true as const, joinNonce: decision.joinNonce, retryOf: decision.retryOf };
         devices.putSync(devEui, { ...device, nonces: decision.next });
         return { ok: true as const, joinNonce: decision.joinNonce };
       });
     },
-    commitSession(devEui, session, maxSessions, event) {
+    commitSession(devEui, session, maxSessions, event, accepted) {
       return devices.transaction(() => {
+        if (accepted !== undefined) {
+          const device = read(devEui);
+          devices.putSync(devEui, { ...device, nonces: { ...device.nonces, lastAccept: accepted } });
+        }
         sessions.putSync(sessionKey(devEui, session.joinNonce), session);
         const keys = deviceSessionKeys(devEui);
         for (const old of keys.slice(0, Math.max(0, keys.length - maxSessions))) sessions.removeSync(old);
@@ -78,7 +90,12 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
     async getSession(devEui, sessionKeyId) {
       for (const { value } of deviceSessions(devEui)) {
         if (value.sessionKeyId === sessionKeyId)
-          return { ...value, storedAppSKey: new Uint8Array(value.storedAppSKey) };
+          // Sessions stored before bindings existed have none.
+          return {
+            ...value,
+            bindingId: value.bindingId ?? '',
+            storedAppSKey: new Uint8Array(value.storedAppSKey),
+          };
       }
       return undefined;
     },

@@ -81,6 +81,7 @@ export function joinContext(
       macVersion: macVersions[device.macVersion],
       accountId: device.accountId,
       networkServerId: device.networkServerId,
+      bindingId: device.bindingId,
     },
     request: {
       phyPayload: request.phyPayload,
@@ -114,6 +115,7 @@ function answerMessage(answer: JoinAnswer) {
     sessionKeyId: answer.sessionKeyId,
     joinNonce: answer.joinNonce,
     eventId: answer.eventId,
+    retried: answer.retried,
   };
 }
 
@@ -210,6 +212,7 @@ export function keysServiceImpl(deps: KeysDomainDeps): ServiceImpl<typeof KeysSe
         sessionKeyId: bytesOf(req.sessionKeyId, 'session_key_id', 16),
         asId: req.asId,
         delivery: keyDelivery(req.delivery, 'delivery'),
+        bindingId: req.bindingId,
       });
       return { appSKey: envelope(key) };
     },

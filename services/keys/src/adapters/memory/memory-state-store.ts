@@ -50,11 +50,14 @@ export function createMemoryStateStore(): MemoryStateStore {
       const state = device(devEui);
       const decision = decideReserve(state.nonces, check, maxJoinNonce);
       if (!decision.ok) return decision;
+      if (decision.retryOf !== undefined)
+        return { ok: true, joinNonce: decision.joinNonce, retryOf: decision.retryOf };
       state.nonces = decision.next;
       return { ok: true, joinNonce: decision.joinNonce };
     },
-    async commitSession(devEui, session, maxSessions, event) {
+    async commitSession(devEui, session, maxSessions, event, accepted) {
       const state = device(devEui);
+      if (accepted !== undefined) state.nonces = { ...state.nonces, lastAccept: accepted };
       state.sessions.push(session);
       state.sessions.sort((a, b) => a.joinNonce - b.joinNonce);
       while (state.sessions.length > maxSessions) state.sessions.shift();

@@ -4,23 +4,34 @@
  */
 
 /**
- * KEYS: nonce hash, DevNonce history zset. ARGV: check kind (h|c|r0|r1), value, history size, max JoinNonce.
- * Returns {1, joinNonce} or {0, refusal}.
+ * KEYS: nonce hash, DevNonce history zset, rejoin frame history zset. ARGV: check kind (h|c|r0|r1), value, history
+ * size (DevNonces for h, rejoin frames for r0), max JoinNonce, rejoin frame hex (r0), retry digest ('' for none),
+ * now (ms), retry window (ms). Returns {1, joinNonce}, {0, refusal}, or {2, joinNonce, SessionKeyID, event id} for
+ * the identical retry of the last accepted join (field `ra`, written by the commit script), changing nothing.
  */
 export const reserveLua = `
-local nonce, history = KEYS[1], KEYS[2]
+local nonce, history, frames = KEYS[1], KEYS[2], KEYS[3]
 local kind, v, historySize, maxJoinNonce = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local function field(name, default)
   local value = redis.call('HGET', nonce, name)
   if value then return tonumber(value) end
   return default
 end
+local function retry()
+  if ARGV[6] == nil or ARGV[6] == '' then return nil end
+  local raw = redis.call('HGET', nonce, 'ra')
+  if not raw then return nil end
+  local last = cjson.decode(raw)
+  if last.devNonce ~= v or last.digest ~= ARGV[6] then return nil end
+  if tonumber(ARGV[7]) - last.at >= tonumber(ARGV[8]) then return nil end
+  return {2, last.joinNonce, last.sessionKeyId, last.eventId}
+end
 if kind == 'c' then
-  if v <= field('ldn', -1) then return {0, 'dev_nonce_too_small'} end
+  if v <= field('ldn', -1) then return retry() or {0, 'dev_nonce_too_small'} end
 elseif kind == 'h' then
-  if redis.call('ZSCORE', history, ARGV[2]) then return {0, 'dev_nonce_replayed'} end
+  if redis.call('ZSCORE', history, ARGV[2]) then return retry() or {0, 'dev_nonce_replayed'} end
 elseif kind == 'r0' then
-  if v <= field('rj0', -1) then return {0, 'rj_count_replayed'} end
+  if redis.call('ZSCORE', frames, ARGV[5]) then return {0, 'rj_count_replayed'} end
 elseif kind == 'r1' then
   if v <= field('rj1', -1) then return {0, 'rj_count_replayed'} end
 else
@@ -34,6 +45,11 @@ if kind == 'h' then
   local size = redis.call('ZCARD', history)
   if size > historySize then redis.call('ZREMRANGEBYRANK', history, 0, size - historySize - 1) end
 end
+if kind == 'r0' then
+  redis.call('ZADD', frames, jn, ARGV[5])
+  local size = redis.call('ZCARD', frames)
+  if size > historySize then redis.call('ZREMRANGEBYRANK', frames, 0, size - historySize - 1) end
+end
 if kind == 'h' or kind == 'c' then redis.call('HSET', nonce, 'ldn', v) end
 if kind == 'r1' then redis.call('HSET', nonce, 'rj1', v) end
 if kind == 'r0' then redis.call('HSET', nonce, 'rj0', v) else redis.call('HSET', nonce, 'rj0', -1) end
@@ -42,11 +58,13 @@ return {1, jn}
 `;
 
 /**
- * KEYS: sessions hash, session order zset, outbox stream. ARGV: SessionKeyID, JoinNonce, session JSON, max
- * sessions, topic, key, value. Returns the outbox stream id.
+ * KEYS: sessions hash, session order zset, outbox stream, nonce hash. ARGV: SessionKeyID, JoinNonce, session JSON,
+ * max sessions, topic, key, value, accepted-join JSON ('' for none; kept as the nonce hash's `ra`). Returns the
+ * outbox stream id.
  */
 export const commitLua = `
-local sessions, order, outbox = KEYS[1], KEYS[2], KEYS[3]
+local sessions, order, outbox, nonce = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+if ARGV[8] ~= '' then redis.call('HSET', nonce, 'ra', ARGV[8]) end
 redis.call('HSET', sessions, ARGV[1], ARGV[3])
 redis.call('ZADD', order, ARGV[2], ARGV[1])
 local size = redis.call('ZCARD', order)

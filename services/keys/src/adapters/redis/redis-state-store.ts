@@ -22,6 +22,7 @@ export const redisOutboxKey = `${prefix}:outbox`;
 const keysOf = (devEui: string) => ({
   nonce: deviceKey(prefix, devEui, 'nonce'),
   history: deviceKey(prefix, devEui, 'dev-nonces'),
+  rejoinFrames: deviceKey(prefix, devEui, 'rejoin-frames'),
   sessions: deviceKey(prefix, devEui, 'sessions'),
   order: deviceKey(prefix, devEui, 'session-order'),
   resets: deviceKey(prefix, devEui, 'resets'),
@@ -43,6 +44,8 @@ interface SessionJson {
   joinNonce: number;
   storageKekLabel: string;
   storedAppSKey: string;
+  /** Absent in sessions stored before bindings existed. */
+  bindingId?: string;
   createdAt: number;
 }
 
@@ -64,31 +67,55 @@ const parseReset = (entry: string): DevNonceReset => {
  */
 export function createRedisStateStore(redis: Redis, options: RedisStateStoreOptions = {}): KeysStateStore {
   const outboxKey = options.outboxKey ?? redisOutboxKey;
-  const reserveScript = defineScript<[number, number | string]>(redis, 'joineryKeysReserve', reserveLua, 2);
-  const commitScript = defineScript<string>(redis, 'joineryKeysCommit', commitLua, 3);
+  const reserveScript = defineScript<[number, number | string, string?, string?]>(
+    redis,
+    'joineryKeysReserve',
+    reserveLua,
+    3,
+  );
+  const commitScript = defineScript<string>(redis, 'joineryKeysCommit', commitLua, 4);
   const resetScript = defineScript<[number, number]>(redis, 'joineryKeysReset', resetLua, 3);
 
   return {
     async reserve(devEui, check): Promise<ReserveOutcome> {
       const k = keysOf(devEui);
       const [kind, value] = checkArgs(check);
-      const historySize = check.kind === 'dev_nonce' && check.policy === 'history' ? check.historySize : 0;
-      const [ok, result] = await reserveScript(
-        [k.nonce, k.history],
-        [kind, value, historySize, maxJoinNonce],
+      const historySize =
+        (check.kind === 'dev_nonce' && check.policy === 'history') || check.kind === 'rj_count0'
+          ? check.historySize
+          : 0;
+      const retry = check.kind === 'dev_nonce' ? check.retry : undefined;
+      const [ok, result, sessionKeyId, eventId] = await reserveScript(
+        [k.nonce, k.history, k.rejoinFrames],
+        [
+          kind,
+          value,
+          historySize,
+          maxJoinNonce,
+          check.kind === 'rj_count0' ? check.frame : '',
+          retry?.digest ?? '',
+          retry?.now ?? 0,
+          retry?.windowMs ?? 0,
+        ],
       );
+      if (ok === 2)
+        return {
+          ok: true,
+          joinNonce: Number(result),
+          retryOf: { sessionKeyId: sessionKeyId ?? '', eventId: eventId ?? '' },
+        };
       return ok === 1
         ? { ok: true, joinNonce: Number(result) }
         : { ok: false, refusal: result as ReserveRefusal };
     },
-    async commitSession(devEui, session, maxSessions, event) {
+    async commitSession(devEui, session, maxSessions, event, accepted) {
       const k = keysOf(devEui);
       const json: SessionJson = {
         ...session,
         storedAppSKey: Buffer.from(session.storedAppSKey).toString('base64'),
       };
       return commitScript(
-        [k.sessions, k.order, outboxKey],
+        [k.sessions, k.order, outboxKey, k.nonce],
         [
           session.sessionKeyId,
           session.joinNonce,
@@ -97,6 +124,7 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
           event.topic,
           event.key,
           Buffer.from(event.value),
+          accepted === undefined ? '' : JSON.stringify(accepted),
         ],
       );
     },
@@ -117,7 +145,11 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
       const raw = await redis.hget(keysOf(devEui).sessions, sessionKeyId);
       if (raw === null) return undefined;
       const json = JSON.parse(raw) as SessionJson;
-      return { ...json, storedAppSKey: new Uint8Array(Buffer.from(json.storedAppSKey, 'base64')) };
+      return {
+        ...json,
+        bindingId: json.bindingId ?? '',
+        storedAppSKey: new Uint8Array(Buffer.from(json.storedAppSKey, 'base64')),
+      };
     },
     async resetDevNonces(devEui, audit) {
       const k = keysOf(devEui);
@@ -129,9 +161,10 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
     },
     async getNonceState(devEui) {
       const k = keysOf(devEui);
-      const [nonce, history, sessionCount, resets] = await Promise.all([
+      const [nonce, history, rejoinFrames, sessionCount, resets] = await Promise.all([
         redis.hgetall(k.nonce),
         redis.zrange(k.history, 0, -1),
+        redis.zrange(k.rejoinFrames, 0, -1),
         redis.hlen(k.sessions),
         redis.lrange(k.resets, 0, -1),
       ]);
@@ -141,6 +174,7 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
         lastDevNonce: num(nonce.ldn, -1),
         devNonceHistory: history.map(Number),
         lastRjCount0: num(nonce.rj0, -1),
+        rejoinFrameHistory: rejoinFrames,
         lastRjCount1: num(nonce.rj1, -1),
         sessionCount,
         resets: resets.map(parseReset),
