@@ -61,6 +61,15 @@ function stubClaims(calls: string[]): ClaimsClient {
       ],
     }),
     claim: async (request: { claimCode: string }) => {
+      if (request.claimCode === 'guess')
+        throw new JoineryError(
+          'claims:rate_limited',
+          'resource_exhausted',
+          'too many failed claim attempts',
+          {
+            details: { retry_after_s: 17 },
+          },
+        );
       if (request.claimCode !== 'right')
         throw new JoineryError(
           'claims:wrong_claim_code',
@@ -179,7 +188,12 @@ describe('console REST API', () => {
     assert.equal(state.json().joinNonce, 9);
     assert.equal(state.json().resets[0].reason, 'battery swapped');
     assert.deepEqual(calls, ['authenticate', 'resetDevNonces', 'authenticate', 'getNonceState']);
-    for (const payload of [{}, { reason: '' }, { reason: 'x'.repeat(501) }, { reason: 'ok', actor: 'someone else' }]) {
+    for (const payload of [
+      {},
+      { reason: '' },
+      { reason: 'x'.repeat(501) },
+      { reason: 'ok', actor: 'someone else' },
+    ]) {
       calls.length = 0;
       const bad = await http.inject({
         method: 'POST',
@@ -240,6 +254,18 @@ describe('console REST API', () => {
     });
     assert.equal(ok.statusCode, 201);
     assert.equal(ok.json().devEui, devEui);
+  });
+
+  test('a rate-limited claim is 429 rate_limited with Retry-After in seconds', async () => {
+    const res = await http.inject({
+      method: 'POST',
+      url: '/api/v1/claims',
+      headers: { authorization: 'Bearer owner' },
+      payload: { devEui, claimCode: 'guess', networkServerId: 'ns-1' },
+    });
+    assert.equal(res.statusCode, 429);
+    assert.equal(res.headers['retry-after'], '17');
+    assert.equal(res.json().error.code, 'rate_limited');
   });
 
   test('an owner sees only its own charges whatever account it asks for; the admin chooses', async () => {
@@ -349,9 +375,14 @@ describe('console REST API', () => {
       networkServerId: 'ns-1',
     });
     await check('POST', '/api/v1/claims', '/api/v1/claims', { devEui: 'bad' });
-    await check('POST', `/api/v1/devices/${devEui}/devnonce-resets`, '/api/v1/devices/{devEui}/devnonce-resets', {
-      reason: 'battery swapped',
-    });
+    await check(
+      'POST',
+      `/api/v1/devices/${devEui}/devnonce-resets`,
+      '/api/v1/devices/{devEui}/devnonce-resets',
+      {
+        reason: 'battery swapped',
+      },
+    );
     await check('GET', `/api/v1/devices/${devEui}/nonces`, '/api/v1/devices/{devEui}/nonces');
   });
 

@@ -10,7 +10,9 @@ import {
   importDevices,
   joinEui,
 } from '../testing/harness.js';
+import { createMemoryClaimsStore } from '../adapters/memory/memory-store.js';
 import { claimsErrors } from './errors.js';
+import type { ClaimsStore } from './ports.js';
 
 const rejectsWith = (p: Promise<unknown>, code: string) =>
   assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
@@ -27,7 +29,10 @@ describe('claim', () => {
     const h = await createHarness();
     await importDevices(h, 3);
     const a = await createOwner(h, 'a', '000013');
-    const device = await h.claims.devices.claim(a.principal, { ...claimInput(1, a.ns.id), applicationServerId: a.as.id });
+    const device = await h.claims.devices.claim(a.principal, {
+      ...claimInput(1, a.ns.id),
+      applicationServerId: a.as.id,
+    });
     assert.equal(device.state, 'claimed');
     assert.equal(device.accountId, a.principal.accountId);
     assert.equal(device.networkServerId, a.ns.id);
@@ -41,21 +46,48 @@ describe('claim', () => {
     await importDevices(h, 3);
     const a = await createOwner(h, 'a', '000013');
     const b = await createOwner(h, 'b', '000014');
-    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(99, a.ns.id)), claimsErrors.unknown_device.code);
-    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, a.ns.id, 'WRONG1')), claimsErrors.wrong_claim_code.code);
-    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, b.ns.id)), claimsErrors.unknown_network_server.code);
-    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, 'ns_missing')), claimsErrors.unknown_network_server.code);
+    await rejectsWith(
+      h.claims.devices.claim(a.principal, claimInput(99, a.ns.id)),
+      claimsErrors.unknown_device.code,
+    );
+    await rejectsWith(
+      h.claims.devices.claim(a.principal, claimInput(1, a.ns.id, 'WRONG1')),
+      claimsErrors.wrong_claim_code.code,
+    );
+    await rejectsWith(
+      h.claims.devices.claim(a.principal, claimInput(1, b.ns.id)),
+      claimsErrors.unknown_network_server.code,
+    );
+    await rejectsWith(
+      h.claims.devices.claim(a.principal, claimInput(1, 'ns_missing')),
+      claimsErrors.unknown_network_server.code,
+    );
     await rejectsWith(
       h.claims.devices.claim(a.principal, { ...claimInput(1, a.ns.id), applicationServerId: b.as.id }),
       claimsErrors.unknown_application_server.code,
     );
     await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
-    await rejectsWith(h.claims.devices.claim(b.principal, claimInput(1, b.ns.id)), claimsErrors.already_claimed.code);
-    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)), claimsErrors.already_claimed.code);
+    await rejectsWith(
+      h.claims.devices.claim(b.principal, claimInput(1, b.ns.id)),
+      claimsErrors.already_claimed.code,
+    );
+    await rejectsWith(
+      h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)),
+      claimsErrors.already_claimed.code,
+    );
     await h.claims.devices.lock(admin, devEui(2), 'stolen');
-    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(2, a.ns.id)), claimsErrors.device_locked.code);
-    await rejectsWith(h.claims.devices.claim(admin, claimInput(3, a.ns.id)), claimsErrors.permission_denied.code);
-    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(3, a.ns.id, '')), claimsErrors.wrong_claim_code.code);
+    await rejectsWith(
+      h.claims.devices.claim(a.principal, claimInput(2, a.ns.id)),
+      claimsErrors.device_locked.code,
+    );
+    await rejectsWith(
+      h.claims.devices.claim(admin, claimInput(3, a.ns.id)),
+      claimsErrors.permission_denied.code,
+    );
+    await rejectsWith(
+      h.claims.devices.claim(a.principal, claimInput(3, a.ns.id, '')),
+      claimsErrors.wrong_claim_code.code,
+    );
     await rejectsWith(
       h.claims.devices.claim(a.principal, { ...claimInput(3, a.ns.id), devEui: 'xyz' }),
       claimsErrors.invalid_argument.code,
@@ -79,31 +111,115 @@ describe('claim', () => {
     assert.deepEqual(h.publisher.kinds(devEui(1)), ['imported', 'claimed']);
   });
 
-  test('failures are rate-limited per account and per DevEUI in a sliding window', async () => {
+  const retryAfterOf = (err: unknown) =>
+    JoineryError.is(err, claimsErrors.rate_limited.code) ? Number(err.details['retry_after_s']) : -1;
+
+  test('failures back off exponentially per account, up to the limit in a sliding window', async () => {
     const h = await createHarness();
     await importDevices(h, 2);
     const a = await createOwner(h, 'a', '000013');
     const b = await createOwner(h, 'b', '000014');
-    for (let i = 0; i < 10; i += 1)
-      await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, a.ns.id, `BAD${i}X`)), claimsErrors.wrong_claim_code.code);
-    // Even the right code is refused now, for this account and for this DevEUI from any account.
-    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)), claimsErrors.rate_limited.code);
-    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(2, a.ns.id)), claimsErrors.rate_limited.code);
-    await rejectsWith(h.claims.devices.claim(b.principal, claimInput(1, b.ns.id)), claimsErrors.rate_limited.code);
-    // Another account on another device is not affected.
-    await h.claims.devices.claim(b.principal, claimInput(2, b.ns.id));
-    h.clock.advance(10 * 60 * 1000 + 1);
-    const device = await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
-    assert.equal(device.accountId, a.principal.accountId);
+    const wrong = (i: number) => h.claims.devices.claim(a.principal, claimInput(1, a.ns.id, `BAD${i}X`));
+    for (let i = 0; i < 3; i += 1) await rejectsWith(wrong(i), claimsErrors.wrong_claim_code.code);
+    // Three free failures, then 1 s, 2 s, 4 s … after the last one; a refused try is not counted.
+    await assert.rejects(wrong(3), (err) => retryAfterOf(err) === 1);
+    await assert.rejects(wrong(3), (err) => retryAfterOf(err) === 1);
+    for (let i = 3, delay = 1000; i < 10; i += 1, delay *= 2) {
+      h.clock.advance(delay);
+      await rejectsWith(wrong(i), claimsErrors.wrong_claim_code.code);
+    }
+    h.clock.advance(10 * 60 * 1000 - 127_000 - 1);
+    // Ten failures in the window: even the right code waits until the first of them leaves it.
+    await assert.rejects(
+      h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)),
+      (err) => retryAfterOf(err) === 1,
+    );
+    await rejectsWith(
+      h.claims.devices.claim(a.principal, claimInput(2, a.ns.id)),
+      claimsErrors.rate_limited.code,
+    );
+    // The guesser is limited, not the device: another account claims it with the right code at once.
+    const device = await h.claims.devices.claim(b.principal, claimInput(1, b.ns.id));
+    assert.equal(device.accountId, b.principal.accountId);
+    h.clock.advance(2);
+    await h.claims.devices.claim(a.principal, claimInput(2, a.ns.id));
+  });
+
+  test('a successful claim is not counted as a failure', async () => {
+    const h = await createHarness();
+    await importDevices(h, 12);
+    const a = await createOwner(h, 'a', '000013');
+    for (let n = 1; n <= 12; n += 1) await h.claims.devices.claim(a.principal, claimInput(n, a.ns.id));
+    assert.equal((await h.store.getDevice(devEui(12)))?.accountId, a.principal.accountId);
+  });
+
+  test('200 concurrent wrong claims on one device evaluate at most the free tries', async () => {
+    const inner = createMemoryClaimsStore();
+    let reads = 0;
+    const store: ClaimsStore = Object.assign(Object.create(inner) as ClaimsStore, {
+      getDevice: (eui: string) => {
+        reads += 1;
+        return inner.getDevice(eui);
+      },
+    });
+    const h = await createHarness({ store });
+    await importDevices(h, 1);
+    const a = await createOwner(h, 'a', '000013');
+    reads = 0;
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) =>
+        h.claims.devices.claim(a.principal, claimInput(1, a.ns.id, `BAD${i}X`)),
+      ),
+    );
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as JoineryError).code : 'claimed'));
+    assert.equal(codes.filter((c) => c === claimsErrors.wrong_claim_code.code).length, 3);
+    assert.equal(codes.filter((c) => c === claimsErrors.rate_limited.code).length, 197);
+    assert.equal(reads, 3);
+  });
+
+  test("other accounts' guesses never lock the owner out: the right code claims at once", async () => {
+    const h = await createHarness();
+    await importDevices(h, 1);
+    const owner = await createOwner(h, 'owner', '000013');
+    const guessers = await Promise.all([1, 2, 3, 4, 5].map((n) => createOwner(h, `g${n}`, '000014')));
+    let evaluated = 0;
+    for (let round = 0; round < 10; round += 1) {
+      const tries = await Promise.allSettled(
+        guessers.map((g, n) =>
+          h.claims.devices.claim(g.principal, claimInput(1, g.ns.id, `BAD${n}${round}X`)),
+        ),
+      );
+      evaluated += tries.filter(
+        (t) => t.status === 'rejected' && JoineryError.is(t.reason, claimsErrors.wrong_claim_code.code),
+      ).length;
+      h.clock.advance(2 ** Math.max(0, round - 2) * 1000);
+    }
+    // 50 tries: the shared per-device budget (30 failures) ran out for the guessers …
+    assert.ok(evaluated <= 30, `${evaluated} evaluated`);
+    await rejectsWith(
+      h.claims.devices.claim(guessers[0]!.principal, claimInput(1, guessers[0]!.ns.id)),
+      claimsErrors.rate_limited.code,
+    );
+    // … and the owner, who never failed, claims with the right code at once.
+    const device = await h.claims.devices.claim(owner.principal, claimInput(1, owner.ns.id));
+    assert.equal(device.accountId, owner.principal.accountId);
   });
 
   test('guessing DevEUIs counts against the account', async () => {
     const h = await createHarness();
     await importDevices(h, 1);
     const a = await createOwner(h, 'a', '000013');
-    for (let i = 100; i < 110; i += 1)
-      await rejectsWith(h.claims.devices.claim(a.principal, claimInput(i, a.ns.id)), claimsErrors.unknown_device.code);
-    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)), claimsErrors.rate_limited.code);
+    for (let i = 0; i < 10; i += 1) {
+      await rejectsWith(
+        h.claims.devices.claim(a.principal, claimInput(100 + i, a.ns.id)),
+        claimsErrors.unknown_device.code,
+      );
+      h.clock.advance(2 ** Math.max(0, i - 2) * 1000);
+    }
+    await rejectsWith(
+      h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)),
+      claimsErrors.rate_limited.code,
+    );
   });
 });
 
@@ -147,15 +263,27 @@ describe('unclaim, transfer, lock', () => {
     });
     await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
     await rejectsWith(
-      h.claims.devices.transfer(a.principal, { devEui: devEui(1), networkServerId: b.ns.id, applicationServerId: null }),
+      h.claims.devices.transfer(a.principal, {
+        devEui: devEui(1),
+        networkServerId: b.ns.id,
+        applicationServerId: null,
+      }),
       claimsErrors.unknown_network_server.code,
     );
     await rejectsWith(
-      h.claims.devices.transfer(b.principal, { devEui: devEui(1), networkServerId: b.ns.id, applicationServerId: null }),
+      h.claims.devices.transfer(b.principal, {
+        devEui: devEui(1),
+        networkServerId: b.ns.id,
+        applicationServerId: null,
+      }),
       claimsErrors.not_owner.code,
     );
     await rejectsWith(
-      h.claims.devices.transfer(a.principal, { devEui: devEui(2), networkServerId: ns2.peer.id, applicationServerId: null }),
+      h.claims.devices.transfer(a.principal, {
+        devEui: devEui(2),
+        networkServerId: ns2.peer.id,
+        applicationServerId: null,
+      }),
       claimsErrors.not_owner.code,
     );
     const moved = await h.claims.devices.transfer(a.principal, {
@@ -184,7 +312,11 @@ describe('unclaim, transfer, lock', () => {
     assert.equal(locked.lockReason, 'fraud');
     await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(1)), claimsErrors.device_locked.code);
     await rejectsWith(
-      h.claims.devices.transfer(a.principal, { devEui: devEui(1), networkServerId: a.ns.id, applicationServerId: null }),
+      h.claims.devices.transfer(a.principal, {
+        devEui: devEui(1),
+        networkServerId: a.ns.id,
+        applicationServerId: null,
+      }),
       claimsErrors.device_locked.code,
     );
     await rejectsWith(h.claims.devices.unlock(a.principal, devEui(1)), claimsErrors.admin_only.code);
@@ -209,15 +341,44 @@ describe('reading devices', () => {
     await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(1)), claimsErrors.not_owner.code);
     await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(5)), claimsErrors.not_owner.code);
     assert.equal((await h.claims.devices.getDevice(admin, devEui(5))).state, 'unclaimed');
-    const page = await h.claims.devices.listDevices(a.principal, { accountId: b.principal.accountId, batchId: null, pageSize: 2, pageToken: null });
-    assert.deepEqual(page.devices.map((d) => d.devEui), [devEui(1), devEui(2)]);
-    const next = await h.claims.devices.listDevices(a.principal, { accountId: null, batchId: null, pageSize: 2, pageToken: page.next });
-    assert.deepEqual(next.devices.map((d) => d.devEui), [devEui(3)]);
+    const page = await h.claims.devices.listDevices(a.principal, {
+      accountId: b.principal.accountId,
+      batchId: null,
+      pageSize: 2,
+      pageToken: null,
+    });
+    assert.deepEqual(
+      page.devices.map((d) => d.devEui),
+      [devEui(1), devEui(2)],
+    );
+    const next = await h.claims.devices.listDevices(a.principal, {
+      accountId: null,
+      batchId: null,
+      pageSize: 2,
+      pageToken: page.next,
+    });
+    assert.deepEqual(
+      next.devices.map((d) => d.devEui),
+      [devEui(3)],
+    );
     assert.equal(next.next, null);
-    const ofB = await h.claims.devices.listDevices(admin, { accountId: b.principal.accountId, batchId: null, pageSize: 0, pageToken: null });
-    assert.deepEqual(ofB.devices.map((d) => d.devEui), [devEui(4)]);
+    const ofB = await h.claims.devices.listDevices(admin, {
+      accountId: b.principal.accountId,
+      batchId: null,
+      pageSize: 0,
+      pageToken: null,
+    });
+    assert.deepEqual(
+      ofB.devices.map((d) => d.devEui),
+      [devEui(4)],
+    );
     const batchId = (await h.store.getDevice(devEui(1)))?.batchId ?? '';
-    const batch = await h.claims.devices.listDevices(admin, { accountId: null, batchId, pageSize: 0, pageToken: null });
+    const batch = await h.claims.devices.listDevices(admin, {
+      accountId: null,
+      batchId,
+      pageSize: 0,
+      pageToken: null,
+    });
     assert.equal(batch.devices.length, 5);
   });
 });
@@ -228,10 +389,22 @@ describe('activation facts', () => {
     await importDevices(h, 1);
     const t1 = new Date('2026-06-01T12:00:00Z');
     const t2 = new Date('2026-06-01T13:00:00Z');
-    assert.equal(await h.claims.devices.applyJoinEvent({ eventId: 'e1', devEui: devEui(1), accepted: true, time: t2 }), true);
-    assert.equal(await h.claims.devices.applyJoinEvent({ eventId: 'e1', devEui: devEui(1), accepted: true, time: t2 }), false);
-    assert.equal(await h.claims.devices.applyJoinEvent({ eventId: 'e0', devEui: devEui(1), accepted: true, time: t1 }), true);
-    assert.equal(await h.claims.devices.applyJoinEvent({ eventId: 'e2', devEui: devEui(1), accepted: false, time: t1 }), false);
+    assert.equal(
+      await h.claims.devices.applyJoinEvent({ eventId: 'e1', devEui: devEui(1), accepted: true, time: t2 }),
+      true,
+    );
+    assert.equal(
+      await h.claims.devices.applyJoinEvent({ eventId: 'e1', devEui: devEui(1), accepted: true, time: t2 }),
+      false,
+    );
+    assert.equal(
+      await h.claims.devices.applyJoinEvent({ eventId: 'e0', devEui: devEui(1), accepted: true, time: t1 }),
+      true,
+    );
+    assert.equal(
+      await h.claims.devices.applyJoinEvent({ eventId: 'e2', devEui: devEui(1), accepted: false, time: t1 }),
+      false,
+    );
     const device = await h.store.getDevice(devEui(1));
     assert.equal(device?.activated, true);
     assert.equal(device?.joinCount, 2);
@@ -299,7 +472,11 @@ describe('DevNonce reset', () => {
       sessionCount: 3,
       resets: [],
     });
-    const reset = await h.claims.devices.resetDevNonces(a.principal, devEui(1).toLowerCase(), '  battery swapped ');
+    const reset = await h.claims.devices.resetDevNonces(
+      a.principal,
+      devEui(1).toLowerCase(),
+      '  battery swapped ',
+    );
     assert.equal(reset.actor, `account:${a.principal.accountId}/${a.principal.apiKeyId}`);
     assert.equal(reset.reason, 'battery swapped');
     assert.equal(reset.lastDevNonce, 523);
@@ -320,16 +497,31 @@ describe('DevNonce reset', () => {
     const a = await createOwner(h, 'a', '000013');
     const b = await createOwner(h, 'b', '000014');
     await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
-    await rejectsWith(h.claims.devices.resetDevNonces(b.principal, devEui(1), 'mine now'), claimsErrors.not_owner.code);
+    await rejectsWith(
+      h.claims.devices.resetDevNonces(b.principal, devEui(1), 'mine now'),
+      claimsErrors.not_owner.code,
+    );
     await rejectsWith(h.claims.devices.nonceState(b.principal, devEui(1)), claimsErrors.not_owner.code);
-    await rejectsWith(h.claims.devices.resetDevNonces(a.principal, devEui(2), 'x'), claimsErrors.not_owner.code);
-    await rejectsWith(h.claims.devices.resetDevNonces(a.principal, devEui(99), 'x'), claimsErrors.unknown_device.code);
-    await rejectsWith(h.claims.devices.resetDevNonces(a.principal, devEui(1), '   '), claimsErrors.invalid_argument.code);
+    await rejectsWith(
+      h.claims.devices.resetDevNonces(a.principal, devEui(2), 'x'),
+      claimsErrors.not_owner.code,
+    );
+    await rejectsWith(
+      h.claims.devices.resetDevNonces(a.principal, devEui(99), 'x'),
+      claimsErrors.unknown_device.code,
+    );
+    await rejectsWith(
+      h.claims.devices.resetDevNonces(a.principal, devEui(1), '   '),
+      claimsErrors.invalid_argument.code,
+    );
     await rejectsWith(
       h.claims.devices.resetDevNonces(a.principal, devEui(1), 'x'.repeat(501)),
       claimsErrors.invalid_argument.code,
     );
-    await rejectsWith(h.claims.devices.resetDevNonces(a.principal, 'xyz', 'x'), claimsErrors.invalid_argument.code);
+    await rejectsWith(
+      h.claims.devices.resetDevNonces(a.principal, 'xyz', 'x'),
+      claimsErrors.invalid_argument.code,
+    );
     assert.equal(h.keys.nonces.size, 0, 'keys was never asked');
   });
 });

@@ -8,7 +8,14 @@ import type {
   PeerRecord,
   StoredCaRecord,
 } from '../../domain/model.js';
-import type { ClaimsStore, DevicePage, JoinOutcome, RecordedJoin } from '../../domain/ports.js';
+import type {
+  AttemptPolicy,
+  AttemptReservation,
+  ClaimsStore,
+  DevicePage,
+  JoinOutcome,
+  RecordedJoin,
+} from '../../domain/ports.js';
 import {
   activationKey,
   formatActivation,
@@ -43,7 +50,10 @@ interface Codec<T> {
   encode(value: T): string;
 }
 
-const json: Codec<never> = { decode: (raw) => JSON.parse(raw) as never, encode: (value) => JSON.stringify(value) };
+const json: Codec<never> = {
+  decode: (raw) => JSON.parse(raw) as never,
+  encode: (value) => JSON.stringify(value),
+};
 
 /** The device part of a device; its activation facts are read from their own record and never written here. */
 const deviceCodec: Codec<DeviceRecord> = {
@@ -123,7 +133,10 @@ export class KvClaimsStore implements ClaimsStore {
    */
   private async moveLegacyActivation(devEui: string, raw: string): Promise<void> {
     if (!isLegacyDevice(raw)) return;
-    const entry = [activationKey(devEui), formatActivation(legacyActivation(JSON.parse(raw) as DeviceRecord))] as const;
+    const entry = [
+      activationKey(devEui),
+      formatActivation(legacyActivation(JSON.parse(raw) as DeviceRecord)),
+    ] as const;
     await this.kv.insertAllIfAbsent([entry]);
   }
 
@@ -151,7 +164,9 @@ export class KvClaimsStore implements ClaimsStore {
   async insertDevices(devices: readonly DeviceRecord[]): Promise<void> {
     const pending = devices.filter((d) => d.outbox.length > 0).map((d) => d.devEui);
     if (pending.length > 0) await this.kv.indexAdd('idx:pending', pending);
-    const conflict = await this.kv.insertAllIfAbsent(devices.map((d) => [deviceKey(d.devEui), withoutActivation(d)]));
+    const conflict = await this.kv.insertAllIfAbsent(
+      devices.map((d) => [deviceKey(d.devEui), withoutActivation(d)]),
+    );
     if (conflict !== undefined) {
       const devEui = conflict.slice('dev:{'.length, -1);
       throw claimsErrors.device_exists({ devEui });
@@ -183,7 +198,8 @@ export class KvClaimsStore implements ClaimsStore {
     const { previous, next } = result;
     if (previous.accountId !== null && previous.accountId !== next.accountId)
       await this.kv.indexRemove(`idx:acct-devs:${previous.accountId}`, devEui);
-    if (previous.outbox.length > 0 && next.outbox.length === 0) await this.kv.indexRemove('idx:pending', devEui);
+    if (previous.outbox.length > 0 && next.outbox.length === 0)
+      await this.kv.indexRemove('idx:pending', devEui);
     // What `change` returned, with the stored activation facts (it cannot change them). Without an activation record
     // they are the ones `previous` was read with: none, or those of a device in the old format left unchanged.
     const activation = await this.kv.get(activationKey(devEui));
@@ -194,7 +210,8 @@ export class KvClaimsStore implements ClaimsStore {
     filter: { readonly accountId: string } | { readonly batchId: string },
     page: { readonly limit: number; readonly after: string | null },
   ): Promise<DevicePage> {
-    const index = 'accountId' in filter ? `idx:acct-devs:${filter.accountId}` : `idx:batch-devs:${filter.batchId}`;
+    const index =
+      'accountId' in filter ? `idx:acct-devs:${filter.accountId}` : `idx:batch-devs:${filter.batchId}`;
     const matches = (d: DeviceRecord) =>
       'accountId' in filter ? d.accountId === filter.accountId : d.batchId === filter.batchId;
     const devices: DeviceRecord[] = [];
@@ -314,7 +331,11 @@ export class KvClaimsStore implements ClaimsStore {
   }
 
   async listPeers(accountId: string | null): Promise<readonly PeerRecord[]> {
-    const ids = await this.kv.indexRange(accountId === null ? 'idx:peers' : `idx:peers:${accountId}`, null, 100_000);
+    const ids = await this.kv.indexRange(
+      accountId === null ? 'idx:peers' : `idx:peers:${accountId}`,
+      null,
+      100_000,
+    );
     const raws = await this.kv.getMany(ids.map((id) => `peer:${id}`));
     return raws.filter((r): r is string => r !== undefined).map((r) => JSON.parse(r) as PeerRecord);
   }
@@ -337,16 +358,17 @@ export class KvClaimsStore implements ClaimsStore {
     return (await this.swapJson<StoredCaRecord>('ca', change))?.next;
   }
 
-  private failureKey(key: string): string {
-    return key.startsWith('dev:') ? `fail:dev:{${key.slice(4)}}` : `fail:${key}`;
+  // Per-device counters carry the DevEUI as hash tag, like every per-device key.
+  private attemptKey(key: string): string {
+    return key.startsWith('dev:') ? `attempt:dev:{${key.slice(4)}}` : `attempt:${key}`;
   }
 
-  async recordFailure(key: string, nowMs: number, windowMs: number): Promise<number> {
-    return this.kv.recordHit(this.failureKey(key), nowMs, windowMs);
+  async reserveAttempt(key: string, nowMs: number, policy: AttemptPolicy): Promise<AttemptReservation> {
+    return this.kv.reserveAttempt(this.attemptKey(key), nowMs, policy);
   }
 
-  async countFailures(key: string, nowMs: number, windowMs: number): Promise<number> {
-    return this.kv.countHits(this.failureKey(key), nowMs, windowMs);
+  async releaseAttempt(key: string, token: string): Promise<void> {
+    await this.kv.releaseAttempt(this.attemptKey(key), token);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import { safeError } from '@joinery/errors';
 import type { Logger } from '@joinery/logging';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { consoleErrors } from '../../domain/errors.js';
@@ -65,6 +66,14 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
     if (err.statusCode === 400 && err.code?.startsWith('FST_') === true)
       return reply.code(400).send({ error: { code: 'invalid_json', message: 'the body is not valid JSON' } });
     const rest = restErrorOf(err);
+    const retryAfter = safeError(err).details['retry_after_s'];
+    if (
+      rest.status === 429 &&
+      typeof retryAfter === 'number' &&
+      Number.isInteger(retryAfter) &&
+      retryAfter > 0
+    )
+      void reply.header('retry-after', String(retryAfter));
     if (rest.status >= 500)
       logger.error({ err, method: request.method, url: request.url }, 'api request failed');
     return reply.code(rest.status).send(rest.body);
