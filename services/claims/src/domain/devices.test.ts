@@ -229,15 +229,15 @@ describe('unclaim, transfer, lock', () => {
     await importDevices(h, 1);
     const a = await createOwner(h, 'a', '000013');
     const b = await createOwner(h, 'b', '000014');
-    await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(1)), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(1)), claimsErrors.unknown_device.code);
     await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
-    await rejectsWith(h.claims.devices.unclaim(b.principal, devEui(1)), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.unclaim(b.principal, devEui(1)), claimsErrors.unknown_device.code);
     await h.claims.devices.unclaim(a.principal, devEui(1));
     const device = await h.store.getDevice(devEui(1));
     assert.equal(device?.state, 'unclaimed');
     assert.equal(device?.accountId, null);
     assert.equal(device?.networkServerId, null);
-    await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(1)), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(1)), claimsErrors.unknown_device.code);
     await rejectsWith(h.claims.devices.unclaim(admin, devEui(1)), claimsErrors.not_claimed.code);
     const reclaimed = await h.claims.devices.claim(b.principal, claimInput(1, b.ns.id));
     assert.equal(reclaimed.accountId, b.principal.accountId);
@@ -276,7 +276,7 @@ describe('unclaim, transfer, lock', () => {
         networkServerId: b.ns.id,
         applicationServerId: null,
       }),
-      claimsErrors.not_owner.code,
+      claimsErrors.unknown_device.code,
     );
     await rejectsWith(
       h.claims.devices.transfer(a.principal, {
@@ -284,7 +284,7 @@ describe('unclaim, transfer, lock', () => {
         networkServerId: ns2.peer.id,
         applicationServerId: null,
       }),
-      claimsErrors.not_owner.code,
+      claimsErrors.unknown_device.code,
     );
     const moved = await h.claims.devices.transfer(a.principal, {
       devEui: devEui(1),
@@ -338,8 +338,8 @@ describe('reading devices', () => {
     for (const n of [1, 2, 3]) await h.claims.devices.claim(a.principal, claimInput(n, a.ns.id));
     await h.claims.devices.claim(b.principal, claimInput(4, b.ns.id));
     assert.equal((await h.claims.devices.getDevice(a.principal, devEui(1))).devEui, devEui(1));
-    await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(1)), claimsErrors.not_owner.code);
-    await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(5)), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(1)), claimsErrors.unknown_device.code);
+    await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(5)), claimsErrors.unknown_device.code);
     assert.equal((await h.claims.devices.getDevice(admin, devEui(5))).state, 'unclaimed');
     const page = await h.claims.devices.listDevices(a.principal, {
       accountId: b.principal.accountId,
@@ -499,12 +499,12 @@ describe('DevNonce reset', () => {
     await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
     await rejectsWith(
       h.claims.devices.resetDevNonces(b.principal, devEui(1), 'mine now'),
-      claimsErrors.not_owner.code,
+      claimsErrors.unknown_device.code,
     );
-    await rejectsWith(h.claims.devices.nonceState(b.principal, devEui(1)), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.nonceState(b.principal, devEui(1)), claimsErrors.unknown_device.code);
     await rejectsWith(
       h.claims.devices.resetDevNonces(a.principal, devEui(2), 'x'),
-      claimsErrors.not_owner.code,
+      claimsErrors.unknown_device.code,
     );
     await rejectsWith(
       h.claims.devices.resetDevNonces(a.principal, devEui(99), 'x'),

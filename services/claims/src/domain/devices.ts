@@ -157,11 +157,13 @@ export class Devices {
     return device;
   }
 
-  /** Admin, or the owner; anyone else gets `claims:not_owner`. */
+  /**
+   * Admin, or the owner. Anyone else gets `claims:unknown_device`, as for a DevEUI that does not exist: another
+   * account's device and no device look the same.
+   */
   async getDevice(principal: Principal, devEuiText: string): Promise<DeviceRecord> {
     const device = await this.load(parseDevEuiArg(devEuiText));
-    if (principal.scope !== 'admin' && device.accountId !== principal.accountId)
-      throw claimsErrors.not_owner();
+    this.assertOwner(principal, device);
     return device;
   }
 
@@ -316,9 +318,11 @@ export class Devices {
     return updated;
   }
 
+  /** Not the owner (nor an admin): `claims:unknown_device`, the answer for a DevEUI that does not exist. */
   private assertOwner(principal: Principal, device: DeviceRecord): void {
     if (principal.scope === 'admin') return;
-    if (device.accountId === null || device.accountId !== principal.accountId) throw claimsErrors.not_owner();
+    if (device.accountId === null || device.accountId !== principal.accountId)
+      throw claimsErrors.unknown_device();
   }
 
   /** The owner (or an admin) releases the device: claimable again, bound to no NS. */
