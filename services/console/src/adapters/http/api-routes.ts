@@ -47,6 +47,20 @@ const batchKey = (key: KeyInput | undefined): MessageInitShape<typeof BatchKeySc
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
 
+/**
+ * Unix ms of an RFC 3339 date-time the schema let through. The schema admits a leap second (`23:59:60`), which
+ * JavaScript dates cannot hold: that is a 400, not a NaN for the service behind.
+ */
+function instantOf(field: string, value: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw consoleErrors.invalid_request(
+      { at: `querystring/${field}` },
+      `querystring/${field} must be a date-time without a leap second`,
+    );
+  return ms;
+}
+
 function principalOf(request: FastifyRequest): Principal {
   if (request.principal === undefined) throw consoleErrors.unauthenticated();
   return request.principal;
@@ -242,7 +256,9 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
         kekLabel: b.kekLabel ?? '',
         // Left unspecified when not given: claims picks the default for the product (wrapped, or plaintext for ChirpStack).
         appSKeyDelivery:
-          b.appSKeyDelivery === undefined ? AppSKeyDelivery.UNSPECIFIED : appSKeyDeliveryByName[b.appSKeyDelivery],
+          b.appSKeyDelivery === undefined
+            ? AppSKeyDelivery.UNSPECIFIED
+            : appSKeyDeliveryByName[b.appSKeyDelivery],
         lifetime: b.lifetime ?? 0,
         asyncUrl: b.asyncUrl ?? '',
         asyncCaPem: b.asyncCaPem ?? '',
@@ -304,11 +320,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
         schema: {
           summary: `List ${kind === PeerKind.NETWORK_SERVER ? 'network' : 'application'} servers (owners: their own)`,
           security: bearer,
-          querystring: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { accountId: { type: 'string' } },
-          },
+          querystring: s.listPeersQuery,
           response: {
             200: {
               type: 'object',
@@ -447,7 +459,10 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     },
     async (request) => {
       const devEui = request.params.devEui.toUpperCase();
-      const state = await claims.getNonceState({ principal: principalOf(request), devEui: hexToBytes(devEui) });
+      const state = await claims.getNonceState({
+        principal: principalOf(request),
+        devEui: hexToBytes(devEui),
+      });
       return nonceStateView(devEui, state);
     },
   );
@@ -501,8 +516,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
       const accountId = accountScope(principalOf(request), q.accountId);
       const charges = await billing().listCharges({
         ...(accountId === undefined ? {} : { accountId }),
-        ...(q.from === undefined ? {} : { from: Date.parse(q.from) }),
-        ...(q.to === undefined ? {} : { to: Date.parse(q.to) }),
+        ...(q.from === undefined ? {} : { from: instantOf('from', q.from) }),
+        ...(q.to === undefined ? {} : { to: instantOf('to', q.to) }),
       });
       return { charges };
     },
