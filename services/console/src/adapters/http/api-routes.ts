@@ -256,9 +256,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
         kekLabel: b.kekLabel ?? '',
         // Left unspecified when not given: claims picks the default for the product (wrapped, or plaintext for ChirpStack).
         appSKeyDelivery:
-          b.appSKeyDelivery === undefined
-            ? AppSKeyDelivery.UNSPECIFIED
-            : appSKeyDeliveryByName[b.appSKeyDelivery],
+          b.appSKeyDelivery === undefined ? AppSKeyDelivery.UNSPECIFIED : appSKeyDeliveryByName[b.appSKeyDelivery],
         lifetime: b.lifetime ?? 0,
         asyncUrl: b.asyncUrl ?? '',
         asyncCaPem: b.asyncCaPem ?? '',
@@ -459,10 +457,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     },
     async (request) => {
       const devEui = request.params.devEui.toUpperCase();
-      const state = await claims.getNonceState({
-        principal: principalOf(request),
-        devEui: hexToBytes(devEui),
-      });
+      const state = await claims.getNonceState({ principal: principalOf(request), devEui: hexToBytes(devEui) });
       return nonceStateView(devEui, state);
     },
   );

@@ -181,20 +181,17 @@ export const networkServerBody = {
     kekLabel: {
       type: 'string',
       pattern: '^[A-Za-z0-9._:-]{1,64}$',
-      description:
-        'kept in the account’s namespace: the KEK comes back labelled acct-<account id hex>/<kekLabel>',
+      description: 'kept in the account’s namespace: the KEK comes back labelled acct-<account id hex>/<kekLabel>',
     },
     appSKeyDelivery: {
       type: 'string',
       enum: [...appSKeyDeliveries],
-      description:
-        'default wrapped; plaintext for product chirpstack (ChirpStack decrypts payloads only then)',
+      description: 'default wrapped; plaintext for product chirpstack (ChirpStack decrypts payloads only then)',
     },
     product: {
       type: 'string',
       enum: [...networkServerProducts],
-      description:
-        'the NS product; chirpstack picks its AppSKey delivery and warns about choices it cannot decrypt',
+      description: 'the NS product; chirpstack picks its AppSKey delivery and warns about choices it cannot decrypt',
     },
     lifetime: {
       type: 'integer',
@@ -233,17 +230,7 @@ export const registrationWarningsSchema = {
 
 export const registeredNetworkServerSchema = {
   type: 'object',
-  required: [
-    'id',
-    'netId',
-    'nsId',
-    'appSKeyDelivery',
-    'product',
-    'kek',
-    'bearerToken',
-    'credentials',
-    'warnings',
-  ],
+  required: ['id', 'netId', 'nsId', 'appSKeyDelivery', 'product', 'kek', 'bearerToken', 'credentials', 'warnings'],
   properties: {
     id: { type: 'string' },
     netId: { type: 'string' },
@@ -332,16 +319,8 @@ export const devNonceResetSchema = {
     actor: { type: 'string', description: '`admin/<api key id>` or `account:<account id>/<api key id>`' },
     reason: { type: 'string' },
     at: { type: 'string', format: 'date-time' },
-    lastDevNonce: {
-      type: 'integer',
-      minimum: -1,
-      description: 'the last accepted DevNonce before the reset; -1: none',
-    },
-    historySize: {
-      type: 'integer',
-      minimum: 0,
-      description: 'DevNonces the LoRaWAN 1.0.0–1.0.3 history held',
-    },
+    lastDevNonce: { type: 'integer', minimum: -1, description: 'the last accepted DevNonce before the reset; -1: none' },
+    historySize: { type: 'integer', minimum: 0, description: 'DevNonces the LoRaWAN 1.0.0–1.0.3 history held' },
   },
 } as const;
 
