@@ -11,6 +11,7 @@ import { isStorableEventId, normalizeEui, normalizeHex } from './identifiers.js'
 import type { DeviceRecord, PeerKind, PeerRecord, Principal } from './model.js';
 import type { AttemptPolicy, DevicePage, DevNonceResetRecord, JoinOutcome, NonceState, RecordedJoin } from './ports.js';
 import { isValidClaimCode, tr005Payload } from './qr-code.js';
+import { parseRoamingNetIds } from './roaming.js';
 import { generateId, hashClaimCode, verifyClaimCode } from './secrets.js';
 
 export type AppliedJoinOutcome = JoinOutcome | 'ignored' | 'invalid';
@@ -257,6 +258,7 @@ export class Devices {
         networkServerId: ns.id,
         applicationServerId: as?.id ?? null,
         claimedAt: now.toISOString(),
+        roamingNetIds: [],
         outbox: [
           ...current.outbox,
           newDeviceEvent(devEui, now, {
@@ -296,6 +298,7 @@ export class Devices {
         networkServerId: null,
         applicationServerId: null,
         claimedAt: null,
+        roamingNetIds: [],
         outbox: [...current.outbox, newDeviceEvent(devEui, now, { kind: 'unclaimed', accountId: current.accountId })],
       };
     });
@@ -343,6 +346,28 @@ export class Devices {
     this.ctx.logger.info({ dev_eui: devEui, network_server_id: ns.id }, 'device transferred');
     await this.ctx.flushOutbox([devEui]);
     return updated;
+  }
+
+  /**
+   * Replaces the roaming agreements of a claimed device (owner or admin): NSs registered with one of these NetIDs get
+   * its home network (HomeNSReq) besides its own NS.
+   */
+  async setRoaming(principal: Principal, devEuiText: string, netIdTexts: readonly string[]): Promise<readonly string[]> {
+    const netIds = parseRoamingNetIds(netIdTexts);
+    const devEui = parseDevEuiArg(devEuiText);
+    this.assertOwner(principal, await this.load(devEui));
+    const updated = await this.ctx.store.updateDevice(devEui, (current) => {
+      this.assertOwner(principal, current);
+      if (current.accountId === null) throw claimsErrors.not_claimed();
+      return { ...current, roamingNetIds: netIds };
+    });
+    if (updated === undefined) throw claimsErrors.unknown_device();
+    this.ctx.logger.info({ dev_eui: devEui, net_ids: netIds }, 'device roaming agreements set');
+    return netIds;
+  }
+
+  async roaming(principal: Principal, devEuiText: string): Promise<readonly string[]> {
+    return (await this.getDevice(principal, devEuiText)).roamingNetIds ?? [];
   }
 
   async lock(principal: Principal, devEuiText: string, reason: string): Promise<DeviceRecord> {

@@ -28,6 +28,8 @@ const deviceRoutes: readonly DeviceRoute[] = [
   { method: 'POST', path: '/api/v1/devices/{devEui}/devnonce-resets', body: () => ({ reason: 'not mine' }) },
   { method: 'GET', path: '/api/v1/devices/{devEui}/nonces' },
   { method: 'DELETE', path: '/api/v1/claims/{devEui}' },
+  { method: 'GET', path: '/api/v1/devices/{devEui}/roaming' },
+  { method: 'PUT', path: '/api/v1/devices/{devEui}/roaming', body: () => ({ netIds: ['000014'] }) },
 ];
 
 describe('REST: another owner’s device answers exactly as a device that does not exist', () => {

@@ -428,3 +428,44 @@ export const whoAmISchema = {
   required: ['accountId', 'scope'],
   properties: { accountId: nullableString, scope: { type: 'string', enum: ['admin', 'owner'] } },
 } as const;
+
+const netIdsSchema = {
+  type: 'array',
+  maxItems: 64,
+  items: { type: 'string', pattern: '^(0x)?[0-9A-Fa-f]{6}$', description: 'NetID, 6 hex digits' },
+} as const;
+
+export const roamingBody = {
+  type: 'object',
+  required: ['netIds'],
+  additionalProperties: false,
+  properties: {
+    netIds: { ...netIdsSchema, description: 'the whole list of roaming agreements (replaces the stored one)' },
+    accountId: { ...idSchema, description: 'admin only: the account (account-level agreements)' },
+  },
+} as const;
+
+export const deviceRoamingBody = {
+  type: 'object',
+  required: ['netIds'],
+  additionalProperties: false,
+  properties: { netIds: { ...netIdsSchema, description: 'the whole list of roaming agreements of the device' } },
+} as const;
+
+export const roamingQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { accountId: { ...idSchema, description: 'admin only: the account' } },
+} as const;
+
+export const deviceRoamingSchema = {
+  type: 'object',
+  required: ['devEui', 'netIds'],
+  properties: { devEui: { type: 'string' }, netIds: { type: 'array', items: { type: 'string' } } },
+} as const;
+
+export const accountRoamingSchema = {
+  type: 'object',
+  required: ['accountId', 'netIds'],
+  properties: { accountId: { type: 'string' }, netIds: { type: 'array', items: { type: 'string' } } },
+} as const;
