@@ -289,6 +289,11 @@ describe('reading devices', () => {
     await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(1)), claimsErrors.unknown_device.code);
     await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(5)), claimsErrors.unknown_device.code);
     assert.equal((await h.claims.devices.getDevice(admin, devEui(5))).state, 'unclaimed');
+    for (const long of [{ accountId: 'a'.repeat(3000) }, { batchId: 'b'.repeat(3000) }, { pageToken: 'c'.repeat(3000) }])
+      await rejectsWith(
+        h.claims.devices.listDevices(admin, { accountId: null, batchId: 'batch', pageSize: 0, pageToken: null, ...long }),
+        claimsErrors.invalid_argument.code,
+      );
     const page = await h.claims.devices.listDevices(a.principal, { accountId: b.principal.accountId, batchId: null, pageSize: 2, pageToken: null });
     assert.deepEqual(page.devices.map((d) => d.devEui), [devEui(1), devEui(2)]);
     const next = await h.claims.devices.listDevices(a.principal, { accountId: null, batchId: null, pageSize: 2, pageToken: page.next });

@@ -165,6 +165,10 @@ export class Devices {
     principal: Principal,
     input: { accountId: string | null; batchId: string | null; pageSize: number; pageToken: string | null },
   ): Promise<DevicePage> {
+    // Ids and tokens end up in store keys, which have a size limit: an over-long one is bad input, not a store error.
+    for (const [field, value] of [['account_id', input.accountId], ['batch_id', input.batchId], ['page_token', input.pageToken]] as const)
+      if (value !== null && value.length > 128)
+        throw claimsErrors.invalid_argument({ field, reason: 'at most 128 characters' });
     const limit = input.pageSize === 0 ? 100 : Math.min(input.pageSize, 1000);
     const after = input.pageToken === null || input.pageToken === '' ? null : input.pageToken;
     if (principal.scope !== 'admin') return this.ctx.store.listDevices({ accountId: actingAccount(principal) }, { limit, after });

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { JoineryError } from '@joinery/errors';
-import { admin, claimCodeOf, createHarness, createOwner, devEui, importDevices, type Harness, type Owner } from '../testing/harness.js';
+import {
+  admin,
+  claimCodeOf,
+  createHarness,
+  createOwner,
+  devEui,
+  importDevices,
+  type Harness,
+  type Owner,
+} from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
 
 const rejectsWith = (p: Promise<unknown>, code: string) =>
@@ -23,7 +32,12 @@ async function world() {
   const y = await createOwner(h, 'y', '000014');
   const z = await createOwner(h, 'z', '000015');
   for (const n of [1, 2])
-    await h.claims.devices.claim(x.principal, { devEui: devEui(n), claimCode: claimCodeOf(n), networkServerId: x.ns.id, applicationServerId: null });
+    await h.claims.devices.claim(x.principal, {
+      devEui: devEui(n),
+      claimCode: claimCodeOf(n),
+      networkServerId: x.ns.id,
+      applicationServerId: null,
+    });
   return { h, x, y, z };
 }
 
@@ -37,7 +51,10 @@ describe('roaming agreements (HomeNSReq)', () => {
 
   test('a device agreement lets a registered NS of that NetID learn the home network of that device only', async () => {
     const { h, x, y, z } = await world();
-    assert.deepEqual(await h.claims.devices.setRoaming(x.principal, devEui(1), ['000014', '0x000014', '00001A']), ['000014', '00001A']);
+    assert.deepEqual(
+      await h.claims.devices.setRoaming(x.principal, devEui(1), ['000014', '0x000014', '00001A']),
+      ['000014', '00001A'],
+    );
     assert.deepEqual(await h.claims.devices.roaming(x.principal, devEui(1)), ['000014', '00001A']);
     // The answer names the home NS, not the asker.
     assert.deepEqual(await homeNsReq(h, y, 1), { netId: '000013', nsId: null });
@@ -45,7 +62,12 @@ describe('roaming agreements (HomeNSReq)', () => {
     await rejectsWith(homeNsReq(h, z, 1), claimsErrors.no_roaming_agreement.code);
     // The asker must be the NS its credential registered: another SenderID is refused.
     await rejectsWith(
-      h.claims.gateway.homeNetwork({ devEui: devEui(1), credential: { kind: 'bearer-token', token: z.ns.bearerToken }, senderNetId: '000014', senderNsId: null }),
+      h.claims.gateway.homeNetwork({
+        devEui: devEui(1),
+        credential: { kind: 'bearer-token', token: z.ns.bearerToken },
+        senderNetId: '000014',
+        senderNsId: null,
+      }),
       claimsErrors.no_roaming_agreement.code,
     );
   });
@@ -69,7 +91,12 @@ describe('roaming agreements (HomeNSReq)', () => {
     const { h, x, y } = await world();
     await h.claims.devices.setRoaming(x.principal, devEui(1), ['000014']);
     await h.claims.devices.unclaim(x.principal, devEui(1));
-    await h.claims.devices.claim(y.principal, { devEui: devEui(1), claimCode: claimCodeOf(1), networkServerId: y.ns.id, applicationServerId: null });
+    await h.claims.devices.claim(y.principal, {
+      devEui: devEui(1),
+      claimCode: claimCodeOf(1),
+      networkServerId: y.ns.id,
+      applicationServerId: null,
+    });
     assert.deepEqual(await h.claims.devices.roaming(y.principal, devEui(1)), []);
     await rejectsWith(homeNsReq(h, x, 1), claimsErrors.no_roaming_agreement.code);
   });
@@ -77,13 +104,33 @@ describe('roaming agreements (HomeNSReq)', () => {
   test('bad input is refused and changes nothing; strangers see no device', async () => {
     const { h, x, y } = await world();
     await h.claims.devices.setRoaming(x.principal, devEui(1), ['000014']);
-    for (const bad of [['00001'], ['zzzzzz'], ['00000014'], Array.from({ length: 65 }, (_, i) => i.toString(16).padStart(6, '0'))])
-      await rejectsWith(h.claims.devices.setRoaming(x.principal, devEui(1), bad), claimsErrors.invalid_argument.code);
-    await rejectsWith(h.claims.accounts.setRoaming(x.principal, null, ['x']), claimsErrors.invalid_argument.code);
+    for (const bad of [
+      ['00001'],
+      ['zzzzzz'],
+      ['00000014'],
+      Array.from({ length: 65 }, (_, i) => i.toString(16).padStart(6, '0')),
+    ])
+      await rejectsWith(
+        h.claims.devices.setRoaming(x.principal, devEui(1), bad),
+        claimsErrors.invalid_argument.code,
+      );
+    await rejectsWith(
+      h.claims.accounts.setRoaming(x.principal, null, ['x']),
+      claimsErrors.invalid_argument.code,
+    );
     assert.deepEqual(await h.claims.devices.roaming(x.principal, devEui(1)), ['000014']);
-    await rejectsWith(h.claims.devices.setRoaming(y.principal, devEui(1), ['000014']), claimsErrors.unknown_device.code);
+    await rejectsWith(
+      h.claims.devices.setRoaming(y.principal, devEui(1), ['000014']),
+      claimsErrors.unknown_device.code,
+    );
     await rejectsWith(h.claims.devices.roaming(y.principal, devEui(1)), claimsErrors.unknown_device.code);
-    await rejectsWith(h.claims.devices.setRoaming(admin, devEui(3), ['000014']), claimsErrors.not_claimed.code);
-    await rejectsWith(h.claims.accounts.setRoaming(admin, null, ['000014']), claimsErrors.invalid_argument.code);
+    await rejectsWith(
+      h.claims.devices.setRoaming(admin, devEui(3), ['000014']),
+      claimsErrors.not_claimed.code,
+    );
+    await rejectsWith(
+      h.claims.accounts.setRoaming(admin, null, ['000014']),
+      claimsErrors.invalid_argument.code,
+    );
   });
 });

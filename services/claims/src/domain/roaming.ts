@@ -13,7 +13,8 @@ export function parseRoamingNetIds(values: readonly string[]): readonly string[]
     throw claimsErrors.invalid_argument({ field: 'net_ids', reason: `at most ${maxRoamingNetIds}` });
   const netIds = values.map((v, i) => {
     const netId = normalizeHex(v, 3);
-    if (netId === null) throw claimsErrors.invalid_argument({ field: `net_ids[${i}]`, reason: 'must be 3 bytes' });
+    if (netId === null)
+      throw claimsErrors.invalid_argument({ field: `net_ids[${i}]`, reason: 'must be 3 bytes' });
     return netId;
   });
   return [...new Set(netIds)].sort();

@@ -16,14 +16,21 @@ describe('REST: roaming agreements', () => {
     };
     owner = account.apiKey;
     ownerId = account.id;
-    const ns = (await api.call(owner, 'POST', '/api/v1/network-servers', { name: 'home', netId: '000013' })).body as {
+    const ns = (await api.call(owner, 'POST', '/api/v1/network-servers', { name: 'home', netId: '000013' }))
+      .body as {
       id: string;
     };
     await api.call(adminToken, 'POST', '/api/v1/device-batches', {
       joinEui: '70B3D57ED0000000',
-      devices: [{ devEui, macVersion: '1.0.3', nwkKey: '2B7E151628AED2A6ABF7158809CF4F3C', claimCode: 'CODE0101' }],
+      devices: [
+        { devEui, macVersion: '1.0.3', nwkKey: '2B7E151628AED2A6ABF7158809CF4F3C', claimCode: 'CODE0101' },
+      ],
     });
-    const claimed = await api.call(owner, 'POST', '/api/v1/claims', { devEui, claimCode: 'CODE0101', networkServerId: ns.id });
+    const claimed = await api.call(owner, 'POST', '/api/v1/claims', {
+      devEui,
+      claimCode: 'CODE0101',
+      networkServerId: ns.id,
+    });
     assert.equal(claimed.status, 201);
   });
   after(() => api.close());
@@ -46,7 +53,10 @@ describe('REST: roaming agreements', () => {
   test('per account: owners their own, the admin by accountId', async () => {
     const put = await api.call(owner, 'PUT', '/api/v1/roaming', { netIds: ['000015'] });
     assert.deepEqual(put.body, { accountId: ownerId, netIds: ['000015'] });
-    assert.deepEqual((await api.call(owner, 'GET', '/api/v1/roaming')).body, { accountId: ownerId, netIds: ['000015'] });
+    assert.deepEqual((await api.call(owner, 'GET', '/api/v1/roaming')).body, {
+      accountId: ownerId,
+      netIds: ['000015'],
+    });
     assert.deepEqual((await api.call(adminToken, 'GET', `/api/v1/roaming?accountId=${ownerId}`)).body, {
       accountId: ownerId,
       netIds: ['000015'],

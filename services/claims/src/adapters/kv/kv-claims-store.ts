@@ -33,7 +33,8 @@ import type { KvBackend } from './kv-backend.js';
 /**
  * Key layout (the Redis backend prefixes every key with `claims:`):
  * - `dev:{<DEVEUI>}` device (the hash tag keeps a device's keys on one Redis Cluster slot), `act:{<DEVEUI>}` its
- *   activation facts (activation.ts), `fail:dev:{<DEVEUI>}`
+ *   activation facts (activation.ts), `attempt:dev:{<DEVEUI>}` its claim attempts from all accounts
+ * - claim attempts: `attempt:acct:<id>`, `attempt:acct-dev:<id>:<DEVEUI>` (sliding windows, `reserveAttempt`)
  * - `acct:<id>`, `key:<id>`, `keyhash:<sha256>` → key id, `peer:<id>`, `cred:<sha256>` → peer id, `ca`
  * - indexes: `idx:accounts`, `idx:acct-devs:<id>`, `idx:batch-devs:<id>`, `idx:keys:<account|->`,
  *   `idx:peers:<account>`, `idx:peers`, `idx:pending` (DevEUIs with a non-empty outbox)
