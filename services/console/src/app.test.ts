@@ -6,9 +6,10 @@ import { errorKinds, JoineryError } from '@joinery/errors';
 import { captureLogs } from '@joinery/logging';
 import { DeviceSchema, DeviceState, PrincipalSchema, Scope } from '@joinery/proto/claims/v1/claims_pb';
 import { MacVersion } from '@joinery/proto/keys/v1/keys_pb';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { buildConsoleApp, type ConsoleApp } from './app.js';
+import { buildConsoleHttpApp } from './adapters/http/console-http-app.js';
 import { httpStatusByKind, restErrorOf } from './adapters/http/http-status.js';
 import type { BillingQueries, ClaimsClient } from './domain/ports.js';
 
@@ -36,6 +37,7 @@ function stubClaims(calls: string[]): ClaimsClient {
       throw new JoineryError('claims:unauthenticated', 'unauthenticated', 'unknown or revoked credentials');
     },
     getDevice: async () => ({ device }),
+    unclaim: async () => ({}),
     resetDevNonces: async (request: { reason: string; principal?: { accountId: string } }) => ({
       reset: {
         actor: `account:${request.principal?.accountId ?? ''}/key-1`,
@@ -61,6 +63,10 @@ function stubClaims(calls: string[]): ClaimsClient {
       ],
     }),
     claim: async (request: { claimCode: string }) => {
+      if (request.claimCode === 'guess')
+        throw new JoineryError('claims:rate_limited', 'resource_exhausted', 'too many failed claim attempts', {
+          details: { retry_after_s: 17 },
+        });
       if (request.claimCode !== 'right')
         throw new JoineryError(
           'claims:wrong_claim_code',
@@ -242,6 +248,18 @@ describe('console REST API', () => {
     assert.equal(ok.json().devEui, devEui);
   });
 
+  test('a rate-limited claim is 429 rate_limited with Retry-After in seconds', async () => {
+    const res = await http.inject({
+      method: 'POST',
+      url: '/api/v1/claims',
+      headers: { authorization: 'Bearer owner' },
+      payload: { devEui, claimCode: 'guess', networkServerId: 'ns-1' },
+    });
+    assert.equal(res.statusCode, 429);
+    assert.equal(res.headers['retry-after'], '17');
+    assert.equal(res.json().error.code, 'rate_limited');
+  });
+
   test('an owner sees only its own charges whatever account it asks for; the admin chooses', async () => {
     chargeQueries.length = 0;
     const own = await http.inject({
@@ -285,6 +303,129 @@ describe('console REST API', () => {
     });
     assert.equal(res.statusCode, 404);
     assert.equal(res.json().error.code, 'not_found');
+  });
+
+  test('a leap second in a charges range is a clear 400 and reaches no service', async () => {
+    chargeQueries.length = 0;
+    for (const q of ['to=2016-12-31T23:59:60Z', 'from=2016-12-31T23:59:60.5%2B00:00']) {
+      const res = await http.inject({
+        method: 'GET',
+        url: `/api/v1/billing/charges?${q}`,
+        headers: { authorization: 'Bearer admin' },
+      });
+      assert.equal(res.statusCode, 400, q);
+      assert.equal(res.json().error.code, 'invalid_request');
+    }
+    assert.deepEqual(chargeQueries, []);
+  });
+
+  test('over-long ids and page tokens on list routes are 400 invalid_request and reach no service', async () => {
+    for (const url of [
+      `/api/v1/network-servers?accountId=${'a'.repeat(3000)}`,
+      `/api/v1/application-servers?accountId=${'a'.repeat(3000)}`,
+      `/api/v1/devices?accountId=${'a'.repeat(3000)}`,
+      `/api/v1/devices?pageToken=${'a'.repeat(3000)}`,
+      `/api/v1/billing/charges?accountId=${'a'.repeat(3000)}`,
+    ]) {
+      calls.length = 0;
+      const res = await http.inject({ method: 'GET', url, headers: { authorization: 'Bearer admin' } });
+      assert.equal(res.statusCode, 400, url.slice(0, 40));
+      assert.equal(res.json().error.code, 'invalid_request');
+      assert.deepEqual(calls, ['authenticate']);
+    }
+  });
+
+  test("Fastify's own errors come in the error shape with a stable code, never echoing the request", async () => {
+    const bigBody = JSON.stringify({ name: 'x'.repeat(100) });
+    const admin = { authorization: 'Bearer admin' };
+    const json = { ...admin, 'content-type': 'application/json' };
+    const cases: [string, InjectOptions, number, string][] = [
+      [
+        'long path segment',
+        { method: 'GET', url: `/api/v1/devices/${'A'.repeat(500)}`, headers: admin },
+        414,
+        'uri_too_long',
+      ],
+      ['bad percent-encoding', { method: 'GET', url: '/api/v1/devi%ces', headers: admin }, 400, 'bad_url'],
+      [
+        'bad percent-encoding in a param',
+        { method: 'GET', url: '/api/v1/devices/%E0%A4%A', headers: admin },
+        400,
+        'bad_url',
+      ],
+      [
+        'unsupported media type',
+        {
+          method: 'POST',
+          url: '/api/v1/accounts',
+          payload: '<a/>',
+          headers: { ...admin, 'content-type': 'application/xml' },
+        },
+        415,
+        'unsupported_media_type',
+      ],
+      [
+        'malformed content type',
+        {
+          method: 'POST',
+          url: '/api/v1/accounts',
+          payload: '{}',
+          headers: { ...admin, 'content-type': ';;' },
+        },
+        415,
+        'unsupported_media_type',
+      ],
+      [
+        'bad JSON',
+        { method: 'POST', url: '/api/v1/accounts', payload: '{"name":', headers: json },
+        400,
+        'invalid_json',
+      ],
+      [
+        'empty JSON body on a POST',
+        { method: 'POST', url: '/api/v1/accounts', headers: json },
+        415,
+        'unsupported_media_type',
+      ],
+      ['no route', { method: 'GET', url: '/api/v1/none', headers: admin }, 404, 'not_found'],
+      ['no method', { method: 'PATCH', url: '/api/v1/accounts', headers: admin }, 404, 'not_found'],
+    ];
+    for (const [name, request, status, code] of cases) {
+      const res = await http.inject(request);
+      assert.equal(res.statusCode, status, name);
+      const body = res.json() as { error: { code: string; message: string } };
+      assert.deepEqual(Object.keys(body), ['error'], name);
+      assert.deepEqual(Object.keys(body.error).sort(), ['code', 'message'], name);
+      assert.equal(body.error.code, code, name);
+      assert.ok(!body.error.message.includes('AAAA') && !body.error.message.includes('%'), name);
+    }
+    const small = await buildConsoleHttpApp({
+      claims: stubClaims([]),
+      logger: captureLogs().logger,
+      bodyLimit: 64,
+    });
+    const tooLarge = await small.inject({
+      method: 'POST',
+      url: '/api/v1/accounts',
+      payload: bigBody,
+      headers: json,
+    });
+    assert.equal(tooLarge.statusCode, 413);
+    assert.deepEqual(tooLarge.json(), {
+      error: { code: 'body_too_large', message: 'the body is too large' },
+    });
+    await small.close();
+  });
+
+  test('a DELETE with Content-Type: application/json and no body is an ordinary DELETE', async () => {
+    calls.length = 0;
+    const res = await http.inject({
+      method: 'DELETE',
+      url: `/api/v1/claims/${devEui}`,
+      headers: { authorization: 'Bearer owner', 'content-type': 'application/json' },
+    });
+    assert.equal(res.statusCode, 204);
+    assert.deepEqual(calls, ['authenticate', 'unclaim']);
   });
 
   test('the OpenAPI 3.1 document is public and names every call of the PRODUCT.md table', async () => {

@@ -1,6 +1,7 @@
 import { claimsErrors } from './errors.js';
 import { actingAccount, requireAdmin, type ClaimsContext } from './context.js';
 import type { AccountRecord, ApiKeyRecord, Principal, Scope } from './model.js';
+import { parseRoamingNetIds } from './roaming.js';
 import { generateId, generateToken, safeEqual, sha256Hex } from './secrets.js';
 
 export const adminTokenKeyId = 'admin-token';
@@ -33,6 +34,22 @@ export class Accounts {
     const account = await this.ctx.store.getAccount(accountId);
     if (account === undefined) throw claimsErrors.unknown_account();
     return account;
+  }
+
+  /**
+   * Replaces the account's roaming agreements: NSs registered with one of these NetIDs get the home network of any
+   * claimed device of the account (HomeNSReq). Owners set their own; admins name the account.
+   */
+  async setRoaming(principal: Principal, accountId: string | null, netIdTexts: readonly string[]): Promise<readonly string[]> {
+    const netIds = parseRoamingNetIds(netIdTexts);
+    const account = await this.getAccount(principal, actingAccount(principal, accountId));
+    await this.ctx.store.putAccount({ ...account, roamingNetIds: netIds });
+    this.ctx.logger.info({ account_id: account.id, net_ids: netIds }, 'account roaming agreements set');
+    return netIds;
+  }
+
+  async roaming(principal: Principal, accountId: string | null): Promise<readonly string[]> {
+    return (await this.getAccount(principal, actingAccount(principal, accountId))).roamingNetIds ?? [];
   }
 
   async listAccounts(principal: Principal): Promise<readonly AccountRecord[]> {

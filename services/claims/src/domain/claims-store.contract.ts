@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { JoineryError } from '@joinery/errors';
 import { claimsErrors } from './errors.js';
-import type { ClaimsStore } from './ports.js';
+import type { AttemptReservation, ClaimsStore } from './ports.js';
 import { deviceFixture, peerFixture } from './test-fixtures.js';
 
 /**
@@ -231,14 +231,54 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
       assert.deepEqual([stored?.joinCount, stored?.rev, stored?.lockReason?.length], [20, 21, 20]);
     });
 
-    withStore('failures count within a sliding window', async (store) => {
-      const t0 = 1_000_000;
-      assert.equal(await store.recordFailure('dev:0000000000000001', t0, 1000), 1);
-      assert.equal(await store.recordFailure('dev:0000000000000001', t0 + 500, 1000), 2);
-      assert.equal(await store.countFailures('dev:0000000000000001', t0 + 900, 1000), 2);
-      assert.equal(await store.countFailures('dev:0000000000000001', t0 + 1200, 1000), 1);
-      assert.equal(await store.recordFailure('dev:0000000000000001', t0 + 2000, 1000), 1);
-      assert.equal(await store.countFailures('acct:acc_1', t0, 1000), 0);
+    const policy = { limit: 4, windowMs: 1000, free: 2, baseDelayMs: 100 };
+    const granted = (r: AttemptReservation) => (r.granted ? r.count : -1);
+    const refusedFor = (r: AttemptReservation) => (r.granted ? -1 : r.retryAfterMs);
+
+    withStore(
+      'attempts: free ones, then exponential backoff, then the limit, in a sliding window',
+      async (store) => {
+        const t0 = 1_000_000;
+        const key = 'dev:0000000000000001';
+        assert.equal(granted(await store.reserveAttempt(key, t0, policy)), 1);
+        assert.equal(granted(await store.reserveAttempt(key, t0, policy)), 2);
+        // Two counted: the next waits 100 ms after the last, then 200 ms, and a refusal is not counted.
+        assert.equal(refusedFor(await store.reserveAttempt(key, t0 + 40, policy)), 60);
+        assert.equal(granted(await store.reserveAttempt(key, t0 + 100, policy)), 3);
+        assert.equal(refusedFor(await store.reserveAttempt(key, t0 + 250, policy)), 50);
+        assert.equal(granted(await store.reserveAttempt(key, t0 + 300, policy)), 4);
+        // At the limit: refused until the oldest leaves the window.
+        assert.equal(refusedFor(await store.reserveAttempt(key, t0 + 900, policy)), 100);
+        assert.equal(refusedFor(await store.reserveAttempt(key, t0 + 999, policy)), 1);
+        // t0+1000: both hits at t0 left the window; two remain (t0+100, t0+300), so backoff applies after t0+300.
+        assert.equal(granted(await store.reserveAttempt(key, t0 + 1000, policy)), 3);
+        assert.equal(granted(await store.reserveAttempt('acct:acc_1', t0, policy)), 1);
+      },
+    );
+
+    withStore('attempts: of 50 racing reservations exactly the free ones are granted', async (store) => {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          store.reserveAttempt('acct-dev:acc_1:0000000000000001', 5000, policy),
+        ),
+      );
+      assert.deepEqual(
+        results
+          .filter((r) => r.granted)
+          .map(granted)
+          .sort(),
+        [1, 2],
+      );
+    });
+
+    withStore('attempts: a released one no longer counts; releasing twice is harmless', async (store) => {
+      const key = 'acct:acc_1';
+      const first = await store.reserveAttempt(key, 0, policy);
+      assert.ok(first.granted);
+      await store.reserveAttempt(key, 0, policy);
+      await store.releaseAttempt(key, first.token);
+      await store.releaseAttempt(key, first.token);
+      assert.equal(granted(await store.reserveAttempt(key, 0, policy)), 2);
     });
   });
 }

@@ -11,10 +11,23 @@ export interface ClaimsLogger {
   warn(obj: object, msg: string): void;
 }
 
+/**
+ * Claim-code guessing limits; they limit the guesser, never the device's owner. Counted are failed claims (an
+ * attempt is reserved before the claim code is evaluated and released again when the claim succeeds).
+ */
 export interface RateLimit {
-  /** Failed claims allowed per account and per DevEUI within the window. */
+  /** Failures allowed per account, and per account on one DevEUI, within the window. */
   readonly maxFailures: number;
   readonly windowMs: number;
+  /**
+   * Failures allowed on one DevEUI within the window from all accounts together, counting only the tries of accounts
+   * that already failed on it (an account's first try is never refused for this, so no stranger can lock the owner
+   * out). Default 3 × maxFailures.
+   */
+  readonly maxDeviceFailures?: number;
+  /** Failures before the exponential backoff starts (default 3), and its first delay (default 1 s, then doubling). */
+  readonly freeFailures?: number;
+  readonly backoffBaseMs?: number;
 }
 
 export const defaultRateLimit: RateLimit = { maxFailures: 10, windowMs: 10 * 60 * 1000 };

@@ -10,7 +10,9 @@ import {
   importDevices,
   joinEui,
 } from '../testing/harness.js';
+import { createMemoryClaimsStore } from '../adapters/memory/memory-store.js';
 import { claimsErrors } from './errors.js';
+import type { ClaimsStore } from './ports.js';
 
 const rejectsWith = (p: Promise<unknown>, code: string) =>
   assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
@@ -79,30 +81,108 @@ describe('claim', () => {
     assert.deepEqual(h.publisher.kinds(devEui(1)), ['imported', 'claimed']);
   });
 
-  test('failures are rate-limited per account and per DevEUI in a sliding window', async () => {
+  const retryAfterOf = (err: unknown) =>
+    JoineryError.is(err, claimsErrors.rate_limited.code) ? Number(err.details['retry_after_s']) : -1;
+
+  test('failures back off exponentially per account, up to the limit in a sliding window', async () => {
     const h = await createHarness();
     await importDevices(h, 2);
     const a = await createOwner(h, 'a', '000013');
     const b = await createOwner(h, 'b', '000014');
-    for (let i = 0; i < 10; i += 1)
-      await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, a.ns.id, `BAD${i}X`)), claimsErrors.wrong_claim_code.code);
-    // Even the right code is refused now, for this account and for this DevEUI from any account.
-    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)), claimsErrors.rate_limited.code);
-    await rejectsWith(h.claims.devices.claim(a.principal, claimInput(2, a.ns.id)), claimsErrors.rate_limited.code);
-    await rejectsWith(h.claims.devices.claim(b.principal, claimInput(1, b.ns.id)), claimsErrors.rate_limited.code);
-    // Another account on another device is not affected.
-    await h.claims.devices.claim(b.principal, claimInput(2, b.ns.id));
-    h.clock.advance(10 * 60 * 1000 + 1);
-    const device = await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
-    assert.equal(device.accountId, a.principal.accountId);
+    const wrong = (i: number) => h.claims.devices.claim(a.principal, claimInput(1, a.ns.id, `BAD${i}X`));
+    for (let i = 0; i < 3; i += 1) await rejectsWith(wrong(i), claimsErrors.wrong_claim_code.code);
+    // Three free failures, then 1 s, 2 s, 4 s … after the last one; a refused try is not counted.
+    await assert.rejects(wrong(3), (err) => retryAfterOf(err) === 1);
+    await assert.rejects(wrong(3), (err) => retryAfterOf(err) === 1);
+    for (let i = 3, delay = 1000; i < 10; i += 1, delay *= 2) {
+      h.clock.advance(delay);
+      await rejectsWith(wrong(i), claimsErrors.wrong_claim_code.code);
+    }
+    h.clock.advance(10 * 60 * 1000 - 127_000 - 1);
+    // Ten failures in the window: even the right code waits until the first of them leaves it.
+    await assert.rejects(
+      h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)),
+      (err) => retryAfterOf(err) === 1,
+    );
+    await rejectsWith(
+      h.claims.devices.claim(a.principal, claimInput(2, a.ns.id)),
+      claimsErrors.rate_limited.code,
+    );
+    // The guesser is limited, not the device: another account claims it with the right code at once.
+    const device = await h.claims.devices.claim(b.principal, claimInput(1, b.ns.id));
+    assert.equal(device.accountId, b.principal.accountId);
+    h.clock.advance(2);
+    await h.claims.devices.claim(a.principal, claimInput(2, a.ns.id));
+  });
+
+  test('a successful claim is not counted as a failure', async () => {
+    const h = await createHarness();
+    await importDevices(h, 12);
+    const a = await createOwner(h, 'a', '000013');
+    for (let n = 1; n <= 12; n += 1) await h.claims.devices.claim(a.principal, claimInput(n, a.ns.id));
+    assert.equal((await h.store.getDevice(devEui(12)))?.accountId, a.principal.accountId);
+  });
+
+  test('200 concurrent wrong claims on one device evaluate at most the free tries', async () => {
+    const inner = createMemoryClaimsStore();
+    let reads = 0;
+    const store: ClaimsStore = Object.assign(Object.create(inner) as ClaimsStore, {
+      getDevice: (eui: string) => {
+        reads += 1;
+        return inner.getDevice(eui);
+      },
+    });
+    const h = await createHarness({ store });
+    await importDevices(h, 1);
+    const a = await createOwner(h, 'a', '000013');
+    reads = 0;
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) =>
+        h.claims.devices.claim(a.principal, claimInput(1, a.ns.id, `BAD${i}X`)),
+      ),
+    );
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as JoineryError).code : 'claimed'));
+    assert.equal(codes.filter((c) => c === claimsErrors.wrong_claim_code.code).length, 3);
+    assert.equal(codes.filter((c) => c === claimsErrors.rate_limited.code).length, 197);
+    assert.equal(reads, 3);
+  });
+
+  test("other accounts' guesses never lock the owner out: the right code claims at once", async () => {
+    const h = await createHarness();
+    await importDevices(h, 1);
+    const owner = await createOwner(h, 'owner', '000013');
+    const guessers = await Promise.all([1, 2, 3, 4, 5].map((n) => createOwner(h, `g${n}`, '000014')));
+    let evaluated = 0;
+    for (let round = 0; round < 10; round += 1) {
+      const tries = await Promise.allSettled(
+        guessers.map((g, n) =>
+          h.claims.devices.claim(g.principal, claimInput(1, g.ns.id, `BAD${n}${round}X`)),
+        ),
+      );
+      evaluated += tries.filter(
+        (t) => t.status === 'rejected' && JoineryError.is(t.reason, claimsErrors.wrong_claim_code.code),
+      ).length;
+      h.clock.advance(2 ** Math.max(0, round - 2) * 1000);
+    }
+    // 50 tries: the shared per-device budget (30 failures) ran out for the guessers …
+    assert.ok(evaluated <= 30, `${evaluated} evaluated`);
+    await rejectsWith(
+      h.claims.devices.claim(guessers[0]!.principal, claimInput(1, guessers[0]!.ns.id)),
+      claimsErrors.rate_limited.code,
+    );
+    // … and the owner, who never failed, claims with the right code at once.
+    const device = await h.claims.devices.claim(owner.principal, claimInput(1, owner.ns.id));
+    assert.equal(device.accountId, owner.principal.accountId);
   });
 
   test('guessing DevEUIs counts against the account', async () => {
     const h = await createHarness();
     await importDevices(h, 1);
     const a = await createOwner(h, 'a', '000013');
-    for (let i = 100; i < 110; i += 1)
-      await rejectsWith(h.claims.devices.claim(a.principal, claimInput(i, a.ns.id)), claimsErrors.unknown_device.code);
+    for (let i = 0; i < 10; i += 1) {
+      await rejectsWith(h.claims.devices.claim(a.principal, claimInput(100 + i, a.ns.id)), claimsErrors.unknown_device.code);
+      h.clock.advance(2 ** Math.max(0, i - 2) * 1000);
+    }
     await rejectsWith(h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)), claimsErrors.rate_limited.code);
   });
 });
@@ -113,15 +193,15 @@ describe('unclaim, transfer, lock', () => {
     await importDevices(h, 1);
     const a = await createOwner(h, 'a', '000013');
     const b = await createOwner(h, 'b', '000014');
-    await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(1)), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(1)), claimsErrors.unknown_device.code);
     await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
-    await rejectsWith(h.claims.devices.unclaim(b.principal, devEui(1)), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.unclaim(b.principal, devEui(1)), claimsErrors.unknown_device.code);
     await h.claims.devices.unclaim(a.principal, devEui(1));
     const device = await h.store.getDevice(devEui(1));
     assert.equal(device?.state, 'unclaimed');
     assert.equal(device?.accountId, null);
     assert.equal(device?.networkServerId, null);
-    await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(1)), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(1)), claimsErrors.unknown_device.code);
     await rejectsWith(h.claims.devices.unclaim(admin, devEui(1)), claimsErrors.not_claimed.code);
     const reclaimed = await h.claims.devices.claim(b.principal, claimInput(1, b.ns.id));
     assert.equal(reclaimed.accountId, b.principal.accountId);
@@ -152,11 +232,11 @@ describe('unclaim, transfer, lock', () => {
     );
     await rejectsWith(
       h.claims.devices.transfer(b.principal, { devEui: devEui(1), networkServerId: b.ns.id, applicationServerId: null }),
-      claimsErrors.not_owner.code,
+      claimsErrors.unknown_device.code,
     );
     await rejectsWith(
       h.claims.devices.transfer(a.principal, { devEui: devEui(2), networkServerId: ns2.peer.id, applicationServerId: null }),
-      claimsErrors.not_owner.code,
+      claimsErrors.unknown_device.code,
     );
     const moved = await h.claims.devices.transfer(a.principal, {
       devEui: devEui(1),
@@ -206,9 +286,14 @@ describe('reading devices', () => {
     for (const n of [1, 2, 3]) await h.claims.devices.claim(a.principal, claimInput(n, a.ns.id));
     await h.claims.devices.claim(b.principal, claimInput(4, b.ns.id));
     assert.equal((await h.claims.devices.getDevice(a.principal, devEui(1))).devEui, devEui(1));
-    await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(1)), claimsErrors.not_owner.code);
-    await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(5)), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(1)), claimsErrors.unknown_device.code);
+    await rejectsWith(h.claims.devices.getDevice(b.principal, devEui(5)), claimsErrors.unknown_device.code);
     assert.equal((await h.claims.devices.getDevice(admin, devEui(5))).state, 'unclaimed');
+    for (const long of [{ accountId: 'a'.repeat(3000) }, { batchId: 'b'.repeat(3000) }, { pageToken: 'c'.repeat(3000) }])
+      await rejectsWith(
+        h.claims.devices.listDevices(admin, { accountId: null, batchId: 'batch', pageSize: 0, pageToken: null, ...long }),
+        claimsErrors.invalid_argument.code,
+      );
     const page = await h.claims.devices.listDevices(a.principal, { accountId: b.principal.accountId, batchId: null, pageSize: 2, pageToken: null });
     assert.deepEqual(page.devices.map((d) => d.devEui), [devEui(1), devEui(2)]);
     const next = await h.claims.devices.listDevices(a.principal, { accountId: null, batchId: null, pageSize: 2, pageToken: page.next });
@@ -320,9 +405,9 @@ describe('DevNonce reset', () => {
     const a = await createOwner(h, 'a', '000013');
     const b = await createOwner(h, 'b', '000014');
     await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
-    await rejectsWith(h.claims.devices.resetDevNonces(b.principal, devEui(1), 'mine now'), claimsErrors.not_owner.code);
-    await rejectsWith(h.claims.devices.nonceState(b.principal, devEui(1)), claimsErrors.not_owner.code);
-    await rejectsWith(h.claims.devices.resetDevNonces(a.principal, devEui(2), 'x'), claimsErrors.not_owner.code);
+    await rejectsWith(h.claims.devices.resetDevNonces(b.principal, devEui(1), 'mine now'), claimsErrors.unknown_device.code);
+    await rejectsWith(h.claims.devices.nonceState(b.principal, devEui(1)), claimsErrors.unknown_device.code);
+    await rejectsWith(h.claims.devices.resetDevNonces(a.principal, devEui(2), 'x'), claimsErrors.unknown_device.code);
     await rejectsWith(h.claims.devices.resetDevNonces(a.principal, devEui(99), 'x'), claimsErrors.unknown_device.code);
     await rejectsWith(h.claims.devices.resetDevNonces(a.principal, devEui(1), '   '), claimsErrors.invalid_argument.code);
     await rejectsWith(

@@ -9,8 +9,9 @@ import {
 } from './context.js';
 import { isStorableEventId, normalizeEui, normalizeHex } from './identifiers.js';
 import type { DeviceRecord, PeerKind, PeerRecord, Principal } from './model.js';
-import type { DevicePage, DevNonceResetRecord, JoinOutcome, NonceState, RecordedJoin } from './ports.js';
+import type { AttemptPolicy, DevicePage, DevNonceResetRecord, JoinOutcome, NonceState, RecordedJoin } from './ports.js';
 import { isValidClaimCode, tr005Payload } from './qr-code.js';
+import { parseRoamingNetIds } from './roaming.js';
 import { generateId, hashClaimCode, verifyClaimCode } from './secrets.js';
 
 export type AppliedJoinOutcome = JoinOutcome | 'ignored' | 'invalid';
@@ -127,10 +128,13 @@ export class Devices {
     return device;
   }
 
-  /** Admin, or the owner; anyone else gets `claims:not_owner`. */
+  /**
+   * Admin, or the owner. Anyone else gets `claims:unknown_device`, as for a DevEUI that does not exist: another
+   * account's device and no device look the same.
+   */
   async getDevice(principal: Principal, devEuiText: string): Promise<DeviceRecord> {
     const device = await this.load(parseDevEuiArg(devEuiText));
-    if (principal.scope !== 'admin' && device.accountId !== principal.accountId) throw claimsErrors.not_owner();
+    this.assertOwner(principal, device);
     return device;
   }
 
@@ -161,6 +165,10 @@ export class Devices {
     principal: Principal,
     input: { accountId: string | null; batchId: string | null; pageSize: number; pageToken: string | null },
   ): Promise<DevicePage> {
+    // Ids and tokens end up in store keys, which have a size limit: an over-long one is bad input, not a store error.
+    for (const [field, value] of [['account_id', input.accountId], ['batch_id', input.batchId], ['page_token', input.pageToken]] as const)
+      if (value !== null && value.length > 128)
+        throw claimsErrors.invalid_argument({ field, reason: 'at most 128 characters' });
     const limit = input.pageSize === 0 ? 100 : Math.min(input.pageSize, 1000);
     const after = input.pageToken === null || input.pageToken === '' ? null : input.pageToken;
     if (principal.scope !== 'admin') return this.ctx.store.listDevices({ accountId: actingAccount(principal) }, { limit, after });
@@ -178,29 +186,51 @@ export class Devices {
     return peer;
   }
 
-  private async checkRateLimit(accountId: string, devEui: string): Promise<void> {
-    const { maxFailures, windowMs } = this.ctx.rateLimit;
+  /**
+   * Reserves one guess of `accountId` on `devEui` before anything is evaluated, atomically in the store, so racing
+   * claims evaluate at most what the limits allow: per account and DevEUI, per account, and per DevEUI. The per-DevEUI
+   * budget applies only to accounts that already count a try on this DevEUI, so another account's guesses slow the
+   * guessers, never the owner's first try with the right code. Returns the release for a claim that succeeds.
+   */
+  private async reserveGuess(accountId: string, devEui: string): Promise<() => Promise<void>> {
+    const limits = this.ctx.rateLimit;
     const now = this.ctx.clock.now().getTime();
-    const [byAccount, byDevice] = await Promise.all([
-      this.ctx.store.countFailures(`acct:${accountId}`, now, windowMs),
-      this.ctx.store.countFailures(`dev:${devEui}`, now, windowMs),
-    ]);
-    if (byAccount >= maxFailures || byDevice >= maxFailures) throw claimsErrors.rate_limited({ window_s: windowMs / 1000 });
-  }
-
-  private async recordFailure(accountId: string, devEui: string): Promise<void> {
-    const { windowMs } = this.ctx.rateLimit;
-    const now = this.ctx.clock.now().getTime();
-    await Promise.all([
-      this.ctx.store.recordFailure(`acct:${accountId}`, now, windowMs),
-      this.ctx.store.recordFailure(`dev:${devEui}`, now, windowMs),
-    ]);
+    const free = limits.freeFailures ?? 3;
+    const baseDelayMs = limits.backoffBaseMs ?? 1000;
+    const own = { limit: limits.maxFailures, windowMs: limits.windowMs, free, baseDelayMs };
+    const deviceLimit = limits.maxDeviceFailures ?? 3 * limits.maxFailures;
+    const shared = {
+      limit: deviceLimit,
+      windowMs: limits.windowMs,
+      free: Math.max(free, deviceLimit - limits.maxFailures),
+      baseDelayMs,
+    };
+    const held: { key: string; token: string }[] = [];
+    const release = async () => {
+      await Promise.all(held.map((h) => this.ctx.store.releaseAttempt(h.key, h.token)));
+    };
+    const take = async (key: string, policy: AttemptPolicy): Promise<number> => {
+      const reservation = await this.ctx.store.reserveAttempt(key, now, policy);
+      if (!reservation.granted) {
+        await release();
+        throw claimsErrors.rate_limited({
+          retry_after_s: Math.max(1, Math.ceil(reservation.retryAfterMs / 1000)),
+        });
+      }
+      held.push({ key, token: reservation.token });
+      return reservation.count;
+    };
+    const onDevice = await take(`acct-dev:${accountId}:${devEui}`, own);
+    await take(`acct:${accountId}`, own);
+    if (onDevice > 1) await take(`dev:${devEui}`, shared);
+    return release;
   }
 
   /**
    * DevEUI + claim code → the device is bound to one of the caller's NSs. The code is checked before the state, so
    * `already_claimed` is only told to someone who knows the code. Unknown DevEUIs and wrong codes count as failures
-   * (per account and per DevEUI, sliding window).
+   * (`reserveGuess`: sliding windows with exponential backoff; refusals are `claims:rate_limited` with
+   * `retry_after_s`).
    */
   async claim(
     principal: Principal,
@@ -209,16 +239,13 @@ export class Devices {
     if (principal.scope !== 'owner') throw claimsErrors.permission_denied({ reason: 'claims are made by owner accounts' });
     const accountId = actingAccount(principal);
     const devEui = parseDevEuiArg(input.devEui);
-    await this.checkRateLimit(accountId, devEui);
+    const releaseGuess = await this.reserveGuess(accountId, devEui);
     const device = await this.ctx.store.getDevice(devEui);
-    if (device === undefined) {
-      await this.recordFailure(accountId, devEui);
-      throw claimsErrors.unknown_device();
-    }
-    if (!isValidClaimCode(input.claimCode) || !(await verifyClaimCode(input.claimCode, device.claimCodeHash))) {
-      await this.recordFailure(accountId, devEui);
+    if (device === undefined) throw claimsErrors.unknown_device();
+    if (!isValidClaimCode(input.claimCode) || !(await verifyClaimCode(input.claimCode, device.claimCodeHash)))
       throw claimsErrors.wrong_claim_code();
-    }
+    // The code was right: this was no guess, whatever comes next.
+    await releaseGuess();
     const ns = await this.ownPeer(accountId, input.networkServerId, 'network-server');
     const as =
       input.applicationServerId === null || input.applicationServerId === ''
@@ -235,6 +262,7 @@ export class Devices {
         networkServerId: ns.id,
         applicationServerId: as?.id ?? null,
         claimedAt: now.toISOString(),
+        roamingNetIds: [],
         outbox: [
           ...current.outbox,
           newDeviceEvent(devEui, now, {
@@ -252,9 +280,10 @@ export class Devices {
     return updated;
   }
 
+  /** Not the owner (nor an admin): `claims:unknown_device`, the answer for a DevEUI that does not exist. */
   private assertOwner(principal: Principal, device: DeviceRecord): void {
     if (principal.scope === 'admin') return;
-    if (device.accountId === null || device.accountId !== principal.accountId) throw claimsErrors.not_owner();
+    if (device.accountId === null || device.accountId !== principal.accountId) throw claimsErrors.unknown_device();
   }
 
   /** The owner (or an admin) releases the device: claimable again, bound to no NS. */
@@ -273,6 +302,7 @@ export class Devices {
         networkServerId: null,
         applicationServerId: null,
         claimedAt: null,
+        roamingNetIds: [],
         outbox: [...current.outbox, newDeviceEvent(devEui, now, { kind: 'unclaimed', accountId: current.accountId })],
       };
     });
@@ -320,6 +350,28 @@ export class Devices {
     this.ctx.logger.info({ dev_eui: devEui, network_server_id: ns.id }, 'device transferred');
     await this.ctx.flushOutbox([devEui]);
     return updated;
+  }
+
+  /**
+   * Replaces the roaming agreements of a claimed device (owner or admin): NSs registered with one of these NetIDs get
+   * its home network (HomeNSReq) besides its own NS.
+   */
+  async setRoaming(principal: Principal, devEuiText: string, netIdTexts: readonly string[]): Promise<readonly string[]> {
+    const netIds = parseRoamingNetIds(netIdTexts);
+    const devEui = parseDevEuiArg(devEuiText);
+    this.assertOwner(principal, await this.load(devEui));
+    const updated = await this.ctx.store.updateDevice(devEui, (current) => {
+      this.assertOwner(principal, current);
+      if (current.accountId === null) throw claimsErrors.not_claimed();
+      return { ...current, roamingNetIds: netIds };
+    });
+    if (updated === undefined) throw claimsErrors.unknown_device();
+    this.ctx.logger.info({ dev_eui: devEui, net_ids: netIds }, 'device roaming agreements set');
+    return netIds;
+  }
+
+  async roaming(principal: Principal, devEuiText: string): Promise<readonly string[]> {
+    return (await this.getDevice(principal, devEuiText)).roamingNetIds ?? [];
   }
 
   async lock(principal: Principal, devEuiText: string, reason: string): Promise<DeviceRecord> {

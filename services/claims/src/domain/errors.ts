@@ -9,7 +9,6 @@ export const claimsErrors = defineErrors('claims', {
   wrong_claim_code: ['permission_denied', 'the claim code does not match'],
   already_claimed: ['already_exists', 'the device is already claimed'],
   not_claimed: ['failed_precondition', 'the device is not claimed'],
-  not_owner: ['permission_denied', 'the device belongs to another account'],
   device_locked: ['failed_precondition', 'the device is locked'],
   not_locked: ['failed_precondition', 'the device is not locked'],
   unknown_network_server: ['not_found', 'no network server with this id in the account'],

@@ -175,8 +175,10 @@ export class Gateway {
   }
 
   /**
-   * HomeNSReq: the NetID/NSID of the device's home NS. Only the bound NS may ask; everyone else (and any unknown,
-   * unclaimed or locked device) gets `claims:no_roaming_agreement`. Unknown credentials are `claims:unauthenticated`.
+   * HomeNSReq: the NetID/NSID of the device's home NS. The bound NS may ask, and any registered NS whose NetID the
+   * owner has a roaming agreement with (for this device, or for every device of the account); everyone else (and any
+   * unknown, unclaimed or locked device) gets `claims:no_roaming_agreement`. Unknown credentials are
+   * `claims:unauthenticated`.
    */
   async homeNetwork(input: {
     devEui: string;
@@ -188,9 +190,21 @@ export class Gateway {
     const ns = await this.networkServer(input.credential, input.senderNetId, input.senderNsId);
     if (ns === null) throw claimsErrors.no_roaming_agreement();
     const device = await this.ctx.store.getDeviceBinding(parseDevEuiArg(input.devEui));
-    if (device === undefined || device.state !== 'claimed' || device.networkServerId !== ns.id)
+    if (device === undefined || device.state !== 'claimed' || device.networkServerId === null)
       throw claimsErrors.no_roaming_agreement();
-    return { netId: ns.netId ?? '', nsId: ns.nsId };
+    if (device.networkServerId === ns.id) return { netId: ns.netId ?? '', nsId: ns.nsId };
+    if (!(await this.hasRoamingAgreement(device, ns.netId))) throw claimsErrors.no_roaming_agreement();
+    const home = await this.ctx.store.getPeer(device.networkServerId);
+    if (home === undefined || home.kind !== 'network-server') throw claimsErrors.no_roaming_agreement();
+    return { netId: home.netId ?? '', nsId: home.nsId };
+  }
+
+  /** Whether the device's owner allows NSs of `netId` to learn its home network (per device or per account). */
+  private async hasRoamingAgreement(device: DeviceBinding, netId: string | null): Promise<boolean> {
+    if (netId === null || device.accountId === null) return false;
+    if (device.roamingNetIds?.includes(netId) === true) return true;
+    const account = await this.ctx.store.getAccount(device.accountId);
+    return account?.roamingNetIds?.includes(netId) === true;
   }
 
   async issueServerCertificate(

@@ -74,6 +74,11 @@ export interface DeviceRecord {
   readonly lastJoinAt: string | null;
   readonly outbox: readonly DeviceEventRecord[];
   readonly createdAt: string;
+  /**
+   * Roaming agreements of the owner for this device: NetIDs (6 hex, ascending) whose registered NSs get the home
+   * network on HomeNSReq. Cleared when the device changes owner; absent in records from before it existed.
+   */
+  readonly roamingNetIds?: readonly string[];
 }
 
 /** A device as claimed and bound: everything but the activation facts (`ClaimsStore.getDeviceBinding`). */
@@ -83,6 +88,8 @@ export interface AccountRecord {
   readonly id: string;
   readonly name: string;
   readonly createdAt: string;
+  /** Roaming agreements for every device of the account (as `DeviceRecord.roamingNetIds`). */
+  readonly roamingNetIds?: readonly string[];
 }
 
 export interface ApiKeyRecord {

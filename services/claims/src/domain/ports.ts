@@ -27,6 +27,22 @@ export interface DevicePage {
 }
 
 /**
+ * A budget of attempts: at most `limit` within `windowMs`; once `free` attempts are counted, each next one waits
+ * `baseDelayMs`·2^(counted − free) after the last (at most the window): exponential backoff.
+ */
+export interface AttemptPolicy {
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly free: number;
+  readonly baseDelayMs: number;
+}
+
+/** `count`: attempts counted after this one (itself included). */
+export type AttemptReservation =
+  | { readonly granted: true; readonly count: number; readonly token: string }
+  | { readonly granted: false; readonly retryAfterMs: number };
+
+/**
  * Everything the claims service keeps. Updates of one record are atomic: `update*` reads the record, calls `change`
  * and writes the result only if nobody changed the record meanwhile (it retries otherwise), so of two racing claims
  * exactly one wins. `change` returns the new record, or `undefined` to leave it as it is; it may throw to abort.
@@ -84,9 +100,14 @@ export interface ClaimsStore {
    */
   updateCa(change: (current: StoredCaRecord) => CaRecord | undefined): Promise<StoredCaRecord | undefined>;
 
-  /** Records a failure under `key` and returns the failures within the window ending at `nowMs`. */
-  recordFailure(key: string, nowMs: number, windowMs: number): Promise<number>;
-  countFailures(key: string, nowMs: number, windowMs: number): Promise<number>;
+  /**
+   * Reserves one attempt under `key` if `policy` allows it at `nowMs`, atomically (increment-then-check: of racing
+   * callers at most what the policy allows are granted). A granted attempt counts until it leaves the window or is
+   * released; a refused one is not counted.
+   */
+  reserveAttempt(key: string, nowMs: number, policy: AttemptPolicy): Promise<AttemptReservation>;
+  /** Un-counts a granted attempt (a claim that succeeded was no failure). Idempotent. */
+  releaseAttempt(key: string, token: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -328,7 +328,7 @@ export function managementContract(target: () => ContractTarget): ContractRun {
       const device = await admin.request<Device>('GET', `/api/v1/devices/${d.devEui}`);
       assert.equal(device['claimed'], false);
       assert.equal(device['accountId'], null);
-      await rejectsWithCode(owner.request('GET', `/api/v1/devices/${d.devEui}`), 403, 'not_owner');
+      await rejectsWithCode(owner.request('GET', `/api/v1/devices/${d.devEui}`), 404, 'unknown_device');
       const otherNs = await other.request<RegisteredNetworkServer>('POST', '/api/v1/network-servers', {
         name: 'b-ns',
         netId: '00000B',
@@ -403,8 +403,8 @@ export function managementContract(target: () => ContractTarget): ContractRun {
       d.nextDevNonce = 5;
       await rejectsWithCode(
         other.request('POST', `/api/v1/devices/${d.devEui}/devnonce-resets`, { reason: 'not mine' }),
-        403,
-        'not_owner',
+        404,
+        'unknown_device',
       );
       const reset = await owner.request<Record<string, unknown>>(
         'POST',

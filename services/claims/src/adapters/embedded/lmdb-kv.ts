@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import type { AttemptPolicy, AttemptReservation } from '../../domain/ports.js';
+import { reserveInList, type AttemptHit } from '../kv/attempts.js';
 import { applyJoin, type JoinEntry, type StoredJoinOutcome } from '../kv/activation.js';
 import type { KvBackend } from '../kv/kv-backend.js';
 
@@ -91,26 +94,30 @@ export class LmdbKv implements KvBackend {
     return out;
   }
 
-  private hitsKey(key: string): string {
-    return `h${sep}${key}`;
+  // Attempt counters live under their own prefix (the failure lists of older releases, `h`, are left alone).
+  private attemptsKey(key: string): string {
+    return `a${sep}${key}`;
   }
 
-  async recordHit(key: string, nowMs: number, windowMs: number): Promise<number> {
+  async reserveAttempt(key: string, nowMs: number, policy: AttemptPolicy): Promise<AttemptReservation> {
     return this.db.transaction(() => {
-      const hits = this.readHits(key).filter((t) => t > nowMs - windowMs);
-      hits.push(nowMs);
-      this.db.putSync(this.hitsKey(key), JSON.stringify(hits));
-      return hits.length;
+      const { hits, reservation } = reserveInList(this.readAttempts(key), nowMs, policy, randomUUID());
+      if (reservation.granted) this.db.putSync(this.attemptsKey(key), JSON.stringify(hits));
+      return reservation;
     });
   }
 
-  async countHits(key: string, nowMs: number, windowMs: number): Promise<number> {
-    return this.readHits(key).filter((t) => t > nowMs - windowMs).length;
+  async releaseAttempt(key: string, token: string): Promise<void> {
+    await this.db.transaction(() => {
+      const hits = this.readAttempts(key);
+      const kept = hits.filter((h) => h.id !== token);
+      if (kept.length !== hits.length) this.db.putSync(this.attemptsKey(key), JSON.stringify(kept));
+    });
   }
 
-  private readHits(key: string): number[] {
-    const raw = this.db.get(this.hitsKey(key));
-    return raw === undefined ? [] : (JSON.parse(raw) as number[]);
+  private readAttempts(key: string): AttemptHit[] {
+    const raw = this.db.get(this.attemptsKey(key));
+    return raw === undefined ? [] : (JSON.parse(raw) as AttemptHit[]);
   }
 
   async close(): Promise<void> {

@@ -146,6 +146,30 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         resets: state.resets.map(resetToProto),
       };
     },
+    async setDeviceRoaming(req) {
+      const netIds = await devices.setRoaming(
+        principalFromProto(req.principal),
+        bytesToHex(req.devEui),
+        req.netIds.map(bytesToHex),
+      );
+      return { netIds: netIds.map(hexToBytes) };
+    },
+    async getDeviceRoaming(req) {
+      const netIds = await devices.roaming(principalFromProto(req.principal), bytesToHex(req.devEui));
+      return { netIds: netIds.map(hexToBytes) };
+    },
+    async setAccountRoaming(req) {
+      const netIds = await accounts.setRoaming(
+        principalFromProto(req.principal),
+        empty(req.accountId),
+        req.netIds.map(bytesToHex),
+      );
+      return { netIds: netIds.map(hexToBytes) };
+    },
+    async getAccountRoaming(req) {
+      const netIds = await accounts.roaming(principalFromProto(req.principal), empty(req.accountId));
+      return { netIds: netIds.map(hexToBytes) };
+    },
     async listDevices(req) {
       const page = await devices.listDevices(principalFromProto(req.principal), {
         accountId: empty(req.accountId),

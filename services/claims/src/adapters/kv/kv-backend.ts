@@ -1,3 +1,4 @@
+import type { AttemptPolicy, AttemptReservation } from '../../domain/ports.js';
 import type { JoinEntry, StoredJoinOutcome } from './activation.js';
 
 /**
@@ -26,8 +27,8 @@ export interface KvBackend {
   indexRemove(index: string, member: string): Promise<void>;
   /** Members greater than `after` (all when null), ascending, at most `limit`. */
   indexRange(index: string, after: string | null, limit: number): Promise<string[]>;
-  /** Sliding-window counters: record one hit at `nowMs`, return the hits within `windowMs`. */
-  recordHit(key: string, nowMs: number, windowMs: number): Promise<number>;
-  countHits(key: string, nowMs: number, windowMs: number): Promise<number>;
+  /** Sliding-window attempt counters, as `ClaimsStore.reserveAttempt` (decided as `decideAttempt` in attempts.ts). */
+  reserveAttempt(key: string, nowMs: number, policy: AttemptPolicy): Promise<AttemptReservation>;
+  releaseAttempt(key: string, token: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,7 +8,14 @@ import type {
   PeerRecord,
   StoredCaRecord,
 } from '../../domain/model.js';
-import type { ClaimsStore, DevicePage, JoinOutcome, RecordedJoin } from '../../domain/ports.js';
+import type {
+  AttemptPolicy,
+  AttemptReservation,
+  ClaimsStore,
+  DevicePage,
+  JoinOutcome,
+  RecordedJoin,
+} from '../../domain/ports.js';
 import {
   activationKey,
   formatActivation,
@@ -26,7 +33,8 @@ import type { KvBackend } from './kv-backend.js';
 /**
  * Key layout (the Redis backend prefixes every key with `claims:`):
  * - `dev:{<DEVEUI>}` device (the hash tag keeps a device's keys on one Redis Cluster slot), `act:{<DEVEUI>}` its
- *   activation facts (activation.ts), `fail:dev:{<DEVEUI>}`
+ *   activation facts (activation.ts), `attempt:dev:{<DEVEUI>}` its claim attempts from all accounts
+ * - claim attempts: `attempt:acct:<id>`, `attempt:acct-dev:<id>:<DEVEUI>` (sliding windows, `reserveAttempt`)
  * - `acct:<id>`, `key:<id>`, `keyhash:<sha256>` → key id, `peer:<id>`, `cred:<sha256>` → peer id, `ca`
  * - indexes: `idx:accounts`, `idx:acct-devs:<id>`, `idx:batch-devs:<id>`, `idx:keys:<account|->`,
  *   `idx:peers:<account>`, `idx:peers`, `idx:pending` (DevEUIs with a non-empty outbox)
@@ -337,16 +345,17 @@ export class KvClaimsStore implements ClaimsStore {
     return (await this.swapJson<StoredCaRecord>('ca', change))?.next;
   }
 
-  private failureKey(key: string): string {
-    return key.startsWith('dev:') ? `fail:dev:{${key.slice(4)}}` : `fail:${key}`;
+  // Per-device counters carry the DevEUI as hash tag, like every per-device key.
+  private attemptKey(key: string): string {
+    return key.startsWith('dev:') ? `attempt:dev:{${key.slice(4)}}` : `attempt:${key}`;
   }
 
-  async recordFailure(key: string, nowMs: number, windowMs: number): Promise<number> {
-    return this.kv.recordHit(this.failureKey(key), nowMs, windowMs);
+  async reserveAttempt(key: string, nowMs: number, policy: AttemptPolicy): Promise<AttemptReservation> {
+    return this.kv.reserveAttempt(this.attemptKey(key), nowMs, policy);
   }
 
-  async countFailures(key: string, nowMs: number, windowMs: number): Promise<number> {
-    return this.kv.countHits(this.failureKey(key), nowMs, windowMs);
+  async releaseAttempt(key: string, token: string): Promise<void> {
+    await this.kv.releaseAttempt(this.attemptKey(key), token);
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import type { AttemptPolicy, AttemptReservation } from '../../domain/ports.js';
+import { reserveInList, type AttemptHit } from '../kv/attempts.js';
 import { applyJoin, type JoinEntry, type StoredJoinOutcome } from '../kv/activation.js';
 import type { KvBackend } from '../kv/kv-backend.js';
 
@@ -5,7 +8,7 @@ import type { KvBackend } from '../kv/kv-backend.js';
 export class MemoryKv implements KvBackend {
   private readonly values = new Map<string, string>();
   private readonly indexes = new Map<string, Set<string>>();
-  private readonly hits = new Map<string, number[]>();
+  private readonly hits = new Map<string, AttemptHit[]>();
 
   async get(key: string): Promise<string | undefined> {
     return this.values.get(key);
@@ -59,15 +62,15 @@ export class MemoryKv implements KvBackend {
     return all.filter((m) => after === null || m > after).slice(0, limit);
   }
 
-  async recordHit(key: string, nowMs: number, windowMs: number): Promise<number> {
-    const hits = (this.hits.get(key) ?? []).filter((t) => t > nowMs - windowMs);
-    hits.push(nowMs);
+  async reserveAttempt(key: string, nowMs: number, policy: AttemptPolicy): Promise<AttemptReservation> {
+    const { hits, reservation } = reserveInList(this.hits.get(key) ?? [], nowMs, policy, randomUUID());
     this.hits.set(key, hits);
-    return hits.length;
+    return reservation;
   }
 
-  async countHits(key: string, nowMs: number, windowMs: number): Promise<number> {
-    return (this.hits.get(key) ?? []).filter((t) => t > nowMs - windowMs).length;
+  async releaseAttempt(key: string, token: string): Promise<void> {
+    const hits = this.hits.get(key);
+    if (hits !== undefined) this.hits.set(key, hits.filter((h) => h.id !== token));
   }
 
   async close(): Promise<void> {}

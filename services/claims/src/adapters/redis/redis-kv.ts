@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { defineScript, type RedisScript } from '@joinery/store';
 import type { Redis } from 'ioredis';
 import { rememberedJoinEvents, type JoinEntry, type StoredJoinOutcome } from '../kv/activation.js';
+import type { AttemptPolicy, AttemptReservation } from '../../domain/ports.js';
 import type { KvBackend } from '../kv/kv-backend.js';
 
 // Compare-and-swap of one key: exactly one of two racing writers that read the same value wins.
@@ -14,12 +16,28 @@ end
 redis.call('SET', KEYS[1], ARGV[3])
 return 1`;
 
-// Sliding window: drop hits older than the window, add this one, keep the key no longer than the window.
-const hitScript = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return redis.call('ZCARD', KEYS[1])`;
+// One attempt, as decideAttempt in attempts.ts: drop hits older than the window, then refuse (returning the wait in
+// ms) over the limit or inside the backoff after the last hit, or add this hit (keeping the key no longer than the
+// window) and return how many are counted. ARGV: now, window, limit, free, base delay (ms), member.
+const attemptScript = `
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local free = tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local n = redis.call('ZCARD', KEYS[1])
+if n >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
+  return { 0, math.max(1, tonumber(oldest[2]) + window - now) }
+end
+if n > 0 and n >= free then
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  local nextAt = tonumber(last[2]) + math.min(tonumber(ARGV[5]) * 2 ^ (n - free), window)
+  if now < nextAt then return { 0, nextAt - now } end
+end
+redis.call('ZADD', KEYS[1], now, ARGV[6])
+redis.call('PEXPIRE', KEYS[1], window)
+return { 1, n + 1 }`;
 
 // One join event on a device's activation record, as applyJoin in activation.ts (the same text format). KEYS[1] the
 // activation record, KEYS[2] the device (same hash tag); ARGV: event id, ISO 8601 time, how many ids are kept.
@@ -59,7 +77,7 @@ export class RedisKv implements KvBackend {
   private hitSeq = 0;
   // EVALSHA: the script text is not sent with every call (a join event's activation update is one CAS).
   private readonly cas: RedisScript<number>;
-  private readonly hit: RedisScript<number>;
+  private readonly attempt: RedisScript<[number, number]>;
   private readonly join: RedisScript<StoredJoinOutcome>;
 
   constructor(
@@ -68,7 +86,7 @@ export class RedisKv implements KvBackend {
     private readonly ownsConnection = false,
   ) {
     this.cas = defineScript<number>(redis, 'joineryClaimsCas', casScript, 1);
-    this.hit = defineScript<number>(redis, 'joineryClaimsHit', hitScript, 1);
+    this.attempt = defineScript<[number, number]>(redis, 'joineryClaimsAttempt', attemptScript, 1);
     this.join = defineScript<StoredJoinOutcome>(redis, 'joineryClaimsJoin', joinScript, 2);
   }
 
@@ -145,14 +163,18 @@ export class RedisKv implements KvBackend {
     return this.redis.zrangebylex(this.k(index), after === null ? '-' : `(${after}`, '+', 'LIMIT', 0, limit);
   }
 
-  async recordHit(key: string, nowMs: number, windowMs: number): Promise<number> {
+  async reserveAttempt(key: string, nowMs: number, policy: AttemptPolicy): Promise<AttemptReservation> {
     this.hitSeq += 1;
-    const member = `${nowMs}:${process.pid}:${this.hitSeq}:${Math.random()}`;
-    return this.hit([this.k(key)], [nowMs, windowMs, member]);
+    const member = `${nowMs}:${process.pid}:${this.hitSeq}:${randomUUID()}`;
+    const [granted, n] = await this.attempt(
+      [this.k(key)],
+      [nowMs, policy.windowMs, policy.limit, policy.free, policy.baseDelayMs, member],
+    );
+    return granted === 1 ? { granted: true, count: n, token: member } : { granted: false, retryAfterMs: n };
   }
 
-  async countHits(key: string, nowMs: number, windowMs: number): Promise<number> {
-    return this.redis.zcount(this.k(key), `(${nowMs - windowMs}`, '+inf');
+  async releaseAttempt(key: string, token: string): Promise<void> {
+    await this.redis.zrem(this.k(key), token);
   }
 
   async close(): Promise<void> {

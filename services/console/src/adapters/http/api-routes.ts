@@ -47,6 +47,20 @@ const batchKey = (key: KeyInput | undefined): MessageInitShape<typeof BatchKeySc
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
 
+/**
+ * Unix ms of an RFC 3339 date-time the schema let through. The schema admits a leap second (`23:59:60`), which
+ * JavaScript dates cannot hold: that is a 400, not a NaN for the service behind.
+ */
+function instantOf(field: string, value: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms))
+    throw consoleErrors.invalid_request(
+      { at: `querystring/${field}` },
+      `querystring/${field} must be a date-time without a leap second`,
+    );
+  return ms;
+}
+
 function principalOf(request: FastifyRequest): Principal {
   if (request.principal === undefined) throw consoleErrors.unauthenticated();
   return request.principal;
@@ -304,11 +318,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
         schema: {
           summary: `List ${kind === PeerKind.NETWORK_SERVER ? 'network' : 'application'} servers (owners: their own)`,
           security: bearer,
-          querystring: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { accountId: { type: 'string' } },
-          },
+          querystring: s.listPeersQuery,
           response: {
             200: {
               type: 'object',
@@ -452,6 +462,96 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     },
   );
 
+  const roamingDescription =
+    'Roaming agreements: network servers registered with one of these NetIDs get the home network of the device ' +
+    '(HomeNSReq) besides its own NS. None by default; cleared when the device changes owner.';
+  app.get<{ Params: { devEui: string } }>(
+    '/api/v1/devices/:devEui/roaming',
+    {
+      schema: {
+        summary: "A device's roaming agreements (its owner, or the admin)",
+        description: roamingDescription,
+        security: bearer,
+        params: s.devEuiParams,
+        response: { 200: s.deviceRoamingSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const devEui = request.params.devEui.toUpperCase();
+      const r = await claims.getDeviceRoaming({ principal: principalOf(request), devEui: hexToBytes(devEui) });
+      return { devEui, netIds: r.netIds.map(hex) };
+    },
+  );
+
+  app.put<{ Params: { devEui: string }; Body: { netIds: string[] } }>(
+    '/api/v1/devices/:devEui/roaming',
+    {
+      schema: {
+        summary: "Replace a claimed device's roaming agreements (its owner, or the admin)",
+        description: roamingDescription,
+        security: bearer,
+        params: s.devEuiParams,
+        body: s.deviceRoamingBody,
+        response: { 200: s.deviceRoamingSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const devEui = request.params.devEui.toUpperCase();
+      const r = await claims.setDeviceRoaming({
+        principal: principalOf(request),
+        devEui: hexToBytes(devEui),
+        netIds: request.body.netIds.map((n) => hexToBytes(n.replace(/^0x/i, ''))),
+      });
+      return { devEui, netIds: r.netIds.map(hex) };
+    },
+  );
+
+  /** The account an account-level call is about: the owner's own, or the one the admin names. */
+  const roamingAccount = (principal: Principal, requested: string | undefined): string =>
+    principal.scope === Scope.ADMIN ? (requested ?? '') : principal.accountId;
+
+  app.get<{ Querystring: { accountId?: string } }>(
+    '/api/v1/roaming',
+    {
+      schema: {
+        summary: "The account's roaming agreements, for all its devices (owners: their own; the admin: accountId)",
+        description: roamingDescription,
+        security: bearer,
+        querystring: s.roamingQuery,
+        response: { 200: s.accountRoamingSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const accountId = roamingAccount(principal, request.query.accountId);
+      const r = await claims.getAccountRoaming({ principal, accountId });
+      return { accountId, netIds: r.netIds.map(hex) };
+    },
+  );
+
+  app.put<{ Body: { netIds: string[]; accountId?: string } }>(
+    '/api/v1/roaming',
+    {
+      schema: {
+        summary: "Replace the account's roaming agreements, for all its devices",
+        description: roamingDescription,
+        security: bearer,
+        body: s.roamingBody,
+        response: { 200: s.accountRoamingSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const accountId = roamingAccount(principal, request.body.accountId);
+      const r = await claims.setAccountRoaming({
+        principal,
+        accountId,
+        netIds: request.body.netIds.map((n) => hexToBytes(n.replace(/^0x/i, ''))),
+      });
+      return { accountId, netIds: r.netIds.map(hex) };
+    },
+  );
+
   app.get<{ Querystring: { accountId?: string; batchId?: string; pageToken?: string; pageSize?: string } }>(
     '/api/v1/devices',
     {
@@ -501,8 +601,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
       const accountId = accountScope(principalOf(request), q.accountId);
       const charges = await billing().listCharges({
         ...(accountId === undefined ? {} : { accountId }),
-        ...(q.from === undefined ? {} : { from: Date.parse(q.from) }),
-        ...(q.to === undefined ? {} : { to: Date.parse(q.to) }),
+        ...(q.from === undefined ? {} : { from: instantOf('from', q.from) }),
+        ...(q.to === undefined ? {} : { to: instantOf('to', q.to) }),
       });
       return { charges };
     },

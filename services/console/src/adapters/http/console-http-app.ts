@@ -1,10 +1,11 @@
 import swagger from '@fastify/swagger';
+import { JoineryError, safeError } from '@joinery/errors';
 import type { Logger } from '@joinery/logging';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { consoleErrors } from '../../domain/errors.js';
 import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
 import { registerApiRoutes } from './api-routes.js';
-import { restErrorOf } from './http-status.js';
+import { fastifyRestErrorOf, restErrorOf } from './http-status.js';
 import { webConsoleHtml } from './web-console.js';
 
 declare module 'fastify' {
@@ -32,6 +33,21 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
     // Strict: no type coercion, unknown properties refused (additionalProperties: false), every error reported.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    // Errors Fastify meets before routing (bad percent-encoding, an over-long path segment) in the API's shape too.
+    frameworkErrors: (err, _request, reply: FastifyReply) => {
+      const known = fastifyRestErrorOf(err) ?? restErrorOf(err);
+      return reply.code(known.status).send(known.body);
+    },
+  });
+  // A body-less DELETE that says `Content-Type: application/json` (many HTTP clients always do) is a body-less DELETE.
+  app.addHook('onRequest', async (request) => {
+    const { headers } = request;
+    if (
+      request.method === 'DELETE' &&
+      headers['transfer-encoding'] === undefined &&
+      (headers['content-length'] === undefined || headers['content-length'] === '0')
+    )
+      delete headers['content-type'];
   });
 
   await app.register(swagger, {
@@ -58,13 +74,12 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
       );
       return reply.code(400).send(restErrorOf(invalid).body);
     }
-    if (err.statusCode === 413)
-      return reply.code(413).send({ error: { code: 'body_too_large', message: 'the body is too large' } });
-    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
-      return reply.code(415).send({ error: { code: 'unsupported_media_type', message: err.message } });
-    if (err.statusCode === 400 && err.code?.startsWith('FST_') === true)
-      return reply.code(400).send({ error: { code: 'invalid_json', message: 'the body is not valid JSON' } });
+    const framework = JoineryError.is(err) ? undefined : fastifyRestErrorOf(err);
+    if (framework !== undefined) return reply.code(framework.status).send(framework.body);
     const rest = restErrorOf(err);
+    const retryAfter = safeError(err).details['retry_after_s'];
+    if (rest.status === 429 && typeof retryAfter === 'number' && Number.isInteger(retryAfter) && retryAfter > 0)
+      void reply.header('retry-after', String(retryAfter));
     if (rest.status >= 500)
       logger.error({ err, method: request.method, url: request.url }, 'api request failed');
     return reply.code(rest.status).send(rest.body);

@@ -31,3 +31,43 @@ export function restErrorOf(thrown: unknown): RestError {
     body: { error: { code: code.slice(code.indexOf(':') + 1), message } },
   };
 }
+
+/**
+ * Fastify's own errors (before or around a route: URL, content type, body), as the API answers them: a stable code
+ * and a message in words that never echoes the request. Anything else Fastify refuses with a 4xx is `bad_request`.
+ */
+export const fastifyErrors: Readonly<Record<string, RestError>> = {
+  FST_ERR_BAD_URL: rest(400, 'bad_url', 'the URL is not valid (a malformed percent-encoding)'),
+  FST_ERR_MAX_PARAM_LENGTH: rest(414, 'uri_too_long', 'a path segment of the URL is too long'),
+  FST_ERR_CTP_BODY_TOO_LARGE: rest(413, 'body_too_large', 'the body is too large'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: rest(415, 'unsupported_media_type', 'the body must be application/json'),
+  FST_ERR_CTP_INVALID_TYPE: rest(415, 'unsupported_media_type', 'the body must be application/json'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: rest(
+    415,
+    'unsupported_media_type',
+    'an empty body cannot be application/json: send a JSON body or no Content-Type',
+  ),
+  FST_ERR_CTP_INVALID_JSON_BODY: rest(400, 'invalid_json', 'the body is not valid JSON'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: rest(
+    400,
+    'invalid_content_length',
+    'Content-Length does not match the body',
+  ),
+};
+
+function rest(status: number, code: string, message: string): RestError {
+  return { status, body: { error: { code, message } } };
+}
+
+/** A Fastify error (code `FST_…`, or a 4xx with a status code and no Joinery code) as the API answers it. */
+export function fastifyRestErrorOf(err: { code?: string; statusCode?: number }): RestError | undefined {
+  const known = err.code === undefined ? undefined : fastifyErrors[err.code];
+  if (known !== undefined) return known;
+  const status = err.statusCode ?? 0;
+  if (err.code?.startsWith('FST_') === true && status >= 400 && status < 500)
+    return rest(status, 'bad_request', 'the request is malformed');
+  // JSON syntax errors from the body parser.
+  if (err.code === undefined && status === 400)
+    return rest(400, 'invalid_json', 'the body is not valid JSON');
+  return undefined;
+}

@@ -349,7 +349,7 @@ export const listDevicesQuery = {
   properties: {
     accountId: { ...idSchema, description: 'admin only' },
     batchId: { ...idSchema, description: 'admin only' },
-    pageToken: { type: 'string' },
+    pageToken: { ...idSchema, description: 'nextPageToken of the page before' },
     pageSize: { type: 'string', pattern: '^[1-9][0-9]{0,3}$', description: '1–1000, default 100' },
   },
 } as const;
@@ -361,6 +361,12 @@ export const deviceListSchema = {
 } as const;
 
 const isoDate = { type: 'string', format: 'date-time' } as const;
+
+export const listPeersQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { accountId: { ...idSchema, description: 'admin: the account; owners always see their own' } },
+} as const;
 
 export const chargesQuery = {
   type: 'object',
@@ -421,4 +427,45 @@ export const whoAmISchema = {
   type: 'object',
   required: ['accountId', 'scope'],
   properties: { accountId: nullableString, scope: { type: 'string', enum: ['admin', 'owner'] } },
+} as const;
+
+const netIdsSchema = {
+  type: 'array',
+  maxItems: 64,
+  items: { type: 'string', pattern: '^(0x)?[0-9A-Fa-f]{6}$', description: 'NetID, 6 hex digits' },
+} as const;
+
+export const roamingBody = {
+  type: 'object',
+  required: ['netIds'],
+  additionalProperties: false,
+  properties: {
+    netIds: { ...netIdsSchema, description: 'the whole list of roaming agreements (replaces the stored one)' },
+    accountId: { ...idSchema, description: 'admin only: the account (account-level agreements)' },
+  },
+} as const;
+
+export const deviceRoamingBody = {
+  type: 'object',
+  required: ['netIds'],
+  additionalProperties: false,
+  properties: { netIds: { ...netIdsSchema, description: 'the whole list of roaming agreements of the device' } },
+} as const;
+
+export const roamingQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { accountId: { ...idSchema, description: 'admin only: the account' } },
+} as const;
+
+export const deviceRoamingSchema = {
+  type: 'object',
+  required: ['devEui', 'netIds'],
+  properties: { devEui: { type: 'string' }, netIds: { type: 'array', items: { type: 'string' } } },
+} as const;
+
+export const accountRoamingSchema = {
+  type: 'object',
+  required: ['accountId', 'netIds'],
+  properties: { accountId: { type: 'string' }, netIds: { type: 'array', items: { type: 'string' } } },
 } as const;

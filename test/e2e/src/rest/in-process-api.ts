@@ -1,0 +1,54 @@
+import { buildClaimsApp, CaKeySeal, createMemoryClaimsStore, MemoryKeyCustody } from '@joinery/claims';
+import { buildConsoleApp, type ConsoleApp } from '@joinery/console';
+import { createInProcessClient } from '@joinery/grpc';
+import { captureLogs } from '@joinery/logging';
+import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
+
+export const adminToken = 'rest-admin-token-0123456789';
+
+export interface InProcessApi {
+  readonly console: ConsoleApp;
+  /** JSON request through `inject()`; answers status, body and headers. */
+  call(
+    token: string,
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+/** The real claims service (memory store) behind the real REST API, in one process, no sockets. */
+export async function startInProcessApi(): Promise<InProcessApi> {
+  const { logger } = captureLogs();
+  const claims = await buildClaimsApp({
+    store: createMemoryClaimsStore(),
+    keys: new MemoryKeyCustody(),
+    publisher: { publish: async () => undefined },
+    adminToken,
+    caKeySeal: new CaKeySeal(new Uint8Array(32).fill(0x3c), 'rest-test-seal-key'),
+    logger,
+    scryptCost: { log2N: 4, r: 8, p: 1 },
+    sweepIntervalMs: 0,
+  });
+  const console = await buildConsoleApp({
+    claims: createInProcessClient(ClaimsService, claims.service),
+    logger,
+  });
+  return {
+    console,
+    async call(token, method, url, body) {
+      const res = await console.http.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${token}` },
+        ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
+      });
+      return { status: res.statusCode, body: res.body === '' ? null : res.json(), headers: res.headers };
+    },
+    async close() {
+      await console.close();
+      await claims.close();
+    },
+  };
+}
