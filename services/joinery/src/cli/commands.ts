@@ -5,7 +5,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ApiError, type ApiClient } from './api-client.js';
 import {
   existingCredentialFiles,
+  writeApplicationServerBundle,
   writeNetworkServerBundle,
+  type RegisteredApplicationServer,
   type RegisteredNetworkServer,
 } from './ns-bundle.js';
 
@@ -95,6 +97,58 @@ async function biUrlOf(
   }
 }
 
+/** Nothing is registered (and no show-once secret is lost) when the folder already holds a bundle. */
+function refuseExistingBundle(out: string): void {
+  const existing = existingCredentialFiles(out);
+  if (existing.length > 0)
+    throw new UsageError(
+      `${resolve(out)} already holds credentials (${existing.join(', ')}): they are shown once and are not ` +
+        'overwritten; give an empty or new folder',
+    );
+}
+
+/** `ns-000013-1a2b3c4d` / `as-1a2b3c4d`: lower-case, unique, and telling the operator whose it is. */
+function defaultKekLabel(kind: 'ns' | 'as', netId: string): string {
+  const net = /^[0-9a-f]{6}$/i.test(netId) ? `${netId.toLowerCase()}-` : '';
+  return `${kind}-${net}${randomBytes(4).toString('hex')}`;
+}
+
+function checkedKekLabel(label: string | undefined): string | undefined {
+  if (label !== undefined && !kekLabelRe.test(label))
+    throw new UsageError(
+      '--kek-label must be lower-case letters, digits and _:- (The Things Stack lower-cases configuration keys ' +
+        'and splits them at dots)',
+    );
+  return label;
+}
+
+/** `--join-eui`s (exact /64 each) and `--join-eui-prefix`es, else the JoinEUIs of the account's devices. */
+async function joinEuiPrefixesOf(
+  api: ApiClient,
+  values: Record<string, string | boolean | undefined>,
+  accountId: string | undefined,
+): Promise<string[]> {
+  const many = (name: string) => (values[name] as unknown as string[] | undefined) ?? [];
+  const prefixes = new Set<string>();
+  for (const eui of many('join-eui')) {
+    if (!/^[0-9A-Fa-f]{16}$/.test(eui)) throw new UsageError(`--join-eui ${eui} is not 8 bytes of hex`);
+    prefixes.add(`${eui.toUpperCase()}/64`);
+  }
+  for (const prefix of many('join-eui-prefix')) {
+    const m = /^([0-9A-Fa-f]{16})\/(\d{1,2})$/.exec(prefix);
+    if (m === null || Number(m[2]) > 64)
+      throw new UsageError(`--join-eui-prefix ${prefix} is not <JoinEUI hex>/<0-64>`);
+    prefixes.add(`${m[1]!.toUpperCase()}/${Number(m[2])}`);
+  }
+  if (prefixes.size === 0) for (const eui of await accountJoinEuis(api, accountId)) prefixes.add(`${eui}/64`);
+  if (prefixes.size === 0)
+    throw new UsageError(
+      'no JoinEUI to route to Joinery: the account has no devices yet; give --join-eui <JoinEUI> for the ' +
+        'devices this server will serve',
+    );
+  return [...prefixes];
+}
+
 export const commands: Record<string, Command> = {
   'admin create-account': {
     usage: 'joinery admin create-account <name>',
@@ -179,55 +233,26 @@ export const commands: Record<string, Command> = {
     async run(ctx, values) {
       const out = need(values.out as string | undefined, '--out <dir>');
       const str = (name: string) => values[name] as string | undefined;
-      const many = (name: string) => (values[name] as unknown as string[] | undefined) ?? [];
-      // Nothing is registered (and no show-once secret is lost) when the folder already holds a bundle.
-      const existing = existingCredentialFiles(out);
-      if (existing.length > 0)
-        throw new UsageError(
-          `${resolve(out)} already holds credentials (${existing.join(', ')}): they are shown once and are not ` +
-            'overwritten; give an empty or new folder',
-        );
+      refuseExistingBundle(out);
       const lifetime = str('lifetime');
       if (lifetime !== undefined && !/^\d+$/.test(lifetime))
         throw new UsageError('--lifetime must be whole seconds');
       const asyncTimeout = str('async-timeout') ?? (str('async-url') === undefined ? undefined : '5s');
       if (asyncTimeout !== undefined && !/^\d+(ms|s)$/.test(asyncTimeout))
         throw new UsageError('--async-timeout must be a duration such as 5s or 1500ms');
-      const kekLabel = str('kek-label');
-      if (kekLabel !== undefined && !kekLabelRe.test(kekLabel))
-        throw new UsageError(
-          '--kek-label must be lower-case letters, digits and _:- (The Things Stack lower-cases configuration keys ' +
-            'and splits them at dots)',
-        );
+      const kekLabel = checkedKekLabel(str('kek-label'));
       const product = str('product');
       if (product !== undefined && !products.includes(product))
         throw new UsageError(`--product must be one of ${products.join(', ')}`);
-      const prefixes = new Set<string>();
-      for (const eui of many('join-eui')) {
-        if (!/^[0-9A-Fa-f]{16}$/.test(eui)) throw new UsageError(`--join-eui ${eui} is not 8 bytes of hex`);
-        prefixes.add(`${eui.toUpperCase()}/64`);
-      }
-      for (const prefix of many('join-eui-prefix')) {
-        const m = /^([0-9A-Fa-f]{16})\/(\d{1,2})$/.exec(prefix);
-        if (m === null || Number(m[2]) > 64)
-          throw new UsageError(`--join-eui-prefix ${prefix} is not <JoinEUI hex>/<0-64>`);
-        prefixes.add(`${m[1]!.toUpperCase()}/${Number(m[2])}`);
-      }
       const api = ctx.account();
-      if (prefixes.size === 0)
-        for (const eui of await accountJoinEuis(api, str('account'))) prefixes.add(`${eui}/64`);
-      if (prefixes.size === 0)
-        throw new UsageError(
-          'no JoinEUI to route to Joinery: the account has no devices yet; give --join-eui <JoinEUI> for the ' +
-            'devices this NS will serve',
-        );
+      const prefixes = await joinEuiPrefixesOf(api, values, str('account'));
       const biUrl = await biUrlOf(api, ctx.env, str('bi-url'), str('js-host'), str('js-port'));
       const body = {
         name: need(str('name'), '--name'),
         netId: need(str('net-id'), '--net-id'),
         ...(str('ns-id') === undefined ? {} : { nsId: str('ns-id') }),
-        kekLabel:
-          kekLabel ?? `ns-${need(str('net-id'), '--net-id').toLowerCase()}-${randomBytes(4).toString('hex')}`,
+        // TTS lower-cases configuration keys: the label the CLI registers is lower-case from the start.
+        kekLabel: kekLabel ?? defaultKekLabel('ns', need(str('net-id'), '--net-id')),
         ...(product === undefined ? {} : { product }),
         ...(str('app-s-key-delivery') === undefined ? {} : { appSKeyDelivery: str('app-s-key-delivery') }),
         ...(lifetime === undefined ? {} : { lifetime: Number(lifetime) }),
@@ -237,7 +262,7 @@ export const commands: Record<string, Command> = {
       const ns = await api.request<RegisteredNetworkServer>('POST', '/api/v1/network-servers', body);
       const files = writeNetworkServerBundle(out, ns, {
         biUrl,
-        joinEuiPrefixes: [...prefixes],
+        joinEuiPrefixes: prefixes,
         ...(asyncTimeout === undefined ? {} : { asyncTimeout }),
       });
       for (const warning of ns.warnings ?? []) ctx.warn(`warning: ${warning.code}: ${warning.message}`);
@@ -247,10 +272,44 @@ export const commands: Record<string, Command> = {
         nsId: ns.nsId,
         kekLabel: ns.kek.label,
         biUrl,
-        joinEuiPrefixes: [...prefixes],
+        joinEuiPrefixes: prefixes,
         ...(ns.warnings === undefined ? {} : { warnings: ns.warnings }),
         files,
       });
+    },
+  },
+  'as register': {
+    usage:
+      'joinery as register --name <name> --as-id <AS-ID> --out <dir> [--kek-label <label>] [--account <id>]\n' +
+      '  [--join-eui <JoinEUI>]... [--join-eui-prefix <JoinEUI/bits>]... [--bi-url <url>]\n' +
+      '  Registers an application server (AppSKeyReq) and writes its credentials and The Things Stack configuration\n' +
+      '  (its own interop directory, components ["as"]) to <dir>, which must not hold credentials yet.',
+    options: {
+      name: { type: 'string' },
+      'as-id': { type: 'string' },
+      'kek-label': { type: 'string' },
+      account: { type: 'string' },
+      out: { type: 'string' },
+      'bi-url': { type: 'string' },
+      'join-eui': { type: 'string', multiple: true },
+      'join-eui-prefix': { type: 'string', multiple: true },
+    },
+    async run(ctx, values) {
+      const out = need(values.out as string | undefined, '--out <dir>');
+      const str = (name: string) => values[name] as string | undefined;
+      refuseExistingBundle(out);
+      const kekLabel = checkedKekLabel(str('kek-label'));
+      const api = ctx.account();
+      const prefixes = await joinEuiPrefixesOf(api, values, str('account'));
+      const biUrl = await biUrlOf(api, ctx.env, str('bi-url'), undefined, undefined);
+      const as = await api.request<RegisteredApplicationServer>('POST', '/api/v1/application-servers', {
+        name: need(str('name'), '--name'),
+        asId: need(str('as-id'), '--as-id'),
+        kekLabel: kekLabel ?? defaultKekLabel('as', ''),
+        ...(str('account') === undefined ? {} : { accountId: str('account') }),
+      });
+      const files = writeApplicationServerBundle(out, as, { biUrl, joinEuiPrefixes: prefixes });
+      ctx.out({ id: as.id, asId: as.asId, kekLabel: as.kek.label, biUrl, joinEuiPrefixes: prefixes, files });
     },
   },
   claim: {

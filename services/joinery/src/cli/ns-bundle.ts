@@ -35,6 +35,7 @@ export const credentialFiles = [
   'bearer-token',
   'kek',
   'network-server.json',
+  'application-server.json',
   'chirpstack/joinery.toml',
   'chirpstack-v3/chirpstack-network-server.toml',
   'the-things-stack/key-vault.yml',
@@ -216,11 +217,9 @@ export function writeNetworkServerBundle(
     'the-things-stack/interop/config.yml',
     [
       "# TTS interop directory (ns.interop.directory). The Network Server only: this entry names the NS's client",
-      '# certificate, which Joinery refuses from an Application Server. For AppSKeyReq, register an application',
-      '# server (POST /api/v1/application-servers) and add an entry with its own js.yml and certificate:',
-      '#   - file: "joinery-as/js.yml"',
-      '#     components: ["as"]',
-      `#     join-euis: [${options.joinEuiPrefixes.map(quoted).join(', ')}]`,
+      '# certificate, which Joinery refuses from an Application Server. For AppSKeyReq, the AS gets its own bundle',
+      '# with its own certificate and interop directory (as.interop.directory):',
+      '#   joinery as register --name <name> --as-id <AS-ID> --out <dir>',
       'join-servers:',
       '  - file: "joinery/js.yml"',
       '    components: ["ns"]',
@@ -256,6 +255,123 @@ export function writeNetworkServerBundle(
       '  provider: "static"',
       '  static:',
       `    ${quoted(ns.kek.label)}: ${quoted(ns.kek.key)}`,
+      '',
+    ].join('\n'),
+    true,
+  );
+  return written;
+}
+
+/** The answer of `POST /api/v1/application-servers`. */
+export interface RegisteredApplicationServer {
+  readonly id: string;
+  readonly asId: string;
+  readonly kek: { readonly label: string; readonly key: string };
+  readonly bearerToken: string;
+  readonly credentials: {
+    readonly caCertPem: string;
+    readonly clientCertPem: string;
+    readonly clientKeyPem: string;
+  };
+}
+
+/**
+ * Writes an AS's credentials bundle for The Things Stack's Application Server (AppSKeyReq with the AS's own
+ * certificate, which Joinery checks against the AS-ID): the PEM files, bearer token and KEK, and
+ * `the-things-stack/ttn-lw-stack.yml` (`as.interop.*`), `key-vault.yml` and an interop directory of its own whose
+ * entry serves `components: ["as"]` only. Refuses (throws) when `dir` already holds credentials.
+ */
+export function writeApplicationServerBundle(
+  dir: string,
+  as: RegisteredApplicationServer,
+  options: Omit<BundleOptions, 'asyncTimeout'>,
+): string[] {
+  const root = resolve(dir);
+  const existing = existingCredentialFiles(root);
+  if (existing.length > 0)
+    throw new Error(`${root} already holds credentials (${existing.join(', ')}); give an empty folder`);
+  if (options.joinEuiPrefixes.length === 0) throw new Error('no JoinEUI prefix to route to Joinery');
+  const written: string[] = [];
+  const put = (name: string, content: string, secret = false) => {
+    const path = join(root, name);
+    mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+    writeFileSync(path, content, { mode: secret ? 0o600 : 0o644, flag: 'wx' });
+    written.push(path);
+  };
+  const url = new URL(options.biUrl);
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  const caPem = pemFile(as.credentials.caCertPem);
+  const certPem = pemFile(as.credentials.clientCertPem);
+  const keyPem = pemFile(as.credentials.clientKeyPem);
+  put('ca.pem', caPem);
+  put('client.pem', certPem);
+  put('client-key.pem', keyPem, true);
+  put('bearer-token', `${as.bearerToken}\n`, true);
+  put('kek', `${as.kek.label} ${as.kek.key}\n`, true);
+  put(
+    'application-server.json',
+    `${JSON.stringify(
+      {
+        id: as.id,
+        asId: as.asId,
+        kekLabel: as.kek.label,
+        biUrl: url.href,
+        joinEuiPrefixes: options.joinEuiPrefixes,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  put(
+    'the-things-stack/ttn-lw-stack.yml',
+    [
+      '# Merge into the TTS configuration (ttn-lw-stack.yml), with key-vault.yml beside this file: the Application',
+      "# Server's own interop directory, separate from the Network Server's.",
+      'as:',
+      '  interop:',
+      '    config-source: "directory"',
+      `    directory: ${quoted(join(root, 'the-things-stack/interop'))}`,
+      `    id: ${quoted(as.asId)}`,
+      '',
+    ].join('\n'),
+  );
+  put(
+    'the-things-stack/interop/config.yml',
+    [
+      '# TTS interop directory (as.interop.directory): the Application Server, with its own certificate.',
+      'join-servers:',
+      '  - file: "joinery/js.yml"',
+      '    components: ["as"]',
+      `    join-euis: [${options.joinEuiPrefixes.map((p) => quoted(p.toUpperCase())).join(', ')}]`,
+      '',
+    ].join('\n'),
+  );
+  put('the-things-stack/interop/joinery/ca.pem', caPem);
+  put('the-things-stack/interop/joinery/client.pem', certPem);
+  put('the-things-stack/interop/joinery/client-key.pem', keyPem, true);
+  put(
+    'the-things-stack/interop/joinery/js.yml',
+    [
+      `fqdn: ${quoted(url.hostname.replace(/^\[(.*)\]$/, '$1'))}`,
+      `port: ${port}`,
+      'protocol: "BI1.0"',
+      ...(url.pathname === '/' ? [] : [`paths: { app-s-key: ${quoted(url.pathname.slice(1))} }`]),
+      'tls:',
+      '  source: "file"',
+      '  root-ca: "ca.pem"',
+      '  certificate: "client.pem"',
+      '  key: "client-key.pem"',
+      '',
+    ].join('\n'),
+  );
+  put(
+    'the-things-stack/key-vault.yml',
+    [
+      '# Merge into the TTS configuration: the KEK that unwraps the AppSKeys Joinery sends to the AS.',
+      'key-vault:',
+      '  provider: "static"',
+      '  static:',
+      `    ${quoted(as.kek.label)}: ${quoted(as.kek.key)}`,
       '',
     ].join('\n'),
     true,

@@ -186,6 +186,30 @@ test('the bundle loads in ChirpStack v4, ChirpStack v3 and The Things Stack as w
   }
 });
 
+test('an application server gets its own TTS interop directory and certificate (components ["as"])', async () => {
+  const out = join(dir, 'tts-as');
+  const as = await cli('as', 'register', '--name', 'tts-as', '--as-id', 'tts-as.example.net', '--out', out);
+  assert.equal(as.code, 0, as.stderr);
+  const answer = as.json() as { kekLabel: string; biUrl: string; joinEuiPrefixes: string[] };
+  assert.deepEqual(answer.joinEuiPrefixes, ['70B3D57ED0000010/64', '70B3D57ED0000020/64']);
+  const [label, kek] = readFileSync(join(out, 'kek'), 'utf8').trim().split(' ') as [string, string];
+  const go = await checked(goChecker, [
+    '-bundle',
+    out,
+    '-as-id',
+    'tts-as.example.net',
+    '-bi-url',
+    answer.biUrl,
+    '-join-euis',
+    answer.joinEuiPrefixes.join(','),
+    '-kek-label',
+    label,
+    '-kek',
+    kek,
+  ]);
+  assert.equal(go.code, 0, go.stdout);
+});
+
 test('the checkers catch what ChirpStack and TTS refuse: a [join_server] header, a mixed-case label, files outside', async () => {
   const out = join(dir, 'broken');
   mkdirSync(join(out, 'chirpstack'), { recursive: true });

@@ -26,10 +26,10 @@ var problems []string
 func fail(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
 type expected struct {
-	bundle, netID, nsID, label, kek string
-	biURL                          *url.URL
-	prefixes                       []string
-	async                          bool
+	bundle, netID, nsID, asID, label, kek string
+	biURL                                 *url.URL
+	prefixes                              []string
+	async                                 bool
 }
 
 // The parts of TTS's configuration a bundle sets (pkg/config: ns.net-id, ns.interop.*, key-vault.*).
@@ -42,6 +42,13 @@ type ttsConfig struct {
 			ID           string `mapstructure:"id"`
 		} `mapstructure:"interop"`
 	} `mapstructure:"ns"`
+	AS struct {
+		Interop struct {
+			ConfigSource string `mapstructure:"config-source"`
+			Directory    string `mapstructure:"directory"`
+			ID           string `mapstructure:"id"`
+		} `mapstructure:"interop"`
+	} `mapstructure:"as"`
 	KeyVault struct {
 		Provider string            `mapstructure:"provider"`
 		Static   map[string]string `mapstructure:"static"`
@@ -145,11 +152,20 @@ func checkTTS(e expected) {
 		fail("tts: decode: %v", err)
 		return
 	}
-	if !strings.EqualFold(c.NS.NetID, e.netID) || c.NS.NetID == "" {
-		fail("tts: ns.net-id is %q, want %s", c.NS.NetID, e.netID)
-	}
-	if e.nsID != "" && !strings.EqualFold(c.NS.Interop.ID, e.nsID) {
-		fail("tts: ns.interop.id is %q, want %s", c.NS.Interop.ID, e.nsID)
+	interop := c.NS.Interop
+	if e.asID != "" {
+		// An application server's bundle: as.interop.* only, its AS-ID as as.interop.id.
+		interop = c.AS.Interop
+		if c.AS.Interop.ID != e.asID {
+			fail("tts: as.interop.id is %q, want %s", c.AS.Interop.ID, e.asID)
+		}
+	} else {
+		if !strings.EqualFold(c.NS.NetID, e.netID) || c.NS.NetID == "" {
+			fail("tts: ns.net-id is %q, want %s", c.NS.NetID, e.netID)
+		}
+		if e.nsID != "" && !strings.EqualFold(c.NS.Interop.ID, e.nsID) {
+			fail("tts: ns.interop.id is %q, want %s", c.NS.Interop.ID, e.nsID)
+		}
 	}
 	if c.KeyVault.Provider != "static" {
 		fail("tts: key-vault.provider is %q", c.KeyVault.Provider)
@@ -165,12 +181,12 @@ func checkTTS(e expected) {
 	} else if kek, err := hex.DecodeString(key); err != nil || len(kek) != 16 || !strings.EqualFold(key, e.kek) {
 		fail("tts: key-vault.static[%q] is not the registered 16-byte KEK", e.label)
 	}
-	if c.NS.Interop.ConfigSource != "directory" || !filepath.IsAbs(c.NS.Interop.Directory) {
-		fail("tts: ns.interop must be config-source directory with an absolute directory, got %q %q",
-			c.NS.Interop.ConfigSource, c.NS.Interop.Directory)
+	if interop.ConfigSource != "directory" || !filepath.IsAbs(interop.Directory) {
+		fail("tts: interop must be config-source directory with an absolute directory, got %q %q",
+			interop.ConfigSource, interop.Directory)
 		return
 	}
-	checkInterop(e, c.NS.Interop.Directory)
+	checkInterop(e, interop.Directory)
 }
 
 // file reads name from the fetcher rooted at root with base path elements, as pkg/fetch does; it must stay inside root.
@@ -207,13 +223,17 @@ func checkInterop(e expected, root string) {
 		fail("tts: interop config.yml lists no join server")
 	}
 	for _, js := range conf.JoinServers {
-		for _, c := range js.Components {
-			if c == "as" {
-				fail("tts: the entry %s serves the AS with the NS's certificate (Joinery answers unknown_sender)", js.File)
-			}
+		// Each entry names one peer's certificate: the NS's for "ns", the AS's for "as" (Joinery tells them apart).
+		own, other := "ns", "as"
+		if e.asID != "" {
+			own, other = "as", "ns"
 		}
-		if len(js.Components) > 0 && !contains(js.Components, "ns") {
-			fail("tts: the entry %s does not serve the NS", js.File)
+		if len(js.Components) == 0 || contains(js.Components, other) {
+			fail("tts: the entry %s serves the %s with the %s's certificate (Joinery answers unknown_sender)",
+				js.File, strings.ToUpper(other), strings.ToUpper(own))
+		}
+		if !contains(js.Components, own) {
+			fail("tts: the entry %s does not serve the %s", js.File, strings.ToUpper(own))
 		}
 		upper := make([]string, len(js.JoinEUIs))
 		for i, p := range js.JoinEUIs {
@@ -246,7 +266,7 @@ func checkInterop(e expected, root string) {
 			fail("tts: %s names %s:%d, want %s:%s", js.File, jc.FQDN, jc.Port, e.biURL.Hostname(), port)
 		}
 		wantProtocol := "BI1.0"
-		if e.nsID != "" {
+		if e.nsID != "" && e.asID == "" {
 			wantProtocol = "BI1.1"
 		}
 		if jc.Protocol != wantProtocol {
@@ -333,6 +353,7 @@ func main() {
 	flag.StringVar(&e.bundle, "bundle", "", "bundle folder")
 	flag.StringVar(&e.netID, "net-id", "", "NetID")
 	flag.StringVar(&e.nsID, "ns-id", "", "NSID (BI 1.1)")
+	flag.StringVar(&e.asID, "as-id", "", "AS-ID: check an application server's bundle (TTS only)")
 	flag.StringVar(&e.label, "kek-label", "", "registered KEK label")
 	flag.StringVar(&e.kek, "kek", "", "registered KEK (hex)")
 	flag.StringVar(&biURL, "bi-url", "", "public BI URL")
@@ -351,7 +372,9 @@ func main() {
 		}
 	}
 	checkTTS(e)
-	checkChirpStackV3(e)
+	if e.asID == "" {
+		checkChirpStackV3(e)
+	}
 	for _, p := range problems {
 		fmt.Println("FAIL", p)
 	}
