@@ -4,7 +4,7 @@
 // test/e2e/interop/bundle-config/README.md.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:tls';
@@ -18,7 +18,11 @@ const source = resolve(import.meta.dirname, '../../interop/bundle-config');
 const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'joinery', 'interop');
 const goChecker = join(cache, 'bundle-config-go', 'bundle-check');
 const rustTarget = join(cache, 'bundle-config-rust');
-const rustChecker = join(rustTarget, 'release', 'bundle-config-check');
+const rustChecker = join(rustTarget, 'debug', 'bundle-config-check');
+/** The toolchains where this machine kind installs them, when they are not on PATH. */
+const tool = (name: string, ...places: string[]) => places.find((p) => existsSync(p)) ?? name;
+const goTool = tool('go', '/usr/local/go/bin/go', '/usr/lib/go/bin/go');
+const cargoTool = tool('cargo', join(homedir(), '.cargo', 'bin', 'cargo'));
 
 const dir = mkdtempSync(join(tmpdir(), 'joinery-bundle-config-'));
 let running: RunningEmbedded;
@@ -44,8 +48,8 @@ async function checked(file: string, args: string[], cwd?: string) {
 before(async () => {
   mkdirSync(cache, { recursive: true });
   // The real parsers: built once per machine (go.sum and Cargo.lock pin them).
-  await run('go', ['build', '-o', goChecker, '.'], { cwd: join(source, 'go'), maxBuffer: 1 << 22 });
-  await run('cargo', ['build', '--release', '--locked', '--target-dir', rustTarget], {
+  await run(goTool, ['build', '-o', goChecker, '.'], { cwd: join(source, 'go'), maxBuffer: 1 << 22 });
+  await run(cargoTool, ['build', '--locked', '--target-dir', rustTarget], {
     cwd: join(source, 'rust'),
     maxBuffer: 1 << 22,
   });
