@@ -5,7 +5,7 @@ import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { Registry } from 'prom-client';
 import { BiHandler } from './domain/bi-handler.js';
 import type { AsyncAnswerSender, ClaimsClient, KeysClient } from './domain/ports.js';
-import type { GatewayConfig } from './config.js';
+import { biPublicUrl, serverCertificateHostnames, type GatewayConfig } from './config.js';
 import { createHttpAsyncSender } from './adapters/http/async-sender.js';
 import { buildBiHttpApp, type TlsMaterial } from './adapters/http/bi-http-app.js';
 import { AsyncClientCertificates } from './adapters/http/async-client-certificates.js';
@@ -31,6 +31,8 @@ export interface GatewayListening {
   readonly biHttpPort?: number;
   readonly metricsPort?: number;
   readonly caCertPem: string;
+  /** Where NSs reach the HTTPS listener (`JOINERY_BI_PUBLIC_URL`, or this host's name and the port listened on). */
+  readonly publicUrl: string;
 }
 
 export interface GatewayApp {
@@ -93,7 +95,7 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
     httpApp,
     async listen() {
       if (tls === undefined) {
-        const issued = await deps.claims.issueServerCertificate({ hostnames: [...config.tlsHostnames] });
+        const issued = await deps.claims.issueServerCertificate({ hostnames: serverCertificateHostnames(config) });
         tls = { certPem: issued.certPem, keyPem: issued.keyPem, caPem: issued.caCertPem };
       }
       const httpsApp = buildBiHttpApp({ handler, logger, metrics, tls, aliasPaths: config.aliasPaths, idleTimeoutMs: config.idleTimeoutMs });
@@ -129,6 +131,7 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
         ...(biHttpPort === undefined ? {} : { biHttpPort }),
         ...(metricsPort === undefined ? {} : { metricsPort }),
         caCertPem: tls.caPem,
+        publicUrl: biPublicUrl(config, biPort),
       };
     },
     async close() {

@@ -7,8 +7,10 @@ import {
   oneOf,
   port,
   string,
+  url,
   type ConfigOf,
 } from '@joinery/config';
+import { hostname } from 'node:os';
 import { grpcMultiplexSetting } from '@joinery/grpc';
 
 /** The gateway's one configuration schema (env `JOINERY_*`). */
@@ -25,8 +27,15 @@ export const gatewayConfigSchema = {
   tlsCertFile: string('JOINERY_BI_TLS_CERT_FILE', { optional: true }),
   tlsKeyFile: string('JOINERY_BI_TLS_KEY_FILE', { optional: true }),
   tlsCaFile: string('JOINERY_BI_TLS_CA_FILE', { optional: true }),
-  /** Subject alternative names of the issued server certificate. */
+  /**
+   * Subject alternative names of the issued server certificate; the host of the public URL is always added.
+   */
   tlsHostnames: list('JOINERY_BI_TLS_HOSTNAMES', { default: ['localhost', '127.0.0.1'] }),
+  /**
+   * The address NSs reach the Backend Interfaces at (what the CLI's bundles and the NS configuration name). Default:
+   * `https://<this host's name>:<JOINERY_BI_PORT>/`.
+   */
+  publicUrl: url('JOINERY_BI_PUBLIC_URL', { optional: true, protocols: ['https:', 'http:'] }),
   /**
    * How long an idle NS connection stays open (HTTP/1.1 keep-alive and HTTP/2 sessions, TLS and plain). NSs reuse
    * their connections between joins; 120 s or more is what the issue asks for.
@@ -63,4 +72,24 @@ export type GatewayConfig = ConfigOf<typeof gatewayConfigSchema>;
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   return loadConfig(gatewayConfigSchema, env);
+}
+
+/** The public BI URL: `JOINERY_BI_PUBLIC_URL`, or `https://<host name>:<the port listened on>/`. */
+export function biPublicUrl(
+  config: Pick<GatewayConfig, 'publicUrl'>,
+  listenedPort: number,
+  host = hostname(),
+): string {
+  if (config.publicUrl !== undefined) return new URL(config.publicUrl).href;
+  return new URL(`https://${host}:${listenedPort}/`).href;
+}
+
+/** The SANs of the issued server certificate: `JOINERY_BI_TLS_HOSTNAMES` plus the public URL's host. */
+export function serverCertificateHostnames(
+  config: Pick<GatewayConfig, 'publicUrl' | 'tlsHostnames'>,
+  host = hostname(),
+): string[] {
+  const publicHost =
+    config.publicUrl === undefined ? host : new URL(config.publicUrl).hostname.replace(/^\[(.*)\]$/, '$1');
+  return [...new Set([...config.tlsHostnames, publicHost].filter((h) => h !== ''))];
 }

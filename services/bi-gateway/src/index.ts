@@ -1,6 +1,6 @@
 export { buildGatewayApp } from './app.js';
 export type { GatewayApp, GatewayDeps, GatewayListening } from './app.js';
-export { gatewayConfigSchema, loadGatewayConfig } from './config.js';
+export { biPublicUrl, gatewayConfigSchema, loadGatewayConfig, serverCertificateHostnames } from './config.js';
 export type { GatewayConfig } from './config.js';
 export { BiHandler } from './domain/bi-handler.js';
 export type { BiOutcome } from './domain/bi-handler.js';

@@ -8,6 +8,8 @@ export interface ConsoleAppDeps {
   /** Absent: the billing calls answer 503 `billing_unavailable`. */
   readonly billing?: BillingQueries;
   readonly logger: Logger;
+  /** The Backend Interfaces' public URL, shown at `GET /api/v1/system/bi` (absent: that route answers 404). */
+  readonly biPublicUrl?: string;
 }
 
 export interface ConsoleApp {

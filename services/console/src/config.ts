@@ -1,4 +1,5 @@
-import { loadConfig, oneOf, port, string, type ConfigOf } from '@joinery/config';
+import { hostname } from 'node:os';
+import { loadConfig, oneOf, port, string, url, type ConfigOf } from '@joinery/config';
 import { grpcMultiplexSetting } from '@joinery/grpc';
 
 /** The console's one configuration schema (env `JOINERY_*`). */
@@ -6,6 +7,9 @@ export const consoleConfigSchema = {
   apiHost: string('JOINERY_API_HOST', { default: '0.0.0.0' }),
   /** REST API under `/api/v1` and the web console at `/` (PRODUCT management contract). */
   apiPort: port('JOINERY_API_PORT', { default: 7080 }),
+  /** Where NSs reach the Backend Interfaces, shown at `GET /api/v1/system/bi` (the gateway's own setting). */
+  biPublicUrl: url('JOINERY_BI_PUBLIC_URL', { optional: true, protocols: ['https:', 'http:'] }),
+  biPort: port('JOINERY_BI_PORT', { default: 7443 }),
   grpcMultiplex: grpcMultiplexSetting,
   claimsAddress: string('JOINERY_CLAIMS_GRPC_ADDRESS', { default: '127.0.0.1:7402' }),
   billingAddress: string('JOINERY_BILLING_GRPC_ADDRESS', { default: '127.0.0.1:7403' }),
@@ -16,4 +20,12 @@ export type ConsoleConfig = ConfigOf<typeof consoleConfigSchema>;
 
 export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
   return loadConfig(consoleConfigSchema, env);
+}
+
+/** The public BI URL as the gateway derives it: `JOINERY_BI_PUBLIC_URL`, or this host's name and `JOINERY_BI_PORT`. */
+export function biPublicUrlOf(
+  config: Pick<ConsoleConfig, 'biPublicUrl' | 'biPort'>,
+  host = hostname(),
+): string {
+  return new URL(config.biPublicUrl ?? `https://${host}:${config.biPort}/`).href;
 }

@@ -5,7 +5,7 @@ import { BillingService } from '@joinery/proto/billing/v1/billing_pb';
 import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 import { billingQueriesOf } from './adapters/grpc/billing-queries.js';
 import { buildConsoleApp } from './app.js';
-import { loadConsoleConfig } from './config.js';
+import { biPublicUrlOf, loadConsoleConfig } from './config.js';
 
 const config = loadConsoleConfig();
 const logger = createLogger({ service: 'console', level: config.logLevel });
@@ -19,7 +19,12 @@ try {
     defaultTimeoutMs: 30_000,
     multiplex: config.grpcMultiplex,
   });
-  const app = await buildConsoleApp({ claims, billing: billingQueriesOf(billing), logger });
+  const app = await buildConsoleApp({
+    claims,
+    billing: billingQueriesOf(billing),
+    logger,
+    biPublicUrl: biPublicUrlOf(config),
+  });
   const port = await app.listen(config.apiHost, config.apiPort);
   logger.info(
     { host: config.apiHost, port, claims: config.claimsAddress, billing: config.billingAddress },

@@ -33,6 +33,8 @@ export interface RunningEmbedded {
   readonly dataDir: string;
   readonly biPort: number;
   readonly biHttpPort: number | undefined;
+  /** Where NSs reach the Backend Interfaces (`JOINERY_BI_PUBLIC_URL`, or this host's name and the BI port). */
+  readonly biPublicUrl: string;
   readonly apiPort: number;
   readonly adminToken: string;
   /** Undefined when the token came from JOINERY_ADMIN_TOKEN. */
@@ -160,7 +162,12 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
     cleanups.push(() => gateway.close());
     const listening = await gateway.listen();
 
-    const consoleApp = await buildConsoleApp({ claims, billing: billingQueriesOf(billing), logger });
+    const consoleApp = await buildConsoleApp({
+      claims,
+      billing: billingQueriesOf(billing),
+      logger,
+      biPublicUrl: listening.publicUrl,
+    });
     cleanups.push(() => consoleApp.close());
     const apiPort = await consoleApp.listen(launcher.apiHost, launcher.apiPort);
 
@@ -175,6 +182,7 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
       dataDir,
       biPort: listening.biPort,
       biHttpPort: listening.biHttpPort,
+      biPublicUrl: listening.publicUrl,
       apiPort,
       adminToken: admin.token,
       adminTokenFile: admin.file,

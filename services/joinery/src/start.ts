@@ -15,6 +15,7 @@ export function startBanner(running: RunningEmbedded, cwd: string): string {
   return [
     `Joinery is running in embedded mode${running.firstStart ? ' (first start)' : ''}; data in ${shown(running.dataDir)}`,
     `  Backend Interfaces  https://localhost:${running.biPort}/  (mTLS or bearer; CA ${shown(running.caCertFile)})`,
+    `  BI public URL       ${running.biPublicUrl}  (what NS bundles name; JOINERY_BI_PUBLIC_URL)`,
     ...(running.biHttpPort === undefined
       ? []
       : [`  Backend Interfaces  http://localhost:${running.biHttpPort}/  (plain HTTP, bearer tokens only)`]),

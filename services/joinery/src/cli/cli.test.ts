@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { captureLogs } from '@joinery/logging';
 import { startEmbedded, type RunningEmbedded } from '../embedded.js';
+import { createApiClient } from './api-client.js';
 import { runCli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'joinery-cli-'));
@@ -80,23 +81,69 @@ test('operator and owner flow: account, CSV import, NS bundle, claim, device', a
     'client-key.pem',
     'bearer-token',
     'kek',
-    'chirpstack/chirpstack.toml',
+    'chirpstack/joinery.toml',
+    'chirpstack-v3/chirpstack-network-server.toml',
     'the-things-stack/key-vault.yml',
+    'the-things-stack/interop/joinery/client-key.pem',
   ])
     assert.equal(statSync(join(out, secret)).mode & 0o777, 0o600, secret);
   const [label, kek] = readFileSync(join(out, 'kek'), 'utf8').trim().split(' ') as [string, string];
-  const toml = readFileSync(join(out, 'chirpstack/chirpstack.toml'), 'utf8');
-  assert.match(
+  // TTS lower-cases configuration keys: the label the CLI registers is lower-case.
+  assert.equal(label, label.toLowerCase());
+  const publicUrl = running.biPublicUrl;
+  assert.equal(ns.json().biUrl, publicUrl);
+  const toml = readFileSync(join(out, 'chirpstack/joinery.toml'), 'utf8');
+  assert.ok(
+    toml.includes(
+      `[[join_server.servers]]\njoin_eui_prefix="70b3d57ed0000000/64"\nserver="${publicUrl}"\nca_cert="${join(out, 'ca.pem')}"`,
+    ),
     toml,
-    /\[\[join_server\.servers\]\]\n {2}join_eui_prefix="70b3d57ed0000000\/64"\n {2}server="https:\/\/localhost:7443\/"/,
   );
+  assert.doesNotMatch(toml, /^\[join_server\]/m);
+  assert.match(toml, /^# authorization_header="Bearer /m);
   assert.ok(toml.includes(`[[keks]]\nlabel="${label}"\nkek="${kek.toLowerCase()}"`));
-  const jsYml = readFileSync(join(out, 'the-things-stack/joinery/js.yml'), 'utf8');
+  const v3 = readFileSync(join(out, 'chirpstack-v3/chirpstack-network-server.toml'), 'utf8');
+  assert.match(v3, /\[\[join_server\.servers\]\]\n {2}join_eui="70b3d57ed0000000"/);
+  assert.ok(v3.includes(`[[join_server.kek.set]]\n    label="${label}"`));
+  const jsYml = readFileSync(join(out, 'the-things-stack/interop/joinery/js.yml'), 'utf8');
   assert.match(jsYml, /protocol: "BI1\.1"\nsender-ns-id: "00005EEF10000100"/);
+  assert.match(jsYml, /root-ca: "ca\.pem"/);
+  assert.match(
+    readFileSync(join(out, 'the-things-stack/interop/config.yml'), 'utf8'),
+    /components: \["ns"\]\n {4}join-euis: \["70B3D57ED0000000\/64"\]/,
+  );
+  assert.match(
+    readFileSync(join(out, 'the-things-stack/ttn-lw-stack.yml'), 'utf8'),
+    /ns:\n {2}net-id: "000013"/,
+  );
   assert.ok(
     readFileSync(join(out, 'the-things-stack/key-vault.yml'), 'utf8').includes(`"${label}": "${kek}"`),
   );
   assert.match(readFileSync(join(out, 'client.pem'), 'utf8'), /BEGIN CERTIFICATE/);
+  for (const pem of ['ca.pem', 'client.pem', 'client-key.pem', 'the-things-stack/interop/joinery/client.pem'])
+    assert.ok(readFileSync(join(out, pem), 'utf8').endsWith('-----\n'), pem);
+
+  // The same folder again: refused before anything is registered, and the show-once secrets are left as they were.
+  const owner = createApiClient(`http://127.0.0.1:${running.apiPort}`, apiKey);
+  const registered = async () =>
+    (await owner.request<{ items: unknown[] }>('GET', '/api/v1/network-servers')).items.length;
+  const before = await registered();
+  const again = await cli(
+    'ns',
+    'register',
+    '--name',
+    'again',
+    '--net-id',
+    '000013',
+    '--out',
+    out,
+    '--join-eui',
+    '70B3D57ED0000000',
+  );
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /already holds credentials \(ca\.pem, /);
+  assert.equal(readFileSync(join(out, 'kek'), 'utf8'), `${label} ${kek}\n`);
+  assert.equal(await registered(), before);
 
   const wrong = await cli('claim', '0004A30B001C0540', 'WRONG', '--ns', nsId);
   assert.equal(wrong.code, 1);
@@ -173,4 +220,96 @@ test('mistakes: unknown command and missing options are usage errors (2); the AP
     stderr: () => {},
   });
   assert.equal(away, 1);
+});
+
+test("ns register: JoinEUIs from the account's devices, lower-case KEK labels, warnings printed", async () => {
+  const { JOINERY_TOKEN: _owner, ...operator } = env;
+  const before = env;
+  try {
+    env = operator;
+    const account = await cli('admin', 'create-account', 'Routes');
+    assert.equal(account.code, 0, account.stderr);
+    const csv = join(dir, 'routes.csv');
+    writeFileSync(
+      csv,
+      'devEui,macVersion,nwkKey,appKey,claimCode\n0004A30B001C0700,1.0.3,2B7E151628AED2A6ABF7158809CF4F3C,,CODE-0700\n',
+    );
+    assert.equal((await cli('admin', 'import', csv, '--join-eui', '70B3D57ED0000007')).code, 0);
+    env = { ...operator, JOINERY_TOKEN: (account.json() as { apiKey: string }).apiKey };
+
+    // No device yet and no --join-eui: nothing to route, a usage mistake before anything is registered.
+    const none = await cli(
+      'ns',
+      'register',
+      '--name',
+      'n',
+      '--net-id',
+      '000013',
+      '--out',
+      join(dir, 'routes-0'),
+    );
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no JoinEUI to route to Joinery/);
+    const upper = await cli(
+      'ns',
+      'register',
+      '--name',
+      'n',
+      '--net-id',
+      '000013',
+      '--out',
+      join(dir, 'routes-0'),
+      '--join-eui',
+      '70B3D57ED0000007',
+      '--kek-label',
+      'My-Label',
+    );
+    assert.equal(upper.code, 2);
+    assert.match(upper.stderr, /--kek-label must be lower-case/);
+
+    const first = await cli(
+      'ns',
+      'register',
+      '--name',
+      'first',
+      '--net-id',
+      '000013',
+      '--out',
+      join(dir, 'routes-1'),
+      '--join-eui',
+      '70B3D57ED0000007',
+    );
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(
+      (await cli('claim', '0004A30B001C0700', 'CODE-0700', '--ns', first.json().id as string)).code,
+      0,
+    );
+
+    // Now the account's device gives the route; ChirpStack with a wrapped AppSKey gets the server's warning.
+    const out = join(dir, 'routes-2');
+    const second = await cli(
+      'ns',
+      'register',
+      '--name',
+      'second',
+      '--net-id',
+      '000013',
+      '--out',
+      out,
+      '--product',
+      'chirpstack',
+      '--app-s-key-delivery',
+      'wrapped',
+    );
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(second.json().joinEuiPrefixes, ['70B3D57ED0000007/64']);
+    assert.match(second.stderr, /^warning: [a-z_]+: /m);
+    assert.ok(Array.isArray(second.json().warnings));
+    assert.match(
+      readFileSync(join(out, 'chirpstack/joinery.toml'), 'utf8'),
+      /join_eui_prefix="70b3d57ed0000007\/64"/,
+    );
+  } finally {
+    env = before;
+  }
 });

@@ -1,8 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { ApiClient } from './api-client.js';
-import { writeNetworkServerBundle, type RegisteredNetworkServer } from './ns-bundle.js';
+import { ApiError, type ApiClient } from './api-client.js';
+import {
+  existingCredentialFiles,
+  writeApplicationServerBundle,
+  writeNetworkServerBundle,
+  type RegisteredApplicationServer,
+  type RegisteredNetworkServer,
+} from './ns-bundle.js';
 
 /** A mistake in the command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {
@@ -16,6 +23,8 @@ export interface CommandContext {
   account(): ApiClient;
   readonly env: NodeJS.ProcessEnv;
   out(value: unknown): void;
+  /** A line for the operator on stderr (registration warnings). */
+  warn(line: string): void;
 }
 
 export interface Command {
@@ -32,6 +41,113 @@ const need = (value: string | undefined, what: string): string => {
   if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
   return value;
 };
+
+/** KEK labels the CLI registers: survive TTS's configuration loader (lower-cased keys, dots as separators). */
+const kekLabelRe = /^[a-z0-9_:-]{1,64}$/;
+const products = ['chirpstack', 'the-things-stack', 'other'];
+
+/** The JoinEUIs of the account's devices (every page of `GET /api/v1/devices`), upper-case hex, each once. */
+async function accountJoinEuis(api: ApiClient, accountId: string | undefined): Promise<string[]> {
+  const euis = new Set<string>();
+  let pageToken: string | null = null;
+  do {
+    const query = new URLSearchParams();
+    if (accountId !== undefined) query.set('accountId', accountId);
+    if (pageToken !== null) query.set('pageToken', pageToken);
+    const q = query.size === 0 ? '' : `?${query.toString()}`;
+    const page: { devices: { joinEui: string }[]; nextPageToken: string | null } = await api.request(
+      'GET',
+      `/api/v1/devices${q}`,
+    );
+    for (const device of page.devices) euis.add(device.joinEui.toUpperCase());
+    pageToken = page.nextPageToken;
+  } while (pageToken !== null);
+  return [...euis].sort();
+}
+
+/**
+ * The BI address the bundle names: `--bi-url`, else the server's public URL (`GET /api/v1/system/bi`), else (an
+ * older server) `--js-host`/`--js-port` or localhost and JOINERY_BI_PORT.
+ */
+async function biUrlOf(
+  api: ApiClient,
+  env: NodeJS.ProcessEnv,
+  biUrl: string | undefined,
+  jsHost: string | undefined,
+  jsPort: string | undefined,
+): Promise<string> {
+  if (biUrl !== undefined) {
+    let parsed: URL;
+    try {
+      parsed = new URL(biUrl);
+    } catch {
+      throw new UsageError(`--bi-url ${biUrl} is not a URL`);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+      throw new UsageError('--bi-url must be an https (or http) URL');
+    return parsed.href;
+  }
+  if (jsHost !== undefined || jsPort !== undefined)
+    return new URL(`https://${jsHost ?? 'localhost'}:${jsPort ?? env.JOINERY_BI_PORT ?? 7443}/`).href;
+  try {
+    return (await api.request<{ publicUrl: string }>('GET', '/api/v1/system/bi')).publicUrl;
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 404) throw err;
+    return new URL(`https://localhost:${env.JOINERY_BI_PORT ?? 7443}/`).href;
+  }
+}
+
+/** Nothing is registered (and no show-once secret is lost) when the folder already holds a bundle. */
+function refuseExistingBundle(out: string): void {
+  const existing = existingCredentialFiles(out);
+  if (existing.length > 0)
+    throw new UsageError(
+      `${resolve(out)} already holds credentials (${existing.join(', ')}): they are shown once and are not ` +
+        'overwritten; give an empty or new folder',
+    );
+}
+
+/** `ns-000013-1a2b3c4d` / `as-1a2b3c4d`: lower-case, unique, and telling the operator whose it is. */
+function defaultKekLabel(kind: 'ns' | 'as', netId: string): string {
+  const net = /^[0-9a-f]{6}$/i.test(netId) ? `${netId.toLowerCase()}-` : '';
+  return `${kind}-${net}${randomBytes(4).toString('hex')}`;
+}
+
+function checkedKekLabel(label: string | undefined): string | undefined {
+  if (label !== undefined && !kekLabelRe.test(label))
+    throw new UsageError(
+      '--kek-label must be lower-case letters, digits and _:- (The Things Stack lower-cases configuration keys ' +
+        'and splits them at dots)',
+    );
+  return label;
+}
+
+/** `--join-eui`s (exact /64 each) and `--join-eui-prefix`es, else the JoinEUIs of the account's devices. */
+async function joinEuiPrefixesOf(
+  api: ApiClient,
+  values: Record<string, string | boolean | undefined>,
+  accountId: string | undefined,
+): Promise<string[]> {
+  const many = (name: string) => (values[name] as unknown as string[] | undefined) ?? [];
+  const prefixes = new Set<string>();
+  for (const eui of many('join-eui')) {
+    if (!/^[0-9A-Fa-f]{16}$/.test(eui)) throw new UsageError(`--join-eui ${eui} is not 8 bytes of hex`);
+    prefixes.add(`${eui.toUpperCase()}/64`);
+  }
+  for (const prefix of many('join-eui-prefix')) {
+    const m = /^([0-9A-Fa-f]{16})\/(\d{1,2})$/.exec(prefix);
+    if (m === null || Number(m[2]) > 64)
+      throw new UsageError(`--join-eui-prefix ${prefix} is not <JoinEUI hex>/<0-64>`);
+    prefixes.add(`${m[1]!.toUpperCase()}/${Number(m[2])}`);
+  }
+  if (prefixes.size === 0) for (const eui of await accountJoinEuis(api, accountId)) prefixes.add(`${eui}/64`);
+  if (prefixes.size === 0)
+    throw new UsageError(
+      'no JoinEUI to route to Joinery: the account has no devices yet; give --join-eui <JoinEUI> for the ' +
+        'devices this server will serve',
+    );
+  return [...prefixes];
+}
 
 export const commands: Record<string, Command> = {
   'admin create-account': {
@@ -90,48 +206,110 @@ export const commands: Record<string, Command> = {
   'ns register': {
     usage:
       'joinery ns register --name <name> --net-id <NetID> --out <dir> [--ns-id <NSID>] [--kek-label <label>]\n' +
-      '  [--app-s-key-delivery wrapped|plaintext|session-key-id] [--lifetime <s>] [--async-url <url>] [--account <id>]\n' +
-      '  [--js-host <host>] [--js-port <port>] [--join-eui-prefix <JoinEUI/bits>]\n' +
-      '  Writes the credentials and ready-to-paste The Things Stack and ChirpStack configuration to <dir>.',
+      '  [--product chirpstack|the-things-stack|other] [--app-s-key-delivery wrapped|plaintext|session-key-id]\n' +
+      '  [--lifetime <s>] [--async-url <url>] [--async-timeout <duration>] [--account <id>]\n' +
+      '  [--join-eui <JoinEUI>]... [--join-eui-prefix <JoinEUI/bits>]... [--bi-url <url>]\n' +
+      '  Writes the credentials and ready-to-paste ChirpStack v4/v3 and The Things Stack configuration to <dir>, which\n' +
+      "  must not hold credentials yet. JoinEUIs: those given, else those of the account's devices. The address is the\n" +
+      "  server's public BI URL (JOINERY_BI_PUBLIC_URL) unless --bi-url is given.",
     options: {
       name: { type: 'string' },
       'net-id': { type: 'string' },
       'ns-id': { type: 'string' },
       'kek-label': { type: 'string' },
+      product: { type: 'string' },
       'app-s-key-delivery': { type: 'string' },
       lifetime: { type: 'string' },
       'async-url': { type: 'string' },
+      'async-timeout': { type: 'string' },
       account: { type: 'string' },
       out: { type: 'string' },
+      'bi-url': { type: 'string' },
       'js-host': { type: 'string' },
       'js-port': { type: 'string' },
-      'join-eui-prefix': { type: 'string' },
+      'join-eui': { type: 'string', multiple: true },
+      'join-eui-prefix': { type: 'string', multiple: true },
     },
     async run(ctx, values) {
       const out = need(values.out as string | undefined, '--out <dir>');
       const str = (name: string) => values[name] as string | undefined;
+      refuseExistingBundle(out);
       const lifetime = str('lifetime');
       if (lifetime !== undefined && !/^\d+$/.test(lifetime))
         throw new UsageError('--lifetime must be whole seconds');
+      const asyncTimeout = str('async-timeout') ?? (str('async-url') === undefined ? undefined : '5s');
+      if (asyncTimeout !== undefined && !/^\d+(ms|s)$/.test(asyncTimeout))
+        throw new UsageError('--async-timeout must be a duration such as 5s or 1500ms');
+      const kekLabel = checkedKekLabel(str('kek-label'));
+      const product = str('product');
+      if (product !== undefined && !products.includes(product))
+        throw new UsageError(`--product must be one of ${products.join(', ')}`);
+      const api = ctx.account();
+      const prefixes = await joinEuiPrefixesOf(api, values, str('account'));
+      const biUrl = await biUrlOf(api, ctx.env, str('bi-url'), str('js-host'), str('js-port'));
       const body = {
         name: need(str('name'), '--name'),
         netId: need(str('net-id'), '--net-id'),
         ...(str('ns-id') === undefined ? {} : { nsId: str('ns-id') }),
-        ...(str('kek-label') === undefined ? {} : { kekLabel: str('kek-label') }),
+        // TTS lower-cases configuration keys: the label the CLI registers is lower-case from the start.
+        kekLabel: kekLabel ?? defaultKekLabel('ns', need(str('net-id'), '--net-id')),
+        ...(product === undefined ? {} : { product }),
         ...(str('app-s-key-delivery') === undefined ? {} : { appSKeyDelivery: str('app-s-key-delivery') }),
         ...(lifetime === undefined ? {} : { lifetime: Number(lifetime) }),
         ...(str('async-url') === undefined ? {} : { asyncUrl: str('async-url') }),
         ...(str('account') === undefined ? {} : { accountId: str('account') }),
       };
-      const ns = await ctx
-        .account()
-        .request<RegisteredNetworkServer>('POST', '/api/v1/network-servers', body);
+      const ns = await api.request<RegisteredNetworkServer>('POST', '/api/v1/network-servers', body);
       const files = writeNetworkServerBundle(out, ns, {
-        jsHost: str('js-host') ?? 'localhost',
-        jsPort: Number(str('js-port') ?? ctx.env.JOINERY_BI_PORT ?? 7443),
-        joinEuiPrefix: str('join-eui-prefix') ?? '0000000000000000/0',
+        biUrl,
+        joinEuiPrefixes: prefixes,
+        ...(asyncTimeout === undefined ? {} : { asyncTimeout }),
       });
-      ctx.out({ id: ns.id, netId: ns.netId, nsId: ns.nsId, kekLabel: ns.kek.label, files });
+      for (const warning of ns.warnings ?? []) ctx.warn(`warning: ${warning.code}: ${warning.message}`);
+      ctx.out({
+        id: ns.id,
+        netId: ns.netId,
+        nsId: ns.nsId,
+        kekLabel: ns.kek.label,
+        biUrl,
+        joinEuiPrefixes: prefixes,
+        ...(ns.warnings === undefined ? {} : { warnings: ns.warnings }),
+        files,
+      });
+    },
+  },
+  'as register': {
+    usage:
+      'joinery as register --name <name> --as-id <AS-ID> --out <dir> [--kek-label <label>] [--account <id>]\n' +
+      '  [--join-eui <JoinEUI>]... [--join-eui-prefix <JoinEUI/bits>]... [--bi-url <url>]\n' +
+      '  Registers an application server (AppSKeyReq) and writes its credentials and The Things Stack configuration\n' +
+      '  (its own interop directory, components ["as"]) to <dir>, which must not hold credentials yet.',
+    options: {
+      name: { type: 'string' },
+      'as-id': { type: 'string' },
+      'kek-label': { type: 'string' },
+      account: { type: 'string' },
+      out: { type: 'string' },
+      'bi-url': { type: 'string' },
+      'join-eui': { type: 'string', multiple: true },
+      'join-eui-prefix': { type: 'string', multiple: true },
+    },
+    async run(ctx, values) {
+      const out = need(values.out as string | undefined, '--out <dir>');
+      const str = (name: string) => values[name] as string | undefined;
+      refuseExistingBundle(out);
+      const kekLabel = checkedKekLabel(str('kek-label'));
+      const api = ctx.account();
+      const prefixes = await joinEuiPrefixesOf(api, values, str('account'));
+      const biUrl = await biUrlOf(api, ctx.env, str('bi-url'), undefined, undefined);
+      const as = await api.request<RegisteredApplicationServer>('POST', '/api/v1/application-servers', {
+        name: need(str('name'), '--name'),
+        asId: need(str('as-id'), '--as-id'),
+        kekLabel: kekLabel ?? defaultKekLabel('as', ''),
+        ...(str('account') === undefined ? {} : { accountId: str('account') }),
+      });
+      const files = writeApplicationServerBundle(out, as, { biUrl, joinEuiPrefixes: prefixes });
+      ctx.out({ id: as.id, asId: as.asId, kekLabel: as.kek.label, biUrl, joinEuiPrefixes: prefixes, files });
     },
   },
   claim: {

@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 /** The answer of `POST /api/v1/network-servers`. */
 export interface RegisteredNetworkServer {
@@ -13,97 +13,365 @@ export interface RegisteredNetworkServer {
     readonly clientCertPem: string;
     readonly clientKeyPem: string;
   };
+  readonly appSKeyDelivery?: string | null;
+  readonly product?: string | null;
+  readonly warnings?: readonly { readonly code: string; readonly message: string }[];
 }
 
 export interface BundleOptions {
-  /** Host name or address NSs reach Joinery's Backend Interfaces at. */
-  readonly jsHost: string;
-  readonly jsPort: number;
-  /** JoinEUI prefix routed to Joinery, e.g. `70B3D57ED0000000/64`. */
-  readonly joinEuiPrefix: string;
+  /** The Backend Interfaces' public URL (`GET /api/v1/system/bi`, JOINERY_BI_PUBLIC_URL), e.g. `https://js.example.net:7443/`. */
+  readonly biUrl: string;
+  /** JoinEUI prefixes routed to Joinery, e.g. `70B3D57ED0000000/64` (one exact /64 per JoinEUI of the account's devices). */
+  readonly joinEuiPrefixes: readonly string[];
+  /** Set when the NS registered an asyncUrl: how long ChirpStack waits for the asynchronous answer (`5s`). */
+  readonly asyncTimeout?: string;
 }
 
+/** Files of a bundle that hold or name show-once credentials: a folder holding any of them is never written into. */
+export const credentialFiles = [
+  'ca.pem',
+  'client.pem',
+  'client-key.pem',
+  'bearer-token',
+  'kek',
+  'network-server.json',
+  'application-server.json',
+  'chirpstack/joinery.toml',
+  'chirpstack-v3/chirpstack-network-server.toml',
+  'the-things-stack/key-vault.yml',
+  'the-things-stack/ttn-lw-stack.yml',
+  'the-things-stack/interop/config.yml',
+  'the-things-stack/interop/joinery/js.yml',
+  'the-things-stack/interop/joinery/client-key.pem',
+  // Written by earlier versions of the CLI.
+  'chirpstack/chirpstack.toml',
+  'the-things-stack/config.yml',
+] as const;
+
+/** The credentials files already in `dir` (empty: the bundle may be written there). */
+export function existingCredentialFiles(dir: string): string[] {
+  return credentialFiles.filter((name) => existsSync(join(dir, name)));
+}
+
+/** A PEM block as files hold it: ChirpStack reads `tls_cert` and `tls_key` into one buffer, so each ends with `\n`. */
+export function pemFile(pem: string): string {
+  return pem.endsWith('\n') ? pem : `${pem}\n`;
+}
+
+/** TOML and YAML double-quoted strings: backslash and quote escaped (both formats read these the same way). */
+const quoted = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** `70B3D57ED0000000/64` → `70B3D57ED0000000` when the prefix is one exact JoinEUI (ChirpStack v3 needs those). */
+const exactJoinEui = (prefix: string): string | undefined => {
+  const [eui, bits] = prefix.split('/');
+  return bits === '64' && eui !== undefined ? eui : undefined;
+};
+
 /**
- * Writes an NS's credentials bundle: the PEM files, the bearer token and KEK (mode 0600), and ready-to-paste
- * configuration for The Things Stack (`config.yml`, `js.yml`, key vault entry) and ChirpStack v4
- * (`[[join_server.servers]]`, `[[keks]]`), as spec/backend-interfaces.md §5.1–5.2 describe them. Returns the files.
+ * Writes an NS's credentials bundle: the PEM files, the bearer token and KEK (mode 0600), and configuration that
+ * pastes into the real products as is (spec/backend-interfaces.md §5.1–5.3):
+ * - `chirpstack/joinery.toml`: a ChirpStack v4 drop-in for its configuration directory (ChirpStack concatenates every
+ *   `.toml` there), so no `[join_server]` header that would collide with the generated `chirpstack.toml`;
+ * - `chirpstack-v3/chirpstack-network-server.toml`: the `[join_server]` section in ChirpStack v3 syntax;
+ * - `the-things-stack/`: `ttn-lw-stack.yml` (`ns.net-id`, the interop directory), `key-vault.yml`, and the interop
+ *   directory `interop/` whose `joinery/js.yml` names the PEM copies beside it.
+ * Refuses (throws) when `dir` already holds credentials; every file is created exclusively. Returns the files.
  */
 export function writeNetworkServerBundle(
   dir: string,
   ns: RegisteredNetworkServer,
   options: BundleOptions,
 ): string[] {
+  const root = resolve(dir);
+  const existing = existingCredentialFiles(root);
+  if (existing.length > 0)
+    throw new Error(`${root} already holds credentials (${existing.join(', ')}); give an empty folder`);
+  if (options.joinEuiPrefixes.length === 0) throw new Error('no JoinEUI prefix to route to Joinery');
   const written: string[] = [];
   const put = (name: string, content: string, secret = false) => {
-    const path = join(dir, name);
+    const path = join(root, name);
     mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
-    writeFileSync(path, content, { mode: secret ? 0o600 : 0o644 });
+    writeFileSync(path, content, { mode: secret ? 0o600 : 0o644, flag: 'wx' });
     written.push(path);
   };
+  const url = new URL(options.biUrl);
+  const server = url.href;
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   const protocol = ns.nsId === null ? 'BI1.0' : 'BI1.1';
-  put('ca.pem', ns.credentials.caCertPem);
-  put('client.pem', ns.credentials.clientCertPem);
-  put('client-key.pem', ns.credentials.clientKeyPem, true);
+  const netIdLower = ns.netId.toLowerCase();
+  const caPem = pemFile(ns.credentials.caCertPem);
+  const certPem = pemFile(ns.credentials.clientCertPem);
+  const keyPem = pemFile(ns.credentials.clientKeyPem);
+  const abs = (name: string) => join(root, name);
+
+  put('ca.pem', caPem);
+  put('client.pem', certPem);
+  put('client-key.pem', keyPem, true);
   put('bearer-token', `${ns.bearerToken}\n`, true);
   put('kek', `${ns.kek.label} ${ns.kek.key}\n`, true);
   put(
     'network-server.json',
-    `${JSON.stringify({ id: ns.id, netId: ns.netId, nsId: ns.nsId, kekLabel: ns.kek.label, protocol }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        id: ns.id,
+        netId: ns.netId,
+        nsId: ns.nsId,
+        kekLabel: ns.kek.label,
+        protocol,
+        biUrl: server,
+        joinEuiPrefixes: options.joinEuiPrefixes,
+      },
+      null,
+      2,
+    )}\n`,
   );
+
+  // ChirpStack v4: every .toml in the configuration directory is read and concatenated before parsing, so the file
+  // starts with a table header (no bare key lands in another file's last table) and never opens [join_server].
   put(
-    'the-things-stack/config.yml',
+    'chirpstack/joinery.toml',
     [
-      '# ns.interop.directory points at this folder (TTS Enterprise).',
-      'join-servers:',
-      '  - file: "./joinery/js.yml"',
-      '    components: ["ns", "as"]',
-      `    join-euis: ["${options.joinEuiPrefix}"]`,
+      "# ChirpStack v4: copy this file into ChirpStack's configuration directory (the --config folder, beside",
+      '# chirpstack.toml). ChirpStack reads every .toml file there, so chirpstack.toml is not edited; it needs',
+      `# [network] net_id="${netIdLower}". ChirpStack speaks BI 1.0. Keep this file private (it holds the KEK).`,
+      ...options.joinEuiPrefixes.flatMap((prefix) => [
+        '',
+        '[[join_server.servers]]',
+        `join_eui_prefix=${quoted(prefix.toLowerCase())}`,
+        `server=${quoted(server)}`,
+        ...(options.asyncTimeout === undefined
+          ? []
+          : [
+              '# Joinery answers asynchronously (an asyncUrl is registered): ChirpStack waits this long for the',
+              '# answer on its [backend_interfaces] listener.',
+              `async_timeout=${quoted(options.asyncTimeout)}`,
+            ]),
+        `ca_cert=${quoted(abs('ca.pem'))}`,
+        `tls_cert=${quoted(abs('client.pem'))}`,
+        `tls_key=${quoted(abs('client-key.pem'))}`,
+        '# Bearer token instead of the client certificate: remove tls_cert and tls_key and set',
+        `# authorization_header="Bearer <the token in ${abs('bearer-token')}>"`,
+      ]),
+      '',
+      '[[keks]]',
+      `label=${quoted(ns.kek.label)}`,
+      `kek=${quoted(ns.kek.key.toLowerCase())}`,
+      '',
+    ].join('\n'),
+    true,
+  );
+
+  const v3Euis = options.joinEuiPrefixes.map(exactJoinEui);
+  put(
+    'chirpstack-v3/chirpstack-network-server.toml',
+    [
+      '# ChirpStack v3 Network Server: replace the [join_server] section of chirpstack-network-server.toml with',
+      `# this one (v3 reads one file). It needs [network_server] net_id="${netIdLower}". Keep it private (the KEK).`,
+      '[join_server]',
+      'resolve_join_eui=false',
+      ...options.joinEuiPrefixes.flatMap((prefix, i) => {
+        const eui = v3Euis[i];
+        if (eui === undefined)
+          return ['', `# ${prefix} is not one JoinEUI: ChirpStack v3 routes exact JoinEUIs only (join_eui).`];
+        return [
+          '',
+          '  [[join_server.servers]]',
+          `  join_eui=${quoted(eui.toLowerCase())}`,
+          `  server=${quoted(server)}`,
+          ...(options.asyncTimeout === undefined
+            ? []
+            : ['  async=true', `  async_timeout=${quoted(options.asyncTimeout)}`]),
+          `  ca_cert=${quoted(abs('ca.pem'))}`,
+          `  tls_cert=${quoted(abs('client.pem'))}`,
+          `  tls_key=${quoted(abs('client-key.pem'))}`,
+        ];
+      }),
+      '',
+      '  [join_server.kek]',
+      '',
+      '    [[join_server.kek.set]]',
+      `    label=${quoted(ns.kek.label)}`,
+      `    kek=${quoted(ns.kek.key.toLowerCase())}`,
+      '',
+    ].join('\n'),
+    true,
+  );
+
+  // The Things Stack reads interop files through a fetcher rooted at the interop directory, js.yml's paths relative
+  // to js.yml's folder: the PEMs are copied next to it, inside that directory.
+  const interop = abs('the-things-stack/interop');
+  put(
+    'the-things-stack/ttn-lw-stack.yml',
+    [
+      '# Merge into the TTS configuration (ttn-lw-stack.yml), with key-vault.yml beside this file.',
+      'ns:',
+      `  net-id: ${quoted(ns.netId.toUpperCase())}`,
+      '  interop:',
+      '    config-source: "directory"',
+      `    directory: ${quoted(interop)}`,
+      ...(ns.nsId === null ? [] : [`    id: ${quoted(ns.nsId)}`]),
       '',
     ].join('\n'),
   );
   put(
-    'the-things-stack/joinery/js.yml',
+    'the-things-stack/interop/config.yml',
     [
-      `fqdn: "${options.jsHost}"`,
-      `port: ${options.jsPort}`,
-      'scheme: "https"',
-      `protocol: "${protocol}"`,
-      ...(ns.nsId === null ? [] : [`sender-ns-id: "${ns.nsId}"`]),
+      "# TTS interop directory (ns.interop.directory). The Network Server only: this entry names the NS's client",
+      '# certificate, which Joinery refuses from an Application Server. For AppSKeyReq, the AS gets its own bundle',
+      '# with its own certificate and interop directory (as.interop.directory):',
+      '#   joinery as register --name <name> --as-id <AS-ID> --out <dir>',
+      'join-servers:',
+      '  - file: "joinery/js.yml"',
+      '    components: ["ns"]',
+      `    join-euis: [${options.joinEuiPrefixes.map((p) => quoted(p.toUpperCase())).join(', ')}]`,
+      '',
+    ].join('\n'),
+  );
+  put('the-things-stack/interop/joinery/ca.pem', caPem);
+  put('the-things-stack/interop/joinery/client.pem', certPem);
+  put('the-things-stack/interop/joinery/client-key.pem', keyPem, true);
+  put(
+    'the-things-stack/interop/joinery/js.yml',
+    [
+      `fqdn: ${quoted(url.hostname.replace(/^\[(.*)\]$/, '$1'))}`,
+      `port: ${port}`,
+      `protocol: ${quoted(protocol)}`,
+      ...(ns.nsId === null ? [] : [`sender-ns-id: ${quoted(ns.nsId)}`]),
+      ...(url.pathname === '/' ? [] : [`paths: { join: ${quoted(url.pathname.slice(1))} }`]),
       'tls:',
       '  source: "file"',
-      '  root-ca: "../../ca.pem"',
-      '  certificate: "../../client.pem"',
-      '  key: "../../client-key.pem"',
+      '  root-ca: "ca.pem"',
+      '  certificate: "client.pem"',
+      '  key: "client-key.pem"',
       '',
     ].join('\n'),
   );
   put(
     'the-things-stack/key-vault.yml',
     [
-      '# Merge into the TTS configuration: the KEK that unwraps the session keys Joinery sends.',
+      '# Merge into the TTS configuration: the KEK that unwraps the session keys Joinery sends. TTS lower-cases',
+      '# configuration map keys, so the label is lower-case (the CLI registers lower-case labels only).',
       'key-vault:',
       '  provider: "static"',
       '  static:',
-      `    "${ns.kek.label}": "${ns.kek.key}"`,
+      `    ${quoted(ns.kek.label)}: ${quoted(ns.kek.key)}`,
       '',
     ].join('\n'),
     true,
   );
+  return written;
+}
+
+/** The answer of `POST /api/v1/application-servers`. */
+export interface RegisteredApplicationServer {
+  readonly id: string;
+  readonly asId: string;
+  readonly kek: { readonly label: string; readonly key: string };
+  readonly bearerToken: string;
+  readonly credentials: {
+    readonly caCertPem: string;
+    readonly clientCertPem: string;
+    readonly clientKeyPem: string;
+  };
+}
+
+/**
+ * Writes an AS's credentials bundle for The Things Stack's Application Server (AppSKeyReq with the AS's own
+ * certificate, which Joinery checks against the AS-ID): the PEM files, bearer token and KEK, and
+ * `the-things-stack/ttn-lw-stack.yml` (`as.interop.*`), `key-vault.yml` and an interop directory of its own whose
+ * entry serves `components: ["as"]` only. Refuses (throws) when `dir` already holds credentials.
+ */
+export function writeApplicationServerBundle(
+  dir: string,
+  as: RegisteredApplicationServer,
+  options: Omit<BundleOptions, 'asyncTimeout'>,
+): string[] {
+  const root = resolve(dir);
+  const existing = existingCredentialFiles(root);
+  if (existing.length > 0)
+    throw new Error(`${root} already holds credentials (${existing.join(', ')}); give an empty folder`);
+  if (options.joinEuiPrefixes.length === 0) throw new Error('no JoinEUI prefix to route to Joinery');
+  const written: string[] = [];
+  const put = (name: string, content: string, secret = false) => {
+    const path = join(root, name);
+    mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+    writeFileSync(path, content, { mode: secret ? 0o600 : 0o644, flag: 'wx' });
+    written.push(path);
+  };
+  const url = new URL(options.biUrl);
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  const caPem = pemFile(as.credentials.caCertPem);
+  const certPem = pemFile(as.credentials.clientCertPem);
+  const keyPem = pemFile(as.credentials.clientKeyPem);
+  put('ca.pem', caPem);
+  put('client.pem', certPem);
+  put('client-key.pem', keyPem, true);
+  put('bearer-token', `${as.bearerToken}\n`, true);
+  put('kek', `${as.kek.label} ${as.kek.key}\n`, true);
   put(
-    'chirpstack/chirpstack.toml',
+    'application-server.json',
+    `${JSON.stringify(
+      {
+        id: as.id,
+        asId: as.asId,
+        kekLabel: as.kek.label,
+        biUrl: url.href,
+        joinEuiPrefixes: options.joinEuiPrefixes,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  put(
+    'the-things-stack/ttn-lw-stack.yml',
     [
-      `# Merge into chirpstack.toml ([network] net_id="${ns.netId.toLowerCase()}"). ChirpStack speaks BI 1.0.`,
-      '[join_server]',
-      '  [[join_server.servers]]',
-      `  join_eui_prefix="${options.joinEuiPrefix.toLowerCase()}"`,
-      `  server="https://${options.jsHost}:${options.jsPort}/"`,
-      `  ca_cert="${join(dir, 'ca.pem')}"`,
-      `  tls_cert="${join(dir, 'client.pem')}"`,
-      `  tls_key="${join(dir, 'client-key.pem')}"`,
+      '# Merge into the TTS configuration (ttn-lw-stack.yml), with key-vault.yml beside this file: the Application',
+      "# Server's own interop directory, separate from the Network Server's.",
+      'as:',
+      '  interop:',
+      '    config-source: "directory"',
+      `    directory: ${quoted(join(root, 'the-things-stack/interop'))}`,
+      `    id: ${quoted(as.asId)}`,
       '',
-      '[[keks]]',
-      `label="${ns.kek.label}"`,
-      `kek="${ns.kek.key.toLowerCase()}"`,
+    ].join('\n'),
+  );
+  put(
+    'the-things-stack/interop/config.yml',
+    [
+      '# TTS interop directory (as.interop.directory): the Application Server, with its own certificate.',
+      'join-servers:',
+      '  - file: "joinery/js.yml"',
+      '    components: ["as"]',
+      `    join-euis: [${options.joinEuiPrefixes.map((p) => quoted(p.toUpperCase())).join(', ')}]`,
+      '',
+    ].join('\n'),
+  );
+  put('the-things-stack/interop/joinery/ca.pem', caPem);
+  put('the-things-stack/interop/joinery/client.pem', certPem);
+  put('the-things-stack/interop/joinery/client-key.pem', keyPem, true);
+  put(
+    'the-things-stack/interop/joinery/js.yml',
+    [
+      `fqdn: ${quoted(url.hostname.replace(/^\[(.*)\]$/, '$1'))}`,
+      `port: ${port}`,
+      'protocol: "BI1.0"',
+      ...(url.pathname === '/' ? [] : [`paths: { app-s-key: ${quoted(url.pathname.slice(1))} }`]),
+      'tls:',
+      '  source: "file"',
+      '  root-ca: "ca.pem"',
+      '  certificate: "client.pem"',
+      '  key: "client-key.pem"',
+      '',
+    ].join('\n'),
+  );
+  put(
+    'the-things-stack/key-vault.yml',
+    [
+      '# Merge into the TTS configuration: the KEK that unwraps the AppSKeys Joinery sends to the AS.',
+      'key-vault:',
+      '  provider: "static"',
+      '  static:',
+      `    ${quoted(as.kek.label)}: ${quoted(as.kek.key)}`,
       '',
     ].join('\n'),
     true,

@@ -55,6 +55,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       admin: () => client(values.token === undefined ? adminToken(io.env) : (values.token as string)),
       account: () => client(explicit !== undefined && explicit !== '' ? explicit : adminToken(io.env)),
       out: (value) => io.stdout(`${JSON.stringify(value, null, 2)}\n`),
+      warn: (line) => io.stderr(`${line}\n`),
     };
     await found.command.run(ctx, values, positionals);
     return 0;

@@ -6,6 +6,7 @@ import { consoleErrors } from '../../domain/errors.js';
 import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
 import { registerApiRoutes } from './api-routes.js';
 import { fastifyRestErrorOf, restErrorOf } from './http-status.js';
+import { registerSystemRoutes } from './system-routes.js';
 import { webConsoleHtml } from './web-console.js';
 
 declare module 'fastify' {
@@ -21,6 +22,8 @@ export interface ConsoleHttpAppOptions {
   readonly logger: Logger;
   /** Bodies above this are refused with 413 (device batches are the big ones). Default 16 MiB. */
   readonly bodyLimit?: number;
+  /** The Backend Interfaces' public URL (`GET /api/v1/system/bi`). */
+  readonly biPublicUrl?: string;
 }
 
 export const openApiPath = '/api/v1/openapi.json';
@@ -100,6 +103,7 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
     claims: options.claims,
     ...(options.billing === undefined ? {} : { billing: options.billing }),
   });
+  registerSystemRoutes(app, { biPublicUrl: options.biPublicUrl });
   await app.ready();
   return app;
 }
