@@ -2,16 +2,32 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { JoineryError } from '@joinery/errors';
-import { admin, claimCodeOf, createHarness, createOwner, devEui, importDevices, joinEui, type Harness, type Owner } from '../testing/harness.js';
+import {
+  admin,
+  claimCodeOf,
+  createHarness,
+  createOwner,
+  devEui,
+  importDevices,
+  joinEui,
+  type Harness,
+  type Owner,
+} from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
 import type { PeerCredentialInput } from './gateway.js';
+import { defaultKekLabel } from './peers.js';
 
 const rejectsWith = (p: Promise<unknown>, code: string) =>
   assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
 
 const token = (o: Owner): PeerCredentialInput => ({ kind: 'bearer-token', token: o.ns.bearerToken });
 
-function authorizeAs(h: Harness, o: Owner, n: number, overrides: Partial<Parameters<Harness['claims']['gateway']['authorize']>[0]> = {}) {
+function authorizeAs(
+  h: Harness,
+  o: Owner,
+  n: number,
+  overrides: Partial<Parameters<Harness['claims']['gateway']['authorize']>[0]> = {},
+) {
   return h.claims.gateway.authorize({
     joinEui,
     devEui: devEui(n),
@@ -27,8 +43,18 @@ async function world() {
   await importDevices(h, 4);
   const x = await createOwner(h, 'x', '000013');
   const y = await createOwner(h, 'y', '000014');
-  await h.claims.devices.claim(x.principal, { devEui: devEui(1), claimCode: claimCodeOf(1), networkServerId: x.ns.id, applicationServerId: x.as.id });
-  await h.claims.devices.claim(y.principal, { devEui: devEui(2), claimCode: claimCodeOf(2), networkServerId: y.ns.id, applicationServerId: null });
+  await h.claims.devices.claim(x.principal, {
+    devEui: devEui(1),
+    claimCode: claimCodeOf(1),
+    networkServerId: x.ns.id,
+    applicationServerId: x.as.id,
+  });
+  await h.claims.devices.claim(y.principal, {
+    devEui: devEui(2),
+    claimCode: claimCodeOf(2),
+    networkServerId: y.ns.id,
+    applicationServerId: null,
+  });
   return { h, x, y };
 }
 
@@ -41,7 +67,7 @@ describe('authorization matrix', () => {
     assert.equal(auth.networkServer.id, x.ns.id);
     const as = await h.store.getPeer(x.as.id);
     assert.deepEqual(auth.delivery, {
-      nwkKekLabel: `ns-${x.ns.id}`,
+      nwkKekLabel: defaultKekLabel(x.ns.id),
       plaintextNwkKeys: false,
       appSKeyDelivery: 'wrapped',
       appSKeyKekLabel: as?.kekLabel,
@@ -67,10 +93,27 @@ describe('authorization matrix', () => {
       ['JoinEUI mismatch', authorizeAs(h, x, 1, { joinEui: '70B3D57ED0000001' })],
       ['SenderID not the caller’s NetID', authorizeAs(h, x, 1, { senderNetId: '000014' })],
       ['SenderNSID given but not registered', authorizeAs(h, x, 1, { senderNsId: '0000000000000001' })],
-      ['unknown bearer token', authorizeAs(h, x, 1, { credential: { kind: 'bearer-token', token: 'jns_unknown' } })],
-      ['unknown certificate', authorizeAs(h, x, 1, { credential: { kind: 'certificate', fingerprintSha256: 'ab'.repeat(32) } })],
-      ['bearer hash used as a certificate', authorizeAs(h, x, 1, { credential: { kind: 'certificate', fingerprintSha256: (await h.store.getPeer(x.ns.id))?.credentials[0]?.hash ?? '' } })],
-      ['AS credential', authorizeAs(h, x, 1, { credential: { kind: 'bearer-token', token: x.as.bearerToken } })],
+      [
+        'unknown bearer token',
+        authorizeAs(h, x, 1, { credential: { kind: 'bearer-token', token: 'jns_unknown' } }),
+      ],
+      [
+        'unknown certificate',
+        authorizeAs(h, x, 1, { credential: { kind: 'certificate', fingerprintSha256: 'ab'.repeat(32) } }),
+      ],
+      [
+        'bearer hash used as a certificate',
+        authorizeAs(h, x, 1, {
+          credential: {
+            kind: 'certificate',
+            fingerprintSha256: (await h.store.getPeer(x.ns.id))?.credentials[0]?.hash ?? '',
+          },
+        }),
+      ],
+      [
+        'AS credential',
+        authorizeAs(h, x, 1, { credential: { kind: 'bearer-token', token: x.as.bearerToken } }),
+      ],
       ['malformed DevEUI', authorizeAs(h, x, 1, { devEui: 'zz' })],
     ];
     for (const [name, p] of refusals)
@@ -90,32 +133,56 @@ describe('authorization matrix', () => {
       claimsErrors.not_authorized.code,
     );
     assert.ok(fresh);
-    const again = await authorizeAs(h, x, 1, { credential: { kind: 'bearer-token', token: fresh.bearerToken } });
+    const again = await authorizeAs(h, x, 1, {
+      credential: { kind: 'bearer-token', token: fresh.bearerToken },
+    });
     assert.equal(again.networkServer.id, x.ns.id);
   });
 
   test('after a transfer the old NS is refused and the new one authorized', async () => {
     const { h, x } = await world();
     const ns2 = await h.claims.peers.registerNetworkServer(x.principal, {
-      accountId: null, name: 'ns2', netId: '000015', nsId: '70B3D57ED0001234', kekLabel: 'x-ns2',
-      appSKeyDelivery: 'session-key-id', lifetime: 3600, asyncUrl: 'https://ns2.example/async', plaintextNwkKeys: false,
+      accountId: null,
+      name: 'ns2',
+      netId: '000015',
+      nsId: '70B3D57ED0001234',
+      kekLabel: 'x-ns2',
+      appSKeyDelivery: 'session-key-id',
+      lifetime: 3600,
+      asyncUrl: 'https://ns2.example/async',
+      plaintextNwkKeys: false,
     });
     await authorizeAs(h, x, 1);
-    await h.claims.devices.transfer(x.principal, { devEui: devEui(1), networkServerId: ns2.peer.id, applicationServerId: null });
+    await h.claims.devices.transfer(x.principal, {
+      devEui: devEui(1),
+      networkServerId: ns2.peer.id,
+      applicationServerId: null,
+    });
     await rejectsWith(authorizeAs(h, x, 1), claimsErrors.not_authorized.code);
     const auth = await h.claims.gateway.authorize({
-      joinEui, devEui: devEui(1), credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
-      senderNetId: '000015', senderNsId: '70b3d57ed0001234',
+      joinEui,
+      devEui: devEui(1),
+      credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
+      senderNetId: '000015',
+      senderNsId: '70b3d57ed0001234',
     });
     assert.equal(auth.networkServer.id, ns2.peer.id);
     assert.deepEqual(auth.delivery, {
-      nwkKekLabel: ns2.kek.label, plaintextNwkKeys: false, appSKeyDelivery: 'session-key-id', appSKeyKekLabel: null,
-      lifetime: 3600, asyncUrl: 'https://ns2.example/async', asyncCaPem: null,
+      nwkKekLabel: ns2.kek.label,
+      plaintextNwkKeys: false,
+      appSKeyDelivery: 'session-key-id',
+      appSKeyKekLabel: null,
+      lifetime: 3600,
+      asyncUrl: 'https://ns2.example/async',
+      asyncCaPem: null,
     });
     // BI 1.0 requests carry no SenderNSID.
     await h.claims.gateway.authorize({
-      joinEui, devEui: devEui(1), credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
-      senderNetId: '000015', senderNsId: null,
+      joinEui,
+      devEui: devEui(1),
+      credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
+      senderNetId: '000015',
+      senderNsId: null,
     });
   });
 
@@ -129,18 +196,38 @@ describe('authorization matrix', () => {
     const { h, x, y } = await world();
     await rejectsWith(h.claims.devices.getDevice(x.principal, devEui(2)), claimsErrors.unknown_device.code);
     await rejectsWith(
-      h.claims.devices.claim(x.principal, { devEui: devEui(2), claimCode: claimCodeOf(2), networkServerId: x.ns.id, applicationServerId: null }),
+      h.claims.devices.claim(x.principal, {
+        devEui: devEui(2),
+        claimCode: claimCodeOf(2),
+        networkServerId: x.ns.id,
+        applicationServerId: null,
+      }),
       claimsErrors.already_claimed.code,
     );
     await rejectsWith(
-      h.claims.devices.transfer(x.principal, { devEui: devEui(2), networkServerId: x.ns.id, applicationServerId: null }),
+      h.claims.devices.transfer(x.principal, {
+        devEui: devEui(2),
+        networkServerId: x.ns.id,
+        applicationServerId: null,
+      }),
       claimsErrors.unknown_device.code,
     );
     await rejectsWith(h.claims.devices.unclaim(x.principal, devEui(2)), claimsErrors.unknown_device.code);
-    const listed = await h.claims.devices.listDevices(x.principal, { accountId: y.principal.accountId, batchId: null, pageSize: 0, pageToken: null });
-    assert.deepEqual(listed.devices.map((d) => d.devEui), [devEui(1)]);
+    const listed = await h.claims.devices.listDevices(x.principal, {
+      accountId: y.principal.accountId,
+      batchId: null,
+      pageSize: 0,
+      pageToken: null,
+    });
+    assert.deepEqual(
+      listed.devices.map((d) => d.devEui),
+      [devEui(1)],
+    );
     await rejectsWith(h.claims.peers.getPeer(x.principal, y.ns.id), claimsErrors.unknown_peer.code);
-    await rejectsWith(h.claims.peers.revokeCredentials(x.principal, y.ns.id, false), claimsErrors.unknown_peer.code);
+    await rejectsWith(
+      h.claims.peers.revokeCredentials(x.principal, y.ns.id, false),
+      claimsErrors.unknown_peer.code,
+    );
     assert.equal((await h.claims.devices.getDevice(y.principal, devEui(2))).accountId, y.principal.accountId);
   });
 });
@@ -151,14 +238,23 @@ describe('peers at the gateway', () => {
     assert.equal((await h.claims.gateway.authenticatePeer(token(x))).id, x.ns.id);
     const as = await h.claims.gateway.authenticatePeer({ kind: 'bearer-token', token: x.as.bearerToken });
     assert.equal(as.kind, 'application-server');
-    await rejectsWith(h.claims.gateway.authenticatePeer({ kind: 'bearer-token', token: 'nope' }), claimsErrors.unauthenticated.code);
-    await rejectsWith(h.claims.gateway.authenticatePeer({ kind: 'certificate', fingerprintSha256: 'nothex' }), claimsErrors.unauthenticated.code);
+    await rejectsWith(
+      h.claims.gateway.authenticatePeer({ kind: 'bearer-token', token: 'nope' }),
+      claimsErrors.unauthenticated.code,
+    );
+    await rejectsWith(
+      h.claims.gateway.authenticatePeer({ kind: 'certificate', fingerprintSha256: 'nothex' }),
+      claimsErrors.unauthenticated.code,
+    );
   });
 
   test('AppSKeyReq: only the device’s AS with its own AS-ID', async () => {
     const { h, x, y } = await world();
     const ok = await h.claims.gateway.authorizeApplicationServer({
-      joinEui, devEui: devEui(1), credential: { kind: 'bearer-token', token: x.as.bearerToken }, senderAsId: 'x-as',
+      joinEui,
+      devEui: devEui(1),
+      credential: { kind: 'bearer-token', token: x.as.bearerToken },
+      senderAsId: 'x-as',
     });
     assert.equal(ok.applicationServer.id, x.as.id);
     for (const input of [
@@ -166,25 +262,48 @@ describe('peers at the gateway', () => {
       { credential: { kind: 'bearer-token' as const, token: x.as.bearerToken }, senderAsId: 'y-as' },
       { credential: { kind: 'bearer-token' as const, token: x.ns.bearerToken }, senderAsId: 'x-as' },
     ])
-      await rejectsWith(h.claims.gateway.authorizeApplicationServer({ joinEui, devEui: devEui(1), ...input }), claimsErrors.not_authorized.code);
+      await rejectsWith(
+        h.claims.gateway.authorizeApplicationServer({ joinEui, devEui: devEui(1), ...input }),
+        claimsErrors.not_authorized.code,
+      );
   });
 
   test('HomeNSReq: only the bound NS gets the home NetID', async () => {
     const { h, x, y } = await world();
     assert.deepEqual(
-      await h.claims.gateway.homeNetwork({ devEui: devEui(1), credential: token(x), senderNetId: '000013', senderNsId: null }),
+      await h.claims.gateway.homeNetwork({
+        devEui: devEui(1),
+        credential: token(x),
+        senderNetId: '000013',
+        senderNsId: null,
+      }),
       { netId: '000013', nsId: null },
     );
     await rejectsWith(
-      h.claims.gateway.homeNetwork({ devEui: devEui(1), credential: token(y), senderNetId: '000014', senderNsId: null }),
+      h.claims.gateway.homeNetwork({
+        devEui: devEui(1),
+        credential: token(y),
+        senderNetId: '000014',
+        senderNsId: null,
+      }),
       claimsErrors.no_roaming_agreement.code,
     );
     await rejectsWith(
-      h.claims.gateway.homeNetwork({ devEui: devEui(99), credential: token(y), senderNetId: '000014', senderNsId: null }),
+      h.claims.gateway.homeNetwork({
+        devEui: devEui(99),
+        credential: token(y),
+        senderNetId: '000014',
+        senderNsId: null,
+      }),
       claimsErrors.no_roaming_agreement.code,
     );
     await rejectsWith(
-      h.claims.gateway.homeNetwork({ devEui: devEui(1), credential: { kind: 'bearer-token', token: 'x' }, senderNetId: '000013', senderNsId: null }),
+      h.claims.gateway.homeNetwork({
+        devEui: devEui(1),
+        credential: { kind: 'bearer-token', token: 'x' },
+        senderNetId: '000013',
+        senderNsId: null,
+      }),
       claimsErrors.unauthenticated.code,
     );
   });
@@ -192,11 +311,18 @@ describe('peers at the gateway', () => {
   test('registration returns KEK, token and a client certificate issued by Joinery’s CA', async () => {
     const { h, x } = await world();
     const reg = await h.claims.peers.registerNetworkServer(x.principal, {
-      accountId: null, name: 'n', netId: '00001A', nsId: '70B3D57ED0009999', kekLabel: null,
-      appSKeyDelivery: 'plaintext', lifetime: 0, asyncUrl: null, plaintextNwkKeys: true,
+      accountId: null,
+      name: 'n',
+      netId: '00001A',
+      nsId: '70B3D57ED0009999',
+      kekLabel: null,
+      appSKeyDelivery: 'plaintext',
+      lifetime: 0,
+      asyncUrl: null,
+      plaintextNwkKeys: true,
     });
     assert.equal(reg.kek.key.length, 16);
-    assert.equal(reg.kek.label, `ns-${reg.peer.id}`);
+    assert.equal(reg.kek.label, defaultKekLabel(reg.peer.id));
     assert.equal(h.keys.keks.get(reg.kek.label), 'peer');
     const ca = new X509Certificate(reg.credentials.caCertPem);
     const client = new X509Certificate(reg.credentials.clientCertPem);
@@ -205,15 +331,29 @@ describe('peers at the gateway', () => {
     assert.match(client.subject, /CN=00001A/);
     assert.match(client.subject, /OU=70B3D57ED0009999/);
     assert.equal(client.publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
-    assert.equal(client.fingerprint256.replace(/:/g, '').toLowerCase(), reg.peer.credentials.find((c) => c.kind === 'certificate')?.hash);
+    assert.equal(
+      client.fingerprint256.replace(/:/g, '').toLowerCase(),
+      reg.peer.credentials.find((c) => c.kind === 'certificate')?.hash,
+    );
     const stored = JSON.stringify(await h.store.getPeer(reg.peer.id));
     assert.ok(!stored.includes(reg.credentials.bearerToken));
     assert.ok(!stored.includes('PRIVATE KEY'));
-    const auth = await h.claims.gateway.authenticatePeer({ kind: 'certificate', fingerprintSha256: client.fingerprint256.replace(/:/g, '') });
+    const auth = await h.claims.gateway.authenticatePeer({
+      kind: 'certificate',
+      fingerprintSha256: client.fingerprint256.replace(/:/g, ''),
+    });
     assert.equal(auth.id, reg.peer.id);
     await rejectsWith(
       h.claims.peers.registerNetworkServer(x.principal, {
-        accountId: null, name: 'n', netId: '0013', nsId: null, kekLabel: null, appSKeyDelivery: null, lifetime: 0, asyncUrl: null, plaintextNwkKeys: false,
+        accountId: null,
+        name: 'n',
+        netId: '0013',
+        nsId: null,
+        kekLabel: null,
+        appSKeyDelivery: null,
+        lifetime: 0,
+        asyncUrl: null,
+        plaintextNwkKeys: false,
       }),
       claimsErrors.invalid_argument.code,
     );
@@ -227,8 +367,9 @@ describe('peers at the gateway', () => {
     assert.match(x509.subject, /^CN=70B3D57ED0002000$/m);
     assert.deepEqual(x509.keyUsage, ['1.3.6.1.5.5.7.3.2']);
     assert.match(cert.keyPem, /BEGIN PRIVATE KEY/);
-    await assert.rejects(h.claims.gateway.issueAsyncClientCertificate('70B3D57E'), (err: { code?: string }) =>
-      err.code === claimsErrors.invalid_argument.code,
+    await assert.rejects(
+      h.claims.gateway.issueAsyncClientCertificate('70B3D57E'),
+      (err: { code?: string }) => err.code === claimsErrors.invalid_argument.code,
     );
   });
 

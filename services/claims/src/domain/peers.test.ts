@@ -5,7 +5,11 @@ import { JoineryError } from '@joinery/errors';
 import { createHarness, type Harness } from '../testing/harness.js';
 import { admin } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
-import type { RegisterApplicationServerInput, RegisterNetworkServerInput } from './peers.js';
+import {
+  defaultKekLabel,
+  type RegisterApplicationServerInput,
+  type RegisterNetworkServerInput,
+} from './peers.js';
 import type { Principal } from './model.js';
 
 const rejectsWith = (p: Promise<unknown>, code: string) =>
@@ -106,6 +110,21 @@ describe('certificate names', () => {
 });
 
 describe('KEK labels', () => {
+  test('every label is lower case, as The Things Stack’s key vault reads it (viper lower-cases keys)', async () => {
+    const h = await createHarness();
+    const x = await owner(h, 'x');
+    const labels = [
+      (await h.claims.peers.registerNetworkServer(x, nsInput({}))).kek.label,
+      (await h.claims.peers.registerApplicationServer(x, asInput({}))).kek.label,
+      (await h.claims.peers.registerNetworkServer(x, nsInput({ kekLabel: 'My-TTS:Kek' }))).kek.label,
+    ];
+    for (const label of labels) assert.equal(label, label.toLowerCase(), label);
+    assert.match(labels[0] ?? '', /^ns-[0-9a-f]{18}$/);
+    assert.match(labels[1] ?? '', /^as-[0-9a-f]{18}$/);
+    assert.ok(labels[2]?.endsWith('/my-tts:kek'));
+    assert.equal(new Set(labels).size, 3);
+  });
+
   const namespaceOf = (accountId: string | null) =>
     `acct-${Buffer.from(accountId ?? '', 'utf8').toString('hex')}/`;
 
@@ -137,7 +156,7 @@ describe('KEK labels', () => {
         claimsErrors.invalid_argument.code,
       );
     // Y's default label, chosen by X, is X's own label.
-    const defaultOfY = `ns-${ofY.peer.id}`;
+    const defaultOfY = defaultKekLabel(ofY.peer.id);
     const squat = await h.claims.peers.registerApplicationServer(x, asInput({ kekLabel: defaultOfY }));
     assert.equal(squat.kek.label, `${namespaceOf(x.accountId)}${defaultOfY}`);
     const listed = await h.claims.peers.listPeers(y, null, null);
@@ -156,7 +175,7 @@ describe('KEK labels', () => {
     );
     assert.equal(byAdmin.kek.label, `${namespaceOf(x.accountId)}lab`);
     const plain = await h.claims.peers.registerNetworkServer(x, nsInput());
-    assert.equal(plain.kek.label, `ns-${plain.peer.id}`);
+    assert.equal(plain.kek.label, defaultKekLabel(plain.peer.id));
     await rejectsWith(
       h.claims.peers.registerNetworkServer(x, nsInput({ kekLabel: 'x'.repeat(65) })),
       claimsErrors.invalid_argument.code,

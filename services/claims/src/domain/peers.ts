@@ -67,16 +67,24 @@ function checkName(name: string): string {
 
 /**
  * The label keys stores the peer's KEK under, which the NS also puts in its own configuration (it comes back as
- * `KEKLabel` in every key envelope). Joinery's default is `ns-<peer id>` / `as-<peer id>`. A label the owner chooses
- * lives in the account's namespace, `acct-<account id as lower-case hex>/<label>`: the operator's labels (storage and
- * transport KEKs) and other tenants' labels cannot be named, so none can be taken or probed. Hex keeps the namespace
- * one-to-one with the account and unchanged by tools that lower-case labels (TTS's configuration loader).
+ * `KEKLabel` in every key envelope). Joinery's default is `ns-<peer id as hex>` / `as-<peer id as hex>`. A label the
+ * owner chooses lives in the account's namespace, `acct-<account id as lower-case hex>/<label in lower case>`: the
+ * operator's labels (storage and transport KEKs) and other tenants' labels cannot be named, so none can be taken or
+ * probed. Every label is lower case because The Things Stack's configuration loader (viper) lower-cases the keys of
+ * its key vault: a mixed-case label would never be found there (`cryptoutil:key_not_found`).
  */
-function kekLabelFor(accountId: string, label: string | null, fallback: string): string {
-  if (label === null || label === '') return fallback;
+function kekLabelFor(accountId: string, label: string | null, peerId: string): string {
+  if (label === null || label === '') return defaultKekLabel(peerId);
   if (!kekLabelRe.test(label))
     throw claimsErrors.invalid_argument({ field: 'kek_label', reason: '1–64 letters, digits and ._:- only' });
-  return `${ownerKekNamespace(accountId)}${label}`;
+  return `${ownerKekNamespace(accountId)}${label.toLowerCase()}`;
+}
+
+/** `ns-<hex>` / `as-<hex>`: the id's random part in hex, one-to-one with the id and already lower case. */
+export function defaultKekLabel(peerId: string): string {
+  const separator = peerId.indexOf('_');
+  const kind = peerId.slice(0, separator);
+  return `${kind}-${Buffer.from(peerId.slice(separator + 1), 'base64url').toString('hex')}`;
 }
 
 /** `acct-<hex>/`: the prefix of every KEK label an owner of this account chose. */
@@ -242,7 +250,7 @@ export class Peers {
       throw claimsErrors.invalid_argument({ field: 'product', reason: products.join(', ') });
     const { delivery, warnings } = appSKeyDeliveryFor(product, input.appSKeyDelivery);
     const id = generateId('ns');
-    const kekLabel = kekLabelFor(accountId, input.kekLabel, `ns-${id}`);
+    const kekLabel = kekLabelFor(accountId, input.kekLabel, id);
     const kek = await this.ctx.keys.createKek(kekLabel, 'peer');
     const { issued, records } = await this.issueCredentials(
       'network-server',
@@ -287,7 +295,7 @@ export class Peers {
         reason: 'must be 1–128 printable ASCII characters',
       });
     const id = generateId('as');
-    const kekLabel = kekLabelFor(accountId, input.kekLabel, `as-${id}`);
+    const kekLabel = kekLabelFor(accountId, input.kekLabel, id);
     const kek = await this.ctx.keys.createKek(kekLabel, 'peer');
     const { issued, records } = await this.issueCredentials(
       'application-server',
