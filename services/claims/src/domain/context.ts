@@ -16,8 +16,15 @@ export interface ClaimsLogger {
  * attempt is reserved before the claim code is evaluated and released again when the claim succeeds).
  */
 export interface RateLimit {
-  /** Failures allowed per account, and per account on one DevEUI, within the window. */
+  /** Failures allowed per account on one DevEUI within the window. */
   readonly maxFailures: number;
+  /**
+   * Failures allowed per account on all DevEUIs together within the window; default 5 × maxFailures, backing off over
+   * the last freeFailures of them. Larger than the per-DevEUI limit because an attempt is reserved before it is
+   * evaluated: an owner claiming many devices at once holds one reservation per claim in flight, and must not be
+   * refused for that. A single device is never guessed more than maxFailures times per account.
+   */
+  readonly maxAccountFailures?: number;
   readonly windowMs: number;
   /**
    * Failures allowed on one DevEUI within the window from all accounts together, counting only the tries of accounts

@@ -9,7 +9,14 @@ import {
 } from './context.js';
 import { isStorableEventId, normalizeEui, normalizeHex } from './identifiers.js';
 import type { DeviceRecord, PeerKind, PeerRecord, Principal } from './model.js';
-import type { AttemptPolicy, DevicePage, DevNonceResetRecord, JoinOutcome, NonceState, RecordedJoin } from './ports.js';
+import type {
+  AttemptPolicy,
+  DevicePage,
+  DevNonceResetRecord,
+  JoinOutcome,
+  NonceState,
+  RecordedJoin,
+} from './ports.js';
 import { isValidClaimCode, tr005Payload } from './qr-code.js';
 import { parseRoamingNetIds } from './roaming.js';
 import { generateId, hashClaimCode, verifyClaimCode } from './secrets.js';
@@ -35,7 +42,8 @@ export interface AcceptedJoin {
 function parseProfileId(value: string | null): string {
   if (value === null || value === '') return '00000000';
   const hex = normalizeHex(value, 4);
-  if (hex === null) throw claimsErrors.invalid_argument({ field: 'profile_id', reason: 'must be 8 hex digits' });
+  if (hex === null)
+    throw claimsErrors.invalid_argument({ field: 'profile_id', reason: 'must be 8 hex digits' });
   return hex;
 }
 
@@ -58,9 +66,15 @@ export class Devices {
     const existing = await Promise.all(rows.map((r) => this.ctx.store.getDevice(r.devEui)));
     const taken = existing.findIndex((d) => d !== undefined);
     if (taken >= 0)
-      throw claimsErrors.invalid_batch({ row: taken + 1, field: 'devEui', reason: 'a device with this DevEUI exists' });
+      throw claimsErrors.invalid_batch({
+        row: taken + 1,
+        field: 'devEui',
+        reason: 'a device with this DevEUI exists',
+      });
     const hashes = await Promise.all(rows.map((r) => hashClaimCode(r.claimCode, this.ctx.scryptCost)));
-    await this.ctx.keys.importRootKeys(rows.map((r) => ({ devEui: r.devEui, macVersion: r.macVersion, keys: r.keys })));
+    await this.ctx.keys.importRootKeys(
+      rows.map((r) => ({ devEui: r.devEui, macVersion: r.macVersion, keys: r.keys })),
+    );
     const now = this.ctx.clock.now();
     const devices: DeviceRecord[] = rows.map((r, i) => ({
       rev: 1,
@@ -80,7 +94,12 @@ export class Devices {
       joinCount: 0,
       lastJoinAt: null,
       outbox: [
-        newDeviceEvent(r.devEui, now, { kind: 'imported', joinEui: r.joinEui, batchId, macVersion: r.macVersion }),
+        newDeviceEvent(r.devEui, now, {
+          kind: 'imported',
+          joinEui: r.joinEui,
+          batchId,
+          macVersion: r.macVersion,
+        }),
       ],
       createdAt: now.toISOString(),
     }));
@@ -93,13 +112,19 @@ export class Devices {
     this.ctx.logger.info({ batch_id: batchId, devices: rows.length }, 'device batch imported');
     await this.ctx.flushOutbox(rows.map((r) => r.devEui));
     const qrCodes = input.includeQrCodes
-      ? rows.map((r) => tr005Payload({ joinEui: r.joinEui, devEui: r.devEui, profileId, ownerToken: r.claimCode }))
+      ? rows.map((r) =>
+          tr005Payload({ joinEui: r.joinEui, devEui: r.devEui, profileId, ownerToken: r.claimCode }),
+        )
       : [];
     return { imported: rows.length, batchId, qrCodes };
   }
 
   /** Registers a manufacturer transport KEK in the keys service; the key is returned once. */
-  async registerTransportKek(principal: Principal, label: string, key: Uint8Array | null): Promise<Uint8Array> {
+  async registerTransportKek(
+    principal: Principal,
+    label: string,
+    key: Uint8Array | null,
+  ): Promise<Uint8Array> {
     requireAdmin(principal);
     if (!/^[A-Za-z0-9._:-]{1,128}$/.test(label))
       throw claimsErrors.invalid_argument({ field: 'label', reason: 'letters, digits and ._:- only' });
@@ -109,7 +134,12 @@ export class Devices {
   }
 
   /** The TR005 payload; the claim code (OwnerToken) only when the caller supplies it and it matches. */
-  async qrCode(principal: Principal, devEuiText: string, claimCode: string, profileId: string | null): Promise<string> {
+  async qrCode(
+    principal: Principal,
+    devEuiText: string,
+    claimCode: string,
+    profileId: string | null,
+  ): Promise<string> {
     requireAdmin(principal);
     const device = await this.load(parseDevEuiArg(devEuiText));
     if (claimCode !== '' && !(await verifyClaimCode(claimCode, device.claimCodeHash)))
@@ -142,7 +172,11 @@ export class Devices {
    * Forgets the DevNonces of a device that lost its counter (owner or admin, with a reason). The keys service records
    * the reset with this principal as the actor, so the audit names who did it, not what a caller claims.
    */
-  async resetDevNonces(principal: Principal, devEuiText: string, reasonText: string): Promise<DevNonceResetRecord> {
+  async resetDevNonces(
+    principal: Principal,
+    devEuiText: string,
+    reasonText: string,
+  ): Promise<DevNonceResetRecord> {
     const reason = reasonText.trim();
     if (reason === '' || reason.length > 500)
       throw claimsErrors.invalid_argument({ field: 'reason', reason: 'required, 1 to 500 characters' });
@@ -166,23 +200,33 @@ export class Devices {
     input: { accountId: string | null; batchId: string | null; pageSize: number; pageToken: string | null },
   ): Promise<DevicePage> {
     // Ids and tokens end up in store keys, which have a size limit: an over-long one is bad input, not a store error.
-    for (const [field, value] of [['account_id', input.accountId], ['batch_id', input.batchId], ['page_token', input.pageToken]] as const)
+    for (const [field, value] of [
+      ['account_id', input.accountId],
+      ['batch_id', input.batchId],
+      ['page_token', input.pageToken],
+    ] as const)
       if (value !== null && value.length > 128)
         throw claimsErrors.invalid_argument({ field, reason: 'at most 128 characters' });
     const limit = input.pageSize === 0 ? 100 : Math.min(input.pageSize, 1000);
     const after = input.pageToken === null || input.pageToken === '' ? null : input.pageToken;
-    if (principal.scope !== 'admin') return this.ctx.store.listDevices({ accountId: actingAccount(principal) }, { limit, after });
+    if (principal.scope !== 'admin')
+      return this.ctx.store.listDevices({ accountId: actingAccount(principal) }, { limit, after });
     if (input.accountId !== null && input.accountId !== '')
       return this.ctx.store.listDevices({ accountId: input.accountId }, { limit, after });
     if (input.batchId !== null && input.batchId !== '')
       return this.ctx.store.listDevices({ batchId: input.batchId }, { limit, after });
-    throw claimsErrors.invalid_argument({ field: 'account_id', reason: 'admins list by account_id or batch_id' });
+    throw claimsErrors.invalid_argument({
+      field: 'account_id',
+      reason: 'admins list by account_id or batch_id',
+    });
   }
 
   private async ownPeer(accountId: string, id: string, kind: PeerKind): Promise<PeerRecord> {
     const peer = id === '' ? undefined : await this.ctx.store.getPeer(id);
     if (peer === undefined || peer.accountId !== accountId || peer.kind !== kind)
-      throw kind === 'network-server' ? claimsErrors.unknown_network_server() : claimsErrors.unknown_application_server();
+      throw kind === 'network-server'
+        ? claimsErrors.unknown_network_server()
+        : claimsErrors.unknown_application_server();
     return peer;
   }
 
@@ -198,6 +242,13 @@ export class Devices {
     const free = limits.freeFailures ?? 3;
     const baseDelayMs = limits.backoffBaseMs ?? 1000;
     const own = { limit: limits.maxFailures, windowMs: limits.windowMs, free, baseDelayMs };
+    const accountLimit = limits.maxAccountFailures ?? 5 * limits.maxFailures;
+    const perAccount = {
+      limit: accountLimit,
+      windowMs: limits.windowMs,
+      free: Math.max(free, accountLimit - free),
+      baseDelayMs,
+    };
     const deviceLimit = limits.maxDeviceFailures ?? 3 * limits.maxFailures;
     const shared = {
       limit: deviceLimit,
@@ -221,7 +272,7 @@ export class Devices {
       return reservation.count;
     };
     const onDevice = await take(`acct-dev:${accountId}:${devEui}`, own);
-    await take(`acct:${accountId}`, own);
+    await take(`acct:${accountId}`, perAccount);
     if (onDevice > 1) await take(`dev:${devEui}`, shared);
     return release;
   }
@@ -236,7 +287,8 @@ export class Devices {
     principal: Principal,
     input: { devEui: string; claimCode: string; networkServerId: string; applicationServerId: string | null },
   ): Promise<DeviceRecord> {
-    if (principal.scope !== 'owner') throw claimsErrors.permission_denied({ reason: 'claims are made by owner accounts' });
+    if (principal.scope !== 'owner')
+      throw claimsErrors.permission_denied({ reason: 'claims are made by owner accounts' });
     const accountId = actingAccount(principal);
     const devEui = parseDevEuiArg(input.devEui);
     const releaseGuess = await this.reserveGuess(accountId, devEui);
@@ -275,7 +327,10 @@ export class Devices {
       };
     });
     if (updated === undefined) throw claimsErrors.unknown_device();
-    this.ctx.logger.info({ dev_eui: devEui, account_id: accountId, network_server_id: ns.id }, 'device claimed');
+    this.ctx.logger.info(
+      { dev_eui: devEui, account_id: accountId, network_server_id: ns.id },
+      'device claimed',
+    );
     await this.ctx.flushOutbox([devEui]);
     return updated;
   }
@@ -283,7 +338,8 @@ export class Devices {
   /** Not the owner (nor an admin): `claims:unknown_device`, the answer for a DevEUI that does not exist. */
   private assertOwner(principal: Principal, device: DeviceRecord): void {
     if (principal.scope === 'admin') return;
-    if (device.accountId === null || device.accountId !== principal.accountId) throw claimsErrors.unknown_device();
+    if (device.accountId === null || device.accountId !== principal.accountId)
+      throw claimsErrors.unknown_device();
   }
 
   /** The owner (or an admin) releases the device: claimable again, bound to no NS. */
@@ -303,7 +359,10 @@ export class Devices {
         applicationServerId: null,
         claimedAt: null,
         roamingNetIds: [],
-        outbox: [...current.outbox, newDeviceEvent(devEui, now, { kind: 'unclaimed', accountId: current.accountId })],
+        outbox: [
+          ...current.outbox,
+          newDeviceEvent(devEui, now, { kind: 'unclaimed', accountId: current.accountId }),
+        ],
       };
     });
     this.ctx.logger.info({ dev_eui: devEui }, 'device unclaimed');
@@ -328,9 +387,11 @@ export class Devices {
     const updated = await this.ctx.store.updateDevice(devEui, (current) => {
       this.assertOwner(principal, current);
       if (current.state === 'locked') throw claimsErrors.device_locked();
-      if (current.state !== 'claimed' || current.accountId !== device.accountId) throw claimsErrors.not_claimed();
+      if (current.state !== 'claimed' || current.accountId !== device.accountId)
+        throw claimsErrors.not_claimed();
       const applicationServerId = as?.id ?? current.applicationServerId;
-      if (current.networkServerId === ns.id && applicationServerId === current.applicationServerId) return undefined;
+      if (current.networkServerId === ns.id && applicationServerId === current.applicationServerId)
+        return undefined;
       return {
         ...current,
         networkServerId: ns.id,
@@ -356,7 +417,11 @@ export class Devices {
    * Replaces the roaming agreements of a claimed device (owner or admin): NSs registered with one of these NetIDs get
    * its home network (HomeNSReq) besides its own NS.
    */
-  async setRoaming(principal: Principal, devEuiText: string, netIdTexts: readonly string[]): Promise<readonly string[]> {
+  async setRoaming(
+    principal: Principal,
+    devEuiText: string,
+    netIdTexts: readonly string[],
+  ): Promise<readonly string[]> {
     const netIds = parseRoamingNetIds(netIdTexts);
     const devEui = parseDevEuiArg(devEuiText);
     this.assertOwner(principal, await this.load(devEui));
@@ -440,10 +505,12 @@ export class Devices {
   async applyJoinEvent(join: AcceptedJoin): Promise<boolean> {
     const [outcome] = await this.applyJoinEvents([join]);
     if (outcome === 'invalid')
-      throw claimsErrors.invalid_argument({ field: 'event', reason: 'dev_eui must be 8 bytes, event_id 1–128 printable characters' });
+      throw claimsErrors.invalid_argument({
+        field: 'event',
+        reason: 'dev_eui must be 8 bytes, event_id 1–128 printable characters',
+      });
     return outcome === 'applied';
   }
-
 }
 
 /** Who did it, for an audit record: the admin or the account, and the API key used. */
