@@ -107,9 +107,17 @@ function setup(
       calls.handleJoin += 1;
       await options.keys?.();
       assert.equal(request.peer?.nwkKeyDelivery?.method.case, 'kekLabel');
+      const nwkKeys =
+        request.device?.macVersion === MacVersion.MAC_VERSION_1_1
+          ? {
+              fNwkSIntKey: { kekLabel: 'ns-kek', key: hex('33'.repeat(24)) },
+              sNwkSIntKey: { kekLabel: 'ns-kek', key: hex('44'.repeat(24)) },
+              nwkSEncKey: { kekLabel: 'ns-kek', key: hex('55'.repeat(24)) },
+            }
+          : { nwkSKey: { kekLabel: 'ns-kek', key: hex('11'.repeat(24)) } };
       return {
         joinAcceptPhy: hex('20' + 'ab'.repeat(16)),
-        nwkSKey: { kekLabel: 'ns-kek', key: hex('11'.repeat(24)) },
+        ...nwkKeys,
         appSKey:
           options.appSKeyDelivery === AppSKeyDelivery.SESSION_KEY_ID
             ? undefined
@@ -170,7 +178,7 @@ function answerOf(outcome: BiOutcome): Record<string, unknown> {
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {
-  for (const until = Date.now() + 5000; !condition(); ) {
+  for (const until = Date.now() + 5000; !condition();) {
     if (Date.now() > until) assert.fail('condition not met within 5 s');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -232,6 +240,14 @@ describe('BiHandler JoinReq', () => {
     });
     const outcome = await handler.handle(requests.ttsBi11JoinReq, { bearerToken: TOKEN });
     assert.equal(resultCode(outcome), 'UnknownSender');
+  });
+
+  test('a BI 1.1 SenderNSID from an NS registered without an NSID is accepted (TTS sends one with every JoinReq)', async () => {
+    const { handler, calls } = setup({ netId: '000013', macVersion: MacVersion.MAC_VERSION_1_1 });
+    const outcome = await handler.handle(requests.ttsBi11JoinReq, { bearerToken: TOKEN });
+    assert.equal(resultCode(outcome), 'Success');
+    assert.equal(answerOf(outcome)['ReceiverNSID'], requests.ttsBi11JoinReq.SenderNSID);
+    assert.equal(calls.handleJoin, 1);
   });
 
   test('unknown credentials are UnknownSender; no credential at all too', async () => {
@@ -380,9 +396,15 @@ describe('BiHandler JoinReq', () => {
         throw new JoineryError('keys:mic_failed', 'invalid_argument', 'MIC check failed', { details });
       },
     });
-    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'MICFailed');
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })),
+      'MICFailed',
+    );
     details = {};
-    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'MICFailed');
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })),
+      'MICFailed',
+    );
     await waitFor(() => calls.recordRefusal.length === 1 && handler.refusalsPending === 0);
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.deepEqual(calls.recordRefusal, ['keys:mic_failed']);
@@ -428,13 +450,16 @@ describe('BiHandler JoinReq', () => {
     assert.deepEqual([outcome.status, outcome.body], [200, undefined]);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(refused.sent[0]?.url, url);
-    assert.equal((refused.sent[0]?.answer as { Result: { ResultCode: string } }).Result.ResultCode, 'UnknownDevEUI');
+    assert.equal(
+      (refused.sent[0]?.answer as { Result: { ResultCode: string } }).Result.ResultCode,
+      'UnknownDevEUI',
+    );
 
     const limited = setup({ peerAsyncUrl: url, asyncUrl: url }, { peerRatePerSecond: 1, peerBurst: 1 });
     await limited.handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
     const second = await limited.handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
     assert.equal(second.body, undefined);
-    for (const until = Date.now() + 2000; limited.sent.length < 2 && Date.now() < until; )
+    for (const until = Date.now() + 2000; limited.sent.length < 2 && Date.now() < until;)
       await new Promise((resolve) => setTimeout(resolve, 5));
     assert.deepEqual(
       limited.sent.map((s) => (s.answer as { Result: { ResultCode: string } }).Result.ResultCode).sort(),
@@ -444,10 +469,13 @@ describe('BiHandler JoinReq', () => {
     const revoked = { value: false };
     const cached = setup({ peerAsyncUrl: url, asyncUrl: url, revoked }, { peerCacheMs: 10_000 });
     await cached.handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
-    for (const until = Date.now() + 2000; cached.sent.length < 1 && Date.now() < until; )
+    for (const until = Date.now() + 2000; cached.sent.length < 1 && Date.now() < until;)
       await new Promise((resolve) => setTimeout(resolve, 5));
     revoked.value = true;
-    const gone = await cached.handler.handle({ ...requests.ttsBi10JoinReq, TransactionID: 3 }, { bearerToken: TOKEN });
+    const gone = await cached.handler.handle(
+      { ...requests.ttsBi10JoinReq, TransactionID: 3 },
+      { bearerToken: TOKEN },
+    );
     assert.equal(resultCode(gone), 'UnknownSender');
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(cached.sent.length, 1, 'only the accepted join went to the callback URL');
@@ -472,7 +500,11 @@ describe('BiHandler JoinReq', () => {
   });
 
   test('a RejoinReq (type 1) goes to keys HandleRejoin and is answered with a RejoinAns', async () => {
-    const { handler, calls } = setup({ netId: '000013', nsId: '00005EEF10000100', macVersion: MacVersion.MAC_VERSION_1_1 });
+    const { handler, calls } = setup({
+      netId: '000013',
+      nsId: '00005EEF10000100',
+      macVersion: MacVersion.MAC_VERSION_1_1,
+    });
     const rejoin = {
       ...requests.ttsBi11JoinReq,
       MessageType: 'RejoinReq',

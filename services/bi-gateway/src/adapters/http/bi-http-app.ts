@@ -91,7 +91,8 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
   // Every body is read as JSON whatever its Content-Type says: NSs differ, and Fastify would refuse a malformed
   // header (`application/json; charset`, `;;`) with 415 before the BI parser could answer the message.
   app.addHook('onRequest', (request, _reply, done) => {
-    if (request.raw.headers['content-type'] !== undefined) request.raw.headers['content-type'] = 'application/json';
+    if (request.raw.headers['content-type'] !== undefined)
+      request.raw.headers['content-type'] = 'application/json';
     done();
   });
   app.removeAllContentTypeParsers();
