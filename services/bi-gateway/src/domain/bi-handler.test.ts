@@ -329,6 +329,30 @@ describe('BiHandler JoinReq', () => {
     assert.deepEqual(answerOf(c), answerOf(a));
   });
 
+  test('a second JoinReq with the same PHYPayload but another DevAddr is not answered from the cache', async () => {
+    const { handler, calls } = setup({
+      keys: async () => {
+        if (calls.handleJoin > 1)
+          throw new JoineryError('keys:dev_nonce_replayed', 'invalid_argument', 'replayed');
+      },
+    });
+    const first = await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
+    assert.equal(resultCode(first), 'Success');
+    for (const change of [{ DevAddr: '01ABCDEF' }, { RxDelay: 5 }, { CFList: '00'.repeat(16) }]) {
+      const other = await handler.handle({ ...requests.ttsBi10JoinReq, ...change }, { bearerToken: TOKEN });
+      assert.equal(resultCode(other), 'JoinReqFailed', JSON.stringify(change));
+      assert.equal(answerOf(other)['PHYPayload'], undefined);
+    }
+    assert.equal(calls.handleJoin, 4);
+    // An identical retry still gets the identical accept, with its own TransactionID.
+    const retry = await handler.handle(
+      { ...requests.ttsBi10JoinReq, TransactionID: 77 },
+      { bearerToken: TOKEN },
+    );
+    assert.deepEqual(answerOf(retry), { ...answerOf(first), TransactionID: 77 });
+    assert.equal(calls.handleJoin, 4);
+  });
+
   test('refusals from keys are not cached: the next identical request is handled again', async () => {
     let fail = true;
     const { handler, calls } = setup({

@@ -31,7 +31,7 @@ import {
   type KeyEnvelope as KeyEnvelopePb,
 } from '@joinery/proto/keys/v1/keys_pb';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { DuplicateCache } from './duplicate-cache.js';
+import { DuplicateCache, requestKey } from './duplicate-cache.js';
 import { gatewayErrors } from './errors.js';
 import { RefusalRecorder, refusalEventIdDetail } from './refusal-recorder.js';
 import type { AsyncAnswerSender, ClaimsClient, KeysClient, PeerCredentialInput } from './ports.js';
@@ -354,14 +354,7 @@ export class BiHandler {
     authorization: AuthorizeResponse,
     deadline: number,
   ): Promise<AnswerHeaderWire> {
-    const key = [
-      message.messageType,
-      message.devEui,
-      bytesToHex(message.phyPayload),
-      message.senderId,
-      message.senderNsId ?? '',
-      credentialKey(credential),
-    ].join('|');
+    const key = requestKey(message, credentialKey(credential));
     const { value, duplicate } = await this.#duplicates.getOrCompute(
       key,
       () => this.#activate(message, authorization, deadline),
@@ -435,7 +428,8 @@ export class BiHandler {
       this.#deps.logger.info({ dev_eui: message.devEui, err_code: error.code }, 'activation refused');
       // keys writes its own refusals (MIC, DevNonce) to the outbox and says so with the event id; anything else
       // (keys unreachable or too slow, its store down) is written from here.
-      if (error.details[refusalEventIdDetail] === undefined) this.#recordRefusal(message, error, authorization);
+      if (error.details[refusalEventIdDetail] === undefined)
+        this.#recordRefusal(message, error, authorization);
       return { reason: reasonFor(err), description: descriptionFor(err) };
     }
     const includeSessionKeyId = delivery.appSKeyDelivery !== AppSKeyDelivery.PLAINTEXT;
@@ -539,7 +533,10 @@ export class BiHandler {
         }),
       )
       .catch((err: unknown) =>
-        this.#deps.logger.error({ err, dev_eui: message.devEui }, 'asynchronous answer could not be delivered'),
+        this.#deps.logger.error(
+          { err, dev_eui: message.devEui },
+          'asynchronous answer could not be delivered',
+        ),
       );
     return { status: 200, body: undefined, messageType: message.messageType, resultCode: 'Deferred' };
   }
@@ -552,7 +549,11 @@ export class BiHandler {
    */
   #refuseActivation(message: ActivationRequest, err: unknown, callback: Callback): BiOutcome {
     const sender = this.#deps.asyncSender;
-    if (callback.asyncUrl === '' || sender === undefined || reasonFor(JoineryError.from(err)) === 'unknown_sender')
+    if (
+      callback.asyncUrl === '' ||
+      sender === undefined ||
+      reasonFor(JoineryError.from(err)) === 'unknown_sender'
+    )
       return this.#refuse(message, err);
     return this.#deferred(sender, message, callback, Promise.resolve(this.#refusalAnswer(message, err)));
   }
