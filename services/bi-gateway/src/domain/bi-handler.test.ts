@@ -380,9 +380,9 @@ describe('BiHandler JoinReq', () => {
       { bearerToken: TOKEN },
     );
     assert.equal(resultCode(second), 'Other');
-    assert.match(
-      String((answerOf(second)['Result'] as { Description?: string }).Description),
-      /gateway:overloaded/,
+    assert.equal(
+      (answerOf(second)['Result'] as { Description?: string }).Description,
+      'the join server is overloaded; retry later',
     );
     release();
     assert.equal(resultCode(await first), 'Success');
@@ -583,6 +583,34 @@ describe('BiHandler other messages', () => {
     assert.equal((answer['Result'] as { ResultCode: string }).ResultCode, 'NoRoamingAgreement');
     assert.equal(answer['HNetID'], undefined);
     assert.equal(answer['MessageType'], 'HomeNSAns');
+  });
+
+  test('an AppSKeyReq with a SessionKeyID of the wrong length is malformed, described in words, keys not asked', async () => {
+    const { handler } = setup();
+    const answer = answerOf(
+      await handler.handle(
+        { ...requests.ttsBi11AppSKeyReq, SessionKeyID: '01020304' },
+        { bearerToken: TOKEN },
+      ),
+    );
+    assert.deepEqual(answer['Result'], {
+      ResultCode: 'MalformedMessage',
+      Description: 'SessionKeyID has the wrong length',
+    });
+  });
+
+  test('a device of another owner and an unknown device get the same answer, without internal codes', async () => {
+    const answers = [];
+    for (const code of ['claims:not_authorized', 'claims:unknown_device', 'keys:unknown_device']) {
+      const refuse = () => {
+        throw new JoineryError(code, 'permission_denied', 'no');
+      };
+      const { handler } = setup(
+        code.startsWith('claims:') ? { authorize: refuse } : { keys: async () => refuse() },
+      );
+      answers.push(answerOf(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }))['Result']);
+    }
+    assert.deepEqual(answers, Array(3).fill({ ResultCode: 'UnknownDevEUI', Description: 'unknown device' }));
   });
 
   test('AppSKeyReq from an NS credential is UnknownSender', async () => {

@@ -1,6 +1,7 @@
 import {
   answerFor,
   bytesToHex,
+  describeParseError,
   hexToBytes,
   parseRequest,
   resultCodeFor,
@@ -37,7 +38,7 @@ import { RefusalRecorder, refusalEventIdDetail } from './refusal-recorder.js';
 import type { AsyncAnswerSender, ClaimsClient, KeysClient, PeerCredentialInput } from './ports.js';
 import { ExpiringCache } from './expiring-cache.js';
 import { PeerRateLimiter } from './rate-limiter.js';
-import { descriptionFor, reasonFor } from './result-reason.js';
+import { descriptionFor, descriptionOfReason, reasonFor } from './result-reason.js';
 
 export interface BiHandlerOptions {
   readonly deadlineMs: number;
@@ -89,7 +90,7 @@ type ActivationRequest = JoinReq | RejoinReq;
 /** Where an NS takes asynchronous answers (empty `asyncUrl`: synchronous) and the CA its callback server uses. */
 type Callback = Pick<PeerIdentity, 'asyncUrl' | 'asyncCaPem'>;
 
-/** A refused activation: the reason picks the ResultCode, the description (an error code, no secrets) explains it. */
+/** A refused activation: the reason picks the ResultCode, the description (words, no secrets) explains it. */
 interface Refusal {
   readonly reason: ResultReason;
   readonly description: string;
@@ -193,7 +194,10 @@ export class BiHandler {
         { err_code: parsed.error.code, details: parsed.error.details },
         'refused unparseable message',
       );
-      const answer = answerFor(parsed.target, parsed.reason);
+      const answer = answerFor(parsed.target, {
+        reason: parsed.reason,
+        description: describeParseError(parsed.error),
+      });
       return {
         status: 200,
         body: answer,
@@ -375,7 +379,7 @@ export class BiHandler {
     const device = authorization.device;
     const delivery = authorization.delivery;
     if (device === undefined || delivery === undefined)
-      return { reason: 'other', description: 'claims:incomplete_authorization' };
+      return { reason: 'other', description: descriptionOfReason('other') };
     const deviceIs11 = device.macVersion === MacVersion.MAC_VERSION_1_1;
     // The NS sends the highest version it shares with the device: a 1.0.x device can never be answered as 1.1.
     if (!deviceIs11 && message.macVersion === '1.1') {
@@ -384,7 +388,7 @@ export class BiHandler {
         new JoineryError('bi:mac_version_mismatch', 'invalid_argument', 'MAC version mismatch'),
         authorization,
       );
-      return { reason: 'mac_version_mismatch', description: 'bi:mac_version_mismatch' };
+      return { reason: 'mac_version_mismatch', description: descriptionOfReason('mac_version_mismatch') };
     }
     const appSKeyDelivery =
       delivery.appSKeyDelivery === AppSKeyDelivery.PLAINTEXT
