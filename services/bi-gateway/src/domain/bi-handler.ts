@@ -61,8 +61,13 @@ export interface BiHandlerDeps {
   readonly now?: () => number;
 }
 
-/** What the HTTP edge sends back. */
-export type BiOutcome =
+/**
+ * What the HTTP edge sends back. `netId`: the registered NetID of the authenticated NS that sent the request (upper-case
+ * hex), absent when the sender was not authenticated as an NS.
+ */
+export type BiOutcome = BiOutcomeBody & { readonly netId?: string };
+
+type BiOutcomeBody =
   | {
       readonly status: 200;
       readonly body: AnswerHeaderWire;
@@ -233,6 +238,16 @@ export class BiHandler {
         this.#recordRefusal(message, err, undefined);
       return this.#refuse(message, err);
     }
+    const outcome = await this.#authenticated(message, credential, deadline, peer);
+    return peer.kind === PeerKind.NETWORK_SERVER ? { ...outcome, netId: bytesToHex(peer.netId) } : outcome;
+  }
+
+  async #authenticated(
+    message: BiRequest,
+    credential: PeerCredentialInput,
+    deadline: number,
+    peer: PeerIdentity,
+  ): Promise<BiOutcome> {
     if (!this.#rateLimiter.tryTake(peer.peerId)) {
       const limited = gatewayErrors.rate_limited();
       if (message.messageType !== 'JoinReq' && message.messageType !== 'RejoinReq')

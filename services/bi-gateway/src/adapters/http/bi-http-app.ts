@@ -7,7 +7,7 @@ import Fastify, {
 import { constants as tlsConstants } from 'node:crypto';
 import type { Logger } from '@joinery/logging';
 import type { BiHandler } from '../../domain/bi-handler.js';
-import type { GatewayMetrics } from '../metrics.js';
+import { messageTypeLabel, resultCodeLabel, type GatewayMetrics } from '../metrics.js';
 import { peerCredentialOf } from './peer-credential.js';
 
 /** TTS's limit; PRODUCT invariant 7: bodies over 32 KiB get 413. */
@@ -127,15 +127,14 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
     );
     const outcome = await options.handler.handle(request.body, credential);
     if (options.metrics !== undefined && outcome.messageType !== '') {
-      const senderId = (request.body as { SenderID?: unknown }).SenderID;
+      const messageType = messageTypeLabel(outcome.messageType);
       options.metrics.requests.inc({
-        message_type: outcome.messageType,
-        result_code: outcome.resultCode,
-        net_id:
-          outcome.messageType === 'AppSKeyReq' || typeof senderId !== 'string' ? '' : senderId.toUpperCase(),
+        message_type: messageType,
+        result_code: resultCodeLabel(outcome.resultCode),
+        net_id: outcome.netId ?? '',
       });
       options.metrics.duration.observe(
-        { message_type: outcome.messageType },
+        { message_type: messageType },
         Number(process.hrtime.bigint() - started) / 1e9,
       );
     }
