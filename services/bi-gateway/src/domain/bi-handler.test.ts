@@ -613,6 +613,56 @@ describe('BiHandler other messages', () => {
     assert.deepEqual(answers, Array(3).fill({ ResultCode: 'UnknownDevEUI', Description: 'unknown device' }));
   });
 
+  test('async peer: HomeNSAns is POSTed to the callback URL, refusals too; an UnknownSender stays in the response', async () => {
+    const url = 'https://ns.example/async';
+    const home = setup({ netId: '00000B', peerAsyncUrl: url });
+    const outcome = await home.handler.handle(requests.chirpStackV4HomeNSReq, { bearerToken: TOKEN });
+    assert.deepEqual([outcome.status, outcome.body, outcome.resultCode], [200, undefined, 'Deferred']);
+    await waitFor(() => home.sent.length === 1);
+    const answer = home.sent[0]?.answer as Record<string, unknown>;
+    assert.equal(home.sent[0]?.url, url);
+    assert.deepEqual(
+      [answer['MessageType'], answer['HNetID'], answer['TransactionID']],
+      ['HomeNSAns', '00000A', 1234567],
+    );
+
+    const noRoaming = setup({ netId: '00000B', peerAsyncUrl: url, noRoaming: true });
+    assert.equal(
+      (await noRoaming.handler.handle(requests.chirpStackV4HomeNSReq, { bearerToken: TOKEN })).body,
+      undefined,
+    );
+    await waitFor(() => noRoaming.sent.length === 1);
+    assert.equal(
+      (noRoaming.sent[0]?.answer as { Result: { ResultCode: string } }).Result.ResultCode,
+      'NoRoamingAgreement',
+    );
+
+    const stranger = setup({ netId: '00000C', peerAsyncUrl: url });
+    const refused = await stranger.handler.handle(requests.chirpStackV4HomeNSReq, { bearerToken: TOKEN });
+    assert.equal(resultCode(refused), 'UnknownSender');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(stranger.sent.length, 0);
+  });
+
+  test('async peer: a RejoinAns is POSTed to the callback URL', async () => {
+    const url = 'https://ns.example/async';
+    const { handler, sent } = setup({
+      netId: '000013',
+      nsId: '00005EEF10000100',
+      macVersion: MacVersion.MAC_VERSION_1_1,
+      peerAsyncUrl: url,
+      asyncUrl: url,
+    });
+    const rejoin = {
+      ...requests.ttsBi11JoinReq,
+      MessageType: 'RejoinReq',
+      PHYPayload: 'C00101000010EF5E0000020B0010EF5E00000000AABBCCDD',
+    };
+    assert.equal((await handler.handle(rejoin, { bearerToken: TOKEN })).body, undefined);
+    await waitFor(() => sent.length === 1);
+    assert.equal((sent[0]?.answer as { MessageType: string }).MessageType, 'RejoinAns');
+  });
+
   test('AppSKeyReq from an NS credential is UnknownSender', async () => {
     const { handler } = setup();
     assert.equal(

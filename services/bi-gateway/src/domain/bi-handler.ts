@@ -260,10 +260,23 @@ export class BiHandler {
       case 'RejoinReq':
         return this.#activation(message, credential, deadline, peer);
       case 'AppSKeyReq':
-        return this.#appSKey(message, credential, deadline);
+        return this.#answerTo(peer, message, await this.#appSKey(message, credential, deadline));
       case 'HomeNSReq':
-        return this.#homeNs(message, credential, deadline);
+        return this.#answerTo(peer, message, await this.#homeNs(message, credential, deadline));
     }
+  }
+
+  /**
+   * Every answer to an asynchronous peer goes to its callback URL, as JoinAns does: ChirpStack's async client discards
+   * a body in the response and waits for the POST ("Async timeout" otherwise). A caller found not to be who it claimed
+   * (UnknownSender, e.g. a credential revoked since it was cached) is answered in the response: its callback URL is
+   * not to be trusted.
+   */
+  #answerTo(callback: Callback, message: BiRequest, outcome: BiOutcome): BiOutcome {
+    const sender = this.#deps.asyncSender;
+    if (callback.asyncUrl === '' || sender === undefined || outcome.body === undefined) return outcome;
+    if (outcome.resultCode === 'UnknownSender') return outcome;
+    return this.#deferred(sender, message, callback, Promise.resolve(outcome.body as AnswerHeaderWire));
   }
 
   #timeout(deadline: number): { timeoutMs: number } {
@@ -538,7 +551,7 @@ export class BiHandler {
   /** 200 with an empty body now; the answer is POSTed to `url` once ready (asynchronous Backend Interfaces). */
   #deferred(
     sender: AsyncAnswerSender,
-    message: ActivationRequest,
+    message: BiRequest,
     callback: Callback,
     answer: Promise<AnswerHeaderWire>,
   ): BiOutcome {
