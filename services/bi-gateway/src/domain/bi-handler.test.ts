@@ -37,6 +37,8 @@ interface FakeOptions {
   noRoaming?: boolean;
   /** The NS's registered callback URL, as claims reports it when authenticating the NS. */
   peerAsyncUrl?: string;
+  /** A fake clock for the handler (admission, deadlines); the fakes may move it. */
+  clock?: { now: number };
   /** Runs before keys records a refusal; throw to make RecordRefusal fail. */
   recordRefusal?: () => Promise<void>;
 }
@@ -159,6 +161,7 @@ function setup(
     keys: createInProcessClient(KeysService, keysImpl),
     logger: logs.logger,
     asyncSender,
+    ...(options.clock === undefined ? {} : { now: () => (options.clock as { now: number }).now }),
     options: {
       deadlineMs: 1000,
       maxInFlight: 100,
@@ -386,6 +389,62 @@ describe('BiHandler JoinReq', () => {
     );
     release();
     assert.equal(resultCode(await first), 'Success');
+  });
+
+  test('keys is not called when too little of the deadline is left: a refusal, no JoinNonce spent', async () => {
+    const clock = { now: 10_000 };
+    for (const asyncUrl of ['', 'https://ns.example/async']) {
+      const { handler, calls, sent } = setup(
+        { clock, asyncUrl, peerAsyncUrl: asyncUrl, authorize: () => void (clock.now += 950) },
+        { deadlineMs: 1000, minKeysBudgetMs: 100 },
+      );
+      const outcome = await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
+      const answer =
+        asyncUrl === '' ? answerOf(outcome) : (await waitFor(() => sent.length === 1), sent[0]?.answer);
+      assert.deepEqual((answer as { Result: unknown }).Result, {
+        ResultCode: 'Other',
+        Description: 'the join server could not answer in time; retry later',
+      });
+      assert.equal(calls.handleJoin, 0, asyncUrl);
+      await waitFor(() => calls.recordRefusal.length === 1);
+      assert.deepEqual(calls.recordRefusal, ['gateway:deadline_exceeded']);
+    }
+  });
+
+  test('the deadline counts from arrival: a request that waited in the queue is refused before claims or keys', async () => {
+    const clock = { now: 10_000 };
+    const { handler, calls } = setup({ clock }, { maxQueueAgeMs: 200 });
+    const ticket = handler.admission.arrive();
+    clock.now += 201;
+    const outcome = await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }, ticket);
+    ticket.release();
+    assert.deepEqual(answerOf(outcome)['Result'], {
+      ResultCode: 'Other',
+      Description: 'the join server is overloaded; retry later',
+    });
+    assert.deepEqual([calls.authenticatePeer, calls.authorize, calls.handleJoin], [0, 0, 0]);
+    // Handled in time, the same request goes through.
+    const fresh = handler.admission.arrive();
+    clock.now += 200;
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }, fresh)),
+      'Success',
+    );
+    fresh.release();
+  });
+
+  test('a request refused on arrival (too many in flight) is answered without claims or keys', async () => {
+    const clock = { now: 10_000 };
+    const { handler, calls } = setup({ clock }, { maxInFlight: 1 });
+    const busy = handler.admission.arrive();
+    const refused = handler.admission.arrive();
+    assert.equal(refused.admitted, false);
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }, refused)),
+      'Other',
+    );
+    assert.deepEqual([calls.authenticatePeer, calls.handleJoin], [0, 0]);
+    busy.release();
   });
 
   test('the internal deadline answers Other instead of waiting for a stuck keys service', async () => {

@@ -32,6 +32,7 @@ import {
   type KeyEnvelope as KeyEnvelopePb,
 } from '@joinery/proto/keys/v1/keys_pb';
 import type { MessageInitShape } from '@bufbuild/protobuf';
+import { Admission, type AdmissionTicket } from './admission.js';
 import { DuplicateCache, requestKey } from './duplicate-cache.js';
 import { gatewayErrors } from './errors.js';
 import { RefusalRecorder, refusalEventIdDetail } from './refusal-recorder.js';
@@ -41,8 +42,18 @@ import { PeerRateLimiter } from './rate-limiter.js';
 import { descriptionFor, descriptionOfReason, reasonFor } from './result-reason.js';
 
 export interface BiHandlerOptions {
+  /** The budget of a request from its arrival; nothing is answered later than this (it must be under the NS's timeout). */
   readonly deadlineMs: number;
   readonly maxInFlight: number;
+  /** A request handled later than this after its arrival is refused unprocessed (`Admission`); default 250 ms. */
+  readonly maxQueueAgeMs?: number;
+  /** While the event loop is this far behind, arrivals are refused (`Admission`); default 200 ms. */
+  readonly maxEventLoopDelayMs?: number;
+  /**
+   * Keys is not called with less of the deadline left than this: the answer would come too late, and keys would have
+   * spent a JoinNonce for it. Default 100 ms.
+   */
+  readonly minKeysBudgetMs?: number;
   readonly peerRatePerSecond: number;
   readonly peerBurst: number;
   readonly duplicateWindowMs: number;
@@ -59,6 +70,8 @@ export interface BiHandlerDeps {
   /** Called once for each refused join that could not be written to the join stream (`RefusalRecorder`). */
   readonly onRefusalLost?: () => void;
   readonly now?: () => number;
+  /** How far behind the event loop is, in ms (`startEventLoopDelaySampler`), for admission. */
+  readonly eventLoopDelayMs?: () => number;
 }
 
 /**
@@ -151,12 +164,20 @@ export class BiHandler {
    */
   readonly #peers: ExpiringCache<PeerIdentity>;
   readonly #refusals: RefusalRecorder;
-  #inFlight = 0;
+  /** Shared with the HTTP edge, which takes a ticket as each request arrives (`arrive`). */
+  readonly admission: Admission;
 
   constructor(deps: BiHandlerDeps) {
     this.#deps = deps;
     const now = deps.now ?? Date.now;
     this.#duplicates = new DuplicateCache({ windowMs: deps.options.duplicateWindowMs, now });
+    this.admission = new Admission({
+      maxInFlight: deps.options.maxInFlight,
+      maxQueueAgeMs: deps.options.maxQueueAgeMs ?? 250,
+      maxEventLoopDelayMs: deps.options.maxEventLoopDelayMs ?? 200,
+      now,
+      ...(deps.eventLoopDelayMs === undefined ? {} : { eventLoopDelayMs: deps.eventLoopDelayMs }),
+    });
     this.#peers = new ExpiringCache({ ttlMs: deps.options.peerCacheMs ?? 0, now });
     this.#rateLimiter = new PeerRateLimiter({
       ratePerSecond: deps.options.peerRatePerSecond,
@@ -172,7 +193,7 @@ export class BiHandler {
   }
 
   get inFlight(): number {
-    return this.#inFlight;
+    return this.admission.inFlight;
   }
 
   /** Refused joins decided here (or that keys could not write) not yet in the join stream. */
@@ -185,7 +206,21 @@ export class BiHandler {
     await this.#refusals.close(timeoutMs);
   }
 
-  async handle(body: unknown, credential: PeerCredentialInput): Promise<BiOutcome> {
+  /**
+   * `ticket`: the admission the edge took when the request arrived (it releases it once the answer is sent); without
+   * one the request is admitted here, as it arrives.
+   */
+  async handle(body: unknown, credential: PeerCredentialInput, ticket?: AdmissionTicket): Promise<BiOutcome> {
+    if (ticket !== undefined) return this.#handle(body, credential, ticket);
+    const own = this.admission.arrive();
+    try {
+      return await this.#handle(body, credential, own);
+    } finally {
+      own.release();
+    }
+  }
+
+  async #handle(body: unknown, credential: PeerCredentialInput, ticket: AdmissionTicket): Promise<BiOutcome> {
     const parsed = parseRequest(body);
     if (!parsed.ok) {
       if (!parsed.answerable)
@@ -218,15 +253,9 @@ export class BiHandler {
       );
       return { status: 204, body: undefined, messageType: 'ErrorNotif', resultCode: '' };
     }
-    if (this.#inFlight >= this.#deps.options.maxInFlight)
-      return this.#refuse(message, gatewayErrors.overloaded());
-    this.#inFlight += 1;
-    const deadline = (this.#deps.now ?? Date.now)() + this.#deps.options.deadlineMs;
-    try {
-      return await this.#dispatch(message, credential, deadline);
-    } finally {
-      this.#inFlight -= 1;
-    }
+    // Refused before any claims or keys work: an answer from parsing alone, which stays fast under overload.
+    if (!this.admission.mayProceed(ticket)) return this.#refuse(message, gatewayErrors.overloaded());
+    return this.#dispatch(message, credential, ticket.arrivedAt + this.#deps.options.deadlineMs);
   }
 
   async #dispatch(message: BiRequest, credential: PeerCredentialInput, deadline: number): Promise<BiOutcome> {
@@ -279,10 +308,15 @@ export class BiHandler {
     return this.#deferred(sender, message, callback, Promise.resolve(outcome.body as AnswerHeaderWire));
   }
 
-  #timeout(deadline: number): { timeoutMs: number } {
+  #timeout(deadline: number, atLeastMs = 1): { timeoutMs: number } {
     const left = deadline - (this.#deps.now ?? Date.now)();
-    if (left <= 0) throw gatewayErrors.deadline_exceeded();
+    if (left < atLeastMs) throw gatewayErrors.deadline_exceeded();
     return { timeoutMs: left };
+  }
+
+  /** The keys call's budget; refused (keys not called, no JoinNonce spent) when too little is left to be useful. */
+  #keysTimeout(deadline: number): { timeoutMs: number } {
+    return this.#timeout(deadline, this.#deps.options.minKeysBudgetMs ?? 100);
   }
 
   /** The authenticated peer, whose registered identity must match SenderID (and SenderNSID under BI 1.1). */
@@ -369,7 +403,8 @@ export class BiHandler {
         this.#deps.asyncSender,
         message,
         delivery,
-        this.#activationAnswer(message, credential, authorization, Number.POSITIVE_INFINITY),
+        // The NS waits for the callback only until its own timeout: the same deadline holds.
+        this.#activationAnswer(message, credential, authorization, deadline),
       );
     const answer = await this.#activationAnswer(message, credential, authorization, deadline);
     return {
@@ -453,8 +488,8 @@ export class BiHandler {
     try {
       result =
         message.messageType === 'JoinReq'
-          ? await this.#deps.keys.handleJoin(request, this.#timeout(deadline))
-          : await this.#deps.keys.handleRejoin(request, this.#timeout(deadline));
+          ? await this.#deps.keys.handleJoin(request, this.#keysTimeout(deadline))
+          : await this.#deps.keys.handleRejoin(request, this.#keysTimeout(deadline));
     } catch (err) {
       const error = JoineryError.from(err);
       this.#deps.logger.info({ dev_eui: message.devEui, err_code: error.code }, 'activation refused');
