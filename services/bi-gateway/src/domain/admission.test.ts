@@ -3,13 +3,19 @@ import { test } from 'node:test';
 import { Admission } from './admission.js';
 
 function admission(
-  overrides: { maxInFlight?: number; maxQueueAgeMs?: number; maxEventLoopDelayMs?: number } = {},
+  overrides: {
+    maxInFlight?: number;
+    maxQueueAgeMs?: number;
+    maxEventLoopDelayMs?: number;
+    targetSojournMs?: number;
+  } = {},
 ) {
   const clock = { now: 1000, delay: 0 };
   const a = new Admission({
     maxInFlight: 2,
     maxQueueAgeMs: 100,
     maxEventLoopDelayMs: 50,
+    sojournIntervalMs: 100,
     ...overrides,
     now: () => clock.now,
     eventLoopDelayMs: () => clock.delay,
@@ -50,5 +56,39 @@ test('while the event loop is behind by more than maxEventLoopDelayMs, arrivals 
   assert.equal(late.admitted, false);
   assert.equal(a.inFlight, 0);
   clock.delay = 50;
+  assert.equal(a.arrive().admitted, true);
+});
+
+test('when even the fastest answer of a whole interval was too slow, arrivals are refused until one is fast again', () => {
+  const { a, clock } = admission({ maxInFlight: 100, targetSojournMs: 200 });
+  // One slow answer among fast ones is no standing queue.
+  const slow = a.arrive();
+  const fast = a.arrive();
+  clock.now += 20;
+  fast.release();
+  clock.now += 300;
+  slow.release();
+  assert.equal(a.shedding, false);
+  // A whole interval of answers all slower than the target: shed.
+  const queued = [a.arrive(), a.arrive()];
+  clock.now += 250;
+  for (const ticket of queued) ticket.release();
+  clock.now += 100;
+  assert.equal(a.shedding, true);
+  assert.equal(a.arrive().admitted, false);
+  // While shedding, what is still in flight drains; one fast answer in an interval ends it.
+  const straggler = queued[0]!;
+  straggler.release();
+  assert.equal(a.shedding, true);
+  const probe = a.arrive();
+  assert.equal(probe.admitted, false);
+  clock.now += 100;
+  // Nothing answered and nothing in flight: nothing left to wait for.
+  assert.equal(a.shedding, false);
+  const next = a.arrive();
+  clock.now += 10;
+  next.release();
+  clock.now += 100;
+  assert.equal(a.shedding, false);
   assert.equal(a.arrive().admitted, true);
 });

@@ -15,6 +15,13 @@ export interface AdmissionOptions {
   readonly maxQueueAgeMs: number;
   /** While the event loop runs this far behind, new requests are refused on arrival (work is piling up). */
   readonly maxEventLoopDelayMs: number;
+  /**
+   * Target time from arrival to answer. When even the fastest request answered during a whole `sojournIntervalMs` took
+   * longer than this, a queue stands inside the gateway (or behind it, in claims or keys): arrivals are refused until
+   * an interval's fastest is back under it (CoDel's signal). Default 200 ms.
+   */
+  readonly targetSojournMs?: number;
+  readonly sojournIntervalMs?: number;
   readonly now?: () => number;
   /** How far behind the event loop is now, in ms (`eventLoopDelaySampler`); 0 when not measured. */
   readonly eventLoopDelayMs?: () => number;
@@ -23,7 +30,8 @@ export interface AdmissionOptions {
 /**
  * Load shedding at the edge. Under overload the expensive part of a request is what comes after parsing (the claims
  * and keys calls, and the CPU they cost everyone else), so a request is judged as soon as it arrives — by how many are
- * in flight and by how far behind the event loop is — and again when it is handled, by how long it has waited. A
+ * in flight, by how far behind the event loop is and by whether answers have been slow for a whole interval (a
+ * standing queue) — and again when it is handled, by how long it has waited. A
  * refused request is still answered (a cheap BI answer, `Other`), but never reaches claims or keys, so refusals stay
  * fast and the admitted requests keep their latency.
  */
@@ -31,12 +39,41 @@ export class Admission {
   readonly #options: AdmissionOptions;
   readonly #now: () => number;
   readonly #delay: () => number;
+  readonly #targetMs: number;
+  readonly #intervalMs: number;
   #inFlight = 0;
+  /** The interval being observed: when it started and the fastest sojourn seen in it. */
+  #window = { startedAt: 0, fastest: Number.POSITIVE_INFINITY };
+  #shedding = false;
 
   constructor(options: AdmissionOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#delay = options.eventLoopDelayMs ?? (() => 0);
+    this.#targetMs = options.targetSojournMs ?? 200;
+    this.#intervalMs = options.sojournIntervalMs ?? 100;
+    this.#window.startedAt = this.#now();
+  }
+
+  /** True while a standing queue was seen (see `targetSojournMs`): arrivals are refused. */
+  get shedding(): boolean {
+    this.#roll(this.#now());
+    return this.#shedding;
+  }
+
+  #roll(now: number): void {
+    if (now - this.#window.startedAt < this.#intervalMs) return;
+    // An interval in which nothing was answered says nothing new, unless nothing is in flight either.
+    if (this.#window.fastest !== Number.POSITIVE_INFINITY)
+      this.#shedding = this.#window.fastest > this.#targetMs;
+    else if (this.#inFlight === 0) this.#shedding = false;
+    this.#window = { startedAt: now, fastest: Number.POSITIVE_INFINITY };
+  }
+
+  #answered(sojournMs: number): void {
+    const now = this.#now();
+    this.#roll(now);
+    if (sojournMs < this.#window.fastest) this.#window.fastest = sojournMs;
   }
 
   get inFlight(): number {
@@ -50,7 +87,9 @@ export class Admission {
   arrive(): AdmissionTicket {
     const arrivedAt = this.#now();
     const admitted =
-      this.#inFlight < this.#options.maxInFlight && this.#delay() <= this.#options.maxEventLoopDelayMs;
+      this.#inFlight < this.#options.maxInFlight &&
+      this.#delay() <= this.#options.maxEventLoopDelayMs &&
+      !this.shedding;
     if (!admitted) return { arrivedAt, admitted, release: () => undefined };
     this.#inFlight += 1;
     let released = false;
@@ -61,6 +100,7 @@ export class Admission {
         if (released) return;
         released = true;
         this.#inFlight -= 1;
+        this.#answered(this.#now() - arrivedAt);
       },
     };
   }

@@ -49,6 +49,8 @@ export interface BiHandlerOptions {
   readonly maxQueueAgeMs?: number;
   /** While the event loop is this far behind, arrivals are refused (`Admission`); default 200 ms. */
   readonly maxEventLoopDelayMs?: number;
+  /** Arrivals are refused while a whole interval's answers all took longer than this (`Admission`); default 200 ms. */
+  readonly targetSojournMs?: number;
   /**
    * Keys is not called with less of the deadline left than this: the answer would come too late, and keys would have
    * spent a JoinNonce for it. Default 100 ms.
@@ -175,6 +177,7 @@ export class BiHandler {
       maxInFlight: deps.options.maxInFlight,
       maxQueueAgeMs: deps.options.maxQueueAgeMs ?? 250,
       maxEventLoopDelayMs: deps.options.maxEventLoopDelayMs ?? 200,
+      targetSojournMs: deps.options.targetSojournMs ?? 200,
       now,
       ...(deps.eventLoopDelayMs === undefined ? {} : { eventLoopDelayMs: deps.eventLoopDelayMs }),
     });
