@@ -35,4 +35,11 @@ test('a device of another owner, a locked or unclaimed one and an unknown one re
     unknownDevice.map((code) => descriptionFor(new JoineryError(code, 'internal', 'x'))),
   );
   assert.deepEqual([...descriptions], ['unknown device']);
+  const unknownSender = codes.filter(
+    (code) => reasonFor(new JoineryError(code, 'internal', 'x')) === 'unknown_sender',
+  );
+  assert.equal(
+    new Set(unknownSender.map((code) => descriptionFor(new JoineryError(code, 'internal', 'x')))).size,
+    1,
+  );
 });

@@ -71,8 +71,15 @@ const descriptionByReason: Readonly<Record<ResultReason, string>> = {
   other: 'internal error of the join server; retry later',
 };
 
-/** Where the reason is `other`, what an operator can do about it differs: these say which case it is. */
-const descriptionOfOther: Readonly<Record<string, string>> = {
+/**
+ * Where one reason covers cases an operator handles differently, these say which case it is. Never for a reason that
+ * must not tell cases apart (`unknown_device`, `unknown_sender`): the test holds that.
+ */
+const descriptionByErrorCode: Readonly<Record<string, string>> = {
+  'keys:dev_nonce_replayed': 'the DevNonce was already used',
+  'keys:dev_nonce_too_small':
+    'the DevNonce is not greater than the last one used (a device whose counter restarted needs a DevNonce reset by its owner)',
+  'keys:rj_count_replayed': 'the RJcount of the rejoin-request was already used',
   'gateway:overloaded': 'the join server is overloaded; retry later',
   'gateway:rate_limited': 'request rate limit of this sender exceeded; retry later',
   'gateway:deadline_exceeded': 'the join server could not answer in time; retry later',
@@ -85,7 +92,8 @@ const descriptionOfOther: Readonly<Record<string, string>> = {
 export function descriptionFor(err: unknown): string {
   const error = JoineryError.from(err);
   const reason = reasonFor(error);
-  return (reason === 'other' ? descriptionOfOther[error.code] : undefined) ?? descriptionByReason[reason];
+  const distinct = reason !== 'unknown_device' && reason !== 'unknown_sender';
+  return (distinct ? descriptionByErrorCode[error.code] : undefined) ?? descriptionByReason[reason];
 }
 
 /** The Description for a reason decided without an error. */

@@ -247,7 +247,8 @@ describe('JoinReq over mTLS (The Things Stack shapes)', () => {
     const replay = await post(biUrl(), ttsJoinReq(devices.v104, 0, '1.0'), mtls());
     assert.deepEqual(replay.json?.['Result'], {
       ResultCode: 'JoinReqFailed',
-      Description: 'the DevNonce (or RJcount) was already used',
+      Description:
+        'the DevNonce is not greater than the last one used (a device whose counter restarted needs a DevNonce reset by its owner)',
     });
     const next = await post(biUrl(), ttsJoinReq(devices.v104, 2, '1.0'), mtls());
     assert.equal((next.json?.['Result'] as { ResultCode: string }).ResultCode, 'Success');
