@@ -37,6 +37,8 @@ interface FakeOptions {
   noRoaming?: boolean;
   /** The NS's registered callback URL, as claims reports it when authenticating the NS. */
   peerAsyncUrl?: string;
+  /** Authenticate the credential as this AS (AS-ID) instead of an NS. */
+  asId?: string;
   /** A fake clock for the handler (admission, deadlines); the fakes may move it. */
   clock?: { now: number };
   /** Runs before keys records a refusal; throw to make RecordRefusal fail. */
@@ -65,7 +67,8 @@ function setup(
       return {
         peer: {
           peerId: 'ns-1',
-          kind: PeerKind.NETWORK_SERVER,
+          kind: options.asId === undefined ? PeerKind.NETWORK_SERVER : PeerKind.APPLICATION_SERVER,
+          asId: options.asId ?? '',
           accountId: 'acc-1',
           netId: hex(options.netId ?? '00000A'),
           nsId: options.nsId === undefined ? new Uint8Array() : hex(options.nsId),
@@ -210,6 +213,8 @@ describe('BiHandler JoinReq', () => {
     assert.deepEqual(answer['AppSKey'], { KEKLabel: 'as-kek', AESKey: '22'.repeat(24) });
     assert.equal(answer['SessionKeyID'], '0102030405060708');
     assert.equal(calls.handleJoin, 1);
+    // The metrics label: the registered NetID of the authenticated NS.
+    assert.equal(outcome.netId, '00000A');
   });
 
   test('plaintext AppSKey delivery omits the SessionKeyID (ChirpStack keeps decrypting)', async () => {
@@ -701,6 +706,19 @@ describe('BiHandler other messages', () => {
     assert.equal(resultCode(refused), 'UnknownSender');
     await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(stranger.sent.length, 0);
+  });
+
+  test('async AS: the AppSKeyAns is POSTed to its callback URL', async () => {
+    const url = 'https://as.example/async';
+    const { handler, sent } = setup({ asId: 'as1.example.net', peerAsyncUrl: url });
+    const outcome = await handler.handle(requests.ttsBi11AppSKeyReq, { bearerToken: TOKEN });
+    assert.deepEqual([outcome.body, outcome.resultCode, outcome.netId], [undefined, 'Deferred', undefined]);
+    await waitFor(() => sent.length === 1);
+    const answer = sent[0]?.answer as { MessageType: string; Result: { ResultCode: string } };
+    assert.deepEqual(
+      [sent[0]?.url, answer.MessageType, answer.Result.ResultCode],
+      [url, 'AppSKeyAns', 'UnknownDevEUI'],
+    );
   });
 
   test('async peer: a RejoinAns is POSTed to the callback URL', async () => {
