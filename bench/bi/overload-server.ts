@@ -99,16 +99,42 @@ const handler = new BiHandler({
     peerBurst: 1_000_000,
     duplicateWindowMs: 60_000,
     peerCacheMs: 2000,
+    ...(process.env['OVERLOAD_TARGET_MS'] === undefined
+      ? {}
+      : { targetSojournMs: Number(process.env['OVERLOAD_TARGET_MS']) }),
     ...(shedding
       ? {}
       : { maxQueueAgeMs: 1e9, maxEventLoopDelayMs: 1e9, targetSojournMs: 1e9, minKeysBudgetMs: 1 }),
   },
 });
 const app = buildBiHttpApp({ handler, logger });
+// The gateway's own view, from arrival (onRequest) to answer sent, reported to stderr at the end.
+const started = new WeakMap<object, number>();
+const served: number[] = [];
+let maxDelay = 0;
+app.addHook('onRequest', (request, _reply, done) => {
+  started.set(request, performance.now());
+  maxDelay = Math.max(maxDelay, eventLoop.delayMs());
+  done();
+});
+app.addHook('onResponse', (request, _reply, done) => {
+  served.push(performance.now() - (started.get(request) ?? performance.now()));
+  done();
+});
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 console.log(JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 }));
 process.on('SIGTERM', () => {
+  served.sort((a, b) => a - b);
+  const p = (q: number) => Math.round(served[Math.floor(q * (served.length - 1))] ?? 0);
+  console.error(
+    JSON.stringify({
+      served: served.length,
+      server_p50_ms: p(0.5),
+      server_p99_ms: p(0.99),
+      max_event_loop_delay_ms: Math.round(maxDelay),
+    }),
+  );
   eventLoop.stop();
   void app.close().finally(() => process.exit(0));
 });

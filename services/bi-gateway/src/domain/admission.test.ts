@@ -59,36 +59,46 @@ test('while the event loop is behind by more than maxEventLoopDelayMs, arrivals 
   assert.equal(a.arrive().admitted, true);
 });
 
-test('when even the fastest answer of a whole interval was too slow, arrivals are refused until one is fast again', () => {
+test('when even the fastest answer of a busy interval was too slow, arrivals are refused until the queue is gone', () => {
   const { a, clock } = admission({ maxInFlight: 100, targetSojournMs: 200 });
-  // One slow answer among fast ones is no standing queue.
-  const slow = a.arrive();
-  const fast = a.arrive();
-  clock.now += 20;
-  fast.release();
-  clock.now += 300;
-  slow.release();
+  const answerAll = (count: number, afterMs: number) => {
+    const tickets = Array.from({ length: count }, () => a.arrive());
+    clock.now += afterMs;
+    for (const ticket of tickets) ticket.release();
+  };
+  // A few slow answers are no standing queue.
+  answerAll(3, 300);
+  clock.now += 100;
   assert.equal(a.shedding, false);
-  // A whole interval of answers all slower than the target: shed.
-  const queued = [a.arrive(), a.arrive()];
-  clock.now += 250;
-  for (const ticket of queued) ticket.release();
+  // A busy interval (16 answers) all slower than the target: shed.
+  answerAll(16, 250);
   clock.now += 100;
   assert.equal(a.shedding, true);
   assert.equal(a.arrive().admitted, false);
-  // While shedding, what is still in flight drains; one fast answer in an interval ends it.
-  const straggler = queued[0]!;
-  straggler.release();
-  assert.equal(a.shedding, true);
-  const probe = a.arrive();
-  assert.equal(probe.admitted, false);
-  clock.now += 100;
   // Nothing answered and nothing in flight: nothing left to wait for.
-  assert.equal(a.shedding, false);
-  const next = a.arrive();
-  clock.now += 10;
-  next.release();
   clock.now += 100;
   assert.equal(a.shedding, false);
   assert.equal(a.arrive().admitted, true);
+});
+
+test('a quiet interval with a fast answer ends shedding; a busy one with a fast answer never starts it', () => {
+  const { a, clock } = admission({ maxInFlight: 100, targetSojournMs: 200 });
+  const slow = Array.from({ length: 17 }, () => a.arrive());
+  clock.now += 250;
+  for (const ticket of slow.slice(1)) ticket.release();
+  clock.now += 100;
+  assert.equal(a.shedding, true, 'one still in flight');
+  clock.now += 100;
+  assert.equal(a.shedding, true, 'a quiet interval with something in flight says nothing new');
+  slow[0]!.release();
+  clock.now += 100;
+  assert.equal(a.shedding, false, 'nothing in flight');
+
+  const busy = Array.from({ length: 16 }, () => a.arrive());
+  clock.now += 10;
+  busy[0]!.release();
+  clock.now += 240;
+  for (const ticket of busy.slice(1)) ticket.release();
+  clock.now += 100;
+  assert.equal(a.shedding, false);
 });

@@ -18,10 +18,12 @@ export interface AdmissionOptions {
   /**
    * Target time from arrival to answer. When even the fastest request answered during a whole `sojournIntervalMs` took
    * longer than this, a queue stands inside the gateway (or behind it, in claims or keys): arrivals are refused until
-   * an interval's fastest is back under it (CoDel's signal). Default 200 ms.
+   * an interval's fastest is back under it (CoDel's signal). Default 100 ms.
    */
   readonly targetSojournMs?: number;
   readonly sojournIntervalMs?: number;
+  /** Fewer answers than this in an interval are no evidence of a queue (a few slow joins are just slow). Default 16. */
+  readonly minAnswersPerInterval?: number;
   readonly now?: () => number;
   /** How far behind the event loop is now, in ms (`eventLoopDelaySampler`); 0 when not measured. */
   readonly eventLoopDelayMs?: () => number;
@@ -41,17 +43,19 @@ export class Admission {
   readonly #delay: () => number;
   readonly #targetMs: number;
   readonly #intervalMs: number;
+  readonly #minAnswers: number;
   #inFlight = 0;
   /** The interval being observed: when it started and the fastest sojourn seen in it. */
-  #window = { startedAt: 0, fastest: Number.POSITIVE_INFINITY };
+  #window = { startedAt: 0, fastest: Number.POSITIVE_INFINITY, answers: 0 };
   #shedding = false;
 
   constructor(options: AdmissionOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#delay = options.eventLoopDelayMs ?? (() => 0);
-    this.#targetMs = options.targetSojournMs ?? 200;
+    this.#targetMs = options.targetSojournMs ?? 100;
     this.#intervalMs = options.sojournIntervalMs ?? 100;
+    this.#minAnswers = options.minAnswersPerInterval ?? 16;
     this.#window.startedAt = this.#now();
   }
 
@@ -63,16 +67,18 @@ export class Admission {
 
   #roll(now: number): void {
     if (now - this.#window.startedAt < this.#intervalMs) return;
-    // An interval in which nothing was answered says nothing new, unless nothing is in flight either.
-    if (this.#window.fastest !== Number.POSITIVE_INFINITY)
-      this.#shedding = this.#window.fastest > this.#targetMs;
-    else if (this.#inFlight === 0) this.#shedding = false;
-    this.#window = { startedAt: now, fastest: Number.POSITIVE_INFINITY };
+    // A busy interval tells whether a queue stands; a quiet one ends shedding once it has a fast answer, or once
+    // nothing is in flight any more; otherwise it says nothing new.
+    const { fastest, answers } = this.#window;
+    if (answers >= this.#minAnswers) this.#shedding = fastest > this.#targetMs;
+    else if (fastest <= this.#targetMs || this.#inFlight === 0) this.#shedding = false;
+    this.#window = { startedAt: now, fastest: Number.POSITIVE_INFINITY, answers: 0 };
   }
 
   #answered(sojournMs: number): void {
     const now = this.#now();
     this.#roll(now);
+    this.#window.answers += 1;
     if (sojournMs < this.#window.fastest) this.#window.fastest = sojournMs;
   }
 
