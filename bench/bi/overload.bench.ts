@@ -208,7 +208,7 @@ HandleJoin) in its own process; this generator (Node http, keep-alive, ${connect
 is a new JoinReq (its own DevAddr). Saturation: closed loop, ${concurrency} in flight, 4 s after 1 s warm-up, accepted
 joins/s, without shedding; then for each mode 0.5 s of warm-up and the overload phase. Overload: open loop at ${overloadFactor}× saturation for ${overloadSeconds} s, latency from each request's scheduled send time,
 caller deadline ${callerDeadlineMs} ms (ChirpStack's timeout). Mode \`on\`: admission as shipped (maxInFlight 512, queue
-age 250 ms, event-loop delay 200 ms, target latency 100 ms, keys budget 100 ms, deadline 1 s from arrival); \`off\`:
+age 250 ms, event-loop delay 200 ms, target latency 50 ms, keys budget 100 ms, deadline 1 s from arrival); \`off\`:
 maxInFlight only. Latencies are the generator's (from the scheduled send time); the last three columns are the
 gateway's own view (from its \`onRequest\` to the answer sent), which shows how much of the wait was outside it.
 

@@ -43,8 +43,8 @@ export const gatewayConfigSchema = {
   maxQueueAgeMs: duration('JOINERY_BI_MAX_QUEUE_AGE', { default: 250 }),
   /** While the event loop runs this far behind, arriving requests are refused at once. */
   maxEventLoopDelayMs: duration('JOINERY_BI_MAX_EVENT_LOOP_DELAY', { default: 200 }),
-  /** While every answer of a 100 ms interval took longer than this from arrival (a standing queue), arrivals are refused. */
-  targetSojournMs: duration('JOINERY_BI_TARGET_LATENCY', { default: 100 }),
+  /** While every answer of a busy 100 ms interval (16 or more) took longer than this from arrival (a standing queue), arrivals are refused. */
+  targetSojournMs: duration('JOINERY_BI_TARGET_LATENCY', { default: 50 }),
   /** Keys is not called with less of the deadline left than this (the answer would be late; a JoinNonce wasted). */
   minKeysBudgetMs: duration('JOINERY_BI_MIN_KEYS_BUDGET', { default: 100 }),
   /** Per-peer token bucket: sustained requests/s and burst. */

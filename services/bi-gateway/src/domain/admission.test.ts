@@ -102,3 +102,28 @@ test('a quiet interval with a fast answer ends shedding; a busy one with a fast 
   clock.now += 100;
   assert.equal(a.shedding, false);
 });
+
+test('after a busy interval, in flight is held to what was answered in it times the target, never below the floor', () => {
+  const { a, clock } = admission({ maxInFlight: 500, targetSojournMs: 50 });
+  assert.equal(a.inFlightLimit, 500);
+  // 200 answers in 100 ms, each fast: 2,000/s × 50 ms = 100 may be in flight.
+  for (let i = 0; i < 200; i += 1) {
+    const ticket = a.arrive();
+    clock.now += 0.5;
+    ticket.release();
+  }
+  assert.equal(a.inFlightLimit, 100);
+  const held = Array.from({ length: 101 }, () => a.arrive());
+  assert.deepEqual([held[99]?.admitted, held[100]?.admitted], [true, false]);
+  for (const ticket of held) ticket.release();
+  // 101 answers in the next interval: 51.
+  clock.now += 100;
+  assert.equal(a.inFlightLimit, 51);
+  // A quiet interval lifts the limit again.
+  clock.now += 100;
+  assert.equal(a.inFlightLimit, 500);
+  // A busy interval of 20 answers would allow 10: the floor is 32.
+  for (let i = 0; i < 20; i += 1) a.arrive().release();
+  clock.now += 100;
+  assert.equal(a.inFlightLimit, 32);
+});

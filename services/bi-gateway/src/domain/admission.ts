@@ -18,12 +18,17 @@ export interface AdmissionOptions {
   /**
    * Target time from arrival to answer. When even the fastest request answered during a whole `sojournIntervalMs` took
    * longer than this, a queue stands inside the gateway (or behind it, in claims or keys): arrivals are refused until
-   * an interval's fastest is back under it (CoDel's signal). Default 100 ms.
+   * an interval's fastest is back under it (CoDel's signal). Default 50 ms.
    */
   readonly targetSojournMs?: number;
   readonly sojournIntervalMs?: number;
   /** Fewer answers than this in an interval are no evidence of a queue (a few slow joins are just slow). Default 16. */
   readonly minAnswersPerInterval?: number;
+  /**
+   * After a busy interval, requests in flight are also held to what the gateway answered in it times the target
+   * (Little's law: at that many in flight an answer takes the target), never below this. Default 32.
+   */
+  readonly minInFlightLimit?: number;
   readonly now?: () => number;
   /** How far behind the event loop is now, in ms (`eventLoopDelaySampler`); 0 when not measured. */
   readonly eventLoopDelayMs?: () => number;
@@ -32,9 +37,10 @@ export interface AdmissionOptions {
 /**
  * Load shedding at the edge. Under overload the expensive part of a request is what comes after parsing (the claims
  * and keys calls, and the CPU they cost everyone else), so a request is judged as soon as it arrives — by how many are
- * in flight, by how far behind the event loop is and by whether answers have been slow for a whole interval (a
- * standing queue) — and again when it is handled, by how long it has waited. A
- * refused request is still answered (a cheap BI answer, `Other`), but never reaches claims or keys, so refusals stay
+ * in flight (at most what it answers in the target latency, once busy), by how far behind the event loop is and by
+ * whether answers have been slow for a whole interval (a standing queue) — and again when it is handled, by how long
+ * it has waited. The in-flight limit also protects against a queue the gateway cannot see: an NS whose connection pool
+ * is full queues requests on its side, and only fast refusals of the excess drain it. A refused request is still answered (a cheap BI answer, `Other`), but never reaches claims or keys, so refusals stay
  * fast and the admitted requests keep their latency.
  */
 export class Admission {
@@ -44,7 +50,9 @@ export class Admission {
   readonly #targetMs: number;
   readonly #intervalMs: number;
   readonly #minAnswers: number;
+  readonly #minLimit: number;
   #inFlight = 0;
+  #limit: number;
   /** The interval being observed: when it started and the fastest sojourn seen in it. */
   #window = { startedAt: 0, fastest: Number.POSITIVE_INFINITY, answers: 0 };
   #shedding = false;
@@ -53,9 +61,11 @@ export class Admission {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#delay = options.eventLoopDelayMs ?? (() => 0);
-    this.#targetMs = options.targetSojournMs ?? 100;
+    this.#targetMs = options.targetSojournMs ?? 50;
     this.#intervalMs = options.sojournIntervalMs ?? 100;
     this.#minAnswers = options.minAnswersPerInterval ?? 16;
+    this.#minLimit = options.minInFlightLimit ?? 32;
+    this.#limit = options.maxInFlight;
     this.#window.startedAt = this.#now();
   }
 
@@ -70,8 +80,14 @@ export class Admission {
     // A busy interval tells whether a queue stands; a quiet one ends shedding once it has a fast answer, or once
     // nothing is in flight any more; otherwise it says nothing new.
     const { fastest, answers } = this.#window;
-    if (answers >= this.#minAnswers) this.#shedding = fastest > this.#targetMs;
-    else if (fastest <= this.#targetMs || this.#inFlight === 0) this.#shedding = false;
+    if (answers >= this.#minAnswers) {
+      this.#shedding = fastest > this.#targetMs;
+      const littles = Math.ceil((answers * this.#targetMs) / (now - this.#window.startedAt));
+      this.#limit = Math.min(this.#options.maxInFlight, Math.max(this.#minLimit, littles));
+    } else {
+      if (fastest <= this.#targetMs || this.#inFlight === 0) this.#shedding = false;
+      this.#limit = this.#options.maxInFlight;
+    }
     this.#window = { startedAt: now, fastest: Number.POSITIVE_INFINITY, answers: 0 };
   }
 
@@ -86,6 +102,12 @@ export class Admission {
     return this.#inFlight;
   }
 
+  /** How many may be in flight now: `maxInFlight`, or less after a busy interval (`minInFlightLimit`). */
+  get inFlightLimit(): number {
+    this.#roll(this.#now());
+    return this.#limit;
+  }
+
   now(): number {
     return this.#now();
   }
@@ -93,7 +115,7 @@ export class Admission {
   arrive(): AdmissionTicket {
     const arrivedAt = this.#now();
     const admitted =
-      this.#inFlight < this.#options.maxInFlight &&
+      this.#inFlight < this.inFlightLimit &&
       this.#delay() <= this.#options.maxEventLoopDelayMs &&
       !this.shedding;
     if (!admitted) return { arrivedAt, admitted, release: () => undefined };

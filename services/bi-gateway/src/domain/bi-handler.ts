@@ -49,7 +49,7 @@ export interface BiHandlerOptions {
   readonly maxQueueAgeMs?: number;
   /** While the event loop is this far behind, arrivals are refused (`Admission`); default 200 ms. */
   readonly maxEventLoopDelayMs?: number;
-  /** Arrivals are refused while a whole interval's answers all took longer than this (`Admission`); default 100 ms. */
+  /** Arrivals are refused while a whole interval's answers all took longer than this (`Admission`); default 50 ms. */
   readonly targetSojournMs?: number;
   /**
    * Keys is not called with less of the deadline left than this: the answer would come too late, and keys would have
@@ -177,7 +177,7 @@ export class BiHandler {
       maxInFlight: deps.options.maxInFlight,
       maxQueueAgeMs: deps.options.maxQueueAgeMs ?? 250,
       maxEventLoopDelayMs: deps.options.maxEventLoopDelayMs ?? 200,
-      targetSojournMs: deps.options.targetSojournMs ?? 100,
+      targetSojournMs: deps.options.targetSojournMs ?? 50,
       now,
       ...(deps.eventLoopDelayMs === undefined ? {} : { eventLoopDelayMs: deps.eventLoopDelayMs }),
     });
