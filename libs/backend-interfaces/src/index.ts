@@ -1,4 +1,4 @@
-export { parseRequest, reasonForError } from './parse-request.js';
+export { describeParseError, parseRequest, reasonForError, sessionKeyIdBytes } from './parse-request.js';
 export type { ParseRequestResult } from './parse-request.js';
 export { answerFor, answerHeader } from './answer.js';
 export type {

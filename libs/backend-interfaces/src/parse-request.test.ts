@@ -4,7 +4,12 @@ import { biErrors } from './errors.js';
 import { requests } from './fixtures/index.js';
 import { hexToBytes } from './hex.js';
 import type { IncomingMessage, JoinReq } from './messages.js';
-import { parseRequest, reasonForError, type ParseRequestResult } from './parse-request.js';
+import {
+  describeParseError,
+  parseRequest,
+  reasonForError,
+  type ParseRequestResult,
+} from './parse-request.js';
 
 function ok(result: ParseRequestResult): IncomingMessage {
   assert.equal(
@@ -283,4 +288,18 @@ test('reasonForError maps bi errors and falls back to other', () => {
   assert.equal(reasonForError(biErrors.frame_size()), 'frame_size');
   assert.equal(reasonForError(biErrors.malformed_message()), 'malformed');
   assert.equal(reasonForError(new Error('x')), 'other');
+});
+
+test('an AppSKeyReq whose SessionKeyID is not 16 bytes is malformed, with a worded description', () => {
+  for (const sessionKeyId of ['01020304', '0190F1A2B3C4D5E6F708192A3B4C5D6E00', 'AB']) {
+    const result = refused(
+      parseRequest({ ...requests.ttsBi11AppSKeyReq, SessionKeyID: sessionKeyId }),
+      'bi:malformed_message',
+      'SessionKeyID',
+      'wrong_length',
+    );
+    assert.equal(result.ok === false && result.answerable ? result.reason : '', 'malformed');
+    assert.equal(describeParseError(result.error), 'SessionKeyID has the wrong length');
+  }
+  assert.equal(describeParseError(new Error('x')), 'malformed message');
 });

@@ -60,6 +60,42 @@ const reasonByError = {
   incomplete_answer: 'other',
 } as const satisfies Record<keyof typeof biErrors, ResultReason>;
 
+/**
+ * The length of the SessionKeyIDs Joinery's Join Server issues (a ULID, as TTS's): an AppSKeyReq with any other length
+ * cannot name one of its sessions and is refused as malformed.
+ */
+export const sessionKeyIdBytes = 16;
+
+const problemWords: Readonly<Record<FieldProblem, string>> = {
+  missing: 'is missing',
+  not_object: 'is not a JSON object',
+  not_string: 'is not a string',
+  empty: 'is empty',
+  not_hex: 'is not hexadecimal',
+  wrong_length: 'has the wrong length',
+  not_integer: 'is not an integer',
+  out_of_range: 'is out of range',
+  unsupported: 'has an unsupported value',
+  not_allowed: 'is not allowed here',
+  mismatch: 'does not match the other fields',
+  wrong_message_type: 'is not a request a Join Server answers',
+};
+
+/**
+ * A Description for the NS operator of why a message was refused by the parser, in words (`SessionKeyID has the
+ * wrong length`): the field's BI name and the problem, never an internal error code, never a value from the message.
+ */
+export function describeParseError(err: unknown): string {
+  if (!(err instanceof JoineryError)) return 'malformed message';
+  const field = typeof err.details['field'] === 'string' ? err.details['field'] : '';
+  const reason = err.details['reason'];
+  const words =
+    typeof reason === 'string' && Object.hasOwn(problemWords, reason)
+      ? problemWords[reason as FieldProblem]
+      : 'is invalid';
+  return field === '' ? 'malformed message' : `${field} ${words}`;
+}
+
 /** The result reason of a `bi:*` error; any other error is `other`. */
 export function reasonForError(err: unknown): ResultReason {
   if (!(err instanceof JoineryError) || !err.code.startsWith('bi:')) return 'other';
@@ -254,7 +290,7 @@ function parseRejoinReq(body: JsonObject, header: Mutable<MessageHeader<'RejoinR
 function parseAppSKeyReq(body: JsonObject, header: Mutable<MessageHeader<'AppSKeyReq'>>): AppSKeyReq {
   const message = header as Mutable<AppSKeyReq>;
   message.devEui = readHex(body, 'DevEUI', 8);
-  message.sessionKeyId = readHex(body, 'SessionKeyID');
+  message.sessionKeyId = readHex(body, 'SessionKeyID', sessionKeyIdBytes);
   return message;
 }
 

@@ -10,6 +10,7 @@ import { createHttpAsyncSender } from './adapters/http/async-sender.js';
 import { buildBiHttpApp, type TlsMaterial } from './adapters/http/bi-http-app.js';
 import { AsyncClientCertificates } from './adapters/http/async-client-certificates.js';
 import { buildMetricsApp } from './adapters/http/metrics-app.js';
+import { startEventLoopDelaySampler } from './adapters/event-loop-delay.js';
 import { GatewayMetrics } from './adapters/metrics.js';
 
 export interface GatewayDeps {
@@ -53,7 +54,9 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
   // With Joinery's own CA (no TLS files given), asynchronous answers carry a certificate per JoinEUI, CN = the
   // answer's SenderID, as ChirpStack v3 requires. An operator's certificate from files is presented as it is.
   const perJoinEui = deps.tls === undefined ? new AsyncClientCertificates(deps.claims) : undefined;
+  const eventLoop = startEventLoopDelaySampler();
   const handler: BiHandler = new BiHandler({
+    eventLoopDelayMs: eventLoop.delayMs,
     claims: deps.claims,
     keys: deps.keys,
     logger,
@@ -86,7 +89,13 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
     },
     refusalsPending: () => handler.refusalsPending,
   });
-  const httpApp = buildBiHttpApp({ handler, logger, metrics, aliasPaths: config.aliasPaths, idleTimeoutMs: config.idleTimeoutMs });
+  const httpApp = buildBiHttpApp({
+    handler,
+    logger,
+    metrics,
+    aliasPaths: config.aliasPaths,
+    idleTimeoutMs: config.idleTimeoutMs,
+  });
   const opened: FastifyInstance[] = [];
 
   return {
@@ -98,7 +107,14 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
         const issued = await deps.claims.issueServerCertificate({ hostnames: serverCertificateHostnames(config) });
         tls = { certPem: issued.certPem, keyPem: issued.keyPem, caPem: issued.caCertPem };
       }
-      const httpsApp = buildBiHttpApp({ handler, logger, metrics, tls, aliasPaths: config.aliasPaths, idleTimeoutMs: config.idleTimeoutMs });
+      const httpsApp = buildBiHttpApp({
+        handler,
+        logger,
+        metrics,
+        tls,
+        aliasPaths: config.aliasPaths,
+        idleTimeoutMs: config.idleTimeoutMs,
+      });
       opened.push(httpsApp);
       await httpsApp.listen({ host: config.host, port: config.biPort });
       const biPort = portOf(httpsApp);
@@ -139,6 +155,7 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
       if (!opened.includes(httpApp)) await httpApp.close();
       // The listeners are closed: no new refusals. Those still on their way to keys get a moment to arrive.
       await handler.close();
+      eventLoop.stop();
     },
   };
 }

@@ -41,10 +41,21 @@ export const gatewayConfigSchema = {
    * their connections between joins; 120 s or more is what the issue asks for.
    */
   idleTimeoutMs: duration('JOINERY_BI_IDLE_TIMEOUT', { default: 125_000 }),
-  /** Internal budget for one request: past it the NS gets a well-formed error instead of waiting. */
+  /**
+   * Budget of one request from its arrival: past it the NS gets a well-formed error instead of waiting, and nothing is
+   * answered later. Keep it under the NS's timeout (ChirpStack: 5 s, or its async_timeout).
+   */
   deadlineMs: duration('JOINERY_BI_DEADLINE_MS', { default: 1000 }),
-  /** Requests in flight before new ones are refused at once (overload protection). */
+  /** Requests in flight (from arrival, bodies still being read included) before new ones are refused at once. */
   maxInFlight: int('JOINERY_BI_MAX_IN_FLIGHT', { default: 512, min: 1 }),
+  /** A request handled later than this after it arrived is refused unprocessed (overload: shed, don't queue). */
+  maxQueueAgeMs: duration('JOINERY_BI_MAX_QUEUE_AGE', { default: 250 }),
+  /** While the event loop runs this far behind, arriving requests are refused at once. */
+  maxEventLoopDelayMs: duration('JOINERY_BI_MAX_EVENT_LOOP_DELAY', { default: 200 }),
+  /** While every answer of a busy 100 ms interval (16 or more) took longer than this from arrival (a standing queue), arrivals are refused. */
+  targetSojournMs: duration('JOINERY_BI_TARGET_LATENCY', { default: 50 }),
+  /** Keys is not called with less of the deadline left than this (the answer would be late; a JoinNonce wasted). */
+  minKeysBudgetMs: duration('JOINERY_BI_MIN_KEYS_BUDGET', { default: 100 }),
   /** Per-peer token bucket: sustained requests/s and burst. */
   peerRatePerSecond: int('JOINERY_BI_PEER_RATE', { default: 5000, min: 1 }),
   peerBurst: int('JOINERY_BI_PEER_BURST', { default: 10000, min: 1 }),

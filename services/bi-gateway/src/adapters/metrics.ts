@@ -1,4 +1,25 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { knownMessageTypes, resultCodes10, resultCodes11 } from '@joinery/backend-interfaces';
+
+/**
+ * Label values come from closed sets, so that no request can create series: anyone may send any MessageType (and
+ * 3,000 random ones once made 48,000 series). A value outside the set is `other`.
+ */
+const messageTypeLabels: ReadonlySet<string> = new Set(knownMessageTypes('1.1'));
+const resultCodeLabels: ReadonlySet<string> = new Set<string>([
+  ...resultCodes10,
+  ...resultCodes11,
+  'Deferred',
+  '',
+]);
+
+export function messageTypeLabel(messageType: string): string {
+  return messageTypeLabels.has(messageType) ? messageType : 'other';
+}
+
+export function resultCodeLabel(resultCode: string): string {
+  return resultCodeLabels.has(resultCode) ? resultCode : 'other';
+}
 
 /** How far the keys service's outbox relay is behind (keys `GetOutboxBacklog`). */
 export interface OutboxBacklog {
@@ -62,7 +83,9 @@ export class GatewayMetrics {
     };
     this.requests = new Counter({
       name: 'joinery_bi_requests_total',
-      help: 'Backend Interfaces requests answered, by message type, result code and NetID of the sender',
+      // net_id is the registered NetID of an authenticated NS (empty for anyone else, an AS included): its values are
+      // bounded by the NS registrations, never by what a request says.
+      help: 'Backend Interfaces requests answered, by message type, result code and NetID of the authenticated NS',
       labelNames: ['message_type', 'result_code', 'net_id'],
       registers: [registry],
     });
@@ -97,7 +120,11 @@ export class GatewayMetrics {
       async collect() {
         const b = await current();
         this.set(
-          b === undefined ? Number.NaN : b.oldestEventMs === undefined ? 0 : Math.max(0, (now() - b.oldestEventMs) / 1000),
+          b === undefined
+            ? Number.NaN
+            : b.oldestEventMs === undefined
+              ? 0
+              : Math.max(0, (now() - b.oldestEventMs) / 1000),
         );
       },
     });

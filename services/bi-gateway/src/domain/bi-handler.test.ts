@@ -37,6 +37,10 @@ interface FakeOptions {
   noRoaming?: boolean;
   /** The NS's registered callback URL, as claims reports it when authenticating the NS. */
   peerAsyncUrl?: string;
+  /** Authenticate the credential as this AS (AS-ID) instead of an NS. */
+  asId?: string;
+  /** A fake clock for the handler (admission, deadlines); the fakes may move it. */
+  clock?: { now: number };
   /** Runs before keys records a refusal; throw to make RecordRefusal fail. */
   recordRefusal?: () => Promise<void>;
 }
@@ -63,7 +67,8 @@ function setup(
       return {
         peer: {
           peerId: 'ns-1',
-          kind: PeerKind.NETWORK_SERVER,
+          kind: options.asId === undefined ? PeerKind.NETWORK_SERVER : PeerKind.APPLICATION_SERVER,
+          asId: options.asId ?? '',
           accountId: 'acc-1',
           netId: hex(options.netId ?? '00000A'),
           nsId: options.nsId === undefined ? new Uint8Array() : hex(options.nsId),
@@ -107,9 +112,17 @@ function setup(
       calls.handleJoin += 1;
       await options.keys?.();
       assert.equal(request.peer?.nwkKeyDelivery?.method.case, 'kekLabel');
+      const nwkKeys =
+        request.device?.macVersion === MacVersion.MAC_VERSION_1_1
+          ? {
+              fNwkSIntKey: { kekLabel: 'ns-kek', key: hex('33'.repeat(24)) },
+              sNwkSIntKey: { kekLabel: 'ns-kek', key: hex('44'.repeat(24)) },
+              nwkSEncKey: { kekLabel: 'ns-kek', key: hex('55'.repeat(24)) },
+            }
+          : { nwkSKey: { kekLabel: 'ns-kek', key: hex('11'.repeat(24)) } };
       return {
         joinAcceptPhy: hex('20' + 'ab'.repeat(16)),
-        nwkSKey: { kekLabel: 'ns-kek', key: hex('11'.repeat(24)) },
+        ...nwkKeys,
         appSKey:
           options.appSKeyDelivery === AppSKeyDelivery.SESSION_KEY_ID
             ? undefined
@@ -151,6 +164,7 @@ function setup(
     keys: createInProcessClient(KeysService, keysImpl),
     logger: logs.logger,
     asyncSender,
+    ...(options.clock === undefined ? {} : { now: () => (options.clock as { now: number }).now }),
     options: {
       deadlineMs: 1000,
       maxInFlight: 100,
@@ -170,7 +184,7 @@ function answerOf(outcome: BiOutcome): Record<string, unknown> {
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {
-  for (const until = Date.now() + 5000; !condition(); ) {
+  for (const until = Date.now() + 5000; !condition();) {
     if (Date.now() > until) assert.fail('condition not met within 5 s');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -199,6 +213,8 @@ describe('BiHandler JoinReq', () => {
     assert.deepEqual(answer['AppSKey'], { KEKLabel: 'as-kek', AESKey: '22'.repeat(24) });
     assert.equal(answer['SessionKeyID'], '0102030405060708');
     assert.equal(calls.handleJoin, 1);
+    // The metrics label: the registered NetID of the authenticated NS.
+    assert.equal(outcome.netId, '00000A');
   });
 
   test('plaintext AppSKey delivery omits the SessionKeyID (ChirpStack keeps decrypting)', async () => {
@@ -232,6 +248,14 @@ describe('BiHandler JoinReq', () => {
     });
     const outcome = await handler.handle(requests.ttsBi11JoinReq, { bearerToken: TOKEN });
     assert.equal(resultCode(outcome), 'UnknownSender');
+  });
+
+  test('a BI 1.1 SenderNSID from an NS registered without an NSID is accepted (TTS sends one with every JoinReq)', async () => {
+    const { handler, calls } = setup({ netId: '000013', macVersion: MacVersion.MAC_VERSION_1_1 });
+    const outcome = await handler.handle(requests.ttsBi11JoinReq, { bearerToken: TOKEN });
+    assert.equal(resultCode(outcome), 'Success');
+    assert.equal(answerOf(outcome)['ReceiverNSID'], requests.ttsBi11JoinReq.SenderNSID);
+    assert.equal(calls.handleJoin, 1);
   });
 
   test('unknown credentials are UnknownSender; no credential at all too', async () => {
@@ -313,6 +337,30 @@ describe('BiHandler JoinReq', () => {
     assert.deepEqual(answerOf(c), answerOf(a));
   });
 
+  test('a second JoinReq with the same PHYPayload but another DevAddr is not answered from the cache', async () => {
+    const { handler, calls } = setup({
+      keys: async () => {
+        if (calls.handleJoin > 1)
+          throw new JoineryError('keys:dev_nonce_replayed', 'invalid_argument', 'replayed');
+      },
+    });
+    const first = await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
+    assert.equal(resultCode(first), 'Success');
+    for (const change of [{ DevAddr: '01ABCDEF' }, { RxDelay: 5 }, { CFList: '00'.repeat(16) }]) {
+      const other = await handler.handle({ ...requests.ttsBi10JoinReq, ...change }, { bearerToken: TOKEN });
+      assert.equal(resultCode(other), 'JoinReqFailed', JSON.stringify(change));
+      assert.equal(answerOf(other)['PHYPayload'], undefined);
+    }
+    assert.equal(calls.handleJoin, 4);
+    // An identical retry still gets the identical accept, with its own TransactionID.
+    const retry = await handler.handle(
+      { ...requests.ttsBi10JoinReq, TransactionID: 77 },
+      { bearerToken: TOKEN },
+    );
+    assert.deepEqual(answerOf(retry), { ...answerOf(first), TransactionID: 77 });
+    assert.equal(calls.handleJoin, 4);
+  });
+
   test('refusals from keys are not cached: the next identical request is handled again', async () => {
     let fail = true;
     const { handler, calls } = setup({
@@ -340,12 +388,68 @@ describe('BiHandler JoinReq', () => {
       { bearerToken: TOKEN },
     );
     assert.equal(resultCode(second), 'Other');
-    assert.match(
-      String((answerOf(second)['Result'] as { Description?: string }).Description),
-      /gateway:overloaded/,
+    assert.equal(
+      (answerOf(second)['Result'] as { Description?: string }).Description,
+      'the join server is overloaded; retry later',
     );
     release();
     assert.equal(resultCode(await first), 'Success');
+  });
+
+  test('keys is not called when too little of the deadline is left: a refusal, no JoinNonce spent', async () => {
+    const clock = { now: 10_000 };
+    for (const asyncUrl of ['', 'https://ns.example/async']) {
+      const { handler, calls, sent } = setup(
+        { clock, asyncUrl, peerAsyncUrl: asyncUrl, authorize: () => void (clock.now += 950) },
+        { deadlineMs: 1000, minKeysBudgetMs: 100 },
+      );
+      const outcome = await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
+      const answer =
+        asyncUrl === '' ? answerOf(outcome) : (await waitFor(() => sent.length === 1), sent[0]?.answer);
+      assert.deepEqual((answer as { Result: unknown }).Result, {
+        ResultCode: 'Other',
+        Description: 'the join server could not answer in time; retry later',
+      });
+      assert.equal(calls.handleJoin, 0, asyncUrl);
+      await waitFor(() => calls.recordRefusal.length === 1);
+      assert.deepEqual(calls.recordRefusal, ['gateway:deadline_exceeded']);
+    }
+  });
+
+  test('the deadline counts from arrival: a request that waited in the queue is refused before claims or keys', async () => {
+    const clock = { now: 10_000 };
+    const { handler, calls } = setup({ clock }, { maxQueueAgeMs: 200 });
+    const ticket = handler.admission.arrive();
+    clock.now += 201;
+    const outcome = await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }, ticket);
+    ticket.release();
+    assert.deepEqual(answerOf(outcome)['Result'], {
+      ResultCode: 'Other',
+      Description: 'the join server is overloaded; retry later',
+    });
+    assert.deepEqual([calls.authenticatePeer, calls.authorize, calls.handleJoin], [0, 0, 0]);
+    // Handled in time, the same request goes through.
+    const fresh = handler.admission.arrive();
+    clock.now += 200;
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }, fresh)),
+      'Success',
+    );
+    fresh.release();
+  });
+
+  test('a request refused on arrival (too many in flight) is answered without claims or keys', async () => {
+    const clock = { now: 10_000 };
+    const { handler, calls } = setup({ clock }, { maxInFlight: 1 });
+    const busy = handler.admission.arrive();
+    const refused = handler.admission.arrive();
+    assert.equal(refused.admitted, false);
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }, refused)),
+      'Other',
+    );
+    assert.deepEqual([calls.authenticatePeer, calls.handleJoin], [0, 0]);
+    busy.release();
   });
 
   test('the internal deadline answers Other instead of waiting for a stuck keys service', async () => {
@@ -380,9 +484,15 @@ describe('BiHandler JoinReq', () => {
         throw new JoineryError('keys:mic_failed', 'invalid_argument', 'MIC check failed', { details });
       },
     });
-    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'MICFailed');
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })),
+      'MICFailed',
+    );
     details = {};
-    assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })), 'MICFailed');
+    assert.equal(
+      resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })),
+      'MICFailed',
+    );
     await waitFor(() => calls.recordRefusal.length === 1 && handler.refusalsPending === 0);
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.deepEqual(calls.recordRefusal, ['keys:mic_failed']);
@@ -428,13 +538,16 @@ describe('BiHandler JoinReq', () => {
     assert.deepEqual([outcome.status, outcome.body], [200, undefined]);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(refused.sent[0]?.url, url);
-    assert.equal((refused.sent[0]?.answer as { Result: { ResultCode: string } }).Result.ResultCode, 'UnknownDevEUI');
+    assert.equal(
+      (refused.sent[0]?.answer as { Result: { ResultCode: string } }).Result.ResultCode,
+      'UnknownDevEUI',
+    );
 
     const limited = setup({ peerAsyncUrl: url, asyncUrl: url }, { peerRatePerSecond: 1, peerBurst: 1 });
     await limited.handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
     const second = await limited.handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
     assert.equal(second.body, undefined);
-    for (const until = Date.now() + 2000; limited.sent.length < 2 && Date.now() < until; )
+    for (const until = Date.now() + 2000; limited.sent.length < 2 && Date.now() < until;)
       await new Promise((resolve) => setTimeout(resolve, 5));
     assert.deepEqual(
       limited.sent.map((s) => (s.answer as { Result: { ResultCode: string } }).Result.ResultCode).sort(),
@@ -444,10 +557,13 @@ describe('BiHandler JoinReq', () => {
     const revoked = { value: false };
     const cached = setup({ peerAsyncUrl: url, asyncUrl: url, revoked }, { peerCacheMs: 10_000 });
     await cached.handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
-    for (const until = Date.now() + 2000; cached.sent.length < 1 && Date.now() < until; )
+    for (const until = Date.now() + 2000; cached.sent.length < 1 && Date.now() < until;)
       await new Promise((resolve) => setTimeout(resolve, 5));
     revoked.value = true;
-    const gone = await cached.handler.handle({ ...requests.ttsBi10JoinReq, TransactionID: 3 }, { bearerToken: TOKEN });
+    const gone = await cached.handler.handle(
+      { ...requests.ttsBi10JoinReq, TransactionID: 3 },
+      { bearerToken: TOKEN },
+    );
     assert.equal(resultCode(gone), 'UnknownSender');
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(cached.sent.length, 1, 'only the accepted join went to the callback URL');
@@ -472,7 +588,11 @@ describe('BiHandler JoinReq', () => {
   });
 
   test('a RejoinReq (type 1) goes to keys HandleRejoin and is answered with a RejoinAns', async () => {
-    const { handler, calls } = setup({ netId: '000013', nsId: '00005EEF10000100', macVersion: MacVersion.MAC_VERSION_1_1 });
+    const { handler, calls } = setup({
+      netId: '000013',
+      nsId: '00005EEF10000100',
+      macVersion: MacVersion.MAC_VERSION_1_1,
+    });
     const rejoin = {
       ...requests.ttsBi11JoinReq,
       MessageType: 'RejoinReq',
@@ -527,6 +647,97 @@ describe('BiHandler other messages', () => {
     assert.equal((answer['Result'] as { ResultCode: string }).ResultCode, 'NoRoamingAgreement');
     assert.equal(answer['HNetID'], undefined);
     assert.equal(answer['MessageType'], 'HomeNSAns');
+  });
+
+  test('an AppSKeyReq with a SessionKeyID of the wrong length is malformed, described in words, keys not asked', async () => {
+    const { handler } = setup();
+    const answer = answerOf(
+      await handler.handle(
+        { ...requests.ttsBi11AppSKeyReq, SessionKeyID: '01020304' },
+        { bearerToken: TOKEN },
+      ),
+    );
+    assert.deepEqual(answer['Result'], {
+      ResultCode: 'MalformedMessage',
+      Description: 'SessionKeyID has the wrong length',
+    });
+  });
+
+  test('a device of another owner and an unknown device get the same answer, without internal codes', async () => {
+    const answers = [];
+    for (const code of ['claims:not_authorized', 'claims:unknown_device', 'keys:unknown_device']) {
+      const refuse = () => {
+        throw new JoineryError(code, 'permission_denied', 'no');
+      };
+      const { handler } = setup(
+        code.startsWith('claims:') ? { authorize: refuse } : { keys: async () => refuse() },
+      );
+      answers.push(answerOf(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }))['Result']);
+    }
+    assert.deepEqual(answers, Array(3).fill({ ResultCode: 'UnknownDevEUI', Description: 'unknown device' }));
+  });
+
+  test('async peer: HomeNSAns is POSTed to the callback URL, refusals too; an UnknownSender stays in the response', async () => {
+    const url = 'https://ns.example/async';
+    const home = setup({ netId: '00000B', peerAsyncUrl: url });
+    const outcome = await home.handler.handle(requests.chirpStackV4HomeNSReq, { bearerToken: TOKEN });
+    assert.deepEqual([outcome.status, outcome.body, outcome.resultCode], [200, undefined, 'Deferred']);
+    await waitFor(() => home.sent.length === 1);
+    const answer = home.sent[0]?.answer as Record<string, unknown>;
+    assert.equal(home.sent[0]?.url, url);
+    assert.deepEqual(
+      [answer['MessageType'], answer['HNetID'], answer['TransactionID']],
+      ['HomeNSAns', '00000A', 1234567],
+    );
+
+    const noRoaming = setup({ netId: '00000B', peerAsyncUrl: url, noRoaming: true });
+    assert.equal(
+      (await noRoaming.handler.handle(requests.chirpStackV4HomeNSReq, { bearerToken: TOKEN })).body,
+      undefined,
+    );
+    await waitFor(() => noRoaming.sent.length === 1);
+    assert.equal(
+      (noRoaming.sent[0]?.answer as { Result: { ResultCode: string } }).Result.ResultCode,
+      'NoRoamingAgreement',
+    );
+
+    const stranger = setup({ netId: '00000C', peerAsyncUrl: url });
+    const refused = await stranger.handler.handle(requests.chirpStackV4HomeNSReq, { bearerToken: TOKEN });
+    assert.equal(resultCode(refused), 'UnknownSender');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(stranger.sent.length, 0);
+  });
+
+  test('async AS: the AppSKeyAns is POSTed to its callback URL', async () => {
+    const url = 'https://as.example/async';
+    const { handler, sent } = setup({ asId: 'as1.example.net', peerAsyncUrl: url });
+    const outcome = await handler.handle(requests.ttsBi11AppSKeyReq, { bearerToken: TOKEN });
+    assert.deepEqual([outcome.body, outcome.resultCode, outcome.netId], [undefined, 'Deferred', undefined]);
+    await waitFor(() => sent.length === 1);
+    const answer = sent[0]?.answer as { MessageType: string; Result: { ResultCode: string } };
+    assert.deepEqual(
+      [sent[0]?.url, answer.MessageType, answer.Result.ResultCode],
+      [url, 'AppSKeyAns', 'UnknownDevEUI'],
+    );
+  });
+
+  test('async peer: a RejoinAns is POSTed to the callback URL', async () => {
+    const url = 'https://ns.example/async';
+    const { handler, sent } = setup({
+      netId: '000013',
+      nsId: '00005EEF10000100',
+      macVersion: MacVersion.MAC_VERSION_1_1,
+      peerAsyncUrl: url,
+      asyncUrl: url,
+    });
+    const rejoin = {
+      ...requests.ttsBi11JoinReq,
+      MessageType: 'RejoinReq',
+      PHYPayload: 'C00101000010EF5E0000020B0010EF5E00000000AABBCCDD',
+    };
+    assert.equal((await handler.handle(rejoin, { bearerToken: TOKEN })).body, undefined);
+    await waitFor(() => sent.length === 1);
+    assert.equal((sent[0]?.answer as { MessageType: string }).MessageType, 'RejoinAns');
   });
 
   test('AppSKeyReq from an NS credential is UnknownSender', async () => {

@@ -1,6 +1,7 @@
 import {
   answerFor,
   bytesToHex,
+  describeParseError,
   hexToBytes,
   parseRequest,
   resultCodeFor,
@@ -31,17 +32,30 @@ import {
   type KeyEnvelope as KeyEnvelopePb,
 } from '@joinery/proto/keys/v1/keys_pb';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { DuplicateCache } from './duplicate-cache.js';
+import { Admission, type AdmissionTicket } from './admission.js';
+import { DuplicateCache, requestKey } from './duplicate-cache.js';
 import { gatewayErrors } from './errors.js';
 import { RefusalRecorder, refusalEventIdDetail } from './refusal-recorder.js';
 import type { AsyncAnswerSender, ClaimsClient, KeysClient, PeerCredentialInput } from './ports.js';
 import { ExpiringCache } from './expiring-cache.js';
 import { PeerRateLimiter } from './rate-limiter.js';
-import { descriptionFor, reasonFor } from './result-reason.js';
+import { descriptionFor, descriptionOfReason, reasonFor } from './result-reason.js';
 
 export interface BiHandlerOptions {
+  /** The budget of a request from its arrival; nothing is answered later than this (it must be under the NS's timeout). */
   readonly deadlineMs: number;
   readonly maxInFlight: number;
+  /** A request handled later than this after its arrival is refused unprocessed (`Admission`); default 250 ms. */
+  readonly maxQueueAgeMs?: number;
+  /** While the event loop is this far behind, arrivals are refused (`Admission`); default 200 ms. */
+  readonly maxEventLoopDelayMs?: number;
+  /** Arrivals are refused while a whole interval's answers all took longer than this (`Admission`); default 50 ms. */
+  readonly targetSojournMs?: number;
+  /**
+   * Keys is not called with less of the deadline left than this: the answer would come too late, and keys would have
+   * spent a JoinNonce for it. Default 100 ms.
+   */
+  readonly minKeysBudgetMs?: number;
   readonly peerRatePerSecond: number;
   readonly peerBurst: number;
   readonly duplicateWindowMs: number;
@@ -58,10 +72,17 @@ export interface BiHandlerDeps {
   /** Called once for each refused join that could not be written to the join stream (`RefusalRecorder`). */
   readonly onRefusalLost?: () => void;
   readonly now?: () => number;
+  /** How far behind the event loop is, in ms (`startEventLoopDelaySampler`), for admission. */
+  readonly eventLoopDelayMs?: () => number;
 }
 
-/** What the HTTP edge sends back. */
-export type BiOutcome =
+/**
+ * What the HTTP edge sends back. `netId`: the registered NetID of the authenticated NS that sent the request (upper-case
+ * hex), absent when the sender was not authenticated as an NS.
+ */
+export type BiOutcome = BiOutcomeBody & { readonly netId?: string };
+
+type BiOutcomeBody =
   | {
       readonly status: 200;
       readonly body: AnswerHeaderWire;
@@ -89,7 +110,7 @@ type ActivationRequest = JoinReq | RejoinReq;
 /** Where an NS takes asynchronous answers (empty `asyncUrl`: synchronous) and the CA its callback server uses. */
 type Callback = Pick<PeerIdentity, 'asyncUrl' | 'asyncCaPem'>;
 
-/** A refused activation: the reason picks the ResultCode, the description (an error code, no secrets) explains it. */
+/** A refused activation: the reason picks the ResultCode, the description (words, no secrets) explains it. */
 interface Refusal {
   readonly reason: ResultReason;
   readonly description: string;
@@ -145,12 +166,21 @@ export class BiHandler {
    */
   readonly #peers: ExpiringCache<PeerIdentity>;
   readonly #refusals: RefusalRecorder;
-  #inFlight = 0;
+  /** Shared with the HTTP edge, which takes a ticket as each request arrives (`arrive`). */
+  readonly admission: Admission;
 
   constructor(deps: BiHandlerDeps) {
     this.#deps = deps;
     const now = deps.now ?? Date.now;
     this.#duplicates = new DuplicateCache({ windowMs: deps.options.duplicateWindowMs, now });
+    this.admission = new Admission({
+      maxInFlight: deps.options.maxInFlight,
+      maxQueueAgeMs: deps.options.maxQueueAgeMs ?? 250,
+      maxEventLoopDelayMs: deps.options.maxEventLoopDelayMs ?? 200,
+      targetSojournMs: deps.options.targetSojournMs ?? 50,
+      now,
+      ...(deps.eventLoopDelayMs === undefined ? {} : { eventLoopDelayMs: deps.eventLoopDelayMs }),
+    });
     this.#peers = new ExpiringCache({ ttlMs: deps.options.peerCacheMs ?? 0, now });
     this.#rateLimiter = new PeerRateLimiter({
       ratePerSecond: deps.options.peerRatePerSecond,
@@ -166,7 +196,7 @@ export class BiHandler {
   }
 
   get inFlight(): number {
-    return this.#inFlight;
+    return this.admission.inFlight;
   }
 
   /** Refused joins decided here (or that keys could not write) not yet in the join stream. */
@@ -179,7 +209,21 @@ export class BiHandler {
     await this.#refusals.close(timeoutMs);
   }
 
-  async handle(body: unknown, credential: PeerCredentialInput): Promise<BiOutcome> {
+  /**
+   * `ticket`: the admission the edge took when the request arrived (it releases it once the answer is sent); without
+   * one the request is admitted here, as it arrives.
+   */
+  async handle(body: unknown, credential: PeerCredentialInput, ticket?: AdmissionTicket): Promise<BiOutcome> {
+    if (ticket !== undefined) return this.#handle(body, credential, ticket);
+    const own = this.admission.arrive();
+    try {
+      return await this.#handle(body, credential, own);
+    } finally {
+      own.release();
+    }
+  }
+
+  async #handle(body: unknown, credential: PeerCredentialInput, ticket: AdmissionTicket): Promise<BiOutcome> {
     const parsed = parseRequest(body);
     if (!parsed.ok) {
       if (!parsed.answerable)
@@ -193,7 +237,10 @@ export class BiHandler {
         { err_code: parsed.error.code, details: parsed.error.details },
         'refused unparseable message',
       );
-      const answer = answerFor(parsed.target, parsed.reason);
+      const answer = answerFor(parsed.target, {
+        reason: parsed.reason,
+        description: describeParseError(parsed.error),
+      });
       return {
         status: 200,
         body: answer,
@@ -209,15 +256,9 @@ export class BiHandler {
       );
       return { status: 204, body: undefined, messageType: 'ErrorNotif', resultCode: '' };
     }
-    if (this.#inFlight >= this.#deps.options.maxInFlight)
-      return this.#refuse(message, gatewayErrors.overloaded());
-    this.#inFlight += 1;
-    const deadline = (this.#deps.now ?? Date.now)() + this.#deps.options.deadlineMs;
-    try {
-      return await this.#dispatch(message, credential, deadline);
-    } finally {
-      this.#inFlight -= 1;
-    }
+    // Refused before any claims or keys work: an answer from parsing alone, which stays fast under overload.
+    if (!this.admission.mayProceed(ticket)) return this.#refuse(message, gatewayErrors.overloaded());
+    return this.#dispatch(message, credential, ticket.arrivedAt + this.#deps.options.deadlineMs);
   }
 
   async #dispatch(message: BiRequest, credential: PeerCredentialInput, deadline: number): Promise<BiOutcome> {
@@ -229,6 +270,16 @@ export class BiHandler {
         this.#recordRefusal(message, err, undefined);
       return this.#refuse(message, err);
     }
+    const outcome = await this.#authenticated(message, credential, deadline, peer);
+    return peer.kind === PeerKind.NETWORK_SERVER ? { ...outcome, netId: bytesToHex(peer.netId) } : outcome;
+  }
+
+  async #authenticated(
+    message: BiRequest,
+    credential: PeerCredentialInput,
+    deadline: number,
+    peer: PeerIdentity,
+  ): Promise<BiOutcome> {
     if (!this.#rateLimiter.tryTake(peer.peerId)) {
       const limited = gatewayErrors.rate_limited();
       if (message.messageType !== 'JoinReq' && message.messageType !== 'RejoinReq')
@@ -241,16 +292,34 @@ export class BiHandler {
       case 'RejoinReq':
         return this.#activation(message, credential, deadline, peer);
       case 'AppSKeyReq':
-        return this.#appSKey(message, credential, deadline);
+        return this.#answerTo(peer, message, await this.#appSKey(message, credential, deadline));
       case 'HomeNSReq':
-        return this.#homeNs(message, credential, deadline);
+        return this.#answerTo(peer, message, await this.#homeNs(message, credential, deadline));
     }
   }
 
-  #timeout(deadline: number): { timeoutMs: number } {
+  /**
+   * Every answer to an asynchronous peer goes to its callback URL, as JoinAns does: ChirpStack's async client discards
+   * a body in the response and waits for the POST ("Async timeout" otherwise). A caller found not to be who it claimed
+   * (UnknownSender, e.g. a credential revoked since it was cached) is answered in the response: its callback URL is
+   * not to be trusted.
+   */
+  #answerTo(callback: Callback, message: BiRequest, outcome: BiOutcome): BiOutcome {
+    const sender = this.#deps.asyncSender;
+    if (callback.asyncUrl === '' || sender === undefined || outcome.body === undefined) return outcome;
+    if (outcome.resultCode === 'UnknownSender') return outcome;
+    return this.#deferred(sender, message, callback, Promise.resolve(outcome.body as AnswerHeaderWire));
+  }
+
+  #timeout(deadline: number, atLeastMs = 1): { timeoutMs: number } {
     const left = deadline - (this.#deps.now ?? Date.now)();
-    if (left <= 0) throw gatewayErrors.deadline_exceeded();
+    if (left < atLeastMs) throw gatewayErrors.deadline_exceeded();
     return { timeoutMs: left };
+  }
+
+  /** The keys call's budget; refused (keys not called, no JoinNonce spent) when too little is left to be useful. */
+  #keysTimeout(deadline: number): { timeoutMs: number } {
+    return this.#timeout(deadline, this.#deps.options.minKeysBudgetMs ?? 100);
   }
 
   /** The authenticated peer, whose registered identity must match SenderID (and SenderNSID under BI 1.1). */
@@ -337,7 +406,8 @@ export class BiHandler {
         this.#deps.asyncSender,
         message,
         delivery,
-        this.#activationAnswer(message, credential, authorization, Number.POSITIVE_INFINITY),
+        // The NS waits for the callback only until its own timeout: the same deadline holds.
+        this.#activationAnswer(message, credential, authorization, deadline),
       );
     const answer = await this.#activationAnswer(message, credential, authorization, deadline);
     return {
@@ -354,14 +424,7 @@ export class BiHandler {
     authorization: AuthorizeResponse,
     deadline: number,
   ): Promise<AnswerHeaderWire> {
-    const key = [
-      message.messageType,
-      message.devEui,
-      bytesToHex(message.phyPayload),
-      message.senderId,
-      message.senderNsId ?? '',
-      credentialKey(credential),
-    ].join('|');
+    const key = requestKey(message, credentialKey(credential));
     const { value, duplicate } = await this.#duplicates.getOrCompute(
       key,
       () => this.#activate(message, authorization, deadline),
@@ -382,7 +445,7 @@ export class BiHandler {
     const device = authorization.device;
     const delivery = authorization.delivery;
     if (device === undefined || delivery === undefined)
-      return { reason: 'other', description: 'claims:incomplete_authorization' };
+      return { reason: 'other', description: descriptionOfReason('other') };
     const deviceIs11 = device.macVersion === MacVersion.MAC_VERSION_1_1;
     // The NS sends the highest version it shares with the device: a 1.0.x device can never be answered as 1.1.
     if (!deviceIs11 && message.macVersion === '1.1') {
@@ -391,7 +454,7 @@ export class BiHandler {
         new JoineryError('bi:mac_version_mismatch', 'invalid_argument', 'MAC version mismatch'),
         authorization,
       );
-      return { reason: 'mac_version_mismatch', description: 'bi:mac_version_mismatch' };
+      return { reason: 'mac_version_mismatch', description: descriptionOfReason('mac_version_mismatch') };
     }
     const appSKeyDelivery =
       delivery.appSKeyDelivery === AppSKeyDelivery.PLAINTEXT
@@ -428,14 +491,15 @@ export class BiHandler {
     try {
       result =
         message.messageType === 'JoinReq'
-          ? await this.#deps.keys.handleJoin(request, this.#timeout(deadline))
-          : await this.#deps.keys.handleRejoin(request, this.#timeout(deadline));
+          ? await this.#deps.keys.handleJoin(request, this.#keysTimeout(deadline))
+          : await this.#deps.keys.handleRejoin(request, this.#keysTimeout(deadline));
     } catch (err) {
       const error = JoineryError.from(err);
       this.#deps.logger.info({ dev_eui: message.devEui, err_code: error.code }, 'activation refused');
       // keys writes its own refusals (MIC, DevNonce) to the outbox and says so with the event id; anything else
       // (keys unreachable or too slow, its store down) is written from here.
-      if (error.details[refusalEventIdDetail] === undefined) this.#recordRefusal(message, error, authorization);
+      if (error.details[refusalEventIdDetail] === undefined)
+        this.#recordRefusal(message, error, authorization);
       return { reason: reasonFor(err), description: descriptionFor(err) };
     }
     const includeSessionKeyId = delivery.appSKeyDelivery !== AppSKeyDelivery.PLAINTEXT;
@@ -527,7 +591,7 @@ export class BiHandler {
   /** 200 with an empty body now; the answer is POSTed to `url` once ready (asynchronous Backend Interfaces). */
   #deferred(
     sender: AsyncAnswerSender,
-    message: ActivationRequest,
+    message: BiRequest,
     callback: Callback,
     answer: Promise<AnswerHeaderWire>,
   ): BiOutcome {
@@ -541,7 +605,10 @@ export class BiHandler {
         }),
       )
       .catch((err: unknown) =>
-        this.#deps.logger.error({ err, dev_eui: message.devEui }, 'asynchronous answer could not be delivered'),
+        this.#deps.logger.error(
+          { err, dev_eui: message.devEui },
+          'asynchronous answer could not be delivered',
+        ),
       );
     return { status: 200, body: undefined, messageType: message.messageType, resultCode: 'Deferred' };
   }
@@ -554,7 +621,11 @@ export class BiHandler {
    */
   #refuseActivation(message: ActivationRequest, err: unknown, callback: Callback): BiOutcome {
     const sender = this.#deps.asyncSender;
-    if (callback.asyncUrl === '' || sender === undefined || reasonFor(JoineryError.from(err)) === 'unknown_sender')
+    if (
+      callback.asyncUrl === '' ||
+      sender === undefined ||
+      reasonFor(JoineryError.from(err)) === 'unknown_sender'
+    )
       return this.#refuse(message, err);
     return this.#deferred(sender, message, callback, Promise.resolve(this.#refusalAnswer(message, err)));
   }

@@ -1,8 +1,37 @@
+import { createHash } from 'node:crypto';
+
 /**
- * Remembers the outcome of a JoinReq for a short window, keyed by what makes two requests "the same" (DevEUI,
- * PHYPayload — which carries the DevNonce — and the sender), so that a retried or raced request gets the same answer
+ * The duplicate-cache key of a parsed request: every field it carries except `transactionId` (TTS always sends 0, and
+ * a retry may carry a new one), in a canonical form (fields sorted, bytes as hex, nested objects with sorted keys),
+ * plus `scope` (the caller's credential). Two JoinReqs with the same PHYPayload (so the same DevNonce) but another
+ * DevAddr, DLSettings, RxDelay, CFList, MACVersion, SenderNSID or token are different requests: ChirpStack allocates
+ * a DevAddr per join and never retries, so the second must not get the first one's accept. Hashed, so that the
+ * credential is not kept in memory as given.
+ */
+export function requestKey(message: object, scope: string): string {
+  const fields = Object.entries(message)
+    .filter(([name, value]) => name !== 'transactionId' && value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => [name, canonical(value)]);
+  return createHash('sha256')
+    .update(JSON.stringify([scope, fields]))
+    .digest('base64');
+}
+
+function canonical(value: unknown): unknown {
+  if (value instanceof Uint8Array) return { bytes: Buffer.from(value).toString('hex') };
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object')
+    return Object.keys(value)
+      .sort()
+      .map((key) => [key, canonical((value as Record<string, unknown>)[key])]);
+  return value;
+}
+
+/**
+ * Remembers the outcome of a JoinReq for a short window, keyed by what makes two requests "the same" (`requestKey`:
+ * the whole request but its TransactionID, and the caller), so that a retried or raced request gets the same answer
  * instead of a DevNonce replay error. Concurrent identical requests share one in-flight computation.
- * TransactionID is deliberately not part of the key: TTS always sends 0.
  */
 export class DuplicateCache<V> {
   readonly #entries = new Map<string, { value: Promise<V>; expiresAt: number }>();

@@ -1,3 +1,4 @@
+import { Admission } from '../domain/admission.js';
 import type { BiHandler, BiOutcome } from '../domain/bi-handler.js';
 import type { PeerCredentialInput } from '../domain/ports.js';
 
@@ -5,6 +6,7 @@ import type { PeerCredentialInput } from '../domain/ports.js';
 export function recordingHandler() {
   const seen: { body: unknown; credential: PeerCredentialInput }[] = [];
   const handler = {
+    admission: new Admission({ maxInFlight: 1000, maxQueueAgeMs: 1000, maxEventLoopDelayMs: 1000 }),
     async handle(body: unknown, credential: PeerCredentialInput): Promise<BiOutcome> {
       seen.push({ body, credential });
       return {

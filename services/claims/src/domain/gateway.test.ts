@@ -92,7 +92,6 @@ describe('authorization matrix', () => {
       ['unclaimed device', authorizeAs(h, x, 3)],
       ['JoinEUI mismatch', authorizeAs(h, x, 1, { joinEui: '70B3D57ED0000001' })],
       ['SenderID not the caller’s NetID', authorizeAs(h, x, 1, { senderNetId: '000014' })],
-      ['SenderNSID given but not registered', authorizeAs(h, x, 1, { senderNsId: '0000000000000001' })],
       [
         'unknown bearer token',
         authorizeAs(h, x, 1, { credential: { kind: 'bearer-token', token: 'jns_unknown' } }),
@@ -118,6 +117,13 @@ describe('authorization matrix', () => {
     ];
     for (const [name, p] of refusals)
       await assert.rejects(p, (err: unknown) => JoineryError.is(err, claimsErrors.not_authorized.code), name);
+  });
+
+  test('an NS registered without an NSID is authorized with any BI 1.1 SenderNSID (as TTS sends), and without', async () => {
+    const { h, x } = await world();
+    const withNsId = await authorizeAs(h, x, 1, { senderNsId: '0000000000000001' });
+    assert.equal(withNsId.networkServer.id, x.ns.id);
+    assert.equal((await authorizeAs(h, x, 1, { senderNsId: '' })).networkServer.id, x.ns.id);
   });
 
   test('a revoked token and a locked device are refused', async () => {
@@ -176,6 +182,14 @@ describe('authorization matrix', () => {
       asyncUrl: 'https://ns2.example/async',
       asyncCaPem: null,
     });
+    // An NS registered with an NSID must send that one under BI 1.1.
+    await rejectsWith(
+      h.claims.gateway.authorize({
+        joinEui, devEui: devEui(1), credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
+        senderNetId: '000015', senderNsId: '70b3d57ed0001235',
+      }),
+      claimsErrors.not_authorized.code,
+    );
     // BI 1.0 requests carry no SenderNSID.
     await h.claims.gateway.authorize({
       joinEui,

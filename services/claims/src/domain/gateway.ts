@@ -91,7 +91,15 @@ export class Gateway {
     }
     if (peer.kind !== 'network-server') return null;
     if (normalizeHex(senderNetId, 3) !== peer.netId) return null;
-    if (senderNsId !== null && senderNsId !== '' && normalizeEui(senderNsId) !== peer.nsId) return null;
+    // An NS registered without an NSID may send any SenderNSID (TTS sends one with every BI 1.1 JoinReq); one
+    // registered with an NSID must send that one.
+    if (
+      peer.nsId !== null &&
+      senderNsId !== null &&
+      senderNsId !== '' &&
+      normalizeEui(senderNsId) !== peer.nsId
+    )
+      return null;
     return peer;
   }
 

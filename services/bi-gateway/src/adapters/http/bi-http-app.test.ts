@@ -33,6 +33,32 @@ test('JSON is read with or without Content-Type, with a charset, and the bearer 
   assert.deepEqual(seen[3]?.body, requests.chirpStackV4JoinReq);
 });
 
+test('a malformed Content-Type does not stop a BI message: it is answered like any other', async () => {
+  const { app: edge, seen } = app();
+  const payload = JSON.stringify(requests.chirpStackV4JoinReq);
+  const malformed = [
+    'application/json; charset',
+    ';;',
+    'garbage',
+    '',
+    '/',
+    'application/json; ; =',
+    '\u00e9/x',
+  ];
+  for (const contentType of malformed) {
+    const res = await edge.inject({
+      method: 'POST',
+      url: '/',
+      payload,
+      headers: { 'content-type': contentType },
+    });
+    assert.equal(res.statusCode, 200, contentType);
+    assert.equal(res.json().MessageType, 'JoinAns');
+  }
+  assert.equal(seen.length, malformed.length);
+  assert.deepEqual(seen[0]?.body, requests.chirpStackV4JoinReq);
+});
+
 test('non-JSON is 400 with a JSON error; bodies over 32 KiB are 413; nothing reaches the handler', async () => {
   const { app: edge, seen } = app();
   const bad = await edge.inject({
@@ -66,7 +92,11 @@ test('alias paths serve the same handler; other paths and methods do not', async
 test('a request must arrive whole within 15 s; an idle connection stays 125 s', async () => {
   const { app: edge } = app();
   await edge.ready();
-  const server = edge.server as unknown as { requestTimeout: number; headersTimeout: number; keepAliveTimeout: number };
+  const server = edge.server as unknown as {
+    requestTimeout: number;
+    headersTimeout: number;
+    keepAliveTimeout: number;
+  };
   assert.deepEqual(
     [server.requestTimeout, server.headersTimeout, server.keepAliveTimeout],
     [15_000, 15_000, 125_000],

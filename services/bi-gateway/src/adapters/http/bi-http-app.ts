@@ -6,8 +6,9 @@ import Fastify, {
 } from 'fastify';
 import { constants as tlsConstants } from 'node:crypto';
 import type { Logger } from '@joinery/logging';
+import type { AdmissionTicket } from '../../domain/admission.js';
 import type { BiHandler } from '../../domain/bi-handler.js';
-import type { GatewayMetrics } from '../metrics.js';
+import { messageTypeLabel, resultCodeLabel, type GatewayMetrics } from '../metrics.js';
 import { peerCredentialOf } from './peer-credential.js';
 
 /** TTS's limit; PRODUCT invariant 7: bodies over 32 KiB get 413. */
@@ -88,6 +89,23 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
   server.headersTimeout = requestTimeoutMs;
   server.requestTimeout = requestTimeoutMs;
 
+  // Every body is read as JSON whatever its Content-Type says: NSs differ, and Fastify would refuse a malformed
+  // header (`application/json; charset`, `;;`) with 415 before the BI parser could answer the message.
+  // Admission is decided as a request arrives, before its body is read and parsed (`Admission`), and its deadline
+  // counts from here; the ticket is released once the answer is sent or the request aborted.
+  const tickets = new WeakMap<FastifyRequest, AdmissionTicket>();
+  app.addHook('onRequest', (request, _reply, done) => {
+    tickets.set(request, options.handler.admission.arrive());
+    if (request.raw.headers['content-type'] !== undefined)
+      request.raw.headers['content-type'] = 'application/json';
+    done();
+  });
+  const release = (request: FastifyRequest, _reply: unknown, done: () => void) => {
+    tickets.get(request)?.release();
+    done();
+  };
+  app.addHook('onResponse', release);
+  app.addHook('onRequestAbort', (request, done) => release(request, undefined, done));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     try {
@@ -118,17 +136,16 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
       request.headers,
       options.tls === undefined ? undefined : request.raw.socket,
     );
-    const outcome = await options.handler.handle(request.body, credential);
+    const outcome = await options.handler.handle(request.body, credential, tickets.get(request));
     if (options.metrics !== undefined && outcome.messageType !== '') {
-      const senderId = (request.body as { SenderID?: unknown }).SenderID;
+      const messageType = messageTypeLabel(outcome.messageType);
       options.metrics.requests.inc({
-        message_type: outcome.messageType,
-        result_code: outcome.resultCode,
-        net_id:
-          outcome.messageType === 'AppSKeyReq' || typeof senderId !== 'string' ? '' : senderId.toUpperCase(),
+        message_type: messageType,
+        result_code: resultCodeLabel(outcome.resultCode),
+        net_id: outcome.netId ?? '',
       });
       options.metrics.duration.observe(
-        { message_type: outcome.messageType },
+        { message_type: messageType },
         Number(process.hrtime.bigint() - started) / 1e9,
       );
     }

@@ -1,0 +1,140 @@
+// The gateway for bench/bi/overload.bench.ts, as its own process: the real HTTP edge and BiHandler (admission,
+// deadlines, duplicate cache, metrics off) in front of in-process claims and keys doubles whose calls cost CPU on the
+// same event loop, as claims and keys do when they share the gateway's cores. Prints its port on stdout.
+// Env: OVERLOAD_KEYS_CPU_MS (CPU per HandleJoin, default 1), OVERLOAD_CLAIMS_CPU_MS (per Authorize, default 0.3),
+// OVERLOAD_SHEDDING=off (admission only by maxInFlight, as before issue 22 item 17).
+import type { DescService } from '@bufbuild/protobuf';
+import { JoineryError } from '@joinery/errors';
+import { createInProcessClient, type ServiceImpl } from '@joinery/grpc';
+import { createLogger } from '@joinery/logging';
+import { AppSKeyDelivery, ClaimsService, PeerKind } from '@joinery/proto/claims/v1/claims_pb';
+import { KeysService, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { BiHandler } from '../../services/bi-gateway/src/domain/bi-handler.js';
+import { buildBiHttpApp } from '../../services/bi-gateway/src/adapters/http/bi-http-app.js';
+import { startEventLoopDelaySampler } from '../../services/bi-gateway/src/adapters/event-loop-delay.js';
+
+const keysCpuMs = Number(process.env['OVERLOAD_KEYS_CPU_MS'] ?? '1');
+const claimsCpuMs = Number(process.env['OVERLOAD_CLAIMS_CPU_MS'] ?? '0.3');
+const shedding = process.env['OVERLOAD_SHEDDING'] !== 'off';
+
+const burn = (ms: number) => {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+};
+/** A gRPC call's answer arrives on a later turn of the event loop, then costs its CPU. */
+const later = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function partial<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): ServiceImpl<S> {
+  const full: Record<string, unknown> = { ...impl };
+  for (const method of service.methods)
+    full[method.localName] ??= async () => {
+      throw new JoineryError('bench:unimplemented', 'internal', method.localName);
+    };
+  return full as ServiceImpl<S>;
+}
+
+const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+const claims = partial(ClaimsService, {
+  async authenticatePeer() {
+    return {
+      peer: {
+        peerId: 'ns-1',
+        kind: PeerKind.NETWORK_SERVER,
+        accountId: 'a',
+        netId: hex('00000A'),
+        nsId: new Uint8Array(),
+        asyncUrl: '',
+      },
+    };
+  },
+  async authorize(request) {
+    await later();
+    burn(claimsCpuMs);
+    return {
+      device: {
+        devEui: request.devEui,
+        joinEui: request.joinEui,
+        macVersion: MacVersion.MAC_VERSION_1_0_3,
+        accountId: 'a',
+        networkServerId: 'ns-1',
+      },
+      delivery: {
+        nwkKekLabel: 'ns-kek',
+        appSKeyDelivery: AppSKeyDelivery.WRAPPED,
+        appSKeyKekLabel: 'as-kek',
+        lifetime: 0,
+        asyncUrl: '',
+      },
+    };
+  },
+});
+const keys = partial(KeysService, {
+  async handleJoin() {
+    await later();
+    burn(keysCpuMs);
+    return {
+      joinAcceptPhy: hex('20' + 'ab'.repeat(16)),
+      nwkSKey: { kekLabel: 'ns-kek', key: hex('11'.repeat(24)) },
+      appSKey: { kekLabel: 'as-kek', key: hex('22'.repeat(24)) },
+      sessionKeyId: hex('0190F1A2B3C4D5E6F708192A3B4C5D6E'),
+      joinNonce: 1,
+    };
+  },
+  async recordRefusal() {
+    return { eventId: 'e' };
+  },
+});
+
+const eventLoop = startEventLoopDelaySampler();
+const logger = createLogger({ service: 'bench-gateway', level: 'error' });
+const handler = new BiHandler({
+  claims: createInProcessClient(ClaimsService, claims),
+  keys: createInProcessClient(KeysService, keys),
+  logger,
+  eventLoopDelayMs: eventLoop.delayMs,
+  options: {
+    deadlineMs: 1000,
+    maxInFlight: 512,
+    peerRatePerSecond: 1_000_000,
+    peerBurst: 1_000_000,
+    duplicateWindowMs: 60_000,
+    peerCacheMs: 2000,
+    ...(process.env['OVERLOAD_TARGET_MS'] === undefined
+      ? {}
+      : { targetSojournMs: Number(process.env['OVERLOAD_TARGET_MS']) }),
+    ...(shedding
+      ? {}
+      : { maxQueueAgeMs: 1e9, maxEventLoopDelayMs: 1e9, targetSojournMs: 1e9, minKeysBudgetMs: 1 }),
+  },
+});
+const app = buildBiHttpApp({ handler, logger });
+// The gateway's own view, from arrival (onRequest) to answer sent, reported to stderr at the end.
+const started = new WeakMap<object, number>();
+const served: number[] = [];
+let maxDelay = 0;
+app.addHook('onRequest', (request, _reply, done) => {
+  started.set(request, performance.now());
+  maxDelay = Math.max(maxDelay, eventLoop.delayMs());
+  done();
+});
+app.addHook('onResponse', (request, _reply, done) => {
+  served.push(performance.now() - (started.get(request) ?? performance.now()));
+  done();
+});
+await app.listen({ host: '127.0.0.1', port: 0 });
+const address = app.server.address();
+console.log(JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 }));
+process.on('SIGTERM', () => {
+  served.sort((a, b) => a - b);
+  const p = (q: number) => Math.round(served[Math.floor(q * (served.length - 1))] ?? 0);
+  console.error(
+    JSON.stringify({
+      served: served.length,
+      server_p50_ms: p(0.5),
+      server_p99_ms: p(0.99),
+      max_event_loop_delay_ms: Math.round(maxDelay),
+    }),
+  );
+  eventLoop.stop();
+  void app.close().finally(() => process.exit(0));
+});
