@@ -1,4 +1,4 @@
-// `npm test`: checks (typecheck, lint, generated code), then every test file under node:test with real Redis, Kafka
+// `npm test`: checks (typecheck, lint, generated code, Prettier format), then every test file under node:test with real Redis, Kafka
 // and SoftHSM2 started once for the whole run by libs/testing/infra. Ends with one line: `N passed, N failed`.
 //
 //   npm test                         everything
@@ -60,6 +60,7 @@ if (runChecks) {
     // The Nx project graph must exist before ESLint's module-boundary rule can see project tags.
     ['lint', 'sh', ['-c', 'nx show projects > /dev/null && eslint --max-warnings=0 .']],
     ['generated code', process.execPath, ['--import', 'tsx', 'scripts/check-generated.ts']],
+    ['format', 'prettier', ['--check', '--log-level=warn', '.']],
   ];
   for (const [name, cmd, cmdArgs] of checks) {
     console.log(`\n▶ ${name}`);

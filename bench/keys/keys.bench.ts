@@ -62,11 +62,9 @@ async function setup(keys: KeysProcess) {
   // An HSM token outlives the run (SoftHSM2's token is the test infrastructure's): a KEK left by an earlier run is
   // used as it is, since the bench never unwraps what it receives.
   for (const label of ['ns:000013', 'as:as1']) {
-    await keys.client
-      .createKek({ label, purpose: KekPurpose.PEER })
-      .catch((err: unknown) => {
-        if (!JoineryError.is(err, 'keys:kek_exists')) throw err;
-      });
+    await keys.client.createKek({ label, purpose: KekPurpose.PEER }).catch((err: unknown) => {
+      if (!JoineryError.is(err, 'keys:kek_exists')) throw err;
+    });
   }
   const devices = Array.from({ length: deviceCount }, () => new Uint8Array(randomBytes(8)));
   for (let i = 0; i < devices.length; i += 250) {
@@ -204,10 +202,14 @@ interface Floor {
 
 async function floor(rates: readonly number[]): Promise<Floor[]> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./floor-server.ts', import.meta.url))], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./floor-server.ts', import.meta.url))],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`the floor server exited with ${code}`)));
@@ -218,7 +220,10 @@ async function floor(rates: readonly number[]): Promise<Floor[]> {
     // The floor server reads nothing of the request: one of the real size, sent every time.
     const request = toBinary(
       HandleJoinRequestSchema,
-      create(HandleJoinRequestSchema, handleJoinRequest(new Uint8Array(16), new Uint8Array(8), 0, MacVersion.MAC_VERSION_1_0_4)),
+      create(
+        HandleJoinRequestSchema,
+        handleJoinRequest(new Uint8Array(16), new Uint8Array(8), 0, MacVersion.MAC_VERSION_1_0_4),
+      ),
     );
     const requests = (count: number) => Array.from({ length: count }, () => request);
     const target = {
@@ -231,7 +236,14 @@ async function floor(rates: readonly number[]): Promise<Floor[]> {
     const out: Floor[] = [];
     for (const rate of rates) {
       const r = await runMeasuredLoadgen(target, { rate, seconds }, requests(rate * seconds), child.pid!);
-      const row = { rate, p50: r.p50, p99: r.p99, p999: r.p999, steal: r.stealShare * cpus().length, errors: r.errors };
+      const row = {
+        rate,
+        p50: r.p50,
+        p99: r.p99,
+        p999: r.p999,
+        steal: r.stealShare * cpus().length,
+        errors: r.errors,
+      };
       console.log(JSON.stringify({ floor: row }));
       out.push(row);
     }
@@ -261,7 +273,7 @@ const lines = [
     `_unary_, one HTTP/2 stream per call (how a client without the mux calls). Saturation: closed loop, ${inFlight} calls in flight, ` +
     `${seconds} s, after a 2 s warm-up. Half load: open loop at half the target (1,500 joins/s software, 750 SoftHSM2), ${seconds} s, latency from the scheduled send time. ` +
     'CPU per join from /proc (keys process) and getrusage (generator). SoftHSM2 runs on a token of its own, created ' +
-    'for the run (file object store), holding only the bench\'s KEKs and devices.',
+    "for the run (file object store), holding only the bench's KEKs and devices.",
   '',
   '| vault | state | calls | max joins/s | p50 / p99 at max (ms) | CPU ms/join at max: keys / generator | half-load joins/s | p50 / p99 / p99.9 at half load (ms) | generator send lag p99 (ms) | host steal at half load (cores) | errors |',
   '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -280,7 +292,10 @@ const lines = [
         '',
         '| offered calls/s | p50 / p99 / p99.9 (ms) | host steal (cores) | errors |',
         '|---|---|---|---|',
-        ...floors.map((r) => `| ${r.rate} | ${f(r.p50)} / ${f(r.p99)} / ${f(r.p999)} | ${r.steal.toFixed(2)} | ${r.errors} |`),
+        ...floors.map(
+          (r) =>
+            `| ${r.rate} | ${f(r.p50)} / ${f(r.p99)} / ${f(r.p999)} | ${r.steal.toFixed(2)} | ${r.errors} |`,
+        ),
         '',
       ]),
 ];

@@ -32,7 +32,12 @@ export class JoineryError extends Error {
   readonly kind: ErrorKind;
   readonly details: ErrorDetails;
 
-  constructor(code: string, kind: ErrorKind, message: string, options?: { details?: ErrorDetails; cause?: unknown }) {
+  constructor(
+    code: string,
+    kind: ErrorKind,
+    message: string,
+    options?: { details?: ErrorDetails; cause?: unknown },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.kind = kind;
@@ -64,7 +69,10 @@ export function defineErrors<const T extends Record<string, readonly [ErrorKind,
   catalogue: T,
 ): { [K in keyof T]: ErrorFactory } {
   const out = {} as { [K in keyof T]: ErrorFactory };
-  for (const [name, [kind, message]] of Object.entries(catalogue) as [keyof T & string, readonly [ErrorKind, string]][]) {
+  for (const [name, [kind, message]] of Object.entries(catalogue) as [
+    keyof T & string,
+    readonly [ErrorKind, string],
+  ][]) {
     const code = `${namespace}:${name}`;
     const factory = ((details?: ErrorDetails, overrideMessage?: string, cause?: unknown) =>
       new JoineryError(code, kind, overrideMessage ?? message, {

@@ -25,10 +25,9 @@ export async function loadVectors(file: VectorFile): Promise<Vector[]> {
   try {
     loaded = (await import(url.href, { with: { type: 'json' } })) as { default: unknown };
   } catch (err) {
-    throw new Error(
-      `LoRaWAN test vectors missing or unreadable at ${url.pathname} (libs/lorawan/vectors)`,
-      { cause: err },
-    );
+    throw new Error(`LoRaWAN test vectors missing or unreadable at ${url.pathname} (libs/lorawan/vectors)`, {
+      cause: err,
+    });
   }
   const vectors = loaded.default;
   if (!Array.isArray(vectors) || vectors.length === 0) throw new Error(`${url.pathname} holds no vectors`);

@@ -104,7 +104,9 @@ export function buildGatewayApp(deps: GatewayDeps): GatewayApp {
     httpApp,
     async listen() {
       if (tls === undefined) {
-        const issued = await deps.claims.issueServerCertificate({ hostnames: serverCertificateHostnames(config) });
+        const issued = await deps.claims.issueServerCertificate({
+          hostnames: serverCertificateHostnames(config),
+        });
         tls = { certPem: issued.certPem, keyPem: issued.keyPem, caPem: issued.caCertPem };
       }
       const httpsApp = buildBiHttpApp({

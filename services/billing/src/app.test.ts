@@ -112,13 +112,10 @@ describe('charging', () => {
       joinRecord('j2', dev(5), 'acc-a', '2026-11-02T10:00:00Z'),
     ]);
     const { events } = await h.client.listParked({});
-    assert.deepEqual(
-      events.map((e) => [e.key, e.reason, e.partition, e.offset, e.size]).sort(),
-      [
-        [dev(3), 'undecodable', 2, '41', 3],
-        [dev(4), 'incomplete_accepted_join', -1, '', noAccount.value.length],
-      ],
-    );
+    assert.deepEqual(events.map((e) => [e.key, e.reason, e.partition, e.offset, e.size]).sort(), [
+      [dev(3), 'undecodable', 2, '41', 3],
+      [dev(4), 'incomplete_accepted_join', -1, '', noAccount.value.length],
+    ]);
     assert.ok(!h.logs.text().includes('//8A'), 'parked bytes are not logged');
     assert.deepEqual(
       (await h.client.listCharges({})).charges.map((c) => c.devEui),

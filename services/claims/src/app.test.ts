@@ -43,10 +43,20 @@ test('the gRPC API end to end: account, NS, CSV batch, claim, authorize, join fa
   const { principal: owner } = await client.authenticate({ token: account.apiKey });
   assert.equal(owner?.accountId, account.account?.id);
 
-  const ns = await client.registerNetworkServer({ principal: owner, name: 'ttn', netId: hex('000013'), appSKeyDelivery: AppSKeyDelivery.SESSION_KEY_ID, lifetime: 0 });
+  const ns = await client.registerNetworkServer({
+    principal: owner,
+    name: 'ttn',
+    netId: hex('000013'),
+    appSKeyDelivery: AppSKeyDelivery.SESSION_KEY_ID,
+    lifetime: 0,
+  });
   assert.equal(ns.kek?.key.length, 16);
   assert.ok(ns.bearerToken.startsWith('jns_'));
-  assert.ok(new X509Certificate(ns.credentials?.clientCertPem ?? '').checkIssued(new X509Certificate(ns.credentials?.caCertPem ?? '')));
+  assert.ok(
+    new X509Certificate(ns.credentials?.clientCertPem ?? '').checkIssued(
+      new X509Certificate(ns.credentials?.caCertPem ?? ''),
+    ),
+  );
   assert.match(ns.credentials?.clientKeyPem ?? '', /BEGIN PRIVATE KEY/);
 
   const imported = await client.importBatch({
@@ -59,7 +69,12 @@ test('the gRPC API end to end: account, NS, CSV batch, claim, authorize, join fa
   assert.equal(imported.imported, 1);
   assert.deepEqual(imported.qrCodes, ['LW:D0:70B3D57ED0000000:0004A30B001C0530:00000000:OABCD1234']);
 
-  const claimed = await client.claim({ principal: owner, devEui: hex('0004A30B001C0530'), claimCode: 'ABCD1234', networkServerId: ns.peer?.id ?? '' });
+  const claimed = await client.claim({
+    principal: owner,
+    devEui: hex('0004A30B001C0530'),
+    claimCode: 'ABCD1234',
+    networkServerId: ns.peer?.id ?? '',
+  });
   assert.equal(claimed.device?.state, DeviceState.CLAIMED);
   assert.equal(claimed.device?.claimed, true);
   assert.equal(claimed.device?.macVersion, MacVersion.MAC_VERSION_1_0_3);
@@ -75,31 +90,74 @@ test('the gRPC API end to end: account, NS, CSV batch, claim, authorize, join fa
   assert.equal(auth.delivery?.appSKeyDelivery, AppSKeyDelivery.SESSION_KEY_ID);
   assert.equal(auth.delivery?.nwkKekLabel, ns.kek?.label);
 
-  const joined = await client.applyJoinEvent({ event: { eventId: 'j1', devEui: '0004A30B001C0530', outcome: JoinOutcome.ACCEPTED } });
+  const joined = await client.applyJoinEvent({
+    event: { eventId: 'j1', devEui: '0004A30B001C0530', outcome: JoinOutcome.ACCEPTED },
+  });
   assert.equal(joined.applied, true);
-  assert.equal((await client.applyJoinEvent({ event: { eventId: 'j1', devEui: '0004A30B001C0530', outcome: JoinOutcome.ACCEPTED } })).applied, false);
+  assert.equal(
+    (
+      await client.applyJoinEvent({
+        event: { eventId: 'j1', devEui: '0004A30B001C0530', outcome: JoinOutcome.ACCEPTED },
+      })
+    ).applied,
+    false,
+  );
   const { device } = await client.getDevice({ principal: owner, devEui: hex('0004A30B001C0530') });
   assert.equal(device?.activated, true);
   assert.equal(device?.joinCount, 1);
 
   const events = sent.map((m) => fromBinary(DeviceEventSchema, m.value));
-  assert.deepEqual(events.map((e) => e.change.case), ['imported', 'claimed']);
-  assert.deepEqual(sent.map((m) => [m.topic, m.key]), [['joinery.devices.v1', '0004A30B001C0530'], ['joinery.devices.v1', '0004A30B001C0530']]);
-  assert.equal(events[1]?.change.case === 'claimed' ? events[1].change.value.networkServerId : '', ns.peer?.id);
+  assert.deepEqual(
+    events.map((e) => e.change.case),
+    ['imported', 'claimed'],
+  );
+  assert.deepEqual(
+    sent.map((m) => [m.topic, m.key]),
+    [
+      ['joinery.devices.v1', '0004A30B001C0530'],
+      ['joinery.devices.v1', '0004A30B001C0530'],
+    ],
+  );
+  assert.equal(
+    events[1]?.change.case === 'claimed' ? events[1].change.value.networkServerId : '',
+    ns.peer?.id,
+  );
   await app.close();
 });
 
 test('error codes cross the gRPC boundary; a missing principal is unauthenticated', async () => {
   const { app, client } = await setup();
-  await assert.rejects(client.createAccount({ name: 'x' }), (e: unknown) => JoineryError.is(e, claimsErrors.unauthenticated.code));
-  await assert.rejects(client.authenticate({ token: 'nope' }), (e: unknown) => JoineryError.is(e, claimsErrors.unauthenticated.code));
+  await assert.rejects(client.createAccount({ name: 'x' }), (e: unknown) =>
+    JoineryError.is(e, claimsErrors.unauthenticated.code),
+  );
+  await assert.rejects(client.authenticate({ token: 'nope' }), (e: unknown) =>
+    JoineryError.is(e, claimsErrors.unauthenticated.code),
+  );
   const { principal: admin } = await client.authenticate({ token: adminToken });
   await assert.rejects(
-    client.importBatch({ principal: admin, joinEui: '70B3D57ED0000000', devices: [{ devEui: '0004A30B001C0530', macVersion: '9', claimCode: 'ABCD1234', nwkKey: { key: { case: 'hex', value: '2B7E151628AED2A6ABF7158809CF4F3C' } } }] }),
-    (e: unknown) => JoineryError.is(e, claimsErrors.invalid_batch.code) && e.details['row'] === 1 && e.details['field'] === 'macVersion',
+    client.importBatch({
+      principal: admin,
+      joinEui: '70B3D57ED0000000',
+      devices: [
+        {
+          devEui: '0004A30B001C0530',
+          macVersion: '9',
+          claimCode: 'ABCD1234',
+          nwkKey: { key: { case: 'hex', value: '2B7E151628AED2A6ABF7158809CF4F3C' } },
+        },
+      ],
+    }),
+    (e: unknown) =>
+      JoineryError.is(e, claimsErrors.invalid_batch.code) &&
+      e.details['row'] === 1 &&
+      e.details['field'] === 'macVersion',
   );
   await assert.rejects(
-    client.authorize({ joinEui: hex('70B3D57ED0000000'), devEui: hex('0004A30B001C0530'), senderNetId: hex('000013') }),
+    client.authorize({
+      joinEui: hex('70B3D57ED0000000'),
+      devEui: hex('0004A30B001C0530'),
+      senderNetId: hex('000013'),
+    }),
     (e: unknown) => JoineryError.is(e, claimsErrors.not_authorized.code),
   );
   await app.close();
@@ -115,16 +173,44 @@ test('secrets shown once never reach logs, stored records or device views', asyn
   await client.importBatch({
     principal: admin,
     joinEui: '70B3D57ED0000000',
-    devices: [{ devEui: '0004A30B001C0530', macVersion: '1.0.3', claimCode: 'SECRETPIN9', nwkKey: { key: { case: 'hex', value: '2B7E151628AED2A6ABF7158809CF4F3C' } } }],
+    devices: [
+      {
+        devEui: '0004A30B001C0530',
+        macVersion: '1.0.3',
+        claimCode: 'SECRETPIN9',
+        nwkKey: { key: { case: 'hex', value: '2B7E151628AED2A6ABF7158809CF4F3C' } },
+      },
+    ],
   });
-  await client.claim({ principal: owner, devEui: hex('0004A30B001C0530'), claimCode: 'SECRETPIN9', networkServerId: ns.peer?.id ?? '' });
+  await client.claim({
+    principal: owner,
+    devEui: hex('0004A30B001C0530'),
+    claimCode: 'SECRETPIN9',
+    networkServerId: ns.peer?.id ?? '',
+  });
   const { device } = await client.getDevice({ principal: owner, devEui: hex('0004A30B001C0530') });
-  const secrets = [account.apiKey, ns.bearerToken, 'SECRETPIN9', '2B7E151628AED2A6ABF7158809CF4F3C', Buffer.from(ns.kek?.key ?? []).toString('hex'), sealKey.toString('hex'), sealKey.toString('base64')];
+  const secrets = [
+    account.apiKey,
+    ns.bearerToken,
+    'SECRETPIN9',
+    '2B7E151628AED2A6ABF7158809CF4F3C',
+    Buffer.from(ns.kek?.key ?? []).toString('hex'),
+    sealKey.toString('hex'),
+    sealKey.toString('base64'),
+  ];
   const logs = JSON.stringify(silentLogger.lines);
   const view = JSON.stringify(device, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  const stored = JSON.stringify([await app.claims.accounts.listApiKeys({ accountId: null, scope: 'admin', apiKeyId: 'x' }, account.account?.id ?? null)]);
+  const stored = JSON.stringify([
+    await app.claims.accounts.listApiKeys(
+      { accountId: null, scope: 'admin', apiKeyId: 'x' },
+      account.account?.id ?? null,
+    ),
+  ]);
   assert.ok(silentLogger.lines.length > 0);
-  assert.ok(silentLogger.lines.some((l) => l.msg === 'claims CA open'), 'the CA open is logged');
+  assert.ok(
+    silentLogger.lines.some((l) => l.msg === 'claims CA open'),
+    'the CA open is logged',
+  );
   assert.ok(!logs.includes('PRIVATE KEY'), 'CA key in the log');
   assert.ok(!JSON.stringify(await store.getCa()).includes('PRIVATE KEY'), 'CA key stored in the clear');
   for (const s of secrets) {

@@ -64,9 +64,14 @@ function stubClaims(calls: string[]): ClaimsClient {
     }),
     claim: async (request: { claimCode: string }) => {
       if (request.claimCode === 'guess')
-        throw new JoineryError('claims:rate_limited', 'resource_exhausted', 'too many failed claim attempts', {
-          details: { retry_after_s: 17 },
-        });
+        throw new JoineryError(
+          'claims:rate_limited',
+          'resource_exhausted',
+          'too many failed claim attempts',
+          {
+            details: { retry_after_s: 17 },
+          },
+        );
       if (request.claimCode !== 'right')
         throw new JoineryError(
           'claims:wrong_claim_code',
@@ -185,7 +190,12 @@ describe('console REST API', () => {
     assert.equal(state.json().joinNonce, 9);
     assert.equal(state.json().resets[0].reason, 'battery swapped');
     assert.deepEqual(calls, ['authenticate', 'resetDevNonces', 'authenticate', 'getNonceState']);
-    for (const payload of [{}, { reason: '' }, { reason: 'x'.repeat(501) }, { reason: 'ok', actor: 'someone else' }]) {
+    for (const payload of [
+      {},
+      { reason: '' },
+      { reason: 'x'.repeat(501) },
+      { reason: 'ok', actor: 'someone else' },
+    ]) {
       calls.length = 0;
       const bad = await http.inject({
         method: 'POST',
@@ -490,9 +500,14 @@ describe('console REST API', () => {
       networkServerId: 'ns-1',
     });
     await check('POST', '/api/v1/claims', '/api/v1/claims', { devEui: 'bad' });
-    await check('POST', `/api/v1/devices/${devEui}/devnonce-resets`, '/api/v1/devices/{devEui}/devnonce-resets', {
-      reason: 'battery swapped',
-    });
+    await check(
+      'POST',
+      `/api/v1/devices/${devEui}/devnonce-resets`,
+      '/api/v1/devices/{devEui}/devnonce-resets',
+      {
+        reason: 'battery swapped',
+      },
+    );
     await check('GET', `/api/v1/devices/${devEui}/nonces`, '/api/v1/devices/{devEui}/nonces');
   });
 

@@ -158,7 +158,13 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
     });
     cleanups.push(() => relay.stop());
 
-    const gateway = buildGatewayApp({ claims, keys, logger, config: gatewayConfig, processMetrics: processMetricsRegistry() });
+    const gateway = buildGatewayApp({
+      claims,
+      keys,
+      logger,
+      config: gatewayConfig,
+      processMetrics: processMetricsRegistry(),
+    });
     cleanups.push(() => gateway.close());
     const listening = await gateway.listen();
 

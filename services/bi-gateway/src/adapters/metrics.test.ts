@@ -52,6 +52,10 @@ test('when keys does not answer, the outbox gauges are unknown and the scrape st
 
 test('the process registry carries event-loop lag, GC pauses and CPU', async () => {
   const text = await processMetricsRegistry().metrics();
-  for (const name of ['nodejs_eventloop_lag_p99_seconds', 'nodejs_gc_duration_seconds', 'process_cpu_seconds_total'])
+  for (const name of [
+    'nodejs_eventloop_lag_p99_seconds',
+    'nodejs_gc_duration_seconds',
+    'process_cpu_seconds_total',
+  ])
     assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
 });

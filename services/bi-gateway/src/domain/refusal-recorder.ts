@@ -50,7 +50,8 @@ const lossWarningIntervalMs = 10_000;
  * stream (never an accepted join; those are written by keys in the same transaction as the join).
  */
 export class RefusalRecorder {
-  readonly #options: Required<Omit<RefusalRecorderOptions, 'onLost'>> & Pick<RefusalRecorderOptions, 'onLost'>;
+  readonly #options: Required<Omit<RefusalRecorderOptions, 'onLost'>> &
+    Pick<RefusalRecorderOptions, 'onLost'>;
   readonly #queue: Pending[] = [];
   #running = 0;
   #failuresInARow = 0;

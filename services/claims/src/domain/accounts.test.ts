@@ -31,7 +31,10 @@ test('only admins create accounts and admin keys; owners manage their own keys',
   const b = await claims.accounts.createAccount(admin, 'B');
   const ownerA = await claims.accounts.authenticate(a.apiKey);
   await rejectsWith(claims.accounts.createAccount(ownerA, 'X'), claimsErrors.admin_only.code);
-  await rejectsWith(claims.accounts.createApiKey(ownerA, { accountId: null, scope: 'admin', name: 'x' }), claimsErrors.admin_only.code);
+  await rejectsWith(
+    claims.accounts.createApiKey(ownerA, { accountId: null, scope: 'admin', name: 'x' }),
+    claimsErrors.admin_only.code,
+  );
   await rejectsWith(
     claims.accounts.createApiKey(ownerA, { accountId: b.account.id, scope: 'owner', name: 'x' }),
     claimsErrors.permission_denied.code,
@@ -41,7 +44,11 @@ test('only admins create accounts and admin keys; owners manage their own keys',
   const second = await claims.accounts.createApiKey(ownerA, { accountId: null, scope: 'owner', name: 'ci' });
   assert.equal(second.record.accountId, a.account.id);
   assert.equal((await claims.accounts.listApiKeys(ownerA, null)).length, 2);
-  const adminKey = await claims.accounts.createApiKey(admin, { accountId: null, scope: 'admin', name: 'ops' });
+  const adminKey = await claims.accounts.createApiKey(admin, {
+    accountId: null,
+    scope: 'admin',
+    name: 'ops',
+  });
   assert.equal((await claims.accounts.authenticate(adminKey.key)).scope, 'admin');
 });
 

@@ -30,7 +30,8 @@ export class Accounts {
   }
 
   async getAccount(principal: Principal, accountId: string): Promise<AccountRecord> {
-    if (principal.scope !== 'admin' && principal.accountId !== accountId) throw claimsErrors.unknown_account();
+    if (principal.scope !== 'admin' && principal.accountId !== accountId)
+      throw claimsErrors.unknown_account();
     const account = await this.ctx.store.getAccount(accountId);
     if (account === undefined) throw claimsErrors.unknown_account();
     return account;
@@ -40,7 +41,11 @@ export class Accounts {
    * Replaces the account's roaming agreements: NSs registered with one of these NetIDs get the home network of any
    * claimed device of the account (HomeNSReq). Owners set their own; admins name the account.
    */
-  async setRoaming(principal: Principal, accountId: string | null, netIdTexts: readonly string[]): Promise<readonly string[]> {
+  async setRoaming(
+    principal: Principal,
+    accountId: string | null,
+    netIdTexts: readonly string[],
+  ): Promise<readonly string[]> {
     const netIds = parseRoamingNetIds(netIdTexts);
     const account = await this.getAccount(principal, actingAccount(principal, accountId));
     await this.ctx.store.putAccount({ ...account, roamingNetIds: netIds });
@@ -84,7 +89,12 @@ export class Accounts {
       requireAdmin(principal);
       return this.storeNewKey(null, 'admin', input.name);
     }
-    if (principal.scope !== 'admin' && input.accountId !== null && input.accountId !== '' && input.accountId !== principal.accountId)
+    if (
+      principal.scope !== 'admin' &&
+      input.accountId !== null &&
+      input.accountId !== '' &&
+      input.accountId !== principal.accountId
+    )
       throw claimsErrors.permission_denied();
     const accountId = actingAccount(principal, input.accountId);
     if ((await this.ctx.store.getAccount(accountId)) === undefined) throw claimsErrors.unknown_account();
@@ -100,7 +110,8 @@ export class Accounts {
   async revokeApiKey(principal: Principal, apiKeyId: string): Promise<void> {
     const key = await this.ctx.store.getApiKey(apiKeyId);
     if (key === undefined) throw claimsErrors.unknown_api_key();
-    if (principal.scope !== 'admin' && key.accountId !== principal.accountId) throw claimsErrors.unknown_api_key();
+    if (principal.scope !== 'admin' && key.accountId !== principal.accountId)
+      throw claimsErrors.unknown_api_key();
     if (key.revoked) return;
     await this.ctx.store.putApiKey({ ...key, revoked: true });
     this.ctx.logger.info({ api_key_id: apiKeyId }, 'API key revoked');
@@ -110,7 +121,8 @@ export class Accounts {
   async authenticate(token: string): Promise<Principal> {
     if (token === '') throw claimsErrors.unauthenticated();
     const hash = sha256Hex(token);
-    if (safeEqual(hash, this.ctx.adminTokenHash)) return { accountId: null, scope: 'admin', apiKeyId: adminTokenKeyId };
+    if (safeEqual(hash, this.ctx.adminTokenHash))
+      return { accountId: null, scope: 'admin', apiKeyId: adminTokenKeyId };
     const key = await this.ctx.store.findApiKeyByHash(hash);
     if (key === undefined || key.revoked) throw claimsErrors.unauthenticated();
     return { accountId: key.accountId, scope: key.scope, apiKeyId: key.id };

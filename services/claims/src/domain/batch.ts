@@ -42,7 +42,8 @@ function parseKey(
     if (hex === null) rowError(row, field, 'must be 32 hex digits (16 bytes)');
     return { kind: 'plain', key: Buffer.from(hex, 'hex') };
   }
-  if (typeof input.kekLabel !== 'string' || input.kekLabel === '') rowError(row, field, 'kekLabel is missing');
+  if (typeof input.kekLabel !== 'string' || input.kekLabel === '')
+    rowError(row, field, 'kekLabel is missing');
   const hex = typeof input.wrapped === 'string' ? normalizeHex(input.wrapped, 24) : null;
   if (hex === null) rowError(row, field, 'wrapped key must be 48 hex digits (24 bytes)');
   return { kind: 'wrapped', kekLabel: input.kekLabel, wrapped: Buffer.from(hex, 'hex') };
@@ -61,7 +62,8 @@ function validateRow(input: BatchRowInput, row: number, defaultJoinEui: string |
   const nwk = parseKey(row, 'nwkKey', input.nwkKey);
   const hasAppKey = input.appKey !== undefined && input.appKey !== '';
   if (isLoRaWAN11(macVersion) && !hasAppKey) rowError(row, 'appKey', 'is required for LoRaWAN 1.1');
-  if (!isLoRaWAN11(macVersion) && hasAppKey) rowError(row, 'appKey', 'must be empty for LoRaWAN 1.0.x (nwkKey is the root key)');
+  if (!isLoRaWAN11(macVersion) && hasAppKey)
+    rowError(row, 'appKey', 'must be empty for LoRaWAN 1.0.x (nwkKey is the root key)');
   const app = hasAppKey ? parseKey(row, 'appKey', input.appKey as BatchKeyInput) : null;
   let keys: RootKeyMaterial;
   if (nwk.kind === 'plain') {
@@ -78,19 +80,26 @@ function validateRow(input: BatchRowInput, row: number, defaultJoinEui: string |
     };
   }
   const claimCode = input.claimCode ?? '';
-  if (!isValidClaimCode(claimCode)) rowError(row, 'claimCode', 'must be 4–64 printable ASCII characters without ":"');
+  if (!isValidClaimCode(claimCode))
+    rowError(row, 'claimCode', 'must be 4–64 printable ASCII characters without ":"');
   return { devEui, joinEui, macVersion, keys, claimCode };
 }
 
 /** Validates every row before anything is stored; the first bad row fails the batch. */
 export function validateBatch(rows: readonly BatchRowInput[], defaultJoinEui: string | null): BatchRow[] {
-  if (rows.length === 0) throw claimsErrors.invalid_batch({ row: 0, field: 'devices', reason: 'the batch is empty' });
+  if (rows.length === 0)
+    throw claimsErrors.invalid_batch({ row: 0, field: 'devices', reason: 'the batch is empty' });
   if (rows.length > maxBatchRows)
-    throw claimsErrors.invalid_batch({ row: maxBatchRows + 1, field: 'devices', reason: `at most ${maxBatchRows} rows` });
+    throw claimsErrors.invalid_batch({
+      row: maxBatchRows + 1,
+      field: 'devices',
+      reason: `at most ${maxBatchRows} rows`,
+    });
   let joinEui: string | null = null;
   if (defaultJoinEui !== null && defaultJoinEui !== '') {
     joinEui = normalizeEui(defaultJoinEui);
-    if (joinEui === null) throw claimsErrors.invalid_batch({ row: 0, field: 'joinEui', reason: 'must be 16 hex digits' });
+    if (joinEui === null)
+      throw claimsErrors.invalid_batch({ row: 0, field: 'joinEui', reason: 'must be 16 hex digits' });
   }
   const seen = new Map<string, number>();
   return rows.map((input, i) => {
@@ -123,13 +132,15 @@ type CsvColumn = (typeof csvColumns)[number];
 export function parseBatchCsv(csv: string): BatchRowInput[] {
   const lines = csv.split(/\r?\n/).filter((line) => line.trim() !== '');
   const headerLine = lines.shift();
-  if (headerLine === undefined) throw claimsErrors.invalid_batch({ row: 0, field: 'csv', reason: 'no header line' });
+  if (headerLine === undefined)
+    throw claimsErrors.invalid_batch({ row: 0, field: 'csv', reason: 'no header line' });
   const header = headerLine.split(',').map((h) => h.trim());
   for (const h of header)
     if (!(csvColumns as readonly string[]).includes(h))
       throw claimsErrors.invalid_batch({ row: 0, field: h, reason: 'unknown column' });
   for (const required of ['devEui', 'macVersion', 'claimCode'] as const)
-    if (!header.includes(required)) throw claimsErrors.invalid_batch({ row: 0, field: required, reason: 'column missing' });
+    if (!header.includes(required))
+      throw claimsErrors.invalid_batch({ row: 0, field: required, reason: 'column missing' });
   return lines.map((line, i) => {
     const cells = line.split(',').map((c) => c.trim());
     if (cells.length !== header.length)

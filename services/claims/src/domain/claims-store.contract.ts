@@ -30,8 +30,14 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
     withStore('insertDevices is all or nothing when one DevEUI exists', async (store) => {
       await store.insertDevices([deviceFixture('0000000000000002')]);
       await assert.rejects(
-        store.insertDevices([deviceFixture('0000000000000001'), deviceFixture('0000000000000002'), deviceFixture('0000000000000003')]),
-        (err: unknown) => JoineryError.is(err, claimsErrors.device_exists.code) && err.details['devEui'] === '0000000000000002',
+        store.insertDevices([
+          deviceFixture('0000000000000001'),
+          deviceFixture('0000000000000002'),
+          deviceFixture('0000000000000003'),
+        ]),
+        (err: unknown) =>
+          JoineryError.is(err, claimsErrors.device_exists.code) &&
+          err.details['devEui'] === '0000000000000002',
       );
       assert.equal(await store.getDevice('0000000000000001'), undefined);
       assert.equal(await store.getDevice('0000000000000003'), undefined);
@@ -70,7 +76,10 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
       for (const r of results)
         if (r.status === 'rejected') assert.ok(JoineryError.is(r.reason, claimsErrors.already_claimed.code));
       const stored = await store.getDevice('0000000000000001');
-      assert.equal(stored?.accountId, (winners[0] as PromiseFulfilledResult<{ accountId: string }>).value.accountId);
+      assert.equal(
+        stored?.accountId,
+        (winners[0] as PromiseFulfilledResult<{ accountId: string }>).value.accountId,
+      );
       assert.equal(stored?.rev, 2);
     });
 
@@ -80,10 +89,16 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
       for (const e of euis.slice(0, 12))
         await store.updateDevice(e, (d) => ({ ...d, state: 'claimed', accountId: 'acc_A' }));
       const first = await store.listDevices({ accountId: 'acc_A' }, { limit: 5, after: null });
-      assert.deepEqual(first.devices.map((d) => d.devEui), euis.slice(0, 5));
+      assert.deepEqual(
+        first.devices.map((d) => d.devEui),
+        euis.slice(0, 5),
+      );
       assert.equal(first.next, euis[4]);
       const rest = await store.listDevices({ accountId: 'acc_A' }, { limit: 100, after: first.next });
-      assert.deepEqual(rest.devices.map((d) => d.devEui), euis.slice(5, 12));
+      assert.deepEqual(
+        rest.devices.map((d) => d.devEui),
+        euis.slice(5, 12),
+      );
       assert.equal(rest.next, null);
       // Moving a device to another account removes it from the first account's list.
       await store.updateDevice(euis[0] as string, (d) => ({ ...d, accountId: 'acc_B' }));
@@ -91,12 +106,23 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
       assert.equal(afterMove.devices.length, 11);
       const batch = await store.listDevices({ batchId: 'b1' }, { limit: 1000, after: null });
       assert.equal(batch.devices.length, 25);
-      assert.equal((await store.listDevices({ accountId: 'acc_none' }, { limit: 10, after: null })).devices.length, 0);
+      assert.equal(
+        (await store.listDevices({ accountId: 'acc_none' }, { limit: 10, after: null })).devices.length,
+        0,
+      );
     });
 
     withStore('devicesWithPendingEvents yields devices whose outbox is not empty', async (store) => {
-      const event = { eventId: 'e1', devEui: '0000000000000001', time: '2026-01-01T00:00:00.000Z', change: { kind: 'unlocked' as const } };
-      await store.insertDevices([deviceFixture('0000000000000001', { outbox: [event] }), deviceFixture('0000000000000002')]);
+      const event = {
+        eventId: 'e1',
+        devEui: '0000000000000001',
+        time: '2026-01-01T00:00:00.000Z',
+        change: { kind: 'unlocked' as const },
+      };
+      await store.insertDevices([
+        deviceFixture('0000000000000001', { outbox: [event] }),
+        deviceFixture('0000000000000002'),
+      ]);
       const pending: string[] = [];
       for await (const d of store.devicesWithPendingEvents()) pending.push(d);
       assert.deepEqual(pending, ['0000000000000001']);
@@ -109,24 +135,52 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
     withStore('accounts and API keys; revoked keys are not found by hash', async (store) => {
       await store.putAccount({ id: 'acc_1', name: 'One', createdAt: '2026-01-01T00:00:00.000Z' });
       assert.equal((await store.getAccount('acc_1'))?.name, 'One');
-      assert.deepEqual((await store.listAccounts()).map((a) => a.id), ['acc_1']);
-      const key = { id: 'key_1', accountId: 'acc_1', scope: 'owner' as const, name: 'k', keyHash: 'ab'.repeat(32), createdAt: '2026-01-01T00:00:00.000Z', revoked: false };
+      assert.deepEqual(
+        (await store.listAccounts()).map((a) => a.id),
+        ['acc_1'],
+      );
+      const key = {
+        id: 'key_1',
+        accountId: 'acc_1',
+        scope: 'owner' as const,
+        name: 'k',
+        keyHash: 'ab'.repeat(32),
+        createdAt: '2026-01-01T00:00:00.000Z',
+        revoked: false,
+      };
       await store.putApiKey(key);
       assert.equal((await store.findApiKeyByHash('ab'.repeat(32)))?.id, 'key_1');
-      assert.deepEqual((await store.listApiKeys('acc_1')).map((k) => k.id), ['key_1']);
+      assert.deepEqual(
+        (await store.listApiKeys('acc_1')).map((k) => k.id),
+        ['key_1'],
+      );
       await store.putApiKey({ ...key, revoked: true });
       assert.equal(await store.findApiKeyByHash('ab'.repeat(32)), undefined);
       assert.equal((await store.getApiKey('key_1'))?.revoked, true);
     });
 
     withStore('peers are found by an active credential only', async (store) => {
-      const cred = { kind: 'bearer-token' as const, hash: 'cd'.repeat(32), createdAt: '2026-01-01T00:00:00.000Z', revoked: false };
+      const cred = {
+        kind: 'bearer-token' as const,
+        hash: 'cd'.repeat(32),
+        createdAt: '2026-01-01T00:00:00.000Z',
+        revoked: false,
+      };
       await store.insertPeer(peerFixture('ns_1', { credentials: [cred] }));
       await assert.rejects(store.insertPeer(peerFixture('ns_1')));
       assert.equal((await store.findPeerByCredential('cd'.repeat(32)))?.id, 'ns_1');
-      assert.deepEqual((await store.listPeers('acc_1')).map((p) => p.id), ['ns_1']);
-      assert.deepEqual((await store.listPeers(null)).map((p) => p.id), ['ns_1']);
-      await store.updatePeer('ns_1', (p) => ({ ...p, credentials: p.credentials.map((c) => ({ ...c, revoked: true })) }));
+      assert.deepEqual(
+        (await store.listPeers('acc_1')).map((p) => p.id),
+        ['ns_1'],
+      );
+      assert.deepEqual(
+        (await store.listPeers(null)).map((p) => p.id),
+        ['ns_1'],
+      );
+      await store.updatePeer('ns_1', (p) => ({
+        ...p,
+        credentials: p.credentials.map((c) => ({ ...c, revoked: true })),
+      }));
       assert.equal(await store.findPeerByCredential('cd'.repeat(32)), undefined);
       assert.equal((await store.getPeer('ns_1'))?.rev, 2);
     });
@@ -139,22 +193,37 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
       assert.deepEqual(second, { certPem: 'A', keySealed: 'v1:a' });
     });
 
-    withStore('updateCa: nothing without a CA, undefined leaves it, racing updates of one value: one wins', async (store) => {
-      assert.equal(await store.updateCa(() => ({ certPem: 'X', keySealed: 'v1:x' })), undefined);
-      assert.equal(await store.getCa(), undefined);
-      await store.ensureCa({ certPem: 'A', keySealed: 'v1:old' });
-      assert.deepEqual(await store.updateCa(() => undefined), { certPem: 'A', keySealed: 'v1:old' });
-      await assert.rejects(store.updateCa(() => { throw new Error('abort'); }), /abort/);
-      const results = await Promise.all(
-        Array.from({ length: 8 }, (_, i) =>
-          store.updateCa((c) => ('keySealed' in c && c.keySealed === 'v1:old' ? { certPem: c.certPem, keySealed: `v1:new-${i}` } : undefined)),
-        ),
-      );
-      const stored = await store.getCa();
-      assert.ok(stored !== undefined && 'keySealed' in stored && stored.keySealed.startsWith('v1:new-'));
-      assert.equal(stored.certPem, 'A');
-      assert.deepEqual(results, Array.from({ length: 8 }, () => stored));
-    });
+    withStore(
+      'updateCa: nothing without a CA, undefined leaves it, racing updates of one value: one wins',
+      async (store) => {
+        assert.equal(await store.updateCa(() => ({ certPem: 'X', keySealed: 'v1:x' })), undefined);
+        assert.equal(await store.getCa(), undefined);
+        await store.ensureCa({ certPem: 'A', keySealed: 'v1:old' });
+        assert.deepEqual(await store.updateCa(() => undefined), { certPem: 'A', keySealed: 'v1:old' });
+        await assert.rejects(
+          store.updateCa(() => {
+            throw new Error('abort');
+          }),
+          /abort/,
+        );
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            store.updateCa((c) =>
+              'keySealed' in c && c.keySealed === 'v1:old'
+                ? { certPem: c.certPem, keySealed: `v1:new-${i}` }
+                : undefined,
+            ),
+          ),
+        );
+        const stored = await store.getCa();
+        assert.ok(stored !== undefined && 'keySealed' in stored && stored.keySealed.startsWith('v1:new-'));
+        assert.equal(stored.certPem, 'A');
+        assert.deepEqual(
+          results,
+          Array.from({ length: 8 }, () => stored),
+        );
+      },
+    );
 
     const dev1 = '0000000000000001';
     const join = (eventId: string, devEui = dev1, time = '2026-06-01T12:00:00.000Z') => ({
@@ -163,61 +232,85 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
       time: new Date(time),
     });
 
-    withStore('getDeviceBinding is the device without its activation facts; a missing one is undefined', async (store) => {
-      await store.insertDevices([deviceFixture(dev1)]);
-      await store.recordJoins([join('e1')]);
-      const device = await store.getDevice(dev1);
-      assert.equal(device?.joinCount, 1);
-      const { activated: _a, joinCount: _c, lastJoinAt: _l, ...expected } = device!;
-      assert.deepEqual(await store.getDeviceBinding(dev1), expected);
-      assert.equal(await store.getDeviceBinding('00000000000000FF'), undefined);
-    });
+    withStore(
+      'getDeviceBinding is the device without its activation facts; a missing one is undefined',
+      async (store) => {
+        await store.insertDevices([deviceFixture(dev1)]);
+        await store.recordJoins([join('e1')]);
+        const device = await store.getDevice(dev1);
+        assert.equal(device?.joinCount, 1);
+        const { activated: _a, joinCount: _c, lastJoinAt: _l, ...expected } = device!;
+        assert.deepEqual(await store.getDeviceBinding(dev1), expected);
+        assert.equal(await store.getDeviceBinding('00000000000000FF'), undefined);
+      },
+    );
 
-    withStore('recordJoins applies each join once per event id, in order, keeping the latest join time', async (store) => {
-      await store.insertDevices([deviceFixture(dev1), deviceFixture('0000000000000002')]);
-      const later = '2026-06-01T13:00:00.000Z';
-      assert.deepEqual(
-        await store.recordJoins([
-          join('e1', dev1, later),
-          join('e1', dev1, later),
-          join('e0', dev1),
-          join('e3', '00000000000000FF'),
-          join('e4', '0000000000000002'),
-        ]),
-        ['applied', 'duplicate', 'applied', 'unknown_device', 'applied'],
-      );
-      assert.deepEqual(await store.recordJoins([join('e1'), join('e0')]), ['duplicate', 'duplicate']);
-      const one = await store.getDevice(dev1);
-      assert.deepEqual([one?.activated, one?.joinCount, one?.lastJoinAt], [true, 2, later]);
-      const two = await store.getDevice('0000000000000002');
-      assert.deepEqual([two?.activated, two?.joinCount], [true, 1]);
-      assert.equal(await store.getDevice('00000000000000FF'), undefined);
-      assert.deepEqual(await store.recordJoins([]), []);
-    });
+    withStore(
+      'recordJoins applies each join once per event id, in order, keeping the latest join time',
+      async (store) => {
+        await store.insertDevices([deviceFixture(dev1), deviceFixture('0000000000000002')]);
+        const later = '2026-06-01T13:00:00.000Z';
+        assert.deepEqual(
+          await store.recordJoins([
+            join('e1', dev1, later),
+            join('e1', dev1, later),
+            join('e0', dev1),
+            join('e3', '00000000000000FF'),
+            join('e4', '0000000000000002'),
+          ]),
+          ['applied', 'duplicate', 'applied', 'unknown_device', 'applied'],
+        );
+        assert.deepEqual(await store.recordJoins([join('e1'), join('e0')]), ['duplicate', 'duplicate']);
+        const one = await store.getDevice(dev1);
+        assert.deepEqual([one?.activated, one?.joinCount, one?.lastJoinAt], [true, 2, later]);
+        const two = await store.getDevice('0000000000000002');
+        assert.deepEqual([two?.activated, two?.joinCount], [true, 1]);
+        assert.equal(await store.getDevice('00000000000000FF'), undefined);
+        assert.deepEqual(await store.recordJoins([]), []);
+      },
+    );
 
     withStore('a device remembers the ids of its last 64 join events', async (store) => {
       await store.insertDevices([deviceFixture(dev1)]);
       const ids = Array.from({ length: 65 }, (_, i) => `e${i}`);
-      assert.deepEqual(await store.recordJoins(ids.map((id) => join(id))), ids.map(() => 'applied'));
+      assert.deepEqual(
+        await store.recordJoins(ids.map((id) => join(id))),
+        ids.map(() => 'applied'),
+      );
       assert.deepEqual(await store.recordJoins([join('e64'), join('e1')]), ['duplicate', 'duplicate']);
       // e0 fell out of the window (its redelivery after 64 later joins of the device is counted again).
       assert.deepEqual(await store.recordJoins([join('e0')]), ['applied']);
       assert.equal((await store.getDevice(dev1))?.joinCount, 66);
     });
 
-    withStore('activation facts are written by joins only; updates and lists show the stored ones', async (store) => {
-      await store.insertDevices([deviceFixture(dev1, { batchId: 'b1' })]);
-      await store.recordJoins([join('e1')]);
-      const next = await store.updateDevice(dev1, (d) => ({ ...d, activated: false, joinCount: 99, lastJoinAt: null, lockReason: 'x' }));
-      assert.deepEqual([next?.lockReason, next?.activated, next?.joinCount, next?.lastJoinAt], ['x', true, 1, '2026-06-01T12:00:00.000Z']);
-      const stored = await store.getDevice(dev1);
-      assert.deepEqual([stored?.lockReason, stored?.joinCount], ['x', 1]);
-      const listed = await store.listDevices({ batchId: 'b1' }, { limit: 10, after: null });
-      assert.deepEqual(listed.devices.map((d) => [d.devEui, d.joinCount, d.activated]), [[dev1, 1, true]]);
-      // A device inserted with activation facts starts without them: only joins write them.
-      await store.insertDevices([deviceFixture('0000000000000002', { activated: true, joinCount: 7 })]);
-      assert.equal((await store.getDevice('0000000000000002'))?.joinCount, 0);
-    });
+    withStore(
+      'activation facts are written by joins only; updates and lists show the stored ones',
+      async (store) => {
+        await store.insertDevices([deviceFixture(dev1, { batchId: 'b1' })]);
+        await store.recordJoins([join('e1')]);
+        const next = await store.updateDevice(dev1, (d) => ({
+          ...d,
+          activated: false,
+          joinCount: 99,
+          lastJoinAt: null,
+          lockReason: 'x',
+        }));
+        assert.deepEqual(
+          [next?.lockReason, next?.activated, next?.joinCount, next?.lastJoinAt],
+          ['x', true, 1, '2026-06-01T12:00:00.000Z'],
+        );
+        const stored = await store.getDevice(dev1);
+        assert.deepEqual([stored?.lockReason, stored?.joinCount], ['x', 1]);
+        const listed = await store.listDevices({ batchId: 'b1' }, { limit: 10, after: null });
+        assert.deepEqual(
+          listed.devices.map((d) => [d.devEui, d.joinCount, d.activated]),
+          [[dev1, 1, true]],
+        );
+        // A device inserted with activation facts starts without them: only joins write them.
+        await store.insertDevices([deviceFixture('0000000000000002', { activated: true, joinCount: 7 })]);
+        assert.equal((await store.getDevice('0000000000000002'))?.joinCount, 0);
+      },
+    );
 
     withStore('racing joins and device updates lose neither', async (store) => {
       await store.insertDevices([deviceFixture(dev1)]);

@@ -185,8 +185,11 @@ describe('authorization matrix', () => {
     // An NS registered with an NSID must send that one under BI 1.1.
     await rejectsWith(
       h.claims.gateway.authorize({
-        joinEui, devEui: devEui(1), credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
-        senderNetId: '000015', senderNsId: '70b3d57ed0001235',
+        joinEui,
+        devEui: devEui(1),
+        credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
+        senderNetId: '000015',
+        senderNsId: '70b3d57ed0001235',
       }),
       claimsErrors.not_authorized.code,
     );

@@ -35,7 +35,10 @@ export class DeviceOutboxRelay {
         ),
       );
     } catch (err) {
-      this.logger.warn({ err, devices: devEuis.length }, 'device events not published yet; the sweep retries');
+      this.logger.warn(
+        { err, devices: devEuis.length },
+        'device events not published yet; the sweep retries',
+      );
     }
   }
 

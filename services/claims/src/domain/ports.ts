@@ -86,7 +86,10 @@ export interface ClaimsStore {
   /** Inserts a new peer; throws `claims:invalid_argument` when the id exists. */
   insertPeer(peer: PeerRecord): Promise<void>;
   getPeer(id: string): Promise<PeerRecord | undefined>;
-  updatePeer(id: string, change: (current: PeerRecord) => PeerRecord | undefined): Promise<PeerRecord | undefined>;
+  updatePeer(
+    id: string,
+    change: (current: PeerRecord) => PeerRecord | undefined,
+  ): Promise<PeerRecord | undefined>;
   /** The peer owning an active credential with this hash. */
   findPeerByCredential(hash: string): Promise<PeerRecord | undefined>;
   listPeers(accountId: string | null): Promise<readonly PeerRecord[]>;

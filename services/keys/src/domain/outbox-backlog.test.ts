@@ -10,7 +10,10 @@ const dev = '0004A30B001C0530';
 const eventAt = (ms: number) => ({
   topic: 'joinery.joins.v1',
   key: dev,
-  value: toBinary(JoinEventSchema, create(JoinEventSchema, { eventId: `e${ms}`, devEui: dev, time: timestampFromMs(ms) })),
+  value: toBinary(
+    JoinEventSchema,
+    create(JoinEventSchema, { eventId: `e${ms}`, devEui: dev, time: timestampFromMs(ms) }),
+  ),
 });
 
 test('the backlog counts what the bus has not acknowledged and dates the oldest event', async () => {
@@ -26,6 +29,10 @@ test('the backlog counts what the bus has not acknowledged and dates the oldest 
 
 test('an oldest record that is no JoinEvent is counted but not dated', async () => {
   const state = createMemoryStateStore();
-  await state.appendEvent(dev, { topic: 'joinery.joins.v1', key: dev, value: new Uint8Array([0xff, 0xff, 0xff]) });
+  await state.appendEvent(dev, {
+    topic: 'joinery.joins.v1',
+    key: dev,
+    value: new Uint8Array([0xff, 0xff, 0xff]),
+  });
   assert.deepEqual(await outboxBacklog(state), { events: 1, oldestEventMs: undefined });
 });

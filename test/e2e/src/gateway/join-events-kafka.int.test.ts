@@ -232,13 +232,17 @@ test(
     await eventually(async () => {
       const refusals = (await readTopic(KAFKA_BROKERS.split(',')))
         .map((r) => r.event)
-        .filter((e) => ours.has(e.devEui) && e.outcome === JoinOutcome.REFUSED && !e.errorCode.startsWith('keys:'));
+        .filter(
+          (e) => ours.has(e.devEui) && e.outcome === JoinOutcome.REFUSED && !e.errorCode.startsWith('keys:'),
+        );
       for (const e of refusals) {
         assert.match(e.errorCode, /^(grpc|gateway):(unavailable|deadline_exceeded)$/, e.errorCode);
         assert.equal(e.resultCode, 'Other');
         assert.equal(e.netId, netId);
       }
-      const missing = [...expected].filter(([devEui, n]) => refusals.filter((e) => e.devEui === devEui).length < n);
+      const missing = [...expected].filter(
+        ([devEui, n]) => refusals.filter((e) => e.devEui === devEui).length < n,
+      );
       assert.deepEqual(missing, [], 'devices with fewer REFUSED events than refusals answered');
     }, 60_000);
   },

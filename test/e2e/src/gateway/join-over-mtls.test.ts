@@ -302,7 +302,12 @@ describe('JoinReq over mTLS (The Things Stack shapes)', () => {
 });
 
 /** ChirpStack v4's JoinReq (spec §7.1): BI 1.0, lower-case hex, MACVersion as ChirpStack spells it. */
-function chirpStackJoinReq(d: Device, devNonce: number, transactionId: number, macVersion: '1.0.3' | '1.1.0') {
+function chirpStackJoinReq(
+  d: Device,
+  devNonce: number,
+  transactionId: number,
+  macVersion: '1.0.3' | '1.1.0',
+) {
   return {
     ProtocolVersion: '1.0',
     SenderID: '00000a',

@@ -1,7 +1,12 @@
 // The real claims, keys and bi-gateway wired in one process through the in-process gRPC transport (as the embedded
 // mode will be), with the gateway listening on real loopback sockets: HTTPS with Joinery's CA, and plain HTTP.
 import { randomBytes } from 'node:crypto';
-import { buildGatewayApp, loadGatewayConfig, processMetricsRegistry, type GatewayApp } from '@joinery/bi-gateway';
+import {
+  buildGatewayApp,
+  loadGatewayConfig,
+  processMetricsRegistry,
+  type GatewayApp,
+} from '@joinery/bi-gateway';
 import {
   buildClaimsApp,
   CaKeySeal,

@@ -30,10 +30,20 @@ test('answered requests are counted by message type and result code; no NetID fo
   // No credential: the SenderID is only what the request claims, so it is no label value (issue 22 item 19).
   const netId = '';
   const counted = `joinery_bi_requests_total{message_type="JoinReq",result_code="${answer.Result.ResultCode}",net_id="${netId}"} 1`;
-  assert.ok(text.includes(counted), `${counted} in\n${text.split('\n').filter((l) => l.startsWith('joinery_bi_requests_total')).join('\n')}`);
+  assert.ok(
+    text.includes(counted),
+    `${counted} in\n${text
+      .split('\n')
+      .filter((l) => l.startsWith('joinery_bi_requests_total'))
+      .join('\n')}`,
+  );
   assert.match(text, /^joinery_bi_request_duration_seconds_count\{message_type="JoinReq"\} 1$/m);
   // The process's own metrics beside the gateway's, as main.ts and embedded mode show them.
-  for (const name of ['nodejs_eventloop_lag_p99_seconds', 'nodejs_gc_duration_seconds', 'process_cpu_seconds_total'])
+  for (const name of [
+    'nodejs_eventloop_lag_p99_seconds',
+    'nodejs_gc_duration_seconds',
+    'process_cpu_seconds_total',
+  ])
     assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
 });
 

@@ -9,7 +9,9 @@ function fakeClaims(fail: { value: boolean } = { value: false }) {
     asked,
     claims: {
       async issueAsyncClientCertificate(request: { joinEui?: Uint8Array }) {
-        const eui = Buffer.from(request.joinEui ?? []).toString('hex').toUpperCase();
+        const eui = Buffer.from(request.joinEui ?? [])
+          .toString('hex')
+          .toUpperCase();
         asked.push(eui);
         if (fail.value) throw new JoineryError('grpc:unavailable', 'unavailable', 'claims down');
         return { certPem: `cert ${eui} #${asked.length}`, keyPem: `key ${eui}`, caCertPem: 'ca' };

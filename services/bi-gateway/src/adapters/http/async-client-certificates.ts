@@ -19,7 +19,10 @@ export class AsyncClientCertificates {
   readonly #claims: Pick<ClaimsClient, 'issueAsyncClientCertificate'>;
   readonly #cache: ExpiringCache<Promise<ClientTls>>;
 
-  constructor(claims: Pick<ClaimsClient, 'issueAsyncClientCertificate'>, options: AsyncClientCertificatesOptions = {}) {
+  constructor(
+    claims: Pick<ClaimsClient, 'issueAsyncClientCertificate'>,
+    options: AsyncClientCertificatesOptions = {},
+  ) {
     this.#claims = claims;
     this.#cache = new ExpiringCache({
       ttlMs: options.maxAgeMs ?? 24 * 3600_000,

@@ -44,7 +44,9 @@ export function joinEventsHandler(
       const join = joins[i];
       logger.warn(
         { dev_eui: join?.devEui, event_id: join?.eventId, outcome },
-        outcome === 'invalid' ? 'join event with an unusable DevEUI or event id skipped' : 'join event for no known device',
+        outcome === 'invalid'
+          ? 'join event with an unusable DevEUI or event id skipped'
+          : 'join event for no known device',
       );
     });
   };

@@ -17,9 +17,16 @@ test('with LMDB: two owners racing for one device, exactly one wins; state survi
   await importDevices(h, 1);
   const a = await createOwner(h, 'a', '000013');
   const b = await createOwner(h, 'b', '000014');
-  const results = await Promise.allSettled([a, b].map((o) =>
-    h.claims.devices.claim(o.principal, { devEui: devEui(1), claimCode: claimCodeOf(1), networkServerId: o.ns.id, applicationServerId: null }),
-  ));
+  const results = await Promise.allSettled(
+    [a, b].map((o) =>
+      h.claims.devices.claim(o.principal, {
+        devEui: devEui(1),
+        claimCode: claimCodeOf(1),
+        networkServerId: o.ns.id,
+        applicationServerId: null,
+      }),
+    ),
+  );
   assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
   const loser = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   assert.ok(JoineryError.is(loser?.reason, claimsErrors.already_claimed.code));

@@ -64,7 +64,12 @@ export class LmdbKv implements KvBackend {
     if (entries.length === 0) return [];
     return this.db.transaction(() =>
       entries.map((e) => {
-        const { outcome, next } = applyJoin(this.db.get(e.activationKey), () => this.db.get(e.deviceKey), e.eventId, e.time);
+        const { outcome, next } = applyJoin(
+          this.db.get(e.activationKey),
+          () => this.db.get(e.deviceKey),
+          e.eventId,
+          e.time,
+        );
         if (next !== undefined) this.db.putSync(e.activationKey, next);
         return outcome;
       }),

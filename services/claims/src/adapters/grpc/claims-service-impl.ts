@@ -49,7 +49,11 @@ const resetToProto = (r: DevNonceResetRecord) => ({
   lastDevNonce: r.lastDevNonce,
   historySize: r.historySize,
 });
-const accountToProto = (a: AccountRecord) => ({ id: a.id, name: a.name, createdAt: timestampFromDate(new Date(a.createdAt)) });
+const accountToProto = (a: AccountRecord) => ({
+  id: a.id,
+  name: a.name,
+  createdAt: timestampFromDate(new Date(a.createdAt)),
+});
 
 const apiKeyToProto = (k: ApiKeyRecord) => ({
   id: k.id,
@@ -72,10 +76,14 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       return { account: accountToProto(r.account), apiKey: r.apiKey, apiKeyId: r.apiKeyId };
     },
     async getAccount(req) {
-      return { account: accountToProto(await accounts.getAccount(principalFromProto(req.principal), req.accountId)) };
+      return {
+        account: accountToProto(await accounts.getAccount(principalFromProto(req.principal), req.accountId)),
+      };
     },
     async listAccounts(req) {
-      return { accounts: (await accounts.listAccounts(principalFromProto(req.principal))).map(accountToProto) };
+      return {
+        accounts: (await accounts.listAccounts(principalFromProto(req.principal))).map(accountToProto),
+      };
     },
     async createApiKey(req) {
       const r = await accounts.createApiKey(principalFromProto(req.principal), {
@@ -86,7 +94,11 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       return { apiKey: apiKeyToProto(r.record), key: r.key };
     },
     async listApiKeys(req) {
-      return { apiKeys: (await accounts.listApiKeys(principalFromProto(req.principal), empty(req.accountId))).map(apiKeyToProto) };
+      return {
+        apiKeys: (await accounts.listApiKeys(principalFromProto(req.principal), empty(req.accountId))).map(
+          apiKeyToProto,
+        ),
+      };
     },
     async revokeApiKey(req) {
       await accounts.revokeApiKey(principalFromProto(req.principal), req.apiKeyId);
@@ -122,18 +134,37 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       return { imported: r.imported, batchId: r.batchId, qrCodes: r.qrCodes };
     },
     async registerTransportKek(req) {
-      const key = await devices.registerTransportKek(principalFromProto(req.principal), req.label, req.key.length === 0 ? null : req.key);
+      const key = await devices.registerTransportKek(
+        principalFromProto(req.principal),
+        req.label,
+        req.key.length === 0 ? null : req.key,
+      );
       return { label: req.label, key };
     },
     async getQrCode(req) {
-      return { payload: await devices.qrCode(principalFromProto(req.principal), bytesToHex(req.devEui), req.claimCode, empty(req.profileId)) };
+      return {
+        payload: await devices.qrCode(
+          principalFromProto(req.principal),
+          bytesToHex(req.devEui),
+          req.claimCode,
+          empty(req.profileId),
+        ),
+      };
     },
 
     async getDevice(req) {
-      return { device: deviceToProto(await devices.getDevice(principalFromProto(req.principal), bytesToHex(req.devEui))) };
+      return {
+        device: deviceToProto(
+          await devices.getDevice(principalFromProto(req.principal), bytesToHex(req.devEui)),
+        ),
+      };
     },
     async resetDevNonces(req) {
-      const reset = await devices.resetDevNonces(principalFromProto(req.principal), bytesToHex(req.devEui), req.reason);
+      const reset = await devices.resetDevNonces(
+        principalFromProto(req.principal),
+        bytesToHex(req.devEui),
+        req.reason,
+      );
       return { reset: resetToProto(reset) };
     },
     async getNonceState(req) {
@@ -201,10 +232,18 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       return { device: deviceToProto(device) };
     },
     async lockDevice(req) {
-      return { device: deviceToProto(await devices.lock(principalFromProto(req.principal), bytesToHex(req.devEui), req.reason)) };
+      return {
+        device: deviceToProto(
+          await devices.lock(principalFromProto(req.principal), bytesToHex(req.devEui), req.reason),
+        ),
+      };
     },
     async unlockDevice(req) {
-      return { device: deviceToProto(await devices.unlock(principalFromProto(req.principal), bytesToHex(req.devEui))) };
+      return {
+        device: deviceToProto(
+          await devices.unlock(principalFromProto(req.principal), bytesToHex(req.devEui)),
+        ),
+      };
     },
 
     async registerNetworkServer(req) {
@@ -225,7 +264,11 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         peer: peerToProto(r.peer),
         kek: { label: r.kek.label, key: r.kek.key },
         bearerToken: r.credentials.bearerToken,
-        credentials: { caCertPem: r.credentials.caCertPem, clientCertPem: r.credentials.clientCertPem, clientKeyPem: r.credentials.clientKeyPem },
+        credentials: {
+          caCertPem: r.credentials.caCertPem,
+          clientCertPem: r.credentials.clientCertPem,
+          clientKeyPem: r.credentials.clientKeyPem,
+        },
         warnings: r.warnings.map((w) => ({ code: w.code, message: w.message })),
       };
     },
@@ -240,14 +283,22 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         peer: peerToProto(r.peer),
         kek: { label: r.kek.label, key: r.kek.key },
         bearerToken: r.credentials.bearerToken,
-        credentials: { caCertPem: r.credentials.caCertPem, clientCertPem: r.credentials.clientCertPem, clientKeyPem: r.credentials.clientKeyPem },
+        credentials: {
+          caCertPem: r.credentials.caCertPem,
+          clientCertPem: r.credentials.clientCertPem,
+          clientKeyPem: r.credentials.clientKeyPem,
+        },
       };
     },
     async getPeer(req) {
       return { peer: peerToProto(await peers.getPeer(principalFromProto(req.principal), req.peerId)) };
     },
     async listPeers(req) {
-      const list = await peers.listPeers(principalFromProto(req.principal), empty(req.accountId), peerKindFromProto(req.kind));
+      const list = await peers.listPeers(
+        principalFromProto(req.principal),
+        empty(req.accountId),
+        peerKindFromProto(req.kind),
+      );
       return { peers: list.map(peerToProto) };
     },
     async revokePeerCredentials(req) {
@@ -256,12 +307,18 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         ? {}
         : {
             bearerToken: fresh.bearerToken,
-            credentials: { caCertPem: fresh.caCertPem, clientCertPem: fresh.clientCertPem, clientKeyPem: fresh.clientKeyPem },
+            credentials: {
+              caCertPem: fresh.caCertPem,
+              clientCertPem: fresh.clientCertPem,
+              clientKeyPem: fresh.clientKeyPem,
+            },
           };
     },
 
     async authenticatePeer(req) {
-      return { peer: peerIdentityToProto(await gateway.authenticatePeer(credentialFromProto(req.credential))) };
+      return {
+        peer: peerIdentityToProto(await gateway.authenticatePeer(credentialFromProto(req.credential))),
+      };
     },
     async authorize(req) {
       const auth = await gateway.authorize({
@@ -306,7 +363,10 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         senderNetId: bytesToHex(req.senderNetId),
         senderNsId: optionalHex(req.senderNsId),
       });
-      return { netId: hexToBytes(home.netId), nsId: home.nsId === null ? new Uint8Array() : hexToBytes(home.nsId) };
+      return {
+        netId: hexToBytes(home.netId),
+        nsId: home.nsId === null ? new Uint8Array() : hexToBytes(home.nsId),
+      };
     },
     async issueServerCertificate(req) {
       const cert = await gateway.issueServerCertificate(req.hostnames);

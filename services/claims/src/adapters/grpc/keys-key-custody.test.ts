@@ -23,7 +23,12 @@ function fakeKeys(failOnCall: number | null = null) {
       if (calls === failOnCall) throw new JoineryError('keys:root_keys_exist', 'already_exists', 'exists');
       for (const d of req.devices) {
         imported.push(Buffer.from(d.devEui).toString('hex').toUpperCase());
-        seen.push({ macVersion: d.macVersion, plain: d.keys.case === 'plain', appKeyLength: d.keys.case === 'plain' ? d.keys.value.appKey.length : d.keys.value?.wrappedAppKey.length ?? -1 });
+        seen.push({
+          macVersion: d.macVersion,
+          plain: d.keys.case === 'plain',
+          appKeyLength:
+            d.keys.case === 'plain' ? d.keys.value.appKey.length : (d.keys.value?.wrappedAppKey.length ?? -1),
+        });
       }
       return { imported: req.devices.length };
     },
@@ -60,11 +65,18 @@ const device = (n: number, wrapped = false): RootKeyImport => ({
 test('imports root keys in chunks with MAC version and key form mapped', async () => {
   const fake = fakeKeys();
   const custody = new KeysServiceKeyCustody(createInProcessClient(KeysService, fake.impl));
-  await custody.importRootKeys([...Array.from({ length: 2500 }, (_, i) => device(i + 1)), device(9999, true)]);
+  await custody.importRootKeys([
+    ...Array.from({ length: 2500 }, (_, i) => device(i + 1)),
+    device(9999, true),
+  ]);
   assert.equal(fake.imported.length, 2501);
   assert.deepEqual(fake.seen[0], { macVersion: MacVersion.MAC_VERSION_1_0_3, plain: true, appKeyLength: 0 });
   assert.deepEqual(fake.seen[1], { macVersion: MacVersion.MAC_VERSION_1_1, plain: true, appKeyLength: 16 });
-  assert.deepEqual(fake.seen[2500], { macVersion: MacVersion.MAC_VERSION_1_0_3, plain: false, appKeyLength: 0 });
+  assert.deepEqual(fake.seen[2500], {
+    macVersion: MacVersion.MAC_VERSION_1_0_3,
+    plain: false,
+    appKeyLength: 0,
+  });
 });
 
 test('a failing later chunk deletes the devices of the earlier chunks', async () => {
@@ -84,5 +96,11 @@ test('creates peer and transport KEKs', async () => {
   assert.equal((await custody.createKek('ns-1', 'peer')).length, 16);
   const supplied = new Uint8Array(32).fill(1);
   assert.deepEqual(await custody.createKek('mfg', 'transport', supplied), supplied);
-  assert.deepEqual(fake.keks.map((k) => [k.label, k.purpose]), [['ns-1', KekPurpose.PEER], ['mfg', KekPurpose.TRANSPORT]]);
+  assert.deepEqual(
+    fake.keks.map((k) => [k.label, k.purpose]),
+    [
+      ['ns-1', KekPurpose.PEER],
+      ['mfg', KekPurpose.TRANSPORT],
+    ],
+  );
 });

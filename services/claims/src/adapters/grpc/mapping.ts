@@ -39,7 +39,9 @@ const macVersionToProto: Record<MacVersion, ProtoMacVersion> = {
 };
 
 export function macVersionFromProto(value: ProtoMacVersion): MacVersion {
-  const found = (Object.entries(macVersionToProto) as [MacVersion, ProtoMacVersion][]).find(([, v]) => v === value);
+  const found = (Object.entries(macVersionToProto) as [MacVersion, ProtoMacVersion][]).find(
+    ([, v]) => v === value,
+  );
   if (!found) throw claimsErrors.invalid_argument({ field: 'mac_version', reason: 'unspecified' });
   return found[0];
 }
@@ -49,19 +51,31 @@ export const macVersionToProtoEnum = (v: MacVersion): ProtoMacVersion => macVers
 /** The principal the console passes in every management request; a missing one is `claims:unauthenticated`. */
 export function principalFromProto(p: ProtoPrincipal | undefined): Principal {
   if (p === undefined) throw claimsErrors.unauthenticated({ reason: 'principal missing' });
-  if (p.scope === ProtoScope.ADMIN) return { accountId: p.accountId === '' ? null : p.accountId, scope: 'admin', apiKeyId: p.apiKeyId };
-  if (p.scope === ProtoScope.OWNER && p.accountId !== '') return { accountId: p.accountId, scope: 'owner', apiKeyId: p.apiKeyId };
+  if (p.scope === ProtoScope.ADMIN)
+    return { accountId: p.accountId === '' ? null : p.accountId, scope: 'admin', apiKeyId: p.apiKeyId };
+  if (p.scope === ProtoScope.OWNER && p.accountId !== '')
+    return { accountId: p.accountId, scope: 'owner', apiKeyId: p.apiKeyId };
   throw claimsErrors.unauthenticated({ reason: 'principal without scope or account' });
 }
 
 export function principalToProto(p: Principal): MessageInitShape<typeof PrincipalSchema> {
-  return { accountId: p.accountId ?? '', scope: p.scope === 'admin' ? ProtoScope.ADMIN : ProtoScope.OWNER, apiKeyId: p.apiKeyId };
+  return {
+    accountId: p.accountId ?? '',
+    scope: p.scope === 'admin' ? ProtoScope.ADMIN : ProtoScope.OWNER,
+    apiKeyId: p.apiKeyId,
+  };
 }
 
-export const scopeFromProto = (s: ProtoScope): 'admin' | 'owner' => (s === ProtoScope.ADMIN ? 'admin' : 'owner');
-export const scopeToProto = (s: 'admin' | 'owner'): ProtoScope => (s === 'admin' ? ProtoScope.ADMIN : ProtoScope.OWNER);
+export const scopeFromProto = (s: ProtoScope): 'admin' | 'owner' =>
+  s === ProtoScope.ADMIN ? 'admin' : 'owner';
+export const scopeToProto = (s: 'admin' | 'owner'): ProtoScope =>
+  s === 'admin' ? ProtoScope.ADMIN : ProtoScope.OWNER;
 
-const stateToProto = { unclaimed: ProtoDeviceState.UNCLAIMED, claimed: ProtoDeviceState.CLAIMED, locked: ProtoDeviceState.LOCKED } as const;
+const stateToProto = {
+  unclaimed: ProtoDeviceState.UNCLAIMED,
+  claimed: ProtoDeviceState.CLAIMED,
+  locked: ProtoDeviceState.LOCKED,
+} as const;
 
 const ts = (iso: string | null) => (iso === null ? undefined : timestampFromDate(new Date(iso)));
 
@@ -88,7 +102,10 @@ export function deviceToProto(d: DeviceRecord): MessageInitShape<typeof DeviceSc
 }
 
 /** The device as keys sees it; `bindingId` is the gateway's `bindingIdOf(d)`, the binding keys keeps sessions under. */
-export function deviceContextToProto(d: DeviceBinding, bindingId: string): MessageInitShape<typeof DeviceContextSchema> {
+export function deviceContextToProto(
+  d: DeviceBinding,
+  bindingId: string,
+): MessageInitShape<typeof DeviceContextSchema> {
   return {
     devEui: hexToBytes(d.devEui),
     joinEui: hexToBytes(d.joinEui),
@@ -139,7 +156,10 @@ export const productToProto = (p: NetworkServerProduct | null): ProtoNetworkServ
   p === null ? ProtoNetworkServerProduct.UNSPECIFIED : productsToProto[p];
 
 export function productFromProto(p: ProtoNetworkServerProduct): NetworkServerProduct | null {
-  for (const [name, value] of Object.entries(productsToProto) as [NetworkServerProduct, ProtoNetworkServerProduct][])
+  for (const [name, value] of Object.entries(productsToProto) as [
+    NetworkServerProduct,
+    ProtoNetworkServerProduct,
+  ][])
     if (value === p) return name;
   return null;
 }
@@ -154,7 +174,8 @@ export function peerToProto(p: PeerRecord): MessageInitShape<typeof PeerSchema> 
     nsId: p.nsId === null ? new Uint8Array() : hexToBytes(p.nsId),
     asId: p.asId ?? '',
     kekLabel: p.kekLabel,
-    appSKeyDelivery: p.kind === 'network-server' ? deliveryToProto[p.appSKeyDelivery] : ProtoAppSKeyDelivery.UNSPECIFIED,
+    appSKeyDelivery:
+      p.kind === 'network-server' ? deliveryToProto[p.appSKeyDelivery] : ProtoAppSKeyDelivery.UNSPECIFIED,
     lifetime: p.lifetime,
     asyncUrl: p.asyncUrl ?? '',
     plaintextNwkKeys: p.plaintextNwkKeys,

@@ -94,7 +94,10 @@ export function applyJoin(
 export function withActivation(deviceRaw: string, activationRaw: string | undefined): DeviceRecord {
   const device = JSON.parse(deviceRaw) as DeviceRecord & Partial<Activation>;
   const { appliedJoinEvents: _legacyIds, ...rest } = device;
-  return withFacts(rest, activationRaw !== undefined ? parseActivation(activationRaw) : legacyActivation(device));
+  return withFacts(
+    rest,
+    activationRaw !== undefined ? parseActivation(activationRaw) : legacyActivation(device),
+  );
 }
 
 /** A stored device text as the join path reads it: the facts left out, also those a legacy record still holds. */
@@ -103,7 +106,10 @@ export function withoutFacts(deviceRaw: string): DeviceBinding {
 }
 
 /** `device` with the facts of an activation record. */
-export function withFacts(device: DeviceRecord, a: Pick<Activation, 'joinCount' | 'lastJoinAt'>): DeviceRecord {
+export function withFacts(
+  device: DeviceRecord,
+  a: Pick<Activation, 'joinCount' | 'lastJoinAt'>,
+): DeviceRecord {
   return { ...device, activated: a.joinCount > 0, joinCount: a.joinCount, lastJoinAt: a.lastJoinAt };
 }
 

@@ -37,30 +37,45 @@ export function kvClaimsStoreContract(name: string, open: () => Promise<KvBacken
         }
       });
 
-    withKv('the record is the documented text and the device text holds no activation facts', async (kv, store) => {
-      await store.insertDevices([deviceFixture(dev)]);
-      await store.recordJoins([join('e1', t2), join('e2')]);
-      assert.equal(await kv.get(`act:{${dev}}`), `2\n${t2}\ne1\ne2\n`);
-      const raw = (await kv.get(deviceKey(dev))) ?? '';
-      for (const field of ['activated', 'joinCount', 'lastJoinAt', 'appliedJoinEvents']) assert.ok(!raw.includes(field), field);
-    });
+    withKv(
+      'the record is the documented text and the device text holds no activation facts',
+      async (kv, store) => {
+        await store.insertDevices([deviceFixture(dev)]);
+        await store.recordJoins([join('e1', t2), join('e2')]);
+        assert.equal(await kv.get(`act:{${dev}}`), `2\n${t2}\ne1\ne2\n`);
+        const raw = (await kv.get(deviceKey(dev))) ?? '';
+        for (const field of ['activated', 'joinCount', 'lastJoinAt', 'appliedJoinEvents'])
+          assert.ok(!raw.includes(field), field);
+      },
+    );
 
-    withKv('a device stored with its activation facts inside keeps them and goes on counting', async (kv, store) => {
-      await kv.put(deviceKey(dev), legacyDeviceText);
-      const before = await store.getDevice(dev);
-      assert.deepEqual([before?.activated, before?.joinCount, before?.lastJoinAt], [true, 3, t2]);
-      assert.deepEqual(await store.recordJoins([join('b'), join('c'), join('c')]), ['duplicate', 'applied', 'duplicate']);
-      const after = await store.getDevice(dev);
-      assert.deepEqual([after?.joinCount, after?.lastJoinAt], [4, t2]);
-      assert.equal(await kv.get(`act:{${dev}}`), `4\n${t2}\na\nb\nc\n`);
-    });
+    withKv(
+      'a device stored with its activation facts inside keeps them and goes on counting',
+      async (kv, store) => {
+        await kv.put(deviceKey(dev), legacyDeviceText);
+        const before = await store.getDevice(dev);
+        assert.deepEqual([before?.activated, before?.joinCount, before?.lastJoinAt], [true, 3, t2]);
+        assert.deepEqual(await store.recordJoins([join('b'), join('c'), join('c')]), [
+          'duplicate',
+          'applied',
+          'duplicate',
+        ]);
+        const after = await store.getDevice(dev);
+        assert.deepEqual([after?.joinCount, after?.lastJoinAt], [4, t2]);
+        assert.equal(await kv.get(`act:{${dev}}`), `4\n${t2}\na\nb\nc\n`);
+      },
+    );
 
-    withKv('the binding of such a device carries none of the facts its record still holds', async (kv, store) => {
-      await kv.put(deviceKey(dev), legacyDeviceText);
-      const binding = (await store.getDeviceBinding(dev)) as Record<string, unknown> | undefined;
-      assert.equal(binding?.['devEui'], dev);
-      for (const field of ['activated', 'joinCount', 'lastJoinAt', 'appliedJoinEvents']) assert.ok(!(field in binding!), field);
-    });
+    withKv(
+      'the binding of such a device carries none of the facts its record still holds',
+      async (kv, store) => {
+        await kv.put(deviceKey(dev), legacyDeviceText);
+        const binding = (await store.getDeviceBinding(dev)) as Record<string, unknown> | undefined;
+        assert.equal(binding?.['devEui'], dev);
+        for (const field of ['activated', 'joinCount', 'lastJoinAt', 'appliedJoinEvents'])
+          assert.ok(!(field in binding!), field);
+      },
+    );
 
     withKv('updating such a device moves its activation facts to the record first', async (kv, store) => {
       await kv.put(deviceKey(dev), legacyDeviceText);
@@ -79,7 +94,10 @@ export function kvClaimsStoreContract(name: string, open: () => Promise<KvBacken
     });
 
     withKv('old ids the text cannot hold are left out when the facts move', async (kv, store) => {
-      await kv.put(deviceKey(dev), JSON.stringify({ ...JSON.parse(legacyDeviceText), appliedJoinEvents: ['a', 'b c', 'd\ne'] }));
+      await kv.put(
+        deviceKey(dev),
+        JSON.stringify({ ...JSON.parse(legacyDeviceText), appliedJoinEvents: ['a', 'b c', 'd\ne'] }),
+      );
       assert.deepEqual(await store.recordJoins([join('a'), join('f')]), ['duplicate', 'applied']);
       assert.equal(await kv.get(`act:{${dev}}`), `4\n${t2}\na\nf\n`);
     });
@@ -88,7 +106,13 @@ export function kvClaimsStoreContract(name: string, open: () => Promise<KvBacken
       await store.insertDevices([deviceFixture(dev)]);
       const ids = Array.from({ length: 70 }, (_, i) => `e${i}`);
       await store.recordJoins(ids.map((id) => join(id)));
-      assert.equal(await kv.get(`act:{${dev}}`), `70\n${t1}\n${ids.slice(6).map((id) => `${id}\n`).join('')}`);
+      assert.equal(
+        await kv.get(`act:{${dev}}`),
+        `70\n${t1}\n${ids
+          .slice(6)
+          .map((id) => `${id}\n`)
+          .join('')}`,
+      );
     });
 
     withKv('a record that cannot be read counts as no joins and is written anew', async (kv, store) => {
@@ -101,15 +125,25 @@ export function kvClaimsStoreContract(name: string, open: () => Promise<KvBacken
       }
     });
 
-    withKv('a credential revoked through another store instance is refused by this one at once', async (kv, store) => {
-      const other = new KvClaimsStore(kv);
-      const hash = 'cd'.repeat(32);
-      await store.insertPeer(peerFixture('ns_1', { credentials: [{ kind: 'bearer-token', hash, createdAt: t1, revoked: false }] }));
-      assert.equal((await store.findPeerByCredential(hash))?.id, 'ns_1');
-      assert.equal((await store.findPeerByCredential(hash))?.id, 'ns_1');
-      await other.updatePeer('ns_1', (p) => ({ ...p, credentials: p.credentials.map((c) => ({ ...c, revoked: true })) }));
-      assert.equal(await store.findPeerByCredential(hash), undefined);
-      assert.equal(await store.findPeerByCredential(hash), undefined);
-    });
+    withKv(
+      'a credential revoked through another store instance is refused by this one at once',
+      async (kv, store) => {
+        const other = new KvClaimsStore(kv);
+        const hash = 'cd'.repeat(32);
+        await store.insertPeer(
+          peerFixture('ns_1', {
+            credentials: [{ kind: 'bearer-token', hash, createdAt: t1, revoked: false }],
+          }),
+        );
+        assert.equal((await store.findPeerByCredential(hash))?.id, 'ns_1');
+        assert.equal((await store.findPeerByCredential(hash))?.id, 'ns_1');
+        await other.updatePeer('ns_1', (p) => ({
+          ...p,
+          credentials: p.credentials.map((c) => ({ ...c, revoked: true })),
+        }));
+        assert.equal(await store.findPeerByCredential(hash), undefined);
+        assert.equal(await store.findPeerByCredential(hash), undefined);
+      },
+    );
   });
 }

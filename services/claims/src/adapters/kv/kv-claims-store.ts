@@ -51,7 +51,10 @@ interface Codec<T> {
   encode(value: T): string;
 }
 
-const json: Codec<never> = { decode: (raw) => JSON.parse(raw) as never, encode: (value) => JSON.stringify(value) };
+const json: Codec<never> = {
+  decode: (raw) => JSON.parse(raw) as never,
+  encode: (value) => JSON.stringify(value),
+};
 
 /** The device part of a device; its activation facts are read from their own record and never written here. */
 const deviceCodec: Codec<DeviceRecord> = {
@@ -131,7 +134,10 @@ export class KvClaimsStore implements ClaimsStore {
    */
   private async moveLegacyActivation(devEui: string, raw: string): Promise<void> {
     if (!isLegacyDevice(raw)) return;
-    const entry = [activationKey(devEui), formatActivation(legacyActivation(JSON.parse(raw) as DeviceRecord))] as const;
+    const entry = [
+      activationKey(devEui),
+      formatActivation(legacyActivation(JSON.parse(raw) as DeviceRecord)),
+    ] as const;
     await this.kv.insertAllIfAbsent([entry]);
   }
 
@@ -159,7 +165,9 @@ export class KvClaimsStore implements ClaimsStore {
   async insertDevices(devices: readonly DeviceRecord[]): Promise<void> {
     const pending = devices.filter((d) => d.outbox.length > 0).map((d) => d.devEui);
     if (pending.length > 0) await this.kv.indexAdd('idx:pending', pending);
-    const conflict = await this.kv.insertAllIfAbsent(devices.map((d) => [deviceKey(d.devEui), withoutActivation(d)]));
+    const conflict = await this.kv.insertAllIfAbsent(
+      devices.map((d) => [deviceKey(d.devEui), withoutActivation(d)]),
+    );
     if (conflict !== undefined) {
       const devEui = conflict.slice('dev:{'.length, -1);
       throw claimsErrors.device_exists({ devEui });
@@ -191,7 +199,8 @@ export class KvClaimsStore implements ClaimsStore {
     const { previous, next } = result;
     if (previous.accountId !== null && previous.accountId !== next.accountId)
       await this.kv.indexRemove(`idx:acct-devs:${previous.accountId}`, devEui);
-    if (previous.outbox.length > 0 && next.outbox.length === 0) await this.kv.indexRemove('idx:pending', devEui);
+    if (previous.outbox.length > 0 && next.outbox.length === 0)
+      await this.kv.indexRemove('idx:pending', devEui);
     // What `change` returned, with the stored activation facts (it cannot change them). Without an activation record
     // they are the ones `previous` was read with: none, or those of a device in the old format left unchanged.
     const activation = await this.kv.get(activationKey(devEui));
@@ -202,7 +211,8 @@ export class KvClaimsStore implements ClaimsStore {
     filter: { readonly accountId: string } | { readonly batchId: string },
     page: { readonly limit: number; readonly after: string | null },
   ): Promise<DevicePage> {
-    const index = 'accountId' in filter ? `idx:acct-devs:${filter.accountId}` : `idx:batch-devs:${filter.batchId}`;
+    const index =
+      'accountId' in filter ? `idx:acct-devs:${filter.accountId}` : `idx:batch-devs:${filter.batchId}`;
     const matches = (d: DeviceRecord) =>
       'accountId' in filter ? d.accountId === filter.accountId : d.batchId === filter.batchId;
     const devices: DeviceRecord[] = [];
@@ -322,7 +332,11 @@ export class KvClaimsStore implements ClaimsStore {
   }
 
   async listPeers(accountId: string | null): Promise<readonly PeerRecord[]> {
-    const ids = await this.kv.indexRange(accountId === null ? 'idx:peers' : `idx:peers:${accountId}`, null, 100_000);
+    const ids = await this.kv.indexRange(
+      accountId === null ? 'idx:peers' : `idx:peers:${accountId}`,
+      null,
+      100_000,
+    );
     const raws = await this.kv.getMany(ids.map((id) => `peer:${id}`));
     return raws.filter((r): r is string => r !== undefined).map((r) => JSON.parse(r) as PeerRecord);
   }

@@ -26,7 +26,9 @@ export class MemoryKeyCustody implements KeyCustody {
           details: { dev_eui: d.devEui },
         });
       if (d.keys.kind === 'wrapped' && this.keks.get(d.keys.kekLabel) !== 'transport')
-        throw new JoineryError('keys:unknown_kek', 'not_found', 'unknown KEK', { details: { label: d.keys.kekLabel } });
+        throw new JoineryError('keys:unknown_kek', 'not_found', 'unknown KEK', {
+          details: { label: d.keys.kekLabel },
+        });
     }
     for (const d of batch) this.devices.set(d.devEui, d);
   }
@@ -62,7 +64,13 @@ export class MemoryKeyCustody implements KeyCustody {
 
   async nonceState(devEui: string): Promise<NonceState> {
     return (
-      this.nonces.get(devEui) ?? { joinNonce: 0, lastDevNonce: -1, devNonceHistorySize: 0, sessionCount: 0, resets: [] }
+      this.nonces.get(devEui) ?? {
+        joinNonce: 0,
+        lastDevNonce: -1,
+        devNonceHistorySize: 0,
+        sessionCount: 0,
+        resets: [],
+      }
     );
   }
 }

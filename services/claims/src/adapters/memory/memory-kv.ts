@@ -41,7 +41,12 @@ export class MemoryKv implements KvBackend {
 
   async recordJoins(entries: readonly JoinEntry[]): Promise<StoredJoinOutcome[]> {
     return entries.map((e) => {
-      const { outcome, next } = applyJoin(this.values.get(e.activationKey), () => this.values.get(e.deviceKey), e.eventId, e.time);
+      const { outcome, next } = applyJoin(
+        this.values.get(e.activationKey),
+        () => this.values.get(e.deviceKey),
+        e.eventId,
+        e.time,
+      );
       if (next !== undefined) this.values.set(e.activationKey, next);
       return outcome;
     });
@@ -70,7 +75,11 @@ export class MemoryKv implements KvBackend {
 
   async releaseAttempt(key: string, token: string): Promise<void> {
     const hits = this.hits.get(key);
-    if (hits !== undefined) this.hits.set(key, hits.filter((h) => h.id !== token));
+    if (hits !== undefined)
+      this.hits.set(
+        key,
+        hits.filter((h) => h.id !== token),
+      );
   }
 
   async close(): Promise<void> {}

@@ -5,13 +5,23 @@ import { JoineryError } from '@joinery/errors';
 import { requireInfra } from '@joinery/testing/infra';
 import { Redis } from 'ioredis';
 import { claimsErrors } from '../../domain/errors.js';
-import { claimCodeOf, createHarness, createOwner, devEui, importDevices, joinEui } from '../../testing/harness.js';
+import {
+  claimCodeOf,
+  createHarness,
+  createOwner,
+  devEui,
+  importDevices,
+  joinEui,
+} from '../../testing/harness.js';
 import { createRedisClaimsStore } from './redis-store.js';
 
 const { REDIS_URL: url } = requireInfra('REDIS_URL');
 
 const redisStore = () =>
-  createRedisClaimsStore(new Redis(url), { prefix: `test:${randomBytes(6).toString('hex')}:claims:`, ownsConnection: true });
+  createRedisClaimsStore(new Redis(url), {
+    prefix: `test:${randomBytes(6).toString('hex')}:claims:`,
+    ownsConnection: true,
+  });
 
 test('against Redis: of owners racing for the same devices exactly one wins each', async () => {
   const h = await createHarness({ store: redisStore() });
@@ -20,11 +30,19 @@ test('against Redis: of owners racing for the same devices exactly one wins each
     const owners = await Promise.all(['a', 'b', 'c'].map((n, i) => createOwner(h, n, `00001${i}`)));
     for (let n = 1; n <= 5; n += 1) {
       const results = await Promise.allSettled(
-        owners.map((o) => h.claims.devices.claim(o.principal, { devEui: devEui(n), claimCode: claimCodeOf(n), networkServerId: o.ns.id, applicationServerId: null })),
+        owners.map((o) =>
+          h.claims.devices.claim(o.principal, {
+            devEui: devEui(n),
+            claimCode: claimCodeOf(n),
+            networkServerId: o.ns.id,
+            applicationServerId: null,
+          }),
+        ),
       );
       const winners = results.filter((r) => r.status === 'fulfilled');
       assert.equal(winners.length, 1, `device ${n}`);
-      for (const r of results) if (r.status === 'rejected') assert.ok(JoineryError.is(r.reason, claimsErrors.already_claimed.code));
+      for (const r of results)
+        if (r.status === 'rejected') assert.ok(JoineryError.is(r.reason, claimsErrors.already_claimed.code));
       assert.deepEqual(h.publisher.kinds(devEui(n)), ['imported', 'claimed']);
     }
   } finally {
@@ -38,18 +56,55 @@ test('against Redis: transfer, then the old NS is refused and the new one author
     await importDevices(h, 1);
     const a = await createOwner(h, 'a', '000013');
     const ns2 = await h.claims.peers.registerNetworkServer(a.principal, {
-      accountId: null, name: 'ns2', netId: '000015', nsId: null, kekLabel: null, appSKeyDelivery: null, lifetime: 0, asyncUrl: null, plaintextNwkKeys: false,
+      accountId: null,
+      name: 'ns2',
+      netId: '000015',
+      nsId: null,
+      kekLabel: null,
+      appSKeyDelivery: null,
+      lifetime: 0,
+      asyncUrl: null,
+      plaintextNwkKeys: false,
     });
-    await h.claims.devices.claim(a.principal, { devEui: devEui(1), claimCode: claimCodeOf(1), networkServerId: a.ns.id, applicationServerId: null });
-    await h.claims.devices.transfer(a.principal, { devEui: devEui(1), networkServerId: ns2.peer.id, applicationServerId: null });
+    await h.claims.devices.claim(a.principal, {
+      devEui: devEui(1),
+      claimCode: claimCodeOf(1),
+      networkServerId: a.ns.id,
+      applicationServerId: null,
+    });
+    await h.claims.devices.transfer(a.principal, {
+      devEui: devEui(1),
+      networkServerId: ns2.peer.id,
+      applicationServerId: null,
+    });
     await assert.rejects(
-      h.claims.gateway.authorize({ joinEui, devEui: devEui(1), credential: { kind: 'bearer-token', token: a.ns.bearerToken }, senderNetId: '000013', senderNsId: null }),
+      h.claims.gateway.authorize({
+        joinEui,
+        devEui: devEui(1),
+        credential: { kind: 'bearer-token', token: a.ns.bearerToken },
+        senderNetId: '000013',
+        senderNsId: null,
+      }),
       (e: unknown) => JoineryError.is(e, claimsErrors.not_authorized.code),
     );
-    const ok = await h.claims.gateway.authorize({ joinEui, devEui: devEui(1), credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken }, senderNetId: '000015', senderNsId: null });
+    const ok = await h.claims.gateway.authorize({
+      joinEui,
+      devEui: devEui(1),
+      credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
+      senderNetId: '000015',
+      senderNsId: null,
+    });
     assert.equal(ok.networkServer.id, ns2.peer.id);
-    const listed = await h.claims.devices.listDevices(a.principal, { accountId: null, batchId: null, pageSize: 0, pageToken: null });
-    assert.deepEqual(listed.devices.map((d) => d.devEui), [devEui(1)]);
+    const listed = await h.claims.devices.listDevices(a.principal, {
+      accountId: null,
+      batchId: null,
+      pageSize: 0,
+      pageToken: null,
+    });
+    assert.deepEqual(
+      listed.devices.map((d) => d.devEui),
+      [devEui(1)],
+    );
   } finally {
     await h.store.close();
   }

@@ -17,4 +17,7 @@ claimsStoreContract('redis', async () =>
     ownsConnection: true,
   }),
 );
-kvClaimsStoreContract('redis', async () => new RedisKv(new Redis(url, { lazyConnect: false }), prefix(), true));
+kvClaimsStoreContract(
+  'redis',
+  async () => new RedisKv(new Redis(url, { lazyConnect: false }), prefix(), true),
+);

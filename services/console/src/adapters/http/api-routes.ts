@@ -256,7 +256,9 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
         kekLabel: b.kekLabel ?? '',
         // Left unspecified when not given: claims picks the default for the product (wrapped, or plaintext for ChirpStack).
         appSKeyDelivery:
-          b.appSKeyDelivery === undefined ? AppSKeyDelivery.UNSPECIFIED : appSKeyDeliveryByName[b.appSKeyDelivery],
+          b.appSKeyDelivery === undefined
+            ? AppSKeyDelivery.UNSPECIFIED
+            : appSKeyDeliveryByName[b.appSKeyDelivery],
         lifetime: b.lifetime ?? 0,
         asyncUrl: b.asyncUrl ?? '',
         asyncCaPem: b.asyncCaPem ?? '',
@@ -457,7 +459,10 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     },
     async (request) => {
       const devEui = request.params.devEui.toUpperCase();
-      const state = await claims.getNonceState({ principal: principalOf(request), devEui: hexToBytes(devEui) });
+      const state = await claims.getNonceState({
+        principal: principalOf(request),
+        devEui: hexToBytes(devEui),
+      });
       return nonceStateView(devEui, state);
     },
   );
@@ -478,7 +483,10 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     },
     async (request) => {
       const devEui = request.params.devEui.toUpperCase();
-      const r = await claims.getDeviceRoaming({ principal: principalOf(request), devEui: hexToBytes(devEui) });
+      const r = await claims.getDeviceRoaming({
+        principal: principalOf(request),
+        devEui: hexToBytes(devEui),
+      });
       return { devEui, netIds: r.netIds.map(hex) };
     },
   );
@@ -514,7 +522,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): vo
     '/api/v1/roaming',
     {
       schema: {
-        summary: "The account's roaming agreements, for all its devices (owners: their own; the admin: accountId)",
+        summary:
+          "The account's roaming agreements, for all its devices (owners: their own; the admin: accountId)",
         description: roamingDescription,
         security: bearer,
         querystring: s.roamingQuery,

@@ -81,7 +81,12 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
     if (framework !== undefined) return reply.code(framework.status).send(framework.body);
     const rest = restErrorOf(err);
     const retryAfter = safeError(err).details['retry_after_s'];
-    if (rest.status === 429 && typeof retryAfter === 'number' && Number.isInteger(retryAfter) && retryAfter > 0)
+    if (
+      rest.status === 429 &&
+      typeof retryAfter === 'number' &&
+      Number.isInteger(retryAfter) &&
+      retryAfter > 0
+    )
       void reply.header('retry-after', String(retryAfter));
     if (rest.status >= 500)
       logger.error({ err, method: request.method, url: request.url }, 'api request failed');

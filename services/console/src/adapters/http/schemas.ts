@@ -181,17 +181,20 @@ export const networkServerBody = {
     kekLabel: {
       type: 'string',
       pattern: '^[A-Za-z0-9._:-]{1,64}$',
-      description: 'kept in the account’s namespace: the KEK comes back labelled acct-<account id hex>/<kekLabel>',
+      description:
+        'kept in the account’s namespace: the KEK comes back labelled acct-<account id hex>/<kekLabel>',
     },
     appSKeyDelivery: {
       type: 'string',
       enum: [...appSKeyDeliveries],
-      description: 'default wrapped; plaintext for product chirpstack (ChirpStack decrypts payloads only then)',
+      description:
+        'default wrapped; plaintext for product chirpstack (ChirpStack decrypts payloads only then)',
     },
     product: {
       type: 'string',
       enum: [...networkServerProducts],
-      description: 'the NS product; chirpstack picks its AppSKey delivery and warns about choices it cannot decrypt',
+      description:
+        'the NS product; chirpstack picks its AppSKey delivery and warns about choices it cannot decrypt',
     },
     lifetime: {
       type: 'integer',
@@ -230,7 +233,17 @@ export const registrationWarningsSchema = {
 
 export const registeredNetworkServerSchema = {
   type: 'object',
-  required: ['id', 'netId', 'nsId', 'appSKeyDelivery', 'product', 'kek', 'bearerToken', 'credentials', 'warnings'],
+  required: [
+    'id',
+    'netId',
+    'nsId',
+    'appSKeyDelivery',
+    'product',
+    'kek',
+    'bearerToken',
+    'credentials',
+    'warnings',
+  ],
   properties: {
     id: { type: 'string' },
     netId: { type: 'string' },
@@ -319,8 +332,16 @@ export const devNonceResetSchema = {
     actor: { type: 'string', description: '`admin/<api key id>` or `account:<account id>/<api key id>`' },
     reason: { type: 'string' },
     at: { type: 'string', format: 'date-time' },
-    lastDevNonce: { type: 'integer', minimum: -1, description: 'the last accepted DevNonce before the reset; -1: none' },
-    historySize: { type: 'integer', minimum: 0, description: 'DevNonces the LoRaWAN 1.0.0–1.0.3 history held' },
+    lastDevNonce: {
+      type: 'integer',
+      minimum: -1,
+      description: 'the last accepted DevNonce before the reset; -1: none',
+    },
+    historySize: {
+      type: 'integer',
+      minimum: 0,
+      description: 'DevNonces the LoRaWAN 1.0.0–1.0.3 history held',
+    },
   },
 } as const;
 
@@ -440,7 +461,10 @@ export const roamingBody = {
   required: ['netIds'],
   additionalProperties: false,
   properties: {
-    netIds: { ...netIdsSchema, description: 'the whole list of roaming agreements (replaces the stored one)' },
+    netIds: {
+      ...netIdsSchema,
+      description: 'the whole list of roaming agreements (replaces the stored one)',
+    },
     accountId: { ...idSchema, description: 'admin only: the account (account-level agreements)' },
   },
 } as const;
@@ -449,7 +473,9 @@ export const deviceRoamingBody = {
   type: 'object',
   required: ['netIds'],
   additionalProperties: false,
-  properties: { netIds: { ...netIdsSchema, description: 'the whole list of roaming agreements of the device' } },
+  properties: {
+    netIds: { ...netIdsSchema, description: 'the whole list of roaming agreements of the device' },
+  },
 } as const;
 
 export const roamingQuery = {

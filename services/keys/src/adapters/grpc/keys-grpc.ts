@@ -255,7 +255,9 @@ export function keysServiceImpl(deps: KeysDomainDeps): ServiceImpl<typeof KeysSe
       const backlog = await outboxBacklog(deps.state);
       return {
         events: BigInt(backlog.events),
-        ...(backlog.oldestEventMs === undefined ? {} : { oldestEventTime: timestampFromMs(backlog.oldestEventMs) }),
+        ...(backlog.oldestEventMs === undefined
+          ? {}
+          : { oldestEventTime: timestampFromMs(backlog.oldestEventMs) }),
       };
     },
   };
