@@ -68,6 +68,26 @@ const exactJoinEui = (prefix: string): string | undefined => {
 };
 
 /**
+ * The bundle folder `dir`, refused when it already holds credentials or no JoinEUI prefix is given; `put` creates each
+ * file exclusively (secrets 0600) and records it in `written`.
+ */
+function openBundle(dir: string, options: Pick<BundleOptions, 'biUrl' | 'joinEuiPrefixes'>) {
+  const root = resolve(dir);
+  const existing = existingCredentialFiles(root);
+  if (existing.length > 0)
+    throw new Error(`${root} already holds credentials (${existing.join(', ')}); give an empty folder`);
+  if (options.joinEuiPrefixes.length === 0) throw new Error('no JoinEUI prefix to route to Joinery');
+  const written: string[] = [];
+  const put = (name: string, content: string, secret = false) => {
+    const path = join(root, name);
+    mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+    writeFileSync(path, content, { mode: secret ? 0o600 : 0o644, flag: 'wx' });
+    written.push(path);
+  };
+  return { root, written, put, url: new URL(options.biUrl) };
+}
+
+/**
  * Writes an NS's credentials bundle: the PEM files, the bearer token and KEK (mode 0600), and configuration that
  * pastes into the real products as is (spec/backend-interfaces.md §5.1–5.3):
  * - `chirpstack/joinery.toml`: a ChirpStack v4 drop-in for its configuration directory (ChirpStack concatenates every
@@ -82,19 +102,7 @@ export function writeNetworkServerBundle(
   ns: RegisteredNetworkServer,
   options: BundleOptions,
 ): string[] {
-  const root = resolve(dir);
-  const existing = existingCredentialFiles(root);
-  if (existing.length > 0)
-    throw new Error(`${root} already holds credentials (${existing.join(', ')}); give an empty folder`);
-  if (options.joinEuiPrefixes.length === 0) throw new Error('no JoinEUI prefix to route to Joinery');
-  const written: string[] = [];
-  const put = (name: string, content: string, secret = false) => {
-    const path = join(root, name);
-    mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
-    writeFileSync(path, content, { mode: secret ? 0o600 : 0o644, flag: 'wx' });
-    written.push(path);
-  };
-  const url = new URL(options.biUrl);
+  const { root, written, put, url } = openBundle(dir, options);
   const server = url.href;
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   const protocol = ns.nsId === null ? 'BI1.0' : 'BI1.1';
@@ -286,19 +294,7 @@ export function writeApplicationServerBundle(
   as: RegisteredApplicationServer,
   options: Omit<BundleOptions, 'asyncTimeout'>,
 ): string[] {
-  const root = resolve(dir);
-  const existing = existingCredentialFiles(root);
-  if (existing.length > 0)
-    throw new Error(`${root} already holds credentials (${existing.join(', ')}); give an empty folder`);
-  if (options.joinEuiPrefixes.length === 0) throw new Error('no JoinEUI prefix to route to Joinery');
-  const written: string[] = [];
-  const put = (name: string, content: string, secret = false) => {
-    const path = join(root, name);
-    mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
-    writeFileSync(path, content, { mode: secret ? 0o600 : 0o644, flag: 'wx' });
-    written.push(path);
-  };
-  const url = new URL(options.biUrl);
+  const { root, written, put, url } = openBundle(dir, options);
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   const caPem = pemFile(as.credentials.caCertPem);
   const certPem = pemFile(as.credentials.clientCertPem);
