@@ -1,5 +1,6 @@
 import {
   answerFor,
+  biErrors,
   bytesToHex,
   describeParseError,
   hexToBytes,
@@ -449,11 +450,7 @@ export class BiHandler {
     const deviceIs11 = device.macVersion === MacVersion.MAC_VERSION_1_1;
     // The NS sends the highest version it shares with the device: a 1.0.x device can never be answered as 1.1.
     if (!deviceIs11 && message.macVersion === '1.1') {
-      this.#recordRefusal(
-        message,
-        new JoineryError('bi:mac_version_mismatch', 'invalid_argument', 'MAC version mismatch'),
-        authorization,
-      );
+      this.#recordRefusal(message, biErrors.mac_version_mismatch(), authorization);
       return { reason: 'mac_version_mismatch', description: descriptionOfReason('mac_version_mismatch') };
     }
     const appSKeyDelivery =
@@ -541,11 +538,7 @@ export class BiHandler {
         this.#timeout(deadline),
       );
       const envelope = envelopeOf(appSKey);
-      if (envelope === undefined)
-        return this.#refuse(
-          message,
-          new JoineryError('keys:unknown_session', 'not_found', 'unknown session'),
-        );
+      if (envelope === undefined) return this.#refuse(message, gatewayErrors.unknown_session());
       const answer = answerFor(message, 'success', { appSKey: envelope });
       return {
         status: 200,

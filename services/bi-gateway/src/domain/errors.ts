@@ -6,5 +6,7 @@ export const gatewayErrors = defineErrors('gateway', {
   unauthenticated: ['unauthenticated', 'no valid client certificate or bearer token'],
   overloaded: ['resource_exhausted', 'the join server is overloaded; retry'],
   rate_limited: ['resource_exhausted', 'request rate limit of this peer exceeded'],
+  /** keys answered GetAppSKey without a key: the same answer as keys' own `keys:unknown_session`. */
+  unknown_session: ['not_found', 'unknown session'],
   deadline_exceeded: ['deadline_exceeded', 'the request did not complete within the internal deadline'],
 });

@@ -28,6 +28,7 @@ export const reasonByErrorCode: Readonly<Record<string, ResultReason>> = {
   'keys:unsupported_mac_version': 'unsupported_mac_version',
   'keys:unknown_device': 'unknown_device',
   'keys:unknown_session': 'unknown_session',
+  'gateway:unknown_session': 'unknown_session',
   'keys:malformed_frame': 'malformed',
   'keys:malformed_request': 'malformed',
   'bi:mac_version_mismatch': 'mac_version_mismatch',
