@@ -6,7 +6,7 @@ import { consoleErrors } from '../../domain/errors.js';
 import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
 import { registerApiRoutes } from './api-routes.js';
 import { fastifyRestErrorOf, restErrorOf } from './http-status.js';
-import { registerSystemRoutes } from './system-routes.js';
+import { systemRoutes } from './system-routes.js';
 import { webConsoleHtml } from './web-console.js';
 
 declare module 'fastify' {
@@ -104,11 +104,11 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
     reply.type('text/html; charset=utf-8').send(webConsoleHtml),
   );
 
-  registerApiRoutes(app, {
+  await registerApiRoutes(app, {
     claims: options.claims,
     ...(options.billing === undefined ? {} : { billing: options.billing }),
   });
-  registerSystemRoutes(app, { biPublicUrl: options.biPublicUrl });
+  await app.register(systemRoutes, { biPublicUrl: options.biPublicUrl });
   await app.ready();
   return app;
 }

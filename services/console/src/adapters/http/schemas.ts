@@ -1,5 +1,8 @@
 // JSON Schemas of the management API: fastify validates requests with them and serialises answers with them, and
-// @fastify/swagger turns the same objects into the OpenAPI document. One source, no drift.
+// @fastify/swagger turns the same objects into the OpenAPI document, and the request types the routes see are derived
+// from them (`FromSchema`). One source, no drift.
+
+import type { FromSchema } from 'json-schema-to-ts';
 
 const hex = (bytes: number, description: string) =>
   ({ type: 'string', pattern: `^[0-9A-Fa-f]{${bytes * 2}}$`, description }) as const;
@@ -495,3 +498,22 @@ export const accountRoamingSchema = {
   required: ['accountId', 'netIds'],
   properties: { accountId: { type: 'string' }, netIds: { type: 'array', items: { type: 'string' } } },
 } as const;
+
+// What a route receives once fastify has validated it against the schema above.
+export type CreateAccountBody = FromSchema<typeof createAccountBody>;
+export type TransportKekBody = FromSchema<typeof transportKekBody>;
+export type DeviceBatchBody = FromSchema<typeof deviceBatchBody>;
+export type NetworkServerBody = FromSchema<typeof networkServerBody>;
+export type ApplicationServerBody = FromSchema<typeof applicationServerBody>;
+export type ListPeersQuery = FromSchema<typeof listPeersQuery>;
+export type ClaimBody = FromSchema<typeof claimBody>;
+export type TransferBody = FromSchema<typeof transferBody>;
+export type DevNonceResetBody = FromSchema<typeof devNonceResetBody>;
+export type DevEuiParams = FromSchema<typeof devEuiParams>;
+export type ListDevicesQuery = FromSchema<typeof listDevicesQuery>;
+export type ChargesQuery = FromSchema<typeof chargesQuery>;
+export type InvoiceParams = FromSchema<typeof invoiceParams>;
+export type InvoiceQuery = FromSchema<typeof invoiceQuery>;
+export type RoamingBody = FromSchema<typeof roamingBody>;
+export type DeviceRoamingBody = FromSchema<typeof deviceRoamingBody>;
+export type RoamingQuery = FromSchema<typeof roamingQuery>;

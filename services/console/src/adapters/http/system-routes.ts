@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { consoleErrors } from '../../domain/errors.js';
 import * as s from './schemas.js';
 
@@ -7,7 +7,7 @@ export interface SystemRoutesDeps {
 }
 
 /** `/api/v1/system/*`: read-only facts about this installation that clients (the CLI's bundles) need. */
-export function registerSystemRoutes(app: FastifyInstance, deps: SystemRoutesDeps): void {
+export const systemRoutes: FastifyPluginAsync<SystemRoutesDeps> = async (app, deps) => {
   app.get(
     '/api/v1/system/bi',
     {
@@ -31,4 +31,4 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemRoutesDep
       return { publicUrl: deps.biPublicUrl };
     },
   );
-}
+};

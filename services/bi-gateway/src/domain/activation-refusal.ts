@@ -1,0 +1,45 @@
+import { hexToBytes, resultCodeFor, type ProtocolVersion } from '@joinery/backend-interfaces';
+import { JoineryError } from '@joinery/errors';
+import type { AuthorizeResponse } from '@joinery/proto/claims/v1/claims_pb';
+import { JoinKind } from '@joinery/proto/events/v1/events_pb';
+import { MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { nsIdBytes, type ActivationRequest } from './bi-outcome.js';
+import type { RefusalRecord } from './refusal-recorder.js';
+import { reasonFor } from './result-reason.js';
+
+const macVersionPb = {
+  '1.0.0': MacVersion.MAC_VERSION_1_0_0,
+  '1.0.1': MacVersion.MAC_VERSION_1_0_1,
+  '1.0.2': MacVersion.MAC_VERSION_1_0_2,
+  '1.0.3': MacVersion.MAC_VERSION_1_0_3,
+  '1.0.4': MacVersion.MAC_VERSION_1_0_4,
+  '1.1': MacVersion.MAC_VERSION_1_1,
+} as const;
+
+const rejoinKinds = [JoinKind.REJOIN_TYPE_0, JoinKind.REJOIN_TYPE_1, JoinKind.REJOIN_TYPE_2] as const;
+
+/**
+ * The join event for a refusal keys did not write (unknown sender, device not bound to the caller, rate limit, keys
+ * unreachable), to go into the join event stream through the keys outbox (`RefusalRecorder`).
+ */
+export function activationRefusal(
+  message: ActivationRequest,
+  err: unknown,
+  authorization: AuthorizeResponse | undefined,
+): RefusalRecord {
+  const error = JoineryError.from(err);
+  const version = message.protocolVersion as ProtocolVersion;
+  const kind = message.messageType === 'JoinReq' ? JoinKind.JOIN_REQUEST : rejoinKinds[message.rejoinType];
+  return {
+    devEui: hexToBytes(message.devEui),
+    joinEui: hexToBytes(message.receiverId),
+    kind,
+    resultCode: resultCodeFor(reasonFor(error), version),
+    errorCode: error.code,
+    accountId: authorization?.device?.accountId ?? '',
+    networkServerId: authorization?.device?.networkServerId ?? '',
+    netId: hexToBytes(message.senderId),
+    nsId: nsIdBytes(message),
+    macVersion: macVersionPb[message.macVersion],
+  };
+}

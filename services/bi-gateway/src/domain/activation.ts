@@ -1,0 +1,193 @@
+import {
+  answerFor,
+  biErrors,
+  bytesToHex,
+  hexToBytes,
+  type AnswerHeaderWire,
+  type JoinAnsBody,
+  type JoinReq,
+} from '@joinery/backend-interfaces';
+import { JoineryError } from '@joinery/errors';
+import type { Logger } from '@joinery/logging';
+import { AppSKeyDelivery, type AuthorizeResponse } from '@joinery/proto/claims/v1/claims_pb';
+import { MacVersion, type HandleJoinResponse } from '@joinery/proto/keys/v1/keys_pb';
+import type { AnswerDelivery } from './answer-delivery.js';
+import {
+  answered,
+  nsIdBytes,
+  type ActivationRequest,
+  type BiOutcome,
+  type Callback,
+  type Refusal,
+} from './bi-outcome.js';
+import { DuplicateCache, requestKey } from './duplicate-cache.js';
+import { envelopeOf } from './key-envelope.js';
+import { credentialKey, credentialOf, type PeerAuthentication } from './peer-authentication.js';
+import type { ClaimsClient, KeysClient, PeerCredentialInput } from './ports.js';
+import { refusalEventIdDetail } from './refusal-recorder.js';
+import type { RequestBudget } from './request-budget.js';
+import { descriptionFor, descriptionOfReason, reasonFor } from './result-reason.js';
+
+export interface ActivationDeps {
+  readonly claims: ClaimsClient;
+  readonly keys: KeysClient;
+  readonly logger: Logger;
+  readonly budget: RequestBudget;
+  readonly peers: PeerAuthentication;
+  readonly delivery: AnswerDelivery;
+  /** Writes a refusal keys did not write into the join event stream; the answer does not wait for it. */
+  readonly recordRefusal: (
+    message: ActivationRequest,
+    err: unknown,
+    authorization: AuthorizeResponse | undefined,
+  ) => void;
+  readonly duplicateWindowMs: number;
+  readonly now: () => number;
+}
+
+/** JoinReq and RejoinReq of an authenticated NS: authorize (claims) → keys → JoinAns/RejoinAns. */
+export class Activation {
+  readonly #deps: ActivationDeps;
+  readonly #duplicates: DuplicateCache<JoinAnsBody | Refusal>;
+
+  constructor(deps: ActivationDeps) {
+    this.#deps = deps;
+    this.#duplicates = new DuplicateCache({ windowMs: deps.duplicateWindowMs, now: deps.now });
+  }
+
+  async handle(
+    message: ActivationRequest,
+    credential: PeerCredentialInput,
+    deadline: number,
+    peerCallback: Callback,
+  ): Promise<BiOutcome> {
+    let authorization: AuthorizeResponse;
+    try {
+      authorization = await this.#deps.claims.authorize(
+        {
+          joinEui: hexToBytes(message.receiverId),
+          devEui: hexToBytes(message.devEui),
+          credential: credentialOf(credential),
+          senderNetId: hexToBytes(message.senderId),
+          senderNsId: nsIdBytes(message),
+        },
+        this.#deps.budget.timeout(deadline),
+      );
+    } catch (err) {
+      const refusal = await this.#deps.peers.recheckSender(message, credential, deadline, err);
+      this.#deps.recordRefusal(message, refusal, undefined);
+      return this.#deps.delivery.refuseActivation(message, refusal, peerCallback);
+    }
+    const delivery = authorization.delivery;
+    const sender = this.#deps.delivery.asyncSender;
+    if (delivery !== undefined && delivery.asyncUrl !== '' && sender !== undefined)
+      return this.#deps.delivery.deferred(
+        sender,
+        message,
+        delivery,
+        // The NS waits for the callback only until its own timeout: the same deadline holds.
+        this.#answer(message, credential, authorization, deadline),
+      );
+    return answered(message.messageType, await this.#answer(message, credential, authorization, deadline));
+  }
+
+  async #answer(
+    message: ActivationRequest,
+    credential: PeerCredentialInput,
+    authorization: AuthorizeResponse,
+    deadline: number,
+  ): Promise<AnswerHeaderWire> {
+    const key = requestKey(message, credentialKey(credential));
+    const { value, duplicate } = await this.#duplicates.getOrCompute(
+      key,
+      () => this.#activate(message, authorization, deadline),
+      (v) => !('reason' in v),
+    );
+    if (duplicate)
+      this.#deps.logger.info({ dev_eui: message.devEui }, 'duplicate join-request answered again');
+    if ('reason' in value) return this.#deps.delivery.answer(message, value.reason, value.description);
+    return answerFor(message as JoinReq, 'success', value);
+  }
+
+  /** Calls keys and turns its answer into a JoinAns/RejoinAns body, or a refusal reason (already logged). */
+  async #activate(
+    message: ActivationRequest,
+    authorization: AuthorizeResponse,
+    deadline: number,
+  ): Promise<JoinAnsBody | Refusal> {
+    const device = authorization.device;
+    const delivery = authorization.delivery;
+    if (device === undefined || delivery === undefined)
+      return { reason: 'other', description: descriptionOfReason('other') };
+    const deviceIs11 = device.macVersion === MacVersion.MAC_VERSION_1_1;
+    // The NS sends the highest version it shares with the device: a 1.0.x device can never be answered as 1.1.
+    if (!deviceIs11 && message.macVersion === '1.1') {
+      this.#deps.recordRefusal(message, biErrors.mac_version_mismatch(), authorization);
+      return { reason: 'mac_version_mismatch', description: descriptionOfReason('mac_version_mismatch') };
+    }
+    const appSKeyDelivery =
+      delivery.appSKeyDelivery === AppSKeyDelivery.PLAINTEXT
+        ? ({ case: 'plaintext', value: true } as const)
+        : delivery.appSKeyDelivery === AppSKeyDelivery.SESSION_KEY_ID
+          ? ({ case: 'sessionKeyIdOnly', value: true } as const)
+          : ({ case: 'kekLabel', value: delivery.appSKeyKekLabel } as const);
+    const request = {
+      device,
+      request: {
+        phyPayload: message.phyPayload,
+        devAddr: hexToBytes(message.devAddr),
+        netId: hexToBytes(message.senderId),
+        nsId: nsIdBytes(message),
+        dlSettings: message.dlSettings,
+        rxDelay: message.rxDelay,
+        cfList: message.cfList ?? new Uint8Array(),
+        protocolVersion: message.protocolVersion,
+      },
+      peer: {
+        nwkKeyDelivery: {
+          method: delivery.plaintextNwkKeys
+            ? ({ case: 'plaintext', value: true } as const)
+            : ({ case: 'kekLabel', value: delivery.nwkKekLabel } as const),
+        },
+        appSKeyDelivery: { method: appSKeyDelivery },
+        optNegAllowed: message.macVersion === '1.1',
+      },
+    };
+    let result: Pick<
+      HandleJoinResponse,
+      'joinAcceptPhy' | 'nwkSKey' | 'fNwkSIntKey' | 'sNwkSIntKey' | 'nwkSEncKey' | 'appSKey' | 'sessionKeyId'
+    >;
+    try {
+      result =
+        message.messageType === 'JoinReq'
+          ? await this.#deps.keys.handleJoin(request, this.#deps.budget.keys(deadline))
+          : await this.#deps.keys.handleRejoin(request, this.#deps.budget.keys(deadline));
+    } catch (err) {
+      const error = JoineryError.from(err);
+      this.#deps.logger.info({ dev_eui: message.devEui, err_code: error.code }, 'activation refused');
+      // keys writes its own refusals (MIC, DevNonce) to the outbox and says so with the event id; anything else
+      // (keys unreachable or too slow, its store down) is written from here.
+      if (error.details[refusalEventIdDetail] === undefined)
+        this.#deps.recordRefusal(message, error, authorization);
+      return { reason: reasonFor(err), description: descriptionFor(err) };
+    }
+    const includeSessionKeyId = delivery.appSKeyDelivery !== AppSKeyDelivery.PLAINTEXT;
+    const body: JoinAnsBody = {
+      phyPayload: result.joinAcceptPhy,
+      lifetime: delivery.lifetime,
+      ...optional('nwkSKey', envelopeOf(result.nwkSKey)),
+      ...optional('fNwkSIntKey', envelopeOf(result.fNwkSIntKey)),
+      ...optional('sNwkSIntKey', envelopeOf(result.sNwkSIntKey)),
+      ...optional('nwkSEncKey', envelopeOf(result.nwkSEncKey)),
+      ...optional('appSKey', envelopeOf(result.appSKey)),
+      ...(includeSessionKeyId && result.sessionKeyId.length > 0
+        ? { sessionKeyId: bytesToHex(result.sessionKeyId) }
+        : {}),
+    };
+    return body;
+  }
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

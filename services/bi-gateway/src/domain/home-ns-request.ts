@@ -1,0 +1,40 @@
+import { answerFor, bytesToHex, hexToBytes, type HomeNSReq } from '@joinery/backend-interfaces';
+import type { AnswerDelivery } from './answer-delivery.js';
+import { answered, nsIdBytes, type BiOutcome } from './bi-outcome.js';
+import { credentialOf, type PeerAuthentication } from './peer-authentication.js';
+import type { ClaimsClient, PeerCredentialInput } from './ports.js';
+import type { RequestBudget } from './request-budget.js';
+
+export interface HomeNsRequestDeps {
+  readonly claims: ClaimsClient;
+  readonly budget: RequestBudget;
+  readonly peers: PeerAuthentication;
+  readonly delivery: AnswerDelivery;
+}
+
+/** HomeNSReq of an authenticated NS: the device's home NetID (and NSID) from claims. */
+export async function answerHomeNsReq(
+  deps: HomeNsRequestDeps,
+  message: HomeNSReq,
+  credential: PeerCredentialInput,
+  deadline: number,
+): Promise<BiOutcome> {
+  try {
+    const home = await deps.claims.getHomeNetwork(
+      {
+        devEui: hexToBytes(message.devEui),
+        credential: credentialOf(credential),
+        senderNetId: hexToBytes(message.senderId),
+        senderNsId: nsIdBytes(message),
+      },
+      deps.budget.timeout(deadline),
+    );
+    const answer = answerFor(message, 'success', {
+      hNetId: bytesToHex(home.netId),
+      ...(home.nsId.length > 0 ? { hNsId: bytesToHex(home.nsId) } : {}),
+    });
+    return answered(message.messageType, answer);
+  } catch (err) {
+    return deps.delivery.refuse(message, await deps.peers.recheckSender(message, credential, deadline, err));
+  }
+}

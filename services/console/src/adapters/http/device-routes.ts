@@ -1,0 +1,160 @@
+import { hexToBytes } from '@joinery/backend-interfaces';
+import type { FastifyPluginAsync } from 'fastify';
+import { bearer, errors, principalOf, type ApiRoutesDeps } from './route-support.js';
+import * as s from './schemas.js';
+import { deviceView, devNonceResetView, nonceStateView } from './views.js';
+
+/** One device: claim, unclaim, move to another network server, read it, and its DevNonce state. */
+export const deviceRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claims }) => {
+  app.post<{ Body: s.ClaimBody }>(
+    '/api/v1/claims',
+    {
+      schema: {
+        summary: 'Claim a device with its claim code and bind it to one of your network servers',
+        security: bearer,
+        body: s.claimBody,
+        response: { 201: s.deviceSchema, 429: s.errorSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const claimed = await claims.claim({
+        principal: principalOf(request),
+        devEui: hexToBytes(b.devEui),
+        claimCode: b.claimCode,
+        networkServerId: b.networkServerId,
+        applicationServerId: b.applicationServerId ?? '',
+      });
+      return reply.code(201).send(deviceView(claimed.device));
+    },
+  );
+
+  app.delete<{ Params: s.DevEuiParams }>(
+    '/api/v1/claims/:devEui',
+    {
+      schema: {
+        summary: 'Unclaim a device: claimable again, and no network server can activate it',
+        security: bearer,
+        params: s.devEuiParams,
+        response: { 204: { type: 'null', description: 'unclaimed' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await claims.unclaim({ principal: principalOf(request), devEui: hexToBytes(request.params.devEui) });
+      return reply.code(204).send();
+    },
+  );
+
+  app.put<{ Params: s.DevEuiParams; Body: s.TransferBody }>(
+    '/api/v1/devices/:devEui/network-server',
+    {
+      schema: {
+        summary: 'Move a device to another of your network servers; the old one is refused from now on',
+        security: bearer,
+        params: s.devEuiParams,
+        body: s.transferBody,
+        response: { 200: s.deviceSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const moved = await claims.transferDevice({
+        principal: principalOf(request),
+        devEui: hexToBytes(request.params.devEui),
+        networkServerId: request.body.networkServerId,
+        applicationServerId: request.body.applicationServerId ?? '',
+      });
+      return deviceView(moved.device);
+    },
+  );
+
+  app.get<{ Params: s.DevEuiParams }>(
+    '/api/v1/devices/:devEui',
+    {
+      schema: {
+        summary: 'A device (its owner, or the admin)',
+        security: bearer,
+        params: s.devEuiParams,
+        response: { 200: s.deviceSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const found = await claims.getDevice({
+        principal: principalOf(request),
+        devEui: hexToBytes(request.params.devEui),
+      });
+      return deviceView(found.device);
+    },
+  );
+
+  app.post<{ Params: s.DevEuiParams; Body: s.DevNonceResetBody }>(
+    '/api/v1/devices/:devEui/devnonce-resets',
+    {
+      schema: {
+        summary:
+          'Forget the DevNonces a device used, for a device that lost its counter (its owner, or the admin). ' +
+          'Recorded with who and why; the JoinNonce is never reset. Old join-requests can be replayed afterwards.',
+        security: bearer,
+        params: s.devEuiParams,
+        body: s.devNonceResetBody,
+        response: { 201: s.devNonceResetSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const r = await claims.resetDevNonces({
+        principal: principalOf(request),
+        devEui: hexToBytes(request.params.devEui),
+        reason: request.body.reason,
+      });
+      return reply.code(201).send(devNonceResetView(r.reset));
+    },
+  );
+
+  app.get<{ Params: s.DevEuiParams }>(
+    '/api/v1/devices/:devEui/nonces',
+    {
+      schema: {
+        summary: "A device's DevNonce and JoinNonce state and its DevNonce resets (its owner, or the admin)",
+        security: bearer,
+        params: s.devEuiParams,
+        response: { 200: s.nonceStateSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const devEui = request.params.devEui.toUpperCase();
+      const state = await claims.getNonceState({
+        principal: principalOf(request),
+        devEui: hexToBytes(devEui),
+      });
+      return nonceStateView(devEui, state);
+    },
+  );
+};
+
+/** The device list: owners their own, the admin by account or batch, a page at a time. */
+export const deviceListRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claims }) => {
+  app.get<{ Querystring: s.ListDevicesQuery }>(
+    '/api/v1/devices',
+    {
+      schema: {
+        summary: 'List devices: owners their own; the admin by account or batch',
+        security: bearer,
+        querystring: s.listDevicesQuery,
+        response: { 200: s.deviceListSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const listed = await claims.listDevices({
+        principal: principalOf(request),
+        accountId: q.accountId ?? '',
+        batchId: q.batchId ?? '',
+        pageToken: q.pageToken ?? '',
+        pageSize: q.pageSize === undefined ? 0 : Number(q.pageSize),
+      });
+      return {
+        devices: listed.devices.map(deviceView),
+        nextPageToken: listed.nextPageToken === '' ? null : listed.nextPageToken,
+      };
+    },
+  );
+};

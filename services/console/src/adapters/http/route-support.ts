@@ -1,0 +1,34 @@
+import type { Principal } from '@joinery/proto/claims/v1/claims_pb';
+import type { FastifyRequest } from 'fastify';
+import { consoleErrors } from '../../domain/errors.js';
+import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
+import * as s from './schemas.js';
+
+/** What every `/api/v1` route plugin is registered with. */
+export interface ApiRoutesDeps {
+  readonly claims: ClaimsClient;
+  readonly billing?: BillingQueries;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export const errors = {
+  400: s.errorSchema,
+  401: s.errorSchema,
+  403: s.errorSchema,
+  404: s.errorSchema,
+  409: s.errorSchema,
+};
+export const bearer = [{ bearer: [] }];
+
+export const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
+
+/** The caller the authentication hook found (`registerApiRoutes`). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (request.principal === undefined) throw consoleErrors.unauthenticated();
+  return request.principal;
+}
