@@ -14,7 +14,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batchRow, createApiClient, simulatedDevice, type RegisteredNetworkServer } from '@joinery/joinery';
-import { AES128Key, DevNonce, EUI64, encodeJoinRequest, joinRequestMic } from '@joinery/lorawan';
+import { hexOf, joinReqMessage } from '@joinery/testing/simulated-network';
 import { freePort, spawnManaged } from '@joinery/testing/infra';
 import { runMeasuredLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
 
@@ -23,7 +23,6 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rates = (process.env.BENCH_RATES ?? '500,1000,2000,3000').split(',').map(Number);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const joinEui = '70B3D57ED00BE4C0';
-const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
 
 const dir = mkdtempSync(join(tmpdir(), 'joinery-bench-embedded-'));
 const [apiPort, biPort] = [await freePort(), await freePort()];
@@ -98,25 +97,15 @@ try {
   const body = () => {
     const d = devices[next++ % devices.length] as (typeof devices)[number];
     const devNonce = d.nextDevNonce++;
-    const fields = {
-      joinEui: EUI64.parse(joinEui),
-      devEui: EUI64.parse(d.devEui),
-      devNonce: DevNonce.of(devNonce),
-    };
-    const phy = encodeJoinRequest(fields, joinRequestMic(AES128Key.fromBytes(d.nwkKey), fields));
-    return JSON.stringify({
-      ProtocolVersion: '1.0',
-      SenderID: '000013',
-      ReceiverID: joinEui,
-      TransactionID: next,
-      MessageType: 'JoinReq',
-      MACVersion: '1.0.4',
-      PHYPayload: hexOf(phy),
-      DevEUI: d.devEui,
-      DevAddr: hexOf(randomBytes(4)),
-      DLSettings: '00',
-      RxDelay: 1,
-    });
+    return JSON.stringify(
+      joinReqMessage(d, {
+        joinEui,
+        devNonce,
+        senderId: '000013',
+        transactionId: next,
+        devAddr: hexOf(randomBytes(4)),
+      }),
+    );
   };
   const target = {
     mode: 'http',

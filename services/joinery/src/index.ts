@@ -16,5 +16,5 @@ export {
   postBi,
   simulatedDevice,
   SimulatedNetworkServer,
-} from './demo/simulated-network.js';
-export type { JoinOutcome, NetworkServerIdentity, SimulatedDevice } from './demo/simulated-network.js';
+} from '@joinery/testing/simulated-network';
+export type { JoinOutcome, NetworkServerIdentity, SimulatedDevice } from '@joinery/testing/simulated-network';

@@ -8,7 +8,7 @@ import {
   SimulatedNetworkServer,
   type JoinOutcome,
   type SimulatedDevice,
-} from './simulated-network.js';
+} from '@joinery/testing/simulated-network';
 
 export interface DemoOptions {
   /** A client of the management API with the admin token. */

@@ -3,15 +3,13 @@
 // and not without it (issue 22 item 3). The private CA here is a second Joinery stack's.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, request as httpsRequest, type Server } from 'node:https';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { AES128Key, DevNonce, EUI64, encodeJoinRequest, joinRequestMic } from '@joinery/lorawan';
 import { AppSKeyDelivery, Scope } from '@joinery/proto/claims/v1/claims_pb';
+import { biClient, bytesOf as bytes, hexOf, joinReqMessage } from '@joinery/testing/simulated-network';
 import { startJoinStack, type JoinStack } from './join-stack.js';
 
-const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
-const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const joinEui = '70B3D57ED0003000';
 
 let stack: JoinStack;
@@ -82,44 +80,11 @@ async function registerAndJoin(netId: string, asyncCaPem: string | undefined, tr
     claimCode: device.claimCode,
     networkServerId: ns.peer!.id,
   });
-  const fields = {
-    joinEui: EUI64.parse(joinEui),
-    devEui: EUI64.parse(device.devEui),
-    devNonce: DevNonce.of(1),
-  };
-  const phy = encodeJoinRequest(fields, joinRequestMic(AES128Key.fromBytes(device.nwkKey), fields));
-  const body = {
-    ProtocolVersion: '1.0',
-    SenderID: netId,
-    ReceiverID: joinEui,
-    TransactionID: transactionId,
-    MessageType: 'JoinReq',
-    MACVersion: '1.0.4',
-    PHYPayload: hexOf(phy),
-    DevEUI: device.devEui,
-    DevAddr: '01020304',
-    DLSettings: '00',
-    RxDelay: 1,
-  };
-  const status = await new Promise<number>((resolve, reject) => {
-    const req = httpsRequest(
-      {
-        host: '127.0.0.1',
-        port: stack.biPort,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        cert: ns.credentials!.clientCertPem,
-        key: ns.credentials!.clientKeyPem,
-        ca: stack.caCertPem,
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
+  const body = joinReqMessage(device, { joinEui, devNonce: 1, senderId: netId, transactionId });
+  const client = biClient(new URL(`https://127.0.0.1:${stack.biPort}/`), {
+    credentials: { ...ns.credentials!, caCertPem: stack.caCertPem },
   });
+  const { status } = await client.post(body).finally(() => client.close());
   assert.equal(status, 200);
 }
 

@@ -3,34 +3,27 @@
 // Joinery's CA (the gateway trusts that CA) and requires the gateway's client certificate, as a ChirpStack behind
 // mTLS would; like ChirpStack v3 (spec §1.3), it refuses with 401 an answer whose certificate CN is not its SenderID.
 import assert from 'node:assert/strict';
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { createServer, request as httpsRequest, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import {
-  AES128Key,
-  DevNonce,
-  EUI64,
-  JoinReqType,
-  encodeJoinRequest,
-  joinRequestMic,
-  keyUnwrap,
-  openJoinAccept,
-} from '@joinery/lorawan';
 import { AppSKeyDelivery, Scope } from '@joinery/proto/claims/v1/claims_pb';
+import {
+  bytesOf as bytes,
+  hexOf,
+  joinReqMessage,
+  openJoinAns,
+  simulatedDevice,
+  unwrapEnvelope,
+  type SimulatedDevice,
+} from '@joinery/testing/simulated-network';
 import { startJoinStack, type JoinStack } from './join-stack.js';
 
-const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
-const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const joinEui = '70B3D57ED0002000';
 const netId = '00000A';
 
-interface Device {
-  readonly devEui: string;
-  readonly nwkKey: Uint8Array;
-  readonly claimCode: string;
-}
+type Device = SimulatedDevice;
 
 interface Received {
   readonly body: Record<string, unknown>;
@@ -120,36 +113,11 @@ class CallbackServer {
 /** The subject CN of a certificate (node prints the subject one attribute per line). */
 const commonName = (cert: X509Certificate) => /^CN=(.*)$/m.exec(cert.subject)?.[1];
 
-function newDevice(): Device {
-  return {
-    devEui: hexOf(randomBytes(8)),
-    nwkKey: new Uint8Array(randomBytes(16)),
-    claimCode: randomBytes(6).toString('hex'),
-  };
-}
+const newDevice = (): Device => simulatedDevice('1.0.4');
 
 function joinReq(d: Device, devNonce: number, transactionId: number, senderId = netId) {
-  const fields = {
-    joinEui: EUI64.parse(joinEui),
-    devEui: EUI64.parse(d.devEui),
-    devNonce: DevNonce.of(devNonce),
-  };
-  const phy = encodeJoinRequest(fields, joinRequestMic(AES128Key.fromBytes(d.nwkKey), fields));
   // ChirpStack v4 shape (spec §7.1), BI 1.0.
-  return {
-    ProtocolVersion: '1.0',
-    SenderID: senderId,
-    ReceiverID: joinEui,
-    TransactionID: transactionId,
-    MessageType: 'JoinReq',
-    MACVersion: '1.0.4',
-    PHYPayload: hexOf(phy),
-    DevEUI: d.devEui,
-    DevAddr: '01020304',
-    DLSettings: '00',
-    RxDelay: 1,
-    CFList: '',
-  };
+  return joinReqMessage(d, { joinEui, devNonce, senderId, transactionId }, { CFList: '' });
 }
 
 function post(
@@ -299,28 +267,14 @@ function assertJoinAns(
   assert.equal(ans['MessageType'], 'JoinAns');
   assert.equal(ans['SenderID'], joinEui);
   assert.equal(ans['ReceiverID'], expected.netId);
-  const opened = openJoinAccept(
-    {
-      macVersion: '1.0.4',
-      optNeg: false,
-      joinReqType: JoinReqType.joinRequest,
-      nwkKey: AES128Key.fromBytes(d.nwkKey),
-      devEui: EUI64.parse(d.devEui),
-      joinEui: EUI64.parse(joinEui),
-      devNonce: DevNonce.of(devNonce),
-    },
-    bytes(String(ans['PHYPayload'])),
-  );
+  const opened = openJoinAns(d, { joinEui, devNonce }, String(ans['PHYPayload']));
   assert.equal(opened.joinAccept.netId.toString(), expected.netId);
   assert.equal(opened.joinAccept.devAddr.toString(), '01020304');
   assert.equal(opened.sessionKeys.optNeg, false);
   if (opened.sessionKeys.optNeg) return;
   const nwkSKey = ans['NwkSKey'] as { KEKLabel: string; AESKey: string };
   assert.equal(nwkSKey.KEKLabel, expected.kek.label);
-  assert.equal(
-    hexOf(keyUnwrap(expected.kek.key, bytes(nwkSKey.AESKey))),
-    opened.sessionKeys.nwkSKey.toHex().toUpperCase(),
-  );
+  assert.equal(unwrapEnvelope(nwkSKey, expected.kek.key), opened.sessionKeys.nwkSKey.toHex().toUpperCase());
   // Plaintext AppSKey delivery (ChirpStack decrypts the application payload itself).
   const appSKey = ans['AppSKey'] as { KEKLabel?: string; AESKey: string };
   assert.equal(appSKey.AESKey, opened.sessionKeys.appSKey.toHex().toUpperCase());

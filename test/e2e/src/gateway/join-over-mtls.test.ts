@@ -2,59 +2,31 @@
 // over plain HTTP) sends TTS- and ChirpStack-shaped requests built with real device crypto; the answers are
 // decrypted and unwrapped as the device and the NS would.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { chirpStackV4ResultCodes } from '@joinery/backend-interfaces';
 import {
-  AES128Key,
-  DevNonce,
-  EUI64,
-  JoinReqType,
-  encodeJoinRequest,
-  joinRequestMic,
-  keyUnwrap,
-  openJoinAccept,
-  type MacVersion,
-} from '@joinery/lorawan';
-import {
   AppSKeyDelivery,
   Scope,
   type RegisterNetworkServerResponse,
 } from '@joinery/proto/claims/v1/claims_pb';
+import {
+  bytesOf as bytes,
+  hexOf,
+  joinRequestPhy,
+  openJoinAns,
+  simulatedDevice,
+  unwrapEnvelope,
+  type SimulatedDevice,
+} from '@joinery/testing/simulated-network';
 import { startJoinStack, type JoinStack } from './join-stack.js';
 
-const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
-const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const joinEui = '70B3D57ED0001000';
 
-interface Device {
-  devEui: string;
-  macVersion: MacVersion;
-  nwkKey: Uint8Array;
-  appKey?: Uint8Array;
-  claimCode: string;
-}
-
-function device(macVersion: MacVersion): Device {
-  return {
-    devEui: hexOf(randomBytes(8)),
-    macVersion,
-    nwkKey: new Uint8Array(randomBytes(16)),
-    ...(macVersion === '1.1' ? { appKey: new Uint8Array(randomBytes(16)) } : {}),
-    claimCode: randomBytes(6).toString('hex'),
-  };
-}
-
-function joinRequest(d: Device, devNonce: number): Uint8Array {
-  const fields = {
-    joinEui: EUI64.parse(joinEui),
-    devEui: EUI64.parse(d.devEui),
-    devNonce: DevNonce.of(devNonce),
-  };
-  return encodeJoinRequest(fields, joinRequestMic(AES128Key.fromBytes(d.nwkKey), fields));
-}
+type Device = SimulatedDevice;
+const device = simulatedDevice;
+const joinRequest = (d: Device, devNonce: number) => joinRequestPhy(d, joinEui, devNonce);
 
 function post(
   url: URL,
@@ -204,19 +176,7 @@ describe('JoinReq over mTLS (The Things Stack shapes)', () => {
       assert.equal(ans['Lifetime'], 86400);
       if (version === '1.1') assert.equal(ans['ReceiverNSID'], '00005EEF10000100');
       const optNeg = dev.macVersion === '1.1' && version === '1.1';
-      const opened = openJoinAccept(
-        {
-          macVersion: dev.macVersion === '1.1' && !optNeg ? '1.0.4' : dev.macVersion,
-          optNeg,
-          joinReqType: JoinReqType.joinRequest,
-          nwkKey: AES128Key.fromBytes(dev.nwkKey),
-          ...(dev.appKey === undefined ? {} : { appKey: AES128Key.fromBytes(dev.appKey) }),
-          devEui: EUI64.parse(dev.devEui),
-          joinEui: EUI64.parse(joinEui),
-          devNonce: DevNonce.of(devNonce),
-        },
-        bytes(String(ans['PHYPayload'])),
-      );
+      const opened = openJoinAns(dev, { joinEui, devNonce, optNeg }, String(ans['PHYPayload']));
       assert.equal(opened.joinAccept.netId.toString(), '000013');
       assert.equal(opened.joinAccept.devAddr.toString(), '260B1A2C');
       assert.equal(opened.joinAccept.rxDelay, 1);
@@ -225,7 +185,7 @@ describe('JoinReq over mTLS (The Things Stack shapes)', () => {
       const unwrap = (field: string) => {
         const env = ans[field] as { KEKLabel: string; AESKey: string };
         assert.equal(env.KEKLabel, ns.kek!.label, field);
-        return hexOf(keyUnwrap(kek, bytes(env.AESKey)));
+        return unwrapEnvelope(env, kek);
       };
       const keys = opened.sessionKeys;
       if (keys.optNeg) {
@@ -338,26 +298,14 @@ describe('ChirpStack v4 shape over mTLS', () => {
     const ans = res.json!;
     assert.deepEqual(ans['Result'], { ResultCode: 'Success' });
     assert.equal(ans['TransactionID'], transactionId);
-    const opened = openJoinAccept(
-      {
-        macVersion: '1.1',
-        optNeg: true,
-        joinReqType: JoinReqType.joinRequest,
-        nwkKey: AES128Key.fromBytes(d.nwkKey),
-        appKey: AES128Key.fromBytes(d.appKey!),
-        devEui: EUI64.parse(d.devEui),
-        joinEui: EUI64.parse(joinEui),
-        devNonce: DevNonce.of(devNonce),
-      },
-      bytes(String(ans['PHYPayload'])),
-    );
+    const opened = openJoinAns(d, { joinEui, devNonce, optNeg: true }, String(ans['PHYPayload']));
     assert.equal(opened.joinAccept.netId.toString(), '00000A');
     const keys = opened.sessionKeys;
     assert.ok(keys.optNeg);
     const unwrap = (field: string) => {
       const env = ans[field] as { KEKLabel: string; AESKey: string };
       assert.equal(env.KEKLabel, otherNs.kek!.label, field);
-      return hexOf(keyUnwrap(otherNs.kek!.key, bytes(env.AESKey)));
+      return unwrapEnvelope(env, otherNs.kek!.key);
     };
     assert.equal(unwrap('FNwkSIntKey'), keys.fNwkSIntKey.toHex().toUpperCase());
     assert.equal(unwrap('SNwkSIntKey'), keys.sNwkSIntKey.toHex().toUpperCase());

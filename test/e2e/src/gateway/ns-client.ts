@@ -1,8 +1,13 @@
 // A network server's side of the join path: LoRaWAN 1.0.4 devices with real root keys, JoinReqs with valid MICs,
 // and an mTLS HTTPS client with keep-alive connections to the gateway.
-import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:https';
-import { AES128Key, DevNonce, EUI64, encodeJoinRequest, joinRequestMic } from '@joinery/lorawan';
+import {
+  biClient,
+  bytesOf,
+  hexOf,
+  joinReqMessage,
+  simulatedDevice,
+  type SimulatedDevice,
+} from '@joinery/testing/simulated-network';
 import type { Client } from '@joinery/grpc';
 import {
   AppSKeyDelivery,
@@ -11,22 +16,13 @@ import {
   type RegisterNetworkServerResponse,
 } from '@joinery/proto/claims/v1/claims_pb';
 
-export const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
-export const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+export { hexOf };
+export const bytes = bytesOf;
 
-export interface Device {
-  readonly devEui: string;
-  readonly nwkKey: Uint8Array;
-  readonly claimCode: string;
-}
+export type Device = SimulatedDevice;
 
-export function newDevice(): Device {
-  return {
-    devEui: hexOf(randomBytes(8)),
-    nwkKey: new Uint8Array(randomBytes(16)),
-    claimCode: randomBytes(6).toString('hex'),
-  };
-}
+/** A LoRaWAN 1.0.4 device with real root keys (the shared simulation in @joinery/testing). */
+export const newDevice = (): Device => simulatedDevice('1.0.4');
 
 /** A ChirpStack-v4-shaped BI 1.0 JoinReq (spec §7.1) for a LoRaWAN 1.0.4 device, serialized. */
 export function joinReqBody(
@@ -36,26 +32,9 @@ export function joinReqBody(
   devNonce: number,
   transactionId: number,
 ): string {
-  const fields = {
-    joinEui: EUI64.parse(joinEui),
-    devEui: EUI64.parse(d.devEui),
-    devNonce: DevNonce.of(devNonce),
-  };
-  const phy = encodeJoinRequest(fields, joinRequestMic(AES128Key.fromBytes(d.nwkKey), fields));
-  return JSON.stringify({
-    ProtocolVersion: '1.0',
-    SenderID: netId,
-    ReceiverID: joinEui,
-    TransactionID: transactionId,
-    MessageType: 'JoinReq',
-    MACVersion: '1.0.4',
-    PHYPayload: hexOf(phy),
-    DevEUI: d.devEui,
-    DevAddr: '01020304',
-    DLSettings: '00',
-    RxDelay: 1,
-    CFList: '',
-  });
+  return JSON.stringify(
+    joinReqMessage(d, { joinEui, devNonce, senderId: netId, transactionId }, { CFList: '' }),
+  );
 }
 
 export interface NsCredentials {
@@ -66,42 +45,19 @@ export interface NsCredentials {
 
 /** An mTLS client with up to `sockets` keep-alive connections (TLS session reuse, no handshake per request). */
 export function nsClient(port: number, tls: NsCredentials, sockets: number) {
-  const agent = new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, ...tls });
+  const client = biClient(new URL(`https://127.0.0.1:${port}/`), {
+    credentials: { clientCertPem: tls.cert, clientKeyPem: tls.key, caCertPem: tls.ca },
+    sockets,
+  });
   return {
-    post(
+    post: async (
       body: string,
       timeoutMs = 10_000,
-    ): Promise<{ status: number; json: Record<string, unknown> | undefined }> {
-      return new Promise((resolve, reject) => {
-        const req = request(
-          {
-            host: '127.0.0.1',
-            port,
-            path: '/',
-            method: 'POST',
-            agent,
-            timeout: timeoutMs,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              const text = Buffer.concat(chunks).toString();
-              resolve({
-                status: res.statusCode ?? 0,
-                json: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>),
-              });
-            });
-            res.on('error', reject);
-          },
-        );
-        req.on('timeout', () => req.destroy(new Error('timeout')));
-        req.on('error', reject);
-        req.end(body);
-      });
+    ): Promise<{ status: number; json: Record<string, unknown> | undefined }> => {
+      const { status, json } = await client.post(body, timeoutMs);
+      return { status, json };
     },
-    close: () => agent.destroy(),
+    close: () => client.close(),
   };
 }
 
