@@ -3,14 +3,11 @@
 // SoftHSM2 that `npm test` started.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connectRedis } from '@joinery/store';
-import { freePort, requireInfra, spawnManaged, type ManagedProcess } from '@joinery/testing/infra';
-
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+import { freePort, requireInfra, type ManagedProcess } from '@joinery/testing/infra';
+import { repoRoot, serviceProcesses, tlsAnswers, waitFor } from '../stack/service-processes.js';
 
 let built = false;
 /** `npm run build` once per test process: the stacks run the bundles it writes to `services/<svc>/dist`. */
@@ -39,34 +36,6 @@ export interface DistributedOptions {
   readonly redisDb: number;
 }
 
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  processes: ManagedProcess[],
-  timeoutMs = 90_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const p of processes) {
-      const exited = p.exited();
-      if (exited !== undefined)
-        throw new Error(`${p.logFile} ${exited} while waiting for ${what}:\n${p.logTail(40)}`);
-    }
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-const tlsAnswers = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-
 export async function startDistributedStack(options: DistributedOptions): Promise<DistributedStack> {
   const infra = requireInfra('REDIS_URL', 'KAFKA_BROKERS');
   buildServices();
@@ -90,16 +59,6 @@ export async function startDistributedStack(options: DistributedOptions): Promis
   } finally {
     await redis.quit();
   }
-  const common = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    JOINERY_LOG_LEVEL: 'info',
-    JOINERY_REDIS_URL: redisUrl,
-    JOINERY_KAFKA_BROKERS: infra.KAFKA_BROKERS,
-    JOINERY_KEYS_GRPC_ADDRESS: `127.0.0.1:${keysPort}`,
-    JOINERY_CLAIMS_GRPC_ADDRESS: `127.0.0.1:${claimsPort}`,
-    JOINERY_BILLING_GRPC_ADDRESS: `127.0.0.1:${billingPort}`,
-  };
   const pkcs11 =
     options.vault === 'pkcs11'
       ? (() => {
@@ -112,41 +71,42 @@ export async function startDistributedStack(options: DistributedOptions): Promis
           };
         })()
       : {};
-  const spawned: Record<string, ManagedProcess> = {};
-  const start = (name: string, env: Record<string, string>) => {
-    spawned[name] = spawnManaged({
-      command: process.execPath,
-      args: ['--enable-source-maps', join(repoRoot, 'services', name, 'dist', 'main.js')],
-      cwd: repoRoot,
-      logFile: join(dir, `${name}.log`),
-      env: { ...common, JOINERY_DATA_DIR: join(dir, name), ...env },
-    });
-    return spawned[name];
-  };
+  const services = serviceProcesses({
+    dir,
+    from: 'dist',
+    env: {
+      JOINERY_LOG_LEVEL: 'info',
+      JOINERY_REDIS_URL: redisUrl,
+      JOINERY_KAFKA_BROKERS: infra.KAFKA_BROKERS,
+      JOINERY_KEYS_GRPC_ADDRESS: `127.0.0.1:${keysPort}`,
+      JOINERY_CLAIMS_GRPC_ADDRESS: `127.0.0.1:${claimsPort}`,
+      JOINERY_BILLING_GRPC_ADDRESS: `127.0.0.1:${billingPort}`,
+    },
+    serviceEnv: {
+      keys: pkcs11,
+      claims: {
+        JOINERY_ADMIN_TOKEN: adminToken,
+        JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
+        JOINERY_CLAIMS_KAFKA_GROUP: `e2e-claims-${run}`,
+      },
+      billing: { JOINERY_BILLING_KAFKA_GROUP: `e2e-billing-${run}` },
+      'bi-gateway': {
+        JOINERY_BI_HOST: '127.0.0.1',
+        JOINERY_BI_PORT: String(biPort),
+        // The production budget is 1 s; the test machine runs every suite at once on two cores.
+        JOINERY_BI_DEADLINE_MS: '10000',
+      },
+      console: { JOINERY_API_HOST: '127.0.0.1', JOINERY_API_PORT: String(apiPort) },
+    },
+  });
   const stopAll = async () => {
-    for (const name of ['console', 'bi-gateway', 'billing', 'claims', 'keys'])
-      await spawned[name]?.stop(10_000).catch(() => undefined);
+    await services.stopAll();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const keys = start('keys', pkcs11);
-    const claims = start('claims', {
-      JOINERY_ADMIN_TOKEN: adminToken,
-      JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
-      JOINERY_CLAIMS_KAFKA_GROUP: `e2e-claims-${run}`,
-    });
-    const billing = start('billing', { JOINERY_BILLING_KAFKA_GROUP: `e2e-billing-${run}` });
-    const gateway = start('bi-gateway', {
-      JOINERY_BI_HOST: '127.0.0.1',
-      JOINERY_BI_PORT: String(biPort),
-      // The production budget is 1 s; the test machine runs every suite at once on two cores.
-      JOINERY_BI_DEADLINE_MS: '10000',
-    });
-    const consoleProcess = start('console', {
-      JOINERY_API_HOST: '127.0.0.1',
-      JOINERY_API_PORT: String(apiPort),
-    });
-    const all = [keys, claims, billing, gateway, consoleProcess];
+    const names = ['keys', 'claims', 'billing', 'bi-gateway', 'console'] as const;
+    const processes = Object.fromEntries(names.map((name) => [name, services.start(name)]));
+    const all = Object.values(processes);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitFor(
       'the console to reach claims',
@@ -160,7 +120,7 @@ export async function startDistributedStack(options: DistributedOptions): Promis
       apiUrl,
       biUrl: new URL(`https://127.0.0.1:${biPort}/`),
       adminToken,
-      processes: spawned,
+      processes,
       stop: stopAll,
     };
   } catch (err) {

@@ -2,16 +2,13 @@
 // on Redis and Kafka, the keys service on the software vault with its master key file in a temp dir. The keys process
 // can be killed and started again on the same data (the join-events exactly-once test, the load benchmark).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createGrpcClient, type Client } from '@joinery/grpc';
 import { ClaimsService, Scope } from '@joinery/proto/claims/v1/claims_pb';
 import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
-import { freePort, spawnManaged, type ManagedProcess } from '@joinery/testing/infra';
-
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+import { freePort, type ManagedProcess } from '@joinery/testing/infra';
+import { serviceProcesses, tlsAnswers, waitFor } from '../stack/service-processes.js';
 
 export type StackService = 'keys' | 'claims' | 'bi-gateway';
 
@@ -44,86 +41,54 @@ export interface ProcessStack {
   stop(): Promise<void>;
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, processes: ManagedProcess[]) {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    for (const p of processes) {
-      const exited = p.exited();
-      if (exited !== undefined)
-        throw new Error(`${p.logFile} ${exited} while waiting for ${what}:\n${p.logTail(40)}`);
-    }
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-const tlsAnswers = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-
 export async function startProcessStack(options: ProcessStackOptions): Promise<ProcessStack> {
   const dir = mkdtempSync(join(tmpdir(), 'joinery-join-stack-'));
   const [keysPort, claimsPort, biPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const redisUrl = `${options.redisUrl.replace(/\/\d*$/, '')}/${options.redisDb}`;
-  const common = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    JOINERY_LOG_LEVEL: options.logLevel ?? 'info',
-    JOINERY_REDIS_URL: redisUrl,
-    JOINERY_KAFKA_BROKERS: options.kafkaBrokers,
-    JOINERY_KEYS_GRPC_ADDRESS: `127.0.0.1:${keysPort}`,
-    JOINERY_CLAIMS_GRPC_ADDRESS: `127.0.0.1:${claimsPort}`,
-  };
-  const serviceEnv: Record<StackService, Record<string, string>> = {
-    keys: { JOINERY_KEYS_MASTER_KEY_FILE: join(dir, 'secrets', 'keys-master.key') },
-    claims: { JOINERY_ADMIN_TOKEN: `admin-${Date.now()}`, JOINERY_CLAIMS_SCRYPT_LOG2N: '10' },
-    'bi-gateway': { JOINERY_BI_HOST: '127.0.0.1', JOINERY_BI_PORT: String(biPort) },
-  };
   mkdirSync(join(dir, 'secrets'), { mode: 0o700 });
-  const running: Partial<Record<StackService, ManagedProcess>> = {};
-  let generation = 0;
-  const start = (name: StackService) => {
-    generation += 1;
-    running[name] = spawnManaged({
-      command: process.execPath,
-      args: [
-        ...(options.nodeArgs?.[name] ?? []),
-        '--import',
-        'tsx',
-        join(repoRoot, 'services', name, 'src', 'main.ts'),
-      ],
-      cwd: repoRoot,
-      logFile: join(dir, `${name}.${generation}.log`),
-      env: { ...common, JOINERY_DATA_DIR: join(dir, name), ...serviceEnv[name], ...options.env?.[name] },
-    });
-    return running[name];
-  };
+  const services = serviceProcesses({
+    dir,
+    from: 'source',
+    env: {
+      JOINERY_LOG_LEVEL: options.logLevel ?? 'info',
+      JOINERY_REDIS_URL: redisUrl,
+      JOINERY_KAFKA_BROKERS: options.kafkaBrokers,
+      JOINERY_KEYS_GRPC_ADDRESS: `127.0.0.1:${keysPort}`,
+      JOINERY_CLAIMS_GRPC_ADDRESS: `127.0.0.1:${claimsPort}`,
+    },
+    serviceEnv: {
+      keys: { JOINERY_KEYS_MASTER_KEY_FILE: join(dir, 'secrets', 'keys-master.key'), ...options.env?.keys },
+      claims: {
+        JOINERY_ADMIN_TOKEN: `admin-${Date.now()}`,
+        JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
+        ...options.env?.claims,
+      },
+      'bi-gateway': {
+        JOINERY_BI_HOST: '127.0.0.1',
+        JOINERY_BI_PORT: String(biPort),
+        ...options.env?.['bi-gateway'],
+      },
+    },
+    ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs }),
+  });
   const keysClient = createGrpcClient(KeysService, `127.0.0.1:${keysPort}`, { defaultTimeoutMs: 2000 });
   const claims = createGrpcClient(ClaimsService, `127.0.0.1:${claimsPort}`, { defaultTimeoutMs: 30_000 });
-  const all = () => Object.values(running);
   const keysAnswers = async () => {
     await keysClient.getNonceState({ devEui: new Uint8Array(8) }, { timeoutMs: 1000 });
     return true;
   };
   const stop = async () => {
-    for (const name of ['bi-gateway', 'claims', 'keys'] as const)
-      await running[name]?.stop(10_000).catch(() => undefined);
+    await services.stopAll();
     keysClient.close();
     claims.close();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    start('keys');
-    await waitFor('the keys service', keysAnswers, all());
-    start('claims');
-    start('bi-gateway');
-    await waitFor('the gateway HTTPS listener', () => tlsAnswers(biPort), all());
+    services.start('keys');
+    await waitFor('the keys service', keysAnswers, services.all());
+    services.start('claims');
+    services.start('bi-gateway');
+    await waitFor('the gateway HTTPS listener', () => tlsAnswers(biPort), services.all());
     const { caCertPem } = await claims.issueServerCertificate({ hostnames: ['127.0.0.1'] });
     return {
       claims,
@@ -133,20 +98,20 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
       redisUrl,
       dir,
       process(name) {
-        const p = running[name];
+        const p = services.get(name);
         if (p === undefined) throw new Error(`${name} is not running`);
         return p;
       },
       async killKeys() {
-        const keys = running.keys;
+        const keys = services.get('keys');
         if (keys === undefined) return;
         process.kill(keys.pid, 'SIGKILL');
         await keys.stop(0);
-        delete running.keys;
+        services.forget('keys');
       },
       async startKeys() {
-        start('keys');
-        await waitFor('the restarted keys service', keysAnswers, all());
+        services.start('keys');
+        await waitFor('the restarted keys service', keysAnswers, services.all());
       },
       stop,
     };
