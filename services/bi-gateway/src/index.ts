@@ -5,7 +5,7 @@ export type { GatewayConfig } from './config.js';
 export { BiHandler } from './domain/bi-handler.js';
 export type { BiOutcome } from './domain/bi-handler.js';
 export { gatewayErrors } from './domain/errors.js';
-export { reasonByErrorCode } from './domain/result-reason.js';
+export { descriptionFor, reasonByErrorCode } from './domain/result-reason.js';
 export type { AsyncAnswerSender, PeerCredentialInput } from './domain/ports.js';
 export { createHttpAsyncSender } from './adapters/http/async-sender.js';
 export { buildBiHttpApp, maxBodyBytes } from './adapters/http/bi-http-app.js';
