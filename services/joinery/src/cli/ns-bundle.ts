@@ -68,6 +68,58 @@ const exactJoinEui = (prefix: string): string | undefined => {
 };
 
 /**
+ * The Things Stack's interop directory `the-things-stack/interop/`: `config.yml` with one entry for `component`, and
+ * `joinery/js.yml` beside copies of the PEM files (TTS resolves js.yml's paths from js.yml's folder).
+ */
+function putTtsInteropDirectory(
+  put: (name: string, content: string, secret?: boolean) => void,
+  entry: {
+    readonly comment: readonly string[];
+    readonly component: 'ns' | 'as';
+    readonly joinEuiPrefixes: readonly string[];
+    readonly url: URL;
+    readonly protocol: string;
+    readonly senderNsId: string | null;
+    /** The `paths` key of js.yml that takes the URL's path: `join` for the NS, `app-s-key` for the AS. */
+    readonly pathKey: string;
+    readonly pem: { readonly caPem: string; readonly certPem: string; readonly keyPem: string };
+  },
+): void {
+  const { url } = entry;
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  put(
+    'the-things-stack/interop/config.yml',
+    [
+      ...entry.comment.map((line) => `# ${line}`),
+      'join-servers:',
+      '  - file: "joinery/js.yml"',
+      `    components: ["${entry.component}"]`,
+      `    join-euis: [${entry.joinEuiPrefixes.map((p) => quoted(p.toUpperCase())).join(', ')}]`,
+      '',
+    ].join('\n'),
+  );
+  put('the-things-stack/interop/joinery/ca.pem', entry.pem.caPem);
+  put('the-things-stack/interop/joinery/client.pem', entry.pem.certPem);
+  put('the-things-stack/interop/joinery/client-key.pem', entry.pem.keyPem, true);
+  put(
+    'the-things-stack/interop/joinery/js.yml',
+    [
+      `fqdn: ${quoted(url.hostname.replace(/^\[(.*)\]$/, '$1'))}`,
+      `port: ${port}`,
+      `protocol: ${quoted(entry.protocol)}`,
+      ...(entry.senderNsId === null ? [] : [`sender-ns-id: ${quoted(entry.senderNsId)}`]),
+      ...(url.pathname === '/' ? [] : [`paths: { ${entry.pathKey}: ${quoted(url.pathname.slice(1))} }`]),
+      'tls:',
+      '  source: "file"',
+      '  root-ca: "ca.pem"',
+      '  certificate: "client.pem"',
+      '  key: "client-key.pem"',
+      '',
+    ].join('\n'),
+  );
+}
+
+/**
  * The bundle folder `dir`, refused when it already holds credentials or no JoinEUI prefix is given; `put` creates each
  * file exclusively (secrets 0600) and records it in `written`.
  */
@@ -104,7 +156,6 @@ export function writeNetworkServerBundle(
 ): string[] {
   const { root, written, put, url } = openBundle(dir, options);
   const server = url.href;
-  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   const protocol = ns.nsId === null ? 'BI1.0' : 'BI1.1';
   const netIdLower = ns.netId.toLowerCase();
   const caPem = pemFile(ns.credentials.caCertPem);
@@ -221,39 +272,21 @@ export function writeNetworkServerBundle(
       '',
     ].join('\n'),
   );
-  put(
-    'the-things-stack/interop/config.yml',
-    [
-      "# TTS interop directory (ns.interop.directory). The Network Server only: this entry names the NS's client",
-      '# certificate, which Joinery refuses from an Application Server. For AppSKeyReq, the AS gets its own bundle',
-      '# with its own certificate and interop directory (as.interop.directory):',
-      '#   joinery as register --name <name> --as-id <AS-ID> --out <dir>',
-      'join-servers:',
-      '  - file: "joinery/js.yml"',
-      '    components: ["ns"]',
-      `    join-euis: [${options.joinEuiPrefixes.map((p) => quoted(p.toUpperCase())).join(', ')}]`,
-      '',
-    ].join('\n'),
-  );
-  put('the-things-stack/interop/joinery/ca.pem', caPem);
-  put('the-things-stack/interop/joinery/client.pem', certPem);
-  put('the-things-stack/interop/joinery/client-key.pem', keyPem, true);
-  put(
-    'the-things-stack/interop/joinery/js.yml',
-    [
-      `fqdn: ${quoted(url.hostname.replace(/^\[(.*)\]$/, '$1'))}`,
-      `port: ${port}`,
-      `protocol: ${quoted(protocol)}`,
-      ...(ns.nsId === null ? [] : [`sender-ns-id: ${quoted(ns.nsId)}`]),
-      ...(url.pathname === '/' ? [] : [`paths: { join: ${quoted(url.pathname.slice(1))} }`]),
-      'tls:',
-      '  source: "file"',
-      '  root-ca: "ca.pem"',
-      '  certificate: "client.pem"',
-      '  key: "client-key.pem"',
-      '',
-    ].join('\n'),
-  );
+  putTtsInteropDirectory(put, {
+    comment: [
+      "TTS interop directory (ns.interop.directory). The Network Server only: this entry names the NS's client",
+      'certificate, which Joinery refuses from an Application Server. For AppSKeyReq, the AS gets its own bundle',
+      'with its own certificate and interop directory (as.interop.directory):',
+      '  joinery as register --name <name> --as-id <AS-ID> --out <dir>',
+    ],
+    component: 'ns',
+    joinEuiPrefixes: options.joinEuiPrefixes,
+    url,
+    protocol,
+    senderNsId: ns.nsId,
+    pathKey: 'join',
+    pem: { caPem, certPem, keyPem },
+  });
   put(
     'the-things-stack/key-vault.yml',
     [
@@ -295,7 +328,6 @@ export function writeApplicationServerBundle(
   options: Omit<BundleOptions, 'asyncTimeout'>,
 ): string[] {
   const { root, written, put, url } = openBundle(dir, options);
-  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   const caPem = pemFile(as.credentials.caCertPem);
   const certPem = pemFile(as.credentials.clientCertPem);
   const keyPem = pemFile(as.credentials.clientKeyPem);
@@ -331,35 +363,18 @@ export function writeApplicationServerBundle(
       '',
     ].join('\n'),
   );
-  put(
-    'the-things-stack/interop/config.yml',
-    [
-      '# TTS interop directory (as.interop.directory): the Application Server, with its own certificate.',
-      'join-servers:',
-      '  - file: "joinery/js.yml"',
-      '    components: ["as"]',
-      `    join-euis: [${options.joinEuiPrefixes.map((p) => quoted(p.toUpperCase())).join(', ')}]`,
-      '',
-    ].join('\n'),
-  );
-  put('the-things-stack/interop/joinery/ca.pem', caPem);
-  put('the-things-stack/interop/joinery/client.pem', certPem);
-  put('the-things-stack/interop/joinery/client-key.pem', keyPem, true);
-  put(
-    'the-things-stack/interop/joinery/js.yml',
-    [
-      `fqdn: ${quoted(url.hostname.replace(/^\[(.*)\]$/, '$1'))}`,
-      `port: ${port}`,
-      'protocol: "BI1.0"',
-      ...(url.pathname === '/' ? [] : [`paths: { app-s-key: ${quoted(url.pathname.slice(1))} }`]),
-      'tls:',
-      '  source: "file"',
-      '  root-ca: "ca.pem"',
-      '  certificate: "client.pem"',
-      '  key: "client-key.pem"',
-      '',
-    ].join('\n'),
-  );
+  putTtsInteropDirectory(put, {
+    comment: [
+      'TTS interop directory (as.interop.directory): the Application Server, with its own certificate.',
+    ],
+    component: 'as',
+    joinEuiPrefixes: options.joinEuiPrefixes,
+    url,
+    protocol: 'BI1.0',
+    senderNsId: null,
+    pathKey: 'app-s-key',
+    pem: { caPem, certPem, keyPem },
+  });
   put(
     'the-things-stack/key-vault.yml',
     [
