@@ -2,19 +2,10 @@ import { hexToBytes, resultCodeFor, type ProtocolVersion } from '@joinery/backen
 import { JoineryError } from '@joinery/errors';
 import type { AuthorizeResponse } from '@joinery/proto/claims/v1/claims_pb';
 import { JoinKind } from '@joinery/proto/events/v1/events_pb';
-import { MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { macVersionToProto } from '@joinery/wire';
 import { nsIdBytes, type ActivationRequest } from './bi-outcome.js';
 import type { RefusalRecord } from './refusal-recorder.js';
 import { reasonFor } from './result-reason.js';
-
-const macVersionPb = {
-  '1.0.0': MacVersion.MAC_VERSION_1_0_0,
-  '1.0.1': MacVersion.MAC_VERSION_1_0_1,
-  '1.0.2': MacVersion.MAC_VERSION_1_0_2,
-  '1.0.3': MacVersion.MAC_VERSION_1_0_3,
-  '1.0.4': MacVersion.MAC_VERSION_1_0_4,
-  '1.1': MacVersion.MAC_VERSION_1_1,
-} as const;
 
 const rejoinKinds = [JoinKind.REJOIN_TYPE_0, JoinKind.REJOIN_TYPE_1, JoinKind.REJOIN_TYPE_2] as const;
 
@@ -40,6 +31,6 @@ export function activationRefusal(
     networkServerId: authorization?.device?.networkServerId ?? '',
     netId: hexToBytes(message.senderId),
     nsId: nsIdBytes(message),
-    macVersion: macVersionPb[message.macVersion],
+    macVersion: macVersionToProto(message.macVersion),
   };
 }

@@ -1,6 +1,7 @@
-/** LoRaWAN MAC versions a device can be provisioned with (canonical spelling). */
-export const macVersions = ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.1'] as const;
-export type MacVersion = (typeof macVersions)[number];
+/** LoRaWAN MAC versions a device can be provisioned with (canonical spelling): declared once, in libs/lorawan. */
+import type { MacVersion } from '@joinery/lorawan';
+
+export { macVersions, type MacVersion } from '@joinery/lorawan';
 
 export type Scope = 'admin' | 'owner';
 

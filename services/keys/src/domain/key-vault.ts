@@ -1,3 +1,5 @@
+import type { MacVersion } from '@joinery/lorawan';
+
 /**
  * The crypto port of the keys service: everything that touches a root key happens behind it, inside the HSM
  * (PKCS#11 adapter) or the software vault (embedded mode). No method ever returns a root key, and session keys
@@ -8,7 +10,7 @@
  * Numbers (DevNonce, JoinNonce, RJcount) are plain integers.
  */
 
-export type MacVersion = '1.0.0' | '1.0.1' | '1.0.2' | '1.0.3' | '1.0.4' | '1.1';
+export type { MacVersion };
 
 /** Which kind of request a join-accept answers (LoRaWAN 1.1 JoinReqType: 0xFF join, 0x00/0x01/0x02 rejoin). */
 export type JoinType = 'join' | 'rejoin0' | 'rejoin1' | 'rejoin2';

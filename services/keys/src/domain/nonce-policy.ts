@@ -1,6 +1,7 @@
+import { macVersions } from '@joinery/lorawan';
 import type { AcceptedJoin, JoinRetryProbe, MacVersion, NonceCheck } from './ports.js';
 
-export const macVersions: readonly MacVersion[] = ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.1'];
+export { macVersions };
 
 export function isMacVersion(value: string): value is MacVersion {
   return (macVersions as readonly string[]).includes(value);

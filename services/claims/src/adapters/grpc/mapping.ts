@@ -13,7 +13,8 @@ import {
   type Principal as ProtoPrincipal,
   type PrincipalSchema,
 } from '@joinery/proto/claims/v1/claims_pb';
-import { MacVersion as ProtoMacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import type { MacVersion as ProtoMacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { macVersionFromProto as macVersionFromWire, macVersionToProto } from '@joinery/wire';
 import type { DeviceContextSchema } from '@joinery/proto/keys/v1/keys_pb';
 import { claimsErrors } from '../../domain/errors.js';
 import type { PeerCredentialInput } from '../../domain/gateway.js';
@@ -29,24 +30,14 @@ import type {
   Principal,
 } from '../../domain/model.js';
 
-const macVersionToProto: Record<MacVersion, ProtoMacVersion> = {
-  '1.0.0': ProtoMacVersion.MAC_VERSION_1_0_0,
-  '1.0.1': ProtoMacVersion.MAC_VERSION_1_0_1,
-  '1.0.2': ProtoMacVersion.MAC_VERSION_1_0_2,
-  '1.0.3': ProtoMacVersion.MAC_VERSION_1_0_3,
-  '1.0.4': ProtoMacVersion.MAC_VERSION_1_0_4,
-  '1.1': ProtoMacVersion.MAC_VERSION_1_1,
-};
-
 export function macVersionFromProto(value: ProtoMacVersion): MacVersion {
-  const found = (Object.entries(macVersionToProto) as [MacVersion, ProtoMacVersion][]).find(
-    ([, v]) => v === value,
-  );
-  if (!found) throw claimsErrors.invalid_argument({ field: 'mac_version', reason: 'unspecified' });
-  return found[0];
+  const version = macVersionFromWire(value);
+  if (version === undefined)
+    throw claimsErrors.invalid_argument({ field: 'mac_version', reason: 'unspecified' });
+  return version;
 }
 
-export const macVersionToProtoEnum = (v: MacVersion): ProtoMacVersion => macVersionToProto[v];
+export const macVersionToProtoEnum = (v: MacVersion): ProtoMacVersion => macVersionToProto(v);
 
 /** The principal the console passes in every management request; a missing one is `claims:unauthenticated`. */
 export function principalFromProto(p: ProtoPrincipal | undefined): Principal {
@@ -84,7 +75,7 @@ export function deviceToProto(d: DeviceRecord): MessageInitShape<typeof DeviceSc
   return {
     devEui: hexToBytes(d.devEui),
     joinEui: hexToBytes(d.joinEui),
-    macVersion: macVersionToProto[d.macVersion],
+    macVersion: macVersionToProto(d.macVersion),
     state: stateToProto[d.state],
     claimed: d.accountId !== null,
     accountId: d.accountId ?? '',
@@ -109,7 +100,7 @@ export function deviceContextToProto(
   return {
     devEui: hexToBytes(d.devEui),
     joinEui: hexToBytes(d.joinEui),
-    macVersion: macVersionToProto[d.macVersion],
+    macVersion: macVersionToProto(d.macVersion),
     accountId: d.accountId ?? '',
     networkServerId: d.networkServerId ?? '',
     bindingId,

@@ -3,6 +3,7 @@
 // from them (`FromSchema`). One source, no drift.
 
 import type { FromSchema } from 'json-schema-to-ts';
+import { macVersions } from '@joinery/lorawan';
 
 const hex = (bytes: number, description: string) =>
   ({ type: 'string', pattern: `^[0-9A-Fa-f]{${bytes * 2}}$`, description }) as const;
@@ -16,7 +17,6 @@ const aesKeySchema = {
 } as const;
 const idSchema = { type: 'string', minLength: 1, maxLength: 128 } as const;
 const nameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
-const macVersions = ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.1'] as const;
 const nullableString = { type: ['string', 'null'] } as const;
 
 export const errorSchema = {

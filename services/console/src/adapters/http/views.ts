@@ -7,17 +7,11 @@ import {
   type GetNonceStateResponse,
   type Peer,
 } from '@joinery/proto/claims/v1/claims_pb';
-import { MacVersion, type DevNonceReset } from '@joinery/proto/keys/v1/keys_pb';
+import type { DevNonceReset, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { macVersionFromProto } from '@joinery/wire';
 
-export const macVersionNames: Readonly<Record<MacVersion, string>> = {
-  [MacVersion.MAC_VERSION_UNSPECIFIED]: 'unknown',
-  [MacVersion.MAC_VERSION_1_0_0]: '1.0.0',
-  [MacVersion.MAC_VERSION_1_0_1]: '1.0.1',
-  [MacVersion.MAC_VERSION_1_0_2]: '1.0.2',
-  [MacVersion.MAC_VERSION_1_0_3]: '1.0.3',
-  [MacVersion.MAC_VERSION_1_0_4]: '1.0.4',
-  [MacVersion.MAC_VERSION_1_1]: '1.1',
-};
+/** A device's MAC version as the API shows it; `unknown` for a record without one. */
+export const macVersionName = (value: MacVersion): string => macVersionFromProto(value) ?? 'unknown';
 
 export const appSKeyDeliveryByName = {
   wrapped: AppSKeyDelivery.WRAPPED,
@@ -42,7 +36,7 @@ export function deviceView(device: Device | undefined) {
   return {
     devEui: bytesToHex(device.devEui),
     joinEui: bytesToHex(device.joinEui),
-    macVersion: macVersionNames[device.macVersion],
+    macVersion: macVersionName(device.macVersion),
     claimed: device.claimed,
     accountId: orNull(device.accountId),
     networkServerId: orNull(device.networkServerId),

@@ -1,11 +1,11 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@joinery/grpc';
+import { macVersionFromProto } from '@joinery/wire';
 import type { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import {
   DevNonceResetSchema,
   KekPurpose,
-  MacVersion as ProtoMacVersion,
   type AppSKeyDelivery as ProtoAppSKeyDelivery,
   type DeviceContext as ProtoDeviceContext,
   type JoinRequestFields as ProtoJoinRequestFields,
@@ -23,21 +23,10 @@ import { importRootKeys, type RootKeysImport } from '../../domain/import-root-ke
 import type { JoinAnswer, JoinContext, KeysDomainDeps, PeerSettings } from '../../domain/join-pipeline.js';
 import { createKek, deleteKek, rotateKek, type KekRequest } from '../../domain/keks.js';
 import type { KeyDelivery, KeyEnvelope } from '../../domain/key-vault.js';
-import type { DevNonceReset, MacVersion } from '../../domain/ports.js';
+import type { DevNonceReset } from '../../domain/ports.js';
 import { outboxBacklog } from '../../domain/outbox-backlog.js';
 import { recordRefusal } from '../../domain/record-refusal.js';
 import { resetDevNonces } from '../../domain/reset-dev-nonces.js';
-
-/** The one table between the proto enum and the domain's MAC versions. */
-const macVersions: Readonly<Record<ProtoMacVersion, MacVersion | undefined>> = {
-  [ProtoMacVersion.MAC_VERSION_UNSPECIFIED]: undefined,
-  [ProtoMacVersion.MAC_VERSION_1_0_0]: '1.0.0',
-  [ProtoMacVersion.MAC_VERSION_1_0_1]: '1.0.1',
-  [ProtoMacVersion.MAC_VERSION_1_0_2]: '1.0.2',
-  [ProtoMacVersion.MAC_VERSION_1_0_3]: '1.0.3',
-  [ProtoMacVersion.MAC_VERSION_1_0_4]: '1.0.4',
-  [ProtoMacVersion.MAC_VERSION_1_1]: '1.1',
-};
 
 const malformed = (field: string) => keysErrors.malformed_request({ field });
 
@@ -78,7 +67,7 @@ export function joinContext(
     device: {
       devEui: bytesOf(device.devEui, 'device.dev_eui', 8),
       joinEui: bytesOf(device.joinEui, 'device.join_eui', 8),
-      macVersion: macVersions[device.macVersion],
+      macVersion: macVersionFromProto(device.macVersion),
       accountId: device.accountId,
       networkServerId: device.networkServerId,
       bindingId: device.bindingId,
@@ -123,7 +112,7 @@ function rootKeysImport(device: RootKeys): RootKeysImport {
   const keys = device.keys;
   const common = {
     devEui: bytesOf(device.devEui, 'dev_eui', 8),
-    macVersion: macVersions[device.macVersion],
+    macVersion: macVersionFromProto(device.macVersion),
     overwrite: device.overwrite,
   };
   if (keys.case === 'plain')
@@ -247,7 +236,7 @@ export function keysServiceImpl(deps: KeysDomainDeps): ServiceImpl<typeof KeysSe
         networkServerId: req.networkServerId,
         netId: bytesOf(req.netId, 'net_id', 0, 3),
         nsId: bytesOf(req.nsId, 'ns_id', 0, 8),
-        macVersion: macVersions[req.macVersion] ?? '',
+        macVersion: macVersionFromProto(req.macVersion) ?? '',
       });
       return { eventId };
     },

@@ -1,0 +1,1 @@
+export { macVersionFromProto, macVersionToProto } from './mac-version.js';
