@@ -120,6 +120,27 @@ function putTtsInteropDirectory(
 }
 
 /**
+ * The show-once credentials of a peer at the bundle's top: the PEM files (each ending with a newline), the bearer
+ * token and the KEK (both 0600). Returns the PEMs as written, for the copies the configuration files name.
+ */
+function putPeerCredentials(
+  put: (name: string, content: string, secret?: boolean) => void,
+  peer: Pick<RegisteredNetworkServer, 'credentials' | 'bearerToken' | 'kek'>,
+): { caPem: string; certPem: string; keyPem: string } {
+  const pems = {
+    caPem: pemFile(peer.credentials.caCertPem),
+    certPem: pemFile(peer.credentials.clientCertPem),
+    keyPem: pemFile(peer.credentials.clientKeyPem),
+  };
+  put('ca.pem', pems.caPem);
+  put('client.pem', pems.certPem);
+  put('client-key.pem', pems.keyPem, true);
+  put('bearer-token', `${peer.bearerToken}\n`, true);
+  put('kek', `${peer.kek.label} ${peer.kek.key}\n`, true);
+  return pems;
+}
+
+/**
  * The bundle folder `dir`, refused when it already holds credentials or no JoinEUI prefix is given; `put` creates each
  * file exclusively (secrets 0600) and records it in `written`.
  */
@@ -158,16 +179,9 @@ export function writeNetworkServerBundle(
   const server = url.href;
   const protocol = ns.nsId === null ? 'BI1.0' : 'BI1.1';
   const netIdLower = ns.netId.toLowerCase();
-  const caPem = pemFile(ns.credentials.caCertPem);
-  const certPem = pemFile(ns.credentials.clientCertPem);
-  const keyPem = pemFile(ns.credentials.clientKeyPem);
+  const { caPem, certPem, keyPem } = putPeerCredentials(put, ns);
   const abs = (name: string) => join(root, name);
 
-  put('ca.pem', caPem);
-  put('client.pem', certPem);
-  put('client-key.pem', keyPem, true);
-  put('bearer-token', `${ns.bearerToken}\n`, true);
-  put('kek', `${ns.kek.label} ${ns.kek.key}\n`, true);
   put(
     'network-server.json',
     `${JSON.stringify(
@@ -328,14 +342,7 @@ export function writeApplicationServerBundle(
   options: Omit<BundleOptions, 'asyncTimeout'>,
 ): string[] {
   const { root, written, put, url } = openBundle(dir, options);
-  const caPem = pemFile(as.credentials.caCertPem);
-  const certPem = pemFile(as.credentials.clientCertPem);
-  const keyPem = pemFile(as.credentials.clientKeyPem);
-  put('ca.pem', caPem);
-  put('client.pem', certPem);
-  put('client-key.pem', keyPem, true);
-  put('bearer-token', `${as.bearerToken}\n`, true);
-  put('kek', `${as.kek.label} ${as.kek.key}\n`, true);
+  const { caPem, certPem, keyPem } = putPeerCredentials(put, as);
   put(
     'application-server.json',
     `${JSON.stringify(
