@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { webcrypto } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, LookupFunction } from 'node:net';
@@ -14,6 +13,7 @@ import {
   publicOnlyLookup,
   type Resolve,
 } from './async-sender.js';
+import { day, issueTestCertificate, testCa, type TestCa } from '../../testing/test-pki.js';
 
 const context = { devEui: 'X', transactionId: 7, senderId: '70B3D57ED0001' };
 
@@ -183,66 +183,30 @@ function lookupAll(lookup: LookupFunction, host: string, family: number): Promis
 
 // --- HTTPS callback servers and whom the sender trusts ---
 
-const crypto = webcrypto;
-const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const day = 86_400_000;
-type Ca = { cert: x509.X509Certificate; keys: webcrypto.CryptoKeyPair; pem: string };
-
-async function newCa(name: string): Promise<Ca> {
-  const keys = await crypto.subtle.generateKey(ecdsa, true, ['sign', 'verify']);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      name: `CN=${name}`,
-      keys,
-      notBefore: new Date(Date.now() - day),
-      notAfter: new Date(Date.now() + 30 * day),
-      signingAlgorithm: ecdsa,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
-      ],
-    },
-    crypto,
+/** A callback server's certificate from `ca`, for 127.0.0.1. */
+async function serverCert(ca: TestCa): Promise<{ cert: string; key: string }> {
+  const now = Date.now();
+  const { certPem, keyPem } = await issueTestCertificate(
+    ca,
+    'CN=127.0.0.1',
+    { from: now - day, to: now + 10 * day },
+    [
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }]),
+    ],
   );
-  return { cert, keys, pem: cert.toString('pem') };
-}
-
-async function serverCert(ca: Ca): Promise<{ cert: string; key: string }> {
-  const keys = await crypto.subtle.generateKey(ecdsa, true, ['sign', 'verify']);
-  const cert = await x509.X509CertificateGenerator.create(
-    {
-      serialNumber: Math.floor(Math.random() * 1e9).toString(16),
-      subject: 'CN=127.0.0.1',
-      issuer: ca.cert.subject,
-      publicKey: keys.publicKey,
-      signingKey: ca.keys.privateKey,
-      notBefore: new Date(Date.now() - day),
-      notAfter: new Date(Date.now() + 10 * day),
-      signingAlgorithm: ecdsa,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }]),
-      ],
-    },
-    crypto,
-  );
-  const key = x509.PemConverter.encode(
-    await crypto.subtle.exportKey('pkcs8', keys.privateKey),
-    'PRIVATE KEY',
-  );
-  return { cert: cert.toString('pem'), key };
+  return { cert: certPem, key: keyPem };
 }
 
 describe('callback servers over HTTPS', () => {
   // "public" stands in for a public CA of the system store; "joinery" for the CA the gateway is given.
-  const cas: Record<'public' | 'joinery' | 'ns' | 'unknown', Ca> = {} as never;
+  const cas: Record<'public' | 'joinery' | 'ns' | 'unknown', TestCa> = {} as never;
   const servers: { url: string; bodies: unknown[]; close: () => Promise<void> }[] = [];
   const urls: Record<keyof typeof cas, string> = {} as never;
 
   before(async () => {
     for (const name of ['public', 'joinery', 'ns', 'unknown'] as const) {
-      cas[name] = await newCa(`${name} CA`);
+      cas[name] = await testCa(`${name} CA`);
       const tls = await serverCert(cas[name]);
       const { bodies, handle } = recorder([]);
       const server = createHttpsServer({ cert: tls.cert, key: tls.key }, handle);

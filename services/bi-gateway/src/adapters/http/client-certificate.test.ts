@@ -2,7 +2,6 @@
 // An expired or not yet valid certificate, or one from another CA, reaches the handler as no credential at all (the
 // handler then answers UnknownSender, bi-handler.test.ts), even when its fingerprint is one claims would know.
 import assert from 'node:assert/strict';
-import { createHash, webcrypto } from 'node:crypto';
 import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
@@ -12,74 +11,8 @@ import { captureLogs } from '@joinery/logging';
 import type { FastifyInstance } from 'fastify';
 import type { PeerCredentialInput } from '../../domain/ports.js';
 import { recordingHandler } from '../../testing/recording-handler.js';
+import { day, issueTestCertificate, testCa, type TestCertificate } from '../../testing/test-pki.js';
 import { buildBiHttpApp } from './bi-http-app.js';
-
-type CryptoKey = webcrypto.CryptoKey;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
-const crypto = webcrypto;
-const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const day = 86_400_000;
-
-interface Issued {
-  readonly certPem: string;
-  readonly keyPem: string;
-  readonly fingerprint: string;
-}
-
-async function keyPair(): Promise<CryptoKeyPair> {
-  return crypto.subtle.generateKey(ecdsa, true, ['sign', 'verify']);
-}
-
-async function pemOf(key: CryptoKey): Promise<string> {
-  return x509.PemConverter.encode(await crypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
-}
-
-async function selfSignedCa(name: string): Promise<{ cert: x509.X509Certificate; keys: CryptoKeyPair }> {
-  const keys = await keyPair();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      name: `CN=${name}`,
-      keys,
-      notBefore: new Date(Date.now() - day),
-      notAfter: new Date(Date.now() + 30 * day),
-      signingAlgorithm: ecdsa,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
-      ],
-    },
-    crypto,
-  );
-  return { cert, keys };
-}
-
-async function issue(
-  ca: { cert: x509.X509Certificate; keys: CryptoKeyPair },
-  subject: string,
-  validity: { from: number; to: number },
-  extensions: x509.Extension[],
-): Promise<Issued> {
-  const keys = await keyPair();
-  const cert = await x509.X509CertificateGenerator.create(
-    {
-      serialNumber: Date.now().toString(16) + Math.floor(Math.random() * 1e6).toString(16),
-      subject,
-      issuer: ca.cert.subject,
-      publicKey: keys.publicKey,
-      signingKey: ca.keys.privateKey,
-      notBefore: new Date(validity.from),
-      notAfter: new Date(validity.to),
-      signingAlgorithm: ecdsa,
-      extensions: [new x509.BasicConstraintsExtension(false, undefined, true), ...extensions],
-    },
-    crypto,
-  );
-  return {
-    certPem: cert.toString('pem'),
-    keyPem: await pemOf(keys.privateKey),
-    fingerprint: createHash('sha256').update(Buffer.from(cert.rawData)).digest('hex'),
-  };
-}
 
 const clientAuth = [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])];
 const now = Date.now();
@@ -89,20 +22,30 @@ let edge: FastifyInstance;
 let port: number;
 let caPem: string;
 const { handler, seen } = recordingHandler();
-const certs: Record<'valid' | 'expired' | 'notYetValid' | 'foreign', Issued> = {} as never;
+const certs: Record<'valid' | 'expired' | 'notYetValid' | 'foreign', TestCertificate> = {} as never;
 
 before(async () => {
-  const ca = await selfSignedCa('Test Joinery CA');
-  const other = await selfSignedCa('Someone else');
+  const ca = await testCa('Test Joinery CA');
+  const other = await testCa('Someone else');
   caPem = ca.cert.toString('pem');
-  const server = await issue(ca, 'CN=127.0.0.1', valid, [
+  const server = await issueTestCertificate(ca, 'CN=127.0.0.1', valid, [
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
     new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }]),
   ]);
-  certs.valid = await issue(ca, 'CN=00000A', valid, clientAuth);
-  certs.expired = await issue(ca, 'CN=00000A', { from: now - 10 * day, to: now - day }, clientAuth);
-  certs.notYetValid = await issue(ca, 'CN=00000A', { from: now + day, to: now + 10 * day }, clientAuth);
-  certs.foreign = await issue(other, 'CN=00000A', valid, clientAuth);
+  certs.valid = await issueTestCertificate(ca, 'CN=00000A', valid, clientAuth);
+  certs.expired = await issueTestCertificate(
+    ca,
+    'CN=00000A',
+    { from: now - 10 * day, to: now - day },
+    clientAuth,
+  );
+  certs.notYetValid = await issueTestCertificate(
+    ca,
+    'CN=00000A',
+    { from: now + day, to: now + 10 * day },
+    clientAuth,
+  );
+  certs.foreign = await issueTestCertificate(other, 'CN=00000A', valid, clientAuth);
   edge = buildBiHttpApp({
     handler,
     logger: captureLogs().logger,
@@ -115,7 +58,7 @@ before(async () => {
 after(() => edge?.close());
 
 /** POSTs a JoinReq with `client` as the client certificate; resolves to the credential the handler was given. */
-function credentialFor(client: Issued): Promise<PeerCredentialInput> {
+function credentialFor(client: TestCertificate): Promise<PeerCredentialInput> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
