@@ -9,6 +9,7 @@ import {
   devEui,
   importDevices,
   joinEui,
+  networkServerInput,
 } from '../testing/harness.js';
 import { createMemoryClaimsStore } from '../adapters/memory/memory-store.js';
 import { claimsErrors } from './errors.js';
@@ -257,17 +258,10 @@ describe('unclaim, transfer, lock', () => {
     await importDevices(h, 2);
     const a = await createOwner(h, 'a', '000013');
     const b = await createOwner(h, 'b', '000014');
-    const ns2 = await h.claims.peers.registerNetworkServer(a.principal, {
-      accountId: null,
-      name: 'second',
-      netId: '000015',
-      nsId: null,
-      kekLabel: null,
-      appSKeyDelivery: null,
-      lifetime: 0,
-      asyncUrl: null,
-      plaintextNwkKeys: false,
-    });
+    const ns2 = await h.claims.peers.registerNetworkServer(
+      a.principal,
+      networkServerInput({ name: 'second', netId: '000015' }),
+    );
     await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
     await rejectsWith(
       h.claims.devices.transfer(a.principal, {

@@ -9,6 +9,7 @@ import {
   joinEui,
   type Harness,
   type Owner,
+  networkServerInput,
 } from '../testing/harness.js';
 
 // Issue 22 #11: keys hands a session's AppSKey out only under the binding it was made under (keys
@@ -67,17 +68,10 @@ test('the binding changes with a transfer and with a new claim by the same owner
   await claim(h, a);
   const first = (await join(h, a)).bindingId;
   assert.equal((await join(h, a)).bindingId, first);
-  const ns2 = await h.claims.peers.registerNetworkServer(a.principal, {
-    accountId: null,
-    name: 'a-ns2',
-    netId: '000015',
-    nsId: null,
-    kekLabel: null,
-    appSKeyDelivery: null,
-    lifetime: 0,
-    asyncUrl: null,
-    plaintextNwkKeys: false,
-  });
+  const ns2 = await h.claims.peers.registerNetworkServer(
+    a.principal,
+    networkServerInput({ name: 'a-ns2', netId: '000015' }),
+  );
   await h.claims.devices.transfer(a.principal, {
     devEui: devEui(1),
     networkServerId: ns2.peer.id,

@@ -12,6 +12,7 @@ import {
   joinEui,
   type Harness,
   type Owner,
+  networkServerInput,
 } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
 import type { PeerCredentialInput } from './gateway.js';
@@ -361,17 +362,7 @@ describe('peers at the gateway', () => {
     });
     assert.equal(auth.id, reg.peer.id);
     await rejectsWith(
-      h.claims.peers.registerNetworkServer(x.principal, {
-        accountId: null,
-        name: 'n',
-        netId: '0013',
-        nsId: null,
-        kekLabel: null,
-        appSKeyDelivery: null,
-        lifetime: 0,
-        asyncUrl: null,
-        plaintextNwkKeys: false,
-      }),
+      h.claims.peers.registerNetworkServer(x.principal, networkServerInput({ name: 'n', netId: '0013' })),
       claimsErrors.invalid_argument.code,
     );
   });

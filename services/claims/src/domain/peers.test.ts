@@ -2,31 +2,16 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { JoineryError } from '@joinery/errors';
-import { createHarness, type Harness } from '../testing/harness.js';
+import { createHarness, networkServerInput, type Harness } from '../testing/harness.js';
 import { admin } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
-import {
-  defaultKekLabel,
-  type RegisterApplicationServerInput,
-  type RegisterNetworkServerInput,
-} from './peers.js';
+import { defaultKekLabel, type RegisterApplicationServerInput } from './peers.js';
 import type { Principal } from './model.js';
 
 const rejectsWith = (p: Promise<unknown>, code: string) =>
   assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
 
-const nsInput = (overrides: Partial<RegisterNetworkServerInput> = {}): RegisterNetworkServerInput => ({
-  accountId: null,
-  name: 'ns',
-  netId: '000013',
-  nsId: null,
-  kekLabel: null,
-  appSKeyDelivery: null,
-  lifetime: 0,
-  asyncUrl: null,
-  plaintextNwkKeys: false,
-  ...overrides,
-});
+const nsInput = networkServerInput;
 
 const asInput = (
   overrides: Partial<RegisterApplicationServerInput> = {},

@@ -7,6 +7,7 @@ import type { ClaimsLogger } from '../domain/context.js';
 import type { DeviceEventRecord, Principal } from '../domain/model.js';
 import type { ClaimsStore, DeviceEventPublisher } from '../domain/ports.js';
 import type { ScryptCost } from '../domain/secrets.js';
+import type { RegisterNetworkServerInput } from '../domain/peers.js';
 
 export const adminToken = 'test-admin-token-0123456789';
 export const admin: Principal = { accountId: null, scope: 'admin', apiKeyId: 'admin-token' };
@@ -111,6 +112,24 @@ export async function importDevices(h: Harness, count: number, first = 1): Promi
   });
 }
 
+/** A network-server registration with every choice left to Joinery's defaults, but for `overrides`. */
+export function networkServerInput(
+  overrides: Partial<RegisterNetworkServerInput> = {},
+): RegisterNetworkServerInput {
+  return {
+    accountId: null,
+    name: 'ns',
+    netId: '000013',
+    nsId: null,
+    kekLabel: null,
+    appSKeyDelivery: null,
+    lifetime: 0,
+    asyncUrl: null,
+    plaintextNwkKeys: false,
+    ...overrides,
+  };
+}
+
 export interface Owner {
   readonly principal: Principal;
   readonly apiKey: string;
@@ -122,17 +141,10 @@ export interface Owner {
 export async function createOwner(h: Harness, name: string, netId: string): Promise<Owner> {
   const { account, apiKey } = await h.claims.accounts.createAccount(admin, name);
   const principal = await h.claims.accounts.authenticate(apiKey);
-  const ns = await h.claims.peers.registerNetworkServer(principal, {
-    accountId: null,
-    name: `${name}-ns`,
-    netId,
-    nsId: null,
-    kekLabel: null,
-    appSKeyDelivery: null,
-    lifetime: 0,
-    asyncUrl: null,
-    plaintextNwkKeys: false,
-  });
+  const ns = await h.claims.peers.registerNetworkServer(
+    principal,
+    networkServerInput({ name: `${name}-ns`, netId }),
+  );
   const as = await h.claims.peers.registerApplicationServer(principal, {
     accountId: null,
     name: `${name}-as`,

@@ -12,6 +12,7 @@ import {
   devEui,
   importDevices,
   joinEui,
+  networkServerInput,
 } from '../../testing/harness.js';
 import { createRedisClaimsStore } from './redis-store.js';
 
@@ -55,17 +56,10 @@ test('against Redis: transfer, then the old NS is refused and the new one author
   try {
     await importDevices(h, 1);
     const a = await createOwner(h, 'a', '000013');
-    const ns2 = await h.claims.peers.registerNetworkServer(a.principal, {
-      accountId: null,
-      name: 'ns2',
-      netId: '000015',
-      nsId: null,
-      kekLabel: null,
-      appSKeyDelivery: null,
-      lifetime: 0,
-      asyncUrl: null,
-      plaintextNwkKeys: false,
-    });
+    const ns2 = await h.claims.peers.registerNetworkServer(
+      a.principal,
+      networkServerInput({ name: 'ns2', netId: '000015' }),
+    );
     await h.claims.devices.claim(a.principal, {
       devEui: devEui(1),
       claimCode: claimCodeOf(1),
