@@ -5,6 +5,7 @@ import { accessErrors } from './access-errors.js';
 import type { AuditEntry, InvitationRecord, RosterRecord, UserRecord } from './access-model.js';
 import { auditId } from './audit.js';
 import type { ClaimsStore } from './ports.js';
+import { sha256Hex } from './secrets.js';
 
 const user = (id: string, email: string): UserRecord => ({
   rev: 1,
@@ -31,8 +32,9 @@ const invitation = (id: string, accountId: string, tokenHash: string): Invitatio
   revokedAt: null,
 });
 
+// Ids as long as the use cases make them (audit.ts), with account ids as long as generated ones.
 const entry = (ms: number, n: string, accountId: string | null): AuditEntry => ({
-  id: auditId(ms, n),
+  id: auditId(ms, `${n}`.padEnd(12, 'x')),
   at: new Date(ms).toISOString(),
   accountId,
   actor: { type: 'admin', id: 'admin-token', name: 'admin' },
@@ -84,9 +86,9 @@ export function accessStoreContract(name: string, open: () => Promise<ClaimsStor
     withStore(
       'rosters: atomic, so racing demotions never leave an account without an admin',
       async ({ access }) => {
-        const empty = await access.getRoster('acc_1');
+        const empty = await access.getRoster('acc_abcdefghijkl');
         assert.deepEqual(empty.members, {});
-        await access.updateRoster('acc_1', (r) => ({
+        await access.updateRoster('acc_abcdefghijkl', (r) => ({
           ...r,
           members: {
             usr_a: { role: 'admin', joinedAt: '2026-01-01T00:00:00.000Z' },
@@ -94,9 +96,9 @@ export function accessStoreContract(name: string, open: () => Promise<ClaimsStor
             usr_c: { role: 'member', joinedAt: '2026-01-01T00:00:00.000Z' },
           },
         }));
-        assert.deepEqual(await access.accountsOfUser('usr_a'), ['acc_1']);
+        assert.deepEqual(await access.accountsOfUser('usr_a'), ['acc_abcdefghijkl']);
         const demote = (userId: string) =>
-          access.updateRoster('acc_1', (r) => {
+          access.updateRoster('acc_abcdefghijkl', (r) => {
             const current = r.members[userId];
             if (current === undefined) throw accessErrors.unknown_user();
             const next = {
@@ -110,50 +112,58 @@ export function accessStoreContract(name: string, open: () => Promise<ClaimsStor
         assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
         for (const r of results)
           if (r.status === 'rejected') assert.ok(JoineryError.is(r.reason, accessErrors.last_admin.code));
-        assert.equal(admins(await access.getRoster('acc_1')), 1);
-        await access.updateRoster('acc_1', (r) => {
+        assert.equal(admins(await access.getRoster('acc_abcdefghijkl')), 1);
+        await access.updateRoster('acc_abcdefghijkl', (r) => {
           const members = { ...r.members };
           delete members['usr_c'];
           return { ...r, members };
         });
         assert.deepEqual(await access.accountsOfUser('usr_c'), []);
-        assert.deepEqual(Object.keys((await access.getRoster('acc_1')).members).sort(), ['usr_a', 'usr_b']);
+        assert.deepEqual(Object.keys((await access.getRoster('acc_abcdefghijkl')).members).sort(), [
+          'usr_a',
+          'usr_b',
+        ]);
       },
     );
 
     withStore('sessions: found by token hash, listed per user, deleted', async ({ access }) => {
+      // Token hashes as the use cases store them: 64 hex digits.
+      const hash = (id: string) => sha256Hex(`token-${id}`);
       const session = (id: string, userId: string) => ({
-        id,
+        id: `ses_${id}aaaaaaaaaa`,
         userId,
-        tokenHash: `hash-${id}`,
+        tokenHash: hash(id),
         createdAt: '2026-01-01T00:00:00.000Z',
         expiresAt: '2026-01-02T00:00:00.000Z',
       });
       await access.putSession(session('s1', 'usr_a'));
       await access.putSession(session('s2', 'usr_a'));
       await access.putSession(session('s3', 'usr_b'));
-      assert.equal((await access.getSession('hash-s1'))?.userId, 'usr_a');
-      assert.deepEqual((await access.sessionsOfUser('usr_a')).map((s) => s.id).sort(), ['s1', 's2']);
-      await access.deleteSession('hash-s1');
-      assert.equal(await access.getSession('hash-s1'), undefined);
+      assert.equal((await access.getSession(hash('s1')))?.userId, 'usr_a');
       assert.deepEqual(
-        (await access.sessionsOfUser('usr_a')).map((s) => s.id),
-        ['s2'],
+        (await access.sessionsOfUser('usr_a')).map((s) => s.tokenHash).sort(),
+        [hash('s1'), hash('s2')].sort(),
       );
-      await access.deleteSession('hash-missing');
-      assert.equal((await access.getSession('hash-s3'))?.userId, 'usr_b');
+      await access.deleteSession(hash('s1'));
+      assert.equal(await access.getSession(hash('s1')), undefined);
+      assert.deepEqual(
+        (await access.sessionsOfUser('usr_a')).map((s) => s.tokenHash),
+        [hash('s2')],
+      );
+      await access.deleteSession(hash('missing'));
+      assert.equal((await access.getSession(hash('s3')))?.userId, 'usr_b');
     });
 
     withStore(
       'invitations: by token hash, per account, accepted by exactly one of racing accepts',
       async ({ access }) => {
-        await access.insertInvitation(invitation('inv_1', 'acc_1', 'tok-1'));
-        await access.insertInvitation(invitation('inv_2', 'acc_2', 'tok-2'));
-        await assert.rejects(access.insertInvitation(invitation('inv_1', 'acc_1', 'tok-9')));
+        await access.insertInvitation(invitation('inv_1', 'acc_abcdefghijkl', 'tok-1'));
+        await access.insertInvitation(invitation('inv_2', 'acc_mnopqrstuvwx', 'tok-2'));
+        await assert.rejects(access.insertInvitation(invitation('inv_1', 'acc_abcdefghijkl', 'tok-9')));
         assert.equal((await access.findInvitationByToken('tok-1'))?.id, 'inv_1');
         assert.equal(await access.findInvitationByToken('tok-none'), undefined);
         assert.deepEqual(
-          (await access.listInvitations('acc_1')).map((i) => i.id),
+          (await access.listInvitations('acc_abcdefghijkl')).map((i) => i.id),
           ['inv_1'],
         );
         const accept = (by: string) =>
@@ -182,11 +192,11 @@ export function accessStoreContract(name: string, open: () => Promise<ClaimsStor
       'audit: newest first, per account and in all, paged after a cursor, idempotent per id',
       async ({ access }) => {
         const t = Date.parse('2026-06-01T00:00:00Z');
-        await access.appendAudit(entry(t, 'a', 'acc_1'));
-        await access.appendAudit(entry(t + 1000, 'b', 'acc_2'));
-        await access.appendAudit(entry(t + 2000, 'c', 'acc_1'));
+        await access.appendAudit(entry(t, 'a', 'acc_abcdefghijkl'));
+        await access.appendAudit(entry(t + 1000, 'b', 'acc_mnopqrstuvwx'));
+        await access.appendAudit(entry(t + 2000, 'c', 'acc_abcdefghijkl'));
         await access.appendAudit(entry(t + 3000, 'd', null));
-        await access.appendAudit({ ...entry(t + 2000, 'c', 'acc_1'), action: 'changed.twice' });
+        await access.appendAudit({ ...entry(t + 2000, 'c', 'acc_abcdefghijkl'), action: 'changed.twice' });
         const all = await access.listAudit(null, null, 10);
         assert.deepEqual(
           all.map((e) => e.target.id),
@@ -194,7 +204,7 @@ export function accessStoreContract(name: string, open: () => Promise<ClaimsStor
         );
         assert.equal(all[1]?.action, 'device.claimed');
         assert.deepEqual(
-          (await access.listAudit('acc_1', null, 10)).map((e) => e.target.id),
+          (await access.listAudit('acc_abcdefghijkl', null, 10)).map((e) => e.target.id),
           ['c', 'a'],
         );
         const first = await access.listAudit(null, null, 2);
@@ -203,7 +213,7 @@ export function accessStoreContract(name: string, open: () => Promise<ClaimsStor
           rest.map((e) => e.target.id),
           ['b', 'a'],
         );
-        assert.deepEqual(await access.listAudit('acc_3', null, 10), []);
+        assert.deepEqual(await access.listAudit('acc_yzABCDEFGHIJ', null, 10), []);
       },
     );
   });

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { JoineryError } from '@joinery/errors';
 import { JoinEventSchema, JoinKind, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
 import { joinEventsHandler } from '../adapters/bus/join-events.js';
+import { openLmdbClaimsStore } from '../adapters/embedded/lmdb-store.js';
 import {
   admin,
   createHarness,
@@ -485,50 +489,59 @@ test('the audit log: entries per account, newest first, filtered by action and t
   );
 });
 
-test('accepted join events record which NS got which device keys, once per event', async () => {
-  const h = await createHarness();
-  await importDevices(h, 2);
-  const handle = joinEventsHandler(h.claims, silentLogger);
-  const event = (eventId: string, dev: string, outcome: JoinOutcome) => ({
-    key: dev,
-    value: toBinary(
-      JoinEventSchema,
-      create(JoinEventSchema, {
-        eventId,
-        devEui: dev,
-        outcome,
-        kind: JoinKind.JOIN_REQUEST,
-        accountId: 'acc_1',
-        networkServerId: 'ns_1',
-        netId: '000013',
-        time: timestampFromDate(new Date('2026-11-24T10:00:00Z')),
-      }),
-    ),
+const lmdbRoot = mkdtempSync(join(tmpdir(), 'claims-access-'));
+after(() => rmSync(lmdbRoot, { recursive: true, force: true }));
+
+for (const [name, store] of [
+  ['memory', () => undefined],
+  ['lmdb', () => openLmdbClaimsStore(join(lmdbRoot, 'db'))],
+] as const)
+  test(`accepted join events record which NS got which device keys, once per event (${name})`, async () => {
+    const opened = store();
+    const h = await createHarness(opened === undefined ? {} : { store: opened });
+    await importDevices(h, 2);
+    const handle = joinEventsHandler(h.claims, silentLogger);
+    const event = (eventId: string, dev: string, outcome: JoinOutcome) => ({
+      key: dev,
+      value: toBinary(
+        JoinEventSchema,
+        create(JoinEventSchema, {
+          eventId,
+          devEui: dev,
+          outcome,
+          kind: JoinKind.JOIN_REQUEST,
+          accountId: 'acc_abcdefghijkl',
+          networkServerId: 'ns_abcdefghijkl',
+          netId: '000013',
+          time: timestampFromDate(new Date('2026-11-24T10:00:00Z')),
+        }),
+      ),
+    });
+    await handle([
+      event('e1', devEui(1), JoinOutcome.ACCEPTED),
+      event('e1', devEui(1), JoinOutcome.ACCEPTED),
+      event('e2', devEui(2), JoinOutcome.REFUSED),
+      event('e3', 'FFFFFFFFFFFFFFFF', JoinOutcome.ACCEPTED),
+    ]);
+    await handle([event('e1', devEui(1), JoinOutcome.ACCEPTED)]);
+    const { items } = await h.claims.audit.list(admin, {
+      accountId: 'acc_abcdefghijkl',
+      cursor: null,
+      limit: 50,
+      action: null,
+      since: null,
+      until: null,
+    });
+    assert.deepEqual(
+      items.map((e) => [
+        e.action,
+        e.target.id,
+        e.actor.type,
+        e.actor.id,
+        e.details['netId'],
+        e.details['joinKind'],
+      ]),
+      [['keys.released', devEui(1), 'network-server', 'ns_abcdefghijkl', '000013', 'join-request']],
+    );
+    await h.store.close();
   });
-  await handle([
-    event('e1', devEui(1), JoinOutcome.ACCEPTED),
-    event('e1', devEui(1), JoinOutcome.ACCEPTED),
-    event('e2', devEui(2), JoinOutcome.REFUSED),
-    event('e3', 'FFFFFFFFFFFFFFFF', JoinOutcome.ACCEPTED),
-  ]);
-  await handle([event('e1', devEui(1), JoinOutcome.ACCEPTED)]);
-  const { items } = await h.claims.audit.list(admin, {
-    accountId: 'acc_1',
-    cursor: null,
-    limit: 50,
-    action: null,
-    since: null,
-    until: null,
-  });
-  assert.deepEqual(
-    items.map((e) => [
-      e.action,
-      e.target.id,
-      e.actor.type,
-      e.actor.id,
-      e.details['netId'],
-      e.details['joinKind'],
-    ]),
-    [['keys.released', devEui(1), 'network-server', 'ns_1', '000013', 'join-request']],
-  );
-});

@@ -7,7 +7,10 @@ import { generateId, sha256Hex } from './secrets.js';
 
 const maxMs = 9_999_999_999_999;
 
-/** Ids sort newest first: the time counted down from the year 2286, then something unique. */
+/**
+ * Ids sort newest first: the time counted down from the year 2286, then something unique (12 characters: ids stay
+ * 30 characters long, short enough to be index members in every store, kv-access-store.ts).
+ */
 export function auditId(ms: number, unique: string): string {
   return `aud_${(maxMs - ms).toString().padStart(13, '0')}_${unique}`;
 }
@@ -64,7 +67,7 @@ export class Audit {
     for (const r of releases) {
       const actor: Actor = { type: 'network-server', id: r.networkServerId, name: r.netId };
       await this.ctx.store.access.appendAudit({
-        id: auditId(r.time.getTime(), `j${sha256Hex(r.eventId).slice(0, 20)}`),
+        id: auditId(r.time.getTime(), `j${sha256Hex(r.eventId).slice(0, 11)}`),
         at: r.time.toISOString(),
         accountId: r.accountId,
         actor,

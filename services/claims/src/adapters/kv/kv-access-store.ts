@@ -14,11 +14,13 @@ import type { KvBackend } from './kv-backend.js';
  * Key layout (next to KvClaimsStore's, under the same prefix):
  * - `user:<id>`, `email:<sha256 of the email>` → user id, `idx:users`
  * - `roster:<accountId>` (every member of the account in one record), `idx:user-accts:<userId>`
- * - `sess:<sha256 of the token>`, `idx:user-sess:<userId>` (token hashes)
+ * - `sess:<sha256 of the token>`, `sessid:<sessionId>` → token hash, `idx:user-sess:<userId>` (session ids)
  * - `inv:<id>`, `invhash:<sha256 of the token>` → id, `idx:acct-invs:<accountId>`
  * - `keyused:<apiKeyId>` (last use of an API key)
  * - `audit:<id>`, `idx:audit` (every entry), `idx:audit:<accountId>`
- * Indexes are written around the single-key atomic updates and re-checked on read, as in KvClaimsStore.
+ * Indexes are written around the single-key atomic updates and re-checked on read, as in KvClaimsStore. Index
+ * members are short ids (at most 30 characters): LMDB's ordered-binary keys turn an index key much longer than
+ * 60 characters into an array key that falls out of `indexRange`, so no hash is ever an index member.
  */
 const maxCasAttempts = 50;
 const all = 100_000;
@@ -113,7 +115,8 @@ export class KvAccessStore implements AccessStore {
   }
 
   async putSession(session: SessionRecord): Promise<void> {
-    await this.kv.indexAdd(`idx:user-sess:${session.userId}`, [session.tokenHash]);
+    await this.kv.put(`sessid:${session.id}`, session.tokenHash);
+    await this.kv.indexAdd(`idx:user-sess:${session.userId}`, [session.id]);
     await this.kv.put(`sess:${session.tokenHash}`, JSON.stringify(session));
   }
 
@@ -124,12 +127,17 @@ export class KvAccessStore implements AccessStore {
   async deleteSession(tokenHash: string): Promise<void> {
     const session = await this.getSession(tokenHash);
     await this.kv.delete(`sess:${tokenHash}`);
-    if (session !== undefined) await this.kv.indexRemove(`idx:user-sess:${session.userId}`, tokenHash);
+    if (session === undefined) return;
+    await this.kv.indexRemove(`idx:user-sess:${session.userId}`, session.id);
+    await this.kv.delete(`sessid:${session.id}`);
   }
 
   async sessionsOfUser(userId: string): Promise<readonly SessionRecord[]> {
-    const hashes = await this.kv.indexRange(`idx:user-sess:${userId}`, null, all);
-    const sessions = await this.many<SessionRecord>(hashes.map((h) => `sess:${h}`));
+    const ids = await this.kv.indexRange(`idx:user-sess:${userId}`, null, all);
+    const hashes = await this.kv.getMany(ids.map((id) => `sessid:${id}`));
+    const sessions = await this.many<SessionRecord>(
+      hashes.filter((h): h is string => h !== undefined).map((h) => `sess:${h}`),
+    );
     return sessions.filter((s) => s.userId === userId);
   }
 
