@@ -98,7 +98,10 @@ export const auditByRoute: Readonly<Record<string, AuditSpec>> = {
     targetType: 'account',
     targetId: responseField('id'),
     accountId: responseField('id'),
-    details: fields('name'),
+    details: (c) => ({
+      name: str(c.body['name']) ?? null,
+      ownerInvited: str((c.body['owner'] as { email?: unknown } | undefined)?.email) ?? null,
+    }),
   },
   'POST /api/v1/transport-keks': {
     action: 'transport-kek.registered',
