@@ -140,6 +140,8 @@ export class Accounts {
   async listApiKeys(principal: Principal, accountId: string | null): Promise<readonly ApiKeyView[]> {
     const target = principal.scope === 'admin' ? accountId : principal.accountId;
     if (principal.scope !== 'admin' && target === null) throw claimsErrors.permission_denied();
+    if (principal.scope !== 'admin' && accountId !== null && accountId !== '' && accountId !== target)
+      throw claimsErrors.unknown_account();
     const keys = await this.ctx.store.listApiKeys(target === '' ? null : target);
     const used = await this.ctx.store.access.apiKeysLastUsed(keys.map((k) => k.id));
     return keys.map((k, i) => ({ ...k, lastUsedAt: used[i] ?? null }));

@@ -476,6 +476,32 @@ describe('people and access (REST, embedded claims)', () => {
       );
       expectError(await call('DELETE', `/api/v1/members/${bobId}`, who), 404, 'unknown_user');
       expectError(await call('GET', `/api/v1/audit?accountId=${accountA.id}`, who), 404, 'unknown_account');
+      expectError(
+        await call('POST', '/api/v1/api-keys', {
+          ...who,
+          body: { name: 'x', scopes: ['read'], accountId: accountA.id },
+        }),
+        403,
+        'permission_denied',
+      );
+      expectError(
+        await call('PUT', `/api/v1/members/${aliceId}`, {
+          ...who,
+          body: { role: 'member', accountId: accountA.id },
+        }),
+        404,
+        'unknown_account',
+      );
+      expectError(
+        await call('GET', `/api/v1/invitations?accountId=${accountA.id}`, who),
+        404,
+        'unknown_account',
+      );
+      expectError(
+        await call('GET', `/api/v1/api-keys?accountId=${accountA.id}`, who),
+        404,
+        'unknown_account',
+      );
       expectError(await call('GET', `/api/v1/members?accountId=${accountA.id}`, who), 404, 'unknown_account');
       expectError(
         await call('POST', '/api/v1/invitations', {
