@@ -4,18 +4,19 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { keysStateStoreContract } from '../../domain/keys-state-store.contract.js';
-import { deviceKey } from '@joinery/store';
+import { shardedDeviceKey } from './outbox-shards.js';
 import { createRedisStateStore } from './redis-state-store.js';
 
 keysStateStoreContract('redis', async () => {
   const { REDIS_URL } = requireInfra('REDIS_URL');
   const redis = connectRedis(REDIS_URL, { connectionName: 'keys-contract' });
   await waitForRedis(redis);
-  const outboxKey = `joinery:keys:test-outbox:${randomUUID()}`;
+  const prefix = `joinery:keys-test:${randomUUID()}`;
+  const store = createRedisStateStore(redis, { prefix });
   return {
-    store: createRedisStateStore(redis, { outboxKey }),
+    store,
     cleanup: async () => {
-      await redis.del(outboxKey);
+      await redis.del(...store.outboxShards.map((s) => s.streamKey));
       redis.disconnect();
     },
   };
@@ -25,9 +26,10 @@ test('redis: the reserve script refuses at JoinNonce 0xFFFFFF and leaves the Dev
   const { REDIS_URL } = requireInfra('REDIS_URL');
   const redis = connectRedis(REDIS_URL);
   try {
-    const store = createRedisStateStore(redis, { outboxKey: `joinery:keys:test-outbox:${randomUUID()}` });
+    const prefix = `joinery:keys-test:${randomUUID()}`;
+    const store = createRedisStateStore(redis, { prefix });
     const dev = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
-    await redis.hset(deviceKey('joinery:keys', dev, 'nonce'), 'jn', 0xfffffe);
+    await redis.hset(shardedDeviceKey(prefix, dev, 'nonce'), 'jn', 0xfffffe);
     assert.deepEqual(await store.reserve(dev, { kind: 'dev_nonce', policy: 'counter', devNonce: 1 }), {
       ok: true,
       joinNonce: 0xffffff,
