@@ -11,3 +11,6 @@ export { startRedisCluster } from './redis-cluster.js';
 export type { RedisClusterNode, RedisClusterOptions, StartedRedisCluster } from './redis-cluster.js';
 export { requireClusterInfra } from './cluster-infra.js';
 export type { ClusterInfra } from './cluster-infra.js';
+export { createTestNetwork } from './test-network.js';
+export type { TestHost, TestNetwork } from './test-network.js';
+export { startKafkaOnHost } from './host-kafka.js';

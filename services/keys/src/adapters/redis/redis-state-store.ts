@@ -169,6 +169,7 @@ export function createRedisStateStore(
           joinNonce: Number(result),
           retryOf: { sessionKeyId: sessionKeyId ?? '', eventId: eventId ?? '' },
         };
+      if (ok === 3) return { ok: false, refusal: result as ReserveRefusal, pendingRetry: true };
       return ok === 1
         ? { ok: true, joinNonce: Number(result) }
         : { ok: false, refusal: result as ReserveRefusal };
