@@ -89,6 +89,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         // Replicas answer for their primaries' slots only when asked to (READONLY); a partial cluster still serves.
         '--cluster-require-full-coverage',
         'no',
+        // Off the loopback (a host of a private test network) protected mode refuses every client of a cluster
+        // without a password; later arguments win.
+        ...(host === '127.0.0.1' ? [] : ['--protected-mode', 'no']),
       ];
       const wrap = options.wrap ?? [];
       const process = spawnManaged({

@@ -54,7 +54,7 @@ interface Up {
 let up: Partial<Up> = {};
 
 before(async () => {
-  const log = (line: string) => console.log(`  ${line}`);
+  const log = (line: string) => console.error(`  ${line}`);
   const net = await createTestNetwork(['redis', 'kafka', 'keys', 'svc'], { log });
   up.net = net;
   const {
@@ -192,7 +192,7 @@ async function readJoins(brokers: string): Promise<JoinEvent[]> {
 test(
   'partitions, packet loss and a slow link between keys and Redis and between the relay and Kafka: well-formed answers within the deadline, recovery, 0 invariant violations',
   { timeout: 600_000 },
-  async () => {
+  async (t) => {
     const u = up as Up;
     const { redis: redisHost, kafka: kafkaHost } = u.net.hosts as Record<string, { ip: string }>;
     const devices: Device[] = Array.from({ length: deviceCount }, newDevice);
@@ -336,7 +336,7 @@ test(
       const p = (byPhase[e.phase] ??= {});
       p[e.result ?? 'malformed'] = (p[e.result ?? 'malformed'] ?? 0) + 1;
     }
-    console.log(
+    t.diagnostic(
       JSON.stringify({
         faults_injected: injected,
         joins_sent: sent.length,

@@ -87,7 +87,7 @@ async function readTopic(brokers: string[], topic: string): Promise<Buffer[]> {
 test(
   'SIGKILL of one replica of each service in turn under load: 0 JoinNonce reuse, 0 DevNonce double-accept, each accepted join on Kafka once, one charge per device',
   { timeout: 600_000 },
-  async () => {
+  async (t) => {
     const brokers = requireInfra('KAFKA_BROKERS').KAFKA_BROKERS.split(',');
     const s = stack!;
     const devices: Device[] = Array.from({ length: deviceCount }, newDevice);
@@ -242,7 +242,7 @@ test(
     );
     assert.equal(ledger.length, joined.size);
 
-    console.log(
+    t.diagnostic(
       JSON.stringify({
         faults,
         joins_sent: sent.length + 2,
