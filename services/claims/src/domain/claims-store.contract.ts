@@ -112,6 +112,82 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
       );
     });
 
+    withStore(
+      'lists with filters and a DevEUI prefix, page by page, within the account only',
+      async (store) => {
+        const eui = (i: number) => `00A0${i.toString(16).toUpperCase().padStart(12, '0')}`;
+        const other = (i: number) => `00B0${i.toString(16).toUpperCase().padStart(12, '0')}`;
+        await store.insertDevices([
+          ...Array.from({ length: 30 }, (_, i) =>
+            deviceFixture(eui(i), {
+              state: 'claimed',
+              accountId: 'acc_A',
+              networkServerId: i % 2 === 0 ? 'ns_even' : 'ns_odd',
+              macVersion: i % 3 === 0 ? '1.1' : '1.0.3',
+            }),
+          ),
+          ...Array.from({ length: 5 }, (_, i) =>
+            deviceFixture(other(i), { state: 'claimed', accountId: 'acc_B', networkServerId: 'ns_even' }),
+          ),
+        ]);
+        await store.recordJoins([
+          { devEui: eui(4), eventId: 'j1', time: new Date('2026-03-01T00:00:00Z') },
+          { devEui: eui(6), eventId: 'j2', time: new Date('2026-05-01T00:00:00Z') },
+        ]);
+        const all = async (query: Parameters<ClaimsStore['listDevices']>[2], limit = 4) => {
+          const seen: string[] = [];
+          let after: string | null = null;
+          for (let pages = 0; pages < 50; pages += 1) {
+            const page = await store.listDevices({ accountId: 'acc_A' }, { limit, after }, query);
+            seen.push(...page.devices.map((d) => d.devEui));
+            if (page.next === null) return seen;
+            after = page.next;
+          }
+          throw new Error('paging did not end');
+        };
+        const range = (pick: (i: number) => boolean) =>
+          Array.from({ length: 30 }, (_, i) => i)
+            .filter(pick)
+            .map(eui);
+        assert.deepEqual(
+          await all({ networkServerId: 'ns_even' }),
+          range((i) => i % 2 === 0),
+        );
+        assert.deepEqual(
+          await all({ macVersion: '1.1', networkServerId: 'ns_odd' }),
+          range((i) => i % 6 === 3),
+        );
+        assert.deepEqual(await all({ activated: true }), [eui(4), eui(6)]);
+        assert.deepEqual(
+          await all({ activated: false }),
+          range((i) => i !== 4 && i !== 6),
+        );
+        assert.deepEqual(await all({ lastJoinSince: new Date('2026-04-01T00:00:00Z') }), [eui(6)]);
+        assert.deepEqual(await all({ claimed: false }), []);
+        // 00A000000000001 is the prefix of eui(16) to eui(31); the account holds up to eui(29).
+        assert.deepEqual(
+          await all({ devEuiPrefix: '00A000000000001' }),
+          range((i) => i >= 16 && i < 30),
+        );
+        assert.deepEqual(await all({ devEuiPrefix: eui(7) }), [eui(7)]);
+        assert.deepEqual(await all({ devEuiPrefix: '00B0' }), [], "another account's devices never show");
+        assert.deepEqual(
+          await all({ devEuiPrefix: '0' }, 7),
+          range(() => true),
+        );
+        // A cursor inside the prefix range continues after it.
+        const page = await store.listDevices(
+          { accountId: 'acc_A' },
+          { limit: 2, after: eui(20) },
+          { devEuiPrefix: '00A000000000001' },
+        );
+        assert.deepEqual(
+          page.devices.map((d) => d.devEui),
+          [eui(21), eui(22)],
+        );
+      },
+    );
+
     withStore('devicesWithPendingEvents yields devices whose outbox is not empty', async (store) => {
       const event = {
         eventId: 'e1',

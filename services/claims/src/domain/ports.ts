@@ -9,6 +9,7 @@ import type {
   PeerRecord,
   StoredCaRecord,
 } from './model.js';
+import type { DeviceQuery } from './device-query.js';
 
 /** An accepted join of a known device, as the activation facts record it. */
 export interface RecordedJoin {
@@ -60,10 +61,14 @@ export interface ClaimsStore {
     devEui: string,
     change: (current: DeviceRecord) => DeviceRecord | undefined,
   ): Promise<DeviceRecord | undefined>;
-  /** Devices of an account or a batch, by ascending DevEUI, after `after`. */
+  /**
+   * Devices of an account or a batch, by ascending DevEUI, after `after`, that match `query` (read from the account's
+   * or batch's own index only; a DevEUI prefix starts the read at the prefix and stops after it).
+   */
   listDevices(
     filter: { readonly accountId: string } | { readonly batchId: string },
     page: { readonly limit: number; readonly after: string | null },
+    query?: DeviceQuery,
   ): Promise<DevicePage>;
   /**
    * Applies accepted join events to their devices' activation facts (`activated`, `joinCount`, `lastJoinAt`), in

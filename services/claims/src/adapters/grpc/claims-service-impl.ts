@@ -12,6 +12,7 @@ import {
   bytesToHex,
   credentialFromProto,
   deviceContextToProto,
+  deviceQueryFromProto,
   deviceToProto,
   hexToBytes,
   optionalHex,
@@ -207,6 +208,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         batchId: empty(req.batchId),
         pageSize: req.pageSize,
         pageToken: empty(req.pageToken),
+        query: deviceQueryFromProto(req),
       });
       return { devices: page.devices.map(deviceToProto), nextPageToken: page.next ?? '' };
     },
@@ -216,6 +218,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         claimCode: req.claimCode,
         networkServerId: req.networkServerId,
         applicationServerId: empty(req.applicationServerId),
+        joinEui: req.joinEui.length === 0 ? null : bytesToHex(req.joinEui),
       });
       return { device: deviceToProto(device) };
     },

@@ -7,6 +7,7 @@ import {
   PeerKind as ProtoPeerKind,
   Scope as ProtoScope,
   type DeviceSchema,
+  type ListDevicesRequest,
   type PeerCredential,
   type PeerIdentitySchema,
   type PeerSchema,
@@ -16,6 +17,7 @@ import {
 import type { MacVersion as ProtoMacVersion } from '@joinery/proto/keys/v1/keys_pb';
 import { macVersionFromProto as macVersionFromWire, macVersionToProto } from '@joinery/wire';
 import type { DeviceContextSchema } from '@joinery/proto/keys/v1/keys_pb';
+import { parseDevEuiPrefix, type DeviceQuery } from '../../domain/device-query.js';
 import { claimsErrors } from '../../domain/errors.js';
 import type { PeerCredentialInput } from '../../domain/gateway.js';
 import { bytesToHex, hexToBytes } from '../../domain/identifiers.js';
@@ -207,3 +209,16 @@ export function credentialFromProto(c: PeerCredential | undefined): PeerCredenti
 export const optionalHex = (b: Uint8Array): string | null => (b.length === 0 ? null : bytesToHex(b));
 
 export { bytesToHex, hexToBytes, timestampDate };
+
+/** The filters of a ListDevicesRequest (unset or empty fields filter nothing). */
+export function deviceQueryFromProto(req: ListDevicesRequest): DeviceQuery {
+  const prefix = parseDevEuiPrefix(req.devEuiPrefix);
+  return {
+    ...(req.claimed === undefined ? {} : { claimed: req.claimed }),
+    ...(req.networkServerId === '' ? {} : { networkServerId: req.networkServerId }),
+    ...(req.macVersion === 0 ? {} : { macVersion: macVersionFromProto(req.macVersion) }),
+    ...(req.activated === undefined ? {} : { activated: req.activated }),
+    ...(req.lastJoinSince === undefined ? {} : { lastJoinSince: timestampDate(req.lastJoinSince) }),
+    ...(prefix === undefined ? {} : { devEuiPrefix: prefix }),
+  };
+}

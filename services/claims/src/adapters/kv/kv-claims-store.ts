@@ -29,6 +29,7 @@ import {
   type JoinEntry,
 } from './activation.js';
 import type { KvBackend } from './kv-backend.js';
+import { matchesDeviceQuery, positionBeforePrefix, type DeviceQuery } from '../../domain/device-query.js';
 
 /**
  * Key layout (the Redis backend prefixes every key with `claims:`):
@@ -210,28 +211,45 @@ export class KvClaimsStore implements ClaimsStore {
   async listDevices(
     filter: { readonly accountId: string } | { readonly batchId: string },
     page: { readonly limit: number; readonly after: string | null },
+    query: DeviceQuery = {},
   ): Promise<DevicePage> {
     const index =
       'accountId' in filter ? `idx:acct-devs:${filter.accountId}` : `idx:batch-devs:${filter.batchId}`;
     const matches = (d: DeviceRecord) =>
-      'accountId' in filter ? d.accountId === filter.accountId : d.batchId === filter.batchId;
+      ('accountId' in filter ? d.accountId === filter.accountId : d.batchId === filter.batchId) &&
+      matchesDeviceQuery(d, query);
+    const prefix = query.devEuiPrefix;
+    const inRange = (devEui: string) => prefix === undefined || devEui.startsWith(prefix);
     const devices: DeviceRecord[] = [];
     let after = page.after;
+    if (prefix !== undefined) {
+      const start = positionBeforePrefix(prefix);
+      if (after === null || (start !== null && after < start)) after = start;
+    }
+    // Filters may skip most of an index: read in chunks of at least 100 rather than one short page at a time.
+    const chunk = Math.max(page.limit, 100);
     for (;;) {
-      const members = await this.kv.indexRange(index, after, page.limit - devices.length);
-      if (members.length === 0) return { devices, next: null };
+      const read = await this.kv.indexRange(index, after, chunk);
+      const members = read.filter(inRange);
+      const ended = read.length < chunk || members.length < read.length;
       const raws = await this.kv.getMany([...members.map(deviceKey), ...members.map(activationKey)]);
       for (let i = 0; i < members.length; i += 1) {
         const raw = raws[i];
         if (raw === undefined) continue;
         const d = withActivation(raw, raws[members.length + i]);
-        if (matches(d)) devices.push(d);
+        if (!matches(d)) continue;
+        devices.push(d);
+        if (devices.length === page.limit) {
+          const last = members[i] as string;
+          const rest = members.length > i + 1 ? members.slice(i + 1) : [];
+          if (rest.length > 0) return { devices, next: last };
+          if (ended) return { devices, next: null };
+          const more = (await this.kv.indexRange(index, last, 1)).filter(inRange);
+          return { devices, next: more.length > 0 ? last : null };
+        }
       }
-      after = members[members.length - 1] ?? null;
-      if (devices.length >= page.limit) {
-        const more = await this.kv.indexRange(index, after, 1);
-        return { devices, next: more.length > 0 ? after : null };
-      }
+      if (ended || read.length === 0) return { devices, next: null };
+      after = read[read.length - 1] ?? null;
     }
   }
 
