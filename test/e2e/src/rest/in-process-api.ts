@@ -1,4 +1,10 @@
-import { buildClaimsApp, CaKeySeal, createMemoryClaimsStore, MemoryKeyCustody } from '@joinery/claims';
+import {
+  buildClaimsApp,
+  CaKeySeal,
+  createMemoryClaimsStore,
+  MemoryKeyCustody,
+  type ClaimsApp,
+} from '@joinery/claims';
 import { buildConsoleApp, type ConsoleApp } from '@joinery/console';
 import { createInProcessClient } from '@joinery/grpc';
 import { captureLogs } from '@joinery/logging';
@@ -8,10 +14,12 @@ export const adminToken = 'rest-admin-token-0123456789';
 
 export interface InProcessApi {
   readonly console: ConsoleApp;
+  /** The claims service behind it (to feed join events as the bus would). */
+  readonly claims: ClaimsApp;
   /** JSON request through `inject()`; answers status, body and headers. */
   call(
     token: string,
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     url: string,
     body?: unknown,
   ): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }>;
@@ -37,6 +45,7 @@ export async function startInProcessApi(): Promise<InProcessApi> {
   });
   return {
     console,
+    claims,
     async call(token, method, url, body) {
       const res = await console.http.inject({
         method,

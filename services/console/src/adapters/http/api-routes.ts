@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { consoleErrors } from '../../domain/errors.js';
 import { accountRoutes } from './account-routes.js';
 import { billingRoutes } from './billing-routes.js';
+import { bulkClaimRoutes } from './bulk-claim-routes.js';
+import { deviceQrRoutes } from './device-qr-routes.js';
 import { deviceBatchRoutes } from './device-batch-routes.js';
 import { deviceListRoutes, deviceRoutes } from './device-routes.js';
 import { peerRoutes } from './peer-routes.js';
@@ -24,6 +26,8 @@ const resources = [
   roamingRoutes,
   deviceListRoutes,
   billingRoutes,
+  bulkClaimRoutes,
+  deviceQrRoutes,
 ] as const;
 
 /**
