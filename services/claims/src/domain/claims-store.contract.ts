@@ -188,6 +188,65 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
       },
     );
 
+    withStore('bundles: insert once, compare-and-swap updates, swept when expired', async (store) => {
+      const bundle = {
+        id: 'bndl_1',
+        accountId: 'acc_A',
+        peerId: 'ns_1',
+        sealed: 'v1:x:y',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        expiresAt: '2026-01-01T01:00:00.000Z',
+        takenAt: null,
+      };
+      await store.insertBundle(bundle);
+      await store.insertBundle({ ...bundle, id: 'bndl_2', expiresAt: '2026-01-03T00:00:00.000Z' });
+      await assert.rejects(store.insertBundle(bundle), (err: unknown) =>
+        JoineryError.is(err, claimsErrors.invalid_argument.code),
+      );
+      const raced = await Promise.all(
+        [1, 2, 3].map(() =>
+          store.updateBundle('bndl_1', (b) => (b.sealed === null ? undefined : { ...b, sealed: null })),
+        ),
+      );
+      assert.ok(raced.every((b) => b?.sealed === null));
+      assert.equal(await store.updateBundle('bndl_none', (b) => b), undefined);
+      await store.sweepBundles(new Date('2026-01-02T12:00:00Z'), 24 * 3_600_000);
+      assert.equal(await store.getBundle('bndl_1'), undefined);
+      assert.equal((await store.getBundle('bndl_2'))?.sealed, 'v1:x:y');
+      await store.sweepBundles(new Date('2026-01-03T00:00:00Z'), 24 * 3_600_000);
+      assert.equal((await store.getBundle('bndl_2'))?.sealed, null);
+    });
+
+    withStore('join activity: newest first, once per event id, at most `keep` per device', async (store) => {
+      const activity = (eventId: string, second: number) => ({
+        devEui: '0000000000000001',
+        activity: {
+          eventId,
+          time: new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString(),
+          accepted: second % 2 === 0,
+          resultCode: 'Success',
+          errorCode: '',
+          accountId: 'acc_A',
+          networkServerId: 'ns_1',
+          netId: '000013',
+          kind: 'join-request' as const,
+        },
+      });
+      await store.recordJoinActivity(
+        [activity('a', 1), activity('c', 3), activity('b', 2), activity('a', 1)],
+        3,
+      );
+      await Promise.all([
+        store.recordJoinActivity([activity('d', 4)], 3),
+        store.recordJoinActivity([activity('e', 5)], 3),
+      ]);
+      assert.deepEqual(
+        (await store.joinActivity('0000000000000001')).map((a) => a.eventId),
+        ['e', 'd', 'c'],
+      );
+      assert.deepEqual(await store.joinActivity('0000000000000002'), []);
+    });
+
     withStore('devicesWithPendingEvents yields devices whose outbox is not empty', async (store) => {
       const event = {
         eventId: 'e1',

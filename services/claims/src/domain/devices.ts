@@ -18,6 +18,7 @@ import type {
   RecordedJoin,
 } from './ports.js';
 import type { DeviceQuery } from './device-query.js';
+import { isRevokedPeer } from './peer-credentials.js';
 import { isValidClaimCode, tr005Payload } from './qr-code.js';
 import { parseRoamingNetIds } from './roaming.js';
 import { generateId, hashClaimCode, verifyClaimCode } from './secrets.js';
@@ -236,7 +237,7 @@ export class Devices {
 
   private async ownPeer(accountId: string, id: string, kind: PeerKind): Promise<PeerRecord> {
     const peer = id === '' ? undefined : await this.ctx.store.getPeer(id);
-    if (peer === undefined || peer.accountId !== accountId || peer.kind !== kind)
+    if (peer === undefined || peer.accountId !== accountId || peer.kind !== kind || isRevokedPeer(peer))
       throw kind === 'network-server'
         ? claimsErrors.unknown_network_server()
         : claimsErrors.unknown_application_server();

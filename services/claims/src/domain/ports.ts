@@ -1,6 +1,8 @@
 import type {
   AccountRecord,
   ApiKeyRecord,
+  BundleRecord,
+  JoinActivityRecord,
   CaRecord,
   DeviceBinding,
   DeviceEventRecord,
@@ -98,6 +100,28 @@ export interface ClaimsStore {
   /** The peer owning an active credential with this hash. */
   findPeerByCredential(hash: string): Promise<PeerRecord | undefined>;
   listPeers(accountId: string | null): Promise<readonly PeerRecord[]>;
+
+  /** Inserts a bundle record; throws `claims:invalid_argument` when the id exists. */
+  insertBundle(bundle: BundleRecord): Promise<void>;
+  getBundle(id: string): Promise<BundleRecord | undefined>;
+  /** Atomic like `update*` (compare-and-swap, retried); undefined when there is no such bundle. */
+  updateBundle(
+    id: string,
+    change: (current: BundleRecord) => BundleRecord | undefined,
+  ): Promise<BundleRecord | undefined>;
+  /** Empties every bundle expired at `now` (sealed → null) and deletes those expired over `keepMs` ago. */
+  sweepBundles(now: Date, keepMs: number): Promise<void>;
+
+  /**
+   * Adds join activity to the devices' logs, each atomically: newest first, at most `keep` per device, once per event
+   * id (a redelivered event is not added twice).
+   */
+  recordJoinActivity(
+    entries: readonly { readonly devEui: string; readonly activity: JoinActivityRecord }[],
+    keep: number,
+  ): Promise<void>;
+  /** The device's join activity, newest first. */
+  joinActivity(devEui: string): Promise<readonly JoinActivityRecord[]>;
 
   /** Stores the CA unless one exists; returns the one that is stored (first writer wins). */
   ensureCa(candidate: CaRecord): Promise<StoredCaRecord>;
@@ -197,4 +221,11 @@ export interface DeviceEventPublisher {
 
 export interface Clock {
   now(): Date;
+}
+
+/** Seals credentials archives for the store (AES-256-GCM under the claims seal key), bound to `context`. */
+export interface BundleSeal {
+  seal(plaintext: Uint8Array, context: string): string;
+  /** Throws when the text was not sealed for `context` with this key. */
+  unseal(sealed: string, context: string): Uint8Array;
 }

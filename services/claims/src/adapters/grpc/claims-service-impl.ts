@@ -5,6 +5,7 @@ import type { BatchKeyInput, BatchRowInput } from '../../domain/batch.js';
 import { parseBatchCsv } from '../../domain/batch.js';
 import type { Claims } from '../../domain/claims.js';
 import { claimsErrors } from '../../domain/errors.js';
+import { lifecycleServiceImpl } from './lifecycle-service-impl.js';
 import type { BatchKey } from '@joinery/proto/claims/v1/claims_pb';
 import {
   appSKeyDeliveryFromProto,
@@ -356,7 +357,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       return {
         device: deviceContextToProto(auth.device, auth.bindingId),
         applicationServer: peerIdentityToProto(auth.applicationServer),
-        kekLabel: auth.applicationServer.kekLabel,
+        kekLabel: auth.kekLabel,
       };
     },
     async getHomeNetwork(req) {
@@ -391,5 +392,6 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       });
       return { applied };
     },
+    ...lifecycleServiceImpl(claims),
   };
 }

@@ -176,6 +176,8 @@ export function peerToProto(p: PeerRecord): MessageInitShape<typeof PeerSchema> 
     activeCredentials: p.credentials.filter((c) => !c.revoked).length,
     asyncCaPem: p.asyncCaPem ?? '',
     product: productToProto(p.product ?? null),
+    ...(p.overlapUntil === undefined || p.overlapUntil === null ? {} : { overlapUntil: ts(p.overlapUntil) }),
+    previousKekLabel: p.previousKekLabel ?? '',
   };
 }
 
