@@ -9,4 +9,7 @@ export const consoleErrors = defineErrors('console', {
   invalid_request: ['invalid_argument', 'the request does not match the API schema'],
   not_found: ['not_found', 'no such API route'],
   billing_unavailable: ['unavailable', 'billing is not available'],
+  // The answer claims gives for a peer id it does not show (claims:unknown_peer), for a peer of the other kind.
+  unknown_peer: ['not_found', 'no network or application server with this id'],
+  bundle_gone: ['failed_precondition', 'the credentials bundle was downloaded already or has expired'],
 });

@@ -11,6 +11,8 @@ import { captureLogs } from '@joinery/logging';
 import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 
 export const adminToken = 'rest-admin-token-0123456789';
+/** What the credentials bundles name as the Backend Interfaces' address. */
+export const biPublicUrl = 'https://js.example.net:7443/';
 
 export interface InProcessApi {
   readonly console: ConsoleApp;
@@ -42,6 +44,7 @@ export async function startInProcessApi(): Promise<InProcessApi> {
   const console = await buildConsoleApp({
     claims: createInProcessClient(ClaimsService, claims.service),
     logger,
+    biPublicUrl,
   });
   return {
     console,

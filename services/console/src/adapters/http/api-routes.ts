@@ -8,6 +8,7 @@ import { bulkClaimRoutes } from './bulk-claim-routes.js';
 import { deviceQrRoutes } from './device-qr-routes.js';
 import { deviceBatchRoutes } from './device-batch-routes.js';
 import { deviceListRoutes, deviceRoutes } from './device-routes.js';
+import { peerLifecycleRoutes } from './peer-lifecycle-routes.js';
 import { peerRoutes } from './peer-routes.js';
 import { roamingRoutes } from './roaming-routes.js';
 import type { ApiRoutesDeps } from './route-support.js';
@@ -28,6 +29,7 @@ const resources = [
   billingRoutes,
   bulkClaimRoutes,
   deviceQrRoutes,
+  peerLifecycleRoutes,
 ] as const;
 
 /**

@@ -107,6 +107,7 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
   await registerApiRoutes(app, {
     claims: options.claims,
     ...(options.billing === undefined ? {} : { billing: options.billing }),
+    ...(options.biPublicUrl === undefined ? {} : { biPublicUrl: options.biPublicUrl }),
   });
   await app.register(systemRoutes, { biPublicUrl: options.biPublicUrl });
   await app.ready();

@@ -8,6 +8,8 @@ import * as s from './schemas.js';
 export interface ApiRoutesDeps {
   readonly claims: ClaimsClient;
   readonly billing?: BillingQueries;
+  /** The Backend Interfaces' public URL, which credentials bundles name (absent: registrations offer none). */
+  readonly biPublicUrl?: string;
 }
 
 declare module 'fastify' {

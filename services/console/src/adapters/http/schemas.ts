@@ -170,6 +170,17 @@ const kekSchema = {
   properties: { label: { type: 'string' }, key: { type: 'string', description: 'hex, shown this once' } },
 } as const;
 
+/** Where the registration's (or rotation's) credentials archive is downloaded, once, within the hour. */
+export const bundleLinkSchema = {
+  type: ['object', 'null'],
+  required: ['url', 'expiresAt'],
+  properties: {
+    url: { type: 'string', description: 'GET it (same bearer token): application/zip, once' },
+    expiresAt: { type: 'string', format: 'date-time' },
+  },
+  description: 'null when the archive could not be stored (the credentials above are still valid)',
+} as const;
+
 export const appSKeyDeliveries = ['wrapped', 'plaintext', 'session-key-id'] as const;
 export const networkServerProducts = ['chirpstack', 'the-things-stack', 'other'] as const;
 
@@ -257,6 +268,7 @@ export const registeredNetworkServerSchema = {
     bearerToken: { type: 'string' },
     credentials: credentialsSchema,
     warnings: registrationWarningsSchema,
+    bundle: bundleLinkSchema,
   },
 } as const;
 
@@ -281,6 +293,7 @@ export const registeredApplicationServerSchema = {
     kek: kekSchema,
     bearerToken: { type: 'string' },
     credentials: credentialsSchema,
+    bundle: bundleLinkSchema,
   },
 } as const;
 
