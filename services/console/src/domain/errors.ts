@@ -11,5 +11,7 @@ export const consoleErrors = defineErrors('console', {
   billing_unavailable: ['unavailable', 'billing is not available'],
   // The answer claims gives for a peer id it does not show (claims:unknown_peer), for a peer of the other kind.
   unknown_peer: ['not_found', 'no network or application server with this id'],
+  activity_unavailable: ['unavailable', 'live join activity is not available on this console'],
+  too_many_streams: ['resource_exhausted', 'too many open activity streams for this account'],
   bundle_gone: ['failed_precondition', 'the credentials bundle was downloaded already or has expired'],
 });

@@ -18,6 +18,7 @@ import {
   type SimulatedDevice,
 } from '@joinery/joinery';
 import { keyUnwrap, keyWrap } from '@joinery/lorawan';
+import { lifecycleContract } from './lifecycle-contract.js';
 
 export interface ContractTarget {
   readonly apiUrl: string;
@@ -87,6 +88,9 @@ export function managementContract(target: () => ContractTarget): ContractRun {
   };
   let nsClient1: SimulatedNetworkServer;
   let nsClient2: SimulatedNetworkServer;
+  let ownerToken = '';
+  let otherToken = '';
+  let lifecycle: { secrets(): string[] } | undefined;
 
   let transportKekHex = '';
   const join = async (ns: SimulatedNetworkServer, d: SimulatedDevice): Promise<JoinOutcome> => {
@@ -107,10 +111,12 @@ export function managementContract(target: () => ContractTarget): ContractRun {
       assert.equal(a.name, 'Owner A');
       assert.ok(a.apiKey.length >= 20);
       ownerId = a.id;
+      ownerToken = a.apiKey;
       owner = createApiClient(t.apiUrl, a.apiKey);
       const b = await admin.request<{ id: string; apiKey: string }>('POST', '/api/v1/accounts', {
         name: 'Owner B',
       });
+      otherToken = b.apiKey;
       other = createApiClient(t.apiUrl, b.apiKey);
       await rejectsWithCode(owner.request('POST', '/api/v1/accounts', { name: 'nope' }), 403, 'admin_only');
       await rejectsWithCode(
@@ -425,6 +431,22 @@ export function managementContract(target: () => ContractTarget): ContractRun {
       assert.equal(resets[0]?.['actor'], reset['actor']);
     });
 
+    lifecycle = lifecycleContract(() => ({
+      apiUrl: target().apiUrl,
+      biUrl: target().biUrl,
+      adminToken: target().adminToken,
+      admin,
+      owner,
+      ownerToken,
+      other,
+      otherToken,
+      joinEui,
+      device: devices.v103,
+      ns: ns1,
+      nsClient: nsClient1,
+      otherNsClient: nsClient2,
+    }));
+
     test('closing the simulated network servers', () => {
       nsClient1.close();
       nsClient2.close();
@@ -441,6 +463,7 @@ export function managementContract(target: () => ContractTarget): ContractRun {
         ns2?.kek.key,
         as?.kek.key,
         ...[...accepted.values()].flat().map((o) => o.deviceAppSKey),
+        ...(lifecycle?.secrets() ?? []),
       ].filter((k): k is string => k !== undefined && k !== ''),
   };
 }

@@ -5,6 +5,7 @@ import { consoleErrors } from '../../domain/errors.js';
 import { accountRoutes } from './account-routes.js';
 import { billingRoutes } from './billing-routes.js';
 import { bulkClaimRoutes } from './bulk-claim-routes.js';
+import { deviceActivityRoutes } from './device-activity-routes.js';
 import { deviceQrRoutes } from './device-qr-routes.js';
 import { deviceBatchRoutes } from './device-batch-routes.js';
 import { deviceListRoutes, deviceRoutes } from './device-routes.js';
@@ -30,6 +31,7 @@ const resources = [
   bulkClaimRoutes,
   deviceQrRoutes,
   peerLifecycleRoutes,
+  deviceActivityRoutes,
 ] as const;
 
 /**

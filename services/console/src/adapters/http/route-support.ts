@@ -1,5 +1,6 @@
 import type { Principal } from '@joinery/proto/claims/v1/claims_pb';
 import type { FastifyRequest } from 'fastify';
+import type { ActivityHub } from '../../domain/activity-hub.js';
 import { consoleErrors } from '../../domain/errors.js';
 import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
 import * as s from './schemas.js';
@@ -10,6 +11,10 @@ export interface ApiRoutesDeps {
   readonly billing?: BillingQueries;
   /** The Backend Interfaces' public URL, which credentials bundles name (absent: registrations offer none). */
   readonly biPublicUrl?: string;
+  /** Join events as they happen, for the live activity streams (absent: those answer 503). */
+  readonly activity?: ActivityHub;
+  /** How often an activity stream sends a heartbeat comment (default 15 s). */
+  readonly activityHeartbeatMs?: number;
 }
 
 declare module 'fastify' {
