@@ -5,7 +5,7 @@ import {
   MemoryKeyCustody,
   type ClaimsApp,
 } from '@joinery/claims';
-import { buildConsoleApp, type ConsoleApp } from '@joinery/console';
+import { ActivityHub, buildConsoleApp, type ConsoleApp } from '@joinery/console';
 import { createInProcessClient } from '@joinery/grpc';
 import { captureLogs } from '@joinery/logging';
 import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
@@ -18,6 +18,8 @@ export interface InProcessApi {
   readonly console: ConsoleApp;
   /** The claims service behind it (to feed join events as the bus would). */
   readonly claims: ClaimsApp;
+  /** The live activity streams' feed (what a bus subscription would publish to). */
+  readonly activity: ActivityHub;
   /** JSON request through `inject()`; answers status, body and headers. */
   call(
     token: string,
@@ -29,7 +31,9 @@ export interface InProcessApi {
 }
 
 /** The real claims service (memory store) behind the real REST API, in one process, no sockets. */
-export async function startInProcessApi(): Promise<InProcessApi> {
+export async function startInProcessApi(
+  options: { activityHeartbeatMs?: number } = {},
+): Promise<InProcessApi> {
   const { logger } = captureLogs();
   const claims = await buildClaimsApp({
     store: createMemoryClaimsStore(),
@@ -41,7 +45,10 @@ export async function startInProcessApi(): Promise<InProcessApi> {
     scryptCost: { log2N: 4, r: 8, p: 1 },
     sweepIntervalMs: 0,
   });
+  const activity = new ActivityHub();
   const console = await buildConsoleApp({
+    activity,
+    ...options,
     claims: createInProcessClient(ClaimsService, claims.service),
     logger,
     biPublicUrl,
@@ -49,6 +56,7 @@ export async function startInProcessApi(): Promise<InProcessApi> {
   return {
     console,
     claims,
+    activity,
     async call(token, method, url, body) {
       const res = await console.http.inject({
         method,
