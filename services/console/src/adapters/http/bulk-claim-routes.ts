@@ -94,6 +94,8 @@ export const bulkClaimRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { 
     '/api/v1/claims/bulk',
     {
       schema: {
+        operationId: 'bulkClaimDevices',
+        tags: ['claims'],
         summary:
           'Claim up to 10 000 devices from JSON rows or CSV; every row is claimed on its own and answered with ' +
           'its result (claimed, or failed with the error a single claim would get)',
@@ -139,6 +141,8 @@ export const bulkClaimRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { 
     '/api/v1/claims/qr',
     {
       schema: {
+        operationId: 'claimDeviceByQrCode',
+        tags: ['claims'],
         summary:
           'Claim a device by its TR005 QR code (LW:D0:JoinEUI:DevEUI:ProfileID:O<claim code>): the OwnerToken is ' +
           'the claim code, and the JoinEUI must be the device’s',

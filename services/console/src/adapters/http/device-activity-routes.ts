@@ -174,6 +174,8 @@ export const deviceActivityRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
     '/api/v1/devices/:devEui/activity',
     {
       schema: {
+        operationId: 'listDeviceActivity',
+        tags: ['devices'],
         summary:
           'The last joins of a device, newest first (accepted and refused; its owner since the claim, or the admin)',
         security: bearer,
@@ -209,7 +211,9 @@ export const deviceActivityRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
     },
   );
 
-  const streamSchema = (summary: string, params?: object) => ({
+  const streamSchema = (operationId: string, summary: string, params?: object) => ({
+    operationId,
+    tags: ['devices'],
     summary,
     security: bearer,
     ...(params === undefined ? {} : { params }),
@@ -229,6 +233,7 @@ export const deviceActivityRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
     '/api/v1/devices/:devEui/activity/stream',
     {
       schema: streamSchema(
+        'streamDeviceActivity',
         'Joins of a device as they happen, as Server-Sent Events (its owner, or the admin)',
         c.devEuiOnlyParams,
       ),
@@ -248,6 +253,7 @@ export const deviceActivityRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
     '/api/v1/activity/stream',
     {
       schema: streamSchema(
+        'streamAccountActivity',
         'Joins of every device of the account as they happen, as Server-Sent Events (the admin: every account)',
       ),
     },

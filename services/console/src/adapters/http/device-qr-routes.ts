@@ -21,6 +21,8 @@ export const deviceQrRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { c
       `/api/v1/devices/:devEui/qr.${format}`,
       {
         schema: {
+          operationId: format === 'svg' ? 'getDeviceQrCodeSvg' : 'getDeviceQrCodePng',
+          tags: ['devices'],
           summary:
             `The TR005 QR code of a device as ${format.toUpperCase()} (the admin, or the owner); with ` +
             '`claimCode`, checked and embedded as the OwnerToken',

@@ -141,6 +141,8 @@ export const deviceListRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, {
     '/api/v1/devices',
     {
       schema: {
+        operationId: 'listDevices',
+        tags: ['devices'],
         summary: 'List devices: owners their own; the admin by account or batch; filters and cursor paging',
         security: bearer,
         querystring: s.listDevicesQuery,

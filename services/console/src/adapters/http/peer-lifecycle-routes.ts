@@ -20,8 +20,20 @@ import * as s from './schemas.js';
 import { appSKeyDeliveryByName, peerView } from './views.js';
 
 const kinds = [
-  { path: '/api/v1/network-servers', kind: PeerKind.NETWORK_SERVER, noun: 'network server' },
-  { path: '/api/v1/application-servers', kind: PeerKind.APPLICATION_SERVER, noun: 'application server' },
+  {
+    path: '/api/v1/network-servers',
+    kind: PeerKind.NETWORK_SERVER,
+    noun: 'network server',
+    tag: 'network-servers',
+    name: 'NetworkServer',
+  },
+  {
+    path: '/api/v1/application-servers',
+    kind: PeerKind.APPLICATION_SERVER,
+    noun: 'application server',
+    tag: 'application-servers',
+    name: 'ApplicationServer',
+  },
 ] as const;
 
 const productNames = ['chirpstack', 'the-things-stack', 'other'] as const;
@@ -76,13 +88,16 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
   app,
   { claims, biPublicUrl },
 ) => {
-  for (const { path, kind, noun } of kinds) {
+  for (const { path, kind, noun, tag, name } of kinds) {
+    const tags = [tag];
     const isNs = kind === PeerKind.NETWORK_SERVER;
 
     app.get<{ Params: p.PeerIdParams }>(
       `${path}/:id`,
       {
         schema: {
+          operationId: `get${name}`,
+          tags,
           summary: `A ${noun} with its settings and rotation state (its owner, or the admin)`,
           security: bearer,
           params: p.peerIdParams,
@@ -97,6 +112,8 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
       `${path}/:id`,
       {
         schema: {
+          operationId: `update${name}`,
+          tags,
           summary: isNs
             ? 'Change a network server’s name, callback URL (and its CA), lifetime or AppSKey delivery, validated as at registration'
             : 'Rename an application server',
@@ -134,6 +151,8 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
       `${path}/:id/rotations`,
       {
         schema: {
+          operationId: `rotate${name}Credentials`,
+          tags,
           summary:
             `Rotate a ${noun}’s credentials: a new client certificate, bearer token and KEK, shown this once; ` +
             'the old ones keep working until overlapUntil, then they are refused',
@@ -199,6 +218,8 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
       `${path}/:id`,
       {
         schema: {
+          operationId: `revoke${name}`,
+          tags,
           summary:
             `Revoke a ${noun}: every certificate and token it has is refused from now on, over the Backend ` +
             'Interfaces too; devices bound to it are activated by no one until moved to another network server',
@@ -219,6 +240,8 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
       `${path}/:id/bundles/:bundleId`,
       {
         schema: {
+          operationId: `download${name}Bundle`,
+          tags,
           summary:
             'The credentials bundle of a registration or rotation as one zip archive (certificates, keys, The ' +
             'Things Stack and ChirpStack v4/v3 configuration): downloadable once, within an hour, then 410',
