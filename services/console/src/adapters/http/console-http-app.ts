@@ -111,6 +111,7 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
 
   await registerApiRoutes(app, {
     claims: options.claims,
+    logger,
     ...(options.billing === undefined ? {} : { billing: options.billing }),
     ...(options.biPublicUrl === undefined ? {} : { biPublicUrl: options.biPublicUrl }),
     ...(options.activity === undefined ? {} : { activity: options.activity }),

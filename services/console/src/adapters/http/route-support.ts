@@ -1,4 +1,5 @@
 import type { Principal } from '@joinery/proto/claims/v1/claims_pb';
+import type { Logger } from '@joinery/logging';
 import type { FastifyRequest } from 'fastify';
 import type { ActivityHub } from '../../domain/activity-hub.js';
 import { consoleErrors } from '../../domain/errors.js';
@@ -8,6 +9,8 @@ import * as s from './schemas.js';
 /** What every `/api/v1` route plugin is registered with. */
 export interface ApiRoutesDeps {
   readonly claims: ClaimsClient;
+  /** The console's logger (Fastify's own request logger is off). */
+  readonly logger?: Logger;
   readonly billing?: BillingQueries;
   /** The Backend Interfaces' public URL, which credentials bundles name (absent: registrations offer none). */
   readonly biPublicUrl?: string;
