@@ -1,8 +1,8 @@
 import { hexToBytes, resultCodeFor, type ProtocolVersion } from '@joinery/backend-interfaces';
 import { JoineryError } from '@joinery/errors';
-import type { AuthorizeResponse } from '@joinery/proto/claims/v1/claims_pb';
 import { JoinKind } from '@joinery/proto/events/v1/events_pb';
 import { macVersionToProto } from '@joinery/wire';
+import type { Grant } from './authorize-outcome.js';
 import { nsIdBytes, type ActivationRequest } from './bi-outcome.js';
 import type { RefusalRecord } from './refusal-recorder.js';
 import { reasonFor } from './result-reason.js';
@@ -16,7 +16,7 @@ const rejoinKinds = [JoinKind.REJOIN_TYPE_0, JoinKind.REJOIN_TYPE_1, JoinKind.RE
 export function activationRefusal(
   message: ActivationRequest,
   err: unknown,
-  authorization: AuthorizeResponse | undefined,
+  grant: Grant | undefined,
 ): RefusalRecord {
   const error = JoineryError.from(err);
   const version = message.protocolVersion as ProtocolVersion;
@@ -27,8 +27,8 @@ export function activationRefusal(
     kind,
     resultCode: resultCodeFor(reasonFor(error), version),
     errorCode: error.code,
-    accountId: authorization?.device?.accountId ?? '',
-    networkServerId: authorization?.device?.networkServerId ?? '',
+    accountId: grant?.device.accountId ?? '',
+    networkServerId: grant?.device.networkServerId ?? '',
     netId: hexToBytes(message.senderId),
     nsId: nsIdBytes(message),
     macVersion: macVersionToProto(message.macVersion),

@@ -1,14 +1,13 @@
 import { answerFor, bytesToHex, hexToBytes, type HomeNSReq } from '@joinery/backend-interfaces';
 import type { AnswerDelivery } from './answer-delivery.js';
 import { answered, nsIdBytes, type BiOutcome } from './bi-outcome.js';
-import { credentialOf, type PeerAuthentication } from './peer-authentication.js';
+import { credentialOf } from './peer-authentication.js';
 import type { ClaimsClient, PeerCredentialInput } from './ports.js';
 import type { RequestBudget } from './request-budget.js';
 
 export interface HomeNsRequestDeps {
   readonly claims: ClaimsClient;
   readonly budget: RequestBudget;
-  readonly peers: PeerAuthentication;
   readonly delivery: AnswerDelivery;
 }
 
@@ -35,6 +34,6 @@ export async function answerHomeNsReq(
     });
     return answered(message.messageType, answer);
   } catch (err) {
-    return deps.delivery.refuse(message, await deps.peers.recheckSender(message, credential, deadline, err));
+    return deps.delivery.refuse(message, err);
   }
 }

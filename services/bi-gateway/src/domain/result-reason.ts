@@ -13,6 +13,8 @@ export const reasonByErrorCode: Readonly<Record<string, ResultReason>> = {
   'gateway:overloaded': 'other',
   'gateway:rate_limited': 'other',
   'gateway:deadline_exceeded': 'other',
+  'gateway:not_authorized': 'unknown_device',
+  'gateway:incomplete_authorization': 'other',
   'claims:unauthenticated': 'unknown_sender',
   'claims:not_authorized': 'unknown_device',
   'claims:unknown_device': 'unknown_device',

@@ -13,6 +13,7 @@ import {
   importDevices,
   joinEui,
   networkServerInput,
+  authorized,
 } from '../../testing/harness.js';
 import { createRedisClaimsStore } from './redis-store.js';
 
@@ -72,22 +73,26 @@ test('against Redis: transfer, then the old NS is refused and the new one author
       applicationServerId: null,
     });
     await assert.rejects(
+      authorized(
+        h.claims.gateway.authorize({
+          joinEui,
+          devEui: devEui(1),
+          credential: { kind: 'bearer-token', token: a.ns.bearerToken },
+          senderNetId: '000013',
+          senderNsId: null,
+        }),
+      ),
+      (e: unknown) => JoineryError.is(e, claimsErrors.not_authorized.code),
+    );
+    const ok = await authorized(
       h.claims.gateway.authorize({
         joinEui,
         devEui: devEui(1),
-        credential: { kind: 'bearer-token', token: a.ns.bearerToken },
-        senderNetId: '000013',
+        credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
+        senderNetId: '000015',
         senderNsId: null,
       }),
-      (e: unknown) => JoineryError.is(e, claimsErrors.not_authorized.code),
     );
-    const ok = await h.claims.gateway.authorize({
-      joinEui,
-      devEui: devEui(1),
-      credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
-      senderNetId: '000015',
-      senderNsId: null,
-    });
     assert.equal(ok.networkServer.id, ns2.peer.id);
     const listed = await h.claims.devices.listDevices(a.principal, {
       accountId: null,
