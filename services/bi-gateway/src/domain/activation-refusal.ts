@@ -1,11 +1,10 @@
-import { hexToBytes, resultCodeFor, type ProtocolVersion } from '@joinery/backend-interfaces';
+import { hexToBytes, type ProtocolVersion } from '@joinery/backend-interfaces';
 import { JoineryError } from '@joinery/errors';
 import { JoinKind } from '@joinery/proto/events/v1/events_pb';
-import { macVersionToProto } from '@joinery/wire';
+import { macVersionToProto, resultCodeOfErrorCode } from '@joinery/wire';
 import type { Grant } from './authorize-outcome.js';
 import { nsIdBytes, type ActivationRequest } from './bi-outcome.js';
 import type { RefusalRecord } from './refusal-recorder.js';
-import { reasonFor } from './result-reason.js';
 
 const rejoinKinds = [JoinKind.REJOIN_TYPE_0, JoinKind.REJOIN_TYPE_1, JoinKind.REJOIN_TYPE_2] as const;
 
@@ -25,7 +24,7 @@ export function activationRefusal(
     devEui: hexToBytes(message.devEui),
     joinEui: hexToBytes(message.receiverId),
     kind,
-    resultCode: resultCodeFor(reasonFor(error), version),
+    resultCode: resultCodeOfErrorCode(error.code, version),
     errorCode: error.code,
     accountId: grant?.device.accountId ?? '',
     networkServerId: grant?.device.networkServerId ?? '',

@@ -2,7 +2,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { JoinEventSchema, JoinKind, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
 import { randomUUID } from 'node:crypto';
-import { keysErrors } from './errors.js';
+import { resultCodeOfErrorCode } from '@joinery/wire';
 import type { OutboxEvent } from './ports.js';
 
 export const joinsTopic = 'joinery.joins.v1';
@@ -60,23 +60,10 @@ export function joinEventRecord(
 }
 
 /**
- * The Backend Interfaces ResultCode the gateway gives the NS for a refusal decided here, per BI ProtocolVersion
- * (spec digest §4): BI 1.0 clients (ChirpStack) cannot parse `FrameReplayed`/`MalformedMessage`.
+ * The Backend Interfaces ResultCode the gateway gives the NS for a refusal decided here, per BI ProtocolVersion, by
+ * the one table of `@joinery/wire` the gateway answers by (BI 1.0 clients cannot parse `FrameReplayed` or
+ * `MalformedMessage`).
  */
 export function resultCodeFor(errorCode: string, protocolVersion: string): string {
-  const bi11 = protocolVersion === '1.1';
-  switch (errorCode) {
-    case keysErrors.mic_failed.code:
-      return 'MICFailed';
-    case keysErrors.unknown_device.code:
-      return 'UnknownDevEUI';
-    case keysErrors.dev_nonce_replayed.code:
-    case keysErrors.dev_nonce_too_small.code:
-    case keysErrors.rj_count_replayed.code:
-      return bi11 ? 'FrameReplayed' : 'JoinReqFailed';
-    case keysErrors.malformed_frame.code:
-      return 'FrameSizeError';
-    default:
-      return 'JoinReqFailed';
-  }
+  return resultCodeOfErrorCode(errorCode, protocolVersion === '1.1' ? '1.1' : '1.0');
 }
