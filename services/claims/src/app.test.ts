@@ -93,13 +93,13 @@ test('the gRPC API end to end: account, NS, CSV batch, claim, authorize, join fa
   assert.equal(auth.delivery?.nwkKekLabel, ns.kek?.label);
 
   const joined = await client.applyJoinEvent({
-    event: { eventId: 'j1', devEui: '0004A30B001C0530', outcome: JoinOutcome.ACCEPTED },
+    event: { eventId: 'j1', devEui: hex('0004A30B001C0530'), outcome: JoinOutcome.ACCEPTED },
   });
   assert.equal(joined.applied, true);
   assert.equal(
     (
       await client.applyJoinEvent({
-        event: { eventId: 'j1', devEui: '0004A30B001C0530', outcome: JoinOutcome.ACCEPTED },
+        event: { eventId: 'j1', devEui: hex('0004A30B001C0530'), outcome: JoinOutcome.ACCEPTED },
       })
     ).applied,
     false,

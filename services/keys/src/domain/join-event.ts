@@ -3,6 +3,7 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { JoinEventSchema, JoinKind, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
 import { randomUUID } from 'node:crypto';
 import { resultCodeOfErrorCode } from '@joinery/wire';
+import { bytesFromHex } from './hex.js';
 import type { OutboxEvent } from './ports.js';
 
 export const joinsTopic = 'joinery.joins.v1';
@@ -35,21 +36,21 @@ export function joinEventRecord(
   const eventId = randomUUID();
   const event = create(JoinEventSchema, {
     eventId,
-    devEui: facts.devEui,
-    joinEui: facts.joinEui,
+    devEui: bytesFromHex(facts.devEui),
+    joinEui: bytesFromHex(facts.joinEui),
     time: timestampFromMs(facts.time),
     kind: facts.kind,
     accountId: facts.accountId,
     networkServerId: facts.networkServerId,
-    netId: facts.netId,
-    nsId: facts.nsId,
+    netId: bytesFromHex(facts.netId),
+    nsId: bytesFromHex(facts.nsId),
     macVersion: facts.macVersion,
     ...(result.accepted
       ? {
           outcome: JoinOutcome.ACCEPTED,
           resultCode: 'Success',
           joinNonce: result.joinNonce,
-          sessionKeyId: result.sessionKeyId,
+          sessionKeyId: bytesFromHex(result.sessionKeyId),
         }
       : { outcome: JoinOutcome.REFUSED, resultCode: result.resultCode, errorCode: result.errorCode }),
   });

@@ -1,3 +1,4 @@
+import { bytesToHex } from '../../domain/identifiers.js';
 import { fromBinary } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { JoinEventSchema, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
@@ -32,7 +33,7 @@ export function joinEventsHandler(
       if (event.outcome !== JoinOutcome.ACCEPTED) continue;
       joins.push({
         eventId: event.eventId,
-        devEui: event.devEui,
+        devEui: bytesToHex(event.devEui),
         accepted: true,
         time: event.time === undefined ? new Date() : timestampDate(event.time),
       });

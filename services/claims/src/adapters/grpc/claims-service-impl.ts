@@ -371,7 +371,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       if (e === undefined) throw claimsErrors.invalid_argument({ field: 'event', reason: 'missing' });
       const applied = await devices.applyJoinEvent({
         eventId: e.eventId,
-        devEui: e.devEui,
+        devEui: bytesToHex(e.devEui),
         accepted: e.outcome === JoinOutcome.ACCEPTED,
         time: e.time === undefined ? new Date() : timestampDate(e.time),
       });
