@@ -76,3 +76,17 @@ export type {
   BuiltJoinAccept,
   OpenedJoinAccept,
 } from './join-accept-crypto.js';
+export {
+  composeJoinAccept,
+  joinRequestMicValid,
+  rejoinType1MicValid,
+  softwareKeyOps,
+} from './key-ops.js';
+export type {
+  ComposedJoinAccept,
+  DerivedKeyUse,
+  JoinAcceptScheme,
+  KeyOps,
+  RootKeyHandles,
+  SessionKeyHandles,
+} from './key-ops.js';
