@@ -24,23 +24,23 @@ const rejectsWith = (p: Promise<unknown>, code: string) =>
 
 const token = (o: Owner): PeerCredentialInput => ({ kind: 'bearer-token', token: o.ns.bearerToken });
 
-function authorizeAs(
+function outcomeAs(
   h: Harness,
   o: Owner,
   n: number,
   overrides: Partial<Parameters<Harness['claims']['gateway']['authorize']>[0]> = {},
 ) {
-  return authorized(
-    h.claims.gateway.authorize({
-      joinEui,
-      devEui: devEui(n),
-      credential: token(o),
-      senderNetId: o.ns.netId,
-      senderNsId: null,
-      ...overrides,
-    }),
-  );
+  return h.claims.gateway.authorize({
+    joinEui,
+    devEui: devEui(n),
+    credential: token(o),
+    senderNetId: o.ns.netId,
+    senderNsId: null,
+    ...overrides,
+  });
 }
+
+const authorizeAs = (...args: Parameters<typeof outcomeAs>) => authorized(outcomeAs(...args));
 
 async function world() {
   const h = await createHarness();
@@ -125,18 +125,8 @@ describe('authorization matrix', () => {
 
   test('a refusal is an outcome with its reason; a device refusal names the authenticated caller, a caller refusal not', async () => {
     const { h, x } = await world();
-    const outcome = (
-      n: number,
-      overrides: Partial<Parameters<Harness['claims']['gateway']['authorize']>[0]> = {},
-    ) =>
-      h.claims.gateway.authorize({
-        joinEui,
-        devEui: devEui(n),
-        credential: token(x),
-        senderNetId: x.ns.netId,
-        senderNsId: null,
-        ...overrides,
-      });
+    const outcome = (n: number, overrides: Parameters<typeof outcomeAs>[3] = {}) =>
+      outcomeAs(h, x, n, overrides);
     const cases: [string, Awaited<ReturnType<typeof outcome>>, string, string | undefined][] = [
       ['another NS’s device', await outcome(2), 'other_network_server', x.ns.id],
       ['unknown device', await outcome(99), 'unknown_device', x.ns.id],
@@ -208,15 +198,13 @@ describe('authorization matrix', () => {
       applicationServerId: null,
     });
     await rejectsWith(authorizeAs(h, x, 1), claimsErrors.not_authorized.code);
-    const auth = await authorized(
-      h.claims.gateway.authorize({
-        joinEui,
-        devEui: devEui(1),
+    const asNs2 = (senderNsId: string | null) =>
+      authorizeAs(h, x, 1, {
         credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
         senderNetId: '000015',
-        senderNsId: '70b3d57ed0001234',
-      }),
-    );
+        senderNsId,
+      });
+    const auth = await asNs2('70b3d57ed0001234');
     assert.equal(auth.networkServer.id, ns2.peer.id);
     assert.deepEqual(auth.delivery, {
       nwkKekLabel: ns2.kek.label,
@@ -228,28 +216,9 @@ describe('authorization matrix', () => {
       asyncCaPem: null,
     });
     // An NS registered with an NSID must send that one under BI 1.1.
-    await rejectsWith(
-      authorized(
-        h.claims.gateway.authorize({
-          joinEui,
-          devEui: devEui(1),
-          credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
-          senderNetId: '000015',
-          senderNsId: '70b3d57ed0001235',
-        }),
-      ),
-      claimsErrors.not_authorized.code,
-    );
+    await rejectsWith(asNs2('70b3d57ed0001235'), claimsErrors.not_authorized.code);
     // BI 1.0 requests carry no SenderNSID.
-    await authorized(
-      h.claims.gateway.authorize({
-        joinEui,
-        devEui: devEui(1),
-        credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
-        senderNetId: '000015',
-        senderNsId: null,
-      }),
-    );
+    await asNs2(null);
   });
 
   test('after unclaim no NS can activate the device', async () => {

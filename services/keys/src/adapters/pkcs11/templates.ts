@@ -25,28 +25,28 @@ export const tokenObjects = (label?: string) => [
   { type: CKA_TOKEN, value: true },
 ];
 
-/** Root keys: token, private, sensitive, never extractable; usable to derive, MIC and encrypt. */
-export const rootKeyTemplate = (label: string) => [
+/** A token object no one can read: private, sensitive, never extractable. */
+const protectedTokenKey = (label: string) => [
   ...secretAes,
   { type: CKA_TOKEN, value: true },
   { type: CKA_PRIVATE, value: true },
   { type: CKA_LABEL, value: label },
   { type: CKA_SENSITIVE, value: true },
   { type: CKA_EXTRACTABLE, value: false },
+];
+
+/** Root keys: protected token objects, usable to derive, MIC and encrypt. */
+export const rootKeyTemplate = (label: string) => [
+  ...protectedTokenKey(label),
   { type: CKA_DERIVE, value: true },
   { type: CKA_SIGN, value: true },
   { type: CKA_ENCRYPT, value: true },
   { type: CKA_DECRYPT, value: true },
 ];
 
-/** KEKs: token, private, sensitive, never extractable; they only wrap and unwrap. */
+/** KEKs: protected token objects that only wrap and unwrap. */
 export const kekTemplate = (label: string) => [
-  ...secretAes,
-  { type: CKA_TOKEN, value: true },
-  { type: CKA_PRIVATE, value: true },
-  { type: CKA_LABEL, value: label },
-  { type: CKA_SENSITIVE, value: true },
-  { type: CKA_EXTRACTABLE, value: false },
+  ...protectedTokenKey(label),
   { type: CKA_WRAP, value: true },
   { type: CKA_UNWRAP, value: true },
 ];
