@@ -10,22 +10,23 @@ export const joinsTopic = 'joinery.joins.v1';
 
 export { JoinKind };
 
+/** The facts of a join event; identifiers as bytes (big-endian), as the event carries them, but the DevEUI. */
 export interface JoinEventFacts {
+  /** Upper-case hex: also the record key and the log field. */
   readonly devEui: string;
-  readonly joinEui: string;
+  readonly joinEui: Uint8Array;
   readonly kind: JoinKind;
   readonly accountId: string;
   readonly networkServerId: string;
-  /** Hex, 6 digits. */
-  readonly netId: string;
-  /** Hex, 16 digits or empty. */
-  readonly nsId: string;
+  readonly netId: Uint8Array;
+  /** Empty when there is none (BI 1.0). */
+  readonly nsId: Uint8Array;
   readonly macVersion: string;
   readonly time: number;
 }
 
 export type JoinEventResult =
-  | { readonly accepted: true; readonly joinNonce: number; readonly sessionKeyId: string }
+  | { readonly accepted: true; readonly joinNonce: number; readonly sessionKeyId: Uint8Array }
   | { readonly accepted: false; readonly resultCode: string; readonly errorCode: string };
 
 /** Builds the JoinEvent for the outbox; `eventId` goes into the payload so consumers can deduplicate. */
@@ -37,20 +38,20 @@ export function joinEventRecord(
   const event = create(JoinEventSchema, {
     eventId,
     devEui: bytesFromHex(facts.devEui),
-    joinEui: bytesFromHex(facts.joinEui),
+    joinEui: facts.joinEui,
     time: timestampFromMs(facts.time),
     kind: facts.kind,
     accountId: facts.accountId,
     networkServerId: facts.networkServerId,
-    netId: bytesFromHex(facts.netId),
-    nsId: bytesFromHex(facts.nsId),
+    netId: facts.netId,
+    nsId: facts.nsId,
     macVersion: facts.macVersion,
     ...(result.accepted
       ? {
           outcome: JoinOutcome.ACCEPTED,
           resultCode: 'Success',
           joinNonce: result.joinNonce,
-          sessionKeyId: bytesFromHex(result.sessionKeyId),
+          sessionKeyId: result.sessionKeyId,
         }
       : { outcome: JoinOutcome.REFUSED, resultCode: result.resultCode, errorCode: result.errorCode }),
   });

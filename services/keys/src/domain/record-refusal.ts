@@ -24,12 +24,12 @@ export async function recordRefusal(
   const { eventId, event } = joinEventRecord(
     {
       devEui,
-      joinEui: idHex(input.joinEui),
+      joinEui: input.joinEui,
       kind: input.kind,
       accountId: input.accountId,
       networkServerId: input.networkServerId,
-      netId: idHex(input.netId),
-      nsId: idHex(input.nsId),
+      netId: input.netId,
+      nsId: input.nsId,
       macVersion: input.macVersion,
       time: deps.clock.now(),
     },
