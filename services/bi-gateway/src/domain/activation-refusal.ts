@@ -1,9 +1,10 @@
-import { hexToBytes, type ProtocolVersion } from '@joinery/backend-interfaces';
+import type { ProtocolVersion } from '@joinery/backend-interfaces';
 import { JoineryError } from '@joinery/errors';
 import { JoinKind } from '@joinery/proto/events/v1/events_pb';
 import { macVersionToProto, resultCodeOfErrorCode } from '@joinery/wire';
 import type { Grant } from './authorize-outcome.js';
-import { nsIdBytes, type ActivationRequest } from './bi-outcome.js';
+import type { ActivationRequest } from './bi-outcome.js';
+import { nsRequestIds } from './message-ids.js';
 import type { RefusalRecord } from './refusal-recorder.js';
 
 const rejoinKinds = [JoinKind.REJOIN_TYPE_0, JoinKind.REJOIN_TYPE_1, JoinKind.REJOIN_TYPE_2] as const;
@@ -18,18 +19,19 @@ export function activationRefusal(
   grant: Grant | undefined,
 ): RefusalRecord {
   const error = JoineryError.from(err);
+  const ids = nsRequestIds(message);
   const version = message.protocolVersion as ProtocolVersion;
   const kind = message.messageType === 'JoinReq' ? JoinKind.JOIN_REQUEST : rejoinKinds[message.rejoinType];
   return {
-    devEui: hexToBytes(message.devEui),
-    joinEui: hexToBytes(message.receiverId),
+    devEui: ids.devEui,
+    joinEui: ids.joinEui,
     kind,
     resultCode: resultCodeOfErrorCode(error.code, version),
     errorCode: error.code,
     accountId: grant?.device.accountId ?? '',
     networkServerId: grant?.device.networkServerId ?? '',
-    netId: hexToBytes(message.senderId),
-    nsId: nsIdBytes(message),
+    netId: ids.netId,
+    nsId: ids.nsId,
     macVersion: macVersionToProto(message.macVersion),
   };
 }

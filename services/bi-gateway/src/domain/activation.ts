@@ -2,17 +2,18 @@ import {
   answerFor,
   biErrors,
   bytesToHex,
-  hexToBytes,
   type AnswerHeaderWire,
   type JoinAnsBody,
   type JoinReq,
 } from '@joinery/backend-interfaces';
 import { JoineryError } from '@joinery/errors';
 import type { Logger } from '@joinery/logging';
+import { DevAddr } from '@joinery/lorawan';
 import { AppSKeyDelivery } from '@joinery/proto/claims/v1/claims_pb';
 import { MacVersion, type HandleJoinResponse } from '@joinery/proto/keys/v1/keys_pb';
 import type { AnswerDelivery } from './answer-delivery.js';
-import { answered, nsIdBytes, type ActivationRequest, type BiOutcome, type Refusal } from './bi-outcome.js';
+import { answered, type ActivationRequest, type BiOutcome, type Refusal } from './bi-outcome.js';
+import { netIdHex, nsRequestIds } from './message-ids.js';
 import { DuplicateCache, requestKey } from './duplicate-cache.js';
 import { envelopeOf } from './key-envelope.js';
 import { verdictOf, type AuthorizeVerdict, type Grant } from './authorize-outcome.js';
@@ -62,7 +63,7 @@ export class Activation {
       return this.#deps.delivery.refuse(message, verdict.refusal);
     }
     const caller = verdict.caller;
-    const netId = bytesToHex(caller.netId);
+    const netId = netIdHex(caller.netId);
     // A rate-limited request is refused for its caller, whatever its device: its event names no owner.
     if (!this.#deps.rateLimiter.tryTake(caller.peerId)) {
       const limited = gatewayErrors.rate_limited();
@@ -101,14 +102,15 @@ export class Activation {
   ): Promise<AuthorizeVerdict> {
     if (credential.certFingerprint === undefined && credential.bearerToken === undefined)
       return { authorized: false, refusal: gatewayErrors.unauthenticated(), caller: undefined };
+    const ids = nsRequestIds(message);
     try {
       const response = await this.#deps.claims.authorize(
         {
-          joinEui: hexToBytes(message.receiverId),
-          devEui: hexToBytes(message.devEui),
+          joinEui: ids.joinEui,
+          devEui: ids.devEui,
           credential: credentialOf(credential),
-          senderNetId: hexToBytes(message.senderId),
-          senderNsId: nsIdBytes(message),
+          senderNetId: ids.netId,
+          senderNsId: ids.nsId,
         },
         this.#deps.budget.timeout(deadline),
       );
@@ -143,6 +145,7 @@ export class Activation {
     deadline: number,
   ): Promise<JoinAnsBody | Refusal> {
     const { device, delivery } = authorization;
+    const ids = nsRequestIds(message);
     const deviceIs11 = device.macVersion === MacVersion.MAC_VERSION_1_1;
     // The NS sends the highest version it shares with the device: a 1.0.x device can never be answered as 1.1.
     if (!deviceIs11 && message.macVersion === '1.1') {
@@ -159,9 +162,9 @@ export class Activation {
       device,
       request: {
         phyPayload: message.phyPayload,
-        devAddr: hexToBytes(message.devAddr),
-        netId: hexToBytes(message.senderId),
-        nsId: nsIdBytes(message),
+        devAddr: DevAddr.parse(message.devAddr).bytes(),
+        netId: ids.netId,
+        nsId: ids.nsId,
         dlSettings: message.dlSettings,
         rxDelay: message.rxDelay,
         cfList: message.cfList ?? new Uint8Array(),

@@ -1,6 +1,5 @@
 import {
   answerFor,
-  bytesToHex,
   describeParseError,
   parseRequest,
   type AppSKeyReq,
@@ -17,6 +16,7 @@ import { answerAppSKeyReq } from './app-s-key-request.js';
 import { answered, type BiOutcome } from './bi-outcome.js';
 import { gatewayErrors } from './errors.js';
 import { answerHomeNsReq } from './home-ns-request.js';
+import { netIdHex } from './message-ids.js';
 import { PeerAuthentication } from './peer-authentication.js';
 import type { AsyncAnswerSender, ClaimsClient, KeysClient, PeerCredentialInput } from './ports.js';
 import { PeerRateLimiter } from './rate-limiter.js';
@@ -194,7 +194,7 @@ export class BiHandler {
       return this.#delivery.refuse(message, err);
     }
     const outcome = await this.#authenticated(message, credential, deadline, peer);
-    return peer.kind === PeerKind.NETWORK_SERVER ? { ...outcome, netId: bytesToHex(peer.netId) } : outcome;
+    return peer.kind === PeerKind.NETWORK_SERVER ? { ...outcome, netId: netIdHex(peer.netId) } : outcome;
   }
 
   async #authenticated(
