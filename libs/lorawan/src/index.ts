@@ -76,12 +76,7 @@ export type {
   BuiltJoinAccept,
   OpenedJoinAccept,
 } from './join-accept-crypto.js';
-export {
-  composeJoinAccept,
-  joinRequestMicValid,
-  rejoinType1MicValid,
-  softwareKeyOps,
-} from './key-ops.js';
+export { composeJoinAccept, joinRequestMicValid, rejoinType1MicValid, softwareKeyOps } from './key-ops.js';
 export type {
   ComposedJoinAccept,
   DerivedKeyUse,
