@@ -18,6 +18,7 @@ export type AuthorizeVerdict =
   /** The caller itself is refused (UnknownSender), or claims could not be asked. */
   | { readonly authorized: false; readonly refusal: JoineryError; readonly caller: undefined };
 
+/** A refusal, typed by whether the caller is known, so that checking `caller` tells the two kinds apart. */
 const refused = (refusal: JoineryError, caller: PeerIdentity | undefined): AuthorizeVerdict =>
   caller === undefined ? { authorized: false, refusal, caller } : { authorized: false, refusal, caller };
 
@@ -49,6 +50,7 @@ export function verdictOf(response: AuthorizeResponse, senderId: string): Author
     case 'refused': {
       const reason = outcome.value.reason;
       const caller = reason === AuthorizeRefusal.UNKNOWN_SENDER ? undefined : outcome.value.networkServer;
+      // A reason this build does not know (a newer claims) is refused as Other: it fails closed.
       const refusal = (refusalErrors[reason] ?? gatewayErrors.incomplete_authorization)({
         sender_id: senderId,
       });
