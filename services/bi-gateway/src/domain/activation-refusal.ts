@@ -1,7 +1,7 @@
 import type { ProtocolVersion } from '@joinery/backend-interfaces';
 import { JoineryError } from '@joinery/errors';
 import { JoinKind } from '@joinery/proto/events/v1/events_pb';
-import { macVersionToProto, resultCodeOfErrorCode } from '@joinery/wire';
+import { resultCodeOfErrorCode } from '@joinery/wire';
 import type { Grant } from './authorize-outcome.js';
 import type { ActivationRequest } from './bi-outcome.js';
 import { nsRequestIds } from './message-ids.js';
@@ -23,15 +23,17 @@ export function activationRefusal(
   const version = message.protocolVersion as ProtocolVersion;
   const kind = message.messageType === 'JoinReq' ? JoinKind.JOIN_REQUEST : rejoinKinds[message.rejoinType];
   return {
-    devEui: ids.devEui,
-    joinEui: ids.joinEui,
-    kind,
-    resultCode: resultCodeOfErrorCode(error.code, version),
-    errorCode: error.code,
-    accountId: grant?.device.accountId ?? '',
-    networkServerId: grant?.device.networkServerId ?? '',
-    netId: ids.netId,
-    nsId: ids.nsId,
-    macVersion: macVersionToProto(message.macVersion),
+    event: {
+      devEui: ids.devEui,
+      joinEui: ids.joinEui,
+      kind,
+      resultCode: resultCodeOfErrorCode(error.code, version),
+      errorCode: error.code,
+      accountId: grant?.device.accountId ?? '',
+      networkServerId: grant?.device.networkServerId ?? '',
+      netId: ids.netId,
+      nsId: ids.nsId,
+      macVersion: message.macVersion,
+    },
   };
 }

@@ -185,8 +185,8 @@ function setup(
     },
     async recordRefusal(request) {
       await options.recordRefusal?.();
-      calls.recordRefusal.push(request.errorCode);
-      calls.refusalOwners.push(`${request.accountId}/${request.networkServerId}`);
+      calls.recordRefusal.push(request.event?.errorCode ?? '');
+      calls.refusalOwners.push(`${request.event?.accountId}/${request.event?.networkServerId}`);
       return { eventId: 'e' };
     },
   });

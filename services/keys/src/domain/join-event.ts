@@ -1,6 +1,6 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { JoinEventSchema, JoinKind, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
+import { JoinEventSchema, JoinKind, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
 import { randomUUID } from 'node:crypto';
 import { resultCodeOfErrorCode } from '@joinery/wire';
 import { bytesFromHex } from './hex.js';
@@ -10,20 +10,29 @@ export const joinsTopic = 'joinery.joins.v1';
 
 export { JoinKind };
 
-/** The facts of a join event; identifiers as bytes (big-endian), as the event carries them, but the DevEUI. */
-export interface JoinEventFacts {
-  /** Upper-case hex: also the record key and the log field. */
+/**
+ * The fields of a join event that a join (or a refusal recorded for the gateway) supplies, as the event carries them
+ * (identifiers as big-endian bytes); only the DevEUI is upper-case hex, for it is also the record key and the log
+ * field. A field added to `JoinEvent` goes through here without a change.
+ */
+export type JoinEventFacts = Partial<
+  Omit<
+    JoinEvent,
+    | '$typeName'
+    | '$unknown'
+    | 'devEui'
+    | 'eventId'
+    | 'time'
+    | 'outcome'
+    | 'resultCode'
+    | 'errorCode'
+    | 'joinNonce'
+    | 'sessionKeyId'
+  >
+> & {
   readonly devEui: string;
-  readonly joinEui: Uint8Array;
-  readonly kind: JoinKind;
-  readonly accountId: string;
-  readonly networkServerId: string;
-  readonly netId: Uint8Array;
-  /** Empty when there is none (BI 1.0). */
-  readonly nsId: Uint8Array;
-  readonly macVersion: string;
   readonly time: number;
-}
+};
 
 export type JoinEventResult =
   | { readonly accepted: true; readonly joinNonce: number; readonly sessionKeyId: Uint8Array }
@@ -35,29 +44,31 @@ export function joinEventRecord(
   result: JoinEventResult,
 ): { eventId: string; event: OutboxEvent } {
   const eventId = randomUUID();
+  const { devEui, time, ...fields } = facts;
   const event = create(JoinEventSchema, {
+    ...fields,
     eventId,
-    devEui: bytesFromHex(facts.devEui),
-    joinEui: facts.joinEui,
-    time: timestampFromMs(facts.time),
-    kind: facts.kind,
-    accountId: facts.accountId,
-    networkServerId: facts.networkServerId,
-    netId: facts.netId,
-    nsId: facts.nsId,
-    macVersion: facts.macVersion,
+    devEui: bytesFromHex(devEui),
+    time: timestampFromMs(time),
     ...(result.accepted
       ? {
           outcome: JoinOutcome.ACCEPTED,
           resultCode: 'Success',
+          errorCode: '',
           joinNonce: result.joinNonce,
           sessionKeyId: result.sessionKeyId,
         }
-      : { outcome: JoinOutcome.REFUSED, resultCode: result.resultCode, errorCode: result.errorCode }),
+      : {
+          outcome: JoinOutcome.REFUSED,
+          resultCode: result.resultCode,
+          errorCode: result.errorCode,
+          joinNonce: 0,
+          sessionKeyId: new Uint8Array(),
+        }),
   });
   return {
     eventId,
-    event: { topic: joinsTopic, key: facts.devEui, value: toBinary(JoinEventSchema, event) },
+    event: { topic: joinsTopic, key: devEui, value: toBinary(JoinEventSchema, event) },
   };
 }
 
