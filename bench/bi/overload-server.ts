@@ -35,35 +35,36 @@ function partial<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>
 
 const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const claims = partial(ClaimsService, {
-  async authenticatePeer() {
-    return {
-      peer: {
-        peerId: 'ns-1',
-        kind: PeerKind.NETWORK_SERVER,
-        accountId: 'a',
-        netId: hex('00000A'),
-        nsId: new Uint8Array(),
-        asyncUrl: '',
-      },
-    };
-  },
   async authorize(request) {
     await later();
     burn(claimsCpuMs);
     return {
-      device: {
-        devEui: request.devEui,
-        joinEui: request.joinEui,
-        macVersion: MacVersion.MAC_VERSION_1_0_3,
-        accountId: 'a',
-        networkServerId: 'ns-1',
-      },
-      delivery: {
-        nwkKekLabel: 'ns-kek',
-        appSKeyDelivery: AppSKeyDelivery.WRAPPED,
-        appSKeyKekLabel: 'as-kek',
-        lifetime: 0,
-        asyncUrl: '',
+      outcome: {
+        case: 'authorized',
+        value: {
+          device: {
+            devEui: request.devEui,
+            joinEui: request.joinEui,
+            macVersion: MacVersion.MAC_VERSION_1_0_3,
+            accountId: 'a',
+            networkServerId: 'ns-1',
+          },
+          networkServer: {
+            peerId: 'ns-1',
+            kind: PeerKind.NETWORK_SERVER,
+            accountId: 'a',
+            netId: hex('00000A'),
+            nsId: new Uint8Array(),
+            asyncUrl: '',
+          },
+          delivery: {
+            nwkKekLabel: 'ns-kek',
+            appSKeyDelivery: AppSKeyDelivery.WRAPPED,
+            appSKeyKekLabel: 'as-kek',
+            lifetime: 0,
+            asyncUrl: '',
+          },
+        },
       },
     };
   },
@@ -98,7 +99,6 @@ const handler = new BiHandler({
     peerRatePerSecond: 1_000_000,
     peerBurst: 1_000_000,
     duplicateWindowMs: 60_000,
-    peerCacheMs: 2000,
     ...(process.env['OVERLOAD_TARGET_MS'] === undefined
       ? {}
       : { targetSojournMs: Number(process.env['OVERLOAD_TARGET_MS']) }),

@@ -1,9 +1,9 @@
+import { isMacVersion, type MacVersion } from '@joinery/lorawan';
 import { biErrors } from './errors.js';
 import { fieldError } from './fields.js';
 
-/** Normalized LoRaWAN MAC versions. */
-export const macVersions = ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.1'] as const;
-export type MacVersion = (typeof macVersions)[number];
+/** The normalized LoRaWAN MAC versions are `@joinery/lorawan`'s, declared once there. */
+export { macVersions, type MacVersion } from '@joinery/lorawan';
 
 const wellFormed = /^(\d+)\.(\d+)(?:\.(\d+))?$/;
 
@@ -16,8 +16,9 @@ export function parseMacVersion(value: string, field = 'MACVersion'): MacVersion
   const match = wellFormed.exec(value);
   if (match === null) return fieldError(field, 'not_allowed');
   const [, major, minor, patch = '0'] = match;
-  if (major === '1' && minor === '0' && /^[0-4]$/.test(patch)) return `1.0.${patch}` as MacVersion;
-  if (major === '1' && minor === '1' && patch === '0') return '1.1';
+  // LoRaWAN 1.1 is written without its patch number; every 1.0.x with it.
+  const normalized = major === '1' && minor === '1' && patch === '0' ? '1.1' : `${major}.${minor}.${patch}`;
+  if (isMacVersion(normalized)) return normalized;
   return fieldError(field, 'unsupported', biErrors.unsupported_mac_version);
 }
 

@@ -78,3 +78,12 @@ export type {
 } from './join-accept-crypto.js';
 export { parseTr005, formatTr005 } from './tr005.js';
 export type { Tr005Code } from './tr005.js';
+export { composeJoinAccept, joinRequestMicValid, rejoinType1MicValid, softwareKeyOps } from './key-ops.js';
+export type {
+  ComposedJoinAccept,
+  DerivedKeyUse,
+  JoinAcceptScheme,
+  KeyOps,
+  RootKeyHandles,
+  SessionKeyHandles,
+} from './key-ops.js';

@@ -1,7 +1,7 @@
 import type { AES128Key } from './aes128-key.js';
 import { aesEcbDecrypt, aesEcbEncrypt } from './aes.js';
 import { cmacMic } from './aes-cmac.js';
-import { type DLSettings, encodeDLSettings } from './dl-settings.js';
+import { checkJoinScheme, composeJoinAccept, softwareKeyOps } from './key-ops.js';
 import { lorawanErrors } from './errors.js';
 import {
   type JoinAccept,
@@ -10,12 +10,9 @@ import {
   decodeJoinAcceptPhy,
   joinAcceptMhdr,
   decodeJoinAcceptPlaintext,
-  encodeJoinAcceptPhy,
-  joinAcceptPlaintext,
 } from './join-accept.js';
 import { bytesEqual } from './hex.js';
 import { type MacVersion, isLoRaWAN11 } from './mac-version.js';
-import { joinAcceptMic10, joinAcceptMic11 } from './mic.js';
 import type { DevNonce } from './dev-nonce.js';
 import type { EUI64 } from './eui64.js';
 import type { JoinNonce } from './join-nonce.js';
@@ -68,16 +65,11 @@ interface Scheme {
   readonly appKey?: AES128Key;
 }
 
-/** Resolves and checks the scheme: 1.0.x never gets OptNeg or rejoin answers; OptNeg = 1 needs an AppKey. */
+/** Resolves the scheme's defaults (OptNeg for 1.1, a join-request) and checks it (`checkJoinScheme`). */
 function schemeOf(ctx: JoinCryptoContext): Scheme {
-  const is11 = isLoRaWAN11(ctx.macVersion);
-  const optNeg = ctx.optNeg ?? is11;
+  const optNeg = ctx.optNeg ?? isLoRaWAN11(ctx.macVersion);
   const joinReqType = ctx.joinReqType ?? JoinReqType.joinRequest;
-  if (optNeg && !is11) throw lorawanErrors.invalid_join_options({ reason: 'optneg_needs_1.1' });
-  if (!optNeg && joinReqType !== JoinReqType.joinRequest)
-    throw lorawanErrors.invalid_join_options({ reason: 'rejoin_needs_optneg' });
-  if (optNeg && ctx.appKey === undefined)
-    throw lorawanErrors.invalid_join_options({ reason: 'appkey_required' });
+  checkJoinScheme(ctx.macVersion, optNeg, joinReqType, ctx.appKey !== undefined);
   return ctx.appKey === undefined ? { optNeg, joinReqType } : { optNeg, joinReqType, appKey: ctx.appKey };
 }
 
@@ -100,11 +92,6 @@ export function deriveSessionKeys(ctx: JoinCryptoContext, joinNonce: JoinNonce, 
   return sessionKeysFor(ctx, schemeOf(ctx), joinNonce, netId);
 }
 
-/** The DLSettings byte with bit 7 (OptNeg) set from the scheme, so a 1.0.x device never sees it set. */
-function withOptNeg(dlSettings: DLSettings | number, optNeg: boolean): number {
-  return (encodeDLSettings(dlSettings) & 0x7f) | (optNeg ? 0x80 : 0);
-}
-
 export interface BuiltJoinAccept {
   /** MHDR | encrypted(body | MIC), 17 or 33 bytes, ready for the NS. */
   readonly phyPayload: Uint8Array;
@@ -115,27 +102,27 @@ export interface BuiltJoinAccept {
 }
 
 /**
- * Pure-software join-accept: MIC (1.0 or 1.1 layout), encryption (root key or JSEncKey) and session keys. The
- * OptNeg bit of `dlSettings` is overwritten from the scheme.
+ * Pure-software join-accept: `composeJoinAccept` over `softwareKeyOps`, the composition every vault uses. The OptNeg
+ * bit of `dlSettings` is overwritten from the scheme.
  */
 export function buildJoinAccept(ctx: JoinCryptoContext, fields: JoinAcceptFields): BuiltJoinAccept {
   const scheme = schemeOf(ctx);
-  const accept: JoinAcceptFields = { ...fields, dlSettings: withOptNeg(fields.dlSettings, scheme.optNeg) };
-  if (!scheme.optNeg) {
-    const mic = joinAcceptMic10(ctx.nwkKey, accept);
-    const phyPayload = encodeJoinAcceptPhy(encryptJoinAccept(ctx.nwkKey, joinAcceptPlaintext(accept, mic)));
-    return { phyPayload, mic, sessionKeys: sessionKeysFor(ctx, scheme, fields.joinNonce, fields.netId) };
-  }
-  const jsKeys = deriveJsKeys(ctx.nwkKey, ctx.devEui);
-  const mic = joinAcceptMic11(jsKeys.jsIntKey, scheme.joinReqType, ctx.joinEui, ctx.devNonce, accept);
-  const encKey = scheme.joinReqType === JoinReqType.joinRequest ? ctx.nwkKey : jsKeys.jsEncKey;
-  const phyPayload = encodeJoinAcceptPhy(encryptJoinAccept(encKey, joinAcceptPlaintext(accept, mic)));
-  return {
-    phyPayload,
-    mic,
-    sessionKeys: sessionKeysFor(ctx, scheme, fields.joinNonce, fields.netId),
-    jsKeys,
-  };
+  const built = composeJoinAccept(
+    softwareKeyOps,
+    scheme.appKey === undefined ? { nwkKey: ctx.nwkKey } : { nwkKey: ctx.nwkKey, appKey: scheme.appKey },
+    {
+      macVersion: ctx.macVersion,
+      optNeg: scheme.optNeg,
+      joinReqType: scheme.joinReqType,
+      devEui: ctx.devEui,
+      joinEui: ctx.joinEui,
+      devNonce: ctx.devNonce,
+    },
+    fields,
+  );
+  const { phyPayload, mic, sessionKeys } = built;
+  if (!sessionKeys.optNeg) return { phyPayload, mic, sessionKeys };
+  return { phyPayload, mic, sessionKeys, jsKeys: deriveJsKeys(ctx.nwkKey, ctx.devEui) };
 }
 
 export interface OpenedJoinAccept {

@@ -1,1 +1,2 @@
 export { macVersionFromProto, macVersionToProto } from './mac-version.js';
+export { reasonByErrorCode, reasonOfErrorCode, resultCodeOfErrorCode } from './error-reasons.js';

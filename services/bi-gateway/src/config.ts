@@ -61,11 +61,6 @@ export const gatewayConfigSchema = {
   peerBurst: int('JOINERY_BI_PEER_BURST', { default: 10000, min: 1 }),
   /** How long an identical JoinReq gets the same answer again (TTS races and retries). */
   duplicateWindowMs: duration('JOINERY_BI_DUPLICATE_WINDOW', { default: 60_000 }),
-  /**
-   * How long an authenticated NS/AS credential is remembered, saving one claims call per request; every activation
-   * is still authorized by claims, so revocation applies at once (0 turns it off).
-   */
-  peerCacheMs: duration('JOINERY_BI_PEER_CACHE', { default: 2_000 }),
   /** Bound on asynchronous answer delivery (ChirpStack waits `async_timeout`, typically 1–5 s). */
   asyncDeliveryBudgetMs: duration('JOINERY_BI_ASYNC_BUDGET', { default: 4_000 }),
   /**

@@ -1,3 +1,4 @@
+import { EUI64 } from '@joinery/lorawan';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
@@ -31,7 +32,7 @@ const joinRecord = (
     JoinEventSchema,
     create(JoinEventSchema, {
       eventId,
-      devEui,
+      devEui: EUI64.parse(devEui).bytes(),
       accountId,
       outcome,
       kind,

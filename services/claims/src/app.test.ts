@@ -79,25 +79,27 @@ test('the gRPC API end to end: account, NS, CSV batch, claim, authorize, join fa
   assert.equal(claimed.device?.claimed, true);
   assert.equal(claimed.device?.macVersion, MacVersion.MAC_VERSION_1_0_3);
 
-  const auth = await client.authorize({
+  const answer = await client.authorize({
     joinEui: hex('70B3D57ED0000000'),
     devEui: hex('0004A30B001C0530'),
     credential: { credential: { case: 'bearerToken', value: ns.bearerToken } },
     senderNetId: hex('000013'),
   });
+  assert.equal(answer.outcome.case, 'authorized');
+  const auth = answer.outcome.value;
   assert.equal(auth.device?.accountId, account.account?.id);
   assert.equal(auth.device?.networkServerId, ns.peer?.id);
   assert.equal(auth.delivery?.appSKeyDelivery, AppSKeyDelivery.SESSION_KEY_ID);
   assert.equal(auth.delivery?.nwkKekLabel, ns.kek?.label);
 
   const joined = await client.applyJoinEvent({
-    event: { eventId: 'j1', devEui: '0004A30B001C0530', outcome: JoinOutcome.ACCEPTED },
+    event: { eventId: 'j1', devEui: hex('0004A30B001C0530'), outcome: JoinOutcome.ACCEPTED },
   });
   assert.equal(joined.applied, true);
   assert.equal(
     (
       await client.applyJoinEvent({
-        event: { eventId: 'j1', devEui: '0004A30B001C0530', outcome: JoinOutcome.ACCEPTED },
+        event: { eventId: 'j1', devEui: hex('0004A30B001C0530'), outcome: JoinOutcome.ACCEPTED },
       })
     ).applied,
     false,

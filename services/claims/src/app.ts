@@ -52,9 +52,7 @@ export async function buildClaimsApp(deps: ClaimsAppDeps): Promise<ClaimsApp> {
   }
   logger.info(
     { ca_fingerprint: ca.fingerprintSha256, ca_origin: ca.origin, seal_key_file: deps.caKeySeal.source },
-    ca.origin === 'migrated'
-      ? 'claims CA open; its private key was stored in the clear and is now sealed'
-      : 'claims CA open',
+    'claims CA open',
   );
   const claims = createClaims({
     store: deps.store,

@@ -109,10 +109,12 @@ test('KeysService end to end in process: KEKs, import, join, AppSKey, nonce stat
   assert.equal(state.devNonceHistorySize, 0);
   assert.equal(state.resets.length, 1);
   const refusal = await client.recordRefusal({
-    devEui,
-    joinEui: bytesFromHex('00005eef10000001'),
-    resultCode: 'UnknownDevEUI',
-    errorCode: 'claims:unknown_device',
+    event: {
+      devEui,
+      joinEui: bytesFromHex('00005eef10000001'),
+      resultCode: 'UnknownDevEUI',
+      errorCode: 'claims:unknown_device',
+    },
   });
   assert.ok(refusal.eventId !== '');
   assert.equal(

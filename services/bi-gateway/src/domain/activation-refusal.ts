@@ -1,11 +1,11 @@
-import { hexToBytes, resultCodeFor, type ProtocolVersion } from '@joinery/backend-interfaces';
+import type { ProtocolVersion } from '@joinery/backend-interfaces';
 import { JoineryError } from '@joinery/errors';
-import type { AuthorizeResponse } from '@joinery/proto/claims/v1/claims_pb';
 import { JoinKind } from '@joinery/proto/events/v1/events_pb';
-import { macVersionToProto } from '@joinery/wire';
-import { nsIdBytes, type ActivationRequest } from './bi-outcome.js';
+import { resultCodeOfErrorCode } from '@joinery/wire';
+import type { Grant } from './authorize-outcome.js';
+import type { ActivationRequest } from './bi-outcome.js';
+import { nsRequestIds } from './message-ids.js';
 import type { RefusalRecord } from './refusal-recorder.js';
-import { reasonFor } from './result-reason.js';
 
 const rejoinKinds = [JoinKind.REJOIN_TYPE_0, JoinKind.REJOIN_TYPE_1, JoinKind.REJOIN_TYPE_2] as const;
 
@@ -16,21 +16,24 @@ const rejoinKinds = [JoinKind.REJOIN_TYPE_0, JoinKind.REJOIN_TYPE_1, JoinKind.RE
 export function activationRefusal(
   message: ActivationRequest,
   err: unknown,
-  authorization: AuthorizeResponse | undefined,
+  grant: Grant | undefined,
 ): RefusalRecord {
   const error = JoineryError.from(err);
+  const ids = nsRequestIds(message);
   const version = message.protocolVersion as ProtocolVersion;
   const kind = message.messageType === 'JoinReq' ? JoinKind.JOIN_REQUEST : rejoinKinds[message.rejoinType];
   return {
-    devEui: hexToBytes(message.devEui),
-    joinEui: hexToBytes(message.receiverId),
-    kind,
-    resultCode: resultCodeFor(reasonFor(error), version),
-    errorCode: error.code,
-    accountId: authorization?.device?.accountId ?? '',
-    networkServerId: authorization?.device?.networkServerId ?? '',
-    netId: hexToBytes(message.senderId),
-    nsId: nsIdBytes(message),
-    macVersion: macVersionToProto(message.macVersion),
+    event: {
+      devEui: ids.devEui,
+      joinEui: ids.joinEui,
+      kind,
+      resultCode: resultCodeOfErrorCode(error.code, version),
+      errorCode: error.code,
+      accountId: grant?.device.accountId ?? '',
+      networkServerId: grant?.device.networkServerId ?? '',
+      netId: ids.netId,
+      nsId: ids.nsId,
+      macVersion: message.macVersion,
+    },
   };
 }

@@ -2,28 +2,25 @@ import {
   answerFor,
   biErrors,
   bytesToHex,
-  hexToBytes,
   type AnswerHeaderWire,
   type JoinAnsBody,
   type JoinReq,
 } from '@joinery/backend-interfaces';
 import { JoineryError } from '@joinery/errors';
 import type { Logger } from '@joinery/logging';
-import { AppSKeyDelivery, type AuthorizeResponse } from '@joinery/proto/claims/v1/claims_pb';
+import { DevAddr } from '@joinery/lorawan';
+import { AppSKeyDelivery } from '@joinery/proto/claims/v1/claims_pb';
 import { MacVersion, type HandleJoinResponse } from '@joinery/proto/keys/v1/keys_pb';
 import type { AnswerDelivery } from './answer-delivery.js';
-import {
-  answered,
-  nsIdBytes,
-  type ActivationRequest,
-  type BiOutcome,
-  type Callback,
-  type Refusal,
-} from './bi-outcome.js';
+import { answered, type ActivationRequest, type BiOutcome, type Refusal } from './bi-outcome.js';
+import { netIdHex, nsRequestIds } from './message-ids.js';
 import { DuplicateCache, requestKey } from './duplicate-cache.js';
 import { envelopeOf } from './key-envelope.js';
-import { credentialKey, credentialOf, type PeerAuthentication } from './peer-authentication.js';
+import { verdictOf, type AuthorizeVerdict, type Grant } from './authorize-outcome.js';
+import { gatewayErrors } from './errors.js';
+import { credentialKey, credentialOf } from './peer-authentication.js';
 import type { ClaimsClient, KeysClient, PeerCredentialInput } from './ports.js';
+import type { PeerRateLimiter } from './rate-limiter.js';
 import { refusalEventIdDetail } from './refusal-recorder.js';
 import type { RequestBudget } from './request-budget.js';
 import { descriptionFor, descriptionOfReason, reasonFor } from './result-reason.js';
@@ -33,19 +30,18 @@ export interface ActivationDeps {
   readonly keys: KeysClient;
   readonly logger: Logger;
   readonly budget: RequestBudget;
-  readonly peers: PeerAuthentication;
+  readonly rateLimiter: PeerRateLimiter;
   readonly delivery: AnswerDelivery;
   /** Writes a refusal keys did not write into the join event stream; the answer does not wait for it. */
-  readonly recordRefusal: (
-    message: ActivationRequest,
-    err: unknown,
-    authorization: AuthorizeResponse | undefined,
-  ) => void;
+  readonly recordRefusal: (message: ActivationRequest, err: unknown, grant: Grant | undefined) => void;
   readonly duplicateWindowMs: number;
   readonly now: () => number;
 }
 
-/** JoinReq and RejoinReq of an authenticated NS: authorize (claims) → keys → JoinAns/RejoinAns. */
+/**
+ * JoinReq and RejoinReq: authorize (claims, one round trip that also authenticates the caller) → rate limit → keys
+ * → JoinAns/RejoinAns.
+ */
 export class Activation {
   readonly #deps: ActivationDeps;
   readonly #duplicates: DuplicateCache<JoinAnsBody | Refusal>;
@@ -59,42 +55,75 @@ export class Activation {
     message: ActivationRequest,
     credential: PeerCredentialInput,
     deadline: number,
-    peerCallback: Callback,
   ): Promise<BiOutcome> {
-    let authorization: AuthorizeResponse;
+    const verdict = await this.#authorize(message, credential, deadline);
+    if (verdict.caller === undefined) {
+      // An unknown sender is answered in the response: its callback URL is not to be trusted.
+      this.#deps.recordRefusal(message, verdict.refusal, undefined);
+      return this.#deps.delivery.refuse(message, verdict.refusal);
+    }
+    const caller = verdict.caller;
+    const netId = netIdHex(caller.netId);
+    // A rate-limited request is refused for its caller, whatever its device: its event names no owner.
+    if (!this.#deps.rateLimiter.tryTake(caller.peerId)) {
+      const limited = gatewayErrors.rate_limited();
+      this.#deps.recordRefusal(message, limited, undefined);
+      return { ...this.#deps.delivery.refuseActivation(message, limited, caller), netId };
+    }
+    if (!verdict.authorized) {
+      this.#deps.recordRefusal(message, verdict.refusal, undefined);
+      return { ...this.#deps.delivery.refuseActivation(message, verdict.refusal, caller), netId };
+    }
+    const authorization = { device: verdict.device, delivery: verdict.delivery };
+    const delivery = verdict.delivery;
+    const sender = this.#deps.delivery.asyncSender;
+    if (delivery.asyncUrl !== '' && sender !== undefined)
+      return {
+        ...this.#deps.delivery.deferred(
+          sender,
+          message,
+          delivery,
+          // The NS waits for the callback only until its own timeout: the same deadline holds.
+          this.#answer(message, credential, authorization, deadline),
+        ),
+        netId,
+      };
+    return {
+      ...answered(message.messageType, await this.#answer(message, credential, authorization, deadline)),
+      netId,
+    };
+  }
+
+  /** Claims' verdict; a failed call (claims unreachable, a call without credential) is a refusal of no known caller. */
+  async #authorize(
+    message: ActivationRequest,
+    credential: PeerCredentialInput,
+    deadline: number,
+  ): Promise<AuthorizeVerdict> {
+    if (credential.certFingerprint === undefined && credential.bearerToken === undefined)
+      return { authorized: false, refusal: gatewayErrors.unauthenticated(), caller: undefined };
+    const ids = nsRequestIds(message);
     try {
-      authorization = await this.#deps.claims.authorize(
+      const response = await this.#deps.claims.authorize(
         {
-          joinEui: hexToBytes(message.receiverId),
-          devEui: hexToBytes(message.devEui),
+          joinEui: ids.joinEui,
+          devEui: ids.devEui,
           credential: credentialOf(credential),
-          senderNetId: hexToBytes(message.senderId),
-          senderNsId: nsIdBytes(message),
+          senderNetId: ids.netId,
+          senderNsId: ids.nsId,
         },
         this.#deps.budget.timeout(deadline),
       );
+      return verdictOf(response, message.senderId);
     } catch (err) {
-      const refusal = await this.#deps.peers.recheckSender(message, credential, deadline, err);
-      this.#deps.recordRefusal(message, refusal, undefined);
-      return this.#deps.delivery.refuseActivation(message, refusal, peerCallback);
+      return { authorized: false, refusal: JoineryError.from(err), caller: undefined };
     }
-    const delivery = authorization.delivery;
-    const sender = this.#deps.delivery.asyncSender;
-    if (delivery !== undefined && delivery.asyncUrl !== '' && sender !== undefined)
-      return this.#deps.delivery.deferred(
-        sender,
-        message,
-        delivery,
-        // The NS waits for the callback only until its own timeout: the same deadline holds.
-        this.#answer(message, credential, authorization, deadline),
-      );
-    return answered(message.messageType, await this.#answer(message, credential, authorization, deadline));
   }
 
   async #answer(
     message: ActivationRequest,
     credential: PeerCredentialInput,
-    authorization: AuthorizeResponse,
+    authorization: Grant,
     deadline: number,
   ): Promise<AnswerHeaderWire> {
     const key = requestKey(message, credentialKey(credential));
@@ -112,13 +141,11 @@ export class Activation {
   /** Calls keys and turns its answer into a JoinAns/RejoinAns body, or a refusal reason (already logged). */
   async #activate(
     message: ActivationRequest,
-    authorization: AuthorizeResponse,
+    authorization: Grant,
     deadline: number,
   ): Promise<JoinAnsBody | Refusal> {
-    const device = authorization.device;
-    const delivery = authorization.delivery;
-    if (device === undefined || delivery === undefined)
-      return { reason: 'other', description: descriptionOfReason('other') };
+    const { device, delivery } = authorization;
+    const ids = nsRequestIds(message);
     const deviceIs11 = device.macVersion === MacVersion.MAC_VERSION_1_1;
     // The NS sends the highest version it shares with the device: a 1.0.x device can never be answered as 1.1.
     if (!deviceIs11 && message.macVersion === '1.1') {
@@ -135,9 +162,9 @@ export class Activation {
       device,
       request: {
         phyPayload: message.phyPayload,
-        devAddr: hexToBytes(message.devAddr),
-        netId: hexToBytes(message.senderId),
-        nsId: nsIdBytes(message),
+        devAddr: DevAddr.parse(message.devAddr).bytes(),
+        netId: ids.netId,
+        nsId: ids.nsId,
         dlSettings: message.dlSettings,
         rxDelay: message.rxDelay,
         cfList: message.cfList ?? new Uint8Array(),

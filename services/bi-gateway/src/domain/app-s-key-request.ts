@@ -3,7 +3,7 @@ import type { AnswerDelivery } from './answer-delivery.js';
 import { answered, type BiOutcome } from './bi-outcome.js';
 import { gatewayErrors } from './errors.js';
 import { envelopeOf } from './key-envelope.js';
-import { credentialOf, type PeerAuthentication } from './peer-authentication.js';
+import { credentialOf } from './peer-authentication.js';
 import type { ClaimsClient, KeysClient, PeerCredentialInput } from './ports.js';
 import type { RequestBudget } from './request-budget.js';
 
@@ -11,7 +11,6 @@ export interface AppSKeyRequestDeps {
   readonly claims: ClaimsClient;
   readonly keys: KeysClient;
   readonly budget: RequestBudget;
-  readonly peers: PeerAuthentication;
   readonly delivery: AnswerDelivery;
 }
 
@@ -47,6 +46,6 @@ export async function answerAppSKeyReq(
     if (envelope === undefined) return deps.delivery.refuse(message, gatewayErrors.unknown_session());
     return answered(message.messageType, answerFor(message, 'success', { appSKey: envelope }));
   } catch (err) {
-    return deps.delivery.refuse(message, await deps.peers.recheckSender(message, credential, deadline, err));
+    return deps.delivery.refuse(message, err);
   }
 }

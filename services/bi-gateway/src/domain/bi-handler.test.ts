@@ -5,7 +5,13 @@ import { requests } from '@joinery/backend-interfaces/fixtures';
 import { JoineryError } from '@joinery/errors';
 import { createInProcessClient, type ServiceImpl } from '@joinery/grpc';
 import { captureLogs } from '@joinery/logging';
-import { AppSKeyDelivery, ClaimsService, PeerKind } from '@joinery/proto/claims/v1/claims_pb';
+import {
+  AppSKeyDelivery,
+  AuthorizeRefusal,
+  ClaimsService,
+  PeerKind,
+  type PeerCredential,
+} from '@joinery/proto/claims/v1/claims_pb';
 import { KeysService, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
 import { BiHandler, type BiOutcome } from './bi-handler.js';
 import type { AsyncAnswerSender } from './ports.js';
@@ -58,14 +64,13 @@ function setup(
     authorize: 0,
     authenticatePeer: 0,
   };
-  const claimsImpl = partial(ClaimsService, {
-    async authenticatePeer(request) {
-      calls.authenticatePeer += 1;
-      const credential = request.credential?.credential;
-      if (credential?.case !== 'bearerToken' || credential.value !== TOKEN || options.revoked?.value === true)
-        throw new JoineryError('claims:unauthenticated', 'unauthenticated', 'unknown');
-      return {
-        peer: {
+  /** The peer of the request's credential, as claims knows it; undefined for an unknown or revoked one. */
+  const peerOf = (credential: PeerCredential | undefined) =>
+    credential?.credential.case !== 'bearerToken' ||
+    credential.credential.value !== TOKEN ||
+    options.revoked?.value === true
+      ? undefined
+      : {
           peerId: 'ns-1',
           kind: options.asId === undefined ? PeerKind.NETWORK_SERVER : PeerKind.APPLICATION_SERVER,
           asId: options.asId ?? '',
@@ -73,28 +78,61 @@ function setup(
           netId: hex(options.netId ?? '00000A'),
           nsId: options.nsId === undefined ? new Uint8Array() : hex(options.nsId),
           asyncUrl: options.peerAsyncUrl ?? '',
-        },
-      };
+        };
+  const claimsImpl = partial(ClaimsService, {
+    async authenticatePeer(request) {
+      calls.authenticatePeer += 1;
+      const peer = peerOf(request.credential);
+      if (peer === undefined) throw new JoineryError('claims:unauthenticated', 'unauthenticated', 'unknown');
+      return { peer };
     },
     async authorize(request) {
       calls.authorize += 1;
-      if (options.revoked?.value === true)
-        throw new JoineryError('claims:not_authorized', 'permission_denied', 'no');
-      options.authorize?.();
+      // As claims does: the caller is the NS of the credential, with the SenderID (and any SenderNSID) it registered.
+      const peer = peerOf(request.credential);
+      const nsIdMatches =
+        peer === undefined ||
+        peer.nsId.length === 0 ||
+        request.senderNsId.length === 0 ||
+        Buffer.from(peer.nsId).equals(request.senderNsId);
+      if (
+        peer === undefined ||
+        peer.kind !== PeerKind.NETWORK_SERVER ||
+        !Buffer.from(peer.netId).equals(request.senderNetId) ||
+        !nsIdMatches
+      )
+        return { outcome: { case: 'refused', value: { reason: AuthorizeRefusal.UNKNOWN_SENDER } } };
+      try {
+        options.authorize?.();
+      } catch (err) {
+        const reason = JoineryError.is(err, 'claims:unknown_device')
+          ? AuthorizeRefusal.UNKNOWN_DEVICE
+          : JoineryError.is(err, 'claims:not_authorized')
+            ? AuthorizeRefusal.OTHER_NETWORK_SERVER
+            : undefined;
+        if (reason === undefined) throw err;
+        return { outcome: { case: 'refused', value: { reason, networkServer: peer } } };
+      }
       return {
-        device: {
-          devEui: request.devEui,
-          joinEui: request.joinEui,
-          macVersion: options.macVersion ?? MacVersion.MAC_VERSION_1_0_3,
-          accountId: 'acc-1',
-          networkServerId: 'ns-1',
-        },
-        delivery: {
-          nwkKekLabel: 'ns-kek',
-          appSKeyDelivery: options.appSKeyDelivery ?? AppSKeyDelivery.WRAPPED,
-          appSKeyKekLabel: 'as-kek',
-          lifetime: 3600,
-          asyncUrl: options.asyncUrl ?? '',
+        outcome: {
+          case: 'authorized',
+          value: {
+            device: {
+              devEui: request.devEui,
+              joinEui: request.joinEui,
+              macVersion: options.macVersion ?? MacVersion.MAC_VERSION_1_0_3,
+              accountId: 'acc-1',
+              networkServerId: 'ns-1',
+            },
+            networkServer: peer,
+            delivery: {
+              nwkKekLabel: 'ns-kek',
+              appSKeyDelivery: options.appSKeyDelivery ?? AppSKeyDelivery.WRAPPED,
+              appSKeyKekLabel: 'as-kek',
+              lifetime: 3600,
+              asyncUrl: options.asyncUrl ?? '',
+            },
+          },
         },
       };
     },
@@ -147,8 +185,8 @@ function setup(
     },
     async recordRefusal(request) {
       await options.recordRefusal?.();
-      calls.recordRefusal.push(request.errorCode);
-      calls.refusalOwners.push(`${request.accountId}/${request.networkServerId}`);
+      calls.recordRefusal.push(request.event?.errorCode ?? '');
+      calls.refusalOwners.push(`${request.event?.accountId}/${request.event?.networkServerId}`);
       return { eventId: 'e' };
     },
   });
@@ -267,8 +305,8 @@ describe('BiHandler JoinReq', () => {
     assert.equal(resultCode(await handler.handle(requests.ttsBi10JoinReq, {})), 'UnknownSender');
   });
 
-  test('with the peer cache, a busy NS is authenticated once, and still authorized for every join', async () => {
-    const { handler, calls } = setup({}, { peerCacheMs: 10_000 });
+  test('a busy NS is authorized with one claims call per join, never authenticated separately', async () => {
+    const { handler, calls } = setup();
     for (let i = 0; i < 3; i += 1)
       assert.equal(
         resultCode(
@@ -276,13 +314,13 @@ describe('BiHandler JoinReq', () => {
         ),
         'Success',
       );
-    assert.equal(calls.authenticatePeer, 1);
+    assert.equal(calls.authenticatePeer, 0);
     assert.equal(calls.authorize, 3);
   });
 
-  test('a credential revoked while cached is UnknownSender at once, as without the cache', async () => {
+  test('a credential revoked between two joins is UnknownSender at once', async () => {
     const revoked = { value: false };
-    const { handler, calls } = setup({ revoked }, { peerCacheMs: 10_000 });
+    const { handler, calls } = setup({ revoked });
     assert.equal(
       resultCode(await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN })),
       'Success',
@@ -290,11 +328,8 @@ describe('BiHandler JoinReq', () => {
     revoked.value = true;
     const body = { ...requests.ttsBi10JoinReq, TransactionID: 9 };
     assert.equal(resultCode(await handler.handle(body, { bearerToken: TOKEN })), 'UnknownSender');
-    // Asked again after the refusal, and not served from the cache afterwards.
-    assert.equal(calls.authenticatePeer, 2);
     assert.equal(resultCode(await handler.handle(body, { bearerToken: TOKEN })), 'UnknownSender');
-    assert.equal(calls.authenticatePeer, 3);
-    assert.equal(calls.handleJoin, 1);
+    assert.deepEqual([calls.authenticatePeer, calls.authorize, calls.handleJoin], [0, 3, 1]);
   });
 
   test('a device the NS may not activate is UnknownDevEUI, indistinguishable from an unknown device', async () => {
@@ -555,7 +590,7 @@ describe('BiHandler JoinReq', () => {
     );
 
     const revoked = { value: false };
-    const cached = setup({ peerAsyncUrl: url, asyncUrl: url, revoked }, { peerCacheMs: 10_000 });
+    const cached = setup({ peerAsyncUrl: url, asyncUrl: url, revoked });
     await cached.handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN });
     for (const until = Date.now() + 2000; cached.sent.length < 1 && Date.now() < until;)
       await new Promise((resolve) => setTimeout(resolve, 5));

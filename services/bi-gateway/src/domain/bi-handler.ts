@@ -1,9 +1,10 @@
 import {
   answerFor,
-  bytesToHex,
   describeParseError,
   parseRequest,
+  type AppSKeyReq,
   type BiRequest,
+  type HomeNSReq,
 } from '@joinery/backend-interfaces';
 import type { Logger } from '@joinery/logging';
 import { PeerKind, type PeerIdentity } from '@joinery/proto/claims/v1/claims_pb';
@@ -15,6 +16,7 @@ import { answerAppSKeyReq } from './app-s-key-request.js';
 import { answered, type BiOutcome } from './bi-outcome.js';
 import { gatewayErrors } from './errors.js';
 import { answerHomeNsReq } from './home-ns-request.js';
+import { netIdHex } from './message-ids.js';
 import { PeerAuthentication } from './peer-authentication.js';
 import type { AsyncAnswerSender, ClaimsClient, KeysClient, PeerCredentialInput } from './ports.js';
 import { PeerRateLimiter } from './rate-limiter.js';
@@ -41,8 +43,6 @@ export interface BiHandlerOptions {
   readonly peerRatePerSecond: number;
   readonly peerBurst: number;
   readonly duplicateWindowMs: number;
-  /** How long an authenticated credential is remembered; 0 or unset: asked every time. */
-  readonly peerCacheMs?: number;
 }
 
 export interface BiHandlerDeps {
@@ -59,7 +59,8 @@ export interface BiHandlerDeps {
 }
 
 /**
- * The Backend Interfaces pipeline: parse → authenticate → bind SenderID → authorize (claims) → keys → answer.
+ * The Backend Interfaces pipeline: parse → admit → authorize (claims; for JoinReq/RejoinReq the same round trip
+ * authenticates the caller and binds SenderID) → rate limit → keys → answer.
  * Every parseable message gets HTTP 200 and a `Result`; only what is not a BI message at all gets 400. This class
  * admits and dispatches; each message type is handled by its own module.
  */
@@ -75,7 +76,6 @@ export class BiHandler {
     readonly claims: ClaimsClient;
     readonly keys: KeysClient;
     readonly budget: RequestBudget;
-    readonly peers: PeerAuthentication;
     readonly delivery: AnswerDelivery;
   };
   /** Shared with the HTTP edge, which takes a ticket as each request arrives (`arrive`). */
@@ -94,12 +94,7 @@ export class BiHandler {
       ...(deps.eventLoopDelayMs === undefined ? {} : { eventLoopDelayMs: deps.eventLoopDelayMs }),
     });
     const budget = new RequestBudget({ now, minKeysBudgetMs: deps.options.minKeysBudgetMs ?? 100 });
-    this.#peers = new PeerAuthentication({
-      claims: deps.claims,
-      budget,
-      cacheMs: deps.options.peerCacheMs ?? 0,
-      now,
-    });
+    this.#peers = new PeerAuthentication({ claims: deps.claims, budget });
     this.#rateLimiter = new PeerRateLimiter({
       ratePerSecond: deps.options.peerRatePerSecond,
       burst: deps.options.peerBurst,
@@ -116,14 +111,13 @@ export class BiHandler {
       claims: deps.claims,
       keys: deps.keys,
       budget,
-      peers: this.#peers,
       delivery: this.#delivery,
     };
     this.#activation = new Activation({
       ...this.#requests,
+      rateLimiter: this.#rateLimiter,
       logger: deps.logger,
-      recordRefusal: (message, err, authorization) =>
-        this.#refusals.record(activationRefusal(message, err, authorization)),
+      recordRefusal: (message, err, grant) => this.#refusals.record(activationRefusal(message, err, grant)),
       duplicateWindowMs: deps.options.duplicateWindowMs,
       now,
     });
@@ -191,47 +185,30 @@ export class BiHandler {
   }
 
   async #dispatch(message: BiRequest, credential: PeerCredentialInput, deadline: number): Promise<BiOutcome> {
+    if (message.messageType === 'JoinReq' || message.messageType === 'RejoinReq')
+      return this.#activation.handle(message, credential, deadline);
     let peer: PeerIdentity;
     try {
       peer = await this.#peers.authenticate(credential, message, deadline);
     } catch (err) {
-      if (message.messageType === 'JoinReq' || message.messageType === 'RejoinReq')
-        this.#refusals.record(activationRefusal(message, err, undefined));
       return this.#delivery.refuse(message, err);
     }
     const outcome = await this.#authenticated(message, credential, deadline, peer);
-    return peer.kind === PeerKind.NETWORK_SERVER ? { ...outcome, netId: bytesToHex(peer.netId) } : outcome;
+    return peer.kind === PeerKind.NETWORK_SERVER ? { ...outcome, netId: netIdHex(peer.netId) } : outcome;
   }
 
   async #authenticated(
-    message: BiRequest,
+    message: AppSKeyReq | HomeNSReq,
     credential: PeerCredentialInput,
     deadline: number,
     peer: PeerIdentity,
   ): Promise<BiOutcome> {
-    if (!this.#rateLimiter.tryTake(peer.peerId)) {
-      const limited = gatewayErrors.rate_limited();
-      if (message.messageType !== 'JoinReq' && message.messageType !== 'RejoinReq')
-        return this.#delivery.refuse(message, limited);
-      this.#refusals.record(activationRefusal(message, limited, undefined));
-      return this.#delivery.refuseActivation(message, limited, peer);
-    }
-    switch (message.messageType) {
-      case 'JoinReq':
-      case 'RejoinReq':
-        return this.#activation.handle(message, credential, deadline, peer);
-      case 'AppSKeyReq':
-        return this.#delivery.answerTo(
-          peer,
-          message,
-          await answerAppSKeyReq(this.#requests, message, credential, deadline),
-        );
-      case 'HomeNSReq':
-        return this.#delivery.answerTo(
-          peer,
-          message,
-          await answerHomeNsReq(this.#requests, message, credential, deadline),
-        );
-    }
+    if (!this.#rateLimiter.tryTake(peer.peerId))
+      return this.#delivery.refuse(message, gatewayErrors.rate_limited());
+    const answer =
+      message.messageType === 'AppSKeyReq'
+        ? await answerAppSKeyReq(this.#requests, message, credential, deadline)
+        : await answerHomeNsReq(this.#requests, message, credential, deadline);
+    return this.#delivery.answerTo(peer, message, answer);
   }
 }

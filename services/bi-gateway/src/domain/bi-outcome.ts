@@ -1,5 +1,4 @@
 import type { AnswerHeaderWire, JoinReq, RejoinReq, ResultReason } from '@joinery/backend-interfaces';
-import { hexToBytes } from '@joinery/backend-interfaces';
 import type { PeerIdentity } from '@joinery/proto/claims/v1/claims_pb';
 
 /**
@@ -46,7 +45,3 @@ export interface Refusal {
 export function answered(messageType: string, answer: AnswerHeaderWire): BiOutcome {
   return { status: 200, body: answer, messageType, resultCode: answer.Result.ResultCode };
 }
-
-/** SenderNSID as bytes; empty under BI 1.0, where there is none. */
-export const nsIdBytes = (message: { readonly senderNsId?: string }): Uint8Array =>
-  message.senderNsId === undefined ? new Uint8Array() : hexToBytes(message.senderNsId);

@@ -9,4 +9,8 @@ export const gatewayErrors = defineErrors('gateway', {
   /** keys answered GetAppSKey without a key: the same answer as keys' own `keys:unknown_session`. */
   unknown_session: ['not_found', 'unknown session'],
   deadline_exceeded: ['deadline_exceeded', 'the request did not complete within the internal deadline'],
+  /** claims refused the device (any reason: unknown, locked, unclaimed, another JoinEUI or NS); answered alike. */
+  not_authorized: ['permission_denied', 'the caller may not activate this device'],
+  /** claims answered Authorize without an outcome, or authorized without the device or its delivery settings. */
+  incomplete_authorization: ['internal', 'claims answered Authorize incompletely'],
 });

@@ -1,14 +1,14 @@
-import { answerFor, bytesToHex, hexToBytes, type HomeNSReq } from '@joinery/backend-interfaces';
+import { answerFor, bytesToHex, type HomeNSReq } from '@joinery/backend-interfaces';
 import type { AnswerDelivery } from './answer-delivery.js';
-import { answered, nsIdBytes, type BiOutcome } from './bi-outcome.js';
-import { credentialOf, type PeerAuthentication } from './peer-authentication.js';
+import { answered, type BiOutcome } from './bi-outcome.js';
+import { nsRequestIds } from './message-ids.js';
+import { credentialOf } from './peer-authentication.js';
 import type { ClaimsClient, PeerCredentialInput } from './ports.js';
 import type { RequestBudget } from './request-budget.js';
 
 export interface HomeNsRequestDeps {
   readonly claims: ClaimsClient;
   readonly budget: RequestBudget;
-  readonly peers: PeerAuthentication;
   readonly delivery: AnswerDelivery;
 }
 
@@ -19,13 +19,14 @@ export async function answerHomeNsReq(
   credential: PeerCredentialInput,
   deadline: number,
 ): Promise<BiOutcome> {
+  const ids = nsRequestIds(message);
   try {
     const home = await deps.claims.getHomeNetwork(
       {
-        devEui: hexToBytes(message.devEui),
+        devEui: ids.devEui,
         credential: credentialOf(credential),
-        senderNetId: hexToBytes(message.senderId),
-        senderNsId: nsIdBytes(message),
+        senderNetId: ids.netId,
+        senderNsId: ids.nsId,
       },
       deps.budget.timeout(deadline),
     );
@@ -35,6 +36,6 @@ export async function answerHomeNsReq(
     });
     return answered(message.messageType, answer);
   } catch (err) {
-    return deps.delivery.refuse(message, await deps.peers.recheckSender(message, credential, deadline, err));
+    return deps.delivery.refuse(message, err);
   }
 }

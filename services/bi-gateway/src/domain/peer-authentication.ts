@@ -1,9 +1,7 @@
 import { bytesToHex, type BiRequest } from '@joinery/backend-interfaces';
-import { JoineryError } from '@joinery/errors';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { PeerKind, type PeerCredentialSchema, type PeerIdentity } from '@joinery/proto/claims/v1/claims_pb';
 import { gatewayErrors } from './errors.js';
-import { ExpiringCache } from './expiring-cache.js';
 import type { ClaimsClient, PeerCredentialInput } from './ports.js';
 import type { RequestBudget } from './request-budget.js';
 
@@ -20,29 +18,18 @@ export function credentialKey(input: PeerCredentialInput): string {
   return `token:${input.bearerToken ?? ''}`;
 }
 
-/** Authenticates the caller of a BI request and binds it to the message's SenderID. */
+/**
+ * Authenticates the caller of a HomeNSReq or AppSKeyReq and binds it to the message's SenderID. JoinReq and RejoinReq
+ * need no separate authentication: claims' Authorize authenticates the caller in the same round trip
+ * (`Activation`).
+ */
 export class PeerAuthentication {
   readonly #claims: ClaimsClient;
   readonly #budget: RequestBudget;
-  /**
-   * Who a credential belongs to, remembered for a short time so that a busy NS is not authenticated by claims twice
-   * per join (the gateway asks `AuthenticatePeer` to tell UnknownSender from UnknownDevEUI, and claims authenticates
-   * again inside `Authorize`). Safe to cache: every activation is still authorized by claims with the credential, so
-   * a revoked credential is refused at once; the handler drops the entry on such a refusal and asks again, so even
-   * the result code stays the one an uncached lookup gives. Only successful lookups are kept.
-   */
-  readonly #peers: ExpiringCache<PeerIdentity>;
 
-  constructor(options: {
-    claims: ClaimsClient;
-    budget: RequestBudget;
-    /** How long an authenticated credential is remembered; 0: asked every time. */
-    cacheMs: number;
-    now: () => number;
-  }) {
+  constructor(options: { claims: ClaimsClient; budget: RequestBudget }) {
     this.#claims = options.claims;
     this.#budget = options.budget;
-    this.#peers = new ExpiringCache({ ttlMs: options.cacheMs, now: options.now });
   }
 
   /** The authenticated peer, whose registered identity must match SenderID (and SenderNSID under BI 1.1). */
@@ -53,16 +40,11 @@ export class PeerAuthentication {
   ): Promise<PeerIdentity> {
     if (credential.certFingerprint === undefined && credential.bearerToken === undefined)
       throw gatewayErrors.unauthenticated();
-    const cacheKey = credentialKey(credential);
-    let peer = this.#peers.get(cacheKey);
-    if (peer === undefined) {
-      ({ peer } = await this.#claims.authenticatePeer(
-        { credential: credentialOf(credential) },
-        this.#budget.timeout(deadline),
-      ));
-      if (peer === undefined) throw gatewayErrors.unauthenticated();
-      this.#peers.set(cacheKey, peer);
-    }
+    const { peer } = await this.#claims.authenticatePeer(
+      { credential: credentialOf(credential) },
+      this.#budget.timeout(deadline),
+    );
+    if (peer === undefined) throw gatewayErrors.unauthenticated();
     if (message.messageType === 'AppSKeyReq') {
       if (peer.kind !== PeerKind.APPLICATION_SERVER || peer.asId !== message.senderId)
         throw gatewayErrors.unknown_sender({ sender_id: message.senderId });
@@ -78,25 +60,5 @@ export class PeerAuthentication {
     )
       throw gatewayErrors.unknown_sender({ sender_id: message.senderId });
     return peer;
-  }
-
-  /**
-   * A claims refusal for a peer taken from the cache may mean its credential was revoked meanwhile: forget it and
-   * authenticate again, so the answer is UnknownSender exactly as without the cache.
-   */
-  async recheckSender(
-    message: BiRequest,
-    credential: PeerCredentialInput,
-    deadline: number,
-    err: unknown,
-  ): Promise<unknown> {
-    if (!JoineryError.is(err, 'claims:not_authorized') || !this.#peers.delete(credentialKey(credential)))
-      return err;
-    try {
-      await this.authenticate(credential, message, deadline);
-      return err;
-    } catch (authErr) {
-      return authErr;
-    }
   }
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RefusalRecorder, type RefusalRecord } from './refusal-recorder.js';
 
-const refusal = (errorCode: string): RefusalRecord => ({ errorCode, resultCode: 'Other' });
+const refusal = (errorCode: string): RefusalRecord => ({ event: { errorCode, resultCode: 'Other' } });
 const unavailable = () => new JoineryError('grpc:unavailable', 'unavailable', 'connection refused');
 
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -18,7 +18,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 test('each refusal is sent once, in order, and nothing stays pending', async () => {
   const sent: string[] = [];
   const recorder = new RefusalRecorder({
-    send: async (r) => void sent.push(r.errorCode ?? ''),
+    send: async (r) => void sent.push(r.event?.errorCode ?? ''),
     logger: captureLogs().logger,
     concurrency: 1,
   });
@@ -36,7 +36,7 @@ test('while keys is unreachable the refusals wait, and reach it once it is back'
     send: async (r) => {
       attempts += 1;
       if (!up) throw unavailable();
-      sent.push(r.errorCode ?? '');
+      sent.push(r.event?.errorCode ?? '');
     },
     logger: captureLogs().logger,
     backoffMs: 5,
@@ -122,7 +122,7 @@ test('a refusal older than maxAgeMs when keys comes back is given up, not writte
   const recorder = new RefusalRecorder({
     send: async (r) => {
       if (!up) throw unavailable();
-      sent.push(r.errorCode ?? '');
+      sent.push(r.event?.errorCode ?? '');
     },
     logger: captureLogs().logger,
     backoffMs: 1,
@@ -147,7 +147,7 @@ test('close waits for refusals in flight, then refuses new ones', async () => {
   const recorder = new RefusalRecorder({
     send: async (r) => {
       await gate;
-      sent.push(r.errorCode ?? '');
+      sent.push(r.event?.errorCode ?? '');
     },
     logger: captureLogs().logger,
   });

@@ -1,3 +1,4 @@
+import { EUI64 } from '@joinery/lorawan';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { forEachInKeyOrder, type BusRecord } from '@joinery/bus';
@@ -49,7 +50,7 @@ export function chargeRecordedEvent(charge: ChargeRecord): BusRecord {
       ChargeRecordedSchema,
       create(ChargeRecordedSchema, {
         eventId,
-        devEui: charge.devEui,
+        devEui: EUI64.parse(charge.devEui).bytes(),
         accountId: charge.accountId,
         amountMinor: BigInt(charge.amountMinor),
         currency: charge.currency,
@@ -98,12 +99,12 @@ export function chargeJoinEvents(
       return undefined;
     }
     if (event.outcome !== JoinOutcome.ACCEPTED) return undefined;
-    if (event.devEui === '' || event.accountId === '' || event.eventId === '') {
+    if (event.devEui.length !== EUI64.byteLength || event.accountId === '' || event.eventId === '') {
       await park(record, 'incomplete_accepted_join');
       return undefined;
     }
     const charge: ChargeRecord = {
-      devEui: event.devEui.toUpperCase(),
+      devEui: EUI64.fromBytes(event.devEui).toString(),
       accountId: event.accountId,
       amountMinor: fee.amountMinor,
       currency: fee.currency,

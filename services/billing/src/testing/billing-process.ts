@@ -1,4 +1,5 @@
 // The billing service's main.ts as a child process, for the exactly-once test and the benchmark.
+import { EUI64 } from '@joinery/lorawan';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
@@ -62,7 +63,7 @@ export function joinEventRecord(
       JoinEventSchema,
       create(JoinEventSchema, {
         eventId: e.eventId,
-        devEui: e.devEui,
+        devEui: EUI64.parse(e.devEui).bytes(),
         accountId: e.accountId,
         time: timestampFromMs(e.time),
         outcome: e.accepted === false ? JoinOutcome.REFUSED : JoinOutcome.ACCEPTED,

@@ -21,6 +21,7 @@ import { accessErrors } from './access-errors.js';
 import type { Caller } from './access-model.js';
 import { csrfTokenOf } from './access.js';
 import { claimsErrors } from './errors.js';
+import { hexToBytes } from './identifiers.js';
 
 const rejectsWith = (p: Promise<unknown>, code: string) =>
   assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
@@ -507,12 +508,12 @@ for (const [name, store] of [
         JoinEventSchema,
         create(JoinEventSchema, {
           eventId,
-          devEui: dev,
+          devEui: hexToBytes(dev),
           outcome,
           kind: JoinKind.JOIN_REQUEST,
           accountId: 'acc_abcdefghijkl',
           networkServerId: 'ns_abcdefghijkl',
-          netId: '000013',
+          netId: hexToBytes('000013'),
           time: timestampFromDate(new Date('2026-11-24T10:00:00Z')),
         }),
       ),

@@ -328,38 +328,6 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
       assert.deepEqual(second, { certPem: 'A', keySealed: 'v1:a' });
     });
 
-    withStore(
-      'updateCa: nothing without a CA, undefined leaves it, racing updates of one value: one wins',
-      async (store) => {
-        assert.equal(await store.updateCa(() => ({ certPem: 'X', keySealed: 'v1:x' })), undefined);
-        assert.equal(await store.getCa(), undefined);
-        await store.ensureCa({ certPem: 'A', keySealed: 'v1:old' });
-        assert.deepEqual(await store.updateCa(() => undefined), { certPem: 'A', keySealed: 'v1:old' });
-        await assert.rejects(
-          store.updateCa(() => {
-            throw new Error('abort');
-          }),
-          /abort/,
-        );
-        const results = await Promise.all(
-          Array.from({ length: 8 }, (_, i) =>
-            store.updateCa((c) =>
-              'keySealed' in c && c.keySealed === 'v1:old'
-                ? { certPem: c.certPem, keySealed: `v1:new-${i}` }
-                : undefined,
-            ),
-          ),
-        );
-        const stored = await store.getCa();
-        assert.ok(stored !== undefined && 'keySealed' in stored && stored.keySealed.startsWith('v1:new-'));
-        assert.equal(stored.certPem, 'A');
-        assert.deepEqual(
-          results,
-          Array.from({ length: 8 }, () => stored),
-        );
-      },
-    );
-
     const dev1 = '0000000000000001';
     const join = (eventId: string, devEui = dev1, time = '2026-06-01T12:00:00.000Z') => ({
       devEui,

@@ -10,6 +10,7 @@ import {
   type Harness,
   type Owner,
   networkServerInput,
+  authorized,
 } from '../testing/harness.js';
 
 // Issue 22 #11: keys hands a session's AppSKey out only under the binding it was made under (keys
@@ -17,13 +18,15 @@ import {
 // Authorize (stored with the session) and to the AS's AuthorizeApplicationServer (asked with AppSKeyReq).
 
 const join = (h: Harness, o: Owner) =>
-  h.claims.gateway.authorize({
-    joinEui,
-    devEui: devEui(1),
-    credential: { kind: 'bearer-token', token: o.ns.bearerToken },
-    senderNetId: o.ns.netId,
-    senderNsId: null,
-  });
+  authorized(
+    h.claims.gateway.authorize({
+      joinEui,
+      devEui: devEui(1),
+      credential: { kind: 'bearer-token', token: o.ns.bearerToken },
+      senderNetId: o.ns.netId,
+      senderNsId: null,
+    }),
+  );
 const appSKeyReq = (h: Harness, o: Owner, asId: string) =>
   h.claims.gateway.authorizeApplicationServer({
     joinEui,

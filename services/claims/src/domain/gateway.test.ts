@@ -13,6 +13,7 @@ import {
   type Harness,
   type Owner,
   networkServerInput,
+  authorized,
 } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
 import type { PeerCredentialInput } from './gateway.js';
@@ -23,7 +24,7 @@ const rejectsWith = (p: Promise<unknown>, code: string) =>
 
 const token = (o: Owner): PeerCredentialInput => ({ kind: 'bearer-token', token: o.ns.bearerToken });
 
-function authorizeAs(
+function outcomeAs(
   h: Harness,
   o: Owner,
   n: number,
@@ -38,6 +39,8 @@ function authorizeAs(
     ...overrides,
   });
 }
+
+const authorizeAs = (...args: Parameters<typeof outcomeAs>) => authorized(outcomeAs(...args));
 
 async function world() {
   const h = await createHarness();
@@ -120,6 +123,35 @@ describe('authorization matrix', () => {
       await assert.rejects(p, (err: unknown) => JoineryError.is(err, claimsErrors.not_authorized.code), name);
   });
 
+  test('a refusal is an outcome with its reason; a device refusal names the authenticated caller, a caller refusal not', async () => {
+    const { h, x } = await world();
+    const outcome = (n: number, overrides: Parameters<typeof outcomeAs>[3] = {}) =>
+      outcomeAs(h, x, n, overrides);
+    const cases: [string, Awaited<ReturnType<typeof outcome>>, string, string | undefined][] = [
+      ['another NS’s device', await outcome(2), 'other_network_server', x.ns.id],
+      ['unknown device', await outcome(99), 'unknown_device', x.ns.id],
+      ['malformed DevEUI', await outcome(1, { devEui: 'zz' }), 'unknown_device', x.ns.id],
+      ['unclaimed device', await outcome(3), 'unclaimed', x.ns.id],
+      ['JoinEUI mismatch', await outcome(1, { joinEui: '70B3D57ED0000001' }), 'join_eui_mismatch', x.ns.id],
+      ['SenderID mismatch', await outcome(1, { senderNetId: '000014' }), 'unknown_sender', undefined],
+      [
+        'unknown token',
+        await outcome(1, { credential: { kind: 'bearer-token', token: 'jns_unknown' } }),
+        'unknown_sender',
+        undefined,
+      ],
+    ];
+    for (const [name, answer, reason, callerId] of cases) {
+      assert.equal(answer.outcome, 'refused', name);
+      if (answer.outcome !== 'refused') continue;
+      assert.equal(answer.reason, reason, name);
+      assert.equal('networkServer' in answer ? answer.networkServer.id : undefined, callerId, name);
+    }
+    await h.claims.devices.lock(admin, devEui(1), 'stolen');
+    const locked = await outcome(1);
+    assert.deepEqual(locked.outcome === 'refused' ? locked.reason : locked.outcome, 'locked');
+  });
+
   test('an NS registered without an NSID is authorized with any BI 1.1 SenderNSID (as TTS sends), and without', async () => {
     const { h, x } = await world();
     const withNsId = await authorizeAs(h, x, 1, { senderNsId: '0000000000000001' });
@@ -166,13 +198,13 @@ describe('authorization matrix', () => {
       applicationServerId: null,
     });
     await rejectsWith(authorizeAs(h, x, 1), claimsErrors.not_authorized.code);
-    const auth = await h.claims.gateway.authorize({
-      joinEui,
-      devEui: devEui(1),
-      credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
-      senderNetId: '000015',
-      senderNsId: '70b3d57ed0001234',
-    });
+    const asNs2 = (senderNsId: string | null) =>
+      authorizeAs(h, x, 1, {
+        credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
+        senderNetId: '000015',
+        senderNsId,
+      });
+    const auth = await asNs2('70b3d57ed0001234');
     assert.equal(auth.networkServer.id, ns2.peer.id);
     assert.deepEqual(auth.delivery, {
       nwkKekLabel: ns2.kek.label,
@@ -184,24 +216,9 @@ describe('authorization matrix', () => {
       asyncCaPem: null,
     });
     // An NS registered with an NSID must send that one under BI 1.1.
-    await rejectsWith(
-      h.claims.gateway.authorize({
-        joinEui,
-        devEui: devEui(1),
-        credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
-        senderNetId: '000015',
-        senderNsId: '70b3d57ed0001235',
-      }),
-      claimsErrors.not_authorized.code,
-    );
+    await rejectsWith(asNs2('70b3d57ed0001235'), claimsErrors.not_authorized.code);
     // BI 1.0 requests carry no SenderNSID.
-    await h.claims.gateway.authorize({
-      joinEui,
-      devEui: devEui(1),
-      credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
-      senderNetId: '000015',
-      senderNsId: null,
-    });
+    await asNs2(null);
   });
 
   test('after unclaim no NS can activate the device', async () => {

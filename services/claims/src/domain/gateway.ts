@@ -49,6 +49,24 @@ export interface Authorization {
   readonly delivery: DeliverySettings;
 }
 
+/**
+ * Why an activation is refused. `unknown_sender` is about the caller; every other reason is about the device, and the
+ * Backend Interfaces edge answers them all alike, so an NS learns nothing about devices that are not its own.
+ */
+export type ActivationRefusal =
+  'unknown_sender' | 'unknown_device' | 'join_eui_mismatch' | 'unclaimed' | 'locked' | 'other_network_server';
+
+/** The typed answer to `authorize`: a refusal is an outcome, not an error. */
+export type AuthorizeOutcome =
+  | { readonly outcome: 'authorized'; readonly authorization: Authorization }
+  | { readonly outcome: 'refused'; readonly reason: 'unknown_sender' }
+  | {
+      readonly outcome: 'refused';
+      readonly reason: Exclude<ActivationRefusal, 'unknown_sender'>;
+      /** The authenticated caller: its rate limit and callback URL still apply to the refusal. */
+      readonly networkServer: PeerRecord;
+    };
+
 /** What the Backend Interfaces gateway asks on every request. */
 export class Gateway {
   constructor(private readonly ctx: ClaimsContext) {}
@@ -129,9 +147,9 @@ export class Gateway {
   }
 
   /**
-   * May this NS activate this device? Every refusal (unknown or revoked credential, SenderID/SenderNSID mismatch,
-   * unknown device, JoinEUI mismatch, unclaimed, locked, bound to another NS) is the one `claims:not_authorized`, so
-   * an NS learns nothing about devices that are not its own.
+   * May this NS activate this device? One call authenticates the caller (credential, SenderID, SenderNSID) and
+   * judges the device (unknown, JoinEUI mismatch, unclaimed, locked, bound to another NS); the refusal says which,
+   * and the Backend Interfaces edge keeps device refusals indistinguishable from each other.
    */
   async authorize(input: {
     joinEui: string;
@@ -139,7 +157,7 @@ export class Gateway {
     credential: PeerCredentialInput;
     senderNetId: string;
     senderNsId: string | null;
-  }): Promise<Authorization> {
+  }): Promise<AuthorizeOutcome> {
     const devEui = normalizeEui(input.devEui);
     const facts = { dev_eui: devEui ?? input.devEui, sender_net_id: input.senderNetId };
     // Caller and device are read at once (one store round trip of waiting instead of two); the caller is still
@@ -148,11 +166,17 @@ export class Gateway {
       this.networkServer(input.credential, input.senderNetId, input.senderNsId),
       devEui === null ? undefined : this.ctx.store.getDeviceBinding(devEui),
     ]);
-    if (ns === null) this.refuse('caller', facts);
-    if (device === undefined) this.refuse('unknown_device', facts);
-    if (device.joinEui !== normalizeEui(input.joinEui)) this.refuse('join_eui_mismatch', facts);
-    if (device.state !== 'claimed') this.refuse(device.state, facts);
-    if (device.networkServerId !== ns.id) this.refuse('other_network_server', facts);
+    const refused = (reason: ActivationRefusal): AuthorizeOutcome => {
+      this.ctx.logger.info({ ...facts, reason }, 'activation refused');
+      return ns === null || reason === 'unknown_sender'
+        ? { outcome: 'refused', reason: 'unknown_sender' }
+        : { outcome: 'refused', reason, networkServer: ns };
+    };
+    if (ns === null) return refused('unknown_sender');
+    if (device === undefined) return refused('unknown_device');
+    if (device.joinEui !== normalizeEui(input.joinEui)) return refused('join_eui_mismatch');
+    if (device.state !== 'claimed') return refused(device.state);
+    if (device.networkServerId !== ns.id) return refused('other_network_server');
     let appSKeyKekLabel: string | null = null;
     if (ns.appSKeyDelivery === 'wrapped') {
       const as =
@@ -163,7 +187,7 @@ export class Gateway {
         as === undefined ? ns.callerKekLabel : kekLabelForThirdParty(as, this.ctx.clock.now());
     }
     const { callerKekLabel, ...networkServer } = ns;
-    return {
+    const authorization: Authorization = {
       device,
       bindingId: bindingIdOf(device),
       networkServer,
@@ -177,6 +201,7 @@ export class Gateway {
         asyncCaPem: ns.asyncCaPem ?? null,
       },
     };
+    return { outcome: 'authorized', authorization };
   }
 
   /** May this AS fetch the AppSKey of this device (AppSKeyReq)? Same single refusal code. */

@@ -206,12 +206,3 @@ export interface CaRecord {
    */
   readonly keySealed: string;
 }
-
-/** A CA record as releases before the seal wrote it, key in the clear; only read, to be sealed on open. */
-export interface PlaintextCaRecord {
-  readonly certPem: string;
-  /** PKCS#8 PEM. */
-  readonly keyPem: string;
-}
-
-export type StoredCaRecord = CaRecord | PlaintextCaRecord;

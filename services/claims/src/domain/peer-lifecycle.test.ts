@@ -34,14 +34,18 @@ async function claimed(h: Harness) {
     networkServerId: a.ns.id,
     applicationServerId: a.as.id,
   });
-  const authorize = (credential: PeerCredentialInput) =>
-    h.claims.gateway.authorize({
+  // The authorization of an NS that may activate the device (a refusal fails the test with its reason).
+  const authorize = async (credential: PeerCredentialInput) => {
+    const outcome = await h.claims.gateway.authorize({
       joinEui,
       devEui: devEui(1),
       credential,
       senderNetId: '000013',
       senderNsId: null,
     });
+    if (outcome.outcome !== 'authorized') throw new Error(`refused: ${outcome.reason}`);
+    return outcome.authorization;
+  };
   return { a, b, authorize };
 }
 

@@ -10,7 +10,6 @@ import type {
   DeviceRecord,
   MacVersion,
   PeerRecord,
-  StoredCaRecord,
 } from './model.js';
 import type { DeviceQuery } from './device-query.js';
 
@@ -127,13 +126,8 @@ export interface ClaimsStore {
   joinActivity(devEui: string): Promise<readonly JoinActivityRecord[]>;
 
   /** Stores the CA unless one exists; returns the one that is stored (first writer wins). */
-  ensureCa(candidate: CaRecord): Promise<StoredCaRecord>;
-  getCa(): Promise<StoredCaRecord | undefined>;
-  /**
-   * Atomic like `update*` (compare-and-swap, retried); undefined when there is no CA. The CA opens with it to seal a
-   * record whose key is still in the clear, so of racing instances one writes and the others read its result.
-   */
-  updateCa(change: (current: StoredCaRecord) => CaRecord | undefined): Promise<StoredCaRecord | undefined>;
+  ensureCa(candidate: CaRecord): Promise<CaRecord>;
+  getCa(): Promise<CaRecord | undefined>;
 
   /**
    * Reserves one attempt under `key` if `policy` allows it at `nowMs`, atomically (increment-then-check: of racing

@@ -8,6 +8,8 @@ import type { ClaimsLogger } from '../domain/context.js';
 import type { DeviceEventRecord, Principal } from '../domain/model.js';
 import type { ClaimsStore, DeviceEventPublisher } from '../domain/ports.js';
 import type { ScryptCost } from '../domain/secrets.js';
+import { claimsErrors } from '../domain/errors.js';
+import type { AuthorizeOutcome, Authorization } from '../domain/gateway.js';
 import type { RegisterNetworkServerInput } from '../domain/peers.js';
 
 export const adminToken = 'test-admin-token-0123456789';
@@ -163,4 +165,11 @@ export async function createOwner(h: Harness, name: string, netId: string): Prom
     ns: { id: ns.peer.id, bearerToken: ns.credentials.bearerToken, certFingerprint: cert.hash, netId },
     as: { id: as.peer.id, bearerToken: as.credentials.bearerToken },
   };
+}
+
+/** The authorization of an outcome, or the one `claims:not_authorized` for any refusal (reason in its details). */
+export async function authorized(outcome: Promise<AuthorizeOutcome>): Promise<Authorization> {
+  const answer = await outcome;
+  if (answer.outcome === 'refused') throw claimsErrors.not_authorized({ reason: answer.reason });
+  return answer.authorization;
 }

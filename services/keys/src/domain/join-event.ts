@@ -1,30 +1,41 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { JoinEventSchema, JoinKind, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
+import { JoinEventSchema, JoinKind, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
 import { randomUUID } from 'node:crypto';
-import { keysErrors } from './errors.js';
+import { resultCodeOfErrorCode } from '@joinery/wire';
+import { bytesFromHex } from './hex.js';
 import type { OutboxEvent } from './ports.js';
 
 export const joinsTopic = 'joinery.joins.v1';
 
 export { JoinKind };
 
-export interface JoinEventFacts {
+/**
+ * The fields of a join event that a join (or a refusal recorded for the gateway) supplies, as the event carries them
+ * (identifiers as big-endian bytes); only the DevEUI is upper-case hex, for it is also the record key and the log
+ * field. A field added to `JoinEvent` goes through here without a change.
+ */
+export type JoinEventFacts = Partial<
+  Omit<
+    JoinEvent,
+    | '$typeName'
+    | '$unknown'
+    | 'devEui'
+    | 'eventId'
+    | 'time'
+    | 'outcome'
+    | 'resultCode'
+    | 'errorCode'
+    | 'joinNonce'
+    | 'sessionKeyId'
+  >
+> & {
   readonly devEui: string;
-  readonly joinEui: string;
-  readonly kind: JoinKind;
-  readonly accountId: string;
-  readonly networkServerId: string;
-  /** Hex, 6 digits. */
-  readonly netId: string;
-  /** Hex, 16 digits or empty. */
-  readonly nsId: string;
-  readonly macVersion: string;
   readonly time: number;
-}
+};
 
 export type JoinEventResult =
-  | { readonly accepted: true; readonly joinNonce: number; readonly sessionKeyId: string }
+  | { readonly accepted: true; readonly joinNonce: number; readonly sessionKeyId: Uint8Array }
   | { readonly accepted: false; readonly resultCode: string; readonly errorCode: string };
 
 /** Builds the JoinEvent for the outbox; `eventId` goes into the payload so consumers can deduplicate. */
@@ -33,50 +44,39 @@ export function joinEventRecord(
   result: JoinEventResult,
 ): { eventId: string; event: OutboxEvent } {
   const eventId = randomUUID();
+  const { devEui, time, ...fields } = facts;
   const event = create(JoinEventSchema, {
+    ...fields,
     eventId,
-    devEui: facts.devEui,
-    joinEui: facts.joinEui,
-    time: timestampFromMs(facts.time),
-    kind: facts.kind,
-    accountId: facts.accountId,
-    networkServerId: facts.networkServerId,
-    netId: facts.netId,
-    nsId: facts.nsId,
-    macVersion: facts.macVersion,
+    devEui: bytesFromHex(devEui),
+    time: timestampFromMs(time),
     ...(result.accepted
       ? {
           outcome: JoinOutcome.ACCEPTED,
           resultCode: 'Success',
+          errorCode: '',
           joinNonce: result.joinNonce,
           sessionKeyId: result.sessionKeyId,
         }
-      : { outcome: JoinOutcome.REFUSED, resultCode: result.resultCode, errorCode: result.errorCode }),
+      : {
+          outcome: JoinOutcome.REFUSED,
+          resultCode: result.resultCode,
+          errorCode: result.errorCode,
+          joinNonce: 0,
+          sessionKeyId: new Uint8Array(),
+        }),
   });
   return {
     eventId,
-    event: { topic: joinsTopic, key: facts.devEui, value: toBinary(JoinEventSchema, event) },
+    event: { topic: joinsTopic, key: devEui, value: toBinary(JoinEventSchema, event) },
   };
 }
 
 /**
- * The Backend Interfaces ResultCode the gateway gives the NS for a refusal decided here, per BI ProtocolVersion
- * (spec digest §4): BI 1.0 clients (ChirpStack) cannot parse `FrameReplayed`/`MalformedMessage`.
+ * The Backend Interfaces ResultCode the gateway gives the NS for a refusal decided here, per BI ProtocolVersion, by
+ * the one table of `@joinery/wire` the gateway answers by (BI 1.0 clients cannot parse `FrameReplayed` or
+ * `MalformedMessage`).
  */
 export function resultCodeFor(errorCode: string, protocolVersion: string): string {
-  const bi11 = protocolVersion === '1.1';
-  switch (errorCode) {
-    case keysErrors.mic_failed.code:
-      return 'MICFailed';
-    case keysErrors.unknown_device.code:
-      return 'UnknownDevEUI';
-    case keysErrors.dev_nonce_replayed.code:
-    case keysErrors.dev_nonce_too_small.code:
-    case keysErrors.rj_count_replayed.code:
-      return bi11 ? 'FrameReplayed' : 'JoinReqFailed';
-    case keysErrors.malformed_frame.code:
-      return 'FrameSizeError';
-    default:
-      return 'JoinReqFailed';
-  }
+  return resultCodeOfErrorCode(errorCode, protocolVersion === '1.1' ? '1.1' : '1.0');
 }

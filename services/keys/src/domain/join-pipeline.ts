@@ -91,12 +91,12 @@ export interface JoinAnswer {
 export function eventFacts(ctx: JoinContext, kind: JoinKind, now: number): JoinEventFacts {
   return {
     devEui: idHex(ctx.device.devEui),
-    joinEui: idHex(ctx.device.joinEui),
+    joinEui: ctx.device.joinEui,
     kind,
     accountId: ctx.device.accountId,
     networkServerId: ctx.device.networkServerId,
-    netId: idHex(ctx.request.netId),
-    nsId: idHex(ctx.request.nsId),
+    netId: ctx.request.netId,
+    nsId: ctx.request.nsId,
     macVersion: ctx.device.macVersion ?? '',
     time: now,
   };
@@ -222,7 +222,7 @@ export async function commitAccept(
   const { eventId, event } = joinEventRecord(facts, {
     accepted: true,
     joinNonce,
-    sessionKeyId: sessionKeyIdHex,
+    sessionKeyId,
   });
   const accepted: AcceptedJoin | undefined =
     retryKey === undefined

@@ -4,6 +4,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { JoinEventSchema } from '@joinery/proto/events/v1/events_pb';
 import { createMemoryStateStore } from '../adapters/memory/memory-state-store.js';
+import { bytesFromHex } from './hex.js';
 import { outboxBacklog } from './outbox-backlog.js';
 
 const dev = '0004A30B001C0530';
@@ -12,7 +13,7 @@ const eventAt = (ms: number) => ({
   key: dev,
   value: toBinary(
     JoinEventSchema,
-    create(JoinEventSchema, { eventId: `e${ms}`, devEui: dev, time: timestampFromMs(ms) }),
+    create(JoinEventSchema, { eventId: `e${ms}`, devEui: bytesFromHex(dev), time: timestampFromMs(ms) }),
   ),
 });
 

@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
 import { createGrpcClient, type Client } from '@joinery/grpc';
 import { ClaimsService, Scope } from '@joinery/proto/claims/v1/claims_pb';
-import { JoinEventSchema, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
+import { JoinEventSchema, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
 import { redisClusterUrl } from '@joinery/store';
 import {
   createTestNetwork,
@@ -32,6 +32,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { eventually } from '../contract/management-contract.js';
 import { joinReqBody, newDevice, provisionNs, type Device } from '../gateway/ns-client.js';
 import { repoRoot, waitFor } from '../stack/service-processes.js';
+import { joinFactsOf, type JoinFacts } from './join-facts.js';
 
 const joinEui = '70B3D57ED0005000';
 const netId = '00005C';
@@ -153,7 +154,7 @@ interface Sent {
   malformed?: string;
 }
 
-async function readJoins(brokers: string): Promise<JoinEvent[]> {
+async function readJoins(brokers: string): Promise<JoinFacts[]> {
   const kafka = new Kafka({ clientId: 'faults-test', brokers: [brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -162,7 +163,7 @@ async function readJoins(brokers: string): Promise<JoinEvent[]> {
   );
   await admin.disconnect();
   const remaining = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
-  const out: JoinEvent[] = [];
+  const out: JoinFacts[] = [];
   if (remaining.size === 0) return out;
   const consumer = kafka.consumer({ groupId: `faults-test-${randomUUID()}` });
   await consumer.connect();
@@ -174,7 +175,7 @@ async function readJoins(brokers: string): Promise<JoinEvent[]> {
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
           if (BigInt(message.offset) >= (ends.get(partition) ?? 0n)) return;
-          if (message.value !== null) out.push(fromBinary(JoinEventSchema, message.value));
+          if (message.value !== null) out.push(joinFactsOf(fromBinary(JoinEventSchema, message.value)));
           if (BigInt(message.offset) + 1n === ends.get(partition)) remaining.delete(partition);
           if (remaining.size === 0) {
             clearTimeout(timer);

@@ -7,17 +7,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
-import {
-  ChargeRecordedSchema,
-  JoinEventSchema,
-  JoinOutcome,
-  type ChargeRecorded,
-  type JoinEvent,
-} from '@joinery/proto/events/v1/events_pb';
+import { bytesToHex } from '@joinery/backend-interfaces';
+import { ChargeRecordedSchema, JoinEventSchema, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
 import { requireClusterInfra, requireInfra } from '@joinery/testing/infra';
 import { Kafka, logLevel } from 'kafkajs';
 import { eventually } from '../contract/management-contract.js';
 import { joinReqBody, newDevice, nsClient, provisionNs, type Device } from '../gateway/ns-client.js';
+import { joinFactsOf, type JoinFacts } from './join-facts.js';
 import { replicatedServices, startReplicatedStack, type ReplicatedStack } from './replicated-stack.js';
 
 const joinEui = '70B3D57ED0004000';
@@ -183,9 +179,9 @@ test(
       return [...seen].filter(([, n]) => n > 1);
     };
     const acceptedSessions = new Set([duplicateSession, ...accepted.map((a) => a.sessionKeyId!)]);
-    const events: JoinEvent[] = await eventually(async () => {
+    const events: JoinFacts[] = await eventually(async () => {
       const all = (await readTopic(brokers, 'joinery.joins.v1'))
-        .map((v) => fromBinary(JoinEventSchema, v))
+        .map((v) => joinFactsOf(fromBinary(JoinEventSchema, v)))
         .filter((e) => ours.has(e.devEui) && e.outcome === JoinOutcome.ACCEPTED);
       const onKafka = new Set(all.map((e) => e.sessionKeyId));
       const missing = [...acceptedSessions].filter((id) => !onKafka.has(id));
@@ -205,9 +201,10 @@ test(
 
     // Billing: one charge per device that joined, none for the others, none twice.
     const joined = new Set(events.map((e) => e.devEui));
-    const charges: ChargeRecorded[] = await eventually(async () => {
+    const charges: { devEui: string }[] = await eventually(async () => {
       const all = (await readTopic(brokers, s.billingTopic))
         .map((v) => fromBinary(ChargeRecordedSchema, v))
+        .map((c) => ({ devEui: bytesToHex(c.devEui) }))
         .filter((c) => ours.has(c.devEui));
       const charged = new Set(all.map((c) => c.devEui));
       assert.deepEqual(

@@ -5,11 +5,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { biErrors } from '@joinery/backend-interfaces';
 import type { ErrorFactory } from '@joinery/errors';
-import { gatewayErrors, reasonByErrorCode } from '@joinery/bi-gateway';
+import { gatewayErrors } from '@joinery/bi-gateway';
 import { claimsErrors } from '@joinery/claims';
 import { httpStatusByKind } from '@joinery/console';
 import { grpcErrors, statusByKind } from '@joinery/grpc';
 import { keysErrors } from '@joinery/keys';
+import { reasonByErrorCode } from '@joinery/wire';
 
 /** The catalogues whose errors can reach the gateway over gRPC (or are the gateway's own). */
 const reachingTheGateway: Record<string, Record<string, ErrorFactory>> = {
@@ -37,4 +38,15 @@ test('every error code has an HTTP status and a gRPC status', () => {
     assert.equal(typeof httpStatusByKind[f.kind], 'number', f.code);
     assert.equal(typeof statusByKind[f.kind], 'number', f.code);
   }
+});
+
+test('the codes the gateway raises beside its own catalogue are catalogued and placed', () => {
+  // The MAC version mismatch is decided by the gateway with the parser's code; keys' unknown session is answered
+  // like the gateway's own.
+  for (const f of [biErrors.mac_version_mismatch, keysErrors.unknown_session, gatewayErrors.unknown_session])
+    assert.notEqual(reasonByErrorCode[f.code], undefined, f.code);
+  assert.equal(
+    reasonByErrorCode[keysErrors.unknown_session.code],
+    reasonByErrorCode[gatewayErrors.unknown_session.code],
+  );
 });

@@ -63,8 +63,26 @@ async function drainOutbox(redisUrl: string): Promise<void> {
   }
 }
 
+/** A JoinEvent with its identifiers as upper-case hex, as the test's own records name them. */
+type EventView = Omit<JoinEvent, 'devEui' | 'netId' | 'sessionKeyId'> & {
+  readonly devEui: string;
+  readonly netId: string;
+  readonly sessionKeyId: string;
+};
+
+const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
+
+function viewOf(event: JoinEvent): EventView {
+  return {
+    ...event,
+    devEui: hexOf(event.devEui),
+    netId: hexOf(event.netId),
+    sessionKeyId: hexOf(event.sessionKeyId),
+  };
+}
+
 interface TopicRecord {
-  readonly event: JoinEvent;
+  readonly event: EventView;
   /** The keys outbox id the relay put in the record's header. */
   readonly outboxId: string;
 }
@@ -94,7 +112,7 @@ async function readTopic(brokers: string[]): Promise<TopicRecord[]> {
           if (BigInt(message.offset) >= (ends.get(partition) ?? 0n)) return;
           if (message.value !== null)
             records.push({
-              event: fromBinary(JoinEventSchema, message.value),
+              event: viewOf(fromBinary(JoinEventSchema, message.value)),
               outboxId: message.headers?.['outbox_id']?.toString() ?? '',
             });
           if (BigInt(message.offset) + 1n === ends.get(partition)) remaining.delete(partition);

@@ -53,10 +53,12 @@ test('the outbox backlog and lag come from keys: events not on the bus yet, and 
   const before = Number(sample((await get('/metrics')).text, 'joinery_outbox_events')?.split(' ')[1]);
   assert.ok(Number.isInteger(before) && before >= 0, `before ${before}`);
   await stack.keys.recordRefusal({
-    devEui: new Uint8Array(8).fill(1),
-    kind: JoinKind.JOIN_REQUEST,
-    resultCode: 'UnknownDevEUI',
-    errorCode: 'claims:unknown_device',
+    event: {
+      devEui: new Uint8Array(8).fill(1),
+      kind: JoinKind.JOIN_REQUEST,
+      resultCode: 'UnknownDevEUI',
+      errorCode: 'claims:unknown_device',
+    },
   });
   await new Promise((resolve) => setTimeout(resolve, 600));
   const { text } = await get('/metrics');

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { create } from '@bufbuild/protobuf';
+import { hexToBytes } from '@joinery/backend-interfaces';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { JoinEventSchema, JoinKind, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
 import { openEventStream, type EventStream } from '../contract/event-stream.js';
@@ -28,15 +29,15 @@ describe('REST: join activity and its live streams', () => {
   const event = (devEui: string, accountId: string, id: string, accepted = true) =>
     create(JoinEventSchema, {
       eventId: id,
-      devEui,
-      joinEui,
+      devEui: hexToBytes(devEui),
+      joinEui: hexToBytes(joinEui),
       time: timestampFromMs(Date.now()),
       outcome: accepted ? JoinOutcome.ACCEPTED : JoinOutcome.REFUSED,
       kind: JoinKind.JOIN_REQUEST,
       resultCode: accepted ? 'Success' : 'MICFailed',
       errorCode: accepted ? '' : 'keys:mic_failed',
       accountId,
-      netId: '000013',
+      netId: hexToBytes('000013'),
     });
 
   before(async () => {

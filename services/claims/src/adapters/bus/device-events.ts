@@ -1,3 +1,4 @@
+import { hexToBytes } from '../../domain/identifiers.js';
 import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { DeviceEventSchema, type DeviceEvent } from '@joinery/proto/events/v1/events_pb';
@@ -10,7 +11,7 @@ export const devicesTopic = 'joinery.devices.v1';
 export function deviceEventToProto(e: DeviceEventRecord): DeviceEvent {
   return create(DeviceEventSchema, {
     eventId: e.eventId,
-    devEui: e.devEui,
+    devEui: hexToBytes(e.devEui),
     time: timestampFromDate(new Date(e.time)),
     change: changeInit(e),
   });
@@ -26,7 +27,7 @@ function changeInit(e: DeviceEventRecord): ChangeInit {
     case 'imported':
       return {
         case: 'imported' as const,
-        value: { joinEui: c.joinEui, batchId: c.batchId, macVersion: c.macVersion },
+        value: { joinEui: hexToBytes(c.joinEui), batchId: c.batchId, macVersion: c.macVersion },
       };
     case 'claimed':
       return {

@@ -10,7 +10,13 @@ const joinEvent = (eventId: string, dev: string, outcome: JoinOutcome, time: Dat
   key: dev,
   value: toBinary(
     JoinEventSchema,
-    create(JoinEventSchema, { eventId, devEui: dev, outcome, time: timestampFromDate(time) }),
+    create(JoinEventSchema, {
+      eventId,
+      // A DevEUI that is no hex ('not-a-dev-eui') arrives as bytes of the wrong length.
+      devEui: new Uint8Array(Buffer.from(dev, 'hex')),
+      outcome,
+      time: timestampFromDate(time),
+    }),
   ),
 });
 

@@ -1,3 +1,4 @@
+import { bytesToHex } from '../../domain/identifiers.js';
 import { fromBinary } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { JoinEventSchema, JoinKind, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
@@ -29,7 +30,7 @@ export function joinActivityOf(event: JoinEvent, time: Date): JoinActivityRecord
     errorCode: event.errorCode,
     accountId: event.accountId,
     networkServerId: event.networkServerId,
-    netId: event.netId,
+    netId: bytesToHex(event.netId),
     kind: kindNames[event.kind] ?? 'unknown',
   };
 }
@@ -59,16 +60,17 @@ export function joinEventsHandler(
         continue;
       }
       const time = event.time === undefined ? new Date() : timestampDate(event.time);
-      activity.push({ devEui: event.devEui, activity: joinActivityOf(event, time) });
+      const devEui = bytesToHex(event.devEui);
+      activity.push({ devEui, activity: joinActivityOf(event, time) });
       if (event.outcome !== JoinOutcome.ACCEPTED) continue;
-      joins.push({ eventId: event.eventId, devEui: event.devEui, accepted: true, time });
+      joins.push({ eventId: event.eventId, devEui, accepted: true, time });
       releases.push({
         eventId: event.eventId,
-        devEui: event.devEui,
+        devEui,
         accountId: event.accountId === '' ? null : event.accountId,
         networkServerId: event.networkServerId,
-        netId: event.netId,
-        nsId: event.nsId,
+        netId: bytesToHex(event.netId),
+        nsId: bytesToHex(event.nsId),
         joinKind: kindNames[event.kind] ?? 'unknown',
         time,
       });

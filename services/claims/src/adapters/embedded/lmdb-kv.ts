@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import type { AttemptPolicy, AttemptReservation } from '../../domain/ports.js';
+import type { AttemptPolicy, AttemptReservation, JoinOutcome } from '../../domain/ports.js';
 import { reserveInList, type AttemptHit } from '../kv/attempts.js';
-import { applyJoin, type JoinEntry, type StoredJoinOutcome } from '../kv/activation.js';
+import { applyJoin, type JoinEntry } from '../kv/activation.js';
 import type { KvBackend } from '../kv/kv-backend.js';
 
 // The separator of composite keys. Not NUL: lmdb-js's ordered-binary key encoding turns a string with NUL bytes
@@ -64,7 +64,7 @@ export class LmdbKv implements KvBackend {
   }
 
   /** One write transaction for the whole batch. */
-  async recordJoins(entries: readonly JoinEntry[]): Promise<StoredJoinOutcome[]> {
+  async recordJoins(entries: readonly JoinEntry[]): Promise<JoinOutcome[]> {
     if (entries.length === 0) return [];
     return this.db.transaction(() =>
       entries.map((e) => {

@@ -6,10 +6,10 @@ import { parseBatchCsv } from '../../domain/batch.js';
 import type { Claims } from '../../domain/claims.js';
 import { claimsErrors } from '../../domain/errors.js';
 import { lifecycleServiceImpl } from './lifecycle-service-impl.js';
+import { authorizeOutcomeToProto } from './authorize-mapping.js';
 import type { BatchKey } from '@joinery/proto/claims/v1/claims_pb';
 import {
   appSKeyDeliveryFromProto,
-  appSKeyDeliveryToProto,
   bytesToHex,
   credentialFromProto,
   deviceContextToProto,
@@ -332,27 +332,16 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       };
     },
     async authorize(req) {
-      const auth = await gateway.authorize({
+      // A call without any credential is a wrong call, not a caller to answer: the gateway never makes one.
+      if (req.credential?.credential.case === undefined) throw claimsErrors.not_authorized();
+      const answer = await gateway.authorize({
         joinEui: bytesToHex(req.joinEui),
         devEui: bytesToHex(req.devEui),
         credential: credentialFromProto(req.credential),
         senderNetId: bytesToHex(req.senderNetId),
         senderNsId: optionalHex(req.senderNsId),
       });
-      return {
-        device: deviceContextToProto(auth.device, auth.bindingId),
-        applicationServerId: auth.device.applicationServerId ?? '',
-        networkServer: peerIdentityToProto(auth.networkServer),
-        delivery: {
-          nwkKekLabel: auth.delivery.nwkKekLabel ?? '',
-          plaintextNwkKeys: auth.delivery.plaintextNwkKeys,
-          appSKeyDelivery: appSKeyDeliveryToProto(auth.delivery.appSKeyDelivery),
-          appSKeyKekLabel: auth.delivery.appSKeyKekLabel ?? '',
-          lifetime: auth.delivery.lifetime,
-          asyncUrl: auth.delivery.asyncUrl ?? '',
-          asyncCaPem: auth.delivery.asyncCaPem ?? '',
-        },
-      };
+      return authorizeOutcomeToProto(answer);
     },
     async authorizeApplicationServer(req) {
       const auth = await gateway.authorizeApplicationServer({
@@ -393,7 +382,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       if (e === undefined) throw claimsErrors.invalid_argument({ field: 'event', reason: 'missing' });
       const applied = await devices.applyJoinEvent({
         eventId: e.eventId,
-        devEui: e.devEui,
+        devEui: bytesToHex(e.devEui),
         accepted: e.outcome === JoinOutcome.ACCEPTED,
         time: e.time === undefined ? new Date() : timestampDate(e.time),
       });

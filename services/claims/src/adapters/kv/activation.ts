@@ -1,4 +1,3 @@
-import { isStorableEventId } from '../../domain/identifiers.js';
 import type { DeviceBinding, DeviceRecord } from '../../domain/model.js';
 import type { JoinOutcome } from '../../domain/ports.js';
 
@@ -30,12 +29,6 @@ export interface JoinEntry {
   readonly time: string;
 }
 
-/**
- * What one join event did to the stored records; `legacy` means the device still carries its activation facts
- * inside its own record (written by a version before the activation record) and nothing was changed.
- */
-export type StoredJoinOutcome = JoinOutcome | 'legacy';
-
 const none: Activation = { joinCount: 0, lastJoinAt: null, appliedJoinEvents: [] };
 
 export function formatActivation(a: Activation): string {
@@ -52,19 +45,6 @@ export function parseActivation(raw: string): Activation {
   return { joinCount, lastJoinAt: last === '' ? null : last, appliedJoinEvents: ids };
 }
 
-/** A stored device text that still holds the activation facts itself (see `StoredJoinOutcome`). */
-export const isLegacyDevice = (deviceRaw: string): boolean => deviceRaw.includes('"joinCount":');
-
-/** The activation facts of a legacy device record, to seed its activation record with. */
-export function legacyActivation(device: Partial<DeviceRecord & Activation>): Activation {
-  return {
-    joinCount: device.joinCount ?? 0,
-    lastJoinAt: device.lastJoinAt ?? null,
-    // Ids the text format cannot hold (older versions took any non-empty id) are left out.
-    appliedJoinEvents: (device.appliedJoinEvents ?? []).filter(isStorableEventId),
-  };
-}
-
 /**
  * One join event applied to the stored texts (for the memory and LMDB backends; the Redis script does the same).
  * `next` is the activation text to write when the outcome is `applied`.
@@ -74,12 +54,8 @@ export function applyJoin(
   readDevice: () => string | undefined,
   eventId: string,
   time: string,
-): { readonly outcome: StoredJoinOutcome; readonly next?: string } {
-  if (activationRaw === undefined) {
-    const deviceRaw = readDevice();
-    if (deviceRaw === undefined) return { outcome: 'unknown_device' };
-    if (isLegacyDevice(deviceRaw)) return { outcome: 'legacy' };
-  }
+): { readonly outcome: JoinOutcome; readonly next?: string } {
+  if (activationRaw === undefined && readDevice() === undefined) return { outcome: 'unknown_device' };
   const current = activationRaw === undefined ? none : parseActivation(activationRaw);
   if (current.appliedJoinEvents.includes(eventId)) return { outcome: 'duplicate' };
   const next: Activation = {
@@ -92,17 +68,13 @@ export function applyJoin(
 
 /** The device as the domain sees it: the stored device with its activation facts. */
 export function withActivation(deviceRaw: string, activationRaw: string | undefined): DeviceRecord {
-  const device = JSON.parse(deviceRaw) as DeviceRecord & Partial<Activation>;
-  const { appliedJoinEvents: _legacyIds, ...rest } = device;
-  return withFacts(
-    rest,
-    activationRaw !== undefined ? parseActivation(activationRaw) : legacyActivation(device),
-  );
+  const device = JSON.parse(deviceRaw) as DeviceRecord;
+  return withFacts(device, activationRaw === undefined ? none : parseActivation(activationRaw));
 }
 
-/** A stored device text as the join path reads it: the facts left out, also those a legacy record still holds. */
+/** A stored device text as the join path reads it (it holds no activation facts). */
 export function withoutFacts(deviceRaw: string): DeviceBinding {
-  return binding(JSON.parse(deviceRaw) as DeviceRecord & Partial<Activation>);
+  return JSON.parse(deviceRaw) as DeviceBinding;
 }
 
 /** `device` with the facts of an activation record. */
@@ -118,14 +90,8 @@ export function withoutActivation(device: DeviceRecord): string {
   return JSON.stringify(binding(device));
 }
 
-/** `device` without its activation facts, and without the event ids a legacy record carries. */
-function binding(device: DeviceRecord & Partial<Activation>): DeviceBinding {
-  const {
-    activated: _activated,
-    joinCount: _joinCount,
-    lastJoinAt: _lastJoinAt,
-    appliedJoinEvents: _appliedJoinEvents,
-    ...rest
-  } = device;
+/** `device` without its activation facts. */
+function binding(device: DeviceRecord): DeviceBinding {
+  const { activated: _activated, joinCount: _joinCount, lastJoinAt: _lastJoinAt, ...rest } = device;
   return rest;
 }

@@ -1,5 +1,5 @@
-import type { AttemptPolicy, AttemptReservation } from '../../domain/ports.js';
-import type { JoinEntry, StoredJoinOutcome } from './activation.js';
+import type { AttemptPolicy, AttemptReservation, JoinOutcome } from '../../domain/ports.js';
+import type { JoinEntry } from './activation.js';
 
 /**
  * The few primitives the claims store needs from a key-value engine. Every method on one key is atomic; nothing
@@ -21,7 +21,7 @@ export interface KvBackend {
    * Applies join events to activation records as `applyJoin` in activation.ts describes, each atomically, in
    * order; one outcome per entry.
    */
-  recordJoins(entries: readonly JoinEntry[]): Promise<StoredJoinOutcome[]>;
+  recordJoins(entries: readonly JoinEntry[]): Promise<JoinOutcome[]>;
   /** Sorted sets of strings (lexicographic order). */
   indexAdd(index: string, members: readonly string[]): Promise<void>;
   indexRemove(index: string, member: string): Promise<void>;

@@ -9,19 +9,10 @@ const t1 = '2026-06-01T12:00:00.000Z';
 const t2 = '2026-06-01T13:00:00.000Z';
 const join = (eventId: string, time = t1) => ({ devEui: dev, eventId, time: new Date(time) });
 
-/** A device as versions before the activation record stored it: with its activation facts inside. */
-const legacyDeviceText = JSON.stringify({
-  ...deviceFixture(dev),
-  activated: true,
-  joinCount: 3,
-  lastJoinAt: t2,
-  appliedJoinEvents: ['a', 'b'],
-});
-
 /**
  * What KvClaimsStore adds on top of the ClaimsStore contract, on every KvBackend (memory and LMDB in unit runs, Redis
  * in integration runs): the activation record's one stored text format, which the Redis script and the TypeScript
- * code both write; devices stored before it existed; store instances sharing one backend. `open` returns a fresh,
+ * code both write; store instances sharing one backend. `open` returns a fresh,
  * empty backend.
  */
 export function kvClaimsStoreContract(name: string, open: () => Promise<KvBackend>): void {
@@ -86,59 +77,6 @@ export function kvClaimsStoreContract(name: string, open: () => Promise<KvBacken
           assert.ok(!raw.includes(field), field);
       },
     );
-
-    withKv(
-      'a device stored with its activation facts inside keeps them and goes on counting',
-      async (kv, store) => {
-        await kv.put(deviceKey(dev), legacyDeviceText);
-        const before = await store.getDevice(dev);
-        assert.deepEqual([before?.activated, before?.joinCount, before?.lastJoinAt], [true, 3, t2]);
-        assert.deepEqual(await store.recordJoins([join('b'), join('c'), join('c')]), [
-          'duplicate',
-          'applied',
-          'duplicate',
-        ]);
-        const after = await store.getDevice(dev);
-        assert.deepEqual([after?.joinCount, after?.lastJoinAt], [4, t2]);
-        assert.equal(await kv.get(`act:{${dev}}`), `4\n${t2}\na\nb\nc\n`);
-      },
-    );
-
-    withKv(
-      'the binding of such a device carries none of the facts its record still holds',
-      async (kv, store) => {
-        await kv.put(deviceKey(dev), legacyDeviceText);
-        const binding = (await store.getDeviceBinding(dev)) as Record<string, unknown> | undefined;
-        assert.equal(binding?.['devEui'], dev);
-        for (const field of ['activated', 'joinCount', 'lastJoinAt', 'appliedJoinEvents'])
-          assert.ok(!(field in binding!), field);
-      },
-    );
-
-    withKv('updating such a device moves its activation facts to the record first', async (kv, store) => {
-      await kv.put(deviceKey(dev), legacyDeviceText);
-      const next = await store.updateDevice(dev, (d) => ({ ...d, lockReason: 'x' }));
-      assert.deepEqual([next?.lockReason, next?.joinCount, next?.activated], ['x', 3, true]);
-      assert.ok(!((await kv.get(deviceKey(dev))) ?? '').includes('joinCount'));
-      assert.equal(await kv.get(`act:{${dev}}`), `3\n${t2}\na\nb\n`);
-      assert.deepEqual(await store.recordJoins([join('a'), join('d')]), ['duplicate', 'applied']);
-      assert.equal((await store.getDevice(dev))?.joinCount, 4);
-    });
-
-    withKv('an update that changes nothing on such a device returns its facts', async (kv, store) => {
-      await kv.put(deviceKey(dev), legacyDeviceText);
-      const same = await store.updateDevice(dev, () => undefined);
-      assert.deepEqual([same?.activated, same?.joinCount, same?.lastJoinAt, same?.rev], [true, 3, t2, 1]);
-    });
-
-    withKv('old ids the text cannot hold are left out when the facts move', async (kv, store) => {
-      await kv.put(
-        deviceKey(dev),
-        JSON.stringify({ ...JSON.parse(legacyDeviceText), appliedJoinEvents: ['a', 'b c', 'd\ne'] }),
-      );
-      assert.deepEqual(await store.recordJoins([join('a'), join('f')]), ['duplicate', 'applied']);
-      assert.equal(await kv.get(`act:{${dev}}`), `4\n${t2}\na\nf\n`);
-    });
 
     withKv('the record keeps the last 64 ids, oldest first', async (kv, store) => {
       await store.insertDevices([deviceFixture(dev)]);

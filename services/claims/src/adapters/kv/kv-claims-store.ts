@@ -8,7 +8,6 @@ import type {
   DeviceRecord,
   JoinActivityRecord,
   PeerRecord,
-  StoredCaRecord,
 } from '../../domain/model.js';
 import type {
   AttemptPolicy,
@@ -20,9 +19,6 @@ import type {
 } from '../../domain/ports.js';
 import {
   activationKey,
-  formatActivation,
-  isLegacyDevice,
-  legacyActivation,
   parseActivation,
   withActivation,
   withoutFacts,
@@ -137,19 +133,6 @@ export class KvClaimsStore implements ClaimsStore {
     return raw === undefined ? undefined : withoutFacts(raw);
   }
 
-  /**
-   * A device written before activation records existed keeps its activation facts in its own record: they move to
-   * an activation record before that device record is next written (first writer wins). Nothing for other devices.
-   */
-  private async moveLegacyActivation(devEui: string, raw: string): Promise<void> {
-    if (!isLegacyDevice(raw)) return;
-    const entry = [
-      activationKey(devEui),
-      formatActivation(legacyActivation(JSON.parse(raw) as DeviceRecord)),
-    ] as const;
-    await this.kv.insertAllIfAbsent([entry]);
-  }
-
   async recordJoins(joins: readonly RecordedJoin[]): Promise<JoinOutcome[]> {
     const entries: JoinEntry[] = joins.map((j) => ({
       activationKey: activationKey(j.devEui),
@@ -157,18 +140,7 @@ export class KvClaimsStore implements ClaimsStore {
       eventId: j.eventId,
       time: j.time.toISOString(),
     }));
-    const outcomes = await this.kv.recordJoins(entries);
-    const legacy = outcomes.flatMap((o, i) => (o === 'legacy' ? [i] : []));
-    if (legacy.length === 0) return outcomes as JoinOutcome[];
-    for (const devEui of new Set(legacy.map((i) => joins[i]?.devEui ?? ''))) {
-      const raw = await this.kv.get(deviceKey(devEui));
-      if (raw !== undefined) await this.moveLegacyActivation(devEui, raw);
-    }
-    // An activation record exists for each of them now, so none is legacy a second time.
-    const retried = await this.kv.recordJoins(legacy.map((i) => entries[i] as JoinEntry));
-    legacy.forEach((at, n) => (outcomes[at] = retried[n] ?? 'unknown_device'));
-    if (outcomes.includes('legacy')) throw claimsErrors.conflict({ key: 'activation' });
-    return outcomes as JoinOutcome[];
+    return this.kv.recordJoins(entries);
   }
 
   async insertDevices(devices: readonly DeviceRecord[]): Promise<void> {
@@ -197,8 +169,7 @@ export class KvClaimsStore implements ClaimsStore {
     const result = await this.update<DeviceRecord>(
       deviceKey(devEui),
       change,
-      async (next, raw) => {
-        await this.moveLegacyActivation(devEui, raw);
+      async (next) => {
         if (next.outbox.length > 0) await this.kv.indexAdd('idx:pending', [devEui]);
         if (next.accountId !== null) await this.kv.indexAdd(`idx:acct-devs:${next.accountId}`, [devEui]);
       },
@@ -426,22 +397,15 @@ export class KvClaimsStore implements ClaimsStore {
     return (await this.getJson<JoinActivityRecord[]>(`joins:{${devEui}}`)) ?? [];
   }
 
-  async ensureCa(candidate: CaRecord): Promise<StoredCaRecord> {
+  async ensureCa(candidate: CaRecord): Promise<CaRecord> {
     await this.kv.insertAllIfAbsent([['ca', JSON.stringify(candidate)]]);
     const stored = await this.getCa();
     if (stored === undefined) throw claimsErrors.conflict({ key: 'ca' });
     return stored;
   }
 
-  async getCa(): Promise<StoredCaRecord | undefined> {
-    return this.getJson<StoredCaRecord>('ca');
-  }
-
-  // The CA record has no rev: the compare-and-swap is on its stored text.
-  async updateCa(
-    change: (current: StoredCaRecord) => CaRecord | undefined,
-  ): Promise<StoredCaRecord | undefined> {
-    return (await this.swapJson<StoredCaRecord>('ca', change))?.next;
+  async getCa(): Promise<CaRecord | undefined> {
+    return this.getJson<CaRecord>('ca');
   }
 
   // Per-device counters carry the DevEUI as hash tag, like every per-device key.

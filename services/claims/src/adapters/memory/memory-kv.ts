@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { AttemptPolicy, AttemptReservation } from '../../domain/ports.js';
+import type { AttemptPolicy, AttemptReservation, JoinOutcome } from '../../domain/ports.js';
 import { reserveInList, type AttemptHit } from '../kv/attempts.js';
-import { applyJoin, type JoinEntry, type StoredJoinOutcome } from '../kv/activation.js';
+import { applyJoin, type JoinEntry } from '../kv/activation.js';
 import type { KvBackend } from '../kv/kv-backend.js';
 
 /** An in-memory KvBackend for unit tests and throwaway runs. */
@@ -39,7 +39,7 @@ export class MemoryKv implements KvBackend {
     return undefined;
   }
 
-  async recordJoins(entries: readonly JoinEntry[]): Promise<StoredJoinOutcome[]> {
+  async recordJoins(entries: readonly JoinEntry[]): Promise<JoinOutcome[]> {
     return entries.map((e) => {
       const { outcome, next } = applyJoin(
         this.values.get(e.activationKey),

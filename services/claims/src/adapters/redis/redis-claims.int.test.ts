@@ -13,6 +13,7 @@ import {
   importDevices,
   joinEui,
   networkServerInput,
+  authorized,
 } from '../../testing/harness.js';
 import { createRedisClaimsStore } from './redis-store.js';
 
@@ -71,23 +72,20 @@ test('against Redis: transfer, then the old NS is refused and the new one author
       networkServerId: ns2.peer.id,
       applicationServerId: null,
     });
-    await assert.rejects(
-      h.claims.gateway.authorize({
-        joinEui,
-        devEui: devEui(1),
-        credential: { kind: 'bearer-token', token: a.ns.bearerToken },
-        senderNetId: '000013',
-        senderNsId: null,
-      }),
-      (e: unknown) => JoineryError.is(e, claimsErrors.not_authorized.code),
+    const join = (token: string, senderNetId: string) =>
+      authorized(
+        h.claims.gateway.authorize({
+          joinEui,
+          devEui: devEui(1),
+          credential: { kind: 'bearer-token', token },
+          senderNetId,
+          senderNsId: null,
+        }),
+      );
+    await assert.rejects(join(a.ns.bearerToken, '000013'), (e: unknown) =>
+      JoineryError.is(e, claimsErrors.not_authorized.code),
     );
-    const ok = await h.claims.gateway.authorize({
-      joinEui,
-      devEui: devEui(1),
-      credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
-      senderNetId: '000015',
-      senderNsId: null,
-    });
+    const ok = await join(ns2.credentials.bearerToken, '000015');
     assert.equal(ok.networkServer.id, ns2.peer.id);
     const listed = await h.claims.devices.listDevices(a.principal, {
       accountId: null,

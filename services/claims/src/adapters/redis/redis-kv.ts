@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { defineScript, type RedisScript } from '@joinery/store';
 import type { Cluster, Redis } from 'ioredis';
-import { rememberedJoinEvents, type JoinEntry, type StoredJoinOutcome } from '../kv/activation.js';
-import type { AttemptPolicy, AttemptReservation } from '../../domain/ports.js';
+import { rememberedJoinEvents, type JoinEntry } from '../kv/activation.js';
+import type { AttemptPolicy, AttemptReservation, JoinOutcome } from '../../domain/ports.js';
 import type { KvBackend } from '../kv/kv-backend.js';
 
 // Compare-and-swap of one key: exactly one of two racing writers that read the same value wins.
@@ -47,7 +47,6 @@ local act = redis.call('GET', KEYS[1])
 if not act then
   local dev = redis.call('GET', KEYS[2])
   if not dev then return 'unknown_device' end
-  if string.find(dev, '"joinCount":', 1, true) then return 'legacy' end
   act = '0\\n\\n'
 end
 local lines = {}
@@ -78,7 +77,7 @@ export class RedisKv implements KvBackend {
   // EVALSHA: the script text is not sent with every call (a join event's activation update is one CAS).
   private readonly cas: RedisScript<number>;
   private readonly attempt: RedisScript<[number, number]>;
-  private readonly join: RedisScript<StoredJoinOutcome>;
+  private readonly join: RedisScript<JoinOutcome>;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -87,7 +86,7 @@ export class RedisKv implements KvBackend {
   ) {
     this.cas = defineScript<number>(redis, 'joineryClaimsCas', casScript, 1);
     this.attempt = defineScript<[number, number]>(redis, 'joineryClaimsAttempt', attemptScript, 1);
-    this.join = defineScript<StoredJoinOutcome>(redis, 'joineryClaimsJoin', joinScript, 2);
+    this.join = defineScript<JoinOutcome>(redis, 'joineryClaimsJoin', joinScript, 2);
   }
 
   private k(key: string): string {
@@ -139,7 +138,7 @@ export class RedisKv implements KvBackend {
   }
 
   /** Issued together, so the connection's auto-pipelining sends them in one write; Redis runs them in order. */
-  async recordJoins(entries: readonly JoinEntry[]): Promise<StoredJoinOutcome[]> {
+  async recordJoins(entries: readonly JoinEntry[]): Promise<JoinOutcome[]> {
     return Promise.all(
       entries.map((e) =>
         this.join([this.k(e.activationKey), this.k(e.deviceKey)], [e.eventId, e.time, rememberedJoinEvents]),

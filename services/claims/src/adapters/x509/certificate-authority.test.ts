@@ -29,12 +29,6 @@ const fingerprintOf = (certPem: string) =>
 const rawCa = async (kv: KvBackend) => (await kv.get('ca')) ?? '';
 const parsed = (raw: string) => JSON.parse(raw) as Record<string, string>;
 
-/** What releases before the seal wrote: `{certPem, keyPem}` with a PKCS#8 PEM key. */
-async function plaintextCa(): Promise<{ certPem: string; keyPem: string; pkcs8: Uint8Array }> {
-  const ca = await generateCa();
-  return { certPem: ca.certPem, keyPem: x509.PemConverter.encode(ca.pkcs8, 'PRIVATE KEY'), pkcs8: ca.pkcs8 };
-}
-
 /** A client certificate issued by `ca` and verified against `caCertPem` with node:crypto. */
 async function issuesUnder(ca: X509CertificateAuthority, caCertPem: string): Promise<boolean> {
   const issued = await ca.issueClientCertificate({ commonName: '000013' });
@@ -70,35 +64,6 @@ for (const [name, backend] of backends) {
         assert.equal(reopened.caCertPem(), ca.caCertPem());
         assert.equal(await rawCa(kv), raw);
         assert.equal(await issuesUnder(reopened, ca.caCertPem()), true);
-      } finally {
-        await store.close();
-      }
-    });
-
-    test('a plaintext record is sealed on open, once, with the same certificate and key', async () => {
-      const kv = backend();
-      const store = new KvClaimsStore(kv);
-      const seal = newSeal('seal-a');
-      try {
-        const legacy = await plaintextCa();
-        await kv.put('ca', JSON.stringify({ certPem: legacy.certPem, keyPem: legacy.keyPem }));
-        const ca = await X509CertificateAuthority.open(store, seal);
-        assert.equal(ca.origin, 'migrated');
-        assert.equal(ca.caCertPem(), legacy.certPem);
-        const raw = await rawCa(kv);
-        const record = parsed(raw);
-        assert.deepEqual(Object.keys(record).sort(), ['certPem', 'keySealed']);
-        assert.equal(record['certPem'], legacy.certPem);
-        assert.ok(!raw.includes('PRIVATE KEY'));
-        assert.deepEqual(
-          new Uint8Array(seal.unseal(record['keySealed'] ?? '', fingerprintOf(legacy.certPem))),
-          legacy.pkcs8,
-        );
-        // Certificates issued now verify under the old CA certificate, as the ones issued before do.
-        assert.equal(await issuesUnder(ca, legacy.certPem), true);
-        const again = await X509CertificateAuthority.open(store, seal);
-        assert.equal(again.origin, 'stored');
-        assert.equal(await rawCa(kv), raw);
       } finally {
         await store.close();
       }
@@ -144,7 +109,7 @@ test('a sealed key moved next to another certificate does not open', async () =>
   assert.equal(await rawCa(kv), swapped);
 });
 
-test('racing first starts agree on one CA; racing migrations seal the plaintext record once', async () => {
+test('racing first starts agree on one CA', async () => {
   const seal = newSeal('seal-a');
   const fresh = new KvClaimsStore(new MemoryKv());
   const created = await Promise.all(
@@ -152,17 +117,6 @@ test('racing first starts agree on one CA; racing migrations seal the plaintext 
   );
   assert.equal(new Set(created.map((ca) => ca.caCertPem())).size, 1);
   assert.deepEqual(created.map((ca) => ca.origin).sort(), ['created', 'stored', 'stored', 'stored']);
-
-  const kv = new MemoryKv();
-  const legacy = await plaintextCa();
-  await kv.put('ca', JSON.stringify({ certPem: legacy.certPem, keyPem: legacy.keyPem }));
-  const store = new KvClaimsStore(kv);
-  const opened = await Promise.all(
-    Array.from({ length: 4 }, () => X509CertificateAuthority.open(store, seal)),
-  );
-  assert.deepEqual(opened.map((ca) => ca.origin).sort(), ['migrated', 'stored', 'stored', 'stored']);
-  assert.ok(opened.every((ca) => ca.caCertPem() === legacy.certPem));
-  assert.ok(!(await rawCa(kv)).includes('PRIVATE KEY'));
 });
 
 test('every PEM the CA hands out ends with a newline and parses, alone and as ChirpStack reads cert + key', async () => {

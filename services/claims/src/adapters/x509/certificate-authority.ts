@@ -2,7 +2,7 @@ import { createHash, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 import { claimsErrors } from '../../domain/errors.js';
-import type { CaRecord, PlaintextCaRecord, StoredCaRecord } from '../../domain/model.js';
+import type { CaRecord } from '../../domain/model.js';
 import type { CertificateAuthority, ClaimsStore, IssuedCertificate } from '../../domain/ports.js';
 import type { CaKeySeal } from './ca-key-seal.js';
 
@@ -84,24 +84,12 @@ export function sealCaRecord(ca: GeneratedCa, seal: CaKeySeal): CaRecord {
   return { certPem: ca.certPem, keySealed: seal.seal(ca.pkcs8, fingerprintOfPem(ca.certPem)) };
 }
 
-function sealPlaintextRecord(record: PlaintextCaRecord, seal: CaKeySeal): CaRecord {
-  const pkcs8 = new Uint8Array(x509.PemConverter.decodeFirst(record.keyPem));
-  try {
-    return sealCaRecord({ certPem: record.certPem, pkcs8 }, seal);
-  } finally {
-    pkcs8.fill(0);
-  }
-}
-
-const isSealed = (record: StoredCaRecord): record is CaRecord => 'keySealed' in record;
-
-/** How `open` found the CA: made now, read sealed, or read in the clear and sealed now. */
-export type CaOrigin = 'created' | 'stored' | 'migrated';
+/** How `open` found the CA: made now, or read from the store. */
+export type CaOrigin = 'created' | 'stored';
 
 /**
  * Joinery's certificate authority. Its key lives in the claims store, sealed under the claims seal key (created on
- * first start; the first writer wins when several instances start at once; a record from before the seal, key in
- * the clear, is sealed in place on open, same certificate). Client certificates carry the peer's identity in the
+ * first start; the first writer wins when several instances start at once). Client certificates carry the peer's identity in the
  * subject (NS: CN=<NetID>, OU=<NSID>; AS: CN=as:<AS-ID>, OU=as; O=Joinery peers); authentication is by the
  * certificate's SHA-256 fingerprint, recorded at issue time, so a certificate can be revoked individually. A CN that
  * reads as a JoinEUI is only ever Joinery's own (asynchronous answers: CN=<JoinEUI>, OU=join-server, O=Joinery).
@@ -129,14 +117,6 @@ export class X509CertificateAuthority implements CertificateAuthority {
       generated.pkcs8.fill(0);
       stored = await store.ensureCa(candidate);
       if (stored.certPem === candidate.certPem) origin = 'created';
-    }
-    if (!isSealed(stored)) {
-      let proposal: CaRecord | undefined;
-      stored = await store.updateCa((current) =>
-        isSealed(current) ? undefined : (proposal = sealPlaintextRecord(current, seal)),
-      );
-      if (stored === undefined || !isSealed(stored)) throw claimsErrors.conflict({ key: 'ca' });
-      if (stored.keySealed === proposal?.keySealed) origin = 'migrated';
     }
     const cert = new x509.X509Certificate(stored.certPem);
     const pkcs8 = seal.unseal(stored.keySealed, fingerprint(cert));

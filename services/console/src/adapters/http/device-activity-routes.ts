@@ -1,5 +1,5 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { hexToBytes } from '@joinery/backend-interfaces';
+import { bytesToHex, hexToBytes } from '@joinery/backend-interfaces';
 import { Scope, type JoinActivity, type Principal } from '@joinery/proto/claims/v1/claims_pb';
 import { JoinKind, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
 import type { ServerResponse } from 'node:http';
@@ -53,12 +53,12 @@ const orNull = (v: string) => (v === '' ? null : v);
 function itemOfEvent(e: JoinEvent) {
   return {
     at: (e.time === undefined ? new Date() : timestampDate(e.time)).toISOString(),
-    devEui: e.devEui.toUpperCase(),
+    devEui: bytesToHex(e.devEui),
     result: e.outcome === JoinOutcome.ACCEPTED ? 'accepted' : 'refused',
     resultCode: e.resultCode,
     errorCode: orNull(e.errorCode),
     networkServerId: orNull(e.networkServerId),
-    netId: orNull(e.netId),
+    netId: orNull(bytesToHex(e.netId)),
     devNonce: null,
     joinType: joinTypes[e.kind] ?? 'unknown',
   };
@@ -94,7 +94,7 @@ function visibility(claims: ClaimsClient, principal: Principal) {
   return async (event: JoinEvent): Promise<boolean> => {
     if (principal.scope === Scope.ADMIN) return true;
     if (event.accountId !== '') return event.accountId === principal.accountId;
-    const devEui = event.devEui.toUpperCase();
+    const devEui = bytesToHex(event.devEui);
     let known = owned.get(devEui);
     if (known === undefined || Date.now() - known.at > ownershipCacheMs) {
       let since: number | null = null;
@@ -245,7 +245,7 @@ export const deviceActivityRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
       // Not the owner: the answer an unknown device gets, before any stream opens.
       await claims.getDevice({ principal, devEui: hexToBytes(devEui) });
       const visible = visibility(claims, principal);
-      await stream(request, reply, hub, (e) => e.devEui.toUpperCase() === devEui && visible(e));
+      await stream(request, reply, hub, (e) => bytesToHex(e.devEui) === devEui && visible(e));
     },
   );
 

@@ -226,19 +226,13 @@ export function keysServiceImpl(deps: KeysDomainDeps): ServiceImpl<typeof KeysSe
       };
     },
     async recordRefusal(req) {
-      const eventId = await recordRefusal(deps, {
-        devEui: bytesOf(req.devEui, 'dev_eui', 8),
-        joinEui: bytesOf(req.joinEui, 'join_eui', 0, 8),
-        kind: req.kind,
-        resultCode: req.resultCode,
-        errorCode: req.errorCode,
-        accountId: req.accountId,
-        networkServerId: req.networkServerId,
-        netId: bytesOf(req.netId, 'net_id', 0, 3),
-        nsId: bytesOf(req.nsId, 'ns_id', 0, 8),
-        macVersion: macVersionFromProto(req.macVersion) ?? '',
-      });
-      return { eventId };
+      const refused = req.event;
+      if (refused === undefined) throw malformed('event');
+      bytesOf(refused.devEui, 'event.dev_eui', 8);
+      bytesOf(refused.joinEui, 'event.join_eui', 0, 8);
+      bytesOf(refused.netId, 'event.net_id', 0, 3);
+      bytesOf(refused.nsId, 'event.ns_id', 0, 8);
+      return { eventId: await recordRefusal(deps, refused) };
     },
     async getOutboxBacklog() {
       const backlog = await outboxBacklog(deps.state);

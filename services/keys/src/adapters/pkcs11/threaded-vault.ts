@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
 import { JoineryError, type SafeError } from '@joinery/errors';
-import { symbols } from 'pino';
 import { keysErrors } from '../../domain/errors.js';
 import type { KeyVault } from '../../domain/key-vault.js';
 import type { Logger } from '../../domain/ports.js';
@@ -38,9 +37,6 @@ export async function openPkcs11VaultOnThread(
     },
     stdout: false,
   });
-  const destination = (logger as unknown as Record<symbol, { write(chunk: string): void } | undefined>)[
-    symbols.streamSym
-  ];
   const pending = new Map<number, { resolve(value: unknown): void; reject(err: unknown): void }>();
   let nextId = 0;
   let dead: JoineryError | undefined;
@@ -53,7 +49,7 @@ export async function openPkcs11VaultOnThread(
     worker.on('message', (message: FromVaultThread) => {
       switch (message.t) {
         case 'log':
-          destination?.write(message.chunk);
+          relayLogLine(logger, message.chunk);
           return;
         case 'ready':
           resolve();
@@ -111,4 +107,22 @@ export async function openPkcs11VaultOnThread(
       await worker.terminate();
     },
   };
+}
+
+const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+/**
+ * A log line of the vault thread (pino JSON), logged again through this thread's logger with its own level, fields
+ * and message, so it reaches the same destination with the same redaction.
+ */
+function relayLogLine(logger: Logger, chunk: string): void {
+  let line: Record<string, unknown>;
+  try {
+    line = JSON.parse(chunk) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  const { level, msg, time: _time, service: _service, pid: _pid, hostname: _hostname, ...fields } = line;
+  const method = levels.find((name) => name === level) ?? 'info';
+  logger[method](fields, typeof msg === 'string' ? msg : '');
 }

@@ -1,28 +1,17 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import {
   AES128Key,
-  DevAddr,
-  DevNonce,
   EUI64,
-  JoinNonce,
-  JoinReqType,
-  NetID,
-  buildJoinAccept,
-  deriveJsKeys,
+  joinRequestMicValid,
   keyUnwrap,
   keyWrap,
-  verifyJoinRequestMic,
-  verifyRejoinMic,
+  rejoinType1MicValid,
+  softwareKeyOps,
 } from '@joinery/lorawan';
 import { keysErrors } from '../../domain/errors.js';
 import { idHex } from '../../domain/hex.js';
-import type {
-  JoinAcceptInput,
-  JoinAcceptOutput,
-  KeyDelivery,
-  KeyEnvelope,
-  KeyVault,
-} from '../../domain/key-vault.js';
+import type { KeyVault } from '../../domain/key-vault.js';
+import { buildJoinAcceptWith, deliverKey, type VaultPrimitives } from '../../domain/vault-composition.js';
 import { masterKeyBytes } from './master-key.js';
 import type { VaultStorage } from './vault-storage.js';
 
@@ -38,13 +27,6 @@ interface RootKeys {
   readonly nwkKey: AES128Key;
   readonly appKey?: AES128Key;
 }
-
-const joinReqTypes = {
-  join: JoinReqType.joinRequest,
-  rejoin0: JoinReqType.rejoin0,
-  rejoin1: JoinReqType.rejoin1,
-  rejoin2: JoinReqType.rejoin2,
-} as const;
 
 const nonceBytes = 12;
 const tagBytes = 16;
@@ -119,10 +101,12 @@ export function createSoftwareVault(options: SoftwareVaultOptions): KeyVault {
     if (sealed === undefined) throw keysErrors.unknown_kek({ label });
     return remember(kekCache, label, unseal(kekName(label), sealed));
   };
-  const deliver = async (key: AES128Key, delivery: KeyDelivery): Promise<KeyEnvelope> =>
-    'kekLabel' in delivery
-      ? { kekLabel: delivery.kekLabel, key: keyWrap(await kek(delivery.kekLabel), key) }
-      : { key: key.bytes() };
+  /** The primitives in software: libs/lorawan's on `AES128Key`s, and RFC 3394 wrap under a sealed KEK. */
+  const prims: VaultPrimitives<AES128Key> = {
+    ...softwareKeyOps,
+    wrap: async (label, key) => keyWrap(await kek(label), key),
+    reveal: (key) => key.bytes(),
+  };
   const putRoot = async (
     devEui: Uint8Array,
     nwkKey: Uint8Array,
@@ -181,60 +165,16 @@ export function createSoftwareVault(options: SoftwareVaultOptions): KeyVault {
     },
     async verifyJoinRequestMic(devEui, _macVersion, phy) {
       // 1.0.x: AppKey (kept in the nwkKey slot for 1.0.x devices); 1.1: NwkKey. Both are `nwkKey` here.
-      return verifyJoinRequestMic((await root(devEui)).nwkKey, phy);
+      return joinRequestMicValid(prims, (await root(devEui)).nwkKey, phy);
     },
     async verifyRejoinType1Mic(devEui, phy) {
-      return verifyRejoinMic(
-        deriveJsKeys((await root(devEui)).nwkKey, EUI64.fromBytes(devEui)).jsIntKey,
-        phy,
-      );
+      return rejoinType1MicValid(prims, (await root(devEui)).nwkKey, EUI64.fromBytes(devEui), phy);
     },
-    async buildJoinAccept(input: JoinAcceptInput): Promise<JoinAcceptOutput> {
-      const { nwkKey, appKey } = await root(input.devEui);
-      const built = buildJoinAccept(
-        {
-          macVersion: input.macVersion,
-          optNeg: input.macVersion === '1.1' && input.optNeg,
-          joinReqType: joinReqTypes[input.joinType],
-          nwkKey,
-          ...(appKey === undefined ? {} : { appKey }),
-          devEui: EUI64.fromBytes(input.devEui),
-          joinEui: EUI64.fromBytes(input.joinEui),
-          devNonce: DevNonce.of(input.devNonce),
-        },
-        {
-          joinNonce: JoinNonce.of(input.joinNonce),
-          netId: NetID.fromBytes(input.netId),
-          devAddr: DevAddr.fromBytes(input.devAddr),
-          dlSettings: input.dlSettings,
-          rxDelay: input.rxDelay,
-          cfList: input.cfList,
-        },
-      );
-      const keys = built.sessionKeys;
-      const appSKey =
-        input.appSKeyDelivery === undefined
-          ? {}
-          : { appSKey: await deliver(keys.appSKey, input.appSKeyDelivery) };
-      const storedAppSKey = keyWrap(await kek(input.storageKekLabel), keys.appSKey);
-      if (!keys.optNeg)
-        return {
-          joinAcceptPhy: built.phyPayload,
-          nwkSKey: await deliver(keys.nwkSKey, input.nwkKeyDelivery),
-          ...appSKey,
-          storedAppSKey,
-        };
-      return {
-        joinAcceptPhy: built.phyPayload,
-        fNwkSIntKey: await deliver(keys.fNwkSIntKey, input.nwkKeyDelivery),
-        sNwkSIntKey: await deliver(keys.sNwkSIntKey, input.nwkKeyDelivery),
-        nwkSEncKey: await deliver(keys.nwkSEncKey, input.nwkKeyDelivery),
-        ...appSKey,
-        storedAppSKey,
-      };
+    async buildJoinAccept(input) {
+      return buildJoinAcceptWith(prims, () => root(input.devEui), input);
     },
     async rewrapStoredKey(label, stored, delivery) {
-      return deliver(AES128Key.fromBytes(keyUnwrap(await kek(label), stored)), delivery);
+      return deliverKey(prims, AES128Key.fromBytes(keyUnwrap(await kek(label), stored)), delivery);
     },
     async close() {
       rootCache.clear();

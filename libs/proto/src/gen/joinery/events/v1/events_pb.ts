@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file joinery/events/v1/events.proto.
  */
 export const file_joinery_events_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch5qb2luZXJ5L2V2ZW50cy92MS9ldmVudHMucHJvdG8SEWpvaW5lcnkuZXZlbnRzLnYxIv4CCglKb2luRXZlbnQSEAoIZXZlbnRfaWQYASABKAkSDwoHZGV2X2V1aRgCIAEoCRIQCghqb2luX2V1aRgDIAEoCRIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgdvdXRjb21lGAUgASgOMh4uam9pbmVyeS5ldmVudHMudjEuSm9pbk91dGNvbWUSKQoEa2luZBgGIAEoDjIbLmpvaW5lcnkuZXZlbnRzLnYxLkpvaW5LaW5kEhMKC3Jlc3VsdF9jb2RlGAcgASgJEhIKCmVycm9yX2NvZGUYCCABKAkSEgoKYWNjb3VudF9pZBgJIAEoCRIZChFuZXR3b3JrX3NlcnZlcl9pZBgKIAEoCRIOCgZuZXRfaWQYCyABKAkSDQoFbnNfaWQYDCABKAkSEwoLbWFjX3ZlcnNpb24YDSABKAkSEgoKam9pbl9ub25jZRgOIAEoDRIWCg5zZXNzaW9uX2tleV9pZBgPIAEoCSKwAwoLRGV2aWNlRXZlbnQSEAoIZXZlbnRfaWQYASABKAkSDwoHZGV2X2V1aRgCIAEoCRIoCgR0aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1CghpbXBvcnRlZBgKIAEoCzIhLmpvaW5lcnkuZXZlbnRzLnYxLkRldmljZUltcG9ydGVkSAASMwoHY2xhaW1lZBgLIAEoCzIgLmpvaW5lcnkuZXZlbnRzLnYxLkRldmljZUNsYWltZWRIABI3Cgl1bmNsYWltZWQYDCABKAsyIi5qb2luZXJ5LmV2ZW50cy52MS5EZXZpY2VVbmNsYWltZWRIABI7Cgt0cmFuc2ZlcnJlZBgNIAEoCzIkLmpvaW5lcnkuZXZlbnRzLnYxLkRldmljZVRyYW5zZmVycmVkSAASMQoGbG9ja2VkGA4gASgLMh8uam9pbmVyeS5ldmVudHMudjEuRGV2aWNlTG9ja2VkSAASNQoIdW5sb2NrZWQYDyABKAsyIS5qb2luZXJ5LmV2ZW50cy52MS5EZXZpY2VVbmxvY2tlZEgAQggKBmNoYW5nZSJJCg5EZXZpY2VJbXBvcnRlZBIQCghqb2luX2V1aRgBIAEoCRIQCghiYXRjaF9pZBgCIAEoCRITCgttYWNfdmVyc2lvbhgDIAEoCSJdCg1EZXZpY2VDbGFpbWVkEhIKCmFjY291bnRfaWQYASABKAkSGQoRbmV0d29ya19zZXJ2ZXJfaWQYAiABKAkSHQoVYXBwbGljYXRpb25fc2VydmVyX2lkGAMgASgJIiUKD0RldmljZVVuY2xhaW1lZBISCgphY2NvdW50X2lkGAEgASgJImUKEURldmljZVRyYW5zZmVycmVkEhIKCmFjY291bnRfaWQYASABKAkSHgoWZnJvbV9uZXR3b3JrX3NlcnZlcl9pZBgCIAEoCRIcChR0b19uZXR3b3JrX3NlcnZlcl9pZBgDIAEoCSIeCgxEZXZpY2VMb2NrZWQSDgoGcmVhc29uGAEgASgJIhAKDkRldmljZVVubG9ja2VkIrYBCg5DaGFyZ2VSZWNvcmRlZBIQCghldmVudF9pZBgBIAEoCRIPCgdkZXZfZXVpGAIgASgJEhIKCmFjY291bnRfaWQYAyABKAkSFAoMYW1vdW50X21pbm9yGAQgASgDEhAKCGN1cnJlbmN5GAUgASgJEi4KCmNoYXJnZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWpvaW5fZXZlbnRfaWQYByABKAkqYAoLSm9pbk91dGNvbWUSHAoYSk9JTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGQoVSk9JTl9PVVRDT01FX0FDQ0VQVEVEEAESGAoUSk9JTl9PVVRDT01FX1JFRlVTRUQQAiqYAQoISm9pbktpbmQSGQoVSk9JTl9LSU5EX1VOU1BFQ0lGSUVEEAASGgoWSk9JTl9LSU5EX0pPSU5fUkVRVUVTVBABEhsKF0pPSU5fS0lORF9SRUpPSU5fVFlQRV8wEAISGwoXSk9JTl9LSU5EX1JFSk9JTl9UWVBFXzEQAxIbChdKT0lOX0tJTkRfUkVKT0lOX1RZUEVfMhAEYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Ch5qb2luZXJ5L2V2ZW50cy92MS9ldmVudHMucHJvdG8SEWpvaW5lcnkuZXZlbnRzLnYxIv4CCglKb2luRXZlbnQSEAoIZXZlbnRfaWQYASABKAkSDwoHZGV2X2V1aRgCIAEoDBIQCghqb2luX2V1aRgDIAEoDBIoCgR0aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgdvdXRjb21lGAUgASgOMh4uam9pbmVyeS5ldmVudHMudjEuSm9pbk91dGNvbWUSKQoEa2luZBgGIAEoDjIbLmpvaW5lcnkuZXZlbnRzLnYxLkpvaW5LaW5kEhMKC3Jlc3VsdF9jb2RlGAcgASgJEhIKCmVycm9yX2NvZGUYCCABKAkSEgoKYWNjb3VudF9pZBgJIAEoCRIZChFuZXR3b3JrX3NlcnZlcl9pZBgKIAEoCRIOCgZuZXRfaWQYCyABKAwSDQoFbnNfaWQYDCABKAwSEwoLbWFjX3ZlcnNpb24YDSABKAkSEgoKam9pbl9ub25jZRgOIAEoDRIWCg5zZXNzaW9uX2tleV9pZBgPIAEoDCKwAwoLRGV2aWNlRXZlbnQSEAoIZXZlbnRfaWQYASABKAkSDwoHZGV2X2V1aRgCIAEoDBIoCgR0aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1CghpbXBvcnRlZBgKIAEoCzIhLmpvaW5lcnkuZXZlbnRzLnYxLkRldmljZUltcG9ydGVkSAASMwoHY2xhaW1lZBgLIAEoCzIgLmpvaW5lcnkuZXZlbnRzLnYxLkRldmljZUNsYWltZWRIABI3Cgl1bmNsYWltZWQYDCABKAsyIi5qb2luZXJ5LmV2ZW50cy52MS5EZXZpY2VVbmNsYWltZWRIABI7Cgt0cmFuc2ZlcnJlZBgNIAEoCzIkLmpvaW5lcnkuZXZlbnRzLnYxLkRldmljZVRyYW5zZmVycmVkSAASMQoGbG9ja2VkGA4gASgLMh8uam9pbmVyeS5ldmVudHMudjEuRGV2aWNlTG9ja2VkSAASNQoIdW5sb2NrZWQYDyABKAsyIS5qb2luZXJ5LmV2ZW50cy52MS5EZXZpY2VVbmxvY2tlZEgAQggKBmNoYW5nZSJJCg5EZXZpY2VJbXBvcnRlZBIQCghqb2luX2V1aRgBIAEoDBIQCghiYXRjaF9pZBgCIAEoCRITCgttYWNfdmVyc2lvbhgDIAEoCSJdCg1EZXZpY2VDbGFpbWVkEhIKCmFjY291bnRfaWQYASABKAkSGQoRbmV0d29ya19zZXJ2ZXJfaWQYAiABKAkSHQoVYXBwbGljYXRpb25fc2VydmVyX2lkGAMgASgJIiUKD0RldmljZVVuY2xhaW1lZBISCgphY2NvdW50X2lkGAEgASgJImUKEURldmljZVRyYW5zZmVycmVkEhIKCmFjY291bnRfaWQYASABKAkSHgoWZnJvbV9uZXR3b3JrX3NlcnZlcl9pZBgCIAEoCRIcChR0b19uZXR3b3JrX3NlcnZlcl9pZBgDIAEoCSIeCgxEZXZpY2VMb2NrZWQSDgoGcmVhc29uGAEgASgJIhAKDkRldmljZVVubG9ja2VkIrYBCg5DaGFyZ2VSZWNvcmRlZBIQCghldmVudF9pZBgBIAEoCRIPCgdkZXZfZXVpGAIgASgMEhIKCmFjY291bnRfaWQYAyABKAkSFAoMYW1vdW50X21pbm9yGAQgASgDEhAKCGN1cnJlbmN5GAUgASgJEi4KCmNoYXJnZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWpvaW5fZXZlbnRfaWQYByABKAkqYAoLSm9pbk91dGNvbWUSHAoYSk9JTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGQoVSk9JTl9PVVRDT01FX0FDQ0VQVEVEEAESGAoUSk9JTl9PVVRDT01FX1JFRlVTRUQQAiqYAQoISm9pbktpbmQSGQoVSk9JTl9LSU5EX1VOU1BFQ0lGSUVEEAASGgoWSk9JTl9LSU5EX0pPSU5fUkVRVUVTVBABEhsKF0pPSU5fS0lORF9SRUpPSU5fVFlQRV8wEAISGwoXSk9JTl9LSU5EX1JFSk9JTl9UWVBFXzEQAxIbChdKT0lOX0tJTkRfUkVKT0lOX1RZUEVfMhAEYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * Topic `joinery.joins.v1`: one event per handled join-request or rejoin-request, accepted or refused, written to
@@ -29,14 +29,14 @@ export type JoinEvent = Message<"joinery.events.v1.JoinEvent"> & {
   eventId: string;
 
   /**
-   * @generated from field: string dev_eui = 2;
+   * @generated from field: bytes dev_eui = 2;
    */
-  devEui: string;
+  devEui: Uint8Array;
 
   /**
-   * @generated from field: string join_eui = 3;
+   * @generated from field: bytes join_eui = 3;
    */
-  joinEui: string;
+  joinEui: Uint8Array;
 
   /**
    * @generated from field: google.protobuf.Timestamp time = 4;
@@ -80,16 +80,16 @@ export type JoinEvent = Message<"joinery.events.v1.JoinEvent"> & {
   networkServerId: string;
 
   /**
-   * NetID (6 hex digits) and NSID (16 hex digits, empty under BI 1.0) of the requesting NS.
+   * NetID and NSID (empty under BI 1.0) of the requesting NS.
    *
-   * @generated from field: string net_id = 11;
+   * @generated from field: bytes net_id = 11;
    */
-  netId: string;
+  netId: Uint8Array;
 
   /**
-   * @generated from field: string ns_id = 12;
+   * @generated from field: bytes ns_id = 12;
    */
-  nsId: string;
+  nsId: Uint8Array;
 
   /**
    * @generated from field: string mac_version = 13;
@@ -102,11 +102,11 @@ export type JoinEvent = Message<"joinery.events.v1.JoinEvent"> & {
   joinNonce: number;
 
   /**
-   * Hex SessionKeyID of the session created by an accepted join.
+   * SessionKeyID of the session created by an accepted join.
    *
-   * @generated from field: string session_key_id = 15;
+   * @generated from field: bytes session_key_id = 15;
    */
-  sessionKeyId: string;
+  sessionKeyId: Uint8Array;
 };
 
 /**
@@ -128,9 +128,9 @@ export type DeviceEvent = Message<"joinery.events.v1.DeviceEvent"> & {
   eventId: string;
 
   /**
-   * @generated from field: string dev_eui = 2;
+   * @generated from field: bytes dev_eui = 2;
    */
-  devEui: string;
+  devEui: Uint8Array;
 
   /**
    * @generated from field: google.protobuf.Timestamp time = 3;
@@ -191,9 +191,9 @@ export const DeviceEventSchema: GenMessage<DeviceEvent> = /*@__PURE__*/
  */
 export type DeviceImported = Message<"joinery.events.v1.DeviceImported"> & {
   /**
-   * @generated from field: string join_eui = 1;
+   * @generated from field: bytes join_eui = 1;
    */
-  joinEui: string;
+  joinEui: Uint8Array;
 
   /**
    * @generated from field: string batch_id = 2;
@@ -326,9 +326,9 @@ export type ChargeRecorded = Message<"joinery.events.v1.ChargeRecorded"> & {
   eventId: string;
 
   /**
-   * @generated from field: string dev_eui = 2;
+   * @generated from field: bytes dev_eui = 2;
    */
-  devEui: string;
+  devEui: Uint8Array;
 
   /**
    * @generated from field: string account_id = 3;
