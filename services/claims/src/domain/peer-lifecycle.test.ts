@@ -175,7 +175,7 @@ describe('rotating credentials', () => {
 
   test("an AS's AppSKey: its caller's KEK on AppSKeyReq; the previous KEK in JoinAns during the overlap", async () => {
     const h = await createHarness();
-    const { a, authorize, refusalOf } = await claimed(h);
+    const { a, authorize } = await claimed(h);
     const before = await h.claims.peers.getPeer(a.principal, a.as.id);
     const rotation = await h.claims.peers.rotateCredentials(a.principal, a.as.id, 600);
     const appSKeyReq = (token: string) =>
@@ -197,7 +197,7 @@ describe('rotating credentials', () => {
 describe('revoking a peer', () => {
   test('every credential is refused from now on; the peer is gone from the API; devices cannot be bound to it', async () => {
     const h = await createHarness();
-    const { a, authorize, refusalOf } = await claimed(h);
+    const { a, refusalOf } = await claimed(h);
     const rotation = await h.claims.peers.rotateCredentials(a.principal, a.ns.id, 3600);
     await h.claims.peers.revokePeer(a.principal, a.ns.id);
     for (const token of [a.ns.bearerToken, rotation.credentials.bearerToken]) {
