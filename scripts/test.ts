@@ -41,7 +41,8 @@ function findTests(dir: string): string[] {
       continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...findTests(path));
-    else if (name.endsWith('.test.ts')) out.push(path);
+    // *.cluster.test.ts: the heavy multi-process suites of `npm run test:cluster` (scripts/test-cluster.ts).
+    else if (name.endsWith('.test.ts') && !name.endsWith('.cluster.test.ts')) out.push(path);
   }
   return out;
 }
