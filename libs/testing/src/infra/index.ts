@@ -7,3 +7,5 @@ export { freePort } from './free-port.js';
 export { kafkaVersion, kafkaImage } from './kafka-config.js';
 export { spawnManaged } from './managed-process.js';
 export type { ManagedProcess, SpawnOptions } from './managed-process.js';
+export { startKafkaCluster, clusterBrokerSettings, eventTopics } from './kafka-cluster.js';
+export type { KafkaCluster, KafkaClusterNode, KafkaClusterOptions } from './kafka-cluster.js';
