@@ -9,3 +9,4 @@ export { spawnManaged } from './managed-process.js';
 export type { ManagedProcess, SpawnOptions } from './managed-process.js';
 export { startKafkaCluster, clusterBrokerSettings, eventTopics } from './kafka-cluster.js';
 export type { KafkaCluster, KafkaClusterNode, KafkaClusterOptions } from './kafka-cluster.js';
+export { cacheRoot, ensureCached } from './jar-cache.js';
