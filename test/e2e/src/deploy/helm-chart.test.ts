@@ -306,7 +306,10 @@ describe('the rendered chart', () => {
   test('secrets come from Kubernetes Secrets only: admin token, claims seal key, PKCS#11 PIN, software master key', () => {
     for (const r of ['default', 'all-features', 'software-vault'] as const)
       for (const d of of(r, 'Deployment'))
-        for (const c of d.spec.template!.spec.containers)
+        for (const c of [
+          ...d.spec.template!.spec.containers,
+          ...(d.spec.template!.spec.initContainers ?? []),
+        ])
           for (const e of c.env ?? [])
             if (/TOKEN$|PIN$|PASSWORD|SECRET/.test(e.name))
               assert.ok(e.valueFrom?.secretKeyRef, `${r} ${c.name} ${e.name} must come from a Secret`);
@@ -363,14 +366,26 @@ describe('the rendered chart', () => {
     assert.equal(envOf(softhsm, 'JOINERY_PKCS11_TOKEN_LABEL')?.value, 'joinery');
     assert.ok(
       softhsm.volumeMounts?.some(
-        (m) => m.name === 'pkcs11-token' && m.mountPath === '/var/lib/joinery/softhsm/tokens',
+        (m) => m.name === 'softhsm-tokens' && m.mountPath === '/var/lib/joinery/softhsm/tokens',
       ),
     );
     const defaultPod = named('default', 'Deployment', 'keys').spec.template!.spec;
-    assert.ok(
-      defaultPod.initContainers?.some((c) => c.name === 'pkcs11-token'),
-      'token unpacked from its Secret',
+    assert.deepEqual(
+      defaultPod.volumes?.find((v) => v.name === 'softhsm-tokens')?.['persistentVolumeClaim'],
+      {
+        claimName: 'joinery-softhsm-tokens',
+      },
     );
+    // The token is created on first start by the image's init-token.sh, with the PIN and SO PIN from the Secret.
+    const init = defaultPod.initContainers?.find((c) => c.name === 'softhsm-token');
+    assert.ok(init, 'softhsm-token init container');
+    assert.match(JSON.stringify(init), /deploy\/softhsm\/init-token\.sh/);
+    assert.ok(existsSync(join(root, 'deploy/softhsm/init-token.sh')));
+    assert.deepEqual(envOf(init, 'JOINERY_PKCS11_SO_PIN')?.valueFrom?.secretKeyRef, {
+      name: 'joinery-pkcs11',
+      key: 'so-pin',
+    });
+    assert.ok(init.volumeMounts?.some((m) => m.name === 'softhsm-tokens'));
 
     const hsm = container('all-features', 'keys');
     assert.equal(envOf(hsm, 'JOINERY_PKCS11_MODULE')?.value, '/opt/pkcs11/lib/libCryptoki2_64.so');
@@ -386,9 +401,12 @@ describe('the rendered chart', () => {
       path: '/opt/safenet/lunaclient',
       type: 'Directory',
     });
-    assert.deepEqual(pod.volumes?.find((v) => v.name === 'pkcs11-token')?.['persistentVolumeClaim'], {
-      claimName: 'joinery-hsm-config',
-    });
+    // A network HSM: no SoftHSM2 token directory, no token set-up, egress to the HSM only.
+    assert.equal(
+      pod.volumes?.find((v) => v.name === 'softhsm-tokens'),
+      undefined,
+    );
+    assert.equal(pod.initContainers, undefined);
 
     const software = container('software-vault', 'keys');
     assert.equal(envOf(software, 'JOINERY_PKCS11_MODULE'), undefined);
