@@ -1,9 +1,10 @@
-// The tools that check deploy/helm, installed once into the cache directory (outside the repository) like the other
+// The tools that check deploy/ (the Helm chart, docker-compose.yml), installed once into the cache directory (outside the repository) like the other
 // test dependencies: `helm` and `kubeconform` built by `go install` at pinned versions, and the Kubernetes JSON
 // schemas that kubeconform validates against, generated offline from the OpenAPI document of a pinned Kubernetes
 // release (api/openapi-spec/swagger.json of the Go module k8s.io/kubernetes, fetched through the Go module proxy).
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cacheRoot, ensureCached } from '@joinery/testing/infra';
@@ -53,6 +54,39 @@ export async function goTool(
     },
   });
   return join(path, module.binary);
+}
+
+/**
+ * `go build` of the Go program in `dir` (its go.mod and go.sum pin every module) into
+ * `<cache>/go-tools/<binary>-<hash of its sources>/bin`; returns the binary's path.
+ */
+export async function goBuild(dir: string, binary: string, log: Log = () => undefined): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(dir).sort())
+    if (/^(go\.mod|go\.sum|.*\.go)$/.test(file)) hash.update(file).update(readFileSync(join(dir, file)));
+  const sources = hash.digest('hex');
+  const { path } = await ensureCached({
+    dir: join(cacheRoot(), 'go-tools', `${binary}-${sources.slice(0, 16)}`),
+    contentName: 'bin',
+    fingerprint: sources,
+    log,
+    fill: async (into) => {
+      log(`go build ${dir} (one-time)`);
+      try {
+        await execFileAsync('go', ['build', '-mod=readonly', '-o', join(into, binary), '.'], {
+          cwd: dir,
+          env: { ...process.env, CGO_ENABLED: '0' },
+          maxBuffer: 16 << 20,
+          timeout: 20 * 60_000,
+        });
+      } catch (err) {
+        throw new Error(
+          `go build in ${dir} failed:\n${((err as { stderr?: string }).stderr ?? '').slice(-3000)}`,
+        );
+      }
+    },
+  });
+  return join(path, binary);
 }
 
 /**
