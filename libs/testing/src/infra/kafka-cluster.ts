@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type ITopicConfig } from 'kafkajs';
 import { infraErrors } from './errors.js';
 import { freePort } from './free-port.js';
 import { ensureKafkaJars, findJava } from './kafka.js';
@@ -52,6 +52,8 @@ export interface KafkaCluster {
   kill(nodeId: number): Promise<void>;
   /** Starts a killed broker again on its data directory and waits until the cluster sees all nodes. */
   restart(nodeId: number): Promise<void>;
+  /** Creates topics (kafkajs `ITopicConfig`) and waits until each partition has a leader. */
+  createTopics(topics: readonly ITopicConfig[]): Promise<void>;
   /** Waits until every partition of `topics` has all its replicas in sync again. */
   waitInSync(topics: readonly string[], timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -180,6 +182,42 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
     }
   };
 
+  /**
+   * Creates topics and waits until every partition has a leader on every broker's metadata (kafkajs's own wait gives
+   * up on the first UNKNOWN_TOPIC_OR_PARTITION of a broker the new topic has not reached yet).
+   */
+  const createTopics = async (specs: readonly ITopicConfig[]) => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ waitForLeaders: false, timeout: 30_000, topics: [...specs] });
+    } finally {
+      await admin.disconnect();
+    }
+    const names = specs.map((t) => t.topic);
+    await waitFor(
+      async () => {
+        const admin = kafka.admin();
+        try {
+          await admin.connect();
+          const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
+          for (const t of meta)
+            for (const p of t.partitions)
+              if (p.leader < 0) throw new Error(`${t.name}/${p.partitionId} has no leader yet`);
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
+      },
+      {
+        what: `leaders of ${names.join(',')}`,
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        abort: exitedOne,
+        diagnostics,
+      },
+    );
+  };
+
   const stop = async () => {
     await Promise.all([...running.values()].map((p) => p.stop().catch(() => undefined)));
     running.clear();
@@ -238,23 +276,15 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
       diagnostics,
     });
     const topics = options.topics ?? eventTopics;
-    if (topics.length > 0) {
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: topics.map((topic) => ({
-            topic,
-            numPartitions: options.partitions ?? 6,
-            replicationFactor,
-            configEntries: [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }],
-          })),
-        });
-      } finally {
-        await admin.disconnect();
-      }
-    }
+    if (topics.length > 0)
+      await createTopics(
+        topics.map((topic) => ({
+          topic,
+          numPartitions: options.partitions ?? 6,
+          replicationFactor,
+          configEntries: [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }],
+        })),
+      );
   } catch (err) {
     await stop();
     throw err;
@@ -315,6 +345,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
         },
       );
     },
+    createTopics,
     async waitInSync(topics, timeoutMs = 120_000) {
       await waitFor(
         async () => {

@@ -5,12 +5,13 @@
 // leads the most join partitions is killed. Part of `npm run test:cluster`.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
 import { createRedisLedger } from '@joinery/billing';
+import { connectKafkaBus } from '@joinery/bus';
 import { connectRedis, waitForRedis } from '@joinery/store';
 import { JoinEventSchema, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
 import {
@@ -199,11 +200,14 @@ test(
 
     // The relay drains the keys outbox, billing consumes every event.
     const outbox = connectRedis(s.redisUrl, { connectionName: 'broker-kill-test' });
-    await eventually(
-      async () => assert.equal(await outbox.xlen(outboxKey), 0, 'keys outbox drained'),
-      120_000,
-    );
-    await outbox.quit();
+    try {
+      await eventually(async () => {
+        const left = await outbox.xlen(outboxKey);
+        assert.equal(left, 0, `keys outbox not drained; keys log:\n${s.process('keys').logTail(30)}`);
+      }, 120_000);
+    } finally {
+      outbox.disconnect();
+    }
     await c.waitInSync([joinsTopic]);
 
     const accepted = sent.filter((e) => e.sessionKeyId !== undefined);
@@ -219,9 +223,23 @@ test(
     const bySession = new Map(events.map((e) => [e.sessionKeyId, e]));
     const lost = accepted.filter((a) => !bySession.has(a.sessionKeyId!));
     assert.deepEqual(lost, [], 'accepted joins missing from the topic');
-    // Exactly once on the topic: no event id, no session twice.
-    assert.deepEqual(topicDuplicates, [], 'event ids on the topic more than once');
-    assert.deepEqual(duplicatesOf(events.map((e) => e.sessionKeyId)), []);
+    // On the topic, at least once: a record whose produce request the broker's death left unanswered may be
+    // published again by the relay. Every such copy is the same join (same event, session, JoinNonce), never a
+    // second one; billing charges it once (below).
+    for (const [eventId] of topicDuplicates) {
+      const copies = events.filter((e) => e.eventId === eventId);
+      assert.equal(
+        new Set(copies.map((e) => `${e.devEui}/${e.joinNonce}/${e.sessionKeyId}`)).size,
+        1,
+        eventId,
+      );
+    }
+    assert.equal(new Set(events.map((e) => e.sessionKeyId)).size, new Set(events.map((e) => e.eventId)).size);
+    assert.equal(
+      new Set(events.map((e) => `${e.devEui}/${e.joinNonce}`)).size,
+      new Set(events.map((e) => e.eventId)).size,
+      'no JoinNonce reused',
+    );
     // Anything else there is a join whose answer was cut off (a device that was sent once, never two of them).
     const acceptedSessions = new Set(accepted.map((a) => a.sessionKeyId));
     const extra = events.filter((e) => !acceptedSessions.has(e.sessionKeyId));
@@ -235,35 +253,107 @@ test(
       connectionName: 'broker-kill-test',
     });
     await waitForRedis(ledgerRedis);
-    const ledger = createRedisLedger(ledgerRedis);
-    const charges = await eventually(async () => {
-      const { charges } = await ledger.list({ limit: 10_000 });
-      assert.equal(charges.length, events.length, `billing log:\n${billing!.get('billing')?.logTail(20)}`);
-      return charges;
-    }, 120_000);
-    // Let redeliveries from the consumer group's rebalance arrive before counting again.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const final = (await ledger.list({ limit: 10_000 })).charges;
-    assert.equal(final.length, charges.length, 'no charge added by redeliveries');
-    assert.deepEqual(duplicatesOf(final.map((ch) => ch.devEui)), [], 'devices charged twice');
-    const eventOf = new Map(events.map((e) => [e.devEui, e.eventId]));
-    for (const ch of final) assert.equal(ch.joinEventId, eventOf.get(ch.devEui), ch.devEui);
-    const chargedDevices = new Set(final.map((ch) => ch.devEui));
-    assert.deepEqual(
-      accepted.filter((a) => !chargedDevices.has(a.devEui)),
-      [],
-      'accepted joins without a charge',
-    );
-    assert.equal((await ledger.listParked(10)).length, 0);
-    await ledgerRedis.quit();
+    let charged = 0;
+    try {
+      const ledger = createRedisLedger(ledgerRedis);
+      const joins = new Set(events.map((e) => e.eventId)).size;
+      const charges = await eventually(async () => {
+        const { charges } = await ledger.list({ limit: 10_000 });
+        assert.equal(charges.length, joins, `billing log:\n${billing!.get('billing')?.logTail(20)}`);
+        return charges;
+      }, 120_000);
+      // Let redeliveries from the consumer group's rebalance arrive before counting again.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const final = (await ledger.list({ limit: 10_000 })).charges;
+      assert.equal(final.length, charges.length, 'no charge added by redeliveries');
+      assert.deepEqual(duplicatesOf(final.map((ch) => ch.devEui)), [], 'devices charged twice');
+      const eventOf = new Map(events.map((e) => [e.devEui, e.eventId]));
+      for (const ch of final) assert.equal(ch.joinEventId, eventOf.get(ch.devEui), ch.devEui);
+      const chargedDevices = new Set(final.map((ch) => ch.devEui));
+      assert.deepEqual(
+        accepted.filter((a) => !chargedDevices.has(a.devEui)),
+        [],
+        'accepted joins without a charge',
+      );
+      assert.equal((await ledger.listParked(10)).length, 0);
+      charged = final.length;
+    } finally {
+      ledgerRedis.disconnect();
+    }
 
+    // What the relay met while the broker was down (its warnings in the keys log).
+    const relayFailures = new Map<string, number>();
+    for (const line of readFileSync(s.process('keys').logFile, 'utf8').split('\n')) {
+      if (!line.includes('outbox relay failed')) continue;
+      const err = (JSON.parse(line) as { err?: { type?: string; message?: string } }).err;
+      const what = `${err?.type ?? ''} ${err?.message ?? ''}`.trim().slice(0, 80);
+      relayFailures.set(what, (relayFailures.get(what) ?? 0) + 1);
+    }
+    log(`relay retries: ${JSON.stringify(Object.fromEntries(relayFailures))}`);
     log(
       `figures: ${sent.length} joins sent in ${(loadMs / 1000).toFixed(1)} s, ${accepted.length} accepted, ` +
         `${uncertain.length} uncertain; broker ${victim} SIGKILLed at t=${(killedAtMs / 1000).toFixed(1)} s ` +
         `(${sentAtKill} joins sent), restarted at t=${(restartAtMs / 1000).toFixed(1)} s (${sentWhileDown} joins ` +
         `sent while down); join events on the topic: ${events.length} accepted + ${all.length - events.length} ` +
-        `other; lost 0, duplicate event ids on the topic ${topicDuplicates.length}; charges ${final.length}, ` +
-        `doubled 0`,
+        `other; lost 0; event ids on the topic twice: ${topicDuplicates.length} ` +
+        `(${JSON.stringify(topicDuplicates)}); charges ${charged}, doubled 0`,
     );
+  },
+);
+
+test(
+  'acks=all with min.insync.replicas=2: a write only one replica could take is refused by the bus producer, not acknowledged',
+  { timeout: 180_000 },
+  async () => {
+    const c = cluster!;
+    const kafka = new Kafka({
+      clientId: 'broker-kill-test',
+      brokers: c.brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = `acks-probe-${randomUUID().slice(0, 8)}`;
+    // One partition on brokers 1 and 2 (leader 1), both needed in sync; broker 3 keeps the controller quorum.
+    await c.createTopics([
+      {
+        topic,
+        replicaAssignment: [{ partition: 0, replicas: [1, 2] }],
+        configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+      },
+    ]);
+    const bus = await connectKafkaBus({ brokers: c.brokers.split(','), clientId: 'acks-probe' });
+    const record = (n: number) => ({ topic, key: `k${n}`, value: new Uint8Array([n]), id: `probe-${n}` });
+    const end = async () => (await admin.fetchTopicOffsets(topic))[0]!.high;
+    try {
+      await bus.publish([record(1)]);
+      assert.equal(await end(), '1');
+      await c.kill(2);
+      // Once the leader has dropped broker 2 from the ISR, a write can reach one replica only.
+      await eventually(async () => {
+        const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+        assert.deepEqual(meta!.partitions[0]!.isr, [1]);
+      }, 60_000);
+      await assert.rejects(bus.publish([record(2)]));
+      assert.equal(await end(), '1', 'the refused write is not on the topic');
+      // The same write with acks=1 would have been acknowledged by the leader alone: the refusal is acks=all's.
+      const loose = kafka.producer({ allowAutoTopicCreation: false });
+      await loose.connect();
+      // (Kafka ≥ 3.7 keeps it from consumers until the ISR is back to min.insync.replicas: KAFKA-15583.)
+      const [acked] = await loose.send({
+        topic,
+        acks: 1,
+        messages: [{ key: 'k3', value: Buffer.from([3]) }],
+      });
+      await loose.disconnect();
+      assert.equal(acked?.errorCode, 0);
+      await c.restart(2);
+      await c.waitInSync([topic]);
+      await bus.publish([record(4)]);
+      assert.equal(await end(), '3');
+    } finally {
+      await bus.close();
+      await admin.disconnect();
+    }
   },
 );
