@@ -205,3 +205,17 @@ function strict(node: unknown): unknown {
 function mapValues(properties: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, strict(v)]));
 }
+
+/**
+ * Everything the deploy checks need, installed before the test files run (`scripts/test.ts`): a cold install (Go
+ * builds of helm and compose-check) takes longer than one test file may.
+ */
+export async function prepareDeployTools(log: Log = () => undefined): Promise<void> {
+  const repoRoot = new URL('../../../../', import.meta.url).pathname;
+  await Promise.all([
+    goTool(helmModule, log),
+    goTool(kubeconformModule, log),
+    kubernetesSchemas(kubernetesVersion, log),
+    goBuild(join(repoRoot, 'deploy/compose-check'), 'compose-check', log),
+  ]);
+}
