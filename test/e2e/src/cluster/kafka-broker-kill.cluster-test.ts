@@ -13,7 +13,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { createRedisLedger } from '@joinery/billing';
 import { connectKafkaBus } from '@joinery/bus';
 import { connectRedis, waitForRedis } from '@joinery/store';
-import { JoinEventSchema, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
+import { JoinEventSchema, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
 import {
   freePort,
   startInfra,
@@ -26,6 +26,7 @@ import { joinReqBody, newDevice, nsClient, provisionNs, type Device } from '../g
 import { eventually } from '../contract/management-contract.js';
 import { startProcessStack, type ProcessStack } from '../gateway/process-stack.js';
 import { serviceProcesses, type ServiceProcesses } from '../stack/service-processes.js';
+import { joinFactsOf, type JoinFacts } from './join-facts.js';
 
 const joinEui = '70B3D57ED0004000';
 const netId = '00004C';
@@ -82,7 +83,7 @@ before(async () => {
  * Every record of the joins topic, from the beginning to its current end, each once (a consumer-group rebalance may
  * hand a partition over again from its start: records already read by offset are not counted twice).
  */
-async function readTopic(brokers: string): Promise<JoinEvent[]> {
+async function readTopic(brokers: string): Promise<JoinFacts[]> {
   const kafka = new Kafka({
     clientId: 'broker-kill-test',
     brokers: brokers.split(','),
@@ -93,7 +94,7 @@ async function readTopic(brokers: string): Promise<JoinEvent[]> {
   const ends = new Map((await admin.fetchTopicOffsets(joinsTopic)).map((o) => [o.partition, BigInt(o.high)]));
   await admin.disconnect();
   const remaining = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
-  const events: JoinEvent[] = [];
+  const events: JoinFacts[] = [];
   const seen = new Set<string>();
   const consumer = kafka.consumer({ groupId: `broker-kill-test-${randomUUID()}` });
   await consumer.connect();
@@ -111,7 +112,7 @@ async function readTopic(brokers: string): Promise<JoinEvent[]> {
           if (BigInt(message.offset) >= (ends.get(partition) ?? 0n)) return;
           if (seen.has(`${partition}/${message.offset}`)) return;
           seen.add(`${partition}/${message.offset}`);
-          if (message.value !== null) events.push(fromBinary(JoinEventSchema, message.value));
+          if (message.value !== null) events.push(joinFactsOf(fromBinary(JoinEventSchema, message.value)));
           if (BigInt(message.offset) + 1n === ends.get(partition)) remaining.delete(partition);
           if (remaining.size === 0) {
             clearTimeout(timer);
