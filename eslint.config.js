@@ -108,7 +108,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'bench/**', '**/*.test.ts', 'services/joinery/**'],
+    files: ['scripts/**', 'bench/**', '**/*.test.ts', '**/*.cluster-test.ts', 'services/joinery/**'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -98,7 +98,7 @@ try {
           'tsx',
           '--test',
           '--test-concurrency=1',
-          '--test-timeout=600000',
+          '--test-timeout=1200000',
           '--test-reporter=spec',
           '--test-reporter-destination=stdout',
           `--test-reporter=${join(root, 'scripts/count-reporter.mjs')}`,

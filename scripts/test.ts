@@ -41,13 +41,16 @@ function findTests(dir: string): string[] {
       continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...findTests(path));
+    // *.cluster-test.ts files are the multi-process suites of `npm run test:cluster` (scripts/test-cluster.ts).
     else if (name.endsWith('.test.ts')) out.push(path);
   }
   return out;
 }
 
+/** test/e2e/src/deploy checks files with helm, kubeconform and compose-go only: no Redis, Kafka or HSM. */
+const isDeployCheck = (file: string) => relative(root, file).startsWith('test/e2e/src/deploy/');
 const needsInfra = (file: string) =>
-  file.endsWith('.int.test.ts') || relative(root, file).startsWith('test/e2e/');
+  file.endsWith('.int.test.ts') || (relative(root, file).startsWith('test/e2e/') && !isDeployCheck(file));
 
 let passed = 0;
 let failed = 0;
@@ -113,6 +116,21 @@ try {
     console.log('\n▶ starting test infrastructure (Redis, Kafka, SoftHSM2)');
     infra = await startInfra({ log: (line) => console.log(`  ${line}`) });
     env = { ...env, ...infra.env };
+  }
+  // The deploy checks' tools (Go builds of helm, kubeconform, compose-check; the Kubernetes schemas), cached: a cold
+  // install takes longer than one test file may run.
+  if (files.some(isDeployCheck)) {
+    console.log('\n▶ deploy check tools (helm, kubeconform, Kubernetes schemas, compose-check)');
+    const t0 = Date.now();
+    try {
+      const { prepareDeployTools } = await import('../test/e2e/src/deploy/kubernetes-tools.js');
+      await prepareDeployTools((line) => console.log(`  ${line}`));
+      console.log(`  ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (err) {
+      failed += 1;
+      failures.push(`deploy check tools: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(err);
+    }
   }
   console.log(`\n▶ ${files.length} test files`);
   if (files.length > 0) {

@@ -84,12 +84,24 @@ export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBu
       }
       // Bounded requests: a consumer batch can hold thousands of records, and a broker refuses requests over its
       // message.max.bytes (1 MiB by default). Chunks go out in order, so per-key order is kept.
-      for (const [topic, messages] of byTopic)
-        for (let i = 0; i < messages.length; i += maxRecordsPerRequest)
-          await p.sendBatch({
-            acks: -1,
-            topicMessages: [{ topic, messages: messages.slice(i, i + maxRecordsPerRequest) }],
-          });
+      try {
+        for (const [topic, messages] of byTopic)
+          for (let i = 0; i < messages.length; i += maxRecordsPerRequest)
+            await p.sendBatch({
+              acks: -1,
+              topicMessages: [{ topic, messages: messages.slice(i, i + maxRecordsPerRequest) }],
+            });
+      } catch (err) {
+        // Never send again from a producer session that failed a send: kafkajs keeps its sequence numbers where they
+        // were (tulios/kafkajs#598) though the broker may have written the batch, so a later batch could be
+        // acknowledged as that one's duplicate without being written. The next publish gets a new producer id.
+        if (producer === p) {
+          producer = undefined;
+          producing = undefined;
+        }
+        await p.disconnect().catch(() => undefined);
+        throw err;
+      }
     },
 
     async subscribe({ topic, groupId, handler, fromBeginning }) {

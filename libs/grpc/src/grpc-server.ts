@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@joinery/logging';
 import { maxMessageBytes, methodPath, unaryHandlers, type UntypedHandler } from './dispatch.js';
 import { grpcErrors } from './grpc-errors.js';
+import { healthDefinition, healthHandlers, type HealthState } from './health.js';
 import { createMuxHandler, muxDefinition, type Route } from './mux-server.js';
 import { runServerCall } from './server-call.js';
 import { wireErrorMetadata } from './status.js';
@@ -49,6 +50,9 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
   const routes = new Map<string, Route>();
   const mux = createMuxHandler(routes, logger);
   server.addService(muxDefinition, { Call: mux.handler });
+  // grpc.health.v1.Health/Check for Kubernetes' grpc probes (deploy/helm): SERVING while it accepts calls.
+  const health: HealthState = { services: new Set() };
+  server.addService(healthDefinition(), healthHandlers(health));
 
   return {
     add(service, impl) {
@@ -66,6 +70,7 @@ export function createGrpcServer(options: GrpcServerOptions = {}): GrpcServer {
         routes.set(methodPath(method), { method, handler });
       }
       server.addService(definition, handlers);
+      health.services.add(service.typeName);
     },
 
     listen(address, credentials = grpc.ServerCredentials.createInsecure()) {

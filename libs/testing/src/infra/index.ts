@@ -14,3 +14,6 @@ export type { ClusterInfra } from './cluster-infra.js';
 export { createTestNetwork } from './test-network.js';
 export type { TestHost, TestNetwork } from './test-network.js';
 export { startKafkaOnHost } from './host-kafka.js';
+export { startKafkaCluster, clusterBrokerSettings, eventTopics } from './kafka-cluster.js';
+export type { KafkaCluster, KafkaClusterNode, KafkaClusterOptions } from './kafka-cluster.js';
+export { cacheRoot, ensureCached } from './jar-cache.js';

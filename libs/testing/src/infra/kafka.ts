@@ -111,7 +111,7 @@ function missing(p: Prerequisite): Error {
   );
 }
 
-function findJava(env: Readonly<Record<string, string | undefined>>): string {
+export function findJava(env: Readonly<Record<string, string | undefined>>): string {
   const java =
     (env.JAVA_HOME ? findExecutable('java', join(env.JAVA_HOME, 'bin')) : undefined) ??
     findExecutable('java');

@@ -64,8 +64,17 @@ export async function connectKafkaPublisher(
     brokers: [...brokers],
     logLevel: logLevel.NOTHING,
   });
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  // The idempotent producer of the current session; replaced after every failed send (see the catch below).
+  let producer: Producer | undefined;
+  const connected = async (): Promise<Producer> => {
+    if (producer === undefined) {
+      const fresh = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await fresh.connect();
+      producer = fresh;
+    }
+    return producer;
+  };
+  await connected();
   // Per topic, per outbox (`''` for none): what Kafka holds of it. A missing outbox is read with every other one
   // of `sourceIds` missing for that topic, in one pass over the partition ends.
   const watermarks = new Map<string, Map<string, PublishedWatermarks>>();
@@ -102,8 +111,9 @@ export async function connectKafkaPublisher(
       if (placed.length > 0) plans.push({ marks, placed });
     }
     if (plans.length === 0) return;
+    const session = await connected();
     try {
-      await producer.sendBatch({
+      await session.sendBatch({
         acks: -1,
         topicMessages: plans.map(({ marks, placed }) => ({
           topic: marks.topic,
@@ -122,6 +132,12 @@ export async function connectKafkaPublisher(
     } catch (err) {
       // Part of the batch may be on Kafka (another partition, another broker): learn again what is.
       watermarks.clear();
+      // And never send again from this producer session. kafkajs keeps an idempotent producer's sequence numbers
+      // where they were when a send fails (tulios/kafkajs#598), though the broker may have written that batch: the
+      // next batch would reuse its numbers and be acknowledged as its duplicate without being written (a silent
+      // loss), or be refused as out of order forever after a leader change. A new producer id cannot collide.
+      producer = undefined;
+      await session.disconnect().catch(() => undefined);
       throw err;
     }
     for (const { marks, placed } of plans) marks.published(placed);
@@ -139,7 +155,11 @@ export async function connectKafkaPublisher(
       if (sourceId === undefined) watermarks.clear();
       else for (const known of watermarks.values()) known.delete(sourceId);
     },
-    close: () => producer.disconnect(),
+    close: async () => {
+      const last = producer;
+      producer = undefined;
+      await last?.disconnect();
+    },
   };
 }
 
