@@ -258,7 +258,8 @@ let peerBinary: string | undefined;
 export function peerBinaryPath(): string {
   if (peerBinary !== undefined) return peerBinary;
   const out = join(
-    process.env['JOINERY_CACHE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'joinery'),
+    process.env['JOINERY_CACHE_DIR'] ??
+      join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'joinery'),
     'peer',
     'chirpstack-v3-joinserver',
   );
@@ -390,7 +391,9 @@ async function keysAgainstFloor(o: RatioOptions, log: (line: string) => void) {
     const [keysMax, load] = await withLoad(() =>
       runMeasuredLoadgen(target(port), closed, requests(budget), keys.child.pid!),
     );
-    log(`keys saturation: ${keysMax.achieved.toFixed(0)} calls/s, ${keysMax.serverMs.toFixed(3)} ms CPU/call`);
+    log(
+      `keys saturation: ${keysMax.achieved.toFixed(0)} calls/s, ${keysMax.serverMs.toFixed(3)} ms CPU/call`,
+    );
     const [floorMax, floorLoad] = await withLoad(() =>
       runMeasuredLoadgen(target(floorPort), closed, requests(5 * budget), floor.pid!),
     );
@@ -578,7 +581,12 @@ async function distributedAndPeer(
       await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
       // Go answers faster than Joinery: more JoinReqs per second of closed loop.
       await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(30_000), pids);
-      const p = await pathPhase(target, { closed: o.inFlight, seconds: o.seconds }, next(15_000 * o.seconds), pids);
+      const p = await pathPhase(
+        target,
+        { closed: o.inFlight, seconds: o.seconds },
+        next(15_000 * o.seconds),
+        pids,
+      );
       log(
         `peer: ${p.joinsPerS.toFixed(0)} joins/s, ${p.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(p.failures)}`,
       );
@@ -604,7 +612,12 @@ async function distributedAndPeer(
 }
 
 /** Embedded mode: `services/joinery/src/main.ts start` (one process, LMDB, the software vault). */
-async function embedded(o: RatioOptions, devices: readonly Device[], cryptoUs: number, log: (l: string) => void) {
+async function embedded(
+  o: RatioOptions,
+  devices: readonly Device[],
+  cryptoUs: number,
+  log: (l: string) => void,
+) {
   const dir = mkdtempSync(join(tmpdir(), 'joinery-ratios-embedded-'));
   const [apiPort, biPort] = [await freePort(), await freePort()];
   const server = spawnManaged({
@@ -670,7 +683,12 @@ async function embedded(o: RatioOptions, devices: readonly Device[], cryptoUs: n
     const pids = { joinery: server.pid };
     await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
     await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(12_000), pids);
-    const p = await pathPhase(target, { closed: o.inFlight, seconds: o.seconds }, next(6000 * o.seconds), pids);
+    const p = await pathPhase(
+      target,
+      { closed: o.inFlight, seconds: o.seconds },
+      next(6000 * o.seconds),
+      pids,
+    );
     log(
       `embedded: ${p.joinsPerS.toFixed(0)} joins/s, ${p.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(p.failures)}`,
     );
@@ -707,7 +725,12 @@ export async function measureRatios(o: RatioOptions): Promise<Ratios> {
   return {
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model.trim() ?? 'unknown', node: process.version },
-    options: { devices: o.devices, seconds: o.seconds, inFlight: o.inFlight, overloadSeconds: o.overloadSeconds },
+    options: {
+      devices: o.devices,
+      seconds: o.seconds,
+      inFlight: o.inFlight,
+      overloadSeconds: o.overloadSeconds,
+    },
     crypto: { ...crypto, load: cryptoLoad },
     embedded: embeddedResult,
     distributed,
