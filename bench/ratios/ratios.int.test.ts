@@ -68,12 +68,15 @@ test('a tiny run yields every ratio, each beside its figures and load', { skip: 
   ])
     assert.deepEqual(Object.keys(load).sort(), ['busyCores', 'loadavg1', 'stealCores']);
   assert.ok(r.crypto.medianUs > 0);
-  assert.deepEqual(Object.keys(r.distributed.perProcessMsPerJoin).sort().slice(0, 3), [
+  // The whole path's processes, Redis and Kafka included.
+  assert.deepEqual(Object.keys(r.distributed.perProcessMsPerJoin).sort(), [
     'bi-gateway',
     'claims',
+    'kafka',
     'keys',
+    'redis',
   ]);
-  assert.ok('peer' in r.peer.perProcessMsPerJoin);
+  assert.deepEqual(Object.keys(r.peer.perProcessMsPerJoin).sort(), ['peer', 'redis']);
   // Every path answered, and every answer of the peer passed the checks (Success, join-accept MIC verified).
   for (const part of [r.embedded, r.distributed, r.peer]) assert.ok(part.joinsPerS > 0);
   assert.equal(r.peer.errors, 0);
