@@ -359,11 +359,7 @@ function summarizeProfiles(dir: string) {
                   .split('/')
                   .slice(0, url.includes('/node_modules/@') ? 2 : 1)
                   .join('/')
-              : url
-                  .replace(rootUrl, '')
-                  .split('/')
-                  .slice(0, 2)
-                  .join('/');
+              : url.replace(rootUrl, '').split('/').slice(0, 2).join('/');
       byArea.set(area, (byArea.get(area) ?? 0) + t);
     }
     const top = (m: Map<string, number>, n: number) =>
