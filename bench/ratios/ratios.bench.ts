@@ -44,6 +44,7 @@ excluded from the ratios and shown apart):
 - embedded: joinery ${r.embedded.cpuMsPerJoin.toFixed(3)}; generator ${r.embedded.generatorMsPerJoin.toFixed(3)}; errors ${r.embedded.errors}
 - distributed: ${per(r.distributed.perProcessMsPerJoin)}; generator ${r.distributed.generatorMsPerJoin.toFixed(3)}; errors ${r.distributed.errors}
 - ChirpStack v3 JS: ${per(r.peer.perProcessMsPerJoin)}; generator ${r.peer.generatorMsPerJoin.toFixed(3)}; ${r.peer.joinsPerS.toFixed(0)} joins/s; errors ${r.peer.errors}
+- ChirpStack v3 JS offered the distributed path's ${r.peer.atDistributedRate.rate} joins/s (open loop): ${r.peer.atDistributedRate.cpuMsPerJoin.toFixed(3)} ms per join (peer + Redis), ${r.peer.atDistributedRate.joinsPerCore.toFixed(0)} joins/s per core; distributed ÷ peer at that rate ${r.peer.atDistributedRate.distributedVsPeer.toFixed(2)}; errors ${r.peer.atDistributedRate.errors} (${l(r.peer.atDistributedRate.load)})
 - keys service alone: ${r.keys.keysCpuMsPerCall.toFixed(3)} per HandleJoin at saturation
 - crypto-only join (\`bench/lorawan/join-crypto.ts\`, the "join 1.0.3, warm keys" case): median ${r.crypto.medianUs.toFixed(2)} µs, best round ${r.crypto.bestUs.toFixed(2)} µs (${l(r.crypto.load)})
 

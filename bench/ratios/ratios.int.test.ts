@@ -80,6 +80,8 @@ test('a tiny run yields every ratio, each beside its figures and load', { skip: 
   // Every path answered, and every answer of the peer passed the checks (Success, join-accept MIC verified).
   for (const part of [r.embedded, r.distributed, r.peer]) assert.ok(part.joinsPerS > 0);
   assert.equal(r.peer.errors, 0);
+  assert.equal(r.peer.atDistributedRate.errors, 0);
+  assert.ok(r.peer.atDistributedRate.cpuMsPerJoin > 0);
   assert.ok(r.keys.callsPerS > 0 && r.keys.floorCallsPerS > 0);
   const md = renderResults(r);
   assert.match(md, /^# Ratios \(issue 23\)/);

@@ -155,6 +155,16 @@ export interface Ratios {
     readonly embeddedJoinsPerCore: number;
     readonly distributedVsPeer: Verdict;
     readonly embeddedVsPeer: Verdict;
+    /** The peer offered (open loop) the joins/s the distributed path reached at saturation: no batching advantage. */
+    readonly atDistributedRate: {
+      readonly rate: number;
+      readonly cpuMsPerJoin: number;
+      readonly joinsPerCore: number;
+      readonly errors: number;
+      /** Distributed joins/s per core ÷ the peer's at this rate (informational; the target is on saturation). */
+      readonly distributedVsPeer: number;
+      readonly load: Load;
+    };
     readonly load: Load;
   };
 }
@@ -590,6 +600,10 @@ async function distributedAndPeer(
       log(
         `peer: ${p.joinsPerS.toFixed(0)} joins/s, ${p.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(p.failures)}`,
       );
+      // The same peer at the rate the distributed path reached: CPU per join without the batching of saturation.
+      const rate = Math.max(1, Math.round(distributed.joinsPerS));
+      const same = await pathPhase(target, { rate, seconds: o.seconds }, next(rate * o.seconds), pids);
+      log(`peer at ${rate}/s: ${same.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(same.failures)}`);
       return {
         distributed: {
           joinsPerS: distributed.joinsPerS,
@@ -601,6 +615,7 @@ async function distributedAndPeer(
           load: distributed.load,
         },
         peer: p,
+        peerAtJoineryRate: { rate, cpuMsPerJoin: same.cpuMsPerJoin, errors: same.errors, load: same.load },
       };
     } finally {
       await peer.stop();
@@ -717,7 +732,7 @@ export async function measureRatios(o: RatioOptions): Promise<Ratios> {
   const { keys, latency } = await keysAgainstFloor(o, log);
   const overloadResult = await overload(o);
   log(`overload: ${JSON.stringify(overloadResult)}`);
-  const { distributed, peer } = await distributedAndPeer(o, devices, crypto.medianUs, log);
+  const { distributed, peer, peerAtJoineryRate } = await distributedAndPeer(o, devices, crypto.medianUs, log);
   const embeddedResult = await embedded(o, devices, crypto.medianUs, log);
   log(`measured in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const perCore = (ms: number) => 1000 / ms;
@@ -747,6 +762,11 @@ export async function measureRatios(o: RatioOptions): Promise<Ratios> {
       distributedJoinsPerCore: perCore(distributed.cpuMsPerJoin),
       embeddedJoinsPerCore: perCore(embeddedResult.cpuMsPerJoin),
       distributedVsPeer: verdict(perCore(distributed.cpuMsPerJoin) / peerPerCore, '≥', 1),
+      atDistributedRate: {
+        ...peerAtJoineryRate,
+        joinsPerCore: perCore(peerAtJoineryRate.cpuMsPerJoin),
+        distributedVsPeer: perCore(distributed.cpuMsPerJoin) / perCore(peerAtJoineryRate.cpuMsPerJoin),
+      },
       embeddedVsPeer: verdict(perCore(embeddedResult.cpuMsPerJoin) / peerPerCore, '≥', 2),
       load: peer.load,
     },
