@@ -54,6 +54,8 @@ export type LoadgenPhase = (
 ) & {
   /** Also write every answer as `sent_ms latency_ms failure` to this file (to see when the slow ones came). */
   readonly timeline?: string;
+  /** Per-request timeout (the caller's deadline); 30 s unless set. An answer later than this is a `transport error`. */
+  readonly timeoutMs?: number;
 };
 
 let binary: string | undefined;
@@ -114,6 +116,7 @@ export async function runLoadgen(
       `${phase.seconds}s`,
       ...('rate' in phase ? ['-rate', String(phase.rate)] : ['-closed', String(phase.closed)]),
       ...(phase.timeline === undefined ? [] : ['-timeline', phase.timeline]),
+      ...(phase.timeoutMs === undefined ? [] : ['-timeout', `${phase.timeoutMs}ms`]),
     ];
     if (target.mode === 'http') {
       args.push('-mode', 'http', '-url', target.url);

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { requests } from '@joinery/backend-interfaces/fixtures';
 import { JoineryError } from '@joinery/errors';
 import { batchRow, createApiClient, type RegisteredNetworkServer } from '@joinery/joinery';
 import { HandleJoinRequestSchema, KekPurpose, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
@@ -445,54 +446,114 @@ async function keysAgainstFloor(o: RatioOptions, log: (line: string) => void) {
   }
 }
 
-/** bench/bi/overload.bench.ts (shedding on), its JSON line. */
+/** What one open-loop phase's timeline says: accepted and refused answers with their latencies, and no answers. */
+function readTimeline(file: string) {
+  const accepted: number[] = [];
+  const refused: number[] = [];
+  let noAnswer = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line === '') continue;
+    const [, latency, ...rest] = line.split(' ');
+    const failure = rest.join(' ');
+    if (failure === '') accepted.push(Number(latency));
+    else if (failure === 'transport error' || failure === 'DeadlineExceeded') noAnswer += 1;
+    else refused.push(Number(latency));
+  }
+  return { accepted, refused, noAnswer };
+}
+
+const percentile = (values: number[], p: number) => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+
+/**
+ * Overload: the gateway of bench/bi/overload.bench.ts (`overload-server.ts`: the real HTTP edge, BiHandler and
+ * admission as shipped, claims and keys doubles that cost CPU on its event loop) driven by the Go generator (plain
+ * HTTP, bearer token, up to 512 connections, the caller's deadline 5 s as ChirpStack's): its saturation (closed loop),
+ * then half of it (the reference p99 of accepted joins), then 3× it.
+ */
 async function overload(o: RatioOptions): Promise<Ratios['overload']> {
-  const [line, load] = await withLoad(
-    () =>
-      new Promise<string>((resolve, reject) => {
-        const child = spawn(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            fileURLToPath(new URL('../bi/overload.bench.ts', import.meta.url)),
-            '--seconds',
-            String(o.overloadSeconds),
-            '--modes',
-            'on',
-            '--connections',
-            '0',
-            '--no-write',
-          ],
-          { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
-        );
-        let out = '';
-        child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-        child.once('exit', (code) => {
-          const found = out.split('\n').find((l) => l.startsWith('{"overload"'));
-          if (code === 0 && found !== undefined) resolve(found);
-          else reject(new Error(`the overload bench exited with ${code}:\n${out.slice(-2000)}`));
-        });
-      }),
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('../bi/overload-server.ts', import.meta.url))],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', OVERLOAD_SHEDDING: 'on' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
   );
-  const r = (JSON.parse(line) as { overload: Record<string, number> }).overload;
-  return {
-    saturation: r['saturation']!,
-    offered: r['offered']!,
-    accepted: r['accepted']!,
-    refused: r['refused']!,
-    noAnswer: r['noAnswer']!,
-    refusedP99Ms: r['refusedP99Ms'] ?? Number.NaN,
-    acceptedP99Ms: r['acceptedP99Ms'] ?? Number.NaN,
-    halfSaturationAcceptedP99Ms: r['halfSaturationAcceptedP99Ms'] ?? Number.NaN,
-    refusedP99: verdict(r['refusedP99Ms'] ?? Number.NaN, '≤', 50),
-    acceptedP99Kept: verdict(
-      (r['acceptedP99Ms'] ?? Number.NaN) / (r['halfSaturationAcceptedP99Ms'] ?? Number.NaN),
-      '≤',
-      2,
-    ),
-    load,
-  };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const dir = mkdtempSync(join(tmpdir(), 'joinery-ratios-overload-'));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`the overload gateway exited with ${code}`)));
+      void (async () => {
+        for await (const line of createInterface({ input: child.stdout! }))
+          return resolve((JSON.parse(line) as { port: number }).port);
+      })();
+    });
+    let counter = 0;
+    // Every request a new JoinReq (its own DevAddr), so that the duplicate cache answers none of them.
+    const bodies = (count: number) =>
+      Array.from({ length: count }, () =>
+        JSON.stringify({
+          ...requests.ttsBi10JoinReq,
+          DevAddr: (++counter >>> 0).toString(16).padStart(8, '0'),
+        }),
+      );
+    const target: LoadgenTarget = {
+      mode: 'http',
+      url: `http://127.0.0.1:${port}/`,
+      bearer: 'bench',
+      conns: 512,
+    };
+    const seconds = o.overloadSeconds;
+    await runLoadgen(target, { closed: 64, seconds: 1, timeoutMs: 5000 }, bodies(20_000));
+    const [sat, load] = await withLoad(async () => {
+      const saturation = await runLoadgen(
+        target,
+        { closed: 64, seconds, timeoutMs: 5000 },
+        bodies(10_000 * seconds),
+      );
+      const rate = Math.max(1, Math.round(saturation.achieved));
+      const half = join(dir, 'half.txt');
+      const over = join(dir, 'over.txt');
+      const halfRate = Math.max(1, Math.round(rate / 2));
+      await runLoadgen(
+        target,
+        { rate: halfRate, seconds, timeoutMs: 5000, timeline: half },
+        bodies(halfRate * seconds),
+      );
+      await runLoadgen(
+        target,
+        { rate: 3 * rate, seconds, timeoutMs: 5000, timeline: over },
+        bodies(3 * rate * seconds),
+      );
+      return { rate, half: readTimeline(half), over: readTimeline(over) };
+    });
+    const refusedP99Ms = percentile(sat.over.refused, 99);
+    const acceptedP99Ms = percentile(sat.over.accepted, 99);
+    const halfSaturationAcceptedP99Ms = percentile(sat.half.accepted, 99);
+    return {
+      saturation: sat.rate,
+      offered: 3 * sat.rate,
+      accepted: sat.over.accepted.length,
+      refused: sat.over.refused.length,
+      noAnswer: sat.over.noAnswer,
+      refusedP99Ms,
+      acceptedP99Ms,
+      halfSaturationAcceptedP99Ms,
+      refusedP99: verdict(refusedP99Ms, '≤', 50),
+      acceptedP99Kept: verdict(acceptedP99Ms / halfSaturationAcceptedP99Ms, '≤', 2),
+      load,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The distributed path (gateway, claims, keys as processes on Redis and Kafka), then the peer on the same Redis. */
