@@ -24,6 +24,8 @@ import { machineCpuTicks, processCpuSeconds, runLoadgen, type LoadgenPhase } fro
 import { startProcessStack, type StackService } from '../../test/e2e/src/gateway/process-stack.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+/** This checkout's root as a file URL (profiles name their scripts so), stripped from the names in the summary. */
+const rootUrl = new URL('../../', import.meta.url).href;
 const deviceCount = Number(process.env.BENCH_DEVICES ?? 5000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 12);
 const rates = (process.env.BENCH_RATES ?? '200,500,1000,1500,2000').split(',').map(Number);
@@ -340,7 +342,7 @@ function summarizeProfiles(dir: string) {
     const byArea = new Map<string, number>();
     for (const [id, t] of self) {
       const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
-      const short = url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*\/work\/main\//, '');
+      const short = url.replace(/^.*\/node_modules\//, '').replace(rootUrl, '');
       const fn = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
       byFunction.set(fn, (byFunction.get(fn) ?? 0) + t);
       const area =
@@ -357,11 +359,7 @@ function summarizeProfiles(dir: string) {
                   .split('/')
                   .slice(0, url.includes('/node_modules/@') ? 2 : 1)
                   .join('/')
-              : url
-                  .replace(/^file:\/\/.*\/work\/main\//, '')
-                  .split('/')
-                  .slice(0, 2)
-                  .join('/');
+              : url.replace(rootUrl, '').split('/').slice(0, 2).join('/');
       byArea.set(area, (byArea.get(area) ?? 0) + t);
     }
     const top = (m: Map<string, number>, n: number) =>

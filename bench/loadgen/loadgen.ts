@@ -54,6 +54,8 @@ export type LoadgenPhase = (
 ) & {
   /** Also write every answer as `sent_ms latency_ms failure` to this file (to see when the slow ones came). */
   readonly timeline?: string;
+  /** Per-request timeout (the caller's deadline); 30 s unless set. An answer later than this is a `transport error`. */
+  readonly timeoutMs?: number;
 };
 
 let binary: string | undefined;
@@ -97,6 +99,8 @@ export async function runLoadgen(
   target: LoadgenTarget,
   phase: LoadgenPhase,
   requests: readonly (string | Uint8Array)[],
+  /** http: the LoRaWAN 1.0.x root key of each request's device; every join-accept is then opened and its MIC checked. */
+  verifyKeys?: readonly Uint8Array[],
 ): Promise<LoadgenReport> {
   const dir = mkdtempSync(join(tmpdir(), 'joinery-loadgen-'));
   try {
@@ -112,6 +116,7 @@ export async function runLoadgen(
       `${phase.seconds}s`,
       ...('rate' in phase ? ['-rate', String(phase.rate)] : ['-closed', String(phase.closed)]),
       ...(phase.timeline === undefined ? [] : ['-timeline', phase.timeline]),
+      ...(phase.timeoutMs === undefined ? [] : ['-timeout', `${phase.timeoutMs}ms`]),
     ];
     if (target.mode === 'http') {
       args.push('-mode', 'http', '-url', target.url);
@@ -121,6 +126,7 @@ export async function runLoadgen(
         args.push('-cert', file('cert.pem', target.certPem), '-key', file('key.pem', target.keyPem));
       if (target.bearer !== undefined) args.push('-bearer', target.bearer);
       if (target.http2 === true) args.push('-h2');
+      if (verifyKeys !== undefined) args.push('-verify', file('verify.bin', encodeRecords(verifyKeys)));
     } else {
       args.push('-mode', 'grpc', '-target', target.target, '-method', target.method);
       if (target.mux === true) args.push('-mux');
@@ -174,10 +180,11 @@ export async function runMeasuredLoadgen(
   phase: LoadgenPhase,
   requests: readonly (string | Uint8Array)[],
   serverPid: number,
+  verifyKeys?: readonly Uint8Array[],
 ): Promise<MeasuredPhase> {
   const server0 = processCpuSeconds(serverPid);
   const machine0 = machineCpuTicks();
-  const r = await runLoadgen(target, phase, requests);
+  const r = await runLoadgen(target, phase, requests, verifyKeys);
   const machine1 = machineCpuTicks();
   const joins = Math.max(1, r.ok);
   const ticks = Math.max(1, machine1.total - machine0.total);

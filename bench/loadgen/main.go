@@ -66,7 +66,8 @@ type Report struct {
 	timeline []byte
 }
 
-type sender func(ctx context.Context, body []byte) (failure string)
+// sender sends request number i (its body) and returns "" for an answer that passed every check, else the failure.
+type sender func(ctx context.Context, i int, body []byte) (failure string)
 
 var resultCode = regexp.MustCompile(`"ResultCode"\s*:\s*"([^"]*)"`)
 
@@ -89,6 +90,7 @@ func main() {
 	method := flag.String("method", "", "grpc: full method name, /package.Service/Method")
 	mux := flag.Bool("mux", false, "grpc: send the calls as messages on one joinery.rpc.v1.MuxService/Call stream, as Joinery's services call each other, instead of one HTTP/2 stream per call")
 	cold := flag.Bool("cold", false, "http: do not open the connections before the phase starts (each request that finds none idle dials one)")
+	verify := flag.String("verify", "", "http: file of length-prefixed 16-byte LoRaWAN 1.0.x root keys (NwkKey), one per request in the same order: every Success answer's join-accept PHYPayload is decrypted and its MIC verified with that request's key")
 	timeline := flag.String("timeline", "", "also write each answer as 'sent_ms latency_ms failure' to this file (sent_ms from the phase start: the scheduled time in an open loop, the actual send in a closed loop)")
 	flag.Parse()
 
@@ -103,7 +105,15 @@ func main() {
 	switch *mode {
 	case "http":
 		var client *http.Client
-		send, client, err = httpSender(*url, *certFile, *keyFile, *caFile, *bearer, *conns, *h2, *expect)
+		var keys [][]byte
+		if *verify != "" {
+			if keys, err = readRequests(*verify); err == nil && len(keys) != len(requests) {
+				err = fmt.Errorf("%s: %d keys for %d requests", *verify, len(keys), len(requests))
+			}
+		}
+		if err == nil {
+			send, client, err = httpSender(*url, *certFile, *keyFile, *caFile, *bearer, *conns, *h2, *expect, keys)
+		}
 		if err == nil && !*cold {
 			// An NS keeps its connections (the gateway allows 120 s idle): open them all before the clock starts, so
 			// that a phase measures joins, not a burst of TLS handshakes at its start.
@@ -169,7 +179,7 @@ func readRequests(path string) ([][]byte, error) {
 	}
 }
 
-func httpSender(url, certFile, keyFile, caFile, bearer string, conns int, h2 bool, expect string) (sender, *http.Client, error) {
+func httpSender(url, certFile, keyFile, caFile, bearer string, conns int, h2 bool, expect string, keys [][]byte) (sender, *http.Client, error) {
 	if url == "" {
 		return nil, nil, errors.New("-url is required with -mode http")
 	}
@@ -203,7 +213,7 @@ func httpSender(url, certFile, keyFile, caFile, bearer string, conns int, h2 boo
 		transport.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	}
 	client := &http.Client{Transport: transport}
-	return func(ctx context.Context, body []byte) string {
+	return func(ctx context.Context, i int, body []byte) string {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		if err != nil {
 			return err.Error()
@@ -230,6 +240,9 @@ func httpSender(url, certFile, keyFile, caFile, bearer string, conns int, h2 boo
 		}
 		if string(m[1]) != expect {
 			return string(m[1])
+		}
+		if keys != nil && expect == "Success" {
+			return verifyJoinAccept(answer, keys[i])
 		}
 		return ""
 	}, client, nil
@@ -304,7 +317,7 @@ func grpcSender(target, method string) (sender, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context, body []byte) string {
+	return func(ctx context.Context, _ int, body []byte) string {
 		var answer []byte
 		if err := conn.Invoke(ctx, method, &body, &answer); err != nil {
 			return status.Code(err).String()
@@ -366,7 +379,7 @@ func muxSender(target, method string, timeout time.Duration) (sender, error) {
 		}
 	}()
 	timeoutMs := uint64(timeout.Milliseconds())
-	return func(ctx context.Context, body []byte) string {
+	return func(ctx context.Context, _ int, body []byte) string {
 		answer := make(chan string, 1)
 		mu.Lock()
 		if broken != "" {
@@ -528,14 +541,14 @@ func openLoop(send sender, requests [][]byte, rate float64, duration, timeout ti
 		}
 		lags = append(lags, float64(time.Since(scheduled))/float64(time.Millisecond))
 		wg.Add(1)
-		go func(body []byte) {
+		go func(i int) {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			failure := send(ctx, body)
+			failure := send(ctx, i, requests[i])
 			cancel()
 			done := time.Now()
 			t.record(failure, done.Sub(scheduled), done)
-		}(requests[i])
+		}(i)
 	}
 	wg.Wait()
 	return t.report(total, start, cpuMs()-cpu0, lags)
@@ -560,7 +573,7 @@ func closedLoop(send sender, requests [][]byte, inFlight int, duration, timeout 
 				}
 				sent := time.Now()
 				ctx, cancel := context.WithTimeout(context.Background(), timeout)
-				failure := send(ctx, requests[i])
+				failure := send(ctx, i, requests[i])
 				cancel()
 				done := time.Now()
 				t.record(failure, done.Sub(sent), done)

@@ -1,0 +1,835 @@
+// The speed ratios of issue 23, each measured beside its floor in one run on whatever machine runs it:
+//
+// - CPU per join (every server process of the path, from /proc) ÷ the crypto-only cost of the same join
+//   (bench/lorawan/join-crypto.ts), for embedded mode and for the distributed path;
+// - keys service calls/s ÷ the floor server's (libs/grpc answering at once), same generator, same run;
+// - keys p99 at half the keys service's saturation ÷ the floor's p99 at the same rate;
+// - overload (bench/bi/overload.bench.ts): refusals' p99 at 3× saturation, and accepted joins' p99 against their p99
+//   at half saturation;
+// - ChirpStack v3's Join Server (bench/peer) on the same Redis, the same devices and the same generator: joins/s per
+//   core (its CPU and Redis's) against Joinery's distributed path and embedded mode.
+//
+// Every JoinReq answer of Joinery and of the peer is checked by the generator: `Success`, and the join-accept
+// decrypted and its MIC verified with the device's root key (bench/loadgen -verify).
+//
+// measureRatios() returns the ratio object; bench/ratios/ratios.bench.ts runs it and writes RESULTS.md.
+import { create, toBinary } from '@bufbuild/protobuf';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { cpus, homedir, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { requests } from '@joinery/backend-interfaces/fixtures';
+import { JoineryError } from '@joinery/errors';
+import { batchRow, createApiClient, type RegisteredNetworkServer } from '@joinery/joinery';
+import { HandleJoinRequestSchema, KekPurpose, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { connectRedis } from '@joinery/store';
+import { freePort, spawnManaged } from '@joinery/testing/infra';
+import { handleJoinRequest } from '../../services/keys/src/testing/keys-grpc-fixtures.js';
+import { keysEntryPoints, startKeysProcess } from '../../services/keys/src/testing/keys-process.js';
+import { startProcessStack } from '../../test/e2e/src/gateway/process-stack.js';
+import { joinReqBody, newDevice, provisionNs, type Device } from '../../test/e2e/src/gateway/ns-client.js';
+import { measureJoinCrypto } from '../lorawan/join-crypto.js';
+import {
+  machineCpuTicks,
+  processCpuSeconds,
+  runLoadgen,
+  runMeasuredLoadgen,
+  type LoadgenPhase,
+  type LoadgenTarget,
+} from '../loadgen/loadgen.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const joinEui = '70B3D57ED0023023';
+const netId = '000013';
+/** Overload protection sized above the offered load (as bench/joins does): these phases measure the join path. */
+const admissionAboveLoad = {
+  JOINERY_BI_MAX_IN_FLIGHT: '4096',
+  JOINERY_BI_TARGET_LATENCY: '60000',
+  JOINERY_BI_MAX_QUEUE_AGE: '60000',
+  JOINERY_BI_MAX_EVENT_LOOP_DELAY: '60000',
+  JOINERY_BI_DEADLINE_MS: '5000',
+};
+
+export interface RatioOptions {
+  readonly redisUrl: string;
+  readonly kafkaBrokers: string;
+  /** Devices, the same for Joinery (both modes) and the peer. */
+  readonly devices: number;
+  /** Length of each measured phase. */
+  readonly seconds: number;
+  /** Requests in flight in the saturation phases (closed loop), for every server alike. */
+  readonly inFlight: number;
+  /** Length of the overload bench's phases. */
+  readonly overloadSeconds: number;
+  readonly log?: (line: string) => void;
+  /** Node options for the keys, claims and gateway processes of the distributed path (e.g. `--cpu-prof`). */
+  readonly nodeArgs?: readonly string[];
+}
+
+/** The load on the machine while a figure was measured. */
+export interface Load {
+  /** 1-minute load average at the start of the phase. */
+  readonly loadavg1: number;
+  /** Cores busy over the phase (all processes, this bench's included), and cores the host stole. */
+  readonly busyCores: number;
+  readonly stealCores: number;
+}
+
+export interface Verdict {
+  readonly ratio: number;
+  readonly target: number;
+  /** `≤` or `≥`: how the ratio must compare with the target. */
+  readonly must: '≤' | '≥';
+  readonly met: boolean;
+}
+
+export interface Ratios {
+  readonly at: string;
+  readonly machine: { readonly cpus: number; readonly model: string; readonly node: string };
+  readonly options: { devices: number; seconds: number; inFlight: number; overloadSeconds: number };
+  readonly crypto: { readonly medianUs: number; readonly bestUs: number; readonly load: Load };
+  readonly embedded: {
+    readonly joinsPerS: number;
+    /** CPU ms per accepted join of the one Joinery process. */
+    readonly cpuMsPerJoin: number;
+    readonly generatorMsPerJoin: number;
+    readonly errors: number;
+    readonly cpuPerJoinVsCrypto: Verdict;
+    readonly load: Load;
+  };
+  readonly distributed: {
+    readonly joinsPerS: number;
+    /** CPU ms per accepted join: gateway + claims + keys + Redis + Kafka. */
+    readonly cpuMsPerJoin: number;
+    readonly perProcessMsPerJoin: Record<string, number>;
+    readonly generatorMsPerJoin: number;
+    readonly errors: number;
+    readonly cpuPerJoinVsCrypto: Verdict;
+    readonly load: Load;
+  };
+  readonly keys: {
+    readonly callsPerS: number;
+    readonly floorCallsPerS: number;
+    readonly keysCpuMsPerCall: number;
+    readonly errors: number;
+    readonly throughputVsFloor: Verdict;
+    readonly load: Load;
+    readonly floorLoad: Load;
+  };
+  readonly latency: {
+    /** Half the keys service's saturation, offered to both. */
+    readonly rate: number;
+    readonly keysP99Ms: number;
+    readonly floorP99Ms: number;
+    readonly errors: number;
+    readonly p99VsFloor: Verdict;
+    readonly load: Load;
+    readonly floorLoad: Load;
+  };
+  readonly overload: {
+    readonly saturation: number;
+    readonly offered: number;
+    readonly accepted: number;
+    readonly refused: number;
+    readonly noAnswer: number;
+    readonly refusedP99Ms: number;
+    readonly acceptedP99Ms: number;
+    readonly halfSaturationAcceptedP99Ms: number;
+    readonly refusedP99: Verdict;
+    /** Accepted p99 at 3× saturation ÷ accepted p99 at half saturation (kept: ≤ 2). */
+    readonly acceptedP99Kept: Verdict;
+    readonly load: Load;
+  };
+  readonly peer: {
+    readonly joinsPerS: number;
+    /** CPU ms per accepted join: the peer process + Redis. */
+    readonly cpuMsPerJoin: number;
+    readonly perProcessMsPerJoin: Record<string, number>;
+    readonly generatorMsPerJoin: number;
+    readonly errors: number;
+    readonly joinsPerCore: number;
+    readonly distributedJoinsPerCore: number;
+    readonly embeddedJoinsPerCore: number;
+    readonly distributedVsPeer: Verdict;
+    readonly embeddedVsPeer: Verdict;
+    /** The peer offered (open loop) the joins/s the distributed path reached at saturation: no batching advantage. */
+    readonly atDistributedRate: {
+      readonly rate: number;
+      readonly cpuMsPerJoin: number;
+      readonly joinsPerCore: number;
+      readonly errors: number;
+      /** Distributed joins/s per core ÷ the peer's at this rate (informational; the target is on saturation). */
+      readonly distributedVsPeer: number;
+      readonly load: Load;
+    };
+    readonly load: Load;
+  };
+}
+
+const verdict = (ratio: number, must: '≤' | '≥', target: number): Verdict => ({
+  ratio,
+  target,
+  must,
+  met: Number.isFinite(ratio) && (must === '≤' ? ratio <= target : ratio >= target),
+});
+
+/** Runs `fn` and returns its result with the machine's load over it. */
+async function withLoad<T>(fn: () => Promise<T>): Promise<[T, Load]> {
+  const loadavg1 = loadavg()[0] ?? 0;
+  const a = machineCpuTicks();
+  const result = await fn();
+  const b = machineCpuTicks();
+  const share = (x: number) => (x / Math.max(1, b.total - a.total)) * cpus().length;
+  return [result, { loadavg1, busyCores: share(b.busy - a.busy), stealCores: share(b.steal - a.steal) }];
+}
+
+/** The process listening on a TCP port (from /proc/net/tcp{,6} and the sockets in /proc/<pid>/fd). */
+export function pidListeningOn(port: number): number | undefined {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6'])
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === '0A' && parseInt(cols[1]?.split(':')[1] ?? '', 16) === port) inodes.add(cols[9]!);
+    }
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return Number(pid);
+      }
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return undefined;
+}
+
+interface PathPhase {
+  readonly joinsPerS: number;
+  readonly errors: number;
+  readonly failures: Record<string, number>;
+  readonly perProcessMsPerJoin: Record<string, number>;
+  readonly cpuMsPerJoin: number;
+  readonly generatorMsPerJoin: number;
+  readonly load: Load;
+}
+
+/** One closed-loop phase of JoinReqs with CPU per join summed over `pids` (from /proc). */
+async function pathPhase(
+  target: LoadgenTarget,
+  load: LoadgenPhase,
+  work: { bodies: string[]; keys: Uint8Array[] },
+  pids: Record<string, number>,
+): Promise<PathPhase> {
+  const cpu = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuSeconds(pid)]));
+  const [[r, before, after], phaseLoad] = await withLoad(async () => {
+    const before = cpu();
+    const r = await runLoadgen(target, load, work.bodies, work.keys);
+    return [r, before, cpu()] as const;
+  });
+  const ok = Math.max(1, r.ok);
+  const perProcessMsPerJoin = Object.fromEntries(
+    Object.keys(pids).map((k) => [k, ((after[k]! - before[k]!) * 1000) / ok]),
+  );
+  return {
+    joinsPerS: r.achieved,
+    errors: r.sent - r.ok,
+    failures: r.failures,
+    perProcessMsPerJoin,
+    cpuMsPerJoin: Object.values(perProcessMsPerJoin).reduce((a, b) => a + b, 0),
+    generatorMsPerJoin: r.cpuMs / ok,
+    load: phaseLoad,
+  };
+}
+
+/** JoinReqs over `devices` round-robin with increasing DevNonces, and each one's root key for the checks. */
+function joinReqs(devices: readonly Device[]) {
+  const devNonces = new Uint32Array(devices.length);
+  let cursor = 0;
+  let transactionId = 0;
+  return (count: number) => {
+    const bodies: string[] = [];
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const d = cursor++ % devices.length;
+      const device = devices[d]!;
+      bodies.push(joinReqBody(device, joinEui, netId, ++devNonces[d]!, ++transactionId));
+      keys.push(device.nwkKey);
+    }
+    return { bodies, keys };
+  };
+}
+
+let peerBinary: string | undefined;
+/** Builds bench/peer (Go) into ~/.cache/joinery/peer (as test/e2e/interop does its clients); once per process. */
+export function peerBinaryPath(): string {
+  if (peerBinary !== undefined) return peerBinary;
+  const out = join(
+    process.env['JOINERY_CACHE_DIR'] ??
+      join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'joinery'),
+    'peer',
+    'chirpstack-v3-joinserver',
+  );
+  mkdirSync(join(out, '..'), { recursive: true });
+  execFileSync('go', ['build', '-mod=readonly', '-o', out, '.'], {
+    cwd: fileURLToPath(new URL('../peer/', import.meta.url)),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  peerBinary = out;
+  return out;
+}
+
+/** Starts bench/peer on `redisUrl`; resolves with its port, pid and the client credentials it wrote. */
+export async function startPeer(redisUrl: string, dir: string, nsKekHex: string, asKekHex: string) {
+  const child = spawn(
+    peerBinaryPath(),
+    [
+      '-listen',
+      '127.0.0.1:0',
+      '-redis',
+      redisUrl,
+      '-certs',
+      dir,
+      '-ns-kek',
+      `${netId}=${nsKekHex}`,
+      '-as-kek',
+      `as1=${asKekHex}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the peer exited with ${code}`)));
+    void (async () => {
+      for await (const line of createInterface({ input: child.stdout! })) {
+        const m = /^listening on (\d+)$/.exec(line);
+        if (m) return resolve(Number(m[1]));
+      }
+    })();
+  });
+  return {
+    port,
+    pid: child.pid!,
+    tls: {
+      certPem: readFileSync(join(dir, 'client.pem'), 'utf8'),
+      keyPem: readFileSync(join(dir, 'client-key.pem'), 'utf8'),
+      caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'),
+    },
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** The keys service (software vault, Redis state) against the floor server: saturation, then p99 at half of it. */
+async function keysAgainstFloor(o: RatioOptions, log: (line: string) => void) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'joinery-ratios-keys-'));
+  const redisUrl = `${o.redisUrl.replace(/\/\d*$/, '')}/14`;
+  const flush = connectRedis(redisUrl, { connectionName: 'ratios-bench' });
+  await flush.flushdb();
+  await flush.quit();
+  const port = await freePort();
+  const keys = await startKeysProcess(
+    { JOINERY_DATA_DIR: dataDir, JOINERY_LOG_LEVEL: 'warn', JOINERY_REDIS_URL: redisUrl },
+    join(dataDir, 'keys.log'),
+    port,
+    keysEntryPoints.main,
+  );
+  const floorPort = await freePort();
+  const floor = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('../keys/floor-server.ts', import.meta.url))],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(floorPort) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const floorExited = new Promise<void>((resolve) => floor.once('exit', () => resolve()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      floor.once('exit', (code) => reject(new Error(`the floor server exited with ${code}`)));
+      floor.stdout!.on('data', (b: Buffer) => {
+        if (b.toString().includes('listening')) resolve();
+      });
+    });
+    const rootKey = new Uint8Array(randomBytes(16));
+    for (const label of [`ns:${netId}`, 'as:as1'])
+      await keys.client.createKek({ label, purpose: KekPurpose.PEER }).catch((err: unknown) => {
+        if (!JoineryError.is(err, 'keys:kek_exists')) throw err;
+      });
+    const devEuis = Array.from({ length: Math.min(o.devices, 1000) }, () => new Uint8Array(randomBytes(8)));
+    for (let i = 0; i < devEuis.length; i += 250)
+      await keys.client.importRootKeysBatch(
+        {
+          devices: devEuis.slice(i, i + 250).map((devEui) => ({
+            devEui,
+            macVersion: MacVersion.MAC_VERSION_1_0_4,
+            keys: { case: 'plain', value: { nwkKey: rootKey } },
+          })),
+        },
+        { timeoutMs: 60_000 },
+      );
+    const nonces = new Uint32Array(devEuis.length);
+    let cursor = 0;
+    const requests = (count: number) =>
+      Array.from({ length: count }, () => {
+        const d = cursor++ % devEuis.length;
+        return toBinary(
+          HandleJoinRequestSchema,
+          create(
+            HandleJoinRequestSchema,
+            handleJoinRequest(rootKey, devEuis[d]!, nonces[d]!++, MacVersion.MAC_VERSION_1_0_4),
+          ),
+        );
+      });
+    const target = (p: number): LoadgenTarget => ({
+      mode: 'grpc',
+      target: `127.0.0.1:${p}`,
+      method: '/joinery.keys.v1.KeysService/HandleJoin',
+      mux: true,
+    });
+    const closed = { closed: 64, seconds: o.seconds };
+    const budget = 8000 * o.seconds;
+    // Warm-ups, then the two saturations back to back.
+    await runMeasuredLoadgen(target(port), { closed: 64, seconds: 2 }, requests(16_000), keys.child.pid!);
+    await runMeasuredLoadgen(target(floorPort), { closed: 64, seconds: 2 }, requests(40_000), floor.pid!);
+    const [keysMax, load] = await withLoad(() =>
+      runMeasuredLoadgen(target(port), closed, requests(budget), keys.child.pid!),
+    );
+    log(
+      `keys saturation: ${keysMax.achieved.toFixed(0)} calls/s, ${keysMax.serverMs.toFixed(3)} ms CPU/call`,
+    );
+    const [floorMax, floorLoad] = await withLoad(() =>
+      runMeasuredLoadgen(target(floorPort), closed, requests(5 * budget), floor.pid!),
+    );
+    log(`floor saturation: ${floorMax.achieved.toFixed(0)} calls/s`);
+    const rate = Math.max(1, Math.round(keysMax.achieved / 2));
+    const open = { rate, seconds: o.seconds };
+    const [keysHalf, halfLoad] = await withLoad(() =>
+      runMeasuredLoadgen(target(port), open, requests(rate * o.seconds), keys.child.pid!),
+    );
+    const [floorHalf, floorHalfLoad] = await withLoad(() =>
+      runMeasuredLoadgen(target(floorPort), open, requests(rate * o.seconds), floor.pid!),
+    );
+    log(`p99 at ${rate}/s: keys ${keysHalf.p99.toFixed(2)} ms, floor ${floorHalf.p99.toFixed(2)} ms`);
+    return {
+      keys: {
+        callsPerS: keysMax.achieved,
+        floorCallsPerS: floorMax.achieved,
+        keysCpuMsPerCall: keysMax.serverMs,
+        errors: keysMax.errors + floorMax.errors,
+        throughputVsFloor: verdict(keysMax.achieved / floorMax.achieved, '≥', 0.6),
+        load,
+        floorLoad,
+      },
+      latency: {
+        rate,
+        keysP99Ms: keysHalf.p99,
+        floorP99Ms: floorHalf.p99,
+        errors: keysHalf.errors + floorHalf.errors,
+        p99VsFloor: verdict(keysHalf.p99 / floorHalf.p99, '≤', 2),
+        load: halfLoad,
+        floorLoad: floorHalfLoad,
+      },
+    };
+  } finally {
+    floor.kill('SIGTERM');
+    await floorExited;
+    await keys.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** What one open-loop phase's timeline says: accepted and refused answers with their latencies, and no answers. */
+function readTimeline(file: string) {
+  const accepted: number[] = [];
+  const refused: number[] = [];
+  let noAnswer = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line === '') continue;
+    const [, latency, ...rest] = line.split(' ');
+    const failure = rest.join(' ');
+    if (failure === '') accepted.push(Number(latency));
+    else if (failure === 'transport error' || failure === 'DeadlineExceeded') noAnswer += 1;
+    else refused.push(Number(latency));
+  }
+  return { accepted, refused, noAnswer };
+}
+
+const percentile = (values: number[], p: number) => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+
+/**
+ * Overload: the gateway of bench/bi/overload.bench.ts (`overload-server.ts`: the real HTTP edge, BiHandler and
+ * admission as shipped, claims and keys doubles that cost CPU on its event loop) driven by the Go generator (plain
+ * HTTP, bearer token, up to 512 connections, the caller's deadline 5 s as ChirpStack's): its saturation (closed loop),
+ * then half of it (the reference p99 of accepted joins), then 3× it.
+ */
+async function overload(o: RatioOptions): Promise<Ratios['overload']> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('../bi/overload-server.ts', import.meta.url))],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', OVERLOAD_SHEDDING: 'on' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const dir = mkdtempSync(join(tmpdir(), 'joinery-ratios-overload-'));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`the overload gateway exited with ${code}`)));
+      void (async () => {
+        for await (const line of createInterface({ input: child.stdout! }))
+          return resolve((JSON.parse(line) as { port: number }).port);
+      })();
+    });
+    let counter = 0;
+    // Every request a new JoinReq (its own DevAddr), so that the duplicate cache answers none of them.
+    const bodies = (count: number) =>
+      Array.from({ length: count }, () =>
+        JSON.stringify({
+          ...requests.ttsBi10JoinReq,
+          DevAddr: (++counter >>> 0).toString(16).padStart(8, '0'),
+        }),
+      );
+    const target: LoadgenTarget = {
+      mode: 'http',
+      url: `http://127.0.0.1:${port}/`,
+      bearer: 'bench',
+      conns: 512,
+    };
+    const seconds = o.overloadSeconds;
+    await runLoadgen(target, { closed: 64, seconds: 1, timeoutMs: 5000 }, bodies(20_000));
+    const [sat, load] = await withLoad(async () => {
+      const saturation = await runLoadgen(
+        target,
+        { closed: 64, seconds, timeoutMs: 5000 },
+        bodies(10_000 * seconds),
+      );
+      const rate = Math.max(1, Math.round(saturation.achieved));
+      const half = join(dir, 'half.txt');
+      const over = join(dir, 'over.txt');
+      const halfRate = Math.max(1, Math.round(rate / 2));
+      await runLoadgen(
+        target,
+        { rate: halfRate, seconds, timeoutMs: 5000, timeline: half },
+        bodies(halfRate * seconds),
+      );
+      await runLoadgen(
+        target,
+        { rate: 3 * rate, seconds, timeoutMs: 5000, timeline: over },
+        bodies(3 * rate * seconds),
+      );
+      return { rate, half: readTimeline(half), over: readTimeline(over) };
+    });
+    const refusedP99Ms = percentile(sat.over.refused, 99);
+    const acceptedP99Ms = percentile(sat.over.accepted, 99);
+    const halfSaturationAcceptedP99Ms = percentile(sat.half.accepted, 99);
+    return {
+      saturation: sat.rate,
+      offered: 3 * sat.rate,
+      accepted: sat.over.accepted.length,
+      refused: sat.over.refused.length,
+      noAnswer: sat.over.noAnswer,
+      refusedP99Ms,
+      acceptedP99Ms,
+      halfSaturationAcceptedP99Ms,
+      refusedP99: verdict(refusedP99Ms, '≤', 50),
+      acceptedP99Kept: verdict(acceptedP99Ms / halfSaturationAcceptedP99Ms, '≤', 2),
+      load,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The distributed path (gateway, claims, keys as processes on Redis and Kafka), then the peer on the same Redis. */
+async function distributedAndPeer(
+  o: RatioOptions,
+  devices: readonly Device[],
+  cryptoUs: number,
+  log: (line: string) => void,
+) {
+  const redisDb = 12;
+  const flush = connectRedis(`${o.redisUrl.replace(/\/\d*$/, '')}/${redisDb}`, { connectionName: 'ratios' });
+  await flush.flushdb();
+  await flush.quit();
+  const nodeArgs = o.nodeArgs ?? [];
+  const stack = await startProcessStack({
+    redisUrl: o.redisUrl,
+    kafkaBrokers: o.kafkaBrokers,
+    redisDb,
+    logLevel: 'warn',
+    env: {
+      'bi-gateway': {
+        JOINERY_BI_PEER_RATE: '100000',
+        JOINERY_BI_PEER_BURST: '100000',
+        ...admissionAboveLoad,
+      },
+    },
+    nodeArgs: { keys: nodeArgs, claims: nodeArgs, 'bi-gateway': nodeArgs },
+  });
+  const next = joinReqs(devices);
+  let distributed: PathPhase;
+  const redisPid = pidListeningOn(Number(new URL(o.redisUrl).port));
+  const kafkaPid = pidListeningOn(Number(o.kafkaBrokers.split(',')[0]!.split(':')[1]));
+  try {
+    const { tls } = await provisionNs(stack.claims, stack.admin, {
+      joinEui,
+      netId,
+      devices,
+      caCertPem: stack.caCertPem,
+    });
+    const target: LoadgenTarget = {
+      mode: 'http',
+      url: `https://127.0.0.1:${stack.biPort}/`,
+      certPem: tls.cert,
+      keyPem: tls.key,
+      caPem: tls.ca,
+      conns: o.inFlight,
+    };
+    const pids: Record<string, number> = {
+      'bi-gateway': stack.process('bi-gateway').pid,
+      claims: stack.process('claims').pid,
+      keys: stack.process('keys').pid,
+    };
+    if (redisPid !== undefined) pids['redis'] = redisPid;
+    if (kafkaPid !== undefined) pids['kafka'] = kafkaPid;
+    await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
+    await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(8000), pids);
+    distributed = await pathPhase(
+      target,
+      { closed: o.inFlight, seconds: o.seconds },
+      next(4000 * o.seconds),
+      pids,
+    );
+    log(
+      `distributed: ${distributed.joinsPerS.toFixed(0)} joins/s, ${distributed.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(distributed.failures)}`,
+    );
+  } finally {
+    await stack.stop();
+  }
+
+  // The peer: its device keys in Redis (db 13), the same devices and JoinReqs, the same checks on every answer.
+  const peerRedisUrl = `${o.redisUrl.replace(/\/\d*$/, '')}/13`;
+  const redis = connectRedis(peerRedisUrl, { connectionName: 'ratios-peer' });
+  const nsKek = randomBytes(16).toString('hex');
+  const asKek = randomBytes(16).toString('hex');
+  const dir = mkdtempSync(join(tmpdir(), 'joinery-ratios-peer-'));
+  try {
+    await redis.flushdb();
+    const pipeline = redis.pipeline();
+    for (const d of devices)
+      pipeline.hset(`peer:device-keys:${d.devEui.toLowerCase()}`, {
+        nwk_key: Buffer.from(d.nwkKey).toString('hex'),
+        app_key: Buffer.from(d.appKey ?? d.nwkKey).toString('hex'),
+        join_nonce: '0',
+      });
+    await pipeline.exec();
+    const peer = await startPeer(peerRedisUrl, dir, nsKek, asKek);
+    try {
+      const target: LoadgenTarget = {
+        mode: 'http',
+        url: `https://127.0.0.1:${peer.port}/`,
+        ...peer.tls,
+        conns: o.inFlight,
+      };
+      const pids: Record<string, number> = { peer: peer.pid };
+      if (redisPid !== undefined) pids['redis'] = redisPid;
+      await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
+      // Go answers faster than Joinery: more JoinReqs per second of closed loop.
+      await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(30_000), pids);
+      const p = await pathPhase(
+        target,
+        { closed: o.inFlight, seconds: o.seconds },
+        next(15_000 * o.seconds),
+        pids,
+      );
+      log(
+        `peer: ${p.joinsPerS.toFixed(0)} joins/s, ${p.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(p.failures)}`,
+      );
+      // The same peer at the rate the distributed path reached: CPU per join without the batching of saturation.
+      const rate = Math.max(1, Math.round(distributed.joinsPerS));
+      const same = await pathPhase(target, { rate, seconds: o.seconds }, next(rate * o.seconds), pids);
+      log(`peer at ${rate}/s: ${same.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(same.failures)}`);
+      return {
+        distributed: {
+          joinsPerS: distributed.joinsPerS,
+          cpuMsPerJoin: distributed.cpuMsPerJoin,
+          perProcessMsPerJoin: distributed.perProcessMsPerJoin,
+          generatorMsPerJoin: distributed.generatorMsPerJoin,
+          errors: distributed.errors,
+          cpuPerJoinVsCrypto: verdict((distributed.cpuMsPerJoin * 1000) / cryptoUs, '≤', 25),
+          load: distributed.load,
+        },
+        peer: p,
+        peerAtJoineryRate: { rate, cpuMsPerJoin: same.cpuMsPerJoin, errors: same.errors, load: same.load },
+      };
+    } finally {
+      await peer.stop();
+    }
+  } finally {
+    await redis.quit();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Embedded mode: `services/joinery/src/main.ts start` (one process, LMDB, the software vault). */
+async function embedded(
+  o: RatioOptions,
+  devices: readonly Device[],
+  cryptoUs: number,
+  log: (l: string) => void,
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'joinery-ratios-embedded-'));
+  const [apiPort, biPort] = [await freePort(), await freePort()];
+  const server = spawnManaged({
+    command: process.execPath,
+    args: ['--import', 'tsx', join(repoRoot, 'services/joinery/src/main.ts'), 'start'],
+    cwd: repoRoot,
+    logFile: join(dir, 'joinery.log'),
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      JOINERY_DATA_DIR: join(dir, 'data'),
+      JOINERY_API_PORT: String(apiPort),
+      JOINERY_API_HOST: '127.0.0.1',
+      JOINERY_BI_PORT: String(biPort),
+      JOINERY_BI_HOST: '127.0.0.1',
+      JOINERY_LOG_LEVEL: 'warn',
+      JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
+      JOINERY_BI_PEER_RATE: '100000',
+      JOINERY_BI_PEER_BURST: '100000',
+      ...admissionAboveLoad,
+    },
+  });
+  try {
+    const deadline = Date.now() + 90_000;
+    while (!server.logTail(50).includes('Joinery is running')) {
+      if (server.exited() !== undefined || Date.now() > deadline)
+        throw new Error(`embedded start failed:\n${server.logTail(30)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const adminToken = readFileSync(join(dir, 'data', 'admin-token'), 'utf8').trim();
+    const admin = createApiClient(`http://127.0.0.1:${apiPort}`, adminToken);
+    const account = await admin.request<{ apiKey: string }>('POST', '/api/v1/accounts', { name: 'ratios' });
+    const owner = createApiClient(`http://127.0.0.1:${apiPort}`, account.apiKey);
+    const ns = await owner.request<RegisteredNetworkServer>('POST', '/api/v1/network-servers', {
+      name: 'ratios-ns',
+      netId,
+      appSKeyDelivery: 'session-key-id',
+    });
+    for (let i = 0; i < devices.length; i += 1000)
+      await admin.request('POST', '/api/v1/device-batches', {
+        joinEui,
+        devices: devices.slice(i, i + 1000).map(batchRow),
+      });
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        for (let i = w; i < devices.length; i += 8)
+          await owner.request('POST', '/api/v1/claims', {
+            devEui: devices[i]!.devEui,
+            claimCode: devices[i]!.claimCode,
+            networkServerId: ns.id,
+          });
+      }),
+    );
+    const target: LoadgenTarget = {
+      mode: 'http',
+      url: `https://127.0.0.1:${biPort}/`,
+      certPem: ns.credentials.clientCertPem,
+      keyPem: ns.credentials.clientKeyPem,
+      caPem: ns.credentials.caCertPem,
+      conns: o.inFlight,
+    };
+    const next = joinReqs(devices);
+    const pids = { joinery: server.pid };
+    await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
+    await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(12_000), pids);
+    const p = await pathPhase(
+      target,
+      { closed: o.inFlight, seconds: o.seconds },
+      next(6000 * o.seconds),
+      pids,
+    );
+    log(
+      `embedded: ${p.joinsPerS.toFixed(0)} joins/s, ${p.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(p.failures)}`,
+    );
+    return {
+      joinsPerS: p.joinsPerS,
+      cpuMsPerJoin: p.cpuMsPerJoin,
+      generatorMsPerJoin: p.generatorMsPerJoin,
+      errors: p.errors,
+      cpuPerJoinVsCrypto: verdict((p.cpuMsPerJoin * 1000) / cryptoUs, '≤', 8),
+      load: p.load,
+    };
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function measureRatios(o: RatioOptions): Promise<Ratios> {
+  const log = o.log ?? (() => undefined);
+  const t0 = performance.now();
+  const [crypto, cryptoLoad] = await withLoad(async () =>
+    o.seconds < 5 ? measureJoinCrypto(5, 1000) : measureJoinCrypto(),
+  );
+  log(`crypto-only join: ${crypto.medianUs.toFixed(2)} µs (median), ${crypto.bestUs.toFixed(2)} µs (best)`);
+  const devices: Device[] = Array.from({ length: o.devices }, newDevice);
+  const { keys, latency } = await keysAgainstFloor(o, log);
+  const overloadResult = await overload(o);
+  log(`overload: ${JSON.stringify(overloadResult)}`);
+  const { distributed, peer, peerAtJoineryRate } = await distributedAndPeer(o, devices, crypto.medianUs, log);
+  const embeddedResult = await embedded(o, devices, crypto.medianUs, log);
+  log(`measured in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const perCore = (ms: number) => 1000 / ms;
+  const peerPerCore = perCore(peer.cpuMsPerJoin);
+  return {
+    at: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model.trim() ?? 'unknown', node: process.version },
+    options: {
+      devices: o.devices,
+      seconds: o.seconds,
+      inFlight: o.inFlight,
+      overloadSeconds: o.overloadSeconds,
+    },
+    crypto: { ...crypto, load: cryptoLoad },
+    embedded: embeddedResult,
+    distributed,
+    keys,
+    latency,
+    overload: overloadResult,
+    peer: {
+      joinsPerS: peer.joinsPerS,
+      cpuMsPerJoin: peer.cpuMsPerJoin,
+      perProcessMsPerJoin: peer.perProcessMsPerJoin,
+      generatorMsPerJoin: peer.generatorMsPerJoin,
+      errors: peer.errors,
+      joinsPerCore: peerPerCore,
+      distributedJoinsPerCore: perCore(distributed.cpuMsPerJoin),
+      embeddedJoinsPerCore: perCore(embeddedResult.cpuMsPerJoin),
+      distributedVsPeer: verdict(perCore(distributed.cpuMsPerJoin) / peerPerCore, '≥', 1),
+      atDistributedRate: {
+        ...peerAtJoineryRate,
+        joinsPerCore: perCore(peerAtJoineryRate.cpuMsPerJoin),
+        distributedVsPeer: perCore(distributed.cpuMsPerJoin) / perCore(peerAtJoineryRate.cpuMsPerJoin),
+      },
+      embeddedVsPeer: verdict(perCore(embeddedResult.cpuMsPerJoin) / peerPerCore, '≥', 2),
+      load: peer.load,
+    },
+  };
+}
