@@ -3,6 +3,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import { consoleErrors } from '../../domain/errors.js';
 import { bearer, errors, principalOf, type ApiRoutesDeps } from './route-support.js';
 import * as s from './schemas.js';
+import { errorResponse } from './openapi.js';
+
+const billingUnavailable = errorResponse(
+  '`billing_unavailable`: billing is not part of this installation, or is not reachable',
+);
 
 /**
  * Unix ms of an RFC 3339 date-time the schema let through. The schema admits a leap second (`23:59:60`), which
@@ -33,10 +38,18 @@ export const billingRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, deps
     '/api/v1/billing/charges',
     {
       schema: {
+        operationId: 'listCharges',
+        tags: ['billing'],
+        description:
+          'Each device is charged once, at its first accepted join, to the account that owned it then. `from` inclusive, `to` exclusive.',
         summary: 'One-time activation charges: an account its own, the admin all',
         security: bearer,
         querystring: s.chargesQuery,
-        response: { 200: s.chargesSchema, 503: s.errorSchema, ...errors },
+        response: {
+          200: { description: 'The charges, oldest first', ...s.chargesSchema },
+          503: billingUnavailable,
+          ...errors,
+        },
       },
     },
     async (request) => {
@@ -55,11 +68,18 @@ export const billingRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, deps
     '/api/v1/billing/invoices/:period',
     {
       schema: {
+        operationId: 'getInvoice',
+        tags: ['billing'],
+        description: 'The invoice document of one account for one calendar month (UTC).',
         summary: 'The invoice of one account for one calendar month (UTC), as JSON or CSV',
         security: bearer,
         params: s.invoiceParams,
         querystring: s.invoiceQuery,
-        response: { 200: s.invoiceSchema, 503: s.errorSchema, ...errors },
+        response: {
+          200: { description: 'The invoice', ...s.invoiceSchema },
+          503: billingUnavailable,
+          ...errors,
+        },
       },
     },
     async (request, reply) => {

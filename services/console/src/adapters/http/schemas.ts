@@ -19,7 +19,32 @@ const idSchema = { type: 'string', minLength: 1, maxLength: 128 } as const;
 const nameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const nullableString = { type: ['string', 'null'] } as const;
 
-export const errorSchema = {
+/**
+ * A shared component schema by its `$id`: fastify resolves it for validation and serialisation (`addSchema`), and
+ * the OpenAPI document lists it once under `components/schemas/<id>` and refers to it from every operation.
+ */
+const ref = <const Id extends string>(id: Id) => ({ $ref: `${id}#` }) as { readonly $ref: `${Id}#` };
+
+export const errorSchema = ref('Error');
+export const deviceSchema = ref('Device');
+export const accountSchema = ref('Account');
+export const createdAccountSchema = ref('CreatedAccount');
+export const importedSchema = ref('ImportedBatch');
+export const registeredNetworkServerSchema = ref('RegisteredNetworkServer');
+export const registeredApplicationServerSchema = ref('RegisteredApplicationServer');
+export const peerSchema = ref('Peer');
+export const devNonceResetSchema = ref('DevNonceReset');
+export const nonceStateSchema = ref('NonceState');
+export const deviceListSchema = ref('DeviceList');
+export const chargeSchema = ref('Charge');
+export const chargesSchema = ref('ChargeList');
+export const invoiceSchema = ref('Invoice');
+export const whoAmISchema = ref('WhoAmI');
+export const deviceRoamingSchema = ref('DeviceRoaming');
+export const accountRoamingSchema = ref('AccountRoaming');
+
+const errorComponent = {
+  $id: 'Error',
   type: 'object',
   required: ['error'],
   properties: {
@@ -31,7 +56,8 @@ export const errorSchema = {
   },
 } as const;
 
-export const deviceSchema = {
+const deviceComponent = {
+  $id: 'Device',
   type: 'object',
   required: [
     'devEui',
@@ -64,7 +90,8 @@ export const createAccountBody = {
   properties: { name: nameSchema },
 } as const;
 
-export const accountSchema = {
+const accountComponent = {
+  $id: 'Account',
   type: 'object',
   required: ['id', 'name'],
   properties: {
@@ -74,7 +101,8 @@ export const accountSchema = {
   },
 } as const;
 
-export const createdAccountSchema = {
+const createdAccountComponent = {
+  $id: 'CreatedAccount',
   type: 'object',
   required: ['id', 'name', 'apiKey'],
   properties: { id: { type: 'string' }, name: { type: 'string' }, apiKey: { type: 'string' } },
@@ -148,7 +176,8 @@ export const deviceBatchBody = {
   },
 } as const;
 
-export const importedSchema = {
+const importedComponent = {
+  $id: 'ImportedBatch',
   type: 'object',
   required: ['imported', 'batchId'],
   properties: { imported: { type: 'integer' }, batchId: { type: 'string' } },
@@ -234,7 +263,8 @@ export const registrationWarningsSchema = {
   },
 } as const;
 
-export const registeredNetworkServerSchema = {
+const registeredNetworkServerComponent = {
+  $id: 'RegisteredNetworkServer',
   type: 'object',
   required: [
     'id',
@@ -272,7 +302,8 @@ export const applicationServerBody = {
   },
 } as const;
 
-export const registeredApplicationServerSchema = {
+const registeredApplicationServerComponent = {
+  $id: 'RegisteredApplicationServer',
   type: 'object',
   required: ['id', 'asId', 'kek', 'bearerToken', 'credentials'],
   properties: {
@@ -284,7 +315,8 @@ export const registeredApplicationServerSchema = {
   },
 } as const;
 
-export const peerSchema = {
+const peerComponent = {
+  $id: 'Peer',
   type: 'object',
   required: ['id', 'kind', 'accountId', 'name'],
   properties: {
@@ -328,7 +360,8 @@ export const devNonceResetBody = {
   properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
 } as const;
 
-export const devNonceResetSchema = {
+const devNonceResetComponent = {
+  $id: 'DevNonceReset',
   type: 'object',
   required: ['actor', 'reason', 'at', 'lastDevNonce', 'historySize'],
   properties: {
@@ -348,7 +381,8 @@ export const devNonceResetSchema = {
   },
 } as const;
 
-export const nonceStateSchema = {
+const nonceStateComponent = {
+  $id: 'NonceState',
   type: 'object',
   required: ['devEui', 'joinNonce', 'lastDevNonce', 'devNonceHistorySize', 'sessionCount', 'resets'],
   properties: {
@@ -378,7 +412,8 @@ export const listDevicesQuery = {
   },
 } as const;
 
-export const deviceListSchema = {
+const deviceListComponent = {
+  $id: 'DeviceList',
   type: 'object',
   required: ['devices', 'nextPageToken'],
   properties: { devices: { type: 'array', items: deviceSchema }, nextPageToken: nullableString },
@@ -402,7 +437,8 @@ export const chargesQuery = {
   },
 } as const;
 
-export const chargeSchema = {
+const chargeComponent = {
+  $id: 'Charge',
   type: 'object',
   required: ['devEui', 'accountId', 'amountMinor', 'currency', 'chargedAt'],
   properties: {
@@ -414,7 +450,8 @@ export const chargeSchema = {
   },
 } as const;
 
-export const chargesSchema = {
+const chargesComponent = {
+  $id: 'ChargeList',
   type: 'object',
   required: ['charges'],
   properties: { charges: { type: 'array', items: chargeSchema } },
@@ -435,7 +472,8 @@ export const invoiceQuery = {
   },
 } as const;
 
-export const invoiceSchema = {
+const invoiceComponent = {
+  $id: 'Invoice',
   type: 'object',
   required: ['accountId', 'period', 'charges', 'totalMinor', 'currency'],
   properties: {
@@ -447,7 +485,8 @@ export const invoiceSchema = {
   },
 } as const;
 
-export const whoAmISchema = {
+const whoAmIComponent = {
+  $id: 'WhoAmI',
   type: 'object',
   required: ['accountId', 'scope'],
   properties: { accountId: nullableString, scope: { type: 'string', enum: ['admin', 'owner'] } },
@@ -487,13 +526,15 @@ export const roamingQuery = {
   properties: { accountId: { ...idSchema, description: 'admin only: the account' } },
 } as const;
 
-export const deviceRoamingSchema = {
+const deviceRoamingComponent = {
+  $id: 'DeviceRoaming',
   type: 'object',
   required: ['devEui', 'netIds'],
   properties: { devEui: { type: 'string' }, netIds: { type: 'array', items: { type: 'string' } } },
 } as const;
 
-export const accountRoamingSchema = {
+const accountRoamingComponent = {
+  $id: 'AccountRoaming',
   type: 'object',
   required: ['accountId', 'netIds'],
   properties: { accountId: { type: 'string' }, netIds: { type: 'array', items: { type: 'string' } } },
@@ -517,3 +558,24 @@ export type InvoiceQuery = FromSchema<typeof invoiceQuery>;
 export type RoamingBody = FromSchema<typeof roamingBody>;
 export type DeviceRoamingBody = FromSchema<typeof deviceRoamingBody>;
 export type RoamingQuery = FromSchema<typeof roamingQuery>;
+
+/** Every shared component schema, registered with `app.addSchema` before the routes (`registerComponents`). */
+export const componentSchemas = [
+  errorComponent,
+  deviceComponent,
+  accountComponent,
+  createdAccountComponent,
+  importedComponent,
+  registeredNetworkServerComponent,
+  registeredApplicationServerComponent,
+  peerComponent,
+  devNonceResetComponent,
+  nonceStateComponent,
+  deviceListComponent,
+  chargeComponent,
+  chargesComponent,
+  invoiceComponent,
+  whoAmIComponent,
+  deviceRoamingComponent,
+  accountRoamingComponent,
+] as const;
