@@ -28,7 +28,12 @@ function lint(document: object): Promise<{ code: number; output: string }> {
       process.execPath,
       [redocly, 'lint', '--config', ruleset, '--format', 'codeframe', file],
       {
-        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+        env: {
+          ...process.env,
+          REDOCLY_TELEMETRY: 'off',
+          REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+          NO_COLOR: '1',
+        },
         timeout: 60_000,
       },
       (err, stdout, stderr) =>
