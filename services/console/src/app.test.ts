@@ -492,7 +492,10 @@ describe('console REST API', () => {
         ]?.schema;
       assert.ok(schema, `${method} ${docPath} ${res.statusCode} is documented`);
       // The document's `$ref`s point into its components: validate with them at hand.
-      assert.ok(ajv.validate({ ...schema, components: doc.components }, res.json()), `${method} ${docPath}: ${ajv.errorsText()}`);
+      assert.ok(
+        ajv.validate({ ...schema, components: doc.components }, res.json()),
+        `${method} ${docPath}: ${ajv.errorsText()}`,
+      );
     };
     await check('GET', `/api/v1/devices/${devEui}`, '/api/v1/devices/{devEui}');
     await check('GET', '/api/v1/billing/charges', '/api/v1/billing/charges');

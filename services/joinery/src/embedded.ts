@@ -64,12 +64,16 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
   const gatewayConfig = loadGatewayConfig(serviceEnv);
 
   const firstStart = !existsSync(join(dataDir, 'claims'));
-  ensurePrivateDir(dataDir, (fields, message) => logger.warn(fields, message));
+  const warn = (fields: object, message: string) => logger.warn(fields, message);
+  ensurePrivateDir(dataDir, warn);
   // One server per data directory, before anything in it is opened.
   const lock = lockDataDir(dataDir);
   if (lock.tookOverFrom !== undefined)
     logger.warn({ pid: lock.tookOverFrom, data_dir: dataDir }, 'took over the lock of a server that is gone');
   const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
+  // The stores' folders too (LMDB would create them world-readable), existing ones tightened.
+  for (const store of ['claims', 'keys-state', 'keys-vault', 'billing'])
+    ensurePrivateDir(join(dataDir, store), warn);
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
