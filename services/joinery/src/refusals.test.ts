@@ -12,6 +12,11 @@ const dir = mkdtempSync(join(tmpdir(), 'joinery-refusals-'));
 let running: RunningEmbedded;
 let url: string;
 
+interface Answer {
+  error: { code: string; message: string };
+  [field: string]: unknown;
+}
+
 async function call(token: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${url}${path}`, {
     method,
@@ -22,7 +27,7 @@ async function call(token: string, method: string, path: string, body?: unknown)
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, any> };
+  return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as Answer };
 }
 
 const row = (devEui: string) => ({
