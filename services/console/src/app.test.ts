@@ -109,13 +109,24 @@ describe('console REST API', () => {
     },
     async invoice(accountId, year, month) {
       return {
+        number: null,
+        status: 'draft',
+        issuedAt: null,
+        issuer: { name: 'Joinery', address: '', taxId: '', email: '' },
         accountId,
         period: `${year}-${String(month).padStart(2, '0')}`,
+        periodStart: new Date(Date.UTC(year, month - 1, 1)).toISOString(),
+        periodEnd: new Date(Date.UTC(year, month, 1)).toISOString(),
+        lines: [],
+        totals: [{ currency: 'USD', totalMinor: 0 }],
         charges: [],
         totalMinor: 0,
         currency: 'USD',
         csv: 'devEui,accountId,amountMinor,currency,chargedAt\ntotal,,0,USD,\n',
       };
+    },
+    async listInvoices() {
+      return [];
     },
   };
   let app: ConsoleApp;

@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildGatewayApp, loadGatewayConfig, processMetricsRegistry } from '@joinery/bi-gateway';
-import { billingConfigSchema, buildBillingApp, createLmdbLedger } from '@joinery/billing';
+import { billingConfigSchema, buildBillingApp, createLmdbLedger, invoicingOf } from '@joinery/billing';
 import { createInProcessBus, startOutboxRelay } from '@joinery/bus';
 import {
   adminTokenFrom,
@@ -132,6 +132,7 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
       ledger: createLmdbLedger(billingRoot),
       logger,
       config: { amountMinor: billingConfig.amountMinor, currency: billingConfig.currency },
+      invoicing: invoicingOf(billingConfig),
       publish: (records) => bus.publish(records),
     });
     cleanups.push(async () => {

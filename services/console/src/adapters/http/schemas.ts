@@ -39,6 +39,7 @@ export const deviceListSchema = ref('DeviceList');
 export const chargeSchema = ref('Charge');
 export const chargesSchema = ref('ChargeList');
 export const invoiceSchema = ref('Invoice');
+export const invoiceListSchema = ref('InvoiceList');
 export const whoAmISchema = ref('WhoAmI');
 export const deviceRoamingSchema = ref('DeviceRoaming');
 export const accountRoamingSchema = ref('AccountRoaming');
@@ -468,20 +469,133 @@ export const invoiceQuery = {
   additionalProperties: false,
   properties: {
     accountId: { ...idSchema, description: 'admin: required; owners: their own' },
-    format: { type: 'string', enum: ['json', 'csv'] },
+    format: {
+      type: 'string',
+      enum: ['json', 'csv', 'pdf'],
+      description: 'json (default), csv (the lines) or pdf (the document)',
+    },
+  },
+} as const;
+
+export const listInvoicesQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    accountId: { ...idSchema, description: 'admin: one account (default all); owners always see their own' },
+    cursor: { type: 'string', minLength: 1, maxLength: 200, description: 'nextCursor of the page before' },
+    limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$', description: '1–500, default 50' },
+  },
+} as const;
+
+const invoiceTotalSchema = {
+  type: 'object',
+  required: ['currency', 'totalMinor'],
+  properties: { currency: { type: 'string' }, totalMinor: { type: 'integer' } },
+} as const;
+
+const invoiceStatusSchema = {
+  type: 'string',
+  enum: ['draft', 'issued'],
+  description: 'issued once the month is over (it then has a number); a draft before',
+} as const;
+
+const invoiceIssuerComponent = {
+  $id: 'InvoiceIssuer',
+  type: 'object',
+  description: 'Who issues the invoices (JOINERY_INVOICE_ISSUER_*)',
+  required: ['name', 'address', 'taxId', 'email'],
+  properties: {
+    name: { type: 'string' },
+    address: { type: 'string', description: 'lines separated by newlines' },
+    taxId: { type: 'string' },
+    email: { type: 'string' },
+  },
+} as const;
+
+const invoiceLineComponent = {
+  $id: 'InvoiceLine',
+  type: 'object',
+  description: "One device's activation",
+  required: ['description', 'devEui', 'quantity', 'unitMinor', 'amountMinor', 'currency', 'chargedAt'],
+  properties: {
+    description: { type: 'string' },
+    devEui: { type: 'string' },
+    quantity: { type: 'integer', minimum: 1 },
+    unitMinor: { type: 'integer' },
+    amountMinor: { type: 'integer' },
+    currency: { type: 'string' },
+    chargedAt: isoDate,
   },
 } as const;
 
 const invoiceComponent = {
   $id: 'Invoice',
   type: 'object',
-  required: ['accountId', 'period', 'charges', 'totalMinor', 'currency'],
+  description: 'The invoice of one account for one calendar month (UTC)',
+  required: [
+    'number',
+    'status',
+    'issuedAt',
+    'issuer',
+    'accountId',
+    'period',
+    'periodStart',
+    'periodEnd',
+    'lines',
+    'totals',
+    'charges',
+    'totalMinor',
+    'currency',
+  ],
   properties: {
+    number: {
+      type: ['string', 'null'],
+      description: 'sequential per issuer, e.g. INV-000042; null for a draft',
+    },
+    status: invoiceStatusSchema,
+    issuedAt: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: 'the invoice date; null for a draft',
+    },
+    issuer: ref('InvoiceIssuer'),
     accountId: { type: 'string' },
-    period: { type: 'string' },
+    period: { type: 'string', description: 'YYYY-MM' },
+    periodStart: { ...isoDate, description: 'inclusive' },
+    periodEnd: { ...isoDate, description: 'exclusive' },
+    lines: { type: 'array', items: ref('InvoiceLine') },
+    totals: { type: 'array', items: invoiceTotalSchema, description: 'one per currency' },
     charges: { type: 'array', items: chargeSchema },
-    totalMinor: { type: 'integer' },
+    totalMinor: { type: 'integer', description: 'the total of the first currency' },
     currency: { type: 'string' },
+  },
+} as const;
+
+const invoiceSummaryComponent = {
+  $id: 'InvoiceSummary',
+  type: 'object',
+  required: ['number', 'status', 'issuedAt', 'accountId', 'period', 'totals', 'lineCount'],
+  properties: {
+    number: { type: ['string', 'null'] },
+    status: invoiceStatusSchema,
+    issuedAt: { type: ['string', 'null'], format: 'date-time' },
+    accountId: { type: 'string' },
+    period: {
+      type: 'string',
+      description: 'YYYY-MM; GET /api/v1/billing/invoices/{period} for the document',
+    },
+    totals: { type: 'array', items: invoiceTotalSchema },
+    lineCount: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+const invoiceListComponent = {
+  $id: 'InvoiceList',
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: {
+    items: { type: 'array', items: ref('InvoiceSummary') },
+    nextCursor: { type: ['string', 'null'] },
   },
 } as const;
 
@@ -555,6 +669,7 @@ export type ListDevicesQuery = FromSchema<typeof listDevicesQuery>;
 export type ChargesQuery = FromSchema<typeof chargesQuery>;
 export type InvoiceParams = FromSchema<typeof invoiceParams>;
 export type InvoiceQuery = FromSchema<typeof invoiceQuery>;
+export type ListInvoicesQuery = FromSchema<typeof listInvoicesQuery>;
 export type RoamingBody = FromSchema<typeof roamingBody>;
 export type DeviceRoamingBody = FromSchema<typeof deviceRoamingBody>;
 export type RoamingQuery = FromSchema<typeof roamingQuery>;
@@ -574,7 +689,11 @@ export const componentSchemas = [
   deviceListComponent,
   chargeComponent,
   chargesComponent,
+  invoiceIssuerComponent,
+  invoiceLineComponent,
   invoiceComponent,
+  invoiceSummaryComponent,
+  invoiceListComponent,
   whoAmIComponent,
   deviceRoamingComponent,
   accountRoamingComponent,
