@@ -167,3 +167,25 @@ test('another account sees none of it: its own empty list, and its own invoice w
   const bad = await admin.call('GET', '/api/v1/billing/invoices?cursor=bm9wZQ').catch((err: unknown) => err);
   assert.equal((bad as { code?: string }).code, 'invalid_request');
 });
+
+test('joinery invoices list / get: JSON, CSV on stdout, PDF to a file', async () => {
+  const env = { JOINERY_API_PORT: String(running.apiPort), JOINERY_TOKEN: keyA };
+  const cli = async (...argv: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(argv, { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { code, stdout, stderr };
+  };
+  const list = await cli('invoices', 'list');
+  assert.equal(list.code, 0, list.stderr);
+  assert.equal((JSON.parse(list.stdout) as { items: { period: string }[] }).items[0]?.period, period);
+  const csv = await cli('invoices', 'get', period, '--format', 'csv');
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.match(csv.stdout, /^devEui,accountId,amountMinor,currency,chargedAt,joinEventId\n/);
+  const noFile = await cli('invoices', 'get', period, '--format', 'pdf');
+  assert.equal(noFile.code, 2);
+  const file = join(dir, 'cli-invoice.pdf');
+  const pdf = await cli('invoices', 'get', period, '--format', 'pdf', '--output', file);
+  assert.equal(pdf.code, 0, pdf.stderr);
+  assert.match(await pdfText(readFileSync(file)), /Invoice \(draft\)/);
+});

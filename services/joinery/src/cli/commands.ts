@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { ApiError, type ApiClient } from './api-client.js';
 import {
@@ -22,6 +22,8 @@ export interface CommandContext {
   account(): ApiClient;
   readonly env: NodeJS.ProcessEnv;
   out(value: unknown): void;
+  /** Text on stdout as it is (CSV). */
+  raw(text: string): void;
   /** A line for the operator on stderr (registration warnings). */
   warn(line: string): void;
 }
@@ -499,6 +501,43 @@ export const commands: Record<string, Command> = {
             },
           ),
       );
+    },
+  },
+  'invoices list': {
+    summary: 'list invoices, newest month first (an account its own, the admin all)',
+    options: { account: { type: 'string', value: '<id>', description: 'admin: one account' } },
+    async run(ctx, values) {
+      const q =
+        values.account === undefined ? '' : `?accountId=${encodeURIComponent(values.account as string)}`;
+      ctx.out(await ctx.account().request('GET', `/api/v1/billing/invoices${q}`));
+    },
+  },
+  'invoices get': {
+    summary: 'one invoice (YYYY-MM) as JSON, CSV or PDF',
+    args: '<period>',
+    options: {
+      format: { type: 'string', value: '<format>', description: 'json (default), csv or pdf' },
+      output: { type: 'string', value: '<file>', description: 'write it to this file (needed for pdf)' },
+      account: { type: 'string', value: '<id>', description: 'admin: the account' },
+    },
+    async run(ctx, values, [period]) {
+      const format = (values.format as string | undefined) ?? 'json';
+      if (!['json', 'csv', 'pdf'].includes(format)) throw new UsageError('--format must be json, csv or pdf');
+      const output = values.output as string | undefined;
+      if (format === 'pdf' && output === undefined) throw new UsageError('a PDF needs --output <file>');
+      const query = new URLSearchParams({ format });
+      if (values.account !== undefined) query.set('accountId', values.account as string);
+      const answer = await ctx
+        .account()
+        .call(
+          'GET',
+          `/api/v1/billing/invoices/${encodeURIComponent(need(period, '<period>'))}?${query.toString()}`,
+        );
+      if (output !== undefined) {
+        writeFileSync(output, answer.bytes);
+        ctx.warn(`wrote ${answer.bytes.length} bytes to ${output}`);
+      } else if (format === 'csv') ctx.raw(answer.bytes.toString('utf8'));
+      else ctx.out(JSON.parse(answer.bytes.toString('utf8')));
     },
   },
 };

@@ -28,6 +28,7 @@ const groups: Record<string, string> = {
   as: 'application servers',
   devices: 'devices of an account',
   device: "one device's DevNonce state",
+  invoices: 'monthly invoices (JSON, CSV, PDF)',
 };
 
 const footer = `
@@ -111,6 +112,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         admin: () => clientOf(baseUrl, tokenOf(io.env, token, 'admin')),
         account: () => clientOf(baseUrl, tokenOf(io.env, token, 'account')),
         out: (value) => io.stdout(`${JSON.stringify(value, null, 2)}\n`),
+        raw: (text) => io.stdout(text),
         warn: (line) => io.stderr(`${line}\n`),
       };
       await command.run(ctx, values, self.args);
