@@ -58,8 +58,8 @@ async function harness(now: { ms: number }) {
 async function pdfText(bytes: Uint8Array): Promise<string> {
   const pdf = await getDocument({
     data: new Uint8Array(bytes),
-    useSystemFonts: false,
     isEvalSupported: false,
+    standardFontDataUrl: `${dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'))}/standard_fonts/`,
   }).promise;
   const parts: string[] = [];
   for (let p = 1; p <= pdf.numPages; p++) {
