@@ -158,7 +158,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         bodyReader(io.stdin ?? (() => readFileSync(0, 'utf8'))),
       );
       const api = clientOf(baseUrl, tokenOf(io.env, opts.token, 'account'));
-      const answer = await api.call(call.method, call.path, call.body, call.contentType);
+      // A stream (Server-Sent Events) is written as it comes, until the server ends it or the user stops it.
+      const answer = await api.call(call.method, call.path, call.body, call.contentType, io.stdout);
       writeAnswer(answer, opts.output, io.stdout);
     });
 
