@@ -125,6 +125,7 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
 
   await registerApiRoutes(app, {
     claims: options.claims,
+    logger,
     ...(options.billing === undefined ? {} : { billing: options.billing }),
   });
   await app.register(systemRoutes, { biPublicUrl: options.biPublicUrl });

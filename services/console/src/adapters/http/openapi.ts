@@ -62,9 +62,12 @@ const commonErrors = (withBody: boolean, isPublic: boolean): Record<number, obje
 
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH']);
 
-/** Registers the shared component schemas, so routes can refer to them (`s.deviceSchema` is `{$ref:'Device#'}`). */
+/**
+ * Registers the shared component schemas (once), so routes can refer to them (`s.deviceSchema` is `{$ref:'Device#'}`).
+ */
 export function registerComponents(app: FastifyInstance): void {
-  for (const component of s.componentSchemas) app.addSchema(component);
+  for (const component of s.componentSchemas)
+    if (app.getSchema(component.$id) === undefined) app.addSchema(component);
 }
 
 interface RouteSchema {
@@ -90,8 +93,12 @@ export function completeOperation(route: RouteOptions): void {
   for (const [status, answer] of Object.entries(commonErrors(withBody, isPublic)))
     if (response[status] === undefined) response[status] = answer as Record<string, unknown>;
   const tooMany = response['429'];
-  if (tooMany !== undefined && tooMany.headers === undefined)
-    response['429'] = { ...tooMany, headers: retryAfterHeader };
+  if (tooMany !== undefined)
+    response['429'] = {
+      ...tooMany,
+      description: tooMany.description ?? rateLimitedResponse.description,
+      headers: tooMany.headers ?? retryAfterHeader,
+    };
 }
 
 /** The document's fixed parts; `servers` is filled per request with the address the caller used. */
@@ -115,6 +122,13 @@ export const openApiDocument = {
         type: 'http',
         scheme: 'bearer',
         description: 'The admin token, or an API key of an account',
+      },
+      session: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'joinery_session',
+        description:
+          'The session cookie of a logged-in user (POST /api/v1/auth/login); changes need X-CSRF-Token as well',
       },
     },
   },
