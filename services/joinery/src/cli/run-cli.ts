@@ -29,6 +29,7 @@ const groups: Record<string, string> = {
   devices: 'devices of an account',
   device: "one device's DevNonce state",
   invoices: 'monthly invoices (JSON, CSV, PDF)',
+  user: 'users who log in with a password',
 };
 
 const footer = `
@@ -113,6 +114,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         account: () => clientOf(baseUrl, tokenOf(io.env, token, 'account')),
         out: (value) => io.stdout(`${JSON.stringify(value, null, 2)}\n`),
         raw: (text) => io.stdout(text),
+        stdin: io.stdin ?? (() => readFileSync(0, 'utf8')),
         warn: (line) => io.stderr(`${line}\n`),
       };
       await command.run(ctx, values, self.args);
