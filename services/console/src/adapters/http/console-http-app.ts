@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyReply,
   type RouteOptions,
 } from 'fastify';
+import type { ActivityHub } from '../../domain/activity-hub.js';
 import { consoleErrors } from '../../domain/errors.js';
 import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
 import { registerApiRoutes } from './api-routes.js';
@@ -34,6 +35,10 @@ export interface ConsoleHttpAppOptions {
   readonly bodyLimit?: number;
   /** The Backend Interfaces' public URL (`GET /api/v1/system/bi`). */
   readonly biPublicUrl?: string;
+  /** Join events as they happen, for the live activity streams. */
+  readonly activity?: ActivityHub;
+  /** How often an activity stream sends a heartbeat comment (default 15 s). */
+  readonly activityHeartbeatMs?: number;
 }
 
 export const openApiPath = '/api/v1/openapi.json';
@@ -130,6 +135,11 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
     claims: options.claims,
     logger,
     ...(options.billing === undefined ? {} : { billing: options.billing }),
+    ...(options.biPublicUrl === undefined ? {} : { biPublicUrl: options.biPublicUrl }),
+    ...(options.activity === undefined ? {} : { activity: options.activity }),
+    ...(options.activityHeartbeatMs === undefined
+      ? {}
+      : { activityHeartbeatMs: options.activityHeartbeatMs }),
   });
   await app.register(systemRoutes, { biPublicUrl: options.biPublicUrl });
   await app.ready();
