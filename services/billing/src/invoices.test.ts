@@ -17,6 +17,7 @@ import { formatMoney } from './adapters/pdf/invoice-pdf.js';
 import { buildBillingApp } from './app.js';
 import { billingConfigSchema, invoicingOf } from './config.js';
 import { loadConfig } from '@joinery/config';
+import { EUI64 } from '@joinery/lorawan';
 
 const dev = (n: number) => `0004A30B0000${n.toString(16).padStart(4, '0').toUpperCase()}`;
 const join = (n: number, accountId: string, time: string): BusRecord => ({
@@ -26,7 +27,7 @@ const join = (n: number, accountId: string, time: string): BusRecord => ({
     JoinEventSchema,
     create(JoinEventSchema, {
       eventId: `j${n}`,
-      devEui: dev(n),
+      devEui: EUI64.parse(dev(n)).bytes(),
       accountId,
       outcome: JoinOutcome.ACCEPTED,
       kind: JoinKind.JOIN_REQUEST,
