@@ -10,6 +10,8 @@ export interface ConsoleAppDeps {
   readonly logger: Logger;
   /** The Backend Interfaces' public URL, shown at `GET /api/v1/system/bi` (absent: that route answers 404). */
   readonly biPublicUrl?: string;
+  /** The web console's bundle folder (default: libs/console-web's `dist/`). */
+  readonly webConsoleDir?: string;
 }
 
 export interface ConsoleApp {

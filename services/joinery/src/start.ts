@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { ensureConsoleWebBuilt } from '@joinery/console-web';
 import { createLogger } from '@joinery/logging';
 import { startEmbedded, type RunningEmbedded } from './embedded.js';
 
@@ -36,6 +37,8 @@ export async function runStart(env: NodeJS.ProcessEnv): Promise<void> {
   const logger = createLogger({ service: 'joinery', level: env.JOINERY_LOG_LEVEL ?? 'info' });
   let running: RunningEmbedded;
   try {
+    // A fresh clone (or a changed web console) builds the console's bundle once, here: `npm ci && npm start` is all.
+    await ensureConsoleWebBuilt({ log: (line) => logger.info(line) });
     running = await startEmbedded(env, logger);
   } catch (err) {
     logger.error({ err }, 'joinery failed to start');

@@ -7,3 +7,4 @@ export { freePort } from './free-port.js';
 export { kafkaVersion, kafkaImage } from './kafka-config.js';
 export { spawnManaged } from './managed-process.js';
 export type { ManagedProcess, SpawnOptions } from './managed-process.js';
+export { ensureChromium, chromiumPrerequisite } from './chromium.js';

@@ -1,0 +1,27 @@
+import '@mantine/core/styles.css';
+import './theme.css';
+import { createTheme, MantineProvider } from '@mantine/core';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app';
+import { AuthProvider } from './auth';
+
+// Dark shades only: every text and badge colour passes WCAG AA contrast on white.
+const theme = createTheme({
+  primaryColor: 'indigo',
+  primaryShade: 8,
+  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+  defaultRadius: 'md',
+});
+
+const root = document.getElementById('root');
+if (root === null) throw new Error('no #root element');
+createRoot(root).render(
+  <StrictMode>
+    <MantineProvider theme={theme} defaultColorScheme="light">
+      <AuthProvider>
+        <App />
+      </AuthProvider>
+    </MantineProvider>
+  </StrictMode>,
+);
