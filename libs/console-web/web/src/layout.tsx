@@ -53,6 +53,7 @@ export function Shell() {
       component={Link}
       to={item.to}
       label={item.label}
+      variant="filled"
       active={location.pathname === item.to || location.pathname.startsWith(`${item.to}/`)}
     />
   );

@@ -140,3 +140,18 @@ export const formatTime = (iso: string | null | undefined): string =>
 
 export const formatMoney = (minor: number, currency: string): string =>
   new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
+
+/** Monospace input text (DevEUIs, NetIDs, QR payloads), the label in the normal font. */
+export const mono = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } };
+
+/**
+ * A table that scrolls sideways at phone width; the scrolling region takes the keyboard focus so that it can be
+ * scrolled without a pointer.
+ */
+export function TableScroll({ minWidth, children }: { minWidth: number; children: ReactNode }) {
+  return (
+    <div role="region" aria-label="Table, scrolls sideways" tabIndex={0} style={{ overflowX: 'auto' }}>
+      <div style={{ minWidth }}>{children}</div>
+    </div>
+  );
+}

@@ -2,7 +2,15 @@ import { Button, Code, Group, Stack, Table, Text, TextInput } from '@mantine/cor
 import { useState } from 'react';
 import { query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
-import { EmptyState, ErrorNotice, formatTime, NotOffered, PageTitle, useLoad } from '../components/common';
+import {
+  EmptyState,
+  ErrorNotice,
+  formatTime,
+  NotOffered,
+  PageTitle,
+  useLoad,
+  TableScroll,
+} from '../components/common';
 
 interface AuditEntry {
   id: string;
@@ -63,7 +71,7 @@ export function AuditPage() {
         </EmptyState>
       ) : null}
       {items.length > 0 ? (
-        <Table.ScrollContainer minWidth={720}>
+        <TableScroll minWidth={720}>
           <Table striped aria-label="Audit log">
             <Table.Thead>
               <Table.Tr>
@@ -92,7 +100,7 @@ export function AuditPage() {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </TableScroll>
       ) : null}
       <Group>
         {cursors.length > 1 ? (

@@ -3,7 +3,15 @@ import { useState } from 'react';
 import { download, query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
 import { rolesOf, useAuth } from '../auth';
-import { EmptyState, ErrorNotice, formatMoney, formatTime, PageTitle, useLoad } from '../components/common';
+import {
+  EmptyState,
+  ErrorNotice,
+  formatMoney,
+  formatTime,
+  PageTitle,
+  useLoad,
+  TableScroll,
+} from '../components/common';
 
 interface Charge {
   devEui: string;
@@ -102,7 +110,7 @@ export function BillingPage() {
             {items.length} {items.length === 1 ? 'device' : 'devices'} charged,{' '}
             {formatMoney(total, items[0]?.currency ?? 'USD')} in total
           </Text>
-          <Table.ScrollContainer minWidth={520}>
+          <TableScroll minWidth={520}>
             <Table striped aria-label="Charges">
               <Table.Thead>
                 <Table.Tr>
@@ -123,7 +131,7 @@ export function BillingPage() {
                 ))}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </TableScroll>
         </>
       ) : null}
     </Stack>

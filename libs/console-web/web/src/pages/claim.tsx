@@ -19,7 +19,7 @@ import { Link, useNavigate } from 'react-router';
 import { ApiError, query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
 import { listPeers, type Device } from '../api/resources';
-import { EmptyState, ErrorNotice, PageTitle, useLoad } from '../components/common';
+import { EmptyState, ErrorNotice, PageTitle, useLoad, mono, TableScroll } from '../components/common';
 import { parseClaimCsv, type ClaimRow } from '../lib/csv';
 import { cameraAvailable, decodeQrFile, scanCamera } from '../lib/qr-image';
 import { parseTr005 } from '../lib/tr005';
@@ -100,7 +100,7 @@ function SingleClaim() {
           required
           value={devEui}
           onChange={(e) => setDevEui(e.currentTarget.value)}
-          ff="monospace"
+          styles={mono}
         />
         <TextInput
           label="Claim code"
@@ -214,7 +214,7 @@ function QrClaim() {
         description="Filled in by the scan; you can also paste it"
         value={payload}
         onChange={(e) => setPayload(e.currentTarget.value)}
-        ff="monospace"
+        styles={mono}
       />
       {parsed !== undefined && 'error' in parsed ? (
         <Alert color="red.9" variant="outline">
@@ -355,7 +355,7 @@ function BulkClaim() {
           <Text fw={600} data-testid="bulk-summary" role="status">
             {claimed} claimed, {results.length - claimed} failed
           </Text>
-          <Table.ScrollContainer minWidth={480}>
+          <TableScroll minWidth={480}>
             <Table striped aria-label="Claim results">
               <Table.Thead>
                 <Table.Tr>
@@ -379,7 +379,7 @@ function BulkClaim() {
                     </Table.Td>
                     <Table.Td>
                       {r.status === 'claimed' ? (
-                        <Badge color="green.9">claimed</Badge>
+                        <Badge color="teal.9">claimed</Badge>
                       ) : (
                         <Text size="sm">
                           <Badge color="red.9" mr="xs">
@@ -393,7 +393,7 @@ function BulkClaim() {
                 ))}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </TableScroll>
         </>
       )}
     </Stack>

@@ -95,7 +95,7 @@ function Activity({
           Join activity
         </Title>
         {live ? (
-          <Badge color={state === 'live' ? 'green.9' : 'gray.8'} data-testid="activity-state">
+          <Badge color={state === 'live' ? 'teal.9' : 'gray.8'} data-testid="activity-state">
             {state === 'live' ? 'live' : state}
           </Badge>
         ) : null}
@@ -111,11 +111,11 @@ function Activity({
           No join-request yet. Power the device on within reach of a gateway of its network server.
         </Text>
       ) : null}
-      <Timeline bulletSize={14} lineWidth={2} aria-label="Join activity" data-testid="activity">
+      <Timeline bulletSize={14} lineWidth={2} data-testid="activity">
         {items.map((a, i) => (
           <Timeline.Item
             key={`${a.at}-${i}`}
-            color={a.result === 'accepted' ? 'green.9' : 'red.9'}
+            color={a.result === 'accepted' ? 'teal.9' : 'red.9'}
             title={`${a.result === 'accepted' ? 'Join accepted' : 'Join refused'} · ${a.resultCode}`}
           >
             <Text size="sm">

@@ -15,7 +15,7 @@ import { Link } from 'react-router';
 import { useCapabilities } from '../api/capabilities';
 import { listDevices, listPeers, type DeviceFilters } from '../api/resources';
 import { rolesOf, useAuth } from '../auth';
-import { EmptyState, ErrorNotice, formatTime, PageTitle, useLoad } from '../components/common';
+import { EmptyState, ErrorNotice, formatTime, PageTitle, useLoad, TableScroll } from '../components/common';
 
 const pageSize = 25;
 
@@ -129,7 +129,7 @@ export function DevicesPage() {
         </EmptyState>
       ) : null}
       {devices.data !== undefined && devices.data.items.length > 0 ? (
-        <Table.ScrollContainer minWidth={640}>
+        <TableScroll minWidth={640}>
           <Table striped highlightOnHover aria-label="Devices">
             <Table.Thead>
               <Table.Tr>
@@ -155,7 +155,7 @@ export function DevicesPage() {
                     {!d.claimed ? (
                       <Badge color="gray.8">unclaimed</Badge>
                     ) : d.activated ? (
-                      <Badge color="green.9">activated</Badge>
+                      <Badge color="teal.9">activated</Badge>
                     ) : (
                       <Badge color="indigo.9">claimed</Badge>
                     )}
@@ -166,7 +166,7 @@ export function DevicesPage() {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </TableScroll>
       ) : null}
       {known > 1 ? (
         <Group justify="space-between">
@@ -175,6 +175,7 @@ export function DevicesPage() {
             total={known}
             value={page}
             getItemProps={(n) => ({ 'aria-label': `Page ${n}` })}
+            getControlProps={(control) => ({ 'aria-label': `${control} page` })}
             onChange={(n) => {
               if (n > cursors.length && next !== null) setCursors([...cursors, next]);
               setPage(n);

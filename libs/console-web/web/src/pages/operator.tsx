@@ -25,6 +25,8 @@ import {
   NotOffered,
   PageTitle,
   useLoad,
+  mono,
+  TableScroll,
 } from '../components/common';
 
 interface Account {
@@ -128,7 +130,7 @@ export function OperatorAccountsPage() {
           <EmptyState title="No accounts yet">Create the first owner account above.</EmptyState>
         ) : null}
         {(accounts.data ?? []).length > 0 ? (
-          <Table.ScrollContainer minWidth={480}>
+          <TableScroll minWidth={480}>
             <Table striped aria-label="Accounts">
               <Table.Thead>
                 <Table.Tr>
@@ -147,7 +149,7 @@ export function OperatorAccountsPage() {
                 ))}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </TableScroll>
         ) : null}
       </Stack>
     </OperatorOnly>
@@ -219,7 +221,7 @@ export function OperatorImportPage() {
               description="16 hex digits; for a JSON file that names its own, leave empty"
               value={joinEui}
               onChange={(e) => setJoinEui(e.currentTarget.value)}
-              ff="monospace"
+              styles={mono}
             />
             <Group>
               <FileButton
@@ -328,7 +330,7 @@ export function OperatorHealthPage() {
           <Card withBorder>
             <Text fw={600}>Management API</Text>
             {basic.data?.status === 'ok' ? (
-              <Badge color="green.9">ok</Badge>
+              <Badge color="teal.9">ok</Badge>
             ) : (
               <Badge color="red.9">{basic.error === undefined ? '…' : 'unreachable'}</Badge>
             )}
@@ -345,7 +347,7 @@ export function OperatorHealthPage() {
                 <Table.Tr key={c.name}>
                   <Table.Td>{c.name}</Table.Td>
                   <Table.Td>
-                    <Badge color={c.status === 'ok' ? 'green.9' : 'red.9'}>{c.status}</Badge>
+                    <Badge color={c.status === 'ok' ? 'teal.9' : 'red.9'}>{c.status}</Badge>
                   </Table.Td>
                   <Table.Td>{c.detail ?? ''}</Table.Td>
                 </Table.Tr>

@@ -28,6 +28,8 @@ import {
   NotOffered,
   PageTitle,
   useLoad,
+  mono,
+  TableScroll,
 } from '../components/common';
 import { chirpStackV3Snippet, chirpStackV4Snippet, theThingsStackSnippet } from '../lib/snippets';
 
@@ -77,12 +79,12 @@ function Credentials({
   const safeName = name.replace(/[^A-Za-z0-9._-]+/g, '-') || 'joinery';
   return (
     <Stack>
-      <Alert color="yellow.9" variant="outline" title="Shown once">
+      <Alert color="gray.9" variant="outline" title="Shown once">
         Joinery keeps no copy of these secrets: copy them or download the bundle now. Lost them? Rotate the
         credentials.
       </Alert>
       {(answer.warnings ?? []).map((w) => (
-        <Alert key={w.code} color="orange.9" variant="outline" title={w.code}>
+        <Alert key={w.code} color="red.9" variant="outline" title={w.code}>
           {w.message}
         </Alert>
       ))}
@@ -241,7 +243,7 @@ export function RegisterPeerPage({ kind }: { kind: Kind }) {
             description="6 hex digits, from the network server's configuration"
             value={netId}
             onChange={(e) => setNetId(e.currentTarget.value)}
-            ff="monospace"
+            styles={mono}
           />
           <TextInput
             label="NSID (optional)"
@@ -426,7 +428,7 @@ export function PeersPage({ kind }: { kind: Kind }) {
         </EmptyState>
       ) : null}
       {peers.data !== undefined && peers.data.length > 0 ? (
-        <Table.ScrollContainer minWidth={560}>
+        <TableScroll minWidth={560}>
           <Table striped aria-label={kind === 'network-servers' ? 'Network servers' : 'Application servers'}>
             <Table.Thead>
               <Table.Tr>
@@ -451,7 +453,7 @@ export function PeersPage({ kind }: { kind: Kind }) {
                     {p.revokedAt ? (
                       <Badge color="red.9">revoked</Badge>
                     ) : (
-                      <Badge color="green.9">active</Badge>
+                      <Badge color="teal.9">active</Badge>
                     )}
                   </Table.Td>
                   <Table.Td>
@@ -483,7 +485,7 @@ export function PeersPage({ kind }: { kind: Kind }) {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </TableScroll>
       ) : null}
       <Modal
         opened={dialog !== undefined}

@@ -23,6 +23,7 @@ import {
   NotOffered,
   PageTitle,
   useLoad,
+  TableScroll,
 } from '../components/common';
 
 interface Member {
@@ -107,7 +108,7 @@ export function TeamPage() {
     <Stack>
       <PageTitle>Team</PageTitle>
       <ErrorNotice error={action.error ?? members.error} />
-      <Table.ScrollContainer minWidth={560}>
+      <TableScroll minWidth={560}>
         <Table striped aria-label="Members">
           <Table.Thead>
             <Table.Tr>
@@ -165,7 +166,7 @@ export function TeamPage() {
             ))}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </TableScroll>
       {roles.canChange ? (
         <Card withBorder>
           <Title order={2} size="h4" mb="sm">
@@ -331,7 +332,7 @@ export function ApiKeysPage() {
       ) : null}
       {keys.data !== undefined && keys.data.length === 0 ? <EmptyState title="No API keys yet" /> : null}
       {(keys.data ?? []).length > 0 ? (
-        <Table.ScrollContainer minWidth={640}>
+        <TableScroll minWidth={640}>
           <Table striped aria-label="API keys">
             <Table.Thead>
               <Table.Tr>
@@ -375,7 +376,7 @@ export function ApiKeysPage() {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </TableScroll>
       ) : null}
     </Stack>
   );
