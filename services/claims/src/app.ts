@@ -3,6 +3,7 @@ import type { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 import { claimsServiceImpl } from './adapters/grpc/claims-service-impl.js';
 import type { CaKeySeal } from './adapters/x509/ca-key-seal.js';
 import { X509CertificateAuthority } from './adapters/x509/certificate-authority.js';
+import type { AccessSettings } from './domain/access.js';
 import { createClaims, type Claims } from './domain/claims.js';
 import type { ClaimsLogger, RateLimit } from './domain/context.js';
 import type { ClaimsStore, Clock, DeviceEventPublisher, KeyCustody } from './domain/ports.js';
@@ -21,6 +22,8 @@ export interface ClaimsAppDeps {
   readonly rateLimit?: RateLimit;
   /** Lets NSs register asyncUrls at loopback or private addresses (lab set-ups; default false). */
   readonly allowPrivateAsyncUrls?: boolean;
+  /** Password cost, login limits, session and invitation lifetimes (defaults: domain/access.ts). */
+  readonly access?: Partial<AccessSettings>;
   /** How often the outbox sweep republishes events a failed publish left behind (default 30 s; 0: never). */
   readonly sweepIntervalMs?: number;
 }
@@ -66,6 +69,7 @@ export async function buildClaimsApp(deps: ClaimsAppDeps): Promise<ClaimsApp> {
     ...(deps.allowPrivateAsyncUrls === undefined
       ? {}
       : { allowPrivateAsyncUrls: deps.allowPrivateAsyncUrls }),
+    ...(deps.access === undefined ? {} : { access: deps.access }),
   });
   await claims.relay.sweep();
   const intervalMs = deps.sweepIntervalMs ?? 30_000;

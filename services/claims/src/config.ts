@@ -24,6 +24,8 @@ export const claimsConfigSchema = {
   adminToken: secret('JOINERY_ADMIN_TOKEN', { optional: true }),
   /** scrypt cost of claim-code hashes: N = 2^log2N (r 8, p 1). See README for measurements. */
   scryptLog2N: int('JOINERY_CLAIMS_SCRYPT_LOG2N', { default: 12, min: 10, max: 20 }),
+  /** scrypt cost of user passwords: N = 2^log2N (r 8, p 1); at least 2^15. */
+  passwordScryptLog2N: int('JOINERY_PASSWORD_SCRYPT_LOG2N', { default: 15, min: 15, max: 20 }),
   /** Failed claims per account and per DevEUI within the window before `claims:rate_limited`. */
   claimFailureLimit: int('JOINERY_CLAIMS_FAILURE_LIMIT', { default: 10, min: 1, max: 10_000 }),
   claimFailureWindowS: int('JOINERY_CLAIMS_FAILURE_WINDOW_S', { default: 600, min: 1, max: 86_400 }),

@@ -55,6 +55,7 @@ const app = await buildClaimsApp({
   scryptCost: { log2N: config.scryptLog2N, r: 8, p: 1 },
   rateLimit: { maxFailures: config.claimFailureLimit, windowMs: config.claimFailureWindowS * 1000 },
   allowPrivateAsyncUrls: config.allowPrivateAsyncUrls,
+  access: { passwordCost: { log2N: config.passwordScryptLog2N, r: 8, p: 1 } },
 });
 const server = createGrpcServer({ logger });
 server.add(ClaimsService, app.service);

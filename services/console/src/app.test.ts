@@ -189,7 +189,14 @@ describe('console REST API', () => {
     assert.equal(state.json().devEui, devEui);
     assert.equal(state.json().joinNonce, 9);
     assert.equal(state.json().resets[0].reason, 'battery swapped');
-    assert.deepEqual(calls, ['authenticate', 'resetDevNonces', 'authenticate', 'getNonceState']);
+    // The change is recorded in the audit log, once.
+    assert.deepEqual(calls, [
+      'authenticate',
+      'resetDevNonces',
+      'recordAudit',
+      'authenticate',
+      'getNonceState',
+    ]);
     for (const payload of [
       {},
       { reason: '' },
@@ -435,7 +442,7 @@ describe('console REST API', () => {
       headers: { authorization: 'Bearer owner', 'content-type': 'application/json' },
     });
     assert.equal(res.statusCode, 204);
-    assert.deepEqual(calls, ['authenticate', 'unclaim']);
+    assert.deepEqual(calls, ['authenticate', 'unclaim', 'recordAudit']);
   });
 
   test('the OpenAPI 3.1 document is public and names every call of the PRODUCT.md table', async () => {

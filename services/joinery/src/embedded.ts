@@ -111,6 +111,7 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
         windowMs: claimsConfig.claimFailureWindowS * 1000,
       },
       allowPrivateAsyncUrls: claimsConfig.allowPrivateAsyncUrls,
+      access: { passwordCost: { log2N: claimsConfig.passwordScryptLog2N, r: 8, p: 1 } },
     });
     cleanups.push(() => claimsApp.close());
     const claims = createInProcessClient(ClaimsService, claimsApp.service, {

@@ -1,4 +1,6 @@
+import { Access, defaultAccessSettings, type AccessSettings } from './access.js';
 import { Accounts } from './accounts.js';
+import { Audit } from './audit.js';
 import { defaultRateLimit, type ClaimsContext, type ClaimsLogger, type RateLimit } from './context.js';
 import { Devices } from './devices.js';
 import { Gateway } from './gateway.js';
@@ -19,6 +21,8 @@ export interface ClaimsDeps {
   readonly rateLimit?: RateLimit;
   /** Default false: asyncUrls must reach public addresses. */
   readonly allowPrivateAsyncUrls?: boolean;
+  /** Password cost, login limits, session and invitation lifetimes (defaults: access.ts). */
+  readonly access?: Partial<AccessSettings>;
 }
 
 /** The claims use cases, grouped by area. */
@@ -28,6 +32,8 @@ export interface Claims {
   readonly peers: Peers;
   readonly gateway: Gateway;
   readonly relay: DeviceOutboxRelay;
+  readonly access: Access;
+  readonly audit: Audit;
 }
 
 export function createClaims(deps: ClaimsDeps): Claims {
@@ -51,5 +57,7 @@ export function createClaims(deps: ClaimsDeps): Claims {
     peers: new Peers(ctx),
     gateway: new Gateway(ctx),
     relay,
+    access: new Access(ctx, { ...defaultAccessSettings, ...deps.access }),
+    audit: new Audit(ctx),
   };
 }

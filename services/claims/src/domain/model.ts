@@ -1,5 +1,6 @@
 /** LoRaWAN MAC versions a device can be provisioned with (canonical spelling): declared once, in libs/lorawan. */
 import type { MacVersion } from '@joinery/lorawan';
+import type { ApiScope } from './access-model.js';
 
 export { macVersions, type MacVersion } from '@joinery/lorawan';
 
@@ -103,6 +104,11 @@ export interface ApiKeyRecord {
   readonly keyHash: string;
   readonly createdAt: string;
   readonly revoked: boolean;
+  /** What the key may do in its account; absent in keys from before scopes: `['admin']`. */
+  readonly scopes?: readonly ApiScope[];
+  /** ISO 8601; refused from then on. Absent or null: never expires. */
+  readonly expiresAt?: string | null;
+  readonly revokedAt?: string | null;
 }
 
 export type PeerKind = 'network-server' | 'application-server';

@@ -1,3 +1,4 @@
+import type { AccessStore } from './access-model.js';
 import type {
   AccountRecord,
   ApiKeyRecord,
@@ -48,6 +49,8 @@ export type AttemptReservation =
  * exactly one wins. `change` returns the new record, or `undefined` to leave it as it is; it may throw to abort.
  */
 export interface ClaimsStore {
+  /** Users, sessions, invitations, memberships, API key use and the audit log (access-model.ts). */
+  readonly access: AccessStore;
   getDevice(devEui: string): Promise<DeviceRecord | undefined>;
   /**
    * The device without its activation facts, which live in a record of their own: one read instead of two, for the

@@ -2,6 +2,7 @@ import { createMemoryClaimsStore } from '../adapters/memory/memory-store.js';
 import { MemoryKeyCustody } from '../adapters/memory/memory-key-custody.js';
 import { CaKeySeal } from '../adapters/x509/ca-key-seal.js';
 import { X509CertificateAuthority } from '../adapters/x509/certificate-authority.js';
+import type { AccessSettings } from '../domain/access.js';
 import { createClaims, type Claims } from '../domain/claims.js';
 import type { ClaimsLogger } from '../domain/context.js';
 import type { DeviceEventRecord, Principal } from '../domain/model.js';
@@ -61,6 +62,7 @@ export async function createHarness(
     scryptCost?: ScryptCost;
     caKeySeal?: CaKeySeal;
     allowPrivateAsyncUrls?: boolean;
+    access?: Partial<AccessSettings>;
   } = {},
 ): Promise<Harness> {
   const store = options.store ?? createMemoryClaimsStore();
@@ -76,6 +78,7 @@ export async function createHarness(
     logger: silentLogger,
     clock,
     scryptCost: options.scryptCost ?? { log2N: 4, r: 8, p: 1 },
+    access: { passwordCost: { log2N: 4, r: 8, p: 1 }, ...options.access },
     ...(options.allowPrivateAsyncUrls === undefined
       ? {}
       : { allowPrivateAsyncUrls: options.allowPrivateAsyncUrls }),

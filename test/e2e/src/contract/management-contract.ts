@@ -18,6 +18,7 @@ import {
   type SimulatedDevice,
 } from '@joinery/joinery';
 import { keyUnwrap, keyWrap } from '@joinery/lorawan';
+import { peopleAndAccessContract, type PeopleAndAccessRun } from './people-and-access-contract.js';
 
 export interface ContractTarget {
   readonly apiUrl: string;
@@ -89,6 +90,7 @@ export function managementContract(target: () => ContractTarget): ContractRun {
   let nsClient2: SimulatedNetworkServer;
 
   let transportKekHex = '';
+  let people: PeopleAndAccessRun;
   const join = async (ns: SimulatedNetworkServer, d: SimulatedDevice): Promise<JoinOutcome> => {
     const outcome = await ns.join(d, joinEui);
     if (outcome.ok) accepted.set(d.devEui, [...(accepted.get(d.devEui) ?? []), outcome]);
@@ -425,16 +427,53 @@ export function managementContract(target: () => ContractTarget): ContractRun {
       assert.equal(resets[0]?.['actor'], reset['actor']);
     });
 
+    test('the audit log: the owner sees its changes and which NS got which device keys; the admin sees all', async () => {
+      type Entry = { action: string; actor: { type: string; id: string }; target: { id: string } };
+      const released = await eventually(async () => {
+        const { items } = await owner.request<{ items: Entry[] }>(
+          'GET',
+          '/api/v1/audit?action=keys.released&limit=500',
+        );
+        assert.ok(
+          items.some((e) => e.target.id === devices.v103.devEui && e.actor.id === ns1.id),
+          JSON.stringify(items.slice(0, 3)),
+        );
+        return items;
+      });
+      assert.ok(released.every((e) => e.actor.type === 'network-server'));
+      const { items } = await owner.request<{ items: Entry[] }>('GET', '/api/v1/audit?limit=500');
+      const actions = new Set(items.map((e) => e.action));
+      for (const action of [
+        'network-server.registered',
+        'application-server.registered',
+        'device.claimed',
+        'device.transferred',
+        'device.unclaimed',
+        'device.devnonces-reset',
+      ])
+        assert.ok(actions.has(action), `${action} in ${[...actions].join(' ')}`);
+      const { items: others } = await other.request<{ items: Entry[] }>('GET', '/api/v1/audit?limit=500');
+      assert.ok(!others.some((e) => e.target.id === devices.v103.devEui && e.action === 'keys.released'));
+      const { items: operator } = await admin.request<{ items: Entry[] }>(
+        'GET',
+        '/api/v1/audit?action=device-batch.imported',
+      );
+      assert.ok(operator.length >= 1);
+    });
+
     test('closing the simulated network servers', () => {
       nsClient1.close();
       nsClient2.close();
       assert.ok(accepted.size >= all.length - 1);
     });
+
+    people = peopleAndAccessContract(target);
   });
 
   return {
     secrets: () =>
       [
+        ...people.secrets(),
         ...all.flatMap((d) => [hexOf(d.nwkKey), ...(d.appKey === undefined ? [] : [hexOf(d.appKey)])]),
         transportKekHex,
         ns1?.kek.key,

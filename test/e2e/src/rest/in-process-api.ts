@@ -1,4 +1,10 @@
-import { buildClaimsApp, CaKeySeal, createMemoryClaimsStore, MemoryKeyCustody } from '@joinery/claims';
+import {
+  buildClaimsApp,
+  CaKeySeal,
+  createMemoryClaimsStore,
+  MemoryKeyCustody,
+  type ClaimsAppDeps,
+} from '@joinery/claims';
 import { buildConsoleApp, type ConsoleApp } from '@joinery/console';
 import { createInProcessClient } from '@joinery/grpc';
 import { captureLogs } from '@joinery/logging';
@@ -19,7 +25,9 @@ export interface InProcessApi {
 }
 
 /** The real claims service (memory store) behind the real REST API, in one process, no sockets. */
-export async function startInProcessApi(): Promise<InProcessApi> {
+export async function startInProcessApi(
+  options: Pick<ClaimsAppDeps, 'access' | 'clock'> = {},
+): Promise<InProcessApi> {
   const { logger } = captureLogs();
   const claims = await buildClaimsApp({
     store: createMemoryClaimsStore(),
@@ -30,6 +38,8 @@ export async function startInProcessApi(): Promise<InProcessApi> {
     logger,
     scryptCost: { log2N: 4, r: 8, p: 1 },
     sweepIntervalMs: 0,
+    ...options,
+    access: { passwordCost: { log2N: 4, r: 8, p: 1 }, ...options.access },
   });
   const console = await buildConsoleApp({
     claims: createInProcessClient(ClaimsService, claims.service),

@@ -1,12 +1,21 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import { JoinEventSchema, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
+import { JoinEventSchema, JoinKind, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
+import type { KeyRelease } from '../../domain/audit.js';
 import type { Claims } from '../../domain/claims.js';
 import type { ClaimsLogger } from '../../domain/context.js';
 import type { AcceptedJoin } from '../../domain/devices.js';
 
 /** The topic of join events, written by the keys service's outbox. */
 export const joinsTopic = 'joinery.joins.v1';
+
+const joinKindNames: Record<JoinKind, string> = {
+  [JoinKind.UNSPECIFIED]: 'unspecified',
+  [JoinKind.JOIN_REQUEST]: 'join-request',
+  [JoinKind.REJOIN_TYPE_0]: 'rejoin-0',
+  [JoinKind.REJOIN_TYPE_1]: 'rejoin-1',
+  [JoinKind.REJOIN_TYPE_2]: 'rejoin-2',
+};
 
 /**
  * A bus handler for `joinery.joins.v1` that keeps each device's `activated`, `joinCount` and `lastJoinAt`. A batch
@@ -21,6 +30,7 @@ export function joinEventsHandler(
 ): (records: readonly { readonly key: string; readonly value: Uint8Array }[]) => Promise<void> {
   return async (records) => {
     const joins: AcceptedJoin[] = [];
+    const releases: KeyRelease[] = [];
     for (const record of records) {
       let event: JoinEvent;
       try {
@@ -36,9 +46,23 @@ export function joinEventsHandler(
         accepted: true,
         time: event.time === undefined ? new Date() : timestampDate(event.time),
       });
+      releases.push({
+        eventId: event.eventId,
+        devEui: event.devEui,
+        accountId: event.accountId === '' ? null : event.accountId,
+        networkServerId: event.networkServerId,
+        netId: event.netId,
+        nsId: event.nsId,
+        joinKind: joinKindNames[event.kind],
+        time: event.time === undefined ? new Date() : timestampDate(event.time),
+      });
     }
     if (joins.length === 0) return;
     const outcomes = await claims.devices.applyJoinEvents(joins);
+    // The audit log's `keys.released`: the NS that got each known device's session keys (idempotent per event id).
+    await claims.audit.recordKeyReleases(
+      releases.filter((_, i) => outcomes[i] !== 'unknown_device' && outcomes[i] !== 'invalid'),
+    );
     outcomes.forEach((outcome, i) => {
       if (outcome !== 'unknown_device' && outcome !== 'invalid') return;
       const join = joins[i];

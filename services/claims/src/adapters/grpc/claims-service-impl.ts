@@ -28,6 +28,7 @@ import {
 import type { AccountRecord, ApiKeyRecord } from '../../domain/model.js';
 import { timestampFromDate, timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { DevNonceResetRecord } from '../../domain/ports.js';
+import { accessServiceMethods, isoTimestamp } from './access-service-impl.js';
 
 const empty = (s: string): string | null => (s === '' ? null : s);
 
@@ -55,13 +56,17 @@ const accountToProto = (a: AccountRecord) => ({
   createdAt: timestampFromDate(new Date(a.createdAt)),
 });
 
-const apiKeyToProto = (k: ApiKeyRecord) => ({
+const apiKeyToProto = (k: ApiKeyRecord & { readonly lastUsedAt?: string | null }) => ({
   id: k.id,
   accountId: k.accountId ?? '',
   scope: scopeToProto(k.scope),
   name: k.name,
   createdAt: timestampFromDate(new Date(k.createdAt)),
   revoked: k.revoked,
+  scopes: [...(k.scopes ?? ['admin'])],
+  ...isoTimestamp('expiresAt', k.expiresAt),
+  ...isoTimestamp('lastUsedAt', k.lastUsedAt),
+  ...isoTimestamp('revokedAt', k.revokedAt),
 });
 
 /**
@@ -90,6 +95,8 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         accountId: empty(req.accountId),
         scope: scopeFromProto(req.scope),
         name: req.name,
+        scopes: req.scopes,
+        expiresAt: req.expiresAt === undefined ? null : timestampDate(req.expiresAt),
       });
       return { apiKey: apiKeyToProto(r.record), key: r.key };
     },
@@ -105,7 +112,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       return {};
     },
     async authenticate(req) {
-      return { principal: principalToProto(await accounts.authenticate(req.token)) };
+      return { principal: principalToProto(await accounts.identify(req.token)) };
     },
 
     async importBatch(req) {
@@ -388,5 +395,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       });
       return { applied };
     },
+
+    ...accessServiceMethods(claims),
   };
 }

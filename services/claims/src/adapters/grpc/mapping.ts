@@ -16,6 +16,13 @@ import {
 import type { MacVersion as ProtoMacVersion } from '@joinery/proto/keys/v1/keys_pb';
 import { macVersionFromProto as macVersionFromWire, macVersionToProto } from '@joinery/wire';
 import type { DeviceContextSchema } from '@joinery/proto/keys/v1/keys_pb';
+import {
+  actorTypes,
+  apiScopes,
+  type ActorType,
+  type ApiScope,
+  type Caller,
+} from '../../domain/access-model.js';
 import { claimsErrors } from '../../domain/errors.js';
 import type { PeerCredentialInput } from '../../domain/gateway.js';
 import { bytesToHex, hexToBytes } from '../../domain/identifiers.js';
@@ -39,21 +46,43 @@ export function macVersionFromProto(value: ProtoMacVersion): MacVersion {
 
 export const macVersionToProtoEnum = (v: MacVersion): ProtoMacVersion => macVersionToProto(v);
 
-/** The principal the console passes in every management request; a missing one is `claims:unauthenticated`. */
+/**
+ * The principal the console passes in every management request; a missing one is `claims:unauthenticated`. With
+ * grants it is a Caller (access-model.ts); without, a principal from before scopes.
+ */
 export function principalFromProto(p: ProtoPrincipal | undefined): Principal {
   if (p === undefined) throw claimsErrors.unauthenticated({ reason: 'principal missing' });
+  let base: Principal;
   if (p.scope === ProtoScope.ADMIN)
-    return { accountId: p.accountId === '' ? null : p.accountId, scope: 'admin', apiKeyId: p.apiKeyId };
-  if (p.scope === ProtoScope.OWNER && p.accountId !== '')
-    return { accountId: p.accountId, scope: 'owner', apiKeyId: p.apiKeyId };
-  throw claimsErrors.unauthenticated({ reason: 'principal without scope or account' });
+    base = { accountId: p.accountId === '' ? null : p.accountId, scope: 'admin', apiKeyId: p.apiKeyId };
+  else if (p.scope === ProtoScope.OWNER && p.accountId !== '')
+    base = { accountId: p.accountId, scope: 'owner', apiKeyId: p.apiKeyId };
+  else throw claimsErrors.unauthenticated({ reason: 'principal without scope or account' });
+  if (p.grants.length === 0) return base;
+  const grants = p.grants.filter((g): g is ApiScope => (apiScopes as readonly string[]).includes(g));
+  const actorType = (actorTypes as readonly string[]).includes(p.actor?.type ?? '')
+    ? (p.actor?.type as ActorType)
+    : base.scope === 'admin'
+      ? 'admin'
+      : 'api-key';
+  const caller: Caller = {
+    ...base,
+    grants,
+    actor: { type: actorType, id: p.actor?.id ?? p.apiKeyId, name: p.actor?.name ?? '' },
+    ...(p.userId === '' ? {} : { userId: p.userId }),
+  };
+  return caller;
 }
 
 export function principalToProto(p: Principal): MessageInitShape<typeof PrincipalSchema> {
+  const c = p as Partial<Caller>;
   return {
     accountId: p.accountId ?? '',
     scope: p.scope === 'admin' ? ProtoScope.ADMIN : ProtoScope.OWNER,
     apiKeyId: p.apiKeyId,
+    ...(c.grants === undefined ? {} : { grants: [...c.grants] }),
+    ...(c.actor === undefined ? {} : { actor: { ...c.actor } }),
+    ...(c.userId === undefined ? {} : { userId: c.userId }),
   };
 }
 

@@ -28,6 +28,7 @@ import {
   withoutActivation,
   type JoinEntry,
 } from './activation.js';
+import { KvAccessStore } from './kv-access-store.js';
 import type { KvBackend } from './kv-backend.js';
 
 /**
@@ -71,7 +72,11 @@ export class KvClaimsStore implements ClaimsStore {
    */
   private readonly peerIdByCredential = new Map<string, string>();
 
-  constructor(private readonly kv: KvBackend) {}
+  readonly access: KvAccessStore;
+
+  constructor(private readonly kv: KvBackend) {
+    this.access = new KvAccessStore(kv);
+  }
 
   private async getJson<T>(key: string): Promise<T | undefined> {
     const raw = await this.kv.get(key);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { requireInfra } from '@joinery/testing/infra';
 import { Redis } from 'ioredis';
+import { accessStoreContract } from '../../domain/access-store.contract.js';
 import { claimsStoreContract } from '../../domain/claims-store.contract.js';
 import { kvClaimsStoreContract } from '../kv/kv-claims-store.contract.js';
 import { RedisKv } from './redis-kv.js';
@@ -20,4 +21,7 @@ claimsStoreContract('redis', async () =>
 kvClaimsStoreContract(
   'redis',
   async () => new RedisKv(new Redis(url, { lazyConnect: false }), prefix(), true),
+);
+accessStoreContract('redis', async () =>
+  createRedisClaimsStore(new Redis(url, { lazyConnect: false }), { prefix: prefix(), ownsConnection: true }),
 );

@@ -1,6 +1,8 @@
 import { Scope } from '@joinery/proto/claims/v1/claims_pb';
 import type { FastifyPluginAsync } from 'fastify';
 import { bearer, errors, principalOf, type ApiRoutesDeps } from './route-support.js';
+import * as a from './access-schemas.js';
+import { invitationView } from './access-views.js';
 import * as s from './schemas.js';
 
 /** `whoami` and the owner accounts. */
@@ -17,24 +19,46 @@ export const accountRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cl
     },
   );
 
-  app.post<{ Body: s.CreateAccountBody }>(
+  app.post<{ Body: a.CreateAccountWithOwnerBody }>(
     '/api/v1/accounts',
     {
       schema: {
         summary: 'Create an owner account (admin); its first API key is shown this once',
         security: bearer,
-        body: s.createAccountBody,
-        response: { 201: s.createdAccountSchema, ...errors },
+        description:
+          "With `owner:{email}`, that person is invited as the account's admin: the answer adds the invitation " +
+          'and its token (shown this once).',
+        body: a.createAccountWithOwnerBody,
+        response: { 201: a.createdAccountWithOwnerSchema, ...errors },
       },
     },
     async (request, reply) => {
-      const created = await claims.createAccount({
-        principal: principalOf(request),
-        name: request.body.name,
+      const principal = principalOf(request);
+      const created = await claims.createAccount({ principal, name: request.body.name });
+      const answer = { id: created.account?.id, name: created.account?.name, apiKey: created.apiKey };
+      const owner = request.body.owner;
+      if (owner === undefined) return reply.code(201).send(answer);
+      const invited = await claims.createInvitation({
+        principal,
+        accountId: created.account?.id ?? '',
+        email: owner.email,
+        role: 'admin',
       });
-      return reply
-        .code(201)
-        .send({ id: created.account?.id, name: created.account?.name, apiKey: created.apiKey });
+      const v = invited.invitation === undefined ? undefined : invitationView(invited.invitation);
+      return reply.code(201).send({
+        ...answer,
+        ...(v === undefined
+          ? {}
+          : {
+              invitation: {
+                id: v.id,
+                email: v.email,
+                role: v.role,
+                token: invited.token,
+                expiresAt: v.expiresAt,
+              },
+            }),
+      });
     },
   );
 

@@ -66,7 +66,12 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
           'Accounts, device batches, claims, network and application servers, devices and charges. ' +
           'Errors are `{error:{code,message}}`.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'joinery_session' },
+        },
+      },
     },
   });
 
@@ -107,6 +112,7 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
 
   await registerApiRoutes(app, {
     claims: options.claims,
+    logger,
     ...(options.billing === undefined ? {} : { billing: options.billing }),
   });
   await app.register(systemRoutes, { biPublicUrl: options.biPublicUrl });

@@ -1,4 +1,5 @@
-import type { Principal } from '@joinery/proto/claims/v1/claims_pb';
+import type { Logger } from '@joinery/logging';
+import type { AuthenticateSessionResponse, Principal } from '@joinery/proto/claims/v1/claims_pb';
 import type { FastifyRequest } from 'fastify';
 import { consoleErrors } from '../../domain/errors.js';
 import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
@@ -8,11 +9,19 @@ import * as s from './schemas.js';
 export interface ApiRoutesDeps {
   readonly claims: ClaimsClient;
   readonly billing?: BillingQueries;
+  readonly logger?: Logger;
 }
+
+/** The session cookie, the header naming the account a user acts in, and the CSRF header of cookie changes. */
+export const sessionCookie = 'joinery_session';
+export const accountHeaderName = 'x-joinery-account';
+export const csrfHeaderName = 'x-csrf-token';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** Set when the caller came with the session cookie. */
+    session?: { readonly token: string; readonly answer: AuthenticateSessionResponse };
   }
 }
 
@@ -23,7 +32,7 @@ export const errors = {
   404: s.errorSchema,
   409: s.errorSchema,
 };
-export const bearer = [{ bearer: [] }];
+export const bearer = [{ bearer: [] }, { session: [] }];
 
 export const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
 

@@ -1,0 +1,126 @@
+import type { Actor, AuditDetails, AuditEntry, AuditPage, AuditQuery } from './access-model.js';
+import type { ClaimsContext } from './context.js';
+import { claimsErrors } from './errors.js';
+import { callerOf } from './grants.js';
+import type { Principal } from './model.js';
+import { generateId, sha256Hex } from './secrets.js';
+
+const maxMs = 9_999_999_999_999;
+
+/**
+ * Ids sort newest first: the time counted down from the year 2286, then something unique (12 characters: ids stay
+ * 30 characters long, short enough to be index members in every store, kv-access-store.ts).
+ */
+export function auditId(ms: number, unique: string): string {
+  return `aud_${(maxMs - ms).toString().padStart(13, '0')}_${unique}`;
+}
+
+/** An accepted join as the keys service reported it: who got which device's session keys. */
+export interface KeyRelease {
+  readonly eventId: string;
+  readonly devEui: string;
+  readonly accountId: string | null;
+  readonly networkServerId: string;
+  readonly netId: string;
+  readonly nsId: string;
+  readonly joinKind: string;
+  readonly time: Date;
+}
+
+export interface AuditInput {
+  readonly action: string;
+  readonly target: { readonly type: string; readonly id: string };
+  readonly sourceAddress: string | null;
+  readonly details: AuditDetails;
+  /** The account the change belongs to, when the principal has none (an operator acting in an account). */
+  readonly accountId: string | null;
+}
+
+const actionPattern = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
+const maxScan = 5000;
+
+/** The audit log: management changes with actor, time and source address, and every release of session keys. */
+export class Audit {
+  constructor(private readonly ctx: ClaimsContext) {}
+
+  async record(principal: Principal, input: AuditInput): Promise<AuditEntry> {
+    if (!actionPattern.test(input.action))
+      throw claimsErrors.invalid_argument({ field: 'action', reason: 'dotted lower-case words' });
+    const caller = callerOf(principal);
+    const now = this.ctx.clock.now();
+    const entry: AuditEntry = {
+      id: auditId(now.getTime(), generateId('e').slice(2)),
+      at: now.toISOString(),
+      accountId: caller.accountId ?? input.accountId,
+      actor: caller.actor,
+      action: input.action,
+      target: input.target,
+      sourceAddress: input.sourceAddress,
+      details: input.details,
+    };
+    await this.ctx.store.access.appendAudit(entry);
+    return entry;
+  }
+
+  /** One `keys.released` entry per accepted join, idempotent per event id (a redelivered event adds nothing). */
+  async recordKeyReleases(releases: readonly KeyRelease[]): Promise<void> {
+    for (const r of releases) {
+      const actor: Actor = { type: 'network-server', id: r.networkServerId, name: r.netId };
+      await this.ctx.store.access.appendAudit({
+        id: auditId(r.time.getTime(), `j${sha256Hex(r.eventId).slice(0, 11)}`),
+        at: r.time.toISOString(),
+        accountId: r.accountId,
+        actor,
+        action: 'keys.released',
+        target: { type: 'device', id: r.devEui },
+        sourceAddress: null,
+        details: {
+          netId: r.netId,
+          nsId: r.nsId === '' ? null : r.nsId,
+          joinKind: r.joinKind,
+          eventId: r.eventId,
+        },
+      });
+    }
+  }
+
+  /**
+   * A page of the log, newest first. Account callers see their own account only (asking for another is
+   * `claims:unknown_account`); the admin sees every account or the one it names.
+   */
+  async list(principal: Principal, query: AuditQuery): Promise<AuditPage> {
+    let accountId = query.accountId;
+    if (principal.scope !== 'admin') {
+      if (principal.accountId === null) throw claimsErrors.permission_denied();
+      if (accountId !== null && accountId !== principal.accountId) throw claimsErrors.unknown_account();
+      accountId = principal.accountId;
+    }
+    const untilCursor = query.until === null ? null : `${auditId(query.until.getTime(), '')}~`;
+    let cursor = query.cursor ?? null;
+    if (untilCursor !== null && (cursor === null || cursor < untilCursor)) cursor = untilCursor;
+    const sinceMs = query.since?.getTime() ?? null;
+    const matches = (e: AuditEntry) =>
+      query.action === null ||
+      e.action === query.action ||
+      (query.action.endsWith('.*') && e.action.startsWith(query.action.slice(0, -1)));
+    const items: AuditEntry[] = [];
+    let scanned = 0;
+    for (;;) {
+      const chunk = await this.ctx.store.access.listAudit(accountId, cursor, Math.max(query.limit, 100));
+      if (chunk.length === 0) return { items, nextCursor: null };
+      for (const entry of chunk) {
+        if (sinceMs !== null && Date.parse(entry.at) < sinceMs) return { items, nextCursor: null };
+        cursor = entry.id;
+        scanned += 1;
+        if (matches(entry)) items.push(entry);
+        if (items.length === query.limit) {
+          const more = await this.ctx.store.access.listAudit(accountId, cursor, 1);
+          const next = more[0];
+          const ended = next === undefined || (sinceMs !== null && Date.parse(next.at) < sinceMs);
+          return { items, nextCursor: ended ? null : cursor };
+        }
+      }
+      if (scanned >= maxScan) return { items, nextCursor: cursor };
+    }
+  }
+}
