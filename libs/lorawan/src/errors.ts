@@ -28,6 +28,10 @@ export const lorawanErrors = defineErrors('lorawan', {
   invalid_mac_version: ['invalid_argument', 'unsupported LoRaWAN MAC version'],
   invalid_join_options: ['invalid_argument', 'inconsistent join-accept options'],
   invalid_kek: ['invalid_argument', 'KEK must be 16, 24 or 32 bytes'],
+  invalid_qr_code: [
+    'invalid_argument',
+    'not a LoRaWAN TR005 QR code payload (LW:D0:JoinEUI:DevEUI:ProfileID…)',
+  ],
   invalid_key_data: ['invalid_argument', 'key data to wrap must be a multiple of 8 bytes, at least 16'],
   key_unwrap_failed: ['invalid_argument', 'key unwrap failed: wrong KEK or corrupted data'],
 });

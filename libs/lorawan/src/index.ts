@@ -76,3 +76,5 @@ export type {
   BuiltJoinAccept,
   OpenedJoinAccept,
 } from './join-accept-crypto.js';
+export { parseTr005, formatTr005 } from './tr005.js';
+export type { Tr005Code } from './tr005.js';

@@ -1,7 +1,7 @@
 import type { ServiceImpl } from '@joinery/grpc';
 import type { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 import { claimsServiceImpl } from './adapters/grpc/claims-service-impl.js';
-import type { CaKeySeal } from './adapters/x509/ca-key-seal.js';
+import { bundleSealOf, type CaKeySeal } from './adapters/x509/ca-key-seal.js';
 import { X509CertificateAuthority } from './adapters/x509/certificate-authority.js';
 import type { AccessSettings } from './domain/access.js';
 import { createClaims, type Claims } from './domain/claims.js';
@@ -61,6 +61,7 @@ export async function buildClaimsApp(deps: ClaimsAppDeps): Promise<ClaimsApp> {
     keys: deps.keys,
     ca,
     publisher: deps.publisher,
+    bundleSeal: bundleSealOf(deps.caKeySeal),
     adminToken: deps.adminToken,
     logger,
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),
@@ -79,7 +80,7 @@ export async function buildClaimsApp(deps: ClaimsAppDeps): Promise<ClaimsApp> {
       ? setInterval(() => {
           if (sweeping) return;
           sweeping = true;
-          void claims.relay.sweep().finally(() => (sweeping = false));
+          void Promise.all([claims.relay.sweep(), claims.bundles.sweep()]).finally(() => (sweeping = false));
         }, intervalMs)
       : undefined;
   timer?.unref();

@@ -341,7 +341,7 @@ describe('console REST API', () => {
       `/api/v1/network-servers?accountId=${'a'.repeat(3000)}`,
       `/api/v1/application-servers?accountId=${'a'.repeat(3000)}`,
       `/api/v1/devices?accountId=${'a'.repeat(3000)}`,
-      `/api/v1/devices?pageToken=${'a'.repeat(3000)}`,
+      `/api/v1/devices?cursor=${'a'.repeat(3000)}`,
       `/api/v1/billing/charges?accountId=${'a'.repeat(3000)}`,
     ]) {
       calls.length = 0;

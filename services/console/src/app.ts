@@ -1,6 +1,7 @@
 import type { Logger } from '@joinery/logging';
 import type { FastifyInstance } from 'fastify';
 import { buildConsoleHttpApp } from './adapters/http/console-http-app.js';
+import type { ActivityHub } from './domain/activity-hub.js';
 import type { BillingQueries, ClaimsClient } from './domain/ports.js';
 
 export interface ConsoleAppDeps {
@@ -12,6 +13,10 @@ export interface ConsoleAppDeps {
   readonly biPublicUrl?: string;
   /** The web console's bundle folder (default: libs/console-web's `dist/`). */
   readonly webConsoleDir?: string;
+  /** Join events as they happen (fed by a bus subscription) for the live activity streams; absent: they answer 503. */
+  readonly activity?: ActivityHub;
+  /** How often an activity stream sends a heartbeat comment (default 15 s). */
+  readonly activityHeartbeatMs?: number;
 }
 
 export interface ConsoleApp {

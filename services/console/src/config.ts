@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { loadConfig, oneOf, port, string, url, type ConfigOf } from '@joinery/config';
+import { list, loadConfig, oneOf, port, string, url, type ConfigOf } from '@joinery/config';
 import { grpcMultiplexSetting } from '@joinery/grpc';
 
 /** The console's one configuration schema (env `JOINERY_*`). */
@@ -14,6 +14,13 @@ export const consoleConfigSchema = {
   claimsAddress: string('JOINERY_CLAIMS_GRPC_ADDRESS', { default: '127.0.0.1:7402' }),
   billingAddress: string('JOINERY_BILLING_GRPC_ADDRESS', { default: '127.0.0.1:7403' }),
   logLevel: oneOf('JOINERY_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], { default: 'info' }),
+  /**
+   * Kafka, for the live join activity streams: each console process reads `joinery.joins.v1` in a consumer group of
+   * its own (`<prefix>-<host>-<pid>-<random>`, from the newest record), so every replica sees every event. Unset: the
+   * streams answer 503.
+   */
+  kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
+  kafkaGroupPrefix: string('JOINERY_CONSOLE_KAFKA_GROUP_PREFIX', { default: 'joinery-console' }),
 };
 
 export type ConsoleConfig = ConfigOf<typeof consoleConfigSchema>;

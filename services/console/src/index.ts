@@ -7,3 +7,5 @@ export type { BillingQueries, ChargeView, ClaimsClient, InvoiceView } from './do
 export { httpStatusByKind, restErrorOf } from './adapters/http/http-status.js';
 export { openApiPath } from './adapters/http/console-http-app.js';
 export { billingQueriesOf } from './adapters/grpc/billing-queries.js';
+export { ActivityHub } from './domain/activity-hub.js';
+export { joinEventFeed } from './adapters/bus/join-event-feed.js';

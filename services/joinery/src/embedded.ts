@@ -19,7 +19,7 @@ import {
   sealKeyFileOf,
 } from '@joinery/claims';
 import { loadConfig } from '@joinery/config';
-import { billingQueriesOf, buildConsoleApp } from '@joinery/console';
+import { ActivityHub, billingQueriesOf, buildConsoleApp, joinEventFeed } from '@joinery/console';
 import { createInProcessClient } from '@joinery/grpc';
 import { buildKeysApp, createLmdbStateStore, keysConfigSchema, openVault } from '@joinery/keys';
 import type { Logger } from '@joinery/logging';
@@ -133,7 +133,8 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
       defaultTimeoutMs: grpcTimeoutMs,
     });
 
-    // Consumers before the relay, so the first relayed batch already reaches both.
+    const activity = new ActivityHub();
+    // Consumers before the relay, so the first relayed batch already reaches them all.
     const subscriptions = [
       await bus.subscribe({
         topic: joinsTopic,
@@ -144,6 +145,12 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
         topic: joinsTopic,
         groupId: 'joinery-claims',
         handler: joinEventsHandler(claimsApp.claims, logger),
+      }),
+      // The console's live activity streams: nothing durable, so nothing to lose if it misses one.
+      await bus.subscribe({
+        topic: joinsTopic,
+        groupId: 'joinery-console',
+        handler: joinEventFeed(activity, logger),
       }),
     ];
     cleanups.push(async () => {
@@ -174,6 +181,7 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
       billing: billingQueriesOf(billing),
       logger,
       biPublicUrl: listening.publicUrl,
+      activity,
     });
     cleanups.push(() => consoleApp.close());
     const apiPort = await consoleApp.listen(launcher.apiHost, launcher.apiPort);

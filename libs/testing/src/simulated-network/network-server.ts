@@ -1,6 +1,6 @@
 // A network server speaking Backend Interfaces to Joinery over mTLS, checking each join end to end.
 import { randomBytes } from 'node:crypto';
-import { type Agent } from 'node:https';
+import { Agent } from 'node:https';
 import { bytesOf, hexOf, type SimulatedDevice } from './device.js';
 import { joinReqMessage, openJoinAns, unwrapEnvelope, type KeyEnvelope } from './join.js';
 import { peerAgent, postBi, type PeerCredentials } from './bi-client.js';
@@ -11,6 +11,13 @@ export interface NetworkServerIdentity {
   readonly nsId?: string | null;
   readonly kek: { readonly label: string; readonly key: string };
   readonly credentials: PeerCredentials;
+  /** With `auth: 'bearer-token'`: sent as `Authorization: Bearer …` instead of the client certificate. */
+  readonly bearerToken?: string;
+}
+
+export interface SimulatedNetworkServerOptions {
+  /** How the NS authenticates: its client certificate (default) or its bearer token (over TLS, no certificate). */
+  readonly auth?: 'certificate' | 'bearer-token';
 }
 
 export interface JoinOutcome {
@@ -23,16 +30,24 @@ export interface JoinOutcome {
   readonly deviceAppSKey?: string;
 }
 
-/** A network server speaking Backend Interfaces to Joinery over mTLS with keep-alive. */
+/** A network server speaking Backend Interfaces to Joinery over mTLS (or TLS and a bearer token) with keep-alive. */
 export class SimulatedNetworkServer {
   readonly #agent: Agent;
+  readonly #token: string | undefined;
   #transactionId = 1;
 
   constructor(
     readonly biUrl: URL,
     readonly identity: NetworkServerIdentity,
+    options: SimulatedNetworkServerOptions = {},
   ) {
-    this.#agent = peerAgent(identity.credentials);
+    const bearer = options.auth === 'bearer-token';
+    if (bearer && identity.bearerToken === undefined)
+      throw new Error('bearer-token auth needs identity.bearerToken');
+    this.#token = bearer ? identity.bearerToken : undefined;
+    this.#agent = bearer
+      ? new Agent({ keepAlive: true, ca: identity.credentials.caCertPem })
+      : peerAgent(identity.credentials);
   }
 
   /** Sends one JoinReq for the device and checks the answer end to end; never throws for a refusal. */
@@ -48,7 +63,7 @@ export class SimulatedNetworkServer {
       transactionId,
       devAddr: hexOf(randomBytes(4)),
     });
-    const answer = await postBi(this.biUrl, body, this.#agent);
+    const answer = await postBi(this.biUrl, body, this.#agent, { token: this.#token });
     const result = answer['Result'] as { ResultCode?: string; Description?: string } | undefined;
     const resultCode = result?.ResultCode ?? 'missing';
     if (resultCode !== 'Success')

@@ -60,6 +60,8 @@ export const reasonByErrorCode: Readonly<Record<string, ResultReason>> = {
   'claims:conflict': 'other',
   'claims:invalid_seal_key': 'other',
   'claims:ca_unseal_failed': 'other',
+  'claims:unknown_bundle': 'other',
+  'claims:bundle_gone': 'other',
   'grpc:deadline_exceeded': 'other',
   'grpc:draining': 'other',
   'grpc:unimplemented': 'other',

@@ -112,6 +112,141 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
       );
     });
 
+    withStore(
+      'lists with filters and a DevEUI prefix, page by page, within the account only',
+      async (store) => {
+        const eui = (i: number) => `00A0${i.toString(16).toUpperCase().padStart(12, '0')}`;
+        const other = (i: number) => `00B0${i.toString(16).toUpperCase().padStart(12, '0')}`;
+        await store.insertDevices([
+          ...Array.from({ length: 30 }, (_, i) =>
+            deviceFixture(eui(i), {
+              state: 'claimed',
+              accountId: 'acc_A',
+              networkServerId: i % 2 === 0 ? 'ns_even' : 'ns_odd',
+              macVersion: i % 3 === 0 ? '1.1' : '1.0.3',
+            }),
+          ),
+          ...Array.from({ length: 5 }, (_, i) =>
+            deviceFixture(other(i), { state: 'claimed', accountId: 'acc_B', networkServerId: 'ns_even' }),
+          ),
+        ]);
+        await store.recordJoins([
+          { devEui: eui(4), eventId: 'j1', time: new Date('2026-03-01T00:00:00Z') },
+          { devEui: eui(6), eventId: 'j2', time: new Date('2026-05-01T00:00:00Z') },
+        ]);
+        const all = async (query: Parameters<ClaimsStore['listDevices']>[2], limit = 4) => {
+          const seen: string[] = [];
+          let after: string | null = null;
+          for (let pages = 0; pages < 50; pages += 1) {
+            const page = await store.listDevices({ accountId: 'acc_A' }, { limit, after }, query);
+            seen.push(...page.devices.map((d) => d.devEui));
+            if (page.next === null) return seen;
+            after = page.next;
+          }
+          throw new Error('paging did not end');
+        };
+        const range = (pick: (i: number) => boolean) =>
+          Array.from({ length: 30 }, (_, i) => i)
+            .filter(pick)
+            .map(eui);
+        assert.deepEqual(
+          await all({ networkServerId: 'ns_even' }),
+          range((i) => i % 2 === 0),
+        );
+        assert.deepEqual(
+          await all({ macVersion: '1.1', networkServerId: 'ns_odd' }),
+          range((i) => i % 6 === 3),
+        );
+        assert.deepEqual(await all({ activated: true }), [eui(4), eui(6)]);
+        assert.deepEqual(
+          await all({ activated: false }),
+          range((i) => i !== 4 && i !== 6),
+        );
+        assert.deepEqual(await all({ lastJoinSince: new Date('2026-04-01T00:00:00Z') }), [eui(6)]);
+        assert.deepEqual(await all({ claimed: false }), []);
+        // 00A000000000001 is the prefix of eui(16) to eui(31); the account holds up to eui(29).
+        assert.deepEqual(
+          await all({ devEuiPrefix: '00A000000000001' }),
+          range((i) => i >= 16 && i < 30),
+        );
+        assert.deepEqual(await all({ devEuiPrefix: eui(7) }), [eui(7)]);
+        assert.deepEqual(await all({ devEuiPrefix: '00B0' }), [], "another account's devices never show");
+        assert.deepEqual(
+          await all({ devEuiPrefix: '0' }, 7),
+          range(() => true),
+        );
+        // A cursor inside the prefix range continues after it.
+        const page = await store.listDevices(
+          { accountId: 'acc_A' },
+          { limit: 2, after: eui(20) },
+          { devEuiPrefix: '00A000000000001' },
+        );
+        assert.deepEqual(
+          page.devices.map((d) => d.devEui),
+          [eui(21), eui(22)],
+        );
+      },
+    );
+
+    withStore('bundles: insert once, compare-and-swap updates, swept when expired', async (store) => {
+      const bundle = {
+        id: 'bndl_1',
+        accountId: 'acc_A',
+        peerId: 'ns_1',
+        sealed: 'v1:x:y',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        expiresAt: '2026-01-01T01:00:00.000Z',
+        takenAt: null,
+      };
+      await store.insertBundle(bundle);
+      await store.insertBundle({ ...bundle, id: 'bndl_2', expiresAt: '2026-01-03T00:00:00.000Z' });
+      await assert.rejects(store.insertBundle(bundle), (err: unknown) =>
+        JoineryError.is(err, claimsErrors.invalid_argument.code),
+      );
+      const raced = await Promise.all(
+        [1, 2, 3].map(() =>
+          store.updateBundle('bndl_1', (b) => (b.sealed === null ? undefined : { ...b, sealed: null })),
+        ),
+      );
+      assert.ok(raced.every((b) => b?.sealed === null));
+      assert.equal(await store.updateBundle('bndl_none', (b) => b), undefined);
+      await store.sweepBundles(new Date('2026-01-02T12:00:00Z'), 24 * 3_600_000);
+      assert.equal(await store.getBundle('bndl_1'), undefined);
+      assert.equal((await store.getBundle('bndl_2'))?.sealed, 'v1:x:y');
+      await store.sweepBundles(new Date('2026-01-03T00:00:00Z'), 24 * 3_600_000);
+      assert.equal((await store.getBundle('bndl_2'))?.sealed, null);
+    });
+
+    withStore('join activity: newest first, once per event id, at most `keep` per device', async (store) => {
+      const activity = (eventId: string, second: number) => ({
+        devEui: '0000000000000001',
+        activity: {
+          eventId,
+          time: new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString(),
+          accepted: second % 2 === 0,
+          resultCode: 'Success',
+          errorCode: '',
+          accountId: 'acc_A',
+          networkServerId: 'ns_1',
+          netId: '000013',
+          kind: 'join-request' as const,
+        },
+      });
+      await store.recordJoinActivity(
+        [activity('a', 1), activity('c', 3), activity('b', 2), activity('a', 1)],
+        3,
+      );
+      await Promise.all([
+        store.recordJoinActivity([activity('d', 4)], 3),
+        store.recordJoinActivity([activity('e', 5)], 3),
+      ]);
+      assert.deepEqual(
+        (await store.joinActivity('0000000000000001')).map((a) => a.eventId),
+        ['e', 'd', 'c'],
+      );
+      assert.deepEqual(await store.joinActivity('0000000000000002'), []);
+    });
+
     withStore('devicesWithPendingEvents yields devices whose outbox is not empty', async (store) => {
       const event = {
         eventId: 'e1',

@@ -1,12 +1,21 @@
 import { Access, defaultAccessSettings, type AccessSettings } from './access.js';
 import { Accounts } from './accounts.js';
 import { Audit } from './audit.js';
+import { Bundles } from './bundles.js';
 import { defaultRateLimit, type ClaimsContext, type ClaimsLogger, type RateLimit } from './context.js';
 import { Devices } from './devices.js';
 import { Gateway } from './gateway.js';
+import { JoinActivity } from './join-activity.js';
 import { DeviceOutboxRelay } from './outbox-relay.js';
 import { Peers } from './peers.js';
-import type { CertificateAuthority, ClaimsStore, Clock, DeviceEventPublisher, KeyCustody } from './ports.js';
+import type {
+  BundleSeal,
+  CertificateAuthority,
+  ClaimsStore,
+  Clock,
+  DeviceEventPublisher,
+  KeyCustody,
+} from './ports.js';
 import { defaultScryptCost, sha256Hex, type ScryptCost } from './secrets.js';
 
 export interface ClaimsDeps {
@@ -14,6 +23,8 @@ export interface ClaimsDeps {
   readonly keys: KeyCustody;
   readonly ca: CertificateAuthority;
   readonly publisher: DeviceEventPublisher;
+  /** Seals the credentials archives kept for their one download. */
+  readonly bundleSeal: BundleSeal;
   readonly adminToken: string;
   readonly logger: ClaimsLogger;
   readonly clock?: Clock;
@@ -34,6 +45,8 @@ export interface Claims {
   readonly relay: DeviceOutboxRelay;
   readonly access: Access;
   readonly audit: Audit;
+  readonly bundles: Bundles;
+  readonly activity: JoinActivity;
 }
 
 export function createClaims(deps: ClaimsDeps): Claims {
@@ -51,13 +64,17 @@ export function createClaims(deps: ClaimsDeps): Claims {
     allowPrivateAsyncUrls: deps.allowPrivateAsyncUrls ?? false,
     flushOutbox: (devEuis) => relay.flush(devEuis),
   };
+  const devices = new Devices(ctx);
+  const peers = new Peers(ctx);
   return {
     accounts: new Accounts(ctx),
-    devices: new Devices(ctx),
-    peers: new Peers(ctx),
+    devices,
+    peers,
     gateway: new Gateway(ctx),
     relay,
     access: new Access(ctx, { ...defaultAccessSettings, ...deps.access }),
     audit: new Audit(ctx),
+    bundles: new Bundles(ctx, peers, deps.bundleSeal),
+    activity: new JoinActivity(ctx, devices),
   };
 }

@@ -17,6 +17,8 @@ import type {
   NonceState,
   RecordedJoin,
 } from './ports.js';
+import type { DeviceQuery } from './device-query.js';
+import { isRevokedPeer } from './peer-credentials.js';
 import { isValidClaimCode, tr005Payload } from './qr-code.js';
 import { parseRoamingNetIds } from './roaming.js';
 import { generateId, hashClaimCode, verifyClaimCode } from './secrets.js';
@@ -133,15 +135,18 @@ export class Devices {
     return this.ctx.keys.createKek(label, 'transport', key ?? undefined);
   }
 
-  /** The TR005 payload; the claim code (OwnerToken) only when the caller supplies it and it matches. */
+  /**
+   * The TR005 payload (the admin for any device, an owner for its own); the claim code (OwnerToken) only when the
+   * caller supplies it and it matches.
+   */
   async qrCode(
     principal: Principal,
     devEuiText: string,
     claimCode: string,
     profileId: string | null,
   ): Promise<string> {
-    requireAdmin(principal);
     const device = await this.load(parseDevEuiArg(devEuiText));
+    this.assertOwner(principal, device);
     if (claimCode !== '' && !(await verifyClaimCode(claimCode, device.claimCodeHash)))
       throw claimsErrors.wrong_claim_code();
     return tr005Payload({
@@ -197,7 +202,13 @@ export class Devices {
 
   async listDevices(
     principal: Principal,
-    input: { accountId: string | null; batchId: string | null; pageSize: number; pageToken: string | null },
+    input: {
+      accountId: string | null;
+      batchId: string | null;
+      pageSize: number;
+      pageToken: string | null;
+      query?: DeviceQuery;
+    },
   ): Promise<DevicePage> {
     // Ids and tokens end up in store keys, which have a size limit: an over-long one is bad input, not a store error.
     for (const [field, value] of [
@@ -209,12 +220,15 @@ export class Devices {
         throw claimsErrors.invalid_argument({ field, reason: 'at most 128 characters' });
     const limit = input.pageSize === 0 ? 100 : Math.min(input.pageSize, 1000);
     const after = input.pageToken === null || input.pageToken === '' ? null : input.pageToken;
+    const query = input.query ?? {};
+    if (query.networkServerId !== undefined && query.networkServerId.length > 128)
+      throw claimsErrors.invalid_argument({ field: 'network_server_id', reason: 'at most 128 characters' });
     if (principal.scope !== 'admin')
-      return this.ctx.store.listDevices({ accountId: actingAccount(principal) }, { limit, after });
+      return this.ctx.store.listDevices({ accountId: actingAccount(principal) }, { limit, after }, query);
     if (input.accountId !== null && input.accountId !== '')
-      return this.ctx.store.listDevices({ accountId: input.accountId }, { limit, after });
+      return this.ctx.store.listDevices({ accountId: input.accountId }, { limit, after }, query);
     if (input.batchId !== null && input.batchId !== '')
-      return this.ctx.store.listDevices({ batchId: input.batchId }, { limit, after });
+      return this.ctx.store.listDevices({ batchId: input.batchId }, { limit, after }, query);
     throw claimsErrors.invalid_argument({
       field: 'account_id',
       reason: 'admins list by account_id or batch_id',
@@ -223,7 +237,7 @@ export class Devices {
 
   private async ownPeer(accountId: string, id: string, kind: PeerKind): Promise<PeerRecord> {
     const peer = id === '' ? undefined : await this.ctx.store.getPeer(id);
-    if (peer === undefined || peer.accountId !== accountId || peer.kind !== kind)
+    if (peer === undefined || peer.accountId !== accountId || peer.kind !== kind || isRevokedPeer(peer))
       throw kind === 'network-server'
         ? claimsErrors.unknown_network_server()
         : claimsErrors.unknown_application_server();
@@ -285,7 +299,14 @@ export class Devices {
    */
   async claim(
     principal: Principal,
-    input: { devEui: string; claimCode: string; networkServerId: string; applicationServerId: string | null },
+    input: {
+      devEui: string;
+      claimCode: string;
+      networkServerId: string;
+      applicationServerId: string | null;
+      /** From a TR005 QR code: must be the device's (checked with the code, answered as an unknown device). */
+      joinEui?: string | null;
+    },
   ): Promise<DeviceRecord> {
     if (principal.scope !== 'owner')
       throw claimsErrors.permission_denied({ reason: 'claims are made by owner accounts' });
@@ -296,6 +317,12 @@ export class Devices {
     if (device === undefined) throw claimsErrors.unknown_device();
     if (!isValidClaimCode(input.claimCode) || !(await verifyClaimCode(input.claimCode, device.claimCodeHash)))
       throw claimsErrors.wrong_claim_code();
+    if (
+      input.joinEui !== undefined &&
+      input.joinEui !== null &&
+      normalizeEui(input.joinEui) !== device.joinEui
+    )
+      throw claimsErrors.unknown_device();
     // The code was right: this was no guess, whatever comes next.
     await releaseGuess();
     const ns = await this.ownPeer(accountId, input.networkServerId, 'network-server');

@@ -23,6 +23,8 @@ export const claimsErrors = defineErrors('claims', {
   not_authorized: ['permission_denied', 'the caller may not activate this device'],
   no_roaming_agreement: ['permission_denied', 'the caller has no roaming agreement for this device'],
   conflict: ['unavailable', 'too much contention on a record; retry'],
+  unknown_bundle: ['not_found', 'no credentials bundle with this id for this server'],
+  bundle_gone: ['failed_precondition', 'the credentials bundle was downloaded already or has expired'],
   invalid_seal_key: ['failed_precondition', 'the claims seal key file is unusable'],
   ca_unseal_failed: ['failed_precondition', 'the stored CA key does not open with this seal key'],
 });

@@ -1,7 +1,8 @@
 import { claimsErrors } from './errors.js';
 import { parseDevEuiArg, type ClaimsContext } from './context.js';
 import { normalizeEui, normalizeHex } from './identifiers.js';
-import type { AppSKeyDelivery, DeviceBinding, PeerRecord } from './model.js';
+import type { AppSKeyDelivery, DeviceBinding, PeerCredentialRecord, PeerRecord } from './model.js';
+import { isActiveCredential, isRevokedPeer, kekLabelForThirdParty, kekLabelOf } from './peer-credentials.js';
 import type { IssuedCertificate } from './ports.js';
 import { sha256Hex } from './secrets.js';
 
@@ -54,6 +55,17 @@ export class Gateway {
 
   /** The peer owning this credential (and of the credential's kind), or `claims:unauthenticated`. */
   async authenticatePeer(credential: PeerCredentialInput): Promise<PeerRecord> {
+    return (await this.authenticate(credential)).peer;
+  }
+
+  /**
+   * The peer and the credential record it authenticated with. Revoked credentials, credentials whose rotation overlap
+   * ended, and every credential of a revoked peer are `claims:unauthenticated`, on every request: nothing here is
+   * cached beyond the credential → peer id mapping, so a revocation counts at once on every instance.
+   */
+  private async authenticate(
+    credential: PeerCredentialInput,
+  ): Promise<{ peer: PeerRecord; credential: PeerCredentialRecord }> {
     let hash: string;
     let kind: 'certificate' | 'bearer-token';
     switch (credential.kind) {
@@ -72,20 +84,28 @@ export class Gateway {
     }
     if (!/^[0-9a-f]{64}$/.test(hash)) throw claimsErrors.unauthenticated();
     const peer = await this.ctx.store.findPeerByCredential(hash);
-    if (peer === undefined || !peer.credentials.some((c) => c.hash === hash && c.kind === kind && !c.revoked))
+    const now = this.ctx.clock.now();
+    const record = peer?.credentials.find(
+      (c) => c.hash === hash && c.kind === kind && isActiveCredential(c, now),
+    );
+    if (peer === undefined || record === undefined || isRevokedPeer(peer))
       throw claimsErrors.unauthenticated();
-    return peer;
+    return { peer, credential: record };
   }
 
-  /** The NS behind the credential if SenderID (and a given SenderNSID) match its registration. */
+  /**
+   * The NS behind the credential if SenderID (and a given SenderNSID) match its registration, with the KEK label that
+   * goes with the credential it used.
+   */
   private async networkServer(
     credential: PeerCredentialInput,
     senderNetId: string,
     senderNsId: string | null,
-  ): Promise<PeerRecord | null> {
+  ): Promise<(PeerRecord & { readonly callerKekLabel: string }) | null> {
     let peer: PeerRecord;
+    let used: PeerCredentialRecord;
     try {
-      peer = await this.authenticatePeer(credential);
+      ({ peer, credential: used } = await this.authenticate(credential));
     } catch {
       return null;
     }
@@ -100,7 +120,7 @@ export class Gateway {
       normalizeEui(senderNsId) !== peer.nsId
     )
       return null;
-    return peer;
+    return { ...peer, callerKekLabel: kekLabelOf(peer, used) };
   }
 
   private refuse(reason: string, facts: object): never {
@@ -139,14 +159,16 @@ export class Gateway {
         device.applicationServerId === null
           ? undefined
           : await this.ctx.store.getPeer(device.applicationServerId);
-      appSKeyKekLabel = as?.kekLabel ?? ns.kekLabel;
+      appSKeyKekLabel =
+        as === undefined ? ns.callerKekLabel : kekLabelForThirdParty(as, this.ctx.clock.now());
     }
+    const { callerKekLabel, ...networkServer } = ns;
     return {
       device,
       bindingId: bindingIdOf(device),
-      networkServer: ns,
+      networkServer,
       delivery: {
-        nwkKekLabel: ns.plaintextNwkKeys ? null : ns.kekLabel,
+        nwkKekLabel: ns.plaintextNwkKeys ? null : callerKekLabel,
         plaintextNwkKeys: ns.plaintextNwkKeys,
         appSKeyDelivery: ns.appSKeyDelivery,
         appSKeyKekLabel,
@@ -163,12 +185,21 @@ export class Gateway {
     devEui: string;
     credential: PeerCredentialInput;
     senderAsId: string;
-  }): Promise<{ device: DeviceBinding; bindingId: string; applicationServer: PeerRecord }> {
+  }): Promise<{
+    device: DeviceBinding;
+    bindingId: string;
+    applicationServer: PeerRecord;
+    /** The KEK for the AppSKey: the one issued with the credential the AS used. */
+    kekLabel: string;
+  }> {
     const devEui = normalizeEui(input.devEui);
     const facts = { dev_eui: devEui ?? input.devEui, sender_as_id: input.senderAsId };
     let as: PeerRecord | null = null;
+    let kekLabel = '';
     try {
-      as = await this.authenticatePeer(input.credential);
+      const found = await this.authenticate(input.credential);
+      as = found.peer;
+      kekLabel = kekLabelOf(found.peer, found.credential);
     } catch {
       as = null;
     }
@@ -179,7 +210,7 @@ export class Gateway {
     if (device.joinEui !== normalizeEui(input.joinEui)) this.refuse('join_eui_mismatch', facts);
     if (device.state !== 'claimed') this.refuse(device.state, facts);
     if (device.applicationServerId !== as.id) this.refuse('other_application_server', facts);
-    return { device, bindingId: bindingIdOf(device), applicationServer: as };
+    return { device, bindingId: bindingIdOf(device), applicationServer: as, kekLabel };
   }
 
   /**

@@ -122,6 +122,17 @@ export interface PeerCredentialRecord {
   readonly hash: string;
   readonly createdAt: string;
   readonly revoked: boolean;
+  /**
+   * The end of a rotation's overlap (ISO 8601): refused from then on. Absent or null: until revoked. Absent in
+   * records from before rotations existed.
+   */
+  readonly expiresAt?: string | null;
+  /**
+   * The KEK label issued together with this credential: network keys for a caller authenticated with it are wrapped
+   * under it (so an NS still on its old certificate or token gets its old KEK during the overlap). Absent: the
+   * peer's current `kekLabel`.
+   */
+  readonly kekLabel?: string | null;
 }
 
 export interface PeerRecord {
@@ -148,6 +159,42 @@ export interface PeerRecord {
   readonly product?: NetworkServerProduct | null;
   readonly credentials: readonly PeerCredentialRecord[];
   readonly createdAt: string;
+  /** Set once the owner revoked the peer (ISO 8601): every credential is refused and the API shows it no more. */
+  readonly revokedAt?: string | null;
+  /** The label of the first KEK, which rotated labels extend (`<label>-r<n>`); absent before the first rotation. */
+  readonly baseKekLabel?: string | null;
+  readonly rotations?: number;
+  /** The end of the last rotation's overlap and the KEK label the previous credentials use until then. */
+  readonly overlapUntil?: string | null;
+  readonly previousKekLabel?: string | null;
+}
+
+/**
+ * A credentials archive waiting for its one download: sealed under the claims seal key, bound to its id. `sealed`
+ * becomes null once downloaded; the record stays until expiry so a second download is told it is gone.
+ */
+export interface BundleRecord {
+  readonly id: string;
+  readonly accountId: string;
+  readonly peerId: string;
+  readonly sealed: string | null;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly takenAt: string | null;
+}
+
+/** One join of a device as its join event told it (the last few kept per device, newest first). */
+export interface JoinActivityRecord {
+  readonly eventId: string;
+  readonly time: string;
+  readonly accepted: boolean;
+  readonly resultCode: string;
+  readonly errorCode: string;
+  /** The owner account and bound NS the join was decided for ('' when refused before they were known). */
+  readonly accountId: string;
+  readonly networkServerId: string;
+  readonly netId: string;
+  readonly kind: 'join-request' | 'rejoin-0' | 'rejoin-1' | 'rejoin-2' | 'unknown';
 }
 
 /** Joinery's certificate authority (ECDSA P-256), created on first start. */

@@ -11,6 +11,7 @@ import type {
   PeerRecord,
   Principal,
 } from './model.js';
+import { isActiveCredential, isRevokedPeer } from './peer-credentials.js';
 import { generateId, generateToken, sha256Hex } from './secrets.js';
 
 export interface IssuedPeerCredentials {
@@ -54,6 +55,27 @@ export interface RegisterApplicationServerInput {
   readonly asId: string;
   readonly kekLabel: string | null;
 }
+
+/** A PATCH of a peer: each field changed only when given (NS only, except `name`). */
+export interface UpdatePeerInput {
+  readonly name?: string;
+  /** '' or null: no callback. */
+  readonly asyncUrl?: string | null;
+  readonly asyncCaPem?: string | null;
+  readonly lifetime?: number;
+  readonly appSKeyDelivery?: AppSKeyDelivery;
+}
+
+export interface PeerRotation {
+  readonly peer: PeerRecord;
+  readonly kek: { readonly label: string; readonly key: Uint8Array };
+  readonly credentials: IssuedPeerCredentials;
+  /** Until when the previous certificate, token and KEK label keep working. */
+  readonly overlapUntil: Date;
+}
+
+export const defaultOverlapSeconds = 86_400;
+export const maxOverlapSeconds = 604_800;
 
 const kekLabelRe = /^[A-Za-z0-9._:-]{1,64}$/;
 const asIdRe = /^[\x21-\x7e]{1,128}$/;
@@ -180,6 +202,16 @@ function appSKeyDeliveryFor(
 
 const products: readonly NetworkServerProduct[] = ['chirpstack', 'the-things-stack', 'other'];
 
+function checkLifetime(lifetime: number): void {
+  if (!Number.isInteger(lifetime) || lifetime < 0 || lifetime > 0xffffffff)
+    throw claimsErrors.invalid_argument({
+      field: 'lifetime',
+      reason: 'must be a non-negative integer (seconds)',
+    });
+}
+
+const appSKeyDeliveries: readonly AppSKeyDelivery[] = ['wrapped', 'plaintext', 'session-key-id'];
+
 /** Network-server and application-server registrations and their credentials. */
 export class Peers {
   constructor(private readonly ctx: ClaimsContext) {}
@@ -190,10 +222,11 @@ export class Peers {
     return id;
   }
 
-  /** A bearer token and a client certificate; only their hashes are kept. */
+  /** A bearer token and a client certificate; only their hashes are kept (with `kekLabel`, when given). */
   private async issueCredentials(
     kind: PeerKind,
     subject: { commonName: string; organizationalUnit?: string },
+    kekLabel?: string,
   ): Promise<{ issued: IssuedPeerCredentials; records: PeerCredentialRecord[] }> {
     const bearerToken = generateToken(kind === 'network-server' ? 'jns' : 'jas');
     const cert = await this.ctx.ca.issueClientCertificate(subject);
@@ -205,10 +238,12 @@ export class Peers {
         clientCertPem: cert.certPem,
         clientKeyPem: cert.keyPem,
       },
-      records: [
-        { kind: 'bearer-token', hash: sha256Hex(bearerToken), createdAt, revoked: false },
-        { kind: 'certificate', hash: cert.fingerprintSha256, createdAt, revoked: false },
-      ],
+      records: (
+        [
+          { kind: 'bearer-token', hash: sha256Hex(bearerToken), createdAt, revoked: false },
+          { kind: 'certificate', hash: cert.fingerprintSha256, createdAt, revoked: false },
+        ] as const
+      ).map((r): PeerCredentialRecord => (kekLabel === undefined ? r : { ...r, kekLabel })),
     };
   }
 
@@ -238,11 +273,7 @@ export class Peers {
       nsId = normalizeHex(input.nsId, 8);
       if (nsId === null) throw claimsErrors.invalid_argument({ field: 'ns_id', reason: 'must be 8 bytes' });
     }
-    if (!Number.isInteger(input.lifetime) || input.lifetime < 0 || input.lifetime > 0xffffffff)
-      throw claimsErrors.invalid_argument({
-        field: 'lifetime',
-        reason: 'must be a non-negative integer (seconds)',
-      });
+    checkLifetime(input.lifetime);
     const asyncUrl = checkAsyncUrl(input.asyncUrl, this.ctx.allowPrivateAsyncUrls);
     const asyncCaPem = checkAsyncCaPem(input.asyncCaPem, asyncUrl);
     const product = input.product ?? null;
@@ -326,9 +357,14 @@ export class Peers {
     return { peer, kek: { label: kekLabel, key: kek }, credentials: issued, warnings: [] };
   }
 
+  /** The admin any peer, an owner its own; revoked, unknown and another account's peers are `claims:unknown_peer`. */
   async getPeer(principal: Principal, peerId: string): Promise<PeerRecord> {
-    const peer = await this.ctx.store.getPeer(peerId);
-    if (peer === undefined || (principal.scope !== 'admin' && peer.accountId !== principal.accountId))
+    const peer = peerId === '' || peerId.length > 128 ? undefined : await this.ctx.store.getPeer(peerId);
+    if (
+      peer === undefined ||
+      isRevokedPeer(peer) ||
+      (principal.scope !== 'admin' && peer.accountId !== principal.accountId)
+    )
       throw claimsErrors.unknown_peer();
     return peer;
   }
@@ -340,7 +376,7 @@ export class Peers {
   ): Promise<readonly PeerRecord[]> {
     const target =
       principal.scope === 'admin' ? (accountId === '' ? null : accountId) : actingAccount(principal);
-    const peers = await this.ctx.store.listPeers(target);
+    const peers = (await this.ctx.store.listPeers(target)).filter((p) => !isRevokedPeer(p));
     return kind === null ? peers : peers.filter((p) => p.kind === kind);
   }
 
@@ -359,5 +395,149 @@ export class Peers {
     if (updated === undefined) throw claimsErrors.unknown_peer();
     this.ctx.logger.info({ peer_id: peerId, reissued: reissue }, 'peer credentials revoked');
     return fresh?.issued ?? null;
+  }
+
+  /**
+   * Changes a peer's settings with the validation of its registration (name; NS: callback URL and its CA, the SSRF
+   * policy included, lifetime, AppSKey delivery with the product's warnings). The peer id, NetID, NSID and AS-ID
+   * never change: they are what the credentials and the devices' bindings name.
+   */
+  async updatePeer(
+    principal: Principal,
+    peerId: string,
+    input: UpdatePeerInput,
+  ): Promise<{ peer: PeerRecord; warnings: readonly RegistrationWarning[] }> {
+    const peer = await this.getPeer(principal, peerId);
+    const ns = peer.kind === 'network-server';
+    if (!ns)
+      for (const field of ['asyncUrl', 'asyncCaPem', 'lifetime', 'appSKeyDelivery'] as const)
+        if (input[field] !== undefined)
+          throw claimsErrors.invalid_argument({ field, reason: 'network servers only' });
+    const name = input.name === undefined ? peer.name : checkName(input.name);
+    if (input.lifetime !== undefined) checkLifetime(input.lifetime);
+    if (input.appSKeyDelivery !== undefined && !appSKeyDeliveries.includes(input.appSKeyDelivery))
+      throw claimsErrors.invalid_argument({
+        field: 'app_s_key_delivery',
+        reason: appSKeyDeliveries.join(', '),
+      });
+    const asyncUrl =
+      input.asyncUrl === undefined
+        ? peer.asyncUrl
+        : checkAsyncUrl(input.asyncUrl, this.ctx.allowPrivateAsyncUrls);
+    // A CA goes with its URL: a new URL without a CA drops the old one, which was for another server.
+    const asyncCaPem = checkAsyncCaPem(
+      input.asyncCaPem !== undefined
+        ? input.asyncCaPem
+        : input.asyncUrl === undefined
+          ? (peer.asyncCaPem ?? null)
+          : null,
+      asyncUrl,
+    );
+    const { delivery, warnings } = ns
+      ? input.appSKeyDelivery === undefined
+        ? { delivery: peer.appSKeyDelivery, warnings: [] }
+        : appSKeyDeliveryFor(peer.product ?? null, input.appSKeyDelivery)
+      : { delivery: peer.appSKeyDelivery, warnings: [] };
+    const updated = await this.ctx.store.updatePeer(peerId, (current) => {
+      if (isRevokedPeer(current)) throw claimsErrors.unknown_peer();
+      return {
+        ...current,
+        name,
+        ...(ns
+          ? {
+              asyncUrl,
+              asyncCaPem,
+              lifetime: input.lifetime ?? current.lifetime,
+              appSKeyDelivery: delivery,
+            }
+          : {}),
+      };
+    });
+    if (updated === undefined) throw claimsErrors.unknown_peer();
+    this.ctx.logger.info(
+      {
+        peer_id: peerId,
+        fields: Object.keys(input).filter((k) => input[k as keyof UpdatePeerInput] !== undefined),
+      },
+      'peer settings updated',
+    );
+    return { peer: updated, warnings };
+  }
+
+  /**
+   * New credentials for a peer: a client certificate, a bearer token and a KEK under a new label
+   * (`<first label>-r<n>`), returned this once. The credentials that work now keep working until `overlapUntil`
+   * (with 0 they stop at once), and a caller authenticated with one of them keeps getting its keys under the KEK it
+   * came with; a caller with the new ones gets the new KEK. After the overlap the old ones are refused.
+   */
+  async rotateCredentials(
+    principal: Principal,
+    peerId: string,
+    overlapSeconds: number | null,
+  ): Promise<PeerRotation> {
+    const overlap = overlapSeconds ?? defaultOverlapSeconds;
+    if (!Number.isInteger(overlap) || overlap < 0 || overlap > maxOverlapSeconds)
+      throw claimsErrors.invalid_argument({ field: 'overlap_seconds', reason: `0–${maxOverlapSeconds}` });
+    const peer = await this.getPeer(principal, peerId);
+    const rotation = (peer.rotations ?? 0) + 1;
+    const base = peer.baseKekLabel ?? peer.kekLabel;
+    const label = `${base}-r${rotation}`;
+    const kek = await this.ctx.keys.createKek(label, 'peer');
+    const fresh = await this.issueCredentials(peer.kind, this.subjectOf(peer), label);
+    const now = this.ctx.clock.now();
+    const overlapUntil = new Date(now.getTime() + overlap * 1000);
+    const updated = await this.ctx.store.updatePeer(peerId, (current) => {
+      if (isRevokedPeer(current)) throw claimsErrors.unknown_peer();
+      if ((current.rotations ?? 0) + 1 !== rotation) throw claimsErrors.conflict({ key: 'rotation' });
+      const previous = current.kekLabel;
+      return {
+        ...current,
+        kekLabel: label,
+        baseKekLabel: base,
+        rotations: rotation,
+        previousKekLabel: overlap === 0 ? null : previous,
+        overlapUntil: overlap === 0 ? null : overlapUntil.toISOString(),
+        credentials: [
+          ...current.credentials.map((c) => {
+            if (!isActiveCredential(c, now)) return c.revoked ? c : { ...c, revoked: true };
+            if (overlap === 0) return { ...c, revoked: true };
+            const ends =
+              c.expiresAt !== undefined &&
+              c.expiresAt !== null &&
+              Date.parse(c.expiresAt) < overlapUntil.getTime()
+                ? c.expiresAt
+                : overlapUntil.toISOString();
+            return { ...c, kekLabel: c.kekLabel ?? previous, expiresAt: ends };
+          }),
+          ...fresh.records,
+        ],
+      };
+    });
+    if (updated === undefined) throw claimsErrors.unknown_peer();
+    this.ctx.logger.info(
+      { peer_id: peerId, rotation, kek_label: label, overlap_until: overlapUntil.toISOString() },
+      'peer credentials rotated',
+    );
+    return { peer: updated, kek: { label, key: kek }, credentials: fresh.issued, overlapUntil };
+  }
+
+  /**
+   * Revokes a peer: every credential is refused from now on (over the Backend Interfaces too: each request is
+   * authenticated against the store), and the peer is gone from the API. Devices bound to it stay bound, activated
+   * by nobody, until their owner moves them to another NS.
+   */
+  async revokePeer(principal: Principal, peerId: string): Promise<void> {
+    await this.getPeer(principal, peerId);
+    const now = this.ctx.clock.now().toISOString();
+    const updated = await this.ctx.store.updatePeer(peerId, (current) => {
+      if (isRevokedPeer(current)) throw claimsErrors.unknown_peer();
+      return {
+        ...current,
+        revokedAt: now,
+        credentials: current.credentials.map((c) => (c.revoked ? c : { ...c, revoked: true })),
+      };
+    });
+    if (updated === undefined) throw claimsErrors.unknown_peer();
+    this.ctx.logger.info({ peer_id: peerId, account_id: updated.accountId }, 'peer revoked');
   }
 }

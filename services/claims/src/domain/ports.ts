@@ -2,6 +2,8 @@ import type { AccessStore } from './access-model.js';
 import type {
   AccountRecord,
   ApiKeyRecord,
+  BundleRecord,
+  JoinActivityRecord,
   CaRecord,
   DeviceBinding,
   DeviceEventRecord,
@@ -10,6 +12,7 @@ import type {
   PeerRecord,
   StoredCaRecord,
 } from './model.js';
+import type { DeviceQuery } from './device-query.js';
 
 /** An accepted join of a known device, as the activation facts record it. */
 export interface RecordedJoin {
@@ -63,10 +66,14 @@ export interface ClaimsStore {
     devEui: string,
     change: (current: DeviceRecord) => DeviceRecord | undefined,
   ): Promise<DeviceRecord | undefined>;
-  /** Devices of an account or a batch, by ascending DevEUI, after `after`. */
+  /**
+   * Devices of an account or a batch, by ascending DevEUI, after `after`, that match `query` (read from the account's
+   * or batch's own index only; a DevEUI prefix starts the read at the prefix and stops after it).
+   */
   listDevices(
     filter: { readonly accountId: string } | { readonly batchId: string },
     page: { readonly limit: number; readonly after: string | null },
+    query?: DeviceQuery,
   ): Promise<DevicePage>;
   /**
    * Applies accepted join events to their devices' activation facts (`activated`, `joinCount`, `lastJoinAt`), in
@@ -96,6 +103,28 @@ export interface ClaimsStore {
   /** The peer owning an active credential with this hash. */
   findPeerByCredential(hash: string): Promise<PeerRecord | undefined>;
   listPeers(accountId: string | null): Promise<readonly PeerRecord[]>;
+
+  /** Inserts a bundle record; throws `claims:invalid_argument` when the id exists. */
+  insertBundle(bundle: BundleRecord): Promise<void>;
+  getBundle(id: string): Promise<BundleRecord | undefined>;
+  /** Atomic like `update*` (compare-and-swap, retried); undefined when there is no such bundle. */
+  updateBundle(
+    id: string,
+    change: (current: BundleRecord) => BundleRecord | undefined,
+  ): Promise<BundleRecord | undefined>;
+  /** Empties every bundle expired at `now` (sealed → null) and deletes those expired over `keepMs` ago. */
+  sweepBundles(now: Date, keepMs: number): Promise<void>;
+
+  /**
+   * Adds join activity to the devices' logs, each atomically: newest first, at most `keep` per device, once per event
+   * id (a redelivered event is not added twice).
+   */
+  recordJoinActivity(
+    entries: readonly { readonly devEui: string; readonly activity: JoinActivityRecord }[],
+    keep: number,
+  ): Promise<void>;
+  /** The device's join activity, newest first. */
+  joinActivity(devEui: string): Promise<readonly JoinActivityRecord[]>;
 
   /** Stores the CA unless one exists; returns the one that is stored (first writer wins). */
   ensureCa(candidate: CaRecord): Promise<StoredCaRecord>;
@@ -195,4 +224,11 @@ export interface DeviceEventPublisher {
 
 export interface Clock {
   now(): Date;
+}
+
+/** Seals credentials archives for the store (AES-256-GCM under the claims seal key), bound to `context`. */
+export interface BundleSeal {
+  seal(plaintext: Uint8Array, context: string): string;
+  /** Throws when the text was not sealed for `context` with this key. */
+  unseal(sealed: string, context: string): Uint8Array;
 }

@@ -3,16 +3,7 @@
  * 8 hex digits, VendorID then VendorProfileID), then optional elements, each a one-letter prefix and a value. We add
  * only the OwnerToken (`O<claim code>`), which is what the owner presents to claim the device, and no checksum.
  */
-export function tr005Payload(input: {
-  readonly joinEui: string;
-  readonly devEui: string;
-  readonly profileId: string;
-  readonly ownerToken: string | null;
-}): string {
-  const parts = ['LW', 'D0', input.joinEui, input.devEui, input.profileId];
-  if (input.ownerToken !== null && input.ownerToken !== '') parts.push(`O${input.ownerToken}`);
-  return parts.join(':');
-}
+export { formatTr005 as tr005Payload } from '@joinery/lorawan';
 
 /** Claim codes must fit a TR005 element: printable ASCII without ':' (the separator), 4 to 64 characters. */
 export function isValidClaimCode(code: string): boolean {

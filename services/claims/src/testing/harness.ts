@@ -1,6 +1,6 @@
 import { createMemoryClaimsStore } from '../adapters/memory/memory-store.js';
 import { MemoryKeyCustody } from '../adapters/memory/memory-key-custody.js';
-import { CaKeySeal } from '../adapters/x509/ca-key-seal.js';
+import { bundleSealOf, CaKeySeal } from '../adapters/x509/ca-key-seal.js';
 import { X509CertificateAuthority } from '../adapters/x509/certificate-authority.js';
 import type { AccessSettings } from '../domain/access.js';
 import { createClaims, type Claims } from '../domain/claims.js';
@@ -74,6 +74,7 @@ export async function createHarness(
     keys,
     ca: await X509CertificateAuthority.open(store, options.caKeySeal ?? testCaKeySeal),
     publisher,
+    bundleSeal: bundleSealOf(options.caKeySeal ?? testCaKeySeal),
     adminToken,
     logger: silentLogger,
     clock,

@@ -16,4 +16,9 @@ export const consoleErrors = defineErrors('console', {
   forbidden: ['permission_denied', 'account members may only read'],
   insufficient_scope: ['permission_denied', 'the API key has no scope for this'],
   session_required: ['unauthenticated', 'this call needs a login session (the joinery_session cookie)'],
+  // The answer claims gives for a peer id it does not show (claims:unknown_peer), for a peer of the other kind.
+  unknown_peer: ['not_found', 'no network or application server with this id'],
+  activity_unavailable: ['unavailable', 'live join activity is not available on this console'],
+  too_many_streams: ['resource_exhausted', 'too many open activity streams for this account'],
+  bundle_gone: ['failed_precondition', 'the credentials bundle was downloaded already or has expired'],
 });

@@ -49,19 +49,18 @@ const products = ['chirpstack', 'the-things-stack', 'other'];
 /** The JoinEUIs of the account's devices (every page of `GET /api/v1/devices`), upper-case hex, each once. */
 async function accountJoinEuis(api: ApiClient, accountId: string | undefined): Promise<string[]> {
   const euis = new Set<string>();
-  let pageToken: string | null = null;
+  let cursor: string | null = null;
   do {
-    const query = new URLSearchParams();
+    const query = new URLSearchParams({ limit: '500' });
     if (accountId !== undefined) query.set('accountId', accountId);
-    if (pageToken !== null) query.set('pageToken', pageToken);
-    const q = query.size === 0 ? '' : `?${query.toString()}`;
-    const page: { devices: { joinEui: string }[]; nextPageToken: string | null } = await api.request(
+    if (cursor !== null) query.set('cursor', cursor);
+    const page: { items: { joinEui: string }[]; nextCursor: string | null } = await api.request(
       'GET',
-      `/api/v1/devices${q}`,
+      `/api/v1/devices?${query.toString()}`,
     );
-    for (const device of page.devices) euis.add(device.joinEui.toUpperCase());
-    pageToken = page.nextPageToken;
-  } while (pageToken !== null);
+    for (const device of page.items) euis.add(device.joinEui.toUpperCase());
+    cursor = page.nextCursor;
+  } while (cursor !== null);
   return [...euis].sort();
 }
 

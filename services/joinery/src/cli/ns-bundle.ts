@@ -1,398 +1,66 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import {
+  applicationServerBundleFiles,
+  credentialFiles,
+  networkServerBundleFiles,
+  type BundleFile,
+  type BundleOptions,
+  type RegisteredApplicationServer,
+  type RegisteredNetworkServer,
+} from '@joinery/peer-bundle';
 
-/** The answer of `POST /api/v1/network-servers`. */
-export interface RegisteredNetworkServer {
-  readonly id: string;
-  readonly netId: string;
-  readonly nsId: string | null;
-  readonly kek: { readonly label: string; readonly key: string };
-  readonly bearerToken: string;
-  readonly credentials: {
-    readonly caCertPem: string;
-    readonly clientCertPem: string;
-    readonly clientKeyPem: string;
-  };
-  readonly appSKeyDelivery?: string | null;
-  readonly product?: string | null;
-  readonly warnings?: readonly { readonly code: string; readonly message: string }[];
-}
-
-export interface BundleOptions {
-  /** The Backend Interfaces' public URL (`GET /api/v1/system/bi`, JOINERY_BI_PUBLIC_URL), e.g. `https://js.example.net:7443/`. */
-  readonly biUrl: string;
-  /** JoinEUI prefixes routed to Joinery, e.g. `70B3D57ED0000000/64` (one exact /64 per JoinEUI of the account's devices). */
-  readonly joinEuiPrefixes: readonly string[];
-  /** Set when the NS registered an asyncUrl: how long ChirpStack waits for the asynchronous answer (`5s`). */
-  readonly asyncTimeout?: string;
-}
-
-/** Files of a bundle that hold or name show-once credentials: a folder holding any of them is never written into. */
-export const credentialFiles = [
-  'ca.pem',
-  'client.pem',
-  'client-key.pem',
-  'bearer-token',
-  'kek',
-  'network-server.json',
-  'application-server.json',
-  'chirpstack/joinery.toml',
-  'chirpstack-v3/chirpstack-network-server.toml',
-  'the-things-stack/key-vault.yml',
-  'the-things-stack/ttn-lw-stack.yml',
-  'the-things-stack/interop/config.yml',
-  'the-things-stack/interop/joinery/js.yml',
-  'the-things-stack/interop/joinery/client-key.pem',
-  // Written by earlier versions of the CLI.
-  'chirpstack/chirpstack.toml',
-  'the-things-stack/config.yml',
-] as const;
+export { credentialFiles, pemFile } from '@joinery/peer-bundle';
+export type {
+  BundleOptions,
+  RegisteredApplicationServer,
+  RegisteredNetworkServer,
+} from '@joinery/peer-bundle';
 
 /** The credentials files already in `dir` (empty: the bundle may be written there). */
 export function existingCredentialFiles(dir: string): string[] {
   return credentialFiles.filter((name) => existsSync(join(dir, name)));
 }
 
-/** A PEM block as files hold it: ChirpStack reads `tls_cert` and `tls_key` into one buffer, so each ends with `\n`. */
-export function pemFile(pem: string): string {
-  return pem.endsWith('\n') ? pem : `${pem}\n`;
-}
-
-/** TOML and YAML double-quoted strings: backslash and quote escaped (both formats read these the same way). */
-const quoted = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-
-/** `70B3D57ED0000000/64` → `70B3D57ED0000000` when the prefix is one exact JoinEUI (ChirpStack v3 needs those). */
-const exactJoinEui = (prefix: string): string | undefined => {
-  const [eui, bits] = prefix.split('/');
-  return bits === '64' && eui !== undefined ? eui : undefined;
-};
-
 /**
- * The Things Stack's interop directory `the-things-stack/interop/`: `config.yml` with one entry for `component`, and
- * `joinery/js.yml` beside copies of the PEM files (TTS resolves js.yml's paths from js.yml's folder).
+ * Writes a bundle's files into `root`, refused when it already holds credentials: each file is created exclusively
+ * (secrets 0600, folders 0700). Returns the paths written.
  */
-function putTtsInteropDirectory(
-  put: (name: string, content: string, secret?: boolean) => void,
-  entry: {
-    readonly comment: readonly string[];
-    readonly component: 'ns' | 'as';
-    readonly joinEuiPrefixes: readonly string[];
-    readonly url: URL;
-    readonly protocol: string;
-    readonly senderNsId: string | null;
-    /** The `paths` key of js.yml that takes the URL's path: `join` for the NS, `app-s-key` for the AS. */
-    readonly pathKey: string;
-    readonly pem: { readonly caPem: string; readonly certPem: string; readonly keyPem: string };
-  },
-): void {
-  const { url } = entry;
-  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-  put(
-    'the-things-stack/interop/config.yml',
-    [
-      ...entry.comment.map((line) => `# ${line}`),
-      'join-servers:',
-      '  - file: "joinery/js.yml"',
-      `    components: ["${entry.component}"]`,
-      `    join-euis: [${entry.joinEuiPrefixes.map((p) => quoted(p.toUpperCase())).join(', ')}]`,
-      '',
-    ].join('\n'),
-  );
-  put('the-things-stack/interop/joinery/ca.pem', entry.pem.caPem);
-  put('the-things-stack/interop/joinery/client.pem', entry.pem.certPem);
-  put('the-things-stack/interop/joinery/client-key.pem', entry.pem.keyPem, true);
-  put(
-    'the-things-stack/interop/joinery/js.yml',
-    [
-      `fqdn: ${quoted(url.hostname.replace(/^\[(.*)\]$/, '$1'))}`,
-      `port: ${port}`,
-      `protocol: ${quoted(entry.protocol)}`,
-      ...(entry.senderNsId === null ? [] : [`sender-ns-id: ${quoted(entry.senderNsId)}`]),
-      ...(url.pathname === '/' ? [] : [`paths: { ${entry.pathKey}: ${quoted(url.pathname.slice(1))} }`]),
-      'tls:',
-      '  source: "file"',
-      '  root-ca: "ca.pem"',
-      '  certificate: "client.pem"',
-      '  key: "client-key.pem"',
-      '',
-    ].join('\n'),
-  );
-}
-
-/**
- * The show-once credentials of a peer at the bundle's top: the PEM files (each ending with a newline), the bearer
- * token and the KEK (both 0600). Returns the PEMs as written, for the copies the configuration files name.
- */
-function putPeerCredentials(
-  put: (name: string, content: string, secret?: boolean) => void,
-  peer: Pick<RegisteredNetworkServer, 'credentials' | 'bearerToken' | 'kek'>,
-): { caPem: string; certPem: string; keyPem: string } {
-  const pems = {
-    caPem: pemFile(peer.credentials.caCertPem),
-    certPem: pemFile(peer.credentials.clientCertPem),
-    keyPem: pemFile(peer.credentials.clientKeyPem),
-  };
-  put('ca.pem', pems.caPem);
-  put('client.pem', pems.certPem);
-  put('client-key.pem', pems.keyPem, true);
-  put('bearer-token', `${peer.bearerToken}\n`, true);
-  put('kek', `${peer.kek.label} ${peer.kek.key}\n`, true);
-  return pems;
-}
-
-/**
- * The bundle folder `dir`, refused when it already holds credentials or no JoinEUI prefix is given; `put` creates each
- * file exclusively (secrets 0600) and records it in `written`.
- */
-function openBundle(dir: string, options: Pick<BundleOptions, 'biUrl' | 'joinEuiPrefixes'>) {
-  const root = resolve(dir);
+function writeBundle(root: string, files: (root: string) => BundleFile[]): string[] {
   const existing = existingCredentialFiles(root);
   if (existing.length > 0)
     throw new Error(`${root} already holds credentials (${existing.join(', ')}); give an empty folder`);
-  if (options.joinEuiPrefixes.length === 0) throw new Error('no JoinEUI prefix to route to Joinery');
   const written: string[] = [];
-  const put = (name: string, content: string, secret = false) => {
-    const path = join(root, name);
+  for (const file of files(root)) {
+    const path = join(root, file.name);
     mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
-    writeFileSync(path, content, { mode: secret ? 0o600 : 0o644, flag: 'wx' });
+    writeFileSync(path, file.content, { mode: file.secret ? 0o600 : 0o644, flag: 'wx' });
     written.push(path);
-  };
-  return { root, written, put, url: new URL(options.biUrl) };
+  }
+  return written;
 }
 
 /**
- * Writes an NS's credentials bundle: the PEM files, the bearer token and KEK (mode 0600), and configuration that
- * pastes into the real products as is (spec/backend-interfaces.md §5.1–5.3):
- * - `chirpstack/joinery.toml`: a ChirpStack v4 drop-in for its configuration directory (ChirpStack concatenates every
- *   `.toml` there), so no `[join_server]` header that would collide with the generated `chirpstack.toml`;
- * - `chirpstack-v3/chirpstack-network-server.toml`: the `[join_server]` section in ChirpStack v3 syntax;
- * - `the-things-stack/`: `ttn-lw-stack.yml` (`ns.net-id`, the interop directory), `key-vault.yml`, and the interop
- *   directory `interop/` whose `joinery/js.yml` names the PEM copies beside it.
- * Refuses (throws) when `dir` already holds credentials; every file is created exclusively. Returns the files.
+ * Writes an NS's credentials bundle into `dir` (`networkServerBundleFiles` in @joinery/peer-bundle: the PEM files,
+ * the bearer token and KEK with mode 0600, and The Things Stack and ChirpStack configuration). Refuses (throws) when
+ * `dir` already holds credentials; every file is created exclusively. Returns the files.
  */
 export function writeNetworkServerBundle(
   dir: string,
   ns: RegisteredNetworkServer,
   options: BundleOptions,
 ): string[] {
-  const { root, written, put, url } = openBundle(dir, options);
-  const server = url.href;
-  const protocol = ns.nsId === null ? 'BI1.0' : 'BI1.1';
-  const netIdLower = ns.netId.toLowerCase();
-  const { caPem, certPem, keyPem } = putPeerCredentials(put, ns);
-  const abs = (name: string) => join(root, name);
-
-  put(
-    'network-server.json',
-    `${JSON.stringify(
-      {
-        id: ns.id,
-        netId: ns.netId,
-        nsId: ns.nsId,
-        kekLabel: ns.kek.label,
-        protocol,
-        biUrl: server,
-        joinEuiPrefixes: options.joinEuiPrefixes,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-
-  // ChirpStack v4: every .toml in the configuration directory is read and concatenated before parsing, so the file
-  // starts with a table header (no bare key lands in another file's last table) and never opens [join_server].
-  put(
-    'chirpstack/joinery.toml',
-    [
-      "# ChirpStack v4: copy this file into ChirpStack's configuration directory (the --config folder, beside",
-      '# chirpstack.toml). ChirpStack reads every .toml file there, so chirpstack.toml is not edited; it needs',
-      `# [network] net_id="${netIdLower}". ChirpStack speaks BI 1.0. Keep this file private (it holds the KEK).`,
-      ...options.joinEuiPrefixes.flatMap((prefix) => [
-        '',
-        '[[join_server.servers]]',
-        `join_eui_prefix=${quoted(prefix.toLowerCase())}`,
-        `server=${quoted(server)}`,
-        ...(options.asyncTimeout === undefined
-          ? []
-          : [
-              '# Joinery answers asynchronously (an asyncUrl is registered): ChirpStack waits this long for the',
-              '# answer on its [backend_interfaces] listener.',
-              `async_timeout=${quoted(options.asyncTimeout)}`,
-            ]),
-        `ca_cert=${quoted(abs('ca.pem'))}`,
-        `tls_cert=${quoted(abs('client.pem'))}`,
-        `tls_key=${quoted(abs('client-key.pem'))}`,
-        '# Bearer token instead of the client certificate: remove tls_cert and tls_key and set',
-        `# authorization_header="Bearer <the token in ${abs('bearer-token')}>"`,
-      ]),
-      '',
-      '[[keks]]',
-      `label=${quoted(ns.kek.label)}`,
-      `kek=${quoted(ns.kek.key.toLowerCase())}`,
-      '',
-    ].join('\n'),
-    true,
-  );
-
-  const v3Euis = options.joinEuiPrefixes.map(exactJoinEui);
-  put(
-    'chirpstack-v3/chirpstack-network-server.toml',
-    [
-      '# ChirpStack v3 Network Server: replace the [join_server] section of chirpstack-network-server.toml with',
-      `# this one (v3 reads one file). It needs [network_server] net_id="${netIdLower}". Keep it private (the KEK).`,
-      '[join_server]',
-      'resolve_join_eui=false',
-      ...options.joinEuiPrefixes.flatMap((prefix, i) => {
-        const eui = v3Euis[i];
-        if (eui === undefined)
-          return ['', `# ${prefix} is not one JoinEUI: ChirpStack v3 routes exact JoinEUIs only (join_eui).`];
-        return [
-          '',
-          '  [[join_server.servers]]',
-          `  join_eui=${quoted(eui.toLowerCase())}`,
-          `  server=${quoted(server)}`,
-          ...(options.asyncTimeout === undefined
-            ? []
-            : ['  async=true', `  async_timeout=${quoted(options.asyncTimeout)}`]),
-          `  ca_cert=${quoted(abs('ca.pem'))}`,
-          `  tls_cert=${quoted(abs('client.pem'))}`,
-          `  tls_key=${quoted(abs('client-key.pem'))}`,
-        ];
-      }),
-      '',
-      '  [join_server.kek]',
-      '',
-      '    [[join_server.kek.set]]',
-      `    label=${quoted(ns.kek.label)}`,
-      `    kek=${quoted(ns.kek.key.toLowerCase())}`,
-      '',
-    ].join('\n'),
-    true,
-  );
-
-  // The Things Stack reads interop files through a fetcher rooted at the interop directory, js.yml's paths relative
-  // to js.yml's folder: the PEMs are copied next to it, inside that directory.
-  const interop = abs('the-things-stack/interop');
-  put(
-    'the-things-stack/ttn-lw-stack.yml',
-    [
-      '# Merge into the TTS configuration (ttn-lw-stack.yml), with key-vault.yml beside this file.',
-      'ns:',
-      `  net-id: ${quoted(ns.netId.toUpperCase())}`,
-      '  interop:',
-      '    config-source: "directory"',
-      `    directory: ${quoted(interop)}`,
-      ...(ns.nsId === null ? [] : [`    id: ${quoted(ns.nsId)}`]),
-      '',
-    ].join('\n'),
-  );
-  putTtsInteropDirectory(put, {
-    comment: [
-      "TTS interop directory (ns.interop.directory). The Network Server only: this entry names the NS's client",
-      'certificate, which Joinery refuses from an Application Server. For AppSKeyReq, the AS gets its own bundle',
-      'with its own certificate and interop directory (as.interop.directory):',
-      '  joinery as register --name <name> --as-id <AS-ID> --out <dir>',
-    ],
-    component: 'ns',
-    joinEuiPrefixes: options.joinEuiPrefixes,
-    url,
-    protocol,
-    senderNsId: ns.nsId,
-    pathKey: 'join',
-    pem: { caPem, certPem, keyPem },
-  });
-  put(
-    'the-things-stack/key-vault.yml',
-    [
-      '# Merge into the TTS configuration: the KEK that unwraps the session keys Joinery sends. TTS lower-cases',
-      '# configuration map keys, so the label is lower-case (the CLI registers lower-case labels only).',
-      'key-vault:',
-      '  provider: "static"',
-      '  static:',
-      `    ${quoted(ns.kek.label)}: ${quoted(ns.kek.key)}`,
-      '',
-    ].join('\n'),
-    true,
-  );
-  return written;
-}
-
-/** The answer of `POST /api/v1/application-servers`. */
-export interface RegisteredApplicationServer {
-  readonly id: string;
-  readonly asId: string;
-  readonly kek: { readonly label: string; readonly key: string };
-  readonly bearerToken: string;
-  readonly credentials: {
-    readonly caCertPem: string;
-    readonly clientCertPem: string;
-    readonly clientKeyPem: string;
-  };
+  return writeBundle(resolve(dir), (root) => networkServerBundleFiles(ns, { ...options, root }));
 }
 
 /**
- * Writes an AS's credentials bundle for The Things Stack's Application Server (AppSKeyReq with the AS's own
- * certificate, which Joinery checks against the AS-ID): the PEM files, bearer token and KEK, and
- * `the-things-stack/ttn-lw-stack.yml` (`as.interop.*`), `key-vault.yml` and an interop directory of its own whose
- * entry serves `components: ["as"]` only. Refuses (throws) when `dir` already holds credentials.
+ * Writes an AS's credentials bundle into `dir` (`applicationServerBundleFiles`). Refuses (throws) when `dir` already
+ * holds credentials.
  */
 export function writeApplicationServerBundle(
   dir: string,
   as: RegisteredApplicationServer,
   options: Omit<BundleOptions, 'asyncTimeout'>,
 ): string[] {
-  const { root, written, put, url } = openBundle(dir, options);
-  const { caPem, certPem, keyPem } = putPeerCredentials(put, as);
-  put(
-    'application-server.json',
-    `${JSON.stringify(
-      {
-        id: as.id,
-        asId: as.asId,
-        kekLabel: as.kek.label,
-        biUrl: url.href,
-        joinEuiPrefixes: options.joinEuiPrefixes,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  put(
-    'the-things-stack/ttn-lw-stack.yml',
-    [
-      '# Merge into the TTS configuration (ttn-lw-stack.yml), with key-vault.yml beside this file: the Application',
-      "# Server's own interop directory, separate from the Network Server's.",
-      'as:',
-      '  interop:',
-      '    config-source: "directory"',
-      `    directory: ${quoted(join(root, 'the-things-stack/interop'))}`,
-      `    id: ${quoted(as.asId)}`,
-      '',
-    ].join('\n'),
-  );
-  putTtsInteropDirectory(put, {
-    comment: [
-      'TTS interop directory (as.interop.directory): the Application Server, with its own certificate.',
-    ],
-    component: 'as',
-    joinEuiPrefixes: options.joinEuiPrefixes,
-    url,
-    protocol: 'BI1.0',
-    senderNsId: null,
-    pathKey: 'app-s-key',
-    pem: { caPem, certPem, keyPem },
-  });
-  put(
-    'the-things-stack/key-vault.yml',
-    [
-      '# Merge into the TTS configuration: the KEK that unwraps the AppSKeys Joinery sends to the AS.',
-      'key-vault:',
-      '  provider: "static"',
-      '  static:',
-      `    ${quoted(as.kek.label)}: ${quoted(as.kek.key)}`,
-      '',
-    ].join('\n'),
-    true,
-  );
-  return written;
+  return writeBundle(resolve(dir), (root) => applicationServerBundleFiles(as, { ...options, root }));
 }

@@ -19,6 +19,7 @@ import {
 } from '@joinery/joinery';
 import { keyUnwrap, keyWrap } from '@joinery/lorawan';
 import { peopleAndAccessContract, type PeopleAndAccessRun } from './people-and-access-contract.js';
+import { lifecycleContract } from './lifecycle-contract.js';
 
 export interface ContractTarget {
   readonly apiUrl: string;
@@ -88,6 +89,9 @@ export function managementContract(target: () => ContractTarget): ContractRun {
   };
   let nsClient1: SimulatedNetworkServer;
   let nsClient2: SimulatedNetworkServer;
+  let ownerToken = '';
+  let otherToken = '';
+  let lifecycle: { secrets(): string[] } | undefined;
 
   let transportKekHex = '';
   let people: PeopleAndAccessRun;
@@ -109,10 +113,12 @@ export function managementContract(target: () => ContractTarget): ContractRun {
       assert.equal(a.name, 'Owner A');
       assert.ok(a.apiKey.length >= 20);
       ownerId = a.id;
+      ownerToken = a.apiKey;
       owner = createApiClient(t.apiUrl, a.apiKey);
       const b = await admin.request<{ id: string; apiKey: string }>('POST', '/api/v1/accounts', {
         name: 'Owner B',
       });
+      otherToken = b.apiKey;
       other = createApiClient(t.apiUrl, b.apiKey);
       await rejectsWithCode(owner.request('POST', '/api/v1/accounts', { name: 'nope' }), 403, 'admin_only');
       await rejectsWithCode(
@@ -460,6 +466,21 @@ export function managementContract(target: () => ContractTarget): ContractRun {
       );
       assert.ok(operator.length >= 1);
     });
+    lifecycle = lifecycleContract(() => ({
+      apiUrl: target().apiUrl,
+      biUrl: target().biUrl,
+      adminToken: target().adminToken,
+      admin,
+      owner,
+      ownerToken,
+      other,
+      otherToken,
+      joinEui,
+      device: devices.v103,
+      ns: ns1,
+      nsClient: nsClient1,
+      otherNsClient: nsClient2,
+    }));
 
     test('closing the simulated network servers', () => {
       nsClient1.close();
@@ -480,6 +501,7 @@ export function managementContract(target: () => ContractTarget): ContractRun {
         ns2?.kek.key,
         as?.kek.key,
         ...[...accepted.values()].flat().map((o) => o.deviceAppSKey),
+        ...(lifecycle?.secrets() ?? []),
       ].filter((k): k is string => k !== undefined && k !== ''),
   };
 }

@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { runCli, startEmbedded, type RunningEmbedded } from '@joinery/joinery';
 import { captureLogs } from '@joinery/logging';
+import { unzipSync } from 'fflate';
 
 const run = promisify(execFile);
 const source = resolve(import.meta.dirname, '../../interop/bundle-config');
@@ -271,4 +272,62 @@ test('the checkers catch what ChirpStack and TTS refuse: a [join_server] header,
   assert.match(go.stdout, /serves the AS with the NS's certificate/);
   assert.match(go.stdout, /outside the interop directory/);
   assert.match(go.stdout, /chirpstack v3: open/);
+});
+
+test('the zip bundles of a registration and of a rotation (REST) load in ChirpStack v4, v3 and TTS too', async () => {
+  const api = `http://127.0.0.1:${running.apiPort}`;
+  const token = env['JOINERY_TOKEN'] ?? '';
+  const call = (method: string, path: string, body?: unknown) =>
+    fetch(`${api}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const registered = (await (
+    await call('POST', '/api/v1/network-servers', {
+      name: 'zipped',
+      netId: '000013',
+      nsId: '00005EEF10000200',
+    })
+  ).json()) as { id: string; bundle: { url: string } };
+  const rotated = (await (
+    await call('POST', `/api/v1/network-servers/${registered.id}/rotations`, { overlapSeconds: 60 })
+  ).json()) as { bundle: { url: string } };
+  for (const [name, url] of [
+    ['zip-registration', registered.bundle.url],
+    ['zip-rotation', rotated.bundle.url],
+  ] as const) {
+    const out = join(dir, name);
+    const res = await call('GET', `${url}?dir=${encodeURIComponent(out)}`);
+    assert.equal(res.status, 200, name);
+    for (const [file, bytes] of Object.entries(unzipSync(new Uint8Array(await res.arrayBuffer())))) {
+      mkdirSync(join(out, file, '..'), { recursive: true });
+      writeFileSync(join(out, file), bytes);
+    }
+    const meta = JSON.parse(readFileSync(join(out, 'network-server.json'), 'utf8')) as {
+      biUrl: string;
+      joinEuiPrefixes: string[];
+    };
+    assert.deepEqual(meta.joinEuiPrefixes, ['70B3D57ED0000010/64', '70B3D57ED0000020/64']);
+    const [label, kek] = readFileSync(join(out, 'kek'), 'utf8').trim().split(' ') as [string, string];
+    const go = await checked(goChecker, [
+      ...['-bundle', out, '-bi-url', meta.biUrl, '-join-euis', meta.joinEuiPrefixes.join(',')],
+      ...['-net-id', '000013', '-ns-id', '00005EEF10000200', '-kek-label', label, '-kek', kek],
+    ]);
+    assert.equal(go.code, 0, `${name}: ${go.stdout}`);
+    const rust = await checked(rustChecker, [
+      join(source, 'chirpstack.toml'),
+      join(out, 'chirpstack', 'joinery.toml'),
+      '--',
+      meta.biUrl,
+      label,
+      kek,
+      '0',
+      ...meta.joinEuiPrefixes,
+    ]);
+    assert.equal(rust.code, 0, `${name}: ${rust.stdout}`);
+  }
 });

@@ -30,6 +30,10 @@ const deviceRoutes: readonly DeviceRoute[] = [
   { method: 'DELETE', path: '/api/v1/claims/{devEui}' },
   { method: 'GET', path: '/api/v1/devices/{devEui}/roaming' },
   { method: 'PUT', path: '/api/v1/devices/{devEui}/roaming', body: () => ({ netIds: ['000014'] }) },
+  { method: 'GET', path: '/api/v1/devices/{devEui}/qr.svg' },
+  { method: 'GET', path: '/api/v1/devices/{devEui}/qr.png' },
+  { method: 'GET', path: '/api/v1/devices/{devEui}/activity' },
+  { method: 'GET', path: '/api/v1/devices/{devEui}/activity/stream' },
 ];
 
 describe('REST: another owner’s device answers exactly as a device that does not exist', () => {

@@ -3,21 +3,28 @@ import {
   CaKeySeal,
   createMemoryClaimsStore,
   MemoryKeyCustody,
+  type ClaimsApp,
   type ClaimsAppDeps,
 } from '@joinery/claims';
-import { buildConsoleApp, type ConsoleApp } from '@joinery/console';
+import { ActivityHub, buildConsoleApp, type ConsoleApp } from '@joinery/console';
 import { createInProcessClient } from '@joinery/grpc';
 import { captureLogs } from '@joinery/logging';
 import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 
 export const adminToken = 'rest-admin-token-0123456789';
+/** What the credentials bundles name as the Backend Interfaces' address. */
+export const biPublicUrl = 'https://js.example.net:7443/';
 
 export interface InProcessApi {
   readonly console: ConsoleApp;
+  /** The claims service behind it (to feed join events as the bus would). */
+  readonly claims: ClaimsApp;
+  /** The live activity streams' feed (what a bus subscription would publish to). */
+  readonly activity: ActivityHub;
   /** JSON request through `inject()`; answers status, body and headers. */
   call(
     token: string,
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     url: string,
     body?: unknown,
   ): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }>;
@@ -26,7 +33,7 @@ export interface InProcessApi {
 
 /** The real claims service (memory store) behind the real REST API, in one process, no sockets. */
 export async function startInProcessApi(
-  options: Pick<ClaimsAppDeps, 'access' | 'clock'> = {},
+  options: Pick<ClaimsAppDeps, 'access' | 'clock'> & { activityHeartbeatMs?: number } = {},
 ): Promise<InProcessApi> {
   const { logger } = captureLogs();
   const claims = await buildClaimsApp({
@@ -38,15 +45,21 @@ export async function startInProcessApi(
     logger,
     scryptCost: { log2N: 4, r: 8, p: 1 },
     sweepIntervalMs: 0,
-    ...options,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     access: { passwordCost: { log2N: 4, r: 8, p: 1 }, ...options.access },
   });
+  const activity = new ActivityHub();
   const console = await buildConsoleApp({
+    activity,
+    ...(options.activityHeartbeatMs === undefined ? {} : { activityHeartbeatMs: options.activityHeartbeatMs }),
     claims: createInProcessClient(ClaimsService, claims.service),
     logger,
+    biPublicUrl,
   });
   return {
     console,
+    claims,
+    activity,
     async call(token, method, url, body) {
       const res = await console.http.inject({
         method,

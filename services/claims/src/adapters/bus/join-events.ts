@@ -5,6 +5,8 @@ import type { KeyRelease } from '../../domain/audit.js';
 import type { Claims } from '../../domain/claims.js';
 import type { ClaimsLogger } from '../../domain/context.js';
 import type { AcceptedJoin } from '../../domain/devices.js';
+import type { JoinEventFacts } from '../../domain/join-activity.js';
+import type { JoinActivityRecord } from '../../domain/model.js';
 
 /** The topic of join events, written by the keys service's outbox. */
 export const joinsTopic = 'joinery.joins.v1';
@@ -17,8 +19,32 @@ const joinKindNames: Record<JoinKind, string> = {
   [JoinKind.REJOIN_TYPE_2]: 'rejoin-2',
 };
 
+const kindNames: Readonly<Record<JoinKind, JoinActivityRecord['kind']>> = {
+  [JoinKind.UNSPECIFIED]: 'unknown',
+  [JoinKind.JOIN_REQUEST]: 'join-request',
+  [JoinKind.REJOIN_TYPE_0]: 'rejoin-0',
+  [JoinKind.REJOIN_TYPE_1]: 'rejoin-1',
+  [JoinKind.REJOIN_TYPE_2]: 'rejoin-2',
+};
+
+/** A join event as the device's join activity keeps it (no DevNonce: join events do not carry one). */
+export function joinActivityOf(event: JoinEvent, time: Date): JoinActivityRecord {
+  return {
+    eventId: event.eventId,
+    time: time.toISOString(),
+    accepted: event.outcome === JoinOutcome.ACCEPTED,
+    resultCode: event.resultCode,
+    errorCode: event.errorCode,
+    accountId: event.accountId,
+    networkServerId: event.networkServerId,
+    netId: event.netId,
+    kind: kindNames[event.kind] ?? 'unknown',
+  };
+}
+
 /**
- * A bus handler for `joinery.joins.v1` that keeps each device's `activated`, `joinCount` and `lastJoinAt`. A batch
+ * A bus handler for `joinery.joins.v1` that keeps each device's `activated`, `joinCount` and `lastJoinAt`, and its
+ * last join activity (accepted and refused joins). A batch
  * of records is applied in one store call (one round trip to Redis, one LMDB transaction), in record order, so the
  * events of a device stay in order. Applying is idempotent per event id, so redelivery is harmless. Undecodable
  * records and events for devices that do not exist are logged and skipped: this is a derived view, and retrying
@@ -31,6 +57,7 @@ export function joinEventsHandler(
   return async (records) => {
     const joins: AcceptedJoin[] = [];
     const releases: KeyRelease[] = [];
+    const activity: JoinEventFacts[] = [];
     for (const record of records) {
       let event: JoinEvent;
       try {
@@ -39,13 +66,10 @@ export function joinEventsHandler(
         logger.warn({ bytes: record.value.length }, 'undecodable join event skipped');
         continue;
       }
+      const time = event.time === undefined ? new Date() : timestampDate(event.time);
+      activity.push({ devEui: event.devEui, activity: joinActivityOf(event, time) });
       if (event.outcome !== JoinOutcome.ACCEPTED) continue;
-      joins.push({
-        eventId: event.eventId,
-        devEui: event.devEui,
-        accepted: true,
-        time: event.time === undefined ? new Date() : timestampDate(event.time),
-      });
+      joins.push({ eventId: event.eventId, devEui: event.devEui, accepted: true, time });
       releases.push({
         eventId: event.eventId,
         devEui: event.devEui,
@@ -54,8 +78,13 @@ export function joinEventsHandler(
         netId: event.netId,
         nsId: event.nsId,
         joinKind: joinKindNames[event.kind],
-        time: event.time === undefined ? new Date() : timestampDate(event.time),
+        time,
       });
+    }
+    if (activity.length > 0) {
+      const { skipped } = await claims.activity.record(activity);
+      if (skipped > 0)
+        logger.warn({ skipped }, 'join events with an unusable DevEUI, event id or time skipped');
     }
     if (joins.length === 0) return;
     const outcomes = await claims.devices.applyJoinEvents(joins);

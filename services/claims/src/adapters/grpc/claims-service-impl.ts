@@ -5,6 +5,7 @@ import type { BatchKeyInput, BatchRowInput } from '../../domain/batch.js';
 import { parseBatchCsv } from '../../domain/batch.js';
 import type { Claims } from '../../domain/claims.js';
 import { claimsErrors } from '../../domain/errors.js';
+import { lifecycleServiceImpl } from './lifecycle-service-impl.js';
 import type { BatchKey } from '@joinery/proto/claims/v1/claims_pb';
 import {
   appSKeyDeliveryFromProto,
@@ -12,6 +13,7 @@ import {
   bytesToHex,
   credentialFromProto,
   deviceContextToProto,
+  deviceQueryFromProto,
   deviceToProto,
   hexToBytes,
   optionalHex,
@@ -214,6 +216,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         batchId: empty(req.batchId),
         pageSize: req.pageSize,
         pageToken: empty(req.pageToken),
+        query: deviceQueryFromProto(req),
       });
       return { devices: page.devices.map(deviceToProto), nextPageToken: page.next ?? '' };
     },
@@ -223,6 +226,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         claimCode: req.claimCode,
         networkServerId: req.networkServerId,
         applicationServerId: empty(req.applicationServerId),
+        joinEui: req.joinEui.length === 0 ? null : bytesToHex(req.joinEui),
       });
       return { device: deviceToProto(device) };
     },
@@ -360,7 +364,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       return {
         device: deviceContextToProto(auth.device, auth.bindingId),
         applicationServer: peerIdentityToProto(auth.applicationServer),
-        kekLabel: auth.applicationServer.kekLabel,
+        kekLabel: auth.kekLabel,
       };
     },
     async getHomeNetwork(req) {
@@ -397,5 +401,6 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
     },
 
     ...accessServiceMethods(claims),
+    ...lifecycleServiceImpl(claims),
   };
 }

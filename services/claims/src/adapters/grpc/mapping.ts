@@ -7,6 +7,7 @@ import {
   PeerKind as ProtoPeerKind,
   Scope as ProtoScope,
   type DeviceSchema,
+  type ListDevicesRequest,
   type PeerCredential,
   type PeerIdentitySchema,
   type PeerSchema,
@@ -23,6 +24,7 @@ import {
   type ApiScope,
   type Caller,
 } from '../../domain/access-model.js';
+import { parseDevEuiPrefix, type DeviceQuery } from '../../domain/device-query.js';
 import { claimsErrors } from '../../domain/errors.js';
 import type { PeerCredentialInput } from '../../domain/gateway.js';
 import { bytesToHex, hexToBytes } from '../../domain/identifiers.js';
@@ -203,6 +205,8 @@ export function peerToProto(p: PeerRecord): MessageInitShape<typeof PeerSchema> 
     activeCredentials: p.credentials.filter((c) => !c.revoked).length,
     asyncCaPem: p.asyncCaPem ?? '',
     product: productToProto(p.product ?? null),
+    ...(p.overlapUntil === undefined || p.overlapUntil === null ? {} : { overlapUntil: ts(p.overlapUntil) }),
+    previousKekLabel: p.previousKekLabel ?? '',
   };
 }
 
@@ -236,3 +240,16 @@ export function credentialFromProto(c: PeerCredential | undefined): PeerCredenti
 export const optionalHex = (b: Uint8Array): string | null => (b.length === 0 ? null : bytesToHex(b));
 
 export { bytesToHex, hexToBytes, timestampDate };
+
+/** The filters of a ListDevicesRequest (unset or empty fields filter nothing). */
+export function deviceQueryFromProto(req: ListDevicesRequest): DeviceQuery {
+  const prefix = parseDevEuiPrefix(req.devEuiPrefix);
+  return {
+    ...(req.claimed === undefined ? {} : { claimed: req.claimed }),
+    ...(req.networkServerId === '' ? {} : { networkServerId: req.networkServerId }),
+    ...(req.macVersion === 0 ? {} : { macVersion: macVersionFromProto(req.macVersion) }),
+    ...(req.activated === undefined ? {} : { activated: req.activated }),
+    ...(req.lastJoinSince === undefined ? {} : { lastJoinSince: timestampDate(req.lastJoinSince) }),
+    ...(prefix === undefined ? {} : { devEuiPrefix: prefix }),
+  };
+}

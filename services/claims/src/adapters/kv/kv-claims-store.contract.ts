@@ -37,6 +37,44 @@ export function kvClaimsStoreContract(name: string, open: () => Promise<KvBacken
         }
       });
 
+    withKv("an account's list reads that account's index and devices only", async (kv, store) => {
+      await store.insertDevices([
+        ...Array.from({ length: 10 }, (_, i) =>
+          deviceFixture(`00A000000000000${i}`, { state: 'claimed', accountId: 'acc_A' }),
+        ),
+        ...Array.from({ length: 200 }, (_, i) =>
+          deviceFixture(`00B0${i.toString(16).padStart(12, '0').toUpperCase()}`, {
+            state: 'claimed',
+            accountId: 'acc_B',
+          }),
+        ),
+      ]);
+      const read: string[] = [];
+      const indexes: string[] = [];
+      const counting: KvBackend = Object.assign(Object.create(kv) as KvBackend, {
+        getMany: (keys: readonly string[]) => {
+          read.push(...keys);
+          return kv.getMany(keys);
+        },
+        indexRange: (index: string, after: string | null, limit: number) => {
+          indexes.push(index);
+          return kv.indexRange(index, after, limit);
+        },
+      });
+      const page = await new KvClaimsStore(counting).listDevices(
+        { accountId: 'acc_A' },
+        { limit: 50, after: null },
+        { activated: false },
+      );
+      assert.equal(page.devices.length, 10);
+      assert.deepEqual([...new Set(indexes)], ['idx:acct-devs:acc_A']);
+      assert.ok(read.length <= 20, `${read.length} keys read`);
+      assert.ok(
+        read.every((k) => k.includes('{00A0')),
+        'no key of another account was read',
+      );
+    });
+
     withKv(
       'the record is the documented text and the device text holds no activation facts',
       async (kv, store) => {

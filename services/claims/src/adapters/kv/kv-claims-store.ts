@@ -2,9 +2,11 @@ import { claimsErrors } from '../../domain/errors.js';
 import type {
   AccountRecord,
   ApiKeyRecord,
+  BundleRecord,
   CaRecord,
   DeviceBinding,
   DeviceRecord,
+  JoinActivityRecord,
   PeerRecord,
   StoredCaRecord,
 } from '../../domain/model.js';
@@ -30,6 +32,7 @@ import {
 } from './activation.js';
 import { KvAccessStore } from './kv-access-store.js';
 import type { KvBackend } from './kv-backend.js';
+import { matchesDeviceQuery, positionBeforePrefix, type DeviceQuery } from '../../domain/device-query.js';
 
 /**
  * Key layout (the Redis backend prefixes every key with `claims:`):
@@ -37,7 +40,8 @@ import type { KvBackend } from './kv-backend.js';
  *   activation facts (activation.ts), `attempt:dev:{<DEVEUI>}` its claim attempts from all accounts
  * - claim attempts: `attempt:acct:<id>`, `attempt:acct-dev:<id>:<DEVEUI>` (sliding windows, `reserveAttempt`)
  * - `acct:<id>`, `key:<id>`, `keyhash:<sha256>` → key id, `peer:<id>`, `cred:<sha256>` → peer id, `ca`
- * - indexes: `idx:accounts`, `idx:acct-devs:<id>`, `idx:batch-devs:<id>`, `idx:keys:<account|->`,
+ * - `bundle:<id>` a sealed credentials archive, `joins:{<DEVEUI>}` the device's last join activity
+ * - indexes: `idx:bundles`, `idx:accounts`, `idx:acct-devs:<id>`, `idx:batch-devs:<id>`, `idx:keys:<account|->`,
  *   `idx:peers:<account>`, `idx:peers`, `idx:pending` (DevEUIs with a non-empty outbox)
  * Indexes are written around the atomic single-key updates and re-checked on read, so a stale index entry never
  * shows a wrong record; `idx:pending` is added before the outbox write so no pending event is forgotten.
@@ -215,28 +219,45 @@ export class KvClaimsStore implements ClaimsStore {
   async listDevices(
     filter: { readonly accountId: string } | { readonly batchId: string },
     page: { readonly limit: number; readonly after: string | null },
+    query: DeviceQuery = {},
   ): Promise<DevicePage> {
     const index =
       'accountId' in filter ? `idx:acct-devs:${filter.accountId}` : `idx:batch-devs:${filter.batchId}`;
     const matches = (d: DeviceRecord) =>
-      'accountId' in filter ? d.accountId === filter.accountId : d.batchId === filter.batchId;
+      ('accountId' in filter ? d.accountId === filter.accountId : d.batchId === filter.batchId) &&
+      matchesDeviceQuery(d, query);
+    const prefix = query.devEuiPrefix;
+    const inRange = (devEui: string) => prefix === undefined || devEui.startsWith(prefix);
     const devices: DeviceRecord[] = [];
     let after = page.after;
+    if (prefix !== undefined) {
+      const start = positionBeforePrefix(prefix);
+      if (after === null || (start !== null && after < start)) after = start;
+    }
+    // Filters may skip most of an index: read in chunks of at least 100 rather than one short page at a time.
+    const chunk = Math.max(page.limit, 100);
     for (;;) {
-      const members = await this.kv.indexRange(index, after, page.limit - devices.length);
-      if (members.length === 0) return { devices, next: null };
+      const read = await this.kv.indexRange(index, after, chunk);
+      const members = read.filter(inRange);
+      const ended = read.length < chunk || members.length < read.length;
       const raws = await this.kv.getMany([...members.map(deviceKey), ...members.map(activationKey)]);
       for (let i = 0; i < members.length; i += 1) {
         const raw = raws[i];
         if (raw === undefined) continue;
         const d = withActivation(raw, raws[members.length + i]);
-        if (matches(d)) devices.push(d);
+        if (!matches(d)) continue;
+        devices.push(d);
+        if (devices.length === page.limit) {
+          const last = members[i] as string;
+          const rest = members.length > i + 1 ? members.slice(i + 1) : [];
+          if (rest.length > 0) return { devices, next: last };
+          if (ended) return { devices, next: null };
+          const more = (await this.kv.indexRange(index, last, 1)).filter(inRange);
+          return { devices, next: more.length > 0 ? last : null };
+        }
       }
-      after = members[members.length - 1] ?? null;
-      if (devices.length >= page.limit) {
-        const more = await this.kv.indexRange(index, after, 1);
-        return { devices, next: more.length > 0 ? after : null };
-      }
+      if (ended || read.length === 0) return { devices, next: null };
+      after = read[read.length - 1] ?? null;
     }
   }
 
@@ -344,6 +365,65 @@ export class KvClaimsStore implements ClaimsStore {
     );
     const raws = await this.kv.getMany(ids.map((id) => `peer:${id}`));
     return raws.filter((r): r is string => r !== undefined).map((r) => JSON.parse(r) as PeerRecord);
+  }
+
+  async insertBundle(bundle: BundleRecord): Promise<void> {
+    await this.kv.indexAdd('idx:bundles', [bundle.id]);
+    const conflict = await this.kv.insertAllIfAbsent([[`bundle:${bundle.id}`, JSON.stringify(bundle)]]);
+    if (conflict !== undefined) throw claimsErrors.invalid_argument({ field: 'id', reason: 'exists' });
+  }
+
+  async sweepBundles(now: Date, keepMs: number): Promise<void> {
+    let after: string | null = null;
+    for (;;) {
+      const ids = await this.kv.indexRange('idx:bundles', after, 500);
+      if (ids.length === 0) return;
+      for (const id of ids) {
+        const bundle = await this.getBundle(id);
+        const expiry = bundle === undefined ? 0 : Date.parse(bundle.expiresAt);
+        if (bundle === undefined || now.getTime() >= expiry + keepMs) {
+          await this.kv.delete(`bundle:${id}`);
+          await this.kv.indexRemove('idx:bundles', id);
+        } else if (bundle.sealed !== null && now.getTime() >= expiry)
+          await this.updateBundle(id, (b) => (b.sealed === null ? undefined : { ...b, sealed: null }));
+      }
+      after = ids[ids.length - 1] ?? null;
+    }
+  }
+
+  async getBundle(id: string): Promise<BundleRecord | undefined> {
+    return this.getJson<BundleRecord>(`bundle:${id}`);
+  }
+
+  async updateBundle(
+    id: string,
+    change: (current: BundleRecord) => BundleRecord | undefined,
+  ): Promise<BundleRecord | undefined> {
+    return (await this.swapJson<BundleRecord>(`bundle:${id}`, change))?.next;
+  }
+
+  async recordJoinActivity(
+    entries: readonly { readonly devEui: string; readonly activity: JoinActivityRecord }[],
+    keep: number,
+  ): Promise<void> {
+    for (const { devEui, activity } of entries) {
+      const key = `joins:{${devEui}}`;
+      for (let attempt = 0; ; attempt += 1) {
+        if (attempt >= maxCasAttempts) throw claimsErrors.conflict({ key });
+        const raw = await this.kv.get(key);
+        const current = raw === undefined ? [] : (JSON.parse(raw) as JoinActivityRecord[]);
+        if (current.some((a) => a.eventId === activity.eventId)) break;
+        // Newest first by event time: a late redelivery lands where it belongs.
+        const next = [...current, activity]
+          .sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0))
+          .slice(0, keep);
+        if (await this.kv.compareAndSwap(key, raw, JSON.stringify(next))) break;
+      }
+    }
+  }
+
+  async joinActivity(devEui: string): Promise<readonly JoinActivityRecord[]> {
+    return (await this.getJson<JoinActivityRecord[]>(`joins:{${devEui}}`)) ?? [];
   }
 
   async ensureCa(candidate: CaRecord): Promise<StoredCaRecord> {

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import { claimsErrors } from '../../domain/errors.js';
+import type { BundleSeal } from '../../domain/ports.js';
 import { loadOrCreateSealKey, sealKeyBytes } from './seal-key.js';
 
 const version = 'v1';
@@ -105,4 +106,15 @@ export function openCaKeySeal(path: string): CaKeySeal {
   } finally {
     key.fill(0);
   }
+}
+
+/**
+ * The seal of credentials archives, with the claims seal key: AES-256-GCM as the CA key's, its additional data the
+ * purpose `joinery-ca-key-v1:` followed by `bundle:<id>:<peer id>` (never 64 hex digits, so never a CA fingerprint).
+ */
+export function bundleSealOf(seal: CaKeySeal): BundleSeal {
+  return {
+    seal: (plaintext, context) => seal.seal(plaintext, context),
+    unseal: (sealed, context) => seal.unseal(sealed, context),
+  };
 }

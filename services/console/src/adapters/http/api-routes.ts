@@ -11,8 +11,12 @@ import { auditRoutes } from './audit-routes.js';
 import { authRoutes } from './auth-routes.js';
 import { memberRoutes } from './member-routes.js';
 import { billingRoutes } from './billing-routes.js';
+import { bulkClaimRoutes } from './bulk-claim-routes.js';
+import { deviceActivityRoutes } from './device-activity-routes.js';
+import { deviceQrRoutes } from './device-qr-routes.js';
 import { deviceBatchRoutes } from './device-batch-routes.js';
 import { deviceListRoutes, deviceRoutes } from './device-routes.js';
+import { peerLifecycleRoutes } from './peer-lifecycle-routes.js';
 import { peerRoutes } from './peer-routes.js';
 import { roamingRoutes } from './roaming-routes.js';
 import { accountHeaderName, csrfHeaderName, sessionCookie, type ApiRoutesDeps } from './route-support.js';
@@ -35,6 +39,10 @@ const resources = [
   memberRoutes,
   apiKeyRoutes,
   auditRoutes,
+  bulkClaimRoutes,
+  deviceQrRoutes,
+  peerLifecycleRoutes,
+  deviceActivityRoutes,
 ] as const;
 
 /**

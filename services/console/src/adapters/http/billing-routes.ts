@@ -2,6 +2,7 @@ import { Scope, type Principal } from '@joinery/proto/claims/v1/claims_pb';
 import type { FastifyPluginAsync } from 'fastify';
 import { consoleErrors } from '../../domain/errors.js';
 import { bearer, errors, principalOf, type ApiRoutesDeps } from './route-support.js';
+import { chargesPage } from './charges-page.js';
 import * as s from './schemas.js';
 
 /**
@@ -47,7 +48,7 @@ export const billingRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, deps
         ...(q.from === undefined ? {} : { from: instantOf('from', q.from) }),
         ...(q.to === undefined ? {} : { to: instantOf('to', q.to) }),
       });
-      return { charges };
+      return chargesPage(charges, q.cursor, q.limit);
     },
   );
 

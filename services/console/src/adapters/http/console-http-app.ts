@@ -3,6 +3,7 @@ import { consoleWebDistDir } from '@joinery/console-web';
 import { JoineryError, safeError } from '@joinery/errors';
 import type { Logger } from '@joinery/logging';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { ActivityHub } from '../../domain/activity-hub.js';
 import { consoleErrors } from '../../domain/errors.js';
 import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
 import { registerApiRoutes } from './api-routes.js';
@@ -27,6 +28,10 @@ export interface ConsoleHttpAppOptions {
   readonly biPublicUrl?: string;
   /** The web console's bundle folder, served at `/`. Default: libs/console-web's `dist/`. */
   readonly webConsoleDir?: string;
+  /** Join events as they happen, for the live activity streams. */
+  readonly activity?: ActivityHub;
+  /** How often an activity stream sends a heartbeat comment (default 15 s). */
+  readonly activityHeartbeatMs?: number;
 }
 
 export const openApiPath = '/api/v1/openapi.json';
@@ -114,6 +119,11 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
     claims: options.claims,
     logger,
     ...(options.billing === undefined ? {} : { billing: options.billing }),
+    ...(options.biPublicUrl === undefined ? {} : { biPublicUrl: options.biPublicUrl }),
+    ...(options.activity === undefined ? {} : { activity: options.activity }),
+    ...(options.activityHeartbeatMs === undefined
+      ? {}
+      : { activityHeartbeatMs: options.activityHeartbeatMs }),
   });
   await app.register(systemRoutes, { biPublicUrl: options.biPublicUrl });
   await app.ready();

@@ -1,6 +1,11 @@
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { hexToBytes } from '@joinery/backend-interfaces';
+import { MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { macVersionToProto } from '@joinery/wire';
 import type { FastifyPluginAsync } from 'fastify';
 import { bearer, errors, principalOf, type ApiRoutesDeps } from './route-support.js';
+import { pageLimitOf, pageOf } from './paging.js';
+import { instantOf } from './query-time.js';
 import * as s from './schemas.js';
 import { deviceView, devNonceResetView, nonceStateView } from './views.js';
 
@@ -130,13 +135,15 @@ export const deviceRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
   );
 };
 
-/** The device list: owners their own, the admin by account or batch, a page at a time. */
+/** The device list: owners their own, the admin by account or batch, filtered, a page at a time. */
 export const deviceListRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claims }) => {
   app.get<{ Querystring: s.ListDevicesQuery }>(
     '/api/v1/devices',
     {
       schema: {
-        summary: 'List devices: owners their own; the admin by account or batch',
+        operationId: 'listDevices',
+        tags: ['devices'],
+        summary: 'List devices: owners their own; the admin by account or batch; filters and cursor paging',
         security: bearer,
         querystring: s.listDevicesQuery,
         response: { 200: s.deviceListSchema, ...errors },
@@ -148,13 +155,19 @@ export const deviceListRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, {
         principal: principalOf(request),
         accountId: q.accountId ?? '',
         batchId: q.batchId ?? '',
-        pageToken: q.pageToken ?? '',
-        pageSize: q.pageSize === undefined ? 0 : Number(q.pageSize),
+        pageToken: q.cursor ?? '',
+        pageSize: pageLimitOf(q.limit),
+        ...(q.claimed === undefined ? {} : { claimed: q.claimed === 'true' }),
+        networkServerId: q.networkServerId ?? '',
+        macVersion:
+          q.macVersion === undefined ? MacVersion.MAC_VERSION_UNSPECIFIED : macVersionToProto(q.macVersion),
+        ...(q.activated === undefined ? {} : { activated: q.activated === 'true' }),
+        ...(q.lastJoinSince === undefined
+          ? {}
+          : { lastJoinSince: timestampFromMs(instantOf('lastJoinSince', q.lastJoinSince)) }),
+        devEuiPrefix: q.devEuiPrefix ?? '',
       });
-      return {
-        devices: listed.devices.map(deviceView),
-        nextPageToken: listed.nextPageToken === '' ? null : listed.nextPageToken,
-      };
+      return pageOf(listed.devices.map(deviceView), listed.nextPageToken);
     },
   );
 };

@@ -1,7 +1,13 @@
 import { hexToBytes } from '@joinery/backend-interfaces';
-import { AppSKeyDelivery, NetworkServerProduct, PeerKind } from '@joinery/proto/claims/v1/claims_pb';
+import {
+  AppSKeyDelivery,
+  NetworkServerProduct,
+  PeerKind,
+  type ClientCredentials,
+} from '@joinery/proto/claims/v1/claims_pb';
 import type { FastifyPluginAsync } from 'fastify';
 import { bearer, errors, hex, principalOf, type ApiRoutesDeps } from './route-support.js';
+import { offerBundle } from './bundle-offer.js';
 import * as s from './schemas.js';
 import { appSKeyDeliveryByName, peerView } from './views.js';
 
@@ -13,8 +19,14 @@ const productByName: Readonly<Record<(typeof s.networkServerProducts)[number], N
 const productName = (p: NetworkServerProduct | undefined) =>
   s.networkServerProducts.find((name) => productByName[name] === p) ?? null;
 
+const credentialsOf = (c: ClientCredentials | undefined) => ({
+  caCertPem: c?.caCertPem ?? '',
+  clientCertPem: c?.clientCertPem ?? '',
+  clientKeyPem: c?.clientKeyPem ?? '',
+});
+
 /** The network servers and application servers of an account, with their KEKs and credentials. */
-export const peerRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claims }) => {
+export const peerRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claims, biPublicUrl }) => {
   app.post<{ Body: s.NetworkServerBody }>(
     '/api/v1/network-servers',
     {
@@ -47,17 +59,25 @@ export const peerRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claim
         accountId: b.accountId ?? '',
       });
       const peer = registered.peer;
-      return reply.code(201).send({
-        id: peer?.id,
+      const answer = {
+        id: peer?.id ?? '',
         netId: hex(peer?.netId ?? new Uint8Array()),
         nsId: peer === undefined || peer.nsId.length === 0 ? null : hex(peer.nsId),
         appSKeyDelivery: peer === undefined ? null : peerView(peer).appSKeyDelivery,
         product: productName(peer?.product),
-        kek: { label: registered.kek?.label, key: hex(registered.kek?.key ?? new Uint8Array()) },
+        kek: { label: registered.kek?.label ?? '', key: hex(registered.kek?.key ?? new Uint8Array()) },
         bearerToken: registered.bearerToken,
-        credentials: registered.credentials,
+        credentials: credentialsOf(registered.credentials),
         warnings: registered.warnings.map((w) => ({ code: w.code, message: w.message })),
-      });
+      };
+      const bundle = await offerBundle(
+        claims,
+        biPublicUrl,
+        principalOf(request),
+        { v: 1, kind: 'network-server', answer, ...(b.asyncUrl === undefined ? {} : { asyncTimeout: '5s' }) },
+        request.log,
+      );
+      return reply.code(201).send({ ...answer, bundle });
     },
   );
 
@@ -80,13 +100,21 @@ export const peerRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claim
         kekLabel: b.kekLabel ?? '',
         accountId: b.accountId ?? '',
       });
-      return reply.code(201).send({
-        id: registered.peer?.id,
-        asId: registered.peer?.asId,
-        kek: { label: registered.kek?.label, key: hex(registered.kek?.key ?? new Uint8Array()) },
+      const answer = {
+        id: registered.peer?.id ?? '',
+        asId: registered.peer?.asId ?? '',
+        kek: { label: registered.kek?.label ?? '', key: hex(registered.kek?.key ?? new Uint8Array()) },
         bearerToken: registered.bearerToken,
-        credentials: registered.credentials,
-      });
+        credentials: credentialsOf(registered.credentials),
+      };
+      const bundle = await offerBundle(
+        claims,
+        biPublicUrl,
+        principalOf(request),
+        { v: 1, kind: 'application-server', answer },
+        request.log,
+      );
+      return reply.code(201).send({ ...answer, bundle });
     },
   );
 

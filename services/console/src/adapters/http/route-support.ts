@@ -1,6 +1,7 @@
 import type { Logger } from '@joinery/logging';
 import type { AuthenticateSessionResponse, Principal } from '@joinery/proto/claims/v1/claims_pb';
 import type { FastifyRequest } from 'fastify';
+import type { ActivityHub } from '../../domain/activity-hub.js';
 import { consoleErrors } from '../../domain/errors.js';
 import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
 import * as s from './schemas.js';
@@ -10,6 +11,12 @@ export interface ApiRoutesDeps {
   readonly claims: ClaimsClient;
   readonly billing?: BillingQueries;
   readonly logger?: Logger;
+  /** The Backend Interfaces' public URL, which credentials bundles name (absent: registrations offer none). */
+  readonly biPublicUrl?: string;
+  /** Join events as they happen, for the live activity streams (absent: those answer 503). */
+  readonly activity?: ActivityHub;
+  /** How often an activity stream sends a heartbeat comment (default 15 s). */
+  readonly activityHeartbeatMs?: number;
 }
 
 /** The session cookie, the header naming the account a user acts in, and the CSRF header of cookie changes. */

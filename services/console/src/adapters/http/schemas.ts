@@ -15,9 +15,9 @@ const aesKeySchema = {
   pattern: '^[0-9A-Fa-f]{32}$',
   description: 'AES-128 key, 32 hex digits',
 } as const;
-const idSchema = { type: 'string', minLength: 1, maxLength: 128 } as const;
-const nameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
-const nullableString = { type: ['string', 'null'] } as const;
+export const idSchema = { type: 'string', minLength: 1, maxLength: 128 } as const;
+export const nameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
+export const nullableString = { type: ['string', 'null'] } as const;
 
 export const errorSchema = {
   type: 'object',
@@ -170,6 +170,17 @@ const kekSchema = {
   properties: { label: { type: 'string' }, key: { type: 'string', description: 'hex, shown this once' } },
 } as const;
 
+/** Where the registration's (or rotation's) credentials archive is downloaded, once, within the hour. */
+export const bundleLinkSchema = {
+  type: ['object', 'null'],
+  required: ['url', 'expiresAt'],
+  properties: {
+    url: { type: 'string', description: 'GET it (same bearer token): application/zip, once' },
+    expiresAt: { type: 'string', format: 'date-time' },
+  },
+  description: 'null when the archive could not be stored (the credentials above are still valid)',
+} as const;
+
 export const appSKeyDeliveries = ['wrapped', 'plaintext', 'session-key-id'] as const;
 export const networkServerProducts = ['chirpstack', 'the-things-stack', 'other'] as const;
 
@@ -257,6 +268,7 @@ export const registeredNetworkServerSchema = {
     bearerToken: { type: 'string' },
     credentials: credentialsSchema,
     warnings: registrationWarningsSchema,
+    bundle: bundleLinkSchema,
   },
 } as const;
 
@@ -281,6 +293,7 @@ export const registeredApplicationServerSchema = {
     kek: kekSchema,
     bearerToken: { type: 'string' },
     credentials: credentialsSchema,
+    bundle: bundleLinkSchema,
   },
 } as const;
 
@@ -367,21 +380,38 @@ export const devEuiParams = {
   properties: { devEui: devEuiSchema },
 } as const;
 
+/** `cursor` and `limit` of every collection (`{items, nextCursor}`). */
+export const pageQueryProperties = {
+  cursor: { ...idSchema, description: 'nextCursor of the page before' },
+  limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$', description: '1–500, default 50' },
+} as const;
+
+const booleanQuery = { type: 'string', enum: ['true', 'false'] } as const;
+
 export const listDevicesQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
     accountId: { ...idSchema, description: 'admin only' },
     batchId: { ...idSchema, description: 'admin only' },
-    pageToken: { ...idSchema, description: 'nextPageToken of the page before' },
-    pageSize: { type: 'string', pattern: '^[1-9][0-9]{0,3}$', description: '1–1000, default 100' },
+    claimed: { ...booleanQuery, description: 'only claimed (or only unclaimed) devices' },
+    networkServerId: { ...idSchema, description: 'only devices bound to this network server' },
+    macVersion: { type: 'string', enum: [...macVersions] },
+    activated: { ...booleanQuery, description: 'only devices that joined at least once (or never)' },
+    lastJoinSince: {
+      type: 'string',
+      format: 'date-time',
+      description: 'only devices whose last accepted join is at or after this time',
+    },
+    devEuiPrefix: { type: 'string', pattern: '^[0-9A-Fa-f]{1,16}$', description: 'DevEUI prefix, hex' },
+    ...pageQueryProperties,
   },
 } as const;
 
 export const deviceListSchema = {
   type: 'object',
-  required: ['devices', 'nextPageToken'],
-  properties: { devices: { type: 'array', items: deviceSchema }, nextPageToken: nullableString },
+  required: ['items', 'nextCursor'],
+  properties: { items: { type: 'array', items: deviceSchema }, nextCursor: nullableString },
 } as const;
 
 const isoDate = { type: 'string', format: 'date-time' } as const;
@@ -399,6 +429,12 @@ export const chargesQuery = {
     accountId: { ...idSchema, description: 'admin: one account (default all); owners always see their own' },
     from: { ...isoDate, description: 'inclusive' },
     to: { ...isoDate, description: 'exclusive' },
+    cursor: { ...idSchema, description: 'nextCursor of the page before' },
+    limit: {
+      type: 'string',
+      pattern: '^[1-9][0-9]{0,2}$',
+      description: '1–500; without limit and cursor every charge comes at once (the PRODUCT contract)',
+    },
   },
 } as const;
 
@@ -416,8 +452,16 @@ export const chargeSchema = {
 
 export const chargesSchema = {
   type: 'object',
-  required: ['charges'],
-  properties: { charges: { type: 'array', items: chargeSchema } },
+  required: ['charges', 'items', 'nextCursor'],
+  properties: {
+    charges: {
+      type: 'array',
+      items: chargeSchema,
+      description: 'the PRODUCT contract: the same charges as `items`',
+    },
+    items: { type: 'array', items: chargeSchema },
+    nextCursor: nullableString,
+  },
 } as const;
 
 export const invoiceParams = {
