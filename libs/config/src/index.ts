@@ -6,3 +6,4 @@ export { loadOrCreateKeyFile } from './key-file.js';
 export type { KeyFileRefusal } from './key-file.js';
 export { allowPrivateCallbacksSetting, callbackHostRefusal, isPublicAddress } from './callback-address.js';
 export type { CallbackHostRefusal } from './callback-address.js';
+export { ensurePrivateDir } from './private-dir.js';

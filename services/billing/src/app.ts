@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { billingServiceImpl } from './adapters/grpc/billing-grpc.js';
 import { billingMetrics } from './adapters/metrics.js';
 import { chargeJoinEvents, type FeeConfig } from './domain/charge-join-events.js';
+import type { InvoicingConfig } from './domain/invoicing.js';
 import type { ChargeLedger, Clock, Logger } from './domain/ports.js';
 
 export interface BillingAppDeps {
@@ -12,6 +13,8 @@ export interface BillingAppDeps {
   readonly logger: Logger;
   readonly config: FeeConfig;
   readonly clock?: Clock;
+  /** Who issues invoices and how they are numbered (default: issuer "Joinery", numbers INV-000001, …). */
+  readonly invoicing?: InvoicingConfig;
   /** Publishes ChargeRecorded events (joinery.billing.v1); absent: none. */
   readonly publish?: (records: readonly BusRecord[]) => Promise<void>;
   readonly registry?: Registry;
@@ -32,7 +35,12 @@ export async function buildBillingApp(deps: BillingAppDeps): Promise<BillingApp>
   const logger = deps.logger.child({ component: 'billing' });
   const registry = deps.registry ?? new Registry();
   return {
-    service: billingServiceImpl({ ledger: deps.ledger, defaultCurrency: deps.config.currency }),
+    service: billingServiceImpl({
+      ledger: deps.ledger,
+      defaultCurrency: deps.config.currency,
+      ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+      ...(deps.invoicing === undefined ? {} : { invoicing: deps.invoicing }),
+    }),
     handleJoinEvents: chargeJoinEvents({
       ledger: deps.ledger,
       fee: deps.config,

@@ -1,4 +1,5 @@
 import { FieldError, int, list, oneOf, port, string, url, type ConfigOf } from '@joinery/config';
+import type { InvoicingConfig } from './domain/invoicing.js';
 
 const currencyField = string('JOINERY_BILLING_CURRENCY', { default: 'USD' });
 
@@ -23,8 +24,34 @@ export const billingConfigSchema = {
   /** Topic names, for operators that prefix them per environment. */
   joinsTopic: string('JOINERY_BILLING_JOINS_TOPIC', { default: 'joinery.joins.v1' }),
   billingTopic: string('JOINERY_BILLING_EVENTS_TOPIC', { default: 'joinery.billing.v1' }),
+  /** Who issues the invoices (printed on every invoice); the number sequence is per issuer name. */
+  invoiceIssuerName: string('JOINERY_INVOICE_ISSUER_NAME', { default: 'Joinery' }),
+  /** Postal address; `\n` (backslash n) separates lines. */
+  invoiceIssuerAddress: string('JOINERY_INVOICE_ISSUER_ADDRESS', { default: '' }),
+  invoiceIssuerTaxId: string('JOINERY_INVOICE_ISSUER_TAX_ID', { default: '' }),
+  invoiceIssuerEmail: string('JOINERY_INVOICE_ISSUER_EMAIL', { default: '' }),
+  /** Invoice numbers are this prefix and a sequence number: INV-000001, INV-000002, … */
+  invoiceNumberPrefix: {
+    ...string('JOINERY_INVOICE_NUMBER_PREFIX', { default: 'INV-' }),
+    expects: 'letters, digits and -_/. (at most 16)',
+    parse: (raw: string) =>
+      /^[A-Za-z0-9_./-]{0,16}$/.test(raw) ? raw : new FieldError('letters, digits and -_/. only, at most 16'),
+  },
   /** Prometheus metrics (`/metrics`); off unless set. */
   metricsPort: port('JOINERY_BILLING_METRICS_PORT', { optional: true }),
 };
 
 export type BillingConfig = ConfigOf<typeof billingConfigSchema>;
+
+/** The issuer and numbering of invoices, from the configuration. */
+export function invoicingOf(config: BillingConfig): InvoicingConfig {
+  return {
+    issuer: {
+      name: config.invoiceIssuerName,
+      address: config.invoiceIssuerAddress.replace(/\\n/g, '\n'),
+      taxId: config.invoiceIssuerTaxId,
+      email: config.invoiceIssuerEmail,
+    },
+    numberPrefix: config.invoiceNumberPrefix,
+  };
+}

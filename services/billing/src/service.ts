@@ -8,7 +8,7 @@ import { closeEmbeddedStore, connectRedis, openEmbeddedStore, waitForRedis } fro
 import { createLmdbLedger } from './adapters/embedded/lmdb-ledger.js';
 import { createRedisLedger } from './adapters/redis/redis-ledger.js';
 import { buildBillingApp, type BillingApp } from './app.js';
-import type { BillingConfig } from './config.js';
+import { invoicingOf, type BillingConfig } from './config.js';
 import type { ChargeLedger, Logger } from './domain/ports.js';
 
 export interface RunningBillingService {
@@ -49,6 +49,7 @@ export async function startBillingService(options: {
     ledger,
     logger,
     config: { amountMinor: config.amountMinor, currency: config.currency },
+    invoicing: invoicingOf(config),
     ...(bus === undefined
       ? {}
       : { publish: (records) => bus.publish(records.map((r) => ({ ...r, topic: config.billingTopic }))) }),

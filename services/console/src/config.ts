@@ -4,7 +4,8 @@ import { grpcMultiplexSetting } from '@joinery/grpc';
 
 /** The console's one configuration schema (env `JOINERY_*`). */
 export const consoleConfigSchema = {
-  apiHost: string('JOINERY_API_HOST', { default: '0.0.0.0' }),
+  /** Loopback unless set: the management API is reachable from other machines only when configured so. */
+  apiHost: string('JOINERY_API_HOST', { default: '127.0.0.1' }),
   /** REST API under `/api/v1` and the web console at `/` (PRODUCT management contract). */
   apiPort: port('JOINERY_API_PORT', { default: 7080 }),
   /** Where NSs reach the Backend Interfaces, shown at `GET /api/v1/system/bi` (the gateway's own setting). */

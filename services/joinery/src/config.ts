@@ -6,7 +6,8 @@ import { oneOf, port, secret, string, type ConfigOf } from '@joinery/config';
  */
 export const launcherConfigSchema = {
   dataDir: string('JOINERY_DATA_DIR', { default: './data' }),
-  apiHost: string('JOINERY_API_HOST', { default: '0.0.0.0' }),
+  /** Loopback unless set: the management API is reachable from other machines only when configured so. */
+  apiHost: string('JOINERY_API_HOST', { default: '127.0.0.1' }),
   apiPort: port('JOINERY_API_PORT', { default: 7080 }),
   adminToken: secret('JOINERY_ADMIN_TOKEN', { optional: true }),
   logLevel: oneOf('JOINERY_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], { default: 'info' }),

@@ -1,10 +1,10 @@
 // Embedded mode: all five services in one process, wired through in-process gRPC transports (the same service
 // implementations as distributed mode), LMDB for every durable store, the in-process bus fed by the keys outbox,
 // the software vault with its master key in the data directory, and next to it the claims seal key of the CA key.
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildGatewayApp, loadGatewayConfig, processMetricsRegistry } from '@joinery/bi-gateway';
-import { billingConfigSchema, buildBillingApp, createLmdbLedger } from '@joinery/billing';
+import { billingConfigSchema, buildBillingApp, createLmdbLedger, invoicingOf } from '@joinery/billing';
 import { createInProcessBus, startOutboxRelay } from '@joinery/bus';
 import {
   adminTokenFrom,
@@ -18,7 +18,7 @@ import {
   openLmdbClaimsStore,
   sealKeyFileOf,
 } from '@joinery/claims';
-import { loadConfig } from '@joinery/config';
+import { ensurePrivateDir, loadConfig } from '@joinery/config';
 import { ActivityHub, billingQueriesOf, buildConsoleApp, joinEventFeed } from '@joinery/console';
 import { createInProcessClient } from '@joinery/grpc';
 import { buildKeysApp, createLmdbStateStore, keysConfigSchema, openVault } from '@joinery/keys';
@@ -28,6 +28,8 @@ import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { closeEmbeddedStore, openEmbeddedStore } from '@joinery/store';
 import { launcherConfigSchema } from './config.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { joineryErrors } from './errors.js';
 
 export interface RunningEmbedded {
   readonly dataDir: string;
@@ -62,9 +64,16 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
   const gatewayConfig = loadGatewayConfig(serviceEnv);
 
   const firstStart = !existsSync(join(dataDir, 'claims'));
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const admin = adminTokenFrom(dataDir, launcher.adminToken);
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const warn = (fields: object, message: string) => logger.warn(fields, message);
+  ensurePrivateDir(dataDir, warn);
+  // One server per data directory, before anything in it is opened.
+  const lock = lockDataDir(dataDir);
+  if (lock.tookOverFrom !== undefined)
+    logger.warn({ pid: lock.tookOverFrom, data_dir: dataDir }, 'took over the lock of a server that is gone');
+  const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
+  // The stores' folders too (LMDB would create them world-readable), existing ones tightened.
+  for (const store of ['claims', 'keys-state', 'keys-vault', 'billing'])
+    ensurePrivateDir(join(dataDir, store), warn);
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
@@ -76,6 +85,7 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
   };
 
   try {
+    const admin = adminTokenFrom(dataDir, launcher.adminToken);
     const vault = await openVault(keysConfig, logger);
     const keysRoot = openEmbeddedStore(join(dataDir, 'keys-state'));
     const keysApp = await buildKeysApp({
@@ -123,6 +133,7 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
       ledger: createLmdbLedger(billingRoot),
       logger,
       config: { amountMinor: billingConfig.amountMinor, currency: billingConfig.currency },
+      invoicing: invoicingOf(billingConfig),
       publish: (records) => bus.publish(records),
     });
     cleanups.push(async () => {
@@ -174,7 +185,9 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
       processMetrics: processMetricsRegistry(),
     });
     cleanups.push(() => gateway.close());
-    const listening = await gateway.listen();
+    const listening = await gateway.listen().catch((err: unknown) => {
+      throw portInUse(err, 'JOINERY_BI_PORT / JOINERY_BI_HTTP_PORT');
+    });
 
     const consoleApp = await buildConsoleApp({
       claims,
@@ -184,7 +197,9 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
       activity,
     });
     cleanups.push(() => consoleApp.close());
-    const apiPort = await consoleApp.listen(launcher.apiHost, launcher.apiPort);
+    const apiPort = await consoleApp.listen(launcher.apiHost, launcher.apiPort).catch((err: unknown) => {
+      throw portInUse(err, 'JOINERY_API_PORT');
+    });
 
     const caCertFile = join(dataDir, 'ca.pem');
     writeFileSync(caCertFile, listening.caCertPem);
@@ -210,4 +225,15 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
     await stopAll();
     throw err;
   }
+}
+
+/** EADDRINUSE as one line that names the address and the setting; anything else as it is. */
+function portInUse(err: unknown, setting: string): unknown {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e?.code !== 'EADDRINUSE') return err;
+  const where = `${e.address ?? ''}:${e.port ?? ''}`;
+  return joineryErrors.port_in_use(
+    { setting },
+    `cannot listen on ${where}: the port is in use (another program, or another Joinery); set ${setting} to a free one`,
+  );
 }

@@ -1,7 +1,7 @@
 export { startEmbedded } from './embedded.js';
 export type { RunningEmbedded } from './embedded.js';
 export { launcherConfigSchema } from './config.js';
-export { runCli, usage } from './cli/run-cli.js';
+export { runCli } from './cli/run-cli.js';
 export type { CliIo } from './cli/run-cli.js';
 export { createApiClient, ApiError } from './cli/api-client.js';
 export type { ApiClient } from './cli/api-client.js';

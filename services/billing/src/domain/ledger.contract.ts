@@ -16,6 +16,27 @@ const charge = (n: number, accountId: string, chargedAt: number): ChargeRecord =
 
 export function chargeLedgerContract(name: string, open: () => Promise<ChargeLedger>): void {
   describe(`ChargeLedger contract: ${name}`, () => {
+    test('invoice numbers: sequential per issuer, given once, the same ever after, never twice', async () => {
+      const ledger = await open();
+      try {
+        const issuer = `Issuer ${Math.random()}`;
+        assert.equal(await ledger.invoiceNumber(issuer, 'acc-a/2026-10'), 1);
+        assert.equal(await ledger.invoiceNumber(issuer, 'acc-b/2026-10'), 2);
+        assert.equal(await ledger.invoiceNumber(issuer, 'acc-a/2026-10'), 1);
+        assert.equal(await ledger.invoiceNumber(`${issuer} other`, 'acc-a/2026-10'), 1);
+        const concurrent = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => ledger.invoiceNumber(issuer, `acc-${i % 10}/2026-11`)),
+        );
+        assert.deepEqual(
+          [...new Set(concurrent)].sort((x, y) => x - y),
+          Array.from({ length: 10 }, (_, i) => i + 3),
+        );
+        assert.equal(await ledger.invoiceNumber(issuer, 'acc-a/2026-12'), 13);
+      } finally {
+        await ledger.close();
+      }
+    });
+
     test('one charge per device, ever: the second is refused and the first kept', async () => {
       const ledger = await open();
       try {

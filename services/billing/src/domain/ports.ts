@@ -16,6 +16,11 @@ export interface ChargeLedger {
   /** Up to `limit` charges in order; `more` when there are further ones. */
   list(query: ChargeQuery): Promise<{ readonly charges: ChargeRecord[]; readonly more: boolean }>;
   park(record: ParkedRecord): Promise<void>;
+  /**
+   * The number of invoice `invoiceKey` in the sequence of `issuer`: the last one given plus one on the first call
+   * (atomically: two callers never get the same), the same number on every later call.
+   */
+  invoiceNumber(issuer: string, invoiceKey: string): Promise<number>;
   /** Oldest first. */
   listParked(limit: number): Promise<ParkedRecord[]>;
   close(): Promise<void>;

@@ -50,6 +50,11 @@ function parseProfileId(value: string | null): string {
 }
 
 /** Devices: manufacturer batches, claims, transfers, locks and activation facts. */
+/** What an owner reads for a device that is not theirs: true of every case, and telling none of them apart. */
+const notYoursMessage =
+  'no device with this DevEUI in your account: it does not exist, is not claimed (claim it with its claim code), ' +
+  "or is another account's";
+
 export class Devices {
   constructor(private readonly ctx: ClaimsContext) {}
 
@@ -157,9 +162,12 @@ export class Devices {
     });
   }
 
-  private async load(devEui: string): Promise<DeviceRecord> {
+  private async load(devEui: string, principal?: Principal): Promise<DeviceRecord> {
     const device = await this.ctx.store.getDevice(devEui);
-    if (device === undefined) throw claimsErrors.unknown_device();
+    if (device === undefined)
+      throw principal === undefined || principal.scope === 'admin'
+        ? claimsErrors.unknown_device()
+        : claimsErrors.unknown_device(undefined, notYoursMessage);
     return device;
   }
 
@@ -168,7 +176,7 @@ export class Devices {
    * account's device and no device look the same.
    */
   async getDevice(principal: Principal, devEuiText: string): Promise<DeviceRecord> {
-    const device = await this.load(parseDevEuiArg(devEuiText));
+    const device = await this.load(parseDevEuiArg(devEuiText), principal);
     this.assertOwner(principal, device);
     return device;
   }
@@ -362,17 +370,20 @@ export class Devices {
     return updated;
   }
 
-  /** Not the owner (nor an admin): `claims:unknown_device`, the answer for a DevEUI that does not exist. */
+  /**
+   * Not the owner (nor an admin): `claims:unknown_device`, the answer for a DevEUI that does not exist, with one
+   * message for an unknown, an unclaimed and another account's device (which of them it is stays hidden).
+   */
   private assertOwner(principal: Principal, device: DeviceRecord): void {
     if (principal.scope === 'admin') return;
     if (device.accountId === null || device.accountId !== principal.accountId)
-      throw claimsErrors.unknown_device();
+      throw claimsErrors.unknown_device(undefined, notYoursMessage);
   }
 
   /** The owner (or an admin) releases the device: claimable again, bound to no NS. */
   async unclaim(principal: Principal, devEuiText: string): Promise<void> {
     const devEui = parseDevEuiArg(devEuiText);
-    this.assertOwner(principal, await this.load(devEui));
+    this.assertOwner(principal, await this.load(devEui, principal));
     const now = this.ctx.clock.now();
     await this.ctx.store.updateDevice(devEui, (current) => {
       this.assertOwner(principal, current);
@@ -402,7 +413,7 @@ export class Devices {
     input: { devEui: string; networkServerId: string; applicationServerId: string | null },
   ): Promise<DeviceRecord> {
     const devEui = parseDevEuiArg(input.devEui);
-    const device = await this.load(devEui);
+    const device = await this.load(devEui, principal);
     this.assertOwner(principal, device);
     if (device.accountId === null) throw claimsErrors.not_claimed();
     const ns = await this.ownPeer(device.accountId, input.networkServerId, 'network-server');
@@ -451,7 +462,7 @@ export class Devices {
   ): Promise<readonly string[]> {
     const netIds = parseRoamingNetIds(netIdTexts);
     const devEui = parseDevEuiArg(devEuiText);
-    this.assertOwner(principal, await this.load(devEui));
+    this.assertOwner(principal, await this.load(devEui, principal));
     const updated = await this.ctx.store.updateDevice(devEui, (current) => {
       this.assertOwner(principal, current);
       if (current.accountId === null) throw claimsErrors.not_claimed();

@@ -15,21 +15,30 @@ export interface ApiClient {
   request<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T>;
   /** The raw text of an answer (CSV downloads). */
   text(path: string): Promise<string>;
+  /** Any call (`joinery api`): the answer's status, content type and bytes; an error answer throws ApiError. */
+  call(method: string, path: string, body?: unknown, contentType?: string): Promise<RawAnswer>;
+}
+
+export interface RawAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly bytes: Buffer;
 }
 
 /** A client of the REST API (`/api/v1`) with one bearer token: what the CLI and the demo speak. */
 export function createApiClient(baseUrl: string, token: string): ApiClient {
   const base = baseUrl.replace(/\/+$/, '');
-  async function send(method: string, path: string, body?: unknown): Promise<Response> {
+  async function send(method: string, path: string, body?: unknown, contentType?: string): Promise<Response> {
+    const raw = contentType !== undefined && typeof body === 'string';
     let response: Response;
     try {
       response = await fetch(`${base}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(body === undefined ? {} : { 'content-type': raw ? contentType : 'application/json' }),
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(body === undefined ? {} : { body: raw ? body : JSON.stringify(body) }),
       });
     } catch (err) {
       throw new ApiError(
@@ -61,6 +70,14 @@ export function createApiClient(baseUrl: string, token: string): ApiClient {
     },
     async text(path) {
       return (await send('GET', path)).text();
+    },
+    async call(method, path, body, contentType) {
+      const response = await send(method, path, body, contentType);
+      return {
+        status: response.status,
+        contentType: response.headers.get('content-type') ?? '',
+        bytes: Buffer.from(await response.arrayBuffer()),
+      };
     },
   };
 }

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { captureLogs } from '@joinery/logging';
 import { startEmbedded, type RunningEmbedded } from '../embedded.js';
 import { createApiClient } from './api-client.js';
+import { commands } from './commands.js';
 import { runCli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'joinery-cli-'));
@@ -313,3 +314,229 @@ test("ns register: JoinEUIs from the account's devices, lower-case KEK labels, w
     env = before;
   }
 });
+
+test('--help everywhere: the program, every group and every command (exit 0, on stdout)', async () => {
+  const top = await cli('--help');
+  assert.equal(top.code, 0, top.stderr);
+  for (const name of [
+    'start',
+    'admin',
+    'ns',
+    'as',
+    'claim',
+    'unclaim',
+    'devices',
+    'device',
+    'charges',
+    'api',
+  ])
+    assert.match(top.stdout, new RegExp(`^  ${name}\\b`, 'm'), `joinery --help lacks ${name}`);
+  assert.match(top.stdout, /JOINERY_API_PORT/);
+  for (const [name, command] of Object.entries(commands)) {
+    const help = await cli(...name.split(' '), '--help');
+    assert.equal(help.code, 0, `${name}: ${help.stderr}`);
+    assert.match(help.stdout, new RegExp(`^Usage: joinery ${name}\\b`, 'm'));
+    for (const option of [...Object.keys(command.options ?? {}), 'token', 'api-url'])
+      assert.ok(help.stdout.includes(`--${option}`), `joinery ${name} --help lacks --${option}`);
+  }
+  for (const group of ['admin', 'ns', 'devices', 'device', 'start']) {
+    const help = await cli(group, '--help');
+    assert.equal(help.code, 0, `${group}: ${help.stderr}`);
+  }
+  const sub = await cli('devices', 'frobnicate');
+  assert.equal(sub.code, 2);
+});
+
+test('the CLI says on stderr which token it used, never the token', async () => {
+  const { JOINERY_TOKEN: _owner, ...operator } = env;
+  const asAdmin = await runCliWith(operator, 'charges');
+  assert.equal(asAdmin.code, 0, asAdmin.stderr);
+  assert.match(asAdmin.stderr, /^joinery: used the admin token in .*admin-token$/m);
+  assert.ok(!asAdmin.stderr.includes(running.adminToken));
+  const created = JSON.parse((await runCliWith(operator, 'admin', 'create-account', 'Tokens')).stdout) as {
+    apiKey: string;
+  };
+  const asOwner = await runCliWith({ ...operator, JOINERY_TOKEN: created.apiKey }, 'devices', 'list');
+  assert.equal(asOwner.code, 0, asOwner.stderr);
+  assert.match(asOwner.stderr, /^joinery: used the API key in JOINERY_TOKEN$/m);
+  assert.ok(!asOwner.stderr.includes(created.apiKey));
+  const given = await runCliWith(operator, 'devices', 'list', '--token', created.apiKey);
+  assert.match(given.stderr, /^joinery: used the token given with --token$/m);
+  const fromEnv = await runCliWith(
+    { JOINERY_API_PORT: operator.JOINERY_API_PORT, JOINERY_ADMIN_TOKEN: running.adminToken },
+    'charges',
+  );
+  assert.equal(fromEnv.code, 0, fromEnv.stderr);
+  assert.match(fromEnv.stderr, /^joinery: used the admin token in JOINERY_ADMIN_TOKEN$/m);
+  // No token anywhere: a usage mistake that says where tokens come from.
+  const none = await runCliWith(
+    { JOINERY_API_PORT: operator.JOINERY_API_PORT, JOINERY_DATA_DIR: dir },
+    'devices',
+    'list',
+  );
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /no admin token: set JOINERY_ADMIN_TOKEN/);
+});
+
+test('device nonces and device reset-devnonces: the DevNonce state, and a reset recorded with its reason', async () => {
+  const { JOINERY_TOKEN: _owner, ...operator } = env;
+  const csv = join(dir, 'nonces.csv');
+  writeFileSync(
+    csv,
+    'devEui,macVersion,nwkKey,appKey,claimCode\n0004A30B001C0800,1.0.3,2B7E151628AED2A6ABF7158809CF4F3C,,CODE-0800\n',
+  );
+  assert.equal(
+    (await runCliWith(operator, 'admin', 'import', csv, '--join-eui', '70B3D57ED0000008')).code,
+    0,
+  );
+  const state = await runCliWith(operator, 'device', 'nonces', '0004A30B001C0800');
+  assert.equal(state.code, 0, state.stderr);
+  assert.deepEqual(
+    [JSON.parse(state.stdout).devEui, JSON.parse(state.stdout).lastDevNonce, JSON.parse(state.stdout).resets],
+    ['0004A30B001C0800', -1, []],
+  );
+  const noReason = await runCliWith(operator, 'device', 'reset-devnonces', '0004A30B001C0800');
+  assert.equal(noReason.code, 2);
+  assert.match(noReason.stderr, /missing --reason <text>/);
+  const reset = await runCliWith(
+    operator,
+    'device',
+    'reset-devnonces',
+    '0004A30B001C0800',
+    '--reason',
+    'battery swapped',
+  );
+  assert.equal(reset.code, 0, reset.stderr);
+  assert.equal(JSON.parse(reset.stdout).reason, 'battery swapped');
+  const after = JSON.parse((await runCliWith(operator, 'device', 'nonces', '0004A30B001C0800')).stdout) as {
+    resets: { reason: string }[];
+  };
+  assert.deepEqual(
+    after.resets.map((r) => r.reason),
+    ['battery swapped'],
+  );
+  const unknown = await runCliWith(operator, 'device', 'nonces', '0004A30B001C08FF');
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /^error: unknown_device: /);
+});
+
+/** A value a path or query parameter accepts, from its schema's pattern. */
+function sampleFor(schema: { pattern?: string; enum?: unknown[] } | undefined): string {
+  if (schema?.enum !== undefined) return String(schema.enum[0]);
+  const candidates = ['0000000000000000', '2026-01', '000013', 'x1'];
+  const pattern = schema?.pattern === undefined ? undefined : new RegExp(schema.pattern);
+  return candidates.find((c) => pattern === undefined || pattern.test(c)) ?? 'x1';
+}
+
+test('joinery api reaches every operation of the OpenAPI document the server serves', async () => {
+  const { JOINERY_TOKEN: _owner, ...operator } = env;
+  const doc = (await (await fetch(`http://127.0.0.1:${running.apiPort}/api/v1/openapi.json`)).json()) as {
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          operationId: string;
+          parameters?: { name: string; in: string; required?: boolean; schema?: { pattern?: string } }[];
+          requestBody?: { required?: boolean };
+          responses: Record<string, { content?: Record<string, unknown> }>;
+        }
+      >
+    >;
+  };
+  const listed = await runCliWith(operator, 'api');
+  assert.equal(listed.code, 0, listed.stderr);
+  let reached = 0;
+  for (const [path, ops] of Object.entries(doc.paths))
+    for (const [method, op] of Object.entries(ops)) {
+      assert.match(
+        listed.stdout,
+        new RegExp(`^  ${op.operationId} +${method.toUpperCase()} ${path.replace(/[{}]/g, '\\$&')}`, 'm'),
+      );
+      // Streams never end: reached is enough to know from the listing.
+      if (Object.values(op.responses).some((r) => r.content?.['text/event-stream'] !== undefined)) continue;
+      const args = (op.parameters ?? [])
+        .filter((p) => p.in === 'path' || p.required === true)
+        .flatMap((p) => [`--${p.name}`, sampleFor(p.schema)]);
+      const body = op.requestBody === undefined ? [] : ['--body', '-'];
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(
+        ['api', op.operationId, ...args, ...body, '--output', join(dir, 'api-answer')],
+        {
+          env: operator,
+          stdout: (t) => (stdout += t),
+          stderr: (t) => (stderr += t),
+          stdin: () => '{}',
+        },
+      );
+      // 0: answered; 1: the server refused it (so it was reached). Never a usage mistake (2).
+      assert.ok(code === 0 || code === 1, `${op.operationId}: exit ${code}: ${stderr}`);
+      if (code === 1) assert.match(stderr, /^error: [a-z_]+: /, op.operationId);
+      reached += 1;
+    }
+  assert.ok(reached >= 20, `only ${reached} operations`);
+});
+
+test('joinery api: parameters, fields, --body file|-, help, and mistakes', async () => {
+  const { JOINERY_TOKEN: _owner, ...operator } = env;
+  const created = await runCliWith(operator, 'api', 'createAccount', '--name', 'Via api');
+  assert.equal(created.code, 0, created.stderr);
+  const account = JSON.parse(created.stdout) as { id: string; name: string; apiKey: string };
+  assert.equal(account.name, 'Via api');
+  const file = join(dir, 'account.json');
+  writeFileSync(file, JSON.stringify({ name: 'From file' }));
+  assert.equal(
+    JSON.parse((await runCliWith(operator, 'api', 'createAccount', '--body', file)).stdout).name,
+    'From file',
+  );
+  let stdout = '';
+  const fromStdin = await runCli(['api', 'createAccount', '--body', '-'], {
+    env: operator,
+    stdout: (t) => (stdout += t),
+    stderr: () => {},
+    stdin: () => '{"name":"From stdin"}',
+  });
+  assert.equal(fromStdin, 0);
+  assert.equal((JSON.parse(stdout) as { name: string }).name, 'From stdin');
+
+  const owner = { ...operator, JOINERY_TOKEN: account.apiKey };
+  const who = await runCliWith(owner, 'api', 'getWhoAmI');
+  assert.deepEqual(JSON.parse(who.stdout), { accountId: account.id, scope: 'owner' });
+  const device = await runCliWith(operator, 'api', 'getDevice', '--devEui', '0004A30B001C0540');
+  assert.equal(device.code, 0, device.stderr);
+  assert.equal(JSON.parse(device.stdout).devEui, '0004A30B001C0540');
+  const csv = await runCliWith(owner, 'api', 'getInvoice', '--period', '2026-01', '--format', 'csv');
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.match(csv.stdout, /^devEui,/m);
+
+  const help = await runCliWith(operator, 'api', 'resetDevNonces', '--help');
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^resetDevNonces: POST \/api\/v1\/devices\/\{devEui\}\/devnonce-resets/);
+  assert.match(help.stdout, /--devEui <value> +\(path, required\)/);
+  assert.match(help.stdout, /--reason <string> +\(required\)/);
+
+  const missing = await runCliWith(operator, 'api', 'getDevice');
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /getDevice needs --devEui <value>/);
+  const unknownOp = await runCliWith(operator, 'api', 'frobnicate');
+  assert.equal(unknownOp.code, 2);
+  assert.match(unknownOp.stderr, /unknown operation frobnicate/);
+  const unknownParam = await runCliWith(operator, 'api', 'getWhoAmI', '--nope', '1');
+  assert.equal(unknownParam.code, 2);
+  assert.match(unknownParam.stderr, /unknown parameter --nope for getWhoAmI/);
+  const refused = await runCliWith(operator, 'api', 'createAccount', '--name', '');
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^error: invalid_request: body\/name /);
+});
+
+async function runCliWith(environment: NodeJS.ProcessEnv, ...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    env: environment,
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  });
+  return { code, stdout, stderr };
+}

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ApiError, type ApiClient } from './api-client.js';
 import {
   existingCredentialFiles,
@@ -23,16 +22,32 @@ export interface CommandContext {
   account(): ApiClient;
   readonly env: NodeJS.ProcessEnv;
   out(value: unknown): void;
+  /** Text on stdout as it is (CSV). */
+  raw(text: string): void;
   /** A line for the operator on stderr (registration warnings). */
   warn(line: string): void;
 }
 
+/** One option of a command: `--name <value>` (string) or `--name` (boolean); `multiple` collects every use. */
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  /** The value's placeholder in the help, e.g. `<dir>`. */
+  readonly value?: string;
+  readonly description: string;
+}
+
 export interface Command {
-  readonly usage: string;
-  readonly options?: ParseArgsConfig['options'];
+  /** One line in `joinery --help`. */
+  readonly summary: string;
+  /** Positional arguments in commander's syntax: `<name>` required, `[name]` optional. */
+  readonly args?: string;
+  /** What `<command> --help` adds after the options. */
+  readonly details?: string;
+  readonly options?: Readonly<Record<string, OptionSpec>>;
   run(
     ctx: CommandContext,
-    values: Record<string, string | boolean | undefined>,
+    values: Record<string, string | boolean | string[] | undefined>,
     positionals: string[],
   ): Promise<void>;
 }
@@ -46,21 +61,34 @@ const need = (value: string | undefined, what: string): string => {
 const kekLabelRe = /^[a-z0-9_:-]{1,64}$/;
 const products = ['chirpstack', 'the-things-stack', 'other'];
 
-/** The JoinEUIs of the account's devices (every page of `GET /api/v1/devices`), upper-case hex, each once. */
+/**
+ * The JoinEUIs of the account's devices (every page of `GET /api/v1/devices`), upper-case hex, each once. Reads
+ * either list shape: `{items, nextCursor}` (query `cursor`) or the older `{devices, nextPageToken}` (`pageToken`).
+ */
 async function accountJoinEuis(api: ApiClient, accountId: string | undefined): Promise<string[]> {
   const euis = new Set<string>();
-  let cursor: string | null = null;
+  let next: [param: string, value: string] | null = null;
   do {
     const query = new URLSearchParams({ limit: '500' });
     if (accountId !== undefined) query.set('accountId', accountId);
-    if (cursor !== null) query.set('cursor', cursor);
-    const page: { items: { joinEui: string }[]; nextCursor: string | null } = await api.request(
-      'GET',
-      `/api/v1/devices?${query.toString()}`,
-    );
-    for (const device of page.items) euis.add(device.joinEui.toUpperCase());
-    cursor = page.nextCursor;
-  } while (cursor !== null);
+    if (next !== null) query.set(...next);
+    const q = query.size === 0 ? '' : `?${query.toString()}`;
+    const page: {
+      items?: { joinEui: string }[];
+      nextCursor?: string | null;
+      devices?: { joinEui: string }[];
+      nextPageToken?: string | null;
+    } = await api.request('GET', `/api/v1/devices${q}`);
+    for (const device of page.items ?? page.devices ?? []) euis.add(device.joinEui.toUpperCase());
+    next =
+      page.items !== undefined
+        ? page.nextCursor == null
+          ? null
+          : ['cursor', page.nextCursor]
+        : page.nextPageToken == null
+          ? null
+          : ['pageToken', page.nextPageToken];
+  } while (next !== null);
   return [...euis].sort();
 }
 
@@ -124,7 +152,7 @@ function checkedKekLabel(label: string | undefined): string | undefined {
 /** `--join-eui`s (exact /64 each) and `--join-eui-prefix`es, else the JoinEUIs of the account's devices. */
 async function joinEuiPrefixesOf(
   api: ApiClient,
-  values: Record<string, string | boolean | undefined>,
+  values: Record<string, string | boolean | string[] | undefined>,
   accountId: string | undefined,
 ): Promise<string[]> {
   const many = (name: string) => (values[name] as unknown as string[] | undefined) ?? [];
@@ -150,16 +178,21 @@ async function joinEuiPrefixesOf(
 
 export const commands: Record<string, Command> = {
   'admin create-account': {
-    usage: 'joinery admin create-account <name>',
+    summary: 'create an owner account; prints its first API key (shown once)',
+    args: '<name>',
     async run(ctx, _values, [name]) {
       ctx.out(await ctx.admin().request('POST', '/api/v1/accounts', { name: need(name, '<name>') }));
     },
   },
   'admin import': {
-    usage:
-      'joinery admin import <file.csv|file.json> [--join-eui <JoinEUI>] [--manufacturer <name>]\n' +
-      '  JSON: the body of POST /api/v1/device-batches. CSV: header devEui,joinEui,macVersion,nwkKey,appKey,claimCode.',
-    options: { 'join-eui': { type: 'string' }, manufacturer: { type: 'string' } },
+    summary: 'import a device batch (root keys and claim codes) from a CSV or JSON file',
+    args: '<file>',
+    details:
+      'JSON: the body of POST /api/v1/device-batches. CSV: header devEui,joinEui,macVersion,nwkKey,appKey,claimCode.',
+    options: {
+      'join-eui': { type: 'string', value: '<JoinEUI>', description: 'the JoinEUI (required for CSV)' },
+      manufacturer: { type: 'string', value: '<name>', description: 'the manufacturer of the batch' },
+    },
     async run(ctx, values, [file]) {
       const path = need(file, '<file>');
       let text: string;
@@ -192,7 +225,8 @@ export const commands: Record<string, Command> = {
     },
   },
   'admin transport-kek': {
-    usage: 'joinery admin transport-kek <label> <key hex>',
+    summary: "register a manufacturer's transport KEK for wrapped root keys",
+    args: '<label> <key>',
     async run(ctx, _values, [label, key]) {
       ctx.out(
         await ctx.admin().request('POST', '/api/v1/transport-keks', {
@@ -203,31 +237,66 @@ export const commands: Record<string, Command> = {
     },
   },
   'ns register': {
-    usage:
-      'joinery ns register --name <name> --net-id <NetID> --out <dir> [--ns-id <NSID>] [--kek-label <label>]\n' +
-      '  [--product chirpstack|the-things-stack|other] [--app-s-key-delivery wrapped|plaintext|session-key-id]\n' +
-      '  [--lifetime <s>] [--async-url <url>] [--async-timeout <duration>] [--account <id>]\n' +
-      '  [--join-eui <JoinEUI>]... [--join-eui-prefix <JoinEUI/bits>]... [--bi-url <url>]\n' +
-      '  Writes the credentials and ready-to-paste ChirpStack v4/v3 and The Things Stack configuration to <dir>, which\n' +
+    summary: 'register a network server and write its credentials and configuration bundle',
+    details:
+      'Writes the credentials and ready-to-paste ChirpStack v4/v3 and The Things Stack configuration to <dir>, which\n' +
       "  must not hold credentials yet. JoinEUIs: those given, else those of the account's devices. The address is the\n" +
       "  server's public BI URL (JOINERY_BI_PUBLIC_URL) unless --bi-url is given.",
     options: {
-      name: { type: 'string' },
-      'net-id': { type: 'string' },
-      'ns-id': { type: 'string' },
-      'kek-label': { type: 'string' },
-      product: { type: 'string' },
-      'app-s-key-delivery': { type: 'string' },
-      lifetime: { type: 'string' },
-      'async-url': { type: 'string' },
-      'async-timeout': { type: 'string' },
-      account: { type: 'string' },
-      out: { type: 'string' },
-      'bi-url': { type: 'string' },
-      'js-host': { type: 'string' },
-      'js-port': { type: 'string' },
-      'join-eui': { type: 'string', multiple: true },
-      'join-eui-prefix': { type: 'string', multiple: true },
+      name: { type: 'string', value: '<name>', description: 'its name (required)' },
+      'net-id': { type: 'string', value: '<NetID>', description: 'its NetID, 6 hex digits (required)' },
+      out: {
+        type: 'string',
+        value: '<dir>',
+        description: 'the folder for the bundle (required; no credentials in it yet)',
+      },
+      'ns-id': { type: 'string', value: '<NSID>', description: 'its NSID (BI 1.1), 16 hex digits' },
+      'kek-label': {
+        type: 'string',
+        value: '<label>',
+        description: 'the KEK label (lower case; default ns-<NetID>-<random>)',
+      },
+      product: { type: 'string', value: '<product>', description: 'chirpstack, the-things-stack or other' },
+      'app-s-key-delivery': {
+        type: 'string',
+        value: '<delivery>',
+        description: 'wrapped, plaintext or session-key-id',
+      },
+      lifetime: { type: 'string', value: '<seconds>', description: 'the session lifetime' },
+      'async-url': { type: 'string', value: '<url>', description: 'the asynchronous answer URL of the NS' },
+      'async-timeout': {
+        type: 'string',
+        value: '<duration>',
+        description: 'e.g. 5s or 1500ms (default 5s with --async-url)',
+      },
+      account: { type: 'string', value: '<id>', description: 'admin: the account to register for' },
+      'bi-url': {
+        type: 'string',
+        value: '<url>',
+        description: "the BI address the bundle names (default: the server's public BI URL)",
+      },
+      'js-host': {
+        type: 'string',
+        value: '<host>',
+        description: 'older servers: the host of the BI address',
+      },
+      'js-port': {
+        type: 'string',
+        value: '<port>',
+        description: 'older servers: the port of the BI address',
+      },
+      'join-eui': {
+        type: 'string',
+        multiple: true,
+        value: '<JoinEUI>',
+        description: 'a JoinEUI routed to Joinery',
+      },
+      'join-eui-prefix': {
+        type: 'string',
+        multiple: true,
+        value: '<JoinEUI/bits>',
+        description: 'a JoinEUI prefix routed to Joinery',
+      },
     },
     async run(ctx, values) {
       const out = need(values.out as string | undefined, '--out <dir>');
@@ -278,20 +347,37 @@ export const commands: Record<string, Command> = {
     },
   },
   'as register': {
-    usage:
-      'joinery as register --name <name> --as-id <AS-ID> --out <dir> [--kek-label <label>] [--account <id>]\n' +
-      '  [--join-eui <JoinEUI>]... [--join-eui-prefix <JoinEUI/bits>]... [--bi-url <url>]\n' +
-      '  Registers an application server (AppSKeyReq) and writes its credentials and The Things Stack configuration\n' +
+    summary: 'register an application server (AppSKeyReq) and write its credentials bundle',
+    details:
+      'Registers an application server (AppSKeyReq) and writes its credentials and The Things Stack configuration\n' +
       '  (its own interop directory, components ["as"]) to <dir>, which must not hold credentials yet.',
     options: {
-      name: { type: 'string' },
-      'as-id': { type: 'string' },
-      'kek-label': { type: 'string' },
-      account: { type: 'string' },
-      out: { type: 'string' },
-      'bi-url': { type: 'string' },
-      'join-eui': { type: 'string', multiple: true },
-      'join-eui-prefix': { type: 'string', multiple: true },
+      name: { type: 'string', value: '<name>', description: 'its name (required)' },
+      'as-id': { type: 'string', value: '<AS-ID>', description: 'its AS-ID (required)' },
+      out: {
+        type: 'string',
+        value: '<dir>',
+        description: 'the folder for the bundle (required; no credentials in it yet)',
+      },
+      'kek-label': { type: 'string', value: '<label>', description: 'the KEK label (lower case)' },
+      account: { type: 'string', value: '<id>', description: 'admin: the account to register for' },
+      'bi-url': {
+        type: 'string',
+        value: '<url>',
+        description: "the BI address the bundle names (default: the server's public BI URL)",
+      },
+      'join-eui': {
+        type: 'string',
+        multiple: true,
+        value: '<JoinEUI>',
+        description: 'a JoinEUI routed to Joinery',
+      },
+      'join-eui-prefix': {
+        type: 'string',
+        multiple: true,
+        value: '<JoinEUI/bits>',
+        description: 'a JoinEUI prefix routed to Joinery',
+      },
     },
     async run(ctx, values) {
       const out = need(values.out as string | undefined, '--out <dir>');
@@ -312,8 +398,12 @@ export const commands: Record<string, Command> = {
     },
   },
   claim: {
-    usage: 'joinery claim <DevEUI> <claim code> --ns <network server id> [--as <application server id>]',
-    options: { ns: { type: 'string' }, as: { type: 'string' } },
+    summary: 'claim a device with its claim code and bind it to one of your network servers',
+    args: '<DevEUI> <claimCode>',
+    options: {
+      ns: { type: 'string', value: '<id>', description: 'the network server (required)' },
+      as: { type: 'string', value: '<id>', description: 'the application server' },
+    },
     async run(ctx, values, [devEui, claimCode]) {
       ctx.out(
         await ctx.account().request('POST', '/api/v1/claims', {
@@ -326,14 +416,16 @@ export const commands: Record<string, Command> = {
     },
   },
   unclaim: {
-    usage: 'joinery unclaim <DevEUI>',
+    summary: 'unclaim a device: claimable again, no network server can activate it',
+    args: '<DevEUI>',
     async run(ctx, _values, [devEui]) {
       await ctx.account().request('DELETE', `/api/v1/claims/${encodeURIComponent(need(devEui, '<DevEUI>'))}`);
       ctx.out({ unclaimed: devEui });
     },
   },
   'devices get': {
-    usage: 'joinery devices get <DevEUI>',
+    summary: 'show a device',
+    args: '<DevEUI>',
     async run(ctx, _values, [devEui]) {
       ctx.out(
         await ctx.account().request('GET', `/api/v1/devices/${encodeURIComponent(need(devEui, '<DevEUI>'))}`),
@@ -341,8 +433,11 @@ export const commands: Record<string, Command> = {
     },
   },
   'devices list': {
-    usage: 'joinery devices list [--account <id>] [--batch <id>]',
-    options: { account: { type: 'string' }, batch: { type: 'string' } },
+    summary: 'list devices (owners their own; the admin by account or batch)',
+    options: {
+      account: { type: 'string', value: '<id>', description: 'admin: the account' },
+      batch: { type: 'string', value: '<id>', description: 'admin: the batch' },
+    },
     async run(ctx, values) {
       const query = new URLSearchParams();
       if (values.account !== undefined) query.set('accountId', values.account as string);
@@ -352,8 +447,9 @@ export const commands: Record<string, Command> = {
     },
   },
   'devices move': {
-    usage: 'joinery devices move <DevEUI> --ns <network server id>',
-    options: { ns: { type: 'string' } },
+    summary: 'move a device to another of your network servers',
+    args: '<DevEUI>',
+    options: { ns: { type: 'string', value: '<id>', description: 'the new network server (required)' } },
     async run(ctx, values, [devEui]) {
       ctx.out(
         await ctx
@@ -365,37 +461,83 @@ export const commands: Record<string, Command> = {
     },
   },
   charges: {
-    usage: 'joinery charges [--account <id>]',
-    options: { account: { type: 'string' } },
+    summary: 'list activation charges (an account its own, the admin all)',
+    options: { account: { type: 'string', value: '<id>', description: 'admin: one account' } },
     async run(ctx, values) {
       const q =
         values.account === undefined ? '' : `?accountId=${encodeURIComponent(values.account as string)}`;
       ctx.out(await ctx.account().request('GET', `/api/v1/billing/charges${q}`));
     },
   },
+  'device nonces': {
+    summary: "show a device's DevNonce and JoinNonce state and its DevNonce resets",
+    args: '<DevEUI>',
+    async run(ctx, _values, [devEui]) {
+      ctx.out(
+        await ctx
+          .account()
+          .request('GET', `/api/v1/devices/${encodeURIComponent(need(devEui, '<DevEUI>'))}/nonces`),
+      );
+    },
+  },
+  'device reset-devnonces': {
+    summary: 'forget the DevNonces a device used (it lost its counter); recorded with who and why',
+    args: '<DevEUI>',
+    details:
+      'Old join-requests of the device can be replayed afterwards: only its owner or the admin may do it. The JoinNonce\n' +
+      'is never reset.',
+    options: {
+      reason: { type: 'string', value: '<text>', description: 'why (required; recorded, 1-500 characters)' },
+    },
+    async run(ctx, values, [devEui]) {
+      ctx.out(
+        await ctx
+          .account()
+          .request(
+            'POST',
+            `/api/v1/devices/${encodeURIComponent(need(devEui, '<DevEUI>'))}/devnonce-resets`,
+            {
+              reason: need(values.reason as string | undefined, '--reason <text>'),
+            },
+          ),
+      );
+    },
+  },
+  'invoices list': {
+    summary: 'list invoices, newest month first (an account its own, the admin all)',
+    options: { account: { type: 'string', value: '<id>', description: 'admin: one account' } },
+    async run(ctx, values) {
+      const q =
+        values.account === undefined ? '' : `?accountId=${encodeURIComponent(values.account as string)}`;
+      ctx.out(await ctx.account().request('GET', `/api/v1/billing/invoices${q}`));
+    },
+  },
+  'invoices get': {
+    summary: 'one invoice (YYYY-MM) as JSON, CSV or PDF',
+    args: '<period>',
+    options: {
+      format: { type: 'string', value: '<format>', description: 'json (default), csv or pdf' },
+      output: { type: 'string', value: '<file>', description: 'write it to this file (needed for pdf)' },
+      account: { type: 'string', value: '<id>', description: 'admin: the account' },
+    },
+    async run(ctx, values, [period]) {
+      const format = (values.format as string | undefined) ?? 'json';
+      if (!['json', 'csv', 'pdf'].includes(format)) throw new UsageError('--format must be json, csv or pdf');
+      const output = values.output as string | undefined;
+      if (format === 'pdf' && output === undefined) throw new UsageError('a PDF needs --output <file>');
+      const query = new URLSearchParams({ format });
+      if (values.account !== undefined) query.set('accountId', values.account as string);
+      const answer = await ctx
+        .account()
+        .call(
+          'GET',
+          `/api/v1/billing/invoices/${encodeURIComponent(need(period, '<period>'))}?${query.toString()}`,
+        );
+      if (output !== undefined) {
+        writeFileSync(output, answer.bytes);
+        ctx.warn(`wrote ${answer.bytes.length} bytes to ${output}`);
+      } else if (format === 'csv') ctx.raw(answer.bytes.toString('utf8'));
+      else ctx.out(JSON.parse(answer.bytes.toString('utf8')));
+    },
+  },
 };
-
-/** Splits `argv` into a known command (one or two words) and the rest. */
-export function findCommand(
-  argv: readonly string[],
-): { name: string; command: Command; rest: string[] } | undefined {
-  for (const words of [2, 1]) {
-    const name = argv.slice(0, words).join(' ');
-    const command = commands[name];
-    if (command !== undefined && argv.length >= words) return { name, command, rest: argv.slice(words) };
-  }
-  return undefined;
-}
-
-export function parseCommandArgs(command: Command, rest: string[]) {
-  try {
-    return parseArgs({
-      args: rest,
-      options: { ...command.options, token: { type: 'string' }, 'api-url': { type: 'string' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}

@@ -8,101 +8,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The caller */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              accountId: string | null;
-              /** @enum {string} */
-              scope: 'admin' | 'owner';
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * The caller
+     * @description Who the bearer token names: the admin, or an account (and which).
+     */
+    get: operations['getWhoAmI'];
     put?: never;
     post?: never;
     delete?: never;
@@ -118,206 +28,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List accounts (admin) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              accounts: {
-                id: string;
-                name: string;
-                /** Format: date-time */
-                createdAt?: string;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * List accounts (admin)
+     * @description Every owner account, oldest first (admin only).
+     */
+    get: operations['listAccounts'];
     put?: never;
-    /** Create an owner account (admin); its first API key is shown this once */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            name: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              id: string;
-              name: string;
-              apiKey: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Create an owner account (admin); its first API key is shown this once
+     * @description Creates an account for a device owner. The answer carries the account's first API key (scope admin), shown this once: keep it. With `owner:{email}`, that person is invited as the account's admin: the answer adds the invitation and its token (shown this once).
+     */
+    post: operations['createAccount'];
     delete?: never;
     options?: never;
     head?: never;
@@ -333,107 +54,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Register a manufacturer's transport KEK (admin) for wrapped root keys in device batches */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            label: string;
-            /** @description AES key, hex */
-            key: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              label: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Register a manufacturer's transport KEK (admin) for wrapped root keys in device batches
+     * @description A manufacturer wraps the root keys of its device batches under this AES key (RFC 3394); the batch then names the KEK by its label.
+     */
+    post: operations['registerTransportKek'];
     delete?: never;
     options?: never;
     head?: never;
@@ -449,134 +74,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Import a batch of devices with their root keys and claim codes (admin); all or nothing */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description JoinEUI, 16 hex digits */
-            joinEui: string;
-            manufacturer?: string;
-            batchId?: string;
-            devices?: {
-              /** @description DevEUI, 16 hex digits */
-              devEui: string;
-              /** @description JoinEUI, 16 hex digits */
-              joinEui?: string;
-              /** @enum {string} */
-              macVersion: '1.0.0' | '1.0.1' | '1.0.2' | '1.0.3' | '1.0.4' | '1.1' | '1.0' | '1.1.0';
-              nwkKey:
-                | string
-                | {
-                    kekLabel: string;
-                    /** @description RFC 3394-wrapped AES-128 key, hex */
-                    wrapped: string;
-                  };
-              appKey?:
-                | string
-                | {
-                    kekLabel: string;
-                    /** @description RFC 3394-wrapped AES-128 key, hex */
-                    wrapped: string;
-                  };
-              claimCode: string;
-            }[];
-            /** @description Alternative to `devices`: CSV with a header devEui,joinEui,macVersion,nwkKey,appKey,claimCode */
-            csv?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              imported: number;
-              batchId: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Import a batch of devices with their root keys and claim codes (admin); all or nothing
+     * @description Imports devices with their root keys and claim codes, as a JSON list or as CSV. Every row is checked first: one bad row refuses the whole batch with `invalid_batch`, naming the row and what is wrong with it.
+     */
+    post: operations['importDeviceBatch'];
     delete?: never;
     options?: never;
     head?: never;
@@ -590,264 +92,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List network servers (owners: their own) */
-    get: {
-      parameters: {
-        query?: {
-          /** @description admin: the account; owners always see their own */
-          accountId?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                id: string;
-                /** @enum {string} */
-                kind: 'network-server' | 'application-server';
-                accountId: string;
-                name: string;
-                netId?: string | null;
-                nsId?: string | null;
-                asId?: string | null;
-                kekLabel?: string;
-                /** @enum {string|null} */
-                appSKeyDelivery?: 'wrapped' | 'plaintext' | 'session-key-id' | null;
-                lifetime?: number;
-                asyncUrl?: string | null;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * List network servers (owners: their own)
+     * @description The servers registered for an account, without their secrets.
+     */
+    get: operations['listNetworkServers'];
     put?: never;
-    /** Register a network server; its KEK, bearer token and client certificate are shown this once */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            name: string;
-            /** @description NetID, 6 hex digits */
-            netId: string;
-            /** @description NSID (BI 1.1 SenderNSID), 16 hex digits */
-            nsId?: string;
-            /** @description kept in the account’s namespace: the KEK comes back labelled acct-<account id hex>/<kekLabel> */
-            kekLabel?: string;
-            /**
-             * @description default wrapped; plaintext for product chirpstack (ChirpStack decrypts payloads only then)
-             * @enum {string}
-             */
-            appSKeyDelivery?: 'wrapped' | 'plaintext' | 'session-key-id';
-            /**
-             * @description the NS product; chirpstack picks its AppSKey delivery and warns about choices it cannot decrypt
-             * @enum {string}
-             */
-            product?: 'chirpstack' | 'the-things-stack' | 'other';
-            /** @description session lifetime, seconds */
-            lifetime?: number;
-            /** @description a public address (private ones only with JOINERY_ALLOW_PRIVATE_ASYNC_URLS=true) */
-            asyncUrl?: string;
-            /** @description PEM certificates of the CA of the asyncUrl server, trusted besides the system store */
-            asyncCaPem?: string;
-            plaintextNwkKeys?: boolean;
-            /** @description admin only: the account to register for */
-            accountId?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              id: string;
-              netId: string;
-              nsId: string | null;
-              /** @enum {string} */
-              appSKeyDelivery: 'wrapped' | 'plaintext' | 'session-key-id';
-              /** @enum {string|null} */
-              product: 'chirpstack' | 'the-things-stack' | 'other' | null;
-              kek: {
-                label: string;
-                /** @description hex, shown this once */
-                key: string;
-              };
-              bearerToken: string;
-              credentials: {
-                caCertPem: string;
-                clientCertPem: string;
-                clientKeyPem: string;
-              };
-              /** @description what the owner should know about this registration, e.g. a choice that turns off decryption */
-              warnings: {
-                /** @enum {string} */
-                code: 'chirpstack_no_payload_decryption';
-                message: string;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Register a network server; its KEK, bearer token and client certificate are shown this once
+     * @description Registers a network server of the caller's account (or, for the admin, of `accountId`). The KEK, the bearer token and the client certificate and key are in this answer only.
+     */
+    post: operations['registerNetworkServer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -861,231 +116,17 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List application servers (owners: their own) */
-    get: {
-      parameters: {
-        query?: {
-          /** @description admin: the account; owners always see their own */
-          accountId?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: {
-                id: string;
-                /** @enum {string} */
-                kind: 'network-server' | 'application-server';
-                accountId: string;
-                name: string;
-                netId?: string | null;
-                nsId?: string | null;
-                asId?: string | null;
-                kekLabel?: string;
-                /** @enum {string|null} */
-                appSKeyDelivery?: 'wrapped' | 'plaintext' | 'session-key-id' | null;
-                lifetime?: number;
-                asyncUrl?: string | null;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * List application servers (owners: their own)
+     * @description The servers registered for an account, without their secrets.
+     */
+    get: operations['listApplicationServers'];
     put?: never;
-    /** Register an application server (AppSKeyReq); its KEK and credentials are shown this once */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            name: string;
-            asId: string;
-            kekLabel?: string;
-            accountId?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              id: string;
-              asId: string;
-              kek: {
-                label: string;
-                /** @description hex, shown this once */
-                key: string;
-              };
-              bearerToken: string;
-              credentials: {
-                caCertPem: string;
-                clientCertPem: string;
-                clientKeyPem: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Register an application server (AppSKeyReq); its KEK and credentials are shown this once
+     * @description Registers an application server that fetches AppSKeys over the Backend Interfaces (AppSKeyReq). The KEK, the bearer token and the client certificate and key are in this answer only.
+     */
+    post: operations['registerApplicationServer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1101,133 +142,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Claim a device with its claim code and bind it to one of your network servers */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description DevEUI, 16 hex digits */
-            devEui: string;
-            claimCode: string;
-            networkServerId: string;
-            applicationServerId?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              devEui: string;
-              joinEui: string;
-              /** @enum {string} */
-              macVersion: '1.0.0' | '1.0.1' | '1.0.2' | '1.0.3' | '1.0.4' | '1.1';
-              claimed: boolean;
-              accountId: string | null;
-              networkServerId: string | null;
-              activated: boolean;
-              joinCount: number;
-              /** Format: date-time */
-              lastJoinAt: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Claim a device with its claim code and bind it to one of your network servers
+     * @description Claims an unclaimed device with the claim code from its batch and binds it to one of the caller's network servers. Failed attempts are rate-limited per account (429 with Retry-After).
+     */
+    post: operations['claimDevice'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1244,98 +163,11 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Unclaim a device: claimable again, and no network server can activate it */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description DevEUI, 16 hex digits */
-          devEui: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description unclaimed */
-        204: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Unclaim a device: claimable again, and no network server can activate it
+     * @description Releases a device the caller owns: it becomes claimable again and no network server can activate it.
+     */
+    delete: operations['unclaimDevice'];
     options?: never;
     head?: never;
     patch?: never;
@@ -1349,119 +181,11 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Move a device to another of your network servers; the old one is refused from now on */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description DevEUI, 16 hex digits */
-          devEui: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            networkServerId: string;
-            applicationServerId?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              devEui: string;
-              joinEui: string;
-              /** @enum {string} */
-              macVersion: '1.0.0' | '1.0.1' | '1.0.2' | '1.0.3' | '1.0.4' | '1.1';
-              claimed: boolean;
-              accountId: string | null;
-              networkServerId: string | null;
-              activated: boolean;
-              joinCount: number;
-              /** Format: date-time */
-              lastJoinAt: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Move a device to another of your network servers; the old one is refused from now on
+     * @description Binds a device the caller owns to another of its network servers (and optionally application server); the old network server is refused from now on.
+     */
+    put: operations['moveDevice'];
     post?: never;
     delete?: never;
     options?: never;
@@ -1476,112 +200,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A device (its owner, or the admin) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description DevEUI, 16 hex digits */
-          devEui: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              devEui: string;
-              joinEui: string;
-              /** @enum {string} */
-              macVersion: '1.0.0' | '1.0.1' | '1.0.2' | '1.0.3' | '1.0.4' | '1.1';
-              claimed: boolean;
-              accountId: string | null;
-              networkServerId: string | null;
-              activated: boolean;
-              joinCount: number;
-              /** Format: date-time */
-              lastJoinAt: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * A device (its owner, or the admin)
+     * @description One device as the management contract shows it. Another account's device answers 404 `unknown_device`, as an unknown DevEUI does.
+     */
+    get: operations['getDevice'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1599,116 +222,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Forget the DevNonces a device used, for a device that lost its counter (its owner, or the admin). Recorded with who and why; the JoinNonce is never reset. Old join-requests can be replayed afterwards. */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description DevEUI, 16 hex digits */
-          devEui: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            reason: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description `admin/<api key id>` or `account:<account id>/<api key id>` */
-              actor: string;
-              reason: string;
-              /** Format: date-time */
-              at: string;
-              /** @description the last accepted DevNonce before the reset; -1: none */
-              lastDevNonce: number;
-              /** @description DevNonces the LoRaWAN 1.0.0–1.0.3 history held */
-              historySize: number;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Forget the DevNonces a device used, for a device that lost its counter (its owner, or the admin). Recorded with who and why; the JoinNonce is never reset. Old join-requests can be replayed afterwards.
+     * @description For a device that lost its DevNonce counter (a battery swap, a firmware update): the DevNonces it used are forgotten and the reset is recorded with who and why.
+     */
+    post: operations['resetDevNonces'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1722,119 +240,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A device's DevNonce and JoinNonce state and its DevNonce resets (its owner, or the admin) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description DevEUI, 16 hex digits */
-          devEui: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              devEui: string;
-              /** @description the last JoinNonce handed out; 0: none yet */
-              joinNonce: number;
-              /** @description the last accepted DevNonce; -1: none */
-              lastDevNonce: number;
-              devNonceHistorySize: number;
-              sessionCount: number;
-              resets: {
-                /** @description `admin/<api key id>` or `account:<account id>/<api key id>` */
-                actor: string;
-                reason: string;
-                /** Format: date-time */
-                at: string;
-                /** @description the last accepted DevNonce before the reset; -1: none */
-                lastDevNonce: number;
-                /** @description DevNonces the LoRaWAN 1.0.0–1.0.3 history held */
-                historySize: number;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * A device's DevNonce and JoinNonce state and its DevNonce resets (its owner, or the admin)
+     * @description The last JoinNonce handed out, the last accepted DevNonce, the size of the DevNonce history, the session count and every DevNonce reset. No keys.
+     */
+    get: operations['getNonceState'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1854,209 +264,12 @@ export interface paths {
      * A device's roaming agreements (its owner, or the admin)
      * @description Roaming agreements: network servers registered with one of these NetIDs get the home network of the device (HomeNSReq) besides its own NS. None by default; cleared when the device changes owner.
      */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description DevEUI, 16 hex digits */
-          devEui: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              devEui: string;
-              netIds: string[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    get: operations['getDeviceRoaming'];
     /**
      * Replace a claimed device's roaming agreements (its owner, or the admin)
      * @description Roaming agreements: network servers registered with one of these NetIDs get the home network of the device (HomeNSReq) besides its own NS. None by default; cleared when the device changes owner.
      */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          /** @description DevEUI, 16 hex digits */
-          devEui: string;
-        };
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description the whole list of roaming agreements of the device */
-            netIds: string[];
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              devEui: string;
-              netIds: string[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    put: operations['setDeviceRoaming'];
     post?: never;
     delete?: never;
     options?: never;
@@ -2075,208 +288,12 @@ export interface paths {
      * The account's roaming agreements, for all its devices (owners: their own; the admin: accountId)
      * @description Roaming agreements: network servers registered with one of these NetIDs get the home network of the device (HomeNSReq) besides its own NS. None by default; cleared when the device changes owner.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description admin only: the account */
-          accountId?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              accountId: string;
-              netIds: string[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    get: operations['getAccountRoaming'];
     /**
      * Replace the account's roaming agreements, for all its devices
      * @description Roaming agreements: network servers registered with one of these NetIDs get the home network of the device (HomeNSReq) besides its own NS. None by default; cleared when the device changes owner.
      */
-    put: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            /** @description the whole list of roaming agreements (replaces the stored one) */
-            netIds: string[];
-            /** @description admin only: the account (account-level agreements) */
-            accountId?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              accountId: string;
-              netIds: string[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    put: operations['setAccountRoaming'];
     post?: never;
     delete?: never;
     options?: never;
@@ -2291,121 +308,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List devices: owners their own; the admin by account or batch */
-    get: {
-      parameters: {
-        query?: {
-          /** @description admin only */
-          accountId?: string;
-          /** @description admin only */
-          batchId?: string;
-          /** @description nextPageToken of the page before */
-          pageToken?: string;
-          /** @description 1–1000, default 100 */
-          pageSize?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              devices: {
-                devEui: string;
-                joinEui: string;
-                /** @enum {string} */
-                macVersion: '1.0.0' | '1.0.1' | '1.0.2' | '1.0.3' | '1.0.4' | '1.1';
-                claimed: boolean;
-                accountId: string | null;
-                networkServerId: string | null;
-                activated: boolean;
-                joinCount: number;
-                /** Format: date-time */
-                lastJoinAt: string | null;
-              }[];
-              nextPageToken: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * List devices: owners their own; the admin by account or batch; filters and cursor paging
+     * @description Devices a page at a time: an owner its own, the admin those of `accountId` or `batchId` (or all).
+     */
+    get: operations['listDevices'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2421,127 +328,31 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One-time activation charges: an account its own, the admin all */
-    get: {
-      parameters: {
-        query?: {
-          /** @description admin: one account (default all); owners always see their own */
-          accountId?: string;
-          /** @description inclusive */
-          from?: string;
-          /** @description exclusive */
-          to?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              charges: {
-                devEui: string;
-                accountId: string;
-                amountMinor: number;
-                currency: string;
-                /** Format: date-time */
-                chargedAt: string;
-              }[];
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
+    /**
+     * One-time activation charges: an account its own, the admin all
+     * @description Each device is charged once, at its first accepted join, to the account that owned it then. `from` inclusive, `to` exclusive.
+     */
+    get: operations['listCharges'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/billing/invoices': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
+    /**
+     * The invoices: an account its own, the admin all (or of accountId)
+     * @description One invoice per account and calendar month (UTC) with charges, newest month first. A month that is over is issued: it has its number (sequential per issuer) from the first time it is read or listed.
+     */
+    get: operations['listInvoices'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2557,131 +368,528 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The invoice of one account for one calendar month (UTC), as JSON or CSV */
-    get: {
-      parameters: {
-        query?: {
-          /** @description admin: required; owners: their own */
-          accountId?: string;
-          format?: 'json' | 'csv';
-        };
-        header?: never;
-        path: {
-          /** @description YYYY-MM */
-          period: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              accountId: string;
-              period: string;
-              charges: {
-                devEui: string;
-                accountId: string;
-                amountMinor: number;
-                currency: string;
-                /** Format: date-time */
-                chargedAt: string;
-              }[];
-              totalMinor: number;
-              currency: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
+    /**
+     * The invoice of one account for one calendar month (UTC), as JSON, CSV or PDF
+     * @description The invoice document: number (once the month is over), issuer, period, one line per device activated, totals. `format=csv`: the lines as CSV; `format=pdf`: the document as PDF.
+     */
+    get: operations['getInvoice'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/login': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
     };
+    get?: never;
+    put?: never;
+    /**
+     * Log in with email and password
+     * @description Sets the session cookie (HttpOnly, SameSite=Strict) and answers the user, its accounts and the CSRF token to send as X-CSRF-Token with every change. A wrong email or password is the same 401; attempts are limited per email and per source address (429 with Retry-After).
+     */
+    post: operations['login'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/session': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The session: its user, accounts and CSRF token
+     * @description Answers like login, for the session the cookie names (401 without one).
+     */
+    get: operations['getSession'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/logout': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * End this session
+     * @description Needs the session cookie and X-CSRF-Token; clears the cookie.
+     */
+    post: operations['logout'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/logout-all': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * End every session of the user, on every device
+     * @description Needs the session cookie and X-CSRF-Token; clears the cookie.
+     */
+    post: operations['logoutAll'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/password': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Change the session user's password
+     * @description Checks the current password (limited like a login), sets the new one (at least 12 characters) and ends every other session of the user.
+     */
+    put: operations['changePassword'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/operator/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Create a user who logs in (admin token or operator)
+     * @description An operator user (`operator`, default true) can do what the admin token can. The password (at least 12 characters) is stored as a scrypt hash.
+     */
+    post: operations['createOperatorUser'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/members': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The account's members
+     * @description Every user of the account with its role (`admin`: everything; `member`: read only).
+     */
+    get: operations['listMembers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/members/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Change a member's role
+     * @description Account admins only. An account keeps at least one admin (409 `last_admin`).
+     */
+    put: operations['updateMember'];
+    post?: never;
+    /**
+     * Remove a member from the account
+     * @description Account admins only. An account keeps at least one admin (409 `last_admin`).
+     */
+    delete: operations['removeMember'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/invitations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The account's open invitations
+     * @description Invitations neither accepted nor revoked (an expired one shows its expiresAt). No tokens.
+     */
+    get: operations['listInvitations'];
+    put?: never;
+    /**
+     * Invite someone to the account
+     * @description The token is shown this once (the console link is `/#/invite/<token>`); it expires after 7 days and is used once.
+     */
+    post: operations['createInvitation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/invitations/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke an open invitation
+     * @description Its token is refused from then on.
+     */
+    delete: operations['revokeInvitation'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/invitations/accept': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Accept an invitation (no login needed: the token is the credential)
+     * @description A new email becomes a user with `name` and `password` (at least 12 characters); an existing user gives its password. Answers like login, with the session cookie.
+     */
+    post: operations['acceptInvitation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/api-keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The account's API keys (never the keys themselves)
+     * @description With when each was last used (to the minute) and whether it is revoked.
+     */
+    get: operations['listApiKeys'];
+    put?: never;
+    /**
+     * Create an API key (shown this once)
+     * @description Scopes: `read` (GET everything in the account), `devices` (claims, devices, roaming), `network-servers` (NS and AS management), `billing`, `admin` (everything). A key outside its scope is 403 `insufficient_scope`; after `expiresAt` it is 401. Account admins only.
+     */
+    post: operations['createApiKey'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/api-keys/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke an API key
+     * @description Refused from then on (401 `unauthenticated`).
+     */
+    delete: operations['revokeApiKey'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The audit log, newest first
+     * @description Who (actor), when, from where (sourceAddress), what (action, target, details: never a secret). `keys.released` entries name the network server that got a device's session keys. Accounts see their own; the admin sees every account, or one with `accountId`.
+     */
+    get: operations['listAudit'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/claims/bulk': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Claim up to 10 000 devices from JSON rows or CSV; every row is claimed on its own and answered with its result (claimed, or failed with the error a single claim would get) */
+    post: operations['bulkClaimDevices'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/claims/qr': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Claim a device by its TR005 QR code (LW:D0:JoinEUI:DevEUI:ProfileID:O<claim code>): the OwnerToken is the claim code, and the JoinEUI must be the device’s */
+    post: operations['claimDeviceByQrCode'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/devices/{devEui}/qr.svg': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The TR005 QR code of a device as SVG (the admin, or the owner); with `claimCode`, checked and embedded as the OwnerToken */
+    get: operations['getDeviceQrCodeSvg'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/devices/{devEui}/qr.png': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The TR005 QR code of a device as PNG (the admin, or the owner); with `claimCode`, checked and embedded as the OwnerToken */
+    get: operations['getDeviceQrCodePng'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/network-servers/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A network server with its settings and rotation state (its owner, or the admin) */
+    get: operations['getNetworkServer'];
+    put?: never;
+    post?: never;
+    /** Revoke a network server: every certificate and token it has is refused from now on, over the Backend Interfaces too; devices bound to it are activated by no one until moved to another network server */
+    delete: operations['revokeNetworkServer'];
+    options?: never;
+    head?: never;
+    /** Change a network server’s name, callback URL (and its CA), lifetime or AppSKey delivery, validated as at registration */
+    patch: operations['updateNetworkServer'];
+    trace?: never;
+  };
+  '/api/v1/network-servers/{id}/rotations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Rotate a network server’s credentials: a new client certificate, bearer token and KEK, shown this once; the old ones keep working until overlapUntil, then they are refused */
+    post: operations['rotateNetworkServerCredentials'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/network-servers/{id}/bundles/{bundleId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The credentials bundle of a registration or rotation as one zip archive (certificates, keys, The Things Stack and ChirpStack v4/v3 configuration): downloadable once, within an hour, then 410 */
+    get: operations['downloadNetworkServerBundle'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/application-servers/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A application server with its settings and rotation state (its owner, or the admin) */
+    get: operations['getApplicationServer'];
+    put?: never;
+    post?: never;
+    /** Revoke a application server: every certificate and token it has is refused from now on, over the Backend Interfaces too; devices bound to it are activated by no one until moved to another network server */
+    delete: operations['revokeApplicationServer'];
+    options?: never;
+    head?: never;
+    /** Rename an application server */
+    patch: operations['updateApplicationServer'];
+    trace?: never;
+  };
+  '/api/v1/application-servers/{id}/rotations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Rotate a application server’s credentials: a new client certificate, bearer token and KEK, shown this once; the old ones keep working until overlapUntil, then they are refused */
+    post: operations['rotateApplicationServerCredentials'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/application-servers/{id}/bundles/{bundleId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The credentials bundle of a registration or rotation as one zip archive (certificates, keys, The Things Stack and ChirpStack v4/v3 configuration): downloadable once, within an hour, then 410 */
+    get: operations['downloadApplicationServerBundle'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/devices/{devEui}/activity': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The last joins of a device, newest first (accepted and refused; its owner since the claim, or the admin) */
+    get: operations['listDeviceActivity'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/devices/{devEui}/activity/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Joins of a device as they happen, as Server-Sent Events (its owner, or the admin) */
+    get: operations['streamDeviceActivity'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/activity/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Joins of every device of the account as they happen, as Server-Sent Events (the admin: every account) */
+    get: operations['streamAccountActivity'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2697,57 +905,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Where network servers reach the Backend Interfaces (JOINERY_BI_PUBLIC_URL) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              publicUrl: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              error: {
-                code: string;
-                message: string;
-              };
-            };
-          };
-        };
-      };
-    };
+    /**
+     * Where network servers reach the Backend Interfaces (JOINERY_BI_PUBLIC_URL)
+     * @description The public URL of the Backend Interfaces (JOINERY_BI_PUBLIC_URL): what network server configurations name. 404 when it is not known.
+     */
+    get: operations['getBiEndpoint'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2759,7 +921,244 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: never;
+  schemas: {
+    Error: {
+      error: {
+        code: string;
+        message: string;
+      };
+    };
+    Device: {
+      devEui: string;
+      joinEui: string;
+      /** @enum {string} */
+      macVersion: '1.0.0' | '1.0.1' | '1.0.2' | '1.0.3' | '1.0.4' | '1.1';
+      claimed: boolean;
+      accountId: string | null;
+      networkServerId: string | null;
+      activated: boolean;
+      joinCount: number;
+      /** Format: date-time */
+      lastJoinAt: string | null;
+    };
+    Account: {
+      id: string;
+      name: string;
+      /** Format: date-time */
+      createdAt?: string;
+    };
+    CreatedAccount: {
+      id: string;
+      name: string;
+      apiKey: string;
+    };
+    ImportedBatch: {
+      imported: number;
+      batchId: string;
+    };
+    RegisteredNetworkServer: {
+      id: string;
+      netId: string;
+      nsId: string | null;
+      /** @enum {string} */
+      appSKeyDelivery: 'wrapped' | 'plaintext' | 'session-key-id';
+      /** @enum {string|null} */
+      product: 'chirpstack' | 'the-things-stack' | 'other' | null;
+      kek: {
+        label: string;
+        /** @description hex, shown this once */
+        key: string;
+      };
+      bearerToken: string;
+      credentials: {
+        caCertPem: string;
+        clientCertPem: string;
+        clientKeyPem: string;
+      };
+      /** @description what the owner should know about this registration, e.g. a choice that turns off decryption */
+      warnings: {
+        /** @enum {string} */
+        code: 'chirpstack_no_payload_decryption';
+        message: string;
+      }[];
+      /** @description null when the archive could not be stored (the credentials above are still valid) */
+      bundle?: {
+        /** @description GET it (same bearer token): application/zip, once */
+        url: string;
+        /** Format: date-time */
+        expiresAt: string;
+      } | null;
+    };
+    RegisteredApplicationServer: {
+      id: string;
+      asId: string;
+      kek: {
+        label: string;
+        /** @description hex, shown this once */
+        key: string;
+      };
+      bearerToken: string;
+      credentials: {
+        caCertPem: string;
+        clientCertPem: string;
+        clientKeyPem: string;
+      };
+      /** @description null when the archive could not be stored (the credentials above are still valid) */
+      bundle?: {
+        /** @description GET it (same bearer token): application/zip, once */
+        url: string;
+        /** Format: date-time */
+        expiresAt: string;
+      } | null;
+    };
+    Peer: {
+      id: string;
+      /** @enum {string} */
+      kind: 'network-server' | 'application-server';
+      accountId: string;
+      name: string;
+      netId?: string | null;
+      nsId?: string | null;
+      asId?: string | null;
+      kekLabel?: string;
+      /** @enum {string|null} */
+      appSKeyDelivery?: 'wrapped' | 'plaintext' | 'session-key-id' | null;
+      lifetime?: number;
+      asyncUrl?: string | null;
+    };
+    DevNonceReset: {
+      /** @description `admin/<api key id>` or `account:<account id>/<api key id>` */
+      actor: string;
+      reason: string;
+      /** Format: date-time */
+      at: string;
+      /** @description the last accepted DevNonce before the reset; -1: none */
+      lastDevNonce: number;
+      /** @description DevNonces the LoRaWAN 1.0.0–1.0.3 history held */
+      historySize: number;
+    };
+    NonceState: {
+      devEui: string;
+      /** @description the last JoinNonce handed out; 0: none yet */
+      joinNonce: number;
+      /** @description the last accepted DevNonce; -1: none */
+      lastDevNonce: number;
+      devNonceHistorySize: number;
+      sessionCount: number;
+      resets: components['schemas']['DevNonceReset'][];
+    };
+    DeviceList: {
+      items: components['schemas']['Device'][];
+      nextCursor: string | null;
+    };
+    Charge: {
+      devEui: string;
+      accountId: string;
+      amountMinor: number;
+      currency: string;
+      /** Format: date-time */
+      chargedAt: string;
+    };
+    ChargeList: {
+      /** @description the PRODUCT contract: the same charges as `items` */
+      charges: components['schemas']['Charge'][];
+      items: components['schemas']['Charge'][];
+      nextCursor: string | null;
+    };
+    /** @description Who issues the invoices (JOINERY_INVOICE_ISSUER_*) */
+    InvoiceIssuer: {
+      name: string;
+      /** @description lines separated by newlines */
+      address: string;
+      taxId: string;
+      email: string;
+    };
+    /** @description One device's activation */
+    InvoiceLine: {
+      description: string;
+      devEui: string;
+      quantity: number;
+      unitMinor: number;
+      amountMinor: number;
+      currency: string;
+      /** Format: date-time */
+      chargedAt: string;
+    };
+    /** @description The invoice of one account for one calendar month (UTC) */
+    Invoice: {
+      /** @description sequential per issuer, e.g. INV-000042; null for a draft */
+      number: string | null;
+      /**
+       * @description issued once the month is over (it then has a number); a draft before
+       * @enum {string}
+       */
+      status: 'draft' | 'issued';
+      /**
+       * Format: date-time
+       * @description the invoice date; null for a draft
+       */
+      issuedAt: string | null;
+      issuer: components['schemas']['InvoiceIssuer'];
+      accountId: string;
+      /** @description YYYY-MM */
+      period: string;
+      /**
+       * Format: date-time
+       * @description inclusive
+       */
+      periodStart: string;
+      /**
+       * Format: date-time
+       * @description exclusive
+       */
+      periodEnd: string;
+      lines: components['schemas']['InvoiceLine'][];
+      /** @description one per currency */
+      totals: {
+        currency: string;
+        totalMinor: number;
+      }[];
+      charges: components['schemas']['Charge'][];
+      /** @description the total of the first currency */
+      totalMinor: number;
+      currency: string;
+    };
+    InvoiceSummary: {
+      number: string | null;
+      /**
+       * @description issued once the month is over (it then has a number); a draft before
+       * @enum {string}
+       */
+      status: 'draft' | 'issued';
+      /** Format: date-time */
+      issuedAt: string | null;
+      accountId: string;
+      /** @description YYYY-MM; GET /api/v1/billing/invoices/{period} for the document */
+      period: string;
+      totals: {
+        currency: string;
+        totalMinor: number;
+      }[];
+      lineCount: number;
+    };
+    InvoiceList: {
+      items: components['schemas']['InvoiceSummary'][];
+      nextCursor: string | null;
+    };
+    WhoAmI: {
+      accountId: string | null;
+      /** @enum {string} */
+      scope: 'admin' | 'owner';
+    };
+    DeviceRoaming: {
+      devEui: string;
+      netIds: string[];
+    };
+    AccountRoaming: {
+      accountId: string;
+      netIds: string[];
+    };
+  };
   responses: never;
   parameters: never;
   requestBodies: never;
@@ -2767,4 +1166,6679 @@ export interface components {
   pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+  getWhoAmI: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The caller */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WhoAmI'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listAccounts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The accounts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            accounts: components['schemas']['Account'][];
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createAccount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          owner?: {
+            /** @description an email address */
+            email: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description The account and its first API key (shown this once) */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            name: string;
+            apiKey: string;
+            invitation?: {
+              id: string;
+              email: string;
+              /** @enum {string} */
+              role: 'admin' | 'member';
+              /** @description shown this once; the console link is /#/invite/<token> */
+              token: string;
+              /** Format: date-time */
+              expiresAt: string;
+            };
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  registerTransportKek: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          label: string;
+          /** @description AES key, hex */
+          key: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Registered */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            label: string;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  importDeviceBatch: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description JoinEUI, 16 hex digits */
+          joinEui: string;
+          manufacturer?: string;
+          batchId?: string;
+          devices?: {
+            /** @description DevEUI, 16 hex digits */
+            devEui: string;
+            /** @description JoinEUI, 16 hex digits */
+            joinEui?: string;
+            /** @enum {string} */
+            macVersion: '1.0.0' | '1.0.1' | '1.0.2' | '1.0.3' | '1.0.4' | '1.1' | '1.0' | '1.1.0';
+            nwkKey:
+              | string
+              | {
+                  kekLabel: string;
+                  /** @description RFC 3394-wrapped AES-128 key, hex */
+                  wrapped: string;
+                };
+            appKey?:
+              | string
+              | {
+                  kekLabel: string;
+                  /** @description RFC 3394-wrapped AES-128 key, hex */
+                  wrapped: string;
+                };
+            claimCode: string;
+          }[];
+          /** @description Alternative to `devices`: CSV with a header devEui,joinEui,macVersion,nwkKey,appKey,claimCode */
+          csv?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Every device imported */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ImportedBatch'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listNetworkServers: {
+    parameters: {
+      query?: {
+        /** @description admin: the account; owners always see their own */
+        accountId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The servers */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Peer'][];
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  registerNetworkServer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          /** @description NetID, 6 hex digits */
+          netId: string;
+          /** @description NSID (BI 1.1 SenderNSID), 16 hex digits */
+          nsId?: string;
+          /** @description kept in the account’s namespace: the KEK comes back labelled acct-<account id hex>/<kekLabel> */
+          kekLabel?: string;
+          /**
+           * @description default wrapped; plaintext for product chirpstack (ChirpStack decrypts payloads only then)
+           * @enum {string}
+           */
+          appSKeyDelivery?: 'wrapped' | 'plaintext' | 'session-key-id';
+          /**
+           * @description the NS product; chirpstack picks its AppSKey delivery and warns about choices it cannot decrypt
+           * @enum {string}
+           */
+          product?: 'chirpstack' | 'the-things-stack' | 'other';
+          /** @description session lifetime, seconds */
+          lifetime?: number;
+          /** @description a public address (private ones only with JOINERY_ALLOW_PRIVATE_ASYNC_URLS=true) */
+          asyncUrl?: string;
+          /** @description PEM certificates of the CA of the asyncUrl server, trusted besides the system store */
+          asyncCaPem?: string;
+          plaintextNwkKeys?: boolean;
+          /** @description admin only: the account to register for */
+          accountId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Registered; the secrets are shown this once */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RegisteredNetworkServer'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listApplicationServers: {
+    parameters: {
+      query?: {
+        /** @description admin: the account; owners always see their own */
+        accountId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The servers */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Peer'][];
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  registerApplicationServer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          asId: string;
+          kekLabel?: string;
+          accountId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Registered; the secrets are shown this once */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RegisteredApplicationServer'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  claimDevice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description DevEUI, 16 hex digits */
+          devEui: string;
+          claimCode: string;
+          networkServerId: string;
+          applicationServerId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The claimed device */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Device'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `rate_limited`: too many attempts; retry after `Retry-After` seconds */
+      429: {
+        headers: {
+          /** @description Seconds until the request may be retried */
+          'retry-after'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  unclaimDevice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description DevEUI, 16 hex digits */
+        devEui: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Unclaimed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  moveDevice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description DevEUI, 16 hex digits */
+        devEui: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          networkServerId: string;
+          applicationServerId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The device, now on the new network server */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Device'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getDevice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description DevEUI, 16 hex digits */
+        devEui: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The device */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Device'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  resetDevNonces: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description DevEUI, 16 hex digits */
+        devEui: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The reset, as recorded */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DevNonceReset'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getNonceState: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description DevEUI, 16 hex digits */
+        devEui: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The nonce state */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NonceState'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getDeviceRoaming: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description DevEUI, 16 hex digits */
+        devEui: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The device's roaming agreements */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeviceRoaming'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  setDeviceRoaming: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description DevEUI, 16 hex digits */
+        devEui: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description the whole list of roaming agreements of the device */
+          netIds: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description The device's roaming agreements */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeviceRoaming'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getAccountRoaming: {
+    parameters: {
+      query?: {
+        /** @description admin only: the account */
+        accountId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The account's roaming agreements */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccountRoaming'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  setAccountRoaming: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description the whole list of roaming agreements (replaces the stored one) */
+          netIds: string[];
+          /** @description admin only: the account (account-level agreements) */
+          accountId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The account's roaming agreements */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccountRoaming'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listDevices: {
+    parameters: {
+      query?: {
+        /** @description admin only */
+        accountId?: string;
+        /** @description admin only */
+        batchId?: string;
+        /** @description only claimed (or only unclaimed) devices */
+        claimed?: 'true' | 'false';
+        /** @description only devices bound to this network server */
+        networkServerId?: string;
+        macVersion?: '1.0.0' | '1.0.1' | '1.0.2' | '1.0.3' | '1.0.4' | '1.1';
+        /** @description only devices that joined at least once (or never) */
+        activated?: 'true' | 'false';
+        /** @description only devices whose last accepted join is at or after this time */
+        lastJoinSince?: string;
+        /** @description DevEUI prefix, hex */
+        devEuiPrefix?: string;
+        /** @description nextCursor of the page before */
+        cursor?: string;
+        /** @description 1–500, default 50 */
+        limit?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of devices */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeviceList'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listCharges: {
+    parameters: {
+      query?: {
+        /** @description admin: one account (default all); owners always see their own */
+        accountId?: string;
+        /** @description inclusive */
+        from?: string;
+        /** @description exclusive */
+        to?: string;
+        /** @description nextCursor of the page before */
+        cursor?: string;
+        /** @description 1–500; without limit and cursor every charge comes at once (the PRODUCT contract) */
+        limit?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The charges, oldest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ChargeList'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `billing_unavailable`: billing is not part of this installation, or is not reachable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listInvoices: {
+    parameters: {
+      query?: {
+        /** @description admin: one account (default all); owners always see their own */
+        accountId?: string;
+        /** @description nextCursor of the page before */
+        cursor?: string;
+        /** @description 1–500, default 50 */
+        limit?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of invoices */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InvoiceList'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `billing_unavailable`: billing is not part of this installation, or is not reachable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getInvoice: {
+    parameters: {
+      query?: {
+        /** @description admin: required; owners: their own */
+        accountId?: string;
+        /** @description json (default), csv (the lines) or pdf (the document) */
+        format?: 'json' | 'csv' | 'pdf';
+      };
+      header?: never;
+      path: {
+        /** @description YYYY-MM */
+        period: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The invoice */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Invoice'];
+          'text/csv': string;
+          'application/pdf': string;
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `billing_unavailable`: billing is not part of this installation, or is not reachable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  login: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description an email address */
+          email: string;
+          password: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            user: {
+              id: string;
+              email: string;
+              name: string;
+              operator: boolean;
+            };
+            accounts: {
+              id: string;
+              name: string;
+              /** @enum {string} */
+              role: 'admin' | 'member';
+            }[];
+            /** @description send it as X-CSRF-Token with every change made with the cookie */
+            csrfToken: string;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds until the request may be retried */
+          'retry-after'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            user: {
+              id: string;
+              email: string;
+              name: string;
+              operator: boolean;
+            };
+            accounts: {
+              id: string;
+              name: string;
+              /** @enum {string} */
+              role: 'admin' | 'member';
+            }[];
+            /** @description send it as X-CSRF-Token with every change made with the cookie */
+            csrfToken: string;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  logout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description logged out */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  logoutAll: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description logged out */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  changePassword: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          currentPassword: string;
+          /** @description at least 12 characters */
+          newPassword: string;
+        };
+      };
+    };
+    responses: {
+      /** @description changed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds until the request may be retried */
+          'retry-after'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createOperatorUser: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description an email address */
+          email: string;
+          name: string;
+          /** @description at least 12 characters */
+          password: string;
+          /** @description default true */
+          operator?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            email: string;
+            name: string;
+            operator: boolean;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listMembers: {
+    parameters: {
+      query?: {
+        /** @description nextCursor of the page before */
+        cursor?: string;
+        /** @description 1–500, default 50 */
+        limit?: string;
+        /** @description admin: the account (others: their own) */
+        accountId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              email: string;
+              name: string;
+              /** @enum {string} */
+              role: 'admin' | 'member';
+              /** Format: date-time */
+              joinedAt: string;
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateMember: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          role: 'admin' | 'member';
+          accountId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            email: string;
+            name: string;
+            /** @enum {string} */
+            role: 'admin' | 'member';
+            /** Format: date-time */
+            joinedAt: string;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  removeMember: {
+    parameters: {
+      query?: {
+        /** @description admin: the account */
+        accountId?: string;
+      };
+      header?: never;
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listInvitations: {
+    parameters: {
+      query?: {
+        /** @description nextCursor of the page before */
+        cursor?: string;
+        /** @description 1–500, default 50 */
+        limit?: string;
+        /** @description admin: the account (others: their own) */
+        accountId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              accountId?: string;
+              email: string;
+              /** @enum {string} */
+              role: 'admin' | 'member';
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              expiresAt: string;
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createInvitation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description an email address */
+          email: string;
+          /** @enum {string} */
+          role: 'admin' | 'member';
+          /** @description admin: the account */
+          accountId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            email: string;
+            /** @enum {string} */
+            role: 'admin' | 'member';
+            /** @description shown this once; the console link is /#/invite/<token> */
+            token: string;
+            /** Format: date-time */
+            expiresAt: string;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  revokeInvitation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description revoked */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  acceptInvitation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          token: string;
+          /** @description for a new user */
+          name?: string;
+          password: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            user: {
+              id: string;
+              email: string;
+              name: string;
+              operator: boolean;
+            };
+            accounts: {
+              id: string;
+              name: string;
+              /** @enum {string} */
+              role: 'admin' | 'member';
+            }[];
+            /** @description send it as X-CSRF-Token with every change made with the cookie */
+            csrfToken: string;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds until the request may be retried */
+          'retry-after'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listApiKeys: {
+    parameters: {
+      query?: {
+        /** @description nextCursor of the page before */
+        cursor?: string;
+        /** @description 1–500, default 50 */
+        limit?: string;
+        /** @description admin: the account (others: their own) */
+        accountId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              name: string;
+              scopes: ('read' | 'devices' | 'network-servers' | 'billing' | 'admin')[];
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              expiresAt: string | null;
+              /** Format: date-time */
+              lastUsedAt: string | null;
+              /** Format: date-time */
+              revokedAt: string | null;
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          scopes: ('read' | 'devices' | 'network-servers' | 'billing' | 'admin')[];
+          /**
+           * Format: date-time
+           * @description refused from then on; absent: never expires
+           */
+          expiresAt?: string;
+          /** @description admin: the account */
+          accountId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            name: string;
+            scopes: ('read' | 'devices' | 'network-servers' | 'billing' | 'admin')[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** @description shown this once */
+            key: string;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  revokeApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description revoked */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listAudit: {
+    parameters: {
+      query?: {
+        /** @description nextCursor of the page before */
+        cursor?: string;
+        /** @description 1–500, default 50 */
+        limit?: string;
+        /** @description admin: the account (others: their own) */
+        accountId?: string;
+        /** @description an action (device.claimed) or a prefix (device.*) */
+        action?: string;
+        /** @description entries at or after */
+        since?: string;
+        /** @description entries before */
+        until?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              /** Format: date-time */
+              at: string;
+              accountId: string | null;
+              actor: {
+                /** @enum {string} */
+                type: 'user' | 'api-key' | 'admin' | 'network-server' | 'application-server';
+                id: string;
+                name: string;
+              };
+              action: string;
+              target: {
+                type: string;
+                id: string;
+              };
+              sourceAddress: string | null;
+              details: {
+                [key: string]: unknown;
+              };
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  bulkClaimDevices: {
+    parameters: {
+      query?: {
+        /** @description for rows that name none */
+        networkServerId?: string;
+        /** @description for rows that name none */
+        applicationServerId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          rows: {
+            /** @description DevEUI, 16 hex digits */
+            devEui: string;
+            claimCode: string;
+            networkServerId?: string;
+            applicationServerId?: string;
+          }[];
+          /** @description for rows that name none */
+          networkServerId?: string;
+          /** @description for rows that name none */
+          applicationServerId?: string;
+        };
+        'text/csv': string;
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            results: {
+              /** @description 1: the first row (CSV: the line after the header) */
+              row: number;
+              devEui: string | null;
+              /** @enum {string} */
+              status: 'claimed' | 'failed';
+              error?: {
+                code: string;
+                message: string;
+              };
+              device?: components['schemas']['Device'];
+            }[];
+            claimed: number;
+            failed: number;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds until the request may be retried */
+          'retry-after'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  claimDeviceByQrCode: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description TR005 payload `LW:D0:<JoinEUI>:<DevEUI>:<ProfileID>:O<claim code>…` */
+          qr: string;
+          networkServerId: string;
+          applicationServerId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Device'];
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds until the request may be retried */
+          'retry-after'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getDeviceQrCodeSvg: {
+    parameters: {
+      query?: {
+        /** @description embedded as the OwnerToken once checked (not stored in clear) */
+        claimCode?: string;
+        /** @description TR005 ProfileID, default 00000000 */
+        profileId?: string;
+      };
+      header?: never;
+      path: {
+        /** @description DevEUI, 16 hex digits */
+        devEui: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description image/svg+xml */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': string;
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getDeviceQrCodePng: {
+    parameters: {
+      query?: {
+        /** @description embedded as the OwnerToken once checked (not stored in clear) */
+        claimCode?: string;
+        /** @description TR005 ProfileID, default 00000000 */
+        profileId?: string;
+      };
+      header?: never;
+      path: {
+        /** @description DevEUI, 16 hex digits */
+        devEui: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description image/png */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': string;
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getNetworkServer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            /** @enum {string} */
+            kind: 'network-server' | 'application-server';
+            accountId: string;
+            name: string;
+            netId?: string | null;
+            nsId?: string | null;
+            asId?: string | null;
+            kekLabel?: string;
+            /** @enum {string|null} */
+            appSKeyDelivery?: 'wrapped' | 'plaintext' | 'session-key-id' | null;
+            lifetime?: number;
+            asyncUrl?: string | null;
+            /** @enum {string|null} */
+            product?: 'chirpstack' | 'the-things-stack' | 'other' | null;
+            asyncCaPem?: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description the previous credentials and KEK label work until then
+             */
+            overlapUntil: string | null;
+            previousKekLabel: string | null;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  revokeNetworkServer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description revoked */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateNetworkServer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+          /** @description null: answer synchronously */
+          asyncUrl?: string | null;
+          asyncCaPem?: string | null;
+          lifetime?: number;
+          /** @enum {string} */
+          appSKeyDelivery?: 'wrapped' | 'plaintext' | 'session-key-id';
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            peer: {
+              id: string;
+              /** @enum {string} */
+              kind: 'network-server' | 'application-server';
+              accountId: string;
+              name: string;
+              netId?: string | null;
+              nsId?: string | null;
+              asId?: string | null;
+              kekLabel?: string;
+              /** @enum {string|null} */
+              appSKeyDelivery?: 'wrapped' | 'plaintext' | 'session-key-id' | null;
+              lifetime?: number;
+              asyncUrl?: string | null;
+              /** @enum {string|null} */
+              product?: 'chirpstack' | 'the-things-stack' | 'other' | null;
+              asyncCaPem?: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description the previous credentials and KEK label work until then
+               */
+              overlapUntil: string | null;
+              previousKekLabel: string | null;
+            };
+            /** @description what the owner should know about this registration, e.g. a choice that turns off decryption */
+            warnings: {
+              /** @enum {string} */
+              code: 'chirpstack_no_payload_decryption';
+              message: string;
+            }[];
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  rotateNetworkServerCredentials: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description how long the old certificate, token and KEK keep working; default 86400 */
+          overlapSeconds?: number;
+        } | null;
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            netId: string;
+            nsId: string | null;
+            /** @enum {string} */
+            appSKeyDelivery: 'wrapped' | 'plaintext' | 'session-key-id';
+            /** @enum {string|null} */
+            product: 'chirpstack' | 'the-things-stack' | 'other' | null;
+            kek: {
+              label: string;
+              /** @description hex, shown this once */
+              key: string;
+            };
+            bearerToken: string;
+            credentials: {
+              caCertPem: string;
+              clientCertPem: string;
+              clientKeyPem: string;
+            };
+            /** @description what the owner should know about this registration, e.g. a choice that turns off decryption */
+            warnings: {
+              /** @enum {string} */
+              code: 'chirpstack_no_payload_decryption';
+              message: string;
+            }[];
+            /** @description null when the archive could not be stored (the credentials above are still valid) */
+            bundle: {
+              /** @description GET it (same bearer token): application/zip, once */
+              url: string;
+              /** Format: date-time */
+              expiresAt: string;
+            } | null;
+            /** Format: date-time */
+            overlapUntil: string;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  downloadNetworkServerBundle: {
+    parameters: {
+      query?: {
+        /** @description the absolute folder the files will be unpacked to (the configuration names them); default /etc/joinery/<id> */
+        dir?: string;
+        /** @description comma-separated JoinEUI/bits routed to Joinery; default: the JoinEUIs of the account’s devices */
+        joinEuiPrefixes?: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+        bundleId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description application/zip */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': string;
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getApplicationServer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            /** @enum {string} */
+            kind: 'network-server' | 'application-server';
+            accountId: string;
+            name: string;
+            netId?: string | null;
+            nsId?: string | null;
+            asId?: string | null;
+            kekLabel?: string;
+            /** @enum {string|null} */
+            appSKeyDelivery?: 'wrapped' | 'plaintext' | 'session-key-id' | null;
+            lifetime?: number;
+            asyncUrl?: string | null;
+            /** @enum {string|null} */
+            product?: 'chirpstack' | 'the-things-stack' | 'other' | null;
+            asyncCaPem?: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description the previous credentials and KEK label work until then
+             */
+            overlapUntil: string | null;
+            previousKekLabel: string | null;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  revokeApplicationServer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description revoked */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateApplicationServer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            peer: {
+              id: string;
+              /** @enum {string} */
+              kind: 'network-server' | 'application-server';
+              accountId: string;
+              name: string;
+              netId?: string | null;
+              nsId?: string | null;
+              asId?: string | null;
+              kekLabel?: string;
+              /** @enum {string|null} */
+              appSKeyDelivery?: 'wrapped' | 'plaintext' | 'session-key-id' | null;
+              lifetime?: number;
+              asyncUrl?: string | null;
+              /** @enum {string|null} */
+              product?: 'chirpstack' | 'the-things-stack' | 'other' | null;
+              asyncCaPem?: string | null;
+              /** Format: date-time */
+              createdAt: string;
+              /**
+               * Format: date-time
+               * @description the previous credentials and KEK label work until then
+               */
+              overlapUntil: string | null;
+              previousKekLabel: string | null;
+            };
+            /** @description what the owner should know about this registration, e.g. a choice that turns off decryption */
+            warnings: {
+              /** @enum {string} */
+              code: 'chirpstack_no_payload_decryption';
+              message: string;
+            }[];
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  rotateApplicationServerCredentials: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description how long the old certificate, token and KEK keep working; default 86400 */
+          overlapSeconds?: number;
+        } | null;
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            asId: string;
+            kek: {
+              label: string;
+              /** @description hex, shown this once */
+              key: string;
+            };
+            bearerToken: string;
+            credentials: {
+              caCertPem: string;
+              clientCertPem: string;
+              clientKeyPem: string;
+            };
+            /** @description null when the archive could not be stored (the credentials above are still valid) */
+            bundle: {
+              /** @description GET it (same bearer token): application/zip, once */
+              url: string;
+              /** Format: date-time */
+              expiresAt: string;
+            } | null;
+            /** Format: date-time */
+            overlapUntil: string;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `body_too_large`: the body is larger than the server accepts */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not of a type this call accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  downloadApplicationServerBundle: {
+    parameters: {
+      query?: {
+        /** @description the absolute folder the files will be unpacked to (the configuration names them); default /etc/joinery/<id> */
+        dir?: string;
+        /** @description comma-separated JoinEUI/bits routed to Joinery; default: the JoinEUIs of the account’s devices */
+        joinEuiPrefixes?: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+        bundleId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description application/zip */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': string;
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listDeviceActivity: {
+    parameters: {
+      query?: {
+        /** @description 1–100, default 50 */
+        limit?: string;
+      };
+      header?: never;
+      path: {
+        /** @description DevEUI, 16 hex digits */
+        devEui: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /** Format: date-time */
+              at: string;
+              /** @description DevEUI, 16 hex digits */
+              devEui: string;
+              /** @enum {string} */
+              result: 'accepted' | 'refused';
+              /** @description the Backend Interfaces ResultCode the NS got */
+              resultCode: string;
+              /** @description why Joinery refused (e.g. keys:mic_failed) */
+              errorCode: string | null;
+              /** @description the device’s NS when the join was decided */
+              networkServerId: string | null;
+              /** @description the NetID of the NS that asked */
+              netId: string | null;
+              /** @description always null: the join events do not carry the DevNonce (GET …/nonces has the last one) */
+              devNonce: null;
+              /** @enum {string} */
+              joinType: 'unknown' | 'join-request' | 'rejoin-0' | 'rejoin-1' | 'rejoin-2';
+            }[];
+            /** @description the last joins fit one page */
+            nextCursor: null;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  streamDeviceActivity: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description DevEUI, 16 hex digits */
+        devEui: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description text/event-stream: `event: join` with `data: <activity item JSON>` per join, a comment every 15 s */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': string;
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds until the request may be retried */
+          'retry-after'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  streamAccountActivity: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description text/event-stream: `event: join` with `data: <activity item JSON>` per join, a comment every 15 s */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': string;
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, … */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description conflicts with the current state: `already_claimed`, `not_claimed`, … */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      429: {
+        headers: {
+          /** @description Seconds until the request may be retried */
+          'retry-after'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getBiEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The public BI URL */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            publicUrl: string;
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which); `bad_url`: a malformed URL */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `not_found`: this installation does not know its public BI URL */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+}

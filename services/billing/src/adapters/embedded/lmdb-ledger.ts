@@ -14,6 +14,8 @@ export function createLmdbLedger(root: RootDatabase): ChargeLedger {
   const byTime: Database<string, string> = root.openDB({ name: 'billing-by-time' });
   const byAccount: Database<string, string> = root.openDB({ name: 'billing-by-account' });
   const parked: Database<ParkedRecord, number> = root.openDB({ name: 'billing-parked' });
+  // `<issuer>\0<invoice key>` → its number; `<issuer>\0` → the last number given.
+  const invoiceNumbers: Database<number, string> = root.openDB({ name: 'billing-invoice-numbers' });
   let parkedSequence = 0;
   for (const key of parked.getKeys({ reverse: true, limit: 1 })) parkedSequence = key;
 
@@ -59,6 +61,17 @@ export function createLmdbLedger(root: RootDatabase): ChargeLedger {
     },
     async listParked(limit) {
       return [...parked.getRange({ limit })].map((e) => e.value);
+    },
+    async invoiceNumber(issuer, invoiceKey) {
+      return root.transaction(() => {
+        const key = `${issuer}\u0000${invoiceKey}`;
+        const known = invoiceNumbers.get(key);
+        if (known !== undefined) return known;
+        const next = (invoiceNumbers.get(`${issuer}\u0000`) ?? 0) + 1;
+        invoiceNumbers.putSync(`${issuer}\u0000`, next);
+        invoiceNumbers.putSync(key, next);
+        return next;
+      });
     },
     async close() {},
   };

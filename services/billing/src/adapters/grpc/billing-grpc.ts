@@ -2,9 +2,11 @@ import { timestampDate, timestampFromMs, type Timestamp } from '@bufbuild/protob
 import type { ServiceImpl } from '@joinery/grpc';
 import type { BillingService } from '@joinery/proto/billing/v1/billing_pb';
 import { billingErrors } from '../../domain/errors.js';
-import { buildInvoice, monthRange } from '../../domain/invoice.js';
+import type { Invoice } from '../../domain/invoice.js';
+import { defaultInvoicing, invoicing, type InvoicingConfig } from '../../domain/invoicing.js';
 import type { ChargeCursor, ChargeRecord } from '../../domain/model.js';
-import type { ChargeLedger } from '../../domain/ports.js';
+import type { ChargeLedger, Clock } from '../../domain/ports.js';
+import { renderInvoicePdf } from '../pdf/invoice-pdf.js';
 
 const chargeMessage = (c: ChargeRecord) => ({
   devEui: c.devEui,
@@ -38,11 +40,22 @@ function decodeToken(token: string): ChargeCursor | undefined {
 
 const pageSizeOf = (requested: number, max = 1000) => (requested === 0 ? 100 : Math.min(requested, max));
 
+const totalsMessage = (invoice: Invoice) =>
+  invoice.totals.map((t) => ({ currency: t.currency, totalMinor: BigInt(t.totalMinor) }));
+
 export function billingServiceImpl(deps: {
   ledger: ChargeLedger;
   defaultCurrency: string;
+  clock?: Clock;
+  invoicing?: InvoicingConfig;
 }): ServiceImpl<typeof BillingService> {
   const { ledger } = deps;
+  const invoices = invoicing({
+    ledger,
+    clock: deps.clock ?? { now: () => Date.now() },
+    config: deps.invoicing ?? defaultInvoicing,
+    defaultCurrency: deps.defaultCurrency,
+  });
   return {
     async listCharges(request) {
       const after = decodeToken(request.pageToken);
@@ -69,29 +82,7 @@ export function billingServiceImpl(deps: {
       if (request.accountId === '') throw billingErrors.invalid_argument({ field: 'account_id' });
       if (request.month < 1 || request.month > 12 || request.year < 1970 || request.year > 9999)
         throw billingErrors.invalid_argument({ field: 'year_month' }, 'year and month (1–12) of the invoice');
-      const { from, to } = monthRange(request.year, request.month);
-      const charges: ChargeRecord[] = [];
-      let after: ChargeCursor | undefined;
-      for (;;) {
-        const page = await ledger.list({
-          accountId: request.accountId,
-          from,
-          to,
-          limit: 1000,
-          ...(after === undefined ? {} : { after }),
-        });
-        charges.push(...page.charges);
-        const last = page.charges[page.charges.length - 1];
-        if (!page.more || last === undefined) break;
-        after = last;
-      }
-      const invoice = buildInvoice(
-        request.accountId,
-        request.year,
-        request.month,
-        charges,
-        deps.defaultCurrency,
-      );
+      const invoice = await invoices.invoice(request.accountId, request.year, request.month);
       return {
         accountId: invoice.accountId,
         year: invoice.year,
@@ -100,6 +91,34 @@ export function billingServiceImpl(deps: {
         totalMinor: BigInt(invoice.totalMinor),
         currency: invoice.currency,
         csv: invoice.csv,
+        number: invoice.number ?? '',
+        issuer: invoice.issuer,
+        lines: invoice.lines.map((l) => ({
+          description: l.description,
+          devEui: l.devEui,
+          quantity: l.quantity,
+          unitMinor: BigInt(l.unitMinor),
+          amountMinor: BigInt(l.amountMinor),
+          currency: l.currency,
+          chargedAt: timestampFromMs(l.chargedAt),
+        })),
+        totals: totalsMessage(invoice),
+        ...(invoice.issuedAt === null ? {} : { issuedAt: timestampFromMs(invoice.issuedAt) }),
+        ...(request.includePdf ? { pdf: await renderInvoicePdf(invoice) } : {}),
+      };
+    },
+    async listInvoices(request) {
+      const listed = await invoices.list(request.accountId === '' ? undefined : request.accountId);
+      return {
+        invoices: listed.map((invoice) => ({
+          accountId: invoice.accountId,
+          year: invoice.year,
+          month: invoice.month,
+          number: invoice.number ?? '',
+          ...(invoice.issuedAt === null ? {} : { issuedAt: timestampFromMs(invoice.issuedAt) }),
+          totals: totalsMessage(invoice),
+          lineCount: invoice.lines.length,
+        })),
       };
     },
     async listParked(request) {

@@ -6,6 +6,8 @@ import type { ChargeLedger } from '../../domain/ports.js';
 export function createMemoryLedger(): ChargeLedger {
   const charges = new Map<string, ChargeRecord>();
   const parked: ParkedRecord[] = [];
+  const numbers = new Map<string, number>();
+  const sequences = new Map<string, number>();
   return {
     async recordOnce(charge) {
       const existing = charges.get(charge.devEui);
@@ -25,6 +27,15 @@ export function createMemoryLedger(): ChargeLedger {
     },
     async listParked(limit) {
       return parked.slice(0, limit);
+    },
+    async invoiceNumber(issuer, invoiceKey) {
+      const key = `${issuer}\u0000${invoiceKey}`;
+      const known = numbers.get(key);
+      if (known !== undefined) return known;
+      const next = (sequences.get(issuer) ?? 0) + 1;
+      sequences.set(issuer, next);
+      numbers.set(key, next);
+      return next;
     },
     async close() {},
   };

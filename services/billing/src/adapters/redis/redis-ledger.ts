@@ -3,6 +3,14 @@ import type { ChargeRecord, ParkedRecord } from '../../domain/model.js';
 import { matchesQuery, sortKey } from '../../domain/order.js';
 import type { ChargeLedger } from '../../domain/ports.js';
 
+/** Get-or-allocate in one step: the number of the invoice, or the next of the sequence, stored with it. */
+const invoiceNumberScript = `
+local n = redis.call('HGET', KEYS[1], ARGV[1])
+if n then return tonumber(n) end
+n = redis.call('HINCRBY', KEYS[1], '\\0', 1)
+redis.call('HSET', KEYS[1], ARGV[1], n)
+return n`;
+
 export interface RedisLedgerOptions {
   /** Key prefix; `joinery:billing` unless set (tests isolate themselves with their own). */
   readonly prefix?: string;
@@ -21,6 +29,8 @@ export function createRedisLedger(redis: Redis | Cluster, options: RedisLedgerOp
   const allKey = `${prefix}:index:all`;
   const accountKey = (accountId: string) => `${prefix}:index:account:${accountId}`;
   const parkedKey = `${prefix}:parked`;
+  // One hash per issuer (one key: Redis Cluster-legal): invoice key → number, plus the sequence in field "\0".
+  const invoiceNumbersKey = (issuer: string) => `${prefix}:invoice-numbers:${issuer}`;
   const member = (c: ChargeRecord) => sortKey(c);
   const devEuiOf = (m: string) => m.slice(m.indexOf(':') + 1);
 
@@ -65,6 +75,10 @@ export function createRedisLedger(redis: Redis | Cluster, options: RedisLedgerOp
     },
     async listParked(limit) {
       return (await redis.lrange(parkedKey, 0, limit - 1)).map((json) => JSON.parse(json) as ParkedRecord);
+    },
+    async invoiceNumber(issuer, invoiceKey) {
+      const n = await redis.eval(invoiceNumberScript, 1, invoiceNumbersKey(issuer), invoiceKey);
+      return Number(n);
     },
     async close() {},
   };

@@ -9,7 +9,16 @@ import * as s from './schemas.js';
 export const accountRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claims }) => {
   app.get(
     '/api/v1/whoami',
-    { schema: { summary: 'The caller', security: bearer, response: { 200: s.whoAmISchema, ...errors } } },
+    {
+      schema: {
+        operationId: 'getWhoAmI',
+        tags: ['accounts'],
+        description: 'Who the bearer token names: the admin, or an account (and which).',
+        summary: 'The caller',
+        security: bearer,
+        response: { 200: { description: 'The caller', ...s.whoAmISchema }, ...errors },
+      },
+    },
     async (request) => {
       const principal = principalOf(request);
       return {
@@ -23,13 +32,22 @@ export const accountRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cl
     '/api/v1/accounts',
     {
       schema: {
+        operationId: 'createAccount',
+        tags: ['accounts'],
         summary: 'Create an owner account (admin); its first API key is shown this once',
         security: bearer,
         description:
-          "With `owner:{email}`, that person is invited as the account's admin: the answer adds the invitation " +
-          'and its token (shown this once).',
+          "Creates an account for a device owner. The answer carries the account's first API key (scope admin), " +
+          "shown this once: keep it. With `owner:{email}`, that person is invited as the account's admin: the " +
+          'answer adds the invitation and its token (shown this once).',
         body: a.createAccountWithOwnerBody,
-        response: { 201: a.createdAccountWithOwnerSchema, ...errors },
+        response: {
+          201: {
+            description: 'The account and its first API key (shown this once)',
+            ...a.createdAccountWithOwnerSchema,
+          },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -66,10 +84,14 @@ export const accountRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cl
     '/api/v1/accounts',
     {
       schema: {
+        operationId: 'listAccounts',
+        tags: ['accounts'],
+        description: 'Every owner account, oldest first (admin only).',
         summary: 'List accounts (admin)',
         security: bearer,
         response: {
           200: {
+            description: 'The accounts',
             type: 'object',
             required: ['accounts'],
             properties: { accounts: { type: 'array', items: s.accountSchema } },

@@ -2,12 +2,18 @@ import swagger from '@fastify/swagger';
 import { consoleWebDistDir } from '@joinery/console-web';
 import { JoineryError, safeError } from '@joinery/errors';
 import type { Logger } from '@joinery/logging';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type RouteOptions,
+} from 'fastify';
 import type { ActivityHub } from '../../domain/activity-hub.js';
 import { consoleErrors } from '../../domain/errors.js';
 import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
 import { registerApiRoutes } from './api-routes.js';
 import { fastifyRestErrorOf, restErrorOf } from './http-status.js';
+import { completeOperation, openApiDocument, registerComponents } from './openapi.js';
 import { systemRoutes } from './system-routes.js';
 import { webConsoleRoutes } from './web-console.js';
 
@@ -15,6 +21,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Served without a bearer token (the OpenAPI document, health). */
     public?: boolean;
+  }
+  interface FastifyInstance {
+    /** Every route as registered (method, url, schema, config): what the OpenAPI route test checks. */
+    readonly registeredRoutes: readonly RouteOptions[];
   }
 }
 
@@ -61,22 +71,22 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
       delete headers['content-type'];
   });
 
+  // Every route completes its documentation with what all share (security, the framework's errors, Retry-After)
+  // and is recorded for the route test; the shared component schemas come first, routes refer to them.
+  const registeredRoutes: RouteOptions[] = [];
+  app.decorate('registeredRoutes', registeredRoutes);
+  app.addHook('onRoute', (route) => {
+    completeOperation(route);
+    registeredRoutes.push(route);
+  });
+  registerComponents(app);
+
   await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Joinery management API',
-        version: '1.0.0',
-        description:
-          'Accounts, device batches, claims, network and application servers, devices and charges. ' +
-          'Errors are `{error:{code,message}}`.',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          session: { type: 'apiKey', in: 'cookie', name: 'joinery_session' },
-        },
-      },
+    openapi: structuredClone(openApiDocument) as never,
+    // Shared schemas keep their `$id` as their component name (`#/components/schemas/Device`).
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
 
@@ -109,7 +119,11 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
     reply.code(404).send(restErrorOf(consoleErrors.not_found()).body),
   );
 
-  app.get(openApiPath, { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  // `servers` names the address the caller reached this server at, so a client generated from it talks back here.
+  app.get(openApiPath, { config: { public: true }, schema: { hide: true } }, async (request) => ({
+    ...(app.swagger() as object),
+    servers: [{ url: `${request.protocol}://${request.host}`, description: 'this server' }],
+  }));
   app.get('/api/v1/health', { config: { public: true }, schema: { hide: true } }, async () => ({
     status: 'ok',
   }));

@@ -21,11 +21,20 @@ export const deviceBatchRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, 
     '/api/v1/transport-keks',
     {
       schema: {
+        operationId: 'registerTransportKek',
+        tags: ['devices'],
+        description:
+          'A manufacturer wraps the root keys of its device batches under this AES key (RFC 3394); the batch then names the KEK by its label.',
         summary: "Register a manufacturer's transport KEK (admin) for wrapped root keys in device batches",
         security: bearer,
         body: s.transportKekBody,
         response: {
-          201: { type: 'object', required: ['label'], properties: { label: { type: 'string' } } },
+          201: {
+            description: 'Registered',
+            type: 'object',
+            required: ['label'],
+            properties: { label: { type: 'string' } },
+          },
           ...errors,
         },
       },
@@ -44,10 +53,14 @@ export const deviceBatchRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, 
     '/api/v1/device-batches',
     {
       schema: {
+        operationId: 'importDeviceBatch',
+        tags: ['devices'],
+        description:
+          'Imports devices with their root keys and claim codes, as a JSON list or as CSV. Every row is checked first: one bad row refuses the whole batch with `invalid_batch`, naming the row and what is wrong with it.',
         summary: 'Import a batch of devices with their root keys and claim codes (admin); all or nothing',
         security: bearer,
         body: s.deviceBatchBody,
-        response: { 201: s.importedSchema, ...errors },
+        response: { 201: { description: 'Every device imported', ...s.importedSchema }, ...errors },
       },
     },
     async (request, reply) => {

@@ -3,6 +3,7 @@ import { hexToBytes } from '@joinery/backend-interfaces';
 import { MacVersion } from '@joinery/proto/keys/v1/keys_pb';
 import { macVersionToProto } from '@joinery/wire';
 import type { FastifyPluginAsync } from 'fastify';
+import { rateLimitedResponse } from './openapi.js';
 import { bearer, errors, principalOf, type ApiRoutesDeps } from './route-support.js';
 import { pageLimitOf, pageOf } from './paging.js';
 import { instantOf } from './query-time.js';
@@ -15,10 +16,18 @@ export const deviceRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
     '/api/v1/claims',
     {
       schema: {
+        operationId: 'claimDevice',
+        tags: ['claims'],
+        description:
+          "Claims an unclaimed device with the claim code from its batch and binds it to one of the caller's network servers. Failed attempts are rate-limited per account (429 with Retry-After).",
         summary: 'Claim a device with its claim code and bind it to one of your network servers',
         security: bearer,
         body: s.claimBody,
-        response: { 201: s.deviceSchema, 429: s.errorSchema, ...errors },
+        response: {
+          201: { description: 'The claimed device', ...s.deviceSchema },
+          429: rateLimitedResponse,
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -38,10 +47,14 @@ export const deviceRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
     '/api/v1/claims/:devEui',
     {
       schema: {
+        operationId: 'unclaimDevice',
+        tags: ['claims'],
+        description:
+          'Releases a device the caller owns: it becomes claimable again and no network server can activate it.',
         summary: 'Unclaim a device: claimable again, and no network server can activate it',
         security: bearer,
         params: s.devEuiParams,
-        response: { 204: { type: 'null', description: 'unclaimed' }, ...errors },
+        response: { 204: { type: 'null', description: 'Unclaimed' }, ...errors },
       },
     },
     async (request, reply) => {
@@ -54,11 +67,18 @@ export const deviceRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
     '/api/v1/devices/:devEui/network-server',
     {
       schema: {
+        operationId: 'moveDevice',
+        tags: ['devices'],
+        description:
+          'Binds a device the caller owns to another of its network servers (and optionally application server); the old network server is refused from now on.',
         summary: 'Move a device to another of your network servers; the old one is refused from now on',
         security: bearer,
         params: s.devEuiParams,
         body: s.transferBody,
-        response: { 200: s.deviceSchema, ...errors },
+        response: {
+          200: { description: 'The device, now on the new network server', ...s.deviceSchema },
+          ...errors,
+        },
       },
     },
     async (request) => {
@@ -76,10 +96,14 @@ export const deviceRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
     '/api/v1/devices/:devEui',
     {
       schema: {
+        operationId: 'getDevice',
+        tags: ['devices'],
+        description:
+          "One device as the management contract shows it. Another account's device answers 404 `unknown_device`, as an unknown DevEUI does.",
         summary: 'A device (its owner, or the admin)',
         security: bearer,
         params: s.devEuiParams,
-        response: { 200: s.deviceSchema, ...errors },
+        response: { 200: { description: 'The device', ...s.deviceSchema }, ...errors },
       },
     },
     async (request) => {
@@ -95,13 +119,17 @@ export const deviceRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
     '/api/v1/devices/:devEui/devnonce-resets',
     {
       schema: {
+        operationId: 'resetDevNonces',
+        tags: ['devices'],
+        description:
+          'For a device that lost its DevNonce counter (a battery swap, a firmware update): the DevNonces it used are forgotten and the reset is recorded with who and why.',
         summary:
           'Forget the DevNonces a device used, for a device that lost its counter (its owner, or the admin). ' +
           'Recorded with who and why; the JoinNonce is never reset. Old join-requests can be replayed afterwards.',
         security: bearer,
         params: s.devEuiParams,
         body: s.devNonceResetBody,
-        response: { 201: s.devNonceResetSchema, ...errors },
+        response: { 201: { description: 'The reset, as recorded', ...s.devNonceResetSchema }, ...errors },
       },
     },
     async (request, reply) => {
@@ -118,10 +146,14 @@ export const deviceRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
     '/api/v1/devices/:devEui/nonces',
     {
       schema: {
+        operationId: 'getNonceState',
+        tags: ['devices'],
+        description:
+          'The last JoinNonce handed out, the last accepted DevNonce, the size of the DevNonce history, the session count and every DevNonce reset. No keys.',
         summary: "A device's DevNonce and JoinNonce state and its DevNonce resets (its owner, or the admin)",
         security: bearer,
         params: s.devEuiParams,
-        response: { 200: s.nonceStateSchema, ...errors },
+        response: { 200: { description: 'The nonce state', ...s.nonceStateSchema }, ...errors },
       },
     },
     async (request) => {
@@ -143,10 +175,12 @@ export const deviceListRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, {
       schema: {
         operationId: 'listDevices',
         tags: ['devices'],
+        description:
+          'Devices a page at a time: an owner its own, the admin those of `accountId` or `batchId` (or all).',
         summary: 'List devices: owners their own; the admin by account or batch; filters and cursor paging',
         security: bearer,
         querystring: s.listDevicesQuery,
-        response: { 200: s.deviceListSchema, ...errors },
+        response: { 200: { description: 'One page of devices', ...s.deviceListSchema }, ...errors },
       },
     },
     async (request) => {

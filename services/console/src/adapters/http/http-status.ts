@@ -25,11 +25,26 @@ export interface RestError {
  * show their message.
  */
 export function restErrorOf(thrown: unknown): RestError {
-  const { kind, code, message } = safeError(thrown);
+  const { kind, code, message, details } = safeError(thrown);
   return {
     status: httpStatusByKind[kind],
-    body: { error: { code: code.slice(code.indexOf(':') + 1), message } },
+    body: { error: { code: code.slice(code.indexOf(':') + 1), message: explained(message, details) } },
   };
+}
+
+/**
+ * The message with what is wrong, when the error's details say it and the message does not yet: `invalid device
+ * batch: row 3: devEui must be 16 hex digits`, `invalid argument: account_id admins list by account_id or batch_id`.
+ * Only `row`, `field` and `reason` are used: details that are meant to be shown.
+ */
+function explained(message: string, details: Readonly<Record<string, unknown>>): string {
+  const { row, field, reason } = details;
+  if (typeof reason !== 'string' || reason === '' || message.includes(reason)) return message;
+  const where = [
+    ...(typeof row === 'number' && row > 0 ? [`row ${row}:`] : []),
+    ...(typeof field === 'string' && field !== '' ? [field] : []),
+  ].join(' ');
+  return `${message}: ${where === '' ? '' : `${where} `}${reason}`;
 }
 
 /**

@@ -7,9 +7,9 @@ import {
   nameSchema,
   networkServerProducts,
   nullableString,
-  peerSchema,
-  registeredApplicationServerSchema,
-  registeredNetworkServerSchema,
+  peerObject,
+  registeredApplicationServerObject,
+  registeredNetworkServerObject,
 } from './schemas.js';
 
 export const peerIdParams = {
@@ -45,9 +45,9 @@ export const bundleQuery = {
 
 export const peerDetailSchema = {
   type: 'object',
-  required: [...peerSchema.required, 'createdAt', 'overlapUntil', 'previousKekLabel'],
+  required: [...peerObject.required, 'createdAt', 'overlapUntil', 'previousKekLabel'],
   properties: {
-    ...peerSchema.properties,
+    ...peerObject.properties,
     product: { type: ['string', 'null'], enum: [...networkServerProducts, null] },
     asyncCaPem: nullableString,
     createdAt: { type: 'string', format: 'date-time' },
@@ -85,7 +85,7 @@ export const updatedPeerSchema = {
   required: ['peer', 'warnings'],
   properties: {
     peer: peerDetailSchema,
-    warnings: registeredNetworkServerSchema.properties.warnings,
+    warnings: registeredNetworkServerObject.properties.warnings,
   },
 } as const;
 
@@ -105,15 +105,15 @@ export const rotationBody = {
 const overlapUntil = { type: 'string', format: 'date-time' } as const;
 
 export const networkServerRotationSchema = {
-  ...registeredNetworkServerSchema,
-  required: [...registeredNetworkServerSchema.required, 'overlapUntil', 'bundle'],
-  properties: { ...registeredNetworkServerSchema.properties, overlapUntil, bundle: bundleLinkSchema },
+  ...registeredNetworkServerObject,
+  required: [...registeredNetworkServerObject.required, 'overlapUntil', 'bundle'],
+  properties: { ...registeredNetworkServerObject.properties, overlapUntil, bundle: bundleLinkSchema },
 } as const;
 
 export const applicationServerRotationSchema = {
-  ...registeredApplicationServerSchema,
-  required: [...registeredApplicationServerSchema.required, 'overlapUntil', 'bundle'],
-  properties: { ...registeredApplicationServerSchema.properties, overlapUntil, bundle: bundleLinkSchema },
+  ...registeredApplicationServerObject,
+  required: [...registeredApplicationServerObject.required, 'overlapUntil', 'bundle'],
+  properties: { ...registeredApplicationServerObject.properties, overlapUntil, bundle: bundleLinkSchema },
 } as const;
 
 export type PeerIdParams = FromSchema<typeof peerIdParams>;

@@ -31,11 +31,21 @@ export const peerRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claim
     '/api/v1/network-servers',
     {
       schema: {
+        operationId: 'registerNetworkServer',
+        tags: ['network-servers'],
+        description:
+          "Registers a network server of the caller's account (or, for the admin, of `accountId`). The KEK, the bearer token and the client certificate and key are in this answer only.",
         summary:
           'Register a network server; its KEK, bearer token and client certificate are shown this once',
         security: bearer,
         body: s.networkServerBody,
-        response: { 201: s.registeredNetworkServerSchema, ...errors },
+        response: {
+          201: {
+            description: 'Registered; the secrets are shown this once',
+            ...s.registeredNetworkServerSchema,
+          },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -85,10 +95,20 @@ export const peerRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claim
     '/api/v1/application-servers',
     {
       schema: {
+        operationId: 'registerApplicationServer',
+        tags: ['application-servers'],
+        description:
+          'Registers an application server that fetches AppSKeys over the Backend Interfaces (AppSKeyReq). The KEK, the bearer token and the client certificate and key are in this answer only.',
         summary: 'Register an application server (AppSKeyReq); its KEK and credentials are shown this once',
         security: bearer,
         body: s.applicationServerBody,
-        response: { 201: s.registeredApplicationServerSchema, ...errors },
+        response: {
+          201: {
+            description: 'Registered; the secrets are shown this once',
+            ...s.registeredApplicationServerSchema,
+          },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -126,11 +146,15 @@ export const peerRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claim
       path,
       {
         schema: {
+          operationId: kind === PeerKind.NETWORK_SERVER ? 'listNetworkServers' : 'listApplicationServers',
+          tags: [kind === PeerKind.NETWORK_SERVER ? 'network-servers' : 'application-servers'],
+          description: 'The servers registered for an account, without their secrets.',
           summary: `List ${kind === PeerKind.NETWORK_SERVER ? 'network' : 'application'} servers (owners: their own)`,
           security: bearer,
           querystring: s.listPeersQuery,
           response: {
             200: {
+              description: 'The servers',
               type: 'object',
               required: ['items'],
               properties: { items: { type: 'array', items: s.peerSchema } },

@@ -18,11 +18,16 @@ export const roamingRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cl
     '/api/v1/devices/:devEui/roaming',
     {
       schema: {
+        operationId: 'getDeviceRoaming',
+        tags: ['roaming'],
         summary: "A device's roaming agreements (its owner, or the admin)",
         description: roamingDescription,
         security: bearer,
         params: s.devEuiParams,
-        response: { 200: s.deviceRoamingSchema, ...errors },
+        response: {
+          200: { description: "The device's roaming agreements", ...s.deviceRoamingSchema },
+          ...errors,
+        },
       },
     },
     async (request) => {
@@ -39,12 +44,17 @@ export const roamingRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cl
     '/api/v1/devices/:devEui/roaming',
     {
       schema: {
+        operationId: 'setDeviceRoaming',
+        tags: ['roaming'],
         summary: "Replace a claimed device's roaming agreements (its owner, or the admin)",
         description: roamingDescription,
         security: bearer,
         params: s.devEuiParams,
         body: s.deviceRoamingBody,
-        response: { 200: s.deviceRoamingSchema, ...errors },
+        response: {
+          200: { description: "The device's roaming agreements", ...s.deviceRoamingSchema },
+          ...errors,
+        },
       },
     },
     async (request) => {
@@ -62,12 +72,17 @@ export const roamingRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cl
     '/api/v1/roaming',
     {
       schema: {
+        operationId: 'getAccountRoaming',
+        tags: ['roaming'],
         summary:
           "The account's roaming agreements, for all its devices (owners: their own; the admin: accountId)",
         description: roamingDescription,
         security: bearer,
         querystring: s.roamingQuery,
-        response: { 200: s.accountRoamingSchema, ...errors },
+        response: {
+          200: { description: "The account's roaming agreements", ...s.accountRoamingSchema },
+          ...errors,
+        },
       },
     },
     async (request) => {
@@ -82,11 +97,16 @@ export const roamingRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cl
     '/api/v1/roaming',
     {
       schema: {
+        operationId: 'setAccountRoaming',
+        tags: ['roaming'],
         summary: "Replace the account's roaming agreements, for all its devices",
         description: roamingDescription,
         security: bearer,
         body: s.roamingBody,
-        response: { 200: s.accountRoamingSchema, ...errors },
+        response: {
+          200: { description: "The account's roaming agreements", ...s.accountRoamingSchema },
+          ...errors,
+        },
       },
     },
     async (request) => {

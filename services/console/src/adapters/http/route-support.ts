@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ActivityHub } from '../../domain/activity-hub.js';
 import { consoleErrors } from '../../domain/errors.js';
 import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
-import * as s from './schemas.js';
+import { errorResponse } from './openapi.js';
 
 /** What every `/api/v1` route plugin is registered with. */
 export interface ApiRoutesDeps {
@@ -32,12 +32,17 @@ declare module 'fastify' {
   }
 }
 
+/** The refusals most calls can answer, each with what it means (400/401 and the framework's are added to all). */
 export const errors = {
-  400: s.errorSchema,
-  401: s.errorSchema,
-  403: s.errorSchema,
-  404: s.errorSchema,
-  409: s.errorSchema,
+  400: errorResponse(
+    '`invalid_request`: a parameter, the query or the body is not valid (the message names which)',
+  ),
+  401: errorResponse('`unauthenticated`: no token, or an unknown or revoked one'),
+  403: errorResponse('the caller may not do this: `forbidden` (an admin call), `wrong_claim_code`, …'),
+  404: errorResponse(
+    'not found: `unknown_device`, `unknown_network_server`, …; another account’s resource answers as an unknown one',
+  ),
+  409: errorResponse('conflicts with the current state: `already_claimed`, `not_claimed`, …'),
 };
 export const bearer = [{ bearer: [] }, { session: [] }];
 

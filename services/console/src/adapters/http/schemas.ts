@@ -19,7 +19,33 @@ export const idSchema = { type: 'string', minLength: 1, maxLength: 128 } as cons
 export const nameSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
 export const nullableString = { type: ['string', 'null'] } as const;
 
-export const errorSchema = {
+/**
+ * A shared component schema by its `$id`: fastify resolves it for validation and serialisation (`addSchema`), and
+ * the OpenAPI document lists it once under `components/schemas/<id>` and refers to it from every operation.
+ */
+const ref = <const Id extends string>(id: Id) => ({ $ref: `${id}#` }) as { readonly $ref: `${Id}#` };
+
+export const errorSchema = ref('Error');
+export const deviceSchema = ref('Device');
+export const accountSchema = ref('Account');
+export const createdAccountSchema = ref('CreatedAccount');
+export const importedSchema = ref('ImportedBatch');
+export const registeredNetworkServerSchema = ref('RegisteredNetworkServer');
+export const registeredApplicationServerSchema = ref('RegisteredApplicationServer');
+export const peerSchema = ref('Peer');
+export const devNonceResetSchema = ref('DevNonceReset');
+export const nonceStateSchema = ref('NonceState');
+export const deviceListSchema = ref('DeviceList');
+export const chargeSchema = ref('Charge');
+export const chargesSchema = ref('ChargeList');
+export const invoiceSchema = ref('Invoice');
+export const invoiceListSchema = ref('InvoiceList');
+export const whoAmISchema = ref('WhoAmI');
+export const deviceRoamingSchema = ref('DeviceRoaming');
+export const accountRoamingSchema = ref('AccountRoaming');
+
+const errorComponent = {
+  $id: 'Error',
   type: 'object',
   required: ['error'],
   properties: {
@@ -31,7 +57,8 @@ export const errorSchema = {
   },
 } as const;
 
-export const deviceSchema = {
+const deviceComponent = {
+  $id: 'Device',
   type: 'object',
   required: [
     'devEui',
@@ -64,7 +91,8 @@ export const createAccountBody = {
   properties: { name: nameSchema },
 } as const;
 
-export const accountSchema = {
+const accountComponent = {
+  $id: 'Account',
   type: 'object',
   required: ['id', 'name'],
   properties: {
@@ -74,7 +102,8 @@ export const accountSchema = {
   },
 } as const;
 
-export const createdAccountSchema = {
+const createdAccountComponent = {
+  $id: 'CreatedAccount',
   type: 'object',
   required: ['id', 'name', 'apiKey'],
   properties: { id: { type: 'string' }, name: { type: 'string' }, apiKey: { type: 'string' } },
@@ -148,7 +177,8 @@ export const deviceBatchBody = {
   },
 } as const;
 
-export const importedSchema = {
+const importedComponent = {
+  $id: 'ImportedBatch',
   type: 'object',
   required: ['imported', 'batchId'],
   properties: { imported: { type: 'integer' }, batchId: { type: 'string' } },
@@ -245,7 +275,8 @@ export const registrationWarningsSchema = {
   },
 } as const;
 
-export const registeredNetworkServerSchema = {
+const registeredNetworkServerComponent = {
+  $id: 'RegisteredNetworkServer',
   type: 'object',
   required: [
     'id',
@@ -284,7 +315,8 @@ export const applicationServerBody = {
   },
 } as const;
 
-export const registeredApplicationServerSchema = {
+const registeredApplicationServerComponent = {
+  $id: 'RegisteredApplicationServer',
   type: 'object',
   required: ['id', 'asId', 'kek', 'bearerToken', 'credentials'],
   properties: {
@@ -297,7 +329,8 @@ export const registeredApplicationServerSchema = {
   },
 } as const;
 
-export const peerSchema = {
+const peerComponent = {
+  $id: 'Peer',
   type: 'object',
   required: ['id', 'kind', 'accountId', 'name'],
   properties: {
@@ -341,7 +374,8 @@ export const devNonceResetBody = {
   properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
 } as const;
 
-export const devNonceResetSchema = {
+const devNonceResetComponent = {
+  $id: 'DevNonceReset',
   type: 'object',
   required: ['actor', 'reason', 'at', 'lastDevNonce', 'historySize'],
   properties: {
@@ -361,7 +395,8 @@ export const devNonceResetSchema = {
   },
 } as const;
 
-export const nonceStateSchema = {
+const nonceStateComponent = {
+  $id: 'NonceState',
   type: 'object',
   required: ['devEui', 'joinNonce', 'lastDevNonce', 'devNonceHistorySize', 'sessionCount', 'resets'],
   properties: {
@@ -408,7 +443,8 @@ export const listDevicesQuery = {
   },
 } as const;
 
-export const deviceListSchema = {
+const deviceListComponent = {
+  $id: 'DeviceList',
   type: 'object',
   required: ['items', 'nextCursor'],
   properties: { items: { type: 'array', items: deviceSchema }, nextCursor: nullableString },
@@ -438,7 +474,8 @@ export const chargesQuery = {
   },
 } as const;
 
-export const chargeSchema = {
+const chargeComponent = {
+  $id: 'Charge',
   type: 'object',
   required: ['devEui', 'accountId', 'amountMinor', 'currency', 'chargedAt'],
   properties: {
@@ -450,7 +487,8 @@ export const chargeSchema = {
   },
 } as const;
 
-export const chargesSchema = {
+const chargesComponent = {
+  $id: 'ChargeList',
   type: 'object',
   required: ['charges', 'items', 'nextCursor'],
   properties: {
@@ -475,23 +513,138 @@ export const invoiceQuery = {
   additionalProperties: false,
   properties: {
     accountId: { ...idSchema, description: 'admin: required; owners: their own' },
-    format: { type: 'string', enum: ['json', 'csv'] },
+    format: {
+      type: 'string',
+      enum: ['json', 'csv', 'pdf'],
+      description: 'json (default), csv (the lines) or pdf (the document)',
+    },
   },
 } as const;
 
-export const invoiceSchema = {
+export const listInvoicesQuery = {
   type: 'object',
-  required: ['accountId', 'period', 'charges', 'totalMinor', 'currency'],
+  additionalProperties: false,
   properties: {
+    accountId: { ...idSchema, description: 'admin: one account (default all); owners always see their own' },
+    cursor: { type: 'string', minLength: 1, maxLength: 200, description: 'nextCursor of the page before' },
+    limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$', description: '1–500, default 50' },
+  },
+} as const;
+
+const invoiceTotalSchema = {
+  type: 'object',
+  required: ['currency', 'totalMinor'],
+  properties: { currency: { type: 'string' }, totalMinor: { type: 'integer' } },
+} as const;
+
+const invoiceStatusSchema = {
+  type: 'string',
+  enum: ['draft', 'issued'],
+  description: 'issued once the month is over (it then has a number); a draft before',
+} as const;
+
+const invoiceIssuerComponent = {
+  $id: 'InvoiceIssuer',
+  type: 'object',
+  description: 'Who issues the invoices (JOINERY_INVOICE_ISSUER_*)',
+  required: ['name', 'address', 'taxId', 'email'],
+  properties: {
+    name: { type: 'string' },
+    address: { type: 'string', description: 'lines separated by newlines' },
+    taxId: { type: 'string' },
+    email: { type: 'string' },
+  },
+} as const;
+
+const invoiceLineComponent = {
+  $id: 'InvoiceLine',
+  type: 'object',
+  description: "One device's activation",
+  required: ['description', 'devEui', 'quantity', 'unitMinor', 'amountMinor', 'currency', 'chargedAt'],
+  properties: {
+    description: { type: 'string' },
+    devEui: { type: 'string' },
+    quantity: { type: 'integer', minimum: 1 },
+    unitMinor: { type: 'integer' },
+    amountMinor: { type: 'integer' },
+    currency: { type: 'string' },
+    chargedAt: isoDate,
+  },
+} as const;
+
+const invoiceComponent = {
+  $id: 'Invoice',
+  type: 'object',
+  description: 'The invoice of one account for one calendar month (UTC)',
+  required: [
+    'number',
+    'status',
+    'issuedAt',
+    'issuer',
+    'accountId',
+    'period',
+    'periodStart',
+    'periodEnd',
+    'lines',
+    'totals',
+    'charges',
+    'totalMinor',
+    'currency',
+  ],
+  properties: {
+    number: {
+      type: ['string', 'null'],
+      description: 'sequential per issuer, e.g. INV-000042; null for a draft',
+    },
+    status: invoiceStatusSchema,
+    issuedAt: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: 'the invoice date; null for a draft',
+    },
+    issuer: ref('InvoiceIssuer'),
     accountId: { type: 'string' },
-    period: { type: 'string' },
+    period: { type: 'string', description: 'YYYY-MM' },
+    periodStart: { ...isoDate, description: 'inclusive' },
+    periodEnd: { ...isoDate, description: 'exclusive' },
+    lines: { type: 'array', items: ref('InvoiceLine') },
+    totals: { type: 'array', items: invoiceTotalSchema, description: 'one per currency' },
     charges: { type: 'array', items: chargeSchema },
-    totalMinor: { type: 'integer' },
+    totalMinor: { type: 'integer', description: 'the total of the first currency' },
     currency: { type: 'string' },
   },
 } as const;
 
-export const whoAmISchema = {
+const invoiceSummaryComponent = {
+  $id: 'InvoiceSummary',
+  type: 'object',
+  required: ['number', 'status', 'issuedAt', 'accountId', 'period', 'totals', 'lineCount'],
+  properties: {
+    number: { type: ['string', 'null'] },
+    status: invoiceStatusSchema,
+    issuedAt: { type: ['string', 'null'], format: 'date-time' },
+    accountId: { type: 'string' },
+    period: {
+      type: 'string',
+      description: 'YYYY-MM; GET /api/v1/billing/invoices/{period} for the document',
+    },
+    totals: { type: 'array', items: invoiceTotalSchema },
+    lineCount: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+const invoiceListComponent = {
+  $id: 'InvoiceList',
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: {
+    items: { type: 'array', items: ref('InvoiceSummary') },
+    nextCursor: { type: ['string', 'null'] },
+  },
+} as const;
+
+const whoAmIComponent = {
+  $id: 'WhoAmI',
   type: 'object',
   required: ['accountId', 'scope'],
   properties: { accountId: nullableString, scope: { type: 'string', enum: ['admin', 'owner'] } },
@@ -531,13 +684,15 @@ export const roamingQuery = {
   properties: { accountId: { ...idSchema, description: 'admin only: the account' } },
 } as const;
 
-export const deviceRoamingSchema = {
+const deviceRoamingComponent = {
+  $id: 'DeviceRoaming',
   type: 'object',
   required: ['devEui', 'netIds'],
   properties: { devEui: { type: 'string' }, netIds: { type: 'array', items: { type: 'string' } } },
 } as const;
 
-export const accountRoamingSchema = {
+const accountRoamingComponent = {
+  $id: 'AccountRoaming',
   type: 'object',
   required: ['accountId', 'netIds'],
   properties: { accountId: { type: 'string' }, netIds: { type: 'array', items: { type: 'string' } } },
@@ -558,6 +713,42 @@ export type ListDevicesQuery = FromSchema<typeof listDevicesQuery>;
 export type ChargesQuery = FromSchema<typeof chargesQuery>;
 export type InvoiceParams = FromSchema<typeof invoiceParams>;
 export type InvoiceQuery = FromSchema<typeof invoiceQuery>;
+export type ListInvoicesQuery = FromSchema<typeof listInvoicesQuery>;
 export type RoamingBody = FromSchema<typeof roamingBody>;
 export type DeviceRoamingBody = FromSchema<typeof deviceRoamingBody>;
 export type RoamingQuery = FromSchema<typeof roamingQuery>;
+
+/** Every shared component schema, registered with `app.addSchema` before the routes (`registerComponents`). */
+export const componentSchemas = [
+  errorComponent,
+  deviceComponent,
+  accountComponent,
+  createdAccountComponent,
+  importedComponent,
+  registeredNetworkServerComponent,
+  registeredApplicationServerComponent,
+  peerComponent,
+  devNonceResetComponent,
+  nonceStateComponent,
+  deviceListComponent,
+  chargeComponent,
+  chargesComponent,
+  invoiceIssuerComponent,
+  invoiceLineComponent,
+  invoiceComponent,
+  invoiceSummaryComponent,
+  invoiceListComponent,
+  whoAmIComponent,
+  deviceRoamingComponent,
+  accountRoamingComponent,
+] as const;
+
+/** A component's own schema without its `$id`, for schemas built on it (they get their own name, or none). */
+const bodyOf = <T extends { $id: string }>(component: T): Omit<T, '$id'> => {
+  const { $id: _id, ...body } = component;
+  return body;
+};
+export const errorObject = bodyOf(errorComponent);
+export const peerObject = bodyOf(peerComponent);
+export const registeredNetworkServerObject = bodyOf(registeredNetworkServerComponent);
+export const registeredApplicationServerObject = bodyOf(registeredApplicationServerComponent);

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file joinery/billing/v1/billing.proto.
  */
 export const file_joinery_billing_v1_billing: GenFile = /*@__PURE__*/
-  fileDesc("CiBqb2luZXJ5L2JpbGxpbmcvdjEvYmlsbGluZy5wcm90bxISam9pbmVyeS5iaWxsaW5nLnYxIpwBCgZDaGFyZ2USDwoHZGV2X2V1aRgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEhQKDGFtb3VudF9taW5vchgDIAEoAxIQCghjdXJyZW5jeRgEIAEoCRIuCgpjaGFyZ2VkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1qb2luX2V2ZW50X2lkGAYgASgJIqEBChJMaXN0Q2hhcmdlc1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIoCgRmcm9tGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAQgASgNEhIKCnBhZ2VfdG9rZW4YBSABKAkiWwoTTGlzdENoYXJnZXNSZXNwb25zZRIrCgdjaGFyZ2VzGAEgAygLMhouam9pbmVyeS5iaWxsaW5nLnYxLkNoYXJnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIwoQR2V0Q2hhcmdlUmVxdWVzdBIPCgdkZXZfZXVpGAEgASgJIj8KEUdldENoYXJnZVJlc3BvbnNlEioKBmNoYXJnZRgBIAEoCzIaLmpvaW5lcnkuYmlsbGluZy52MS5DaGFyZ2UiRAoRR2V0SW52b2ljZVJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIMCgR5ZWFyGAIgASgNEg0KBW1vbnRoGAMgASgNIqYBChJHZXRJbnZvaWNlUmVzcG9uc2USEgoKYWNjb3VudF9pZBgBIAEoCRIMCgR5ZWFyGAIgASgNEg0KBW1vbnRoGAMgASgNEisKB2NoYXJnZXMYBCADKAsyGi5qb2luZXJ5LmJpbGxpbmcudjEuQ2hhcmdlEhMKC3RvdGFsX21pbm9yGAUgASgDEhAKCGN1cnJlbmN5GAYgASgJEgsKA2NzdhgHIAEoCSKZAQoLUGFya2VkRXZlbnQSDQoFdG9waWMYASABKAkSEQoJcGFydGl0aW9uGAIgASgFEg4KBm9mZnNldBgDIAEoCRILCgNrZXkYBCABKAkSDgoGcmVhc29uGAUgASgJEi0KCXBhcmtlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEc2l6ZRgHIAEoDSIiChFMaXN0UGFya2VkUmVxdWVzdBINCgVsaW1pdBgBIAEoDSJFChJMaXN0UGFya2VkUmVzcG9uc2USLwoGZXZlbnRzGAEgAygLMh8uam9pbmVyeS5iaWxsaW5nLnYxLlBhcmtlZEV2ZW50MoQDCg5CaWxsaW5nU2VydmljZRJeCgtMaXN0Q2hhcmdlcxImLmpvaW5lcnkuYmlsbGluZy52MS5MaXN0Q2hhcmdlc1JlcXVlc3QaJy5qb2luZXJ5LmJpbGxpbmcudjEuTGlzdENoYXJnZXNSZXNwb25zZRJYCglHZXRDaGFyZ2USJC5qb2luZXJ5LmJpbGxpbmcudjEuR2V0Q2hhcmdlUmVxdWVzdBolLmpvaW5lcnkuYmlsbGluZy52MS5HZXRDaGFyZ2VSZXNwb25zZRJbCgpHZXRJbnZvaWNlEiUuam9pbmVyeS5iaWxsaW5nLnYxLkdldEludm9pY2VSZXF1ZXN0GiYuam9pbmVyeS5iaWxsaW5nLnYxLkdldEludm9pY2VSZXNwb25zZRJbCgpMaXN0UGFya2VkEiUuam9pbmVyeS5iaWxsaW5nLnYxLkxpc3RQYXJrZWRSZXF1ZXN0GiYuam9pbmVyeS5iaWxsaW5nLnYxLkxpc3RQYXJrZWRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiBqb2luZXJ5L2JpbGxpbmcvdjEvYmlsbGluZy5wcm90bxISam9pbmVyeS5iaWxsaW5nLnYxIpwBCgZDaGFyZ2USDwoHZGV2X2V1aRgBIAEoCRISCgphY2NvdW50X2lkGAIgASgJEhQKDGFtb3VudF9taW5vchgDIAEoAxIQCghjdXJyZW5jeRgEIAEoCRIuCgpjaGFyZ2VkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1qb2luX2V2ZW50X2lkGAYgASgJIqEBChJMaXN0Q2hhcmdlc1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIoCgRmcm9tGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAQgASgNEhIKCnBhZ2VfdG9rZW4YBSABKAkiWwoTTGlzdENoYXJnZXNSZXNwb25zZRIrCgdjaGFyZ2VzGAEgAygLMhouam9pbmVyeS5iaWxsaW5nLnYxLkNoYXJnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiIwoQR2V0Q2hhcmdlUmVxdWVzdBIPCgdkZXZfZXVpGAEgASgJIj8KEUdldENoYXJnZVJlc3BvbnNlEioKBmNoYXJnZRgBIAEoCzIaLmpvaW5lcnkuYmlsbGluZy52MS5DaGFyZ2UiWQoRR2V0SW52b2ljZVJlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCRIMCgR5ZWFyGAIgASgNEg0KBW1vbnRoGAMgASgNEhMKC2luY2x1ZGVfcGRmGAQgASgIIk0KDUludm9pY2VJc3N1ZXISDAoEbmFtZRgBIAEoCRIPCgdhZGRyZXNzGAIgASgJEg4KBnRheF9pZBgDIAEoCRINCgVlbWFpbBgEIAEoCSKxAQoLSW52b2ljZUxpbmUSEwoLZGVzY3JpcHRpb24YASABKAkSDwoHZGV2X2V1aRgCIAEoCRIQCghxdWFudGl0eRgDIAEoDRISCgp1bml0X21pbm9yGAQgASgDEhQKDGFtb3VudF9taW5vchgFIAEoAxIQCghjdXJyZW5jeRgGIAEoCRIuCgpjaGFyZ2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI1CgxJbnZvaWNlVG90YWwSEAoIY3VycmVuY3kYASABKAkSEwoLdG90YWxfbWlub3IYAiABKAMihwMKEkdldEludm9pY2VSZXNwb25zZRISCgphY2NvdW50X2lkGAEgASgJEgwKBHllYXIYAiABKA0SDQoFbW9udGgYAyABKA0SKwoHY2hhcmdlcxgEIAMoCzIaLmpvaW5lcnkuYmlsbGluZy52MS5DaGFyZ2USEwoLdG90YWxfbWlub3IYBSABKAMSEAoIY3VycmVuY3kYBiABKAkSCwoDY3N2GAcgASgJEg4KBm51bWJlchgIIAEoCRIxCgZpc3N1ZXIYCSABKAsyIS5qb2luZXJ5LmJpbGxpbmcudjEuSW52b2ljZUlzc3VlchIuCgVsaW5lcxgKIAMoCzIfLmpvaW5lcnkuYmlsbGluZy52MS5JbnZvaWNlTGluZRIwCgZ0b3RhbHMYCyADKAsyIC5qb2luZXJ5LmJpbGxpbmcudjEuSW52b2ljZVRvdGFsEi0KCWlzc3VlZF9hdBgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASCwoDcGRmGA0gASgMIikKE0xpc3RJbnZvaWNlc1JlcXVlc3QSEgoKYWNjb3VudF9pZBgBIAEoCSLGAQoOSW52b2ljZVN1bW1hcnkSEgoKYWNjb3VudF9pZBgBIAEoCRIMCgR5ZWFyGAIgASgNEg0KBW1vbnRoGAMgASgNEg4KBm51bWJlchgEIAEoCRItCglpc3N1ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKBnRvdGFscxgGIAMoCzIgLmpvaW5lcnkuYmlsbGluZy52MS5JbnZvaWNlVG90YWwSEgoKbGluZV9jb3VudBgHIAEoDSJMChRMaXN0SW52b2ljZXNSZXNwb25zZRI0CghpbnZvaWNlcxgBIAMoCzIiLmpvaW5lcnkuYmlsbGluZy52MS5JbnZvaWNlU3VtbWFyeSKZAQoLUGFya2VkRXZlbnQSDQoFdG9waWMYASABKAkSEQoJcGFydGl0aW9uGAIgASgFEg4KBm9mZnNldBgDIAEoCRILCgNrZXkYBCABKAkSDgoGcmVhc29uGAUgASgJEi0KCXBhcmtlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEc2l6ZRgHIAEoDSIiChFMaXN0UGFya2VkUmVxdWVzdBINCgVsaW1pdBgBIAEoDSJFChJMaXN0UGFya2VkUmVzcG9uc2USLwoGZXZlbnRzGAEgAygLMh8uam9pbmVyeS5iaWxsaW5nLnYxLlBhcmtlZEV2ZW50MucDCg5CaWxsaW5nU2VydmljZRJeCgtMaXN0Q2hhcmdlcxImLmpvaW5lcnkuYmlsbGluZy52MS5MaXN0Q2hhcmdlc1JlcXVlc3QaJy5qb2luZXJ5LmJpbGxpbmcudjEuTGlzdENoYXJnZXNSZXNwb25zZRJYCglHZXRDaGFyZ2USJC5qb2luZXJ5LmJpbGxpbmcudjEuR2V0Q2hhcmdlUmVxdWVzdBolLmpvaW5lcnkuYmlsbGluZy52MS5HZXRDaGFyZ2VSZXNwb25zZRJbCgpHZXRJbnZvaWNlEiUuam9pbmVyeS5iaWxsaW5nLnYxLkdldEludm9pY2VSZXF1ZXN0GiYuam9pbmVyeS5iaWxsaW5nLnYxLkdldEludm9pY2VSZXNwb25zZRJhCgxMaXN0SW52b2ljZXMSJy5qb2luZXJ5LmJpbGxpbmcudjEuTGlzdEludm9pY2VzUmVxdWVzdBooLmpvaW5lcnkuYmlsbGluZy52MS5MaXN0SW52b2ljZXNSZXNwb25zZRJbCgpMaXN0UGFya2VkEiUuam9pbmVyeS5iaWxsaW5nLnYxLkxpc3RQYXJrZWRSZXF1ZXN0GiYuam9pbmVyeS5iaWxsaW5nLnYxLkxpc3RQYXJrZWRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message joinery.billing.v1.Charge
@@ -185,6 +185,13 @@ export type GetInvoiceRequest = Message<"joinery.billing.v1.GetInvoiceRequest"> 
    * @generated from field: uint32 month = 3;
    */
   month: number;
+
+  /**
+   * Render the PDF document too (GetInvoiceResponse.pdf).
+   *
+   * @generated from field: bool include_pdf = 4;
+   */
+  includePdf: boolean;
 };
 
 /**
@@ -193,6 +200,117 @@ export type GetInvoiceRequest = Message<"joinery.billing.v1.GetInvoiceRequest"> 
  */
 export const GetInvoiceRequestSchema: GenMessage<GetInvoiceRequest> = /*@__PURE__*/
   messageDesc(file_joinery_billing_v1_billing, 5);
+
+/**
+ * Who issues the invoices (the operator of this installation; JOINERY_INVOICE_ISSUER_*).
+ *
+ * @generated from message joinery.billing.v1.InvoiceIssuer
+ */
+export type InvoiceIssuer = Message<"joinery.billing.v1.InvoiceIssuer"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Postal address, lines separated by newlines.
+   *
+   * @generated from field: string address = 2;
+   */
+  address: string;
+
+  /**
+   * VAT or other tax id; empty when not configured.
+   *
+   * @generated from field: string tax_id = 3;
+   */
+  taxId: string;
+
+  /**
+   * @generated from field: string email = 4;
+   */
+  email: string;
+};
+
+/**
+ * Describes the message joinery.billing.v1.InvoiceIssuer.
+ * Use `create(InvoiceIssuerSchema)` to create a new message.
+ */
+export const InvoiceIssuerSchema: GenMessage<InvoiceIssuer> = /*@__PURE__*/
+  messageDesc(file_joinery_billing_v1_billing, 6);
+
+/**
+ * One line of an invoice: one device's activation.
+ *
+ * @generated from message joinery.billing.v1.InvoiceLine
+ */
+export type InvoiceLine = Message<"joinery.billing.v1.InvoiceLine"> & {
+  /**
+   * @generated from field: string description = 1;
+   */
+  description: string;
+
+  /**
+   * 16 upper-case hex digits.
+   *
+   * @generated from field: string dev_eui = 2;
+   */
+  devEui: string;
+
+  /**
+   * @generated from field: uint32 quantity = 3;
+   */
+  quantity: number;
+
+  /**
+   * @generated from field: int64 unit_minor = 4;
+   */
+  unitMinor: bigint;
+
+  /**
+   * @generated from field: int64 amount_minor = 5;
+   */
+  amountMinor: bigint;
+
+  /**
+   * @generated from field: string currency = 6;
+   */
+  currency: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp charged_at = 7;
+   */
+  chargedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message joinery.billing.v1.InvoiceLine.
+ * Use `create(InvoiceLineSchema)` to create a new message.
+ */
+export const InvoiceLineSchema: GenMessage<InvoiceLine> = /*@__PURE__*/
+  messageDesc(file_joinery_billing_v1_billing, 7);
+
+/**
+ * @generated from message joinery.billing.v1.InvoiceTotal
+ */
+export type InvoiceTotal = Message<"joinery.billing.v1.InvoiceTotal"> & {
+  /**
+   * @generated from field: string currency = 1;
+   */
+  currency: string;
+
+  /**
+   * @generated from field: int64 total_minor = 2;
+   */
+  totalMinor: bigint;
+};
+
+/**
+ * Describes the message joinery.billing.v1.InvoiceTotal.
+ * Use `create(InvoiceTotalSchema)` to create a new message.
+ */
+export const InvoiceTotalSchema: GenMessage<InvoiceTotal> = /*@__PURE__*/
+  messageDesc(file_joinery_billing_v1_billing, 8);
 
 /**
  * @generated from message joinery.billing.v1.GetInvoiceResponse
@@ -234,6 +352,45 @@ export type GetInvoiceResponse = Message<"joinery.billing.v1.GetInvoiceResponse"
    * @generated from field: string csv = 7;
    */
   csv: string;
+
+  /**
+   * Sequential per issuer, given once the month is over and it has charges (then it never changes); empty before:
+   * the invoice is a draft.
+   *
+   * @generated from field: string number = 8;
+   */
+  number: string;
+
+  /**
+   * @generated from field: joinery.billing.v1.InvoiceIssuer issuer = 9;
+   */
+  issuer?: InvoiceIssuer | undefined;
+
+  /**
+   * @generated from field: repeated joinery.billing.v1.InvoiceLine lines = 10;
+   */
+  lines: InvoiceLine[];
+
+  /**
+   * One per currency.
+   *
+   * @generated from field: repeated joinery.billing.v1.InvoiceTotal totals = 11;
+   */
+  totals: InvoiceTotal[];
+
+  /**
+   * When the number was given; absent for a draft.
+   *
+   * @generated from field: google.protobuf.Timestamp issued_at = 12;
+   */
+  issuedAt?: Timestamp | undefined;
+
+  /**
+   * The PDF document, when include_pdf was set.
+   *
+   * @generated from field: bytes pdf = 13;
+   */
+  pdf: Uint8Array;
 };
 
 /**
@@ -241,7 +398,92 @@ export type GetInvoiceResponse = Message<"joinery.billing.v1.GetInvoiceResponse"
  * Use `create(GetInvoiceResponseSchema)` to create a new message.
  */
 export const GetInvoiceResponseSchema: GenMessage<GetInvoiceResponse> = /*@__PURE__*/
-  messageDesc(file_joinery_billing_v1_billing, 6);
+  messageDesc(file_joinery_billing_v1_billing, 9);
+
+/**
+ * @generated from message joinery.billing.v1.ListInvoicesRequest
+ */
+export type ListInvoicesRequest = Message<"joinery.billing.v1.ListInvoicesRequest"> & {
+  /**
+   * Empty: every account.
+   *
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+};
+
+/**
+ * Describes the message joinery.billing.v1.ListInvoicesRequest.
+ * Use `create(ListInvoicesRequestSchema)` to create a new message.
+ */
+export const ListInvoicesRequestSchema: GenMessage<ListInvoicesRequest> = /*@__PURE__*/
+  messageDesc(file_joinery_billing_v1_billing, 10);
+
+/**
+ * @generated from message joinery.billing.v1.InvoiceSummary
+ */
+export type InvoiceSummary = Message<"joinery.billing.v1.InvoiceSummary"> & {
+  /**
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * @generated from field: uint32 year = 2;
+   */
+  year: number;
+
+  /**
+   * @generated from field: uint32 month = 3;
+   */
+  month: number;
+
+  /**
+   * Empty: a draft (the month is not over).
+   *
+   * @generated from field: string number = 4;
+   */
+  number: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp issued_at = 5;
+   */
+  issuedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: repeated joinery.billing.v1.InvoiceTotal totals = 6;
+   */
+  totals: InvoiceTotal[];
+
+  /**
+   * @generated from field: uint32 line_count = 7;
+   */
+  lineCount: number;
+};
+
+/**
+ * Describes the message joinery.billing.v1.InvoiceSummary.
+ * Use `create(InvoiceSummarySchema)` to create a new message.
+ */
+export const InvoiceSummarySchema: GenMessage<InvoiceSummary> = /*@__PURE__*/
+  messageDesc(file_joinery_billing_v1_billing, 11);
+
+/**
+ * @generated from message joinery.billing.v1.ListInvoicesResponse
+ */
+export type ListInvoicesResponse = Message<"joinery.billing.v1.ListInvoicesResponse"> & {
+  /**
+   * @generated from field: repeated joinery.billing.v1.InvoiceSummary invoices = 1;
+   */
+  invoices: InvoiceSummary[];
+};
+
+/**
+ * Describes the message joinery.billing.v1.ListInvoicesResponse.
+ * Use `create(ListInvoicesResponseSchema)` to create a new message.
+ */
+export const ListInvoicesResponseSchema: GenMessage<ListInvoicesResponse> = /*@__PURE__*/
+  messageDesc(file_joinery_billing_v1_billing, 12);
 
 /**
  * @generated from message joinery.billing.v1.ParkedEvent
@@ -290,7 +532,7 @@ export type ParkedEvent = Message<"joinery.billing.v1.ParkedEvent"> & {
  * Use `create(ParkedEventSchema)` to create a new message.
  */
 export const ParkedEventSchema: GenMessage<ParkedEvent> = /*@__PURE__*/
-  messageDesc(file_joinery_billing_v1_billing, 7);
+  messageDesc(file_joinery_billing_v1_billing, 13);
 
 /**
  * @generated from message joinery.billing.v1.ListParkedRequest
@@ -309,7 +551,7 @@ export type ListParkedRequest = Message<"joinery.billing.v1.ListParkedRequest"> 
  * Use `create(ListParkedRequestSchema)` to create a new message.
  */
 export const ListParkedRequestSchema: GenMessage<ListParkedRequest> = /*@__PURE__*/
-  messageDesc(file_joinery_billing_v1_billing, 8);
+  messageDesc(file_joinery_billing_v1_billing, 14);
 
 /**
  * @generated from message joinery.billing.v1.ListParkedResponse
@@ -326,7 +568,7 @@ export type ListParkedResponse = Message<"joinery.billing.v1.ListParkedResponse"
  * Use `create(ListParkedResponseSchema)` to create a new message.
  */
 export const ListParkedResponseSchema: GenMessage<ListParkedResponse> = /*@__PURE__*/
-  messageDesc(file_joinery_billing_v1_billing, 9);
+  messageDesc(file_joinery_billing_v1_billing, 15);
 
 /**
  * The billing service: the one-time activation fee of every device, charged at its first accepted join (from the
@@ -357,7 +599,8 @@ export const BillingService: GenService<{
     output: typeof GetChargeResponseSchema;
   },
   /**
-   * The invoice of one account for one calendar month (UTC): its charges, the total and a CSV rendering.
+   * The invoice of one account for one calendar month (UTC): its number (once the month is over), issuer, lines,
+   * totals, and CSV and (on request) PDF renderings.
    *
    * @generated from rpc joinery.billing.v1.BillingService.GetInvoice
    */
@@ -365,6 +608,16 @@ export const BillingService: GenService<{
     methodKind: "unary";
     input: typeof GetInvoiceRequestSchema;
     output: typeof GetInvoiceResponseSchema;
+  },
+  /**
+   * The invoices of one account (or of every account), newest month first: each month with charges.
+   *
+   * @generated from rpc joinery.billing.v1.BillingService.ListInvoices
+   */
+  listInvoices: {
+    methodKind: "unary";
+    input: typeof ListInvoicesRequestSchema;
+    output: typeof ListInvoicesResponseSchema;
   },
   /**
    * Events that could not be decoded, kept instead of retried or dropped.
