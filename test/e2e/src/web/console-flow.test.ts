@@ -3,7 +3,7 @@
 // simulated network server joins them, move one to another network server, unclaim one, see the charges. Every step
 // saves a screenshot (test/e2e/output/console-flow/) and passes axe-core with no serious or critical violation.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -33,6 +33,9 @@ describe('the web console plays the seed flow in a browser', () => {
   let page: Page;
   let apiUrl: string;
   let ownerKey: string;
+  let invitationToken: string;
+  const ownerEmail = 'olivia@acme.example';
+  const password = 'a long passphrase for the console';
   let ns: RegisteredNetworkServer;
   let shot = 0;
   const single = simulatedDevice('1.0.3');
@@ -56,7 +59,16 @@ describe('the web console plays the seed flow in a browser', () => {
     apiUrl = `http://127.0.0.1:${running.apiPort}`;
     // The operator's part, over the API: an owner account and the manufacturer's batch of 51 devices.
     const admin = createApiClient(apiUrl, running.adminToken);
-    ownerKey = (await admin.request<{ apiKey: string }>('POST', '/api/v1/accounts', { name: 'Acme' })).apiKey;
+    const account = await admin.request<{ apiKey: string; invitation: { token: string } }>(
+      'POST',
+      '/api/v1/accounts',
+      {
+        name: 'Acme',
+        owner: { email: ownerEmail },
+      },
+    );
+    ownerKey = account.apiKey;
+    invitationToken = account.invitation.token;
     await admin.request('POST', '/api/v1/device-batches', {
       joinEui,
       devices: [single, ...bulk].map(batchRow),
@@ -108,32 +120,52 @@ describe('the web console plays the seed flow in a browser', () => {
     await page.getByRole('option', { name: option }).click();
   }
 
-  step('the login page, and a log-in with the account API key done with the keyboard only', async () => {
-    await page.goto('/');
-    await page.getByRole('heading', { name: 'Joinery console' }).waitFor();
-    await checkpoint('login');
-    await page.getByRole('tab', { name: 'Token' }).focus();
-    await page.keyboard.press('Enter');
-    await page.keyboard.press('Tab');
-    await page.keyboard.type(ownerKey);
-    await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Devices' }).waitFor();
-    assert.equal(await page.getByTestId('who').textContent(), 'account API key');
-    await page.getByText('No devices yet').waitFor();
-    await checkpoint('devices-empty');
-  });
+  step(
+    'the invited owner accepts the invitation with a password and lands on the empty devices page',
+    async () => {
+      await page.goto(`/#/invite/${invitationToken}`);
+      await page.getByRole('heading', { name: 'Join an account on Joinery' }).waitFor();
+      await field('Your name').fill('Olivia Owner');
+      await field('Password').fill(password);
+      await checkpoint('accept-invitation');
+      await page.getByRole('button', { name: 'Accept the invitation' }).click();
+      await page.getByRole('heading', { name: 'Devices' }).waitFor();
+      assert.equal(await page.getByTestId('who').textContent(), ownerEmail);
+      await page.getByText('No devices yet').waitFor();
+      await checkpoint('devices-empty');
+    },
+  );
 
-  step('a wrong token says what to do next', async () => {
-    await page.getByRole('button', { name: 'Log out' }).click();
-    await page.getByRole('tab', { name: 'Token' }).click();
-    await field('Admin token or API key').fill('not-a-token');
-    await page.getByRole('button', { name: 'Use token' }).click();
-    await page.getByRole('alert').getByText('log in again').waitFor();
-    await checkpoint('login-refused');
-    await field('Admin token or API key').fill(ownerKey);
-    await page.getByRole('button', { name: 'Use token' }).click();
-    await page.getByRole('heading', { name: 'Devices' }).waitFor();
-  });
+  step(
+    'log out; a wrong password says what to do; the API key works as a fallback; the password with the keyboard only',
+    async () => {
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('heading', { name: 'Joinery console' }).waitFor();
+      await checkpoint('login');
+      await field('Email').fill(ownerEmail);
+      await field('Password').fill('not the password');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('alert').getByText('invalid_credentials').waitFor();
+      await checkpoint('login-refused');
+
+      await page.getByRole('tab', { name: 'Token' }).click();
+      await field('Admin token or API key').fill(ownerKey);
+      await page.getByRole('button', { name: 'Use token' }).click();
+      await page.getByRole('heading', { name: 'Devices' }).waitFor();
+      assert.equal(await page.getByTestId('who').textContent(), 'account API key');
+      await page.getByRole('button', { name: 'Log out' }).click();
+
+      await page.getByRole('tab', { name: 'Email and password' }).focus();
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(ownerEmail);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(password);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Devices' }).waitFor();
+      assert.equal(await page.getByTestId('who').textContent(), ownerEmail);
+    },
+  );
 
   step(
     'register a network server with the wizard: the show-once credentials and paste-ready snippets',
@@ -144,6 +176,7 @@ describe('the web console plays the seed flow in a browser', () => {
       await page.getByRole('link', { name: 'Register your first network server' }).click();
       await field('Name').fill('ns-one');
       await field('NetID').fill('000013');
+      await field('JoinEUI prefixes of your devices').fill(`${joinEui}/64`);
       await checkpoint('register-ns-step1');
       await page.getByRole('button', { name: 'Next' }).click();
       const answer = page.waitForResponse(
@@ -161,6 +194,18 @@ describe('the web console plays the seed flow in a browser', () => {
         ns.credentials.clientKeyPem.trim().split('\n')[1] ?? '',
       ])
         assert.ok((await page.getByText(secret, { exact: false }).count()) > 0, 'a credential is not shown');
+      // The bundle: one zip, downloadable once, with the certificates and the products' configuration.
+      const download = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Download the bundle (.zip)' }).click();
+      const zip = readFileSync((await (await download).path()) ?? '');
+      assert.equal(zip.subarray(0, 4).toString('hex'), '504b0304', 'not a zip archive');
+      for (const name of [
+        'client-key.pem',
+        'chirpstack/joinery.toml',
+        'the-things-stack/interop/joinery/js.yml',
+      ])
+        assert.ok(zip.includes(Buffer.from(name)), `${name} is not in the bundle`);
+      await page.getByRole('button', { name: 'Bundle downloaded' }).waitFor();
       await page.getByRole('tab', { name: 'ChirpStack v4' }).click();
       await page
         .getByRole('tabpanel', { name: 'ChirpStack v4' })
@@ -209,20 +254,28 @@ describe('the web console plays the seed flow in a browser', () => {
     await checkpoint('devices');
   });
 
-  step('a simulated network server joins the 51 devices, and the device page shows the join', async () => {
-    const client = new SimulatedNetworkServer(new URL(`https://127.0.0.1:${running.biPort}/`), ns);
-    try {
-      for (const d of [single, ...bulk]) {
-        const outcome = await client.join(d, joinEui);
-        assert.equal(outcome.ok, true, `${d.devEui}: ${outcome.resultCode}`);
+  step(
+    'a simulated network server joins the devices; the device page shows the join live, without a reload',
+    async () => {
+      await page.goto(`/#/devices/${single.devEui}`);
+      await page.getByTestId('activity-state').getByText('live', { exact: true }).waitFor();
+      assert.equal(await page.getByText('Join accepted', { exact: false }).count(), 0);
+      const client = new SimulatedNetworkServer(new URL(`https://127.0.0.1:${running.biPort}/`), ns);
+      try {
+        const first = await client.join(single, joinEui);
+        assert.equal(first.ok, true, first.resultCode);
+        await page.getByTestId('activity').getByText('Join accepted · Success', { exact: false }).waitFor();
+        await page.getByTestId('join-count').getByText('1', { exact: true }).waitFor();
+        await checkpoint('device-joined-live');
+        for (const d of bulk) {
+          const outcome = await client.join(d, joinEui);
+          assert.equal(outcome.ok, true, `${d.devEui}: ${outcome.resultCode}`);
+        }
+      } finally {
+        client.close();
       }
-    } finally {
-      client.close();
-    }
-    await page.goto(`/#/devices/${single.devEui}`);
-    await page.getByTestId('join-count').getByText('1', { exact: true }).waitFor();
-    await checkpoint('device-joined');
-  });
+    },
+  );
 
   step('move the device to another network server; the old one is refused', async () => {
     const owner = createApiClient(apiUrl, ownerKey);
@@ -274,6 +327,25 @@ describe('the web console plays the seed flow in a browser', () => {
     }
     assert.match((await total.textContent()) ?? '', /\$10\.20 in total/);
     await checkpoint('billing');
+    // This month's invoice, as CSV and as PDF.
+    const csv = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download CSV' }).click();
+    const lines = readFileSync((await (await csv).path()) ?? '', 'utf8')
+      .trim()
+      .split('\n');
+    for (const d of [single, ...bulk])
+      assert.ok(
+        lines.some((line) => line.includes(d.devEui)),
+        `${d.devEui} not invoiced`,
+      );
+    const pdf = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download PDF' }).click();
+    assert.equal(
+      readFileSync((await (await pdf).path()) ?? '')
+        .subarray(0, 5)
+        .toString(),
+      '%PDF-',
+    );
   });
 
   step('at phone width the navigation folds into a menu and the devices table scrolls', async () => {

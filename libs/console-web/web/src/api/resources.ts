@@ -81,6 +81,7 @@ export interface JoinActivity {
   at: string;
   result: 'accepted' | 'refused';
   resultCode: string;
+  errorCode?: string | null;
   networkServerId: string | null;
   netId: string | null;
   devNonce: number | null;

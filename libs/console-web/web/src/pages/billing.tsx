@@ -23,9 +23,8 @@ interface Charge {
 
 interface InvoiceSummary {
   period: string;
-  number?: string;
-  totalMinor?: number;
-  currency?: string;
+  number?: string | null;
+  status?: 'draft' | 'issued';
 }
 
 /** The last twelve months, newest first, as `YYYY-MM`. */
@@ -77,7 +76,10 @@ export function BillingPage() {
               label="Month"
               data={(invoiceList.data ?? []).map((i) => ({
                 value: i.period,
-                label: i.number === undefined ? i.period : `${i.period} · ${i.number}`,
+                label:
+                  i.number == null
+                    ? `${i.period}${i.status === 'draft' ? ' (draft)' : ''}`
+                    : `${i.period} · ${i.number}`,
               }))}
               value={chosen}
               onChange={setPeriod}

@@ -14,7 +14,7 @@ import {
   Timeline,
   Title,
 } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { authHeaders, query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
@@ -116,7 +116,7 @@ function Activity({
           <Timeline.Item
             key={`${a.at}-${i}`}
             color={a.result === 'accepted' ? 'teal.9' : 'red.9'}
-            title={`${a.result === 'accepted' ? 'Join accepted' : 'Join refused'} · ${a.resultCode}`}
+            title={`${a.result === 'accepted' ? 'Join accepted' : 'Join refused'} · ${a.resultCode}${a.errorCode ? ` (${a.errorCode})` : ''}`}
           >
             <Text size="sm">
               {formatTime(a.at)} · {nsName(a.networkServerId)} {a.netId === null ? '' : `(NetID ${a.netId})`}{' '}
@@ -148,6 +148,12 @@ export function DevicePage() {
   const d = device.data;
   const nsName = (id: string | null) => peers.data?.find((p) => p.id === id)?.name ?? id ?? '—';
   const owner = d !== undefined && roles.inAccount && d.accountId === (session?.accountId ?? null);
+
+  // The stream announces a join as it is decided; the device's counters follow once claims has applied the event
+  // (moments later), so they are read again now and shortly after.
+  const followJoin = useCallback(() => {
+    for (const ms of [0, 1000, 3000]) setTimeout(device.reload, ms);
+  }, [device.reload]);
 
   const act = async (action: () => Promise<unknown>) => {
     setBusy(true);
@@ -270,7 +276,7 @@ export function DevicePage() {
           </Card>
         </SimpleGrid>
       )}
-      {d === undefined ? null : <Activity devEui={d.devEui} nsName={nsName} onJoin={device.reload} />}
+      {d === undefined ? null : <Activity devEui={d.devEui} nsName={nsName} onJoin={followJoin} />}
       <Modal opened={dialog === 'unclaim'} onClose={() => setDialog(undefined)} title="Unclaim this device?">
         <Stack>
           <Text size="sm">

@@ -16,7 +16,7 @@ import {
 } from '@mantine/core';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { download, request } from '../api/client';
+import { download, query, request } from '../api/client';
 import { loadCapabilities, useCapabilities } from '../api/capabilities';
 import { listDevices, listPeers, type Peer } from '../api/resources';
 import { rolesOf, useAuth } from '../auth';
@@ -76,6 +76,11 @@ function Credentials({
     joinEuiPrefixes: prefixes,
     dir,
   };
+  // The bundle's configuration names the folder chosen below and the JoinEUI prefixes given in the first step.
+  const bundleUrl = `${answer.bundle?.url ?? ''}${query({
+    dir: dir.startsWith('/') ? dir.replace(/\/+$/, '') || '/' : undefined,
+    joinEuiPrefixes: joinEuiPrefixes.length > 0 ? joinEuiPrefixes.join(',') : undefined,
+  })}`;
   const safeName = name.replace(/[^A-Za-z0-9._-]+/g, '-') || 'joinery';
   return (
     <Stack>
@@ -95,7 +100,7 @@ function Credentials({
         <Group>
           <Button
             onClick={() =>
-              void download(answer.bundle?.url ?? '', `${safeName}-joinery-bundle.zip`).then(
+              void download(bundleUrl, `${safeName}-joinery-bundle.zip`).then(
                 () => setDownloaded(true),
                 (err: unknown) => setError(err),
               )
