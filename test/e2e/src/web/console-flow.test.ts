@@ -39,6 +39,7 @@ describe('the web console plays the seed flow in a browser', () => {
   let ns: RegisteredNetworkServer;
   let shot = 0;
   const single = simulatedDevice('1.0.3');
+  const labelled = simulatedDevice('1.0.4');
   const bulk: SimulatedDevice[] = Array.from({ length: 50 }, (_, i) =>
     simulatedDevice(i % 2 === 0 ? '1.0.4' : '1.1'),
   );
@@ -71,7 +72,7 @@ describe('the web console plays the seed flow in a browser', () => {
     invitationToken = account.invitation.token;
     await admin.request('POST', '/api/v1/device-batches', {
       joinEui,
-      devices: [single, ...bulk].map(batchRow),
+      devices: [single, labelled, ...bulk].map(batchRow),
     });
     browser = await launchBrowser({ baseUrl: apiUrl });
     page = browser.page;
@@ -110,6 +111,10 @@ describe('the web console plays the seed flow in a browser', () => {
       }
     });
   }
+
+  /** A link of the main navigation. */
+  const nav = (name: string) =>
+    page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 
   /** The form field labelled `label` (a required field's label ends with its asterisk). */
   const field = (label: string) =>
@@ -170,7 +175,7 @@ describe('the web console plays the seed flow in a browser', () => {
   step(
     'register a network server with the wizard: the show-once credentials and paste-ready snippets',
     async () => {
-      await page.getByRole('link', { name: 'Network servers' }).click();
+      await nav('Network servers').click();
       await page.getByText('No network server yet').waitFor();
       await checkpoint('network-servers-empty');
       await page.getByRole('link', { name: 'Register your first network server' }).click();
@@ -219,7 +224,7 @@ describe('the web console plays the seed flow in a browser', () => {
   );
 
   step('claim one device with its DevEUI and claim code; a wrong code is explained', async () => {
-    await page.getByRole('link', { name: 'Claim devices' }).click();
+    await nav('Claim devices').click();
     await field('DevEUI').fill(single.devEui);
     await field('Claim code').fill('WRONG-CODE');
     await chooseOption('Network server', 'ns-one (NetID 000013)');
@@ -229,12 +234,12 @@ describe('the web console plays the seed flow in a browser', () => {
     await field('Claim code').fill(single.claimCode);
     await page.getByRole('button', { name: 'Claim', exact: true }).click();
     await page.getByRole('heading', { name: `Device ${single.devEui}` }).waitFor();
-    assert.equal(await page.getByTestId('device-ns').textContent(), 'ns-one');
+    await page.getByTestId('device-ns').getByText('ns-one', { exact: true }).waitFor();
     await checkpoint('device-claimed');
   });
 
   step('claim a CSV of 50 devices, with a result per row', async () => {
-    await page.getByRole('link', { name: 'Claim devices' }).click();
+    await nav('Claim devices').click();
     await page.getByRole('tab', { name: 'CSV file' }).click();
     const csv = ['devEui,claimCode', ...bulk.map((d) => `${d.devEui},${d.claimCode}`)].join('\n');
     await page
@@ -249,9 +254,33 @@ describe('the web console plays the seed flow in a browser', () => {
       50,
     );
     await checkpoint('bulk-claimed');
-    await page.getByRole('link', { name: 'Devices', exact: true }).click();
+    await nav('Devices').click();
     await page.getByRole('table', { name: 'Devices' }).waitFor();
     await checkpoint('devices');
+  });
+
+  step('claim a device from a photo of its TR005 QR code', async () => {
+    // The manufacturer's label: the device's QR code with its claim code, as the API draws it.
+    const res = await fetch(
+      `${apiUrl}/api/v1/devices/${labelled.devEui}/qr.png?claimCode=${labelled.claimCode}`,
+      {
+        headers: { authorization: `Bearer ${running.adminToken}` },
+      },
+    );
+    assert.equal(res.status, 200);
+    const png = Buffer.from(await res.arrayBuffer());
+    await nav('Claim devices').click();
+    await page.getByRole('tab', { name: 'QR code' }).click();
+    await page
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'label.png', mimeType: 'image/png', buffer: png });
+    await page.getByText(`DevEUI ${labelled.devEui}`, { exact: false }).waitFor();
+    await page.getByText('claim code included', { exact: false }).waitFor();
+    await chooseOption('Network server', 'ns-one (NetID 000013)');
+    await checkpoint('claim-qr');
+    await page.getByRole('button', { name: 'Claim from the QR code' }).click();
+    await page.getByRole('heading', { name: `Device ${labelled.devEui}` }).waitFor();
+    await page.getByTestId('device-ns').getByText('ns-one', { exact: true }).waitFor();
   });
 
   step(
@@ -316,7 +345,7 @@ describe('the web console plays the seed flow in a browser', () => {
   });
 
   step('the charges: one per device that joined, 51 in all', async () => {
-    await page.getByRole('link', { name: 'Billing' }).click();
+    await nav('Billing').click();
     const total = page.getByTestId('charges-total');
     for (let i = 0; ; i++) {
       if ((await total.count()) > 0 && /^51 devices charged/.test((await total.textContent()) ?? '')) break;
@@ -353,11 +382,48 @@ describe('the web console plays the seed flow in a browser', () => {
     await page.goto('/#/devices');
     await page.getByRole('table', { name: 'Devices' }).waitFor();
     await page.getByRole('button', { name: 'Menu' }).click();
-    await page.getByRole('link', { name: 'Network servers' }).waitFor();
+    await nav('Network servers').waitFor();
     await checkpoint('phone-menu');
-    await page.getByRole('link', { name: 'Network servers' }).click();
+    await nav('Network servers').click();
     await page.getByRole('cell', { name: 'ns-one' }).waitFor();
     await checkpoint('phone-network-servers');
     await page.setViewportSize({ width: 1280, height: 860 });
   });
+
+  step(
+    'the other pages: team, API keys, audit log, application servers; then the operator pages',
+    async () => {
+      await page.goto('/#/team');
+      await page.getByRole('cell', { name: ownerEmail }).waitFor();
+      await checkpoint('team');
+      await nav('API keys').click();
+      await field('Name').fill('ci');
+      await page.getByRole('button', { name: 'Create key' }).click();
+      await page.getByText('Copy the key now: it is shown once.').waitFor();
+      await checkpoint('api-keys');
+      await nav('Audit log').click();
+      await field('Action').fill('device.claimed');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.getByRole('table', { name: 'Audit log' }).getByText('device.claimed').first().waitFor();
+      await checkpoint('audit');
+      await nav('Application servers').click();
+      await page.getByText('No application server yet').waitFor();
+      await checkpoint('application-servers-empty');
+
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('tab', { name: 'Token' }).click();
+      await field('Admin token or API key').fill(running.adminToken);
+      await page.getByRole('button', { name: 'Use token' }).click();
+      await nav('Accounts').click();
+      await page.getByRole('heading', { name: 'Accounts' }).waitFor();
+      await page.getByRole('cell', { name: 'Acme' }).waitFor();
+      await checkpoint('operator-accounts');
+      await nav('Device batches').click();
+      await page.getByText('Import a manufacturer batch').waitFor();
+      await checkpoint('operator-import');
+      await nav('System health').click();
+      await page.getByText('ok', { exact: true }).first().waitFor();
+      await checkpoint('operator-health');
+    },
+  );
 });
