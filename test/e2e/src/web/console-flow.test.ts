@@ -37,6 +37,7 @@ describe('the web console plays the seed flow in a browser', () => {
   const ownerEmail = 'olivia@acme.example';
   const password = 'a long passphrase for the console';
   let ns: RegisteredNetworkServer;
+  let other: RegisteredNetworkServer;
   let shot = 0;
   const single = simulatedDevice('1.0.3');
   const labelled = simulatedDevice('1.0.4');
@@ -308,7 +309,7 @@ describe('the web console plays the seed flow in a browser', () => {
 
   step('move the device to another network server; the old one is refused', async () => {
     const owner = createApiClient(apiUrl, ownerKey);
-    const other = await owner.request<RegisteredNetworkServer>('POST', '/api/v1/network-servers', {
+    other = await owner.request<RegisteredNetworkServer>('POST', '/api/v1/network-servers', {
       name: 'ns-two',
       netId: '000014',
     });
@@ -325,6 +326,39 @@ describe('the web console plays the seed flow in a browser', () => {
     } finally {
       oldNs.close();
       newNs.close();
+    }
+  });
+
+  step('reset the DevNonce state with a reason; rotate and revoke a network server', async () => {
+    await page.goto(`/#/devices/${single.devEui}`);
+    await page.getByRole('button', { name: 'Reset DevNonce…' }).click();
+    await field('Reason').fill('battery swapped, counter lost');
+    await checkpoint('devnonce-reset');
+    await page.getByRole('dialog').getByRole('button', { name: 'Reset DevNonce' }).click();
+    await page
+      .getByRole('table', { name: 'DevNonce resets' })
+      .getByText('battery swapped, counter lost')
+      .waitFor();
+
+    await nav('Network servers').click();
+    const row = page.getByRole('row').filter({ hasText: 'ns-two' });
+    await row.getByRole('button', { name: 'Rotate' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+    await page
+      .getByRole('dialog', { name: 'New credentials of ns-two' })
+      .getByText('The old credentials keep working until', { exact: false })
+      .waitFor();
+    await checkpoint('network-server-rotated');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await row.waitFor({ state: 'detached' });
+    // Revoked: refused over the Backend Interfaces from now on.
+    const revoked = new SimulatedNetworkServer(new URL(`https://127.0.0.1:${running.biPort}/`), other);
+    try {
+      assert.equal((await revoked.join(single, joinEui)).ok, false);
+    } finally {
+      revoked.close();
     }
   });
 

@@ -119,6 +119,8 @@ export function CopyField({
       </Group>
       <Code
         block={multiline === true}
+        // A long block scrolls sideways: it takes the focus so that the keyboard can scroll it.
+        {...(multiline === true ? { tabIndex: 0, 'aria-label': label } : {})}
         style={{ wordBreak: 'break-all', whiteSpace: multiline ? 'pre' : 'normal' }}
       >
         {value}
