@@ -1,33 +1,13 @@
 // The resources the pages share, in the shapes of the API (docs/product.md and the plan of issue 19).
-import { query, request } from './client';
+import { api, ok, query, request } from './client';
+import type { components } from './schema.gen';
 import type { Capabilities } from './capabilities';
 
-export interface Device {
-  devEui: string;
-  joinEui: string;
-  macVersion: string;
-  claimed: boolean;
-  accountId: string | null;
-  networkServerId: string | null;
-  applicationServerId?: string | null;
-  activated: boolean;
-  joinCount: number;
-  lastJoinAt: string | null;
-}
-
-export interface Peer {
-  id: string;
-  kind: 'network-server' | 'application-server';
-  name: string;
-  netId?: string | null;
-  nsId?: string | null;
-  asId?: string | null;
-  kekLabel?: string;
-  appSKeyDelivery?: string | null;
-  lifetime?: number;
-  asyncUrl?: string | null;
-  revokedAt?: string | null;
-}
+/** The shapes of the OpenAPI document (schema.gen.ts). */
+export type Device = components['schemas']['Device'];
+export type Peer = components['schemas']['Peer'];
+export type NonceState = components['schemas']['NonceState'];
+export type Charge = components['schemas']['Charge'];
 
 export interface Page<T> {
   items: T[];
@@ -52,9 +32,13 @@ export async function listDevices(
   const path = '/api/v1/devices';
   if (caps.takes('GET', path, 'cursor')) {
     const supported = Object.fromEntries(
-      Object.entries(filters).filter(([name]) => caps.takes('GET', path, name)),
+      Object.entries(filters).filter(([name, value]) => value !== '' && caps.takes('GET', path, name)),
     );
-    return request('GET', `${path}${query({ ...supported, cursor, limit })}`);
+    return ok(
+      api.GET('/api/v1/devices', {
+        params: { query: { ...supported, ...(cursor === null ? {} : { cursor }), limit: String(limit) } },
+      }),
+    );
   }
   const old = await request<{ devices: Device[]; nextPageToken: string | null }>(
     'GET',
@@ -64,17 +48,11 @@ export async function listDevices(
 }
 
 export async function listPeers(kind: 'network-servers' | 'application-servers'): Promise<Peer[]> {
-  const all: Peer[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { items: Peer[]; nextCursor?: string | null } = await request(
-      'GET',
-      `/api/v1/${kind}${cursor === null ? '' : query({ cursor })}`,
-    );
-    all.push(...page.items);
-    cursor = page.nextCursor ?? null;
-  } while (cursor !== null);
-  return all;
+  const page =
+    kind === 'network-servers'
+      ? await ok(api.GET('/api/v1/network-servers'))
+      : await ok(api.GET('/api/v1/application-servers'));
+  return page.items;
 }
 
 export interface JoinActivity {

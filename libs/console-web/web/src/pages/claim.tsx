@@ -57,9 +57,7 @@ function NetworkServerSelect({
       label="Network server"
       description="Only this network server will be able to activate the device"
       required
-      data={(peers.data ?? [])
-        .filter((p) => !p.revokedAt)
-        .map((p) => ({ value: p.id, label: `${p.name} (NetID ${p.netId ?? '?'})` }))}
+      data={(peers.data ?? []).map((p) => ({ value: p.id, label: `${p.name} (NetID ${p.netId ?? '?'})` }))}
       value={value}
       onChange={onChange}
       error={peers.error === undefined ? undefined : 'Could not list your network servers'}

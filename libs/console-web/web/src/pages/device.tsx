@@ -16,21 +16,12 @@ import {
 } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import { authHeaders, query, request } from '../api/client';
+import { api, authHeaders, ok, query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
-import { listPeers, type Device, type JoinActivity } from '../api/resources';
+import { listPeers, type JoinActivity } from '../api/resources';
 import { rolesOf, useAuth } from '../auth';
 import { ErrorNotice, formatTime, PageTitle, useLoad } from '../components/common';
 import { followEvents } from '../lib/sse';
-
-interface NonceState {
-  devEui: string;
-  joinNonce: number;
-  lastDevNonce: number | null;
-  devNonceHistorySize: number;
-  sessionCount: number;
-  resets: { actor: string; reason: string; at: string }[];
-}
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -134,8 +125,9 @@ export function DevicePage() {
   const navigate = useNavigate();
   const { session } = useAuth();
   const roles = rolesOf(session);
-  const device = useLoad(() => request<Device>('GET', `/api/v1/devices/${devEui}`), [devEui]);
-  const nonces = useLoad(() => request<NonceState>('GET', `/api/v1/devices/${devEui}/nonces`), [devEui]);
+  const path = { params: { path: { devEui } } };
+  const device = useLoad(() => ok(api.GET('/api/v1/devices/{devEui}', path)), [devEui]);
+  const nonces = useLoad(() => ok(api.GET('/api/v1/devices/{devEui}/nonces', path)), [devEui]);
   const peers = useLoad(
     () => (roles.inAccount ? listPeers('network-servers') : Promise.resolve([])),
     [roles.inAccount],
@@ -203,7 +195,7 @@ export function DevicePage() {
                   <Select
                     label="Move to network server"
                     data={(peers.data ?? [])
-                      .filter((p) => p.id !== d.networkServerId && !p.revokedAt)
+                      .filter((p) => p.id !== d.networkServerId)
                       .map((p) => ({ value: p.id, label: p.name }))}
                     value={moveTo}
                     onChange={setMoveTo}

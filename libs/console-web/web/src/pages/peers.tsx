@@ -1,6 +1,5 @@
 import {
   Alert,
-  Badge,
   Button,
   Card,
   Group,
@@ -440,7 +439,6 @@ export function PeersPage({ kind }: { kind: Kind }) {
                 <Table.Th>Name</Table.Th>
                 <Table.Th>{kind === 'network-servers' ? 'NetID / NSID' : 'AS-ID'}</Table.Th>
                 <Table.Th>KEK label</Table.Th>
-                <Table.Th>State</Table.Th>
                 <Table.Th>
                   <span className="visually-hidden">Actions</span>
                 </Table.Th>
@@ -455,14 +453,7 @@ export function PeersPage({ kind }: { kind: Kind }) {
                   </Table.Td>
                   <Table.Td ff="monospace">{p.kekLabel}</Table.Td>
                   <Table.Td>
-                    {p.revokedAt ? (
-                      <Badge color="red.9">revoked</Badge>
-                    ) : (
-                      <Badge color="teal.9">active</Badge>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    {roles.canChange && !p.revokedAt ? (
+                    {roles.canChange ? (
                       <Group gap="xs" wrap="nowrap">
                         {canRotate ? (
                           <Button
