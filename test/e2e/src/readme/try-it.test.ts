@@ -83,7 +83,8 @@ after(async () => {
 });
 
 test('the start banner says where it listens, where the admin token is, and the README try-it commands', () => {
-  const banner = server.logTail(200);
+  // The tail drops the log's last newline; the banner may be the last thing written yet.
+  const banner = `${server.logTail(200)}\n`;
   assert.match(banner, new RegExp(`Management API +http://localhost:${env.JOINERY_API_PORT}/api/v1`));
   assert.match(banner, new RegExp(`Backend Interfaces +https://localhost:${env.JOINERY_BI_PORT}/`));
   assert.match(banner, /Admin token +\S*admin-token \(mode 0600\)/);
