@@ -5,8 +5,11 @@ import { JoineryError } from '@joinery/errors';
 import { captureLogs } from '@joinery/logging';
 import { PrincipalSchema, Scope } from '@joinery/proto/claims/v1/claims_pb';
 import type { ClaimsClient } from '../../domain/ports.js';
-import { derivedAudit, grantsAllow, scopeOfPath } from './access-policy.js';
+import Fastify, { type RouteOptions } from 'fastify';
+import { applyAccessPolicy, derivedAudit, grantsAllow, scopeOfPath } from './access-policy.js';
+import { registerApiRoutes } from './api-routes.js';
 import { buildConsoleHttpApp } from './console-http-app.js';
+import { restErrorOf } from './http-status.js';
 
 const keys: Record<string, string[]> = { 'read-key': ['read'], 'billing-key': ['billing'] };
 
@@ -123,4 +126,45 @@ test('a change route nobody described is still audited, named after its resource
   assert.ok(bulk !== false);
   assert.equal(bulk.action, 'bulk.created');
   assert.equal(derivedAudit('GET', '/api/v1/devices'), false);
+});
+
+test('routes of the plan get their named entries, a bundle download (a GET handing out credentials) included', () => {
+  const route = (method: string, url: string) => {
+    const r = { method, url, handler: async () => undefined } as unknown as RouteOptions;
+    applyAccessPolicy(r);
+    return r.config;
+  };
+  const bundle = route('GET', '/api/v1/network-servers/:id/bundles/:bundleId');
+  assert.equal(bundle?.scope, 'network-servers');
+  assert.equal(bundle?.secret, true, 'a read-only key or member cannot download credentials');
+  assert.ok(bundle?.audit !== undefined && bundle.audit !== false);
+  assert.equal(bundle.audit.action, 'network-server.bundle-downloaded');
+  const rotation = route('POST', '/api/v1/application-servers/:id/rotations');
+  assert.ok(rotation?.audit !== undefined && rotation.audit !== false);
+  assert.equal(rotation.audit.action, 'application-server.credentials-rotated');
+  assert.equal(route('GET', '/api/v1/devices')?.audit, false);
+  assert.equal(route('GET', '/api/v1/whoami')?.scope, 'any');
+  const declared = { method: 'POST', url: '/api/v1/x', config: { scope: 'billing', audit: false } };
+  applyAccessPolicy(declared as unknown as RouteOptions);
+  assert.deepEqual(declared.config, { scope: 'billing', audit: false, secret: false });
+});
+
+test('a route added later is covered as it is registered: a bundle download needs the network-servers scope', async () => {
+  const calls: string[] = [];
+  const app = Fastify();
+  app.setErrorHandler((err, _request, reply) => {
+    const rest = restErrorOf(err);
+    return reply.code(rest.status).send(rest.body);
+  });
+  await registerApiRoutes(app, { claims: stubClaims(calls) });
+  app.get('/api/v1/network-servers/:id/bundles/:bundleId', async () => ({ zip: true }));
+  await app.ready();
+  const res = await app.inject({
+    method: 'GET',
+    url: '/api/v1/network-servers/ns_1/bundles/b_1',
+    headers: { authorization: 'Bearer read-key' },
+  });
+  assert.equal(res.statusCode, 403);
+  assert.equal((res.json() as { error: { code: string } }).error.code, 'insufficient_scope');
+  await app.close();
 });

@@ -35,6 +35,8 @@ declare module 'fastify' {
     scope?: RouteScope;
     /** What the audit log records when the route succeeds; false: nothing (reads). */
     audit?: AuditSpec | false;
+    /** A GET that hands out secrets (a credentials bundle): `read` and members do not cover it. */
+    secret?: boolean;
   }
 }
 
@@ -89,6 +91,32 @@ export function scopeOfPath(url: string): RouteScope {
     )
       return scope;
   return 'admin';
+}
+
+/**
+ * The lifecycle routes of the API plan for NS and AS registrations (`{id}` as `:id`). A bundle download is a GET
+ * that hands out credentials, so it is recorded too.
+ */
+function peerLifecycle(path: string, type: string): Record<string, AuditSpec> {
+  const target = { targetType: type, targetId: param('id') };
+  return {
+    [`PATCH /api/v1/${path}/:id`]: {
+      action: `${type}.updated`,
+      ...target,
+      details: fields('name', 'asyncUrl', 'lifetime', 'appSKeyDelivery'),
+    },
+    [`DELETE /api/v1/${path}/:id`]: { action: `${type}.revoked`, ...target },
+    [`POST /api/v1/${path}/:id/rotations`]: {
+      action: `${type}.credentials-rotated`,
+      ...target,
+      details: fields('overlapSeconds'),
+    },
+    [`GET /api/v1/${path}/:id/bundles/:bundleId`]: {
+      action: `${type}.bundle-downloaded`,
+      ...target,
+      details: (c) => ({ bundleId: str(c.params['bundleId']) ?? null }),
+    },
+  };
 }
 
 /** The management changes of the routes that existed before the audit log, by `METHOD url`. */
@@ -160,6 +188,23 @@ export const auditByRoute: Readonly<Record<string, AuditSpec>> = {
     targetId: upper(param('devEui')),
     details: fields('netIds'),
   },
+  ...peerLifecycle('network-servers', 'network-server'),
+  ...peerLifecycle('application-servers', 'application-server'),
+  'POST /api/v1/claims/bulk': {
+    action: 'device.bulk-claimed',
+    targetType: 'account',
+    targetId: () => undefined,
+    details: (c) => ({
+      claimed: typeof c.response['claimed'] === 'number' ? c.response['claimed'] : null,
+      failed: typeof c.response['failed'] === 'number' ? c.response['failed'] : null,
+    }),
+  },
+  'POST /api/v1/claims/qr': {
+    action: 'device.claimed',
+    targetType: 'device',
+    targetId: responseField('devEui'),
+    details: fields('networkServerId', 'applicationServerId'),
+  },
   'PUT /api/v1/roaming': {
     action: 'account.roaming-set',
     targetType: 'account',
@@ -195,6 +240,8 @@ export function derivedAudit(method: string, url: string): AuditSpec | false {
   };
 }
 
+const secretPaths = /\/bundles(\/|$)/;
+
 /** Fills in a route's scope and audit entry from the tables when its config does not declare them. */
 export function applyAccessPolicy(route: RouteOptions): void {
   if (!route.url.startsWith('/api/v1/')) return;
@@ -203,6 +250,7 @@ export function applyAccessPolicy(route: RouteOptions): void {
   const method = Array.isArray(route.method) ? String(route.method[0]) : String(route.method);
   route.config = {
     ...config,
+    secret: config.secret ?? secretPaths.test(route.url),
     scope: config.scope ?? scopeOfPath(route.url),
     audit: config.audit ?? auditByRoute[`${method} ${route.url}`] ?? derivedAudit(method, route.url),
   };

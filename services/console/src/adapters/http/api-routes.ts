@@ -87,7 +87,7 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDep
     const principal = request.principal;
     if (principal.scope === Scope.ADMIN) return;
     const grants = principal.grants.length === 0 ? ['admin'] : principal.grants;
-    if (!grantsAllow(grants, scope, request.method))
+    if (!grantsAllow(grants, scope, config.secret === true ? 'POST' : request.method))
       throw principal.actor?.type === 'user' ? consoleErrors.forbidden() : consoleErrors.insufficient_scope();
   });
 
