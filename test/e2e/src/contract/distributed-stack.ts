@@ -96,7 +96,12 @@ export async function startDistributedStack(options: DistributedOptions): Promis
         // The production budget is 1 s; the test machine runs every suite at once on two cores.
         JOINERY_BI_DEADLINE_MS: '10000',
       },
-      console: { JOINERY_API_HOST: '127.0.0.1', JOINERY_API_PORT: String(apiPort) },
+      // The BI port the credentials bundles name (the console's public BI URL is derived from it, as the gateway's).
+      console: {
+        JOINERY_API_HOST: '127.0.0.1',
+        JOINERY_API_PORT: String(apiPort),
+        JOINERY_BI_PORT: String(biPort),
+      },
     },
   });
   const stopAll = async () => {

@@ -87,7 +87,7 @@ async function claimRow(
 }
 
 /** Claims many devices at once (JSON rows or CSV), each row on its own, and a device by its TR005 QR code. */
-export const bulkClaimRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claims }) => {
+export const bulkClaimRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claims, logger }) => {
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.post<{ Body: c.BulkClaimJsonBody | string; Querystring: c.BulkClaimQuery }>(
@@ -132,7 +132,7 @@ export const bulkClaimRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { 
       };
       await Promise.all(Array.from({ length: Math.min(bulkConcurrency, rows.length) }, worker));
       const claimed = results.filter((r) => r.status === 'claimed').length;
-      request.log.info({ rows: rows.length, claimed }, 'bulk claim');
+      logger?.info({ rows: rows.length, claimed }, 'bulk claim');
       return { results, claimed, failed: rows.length - claimed };
     },
   );

@@ -1,6 +1,6 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
+import type { Logger } from '@joinery/logging';
 import type { Principal } from '@joinery/proto/claims/v1/claims_pb';
-import type { FastifyBaseLogger } from 'fastify';
 import type { ClaimsClient } from '../../domain/ports.js';
 import { encodeRegistration, type StoredRegistration } from './credentials-bundle.js';
 
@@ -22,7 +22,7 @@ export async function offerBundle(
   biPublicUrl: string | undefined,
   principal: Principal,
   stored: StoredRegistration,
-  log: FastifyBaseLogger,
+  log: Pick<Logger, 'warn'> | undefined,
 ): Promise<BundleLink | null> {
   if (biPublicUrl === undefined) return null;
   try {
@@ -36,7 +36,7 @@ export async function offerBundle(
       expiresAt: (expiresAt === undefined ? new Date() : timestampDate(expiresAt)).toISOString(),
     };
   } catch (err) {
-    log.warn({ err, peer_id: stored.answer.id }, 'credentials bundle not stored; the answer carries none');
+    log?.warn({ err, peer_id: stored.answer.id }, 'credentials bundle not stored; the answer carries none');
     return null;
   }
 }

@@ -86,7 +86,7 @@ async function accountJoinEuiPrefixes(
  */
 export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
   app,
-  { claims, biPublicUrl },
+  { claims, biPublicUrl, logger },
 ) => {
   for (const { path, kind, noun, tag, name } of kinds) {
     const tags = [tag];
@@ -209,7 +209,7 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
           stored = { v: 1, kind: 'application-server', answer: { ...common, asId: peer.asId } };
           answer = { ...common, asId: peer.asId };
         }
-        const bundle = await offerBundle(claims, biPublicUrl, principal, stored, request.log);
+        const bundle = await offerBundle(claims, biPublicUrl, principal, stored, logger);
         return reply.code(201).send({ ...answer, overlapUntil, bundle });
       },
     );
@@ -287,7 +287,7 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
           joinEuiPrefixes: prefixes,
           root: request.query.dir ?? defaultBundleFolder(id),
         });
-        request.log.info({ peer_id: id, files: files.length }, 'credentials bundle downloaded');
+        logger?.info({ peer_id: id, files: files.length }, 'credentials bundle downloaded');
         return reply
           .type('application/zip')
           .header('cache-control', 'no-store')

@@ -26,7 +26,7 @@ const credentialsOf = (c: ClientCredentials | undefined) => ({
 });
 
 /** The network servers and application servers of an account, with their KEKs and credentials. */
-export const peerRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claims, biPublicUrl }) => {
+export const peerRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claims, biPublicUrl, logger }) => {
   app.post<{ Body: s.NetworkServerBody }>(
     '/api/v1/network-servers',
     {
@@ -85,7 +85,7 @@ export const peerRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claim
         biPublicUrl,
         principalOf(request),
         { v: 1, kind: 'network-server', answer, ...(b.asyncUrl === undefined ? {} : { asyncTimeout: '5s' }) },
-        request.log,
+        logger,
       );
       return reply.code(201).send({ ...answer, bundle });
     },
@@ -132,7 +132,7 @@ export const peerRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claim
         biPublicUrl,
         principalOf(request),
         { v: 1, kind: 'application-server', answer },
-        request.log,
+        logger,
       );
       return reply.code(201).send({ ...answer, bundle });
     },

@@ -9,6 +9,8 @@ import { errorResponse } from './openapi.js';
 /** What every `/api/v1` route plugin is registered with. */
 export interface ApiRoutesDeps {
   readonly claims: ClaimsClient;
+  /** The console's logger (Fastify's own request logger is off). */
+  readonly logger?: Logger;
   readonly billing?: BillingQueries;
   readonly logger?: Logger;
   /** The Backend Interfaces' public URL, which credentials bundles name (absent: registrations offer none). */
