@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadConfig } from '@joinery/config';
+import { loadConsoleConfig } from '@joinery/console';
 import { JoineryError } from '@joinery/errors';
 import { captureLogs } from '@joinery/logging';
 import { launcherConfigSchema } from './config.js';
@@ -38,6 +39,8 @@ const envOf = (dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEn
 test('the management API binds to 127.0.0.1 unless JOINERY_API_HOST says otherwise', async () => {
   assert.equal(loadConfig(launcherConfigSchema, {}).apiHost, '127.0.0.1');
   assert.equal(loadConfig(launcherConfigSchema, { JOINERY_API_HOST: '0.0.0.0' }).apiHost, '0.0.0.0');
+  // The console alone (distributed mode) too.
+  assert.equal(loadConsoleConfig({}).apiHost, '127.0.0.1');
   const running = await startEmbedded(envOf(join(root, 'bind')), captureLogs().logger);
   try {
     const ok = await fetch(`http://127.0.0.1:${running.apiPort}/api/v1/health`);

@@ -16,7 +16,14 @@ export interface ApiClient {
   /** The raw text of an answer (CSV downloads). */
   text(path: string): Promise<string>;
   /** Any call (`joinery api`): the answer's status, content type and bytes; an error answer throws ApiError. */
-  call(method: string, path: string, body?: unknown, contentType?: string): Promise<RawAnswer>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+    /** For a stream (`text/event-stream`): each piece of text as it arrives, until the server ends it. */
+    onStreamText?: (text: string) => void,
+  ): Promise<RawAnswer>;
 }
 
 export interface RawAnswer {
@@ -71,8 +78,14 @@ export function createApiClient(baseUrl: string, token: string): ApiClient {
     async text(path) {
       return (await send('GET', path)).text();
     },
-    async call(method, path, body, contentType) {
+    async call(method, path, body, contentType, onStreamText) {
       const response = await send(method, path, body, contentType);
+      const type = response.headers.get('content-type') ?? '';
+      if (onStreamText !== undefined && type.startsWith('text/event-stream') && response.body !== null) {
+        const decoder = new TextDecoder();
+        for await (const chunk of response.body) onStreamText(decoder.decode(chunk, { stream: true }));
+        return { status: response.status, contentType: type, bytes: Buffer.alloc(0) };
+      }
       return {
         status: response.status,
         contentType: response.headers.get('content-type') ?? '',

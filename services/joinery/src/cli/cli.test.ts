@@ -540,3 +540,50 @@ async function runCliWith(environment: NodeJS.ProcessEnv, ...argv: string[]) {
   });
   return { code, stdout, stderr };
 }
+
+test('user create --operator: the password from stdin, never the command line; the user can log in', async () => {
+  const { JOINERY_TOKEN: _owner, ...operator } = env;
+  const run = async (stdin: string, ...argv: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(argv, {
+      env: operator,
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      stdin: () => stdin,
+    });
+    return { code, stdout, stderr };
+  };
+  const created = await run(
+    'a long operator passphrase\n',
+    'user',
+    'create',
+    '--email',
+    'ops@example.net',
+    '--name',
+    'Ops',
+    '--operator',
+  );
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal((JSON.parse(created.stdout) as { operator: boolean }).operator, true);
+  assert.ok(!created.stdout.includes('a long operator passphrase'));
+  const login = await fetch(`http://127.0.0.1:${running.apiPort}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'ops@example.net', password: 'a long operator passphrase' }),
+  });
+  assert.equal(login.status, 200);
+  const noPassword = await run('', 'user', 'create', '--email', 'x@example.net', '--name', 'X', '--operator');
+  assert.equal(noPassword.code, 2);
+  assert.match(noPassword.stderr, /no password on standard input/);
+  const notOperator = await run(
+    'a long passphrase 2\n',
+    'user',
+    'create',
+    '--email',
+    'y@example.net',
+    '--name',
+    'Y',
+  );
+  assert.equal(notOperator.code, 2);
+});

@@ -24,6 +24,8 @@ export interface CommandContext {
   out(value: unknown): void;
   /** Text on stdout as it is (CSV). */
   raw(text: string): void;
+  /** Standard input, all of it (a password). */
+  stdin(): string;
   /** A line for the operator on stderr (registration warnings). */
   warn(line: string): void;
 }
@@ -538,6 +540,36 @@ export const commands: Record<string, Command> = {
         ctx.warn(`wrote ${answer.bytes.length} bytes to ${output}`);
       } else if (format === 'csv') ctx.raw(answer.bytes.toString('utf8'));
       else ctx.out(JSON.parse(answer.bytes.toString('utf8')));
+    },
+  },
+  'user create': {
+    summary: 'create a user who can log in (an operator with --operator: what the admin token can do)',
+    details:
+      'The password is read from standard input (its first line), never from the command line:\n' +
+      '  printf %s "$PASSWORD" | joinery user create --email ops@example.com --name Ops --operator',
+    options: {
+      email: { type: 'string', value: '<email>', description: 'the login email (required)' },
+      name: { type: 'string', value: '<name>', description: 'the name shown (required)' },
+      operator: {
+        type: 'boolean',
+        description: 'an operator (required: account users come from invitations)',
+      },
+    },
+    async run(ctx, values) {
+      const email = need(values.email as string | undefined, '--email <email>');
+      const name = need(values.name as string | undefined, '--name <name>');
+      if (values.operator !== true)
+        throw new UsageError(
+          'only operators are created here (--operator); account users come from invitations (POST /api/v1/invitations)',
+        );
+      const password = (ctx.stdin().split(/\r?\n/)[0] ?? '').trimEnd();
+      if (password === '')
+        throw new UsageError('no password on standard input (its first line is the password)');
+      ctx.out(
+        await ctx
+          .admin()
+          .request('POST', '/api/v1/operator/users', { email, name, password, operator: true }),
+      );
     },
   },
 };

@@ -29,6 +29,7 @@ const groups: Record<string, string> = {
   devices: 'devices of an account',
   device: "one device's DevNonce state",
   invoices: 'monthly invoices (JSON, CSV, PDF)',
+  user: 'users who log in with a password',
 };
 
 const footer = `
@@ -113,6 +114,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         account: () => clientOf(baseUrl, tokenOf(io.env, token, 'account')),
         out: (value) => io.stdout(`${JSON.stringify(value, null, 2)}\n`),
         raw: (text) => io.stdout(text),
+        stdin: io.stdin ?? (() => readFileSync(0, 'utf8')),
         warn: (line) => io.stderr(`${line}\n`),
       };
       await command.run(ctx, values, self.args);
@@ -158,7 +160,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         bodyReader(io.stdin ?? (() => readFileSync(0, 'utf8'))),
       );
       const api = clientOf(baseUrl, tokenOf(io.env, opts.token, 'account'));
-      const answer = await api.call(call.method, call.path, call.body, call.contentType);
+      // A stream (Server-Sent Events) is written as it comes, until the server ends it or the user stops it.
+      const answer = await api.call(call.method, call.path, call.body, call.contentType, io.stdout);
       writeAnswer(answer, opts.output, io.stdout);
     });
 

@@ -34,16 +34,17 @@ export const accountRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cl
       schema: {
         operationId: 'createAccount',
         tags: ['accounts'],
-        summary: 'Create an owner account (admin); its first API key is shown this once',
-        security: bearer,
         description:
           "Creates an account for a device owner. The answer carries the account's first API key (scope admin), " +
           "shown this once: keep it. With `owner:{email}`, that person is invited as the account's admin: the " +
           'answer adds the invitation and its token (shown this once).',
+        summary: 'Create an owner account (admin); its first API key is shown this once',
+        security: bearer,
         body: a.createAccountWithOwnerBody,
         response: {
           201: {
-            description: 'The account and its first API key (shown this once)',
+            description:
+              'The account and its first API key (shown this once), and the invitation when an owner was named',
             ...a.createdAccountWithOwnerSchema,
           },
           ...errors,

@@ -36,7 +36,10 @@ export const apiKeyRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
           '403 `insufficient_scope`; after `expiresAt` it is 401. Account admins only.',
         security: bearer,
         body: a.apiKeyBody,
-        response: { 201: a.createdApiKeySchema, ...errors },
+        response: {
+          201: { description: 'The API key (the key is shown this once)', ...a.createdApiKeySchema },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -73,7 +76,10 @@ export const apiKeyRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
         description: 'With when each was last used (to the minute) and whether it is revoked.',
         security: bearer,
         querystring: a.pageQuery,
-        response: { 200: a.apiKeyPage, ...errors },
+        response: {
+          200: { description: 'One page of API keys, without their keys', ...a.apiKeyPage },
+          ...errors,
+        },
       },
     },
     async (request) => {

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { consoleErrors } from '../../domain/errors.js';
 import { applyAccessPolicy, grantsAllow, type AuditContext } from './access-policy.js';
 import { accountRoutes } from './account-routes.js';
+import { registerComponents } from './openapi.js';
 import { apiKeyRoutes } from './api-key-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { authRoutes } from './auth-routes.js';
@@ -53,6 +54,8 @@ const resources = [
  */
 export async function registerApiRoutes(app: FastifyInstance, deps: ApiRoutesDeps): Promise<void> {
   const { claims } = deps;
+  // The shared component schemas the routes refer to (`$ref`), whoever builds the app around them.
+  registerComponents(app);
   await app.register(cookie);
   app.addHook('onRoute', applyAccessPolicy);
 

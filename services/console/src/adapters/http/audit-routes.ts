@@ -20,7 +20,10 @@ export const auditRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { clai
           'own; the admin sees every account, or one with `accountId`.',
         security: bearer,
         querystring: a.auditQuery,
-        response: { 200: a.auditPage, ...errors },
+        response: {
+          200: { description: 'One page of audit entries, newest first', ...a.auditPage },
+          ...errors,
+        },
       },
     },
     async (request) => {

@@ -36,7 +36,11 @@ export const authRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claim
           'are limited per email and per source address (429 with Retry-After).',
         security: [],
         body: a.loginBody,
-        response: { 200: a.sessionSchema, 429: errorSchema, ...errors },
+        response: {
+          200: { description: 'Logged in: the user, their accounts and the CSRF token', ...a.sessionSchema },
+          429: errorSchema,
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -61,7 +65,13 @@ export const authRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claim
         summary: 'The session: its user, accounts and CSRF token',
         description: 'Answers like login, for the session the cookie names (401 without one).',
         security: session,
-        response: { 200: a.sessionSchema, ...errors },
+        response: {
+          200: {
+            description: 'The session: the user, their accounts and the CSRF token',
+            ...a.sessionSchema,
+          },
+          ...errors,
+        },
       },
     },
     async (request) => {
@@ -154,7 +164,7 @@ export const authRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claim
           'characters) is stored as a scrypt hash.',
         security: bearer,
         body: a.operatorUserBody,
-        response: { 201: a.userSchema, ...errors },
+        response: { 201: { description: 'The operator user', ...a.userSchema }, ...errors },
       },
     },
     async (request, reply) => {

@@ -52,6 +52,9 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
+    // Above the longest path parameter a schema allows (ids: 128), so a too-long id is that schema's 400 and only
+    // an absurd segment is 414 `uri_too_long`.
+    routerOptions: { maxParamLength: 256 },
     // Strict: no type coercion, unknown properties refused (additionalProperties: false), every error reported.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
     // Errors Fastify meets before routing (bad percent-encoding, an over-long path segment) in the API's shape too.

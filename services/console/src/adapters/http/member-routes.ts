@@ -26,7 +26,7 @@ export const memberRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
         description: 'Every user of the account with its role (`admin`: everything; `member`: read only).',
         security: bearer,
         querystring: a.pageQuery,
-        response: { 200: a.memberPage, ...errors },
+        response: { 200: { description: 'One page of members', ...a.memberPage }, ...errors },
       },
     },
     async (request) => {
@@ -60,7 +60,7 @@ export const memberRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
         security: bearer,
         params: a.userIdParams,
         body: a.roleBody,
-        response: { 200: a.memberSchema, ...errors },
+        response: { 200: { description: 'The member with the new role', ...a.memberSchema }, ...errors },
       },
     },
     async (request) => {
@@ -129,7 +129,13 @@ export const memberRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
           'is used once.',
         security: bearer,
         body: a.invitationBody,
-        response: { 201: a.createdInvitationSchema, ...errors },
+        response: {
+          201: {
+            description: 'The invitation and its token (shown this once)',
+            ...a.createdInvitationSchema,
+          },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -159,7 +165,7 @@ export const memberRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
           'Invitations neither accepted nor revoked (an expired one shows its expiresAt). No tokens.',
         security: bearer,
         querystring: a.pageQuery,
-        response: { 200: a.invitationPage, ...errors },
+        response: { 200: { description: 'One page of open invitations', ...a.invitationPage }, ...errors },
       },
     },
     async (request) => {
@@ -215,7 +221,14 @@ export const memberRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { cla
           'gives its password. Answers like login, with the session cookie.',
         security: [],
         body: a.acceptInvitationBody,
-        response: { 200: a.sessionSchema, 429: errorSchema, ...errors },
+        response: {
+          200: {
+            description: 'Accepted and logged in: the user, their accounts and the CSRF token',
+            ...a.sessionSchema,
+          },
+          429: errorSchema,
+          ...errors,
+        },
       },
     },
     async (request, reply) => {

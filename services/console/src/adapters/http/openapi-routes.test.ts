@@ -69,8 +69,8 @@ test('every registered route has an operationId, one known tag, a summary, a des
     assert.notEqual(schema.hide, true, `${where} is hidden from the OpenAPI document`);
     const operationId = schema.operationId;
     assert.ok(
-      typeof operationId === 'string' && /^[a-z]+[A-Z][A-Za-z]*$/.test(operationId),
-      `${where}: operationId ${String(operationId)} is not camelCase verbNoun`,
+      typeof operationId === 'string' && /^[a-z]+([A-Z][a-z0-9]*)*$/.test(operationId),
+      `${where}: operationId ${String(operationId)} is not camelCase`,
     );
     assert.equal(ids.get(operationId), undefined, `${where}: operationId ${operationId} is used twice`);
     ids.set(operationId, where);

@@ -62,9 +62,12 @@ const commonErrors = (withBody: boolean, isPublic: boolean): Record<number, obje
 
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH']);
 
-/** Registers the shared component schemas, so routes can refer to them (`s.deviceSchema` is `{$ref:'Device#'}`). */
+/**
+ * Registers the shared component schemas (once), so routes can refer to them (`s.deviceSchema` is `{$ref:'Device#'}`).
+ */
 export function registerComponents(app: FastifyInstance): void {
-  for (const component of s.componentSchemas) app.addSchema(component);
+  for (const component of s.componentSchemas)
+    if (app.getSchema(component.$id) === undefined) app.addSchema(component);
 }
 
 interface RouteSchema {
@@ -90,8 +93,12 @@ export function completeOperation(route: RouteOptions): void {
   for (const [status, answer] of Object.entries(commonErrors(withBody, isPublic)))
     if (response[status] === undefined) response[status] = answer as Record<string, unknown>;
   const tooMany = response['429'];
-  if (tooMany !== undefined && tooMany.headers === undefined)
-    response['429'] = { ...tooMany, headers: retryAfterHeader };
+  if (tooMany !== undefined)
+    response['429'] = {
+      ...tooMany,
+      description: tooMany.description ?? rateLimitedResponse.description,
+      headers: tooMany.headers ?? retryAfterHeader,
+    };
 }
 
 /** The document's fixed parts; `servers` is filled per request with the address the caller used. */
@@ -120,7 +127,8 @@ export const openApiDocument = {
         type: 'apiKey',
         in: 'cookie',
         name: 'joinery_session',
-        description: 'The session cookie of a login; changes also need the X-CSRF-Token header',
+        description:
+          'The session cookie of a logged-in user (POST /api/v1/auth/login); changes need X-CSRF-Token as well',
       },
     },
   },

@@ -28,7 +28,6 @@ const ref = <const Id extends string>(id: Id) => ({ $ref: `${id}#` }) as { reado
 export const errorSchema = ref('Error');
 export const deviceSchema = ref('Device');
 export const accountSchema = ref('Account');
-export const createdAccountSchema = ref('CreatedAccount');
 export const importedSchema = ref('ImportedBatch');
 export const registeredNetworkServerSchema = ref('RegisteredNetworkServer');
 export const registeredApplicationServerSchema = ref('RegisteredApplicationServer');
@@ -100,13 +99,6 @@ const accountComponent = {
     name: { type: 'string' },
     createdAt: { type: 'string', format: 'date-time' },
   },
-} as const;
-
-const createdAccountComponent = {
-  $id: 'CreatedAccount',
-  type: 'object',
-  required: ['id', 'name', 'apiKey'],
-  properties: { id: { type: 'string' }, name: { type: 'string' }, apiKey: { type: 'string' } },
 } as const;
 
 export const transportKekBody = {
@@ -723,7 +715,6 @@ export const componentSchemas = [
   errorComponent,
   deviceComponent,
   accountComponent,
-  createdAccountComponent,
   importedComponent,
   registeredNetworkServerComponent,
   registeredApplicationServerComponent,
