@@ -947,11 +947,6 @@ export interface components {
       /** Format: date-time */
       createdAt?: string;
     };
-    CreatedAccount: {
-      id: string;
-      name: string;
-      apiKey: string;
-    };
     ImportedBatch: {
       imported: number;
       batchId: string;
@@ -1372,7 +1367,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The account and its first API key (shown this once) */
+      /** @description The account and its first API key (shown this once), and the invitation when an owner was named */
       201: {
         headers: {
           [name: string]: unknown;
@@ -3720,7 +3715,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description Logged in: the user, their accounts and the CSRF token */
       200: {
         headers: {
           [name: string]: unknown;
@@ -3816,7 +3811,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Default Response */
+      /** @description `rate_limited`: too many attempts; retry after `Retry-After` seconds */
       429: {
         headers: {
           /** @description Seconds until the request may be retried */
@@ -3856,7 +3851,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Default Response */
+      /** @description The session: the user, their accounts and the CSRF token */
       200: {
         headers: {
           [name: string]: unknown;
@@ -4266,7 +4261,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Default Response */
+      /** @description `rate_limited`: too many attempts; retry after `Retry-After` seconds */
       429: {
         headers: {
           /** @description Seconds until the request may be retried */
@@ -4318,7 +4313,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description The operator user */
       201: {
         headers: {
           [name: string]: unknown;
@@ -4440,7 +4435,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Default Response */
+      /** @description One page of members */
       200: {
         headers: {
           [name: string]: unknown;
@@ -4553,7 +4548,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description The member with the new role */
       200: {
         headers: {
           [name: string]: unknown;
@@ -4773,7 +4768,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Default Response */
+      /** @description One page of open invitations */
       200: {
         headers: {
           [name: string]: unknown;
@@ -4889,7 +4884,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description The invitation and its token (shown this once) */
       201: {
         headers: {
           [name: string]: unknown;
@@ -5109,7 +5104,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description Accepted and logged in: the user, their accounts and the CSRF token */
       200: {
         headers: {
           [name: string]: unknown;
@@ -5205,7 +5200,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Default Response */
+      /** @description `rate_limited`: too many attempts; retry after `Retry-After` seconds */
       429: {
         headers: {
           /** @description Seconds until the request may be retried */
@@ -5252,7 +5247,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Default Response */
+      /** @description One page of API keys, without their keys */
       200: {
         headers: {
           [name: string]: unknown;
@@ -5373,7 +5368,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description The API key (the key is shown this once) */
       201: {
         headers: {
           [name: string]: unknown;
@@ -5598,7 +5593,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Default Response */
+      /** @description One page of audit entries, newest first */
       200: {
         headers: {
           [name: string]: unknown;
@@ -5831,7 +5826,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Default Response */
+      /** @description `rate_limited`: too many attempts; retry after `Retry-After` seconds */
       429: {
         headers: {
           /** @description Seconds until the request may be retried */
@@ -5961,7 +5956,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Default Response */
+      /** @description `rate_limited`: too many attempts; retry after `Retry-After` seconds */
       429: {
         headers: {
           /** @description Seconds until the request may be retried */
@@ -7631,7 +7626,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Default Response */
+      /** @description `rate_limited`: too many attempts; retry after `Retry-After` seconds */
       429: {
         headers: {
           /** @description Seconds until the request may be retried */
@@ -7734,7 +7729,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Default Response */
+      /** @description `rate_limited`: too many attempts; retry after `Retry-After` seconds */
       429: {
         headers: {
           /** @description Seconds until the request may be retried */

@@ -12,7 +12,6 @@ export interface ApiRoutesDeps {
   /** The console's logger (Fastify's own request logger is off). */
   readonly logger?: Logger;
   readonly billing?: BillingQueries;
-  readonly logger?: Logger;
   /** The Backend Interfaces' public URL, which credentials bundles name (absent: registrations offer none). */
   readonly biPublicUrl?: string;
   /** Join events as they happen, for the live activity streams (absent: those answer 503). */
