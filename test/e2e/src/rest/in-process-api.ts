@@ -51,7 +51,9 @@ export async function startInProcessApi(
   const activity = new ActivityHub();
   const console = await buildConsoleApp({
     activity,
-    ...(options.activityHeartbeatMs === undefined ? {} : { activityHeartbeatMs: options.activityHeartbeatMs }),
+    ...(options.activityHeartbeatMs === undefined
+      ? {}
+      : { activityHeartbeatMs: options.activityHeartbeatMs }),
     claims: createInProcessClient(ClaimsService, claims.service),
     logger,
     biPublicUrl,
