@@ -115,7 +115,8 @@ export function Shell() {
         </ScrollArea>
       </AppShell.Navbar>
       <AppShell.Main id="main">
-        <Outlet />
+        {/* A page belongs to one account: switching accounts mounts it afresh, so it loads that account's data. */}
+        <Outlet key={session?.accountId ?? 'no-account'} />
       </AppShell.Main>
     </AppShell>
   );

@@ -424,6 +424,23 @@ describe('the web console plays the seed flow in a browser', () => {
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
+  step('invited into a second account, the owner switches between the two', async () => {
+    const admin = createApiClient(apiUrl, running.adminToken);
+    const beta = await admin.request<{ invitation: { token: string } }>('POST', '/api/v1/accounts', {
+      name: 'Beta',
+      owner: { email: ownerEmail },
+    });
+    await page.goto(`/#/invite/${beta.invitation.token}`);
+    await field('Password').fill(password);
+    await page.getByRole('button', { name: 'Accept the invitation' }).click();
+    await page.getByRole('heading', { name: 'Devices' }).waitFor();
+    await chooseOption('Account', 'Beta (admin)');
+    await page.getByText('No devices yet').waitFor();
+    await checkpoint('account-switched');
+    await chooseOption('Account', 'Acme (admin)');
+    await page.getByRole('table', { name: 'Devices' }).waitFor();
+  });
+
   step(
     'the other pages: team, API keys, audit log, application servers; then the operator pages',
     async () => {

@@ -20,7 +20,13 @@ export function InvitePage() {
     setBusy(true);
     setError(undefined);
     try {
-      adoptLogin(await request('POST', '/api/v1/invitations/accept', { token, name, password }));
+      adoptLogin(
+        await request('POST', '/api/v1/invitations/accept', {
+          token,
+          ...(name.trim() === '' ? {} : { name: name.trim() }),
+          password,
+        }),
+      );
       void navigate('/devices');
     } catch (err) {
       setError(err);
