@@ -8,3 +8,13 @@ export type { Cluster, Redis } from 'ioredis';
 export type { Database, RootDatabase } from 'lmdb';
 export { createRedisLease } from './redis-lease.js';
 export type { RedisLease, RedisLeaseOptions } from './redis-lease.js';
+export {
+  connectRedisCluster,
+  connectRedisUrl,
+  isRedisCluster,
+  parseRedisClusterUrl,
+  redisClusterProtocol,
+  redisClusterUrl,
+} from './redis-cluster.js';
+export type { RedisClusterTarget } from './redis-cluster.js';
+export { hashSlot } from './hash-slot.js';

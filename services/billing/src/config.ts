@@ -17,7 +17,7 @@ export const billingConfigSchema = {
   dataDir: string('JOINERY_DATA_DIR', { default: './data' }),
   logLevel: oneOf('JOINERY_LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error'], { default: 'info' }),
   /** Redis ledger (distributed mode); without it the LMDB ledger in JOINERY_DATA_DIR/billing. */
-  redisUrl: url('JOINERY_REDIS_URL', { optional: true, protocols: ['redis:', 'rediss:'] }),
+  redisUrl: url('JOINERY_REDIS_URL', { optional: true, protocols: ['redis:', 'rediss:', 'redis-cluster:'] }),
   /** Kafka: consumer group `joinery-billing` on joinery.joins.v1; without it no events are consumed. */
   kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
   kafkaGroup: string('JOINERY_BILLING_KAFKA_GROUP', { default: 'joinery-billing' }),

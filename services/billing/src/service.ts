@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { connectKafkaBus, type EventBus, type Subscription } from '@joinery/bus';
 import { createGrpcServer } from '@joinery/grpc';
 import { BillingService } from '@joinery/proto/billing/v1/billing_pb';
-import { closeEmbeddedStore, connectRedis, openEmbeddedStore, waitForRedis } from '@joinery/store';
+import { closeEmbeddedStore, connectRedisUrl, openEmbeddedStore, waitForRedis } from '@joinery/store';
 import { createLmdbLedger } from './adapters/embedded/lmdb-ledger.js';
 import { createRedisLedger } from './adapters/redis/redis-ledger.js';
 import { buildBillingApp, type BillingApp } from './app.js';
@@ -23,7 +23,7 @@ async function openLedger(
   logger: Logger,
 ): Promise<{ ledger: ChargeLedger; close(): Promise<void> }> {
   if (config.redisUrl !== undefined) {
-    const redis = connectRedis(config.redisUrl, { connectionName: 'joinery-billing', logger });
+    const redis = connectRedisUrl(config.redisUrl, { connectionName: 'joinery-billing', logger });
     await waitForRedis(redis);
     return { ledger: createRedisLedger(redis), close: async () => void (await redis.quit()) };
   }

@@ -10,7 +10,7 @@ export const claimsConfigSchema = {
   dataDir: string('JOINERY_DATA_DIR', { default: './data' }),
   logLevel: string('JOINERY_LOG_LEVEL', { default: 'info' }),
   /** Redis (distributed mode); without it the embedded LMDB store in JOINERY_DATA_DIR/claims is used. */
-  redisUrl: url('JOINERY_REDIS_URL', { optional: true, protocols: ['redis:', 'rediss:'] }),
+  redisUrl: url('JOINERY_REDIS_URL', { optional: true, protocols: ['redis:', 'rediss:', 'redis-cluster:'] }),
   /** Kafka for device events (topic joinery.devices.v1); without it events are only logged. */
   kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
   /** Consumer group on joinery.joins.v1 for the devices' activation facts. */

@@ -5,7 +5,7 @@ import { createGrpcClient, createGrpcServer } from '@joinery/grpc';
 import { createLogger } from '@joinery/logging';
 import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
-import { connectRedis } from '@joinery/store';
+import { connectRedisUrl } from '@joinery/store';
 import { connectKafkaBus } from '@joinery/bus';
 import { busDeviceEventPublisher } from './adapters/bus/device-events.js';
 import { joinEventsHandler, joinsTopic } from './adapters/bus/join-events.js';
@@ -26,7 +26,7 @@ const caKeySeal = openCaKeySeal(sealKeyFileOf(config));
 const store =
   config.redisUrl === undefined
     ? openLmdbClaimsStore(join(config.dataDir, 'claims'))
-    : createRedisClaimsStore(connectRedis(config.redisUrl, { connectionName: 'claims', logger }), {
+    : createRedisClaimsStore(connectRedisUrl(config.redisUrl, { connectionName: 'claims', logger }), {
         ownsConnection: true,
       });
 const keysClient = createGrpcClient(KeysService, config.keysGrpcAddress, {

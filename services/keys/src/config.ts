@@ -5,11 +5,11 @@ export const keysConfigSchema = {
   grpcAddress: string('JOINERY_KEYS_GRPC_ADDRESS', { default: '127.0.0.1:7401' }),
   dataDir: string('JOINERY_DATA_DIR', { default: './data' }),
   logLevel: string('JOINERY_LOG_LEVEL', { default: 'info' }),
-  redisUrl: url('JOINERY_REDIS_URL', { optional: true, protocols: ['redis:', 'rediss:'] }),
+  redisUrl: url('JOINERY_REDIS_URL', { optional: true, protocols: ['redis:', 'rediss:', 'redis-cluster:'] }),
   kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
   /**
-   * With Redis, keys replicas share one outbox and only the holder of a lease on it relays (ADR 0005): another
-   * replica takes over once the holder has not renewed for this long.
+   * With Redis, keys replicas share the outbox shards and only the holder of a shard's lease relays it (ADR 0005,
+   * ADR 0007): another replica takes a shard over once its holder has not renewed for this long.
    */
   relayLeaseMs: int('JOINERY_KEYS_RELAY_LEASE_MS', { default: 10_000, min: 1_000, max: 300_000 }),
   /** The software vault's AES-256 master key file; default `$JOINERY_DATA_DIR/keys-master.key` (created 0600). */

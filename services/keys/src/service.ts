@@ -1,12 +1,12 @@
-import { startOutboxRelay, type RelayLease } from '@joinery/bus';
+import { startOutboxRelay } from '@joinery/bus';
 import { createGrpcServer } from '@joinery/grpc';
 import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import {
   closeEmbeddedStore,
-  connectRedis,
-  createRedisLease,
+  connectRedisUrl,
   openEmbeddedStore,
   waitForRedis,
+  type Cluster,
   type Redis,
 } from '@joinery/store';
 import { createHash } from 'node:crypto';
@@ -14,7 +14,12 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createLmdbStateStore } from './adapters/embedded/lmdb-state-store.js';
 import { connectKafkaPublisher } from './adapters/kafka/kafka-publisher.js';
-import { createRedisStateStore, redisOutboxKey } from './adapters/redis/redis-state-store.js';
+import {
+  createRedisStateStore,
+  redisKeysPrefix,
+  type RedisStateStore,
+} from './adapters/redis/redis-state-store.js';
+import { startShardedOutboxRelay } from './adapters/redis/sharded-relay.js';
 import { buildKeysApp, type KeysApp } from './app.js';
 import type { KeysConfig } from './config.js';
 import type { KeysStateStore, KeyVault, Logger, OutboxSource } from './domain/ports.js';
@@ -34,13 +39,14 @@ export interface KeysServiceOptions {
 
 /**
  * With `JOINERY_KAFKA_BROKERS` the outbox is relayed to Kafka; without, events wait in the outbox. On Redis the
- * outbox is shared by every keys replica, so the relay runs only while this process holds the outbox's lease.
+ * outbox shards are shared by every keys replica, so each shard is relayed only by the holder of its lease, and the
+ * replicas split the shards (ADR 0007).
  */
 async function startRelay(
   config: KeysConfig,
   source: OutboxSource,
   logger: Logger,
-  redis: Redis | undefined,
+  redis: { client: Redis | Cluster; state: RedisStateStore } | undefined,
 ): Promise<{ stop(): Promise<void> } | undefined> {
   if (config.kafkaBrokers === undefined || config.kafkaBrokers.length === 0) return undefined;
   // Where this outbox lives, hashed (the URL may hold credentials): the Redis stream, or the LMDB directory.
@@ -48,19 +54,36 @@ async function startRelay(
     .update(config.redisUrl === undefined ? `lmdb:${resolve(config.dataDir)}` : `redis:${config.redisUrl}`)
     .digest('hex')
     .slice(0, 16);
-  const publisher = await connectKafkaPublisher(config.kafkaBrokers, { sourceId, logger });
-  const lease: RelayLease | undefined =
-    redis === undefined
-      ? undefined
-      : createRedisLease(redis, `${redisOutboxKey}:relay-lease`, {
-          ttlMs: config.relayLeaseMs,
-          owner: `${hostname()}:${process.pid}`,
-        });
-  const relay = startOutboxRelay({
-    source,
-    publish: publisher.publish,
+  if (redis === undefined) {
+    const publisher = await connectKafkaPublisher(config.kafkaBrokers, { sourceId, logger });
+    const relay = startOutboxRelay({
+      source,
+      publish: publisher.publish,
+      logger: logger.child({ component: 'outbox-relay' }),
+    });
+    return {
+      async stop() {
+        await relay.stop();
+        await publisher.close();
+      },
+    };
+  }
+  // Each shard is an outbox of its own on Kafka: its stream ids are unrelated to the other shards'.
+  const shardSource = (k: number) => `${sourceId}-${k}`;
+  const shards = redis.state.outboxShards;
+  const publisher = await connectKafkaPublisher(config.kafkaBrokers, {
+    sourceIds: shards.map((s) => shardSource(s.index)),
+    logger,
+  });
+  const relay = startShardedOutboxRelay({
+    redis: redis.client,
+    shards,
+    prefix: redisKeysPrefix,
+    owner: `${hostname()}:${process.pid}`,
+    leaseMs: config.relayLeaseMs,
+    publish: (k, records) => publisher.publishFrom(shardSource(k), records),
+    onShardTaken: (k) => publisher.forgetWatermarks(shardSource(k)),
     logger: logger.child({ component: 'outbox-relay' }),
-    ...(lease === undefined ? {} : { lease, onLeaseTaken: publisher.forgetWatermarks }),
   });
   return {
     async stop() {
@@ -73,11 +96,16 @@ async function startRelay(
 async function openState(
   config: KeysConfig,
   logger: Logger,
-): Promise<{ state: KeysStateStore; redis?: Redis; close(): Promise<void> }> {
+): Promise<{
+  state: KeysStateStore;
+  redis?: { client: Redis | Cluster; state: RedisStateStore };
+  close(): Promise<void>;
+}> {
   if (config.redisUrl !== undefined) {
-    const redis = connectRedis(config.redisUrl, { connectionName: 'joinery-keys', logger });
-    await waitForRedis(redis);
-    return { state: createRedisStateStore(redis), redis, close: async () => void (await redis.quit()) };
+    const client = connectRedisUrl(config.redisUrl, { connectionName: 'joinery-keys', logger });
+    await waitForRedis(client);
+    const state = createRedisStateStore(client);
+    return { state, redis: { client, state }, close: async () => void (await client.quit()) };
   }
   const root = openEmbeddedStore(join(config.dataDir, 'keys-state'));
   return { state: createLmdbStateStore(root), close: () => closeEmbeddedStore(root) };

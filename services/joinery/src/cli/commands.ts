@@ -63,34 +63,21 @@ const need = (value: string | undefined, what: string): string => {
 const kekLabelRe = /^[a-z0-9_:-]{1,64}$/;
 const products = ['chirpstack', 'the-things-stack', 'other'];
 
-/**
- * The JoinEUIs of the account's devices (every page of `GET /api/v1/devices`), upper-case hex, each once. Reads
- * either list shape: `{items, nextCursor}` (query `cursor`) or the older `{devices, nextPageToken}` (`pageToken`).
- */
+/** The JoinEUIs of the account's devices (every page of `GET /api/v1/devices`), upper-case hex, each once. */
 async function accountJoinEuis(api: ApiClient, accountId: string | undefined): Promise<string[]> {
   const euis = new Set<string>();
-  let next: [param: string, value: string] | null = null;
+  let cursor: string | null = null;
   do {
     const query = new URLSearchParams({ limit: '500' });
     if (accountId !== undefined) query.set('accountId', accountId);
-    if (next !== null) query.set(...next);
-    const q = query.size === 0 ? '' : `?${query.toString()}`;
-    const page: {
-      items?: { joinEui: string }[];
-      nextCursor?: string | null;
-      devices?: { joinEui: string }[];
-      nextPageToken?: string | null;
-    } = await api.request('GET', `/api/v1/devices${q}`);
-    for (const device of page.items ?? page.devices ?? []) euis.add(device.joinEui.toUpperCase());
-    next =
-      page.items !== undefined
-        ? page.nextCursor == null
-          ? null
-          : ['cursor', page.nextCursor]
-        : page.nextPageToken == null
-          ? null
-          : ['pageToken', page.nextPageToken];
-  } while (next !== null);
+    if (cursor !== null) query.set('cursor', cursor);
+    const page: { items: { joinEui: string }[]; nextCursor: string | null } = await api.request(
+      'GET',
+      `/api/v1/devices?${query.toString()}`,
+    );
+    for (const device of page.items) euis.add(device.joinEui.toUpperCase());
+    cursor = page.nextCursor;
+  } while (cursor !== null);
   return [...euis].sort();
 }
 

@@ -172,13 +172,23 @@ export async function reserveJoinNonce(
   return (await reserveJoin(state, devEui, check)).joinNonce;
 }
 
+/** How long a JoinReq waits for the identical one in flight elsewhere to commit, polling every 20 ms. */
+const pendingRetryWaitMs = 1_000;
+const pendingRetryPollMs = 20;
+
 /** `reserveJoinNonce`, telling a retry of the last accepted join (see `JoinRetryProbe`) apart. */
 export async function reserveJoin(
   state: KeysStateStore,
   devEui: string,
   check: NonceCheck,
 ): Promise<Extract<ReserveOutcome, { ok: true }>> {
-  const outcome = await state.reserve(devEui, check);
+  let outcome = await state.reserve(devEui, check);
+  // The same JoinReq in flight through another gateway replica: wait for its commit and answer as its retry.
+  for (let waited = 0; !outcome.ok && outcome.pendingRetry === true && waited < pendingRetryWaitMs;) {
+    await new Promise((resolve) => setTimeout(resolve, pendingRetryPollMs));
+    waited += pendingRetryPollMs;
+    outcome = await state.reserve(devEui, check);
+  }
   if (outcome.ok) return outcome;
   throw keysErrors[outcome.refusal](
     check.kind === 'dev_nonce' ? { dev_nonce: check.devNonce } : { rj_count: check.rjCount },

@@ -76,7 +76,15 @@ export type ReserveOutcome =
       /** Set when this is the retry of the last accepted join: its JoinNonce, nothing reserved. */
       readonly retryOf?: { readonly sessionKeyId: string; readonly eventId: string };
     }
-  | { readonly ok: false; readonly refusal: ReserveRefusal };
+  | {
+      readonly ok: false;
+      readonly refusal: ReserveRefusal;
+      /**
+       * The identical JoinReq was reserved moments ago and is not committed yet (it is in flight through another
+       * gateway replica): asking again shortly gets its answer as a retry. Only stores shared by replicas set it.
+       */
+      readonly pendingRetry?: true;
+    };
 
 /** One record of the transactional outbox (same shape as libs/bus `OutboxSource` records). */
 export interface OutboxRecord {

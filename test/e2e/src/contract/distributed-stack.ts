@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectRedis } from '@joinery/store';
+import { connectRedisUrl, isRedisCluster, waitForRedis } from '@joinery/store';
 import { freePort, requireInfra, type ManagedProcess } from '@joinery/testing/infra';
 import { repoRoot, serviceProcesses, tlsAnswers, waitFor } from '../stack/service-processes.js';
 
@@ -34,6 +34,11 @@ export interface DistributedOptions {
   readonly vault: 'pkcs11' | 'software';
   /** Redis logical database, so this stack's state is its own. */
   readonly redisDb: number;
+  /**
+   * A `redis-cluster://` URL instead of REDIS_URL (`npm run test:cluster`): a cluster has database 0 only, so its
+   * primaries are flushed instead; the cluster suites run one at a time.
+   */
+  readonly redisClusterUrl?: string;
 }
 
 export async function startDistributedStack(options: DistributedOptions): Promise<DistributedStack> {
@@ -50,12 +55,14 @@ export async function startDistributedStack(options: DistributedOptions): Promis
   const adminToken = `admin-${Math.random().toString(36).slice(2)}${Date.now()}`;
   // Other suites run services on the same Kafka: this stack's consumers get groups of their own.
   const run = Math.random().toString(36).slice(2, 10);
-  const redisUrl = `${infra.REDIS_URL.replace(/\/\d*$/, '')}/${options.redisDb}`;
+  const redisUrl = options.redisClusterUrl ?? `${infra.REDIS_URL.replace(/\/\d*$/, '')}/${options.redisDb}`;
   // The database is this stack's own, and its secrets (seal and master keys) are new in `dir`: what an earlier run
   // left there (a Redis given by REDIS_URL outlives runs) could not be opened, and claims would refuse to start.
-  const redis = connectRedis(redisUrl, { connectionName: 'distributed-stack' });
+  const redis = connectRedisUrl(redisUrl, { connectionName: 'distributed-stack' });
   try {
-    await redis.flushdb();
+    await waitForRedis(redis);
+    if (isRedisCluster(redis)) await Promise.all(redis.nodes('master').map((node) => node.flushall()));
+    else await redis.flushdb();
   } finally {
     await redis.quit();
   }

@@ -17,7 +17,8 @@ import { startProcessStack, type ProcessStack } from './process-stack.js';
 const joinEui = '70B3D57ED0003000';
 const netId = '00003C';
 const topic = 'joinery.joins.v1';
-const outboxKey = 'joinery:keys:outbox';
+// The keys outbox shards (ADR 0007): `joinery:keys:{<shard tag>}:outbox`.
+const outboxPattern = 'joinery:keys:{*}:outbox';
 const redisDb = 0;
 const deviceCount = 40;
 const joinsBetweenKills = 150;
@@ -48,7 +49,12 @@ async function drainOutbox(redisUrl: string): Promise<void> {
   const redis = connectRedis(redisUrl, { connectionName: 'join-events-test' });
   try {
     const deadline = Date.now() + 60_000;
-    while ((await redis.xlen(outboxKey)) > 0) {
+    const left = async () => {
+      const streams = await redis.keys(outboxPattern);
+      const lengths = await Promise.all(streams.map((k) => redis.xlen(k)));
+      return lengths.reduce((a, b) => a + b, 0);
+    };
+    while ((await left()) > 0) {
       if (Date.now() > deadline) throw new Error('the keys outbox was not relayed within 60 s');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -173,10 +179,15 @@ test(
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await s.killKeys();
       await redis.call('ACL', 'SETUSER', 'default', '+xdel');
-      const leftover = new Set((await redis.xrange(outboxKey, '-', '+')).map(([id]) => id));
+      // Stream ids are unique within a shard, and a device's records all go to its shard: (DevEUI, id) names one.
+      const leftover = new Set<string>();
+      for (const stream of await redis.keys(outboxPattern))
+        for (const [id, fields] of await redis.xrange(stream, '-', '+'))
+          leftover.add(`${fields[fields.indexOf('key') + 1]}/${id}`);
       // Other suites publish to the same topic from other outboxes, whose time-based ids can coincide: only ours count.
       for (const r of await readTopic(KAFKA_BROKERS.split(',')))
-        if (leftover.has(r.outboxId) && ours.has(r.event.devEui)) publishedBeforeRestart.add(r.outboxId);
+        if (leftover.has(`${r.event.devEui}/${r.outboxId}`) && ours.has(r.event.devEui))
+          publishedBeforeRestart.add(`${r.event.devEui}/${r.outboxId}`);
       await s.startKeys();
     }
     await redis.quit();
@@ -199,7 +210,7 @@ test(
     assert.ok(publishedBeforeRestart.size > 0, 'a kill left records on Kafka that were still in the outbox');
     for (const id of publishedBeforeRestart)
       assert.equal(
-        records.filter((r) => r.outboxId === id && ours.has(r.event.devEui)).length,
+        records.filter((r) => `${r.event.devEui}/${r.outboxId}` === id && ours.has(r.event.devEui)).length,
         1,
         `outbox id ${id}`,
       );

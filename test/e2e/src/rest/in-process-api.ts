@@ -35,6 +35,7 @@ export interface InProcessApi {
 export async function startInProcessApi(
   options: Pick<ClaimsAppDeps, 'access' | 'clock'> & { activityHeartbeatMs?: number } = {},
 ): Promise<InProcessApi> {
+  const { activityHeartbeatMs, ...claimsOptions } = options;
   const { logger } = captureLogs();
   const claims = await buildClaimsApp({
     store: createMemoryClaimsStore(),
@@ -45,15 +46,13 @@ export async function startInProcessApi(
     logger,
     scryptCost: { log2N: 4, r: 8, p: 1 },
     sweepIntervalMs: 0,
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-    access: { passwordCost: { log2N: 4, r: 8, p: 1 }, ...options.access },
+    ...claimsOptions,
+    access: { passwordCost: { log2N: 4, r: 8, p: 1 }, ...claimsOptions.access },
   });
   const activity = new ActivityHub();
   const console = await buildConsoleApp({
     activity,
-    ...(options.activityHeartbeatMs === undefined
-      ? {}
-      : { activityHeartbeatMs: options.activityHeartbeatMs }),
+    ...(activityHeartbeatMs === undefined ? {} : { activityHeartbeatMs }),
     claims: createInProcessClient(ClaimsService, claims.service),
     logger,
     biPublicUrl,

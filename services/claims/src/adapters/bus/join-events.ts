@@ -11,14 +11,6 @@ import type { JoinActivityRecord } from '../../domain/model.js';
 /** The topic of join events, written by the keys service's outbox. */
 export const joinsTopic = 'joinery.joins.v1';
 
-const joinKindNames: Record<JoinKind, string> = {
-  [JoinKind.UNSPECIFIED]: 'unspecified',
-  [JoinKind.JOIN_REQUEST]: 'join-request',
-  [JoinKind.REJOIN_TYPE_0]: 'rejoin-0',
-  [JoinKind.REJOIN_TYPE_1]: 'rejoin-1',
-  [JoinKind.REJOIN_TYPE_2]: 'rejoin-2',
-};
-
 const kindNames: Readonly<Record<JoinKind, JoinActivityRecord['kind']>> = {
   [JoinKind.UNSPECIFIED]: 'unknown',
   [JoinKind.JOIN_REQUEST]: 'join-request',
@@ -77,7 +69,7 @@ export function joinEventsHandler(
         networkServerId: event.networkServerId,
         netId: event.netId,
         nsId: event.nsId,
-        joinKind: joinKindNames[event.kind],
+        joinKind: kindNames[event.kind] ?? 'unknown',
         time,
       });
     }

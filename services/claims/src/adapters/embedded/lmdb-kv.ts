@@ -5,7 +5,11 @@ import { reserveInList, type AttemptHit } from '../kv/attempts.js';
 import { applyJoin, type JoinEntry, type StoredJoinOutcome } from '../kv/activation.js';
 import type { KvBackend } from '../kv/kv-backend.js';
 
-const sep = '\u0000';
+// The separator of composite keys. Not NUL: lmdb-js's ordered-binary key encoding turns a string with NUL bytes
+// longer than about 60 characters into an array key, which sorts outside every string range (index scans lost
+// their long members). The unit separator sorts below every printable character, so `end` is `…\u0020`.
+const sep = '\u001f';
+const afterSep = '\u0020';
 
 /**
  * KvBackend over LMDB (embedded mode): one database of string keys, conditional writes inside write transactions
@@ -93,7 +97,7 @@ export class LmdbKv implements KvBackend {
   async indexRange(index: string, after: string | null, limit: number): Promise<string[]> {
     const prefix = `i${sep}${index}${sep}`;
     const start = after === null ? prefix : `${prefix}${after}${sep}`;
-    const end = `i${sep}${index}\u0001`;
+    const end = `i${sep}${index}${afterSep}`;
     const out: string[] = [];
     for (const key of this.db.getKeys({ start, end, limit })) out.push(key.slice(prefix.length));
     return out;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineScript, type RedisScript } from '@joinery/store';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { rememberedJoinEvents, type JoinEntry, type StoredJoinOutcome } from '../kv/activation.js';
 import type { AttemptPolicy, AttemptReservation } from '../../domain/ports.js';
 import type { KvBackend } from '../kv/kv-backend.js';
@@ -81,7 +81,7 @@ export class RedisKv implements KvBackend {
   private readonly join: RedisScript<StoredJoinOutcome>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix = 'claims:',
     private readonly ownsConnection = false,
   ) {
@@ -119,23 +119,22 @@ export class RedisKv implements KvBackend {
     return result === 1;
   }
 
+  // One command per key, issued together (auto-pipelining batches them per node): the keys may live on different
+  // Redis Cluster slots and nodes, which one explicit pipeline cannot span.
   async insertAllIfAbsent(entries: readonly (readonly [string, string])[]): Promise<string | undefined> {
-    const pipeline = this.redis.pipeline();
-    for (const [key, value] of entries) pipeline.set(this.k(key), value, 'NX');
-    const results = (await pipeline.exec()) ?? [];
+    const results = await Promise.allSettled(
+      entries.map(([key, value]) => this.redis.set(this.k(key), value, 'NX')),
+    );
     const written: string[] = [];
     let conflict: string | undefined;
-    results.forEach(([err, value], i) => {
+    results.forEach((result, i) => {
       const key = entries[i]?.[0];
       if (key === undefined) return;
-      if (!err && value === 'OK') written.push(key);
+      if (result.status === 'fulfilled' && result.value === 'OK') written.push(key);
       else conflict ??= key;
     });
-    if (conflict !== undefined && written.length > 0) {
-      const undo = this.redis.pipeline();
-      for (const key of written) undo.del(this.k(key));
-      await undo.exec();
-    }
+    if (conflict !== undefined && written.length > 0)
+      await Promise.all(written.map((key) => this.redis.del(this.k(key))));
     return conflict;
   }
 

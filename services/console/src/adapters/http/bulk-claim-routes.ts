@@ -95,6 +95,9 @@ export const bulkClaimRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { 
     {
       schema: {
         operationId: 'bulkClaimDevices',
+        description:
+          'Claims up to 10 000 devices in one call, from JSON rows or CSV. Each row is independent and gets its own ' +
+          'result (claimed, or failed with the error code and message); the answer counts both.',
         tags: ['claims'],
         summary:
           'Claim up to 10 000 devices from JSON rows or CSV; every row is claimed on its own and answered with ' +
@@ -107,7 +110,11 @@ export const bulkClaimRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { 
             'text/csv': { schema: c.bulkClaimCsvBody },
           },
         },
-        response: { 200: c.bulkClaimResultSchema, 429: s.errorSchema, ...errors },
+        response: {
+          200: { description: 'One result per row, and the counts', ...c.bulkClaimResultSchema },
+          429: s.errorSchema,
+          ...errors,
+        },
       },
     },
     async (request) => {
@@ -142,13 +149,20 @@ export const bulkClaimRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { 
     {
       schema: {
         operationId: 'claimDeviceByQrCode',
+        description:
+          'Claims the device a TR005 QR code names (`LW:D0:<JoinEUI>:<DevEUI>:…` with its OwnerToken, the claim code) ' +
+          'and binds it to one of your network servers.',
         tags: ['claims'],
         summary:
           'Claim a device by its TR005 QR code (LW:D0:JoinEUI:DevEUI:ProfileID:O<claim code>): the OwnerToken is ' +
           'the claim code, and the JoinEUI must be the device’s',
         security: bearer,
         body: c.qrClaimBody,
-        response: { 201: s.deviceSchema, 429: s.errorSchema, ...errors },
+        response: {
+          201: { description: 'The claimed device', ...s.deviceSchema },
+          429: s.errorSchema,
+          ...errors,
+        },
       },
     },
     async (request, reply) => {

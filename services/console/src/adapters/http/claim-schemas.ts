@@ -1,6 +1,6 @@
 // Schemas of the bulk and QR claim routes (bulk-claim-routes.ts).
 import type { FromSchema } from 'json-schema-to-ts';
-import { deviceSchema, devEuiSchema, errorObject, idSchema } from './schemas.js';
+import { deviceSchema, devEuiSchema, errorShape, idSchema } from './schemas.js';
 
 export const maxBulkRows = 10_000;
 
@@ -66,7 +66,7 @@ export const bulkClaimResultSchema = {
           },
           devEui: { type: ['string', 'null'] },
           status: { type: 'string', enum: ['claimed', 'failed'] },
-          error: errorObject.properties.error,
+          error: errorShape.properties.error,
           device: deviceSchema,
         },
       },

@@ -175,6 +175,9 @@ export const deviceActivityRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
     {
       schema: {
         operationId: 'listDeviceActivity',
+        description:
+          'The last join events of a device, newest first: accepted or refused, the result code, the network ' +
+          'server and NetID, the DevNonce and the join type. Its owner, or the admin.',
         tags: ['devices'],
         summary:
           'The last joins of a device, newest first (accepted and refused; its owner since the claim, or the admin)',
@@ -189,6 +192,7 @@ export const deviceActivityRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
         },
         response: {
           200: {
+            description: 'The last join events, newest first',
             type: 'object',
             required: ['items', 'nextCursor'],
             properties: {
@@ -215,16 +219,18 @@ export const deviceActivityRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
     operationId,
     tags: ['devices'],
     summary,
+    description:
+      'Server-Sent Events: one `event: join` per join as it happens (`data:` the activity item as JSON), and a ' +
+      'heartbeat comment every 15 s. 503 when this installation has no join feed.',
     security: bearer,
     ...(params === undefined ? {} : { params }),
     response: {
       200: {
-        description:
-          'text/event-stream: `event: join` with `data: <activity item JSON>` per join, a comment every 15 s',
-        type: 'string',
+        description: '`event: join` with `data: <activity item JSON>` per join, a comment every 15 s',
+        content: { 'text/event-stream': { schema: { type: 'string' } } },
       },
       429: s.errorSchema,
-      503: s.errorSchema,
+      503: { description: '`unavailable`: no join feed in this installation', ...s.errorSchema },
       ...errors,
     },
   });

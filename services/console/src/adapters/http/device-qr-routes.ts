@@ -22,6 +22,9 @@ export const deviceQrRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { c
       {
         schema: {
           operationId: format === 'svg' ? 'getDeviceQrCodeSvg' : 'getDeviceQrCodePng',
+          description:
+            'The TR005 QR code of a device for its label (the manufacturer: the admin; or its owner), with the ' +
+            'claim code as OwnerToken only when the caller supplies it and it matches.',
           tags: ['devices'],
           summary:
             `The TR005 QR code of a device as ${format.toUpperCase()} (the admin, or the owner); with ` +

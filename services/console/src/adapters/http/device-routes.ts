@@ -176,7 +176,8 @@ export const deviceListRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, {
         operationId: 'listDevices',
         tags: ['devices'],
         description:
-          'Devices a page at a time: an owner its own, the admin those of `accountId` or `batchId` (or all).',
+          'Devices a page at a time (`{items, nextCursor}`): an owner its own, the admin those of `accountId` or ' +
+          '`batchId`; filters by claimed, network server, MAC version, activation, last join and DevEUI prefix.',
         summary: 'List devices: owners their own; the admin by account or batch; filters and cursor paging',
         security: bearer,
         querystring: s.listDevicesQuery,

@@ -97,11 +97,12 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
       {
         schema: {
           operationId: `get${name}`,
+          description: `The ${noun}'s settings, its KEK label and the state of a credential rotation; no secrets.`,
           tags,
           summary: `A ${noun} with its settings and rotation state (its owner, or the admin)`,
           security: bearer,
           params: p.peerIdParams,
-          response: { 200: p.peerDetailSchema, ...errors },
+          response: { 200: { description: 'The server', ...p.peerDetailSchema }, ...errors },
         },
       },
       async (request) =>
@@ -113,6 +114,7 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
       {
         schema: {
           operationId: `update${name}`,
+          description: `Changes the ${noun}'s settings with the validation of its registration; what is not given stays.`,
           tags,
           summary: isNs
             ? 'Change a network server’s name, callback URL (and its CA), lifetime or AppSKey delivery, validated as at registration'
@@ -120,7 +122,10 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
           security: bearer,
           params: p.peerIdParams,
           body: isNs ? p.networkServerPatchBody : p.applicationServerPatchBody,
-          response: { 200: p.updatedPeerSchema, ...errors },
+          response: {
+            200: { description: 'The server with its new settings', ...p.updatedPeerSchema },
+            ...errors,
+          },
         },
       },
       async (request) => {
@@ -152,6 +157,9 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
       {
         schema: {
           operationId: `rotate${name}Credentials`,
+          description:
+            'New client certificate, bearer token and KEK, shown this once (and as a one-time bundle); the old ones ' +
+            'keep working until `overlapUntil`, then are refused.',
           tags,
           summary:
             `Rotate a ${noun}’s credentials: a new client certificate, bearer token and KEK, shown this once; ` +
@@ -160,7 +168,10 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
           params: p.peerIdParams,
           body: p.rotationBody,
           response: {
-            201: isNs ? p.networkServerRotationSchema : p.applicationServerRotationSchema,
+            201: {
+              description: 'The new credentials (shown this once) and the end of the overlap',
+              ...(isNs ? p.networkServerRotationSchema : p.applicationServerRotationSchema),
+            },
             ...errors,
           },
         },
@@ -219,6 +230,7 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
       {
         schema: {
           operationId: `revoke${name}`,
+          description: `The ${noun} is refused over the Backend Interfaces from now on, with every credential it had.`,
           tags,
           summary:
             `Revoke a ${noun}: every certificate and token it has is refused from now on, over the Backend ` +
@@ -241,6 +253,8 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
       {
         schema: {
           operationId: `download${name}Bundle`,
+          description:
+            'The credentials and configuration bundle as a zip, once: then 410 `bundle_gone`; it expires after 1 h.',
           tags,
           summary:
             'The credentials bundle of a registration or rotation as one zip archive (certificates, keys, The ' +
@@ -250,7 +264,7 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
           querystring: p.bundleQuery,
           response: {
             200: { description: 'application/zip', type: 'string', format: 'binary' },
-            410: s.errorSchema,
+            410: { description: '`bundle_gone`: downloaded already, or expired', ...s.errorSchema },
             ...errors,
           },
         },

@@ -7,9 +7,9 @@ import {
   nameSchema,
   networkServerProducts,
   nullableString,
-  peerObject,
-  registeredApplicationServerObject,
-  registeredNetworkServerObject,
+  peerShape,
+  registeredApplicationServerShape,
+  registeredNetworkServerShape,
 } from './schemas.js';
 
 export const peerIdParams = {
@@ -45,9 +45,9 @@ export const bundleQuery = {
 
 export const peerDetailSchema = {
   type: 'object',
-  required: [...peerObject.required, 'createdAt', 'overlapUntil', 'previousKekLabel'],
+  required: [...peerShape.required, 'createdAt', 'overlapUntil', 'previousKekLabel'],
   properties: {
-    ...peerObject.properties,
+    ...peerShape.properties,
     product: { type: ['string', 'null'], enum: [...networkServerProducts, null] },
     asyncCaPem: nullableString,
     createdAt: { type: 'string', format: 'date-time' },
@@ -85,7 +85,7 @@ export const updatedPeerSchema = {
   required: ['peer', 'warnings'],
   properties: {
     peer: peerDetailSchema,
-    warnings: registeredNetworkServerObject.properties.warnings,
+    warnings: registeredNetworkServerShape.properties.warnings,
   },
 } as const;
 
@@ -105,15 +105,15 @@ export const rotationBody = {
 const overlapUntil = { type: 'string', format: 'date-time' } as const;
 
 export const networkServerRotationSchema = {
-  ...registeredNetworkServerObject,
-  required: [...registeredNetworkServerObject.required, 'overlapUntil', 'bundle'],
-  properties: { ...registeredNetworkServerObject.properties, overlapUntil, bundle: bundleLinkSchema },
+  ...registeredNetworkServerShape,
+  required: [...registeredNetworkServerShape.required, 'overlapUntil', 'bundle'],
+  properties: { ...registeredNetworkServerShape.properties, overlapUntil, bundle: bundleLinkSchema },
 } as const;
 
 export const applicationServerRotationSchema = {
-  ...registeredApplicationServerObject,
-  required: [...registeredApplicationServerObject.required, 'overlapUntil', 'bundle'],
-  properties: { ...registeredApplicationServerObject.properties, overlapUntil, bundle: bundleLinkSchema },
+  ...registeredApplicationServerShape,
+  required: [...registeredApplicationServerShape.required, 'overlapUntil', 'bundle'],
+  properties: { ...registeredApplicationServerShape.properties, overlapUntil, bundle: bundleLinkSchema },
 } as const;
 
 export type PeerIdParams = FromSchema<typeof peerIdParams>;

@@ -734,12 +734,9 @@ export const componentSchemas = [
   accountRoamingComponent,
 ] as const;
 
-/** A component's own schema without its `$id`, for schemas built on it (they get their own name, or none). */
-const bodyOf = <T extends { $id: string }>(component: T): Omit<T, '$id'> => {
-  const { $id: _id, ...body } = component;
-  return body;
-};
-export const errorObject = bodyOf(errorComponent);
-export const peerObject = bodyOf(peerComponent);
-export const registeredNetworkServerObject = bodyOf(registeredNetworkServerComponent);
-export const registeredApplicationServerObject = bodyOf(registeredApplicationServerComponent);
+/** A component without its `$id`, for schemas that extend it (`{...peerShape.properties, …}`). */
+const shapeOf = <T extends { readonly $id: string }>({ $id: _id, ...shape }: T): Omit<T, '$id'> => shape;
+export const errorShape = shapeOf(errorComponent);
+export const peerShape = shapeOf(peerComponent);
+export const registeredNetworkServerShape = shapeOf(registeredNetworkServerComponent);
+export const registeredApplicationServerShape = shapeOf(registeredApplicationServerComponent);

@@ -17,6 +17,11 @@ export interface KafkaPublisherOptions {
    * tells nothing about ours, and that partition falls back to at least once rather than risk skipping records.
    */
   readonly sourceId?: string;
+  /**
+   * Further outboxes this publisher relays with `publishFrom` (the keys outbox shards, ADR 0007): learnt from Kafka
+   * in the same read of the partition ends as the first one asked for, so taking many shards costs one read.
+   */
+  readonly sourceIds?: readonly string[];
   readonly clientId?: string;
   /** Bound on reading the last records of each partition when a topic is first published to; 30 s unless set. */
   readonly probeTimeoutMs?: number;
@@ -30,8 +35,16 @@ export interface KafkaPublisherOptions {
 export interface KafkaPublisher {
   /** Publishes the records not yet on Kafka; resolves once the broker has them (acks from all in-sync replicas). */
   publish(records: readonly OutboxRecord[]): Promise<void>;
-  /** Forgets what it learnt of the topics' ends; the next publish reads them again (another relay may have written). */
-  forgetWatermarks(): void;
+  /**
+   * As `publish`, for the records of the outbox `sourceId`: watermarks are per outbox, and publishes of all outboxes
+   * run one at a time, each in its outbox's order.
+   */
+  publishFrom(sourceId: string | undefined, records: readonly OutboxRecord[]): Promise<void>;
+  /**
+   * Forgets what it learnt of the topics' ends (of one outbox, or of all); the next publish reads them again
+   * (another relay may have written).
+   */
+  forgetWatermarks(sourceId?: string): void;
   close(): Promise<void>;
 }
 
@@ -53,75 +66,93 @@ export async function connectKafkaPublisher(
   });
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const watermarks = new Map<string, Promise<PublishedWatermarks>>();
-  const watermarksOf = (topic: string) => {
-    let known = watermarks.get(topic);
-    if (known === undefined) {
-      known = readWatermarks(kafka, topic, options);
-      watermarks.set(topic, known);
-      known.catch(() => watermarks.delete(topic));
+  // Per topic, per outbox (`''` for none): what Kafka holds of it. A missing outbox is read with every other one
+  // of `sourceIds` missing for that topic, in one pass over the partition ends.
+  const watermarks = new Map<string, Map<string, PublishedWatermarks>>();
+  const allSources = [...new Set([options.sourceId ?? '', ...(options.sourceIds ?? [])])];
+  const watermarksOf = async (topic: string, source: string): Promise<PublishedWatermarks> => {
+    const known = watermarks.get(topic) ?? new Map<string, PublishedWatermarks>();
+    watermarks.set(topic, known);
+    const cached = known.get(source);
+    if (cached !== undefined) return cached;
+    const missing = [...new Set([source, ...allSources])].filter((s) => !known.has(s));
+    const read = await readWatermarks(kafka, topic, missing, options);
+    for (const [s, marks] of read) known.set(s, marks);
+    return known.get(source)!;
+  };
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const publishNow = async (sourceId: string | undefined, records: readonly OutboxRecord[]) => {
+    const source = sourceId ?? '';
+    const byTopic = new Map<string, OutboxRecord[]>();
+    for (const r of records) {
+      const list = byTopic.get(r.topic) ?? [];
+      list.push(r);
+      byTopic.set(r.topic, list);
     }
-    return known;
+    const plans: { marks: PublishedWatermarks; placed: PlacedRecord[] }[] = [];
+    for (const [topic, list] of byTopic) {
+      const marks = await watermarksOf(topic, source);
+      const placed = marks.unpublished(list);
+      if (placed.length < list.length)
+        options.logger?.info(
+          { topic, skipped: list.length - placed.length },
+          'outbox records already on Kafka skipped',
+        );
+      if (placed.length > 0) plans.push({ marks, placed });
+    }
+    if (plans.length === 0) return;
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: plans.map(({ marks, placed }) => ({
+          topic: marks.topic,
+          messages: placed.map(({ record, partition }) => ({
+            key: record.key,
+            value: Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
+            partition,
+            headers: {
+              event_source: 'keys',
+              [outboxIdHeader]: record.id,
+              ...(sourceId === undefined ? {} : { [outboxSourceHeader]: sourceId }),
+            },
+          })),
+        })),
+      });
+    } catch (err) {
+      // Part of the batch may be on Kafka (another partition, another broker): learn again what is.
+      watermarks.clear();
+      throw err;
+    }
+    for (const { marks, placed } of plans) marks.published(placed);
+  };
+  const publishFrom = (sourceId: string | undefined, records: readonly OutboxRecord[]): Promise<void> => {
+    const next = queue.then(() => publishNow(sourceId, records));
+    queue = next.catch(() => undefined);
+    return next;
   };
 
   return {
-    async publish(records) {
-      const byTopic = new Map<string, OutboxRecord[]>();
-      for (const r of records) {
-        const list = byTopic.get(r.topic) ?? [];
-        list.push(r);
-        byTopic.set(r.topic, list);
-      }
-      const plans: { marks: PublishedWatermarks; placed: PlacedRecord[] }[] = [];
-      for (const [topic, list] of byTopic) {
-        const marks = await watermarksOf(topic);
-        const placed = marks.unpublished(list);
-        if (placed.length < list.length)
-          options.logger?.info(
-            { topic, skipped: list.length - placed.length },
-            'outbox records already on Kafka skipped',
-          );
-        if (placed.length > 0) plans.push({ marks, placed });
-      }
-      if (plans.length === 0) return;
-      try {
-        await producer.sendBatch({
-          acks: -1,
-          topicMessages: plans.map(({ marks, placed }) => ({
-            topic: marks.topic,
-            messages: placed.map(({ record, partition }) => ({
-              key: record.key,
-              value: Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
-              partition,
-              headers: {
-                event_source: 'keys',
-                [outboxIdHeader]: record.id,
-                ...(options.sourceId === undefined ? {} : { [outboxSourceHeader]: options.sourceId }),
-              },
-            })),
-          })),
-        });
-      } catch (err) {
-        // Part of the batch may be on Kafka (another partition, another broker): learn again what is.
-        watermarks.clear();
-        throw err;
-      }
-      for (const { marks, placed } of plans) marks.published(placed);
+    publish: (records) => publishFrom(options.sourceId, records),
+    publishFrom,
+    forgetWatermarks: (sourceId) => {
+      if (sourceId === undefined) watermarks.clear();
+      else for (const known of watermarks.values()) known.delete(sourceId);
     },
-    forgetWatermarks: () => watermarks.clear(),
     close: () => producer.disconnect(),
   };
 }
 
 /**
- * Reads, per partition of `topic`, the highest outbox id of this outbox among its last `scanBack` records (creating
- * the topic when it is missing).
+ * Reads, per outbox of `sources` (`''`: records without an `outbox_source`) and per partition of `topic`, the highest
+ * outbox id of that outbox among the partition's last `scanBack` records (creating the topic when it is missing).
  */
 async function readWatermarks(
   kafka: Kafka,
   topic: string,
+  sources: readonly string[],
   options: KafkaPublisherOptions,
-): Promise<PublishedWatermarks> {
+): Promise<Map<string, PublishedWatermarks>> {
   const admin = kafka.admin();
   await admin.connect();
   let offsets: { partition: number; high: string; low: string }[];
@@ -140,12 +171,21 @@ async function readWatermarks(
       ranges.set(o.partition, { from: high - scanBack > low ? high - scanBack : low, last: high - 1n });
   }
   const highest =
-    ranges.size === 0 ? new Map<number, string>() : await readTails(kafka, topic, ranges, options);
+    ranges.size === 0
+      ? new Map<string, Map<number, string>>()
+      : await readTails(kafka, topic, ranges, new Set(sources), options);
   options.logger?.info(
-    { topic, partitions: offsets.length, published: Object.fromEntries(highest) },
+    {
+      topic,
+      partitions: offsets.length,
+      outboxes: sources.length,
+      ...(sources.length === 1 ? { published: Object.fromEntries(highest.get(sources[0]!) ?? []) } : {}),
+    },
     'outbox watermarks read from Kafka',
   );
-  return new PublishedWatermarks(topic, offsets.length, highest);
+  return new Map(
+    sources.map((s) => [s, new PublishedWatermarks(topic, offsets.length, highest.get(s) ?? new Map())]),
+  );
 }
 
 /**
@@ -158,10 +198,11 @@ async function readTails(
   kafka: Kafka,
   topic: string,
   ranges: ReadonlyMap<number, { from: bigint; last: bigint }>,
+  sources: ReadonlySet<string>,
   options: KafkaPublisherOptions,
-): Promise<Map<number, string>> {
+): Promise<Map<string, Map<number, string>>> {
   const consumer = kafka.consumer({ groupId: `joinery-keys-outbox-probe-${randomUUID()}` });
-  const highest = new Map<number, string>();
+  const highest = new Map<string, Map<number, string>>();
   const pending = new Set(ranges.keys());
   let finish: () => void = () => {};
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -177,13 +218,15 @@ async function readTails(
           const offset = BigInt(m.offset);
           if (offset < range.from) continue;
           const id = m.headers?.[outboxIdHeader]?.toString();
-          const source = m.headers?.[outboxSourceHeader]?.toString();
-          if (offset <= range.last && id !== undefined && isOutboxId(id) && source === options.sourceId) {
-            const known = highest.get(batch.partition);
-            if (known === undefined || compareOutboxIds(id, known) > 0) highest.set(batch.partition, id);
+          const source = m.headers?.[outboxSourceHeader]?.toString() ?? '';
+          if (offset <= range.last && id !== undefined && isOutboxId(id) && sources.has(source)) {
+            const ofSource = highest.get(source) ?? new Map<number, string>();
+            highest.set(source, ofSource);
+            const known = ofSource.get(batch.partition);
+            if (known === undefined || compareOutboxIds(id, known) > 0) ofSource.set(batch.partition, id);
           }
           if (offset >= range.last) {
-            if (!highest.has(batch.partition))
+            if (sources.size === 1 && !highest.get([...sources][0]!)?.has(batch.partition))
               options.logger?.warn(
                 { topic, partition: batch.partition, scanned_from: String(range.from) },
                 'no record of this outbox at the end of the partition; its records there are published at least once',

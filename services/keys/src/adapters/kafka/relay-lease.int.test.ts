@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import type { OutboxSource } from '../../domain/ports.js';
+import { outboxLeaseKey, outboxStreamKey, shardOf } from '../redis/outbox-shards.js';
 import { createRedisStateStore } from '../redis/redis-state-store.js';
 import { connectKafkaPublisher, outboxIdHeader } from './kafka-publisher.js';
 
@@ -44,8 +45,16 @@ test(
     const brokers = KAFKA_BROKERS.split(',');
     const run = randomUUID();
     const topic = `joinery.test.keys.lease.${run}`;
-    const outboxKey = `joinery:keys:test-outbox:${run}`;
-    const leaseKey = `${outboxKey}:relay-lease`;
+    const prefix = `joinery:keys-test:${run}`;
+    // One outbox shard, and devices of that shard only.
+    const shard = shardOf('70B3D57ED0000000');
+    const devices = Array.from({ length: 400 }, (_, i) =>
+      (0x70b3d57ed0000000n + BigInt(i)).toString(16).toUpperCase(),
+    )
+      .filter((d) => shardOf(d) === shard)
+      .slice(0, 7);
+    const leaseKey = outboxLeaseKey(prefix, shard);
+    const outboxKey = outboxStreamKey(prefix, shard);
     const kafka = new Kafka({ clientId: 'keys-lease-test', brokers, logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
@@ -55,7 +64,7 @@ test(
       const redis = connectRedis(REDIS_URL, { connectionName: `keys-lease-test-${name}` });
       await waitForRedis(redis);
       connections.push(redis);
-      const store = createRedisStateStore(redis, { outboxKey });
+      const store = createRedisStateStore(redis, { prefix });
       const publisher = await connectKafkaPublisher(brokers, { sourceId: `lease-test-${run}` });
       return { store, publisher, lease: createRedisLease(redis, leaseKey, { ttlMs: 1_000, owner: name }) };
     };
@@ -65,13 +74,13 @@ test(
     let next = 0;
     const append = async (count: number) => {
       for (let i = 0; i < count; i++, next++) {
-        const devEui = (0x70b3d57ed0000000n + BigInt(next % 7)).toString(16).toUpperCase();
+        const devEui = devices[next % 7]!;
         await a.store.appendEvent(devEui, { topic, key: devEui, value: new Uint8Array([next % 256]) });
       }
     };
     const onTopic = async () =>
       (await admin.fetchTopicOffsets(topic)).reduce((n, o) => n + Number(o.high), 0);
-    const outboxLeft = async () => (await a.store.outbox.read(1_000)).length;
+    const outboxLeft = async () => (await a.store.outboxShards[shard]!.source.read(1_000)).length;
 
     const logs = captureLogs();
     const relay = (name: 'a' | 'b', source: OutboxSource, lease: RelayLease) => {
@@ -86,11 +95,11 @@ test(
         idleMs: 20,
         retryMs: 50,
         lease,
-        onLeaseTaken: publisher.forgetWatermarks,
+        onLeaseTaken: () => publisher.forgetWatermarks(),
       });
     };
     const aLease = yieldingLease(a.lease);
-    const relayA = relay('a', a.store.outbox, aLease.lease);
+    const relayA = relay('a', a.store.outboxShards[shard]!.source, aLease.lease);
     // B publishes, then "crashes" before trimming when told to: its ack never returns and it stops renewing. It
     // sees the outbox only once told to, so that it reads the whole batch at once.
     let bAcksHang = false;
@@ -98,9 +107,10 @@ test(
     const relayB = relay(
       'b',
       {
-        read: async (limit) => (bReads ? b.store.outbox.read(limit) : []),
-        ack: (ids) => (bAcksHang ? new Promise<void>(() => undefined) : b.store.outbox.ack(ids)),
-        count: () => b.store.outbox.count(),
+        read: async (limit) => (bReads ? b.store.outboxShards[shard]!.source.read(limit) : []),
+        ack: (ids) =>
+          bAcksHang ? new Promise<void>(() => undefined) : b.store.outboxShards[shard]!.source.ack(ids),
+        count: () => b.store.outboxShards[shard]!.source.count(),
       },
       b.lease,
     );
@@ -160,6 +170,7 @@ test(
       await a.publisher.close();
       await b.publisher.close();
       await connections[0]?.del(outboxKey, leaseKey);
+      void prefix;
       for (const redis of connections) redis.disconnect();
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.disconnect();

@@ -8,15 +8,12 @@ import { createRedisStateStore } from './redis-state-store.js';
 test('Redis: concurrent HandleJoin calls never reuse a JoinNonce or accept a DevNonce twice', async () => {
   const { REDIS_URL } = requireInfra('REDIS_URL');
   const redis = connectRedis(REDIS_URL);
-  const outboxKey = `joinery:keys:test-outbox:${randomUUID()}`;
+  const store = createRedisStateStore(redis, { prefix: `joinery:keys-test:${randomUUID()}` });
   try {
     await waitForRedis(redis);
-    await checkJoinConcurrency(
-      createRedisStateStore(redis, { outboxKey }),
-      `${randomBytes(7).toString('hex').toUpperCase()}00`,
-    );
+    await checkJoinConcurrency(store, `${randomBytes(7).toString('hex').toUpperCase()}00`);
   } finally {
-    await redis.del(outboxKey);
+    await redis.del(...store.outboxShards.map((s) => s.streamKey));
     redis.disconnect();
   }
 });

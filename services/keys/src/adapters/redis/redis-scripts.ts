@@ -7,7 +7,9 @@
  * KEYS: nonce hash, DevNonce history zset, rejoin frame history zset. ARGV: check kind (h|c|r0|r1), value, history
  * size (DevNonces for h, rejoin frames for r0), max JoinNonce, rejoin frame hex (r0), retry digest ('' for none),
  * now (ms), retry window (ms). Returns {1, joinNonce}, {0, refusal}, or {2, joinNonce, SessionKeyID, event id} for
- * the identical retry of the last accepted join (field `ra`, written by the commit script), changing nothing.
+ * the identical retry of the last accepted join (field `ra`, written by the commit script), changing nothing, or
+ * {3, refusal} when the identical JoinReq was reserved less than 2 s ago and is not committed yet (field `rp`: in
+ * flight through another gateway replica; asked again, it becomes a retry).
  */
 export const reserveLua = `
 local nonce, history, frames = KEYS[1], KEYS[2], KEYS[3]
@@ -26,10 +28,18 @@ local function retry()
   if tonumber(ARGV[7]) - last.at >= tonumber(ARGV[8]) then return nil end
   return {2, last.joinNonce, last.sessionKeyId, last.eventId}
 end
+local function pending(refusal)
+  if ARGV[6] == nil or ARGV[6] == '' then return nil end
+  local raw = redis.call('HGET', nonce, 'rp')
+  if not raw then return nil end
+  local p = cjson.decode(raw)
+  if p.devNonce ~= v or p.digest ~= ARGV[6] or tonumber(ARGV[7]) - p.at >= 2000 then return nil end
+  return {3, refusal}
+end
 if kind == 'c' then
-  if v <= field('ldn', -1) then return retry() or {0, 'dev_nonce_too_small'} end
+  if v <= field('ldn', -1) then return retry() or pending('dev_nonce_too_small') or {0, 'dev_nonce_too_small'} end
 elseif kind == 'h' then
-  if redis.call('ZSCORE', history, ARGV[2]) then return retry() or {0, 'dev_nonce_replayed'} end
+  if redis.call('ZSCORE', history, ARGV[2]) then return retry() or pending('dev_nonce_replayed') or {0, 'dev_nonce_replayed'} end
 elseif kind == 'r0' then
   if redis.call('ZSCORE', frames, ARGV[5]) then return {0, 'rj_count_replayed'} end
 elseif kind == 'r1' then
@@ -54,6 +64,9 @@ if kind == 'h' or kind == 'c' then redis.call('HSET', nonce, 'ldn', v) end
 if kind == 'r1' then redis.call('HSET', nonce, 'rj1', v) end
 if kind == 'r0' then redis.call('HSET', nonce, 'rj0', v) else redis.call('HSET', nonce, 'rj0', -1) end
 redis.call('HSET', nonce, 'jn', jn)
+if ARGV[6] ~= nil and ARGV[6] ~= '' then
+  redis.call('HSET', nonce, 'rp', cjson.encode({devNonce = v, digest = ARGV[6], at = tonumber(ARGV[7])}))
+end
 return {1, jn}
 `;
 

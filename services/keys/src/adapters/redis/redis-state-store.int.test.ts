@@ -4,18 +4,19 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { keysStateStoreContract } from '../../domain/keys-state-store.contract.js';
-import { deviceKey } from '@joinery/store';
+import { shardedDeviceKey } from './outbox-shards.js';
 import { createRedisStateStore } from './redis-state-store.js';
 
 keysStateStoreContract('redis', async () => {
   const { REDIS_URL } = requireInfra('REDIS_URL');
   const redis = connectRedis(REDIS_URL, { connectionName: 'keys-contract' });
   await waitForRedis(redis);
-  const outboxKey = `joinery:keys:test-outbox:${randomUUID()}`;
+  const prefix = `joinery:keys-test:${randomUUID()}`;
+  const store = createRedisStateStore(redis, { prefix });
   return {
-    store: createRedisStateStore(redis, { outboxKey }),
+    store,
     cleanup: async () => {
-      await redis.del(outboxKey);
+      await redis.del(...store.outboxShards.map((s) => s.streamKey));
       redis.disconnect();
     },
   };
@@ -25,9 +26,10 @@ test('redis: the reserve script refuses at JoinNonce 0xFFFFFF and leaves the Dev
   const { REDIS_URL } = requireInfra('REDIS_URL');
   const redis = connectRedis(REDIS_URL);
   try {
-    const store = createRedisStateStore(redis, { outboxKey: `joinery:keys:test-outbox:${randomUUID()}` });
+    const prefix = `joinery:keys-test:${randomUUID()}`;
+    const store = createRedisStateStore(redis, { prefix });
     const dev = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
-    await redis.hset(deviceKey('joinery:keys', dev, 'nonce'), 'jn', 0xfffffe);
+    await redis.hset(shardedDeviceKey(prefix, dev, 'nonce'), 'jn', 0xfffffe);
     assert.deepEqual(await store.reserve(dev, { kind: 'dev_nonce', policy: 'counter', devNonce: 1 }), {
       ok: true,
       joinNonce: 0xffffff,
@@ -37,6 +39,59 @@ test('redis: the reserve script refuses at JoinNonce 0xFFFFFF and leaves the Dev
       refusal: 'join_nonce_exhausted',
     });
     assert.equal((await store.getNonceState(dev)).lastDevNonce, 1);
+  } finally {
+    redis.disconnect();
+  }
+});
+
+test('redis: the identical JoinReq reserved elsewhere and not yet committed is told to wait, then is its retry', async () => {
+  const { REDIS_URL } = requireInfra('REDIS_URL');
+  const redis = connectRedis(REDIS_URL);
+  try {
+    const store = createRedisStateStore(redis, { prefix: `joinery:keys-test:${randomUUID()}` });
+    const dev = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
+    const check = (digest: string, now: number) =>
+      ({
+        kind: 'dev_nonce',
+        policy: 'counter',
+        devNonce: 5,
+        retry: { digest, now, windowMs: 60_000 },
+      }) as const;
+    assert.deepEqual(await store.reserve(dev, check('aa', 1_000)), { ok: true, joinNonce: 1 });
+    // Through another gateway, before the first one committed.
+    assert.deepEqual(await store.reserve(dev, check('aa', 1_050)), {
+      ok: false,
+      refusal: 'dev_nonce_too_small',
+      pendingRetry: true,
+    });
+    assert.deepEqual(await store.reserve(dev, check('bb', 1_050)), {
+      ok: false,
+      refusal: 'dev_nonce_too_small',
+    });
+    assert.deepEqual(await store.reserve(dev, check('aa', 3_000)), {
+      ok: false,
+      refusal: 'dev_nonce_too_small',
+    });
+    await store.commitSession(
+      dev,
+      {
+        sessionKeyId: 'CD'.repeat(16),
+        joinNonce: 1,
+        storageKekLabel: 'k',
+        storedAppSKey: new Uint8Array(24),
+        bindingId: 'b',
+        createdAt: 1_000,
+      },
+      10,
+      { topic: 't', key: dev, value: new Uint8Array([1]) },
+      { devNonce: 5, digest: 'aa', joinNonce: 1, sessionKeyId: 'CD'.repeat(16), eventId: 'ev', at: 1_000 },
+    );
+    assert.deepEqual(await store.reserve(dev, check('aa', 1_100)), {
+      ok: true,
+      joinNonce: 1,
+      retryOf: { sessionKeyId: 'CD'.repeat(16), eventId: 'ev' },
+    });
+    await redis.del(...store.outboxShards.map((s) => s.streamKey));
   } finally {
     redis.disconnect();
   }

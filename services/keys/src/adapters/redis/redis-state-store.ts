@@ -1,32 +1,63 @@
-import { deviceKey, defineScript, type Redis } from '@joinery/store';
+import { defineScript, type Cluster, type Redis } from '@joinery/store';
 import {
   maxJoinNonce,
   type DevNonceReset,
   type KeysStateStore,
   type NonceCheck,
   type OutboxRecord,
+  type OutboxSource,
   type ReserveOutcome,
   type ReserveRefusal,
   type StoredSession,
 } from '../../domain/ports.js';
+import {
+  outboxLeaseKey,
+  outboxShardCount,
+  outboxStreamKey,
+  shardOf,
+  shardedDeviceKey,
+} from './outbox-shards.js';
 import { commitLua, reserveLua, resetLua } from './redis-scripts.js';
 
 export interface RedisStateStoreOptions {
-  /** The outbox stream (ADR 0004); `joinery:keys:outbox` unless set. */
-  readonly outboxKey?: string;
+  /** The prefix of every key; `joinery:keys` unless set (tests isolate themselves with their own). */
+  readonly prefix?: string;
 }
 
-const prefix = 'joinery:keys';
-/** The outbox stream every keys replica on this Redis shares (ADR 0004). */
-export const redisOutboxKey = `${prefix}:outbox`;
-const keysOf = (devEui: string) => ({
-  nonce: deviceKey(prefix, devEui, 'nonce'),
-  history: deviceKey(prefix, devEui, 'dev-nonces'),
-  rejoinFrames: deviceKey(prefix, devEui, 'rejoin-frames'),
-  sessions: deviceKey(prefix, devEui, 'sessions'),
-  order: deviceKey(prefix, devEui, 'session-order'),
-  resets: deviceKey(prefix, devEui, 'resets'),
+/** The prefix of the keys service's keys on a shared Redis. */
+export const redisKeysPrefix = 'joinery:keys';
+
+/** One shard of the outbox (ADR 0007): its stream, its relay lease, and the stream as an outbox source. */
+export interface RedisOutboxShard {
+  readonly index: number;
+  readonly streamKey: string;
+  readonly leaseKey: string;
+  /** Records with their stream ids (`<ms>-<seq>`, increasing within the shard). */
+  readonly source: OutboxSource & { count(): Promise<number> };
+}
+
+/** The Redis state store, with its outbox shards for the relay. */
+export interface RedisStateStore extends KeysStateStore {
+  readonly outboxShards: readonly RedisOutboxShard[];
+}
+
+const keysOf = (prefix: string, devEui: string) => ({
+  nonce: shardedDeviceKey(prefix, devEui, 'nonce'),
+  history: shardedDeviceKey(prefix, devEui, 'dev-nonces'),
+  rejoinFrames: shardedDeviceKey(prefix, devEui, 'rejoin-frames'),
+  sessions: shardedDeviceKey(prefix, devEui, 'sessions'),
+  order: shardedDeviceKey(prefix, devEui, 'session-order'),
+  resets: shardedDeviceKey(prefix, devEui, 'resets'),
+  outbox: outboxStreamKey(prefix, shardOf(devEui)),
+  shard: shardOf(devEui),
 });
+
+/** The id the store hands out for a record of shard `k`: `<k>/<stream id>`, unique across shards. */
+const qualified = (k: number, id: string) => `${k}/${id}`;
+const unqualified = (id: string): [number, string] => {
+  const slash = id.indexOf('/');
+  return [Number(id.slice(0, slash)), id.slice(slash + 1)];
+};
 
 const checkArgs = (check: NonceCheck): [string, number] => {
   switch (check.kind) {
@@ -61,12 +92,46 @@ const parseReset = (entry: string): DevNonceReset => {
   };
 };
 
+async function readStream(redis: Redis | Cluster, key: string, limit: number): Promise<OutboxRecord[]> {
+  const entries = await redis.xrangeBuffer(key, '-', '+', 'COUNT', limit);
+  return entries.map(([id, fields]) => {
+    const map = new Map<string, Buffer>();
+    for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!.toString(), fields[i + 1]!);
+    return {
+      id: id.toString(),
+      topic: map.get('topic')?.toString() ?? '',
+      key: map.get('key')?.toString() ?? '',
+      value: new Uint8Array(map.get('value') ?? []),
+    };
+  });
+}
+
 /**
- * Distributed-mode state in Redis: one Lua script per atomic step (reserve, commit, reset), every per-device key
- * hash-tagged `{DEVEUI}`. The outbox is one Redis Stream (ADR 0004); ack deletes entries with XDEL.
+ * Distributed-mode state in Redis (standalone, Sentinel or Cluster): one Lua script per atomic step (reserve,
+ * commit, reset). The outbox is `outboxShardCount` Redis Streams (ADR 0007); a device's keys carry its shard's hash
+ * tag, so each script touches one slot. `outbox` reads all shards (ids `<shard>/<stream id>`); the relay reads each
+ * shard on its own (`outboxShards`). Ack deletes entries with XDEL.
  */
-export function createRedisStateStore(redis: Redis, options: RedisStateStoreOptions = {}): KeysStateStore {
-  const outboxKey = options.outboxKey ?? redisOutboxKey;
+export function createRedisStateStore(
+  redis: Redis | Cluster,
+  options: RedisStateStoreOptions = {},
+): RedisStateStore {
+  const prefix = options.prefix ?? redisKeysPrefix;
+  const outboxShards: RedisOutboxShard[] = Array.from({ length: outboxShardCount }, (_, index) => {
+    const streamKey = outboxStreamKey(prefix, index);
+    return {
+      index,
+      streamKey,
+      leaseKey: outboxLeaseKey(prefix, index),
+      source: {
+        read: (limit) => readStream(redis, streamKey, limit),
+        async ack(ids) {
+          if (ids.length > 0) await redis.xdel(streamKey, ...ids);
+        },
+        count: () => redis.xlen(streamKey),
+      },
+    };
+  });
   const reserveScript = defineScript<[number, number | string, string?, string?]>(
     redis,
     'joineryKeysReserve',
@@ -78,7 +143,7 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
 
   return {
     async reserve(devEui, check): Promise<ReserveOutcome> {
-      const k = keysOf(devEui);
+      const k = keysOf(prefix, devEui);
       const [kind, value] = checkArgs(check);
       const historySize =
         (check.kind === 'dev_nonce' && check.policy === 'history') || check.kind === 'rj_count0'
@@ -104,18 +169,19 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
           joinNonce: Number(result),
           retryOf: { sessionKeyId: sessionKeyId ?? '', eventId: eventId ?? '' },
         };
+      if (ok === 3) return { ok: false, refusal: result as ReserveRefusal, pendingRetry: true };
       return ok === 1
         ? { ok: true, joinNonce: Number(result) }
         : { ok: false, refusal: result as ReserveRefusal };
     },
     async commitSession(devEui, session, maxSessions, event, accepted) {
-      const k = keysOf(devEui);
+      const k = keysOf(prefix, devEui);
       const json: SessionJson = {
         ...session,
         storedAppSKey: Buffer.from(session.storedAppSKey).toString('base64'),
       };
-      return commitScript(
-        [k.sessions, k.order, outboxKey, k.nonce],
+      const id = await commitScript(
+        [k.sessions, k.order, k.outbox, k.nonce],
         [
           session.sessionKeyId,
           session.joinNonce,
@@ -127,10 +193,12 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
           accepted === undefined ? '' : JSON.stringify(accepted),
         ],
       );
+      return qualified(k.shard, id);
     },
-    async appendEvent(_devEui, event) {
+    async appendEvent(devEui, event) {
+      const k = keysOf(prefix, devEui);
       const id = await redis.xadd(
-        outboxKey,
+        k.outbox,
         '*',
         'topic',
         event.topic,
@@ -139,10 +207,10 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
         'value',
         Buffer.from(event.value),
       );
-      return id ?? '';
+      return qualified(k.shard, id ?? '');
     },
     async getSession(devEui, sessionKeyId): Promise<StoredSession | undefined> {
-      const raw = await redis.hget(keysOf(devEui).sessions, sessionKeyId);
+      const raw = await redis.hget(keysOf(prefix, devEui).sessions, sessionKeyId);
       if (raw === null) return undefined;
       const json = JSON.parse(raw) as SessionJson;
       return {
@@ -152,7 +220,7 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
       };
     },
     async resetDevNonces(devEui, audit) {
-      const k = keysOf(devEui);
+      const k = keysOf(prefix, devEui);
       const [last, size] = await resetScript(
         [k.nonce, k.history, k.resets],
         [JSON.stringify({ actor: audit.actor, reason: audit.reason, time: audit.time })],
@@ -160,7 +228,7 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
       return { ...audit, lastDevNonce: last, historySize: size };
     },
     async getNonceState(devEui) {
-      const k = keysOf(devEui);
+      const k = keysOf(prefix, devEui);
       const [nonce, history, rejoinFrames, sessionCount, resets] = await Promise.all([
         redis.hgetall(k.nonce),
         redis.zrange(k.history, 0, -1),
@@ -180,27 +248,38 @@ export function createRedisStateStore(redis: Redis, options: RedisStateStoreOpti
         resets: resets.map(parseReset),
       };
     },
+    outboxShards,
+    // All shards, oldest first by stream id (time) across them; in order within a shard, hence per device.
     outbox: {
       async read(limit): Promise<OutboxRecord[]> {
-        const entries = await redis.xrangeBuffer(outboxKey, '-', '+', 'COUNT', limit);
-        return entries.map(([id, fields]) => {
-          const map = new Map<string, Buffer>();
-          for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!.toString(), fields[i + 1]!);
-          return {
-            id: id.toString(),
-            topic: map.get('topic')?.toString() ?? '',
-            key: map.get('key')?.toString() ?? '',
-            value: new Uint8Array(map.get('value') ?? []),
-          };
-        });
+        const perShard = await Promise.all(outboxShards.map((shard) => shard.source.read(limit)));
+        return perShard
+          .flatMap((records, k) => records.map((r) => ({ ...r, id: qualified(k, r.id), order: r.id })))
+          .sort((a, b) => compareStreamIds(a.order, b.order))
+          .slice(0, limit)
+          .map(({ order: _order, ...r }) => r);
       },
       async ack(ids) {
-        if (ids.length > 0) await redis.xdel(outboxKey, ...ids);
+        const byShard = new Map<number, string[]>();
+        for (const id of ids) {
+          const [k, streamId] = unqualified(id);
+          const shard = outboxShards[k];
+          if (shard === undefined) continue;
+          byShard.set(k, [...(byShard.get(k) ?? []), streamId]);
+        }
+        await Promise.all([...byShard].map(([k, streamIds]) => outboxShards[k]!.source.ack(streamIds)));
       },
       async count() {
-        return redis.xlen(outboxKey);
+        const counts = await Promise.all(outboxShards.map((shard) => shard.source.count()));
+        return counts.reduce((a, b) => a + b, 0);
       },
     },
     async close() {},
   };
+}
+
+function compareStreamIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
+  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
+  return am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
 }

@@ -1,0 +1,142 @@
+// `npm run test:cluster`: the cluster suites (files named *.cluster-test.ts), which `npm test` leaves out. Starts the
+// usual infrastructure (Redis, Kafka, SoftHSM2: libs/testing/infra) plus a 6-node Redis Cluster (3 primaries, 3
+// replicas), passes REDIS_CLUSTER_URL / REDIS_CLUSTER_NODES to every suite, stops everything afterwards. Ends with one
+// line: `N passed, N failed`. .ci/run calls it after `npm test`.
+//
+//   npm run test:cluster                      every cluster suite
+//   npm run test:cluster -- services/keys     only those under these paths
+//
+// To add infrastructure for new suites, add an entry to `clusterInfra` below.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { redisClusterUrl } from '@joinery/store';
+import { startInfra, startRedisCluster } from '@joinery/testing/infra';
+
+const root = new URL('..', import.meta.url).pathname;
+const paths = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const log = (line: string) => console.log(`  ${line}`);
+
+interface Started {
+  readonly env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Infrastructure the cluster suites get, started in order, stopped in reverse. Append new entries. */
+const clusterInfra: { name: string; start(): Promise<Started> }[] = [
+  { name: 'Redis, Kafka, SoftHSM2', start: () => startInfra({ log }) },
+  {
+    name: 'Redis Cluster (3 primaries, 3 replicas)',
+    start: async () => {
+      const cluster = await startRedisCluster({ log });
+      const nodes = cluster.env.REDIS_CLUSTER_NODES;
+      return {
+        env: { REDIS_CLUSTER_NODES: nodes, REDIS_CLUSTER_URL: redisClusterUrl(nodes.split(',')) },
+        stop: () => cluster.stop(),
+      };
+    },
+  },
+];
+
+function findSuites(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.') || name === 'dist') continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...findSuites(path));
+    else if (name.endsWith('.cluster-test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const roots =
+  paths.length > 0 ? paths.map((p) => join(root, p)) : ['libs', 'services', 'test'].map((d) => join(root, d));
+const files = roots.flatMap((p) => (statSync(p).isDirectory() ? findSuites(p) : [p])).sort();
+
+const started: Started[] = [];
+let current: ChildProcess | undefined;
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const failures: string[] = [];
+const countsDir = mkdtempSync(join(tmpdir(), 'joinery-test-cluster-'));
+const countsFile = join(countsDir, 'counts.json');
+const stopAll = async () => {
+  for (const s of started.splice(0).reverse()) await s.stop().catch((err: unknown) => console.error(err));
+};
+for (const [signal, number] of [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+] as const) {
+  process.once(signal, () => {
+    current?.kill(signal);
+    void stopAll().finally(() => {
+      rmSync(countsDir, { recursive: true, force: true });
+      process.exit(128 + number);
+    });
+  });
+}
+
+const startedAt = Date.now();
+try {
+  let env: NodeJS.ProcessEnv = { ...process.env, JOINERY_TEST_COUNTS_FILE: countsFile };
+  for (const infra of clusterInfra) {
+    console.log(`\n▶ starting ${infra.name}`);
+    const s = await infra.start();
+    started.push(s);
+    env = { ...env, ...s.env };
+  }
+  console.log(`\n▶ ${files.length} cluster suites`);
+  if (files.length > 0) {
+    // One suite at a time: they start many processes each, and the machine has two cores.
+    await new Promise<void>((resolve) => {
+      current = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--test',
+          '--test-concurrency=1',
+          '--test-timeout=600000',
+          '--test-reporter=spec',
+          '--test-reporter-destination=stdout',
+          `--test-reporter=${join(root, 'scripts/count-reporter.mjs')}`,
+          `--test-reporter-destination=${join(countsDir, 'reporter.out')}`,
+          ...files,
+        ],
+        { cwd: root, env, stdio: 'inherit' },
+      );
+      current.on('exit', () => resolve());
+      current.on('error', () => resolve());
+    });
+    try {
+      const counts = JSON.parse(readFileSync(countsFile, 'utf8')) as {
+        passed: number;
+        failed: number;
+        skipped: number;
+        todo: number;
+        failures: string[];
+      };
+      passed += counts.passed;
+      failed += counts.failed;
+      skipped += counts.skipped + counts.todo;
+      failures.push(...counts.failures);
+    } catch {
+      failed += 1;
+      failures.push('the test runner ended without reporting its results');
+    }
+  }
+} catch (err) {
+  failed += 1;
+  failures.push(`cluster infrastructure: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(err);
+} finally {
+  await stopAll();
+  rmSync(countsDir, { recursive: true, force: true });
+}
+
+if (failures.length > 0) console.log(`\nFailed:\n  ${failures.join('\n  ')}`);
+console.log(`\ntest:cluster took ${Math.round((Date.now() - startedAt) / 1000)} s`);
+console.log(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);
