@@ -310,7 +310,7 @@ export interface paths {
     };
     /**
      * List devices: owners their own; the admin by account or batch; filters and cursor paging
-     * @description Devices a page at a time: an owner its own, the admin those of `accountId` or `batchId` (or all).
+     * @description Devices a page at a time (`{items, nextCursor}`): an owner its own, the admin those of `accountId` or `batchId`; filters by claimed, network server, MAC version, activation, last join and DevEUI prefix.
      */
     get: operations['listDevices'];
     put?: never;
@@ -682,7 +682,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Claim up to 10 000 devices from JSON rows or CSV; every row is claimed on its own and answered with its result (claimed, or failed with the error a single claim would get) */
+    /**
+     * Claim up to 10 000 devices from JSON rows or CSV; every row is claimed on its own and answered with its result (claimed, or failed with the error a single claim would get)
+     * @description Claims up to 10 000 devices in one call, from JSON rows or CSV. Each row is independent and gets its own result (claimed, or failed with the error code and message); the answer counts both.
+     */
     post: operations['bulkClaimDevices'];
     delete?: never;
     options?: never;
@@ -699,7 +702,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Claim a device by its TR005 QR code (LW:D0:JoinEUI:DevEUI:ProfileID:O<claim code>): the OwnerToken is the claim code, and the JoinEUI must be the device’s */
+    /**
+     * Claim a device by its TR005 QR code (LW:D0:JoinEUI:DevEUI:ProfileID:O<claim code>): the OwnerToken is the claim code, and the JoinEUI must be the device’s
+     * @description Claims the device a TR005 QR code names (`LW:D0:<JoinEUI>:<DevEUI>:…` with its OwnerToken, the claim code) and binds it to one of your network servers.
+     */
     post: operations['claimDeviceByQrCode'];
     delete?: never;
     options?: never;
@@ -714,7 +720,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The TR005 QR code of a device as SVG (the admin, or the owner); with `claimCode`, checked and embedded as the OwnerToken */
+    /**
+     * The TR005 QR code of a device as SVG (the admin, or the owner); with `claimCode`, checked and embedded as the OwnerToken
+     * @description The TR005 QR code of a device for its label (the manufacturer: the admin; or its owner), with the claim code as OwnerToken only when the caller supplies it and it matches.
+     */
     get: operations['getDeviceQrCodeSvg'];
     put?: never;
     post?: never;
@@ -731,7 +740,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The TR005 QR code of a device as PNG (the admin, or the owner); with `claimCode`, checked and embedded as the OwnerToken */
+    /**
+     * The TR005 QR code of a device as PNG (the admin, or the owner); with `claimCode`, checked and embedded as the OwnerToken
+     * @description The TR005 QR code of a device for its label (the manufacturer: the admin; or its owner), with the claim code as OwnerToken only when the caller supplies it and it matches.
+     */
     get: operations['getDeviceQrCodePng'];
     put?: never;
     post?: never;
@@ -748,15 +760,24 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A network server with its settings and rotation state (its owner, or the admin) */
+    /**
+     * A network server with its settings and rotation state (its owner, or the admin)
+     * @description The network server's settings, its KEK label and the state of a credential rotation; no secrets.
+     */
     get: operations['getNetworkServer'];
     put?: never;
     post?: never;
-    /** Revoke a network server: every certificate and token it has is refused from now on, over the Backend Interfaces too; devices bound to it are activated by no one until moved to another network server */
+    /**
+     * Revoke a network server: every certificate and token it has is refused from now on, over the Backend Interfaces too; devices bound to it are activated by no one until moved to another network server
+     * @description The network server is refused over the Backend Interfaces from now on, with every credential it had.
+     */
     delete: operations['revokeNetworkServer'];
     options?: never;
     head?: never;
-    /** Change a network server’s name, callback URL (and its CA), lifetime or AppSKey delivery, validated as at registration */
+    /**
+     * Change a network server’s name, callback URL (and its CA), lifetime or AppSKey delivery, validated as at registration
+     * @description Changes the network server's settings with the validation of its registration; what is not given stays.
+     */
     patch: operations['updateNetworkServer'];
     trace?: never;
   };
@@ -769,7 +790,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Rotate a network server’s credentials: a new client certificate, bearer token and KEK, shown this once; the old ones keep working until overlapUntil, then they are refused */
+    /**
+     * Rotate a network server’s credentials: a new client certificate, bearer token and KEK, shown this once; the old ones keep working until overlapUntil, then they are refused
+     * @description New client certificate, bearer token and KEK, shown this once (and as a one-time bundle); the old ones keep working until `overlapUntil`, then are refused.
+     */
     post: operations['rotateNetworkServerCredentials'];
     delete?: never;
     options?: never;
@@ -784,7 +808,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The credentials bundle of a registration or rotation as one zip archive (certificates, keys, The Things Stack and ChirpStack v4/v3 configuration): downloadable once, within an hour, then 410 */
+    /**
+     * The credentials bundle of a registration or rotation as one zip archive (certificates, keys, The Things Stack and ChirpStack v4/v3 configuration): downloadable once, within an hour, then 410
+     * @description The credentials and configuration bundle as a zip, once: then 410 `bundle_gone`; it expires after 1 h.
+     */
     get: operations['downloadNetworkServerBundle'];
     put?: never;
     post?: never;
@@ -801,15 +828,24 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A application server with its settings and rotation state (its owner, or the admin) */
+    /**
+     * A application server with its settings and rotation state (its owner, or the admin)
+     * @description The application server's settings, its KEK label and the state of a credential rotation; no secrets.
+     */
     get: operations['getApplicationServer'];
     put?: never;
     post?: never;
-    /** Revoke a application server: every certificate and token it has is refused from now on, over the Backend Interfaces too; devices bound to it are activated by no one until moved to another network server */
+    /**
+     * Revoke a application server: every certificate and token it has is refused from now on, over the Backend Interfaces too; devices bound to it are activated by no one until moved to another network server
+     * @description The application server is refused over the Backend Interfaces from now on, with every credential it had.
+     */
     delete: operations['revokeApplicationServer'];
     options?: never;
     head?: never;
-    /** Rename an application server */
+    /**
+     * Rename an application server
+     * @description Changes the application server's settings with the validation of its registration; what is not given stays.
+     */
     patch: operations['updateApplicationServer'];
     trace?: never;
   };
@@ -822,7 +858,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Rotate a application server’s credentials: a new client certificate, bearer token and KEK, shown this once; the old ones keep working until overlapUntil, then they are refused */
+    /**
+     * Rotate a application server’s credentials: a new client certificate, bearer token and KEK, shown this once; the old ones keep working until overlapUntil, then they are refused
+     * @description New client certificate, bearer token and KEK, shown this once (and as a one-time bundle); the old ones keep working until `overlapUntil`, then are refused.
+     */
     post: operations['rotateApplicationServerCredentials'];
     delete?: never;
     options?: never;
@@ -837,7 +876,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The credentials bundle of a registration or rotation as one zip archive (certificates, keys, The Things Stack and ChirpStack v4/v3 configuration): downloadable once, within an hour, then 410 */
+    /**
+     * The credentials bundle of a registration or rotation as one zip archive (certificates, keys, The Things Stack and ChirpStack v4/v3 configuration): downloadable once, within an hour, then 410
+     * @description The credentials and configuration bundle as a zip, once: then 410 `bundle_gone`; it expires after 1 h.
+     */
     get: operations['downloadApplicationServerBundle'];
     put?: never;
     post?: never;
@@ -854,7 +896,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The last joins of a device, newest first (accepted and refused; its owner since the claim, or the admin) */
+    /**
+     * The last joins of a device, newest first (accepted and refused; its owner since the claim, or the admin)
+     * @description The last join events of a device, newest first: accepted or refused, the result code, the network server and NetID, the DevNonce and the join type. Its owner, or the admin.
+     */
     get: operations['listDeviceActivity'];
     put?: never;
     post?: never;
@@ -871,7 +916,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Joins of a device as they happen, as Server-Sent Events (its owner, or the admin) */
+    /**
+     * Joins of a device as they happen, as Server-Sent Events (its owner, or the admin)
+     * @description Server-Sent Events: one `event: join` per join as it happens (`data:` the activity item as JSON), and a heartbeat comment every 15 s. 503 when this installation has no join feed.
+     */
     get: operations['streamDeviceActivity'];
     put?: never;
     post?: never;
@@ -888,7 +936,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Joins of every device of the account as they happen, as Server-Sent Events (the admin: every account) */
+    /**
+     * Joins of every device of the account as they happen, as Server-Sent Events (the admin: every account)
+     * @description Server-Sent Events: one `event: join` per join as it happens (`data:` the activity item as JSON), and a heartbeat comment every 15 s. 503 when this installation has no join feed.
+     */
     get: operations['streamAccountActivity'];
     put?: never;
     post?: never;
@@ -5730,7 +5781,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description One result per row, and the counts */
       200: {
         headers: {
           [name: string]: unknown;
@@ -5875,7 +5926,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description The claimed device */
       201: {
         headers: {
           [name: string]: unknown;
@@ -6198,7 +6249,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Default Response */
+      /** @description The server */
       200: {
         headers: {
           [name: string]: unknown;
@@ -6421,7 +6472,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description The server with its new settings */
       200: {
         headers: {
           [name: string]: unknown;
@@ -6573,7 +6624,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description The new credentials (shown this once) and the end of the overlap */
       201: {
         headers: {
           [name: string]: unknown;
@@ -6779,7 +6830,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Default Response */
+      /** @description `bundle_gone`: downloaded already, or expired */
       410: {
         headers: {
           [name: string]: unknown;
@@ -6828,7 +6879,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Default Response */
+      /** @description The server */
       200: {
         headers: {
           [name: string]: unknown;
@@ -7045,7 +7096,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description The server with its new settings */
       200: {
         headers: {
           [name: string]: unknown;
@@ -7197,7 +7248,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Default Response */
+      /** @description The new credentials (shown this once) and the end of the overlap */
       201: {
         headers: {
           [name: string]: unknown;
@@ -7392,7 +7443,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Default Response */
+      /** @description `bundle_gone`: downloaded already, or expired */
       410: {
         headers: {
           [name: string]: unknown;
@@ -7445,7 +7496,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Default Response */
+      /** @description The last join events, newest first */
       200: {
         headers: {
           [name: string]: unknown;
@@ -7563,13 +7614,13 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description text/event-stream: `event: join` with `data: <activity item JSON>` per join, a comment every 15 s */
+      /** @description `event: join` with `data: <activity item JSON>` per join, a comment every 15 s */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': string;
+          'text/event-stream': string;
         };
       };
       /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
@@ -7646,7 +7697,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Default Response */
+      /** @description `unavailable`: no join feed in this installation */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7666,13 +7717,13 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description text/event-stream: `event: join` with `data: <activity item JSON>` per join, a comment every 15 s */
+      /** @description `event: join` with `data: <activity item JSON>` per join, a comment every 15 s */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': string;
+          'text/event-stream': string;
         };
       };
       /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which) */
@@ -7749,7 +7800,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Default Response */
+      /** @description `unavailable`: no join feed in this installation */
       503: {
         headers: {
           [name: string]: unknown;
