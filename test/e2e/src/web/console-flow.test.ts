@@ -21,6 +21,7 @@ import {
 import { captureLogs } from '@joinery/logging';
 import type { Page } from 'playwright-core';
 import { launchBrowser, outputDir, seriousViolations, type Browser } from './browser.js';
+import { repoRoot } from '../stack/service-processes.js';
 
 const joinEui = '70B3D57ED00C0DE0';
 const shots = outputDir('console-flow');
@@ -471,6 +472,13 @@ describe('the web console plays the seed flow in a browser', () => {
       await checkpoint('operator-accounts');
       await nav('Device batches').click();
       await page.getByText('Import a manufacturer batch').waitFor();
+      await field('JoinEUI').fill('70B3D57ED0000000');
+      await page
+        .locator('input[type=file]')
+        .setInputFiles(join(repoRoot, 'services/joinery/examples/devices.csv'));
+      await page.getByText('devices.csv', { exact: true }).waitFor();
+      await page.getByRole('button', { name: 'Import', exact: true }).click();
+      await page.getByRole('status').getByText('Imported 3 devices', { exact: false }).waitFor();
       await checkpoint('operator-import');
       await nav('System health').click();
       await page.getByText('ok', { exact: true }).first().waitFor();
