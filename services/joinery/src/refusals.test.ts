@@ -147,3 +147,14 @@ test('every refusal of a device that is not the owner’s: unknown, unclaimed an
   });
   assert.equal(claimTheirs.body.error.code, 'already_claimed');
 });
+
+test('a bulk claim without any body is a 400 that says a body is needed (schemathesis found a 500)', async () => {
+  const res = await fetch(`${url}/api/v1/claims/bulk?networkServerId=${nsA}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ownerA}` },
+  });
+  assert.equal(res.status, 400);
+  const body = (await res.json()) as Answer;
+  assert.equal(body.error.code, 'invalid_request');
+  assert.match(body.error.message, /a body is required/);
+});

@@ -119,7 +119,13 @@ export const bulkClaimRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { 
     },
     async (request) => {
       const principal = principalOf(request);
-      const body = request.body;
+      const body = request.body as typeof request.body | undefined;
+      // No body at all (no Content-Type): the schema cannot say so, the route does.
+      if (body === undefined || body === null)
+        throw consoleErrors.invalid_request(
+          { field: 'body' },
+          'a body is required: JSON {rows:[…]} or text/csv with a header devEui,claimCode',
+        );
       const rows = typeof body === 'string' ? csvClaimRows(body) : body.rows;
       const defaults =
         typeof body === 'string'
