@@ -150,7 +150,7 @@ export class Devices {
     claimCode: string,
     profileId: string | null,
   ): Promise<string> {
-    const device = await this.load(parseDevEuiArg(devEuiText));
+    const device = await this.load(parseDevEuiArg(devEuiText), principal);
     this.assertOwner(principal, device);
     if (claimCode !== '' && !(await verifyClaimCode(claimCode, device.claimCodeHash)))
       throw claimsErrors.wrong_claim_code();
