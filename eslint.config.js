@@ -74,11 +74,13 @@ export default tseslint.config(
               sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: ['type:codec', 'type:proto', 'type:util', 'type:testing'],
             },
-            // Services never import each other: they talk gRPC and events.
+            // Services never import each other: they talk gRPC and events. The console serves the web app's bundle.
             {
               sourceTag: 'type:service',
-              onlyDependOnLibsWithTags: ['type:codec', 'type:proto', 'type:util', 'type:testing'],
+              onlyDependOnLibsWithTags: ['type:codec', 'type:proto', 'type:util', 'type:testing', 'type:web'],
             },
+            // The web console: a browser app, and the Node code that builds and locates its bundle.
+            { sourceTag: 'type:web', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:launcher', onlyDependOnLibsWithTags: ['*'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
           ],

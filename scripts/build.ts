@@ -4,6 +4,7 @@
 // Joinery's own workspace packages (`@joinery/*`, TypeScript sources) are bundled; every other package stays an
 // import resolved from node_modules at run time, so native addons (lmdb, pkcs11js) and their files load as usual.
 // The output therefore runs from this checkout (or an image of it with `npm ci --omit=dev`), not copied elsewhere.
+import { ensureConsoleWebBuilt } from '@joinery/console-web';
 import { build, type Plugin } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,6 +54,8 @@ for (const service of services) {
     plugins: [externalPackages],
   });
 }
+// The web console's bundle, which the console service serves at `/` (libs/console-web/dist).
+await ensureConsoleWebBuilt({ log: (line) => console.log(line) });
 console.log(
   `built ${services.map((s) => `services/${s}/dist/main.js`).join(', ')} in ${Date.now() - started} ms`,
 );

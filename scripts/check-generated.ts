@@ -1,8 +1,10 @@
-// Fails when libs/proto/src/gen is not what `buf generate` makes from proto/ now.
+// Fails when libs/proto/src/gen is not what `buf generate` makes from proto/ now, or the web console's API types
+// are not what scripts/console-web-api.ts makes from the OpenAPI document now.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { consoleWebSchemaStaleness } from './console-web-api.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const committed = join(root, 'libs/proto/src/gen');
@@ -52,3 +54,11 @@ try {
 } finally {
   rmSync(out, { recursive: true, force: true });
 }
+
+// The web console's API types, generated from the console's OpenAPI document (scripts/console-web-api.ts).
+const consoleWebStale = await consoleWebSchemaStaleness();
+if (consoleWebStale !== '') {
+  console.error(consoleWebStale);
+  process.exit(1);
+}
+console.log('the web console API types are up to date');

@@ -11,6 +11,8 @@ export interface ConsoleAppDeps {
   readonly logger: Logger;
   /** The Backend Interfaces' public URL, shown at `GET /api/v1/system/bi` (absent: that route answers 404). */
   readonly biPublicUrl?: string;
+  /** The web console's bundle folder (default: libs/console-web's `dist/`). */
+  readonly webConsoleDir?: string;
   /** Join events as they happen (fed by a bus subscription) for the live activity streams; absent: they answer 503. */
   readonly activity?: ActivityHub;
   /** How often an activity stream sends a heartbeat comment (default 15 s). */

@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { ensureConsoleWebBuilt } from '@joinery/console-web';
 import { loadConfig } from '@joinery/config';
 import { JoineryError } from '@joinery/errors';
 import { createLogger } from '@joinery/logging';
@@ -71,6 +72,8 @@ export async function runStart(env: NodeJS.ProcessEnv, io: StartIo = processIo):
   const logger = createLogger({ service: 'joinery', level: launcher.logLevel });
   let running: RunningEmbedded;
   try {
+    // A fresh clone (or a changed web console) builds the console's bundle once, here: `npm ci && npm start` is all.
+    await ensureConsoleWebBuilt({ log: (line) => logger.info(line) });
     running = await startEmbedded(env, logger);
   } catch (err) {
     const line = startFailureLine(err);

@@ -7,6 +7,7 @@ export { freePort } from './free-port.js';
 export { kafkaVersion, kafkaImage } from './kafka-config.js';
 export { spawnManaged } from './managed-process.js';
 export type { ManagedProcess, SpawnOptions } from './managed-process.js';
+export { ensureChromium, chromiumPrerequisite } from './chromium.js';
 export { startRedisCluster } from './redis-cluster.js';
 export type { RedisClusterNode, RedisClusterOptions, StartedRedisCluster } from './redis-cluster.js';
 export { requireClusterInfra } from './cluster-infra.js';

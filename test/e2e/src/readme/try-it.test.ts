@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { consoleWebDistDir, consoleWebIsFresh } from '@joinery/console-web';
 import { freePort, spawnManaged, type ManagedProcess } from '@joinery/testing/infra';
 
 const run = promisify(execFile);
@@ -26,6 +27,7 @@ export function tryItCommands(readme: string): string[] {
 const dir = mkdtempSync(join(tmpdir(), 'joinery-try-it-'));
 let server: ManagedProcess;
 let env: NodeJS.ProcessEnv;
+let webConsoleFreshAtStart = false;
 
 before(async () => {
   const [apiPort, biPort] = [await freePort(), await freePort()];
@@ -51,6 +53,7 @@ before(async () => {
     if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${server.logTail(40)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  webConsoleFreshAtStart = consoleWebIsFresh();
 });
 
 /** `npm start` runs the launcher through a shell; SIGTERM to npm alone leaves it running, so stop the tree. */
@@ -80,7 +83,8 @@ after(async () => {
 });
 
 test('the start banner says where it listens, where the admin token is, and the README try-it commands', () => {
-  const banner = server.logTail(200);
+  // The tail drops the log's last newline; the banner may be the last thing written yet.
+  const banner = `${server.logTail(200)}\n`;
   assert.match(banner, new RegExp(`Management API +http://localhost:${env.JOINERY_API_PORT}/api/v1`));
   assert.match(banner, new RegExp(`Backend Interfaces +https://localhost:${env.JOINERY_BI_PORT}/`));
   assert.match(banner, /Admin token +\S*admin-token \(mode 0600\)/);
@@ -111,4 +115,22 @@ test("the README's try-it commands work as written", async () => {
     { devEui: device.devEui, claimed: device.claimed, macVersion: device.macVersion },
     { devEui: '0004A30B001C0530', claimed: false, macVersion: '1.0.3' },
   );
+});
+
+test('the web console at / is the bundle of the current sources, which npm start built when it was missing or stale', async () => {
+  // `npm start` ran ensureConsoleWebBuilt before listening: the bundle on disk matches libs/console-web now.
+  assert.equal(webConsoleFreshAtStart, true);
+  const base = `http://127.0.0.1:${env.JOINERY_API_PORT}`;
+  const index = await fetch(`${base}/`);
+  assert.equal(index.status, 200);
+  const html = await index.text();
+  assert.match(html, /<title>Joinery console<\/title>/);
+  assert.equal(html, readFileSync(join(consoleWebDistDir, 'index.html'), 'utf8'));
+  const scripts = [...html.matchAll(/src="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1] ?? '');
+  assert.ok(scripts.length > 0, 'the page loads no script: the console is not built');
+  for (const script of scripts) {
+    const res = await fetch(`${base}${script}`);
+    assert.equal(res.status, 200, script);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/javascript/);
+  }
 });

@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import { consoleWebDistDir } from '@joinery/console-web';
 import { JoineryError, safeError } from '@joinery/errors';
 import type { Logger } from '@joinery/logging';
 import Fastify, {
@@ -14,7 +15,7 @@ import { registerApiRoutes } from './api-routes.js';
 import { fastifyRestErrorOf, restErrorOf } from './http-status.js';
 import { completeOperation, openApiDocument, registerComponents } from './openapi.js';
 import { systemRoutes } from './system-routes.js';
-import { webConsoleHtml } from './web-console.js';
+import { webConsoleRoutes } from './web-console.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -35,6 +36,8 @@ export interface ConsoleHttpAppOptions {
   readonly bodyLimit?: number;
   /** The Backend Interfaces' public URL (`GET /api/v1/system/bi`). */
   readonly biPublicUrl?: string;
+  /** The web console's bundle folder, served at `/`. Default: libs/console-web's `dist/`. */
+  readonly webConsoleDir?: string;
   /** Join events as they happen, for the live activity streams. */
   readonly activity?: ActivityHub;
   /** How often an activity stream sends a heartbeat comment (default 15 s). */
@@ -127,9 +130,7 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
   app.get('/api/v1/health', { config: { public: true }, schema: { hide: true } }, async () => ({
     status: 'ok',
   }));
-  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(webConsoleHtml),
-  );
+  await app.register(webConsoleRoutes, { dir: options.webConsoleDir ?? consoleWebDistDir });
 
   await registerApiRoutes(app, {
     claims: options.claims,

@@ -10,7 +10,12 @@ import { buildConsoleHttpApp, openApiPath } from './console-http-app.js';
 import { apiTags } from './openapi.js';
 
 /** Routes that are not operations of the API (the document itself, health, the web console). */
-const undocumented = new Set(['GET /api/v1/openapi.json', 'GET /api/v1/health', 'GET /']);
+const undocumented = new Set([
+  'GET /api/v1/openapi.json',
+  'GET /api/v1/health',
+  'GET /',
+  'GET /assets/:name',
+]);
 
 interface Operation {
   operationId?: string;

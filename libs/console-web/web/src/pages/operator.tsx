@@ -1,0 +1,366 @@
+import {
+  Badge,
+  Button,
+  Card,
+  Code,
+  FileButton,
+  Group,
+  PasswordInput,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useState, type FormEvent } from 'react';
+import { request } from '../api/client';
+import { useCapabilities } from '../api/capabilities';
+import { rolesOf, useAuth } from '../auth';
+import {
+  CopyField,
+  EmptyState,
+  ErrorNotice,
+  formatTime,
+  NotOffered,
+  PageTitle,
+  useLoad,
+  mono,
+  TableScroll,
+} from '../components/common';
+
+interface Account {
+  id: string;
+  name: string;
+  createdAt?: string;
+}
+
+function OperatorOnly({ children }: { children: React.ReactNode }) {
+  const { session } = useAuth();
+  if (!rolesOf(session).operator) return <NotOffered what="This operator page (you are not the operator)" />;
+  return <>{children}</>;
+}
+
+export function OperatorAccountsPage() {
+  const accounts = useLoad(
+    () =>
+      request<{ accounts?: Account[]; items?: Account[] }>('GET', '/api/v1/accounts').then(
+        (p) => p.items ?? p.accounts ?? [],
+      ),
+    [],
+  );
+  const [name, setName] = useState('');
+  const [ownerEmail, setOwnerEmail] = useState('');
+  const [created, setCreated] = useState<{
+    id: string;
+    name: string;
+    apiKey: string;
+    invitation?: { token: string; email: string };
+  }>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const caps = useCapabilities();
+  const invites = caps?.has('POST', '/api/v1/invitations') ?? false;
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      setCreated(
+        await request('POST', '/api/v1/accounts', {
+          name: name.trim(),
+          ...(invites && ownerEmail.trim() !== '' ? { owner: { email: ownerEmail.trim() } } : {}),
+        }),
+      );
+      setName('');
+      setOwnerEmail('');
+      accounts.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <OperatorOnly>
+      <Stack>
+        <PageTitle>Accounts</PageTitle>
+        <Card withBorder>
+          <form onSubmit={(e) => void create(e)}>
+            <Group align="flex-end" wrap="wrap">
+              <TextInput
+                label="New account name"
+                required
+                value={name}
+                onChange={(e) => setName(e.currentTarget.value)}
+              />
+              {invites ? (
+                <TextInput
+                  label="Owner's email (optional)"
+                  type="email"
+                  value={ownerEmail}
+                  onChange={(e) => setOwnerEmail(e.currentTarget.value)}
+                />
+              ) : null}
+              <Button type="submit" loading={busy}>
+                Create account
+              </Button>
+            </Group>
+          </form>
+          <ErrorNotice error={error} title="The account was not created" />
+          {created === undefined ? null : (
+            <Stack mt="md" gap="xs">
+              <Text size="sm">
+                Account {created.name} created. Its API key is shown once: hand it to the owner.
+              </Text>
+              <CopyField label="Account API key" value={created.apiKey} />
+              {created.invitation === undefined ? null : (
+                <CopyField
+                  label={`Invitation link for ${created.invitation.email}`}
+                  value={`${location.origin}/#/invite/${created.invitation.token}`}
+                />
+              )}
+            </Stack>
+          )}
+        </Card>
+        <ErrorNotice error={accounts.error} title="Could not list the accounts" />
+        {accounts.data !== undefined && accounts.data.length === 0 ? (
+          <EmptyState title="No accounts yet">Create the first owner account above.</EmptyState>
+        ) : null}
+        {(accounts.data ?? []).length > 0 ? (
+          <TableScroll minWidth={480}>
+            <Table striped aria-label="Accounts">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>ID</Table.Th>
+                  <Table.Th>Created</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {(accounts.data ?? []).map((a) => (
+                  <Table.Tr key={a.id}>
+                    <Table.Td>{a.name}</Table.Td>
+                    <Table.Td ff="monospace">{a.id}</Table.Td>
+                    <Table.Td>{formatTime(a.createdAt)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </TableScroll>
+        ) : null}
+      </Stack>
+    </OperatorOnly>
+  );
+}
+
+export function OperatorImportPage() {
+  const [joinEui, setJoinEui] = useState('');
+  const [file, setFile] = useState<{ name: string; text: string }>();
+  const [result, setResult] = useState<{ imported: number; batchId: string }>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const [kekLabel, setKekLabel] = useState('');
+  const [kekKey, setKekKey] = useState('');
+  const [kekDone, setKekDone] = useState<string>();
+  const [kekError, setKekError] = useState<unknown>();
+  const isJson = file?.name.toLowerCase().endsWith('.json') ?? false;
+
+  const importBatch = async () => {
+    if (file === undefined) return;
+    setBusy(true);
+    setError(undefined);
+    setResult(undefined);
+    try {
+      let body: unknown;
+      if (isJson) {
+        const parsed = JSON.parse(file.text) as Record<string, unknown>;
+        body = Array.isArray(parsed)
+          ? { joinEui: joinEui.trim().toUpperCase(), devices: parsed }
+          : { ...parsed, ...(joinEui.trim() === '' ? {} : { joinEui: joinEui.trim().toUpperCase() }) };
+      } else body = { joinEui: joinEui.trim().toUpperCase(), csv: file.text };
+      setResult(await request('POST', '/api/v1/device-batches', body));
+    } catch (err) {
+      setError(
+        err instanceof SyntaxError ? new Error(`${file.name} is not valid JSON: ${err.message}`) : err,
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+  const registerKek = async (event: FormEvent) => {
+    event.preventDefault();
+    setKekError(undefined);
+    try {
+      await request('POST', '/api/v1/transport-keks', { label: kekLabel.trim(), key: kekKey.trim() });
+      setKekDone(kekLabel.trim());
+      setKekKey('');
+    } catch (err) {
+      setKekError(err);
+    }
+  };
+
+  return (
+    <OperatorOnly>
+      <Stack>
+        <PageTitle>Device batches</PageTitle>
+        <Card withBorder>
+          <Title order={2} size="h4" mb="xs">
+            Import a manufacturer batch
+          </Title>
+          <Text size="sm" mb="sm">
+            CSV with the header <Code>devEui,joinEui,macVersion,nwkKey,appKey,claimCode</Code>, or JSON{' '}
+            <Code>{'{joinEui, devices:[…]}'}</Code>. Keys are hex, or wrapped under a transport KEK registered
+            below. All or nothing: a bad row names itself and nothing is imported.
+          </Text>
+          <Stack maw={520}>
+            <TextInput
+              label="JoinEUI"
+              description="16 hex digits; for a JSON file that names its own, leave empty"
+              value={joinEui}
+              onChange={(e) => setJoinEui(e.currentTarget.value)}
+              styles={mono}
+            />
+            <Group>
+              <FileButton
+                accept=".csv,.json,text/csv,application/json"
+                onChange={(f) => void f?.text().then((text) => setFile({ name: f.name, text }))}
+              >
+                {(props) => (
+                  <Button variant="default" {...props}>
+                    Choose a CSV or JSON file
+                  </Button>
+                )}
+              </FileButton>
+              {file === undefined ? null : <Text size="sm">{file.name}</Text>}
+            </Group>
+            <Group>
+              <Button
+                onClick={() => void importBatch()}
+                loading={busy}
+                disabled={file === undefined || (!isJson && joinEui.trim() === '')}
+              >
+                Import
+              </Button>
+            </Group>
+            <ErrorNotice error={error} title="Nothing was imported" />
+            {result === undefined ? null : (
+              <Text size="sm" role="status">
+                Imported {result.imported} devices (batch <Code>{result.batchId}</Code>).
+              </Text>
+            )}
+          </Stack>
+        </Card>
+        <Card withBorder>
+          <Title order={2} size="h4" mb="xs">
+            Transport KEKs
+          </Title>
+          <Text size="sm" mb="sm">
+            A key shared with a manufacturer to wrap root keys for the trip (RFC 3394). Register it before
+            importing a batch that uses it.
+          </Text>
+          <form onSubmit={(e) => void registerKek(e)}>
+            <Group align="flex-end" wrap="wrap">
+              <TextInput
+                label="Label"
+                required
+                value={kekLabel}
+                onChange={(e) => setKekLabel(e.currentTarget.value)}
+              />
+              <PasswordInput
+                label="Key (hex)"
+                required
+                value={kekKey}
+                onChange={(e) => setKekKey(e.currentTarget.value)}
+              />
+              <Button type="submit">Register KEK</Button>
+            </Group>
+          </form>
+          <ErrorNotice error={kekError} title="The KEK was not registered" />
+          {kekDone === undefined ? null : (
+            <Text size="sm" role="status" mt="sm">
+              Transport KEK {kekDone} registered.
+            </Text>
+          )}
+        </Card>
+      </Stack>
+    </OperatorOnly>
+  );
+}
+
+interface HealthComponent {
+  name: string;
+  status: string;
+  detail?: string;
+}
+
+export function OperatorHealthPage() {
+  const caps = useCapabilities();
+  const basic = useLoad(() => request<{ status: string }>('GET', '/api/v1/health'), []);
+  const bi = useLoad(() => request<{ publicUrl: string }>('GET', '/api/v1/system/bi'), []);
+  const detailed = caps?.has('GET', '/api/v1/system/health') ?? false;
+  const components = useLoad(
+    () =>
+      detailed
+        ? request<{ components: HealthComponent[] }>('GET', '/api/v1/system/health').then((h) => h.components)
+        : Promise.resolve([]),
+    [detailed],
+  );
+  return (
+    <OperatorOnly>
+      <Stack>
+        <PageTitle
+          actions={
+            <Button
+              variant="default"
+              onClick={() => {
+                basic.reload();
+                components.reload();
+              }}
+            >
+              Refresh
+            </Button>
+          }
+        >
+          System health
+        </PageTitle>
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
+          <Card withBorder>
+            <Text fw={600}>Management API</Text>
+            {basic.data?.status === 'ok' ? (
+              <Badge color="teal.9">ok</Badge>
+            ) : (
+              <Badge color="red.9">{basic.error === undefined ? '…' : 'unreachable'}</Badge>
+            )}
+          </Card>
+          <Card withBorder>
+            <Text fw={600}>Backend Interfaces public URL</Text>
+            <Code>{bi.data?.publicUrl ?? '—'}</Code>
+          </Card>
+        </SimpleGrid>
+        {detailed ? (
+          <Table aria-label="Components">
+            <Table.Tbody>
+              {(components.data ?? []).map((c) => (
+                <Table.Tr key={c.name}>
+                  <Table.Td>{c.name}</Table.Td>
+                  <Table.Td>
+                    <Badge color={c.status === 'ok' ? 'teal.9' : 'red.9'}>{c.status}</Badge>
+                  </Table.Td>
+                  <Table.Td>{c.detail ?? ''}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        ) : (
+          <EmptyState title="Per-service health is not available on this Joinery">
+            This server does not report the state of its services, HSM, store and event bus through the API
+            yet; its metrics (Prometheus) and logs do.
+          </EmptyState>
+        )}
+      </Stack>
+    </OperatorOnly>
+  );
+}
