@@ -8,7 +8,8 @@
 //
 // To add infrastructure for new suites, add an entry to `clusterInfra` below.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { addCounts, type TestCounts } from './test-counts.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redisClusterUrl } from '@joinery/store';
@@ -56,10 +57,7 @@ const files = roots.flatMap((p) => (statSync(p).isDirectory() ? findSuites(p) : 
 
 const started: Started[] = [];
 let current: ChildProcess | undefined;
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-const failures: string[] = [];
+const counts: TestCounts = { passed: 0, failed: 0, skipped: 0, failures: [] };
 const countsDir = mkdtempSync(join(tmpdir(), 'joinery-test-cluster-'));
 const countsFile = join(countsDir, 'counts.json');
 const stopAll = async () => {
@@ -110,33 +108,20 @@ try {
       current.on('exit', () => resolve());
       current.on('error', () => resolve());
     });
-    try {
-      const counts = JSON.parse(readFileSync(countsFile, 'utf8')) as {
-        passed: number;
-        failed: number;
-        skipped: number;
-        todo: number;
-        failures: string[];
-      };
-      passed += counts.passed;
-      failed += counts.failed;
-      skipped += counts.skipped + counts.todo;
-      failures.push(...counts.failures);
-    } catch {
-      failed += 1;
-      failures.push('the test runner ended without reporting its results');
-    }
+    addCounts(counts, countsFile);
   }
 } catch (err) {
-  failed += 1;
-  failures.push(`cluster infrastructure: ${err instanceof Error ? err.message : String(err)}`);
+  counts.failed += 1;
+  counts.failures.push(`cluster infrastructure: ${err instanceof Error ? err.message : String(err)}`);
   console.error(err);
 } finally {
   await stopAll();
   rmSync(countsDir, { recursive: true, force: true });
 }
 
-if (failures.length > 0) console.log(`\nFailed:\n  ${failures.join('\n  ')}`);
+if (counts.failures.length > 0) console.log(`\nFailed:\n  ${counts.failures.join('\n  ')}`);
 console.log(`\ntest:cluster took ${Math.round((Date.now() - startedAt) / 1000)} s`);
-console.log(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
-process.exit(failed > 0 ? 1 : 0);
+console.log(
+  `\n${counts.passed} passed, ${counts.failed} failed${counts.skipped > 0 ? `, ${counts.skipped} skipped` : ''}`,
+);
+process.exit(counts.failed > 0 ? 1 : 0);

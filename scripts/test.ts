@@ -6,7 +6,8 @@
 //   npm test -- --no-infra           unit tests only (files named *.int.test.ts and test/e2e are left out)
 //   npm test -- libs/lorawan         only test files under these paths (checks skipped unless --checks)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { addCounts, type TestCounts } from './test-counts.js';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startInfra, type Infra } from '@joinery/testing/infra';
@@ -52,10 +53,7 @@ const isDeployCheck = (file: string) => relative(root, file).startsWith('test/e2
 const needsInfra = (file: string) =>
   file.endsWith('.int.test.ts') || (relative(root, file).startsWith('test/e2e/') && !isDeployCheck(file));
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-const failures: string[] = [];
+const counts: TestCounts = { passed: 0, failed: 0, skipped: 0, failures: [] };
 
 if (runChecks) {
   const checks: [string, string, string[]][] = [
@@ -69,11 +67,11 @@ if (runChecks) {
     console.log(`\n▶ ${name}`);
     const code = await run(cmd, cmdArgs);
     if (code === 0) {
-      passed += 1;
+      counts.passed += 1;
       console.log(`✔ ${name}`);
     } else {
-      failed += 1;
-      failures.push(`check: ${name}`);
+      counts.failed += 1;
+      counts.failures.push(`check: ${name}`);
       console.log(`✖ ${name} (exit ${code})`);
     }
   }
@@ -127,8 +125,8 @@ try {
       await prepareDeployTools((line) => console.log(`  ${line}`));
       console.log(`  ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     } catch (err) {
-      failed += 1;
-      failures.push(`deploy check tools: ${err instanceof Error ? err.message : String(err)}`);
+      counts.failed += 1;
+      counts.failures.push(`deploy check tools: ${err instanceof Error ? err.message : String(err)}`);
       console.error(err);
     }
   }
@@ -150,32 +148,19 @@ try {
       ],
       env,
     );
-    try {
-      const counts = JSON.parse(readFileSync(countsFile, 'utf8')) as {
-        passed: number;
-        failed: number;
-        skipped: number;
-        todo: number;
-        failures: string[];
-      };
-      passed += counts.passed;
-      failed += counts.failed;
-      skipped += counts.skipped + counts.todo;
-      failures.push(...counts.failures);
-    } catch {
-      failed += 1;
-      failures.push('the test runner ended without reporting its results');
-    }
+    addCounts(counts, countsFile);
   }
 } catch (err) {
-  failed += 1;
-  failures.push(`test infrastructure: ${err instanceof Error ? err.message : String(err)}`);
+  counts.failed += 1;
+  counts.failures.push(`test infrastructure: ${err instanceof Error ? err.message : String(err)}`);
   console.error(err);
 } finally {
   if (infra) await infra.stop();
   rmSync(countsDir, { recursive: true, force: true });
 }
 
-if (failures.length > 0) console.log(`\nFailed:\n  ${failures.join('\n  ')}`);
-console.log(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
-process.exit(failed > 0 ? 1 : 0);
+if (counts.failures.length > 0) console.log(`\nFailed:\n  ${counts.failures.join('\n  ')}`);
+console.log(
+  `\n${counts.passed} passed, ${counts.failed} failed${counts.skipped > 0 ? `, ${counts.skipped} skipped` : ''}`,
+);
+process.exit(counts.failed > 0 ? 1 : 0);
