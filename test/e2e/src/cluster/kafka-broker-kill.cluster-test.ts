@@ -31,7 +31,8 @@ import { joinFactsOf, type JoinFacts } from './join-facts.js';
 const joinEui = '70B3D57ED0004000';
 const netId = '00004C';
 const joinsTopic = 'joinery.joins.v1';
-const outboxKey = 'joinery:keys:outbox';
+// The keys outbox shards (ADR 0007): `joinery:keys:{<shard tag>}:outbox`.
+const outboxPattern = 'joinery:keys:{*}:outbox';
 const deviceCount = 600;
 const concurrency = 6;
 /** The broker stays down this long while joins keep coming. */
@@ -210,7 +211,10 @@ test(
     const outbox = connectRedis(s.redisUrl, { connectionName: 'broker-kill-test' });
     try {
       await eventually(async () => {
-        const left = await outbox.xlen(outboxKey);
+        const streams = await outbox.keys(outboxPattern);
+        assert.ok(streams.length > 0, 'the keys outbox shards exist');
+        let left = 0;
+        for (const stream of streams) left += await outbox.xlen(stream);
         assert.equal(left, 0, `keys outbox not drained; keys log:\n${s.process('keys').logTail(30)}`);
       }, 120_000);
     } finally {
