@@ -203,16 +203,22 @@ export function lifecycleContract(context: () => LifecycleContext): { secrets():
         assert.equal(no.devNonce, refusedNonce);
       }
       assert.equal(stranger.events.filter((e) => (e.data as Item).devEui === c.device.devEui).length, 0);
-      const listed = await c.owner.request<{ items: Item[] }>(
-        'GET',
-        `/api/v1/devices/${c.device.devEui}/activity?limit=5`,
-      );
-      assert.ok(listed.items.some((i) => i.result === 'accepted' && i.devNonce === acceptedNonce));
-      assert.ok(
-        listed.items.some(
+      // The list is claims' record of the same events, kept by its own consumer: wait until it has both.
+      const bothListed = (items: Item[]) =>
+        items.some((i) => i.result === 'accepted' && i.devNonce === acceptedNonce) &&
+        items.some(
           (i) => i.result === 'refused' && i.resultCode === refused.resultCode && i.devNonce === refusedNonce,
-        ),
-      );
+        );
+      let listed: { items: Item[] } = { items: [] };
+      for (const until = Date.now() + 10_000; Date.now() < until;) {
+        listed = await c.owner.request<{ items: Item[] }>(
+          'GET',
+          `/api/v1/devices/${c.device.devEui}/activity?limit=5`,
+        );
+        if (bothListed(listed.items)) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(bothListed(listed.items), JSON.stringify(listed.items));
       await rejectsWithCode(
         c.other.request('GET', `/api/v1/devices/${c.device.devEui}/activity`),
         404,
