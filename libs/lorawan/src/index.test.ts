@@ -49,6 +49,7 @@ test('the public API exports exactly the hand-picked runtime names', () => {
     'joinAcceptMicInput10',
     'joinAcceptMicInput11',
     'joinAcceptPlaintext',
+    'joinFrameCounter',
     'joinRequestLength',
     'joinRequestMic',
     'joinRequestMicInput',

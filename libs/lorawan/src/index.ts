@@ -38,6 +38,7 @@ export {
   rejoinRequestLength,
 } from './rejoin-request.js';
 export type { RejoinRequest, DecodedRejoinRequest } from './rejoin-request.js';
+export { joinFrameCounter } from './join-frame-counter.js';
 export {
   JoinReqType,
   joinAcceptMhdr,

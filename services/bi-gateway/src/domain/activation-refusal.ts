@@ -1,5 +1,6 @@
 import type { ProtocolVersion } from '@joinery/backend-interfaces';
 import { JoineryError } from '@joinery/errors';
+import { joinFrameCounter } from '@joinery/lorawan';
 import { JoinKind } from '@joinery/proto/events/v1/events_pb';
 import { resultCodeOfErrorCode } from '@joinery/wire';
 import type { Grant } from './authorize-outcome.js';
@@ -34,6 +35,7 @@ export function activationRefusal(
       netId: ids.netId,
       nsId: ids.nsId,
       macVersion: message.macVersion,
+      devNonce: joinFrameCounter(message.phyPayload),
     },
   };
 }

@@ -44,6 +44,15 @@ export async function answerAppSKeyReq(
     );
     const envelope = envelopeOf(appSKey);
     if (envelope === undefined) return deps.delivery.refuse(message, gatewayErrors.unknown_session());
+    // The audit log's `keys.released` (no key material). Fail closed: a release that cannot be audited is not answered.
+    await deps.claims.recordAppSKeyRelease(
+      {
+        applicationServerId: authorization.applicationServer?.peerId ?? '',
+        devEui: hexToBytes(message.devEui),
+        sessionKeyId: hexToBytes(message.sessionKeyId),
+      },
+      deps.budget.timeout(deadline),
+    );
     return answered(message.messageType, answerFor(message, 'success', { appSKey: envelope }));
   } catch (err) {
     return deps.delivery.refuse(message, err);

@@ -61,6 +61,8 @@ function setup(
     recordRefusal: [] as string[],
     /** The accountId and networkServerId of each recorded refusal, as `account/ns`. */
     refusalOwners: [] as string[],
+    /** The DevNonce of each recorded refusal (undefined: none). */
+    refusalNonces: [] as (number | undefined)[],
     authorize: 0,
     authenticatePeer: 0,
   };
@@ -187,6 +189,7 @@ function setup(
       await options.recordRefusal?.();
       calls.recordRefusal.push(request.event?.errorCode ?? '');
       calls.refusalOwners.push(`${request.event?.accountId}/${request.event?.networkServerId}`);
+      calls.refusalNonces.push(request.event?.devNonce);
       return { eventId: 'e' };
     },
   });
@@ -510,6 +513,8 @@ describe('BiHandler JoinReq', () => {
     assert.deepEqual(calls.recordRefusal, ['grpc:unavailable', 'gateway:rate_limited']);
     // keys was reached through claims' authorization: the event names the device's owner and NS.
     assert.deepEqual(calls.refusalOwners, ['acc-1/ns-1', '/']);
+    // The DevNonce of the parsed JoinReq (2E1F on the air) goes with each.
+    assert.deepEqual(calls.refusalNonces, [0x1f2e, 0x1f2e]);
   });
 
   test('a refusal keys wrote itself (event_id in its details) is not recorded twice; one it could not write is', async () => {

@@ -85,6 +85,32 @@ export class Audit {
   }
 
   /**
+   * `keys.released` for an AS that got a device's AppSKey over AppSKeyReq (recorded by the gateway once keys
+   * answered): which AS, which device, which session; never the key.
+   */
+  async recordAppSKeyRelease(release: {
+    readonly applicationServerId: string;
+    readonly devEui: string;
+    readonly sessionKeyId: string;
+  }): Promise<AuditEntry> {
+    const peer = await this.ctx.store.getPeer(release.applicationServerId);
+    if (peer === undefined || peer.kind !== 'application-server') throw claimsErrors.unknown_peer();
+    const now = this.ctx.clock.now();
+    const entry: AuditEntry = {
+      id: auditId(now.getTime(), generateId('e').slice(2)),
+      at: now.toISOString(),
+      accountId: peer.accountId,
+      actor: { type: 'application-server', id: peer.id, name: peer.name },
+      action: 'keys.released',
+      target: { type: 'device', id: release.devEui },
+      sourceAddress: null,
+      details: { asId: peer.asId, sessionKeyId: release.sessionKeyId },
+    };
+    await this.ctx.store.access.appendAudit(entry);
+    return entry;
+  }
+
+  /**
    * A page of the log, newest first. Account callers see their own account only (asking for another is
    * `claims:unknown_account`); the admin sees every account or the one it names.
    */

@@ -16,8 +16,7 @@ export interface JoinEventFacts {
 
 /**
  * The last joins of each device (accepted and refused), from the join events of `joinery.joins.v1`. An owner sees
- * those of its own device since its claim: the events of a previous owner's time stay that owner's. DevNonces are
- * not in the join events, so they are not here either.
+ * those of its own device since its claim: the events of a previous owner's time stay that owner's.
  */
 export class JoinActivity {
   constructor(

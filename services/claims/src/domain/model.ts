@@ -195,6 +195,8 @@ export interface JoinActivityRecord {
   readonly networkServerId: string;
   readonly netId: string;
   readonly kind: 'join-request' | 'rejoin-0' | 'rejoin-1' | 'rejoin-2' | 'unknown';
+  /** The DevNonce (or RJcount of a rejoin); null or absent (records from before it was kept) when unknown. */
+  readonly devNonce?: number | null;
 }
 
 /** Joinery's certificate authority (ECDSA P-256), created on first start. */

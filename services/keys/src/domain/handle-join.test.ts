@@ -37,6 +37,7 @@ test('a 1.0.3 join is accepted: decryptable join-accept, wrapped keys, session k
   assert.equal(event?.resultCode, 'Success');
   assert.equal(idHex(event?.devEui ?? new Uint8Array()), idHex(devEui));
   assert.equal(event?.joinNonce, 1);
+  assert.equal(event?.devNonce, 0x1f2e, 'the DevNonce of the JoinReq');
   assert.equal(idHex(event?.sessionKeyId ?? new Uint8Array()), idHex(answer.sessionKeyId));
   assert.equal(event?.eventId, answer.eventId);
   assert.equal(event?.accountId, 'acc-1');
@@ -69,6 +70,7 @@ test('a bad MIC is refused with keys:mic_failed, changes no state and records a 
   assert.equal(event?.outcome, JoinOutcome.REFUSED);
   assert.equal(event?.resultCode, 'MICFailed');
   assert.equal(event?.errorCode, 'keys:mic_failed');
+  assert.equal(event?.devNonce, 5, 'a refused join records its DevNonce too');
   // The same DevNonce with a good MIC is still accepted: the refusal did not burn it.
   assert.equal((await handleJoin(kit.deps, ctx)).joinNonce, 1);
 });
@@ -197,6 +199,11 @@ test('unknown device, missing MAC version and malformed frames are refused by co
     [JoinOutcome.REFUSED, 'keys:malformed_frame', 'MalformedRequest'],
     [JoinOutcome.REFUSED, 'keys:malformed_frame', 'MalformedRequest'],
   ]);
+  // The DevNonce is known wherever the frame parsed; the truncated one has none.
+  assert.deepEqual(
+    (await events(kit)).map((e) => e.devNonce),
+    [1, 1, undefined, 1],
+  );
   assert.equal((await kit.deps.state.getNonceState(idHex(known))).joinNonce, 0);
 });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JoinKind } from '@joinery/proto/events/v1/events_pb';
+import { fromBinary } from '@bufbuild/protobuf';
+import { JoinEventSchema, JoinKind } from '@joinery/proto/events/v1/events_pb';
 import { rejoinType02Phy, rejoinType1Phy } from '../testing/fake-key-vault.js';
 import { createKeysTestKit } from '../testing/keys-test-kit.js';
 import { keysErrors } from './errors.js';
@@ -34,6 +35,11 @@ test('rejoin type 1: JSIntKey MIC checked, RJcount1 must increase per device, 1.
   const bad = rejoinType1Phy(kit.rootKey, kit.joinEui, devEui, 5);
   bad[23]! ^= 0xff;
   await rejectsWith(handleRejoin(kit.deps, withPhy(ctx, bad)), keysErrors.mic_failed.code);
+  // Each event carries the rejoin's RJcount1 in its devNonce: the accept, the replay, the bad MIC.
+  const counts = (await kit.deps.state.outbox.read(100)).map(
+    (r) => fromBinary(JoinEventSchema, r.value).devNonce,
+  );
+  assert.deepEqual(counts, [4, 4, 5]);
   assert.equal(
     (await handleRejoin(kit.deps, withPhy(ctx, rejoinType1Phy(kit.rootKey, kit.joinEui, devEui, 5))))
       .joinNonce,
@@ -50,6 +56,8 @@ test('rejoin types 0/2: RJcount0 restarts with every accept, so type 2 at 0 foll
     (await handleRejoin(kit.deps, withPhy(ctx, rejoinType02Phy(0, netId, devEui, 0)))).kind,
     JoinKind.REJOIN_TYPE_0,
   );
+  const [type0Event] = await kit.deps.state.outbox.read(100);
+  assert.equal(fromBinary(JoinEventSchema, type0Event!.value).devNonce, 0, 'RJcount0 0 is known, not absent');
   // The device processed that accept and reset RJcount0 (LoRaWAN 1.1 §6.2.4.4): its next rejoin carries 0 again.
   const type2 = await handleRejoin(kit.deps, withPhy(ctx, rejoinType02Phy(2, netId, devEui, 0)));
   assert.equal(type2.kind, JoinKind.REJOIN_TYPE_2);

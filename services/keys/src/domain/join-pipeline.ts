@@ -1,4 +1,5 @@
 import { JoineryError } from '@joinery/errors';
+import { joinFrameCounter } from '@joinery/lorawan';
 import { keysErrors, joinRefusalCodes, refusalEventIdDetail } from './errors.js';
 import { bytesFromHex, idHex, sameBytes } from './hex.js';
 import { joinEventRecord, resultCodeFor, type JoinEventFacts, type JoinKind } from './join-event.js';
@@ -98,6 +99,7 @@ export function eventFacts(ctx: JoinContext, kind: JoinKind, now: number): JoinE
     netId: ctx.request.netId,
     nsId: ctx.request.nsId,
     macVersion: ctx.device.macVersion ?? '',
+    devNonce: joinFrameCounter(ctx.request.phyPayload),
     time: now,
   };
 }

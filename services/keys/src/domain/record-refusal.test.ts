@@ -21,6 +21,7 @@ test('a refusal recorded for the gateway is its event as written, with this outb
       netId: bytesFromHex('000013'),
       macVersion: '1.1',
       joinNonce: 9,
+      devNonce: 0x0a0b,
       sessionKeyId: bytesFromHex('01'.repeat(16)),
     }),
   );
@@ -35,6 +36,7 @@ test('a refusal recorded for the gateway is its event as written, with this outb
     [JoinOutcome.REFUSED, JoinKind.REJOIN_TYPE_1, 'UnknownDevEUI', 'gateway:not_authorized', '1.1', 0],
   );
   assert.deepEqual(event.netId, bytesFromHex('000013'));
+  assert.equal(event.devNonce, 0x0a0b, 'the DevNonce the gateway parsed');
   assert.equal(event.sessionKeyId.length, 0);
   assert.ok(event.time !== undefined);
 });

@@ -175,8 +175,11 @@ export function lifecycleContract(context: () => LifecycleContext): { secrets():
         (JSON.parse(refusedStream.body) as { error: { code: string } }).error.code,
         'unknown_device',
       );
+      // The DevNonces the simulated NSs send: the device's next one, then the one after.
+      const acceptedNonce = c.device.nextDevNonce;
       const accepted = await c.nsClient.join(c.device, c.joinEui);
       assert.equal(accepted.ok, true, `${accepted.resultCode} ${accepted.description ?? ''}`);
+      const refusedNonce = c.device.nextDevNonce;
       const refused = await c.otherNsClient.join(c.device, c.joinEui);
       assert.equal(refused.ok, false);
       type Item = {
@@ -184,7 +187,7 @@ export function lifecycleContract(context: () => LifecycleContext): { secrets():
         result: string;
         resultCode: string;
         netId: string | null;
-        devNonce: null;
+        devNonce: number | null;
       };
       const of = (result: string) => (e: { event: string; data: unknown }) =>
         e.event === 'join' &&
@@ -193,17 +196,29 @@ export function lifecycleContract(context: () => LifecycleContext): { secrets():
       for (const s of [device, account]) {
         const ok = (await s.next(of('accepted'))).data as Item;
         assert.equal(ok.resultCode, 'Success');
-        assert.equal(ok.devNonce, null);
+        assert.equal(ok.devNonce, acceptedNonce);
         const no = (await s.next(of('refused'))).data as Item;
         assert.equal(no.resultCode, refused.resultCode);
+        // Refused by the gateway (not the device's NS) after it parsed the JoinReq: its DevNonce is known too.
+        assert.equal(no.devNonce, refusedNonce);
       }
       assert.equal(stranger.events.filter((e) => (e.data as Item).devEui === c.device.devEui).length, 0);
-      const listed = await c.owner.request<{ items: Item[] }>(
-        'GET',
-        `/api/v1/devices/${c.device.devEui}/activity?limit=5`,
-      );
-      assert.ok(listed.items.some((i) => i.result === 'accepted'));
-      assert.ok(listed.items.some((i) => i.result === 'refused' && i.resultCode === refused.resultCode));
+      // The list is claims' record of the same events, kept by its own consumer: wait until it has both.
+      const bothListed = (items: Item[]) =>
+        items.some((i) => i.result === 'accepted' && i.devNonce === acceptedNonce) &&
+        items.some(
+          (i) => i.result === 'refused' && i.resultCode === refused.resultCode && i.devNonce === refusedNonce,
+        );
+      let listed: { items: Item[] } = { items: [] };
+      for (const until = Date.now() + 10_000; Date.now() < until;) {
+        listed = await c.owner.request<{ items: Item[] }>(
+          'GET',
+          `/api/v1/devices/${c.device.devEui}/activity?limit=5`,
+        );
+        if (bothListed(listed.items)) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(bothListed(listed.items), JSON.stringify(listed.items));
       await rejectsWithCode(
         c.other.request('GET', `/api/v1/devices/${c.device.devEui}/activity`),
         404,

@@ -306,6 +306,36 @@ export function managementContract(target: () => ContractTarget): ContractRun {
             session.deviceAppSKey,
           );
         }
+        // Each answer is in the owner's audit log as `keys.released` by the AS: device, AS-ID, session, no key.
+        type Release = {
+          actor: { type: string; id: string; name: string };
+          target: { type: string; id: string };
+          details: Record<string, unknown>;
+        };
+        const { items } = await owner.request<{ items: Release[] }>(
+          'GET',
+          '/api/v1/audit?action=keys.released&limit=500',
+        );
+        for (const d of [devices.v103, devices.v11]) {
+          const release = items.find(
+            (e) => e.actor.type === 'application-server' && e.target.id === d.devEui,
+          );
+          assert.ok(release !== undefined, JSON.stringify(items.slice(0, 3)));
+          assert.deepEqual(release.actor, { type: 'application-server', id: as.id, name: 'app' });
+          assert.deepEqual(release.target, { type: 'device', id: d.devEui });
+          assert.deepEqual(release.details, {
+            asId: as.asId,
+            sessionKeyId: accepted.get(d.devEui)?.[0]?.sessionKeyId,
+          });
+          const text = JSON.stringify(release);
+          for (const secret of [accepted.get(d.devEui)?.[0]?.deviceAppSKey ?? '', as.kek.key])
+            assert.ok(!text.includes(secret), 'no key material in the audit entry');
+        }
+        const { items: others } = await other.request<{ items: Release[] }>(
+          'GET',
+          '/api/v1/audit?action=keys.released&limit=500',
+        );
+        assert.ok(!others.some((e) => e.actor.id === as.id), 'another account does not see the release');
       } finally {
         agent.destroy();
       }
@@ -446,7 +476,9 @@ export function managementContract(target: () => ContractTarget): ContractRun {
         );
         return items;
       });
-      assert.ok(released.every((e) => e.actor.type === 'network-server'));
+      // Releases to an NS (join) or to an AS (AppSKeyReq), nothing else.
+      assert.ok(released.every((e) => ['network-server', 'application-server'].includes(e.actor.type)));
+      assert.ok(released.some((e) => e.actor.type === 'network-server'));
       const { items } = await owner.request<{ items: Entry[] }>('GET', '/api/v1/audit?limit=500');
       const actions = new Set(items.map((e) => e.action));
       for (const action of [

@@ -26,8 +26,9 @@ describe('REST: join activity and its live streams', () => {
     streams.push(s);
     return s;
   };
-  const event = (devEui: string, accountId: string, id: string, accepted = true) =>
+  const event = (devEui: string, accountId: string, id: string, accepted = true, devNonce?: number) =>
     create(JoinEventSchema, {
+      ...(devNonce === undefined ? {} : { devNonce }),
       eventId: id,
       devEui: hexToBytes(devEui),
       joinEui: hexToBytes(joinEui),
@@ -86,9 +87,9 @@ describe('REST: join activity and its live streams', () => {
     const everything = await open(adminToken, '/api/v1/activity/stream');
     assert.equal(device.status, 200);
     api.activity.publish([
-      event(mine, ownerId, 'e1'),
+      event(mine, ownerId, 'e1', true, 0x1f2e),
       event(theirs, strangerId, 'e2'),
-      event(mine, ownerId, 'e3', false),
+      event(mine, ownerId, 'e3', false, 0),
       // A refusal decided before the owner was known (no account): shown to the device's owner, after a lookup.
       event(mine, '', 'e4', false),
     ]);
@@ -110,7 +111,12 @@ describe('REST: join activity and its live streams', () => {
         refused['joinType'],
         refused['devNonce'],
       ],
-      ['refused', 'MICFailed', 'keys:mic_failed', 'join-request', null],
+      ['refused', 'MICFailed', 'keys:mic_failed', 'join-request', 0],
+    );
+    // The DevNonce the join event carried; null for an event without one (refused before the frame was parsed).
+    assert.deepEqual(
+      device.events.map((e) => (e.data as Record<string, unknown>)['devNonce']),
+      [0x1f2e, 0, null],
     );
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.ok(device.comments.filter((c) => c === 'heartbeat').length >= 1, device.comments.join('|'));
@@ -150,7 +156,14 @@ describe('REST: join activity and its live streams', () => {
     await api.claims.claims.activity.record([
       {
         devEui: mine,
-        activity: { ...base, eventId: 'a1', time: t(1), accepted: true, kind: 'join-request' },
+        activity: {
+          ...base,
+          eventId: 'a1',
+          time: t(1),
+          accepted: true,
+          kind: 'join-request',
+          devNonce: 0x0102,
+        },
       },
       {
         devEui: mine,
@@ -168,10 +181,10 @@ describe('REST: join activity and its live streams', () => {
     assert.equal(res.status, 200);
     const body = res.body as { items: Record<string, unknown>[]; nextCursor: null };
     assert.deepEqual(
-      body.items.map((i) => [i['result'], i['resultCode'], i['joinType']]),
+      body.items.map((i) => [i['result'], i['resultCode'], i['joinType'], i['devNonce']]),
       [
-        ['refused', 'MICFailed', 'rejoin-0'],
-        ['accepted', 'Success', 'join-request'],
+        ['refused', 'MICFailed', 'rejoin-0', null],
+        ['accepted', 'Success', 'join-request', 0x0102],
       ],
     );
     assert.equal(body.nextCursor, null);

@@ -7518,8 +7518,8 @@ export interface operations {
               networkServerId: string | null;
               /** @description the NetID of the NS that asked */
               netId: string | null;
-              /** @description always null: the join events do not carry the DevNonce (GET …/nonces has the last one) */
-              devNonce: null;
+              /** @description the DevNonce of the JoinReq (RJcount0/RJcount1 of a rejoin); null when unknown (refused unparsed) */
+              devNonce: number | null;
               /** @enum {string} */
               joinType: 'unknown' | 'join-request' | 'rejoin-0' | 'rejoin-1' | 'rejoin-2';
             }[];

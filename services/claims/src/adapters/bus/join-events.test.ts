@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { JoinEventSchema, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
-import { createHarness, devEui, importDevices, silentLogger } from '../../testing/harness.js';
+import { admin, createHarness, devEui, importDevices, silentLogger } from '../../testing/harness.js';
 import { joinEventsHandler } from './join-events.js';
 
-const joinEvent = (eventId: string, dev: string, outcome: JoinOutcome, time: Date) => ({
+const joinEvent = (eventId: string, dev: string, outcome: JoinOutcome, time: Date, devNonce?: number) => ({
   key: dev,
   value: toBinary(
     JoinEventSchema,
@@ -16,6 +16,7 @@ const joinEvent = (eventId: string, dev: string, outcome: JoinOutcome, time: Dat
       devEui: new Uint8Array(Buffer.from(dev, 'hex')),
       outcome,
       time: timestampFromDate(time),
+      ...(devNonce === undefined ? {} : { devNonce }),
     }),
   ),
 });
@@ -42,4 +43,24 @@ test('join events from the bus mark devices activated once per event; refusals, 
   const two = await h.store.getDevice(devEui(2));
   assert.equal(two?.activated, false);
   assert.equal(two?.joinCount, 0);
+});
+
+test("the DevNonce of each join event goes into the device's join activity; null when the event has none", async () => {
+  const h = await createHarness();
+  await importDevices(h, 1);
+  const handle = joinEventsHandler(h.claims, silentLogger);
+  await handle([
+    joinEvent('n1', devEui(1), JoinOutcome.ACCEPTED, new Date('2026-11-24T10:00:00Z'), 0x1f2e),
+    joinEvent('n2', devEui(1), JoinOutcome.REFUSED, new Date('2026-11-24T10:00:01Z'), 0),
+    joinEvent('n3', devEui(1), JoinOutcome.REFUSED, new Date('2026-11-24T10:00:02Z')),
+  ]);
+  const items = await h.claims.activity.list(admin, devEui(1), 0);
+  assert.deepEqual(
+    items.map((a) => [a.eventId, a.devNonce]),
+    [
+      ['n3', null],
+      ['n2', 0],
+      ['n1', 0x1f2e],
+    ],
+  );
 });

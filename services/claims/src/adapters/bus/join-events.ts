@@ -20,7 +20,7 @@ const kindNames: Readonly<Record<JoinKind, JoinActivityRecord['kind']>> = {
   [JoinKind.REJOIN_TYPE_2]: 'rejoin-2',
 };
 
-/** A join event as the device's join activity keeps it (no DevNonce: join events do not carry one). */
+/** A join event as the device's join activity keeps it. */
 export function joinActivityOf(event: JoinEvent, time: Date): JoinActivityRecord {
   return {
     eventId: event.eventId,
@@ -32,6 +32,7 @@ export function joinActivityOf(event: JoinEvent, time: Date): JoinActivityRecord
     networkServerId: event.networkServerId,
     netId: bytesToHex(event.netId),
     kind: kindNames[event.kind] ?? 'unknown',
+    devNonce: event.devNonce ?? null,
   };
 }
 

@@ -356,6 +356,14 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         kekLabel: auth.kekLabel,
       };
     },
+    async recordAppSKeyRelease(req) {
+      await claims.audit.recordAppSKeyRelease({
+        applicationServerId: req.applicationServerId,
+        devEui: bytesToHex(req.devEui),
+        sessionKeyId: bytesToHex(req.sessionKeyId),
+      });
+      return {};
+    },
     async getHomeNetwork(req) {
       const home = await gateway.homeNetwork({
         devEui: bytesToHex(req.devEui),

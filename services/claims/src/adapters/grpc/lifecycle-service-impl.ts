@@ -91,6 +91,7 @@ export function lifecycleServiceImpl(claims: Claims): LifecycleMethods {
           netId: a.netId,
           kind: kindToProto[a.kind],
           eventId: a.eventId,
+          devNonce: a.devNonce ?? undefined,
         })),
       };
     },

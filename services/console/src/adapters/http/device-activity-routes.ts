@@ -41,8 +41,10 @@ export const activityItemSchema = {
     networkServerId: { type: ['string', 'null'], description: 'the device’s NS when the join was decided' },
     netId: { type: ['string', 'null'], description: 'the NetID of the NS that asked' },
     devNonce: {
-      type: 'null',
-      description: 'always null: the join events do not carry the DevNonce (GET …/nonces has the last one)',
+      type: ['integer', 'null'],
+      minimum: 0,
+      maximum: 65535,
+      description: 'the DevNonce of the JoinReq (RJcount0/RJcount1 of a rejoin); null when unknown (refused unparsed)',
     },
     joinType: { type: 'string', enum: Object.values(joinTypes) },
   },
@@ -59,7 +61,7 @@ function itemOfEvent(e: JoinEvent) {
     errorCode: orNull(e.errorCode),
     networkServerId: orNull(e.networkServerId),
     netId: orNull(bytesToHex(e.netId)),
-    devNonce: null,
+    devNonce: e.devNonce ?? null,
     joinType: joinTypes[e.kind] ?? 'unknown',
   };
 }
@@ -73,7 +75,7 @@ function itemOfActivity(devEui: string, a: JoinActivity) {
     errorCode: orNull(a.errorCode),
     networkServerId: orNull(a.networkServerId),
     netId: orNull(a.netId),
-    devNonce: null,
+    devNonce: a.devNonce ?? null,
     joinType: joinTypes[a.kind] ?? 'unknown',
   };
 }
