@@ -16,12 +16,11 @@ export const defaultCheckTimeoutMs = 1000;
 
 class TimedOut extends Error {}
 
-/** `work` or a `TimedOut` after `ms`; the timer never keeps the process alive. */
+/** `work`, or a `TimedOut` after `ms` (the timer is cleared either way). */
 async function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new TimedOut()), ms);
-    timer.unref();
   });
   try {
     return await Promise.race([work(), timeout]);

@@ -32,7 +32,6 @@ async function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new TimedOut()), ms);
-    timer.unref();
   });
   try {
     return await Promise.race([work(), timeout]);
