@@ -88,7 +88,8 @@ export class Health {
           async () => {
             const b = await answer;
             if (b === undefined) throw new Error('unknown');
-            const lagMs = b.oldestEventMs === undefined ? 0 : Math.max(0, clock.now().getTime() - b.oldestEventMs);
+            const lagMs =
+              b.oldestEventMs === undefined ? 0 : Math.max(0, clock.now().getTime() - b.oldestEventMs);
             const detail =
               b.events === 0
                 ? 'keys event outbox empty'

@@ -69,13 +69,11 @@ export async function checkSystemHealth(
           detail: worded(err, timeoutMs, 'the claims service is not reachable'),
           latencyMs: elapsed(started),
         },
-        ...claimsComponents.map(
-          (name): ComponentHealth => ({
-            name,
-            status: 'down',
-            detail: 'not checked: the claims service did not answer',
-          }),
-        ),
+        ...claimsComponents.map((name): ComponentHealth => ({
+          name,
+          status: 'down',
+          detail: 'not checked: the claims service did not answer',
+        })),
       ];
     }
   })();

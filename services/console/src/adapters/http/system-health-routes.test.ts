@@ -12,7 +12,8 @@ const never = () => new Promise<never>(() => undefined);
 function claimsWith(checkHealth: () => Promise<unknown>): ClaimsClient {
   return {
     authenticate: async (request: { token: string }) => {
-      if (request.token === 'admin-token') return { principal: create(PrincipalSchema, { scope: Scope.ADMIN }) };
+      if (request.token === 'admin-token')
+        return { principal: create(PrincipalSchema, { scope: Scope.ADMIN }) };
       if (request.token === 'owner')
         return { principal: create(PrincipalSchema, { scope: Scope.OWNER, accountId: 'acc-1' }) };
       throw new JoineryError('claims:unauthenticated', 'unauthenticated', 'unknown or revoked credentials');
@@ -51,7 +52,11 @@ async function health(claims: ClaimsClient, billing: BillingQueries | undefined,
 }
 
 test('GET /api/v1/system/health: every component ok for the operator, with latencies', async () => {
-  const { res } = await health(healthyClaims, billingWith(async () => undefined), 'admin-token');
+  const { res } = await health(
+    healthyClaims,
+    billingWith(async () => undefined),
+    'admin-token',
+  );
   assert.equal(res.statusCode, 200);
   const body = res.json();
   assert.equal(body.status, 'ok');
@@ -71,7 +76,11 @@ test('GET /api/v1/system/health: every component ok for the operator, with laten
 });
 
 test('GET /api/v1/system/health: an account owner (even with an admin-grant key) is refused', async () => {
-  const { res } = await health(healthyClaims, billingWith(async () => undefined), 'owner');
+  const { res } = await health(
+    healthyClaims,
+    billingWith(async () => undefined),
+    'owner',
+  );
   assert.equal(res.statusCode, 403);
   assert.equal(res.json().error.code, 'operator_only');
   const anonymous = await buildConsoleApp({ claims: healthyClaims, logger: captureLogs().logger });

@@ -2,11 +2,7 @@ import { Scope } from '@joinery/proto/claims/v1/claims_pb';
 import type { FastifyPluginAsync } from 'fastify';
 import { consoleErrors } from '../../domain/errors.js';
 import type { BillingQueries, ClaimsClient } from '../../domain/ports.js';
-import {
-  checkSystemHealth,
-  defaultHealthTimeoutMs,
-  type HealthStatus,
-} from '../../domain/system-health.js';
+import { checkSystemHealth, defaultHealthTimeoutMs, type HealthStatus } from '../../domain/system-health.js';
 import { errorResponse } from './openapi.js';
 import { bearer, principalOf } from './route-support.js';
 
