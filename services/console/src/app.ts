@@ -17,6 +17,8 @@ export interface ConsoleAppDeps {
   readonly activity?: ActivityHub;
   /** How often an activity stream sends a heartbeat comment (default 15 s). */
   readonly activityHeartbeatMs?: number;
+  /** Bound of each check of `GET /api/v1/system/health` (default 1 s). */
+  readonly healthTimeoutMs?: number;
 }
 
 export interface ConsoleApp {

@@ -5,6 +5,7 @@ import { Bundles } from './bundles.js';
 import { defaultRateLimit, type ClaimsContext, type ClaimsLogger, type RateLimit } from './context.js';
 import { Devices } from './devices.js';
 import { Gateway } from './gateway.js';
+import { Health } from './health.js';
 import { JoinActivity } from './join-activity.js';
 import { DeviceOutboxRelay } from './outbox-relay.js';
 import { Peers } from './peers.js';
@@ -47,6 +48,7 @@ export interface Claims {
   readonly audit: Audit;
   readonly bundles: Bundles;
   readonly activity: JoinActivity;
+  readonly health: Health;
 }
 
 export function createClaims(deps: ClaimsDeps): Claims {
@@ -76,5 +78,6 @@ export function createClaims(deps: ClaimsDeps): Claims {
     audit: new Audit(ctx),
     bundles: new Bundles(ctx, peers, deps.bundleSeal),
     activity: new JoinActivity(ctx, devices),
+    health: new Health(ctx),
   };
 }

@@ -190,6 +190,14 @@ export interface KeyCustody {
   /** Forgets the device's DevNonces; the keys service records `actor` and `reason`. */
   resetDevNonces(devEui: string, actor: string, reason: string): Promise<DevNonceResetRecord>;
   nonceState(devEui: string): Promise<NonceState>;
+  /** A cheap call to the key custody (its event outbox); absent: custody is in-process and has none. */
+  outboxBacklog?(timeoutMs: number): Promise<OutboxBacklog>;
+}
+
+/** Key custody events not yet acknowledged by the bus, and when the oldest happened (Unix ms). */
+export interface OutboxBacklog {
+  readonly events: number;
+  readonly oldestEventMs: number | undefined;
 }
 
 export interface IssuedCertificate {

@@ -21,4 +21,5 @@ export const consoleErrors = defineErrors('console', {
   activity_unavailable: ['unavailable', 'live join activity is not available on this console'],
   too_many_streams: ['resource_exhausted', 'too many open activity streams for this account'],
   bundle_gone: ['failed_precondition', 'the credentials bundle was downloaded already or has expired'],
+  operator_only: ['permission_denied', 'only the operator (the admin token or an operator user) may do this'],
 });

@@ -78,4 +78,6 @@ export interface BillingQueries {
   invoice(accountId: string, year: number, month: number, options?: { pdf?: boolean }): Promise<InvoiceView>;
   /** Newest month first. `accountId` undefined: every account. */
   listInvoices(accountId: string | undefined): Promise<InvoiceSummaryView[]>;
+  /** A cheap call that billing answers when it is up (the system health check); absent: not checked. */
+  ping?(timeoutMs: number): Promise<void>;
 }

@@ -498,6 +498,25 @@ export function managementContract(target: () => ContractTarget): ContractRun {
       );
       assert.ok(operator.length >= 1);
     });
+    test('system health: the operator sees every component ok; an owner is refused', async () => {
+      type Health = {
+        status: string;
+        components: { name: string; status: string; detail?: string; latencyMs?: number }[];
+      };
+      const health = await eventually(async () => {
+        const h = await admin.request<Health>('GET', '/api/v1/system/health');
+        assert.equal(h.status, 'ok', JSON.stringify(h));
+        return h;
+      });
+      assert.deepEqual(
+        health.components.map((c) => [c.name, c.status]),
+        ['console', 'claims', 'billing', 'store', 'keys', 'bus'].map((name) => [name, 'ok']),
+      );
+      for (const name of ['claims', 'billing', 'store', 'keys'])
+        assert.equal(typeof health.components.find((c) => c.name === name)?.latencyMs, 'number', name);
+      await rejectsWithCode(owner.request('GET', '/api/v1/system/health'), 403, 'operator_only');
+      await rejectsWithCode(other.request('GET', '/api/v1/system/health'), 403, 'operator_only');
+    });
     lifecycle = lifecycleContract(() => ({
       apiUrl: target().apiUrl,
       biUrl: target().biUrl,

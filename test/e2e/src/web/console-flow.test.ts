@@ -481,7 +481,10 @@ describe('the web console plays the seed flow in a browser', () => {
       await page.getByRole('status').getByText('Imported 3 devices', { exact: false }).waitFor();
       await checkpoint('operator-import');
       await nav('System health').click();
-      await page.getByText('ok', { exact: true }).first().waitFor();
+      const components = page.getByRole('table', { name: 'Components' });
+      for (const name of ['console', 'claims', 'billing', 'store', 'keys', 'bus'])
+        await components.locator(`tr[data-component="${name}"]`).getByText('ok', { exact: true }).waitFor();
+      await components.getByText('Keys service (key custody)', { exact: true }).waitFor();
       await checkpoint('operator-health');
     },
   );

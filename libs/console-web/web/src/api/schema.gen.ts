@@ -969,6 +969,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/system/health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The health of the services behind the console (admin token or operator)
+     * @description Checks the console, claims, billing, claims’ store, the keys service reached from claims and the keys event outbox (`bus`: events not yet on the bus and how old the oldest is), each within a short bound, so the answer comes fast when a component is down. The HSM itself is not reported: `keys` is the reachability of the keys service.
+     */
+    get: operations['getSystemHealth'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -7851,6 +7871,96 @@ export interface operations {
       };
       /** @description `not_found`: this installation does not know its public BI URL */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `uri_too_long`: a path segment is too long */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unexpected`: an internal error (logged on the server; the message says nothing more) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`: a service behind the API is not reachable; retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getSystemHealth: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Each component and the overall status */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @description `down` when claims is down, `degraded` when any other component is not `ok`
+             * @enum {string}
+             */
+            status: 'ok' | 'degraded' | 'down';
+            components: {
+              /** @description `console`, `claims`, `billing`, `store` (claims’ store), `keys`, `bus` */
+              name: string;
+              /** @enum {string} */
+              status: 'ok' | 'degraded' | 'down';
+              /** @description What was found, in words */
+              detail?: string;
+              /** @description How long the check took */
+              latencyMs?: number;
+            }[];
+          };
+        };
+      };
+      /** @description `invalid_request`: a parameter, the query or the body is not valid (the message names which); `bad_url`: a malformed URL */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unauthenticated`: no token, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `operator_only`: only the admin token or an operator user may see this */
+      403: {
         headers: {
           [name: string]: unknown;
         };

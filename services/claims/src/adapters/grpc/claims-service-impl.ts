@@ -6,6 +6,7 @@ import { parseBatchCsv } from '../../domain/batch.js';
 import type { Claims } from '../../domain/claims.js';
 import { claimsErrors } from '../../domain/errors.js';
 import { lifecycleServiceImpl } from './lifecycle-service-impl.js';
+import { healthServiceImpl } from './health-service-impl.js';
 import { authorizeOutcomeToProto } from './authorize-mapping.js';
 import type { BatchKey } from '@joinery/proto/claims/v1/claims_pb';
 import {
@@ -399,5 +400,6 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
 
     ...accessServiceMethods(claims),
     ...lifecycleServiceImpl(claims),
+    ...healthServiceImpl(claims),
   };
 }

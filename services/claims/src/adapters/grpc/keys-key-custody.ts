@@ -10,6 +10,7 @@ import type {
   KekPurpose as DomainKekPurpose,
   KeyCustody,
   NonceState,
+  OutboxBacklog,
   RootKeyImport,
 } from '../../domain/ports.js';
 import { macVersionToProtoEnum } from './mapping.js';
@@ -83,6 +84,14 @@ export class KeysServiceKeyCustody implements KeyCustody {
       devNonceHistorySize: r.devNonceHistorySize,
       sessionCount: r.sessionCount,
       resets: r.resets.map(resetRecord),
+    };
+  }
+
+  async outboxBacklog(timeoutMs: number): Promise<OutboxBacklog> {
+    const r = await this.keys.getOutboxBacklog({}, { timeoutMs });
+    return {
+      events: Number(r.events),
+      oldestEventMs: r.oldestEventTime === undefined ? undefined : timestampMs(r.oldestEventTime),
     };
   }
 }

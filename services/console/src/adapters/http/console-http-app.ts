@@ -15,6 +15,7 @@ import { registerApiRoutes } from './api-routes.js';
 import { fastifyRestErrorOf, restErrorOf } from './http-status.js';
 import { completeOperation, openApiDocument, registerComponents } from './openapi.js';
 import { systemRoutes } from './system-routes.js';
+import { systemHealthRoutes } from './system-health-routes.js';
 import { webConsoleRoutes } from './web-console.js';
 
 declare module 'fastify' {
@@ -42,6 +43,8 @@ export interface ConsoleHttpAppOptions {
   readonly activity?: ActivityHub;
   /** How often an activity stream sends a heartbeat comment (default 15 s). */
   readonly activityHeartbeatMs?: number;
+  /** Bound of each check of `GET /api/v1/system/health` (default 1 s). */
+  readonly healthTimeoutMs?: number;
 }
 
 export const openApiPath = '/api/v1/openapi.json';
@@ -143,6 +146,11 @@ export async function buildConsoleHttpApp(options: ConsoleHttpAppOptions): Promi
       : { activityHeartbeatMs: options.activityHeartbeatMs }),
   });
   await app.register(systemRoutes, { biPublicUrl: options.biPublicUrl });
+  await app.register(systemHealthRoutes, {
+    claims: options.claims,
+    ...(options.billing === undefined ? {} : { billing: options.billing }),
+    ...(options.healthTimeoutMs === undefined ? {} : { healthTimeoutMs: options.healthTimeoutMs }),
+  });
   await app.ready();
   return app;
 }

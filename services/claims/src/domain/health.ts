@@ -1,0 +1,105 @@
+import { requireAdmin, type ClaimsContext } from './context.js';
+import type { Principal } from './model.js';
+
+export type HealthStatus = 'ok' | 'degraded' | 'down';
+
+export interface ComponentHealth {
+  readonly name: string;
+  readonly status: HealthStatus;
+  readonly detail?: string;
+  readonly latencyMs?: number;
+}
+
+/** Key custody events older than this, still unpublished, make the bus `degraded`. */
+export const busLagDegradedMs = 60_000;
+export const defaultCheckTimeoutMs = 1000;
+
+class TimedOut extends Error {}
+
+/** `work`, or a `TimedOut` after `ms` (the timer is cleared either way). */
+async function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimedOut()), ms);
+  });
+  try {
+    return await Promise.race([work(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The outcome of one bounded check; a failure is worded (`no answer within …`, `unreachable`), never the error. */
+export async function timedCheck(
+  name: string,
+  timeoutMs: number,
+  work: () => Promise<Omit<ComponentHealth, 'name' | 'latencyMs'> | void>,
+  failure: string,
+): Promise<ComponentHealth> {
+  const started = performance.now();
+  try {
+    const found = await within(timeoutMs, work);
+    return { name, status: 'ok', ...(found ?? {}), latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    return {
+      name,
+      status: 'down',
+      detail: err instanceof TimedOut ? `no answer within ${timeoutMs} ms` : failure,
+      latencyMs: Math.round(performance.now() - started),
+    };
+  }
+}
+
+/** Claims' own dependencies: its store (a read of the CA record), the keys service and its event outbox. */
+export class Health {
+  constructor(private readonly ctx: ClaimsContext) {}
+
+  async check(principal: Principal, timeoutMs = defaultCheckTimeoutMs): Promise<ComponentHealth[]> {
+    requireAdmin(principal);
+    const { store, keys, clock } = this.ctx;
+    const checks: Promise<ComponentHealth>[] = [
+      timedCheck(
+        'store',
+        timeoutMs,
+        async () => {
+          await store.getCa();
+        },
+        'the claims store did not answer a read',
+      ),
+    ];
+    if (keys.outboxBacklog === undefined)
+      checks.push(Promise.resolve({ name: 'keys', status: 'ok', detail: 'in-process key custody' }));
+    else {
+      // One call answers both the keys and the bus check.
+      const answer = keys.outboxBacklog(timeoutMs).catch(() => undefined);
+      checks.push(
+        timedCheck(
+          'keys',
+          timeoutMs,
+          async () => {
+            if ((await answer) === undefined) throw new Error('unreachable');
+            return { status: 'ok', detail: 'keys service reachable (HSM status is not reported)' };
+          },
+          'the keys service is not reachable',
+        ),
+        timedCheck(
+          'bus',
+          timeoutMs,
+          async () => {
+            const b = await answer;
+            if (b === undefined) throw new Error('unknown');
+            const lagMs =
+              b.oldestEventMs === undefined ? 0 : Math.max(0, clock.now().getTime() - b.oldestEventMs);
+            const detail =
+              b.events === 0
+                ? 'keys event outbox empty'
+                : `${b.events} keys events waiting for the bus, oldest ${Math.round(lagMs / 1000)} s`;
+            return { status: lagMs > busLagDegradedMs ? 'degraded' : 'ok', detail };
+          },
+          'the keys event outbox could not be read',
+        ),
+      );
+    }
+    return Promise.all(checks);
+  }
+}
