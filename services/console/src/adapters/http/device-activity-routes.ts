@@ -44,7 +44,8 @@ export const activityItemSchema = {
       type: ['integer', 'null'],
       minimum: 0,
       maximum: 65535,
-      description: 'the DevNonce of the JoinReq (RJcount0/RJcount1 of a rejoin); null when unknown (refused unparsed)',
+      description:
+        'the DevNonce of the JoinReq (RJcount0/RJcount1 of a rejoin); null when unknown (refused unparsed)',
     },
     joinType: { type: 'string', enum: Object.values(joinTypes) },
   },
