@@ -165,6 +165,22 @@ async function joinEuiPrefixesOf(
   return [...prefixes];
 }
 
+/** The JoinEUIs (or prefixes) a credentials bundle routes to Joinery: NS and AS registration alike. */
+const joinEuiOptions: Record<string, OptionSpec> = {
+  'join-eui': {
+    type: 'string',
+    multiple: true,
+    value: '<JoinEUI>',
+    description: 'a JoinEUI routed to Joinery',
+  },
+  'join-eui-prefix': {
+    type: 'string',
+    multiple: true,
+    value: '<JoinEUI/bits>',
+    description: 'a JoinEUI prefix routed to Joinery',
+  },
+};
+
 export const commands: Record<string, Command> = {
   'admin create-account': {
     summary: 'create an owner account; prints its first API key (shown once)',
@@ -274,18 +290,7 @@ export const commands: Record<string, Command> = {
         value: '<port>',
         description: 'older servers: the port of the BI address',
       },
-      'join-eui': {
-        type: 'string',
-        multiple: true,
-        value: '<JoinEUI>',
-        description: 'a JoinEUI routed to Joinery',
-      },
-      'join-eui-prefix': {
-        type: 'string',
-        multiple: true,
-        value: '<JoinEUI/bits>',
-        description: 'a JoinEUI prefix routed to Joinery',
-      },
+      ...joinEuiOptions,
     },
     async run(ctx, values) {
       const out = need(values.out as string | undefined, '--out <dir>');
@@ -355,18 +360,7 @@ export const commands: Record<string, Command> = {
         value: '<url>',
         description: "the BI address the bundle names (default: the server's public BI URL)",
       },
-      'join-eui': {
-        type: 'string',
-        multiple: true,
-        value: '<JoinEUI>',
-        description: 'a JoinEUI routed to Joinery',
-      },
-      'join-eui-prefix': {
-        type: 'string',
-        multiple: true,
-        value: '<JoinEUI/bits>',
-        description: 'a JoinEUI prefix routed to Joinery',
-      },
+      ...joinEuiOptions,
     },
     async run(ctx, values) {
       const out = need(values.out as string | undefined, '--out <dir>');
