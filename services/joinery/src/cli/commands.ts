@@ -165,6 +165,13 @@ async function joinEuiPrefixesOf(
   return [...prefixes];
 }
 
+/** The admin's choice of one account, for the billing listings (owners always get their own). */
+const accountOption: Record<string, OptionSpec> = {
+  account: { type: 'string', value: '<id>', description: 'admin: one account' },
+};
+const accountQuery = (values: Record<string, unknown>): string =>
+  values.account === undefined ? '' : `?accountId=${encodeURIComponent(values.account as string)}`;
+
 /** The JoinEUIs (or prefixes) a credentials bundle routes to Joinery: NS and AS registration alike. */
 const joinEuiOptions: Record<string, OptionSpec> = {
   'join-eui': {
@@ -445,10 +452,9 @@ export const commands: Record<string, Command> = {
   },
   charges: {
     summary: 'list activation charges (an account its own, the admin all)',
-    options: { account: { type: 'string', value: '<id>', description: 'admin: one account' } },
+    options: accountOption,
     async run(ctx, values) {
-      const q =
-        values.account === undefined ? '' : `?accountId=${encodeURIComponent(values.account as string)}`;
+      const q = accountQuery(values);
       ctx.out(await ctx.account().request('GET', `/api/v1/billing/charges${q}`));
     },
   },
@@ -488,10 +494,9 @@ export const commands: Record<string, Command> = {
   },
   'invoices list': {
     summary: 'list invoices, newest month first (an account its own, the admin all)',
-    options: { account: { type: 'string', value: '<id>', description: 'admin: one account' } },
+    options: accountOption,
     async run(ctx, values) {
-      const q =
-        values.account === undefined ? '' : `?accountId=${encodeURIComponent(values.account as string)}`;
+      const q = accountQuery(values);
       ctx.out(await ctx.account().request('GET', `/api/v1/billing/invoices${q}`));
     },
   },
