@@ -45,6 +45,7 @@ excluded from the ratios and shown apart):
 - distributed: ${per(r.distributed.perProcessMsPerJoin)}; generator ${r.distributed.generatorMsPerJoin.toFixed(3)}; errors ${r.distributed.errors}
 - ChirpStack v3 JS: ${per(r.peer.perProcessMsPerJoin)}; generator ${r.peer.generatorMsPerJoin.toFixed(3)}; ${r.peer.joinsPerS.toFixed(0)} joins/s; errors ${r.peer.errors}
 - ChirpStack v3 JS offered the distributed path's ${r.peer.atDistributedRate.rate} joins/s (open loop): ${r.peer.atDistributedRate.cpuMsPerJoin.toFixed(3)} ms per join (peer + Redis), ${r.peer.atDistributedRate.joinsPerCore.toFixed(0)} joins/s per core; distributed ÷ peer at that rate ${r.peer.atDistributedRate.distributedVsPeer.toFixed(2)}; errors ${r.peer.atDistributedRate.errors} (${l(r.peer.atDistributedRate.load)})
+- the peer's design in Node (\`bench/peer/node-peer.ts\`: Joinery's codec and crypto on Node's HTTPS server, the peer's 2 Redis commands, no checks of a Join Server): ${per(r.nodePeer.perProcessMsPerJoin)}; ${r.nodePeer.joinsPerS.toFixed(0)} joins/s, ${r.nodePeer.joinsPerCore.toFixed(0)} joins/s per core, ${r.nodePeer.vsPeer.toFixed(2)}× the Go peer's per core; errors ${r.nodePeer.errors} (${l(r.nodePeer.load)})
 - keys service alone: ${r.keys.keysCpuMsPerCall.toFixed(3)} per HandleJoin at saturation
 - crypto-only join (\`bench/lorawan/join-crypto.ts\`, the "join 1.0.3, warm keys" case): median ${r.crypto.medianUs.toFixed(2)} µs, best round ${r.crypto.bestUs.toFixed(2)} µs (${l(r.crypto.load)})
 
@@ -60,7 +61,11 @@ excluded from the ratios and shown apart):
   v0.0.0-20230609081225-559f55342122, configured as chirpstack-application-server configures it, device keys and
   JoinNonce in Redis: one read and one write per join; NS and AS KEKs set, so it wraps NwkSKey and AppSKey; mTLS with
   its own CA), the same devices, JoinReq bodies and generator settings; its CPU is the peer + Redis.
-- Every JoinAns of the three is checked by the generator (\`bench/loadgen -verify\`): \`Success\`, then the join-accept
+- The peer's design in Node: \`bench/peer/node-peer.ts\` does per JoinReq what the peer does (the same 2 Redis
+  commands, MIC check, join-accept, 2 wraps), with Joinery's BI codec and LoRaWAN crypto on Node's HTTPS server (mTLS,
+  keep-alive), and nothing else: no claims, no DevNonce check, no durable commit before the answer, no event. It is the
+  runtime's floor for any join path in Node; its CPU is the process + Redis.
+- Every JoinAns of the four is checked by the generator (\`bench/loadgen -verify\`): \`Success\`, then the join-accept
   decrypted with the device's root key and its MIC verified. Any other answer counts as an error.
 - Keys and floor: the keys service (\`services/keys/src/main.ts\`, software vault, Redis state) and
   \`bench/keys/floor-server.ts\` (libs/grpc answering HandleJoin at once), the same Go generator multiplexing on one

@@ -43,6 +43,7 @@ test('a tiny run yields every ratio, each beside its figures and load', { skip: 
     'keys',
     'latency',
     'machine',
+    'nodePeer',
     'options',
     'overload',
     'peer',
@@ -65,6 +66,7 @@ test('a tiny run yields every ratio, each beside its figures and load', { skip: 
     r.keys.load,
     r.keys.floorLoad,
     r.peer.load,
+    r.nodePeer.load,
   ])
     assert.deepEqual(Object.keys(load).sort(), ['busyCores', 'loadavg1', 'stealCores']);
   assert.ok(r.crypto.medianUs > 0);
@@ -77,6 +79,9 @@ test('a tiny run yields every ratio, each beside its figures and load', { skip: 
     'redis',
   ]);
   assert.deepEqual(Object.keys(r.peer.perProcessMsPerJoin).sort(), ['peer', 'redis']);
+  assert.deepEqual(Object.keys(r.nodePeer.perProcessMsPerJoin).sort(), ['node-peer', 'redis']);
+  assert.equal(r.nodePeer.errors, 0);
+  assert.ok(r.nodePeer.joinsPerS > 0 && r.nodePeer.vsPeer > 0);
   // Every path answered, and every answer of the peer passed the checks (Success, join-accept MIC verified).
   for (const part of [r.embedded, r.distributed, r.peer]) assert.ok(part.joinsPerS > 0);
   assert.equal(r.peer.errors, 0);
@@ -88,66 +93,68 @@ test('a tiny run yields every ratio, each beside its figures and load', { skip: 
   assert.doesNotMatch(md, /undefined/);
 });
 
-test(
-  'the peer answers JoinReqs that verify with the device key, and fail the check with another key',
-  {
-    skip: infraMissing,
-  },
-  async () => {
-    const url = `${redisUrl!.replace(/\/\d*$/, '')}/11`;
-    const redis = connectRedis(url, { connectionName: 'ratios-test' });
-    const dir = mkdtempSync(join(tmpdir(), 'joinery-ratios-test-'));
-    const devices = Array.from({ length: 20 }, newDevice);
-    try {
-      await redis.flushdb();
-      for (const d of devices)
-        await redis.hset(`peer:device-keys:${d.devEui.toLowerCase()}`, {
-          nwk_key: Buffer.from(d.nwkKey).toString('hex'),
-          app_key: Buffer.from(d.nwkKey).toString('hex'),
-          join_nonce: '0',
-        });
-      const peer = await startPeer(
-        url,
-        dir,
-        randomBytes(16).toString('hex'),
-        randomBytes(16).toString('hex'),
-      );
+for (const implementation of ['go', 'node'] as const)
+  test(
+    `the ${implementation} peer answers JoinReqs that verify with the device key, and fail the check with another key`,
+    {
+      skip: infraMissing,
+    },
+    async () => {
+      const url = `${redisUrl!.replace(/\/\d*$/, '')}/11`;
+      const redis = connectRedis(url, { connectionName: 'ratios-test' });
+      const dir = mkdtempSync(join(tmpdir(), 'joinery-ratios-test-'));
+      const devices = Array.from({ length: 20 }, newDevice);
       try {
-        const target = {
-          mode: 'http',
-          url: `https://127.0.0.1:${peer.port}/`,
-          ...peer.tls,
-          conns: 4,
-        } as const;
-        const bodies = devices.map((d, i) => joinReqBody(d, '70B3D57ED0023023', '000013', 1, i + 1));
-        const right = await runLoadgen(
-          target,
-          { rate: 20, seconds: 1 },
-          bodies,
-          devices.map((d) => d.nwkKey),
+        await redis.flushdb();
+        for (const d of devices)
+          await redis.hset(`peer:device-keys:${d.devEui.toLowerCase()}`, {
+            nwk_key: Buffer.from(d.nwkKey).toString('hex'),
+            app_key: Buffer.from(d.nwkKey).toString('hex'),
+            join_nonce: '0',
+          });
+        const peer = await startPeer(
+          url,
+          dir,
+          randomBytes(16).toString('hex'),
+          randomBytes(16).toString('hex'),
+          implementation,
         );
-        assert.equal(right.ok, 20);
-        assert.deepEqual(right.failures, {});
-        // Each device's JoinNonce went up once in Redis, as chirpstack-application-server's storage does.
-        assert.equal(
-          await redis.hget(`peer:device-keys:${devices[0]!.devEui.toLowerCase()}`, 'join_nonce'),
-          '1',
-        );
-        const wrong = await runLoadgen(
-          target,
-          { rate: 20, seconds: 1 },
-          bodies,
-          devices.map(() => new Uint8Array(randomBytes(16))),
-        );
-        assert.equal(wrong.ok, 0);
-        assert.deepEqual(wrong.failures, { 'join-accept MIC mismatch': 20 });
+        try {
+          const target = {
+            mode: 'http',
+            url: `https://127.0.0.1:${peer.port}/`,
+            ...peer.tls,
+            conns: 4,
+          } as const;
+          const bodies = devices.map((d, i) => joinReqBody(d, '70B3D57ED0023023', '000013', 1, i + 1));
+          const right = await runLoadgen(
+            target,
+            { rate: 20, seconds: 1 },
+            bodies,
+            devices.map((d) => d.nwkKey),
+          );
+          assert.equal(right.ok, 20);
+          assert.deepEqual(right.failures, {});
+          // Each device's JoinNonce went up once in Redis, as chirpstack-application-server's storage does.
+          assert.equal(
+            await redis.hget(`peer:device-keys:${devices[0]!.devEui.toLowerCase()}`, 'join_nonce'),
+            '1',
+          );
+          const wrong = await runLoadgen(
+            target,
+            { rate: 20, seconds: 1 },
+            bodies,
+            devices.map(() => new Uint8Array(randomBytes(16))),
+          );
+          assert.equal(wrong.ok, 0);
+          assert.deepEqual(wrong.failures, { 'join-accept MIC mismatch': 20 });
+        } finally {
+          await peer.stop();
+        }
       } finally {
-        await peer.stop();
+        await redis.flushdb();
+        await redis.quit();
+        rmSync(dir, { recursive: true, force: true });
       }
-    } finally {
-      await redis.flushdb();
-      await redis.quit();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  },
-);
+    },
+  );

@@ -168,6 +168,20 @@ export interface Ratios {
     };
     readonly load: Load;
   };
+  /**
+   * The peer's design in Node (bench/peer/node-peer.ts: Joinery's codec and crypto on Node's HTTPS server, the peer's
+   * 2 Redis commands, none of a Join Server's checks): the floor of any Node join path, beside the Go peer.
+   */
+  readonly nodePeer: {
+    readonly joinsPerS: number;
+    readonly cpuMsPerJoin: number;
+    readonly perProcessMsPerJoin: Record<string, number>;
+    readonly errors: number;
+    readonly joinsPerCore: number;
+    /** Its joins/s per core ÷ the Go peer's. */
+    readonly vsPeer: number;
+    readonly load: Load;
+  };
 }
 
 const verdict = (ratio: number, must: '≤' | '≥', target: number): Verdict => ({
@@ -284,10 +298,24 @@ export function peerBinaryPath(): string {
 }
 
 /** Starts bench/peer on `redisUrl`; resolves with its port, pid and the client credentials it wrote. */
-export async function startPeer(redisUrl: string, dir: string, nsKekHex: string, asKekHex: string) {
+export async function startPeer(
+  redisUrl: string,
+  dir: string,
+  nsKekHex: string,
+  asKekHex: string,
+  implementation: 'go' | 'node' = 'go',
+) {
+  const [command, prefix] =
+    implementation === 'go'
+      ? [peerBinaryPath(), []]
+      : [
+          process.execPath,
+          ['--import', 'tsx', fileURLToPath(new URL('../peer/node-peer.ts', import.meta.url))],
+        ];
   const child = spawn(
-    peerBinaryPath(),
+    command,
     [
+      ...prefix,
       '-listen',
       '127.0.0.1:0',
       '-redis',
@@ -665,6 +693,35 @@ async function distributedAndPeer(
       const rate = Math.max(1, Math.round(distributed.joinsPerS));
       const same = await pathPhase(target, { rate, seconds: o.seconds }, next(rate * o.seconds), pids);
       log(`peer at ${rate}/s: ${same.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(same.failures)}`);
+      await peer.stop();
+      // The peer's design in Node, on the same Redis keys (its JoinNonces go on from the Go peer's).
+      const nodePeerDir = mkdtempSync(join(tmpdir(), 'joinery-ratios-node-peer-'));
+      let np: PathPhase;
+      const nodePeer = await startPeer(peerRedisUrl, nodePeerDir, nsKek, asKek, 'node');
+      try {
+        const nodeTarget: LoadgenTarget = {
+          mode: 'http',
+          url: `https://127.0.0.1:${nodePeer.port}/`,
+          ...nodePeer.tls,
+          conns: o.inFlight,
+        };
+        const nodePids: Record<string, number> = { 'node-peer': nodePeer.pid };
+        if (redisPid !== undefined) nodePids['redis'] = redisPid;
+        await pathPhase(nodeTarget, { rate: 300, seconds: 2 }, next(600), nodePids);
+        await pathPhase(nodeTarget, { closed: o.inFlight, seconds: 2 }, next(15_000), nodePids);
+        np = await pathPhase(
+          nodeTarget,
+          { closed: o.inFlight, seconds: o.seconds },
+          next(8000 * o.seconds),
+          nodePids,
+        );
+        log(
+          `node peer: ${np.joinsPerS.toFixed(0)} joins/s, ${np.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(np.failures)}`,
+        );
+      } finally {
+        await nodePeer.stop();
+        rmSync(nodePeerDir, { recursive: true, force: true });
+      }
       return {
         distributed: {
           joinsPerS: distributed.joinsPerS,
@@ -677,6 +734,7 @@ async function distributedAndPeer(
         },
         peer: p,
         peerAtJoineryRate: { rate, cpuMsPerJoin: same.cpuMsPerJoin, errors: same.errors, load: same.load },
+        nodePeer: np,
       };
     } finally {
       await peer.stop();
@@ -793,7 +851,12 @@ export async function measureRatios(o: RatioOptions): Promise<Ratios> {
   const { keys, latency } = await keysAgainstFloor(o, log);
   const overloadResult = await overload(o);
   log(`overload: ${JSON.stringify(overloadResult)}`);
-  const { distributed, peer, peerAtJoineryRate } = await distributedAndPeer(o, devices, crypto.medianUs, log);
+  const { distributed, peer, peerAtJoineryRate, nodePeer } = await distributedAndPeer(
+    o,
+    devices,
+    crypto.medianUs,
+    log,
+  );
   const embeddedResult = await embedded(o, devices, crypto.medianUs, log);
   log(`measured in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const perCore = (ms: number) => 1000 / ms;
@@ -830,6 +893,15 @@ export async function measureRatios(o: RatioOptions): Promise<Ratios> {
       },
       embeddedVsPeer: verdict(perCore(embeddedResult.cpuMsPerJoin) / peerPerCore, '≥', 2),
       load: peer.load,
+    },
+    nodePeer: {
+      joinsPerS: nodePeer.joinsPerS,
+      cpuMsPerJoin: nodePeer.cpuMsPerJoin,
+      perProcessMsPerJoin: nodePeer.perProcessMsPerJoin,
+      errors: nodePeer.errors,
+      joinsPerCore: perCore(nodePeer.cpuMsPerJoin),
+      vsPeer: perCore(nodePeer.cpuMsPerJoin) / peerPerCore,
+      load: nodePeer.load,
     },
   };
 }
