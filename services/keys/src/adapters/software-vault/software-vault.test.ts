@@ -7,7 +7,6 @@ import { inspect } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { closeEmbeddedStore, openEmbeddedStore } from '@joinery/store';
 import type { JoinAcceptInput } from '../../domain/key-vault.js';
-import { keyVaultContract } from '../../domain/key-vault.contract.js';
 import {
   createLmdbVaultStorage,
   createMemoryVaultStorage,
@@ -51,8 +50,6 @@ async function vault(
   if (!(await v.hasKek('storage'))) await v.createKek('storage', { purpose: 'storage' });
   return v;
 }
-
-keyVaultContract('software vault', () => vault());
 
 describe('software vault at rest', () => {
   test('records are sealed at rest, survive a restart on LMDB, and fail closed under another master key or tampering', async () => {
