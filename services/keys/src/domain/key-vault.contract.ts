@@ -241,6 +241,12 @@ export function keyVaultContract(name: string, open: () => Promise<KeyVault>): v
   });
 
   describe(`KeyVault contract: ${name}: behaviour`, () => {
+    test('a fresh vault passes its health check, twice', async () => {
+      const vlt = await open();
+      await vlt.health();
+      await vlt.health();
+    });
+
     test('keys leave wrapped under the named KEK and unwrap to the plaintext-delivered value', async () => {
       const vlt = await open();
       const devEui = new Uint8Array(randomBytes(8));

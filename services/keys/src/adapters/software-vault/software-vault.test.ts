@@ -76,7 +76,9 @@ describe('software vault at rest', () => {
       storage: createLmdbVaultStorage(root),
     });
     await assert.rejects(stranger.buildJoinAccept(input()), { code: 'keys:vault_tampered' });
+    await reopened.health();
     await closeEmbeddedStore(root);
+    await assert.rejects(reopened.health());
 
     const mem = createMemoryVaultStorage();
     const v = await vault(mem, masterKey);
