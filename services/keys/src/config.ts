@@ -1,4 +1,5 @@
-import { int, list, secret, string, url, type ConfigOf } from '@joinery/config';
+import { int, list, string, url, type ConfigOf } from '@joinery/config';
+import { vaultsConfig } from './vaults.js';
 
 /** The keys service's one configuration schema (environment `JOINERY_*`; secrets also through `*_FILE`). */
 export const keysConfigSchema = {
@@ -12,12 +13,8 @@ export const keysConfigSchema = {
    * ADR 0007): another replica takes a shard over once its holder has not renewed for this long.
    */
   relayLeaseMs: int('JOINERY_KEYS_RELAY_LEASE_MS', { default: 10_000, min: 1_000, max: 300_000 }),
-  /** The software vault's AES-256 master key file; default `$JOINERY_DATA_DIR/keys-master.key` (created 0600). */
-  masterKeyFile: string('JOINERY_KEYS_MASTER_KEY_FILE', { optional: true }),
-  pkcs11Module: string('JOINERY_PKCS11_MODULE', { optional: true }),
-  pkcs11Pin: secret('JOINERY_PKCS11_PIN', { optional: true }),
-  pkcs11Slot: int('JOINERY_PKCS11_SLOT', { optional: true, min: 0 }),
-  pkcs11TokenLabel: string('JOINERY_PKCS11_TOKEN_LABEL', { optional: true }),
+  /** Each key vault's own fields (`vaults.ts`): `JOINERY_PKCS11_*`, `JOINERY_KEYS_MASTER_KEY_FILE`. */
+  ...vaultsConfig,
   /** LoRaWAN 1.0.0–1.0.3 DevNonce history per device (ADR 0003). */
   devNonceHistorySize: int('JOINERY_KEYS_DEV_NONCE_HISTORY', { default: 1024, min: 1, max: 65536 }),
   /** Sessions kept per device for AppSKeyReq. */

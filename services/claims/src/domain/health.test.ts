@@ -65,3 +65,18 @@ test('health: only the admin may ask', async () => {
     JoineryError.is(err, claimsErrors.admin_only.code),
   );
 });
+
+test('health: the keys service reports its key vault; a vault failing its check makes keys down', async () => {
+  const h = await createHarness();
+  let backlog: OutboxBacklog = { events: 0, oldestEventMs: undefined, vault: 'serving' };
+  Object.assign(h.keys, { outboxBacklog: async () => backlog });
+  const keys = async () => (await h.claims.health.check(admin, 200)).find((c) => c.name === 'keys');
+  assert.deepEqual(
+    [(await keys())?.status, (await keys())?.detail],
+    ['ok', 'keys service and its key vault healthy'],
+  );
+  backlog = { ...backlog, vault: 'not_serving' };
+  assert.equal((await keys())?.status, 'down');
+  const bus = (await h.claims.health.check(admin, 200)).find((c) => c.name === 'bus');
+  assert.equal(bus?.status, 'ok');
+});

@@ -77,7 +77,15 @@ export class Health {
           'keys',
           timeoutMs,
           async () => {
-            if ((await answer) === undefined) throw new Error('unreachable');
+            const b = await answer;
+            if (b === undefined) throw new Error('unreachable');
+            if (b.vault === 'not_serving')
+              return {
+                status: 'down',
+                detail: 'keys service reachable, but its key vault failed its health check',
+              };
+            if (b.vault === 'serving')
+              return { status: 'ok', detail: 'keys service and its key vault healthy' };
             return { status: 'ok', detail: 'keys service reachable (HSM status is not reported)' };
           },
           'the keys service is not reachable',

@@ -198,6 +198,8 @@ export interface KeyCustody {
 export interface OutboxBacklog {
   readonly events: number;
   readonly oldestEventMs: number | undefined;
+  /** The key vault's own health check, as the keys service reports it; absent: not reported. */
+  readonly vault?: 'serving' | 'not_serving';
 }
 
 export interface IssuedCertificate {

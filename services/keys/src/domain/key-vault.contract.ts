@@ -1,10 +1,11 @@
 // One contract for every KeyVault adapter (software vault, PKCS#11 on SoftHSM2): the shared LoRaWAN vectors, and
-// the port's behaviour. Each adapter's test file calls it with a factory returning a fresh, empty vault (for an HSM:
-// a fresh label namespace on the token) that already holds the storage KEK `storage`.
+// the port's behaviour. `vaults.contract.int.test.ts` runs it for every vault of `vaults.ts`, with each adapter's
+// fixtures: factories returning a fresh, empty vault (for an HSM: a fresh label namespace on the token) that already
+// holds the storage KEK `storage`.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { describe, test as nodeTest } from 'node:test';
 import { DevNonce, JoinNonce, keyUnwrap, keyWrap } from '@joinery/lorawan';
 import lpImport from 'lora-packet';
 import type { JoinAcceptInput, KeyVault } from './key-vault.js';
@@ -40,7 +41,19 @@ function input(overrides: Partial<JoinAcceptInput> & { devEui: Uint8Array }): Jo
   };
 }
 
+/** Per run of the contract (by `name`): how many of its tests were registered, and how many of them passed. */
+export const keyVaultContractRuns = new Map<string, { registered: number; passed: number }>();
+
 export function keyVaultContract(name: string, open: () => Promise<KeyVault>): void {
+  const run = { registered: 0, passed: 0 };
+  keyVaultContractRuns.set(name, run);
+  const test = (title: string, fn: () => Promise<void>) => {
+    run.registered += 1;
+    nodeTest(title, async () => {
+      await fn();
+      run.passed += 1;
+    });
+  };
   describe(`KeyVault contract: ${name}: the shared vectors`, () => {
     test('1.0.x join-accepts equal the vectors (OptNeg = 0 entries)', async () => {
       let checked = 0;
@@ -228,6 +241,12 @@ export function keyVaultContract(name: string, open: () => Promise<KeyVault>): v
   });
 
   describe(`KeyVault contract: ${name}: behaviour`, () => {
+    test('a fresh vault passes its health check, twice', async () => {
+      const vlt = await open();
+      await vlt.health();
+      await vlt.health();
+    });
+
     test('keys leave wrapped under the named KEK and unwrap to the plaintext-delivered value', async () => {
       const vlt = await open();
       const devEui = new Uint8Array(randomBytes(8));

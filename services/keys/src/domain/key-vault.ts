@@ -119,5 +119,12 @@ export interface KeyVault {
   /** Unwraps a stored AppSKey inside the vault and hands it out per `delivery` (re-wrapped for an AS, or clear). */
   rewrapStoredKey(storageKekLabel: string, stored: Uint8Array, delivery: KeyDelivery): Promise<KeyEnvelope>;
 
+  /**
+   * A cheap check that the vault can serve keys, for the health check: the software vault reads its storage, the
+   * PKCS#11 vault asks the token about its session (`C_GetSessionInfo`: still logged in). Rejects when it cannot;
+   * `vaultHealth` bounds it in time.
+   */
+  health(): Promise<void>;
+
   close(): Promise<void>;
 }

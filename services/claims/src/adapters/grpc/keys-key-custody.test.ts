@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JoineryError } from '@joinery/errors';
 import { createInProcessClient, type ServiceImpl } from '@joinery/grpc';
-import { KekPurpose, KeysService, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { KekPurpose, KeysService, MacVersion, VaultStatus } from '@joinery/proto/keys/v1/keys_pb';
 import type { RootKeyImport } from '../../domain/ports.js';
 import { KeysServiceKeyCustody } from './keys-key-custody.js';
 
@@ -103,4 +103,19 @@ test('creates peer and transport KEKs', async () => {
       ['mfg', KekPurpose.TRANSPORT],
     ],
   );
+});
+
+test("the outbox backlog carries the keys service's vault status; unspecified is left out", async () => {
+  const backlogWith = async (vaultStatus: VaultStatus) => {
+    const fake = fakeKeys();
+    const impl = { ...fake.impl, getOutboxBacklog: async () => ({ events: 2n, vaultStatus }) };
+    return new KeysServiceKeyCustody(createInProcessClient(KeysService, impl)).outboxBacklog(500);
+  };
+  assert.deepEqual(await backlogWith(VaultStatus.SERVING), {
+    events: 2,
+    oldestEventMs: undefined,
+    vault: 'serving',
+  });
+  assert.equal((await backlogWith(VaultStatus.NOT_SERVING)).vault, 'not_serving');
+  assert.equal('vault' in (await backlogWith(VaultStatus.UNSPECIFIED)), false);
 });

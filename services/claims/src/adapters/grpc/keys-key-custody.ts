@@ -1,5 +1,5 @@
 import type { Client } from '@joinery/grpc';
-import { KekPurpose, type KeysService, type RootKeys } from '@joinery/proto/keys/v1/keys_pb';
+import { KekPurpose, VaultStatus, type KeysService, type RootKeys } from '@joinery/proto/keys/v1/keys_pb';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { RootKeysSchema } from '@joinery/proto/keys/v1/keys_pb';
 import { hexToBytes } from '../../domain/identifiers.js';
@@ -92,6 +92,11 @@ export class KeysServiceKeyCustody implements KeyCustody {
     return {
       events: Number(r.events),
       oldestEventMs: r.oldestEventTime === undefined ? undefined : timestampMs(r.oldestEventTime),
+      ...(r.vaultStatus === VaultStatus.SERVING
+        ? { vault: 'serving' as const }
+        : r.vaultStatus === VaultStatus.NOT_SERVING
+          ? { vault: 'not_serving' as const }
+          : {}),
     };
   }
 }

@@ -13,6 +13,7 @@ import {
   type KeyEnvelopeSchema,
   type PeerSettings as ProtoPeerSettings,
   type RootKeys,
+  VaultStatus,
 } from '@joinery/proto/keys/v1/keys_pb';
 import { keysErrors } from '../../domain/errors.js';
 import { getAppSKey } from '../../domain/get-app-s-key.js';
@@ -27,6 +28,7 @@ import type { DevNonceReset } from '../../domain/ports.js';
 import { outboxBacklog } from '../../domain/outbox-backlog.js';
 import { recordRefusal } from '../../domain/record-refusal.js';
 import { resetDevNonces } from '../../domain/reset-dev-nonces.js';
+import { vaultHealth } from '../../domain/vault-health.js';
 
 const malformed = (field: string) => keysErrors.malformed_request({ field });
 
@@ -235,9 +237,11 @@ export function keysServiceImpl(deps: KeysDomainDeps): ServiceImpl<typeof KeysSe
       return { eventId: await recordRefusal(deps, refused) };
     },
     async getOutboxBacklog() {
-      const backlog = await outboxBacklog(deps.state);
+      const [backlog, vault] = await Promise.all([outboxBacklog(deps.state), vaultHealth(deps.vault)]);
+      if (!vault.ok) deps.logger.warn({ reason: vault.reason }, 'key vault health check failed');
       return {
         events: BigInt(backlog.events),
+        vaultStatus: vault.ok ? VaultStatus.SERVING : VaultStatus.NOT_SERVING,
         ...(backlog.oldestEventMs === undefined
           ? {}
           : { oldestEventTime: timestampFromMs(backlog.oldestEventMs) }),

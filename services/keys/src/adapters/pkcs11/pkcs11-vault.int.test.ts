@@ -1,5 +1,6 @@
-// The PKCS#11 vault on a real SoftHSM2 token (started by `npm test`): the KeyVault contract (shared vectors and
-// behaviour), then root-key secrecy checked through a separate PKCS#11 session, as an attacker with the PIN would.
+// The PKCS#11 vault on a real SoftHSM2 token (started by `npm test`): its thread, concurrency, and root-key secrecy
+// checked through a separate PKCS#11 session, as an attacker with the PIN would. The KeyVault contract runs in
+// `vaults.contract.int.test.ts` with this adapter's fixtures (`pkcs11-adapter.ts`).
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
@@ -8,7 +9,6 @@ import { AES128Key, DevNonce, JoinNonce, NetID, deriveSessionKeys10, keyUnwrap }
 import { captureLogs } from '@joinery/logging';
 import { requireInfra } from '@joinery/testing/infra';
 import pkcs11js from 'pkcs11js';
-import { keyVaultContract } from '../../domain/key-vault.contract.js';
 import type { KeyVault } from '../../domain/key-vault.js';
 import { importRootKeys } from '../../domain/import-root-keys.js';
 import { openPkcs11Vault } from './pkcs11-vault.js';
@@ -36,12 +36,6 @@ async function freshVault(
   return vault;
 }
 
-keyVaultContract('PKCS#11 on SoftHSM2', () => freshVault());
-// Session copies are on by default for SoftHSM2; the path without them is what other modules take.
-keyVaultContract('PKCS#11 on SoftHSM2 without session copies', () =>
-  freshVault(undefined, { sessionCopies: false }),
-);
-
 async function freshThreadVault(logger = captureLogs().logger): Promise<KeyVault> {
   const vault = await openPkcs11VaultOnThread({
     module: env.PKCS11_MODULE,
@@ -54,8 +48,6 @@ async function freshThreadVault(logger = captureLogs().logger): Promise<KeyVault
   await vault.createKek('storage', { purpose: 'storage' });
   return vault;
 }
-
-keyVaultContract('PKCS#11 on SoftHSM2, on its own thread', () => freshThreadVault());
 
 describe('PKCS#11 vault on its own thread', () => {
   test('its log lines reach the logger, its errors keep code, kind and details, and it fails cleanly once closed', async () => {

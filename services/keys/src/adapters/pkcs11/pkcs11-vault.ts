@@ -41,6 +41,8 @@ export interface Pkcs11VaultOptions {
 }
 
 const { CKA_VALUE, CKA_VALUE_LEN, CKA_MODIFIABLE } = pkcs11js;
+/** CK_STATE of a logged-in R/W user session (PKCS#11 §5.7; pkcs11js exports no CKS_ constants). */
+const CKS_RW_USER_FUNCTIONS = 3;
 
 const isPlaintext = (delivery: KeyDelivery) => !('kekLabel' in delivery);
 
@@ -282,6 +284,11 @@ export function openPkcs11Vault(options: Pkcs11VaultOptions): KeyVault {
       } finally {
         prims.dispose([key]);
       }
+    },
+    async health() {
+      const { state } = call('session_info', () => hsm.C_GetSessionInfo(session));
+      if (state !== CKS_RW_USER_FUNCTIONS)
+        throw keysErrors.hsm_error({ operation: 'session_info', reason: 'not_logged_in', state });
     },
     async close() {
       index.clear();

@@ -13,6 +13,7 @@ export const threadedMethods = [
   'verifyRejoinType1Mic',
   'buildJoinAccept',
   'rewrapStoredKey',
+  'health',
   'beginBatch',
   'endBatch',
   'close',

@@ -7,7 +7,6 @@ import { inspect } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { closeEmbeddedStore, openEmbeddedStore } from '@joinery/store';
 import type { JoinAcceptInput } from '../../domain/key-vault.js';
-import { keyVaultContract } from '../../domain/key-vault.contract.js';
 import {
   createLmdbVaultStorage,
   createMemoryVaultStorage,
@@ -52,8 +51,6 @@ async function vault(
   return v;
 }
 
-keyVaultContract('software vault', () => vault());
-
 describe('software vault at rest', () => {
   test('records are sealed at rest, survive a restart on LMDB, and fail closed under another master key or tampering', async () => {
     const dir = join(tmp, 'lmdb');
@@ -79,7 +76,9 @@ describe('software vault at rest', () => {
       storage: createLmdbVaultStorage(root),
     });
     await assert.rejects(stranger.buildJoinAccept(input()), { code: 'keys:vault_tampered' });
+    await reopened.health();
     await closeEmbeddedStore(root);
+    await assert.rejects(reopened.health());
 
     const mem = createMemoryVaultStorage();
     const v = await vault(mem, masterKey);

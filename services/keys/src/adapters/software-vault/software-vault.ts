@@ -29,6 +29,8 @@ interface RootKeys {
 }
 
 const nonceBytes = 12;
+/** A record name no record has: reading it checks that the storage answers. */
+const healthProbeName = 'health:probe';
 const tagBytes = 16;
 
 /**
@@ -175,6 +177,9 @@ export function createSoftwareVault(options: SoftwareVaultOptions): KeyVault {
     },
     async rewrapStoredKey(label, stored, delivery) {
       return deliverKey(prims, AES128Key.fromBytes(keyUnwrap(await kek(label), stored)), delivery);
+    },
+    async health() {
+      await storage.get(healthProbeName);
     },
     async close() {
       rootCache.clear();
