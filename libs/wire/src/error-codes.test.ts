@@ -4,6 +4,7 @@ import { biErrors, isResultReason } from '@joinery/backend-interfaces';
 import { isErrorKind } from '@joinery/errors';
 import {
   claimsErrors,
+  descriptionByErrorCode,
   errorRegistry,
   gatewayErrors,
   grpcErrors,
@@ -87,4 +88,16 @@ test('an entry without a result reason, or with a field of another catalogue, do
     new_code: { kind: 'internal', message: 'a new code', reason: 'other', joinRefusal: true },
   } satisfies Record<string, TravellingError>;
   assert.ok(withoutReason && refusalOutsideKeys);
+});
+
+test('a description tells apart only cases an operator may tell apart, never a refusal of a device or a sender', () => {
+  assert.ok(Object.keys(descriptionByErrorCode).length > 0);
+  for (const [code, description] of Object.entries(descriptionByErrorCode)) {
+    assert.ok(description.length > 0, code);
+    assert.ok(!['unknown_device', 'unknown_sender'].includes(reasonByErrorCode[code] ?? 'other'), code);
+  }
+  assert.notEqual(
+    descriptionByErrorCode[keysErrors.dev_nonce_too_small.code],
+    descriptionByErrorCode[keysErrors.dev_nonce_replayed.code],
+  );
 });

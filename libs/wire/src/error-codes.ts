@@ -9,6 +9,7 @@ import { defineErrors, type ErrorKind } from '@joinery/errors';
  * - `message`: the text of the error (never key material);
  * - `reason`: the Backend Interfaces result reason the gateway answers the NS with (`resultCodeFor` picks the
  *   ResultCode per protocol version) and that a refused join event records, so the two always say the same;
+ * - `description`, optionally: the Description the NS gets, where the reason alone would not say which case it is;
  * - for keys, `joinRefusal`: a refusal decided by the join pipeline, answered and also recorded as a REFUSED
  *   JoinEvent.
  * A missing field is a compile error. The factories (`keysErrors.mic_failed()`) are made from these entries by
@@ -22,6 +23,12 @@ export interface TravellingError {
   readonly kind: ErrorKind;
   readonly message: string;
   readonly reason: ResultReason;
+  /**
+   * The Description the NS gets, in words for its operator, where one reason covers cases the operator handles
+   * differently; without it, the reason's own. Never for a reason that must not tell cases apart (`unknown_device`,
+   * `unknown_sender`): the gateway ignores it there, and a test holds that none is given.
+   */
+  readonly description?: string;
 }
 
 /** A keys error; `joinRefusal` marks the refusals of the join pipeline (each one recorded as a REFUSED JoinEvent). */
@@ -45,11 +52,13 @@ export const gatewayErrorCatalogue = {
     kind: 'resource_exhausted',
     message: 'the join server is overloaded; retry',
     reason: 'other',
+    description: 'the join server is overloaded; retry later',
   },
   rate_limited: {
     kind: 'resource_exhausted',
     message: 'request rate limit of this peer exceeded',
     reason: 'other',
+    description: 'request rate limit of this sender exceeded; retry later',
   },
   /** keys answered GetAppSKey without a key: the same answer as keys' own `keys:unknown_session`. */
   unknown_session: { kind: 'not_found', message: 'unknown session', reason: 'unknown_session' },
@@ -57,6 +66,7 @@ export const gatewayErrorCatalogue = {
     kind: 'deadline_exceeded',
     message: 'the request did not complete within the internal deadline',
     reason: 'other',
+    description: 'the join server could not answer in time; retry later',
   },
   /** claims refused the device (any reason: unknown, locked, unclaimed, another JoinEUI or NS); answered alike. */
   not_authorized: {
@@ -177,18 +187,22 @@ export const keysErrorCatalogue = {
     message: 'DevNonce already used',
     reason: 'dev_nonce_replayed',
     joinRefusal: true,
+    description: 'the DevNonce was already used',
   },
   dev_nonce_too_small: {
     kind: 'failed_precondition',
     message: 'DevNonce not greater than the last accepted',
     reason: 'dev_nonce_replayed',
     joinRefusal: true,
+    description:
+      'the DevNonce is not greater than the last one used (a device whose counter restarted needs a DevNonce reset by its owner)',
   },
   rj_count_replayed: {
     kind: 'failed_precondition',
     message: 'RJcount not greater than the last accepted',
     reason: 'dev_nonce_replayed',
     joinRefusal: true,
+    description: 'the RJcount of the rejoin-request was already used',
   },
   join_nonce_exhausted: {
     kind: 'resource_exhausted',
@@ -259,8 +273,18 @@ export const keysErrorCatalogue = {
 /** Errors of the transport itself, when the other side sent no Joinery error code: all `other`. */
 export const grpcErrorCatalogue = {
   cancelled: { kind: 'unavailable', message: 'call cancelled', reason: 'other' },
-  deadline_exceeded: { kind: 'deadline_exceeded', message: 'deadline exceeded', reason: 'other' },
-  unavailable: { kind: 'unavailable', message: 'service unavailable', reason: 'other' },
+  deadline_exceeded: {
+    kind: 'deadline_exceeded',
+    message: 'deadline exceeded',
+    reason: 'other',
+    description: 'the join server could not answer in time; retry later',
+  },
+  unavailable: {
+    kind: 'unavailable',
+    message: 'service unavailable',
+    reason: 'other',
+    description: 'the join server is temporarily unavailable; retry later',
+  },
   draining: { kind: 'unavailable', message: 'server shutting down', reason: 'other' },
   unimplemented: { kind: 'internal', message: 'method not implemented by the server', reason: 'other' },
   invalid_message: { kind: 'invalid_argument', message: 'message could not be decoded', reason: 'other' },
@@ -270,7 +294,12 @@ export const grpcErrorCatalogue = {
     message: 'timeout must be a non-negative number of milliseconds',
     reason: 'other',
   },
-  resource_exhausted: { kind: 'resource_exhausted', message: 'resource exhausted', reason: 'other' },
+  resource_exhausted: {
+    kind: 'resource_exhausted',
+    message: 'resource exhausted',
+    reason: 'other',
+    description: 'the join server is overloaded; retry later',
+  },
   unauthenticated: { kind: 'unauthenticated', message: 'unauthenticated', reason: 'other' },
   permission_denied: { kind: 'permission_denied', message: 'permission denied', reason: 'other' },
   unknown: { kind: 'internal', message: 'unknown error', reason: 'other' },
@@ -317,6 +346,7 @@ export const travellingErrorCodes: readonly TravellingErrorCode[] = (
     kind: entry.kind,
     message: entry.message,
     reason: entry.reason,
+    ...(entry.description === undefined ? {} : { description: entry.description }),
     joinRefusal: entry.joinRefusal === true,
   })),
 );
@@ -337,4 +367,14 @@ export const reasonByErrorCode: Readonly<Record<string, ResultReason>> = Object.
 /** Refusals decided by the join pipeline: each one is answered and also recorded as a REFUSED JoinEvent. */
 export const joinRefusalCodes: ReadonlySet<string> = new Set(
   travellingErrorCodes.filter((entry) => entry.joinRefusal).map(({ code }) => code),
+);
+
+/**
+ * The Description of the codes whose reason covers cases an NS operator handles differently (see
+ * `TravellingError.description`); every other code is described by its reason.
+ */
+export const descriptionByErrorCode: Readonly<Record<string, string>> = Object.fromEntries(
+  travellingErrorCodes.flatMap(({ code, description }) =>
+    description === undefined ? [] : [[code, description]],
+  ),
 );

@@ -3,6 +3,7 @@ export { reasonByErrorCode, reasonOfErrorCode, resultCodeOfErrorCode } from './e
 export {
   claimsErrorCatalogue,
   claimsErrors,
+  descriptionByErrorCode,
   errorRegistry,
   gatewayErrorCatalogue,
   gatewayErrors,
