@@ -1,10 +1,12 @@
-// Fails when libs/proto/src/gen is not what `buf generate` makes from proto/ now, or the web console's API types
-// are not what scripts/console-web-api.ts makes from the OpenAPI document now.
+// Fails when libs/proto/src/gen is not what `buf generate` makes from proto/ now, the web console's API types
+// are not what scripts/console-web-api.ts makes from the OpenAPI document now, or docs/errors.md is not what
+// scripts/error-catalogue.ts makes from the error registry now.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { consoleWebSchemaStaleness } from './console-web-api.js';
+import { errorCatalogueStaleness } from './error-catalogue.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const committed = join(root, 'libs/proto/src/gen');
@@ -62,3 +64,11 @@ if (consoleWebStale !== '') {
   process.exit(1);
 }
 console.log('the web console API types are up to date');
+
+// The error catalogue, generated from the error registry (scripts/error-catalogue.ts).
+const errorCatalogueStale = await errorCatalogueStaleness();
+if (errorCatalogueStale !== '') {
+  console.error(errorCatalogueStale);
+  process.exit(1);
+}
+console.log('docs/errors.md is up to date');

@@ -49,4 +49,4 @@ export type { MacVersion } from './mac-version.js';
 export { answerTypeOf, answerTypes, knownMessageTypes, requestTypes } from './message-type.js';
 export type { AnswerType, RequestType } from './message-type.js';
 export { bytesToHex, hexToBytes, normalizeHex } from './hex.js';
-export { biErrors } from './errors.js';
+export { biErrorCatalogue, biErrors } from './errors.js';

@@ -1,6 +1,6 @@
 import { JoineryError } from '@joinery/errors';
 import { checkJoinRequestFrame, checkRejoinRequestFrame } from './activation-frame.js';
-import { biErrors } from './errors.js';
+import { biErrorCatalogue, biErrors } from './errors.js';
 import {
   fieldError,
   isJsonObject,
@@ -47,19 +47,6 @@ export type ParseRequestResult =
     }
   | { readonly ok: false; readonly answerable: false; readonly error: JoineryError };
 
-/** The one table from this package's errors to result reasons (and so, via `resultCodeFor`, to ResultCodes). */
-const reasonByError = {
-  not_a_message: 'malformed',
-  malformed_message: 'malformed',
-  frame_size: 'frame_size',
-  invalid_protocol_version: 'invalid_protocol_version',
-  unsupported_message_type: 'unsupported_message_type',
-  unsupported_mac_version: 'unsupported_mac_version',
-  mac_version_mismatch: 'mac_version_mismatch',
-  invalid_key_envelope: 'malformed',
-  incomplete_answer: 'other',
-} as const satisfies Record<keyof typeof biErrors, ResultReason>;
-
 /**
  * The length of the SessionKeyIDs Joinery's Join Server issues (a ULID, as TTS's): an AppSKeyReq with any other length
  * cannot name one of its sessions and is refused as malformed.
@@ -100,7 +87,9 @@ export function describeParseError(err: unknown): string {
 export function reasonForError(err: unknown): ResultReason {
   if (!(err instanceof JoineryError) || !err.code.startsWith('bi:')) return 'other';
   const name = err.code.slice(3);
-  return Object.hasOwn(reasonByError, name) ? reasonByError[name as keyof typeof reasonByError] : 'other';
+  return Object.hasOwn(biErrorCatalogue, name)
+    ? biErrorCatalogue[name as keyof typeof biErrorCatalogue].reason
+    : 'other';
 }
 
 function unanswerable(field: string, reason: FieldProblem): ParseRequestResult {

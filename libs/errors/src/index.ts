@@ -6,4 +6,4 @@ export {
   isErrorKind,
   safeError,
 } from './joinery-error.js';
-export type { ErrorDetails, ErrorFactory, ErrorKind, SafeError } from './joinery-error.js';
+export type { ErrorDetails, ErrorEntry, ErrorFactory, ErrorKind, SafeError } from './joinery-error.js';

@@ -26,3 +26,18 @@ test('isErrorKind accepts only known kinds', () => {
   assert.ok(isErrorKind('not_found'));
   assert.ok(!isErrorKind('teapot'));
 });
+
+test('defineErrors takes object entries and ignores what the catalogue keeps beside kind and message', () => {
+  const errors = defineErrors('demo', {
+    thing_missing: { kind: 'not_found', message: 'no such thing', reason: 'unknown_device' },
+    thing_odd: ['invalid_argument', 'odd thing'],
+  });
+  assert.equal(errors.thing_missing.code, 'demo:thing_missing');
+  assert.equal(errors.thing_missing.kind, 'not_found');
+  const err = errors.thing_missing({ id: 'x' });
+  assert.equal(err.kind, 'not_found');
+  assert.equal(err.message, 'no such thing');
+  assert.deepEqual(err.details, { id: 'x' });
+  assert.equal(errors.thing_odd().kind, 'invalid_argument');
+  assert.equal(errors.thing_odd().message, 'odd thing');
+});

@@ -61,18 +61,24 @@ export function isErrorKind(value: string): value is ErrorKind {
 }
 
 /**
- * Declares a package's error catalogue once: `const errors = defineErrors('keys', { mic_failed: ['invalid_argument', 'MIC check failed'] })`
- * then `throw errors.mic_failed()` or `errors.mic_failed.code`.
+ * One entry of an error catalogue: `[kind, message]`, or an object with `kind` and `message` and whatever else the
+ * catalogue's owner keeps beside them (the wire registry keeps the Backend Interfaces result reason there).
  */
-export function defineErrors<const T extends Record<string, readonly [ErrorKind, string]>>(
+export type ErrorEntry =
+  readonly [ErrorKind, string] | { readonly kind: ErrorKind; readonly message: string };
+
+/**
+ * Declares a package's error catalogue once: `const errors = defineErrors('keys', { mic_failed: ['invalid_argument', 'MIC check failed'] })`
+ * (or `{ mic_failed: { kind: 'invalid_argument', message: 'MIC check failed', … } }`), then `throw errors.mic_failed()`
+ * or `errors.mic_failed.code`.
+ */
+export function defineErrors<const T extends Record<string, ErrorEntry>>(
   namespace: string,
   catalogue: T,
 ): { [K in keyof T]: ErrorFactory } {
   const out = {} as { [K in keyof T]: ErrorFactory };
-  for (const [name, [kind, message]] of Object.entries(catalogue) as [
-    keyof T & string,
-    readonly [ErrorKind, string],
-  ][]) {
+  for (const [name, entry] of Object.entries(catalogue) as [keyof T & string, ErrorEntry][]) {
+    const [kind, message] = 'kind' in entry ? [entry.kind, entry.message] : entry;
     const code = `${namespace}:${name}`;
     const factory = ((details?: ErrorDetails, overrideMessage?: string, cause?: unknown) =>
       new JoineryError(code, kind, overrideMessage ?? message, {

@@ -3,6 +3,7 @@ export type { ClaimsApp, ClaimsAppDeps } from './app.js';
 export { claimsConfigSchema, sealKeyFileOf } from './config.js';
 export type { ClaimsConfig } from './config.js';
 export { claimsErrors } from './domain/errors.js';
+export { accessErrors } from './domain/access-errors.js';
 export type { Claims } from './domain/claims.js';
 export type { ClaimsLogger, RateLimit } from './domain/context.js';
 export type {

@@ -1,6 +1,6 @@
 import { JoineryError } from '@joinery/errors';
 import type { ResultReason } from '@joinery/backend-interfaces';
-import { reasonByErrorCode, reasonOfErrorCode } from '@joinery/wire';
+import { descriptionByErrorCode, reasonByErrorCode, reasonOfErrorCode } from '@joinery/wire';
 
 export { reasonByErrorCode };
 
@@ -38,23 +38,10 @@ const descriptionByReason: Readonly<Record<ResultReason, string>> = {
 };
 
 /**
- * Where one reason covers cases an operator handles differently, these say which case it is. Never for a reason that
- * must not tell cases apart (`unknown_device`, `unknown_sender`): the test holds that.
+ * A short, secret-free Description for the answer, in words for the NS operator (see `descriptionByReason`). Where one
+ * reason covers cases an operator handles differently, the registry's description of the code says which case it is
+ * (`descriptionByErrorCode`, `@joinery/wire`); never for a reason that must not tell cases apart: the test holds that.
  */
-const descriptionByErrorCode: Readonly<Record<string, string>> = {
-  'keys:dev_nonce_replayed': 'the DevNonce was already used',
-  'keys:dev_nonce_too_small':
-    'the DevNonce is not greater than the last one used (a device whose counter restarted needs a DevNonce reset by its owner)',
-  'keys:rj_count_replayed': 'the RJcount of the rejoin-request was already used',
-  'gateway:overloaded': 'the join server is overloaded; retry later',
-  'gateway:rate_limited': 'request rate limit of this sender exceeded; retry later',
-  'gateway:deadline_exceeded': 'the join server could not answer in time; retry later',
-  'grpc:deadline_exceeded': 'the join server could not answer in time; retry later',
-  'grpc:unavailable': 'the join server is temporarily unavailable; retry later',
-  'grpc:resource_exhausted': 'the join server is overloaded; retry later',
-};
-
-/** A short, secret-free Description for the answer, in words for the NS operator (see `descriptionByReason`). */
 export function descriptionFor(err: unknown): string {
   const error = JoineryError.from(err);
   const reason = reasonFor(error);

@@ -3,7 +3,8 @@ import { defineErrors } from '@joinery/errors';
 /**
  * The errors of people and access (users, sessions, invitations, members, API key scopes, audit), in the claims
  * namespace. A catalogue of their own because they are management-only: none can reach the Backend Interfaces
- * gateway, so none needs a BI result code (test/e2e error-catalogue.test.ts checks `claimsErrors` for that).
+ * gateway, so none needs a BI result code (the registry of the codes that travel, `@joinery/wire` error-codes.ts,
+ * holds `claimsErrors` with theirs).
  * Login throttling uses `claims:rate_limited` of errors.ts.
  */
 export const accessErrors = defineErrors('claims', {
