@@ -2,8 +2,8 @@
 // come. In one run, alternating, the saturation (closed loop, 64 calls in flight on one multiplexed stream, the Go
 // generator) of: the floor server; the floor plus the crypto of a join (bench/lorawan's crypto-only join and the third
 // wrap); the floor plus the keys service's two atomic Redis steps (reserve, commit) through its own state store; the
-// floor plus both; and the keys service itself (software vault, Redis state). Each as calls/s and ÷ the floor's.
-// Printed only.
+// floor plus both; and the keys service itself (software vault, Redis state). Each as calls/s and ÷ the floor's; then
+// each one's p99 at half the keys service's saturation (open loop). Printed only.
 //
 //   node --import tsx bench/keys/floor-of-floor.bench.ts       starts Redis unless REDIS_URL is set
 //   BENCH_SECONDS=8 BENCH_ROUNDS=2 …                            (the defaults)
@@ -149,13 +149,35 @@ try {
           `${m.serverMs.toFixed(3)} ms CPU/call, load ${load.toFixed(1)}`,
       );
     }
+  // p99 at half the keys service's saturation (open loop, latency from the scheduled send time), each server.
+  const keysMax = results.get('keys')!.callsPerS;
+  const rate = Math.max(1, Math.round(keysMax.reduce((a, b) => a + b, 0) / keysMax.length / 2));
+  const p99 = new Map<string, number>();
+  for (const s of servers) {
+    const load = loadavg()[0] ?? 0;
+    const m = await runMeasuredLoadgen(
+      target(s.port),
+      { rate, seconds },
+      requests(s.name, rate * seconds),
+      s.pid,
+    );
+    p99.set(s.name, m.p99);
+    console.log(
+      `[floor-of-floor] ${s.name} at ${rate}/s: p99 ${m.p99.toFixed(2)} ms, ` +
+        `${m.serverMs.toFixed(3)} ms CPU/call, errors ${m.errors}, load ${load.toFixed(1)}`,
+    );
+  }
   const floor = results.get('floor+none')!;
-  console.log('| server | calls/s (per round) | ÷ floor | CPU ms/call | load |\n|---|---|---|---|---|');
+  console.log(
+    `| server | calls/s (per round) | ÷ floor | CPU ms/call | load | p99 at ${rate}/s, ms (÷ floor) |\n` +
+      '|---|---|---|---|---|---|',
+  );
   for (const [name, row] of results)
     console.log(
       `| ${name} | ${row.callsPerS.map((x) => x.toFixed(0)).join(', ')} | ` +
         `${row.callsPerS.map((x, i) => (x / floor.callsPerS[i]!).toFixed(2)).join(', ')} | ` +
-        `${row.cpuMs.map((x) => x.toFixed(3)).join(', ')} | ${row.load.map((x) => x.toFixed(1)).join(', ')} |`,
+        `${row.cpuMs.map((x) => x.toFixed(3)).join(', ')} | ${row.load.map((x) => x.toFixed(1)).join(', ')} | ` +
+        `${p99.get(name)!.toFixed(2)} (${(p99.get(name)! / p99.get('floor+none')!).toFixed(1)}) |`,
     );
 } finally {
   for (const f of floors.values()) await f.stop();
