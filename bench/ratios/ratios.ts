@@ -355,7 +355,7 @@ export async function startPeer(
 }
 
 /** The keys service (software vault, Redis state) against the floor server: saturation, then p99 at half of it. */
-async function keysAgainstFloor(o: RatioOptions, log: (line: string) => void) {
+export async function keysAgainstFloor(o: RatioOptions, log: (line: string) => void) {
   const dataDir = mkdtempSync(join(tmpdir(), 'joinery-ratios-keys-'));
   const redisUrl = `${o.redisUrl.replace(/\/\d*$/, '')}/14`;
   const flush = connectRedis(redisUrl, { connectionName: 'ratios-bench' });
@@ -367,6 +367,7 @@ async function keysAgainstFloor(o: RatioOptions, log: (line: string) => void) {
     join(dataDir, 'keys.log'),
     port,
     keysEntryPoints.main,
+    o.nodeArgs,
   );
   const floorPort = await freePort();
   const floor = spawn(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hashSlot } from '@joinery/store';
 import {
+  deviceKeyBase,
   outboxLeaseKey,
   outboxShardCount,
   outboxStreamKey,
@@ -43,4 +44,16 @@ test('devices spread over all shards', () => {
   const seen = new Set<number>();
   for (let i = 0; i < 2000; i++) seen.add(shardOf(i.toString(16).padStart(16, '0')));
   assert.equal(seen.size, outboxShardCount);
+});
+
+test("a device's key base is its shard and the common start of its keys, validated once", () => {
+  for (const dev of ['0102030405060708', 'a0b1c2d3e4f50617']) {
+    const { shard, base } = deviceKeyBase('joinery:keys', dev);
+    assert.equal(shard, shardOf(dev));
+    for (const what of ['nonce', 'dev-nonces', 'sessions', 'session-order'])
+      assert.equal(`${base}${what}`, shardedDeviceKey('joinery:keys', dev, what));
+  }
+  assert.throws(() => deviceKeyBase('joinery:keys', '01020304'));
+  assert.throws(() => deviceKeyBase('joinery:{keys}', '0102030405060708'));
+  assert.throws(() => shardedDeviceKey('joinery:keys', '0102030405060708', 'no{ce}'));
 });

@@ -30,12 +30,23 @@ export function shardOf(devEuiHex: string): number {
 
 const part = /^[^{}\s]+$/;
 
+const devEuiHexPattern = /^[0-9A-F]{16}$/;
+
 /** `<prefix>:{<shard tag>}:<DEVEUI>:<part>`, e.g. `joinery:keys:{3-1}:0102030405060708:nonce`. */
 export function shardedDeviceKey(prefix: string, devEuiHex: string, what: string): string {
+  if (!part.test(what)) throw new Error(`invalid device key part`);
+  return `${deviceKeyBase(prefix, devEuiHex).base}${what}`;
+}
+
+/**
+ * A device's shard and the common start of its keys (`<prefix>:{<shard tag>}:<DEVEUI>:`), validated and hashed once:
+ * a join builds seven keys of one device (`shardedDeviceKey` of each part is this plus the part).
+ */
+export function deviceKeyBase(prefix: string, devEuiHex: string): { shard: number; base: string } {
   const dev = devEuiHex.toUpperCase();
-  if (!/^[0-9A-F]{16}$/.test(dev) || !part.test(prefix) || !part.test(what))
-    throw new Error(`invalid device key part`);
-  return `${prefix}:{${shardTags[shardOf(dev)]!}}:${dev}:${what}`;
+  if (!devEuiHexPattern.test(dev) || !part.test(prefix)) throw new Error(`invalid device key part`);
+  const shard = shardOf(dev);
+  return { shard, base: `${prefix}:{${shardTags[shard]!}}:${dev}:` };
 }
 
 /** The outbox stream of shard `k`: `<prefix>:{<shard tag>}:outbox`. */

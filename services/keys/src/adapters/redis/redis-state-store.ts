@@ -10,13 +10,7 @@ import {
   type ReserveRefusal,
   type StoredSession,
 } from '../../domain/ports.js';
-import {
-  outboxLeaseKey,
-  outboxShardCount,
-  outboxStreamKey,
-  shardOf,
-  shardedDeviceKey,
-} from './outbox-shards.js';
+import { deviceKeyBase, outboxLeaseKey, outboxShardCount, outboxStreamKey } from './outbox-shards.js';
 import { commitLua, reserveLua, resetLua } from './redis-scripts.js';
 
 export interface RedisStateStoreOptions {
@@ -41,16 +35,20 @@ export interface RedisStateStore extends KeysStateStore {
   readonly outboxShards: readonly RedisOutboxShard[];
 }
 
-const keysOf = (prefix: string, devEui: string) => ({
-  nonce: shardedDeviceKey(prefix, devEui, 'nonce'),
-  history: shardedDeviceKey(prefix, devEui, 'dev-nonces'),
-  rejoinFrames: shardedDeviceKey(prefix, devEui, 'rejoin-frames'),
-  sessions: shardedDeviceKey(prefix, devEui, 'sessions'),
-  order: shardedDeviceKey(prefix, devEui, 'session-order'),
-  resets: shardedDeviceKey(prefix, devEui, 'resets'),
-  outbox: outboxStreamKey(prefix, shardOf(devEui)),
-  shard: shardOf(devEui),
-});
+// The parts are fixed words, so each key is the device's validated base plus its part (see `shardedDeviceKey`).
+const keysOf = (prefix: string, devEui: string) => {
+  const { shard, base } = deviceKeyBase(prefix, devEui);
+  return {
+    nonce: `${base}nonce`,
+    history: `${base}dev-nonces`,
+    rejoinFrames: `${base}rejoin-frames`,
+    sessions: `${base}sessions`,
+    order: `${base}session-order`,
+    resets: `${base}resets`,
+    outbox: outboxStreamKey(prefix, shard),
+    shard,
+  };
+};
 
 /** The id the store hands out for a record of shard `k`: `<k>/<stream id>`, unique across shards. */
 const qualified = (k: number, id: string) => `${k}/${id}`;
@@ -178,7 +176,7 @@ export function createRedisStateStore(
       const k = keysOf(prefix, devEui);
       const json: SessionJson = {
         ...session,
-        storedAppSKey: Buffer.from(session.storedAppSKey).toString('base64'),
+        storedAppSKey: bufferView(session.storedAppSKey).toString('base64'),
       };
       const id = await commitScript(
         [k.sessions, k.order, k.outbox, k.nonce],
@@ -189,7 +187,7 @@ export function createRedisStateStore(
           maxSessions,
           event.topic,
           event.key,
-          Buffer.from(event.value),
+          bufferView(event.value),
           accepted === undefined ? '' : JSON.stringify(accepted),
         ],
       );
@@ -277,6 +275,10 @@ export function createRedisStateStore(
     async close() {},
   };
 }
+
+/** The bytes as a Buffer without copying them (ioredis writes Buffers as they are). */
+const bufferView = (bytes: Uint8Array): Buffer =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 function compareStreamIds(a: string, b: string): number {
   const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];

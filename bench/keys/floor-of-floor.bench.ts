@@ -1,0 +1,187 @@
+// The floor of the floor: how close to the floor server (libs/grpc answering at once) any keys service on Redis could
+// come. In one run, alternating, the saturation (closed loop, 64 calls in flight on one multiplexed stream, the Go
+// generator) of: the floor server; the floor plus the crypto of a join (bench/lorawan's crypto-only join and the third
+// wrap); the floor plus the keys service's two atomic Redis steps (reserve, commit) through its own state store; the
+// floor plus both; and the keys service itself (software vault, Redis state). Each as calls/s and ÷ the floor's; then
+// each one's p99 at half the keys service's saturation (open loop). Printed only.
+//
+//   node --import tsx bench/keys/floor-of-floor.bench.ts       starts Redis unless REDIS_URL is set
+//   BENCH_SECONDS=8 BENCH_ROUNDS=2 …                            (the defaults)
+import { create, toBinary } from '@bufbuild/protobuf';
+import { JoineryError } from '@joinery/errors';
+import { HandleJoinRequestSchema, KekPurpose, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { connectRedis } from '@joinery/store';
+import { freePort, startInfra, type Infra } from '@joinery/testing/infra';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { handleJoinRequest } from '../../services/keys/src/testing/keys-grpc-fixtures.js';
+import { keysEntryPoints, startKeysProcess } from '../../services/keys/src/testing/keys-process.js';
+import { runMeasuredLoadgen, type LoadgenTarget } from '../loadgen/loadgen.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const works = ['none', 'crypto', 'redis', 'crypto+redis'] as const;
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+async function startFloor(work: string, redisUrl: string) {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./floor-server.ts', import.meta.url))],
+    {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: String(port),
+        FLOOR_WORK: work,
+        REDIS_URL: redisUrl,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the floor server (${work}) exited with ${code}`)));
+    child.stdout!.on('data', (b: Buffer) => {
+      if (b.toString().includes('listening')) resolve();
+    });
+  });
+  return {
+    port,
+    pid: child.pid!,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+let infra: Infra | undefined;
+let redisBase = process.env.REDIS_URL;
+if (redisBase === undefined) {
+  infra = await startInfra({ kafka: false, softhsm: false });
+  redisBase = infra.env['REDIS_URL']!;
+}
+const redisUrl = `${redisBase.replace(/\/\d*$/, '')}/14`;
+const flush = connectRedis(redisUrl, { connectionName: 'floor-of-floor-bench' });
+await flush.flushdb();
+await flush.quit();
+const dataDir = mkdtempSync(join(tmpdir(), 'joinery-floor-of-floor-'));
+const keysPort = await freePort();
+const keys = await startKeysProcess(
+  { JOINERY_DATA_DIR: dataDir, JOINERY_LOG_LEVEL: 'warn', JOINERY_REDIS_URL: redisUrl },
+  join(dataDir, 'keys.log'),
+  keysPort,
+  keysEntryPoints.main,
+);
+const floors = new Map<string, Awaited<ReturnType<typeof startFloor>>>();
+try {
+  for (const work of works) floors.set(work, await startFloor(work, redisUrl));
+  const rootKey = new Uint8Array(randomBytes(16));
+  for (const label of ['ns:000013', 'as:as1'])
+    await keys.client.createKek({ label, purpose: KekPurpose.PEER }).catch((err: unknown) => {
+      if (!JoineryError.is(err, 'keys:kek_exists')) throw err;
+    });
+  const devEuis = Array.from({ length: 1000 }, () => new Uint8Array(randomBytes(8)));
+  for (let i = 0; i < devEuis.length; i += 250)
+    await keys.client.importRootKeysBatch(
+      {
+        devices: devEuis.slice(i, i + 250).map((devEui) => ({
+          devEui,
+          macVersion: MacVersion.MAC_VERSION_1_0_4,
+          keys: { case: 'plain', value: { nwkKey: rootKey } },
+        })),
+      },
+      { timeoutMs: 60_000 },
+    );
+  // Every server has its own nonce state, so each gets its own increasing DevNonces.
+  const nonces = new Map<string, Uint32Array>();
+  let cursor = 0;
+  const requests = (server: string, count: number) => {
+    const n = nonces.get(server) ?? new Uint32Array(devEuis.length);
+    nonces.set(server, n);
+    return Array.from({ length: count }, () => {
+      const d = cursor++ % devEuis.length;
+      return toBinary(
+        HandleJoinRequestSchema,
+        create(
+          HandleJoinRequestSchema,
+          handleJoinRequest(rootKey, devEuis[d]!, n[d]!++, MacVersion.MAC_VERSION_1_0_4),
+        ),
+      );
+    });
+  };
+  const target = (port: number): LoadgenTarget => ({
+    mode: 'grpc',
+    target: `127.0.0.1:${port}`,
+    method: '/joinery.keys.v1.KeysService/HandleJoin',
+    mux: true,
+  });
+  const servers = [
+    ...works.map((w) => ({ name: `floor+${w}`, port: floors.get(w)!.port, pid: floors.get(w)!.pid })),
+    { name: 'keys', port: keysPort, pid: keys.child.pid! },
+  ];
+  for (const s of servers)
+    await runMeasuredLoadgen(target(s.port), { closed: 64, seconds: 2 }, requests(s.name, 60_000), s.pid);
+  const results = new Map<string, { callsPerS: number[]; cpuMs: number[]; load: number[] }>();
+  for (let r = 0; r < rounds; r++)
+    for (const s of servers) {
+      const load = loadavg()[0] ?? 0;
+      const m = await runMeasuredLoadgen(
+        target(s.port),
+        { closed: 64, seconds },
+        requests(s.name, 30_000 * seconds),
+        s.pid,
+      );
+      if (m.errors > 0) throw new Error(`${s.name}: ${m.errors} errors ${JSON.stringify(m.failures)}`);
+      const row = results.get(s.name) ?? { callsPerS: [], cpuMs: [], load: [] };
+      row.callsPerS.push(m.achieved);
+      row.cpuMs.push(m.serverMs);
+      row.load.push(load);
+      results.set(s.name, row);
+      console.log(
+        `[floor-of-floor] round ${r + 1} ${s.name}: ${m.achieved.toFixed(0)} calls/s, ` +
+          `${m.serverMs.toFixed(3)} ms CPU/call, load ${load.toFixed(1)}`,
+      );
+    }
+  // p99 at half the keys service's saturation (open loop, latency from the scheduled send time), each server.
+  const keysMax = results.get('keys')!.callsPerS;
+  const rate = Math.max(1, Math.round(keysMax.reduce((a, b) => a + b, 0) / keysMax.length / 2));
+  const p99 = new Map<string, number>();
+  for (const s of servers) {
+    const load = loadavg()[0] ?? 0;
+    const m = await runMeasuredLoadgen(
+      target(s.port),
+      { rate, seconds },
+      requests(s.name, rate * seconds),
+      s.pid,
+    );
+    p99.set(s.name, m.p99);
+    console.log(
+      `[floor-of-floor] ${s.name} at ${rate}/s: p99 ${m.p99.toFixed(2)} ms, ` +
+        `${m.serverMs.toFixed(3)} ms CPU/call, errors ${m.errors}, load ${load.toFixed(1)}`,
+    );
+  }
+  const floor = results.get('floor+none')!;
+  console.log(
+    `| server | calls/s (per round) | ÷ floor | CPU ms/call | load | p99 at ${rate}/s, ms (÷ floor) |\n` +
+      '|---|---|---|---|---|---|',
+  );
+  for (const [name, row] of results)
+    console.log(
+      `| ${name} | ${row.callsPerS.map((x) => x.toFixed(0)).join(', ')} | ` +
+        `${row.callsPerS.map((x, i) => (x / floor.callsPerS[i]!).toFixed(2)).join(', ')} | ` +
+        `${row.cpuMs.map((x) => x.toFixed(3)).join(', ')} | ${row.load.map((x) => x.toFixed(1)).join(', ')} | ` +
+        `${p99.get(name)!.toFixed(2)} (${(p99.get(name)! / p99.get('floor+none')!).toFixed(1)}) |`,
+    );
+} finally {
+  for (const f of floors.values()) await f.stop();
+  await keys.kill('SIGTERM');
+  rmSync(dataDir, { recursive: true, force: true });
+  await infra?.stop();
+}
