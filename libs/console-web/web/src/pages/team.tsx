@@ -22,6 +22,7 @@ import {
   formatTime,
   NotOffered,
   PageTitle,
+  useAction,
   useLoad,
   TableScroll,
 } from '../components/common';
@@ -49,25 +50,6 @@ interface ApiKey {
   lastUsedAt: string | null;
   revokedAt: string | null;
   key?: string;
-}
-
-function useAction() {
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const run = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-      return true;
-    } catch (err) {
-      setError(err);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { error, busy, run };
 }
 
 export function TeamPage() {
