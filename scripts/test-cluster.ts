@@ -9,7 +9,7 @@
 // To add infrastructure for new suites, add an entry to `clusterInfra` below.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { addCounts, type TestCounts } from './test-counts.js';
+import { addCounts, countFailure, type TestCounts } from './test-counts.js';
 import { findTestFiles, nodeTestArgs } from './test-files.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,9 +92,7 @@ try {
     addCounts(counts, countsFile);
   }
 } catch (err) {
-  counts.failed += 1;
-  counts.failures.push(`cluster infrastructure: ${err instanceof Error ? err.message : String(err)}`);
-  console.error(err);
+  countFailure(counts, 'cluster infrastructure', err);
 } finally {
   await stopAll();
   rmSync(countsDir, { recursive: true, force: true });

@@ -7,7 +7,7 @@
 //   npm test -- libs/lorawan         only test files under these paths (checks skipped unless --checks)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { addCounts, type TestCounts } from './test-counts.js';
+import { addCounts, countFailure, type TestCounts } from './test-counts.js';
 import { findTestFiles, nodeTestArgs } from './test-files.js';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -129,9 +129,7 @@ try {
     addCounts(counts, countsFile);
   }
 } catch (err) {
-  counts.failed += 1;
-  counts.failures.push(`test infrastructure: ${err instanceof Error ? err.message : String(err)}`);
-  console.error(err);
+  countFailure(counts, 'test infrastructure', err);
 } finally {
   if (infra) await infra.stop();
   rmSync(countsDir, { recursive: true, force: true });
