@@ -11,7 +11,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
 import { rolesOf, useAuth } from '../auth';
@@ -50,6 +50,32 @@ interface ApiKey {
   lastUsedAt: string | null;
   revokedAt: string | null;
   key?: string;
+}
+
+/** A row's button that DELETEs `path`, then reloads the list (`danger`: outlined in red). */
+function DeleteButton({
+  path,
+  action,
+  reload,
+  danger = false,
+  children,
+}: {
+  path: string;
+  action: ReturnType<typeof useAction>;
+  reload: () => void;
+  danger?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <Button
+      size="xs"
+      variant={danger ? 'outline' : 'default'}
+      {...(danger ? { color: 'red.9' } : {})}
+      onClick={() => void action.run(() => request('DELETE', path)).then(reload)}
+    >
+      {children}
+    </Button>
+  );
 }
 
 export function TeamPage() {
@@ -130,18 +156,14 @@ export function TeamPage() {
                 <Table.Td>{formatTime(m.joinedAt)}</Table.Td>
                 <Table.Td>
                   {roles.canChange ? (
-                    <Button
-                      size="xs"
-                      color="red.9"
-                      variant="outline"
-                      onClick={() =>
-                        void action
-                          .run(() => request('DELETE', `/api/v1/members/${m.id}`))
-                          .then(members.reload)
-                      }
+                    <DeleteButton
+                      path={`/api/v1/members/${m.id}`}
+                      action={action}
+                      reload={members.reload}
+                      danger
                     >
                       Remove
-                    </Button>
+                    </DeleteButton>
                   ) : null}
                 </Table.Td>
               </Table.Tr>
@@ -203,17 +225,13 @@ export function TeamPage() {
                 <Table.Td>expires {formatTime(i.expiresAt)}</Table.Td>
                 <Table.Td>
                   {roles.canChange ? (
-                    <Button
-                      size="xs"
-                      variant="default"
-                      onClick={() =>
-                        void action
-                          .run(() => request('DELETE', `/api/v1/invitations/${i.id}`))
-                          .then(invitations.reload)
-                      }
+                    <DeleteButton
+                      path={`/api/v1/invitations/${i.id}`}
+                      action={action}
+                      reload={invitations.reload}
                     >
                       Withdraw
-                    </Button>
+                    </DeleteButton>
                   ) : null}
                 </Table.Td>
               </Table.Tr>
@@ -340,18 +358,14 @@ export function ApiKeysPage() {
                     {k.revokedAt ? (
                       <Badge color="red.9">revoked</Badge>
                     ) : roles.canChange ? (
-                      <Button
-                        size="xs"
-                        color="red.9"
-                        variant="outline"
-                        onClick={() =>
-                          void action
-                            .run(() => request('DELETE', `/api/v1/api-keys/${k.id}`))
-                            .then(keys.reload)
-                        }
+                      <DeleteButton
+                        path={`/api/v1/api-keys/${k.id}`}
+                        action={action}
+                        reload={keys.reload}
+                        danger
                       >
                         Revoke
-                      </Button>
+                      </DeleteButton>
                     ) : null}
                   </Table.Td>
                 </Table.Tr>
