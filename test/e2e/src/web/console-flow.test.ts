@@ -444,6 +444,13 @@ describe('the web console plays the seed flow in a browser', () => {
       await page.getByRole('button', { name: 'Create key' }).click();
       await page.getByText('Copy the key now: it is shown once.').waitFor();
       await checkpoint('api-keys');
+      // Revoked from its row: the list reloads with the key marked, and its button gone.
+      const keyRow = page
+        .getByRole('row')
+        .filter({ has: page.getByRole('cell', { name: 'ci', exact: true }) });
+      await keyRow.getByRole('button', { name: 'Revoke' }).click();
+      await keyRow.getByText('revoked', { exact: true }).waitFor();
+      assert.equal(await keyRow.getByRole('button', { name: 'Revoke' }).count(), 0);
       await nav('Audit log').click();
       await field('Action').fill('device.claimed');
       await page.getByRole('button', { name: 'Filter' }).click();
