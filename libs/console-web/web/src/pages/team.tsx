@@ -52,6 +52,10 @@ interface ApiKey {
   key?: string;
 }
 
+/** The items of a list, or none when this server does not offer it. */
+const itemsOf = <T,>(offered: boolean, path: string): Promise<T[]> =>
+  offered ? request<{ items: T[] }>('GET', path).then((p) => p.items) : Promise.resolve([]);
+
 /** A row's button that DELETEs `path`, then reloads the list (`danger`: outlined in red). */
 function DeleteButton({
   path,
@@ -83,20 +87,8 @@ export function TeamPage() {
   const { session } = useAuth();
   const roles = rolesOf(session);
   const offered = caps?.has('GET', '/api/v1/members') ?? false;
-  const members = useLoad(
-    () =>
-      offered
-        ? request<{ items: Member[] }>('GET', '/api/v1/members').then((p) => p.items)
-        : Promise.resolve([]),
-    [offered],
-  );
-  const invitations = useLoad(
-    () =>
-      offered
-        ? request<{ items: Invitation[] }>('GET', '/api/v1/invitations').then((p) => p.items)
-        : Promise.resolve([]),
-    [offered],
-  );
+  const members = useLoad(() => itemsOf<Member>(offered, '/api/v1/members'), [offered]);
+  const invitations = useLoad(() => itemsOf<Invitation>(offered, '/api/v1/invitations'), [offered]);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<string | null>('member');
   const [invited, setInvited] = useState<Invitation>();
@@ -256,13 +248,7 @@ export function ApiKeysPage() {
   const { session } = useAuth();
   const roles = rolesOf(session);
   const offered = caps?.has('GET', '/api/v1/api-keys') ?? false;
-  const keys = useLoad(
-    () =>
-      offered
-        ? request<{ items: ApiKey[] }>('GET', '/api/v1/api-keys').then((p) => p.items)
-        : Promise.resolve([]),
-    [offered],
-  );
+  const keys = useLoad(() => itemsOf<ApiKey>(offered, '/api/v1/api-keys'), [offered]);
   const [name, setName] = useState('');
   const [chosen, setChosen] = useState<string[]>(['read']);
   const [expires, setExpires] = useState('');
