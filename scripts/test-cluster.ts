@@ -8,8 +8,9 @@
 //
 // To add infrastructure for new suites, add an entry to `clusterInfra` below.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { addCounts, type TestCounts } from './test-counts.js';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { addCounts, countFailure, type TestCounts } from './test-counts.js';
+import { findTestFiles, nodeTestArgs } from './test-files.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redisClusterUrl } from '@joinery/store';
@@ -40,20 +41,11 @@ const clusterInfra: { name: string; start(): Promise<Started> }[] = [
   },
 ];
 
-function findSuites(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.') || name === 'dist') continue;
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...findSuites(path));
-    else if (name.endsWith('.cluster-test.ts')) out.push(path);
-  }
-  return out;
-}
-
 const roots =
   paths.length > 0 ? paths.map((p) => join(root, p)) : ['libs', 'services', 'test'].map((d) => join(root, d));
-const files = roots.flatMap((p) => (statSync(p).isDirectory() ? findSuites(p) : [p])).sort();
+const files = roots
+  .flatMap((p) => (statSync(p).isDirectory() ? findTestFiles(p, '.cluster-test.ts') : [p]))
+  .sort();
 
 const started: Started[] = [];
 let current: ChildProcess | undefined;
@@ -91,18 +83,7 @@ try {
     await new Promise<void>((resolve) => {
       current = spawn(
         process.execPath,
-        [
-          '--import',
-          'tsx',
-          '--test',
-          '--test-concurrency=1',
-          '--test-timeout=1200000',
-          '--test-reporter=spec',
-          '--test-reporter-destination=stdout',
-          `--test-reporter=${join(root, 'scripts/count-reporter.mjs')}`,
-          `--test-reporter-destination=${join(countsDir, 'reporter.out')}`,
-          ...files,
-        ],
+        nodeTestArgs(root, countsDir, { concurrency: 1, timeoutMs: 1_200_000 }, files),
         { cwd: root, env, stdio: 'inherit' },
       );
       current.on('exit', () => resolve());
@@ -111,9 +92,7 @@ try {
     addCounts(counts, countsFile);
   }
 } catch (err) {
-  counts.failed += 1;
-  counts.failures.push(`cluster infrastructure: ${err instanceof Error ? err.message : String(err)}`);
-  console.error(err);
+  countFailure(counts, 'cluster infrastructure', err);
 } finally {
   await stopAll();
   rmSync(countsDir, { recursive: true, force: true });

@@ -27,3 +27,10 @@ export function addCounts(into: TestCounts, countsFile: string): void {
     into.failures.push('the test runner ended without reporting its results');
   }
 }
+
+/** A failure outside any test (infrastructure that did not start), counted and printed. */
+export function countFailure(into: TestCounts, what: string, err: unknown): void {
+  into.failed += 1;
+  into.failures.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(err);
+}

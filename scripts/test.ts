@@ -6,8 +6,9 @@
 //   npm test -- --no-infra           unit tests only (files named *.int.test.ts and test/e2e are left out)
 //   npm test -- libs/lorawan         only test files under these paths (checks skipped unless --checks)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { addCounts, type TestCounts } from './test-counts.js';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { addCounts, countFailure, type TestCounts } from './test-counts.js';
+import { findTestFiles, nodeTestArgs } from './test-files.js';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startInfra, type Infra } from '@joinery/testing/infra';
@@ -33,19 +34,6 @@ function run(cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv = process.en
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     child.on('error', () => resolve(127));
   });
-}
-
-function findTests(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.') || name === 'dist' || name === '__fixtures__')
-      continue;
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...findTests(path));
-    // *.cluster-test.ts files are the multi-process suites of `npm run test:cluster` (scripts/test-cluster.ts).
-    else if (name.endsWith('.test.ts')) out.push(path);
-  }
-  return out;
 }
 
 /** test/e2e/src/deploy checks files with helm, kubeconform and compose-go only: no Redis, Kafka or HSM. */
@@ -87,7 +75,8 @@ const roots =
         join(root, 'scripts'),
         join(root, 'bench'),
       ];
-let files = roots.flatMap((p) => (statSync(p).isDirectory() ? findTests(p) : [p])).sort();
+// *.cluster-test.ts files are the multi-process suites of `npm run test:cluster` (scripts/test-cluster.ts).
+let files = roots.flatMap((p) => (statSync(p).isDirectory() ? findTestFiles(p, '.test.ts') : [p])).sort();
 if (!withInfra) files = files.filter((f) => !needsInfra(f));
 
 let infra: Infra | undefined;
@@ -134,26 +123,13 @@ try {
   if (files.length > 0) {
     await run(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--test',
-        '--test-concurrency=3',
-        '--test-timeout=300000',
-        '--test-reporter=spec',
-        '--test-reporter-destination=stdout',
-        `--test-reporter=${join(root, 'scripts/count-reporter.mjs')}`,
-        `--test-reporter-destination=${join(countsDir, 'reporter.out')}`,
-        ...files,
-      ],
+      nodeTestArgs(root, countsDir, { concurrency: 3, timeoutMs: 300_000 }, files),
       env,
     );
     addCounts(counts, countsFile);
   }
 } catch (err) {
-  counts.failed += 1;
-  counts.failures.push(`test infrastructure: ${err instanceof Error ? err.message : String(err)}`);
-  console.error(err);
+  countFailure(counts, 'test infrastructure', err);
 } finally {
   if (infra) await infra.stop();
   rmSync(countsDir, { recursive: true, force: true });

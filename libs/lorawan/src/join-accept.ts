@@ -5,6 +5,7 @@ import { type DLSettings, decodeDLSettings, encodeDLSettings } from './dl-settin
 import type { EUI64 } from './eui64.js';
 import { lorawanErrors } from './errors.js';
 import { JoinNonce } from './join-nonce.js';
+import { concatBytes } from './bytes.js';
 import { checkMic } from './join-request.js';
 import { MType, checkMhdr, mhdrFor } from './mhdr.js';
 import { NetID } from './net-id.js';
@@ -56,11 +57,7 @@ export function joinAcceptBody(fields: JoinAcceptFields): Uint8Array {
 
 /** OptNeg = 0 MIC input (1.0.x, and 1.1 devices answered as 1.0): `MHDR | body`; CMAC key AppKey / NwkKey. */
 export function joinAcceptMicInput10(fields: JoinAcceptFields): Uint8Array {
-  const body = joinAcceptBody(fields);
-  const out = new Uint8Array(1 + body.length);
-  out[0] = joinAcceptMhdr;
-  out.set(body, 1);
-  return out;
+  return concatBytes(joinAcceptMhdr, joinAcceptBody(fields));
 }
 
 /**
@@ -75,14 +72,13 @@ export function joinAcceptMicInput11(
 ): Uint8Array {
   if (!(Object.values(JoinReqType) as number[]).includes(joinReqType))
     throw lorawanErrors.invalid_join_req_type({ joinReqType });
-  const body = joinAcceptBody(fields);
-  const out = new Uint8Array(12 + body.length);
-  out[0] = joinReqType;
-  out.set(joinEui.toWire(), 1);
-  out.set(devNonce.toWire(), 9);
-  out[11] = joinAcceptMhdr;
-  out.set(body, 12);
-  return out;
+  return concatBytes(
+    joinReqType,
+    joinEui.toWire(),
+    devNonce.toWire(),
+    joinAcceptMhdr,
+    joinAcceptBody(fields),
+  );
 }
 
 /**
@@ -91,11 +87,7 @@ export function joinAcceptMicInput11(
  */
 export function joinAcceptPlaintext(fields: JoinAcceptFields, mic: Uint8Array): Uint8Array {
   checkMic(mic);
-  const body = joinAcceptBody(fields);
-  const out = new Uint8Array(body.length + 4);
-  out.set(body, 0);
-  out.set(mic, body.length);
-  return out;
+  return concatBytes(joinAcceptBody(fields), mic);
 }
 
 /** Parses a decrypted join-accept plaintext (16 or 32 bytes). */

@@ -1,3 +1,4 @@
+import { concatBytes } from './bytes.js';
 import { DevNonce } from './dev-nonce.js';
 import { EUI64 } from './eui64.js';
 import { lorawanErrors } from './errors.js';
@@ -19,12 +20,12 @@ export const joinRequestLength = 23;
 
 /** The join-request MIC input: `MHDR | JoinEUI | DevEUI | DevNonce` (19 bytes, wire order); CMAC key AppKey (1.0) / NwkKey (1.1). */
 export function joinRequestMicInput(request: JoinRequest): Uint8Array {
-  const out = new Uint8Array(19);
-  out[0] = mhdrFor(MType.joinRequest);
-  out.set(request.joinEui.toWire(), 1);
-  out.set(request.devEui.toWire(), 9);
-  out.set(request.devNonce.toWire(), 17);
-  return out;
+  return concatBytes(
+    mhdrFor(MType.joinRequest),
+    request.joinEui.toWire(),
+    request.devEui.toWire(),
+    request.devNonce.toWire(),
+  );
 }
 
 export function checkMic(mic: Uint8Array): void {
@@ -35,10 +36,7 @@ export function checkMic(mic: Uint8Array): void {
 /** The 23-byte PHYPayload: MIC input followed by the 4-byte MIC. */
 export function encodeJoinRequest(request: JoinRequest, mic: Uint8Array): Uint8Array {
   checkMic(mic);
-  const out = new Uint8Array(joinRequestLength);
-  out.set(joinRequestMicInput(request), 0);
-  out.set(mic, 19);
-  return out;
+  return concatBytes(joinRequestMicInput(request), mic);
 }
 
 export function decodeJoinRequest(phyPayload: Uint8Array): DecodedJoinRequest {

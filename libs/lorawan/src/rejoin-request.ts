@@ -1,3 +1,4 @@
+import { concatBytes } from './bytes.js';
 import { EUI64 } from './eui64.js';
 import { lorawanErrors } from './errors.js';
 import { checkMic } from './join-request.js';
@@ -29,32 +30,28 @@ function counterWire(value: number): Uint8Array {
  */
 export function rejoinMicInput(request: RejoinRequest): Uint8Array {
   if (request.rejoinType === 1) {
-    const out = new Uint8Array(20);
-    out[0] = mhdrFor(MType.rejoinRequest);
-    out[1] = 1;
-    out.set(request.joinEui.toWire(), 2);
-    out.set(request.devEui.toWire(), 10);
-    out.set(counterWire(request.rjCount1), 18);
-    return out;
+    return concatBytes(
+      mhdrFor(MType.rejoinRequest),
+      1,
+      request.joinEui.toWire(),
+      request.devEui.toWire(),
+      counterWire(request.rjCount1),
+    );
   }
   if (request.rejoinType !== 0 && request.rejoinType !== 2)
     throw lorawanErrors.invalid_rejoin_type({ rejoinType: String(request.rejoinType) });
-  const out = new Uint8Array(15);
-  out[0] = mhdrFor(MType.rejoinRequest);
-  out[1] = request.rejoinType;
-  out.set(request.netId.toWire(), 2);
-  out.set(request.devEui.toWire(), 5);
-  out.set(counterWire(request.rjCount0), 13);
-  return out;
+  return concatBytes(
+    mhdrFor(MType.rejoinRequest),
+    request.rejoinType,
+    request.netId.toWire(),
+    request.devEui.toWire(),
+    counterWire(request.rjCount0),
+  );
 }
 
 export function encodeRejoinRequest(request: RejoinRequest, mic: Uint8Array): Uint8Array {
   checkMic(mic);
-  const input = rejoinMicInput(request);
-  const out = new Uint8Array(input.length + 4);
-  out.set(input, 0);
-  out.set(mic, input.length);
-  return out;
+  return concatBytes(rejoinMicInput(request), mic);
 }
 
 export function decodeRejoinRequest(phyPayload: Uint8Array): DecodedRejoinRequest {

@@ -18,6 +18,7 @@ import { createApiClient, type ApiClient } from './cli/api-client.js';
 import type { RegisteredNetworkServer } from './cli/ns-bundle.js';
 import { runCli } from './cli/run-cli.js';
 import { startEmbedded, type RunningEmbedded } from './embedded.js';
+import { loopbackEmbeddedEnv } from './testing/loopback-env.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'joinery-invoices-'));
 let running: RunningEmbedded;
@@ -32,15 +33,10 @@ const period = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart
 
 before(async () => {
   running = await startEmbedded(
-    {
-      JOINERY_DATA_DIR: join(dir, 'data'),
-      JOINERY_API_PORT: '0',
-      JOINERY_BI_HOST: '127.0.0.1',
-      JOINERY_BI_PORT: '0',
-      JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
+    loopbackEmbeddedEnv(join(dir, 'data'), {
       JOINERY_INVOICE_ISSUER_NAME: 'Example Networks',
       JOINERY_INVOICE_ISSUER_TAX_ID: 'DE123456789',
-    },
+    }),
     captureLogs().logger,
   );
   const url = `http://127.0.0.1:${running.apiPort}`;

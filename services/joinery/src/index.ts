@@ -18,3 +18,4 @@ export {
   SimulatedNetworkServer,
 } from '@joinery/testing/simulated-network';
 export type { JoinOutcome, NetworkServerIdentity, SimulatedDevice } from '@joinery/testing/simulated-network';
+export { loopbackEmbeddedEnv } from './testing/loopback-env.js';

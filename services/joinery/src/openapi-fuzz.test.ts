@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { captureLogs } from '@joinery/logging';
 import { startEmbedded, type RunningEmbedded } from './embedded.js';
+import { loopbackEmbeddedEnv } from './testing/loopback-env.js';
 
 const version = '4.32.5';
 const venv = join(homedir(), '.cache/joinery', `schemathesis-${version}`);
@@ -39,17 +40,7 @@ let running: RunningEmbedded;
 
 before(async () => {
   ensureSchemathesis();
-  running = await startEmbedded(
-    {
-      JOINERY_DATA_DIR: join(dir, 'data'),
-      JOINERY_API_HOST: '127.0.0.1',
-      JOINERY_API_PORT: '0',
-      JOINERY_BI_HOST: '127.0.0.1',
-      JOINERY_BI_PORT: '0',
-      JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
-    },
-    captureLogs().logger,
-  );
+  running = await startEmbedded(loopbackEmbeddedEnv(join(dir, 'data')), captureLogs().logger);
 });
 after(async () => {
   await running?.stop();

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { captureLogs } from '@joinery/logging';
 import { startEmbedded, type RunningEmbedded } from './embedded.js';
+import { loopbackEmbeddedEnv } from './testing/loopback-env.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'joinery-refusals-'));
 let running: RunningEmbedded;
@@ -44,16 +45,7 @@ let ownerA: string;
 let nsA: string;
 
 before(async () => {
-  running = await startEmbedded(
-    {
-      JOINERY_DATA_DIR: join(dir, 'data'),
-      JOINERY_API_PORT: '0',
-      JOINERY_BI_HOST: '127.0.0.1',
-      JOINERY_BI_PORT: '0',
-      JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
-    },
-    captureLogs().logger,
-  );
+  running = await startEmbedded(loopbackEmbeddedEnv(join(dir, 'data')), captureLogs().logger);
   url = `http://127.0.0.1:${running.apiPort}`;
   admin = running.adminToken;
   const batch = await call(admin, 'POST', '/api/v1/device-batches', {

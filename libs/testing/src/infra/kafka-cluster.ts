@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel, type ITopicConfig } from 'kafkajs';
 import { infraErrors } from './errors.js';
 import { freePort } from './free-port.js';
-import { ensureKafkaJars, findJava } from './kafka.js';
+import { ensureKafkaJars, findJava, probeClient } from './kafka.js';
 import {
   brokerSettings,
   kafkaVersion,
@@ -316,14 +316,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
       if (running.has(nodeId)) throw new Error(`Kafka node ${nodeId} is running`);
       start(spec);
       // Asked directly: a killed broker stays in the cluster's metadata until its session times out.
-      const direct = new Kafka({
-        clientId: 'joinery-infra-cluster',
-        brokers: [spec.address],
-        logLevel: logLevel.NOTHING,
-        connectionTimeout: 1_000,
-        requestTimeout: 5_000,
-        retry: { retries: 0 },
-      });
+      const direct = probeClient('joinery-infra-cluster', [spec.address]);
       await waitFor(
         async () => {
           const admin = direct.admin();

@@ -229,19 +229,24 @@ async function startKafkaContainer(ctx: StartContext): Promise<Started> {
  * loaded (the first FindCoordinator creates `__consumer_offsets`; the first idempotent producer gets a producer id),
  * so that the tests' first consumer group and producer do not meet "coordinator is loading" retries.
  */
-async function waitForAdmin(
-  brokers: string[],
-  timeoutMs: number,
-  extra: { abort?: () => string | undefined; diagnostics?: () => string },
-): Promise<void> {
-  const kafka = new Kafka({
-    clientId: 'joinery-infra-probe',
+/** A kafkajs client for readiness probes: quiet, short timeouts, no retries (the caller's waitFor retries). */
+export function probeClient(clientId: string, brokers: string[]): Kafka {
+  return new Kafka({
+    clientId,
     brokers,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1_000,
     requestTimeout: 5_000,
     retry: { retries: 0 },
   });
+}
+
+async function waitForAdmin(
+  brokers: string[],
+  timeoutMs: number,
+  extra: { abort?: () => string | undefined; diagnostics?: () => string },
+): Promise<void> {
+  const kafka = probeClient('joinery-infra-probe', brokers);
   await waitFor(
     async () => {
       const admin = kafka.admin();

@@ -3,13 +3,14 @@ import { describe, test } from 'node:test';
 import { JoineryError } from '@joinery/errors';
 import {
   admin,
-  claimCodeOf,
   createHarness,
   createOwner,
   devEui,
   importDevices,
   joinEui,
   networkServerInput,
+  claimInput,
+  transferInput,
 } from '../testing/harness.js';
 import { createMemoryClaimsStore } from '../adapters/memory/memory-store.js';
 import { claimsErrors } from './errors.js';
@@ -17,13 +18,6 @@ import type { ClaimsStore } from './ports.js';
 
 const rejectsWith = (p: Promise<unknown>, code: string) =>
   assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
-
-const claimInput = (n: number, networkServerId: string, code = claimCodeOf(n)) => ({
-  devEui: devEui(n),
-  claimCode: code,
-  networkServerId,
-  applicationServerId: null,
-});
 
 describe('claim', () => {
   test('binds the device to the owner and its NS, and publishes imported then claimed', async () => {
@@ -264,34 +258,18 @@ describe('unclaim, transfer, lock', () => {
     );
     await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
     await rejectsWith(
-      h.claims.devices.transfer(a.principal, {
-        devEui: devEui(1),
-        networkServerId: b.ns.id,
-        applicationServerId: null,
-      }),
+      h.claims.devices.transfer(a.principal, transferInput(1, b.ns.id)),
       claimsErrors.unknown_network_server.code,
     );
     await rejectsWith(
-      h.claims.devices.transfer(b.principal, {
-        devEui: devEui(1),
-        networkServerId: b.ns.id,
-        applicationServerId: null,
-      }),
+      h.claims.devices.transfer(b.principal, transferInput(1, b.ns.id)),
       claimsErrors.unknown_device.code,
     );
     await rejectsWith(
-      h.claims.devices.transfer(a.principal, {
-        devEui: devEui(2),
-        networkServerId: ns2.peer.id,
-        applicationServerId: null,
-      }),
+      h.claims.devices.transfer(a.principal, transferInput(2, ns2.peer.id)),
       claimsErrors.unknown_device.code,
     );
-    const moved = await h.claims.devices.transfer(a.principal, {
-      devEui: devEui(1),
-      networkServerId: ns2.peer.id,
-      applicationServerId: null,
-    });
+    const moved = await h.claims.devices.transfer(a.principal, transferInput(1, ns2.peer.id));
     assert.equal(moved.networkServerId, ns2.peer.id);
     const event = h.publisher.events.at(-1);
     assert.deepEqual(event?.change, {
@@ -313,11 +291,7 @@ describe('unclaim, transfer, lock', () => {
     assert.equal(locked.lockReason, 'fraud');
     await rejectsWith(h.claims.devices.unclaim(a.principal, devEui(1)), claimsErrors.device_locked.code);
     await rejectsWith(
-      h.claims.devices.transfer(a.principal, {
-        devEui: devEui(1),
-        networkServerId: a.ns.id,
-        applicationServerId: null,
-      }),
+      h.claims.devices.transfer(a.principal, transferInput(1, a.ns.id)),
       claimsErrors.device_locked.code,
     );
     await rejectsWith(h.claims.devices.unlock(a.principal, devEui(1)), claimsErrors.admin_only.code);

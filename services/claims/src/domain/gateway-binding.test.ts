@@ -11,6 +11,7 @@ import {
   type Owner,
   networkServerInput,
   authorized,
+  transferInput,
 } from '../testing/harness.js';
 
 // Issue 22 #11: keys hands a session's AppSKey out only under the binding it was made under (keys
@@ -75,11 +76,7 @@ test('the binding changes with a transfer and with a new claim by the same owner
     a.principal,
     networkServerInput({ name: 'a-ns2', netId: '000015' }),
   );
-  await h.claims.devices.transfer(a.principal, {
-    devEui: devEui(1),
-    networkServerId: ns2.peer.id,
-    applicationServerId: null,
-  });
+  await h.claims.devices.transfer(a.principal, transferInput(1, ns2.peer.id));
   const moved = (await appSKeyReq(h, a, 'a-as')).bindingId;
   assert.notEqual(moved, first);
   await h.claims.devices.unclaim(a.principal, devEui(1));

@@ -14,6 +14,8 @@ import {
   type Owner,
   networkServerInput,
   authorized,
+  claimInput,
+  transferInput,
 } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
 import type { PeerCredentialInput } from './gateway.js';
@@ -53,12 +55,7 @@ async function world() {
     networkServerId: x.ns.id,
     applicationServerId: x.as.id,
   });
-  await h.claims.devices.claim(y.principal, {
-    devEui: devEui(2),
-    claimCode: claimCodeOf(2),
-    networkServerId: y.ns.id,
-    applicationServerId: null,
-  });
+  await h.claims.devices.claim(y.principal, claimInput(2, y.ns.id));
   return { h, x, y };
 }
 
@@ -192,11 +189,7 @@ describe('authorization matrix', () => {
       plaintextNwkKeys: false,
     });
     await authorizeAs(h, x, 1);
-    await h.claims.devices.transfer(x.principal, {
-      devEui: devEui(1),
-      networkServerId: ns2.peer.id,
-      applicationServerId: null,
-    });
+    await h.claims.devices.transfer(x.principal, transferInput(1, ns2.peer.id));
     await rejectsWith(authorizeAs(h, x, 1), claimsErrors.not_authorized.code);
     const asNs2 = (senderNsId: string | null) =>
       authorizeAs(h, x, 1, {
@@ -231,20 +224,11 @@ describe('authorization matrix', () => {
     const { h, x, y } = await world();
     await rejectsWith(h.claims.devices.getDevice(x.principal, devEui(2)), claimsErrors.unknown_device.code);
     await rejectsWith(
-      h.claims.devices.claim(x.principal, {
-        devEui: devEui(2),
-        claimCode: claimCodeOf(2),
-        networkServerId: x.ns.id,
-        applicationServerId: null,
-      }),
+      h.claims.devices.claim(x.principal, claimInput(2, x.ns.id)),
       claimsErrors.already_claimed.code,
     );
     await rejectsWith(
-      h.claims.devices.transfer(x.principal, {
-        devEui: devEui(2),
-        networkServerId: x.ns.id,
-        applicationServerId: null,
-      }),
+      h.claims.devices.transfer(x.principal, transferInput(2, x.ns.id)),
       claimsErrors.unknown_device.code,
     );
     await rejectsWith(h.claims.devices.unclaim(x.principal, devEui(2)), claimsErrors.unknown_device.code);

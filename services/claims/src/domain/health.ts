@@ -1,54 +1,12 @@
+import { timedCheck, type ComponentHealth } from '@joinery/health';
 import { requireAdmin, type ClaimsContext } from './context.js';
 import type { Principal } from './model.js';
 
-export type HealthStatus = 'ok' | 'degraded' | 'down';
-
-export interface ComponentHealth {
-  readonly name: string;
-  readonly status: HealthStatus;
-  readonly detail?: string;
-  readonly latencyMs?: number;
-}
+export type { ComponentHealth, HealthStatus } from '@joinery/health';
 
 /** Key custody events older than this, still unpublished, make the bus `degraded`. */
 export const busLagDegradedMs = 60_000;
 export const defaultCheckTimeoutMs = 1000;
-
-class TimedOut extends Error {}
-
-/** `work`, or a `TimedOut` after `ms` (the timer is cleared either way). */
-async function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimedOut()), ms);
-  });
-  try {
-    return await Promise.race([work(), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The outcome of one bounded check; a failure is worded (`no answer within …`, `unreachable`), never the error. */
-export async function timedCheck(
-  name: string,
-  timeoutMs: number,
-  work: () => Promise<Omit<ComponentHealth, 'name' | 'latencyMs'> | void>,
-  failure: string,
-): Promise<ComponentHealth> {
-  const started = performance.now();
-  try {
-    const found = await within(timeoutMs, work);
-    return { name, status: 'ok', ...(found ?? {}), latencyMs: Math.round(performance.now() - started) };
-  } catch (err) {
-    return {
-      name,
-      status: 'down',
-      detail: err instanceof TimedOut ? `no answer within ${timeoutMs} ms` : failure,
-      latencyMs: Math.round(performance.now() - started),
-    };
-  }
-}
 
 /** Claims' own dependencies: its store (a read of the CA record), the keys service and its event outbox. */
 export class Health {

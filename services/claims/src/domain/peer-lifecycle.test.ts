@@ -11,6 +11,7 @@ import {
   importDevices,
   joinEui,
   type Harness,
+  claimInput,
 } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
 import type { PeerCredentialInput } from './gateway.js';
@@ -210,12 +211,7 @@ describe('revoking a peer', () => {
       [],
     );
     await rejectsWith(
-      h.claims.devices.claim(a.principal, {
-        devEui: devEui(2),
-        claimCode: claimCodeOf(2),
-        networkServerId: a.ns.id,
-        applicationServerId: null,
-      }),
+      h.claims.devices.claim(a.principal, claimInput(2, a.ns.id)),
       claimsErrors.unknown_network_server.code,
     );
     await rejectsWith(h.claims.peers.revokePeer(a.principal, a.ns.id), claimsErrors.unknown_peer.code);

@@ -10,6 +10,7 @@ import {
   importDevices,
   type Harness,
   type Owner,
+  claimInput,
 } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
 
@@ -91,12 +92,7 @@ describe('roaming agreements (HomeNSReq)', () => {
     const { h, x, y } = await world();
     await h.claims.devices.setRoaming(x.principal, devEui(1), ['000014']);
     await h.claims.devices.unclaim(x.principal, devEui(1));
-    await h.claims.devices.claim(y.principal, {
-      devEui: devEui(1),
-      claimCode: claimCodeOf(1),
-      networkServerId: y.ns.id,
-      applicationServerId: null,
-    });
+    await h.claims.devices.claim(y.principal, claimInput(1, y.ns.id));
     assert.deepEqual(await h.claims.devices.roaming(y.principal, devEui(1)), []);
     await rejectsWith(homeNsReq(h, x, 1), claimsErrors.no_roaming_agreement.code);
   });

@@ -102,6 +102,21 @@ export function claimCodeOf(n: number): string {
 }
 
 /** Imports devices 1..count (LoRaWAN 1.0.3, claim code claimCodeOf(n)). */
+/** The claim of imported device `n` (its own claim code unless `code` is given) onto an NS, no AS. */
+export const claimInput = (n: number, networkServerId: string, code = claimCodeOf(n)) => ({
+  devEui: devEui(n),
+  claimCode: code,
+  networkServerId,
+  applicationServerId: null,
+});
+
+/** The transfer of device `n` to an NS, no AS. */
+export const transferInput = (n: number, networkServerId: string) => ({
+  devEui: devEui(n),
+  networkServerId,
+  applicationServerId: null,
+});
+
 export async function importDevices(h: Harness, count: number, first = 1): Promise<void> {
   await h.claims.devices.importBatch(admin, {
     rows: Array.from({ length: count }, (_, i) => ({

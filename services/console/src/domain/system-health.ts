@@ -1,11 +1,6 @@
-export type HealthStatus = 'ok' | 'degraded' | 'down';
+import { timedCheck, type ComponentHealth, type HealthStatus } from '@joinery/health';
 
-export interface ComponentHealth {
-  readonly name: string;
-  readonly status: HealthStatus;
-  readonly detail?: string;
-  readonly latencyMs?: number;
-}
+export type { ComponentHealth, HealthStatus } from '@joinery/health';
 
 export interface SystemHealth {
   readonly status: HealthStatus;
@@ -26,23 +21,6 @@ const innerShare = 0.7;
 /** What claims checks and reports (absent from the answer when claims does not answer). */
 const claimsComponents = ['store', 'keys', 'bus'] as const;
 
-class TimedOut extends Error {}
-
-async function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimedOut()), ms);
-  });
-  try {
-    return await Promise.race([work(), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const worded = (err: unknown, timeoutMs: number, unreachable: string) =>
-  err instanceof TimedOut ? `no answer within ${timeoutMs} ms` : unreachable;
-
 /**
  * Every component, each bounded by `timeoutMs`, checked at once: the answer comes within about `timeoutMs` however
  * many are down. Overall `down` when claims (which every call needs) is down, `degraded` when anything else is not
@@ -52,48 +30,35 @@ export async function checkSystemHealth(
   probes: HealthProbes,
   timeoutMs = defaultHealthTimeoutMs,
 ): Promise<SystemHealth> {
-  const elapsed = (started: number) => Math.round(performance.now() - started);
-  const claims = (async (): Promise<ComponentHealth[]> => {
-    const started = performance.now();
-    try {
-      const inner = await within(timeoutMs, () => probes.claims(Math.floor(timeoutMs * innerShare)));
-      return [
-        { name: 'claims', status: 'ok', latencyMs: elapsed(started) },
-        ...inner.filter((c) => (claimsComponents as readonly string[]).includes(c.name)),
-      ];
-    } catch (err) {
-      return [
-        {
-          name: 'claims',
+  let inner: readonly ComponentHealth[] = [];
+  const claims = timedCheck(
+    'claims',
+    timeoutMs,
+    async () => {
+      inner = await probes.claims(Math.floor(timeoutMs * innerShare));
+    },
+    'the claims service is not reachable',
+  ).then((own): ComponentHealth[] =>
+    own.status === 'ok'
+      ? [own, ...inner.filter((c) => (claimsComponents as readonly string[]).includes(c.name))]
+      : [
+          own,
+          ...claimsComponents.map((name): ComponentHealth => ({
+            name,
+            status: 'down',
+            detail: 'not checked: the claims service did not answer',
+          })),
+        ],
+  );
+  const probe = probes.billing;
+  const billing: Promise<ComponentHealth> =
+    probe === undefined
+      ? Promise.resolve({
+          name: 'billing',
           status: 'down',
-          detail: worded(err, timeoutMs, 'the claims service is not reachable'),
-          latencyMs: elapsed(started),
-        },
-        ...claimsComponents.map((name): ComponentHealth => ({
-          name,
-          status: 'down',
-          detail: 'not checked: the claims service did not answer',
-        })),
-      ];
-    }
-  })();
-  const billing = (async (): Promise<ComponentHealth> => {
-    const probe = probes.billing;
-    if (probe === undefined)
-      return { name: 'billing', status: 'down', detail: 'billing is not configured on this console' };
-    const started = performance.now();
-    try {
-      await within(timeoutMs, () => probe(timeoutMs));
-      return { name: 'billing', status: 'ok', latencyMs: elapsed(started) };
-    } catch (err) {
-      return {
-        name: 'billing',
-        status: 'down',
-        detail: worded(err, timeoutMs, 'the billing service is not reachable'),
-        latencyMs: elapsed(started),
-      };
-    }
-  })();
+          detail: 'billing is not configured on this console',
+        })
+      : timedCheck('billing', timeoutMs, () => probe(timeoutMs), 'the billing service is not reachable');
   const [fromClaims, billingHealth] = await Promise.all([claims, billing]);
   const components: ComponentHealth[] = [
     { name: 'console', status: 'ok', detail: 'serving the API' },

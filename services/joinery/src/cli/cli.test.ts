@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { captureLogs } from '@joinery/logging';
 import { startEmbedded, type RunningEmbedded } from '../embedded.js';
+import { loopbackEmbeddedEnv } from '../testing/loopback-env.js';
 import { createApiClient } from './api-client.js';
 import { commands } from './commands.js';
 import { runCli } from './run-cli.js';
@@ -23,17 +24,7 @@ async function cli(...argv: string[]) {
 }
 
 before(async () => {
-  running = await startEmbedded(
-    {
-      JOINERY_DATA_DIR: join(dir, 'data'),
-      JOINERY_API_HOST: '127.0.0.1',
-      JOINERY_API_PORT: '0',
-      JOINERY_BI_HOST: '127.0.0.1',
-      JOINERY_BI_PORT: '0',
-      JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
-    },
-    captureLogs().logger,
-  );
+  running = await startEmbedded(loopbackEmbeddedEnv(join(dir, 'data')), captureLogs().logger);
   env = {
     JOINERY_DATA_DIR: join(dir, 'data'),
     JOINERY_API_PORT: String(running.apiPort),

@@ -172,6 +172,21 @@ const accountOption: Record<string, OptionSpec> = {
 const accountQuery = (values: Record<string, unknown>): string =>
   values.account === undefined ? '' : `?accountId=${encodeURIComponent(values.account as string)}`;
 
+/** The options NS and AS registration share: where the bundle goes, for which account, the BI address it names. */
+const bundleOptions = {
+  out: {
+    type: 'string',
+    value: '<dir>',
+    description: 'the folder for the bundle (required; no credentials in it yet)',
+  },
+  account: { type: 'string', value: '<id>', description: 'admin: the account to register for' },
+  biUrl: {
+    type: 'string',
+    value: '<url>',
+    description: "the BI address the bundle names (default: the server's public BI URL)",
+  },
+} satisfies Record<string, OptionSpec>;
+
 /** The JoinEUIs (or prefixes) a credentials bundle routes to Joinery: NS and AS registration alike. */
 const joinEuiOptions: Record<string, OptionSpec> = {
   'join-eui': {
@@ -257,11 +272,7 @@ export const commands: Record<string, Command> = {
     options: {
       name: { type: 'string', value: '<name>', description: 'its name (required)' },
       'net-id': { type: 'string', value: '<NetID>', description: 'its NetID, 6 hex digits (required)' },
-      out: {
-        type: 'string',
-        value: '<dir>',
-        description: 'the folder for the bundle (required; no credentials in it yet)',
-      },
+      out: bundleOptions.out,
       'ns-id': { type: 'string', value: '<NSID>', description: 'its NSID (BI 1.1), 16 hex digits' },
       'kek-label': {
         type: 'string',
@@ -281,12 +292,8 @@ export const commands: Record<string, Command> = {
         value: '<duration>',
         description: 'e.g. 5s or 1500ms (default 5s with --async-url)',
       },
-      account: { type: 'string', value: '<id>', description: 'admin: the account to register for' },
-      'bi-url': {
-        type: 'string',
-        value: '<url>',
-        description: "the BI address the bundle names (default: the server's public BI URL)",
-      },
+      account: bundleOptions.account,
+      'bi-url': bundleOptions.biUrl,
       'js-host': {
         type: 'string',
         value: '<host>',
@@ -355,18 +362,10 @@ export const commands: Record<string, Command> = {
     options: {
       name: { type: 'string', value: '<name>', description: 'its name (required)' },
       'as-id': { type: 'string', value: '<AS-ID>', description: 'its AS-ID (required)' },
-      out: {
-        type: 'string',
-        value: '<dir>',
-        description: 'the folder for the bundle (required; no credentials in it yet)',
-      },
+      out: bundleOptions.out,
       'kek-label': { type: 'string', value: '<label>', description: 'the KEK label (lower case)' },
-      account: { type: 'string', value: '<id>', description: 'admin: the account to register for' },
-      'bi-url': {
-        type: 'string',
-        value: '<url>',
-        description: "the BI address the bundle names (default: the server's public BI URL)",
-      },
+      account: bundleOptions.account,
+      'bi-url': bundleOptions.biUrl,
       ...joinEuiOptions,
     },
     async run(ctx, values) {

@@ -10,11 +10,16 @@ export interface KekRequest {
   readonly key?: Uint8Array;
 }
 
+/** The storage KEK seals the vault's own records: no RPC creates, rotates or deletes it. */
+function refuseStorageLabel(deps: Pick<KeysDomainDeps, 'config'>, label: string): void {
+  if (label === deps.config.storageKekLabel)
+    throw keysErrors.malformed_request({ field: 'label', reason: 'reserved' });
+}
+
 function validate(deps: Pick<KeysDomainDeps, 'config'>, input: KekRequest): void {
   if (input.label.trim() === '' || input.label.length > 128)
     throw keysErrors.malformed_request({ field: 'label' });
-  if (input.label === deps.config.storageKekLabel)
-    throw keysErrors.malformed_request({ field: 'label', reason: 'reserved' });
+  refuseStorageLabel(deps, input.label);
   if (input.key !== undefined && (input.purpose !== 'transport' || input.key.length !== input.bits / 8))
     throw keysErrors.malformed_request({ field: 'key' });
 }
@@ -25,6 +30,19 @@ const options = (input: KekRequest) => ({
   ...(input.key === undefined ? {} : { key: input.key }),
 });
 
+/** A new key under the label, logged (a rotation as a warning: the peer must install the new key). */
+async function issue(
+  deps: Pick<KeysDomainDeps, 'vault' | 'logger'>,
+  input: KekRequest,
+  how: 'created' | 'rotated',
+): Promise<Uint8Array> {
+  const key = await deps.vault.createKek(input.label, options(input));
+  const fields = { kek_label: input.label, purpose: input.purpose, bits: input.bits };
+  if (how === 'created') deps.logger.info(fields, 'kek created');
+  else deps.logger.warn(fields, 'kek rotated');
+  return key;
+}
+
 /** Creates a peer or transport KEK; the key bytes come back this once, for the peer's operator. */
 export async function createKek(
   deps: Pick<KeysDomainDeps, 'vault' | 'config' | 'logger'>,
@@ -32,9 +50,7 @@ export async function createKek(
 ): Promise<Uint8Array> {
   validate(deps, input);
   if (await deps.vault.hasKek(input.label)) throw keysErrors.kek_exists({ label: input.label });
-  const key = await deps.vault.createKek(input.label, options(input));
-  deps.logger.info({ kek_label: input.label, purpose: input.purpose, bits: input.bits }, 'kek created');
-  return key;
+  return issue(deps, input, 'created');
 }
 
 /**
@@ -48,17 +64,14 @@ export async function rotateKek(
   validate(deps, input);
   if (!(await deps.vault.hasKek(input.label))) throw keysErrors.unknown_kek({ label: input.label });
   await deps.vault.deleteKek(input.label);
-  const key = await deps.vault.createKek(input.label, options(input));
-  deps.logger.warn({ kek_label: input.label, purpose: input.purpose, bits: input.bits }, 'kek rotated');
-  return key;
+  return issue(deps, input, 'rotated');
 }
 
 export async function deleteKek(
   deps: Pick<KeysDomainDeps, 'vault' | 'config' | 'logger'>,
   label: string,
 ): Promise<void> {
-  if (label === deps.config.storageKekLabel)
-    throw keysErrors.malformed_request({ field: 'label', reason: 'reserved' });
+  refuseStorageLabel(deps, label);
   await deps.vault.deleteKek(label);
   deps.logger.warn({ kek_label: label }, 'kek deleted');
 }

@@ -17,6 +17,7 @@ import {
   type ApiClient,
   type RegisteredNetworkServer,
   type RunningEmbedded,
+  loopbackEmbeddedEnv,
 } from '@joinery/joinery';
 import { captureLogs } from '@joinery/logging';
 
@@ -26,17 +27,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'joinery-cross-tenant-'));
 let running: RunningEmbedded;
 
 before(async () => {
-  running = await startEmbedded(
-    {
-      JOINERY_DATA_DIR: dataDir,
-      JOINERY_API_HOST: '127.0.0.1',
-      JOINERY_API_PORT: '0',
-      JOINERY_BI_HOST: '127.0.0.1',
-      JOINERY_BI_PORT: '0',
-      JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
-    },
-    logs.logger,
-  );
+  running = await startEmbedded(loopbackEmbeddedEnv(dataDir), logs.logger);
 });
 after(async () => {
   await running?.stop();

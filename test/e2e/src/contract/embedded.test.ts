@@ -14,19 +14,13 @@ import {
   startEmbedded,
   type RegisteredNetworkServer,
   type RunningEmbedded,
+  loopbackEmbeddedEnv,
 } from '@joinery/joinery';
 import { captureLogs } from '@joinery/logging';
 import { eventually, managementContract } from './management-contract.js';
 
 const logs = captureLogs({ level: 'info' });
-const env = (dataDir: string) => ({
-  JOINERY_DATA_DIR: dataDir,
-  JOINERY_API_HOST: '127.0.0.1',
-  JOINERY_API_PORT: '0',
-  JOINERY_BI_HOST: '127.0.0.1',
-  JOINERY_BI_PORT: '0',
-  JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
-});
+const env = loopbackEmbeddedEnv;
 
 describe('embedded mode', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'joinery-embedded-'));

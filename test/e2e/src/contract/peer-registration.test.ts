@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startEmbedded, type RunningEmbedded } from '@joinery/joinery';
+import { loopbackEmbeddedEnv, startEmbedded, type RunningEmbedded } from '@joinery/joinery';
 import { captureLogs } from '@joinery/logging';
 
 interface Registered {
@@ -19,15 +19,7 @@ interface Registered {
   warnings: { code: string; message: string }[];
 }
 
-const env = (dataDir: string, extra: Record<string, string> = {}) => ({
-  JOINERY_DATA_DIR: dataDir,
-  JOINERY_API_HOST: '127.0.0.1',
-  JOINERY_API_PORT: '0',
-  JOINERY_BI_HOST: '127.0.0.1',
-  JOINERY_BI_PORT: '0',
-  JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
-  ...extra,
-});
+const env = loopbackEmbeddedEnv;
 
 async function call(running: RunningEmbedded, token: string, path: string, body: unknown) {
   const res = await fetch(`http://127.0.0.1:${running.apiPort}${path}`, {

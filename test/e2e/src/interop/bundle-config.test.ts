@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { runCli, startEmbedded, type RunningEmbedded } from '@joinery/joinery';
+import { runCli, startEmbedded, type RunningEmbedded, loopbackEmbeddedEnv } from '@joinery/joinery';
 import { captureLogs } from '@joinery/logging';
 import { unzipSync } from 'fflate';
 
@@ -55,15 +55,9 @@ before(async () => {
     maxBuffer: 1 << 22,
   });
   running = await startEmbedded(
-    {
-      JOINERY_DATA_DIR: join(dir, 'data'),
-      JOINERY_API_HOST: '127.0.0.1',
-      JOINERY_API_PORT: '0',
-      JOINERY_BI_HOST: '127.0.0.1',
-      JOINERY_BI_PORT: '0',
-      JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
+    loopbackEmbeddedEnv(join(dir, 'data'), {
       JOINERY_ALLOW_PRIVATE_ASYNC_URLS: 'true',
-    },
+    }),
     captureLogs().logger,
   );
   env = { JOINERY_DATA_DIR: join(dir, 'data'), JOINERY_API_PORT: String(running.apiPort) };

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import { createApiClient, startEmbedded, type RunningEmbedded } from '@joinery/joinery';
+import { createApiClient, startEmbedded, type RunningEmbedded, loopbackEmbeddedEnv } from '@joinery/joinery';
 import { captureLogs } from '@joinery/logging';
 import { freePort, requireInfra } from '@joinery/testing/infra';
 import { buildGoClient, buildRustClient, run, runPlan, type StepResult } from './clients.js';
@@ -152,16 +152,10 @@ describe('interop with the real ChirpStack clients', () => {
     assert.equal(gen.code, 0, gen.stderr);
     const nsCa = readFileSync(join(dir, 'ca.pem'), 'utf8');
     running = await startEmbedded(
-      {
-        JOINERY_DATA_DIR: join(dir, 'data'),
-        JOINERY_API_HOST: '127.0.0.1',
-        JOINERY_API_PORT: '0',
-        JOINERY_BI_HOST: '127.0.0.1',
-        JOINERY_BI_PORT: '0',
-        JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
+      loopbackEmbeddedEnv(join(dir, 'data'), {
         // The NSs' callback servers listen on loopback: a lab set-up.
         JOINERY_ALLOW_PRIVATE_ASYNC_URLS: 'true',
-      },
+      }),
       logs.logger,
     );
     writeFileSync(join(dir, 'joinery-ca.pem'), running.caCertPem);

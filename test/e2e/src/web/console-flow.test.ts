@@ -17,6 +17,7 @@ import {
   type RegisteredNetworkServer,
   type RunningEmbedded,
   type SimulatedDevice,
+  loopbackEmbeddedEnv,
 } from '@joinery/joinery';
 import { captureLogs } from '@joinery/logging';
 import type { Page } from 'playwright-core';
@@ -48,17 +49,7 @@ describe('the web console plays the seed flow in a browser', () => {
 
   before(async () => {
     await ensureConsoleWebBuilt();
-    running = await startEmbedded(
-      {
-        JOINERY_DATA_DIR: dataDir,
-        JOINERY_API_HOST: '127.0.0.1',
-        JOINERY_API_PORT: '0',
-        JOINERY_BI_HOST: '127.0.0.1',
-        JOINERY_BI_PORT: '0',
-        JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
-      },
-      logs.logger,
-    );
+    running = await startEmbedded(loopbackEmbeddedEnv(dataDir), logs.logger);
     apiUrl = `http://127.0.0.1:${running.apiPort}`;
     // The operator's part, over the API: an owner account and the manufacturer's batch of 51 devices.
     const admin = createApiClient(apiUrl, running.adminToken);
@@ -453,6 +444,13 @@ describe('the web console plays the seed flow in a browser', () => {
       await page.getByRole('button', { name: 'Create key' }).click();
       await page.getByText('Copy the key now: it is shown once.').waitFor();
       await checkpoint('api-keys');
+      // Revoked from its row: the list reloads with the key marked, and its button gone.
+      const keyRow = page
+        .getByRole('row')
+        .filter({ has: page.getByRole('cell', { name: 'ci', exact: true }) });
+      await keyRow.getByRole('button', { name: 'Revoke' }).click();
+      await keyRow.getByText('revoked', { exact: true }).waitFor();
+      assert.equal(await keyRow.getByRole('button', { name: 'Revoke' }).count(), 0);
       await nav('Audit log').click();
       await field('Action').fill('device.claimed');
       await page.getByRole('button', { name: 'Filter' }).click();

@@ -35,6 +35,29 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
   return { ...state, reload };
 }
 
+/**
+ * A form's or button's action: `busy` while it runs, its error kept for an ErrorNotice (cleared when it runs again).
+ * `run` resolves true when the action succeeded, false when it threw; it never throws itself.
+ */
+export function useAction() {
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const run = async (action: () => Promise<unknown>): Promise<boolean> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+      return true;
+    } catch (err) {
+      setError(err);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, setError, busy, run };
+}
+
 export function ErrorNotice({ error, title }: { error: unknown; title?: string }) {
   if (error === undefined || error === null) return null;
   const api = error instanceof ApiError ? error : undefined;

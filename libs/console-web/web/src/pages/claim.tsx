@@ -19,7 +19,15 @@ import { Link, useNavigate } from 'react-router';
 import { ApiError, query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
 import { listPeers, type Device } from '../api/resources';
-import { EmptyState, ErrorNotice, PageTitle, useLoad, mono, TableScroll } from '../components/common';
+import {
+  EmptyState,
+  ErrorNotice,
+  PageTitle,
+  useAction,
+  useLoad,
+  mono,
+  TableScroll,
+} from '../components/common';
 import { parseClaimCsv, type ClaimRow } from '../lib/csv';
 import { cameraAvailable, decodeQrFile, scanCamera } from '../lib/qr-image';
 import { parseTr005 } from '../lib/tr005';
@@ -70,24 +78,17 @@ function SingleClaim() {
   const [devEui, setDevEui] = useState('');
   const [claimCode, setClaimCode] = useState('');
   const [ns, setNs] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const device = await request<Device>('POST', '/api/v1/claims', {
         devEui: devEui.trim().toUpperCase(),
         claimCode: claimCode.trim(),
         networkServerId: ns ?? '',
       });
       void navigate(`/devices/${device.devEui}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form onSubmit={(e) => void submit(e)}>
@@ -125,9 +126,8 @@ function QrClaim() {
   const video = useRef<HTMLVideoElement>(null);
   const [payload, setPayload] = useState('');
   const [ns, setNs] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
+  const { error, setError, busy, run } = useAction();
   const [scanning, setScanning] = useState<AbortController>();
-  const [busy, setBusy] = useState(false);
   const parsed = payload === '' ? undefined : parseTr005(payload);
 
   const fromFile = async (file: File | null) => {
@@ -158,9 +158,7 @@ function QrClaim() {
   };
   const submit = async () => {
     if (parsed === undefined || 'error' in parsed || ns === null) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const device = caps?.has('POST', '/api/v1/claims/qr')
         ? await request<Device>('POST', '/api/v1/claims/qr', { qr: payload.trim(), networkServerId: ns })
         : await request<Device>('POST', '/api/v1/claims', {
@@ -169,11 +167,7 @@ function QrClaim() {
             networkServerId: ns,
           });
       void navigate(`/devices/${device.devEui}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -248,10 +242,9 @@ function BulkClaim() {
   const [csv, setCsv] = useState('');
   const [fileName, setFileName] = useState('');
   const [ns, setNs] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
+  const { error, setError, busy, run } = useAction();
   const [results, setResults] = useState<RowResult[]>();
   const [progress, setProgress] = useState<string>();
-  const [busy, setBusy] = useState(false);
 
   const load = async (file: File | null) => {
     if (file === null) return;
@@ -271,9 +264,7 @@ function BulkClaim() {
 
   const submit = async () => {
     if (rows === undefined || ns === null) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       if (caps?.has('POST', '/api/v1/claims/bulk')) {
         const answer = await request<{ results: RowResult[] }>(
           'POST',
@@ -306,12 +297,8 @@ function BulkClaim() {
         }
         setResults(out);
       }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-      setProgress(undefined);
-    }
+    });
+    setProgress(undefined);
   };
   const claimed = results?.filter((r) => r.status === 'claimed').length ?? 0;
 

@@ -20,7 +20,7 @@ import { api, authHeaders, ok, query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
 import { listPeers, type JoinActivity } from '../api/resources';
 import { rolesOf, useAuth } from '../auth';
-import { ErrorNotice, formatTime, PageTitle, useLoad } from '../components/common';
+import { ErrorNotice, formatTime, PageTitle, useLoad, useAction } from '../components/common';
 import { followEvents } from '../lib/sse';
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
@@ -135,8 +135,7 @@ export function DevicePage() {
   const [moveTo, setMoveTo] = useState<string | null>(null);
   const [dialog, setDialog] = useState<'unclaim' | 'reset'>();
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
   const d = device.data;
   const nsName = (id: string | null) => peers.data?.find((p) => p.id === id)?.name ?? id ?? '—';
   const owner = d !== undefined && roles.inAccount && d.accountId === (session?.accountId ?? null);
@@ -148,18 +147,12 @@ export function DevicePage() {
   }, [device.reload]);
 
   const act = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       await action();
       setDialog(undefined);
       device.reload();
       nonces.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { request } from '../api/client';
 import { useAuth } from '../auth';
-import { ErrorNotice } from '../components/common';
+import { ErrorNotice, useAction } from '../components/common';
 
 /** `/#/invite/<token>`: accept an invitation (a new user picks a name and password; an existing one confirms hers). */
 export function InvitePage() {
@@ -12,14 +12,11 @@ export function InvitePage() {
   const navigate = useNavigate();
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       adoptLogin(
         await request('POST', '/api/v1/invitations/accept', {
           token,
@@ -28,11 +25,7 @@ export function InvitePage() {
         }),
       );
       void navigate('/devices');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -12,27 +12,18 @@ import {
 } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useAuth } from '../auth';
-import { ErrorNotice } from '../components/common';
+import { ErrorNotice, useAction } from '../components/common';
 
 export function LoginPage() {
   const { loginWithPassword, loginWithToken } = useAuth();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [token, setToken] = useState('');
 
   const submit = (action: () => Promise<void>) => async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    await run(action);
   };
 
   return (

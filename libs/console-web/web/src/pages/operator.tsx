@@ -24,6 +24,7 @@ import {
   formatTime,
   NotOffered,
   PageTitle,
+  useAction,
   useLoad,
   mono,
   TableScroll,
@@ -57,16 +58,13 @@ export function OperatorAccountsPage() {
     apiKey: string;
     invitation?: { token: string; email: string };
   }>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
   const caps = useCapabilities();
   const invites = caps?.has('POST', '/api/v1/invitations') ?? false;
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       setCreated(
         await request('POST', '/api/v1/accounts', {
           name: name.trim(),
@@ -76,11 +74,7 @@ export function OperatorAccountsPage() {
       setName('');
       setOwnerEmail('');
       accounts.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -160,8 +154,7 @@ export function OperatorImportPage() {
   const [joinEui, setJoinEui] = useState('');
   const [file, setFile] = useState<{ name: string; text: string }>();
   const [result, setResult] = useState<{ imported: number; batchId: string }>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
   const [kekLabel, setKekLabel] = useState('');
   const [kekKey, setKekKey] = useState('');
   const [kekDone, setKekDone] = useState<string>();
@@ -170,25 +163,22 @@ export function OperatorImportPage() {
 
   const importBatch = async () => {
     if (file === undefined) return;
-    setBusy(true);
-    setError(undefined);
     setResult(undefined);
-    try {
+    await run(async () => {
       let body: unknown;
       if (isJson) {
-        const parsed = JSON.parse(file.text) as Record<string, unknown>;
+        let parsed: Record<string, unknown>;
+        try {
+          parsed = JSON.parse(file.text) as Record<string, unknown>;
+        } catch (err) {
+          throw new Error(`${file.name} is not valid JSON: ${(err as Error).message}`);
+        }
         body = Array.isArray(parsed)
           ? { joinEui: joinEui.trim().toUpperCase(), devices: parsed }
           : { ...parsed, ...(joinEui.trim() === '' ? {} : { joinEui: joinEui.trim().toUpperCase() }) };
       } else body = { joinEui: joinEui.trim().toUpperCase(), csv: file.text };
       setResult(await request('POST', '/api/v1/device-batches', body));
-    } catch (err) {
-      setError(
-        err instanceof SyntaxError ? new Error(`${file.name} is not valid JSON: ${err.message}`) : err,
-      );
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const registerKek = async (event: FormEvent) => {
     event.preventDefault();

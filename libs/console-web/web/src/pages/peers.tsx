@@ -26,6 +26,7 @@ import {
   formatTime,
   NotOffered,
   PageTitle,
+  useAction,
   useLoad,
   mono,
   TableScroll,
@@ -193,8 +194,7 @@ export function RegisterPeerPage({ kind }: { kind: Kind }) {
   const [asyncUrl, setAsyncUrl] = useState('');
   const [prefixes, setPrefixes] = useState('');
   const [answer, setAnswer] = useState<Registered>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
   const bi = useLoad(biPublicUrl, []);
   useLoad(async () => {
     const found = await joinEuiPrefixesOfAccount();
@@ -202,9 +202,7 @@ export function RegisterPeerPage({ kind }: { kind: Kind }) {
   }, []);
 
   const register = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const body =
         kind === 'network-servers'
           ? {
@@ -219,11 +217,7 @@ export function RegisterPeerPage({ kind }: { kind: Kind }) {
           : { name: name.trim(), asId: asId.trim() };
       setAnswer(await request<Registered>('POST', `/api/v1/${kind}`, body));
       setStep(kind === 'network-servers' ? 2 : 1);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const prefixList = prefixes
     .split(/[\s,]+/)
@@ -372,8 +366,7 @@ export function PeersPage({ kind }: { kind: Kind }) {
   const bi = useLoad(biPublicUrl, []);
   const [dialog, setDialog] = useState<{ action: 'rotate' | 'revoke'; peer: Peer }>();
   const [rotated, setRotated] = useState<{ peer: Peer; answer: Registered }>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
   const [overlapHours, setOverlapHours] = useState<number | string>(24);
   const single =
     kind === 'network-servers' ? '/api/v1/network-servers/{id}' : '/api/v1/application-servers/{id}';
@@ -382,9 +375,7 @@ export function PeersPage({ kind }: { kind: Kind }) {
 
   const act = async () => {
     if (dialog === undefined) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       if (dialog.action === 'rotate') {
         const answer = await request<Registered>('POST', `/api/v1/${kind}/${dialog.peer.id}/rotations`, {
           overlapSeconds: Math.round(Number(overlapHours) * 3600),
@@ -393,11 +384,7 @@ export function PeersPage({ kind }: { kind: Kind }) {
       } else await request('DELETE', `/api/v1/${kind}/${dialog.peer.id}`);
       setDialog(undefined);
       peers.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (!roles.inAccount) return <NotOffered what={`A ${noun(kind)} list outside an account`} />;

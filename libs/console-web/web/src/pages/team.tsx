@@ -11,7 +11,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
 import { rolesOf, useAuth } from '../auth';
@@ -22,6 +22,7 @@ import {
   formatTime,
   NotOffered,
   PageTitle,
+  useAction,
   useLoad,
   TableScroll,
 } from '../components/common';
@@ -51,23 +52,34 @@ interface ApiKey {
   key?: string;
 }
 
-function useAction() {
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const run = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-      return true;
-    } catch (err) {
-      setError(err);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { error, busy, run };
+/** The items of a list, or none when this server does not offer it. */
+const itemsOf = <T,>(offered: boolean, path: string): Promise<T[]> =>
+  offered ? request<{ items: T[] }>('GET', path).then((p) => p.items) : Promise.resolve([]);
+
+/** A row's button that DELETEs `path`, then reloads the list (`danger`: outlined in red). */
+function DeleteButton({
+  path,
+  action,
+  reload,
+  danger = false,
+  children,
+}: {
+  path: string;
+  action: ReturnType<typeof useAction>;
+  reload: () => void;
+  danger?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <Button
+      size="xs"
+      variant={danger ? 'outline' : 'default'}
+      {...(danger ? { color: 'red.9' } : {})}
+      onClick={() => void action.run(() => request('DELETE', path)).then(reload)}
+    >
+      {children}
+    </Button>
+  );
 }
 
 export function TeamPage() {
@@ -75,20 +87,8 @@ export function TeamPage() {
   const { session } = useAuth();
   const roles = rolesOf(session);
   const offered = caps?.has('GET', '/api/v1/members') ?? false;
-  const members = useLoad(
-    () =>
-      offered
-        ? request<{ items: Member[] }>('GET', '/api/v1/members').then((p) => p.items)
-        : Promise.resolve([]),
-    [offered],
-  );
-  const invitations = useLoad(
-    () =>
-      offered
-        ? request<{ items: Invitation[] }>('GET', '/api/v1/invitations').then((p) => p.items)
-        : Promise.resolve([]),
-    [offered],
-  );
+  const members = useLoad(() => itemsOf<Member>(offered, '/api/v1/members'), [offered]);
+  const invitations = useLoad(() => itemsOf<Invitation>(offered, '/api/v1/invitations'), [offered]);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<string | null>('member');
   const [invited, setInvited] = useState<Invitation>();
@@ -148,18 +148,14 @@ export function TeamPage() {
                 <Table.Td>{formatTime(m.joinedAt)}</Table.Td>
                 <Table.Td>
                   {roles.canChange ? (
-                    <Button
-                      size="xs"
-                      color="red.9"
-                      variant="outline"
-                      onClick={() =>
-                        void action
-                          .run(() => request('DELETE', `/api/v1/members/${m.id}`))
-                          .then(members.reload)
-                      }
+                    <DeleteButton
+                      path={`/api/v1/members/${m.id}`}
+                      action={action}
+                      reload={members.reload}
+                      danger
                     >
                       Remove
-                    </Button>
+                    </DeleteButton>
                   ) : null}
                 </Table.Td>
               </Table.Tr>
@@ -221,17 +217,13 @@ export function TeamPage() {
                 <Table.Td>expires {formatTime(i.expiresAt)}</Table.Td>
                 <Table.Td>
                   {roles.canChange ? (
-                    <Button
-                      size="xs"
-                      variant="default"
-                      onClick={() =>
-                        void action
-                          .run(() => request('DELETE', `/api/v1/invitations/${i.id}`))
-                          .then(invitations.reload)
-                      }
+                    <DeleteButton
+                      path={`/api/v1/invitations/${i.id}`}
+                      action={action}
+                      reload={invitations.reload}
                     >
                       Withdraw
-                    </Button>
+                    </DeleteButton>
                   ) : null}
                 </Table.Td>
               </Table.Tr>
@@ -256,13 +248,7 @@ export function ApiKeysPage() {
   const { session } = useAuth();
   const roles = rolesOf(session);
   const offered = caps?.has('GET', '/api/v1/api-keys') ?? false;
-  const keys = useLoad(
-    () =>
-      offered
-        ? request<{ items: ApiKey[] }>('GET', '/api/v1/api-keys').then((p) => p.items)
-        : Promise.resolve([]),
-    [offered],
-  );
+  const keys = useLoad(() => itemsOf<ApiKey>(offered, '/api/v1/api-keys'), [offered]);
   const [name, setName] = useState('');
   const [chosen, setChosen] = useState<string[]>(['read']);
   const [expires, setExpires] = useState('');
@@ -358,18 +344,14 @@ export function ApiKeysPage() {
                     {k.revokedAt ? (
                       <Badge color="red.9">revoked</Badge>
                     ) : roles.canChange ? (
-                      <Button
-                        size="xs"
-                        color="red.9"
-                        variant="outline"
-                        onClick={() =>
-                          void action
-                            .run(() => request('DELETE', `/api/v1/api-keys/${k.id}`))
-                            .then(keys.reload)
-                        }
+                      <DeleteButton
+                        path={`/api/v1/api-keys/${k.id}`}
+                        action={action}
+                        reload={keys.reload}
+                        danger
                       >
                         Revoke
-                      </Button>
+                      </DeleteButton>
                     ) : null}
                   </Table.Td>
                 </Table.Tr>

@@ -32,6 +32,7 @@ import type { AccountRecord, ApiKeyRecord } from '../../domain/model.js';
 import { timestampFromDate, timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { DevNonceResetRecord } from '../../domain/ports.js';
 import { accessServiceMethods, isoTimestamp } from './access-service-impl.js';
+import { issuedCredentialsToProto, issuedPeerToProto, warningsToProto } from './issued-credentials.js';
 
 const empty = (s: string): string | null => (s === '' ? null : s);
 
@@ -45,6 +46,10 @@ function batchKey(k: BatchKey | undefined): BatchKeyInput | undefined {
       return undefined;
   }
 }
+
+/** NetIDs travel as bytes; the domain spells them as hex. */
+const netIdsFrom = (req: { readonly netIds: readonly Uint8Array[] }): string[] => req.netIds.map(bytesToHex);
+const netIdsToProto = (netIds: readonly string[]) => ({ netIds: netIds.map(hexToBytes) });
 
 const resetToProto = (r: DevNonceResetRecord) => ({
   actor: r.actor,
@@ -188,28 +193,20 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
       };
     },
     async setDeviceRoaming(req) {
-      const netIds = await devices.setRoaming(
-        principalFromProto(req.principal),
-        bytesToHex(req.devEui),
-        req.netIds.map(bytesToHex),
-      );
-      return { netIds: netIds.map(hexToBytes) };
+      const eui = bytesToHex(req.devEui);
+      return netIdsToProto(await devices.setRoaming(principalFromProto(req.principal), eui, netIdsFrom(req)));
     },
     async getDeviceRoaming(req) {
-      const netIds = await devices.roaming(principalFromProto(req.principal), bytesToHex(req.devEui));
-      return { netIds: netIds.map(hexToBytes) };
+      return netIdsToProto(await devices.roaming(principalFromProto(req.principal), bytesToHex(req.devEui)));
     },
     async setAccountRoaming(req) {
-      const netIds = await accounts.setRoaming(
-        principalFromProto(req.principal),
-        empty(req.accountId),
-        req.netIds.map(bytesToHex),
+      const account = empty(req.accountId);
+      return netIdsToProto(
+        await accounts.setRoaming(principalFromProto(req.principal), account, netIdsFrom(req)),
       );
-      return { netIds: netIds.map(hexToBytes) };
     },
     async getAccountRoaming(req) {
-      const netIds = await accounts.roaming(principalFromProto(req.principal), empty(req.accountId));
-      return { netIds: netIds.map(hexToBytes) };
+      return netIdsToProto(await accounts.roaming(principalFromProto(req.principal), empty(req.accountId)));
     },
     async listDevices(req) {
       const page = await devices.listDevices(principalFromProto(req.principal), {
@@ -272,17 +269,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         asyncCaPem: empty(req.asyncCaPem),
         product: productFromProto(req.product),
       });
-      return {
-        peer: peerToProto(r.peer),
-        kek: { label: r.kek.label, key: r.kek.key },
-        bearerToken: r.credentials.bearerToken,
-        credentials: {
-          caCertPem: r.credentials.caCertPem,
-          clientCertPem: r.credentials.clientCertPem,
-          clientKeyPem: r.credentials.clientKeyPem,
-        },
-        warnings: r.warnings.map((w) => ({ code: w.code, message: w.message })),
-      };
+      return { ...issuedPeerToProto(r), warnings: warningsToProto(r.warnings) };
     },
     async registerApplicationServer(req) {
       const r = await peers.registerApplicationServer(principalFromProto(req.principal), {
@@ -291,16 +278,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
         asId: req.asId,
         kekLabel: empty(req.kekLabel),
       });
-      return {
-        peer: peerToProto(r.peer),
-        kek: { label: r.kek.label, key: r.kek.key },
-        bearerToken: r.credentials.bearerToken,
-        credentials: {
-          caCertPem: r.credentials.caCertPem,
-          clientCertPem: r.credentials.clientCertPem,
-          clientKeyPem: r.credentials.clientKeyPem,
-        },
-      };
+      return issuedPeerToProto(r);
     },
     async getPeer(req) {
       return { peer: peerToProto(await peers.getPeer(principalFromProto(req.principal), req.peerId)) };
@@ -315,16 +293,7 @@ export function claimsServiceImpl(claims: Claims): ServiceImpl<typeof ClaimsServ
     },
     async revokePeerCredentials(req) {
       const fresh = await peers.revokeCredentials(principalFromProto(req.principal), req.peerId, req.reissue);
-      return fresh === null
-        ? {}
-        : {
-            bearerToken: fresh.bearerToken,
-            credentials: {
-              caCertPem: fresh.caCertPem,
-              clientCertPem: fresh.clientCertPem,
-              clientKeyPem: fresh.clientKeyPem,
-            },
-          };
+      return fresh === null ? {} : issuedCredentialsToProto(fresh);
     },
 
     async authenticatePeer(req) {

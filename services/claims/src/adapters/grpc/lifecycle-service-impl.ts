@@ -6,6 +6,7 @@ import type { Claims } from '../../domain/claims.js';
 import { claimsErrors } from '../../domain/errors.js';
 import type { AppSKeyDelivery as AppSKeyDeliveryName, JoinActivityRecord } from '../../domain/model.js';
 import type { UpdatePeerInput } from '../../domain/peers.js';
+import { issuedPeerToProto, warningsToProto } from './issued-credentials.js';
 import { appSKeyDeliveryFromProto, bytesToHex, peerToProto, principalFromProto } from './mapping.js';
 
 type LifecycleMethods = Pick<
@@ -47,7 +48,7 @@ export function lifecycleServiceImpl(claims: Claims): LifecycleMethods {
       const { peer, warnings } = await peers.updatePeer(principalFromProto(req.principal), req.peerId, input);
       return {
         peer: peerToProto(peer),
-        warnings: warnings.map((w) => ({ code: w.code, message: w.message })),
+        warnings: warningsToProto(warnings),
       };
     },
     async rotatePeerCredentials(req) {
@@ -56,17 +57,7 @@ export function lifecycleServiceImpl(claims: Claims): LifecycleMethods {
         req.peerId,
         req.overlapSeconds ?? null,
       );
-      return {
-        peer: peerToProto(r.peer),
-        kek: { label: r.kek.label, key: r.kek.key },
-        bearerToken: r.credentials.bearerToken,
-        credentials: {
-          caCertPem: r.credentials.caCertPem,
-          clientCertPem: r.credentials.clientCertPem,
-          clientKeyPem: r.credentials.clientKeyPem,
-        },
-        overlapUntil: timestampFromDate(r.overlapUntil),
-      };
+      return { ...issuedPeerToProto(r), overlapUntil: timestampFromDate(r.overlapUntil) };
     },
     async revokePeer(req) {
       await peers.revokePeer(principalFromProto(req.principal), req.peerId);

@@ -14,6 +14,8 @@ import {
   joinEui,
   networkServerInput,
   authorized,
+  claimInput,
+  transferInput,
 } from '../../testing/harness.js';
 import { createRedisClaimsStore } from './redis-store.js';
 
@@ -61,17 +63,8 @@ test('against Redis: transfer, then the old NS is refused and the new one author
       a.principal,
       networkServerInput({ name: 'ns2', netId: '000015' }),
     );
-    await h.claims.devices.claim(a.principal, {
-      devEui: devEui(1),
-      claimCode: claimCodeOf(1),
-      networkServerId: a.ns.id,
-      applicationServerId: null,
-    });
-    await h.claims.devices.transfer(a.principal, {
-      devEui: devEui(1),
-      networkServerId: ns2.peer.id,
-      applicationServerId: null,
-    });
+    await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
+    await h.claims.devices.transfer(a.principal, transferInput(1, ns2.peer.id));
     const join = (token: string, senderNetId: string) =>
       authorized(
         h.claims.gateway.authorize({

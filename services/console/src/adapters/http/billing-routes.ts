@@ -5,24 +5,11 @@ import { bearer, errors, principalOf, type ApiRoutesDeps } from './route-support
 import { chargesPage } from './charges-page.js';
 import * as s from './schemas.js';
 import { errorResponse } from './openapi.js';
+import { instantOf } from './query-time.js';
 
 const billingUnavailable = errorResponse(
   '`billing_unavailable`: billing is not part of this installation, or is not reachable',
 );
-
-/**
- * Unix ms of an RFC 3339 date-time the schema let through. The schema admits a leap second (`23:59:60`), which
- * JavaScript dates cannot hold: that is a 400, not a NaN for the service behind.
- */
-function instantOf(field: string, value: string): number {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms))
-    throw consoleErrors.invalid_request(
-      { at: `querystring/${field}` },
-      `querystring/${field} must be a date-time without a leap second`,
-    );
-  return ms;
-}
 
 /** Owners see their own account whatever they ask for; the admin sees `accountId`, or everything. */
 const accountScope = (principal: Principal, requested: string | undefined): string | undefined =>

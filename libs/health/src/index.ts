@@ -1,0 +1,1 @@
+export { timedCheck, type ComponentHealth, type HealthStatus } from './timed-check.js';
