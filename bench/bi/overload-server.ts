@@ -2,7 +2,9 @@
 // deadlines, duplicate cache, metrics off) in front of in-process claims and keys doubles whose calls cost CPU on the
 // same event loop, as claims and keys do when they share the gateway's cores. Prints its port on stdout.
 // Env: OVERLOAD_KEYS_CPU_MS (CPU per HandleJoin, default 1), OVERLOAD_CLAIMS_CPU_MS (per Authorize, default 0.3),
-// OVERLOAD_SHEDDING=off (admission only by maxInFlight, as before issue 22 item 17).
+// OVERLOAD_SHEDDING=off (admission only by maxInFlight, as before issue 22 item 17); OVERLOAD_MAX_IN_FLIGHT (512),
+// OVERLOAD_MIN_LIMIT and OVERLOAD_TOLERANCE (the adaptive limit's, `AdaptiveLimit`), OVERLOAD_ADAPTIVE=off (admission
+// without it, as before issue 23), OVERLOAD_TARGET_MS, OVERLOAD_TRACE=1 (the limit to stderr every 200 ms).
 import type { DescService } from '@bufbuild/protobuf';
 import { JoineryError } from '@joinery/errors';
 import { createInProcessClient, type ServiceImpl } from '@joinery/grpc';
@@ -95,16 +97,32 @@ const handler = new BiHandler({
   eventLoopDelayMs: eventLoop.delayMs,
   options: {
     deadlineMs: 1000,
-    maxInFlight: 512,
+    maxInFlight: Number(process.env['OVERLOAD_MAX_IN_FLIGHT'] ?? 512),
     peerRatePerSecond: 1_000_000,
     peerBurst: 1_000_000,
     duplicateWindowMs: 60_000,
     ...(process.env['OVERLOAD_TARGET_MS'] === undefined
       ? {}
       : { targetSojournMs: Number(process.env['OVERLOAD_TARGET_MS']) }),
+    ...(process.env['OVERLOAD_ADAPTIVE'] === 'off'
+      ? { adaptiveLimit: false as const }
+      : process.env['OVERLOAD_MIN_LIMIT'] === undefined && process.env['OVERLOAD_TOLERANCE'] === undefined
+        ? {}
+        : {
+            adaptiveLimit: {
+              minLimit: Number(process.env['OVERLOAD_MIN_LIMIT'] ?? 2),
+              tolerance: Number(process.env['OVERLOAD_TOLERANCE'] ?? 1.5),
+            },
+          }),
     ...(shedding
       ? {}
-      : { maxQueueAgeMs: 1e9, maxEventLoopDelayMs: 1e9, targetSojournMs: 1e9, minKeysBudgetMs: 1 }),
+      : {
+          maxQueueAgeMs: 1e9,
+          maxEventLoopDelayMs: 1e9,
+          targetSojournMs: 1e9,
+          minKeysBudgetMs: 1,
+          adaptiveLimit: false as const,
+        }),
   },
 });
 const app = buildBiHttpApp({ handler, logger });
@@ -121,6 +139,12 @@ app.addHook('onResponse', (request, _reply, done) => {
   served.push(performance.now() - (started.get(request) ?? performance.now()));
   done();
 });
+if (process.env['OVERLOAD_TRACE'] === '1')
+  setInterval(
+    () =>
+      console.error(`limit ${handler.admission.concurrencyLimit} in flight ${handler.admission.inFlight}`),
+    200,
+  ).unref();
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 console.log(JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 }));
@@ -133,6 +157,7 @@ process.on('SIGTERM', () => {
       server_p50_ms: p(0.5),
       server_p99_ms: p(0.99),
       max_event_loop_delay_ms: Math.round(maxDelay),
+      cpu_ms: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
     }),
   );
   eventLoop.stop();

@@ -16,6 +16,7 @@ function admission(
     maxQueueAgeMs: 100,
     maxEventLoopDelayMs: 50,
     sojournIntervalMs: 100,
+    adaptiveLimit: false,
     ...overrides,
     now: () => clock.now,
     eventLoopDelayMs: () => clock.delay,

@@ -1,3 +1,5 @@
+import { AdaptiveLimit, type AdaptiveLimitOptions } from './admission-limit.js';
+
 /** Admission of one request, taken when it arrives (before its body is read) and released when it is answered. */
 export interface AdmissionTicket {
   /** When the request arrived (the clock of `Admission`); its deadline counts from here, not from when it is handled. */
@@ -29,6 +31,11 @@ export interface AdmissionOptions {
    * (Little's law: at that many in flight an answer takes the target), never below this. Default 32.
    */
   readonly minInFlightLimit?: number;
+  /**
+   * The concurrency limit that follows the measured service time (`AdaptiveLimit`, at most `maxInFlight`): on unless
+   * `false`.
+   */
+  readonly adaptiveLimit?: Omit<AdaptiveLimitOptions, 'maxLimit'> | false;
   readonly now?: () => number;
   /** How far behind the event loop is now, in ms (`eventLoopDelaySampler`); 0 when not measured. */
   readonly eventLoopDelayMs?: () => number;
@@ -56,6 +63,7 @@ export class Admission {
   /** The interval being observed: when it started and the fastest sojourn seen in it. */
   #window = { startedAt: 0, fastest: Number.POSITIVE_INFINITY, answers: 0 };
   #shedding = false;
+  readonly #adaptive: AdaptiveLimit | undefined;
 
   constructor(options: AdmissionOptions) {
     this.#options = options;
@@ -67,6 +75,18 @@ export class Admission {
     this.#minLimit = options.minInFlightLimit ?? 32;
     this.#limit = options.maxInFlight;
     this.#window.startedAt = this.#now();
+    this.#adaptive =
+      options.adaptiveLimit === false
+        ? undefined
+        : new AdaptiveLimit(
+            { ...options.adaptiveLimit, maxLimit: options.maxInFlight },
+            this.#window.startedAt,
+          );
+  }
+
+  /** The adaptive concurrency limit now (`AdaptiveLimit`); `maxInFlight` when it is off. */
+  get concurrencyLimit(): number {
+    return this.#adaptive?.limit ?? this.#options.maxInFlight;
   }
 
   /** True while a standing queue was seen (see `targetSojournMs`): arrivals are refused. */
@@ -93,6 +113,7 @@ export class Admission {
 
   #answered(sojournMs: number): void {
     const now = this.#now();
+    this.#adaptive?.answered(sojournMs, now);
     this.#roll(now);
     this.#window.answers += 1;
     if (sojournMs < this.#window.fastest) this.#window.fastest = sojournMs;
@@ -114,7 +135,9 @@ export class Admission {
 
   arrive(): AdmissionTicket {
     const arrivedAt = this.#now();
+    this.#adaptive?.arrived(this.#inFlight);
     const admitted =
+      this.#inFlight < this.concurrencyLimit &&
       this.#inFlight < this.inFlightLimit &&
       this.#delay() <= this.#options.maxEventLoopDelayMs &&
       !this.shedding;
