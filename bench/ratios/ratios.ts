@@ -139,6 +139,8 @@ export interface Ratios {
     readonly refusedP99Ms: number;
     readonly acceptedP99Ms: number;
     readonly halfSaturationAcceptedP99Ms: number;
+    /** Answers other than `Success` (and no answers) at half saturation: what admission refused that it need not. */
+    readonly halfSaturationRefused: number;
     readonly refusedP99: Verdict;
     /** Accepted p99 at 3× saturation ÷ accepted p99 at half saturation (kept: ≤ 2). */
     readonly acceptedP99Kept: Verdict;
@@ -531,6 +533,7 @@ export async function overload(o: Pick<RatioOptions, 'overloadSeconds'>): Promis
       refusedP99Ms,
       acceptedP99Ms,
       halfSaturationAcceptedP99Ms,
+      halfSaturationRefused: sat.half.refused.length + sat.half.noAnswer,
       refusedP99: verdict(refusedP99Ms, '≤', 50),
       acceptedP99Kept: verdict(acceptedP99Ms / halfSaturationAcceptedP99Ms, '≤', 2),
       load,

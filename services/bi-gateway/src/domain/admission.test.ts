@@ -128,3 +128,41 @@ test('after a busy interval, in flight is held to what was answered in it times 
   clock.now += 100;
   assert.equal(a.inFlightLimit, 32);
 });
+
+test('the adaptive limit (on unless false) holds requests in flight below maxInFlight and follows the latency', () => {
+  const clock = { now: 1000 };
+  const a = new Admission({
+    maxInFlight: 512,
+    maxQueueAgeMs: 100,
+    maxEventLoopDelayMs: 50,
+    adaptiveLimit: { initialLimit: 4, minLimit: 2 },
+    now: () => clock.now,
+  });
+  assert.equal(a.concurrencyLimit, 4);
+  const held = Array.from({ length: 5 }, () => a.arrive());
+  assert.deepEqual(
+    held.map((t) => t.admitted),
+    [true, true, true, true, false],
+  );
+  // A window (50 ms, 8 answers) at 2 ms each, the limit reached: it grows by its square root.
+  for (const ticket of held) ticket.release();
+  for (let i = 0; i < 8; i += 1) {
+    const ticket = a.arrive();
+    clock.now += 2;
+    ticket.release();
+    clock.now += 5;
+  }
+  assert.equal(a.concurrencyLimit, 6);
+  // Four times slower: a queue; the limit halves.
+  for (let i = 0; i < 8; i += 1) {
+    const ticket = a.arrive();
+    clock.now += 8;
+    ticket.release();
+  }
+  assert.equal(a.concurrencyLimit, 3);
+  assert.equal(
+    new Admission({ maxInFlight: 512, maxQueueAgeMs: 1, maxEventLoopDelayMs: 1, adaptiveLimit: false })
+      .concurrencyLimit,
+    512,
+  );
+});
