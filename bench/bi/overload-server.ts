@@ -2,9 +2,9 @@
 // deadlines, duplicate cache, metrics off) in front of in-process claims and keys doubles whose calls cost CPU on the
 // same event loop, as claims and keys do when they share the gateway's cores. Prints its port on stdout.
 // Env: OVERLOAD_KEYS_CPU_MS (CPU per HandleJoin, default 1), OVERLOAD_CLAIMS_CPU_MS (per Authorize, default 0.3),
-// OVERLOAD_SHEDDING=off (admission only by maxInFlight, as before issue 22 item 17); OVERLOAD_MAX_IN_FLIGHT (512),
-// OVERLOAD_MIN_LIMIT and OVERLOAD_TOLERANCE (the adaptive limit's, `AdaptiveLimit`), OVERLOAD_ADAPTIVE=off (admission
-// without it, as before issue 23), OVERLOAD_TARGET_MS, OVERLOAD_TRACE=1 (the limit to stderr every 200 ms).
+// OVERLOAD_SHEDDING=off (admission only by maxInFlight, 512, as before issue 22 item 17);
+// OVERLOAD_MIN_IN_FLIGHT (the adaptive limit's floor, `AdaptiveLimit`), OVERLOAD_ADAPTIVE=off (admission without it, as
+// before issue 23), OVERLOAD_TARGET_MS, OVERLOAD_TRACE=1 (the limit to stderr every 200 ms).
 import type { DescService } from '@bufbuild/protobuf';
 import { JoineryError } from '@joinery/errors';
 import { createInProcessClient, type ServiceImpl } from '@joinery/grpc';
@@ -97,23 +97,17 @@ const handler = new BiHandler({
   eventLoopDelayMs: eventLoop.delayMs,
   options: {
     deadlineMs: 1000,
-    maxInFlight: Number(process.env['OVERLOAD_MAX_IN_FLIGHT'] ?? 512),
+    maxInFlight: 512,
     peerRatePerSecond: 1_000_000,
     peerBurst: 1_000_000,
     duplicateWindowMs: 60_000,
     ...(process.env['OVERLOAD_TARGET_MS'] === undefined
       ? {}
       : { targetSojournMs: Number(process.env['OVERLOAD_TARGET_MS']) }),
-    ...(process.env['OVERLOAD_ADAPTIVE'] === 'off'
-      ? { adaptiveLimit: false as const }
-      : process.env['OVERLOAD_MIN_LIMIT'] === undefined && process.env['OVERLOAD_TOLERANCE'] === undefined
-        ? {}
-        : {
-            adaptiveLimit: {
-              minLimit: Number(process.env['OVERLOAD_MIN_LIMIT'] ?? 2),
-              tolerance: Number(process.env['OVERLOAD_TOLERANCE'] ?? 1.5),
-            },
-          }),
+    ...(process.env['OVERLOAD_ADAPTIVE'] === 'off' ? { minInFlight: 512 } : {}),
+    ...(process.env['OVERLOAD_MIN_IN_FLIGHT'] === undefined
+      ? {}
+      : { minInFlight: Number(process.env['OVERLOAD_MIN_IN_FLIGHT']) }),
     ...(shedding
       ? {}
       : {
@@ -121,7 +115,7 @@ const handler = new BiHandler({
           maxEventLoopDelayMs: 1e9,
           targetSojournMs: 1e9,
           minKeysBudgetMs: 1,
-          adaptiveLimit: false as const,
+          minInFlight: 512,
         }),
   },
 });

@@ -48,6 +48,7 @@ const netId = '000013';
 /** Overload protection sized above the offered load (as bench/joins does): these phases measure the join path. */
 const admissionAboveLoad = {
   JOINERY_BI_MAX_IN_FLIGHT: '4096',
+  JOINERY_BI_MIN_IN_FLIGHT: '4096',
   JOINERY_BI_TARGET_LATENCY: '60000',
   JOINERY_BI_MAX_QUEUE_AGE: '60000',
   JOINERY_BI_MAX_EVENT_LOOP_DELAY: '60000',

@@ -10,7 +10,7 @@ import type { Logger } from '@joinery/logging';
 import { PeerKind, type PeerIdentity } from '@joinery/proto/claims/v1/claims_pb';
 import { Activation } from './activation.js';
 import { activationRefusal } from './activation-refusal.js';
-import { Admission, type AdmissionOptions, type AdmissionTicket } from './admission.js';
+import { Admission, type AdmissionTicket } from './admission.js';
 import { AnswerDelivery } from './answer-delivery.js';
 import { answerAppSKeyReq } from './app-s-key-request.js';
 import { answered, type BiOutcome } from './bi-outcome.js';
@@ -40,8 +40,8 @@ export interface BiHandlerOptions {
    * spent a JoinNonce for it. Default 100 ms.
    */
   readonly minKeysBudgetMs?: number;
-  /** The concurrency limit that follows the measured service time (`AdaptiveLimit`); on unless `false`. */
-  readonly adaptiveLimit?: AdmissionOptions['adaptiveLimit'];
+  /** The adaptive limit on requests in flight (`AdaptiveLimit`) never falls below this; default 2. */
+  readonly minInFlight?: number;
   readonly peerRatePerSecond: number;
   readonly peerBurst: number;
   readonly duplicateWindowMs: number;
@@ -92,7 +92,7 @@ export class BiHandler {
       maxQueueAgeMs: deps.options.maxQueueAgeMs ?? 250,
       maxEventLoopDelayMs: deps.options.maxEventLoopDelayMs ?? 200,
       targetSojournMs: deps.options.targetSojournMs ?? 50,
-      ...(deps.options.adaptiveLimit === undefined ? {} : { adaptiveLimit: deps.options.adaptiveLimit }),
+      adaptiveLimit: { minLimit: deps.options.minInFlight ?? 2 },
       now,
       ...(deps.eventLoopDelayMs === undefined ? {} : { eventLoopDelayMs: deps.eventLoopDelayMs }),
     });

@@ -23,7 +23,7 @@ function partial<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>
 
 const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 
-async function gateway(limit: number) {
+async function gateway() {
   const calls = { authorize: 0, handleJoin: 0 };
   const held: (() => void)[] = [];
   const claims = partial(ClaimsService, {
@@ -87,7 +87,6 @@ async function gateway(limit: number) {
       peerRatePerSecond: 1_000_000,
       peerBurst: 1_000_000,
       duplicateWindowMs: 60_000,
-      adaptiveLimit: { initialLimit: limit, minLimit: limit },
     },
   });
   const app = buildBiHttpApp({ handler, logger });
@@ -114,34 +113,35 @@ let stop: (() => Promise<unknown>) | undefined;
 after(async () => stop?.());
 
 test('beyond the adaptive limit a JoinReq gets a well-formed refusal at once, without claims or keys', async () => {
-  const g = await gateway(3);
+  const g = await gateway();
   stop = () => g.app.close();
-  // Three joins in flight, held in keys: the limit is full.
-  const inFlight = [0, 1, 2].map((i) => post(g.url, joinReq(i)));
-  while (g.held.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
-  assert.equal(g.handler.inFlight, 3);
+  // 16 joins in flight (the adaptive limit's start, far below maxInFlight), held in keys: the limit is full.
+  assert.equal(g.handler.admission.concurrencyLimit, 16);
+  const inFlight = Array.from({ length: 16 }, (_, i) => post(g.url, joinReq(i)));
+  while (g.held.length < 16) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(g.handler.inFlight, 16);
 
   const started = performance.now();
-  const res = await post(g.url, joinReq(3));
+  const res = await post(g.url, joinReq(16));
   const tookMs = performance.now() - started;
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), {
     ProtocolVersion: '1.0',
     SenderID: '00005EEF10000001',
     ReceiverID: '00000A',
-    TransactionID: 1003,
+    TransactionID: 1016,
     MessageType: 'JoinAns',
     Result: { ResultCode: 'Other', Description: 'the join server is overloaded; retry later' },
   });
   assert.ok(tookMs < 1000, `answered in ${tookMs} ms, not held behind the joins in flight`);
-  assert.deepEqual([g.calls.authorize, g.calls.handleJoin], [3, 3], 'the refused join reached neither');
+  assert.deepEqual([g.calls.authorize, g.calls.handleJoin], [16, 16], 'the refused join reached neither');
 
   // The joins in flight are answered; then there is room again.
   for (const release of g.held.splice(0)) release();
   for (const answer of await Promise.all(inFlight))
     assert.equal(((await answer.json()) as { Result: { ResultCode: string } }).Result.ResultCode, 'Success');
   assert.equal(g.handler.inFlight, 0);
-  const next = post(g.url, joinReq(4));
+  const next = post(g.url, joinReq(17));
   while (g.held.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
   for (const release of g.held.splice(0)) release();
   assert.equal(
