@@ -166,3 +166,29 @@ test('the adaptive limit (on unless false) holds requests in flight below maxInF
     512,
   );
 });
+
+test('an answer released as not measured (a refusal, a failure) is no latency sample for the adaptive limit', () => {
+  const clock = { now: 1000 };
+  const a = new Admission({
+    maxInFlight: 512,
+    maxQueueAgeMs: 100,
+    maxEventLoopDelayMs: 50,
+    adaptiveLimit: { initialLimit: 4, minLimit: 2 },
+    now: () => clock.now,
+  });
+  const window = (latencyMs: number, measured: boolean) => {
+    for (let i = 0; i < 8; i += 1) {
+      const tickets = Array.from({ length: 4 }, () => a.arrive());
+      clock.now += latencyMs;
+      for (const ticket of tickets) ticket.release({ measured });
+      clock.now += 7 - latencyMs;
+    }
+  };
+  window(4, true);
+  assert.equal(a.concurrencyLimit, 6);
+  // keys is down: joins fail in 0.1 ms. Were they samples, 4 ms would then look like a queue.
+  window(0.1, false);
+  assert.equal(a.concurrencyLimit, 6);
+  window(4, true);
+  assert.equal(a.concurrencyLimit, 6, 'not shrunk');
+});

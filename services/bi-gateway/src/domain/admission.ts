@@ -6,8 +6,12 @@ export interface AdmissionTicket {
   readonly arrivedAt: number;
   /** False: refused on arrival (too many in flight, or the event loop too far behind); it is not counted in flight. */
   readonly admitted: boolean;
-  /** Idempotent; the edge calls it once the answer is sent or the request aborted. */
-  release(): void;
+  /**
+   * Idempotent; the edge calls it once the answer is sent or the request aborted. `measured: false`: the answer says
+   * nothing about the join path's service time (a refusal, a failure, an answer deferred to a callback), so it is no
+   * sample for the adaptive limit: a fast error while keys is down would otherwise pass for the no-load latency.
+   */
+  release(options?: { measured: boolean }): void;
 }
 
 export interface AdmissionOptions {
@@ -111,9 +115,9 @@ export class Admission {
     this.#window = { startedAt: now, fastest: Number.POSITIVE_INFINITY, answers: 0 };
   }
 
-  #answered(sojournMs: number): void {
+  #answered(sojournMs: number, measured: boolean): void {
     const now = this.#now();
-    this.#adaptive?.answered(sojournMs, now);
+    if (measured) this.#adaptive?.answered(sojournMs, now);
     this.#roll(now);
     this.#window.answers += 1;
     if (sojournMs < this.#window.fastest) this.#window.fastest = sojournMs;
@@ -147,11 +151,11 @@ export class Admission {
     return {
       arrivedAt,
       admitted,
-      release: () => {
+      release: (options) => {
         if (released) return;
         released = true;
         this.#inFlight -= 1;
-        this.#answered(this.#now() - arrivedAt);
+        this.#answered(this.#now() - arrivedAt, options?.measured ?? true);
       },
     };
   }

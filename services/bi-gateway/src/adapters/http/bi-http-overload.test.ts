@@ -84,6 +84,8 @@ async function gateway() {
     options: {
       deadlineMs: 5000,
       maxInFlight: 512,
+      // A loaded test machine may take long to read a body; only the adaptive limit is tested here.
+      maxQueueAgeMs: 60_000,
       peerRatePerSecond: 1_000_000,
       peerBurst: 1_000_000,
       duplicateWindowMs: 60_000,
@@ -109,6 +111,15 @@ const post = (url: string, body: unknown) =>
     body: JSON.stringify(body),
   });
 
+/** Waits until `done`, failing (not hanging) after 10 s. */
+async function until(done: () => boolean) {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    assert.ok(Date.now() < deadline, 'timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 let stop: (() => Promise<unknown>) | undefined;
 after(async () => stop?.());
 
@@ -118,7 +129,7 @@ test('beyond the adaptive limit a JoinReq gets a well-formed refusal at once, wi
   // 16 joins in flight (the adaptive limit's start, far below maxInFlight), held in keys: the limit is full.
   assert.equal(g.handler.admission.concurrencyLimit, 16);
   const inFlight = Array.from({ length: 16 }, (_, i) => post(g.url, joinReq(i)));
-  while (g.held.length < 16) await new Promise((resolve) => setTimeout(resolve, 5));
+  await until(() => g.held.length === 16);
   assert.equal(g.handler.inFlight, 16);
 
   const started = performance.now();
@@ -142,7 +153,7 @@ test('beyond the adaptive limit a JoinReq gets a well-formed refusal at once, wi
     assert.equal(((await answer.json()) as { Result: { ResultCode: string } }).Result.ResultCode, 'Success');
   assert.equal(g.handler.inFlight, 0);
   const next = post(g.url, joinReq(17));
-  while (g.held.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  await until(() => g.held.length === 1);
   for (const release of g.held.splice(0)) release();
   assert.equal(
     ((await (await next).json()) as { Result: { ResultCode: string } }).Result.ResultCode,
