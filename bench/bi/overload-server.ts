@@ -2,7 +2,9 @@
 // deadlines, duplicate cache, metrics off) in front of in-process claims and keys doubles whose calls cost CPU on the
 // same event loop, as claims and keys do when they share the gateway's cores. Prints its port on stdout.
 // Env: OVERLOAD_KEYS_CPU_MS (CPU per HandleJoin, default 1), OVERLOAD_CLAIMS_CPU_MS (per Authorize, default 0.3),
-// OVERLOAD_SHEDDING=off (admission only by maxInFlight, as before issue 22 item 17).
+// OVERLOAD_SHEDDING=off (admission only by maxInFlight, 512, as before issue 22 item 17);
+// OVERLOAD_MIN_IN_FLIGHT (the adaptive limit's floor, `AdaptiveLimit`), OVERLOAD_ADAPTIVE=off (admission without it, as
+// before issue 23), OVERLOAD_TARGET_MS, OVERLOAD_TRACE=1 (the limit to stderr every 200 ms).
 import type { DescService } from '@bufbuild/protobuf';
 import { JoineryError } from '@joinery/errors';
 import { createInProcessClient, type ServiceImpl } from '@joinery/grpc';
@@ -102,9 +104,19 @@ const handler = new BiHandler({
     ...(process.env['OVERLOAD_TARGET_MS'] === undefined
       ? {}
       : { targetSojournMs: Number(process.env['OVERLOAD_TARGET_MS']) }),
+    ...(process.env['OVERLOAD_ADAPTIVE'] === 'off' ? { minInFlight: 512 } : {}),
+    ...(process.env['OVERLOAD_MIN_IN_FLIGHT'] === undefined
+      ? {}
+      : { minInFlight: Number(process.env['OVERLOAD_MIN_IN_FLIGHT']) }),
     ...(shedding
       ? {}
-      : { maxQueueAgeMs: 1e9, maxEventLoopDelayMs: 1e9, targetSojournMs: 1e9, minKeysBudgetMs: 1 }),
+      : {
+          maxQueueAgeMs: 1e9,
+          maxEventLoopDelayMs: 1e9,
+          targetSojournMs: 1e9,
+          minKeysBudgetMs: 1,
+          minInFlight: 512,
+        }),
   },
 });
 const app = buildBiHttpApp({ handler, logger });
@@ -121,6 +133,12 @@ app.addHook('onResponse', (request, _reply, done) => {
   served.push(performance.now() - (started.get(request) ?? performance.now()));
   done();
 });
+if (process.env['OVERLOAD_TRACE'] === '1')
+  setInterval(
+    () =>
+      console.error(`limit ${handler.admission.concurrencyLimit} in flight ${handler.admission.inFlight}`),
+    200,
+  ).unref();
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 console.log(JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 }));
@@ -133,6 +151,7 @@ process.on('SIGTERM', () => {
       server_p50_ms: p(0.5),
       server_p99_ms: p(0.99),
       max_event_loop_delay_ms: Math.round(maxDelay),
+      cpu_ms: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
     }),
   );
   eventLoop.stop();

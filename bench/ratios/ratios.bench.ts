@@ -74,8 +74,8 @@ excluded from the ratios and shown apart):
 - Overload: \`bench/bi/overload-server.ts\` (the gateway's real HTTP edge, BiHandler and admission as shipped, claims
   and keys doubles that cost 1.3 ms of CPU per join on its event loop) driven by the same Go generator (plain HTTP,
   bearer token, up to 512 connections, 5 s caller deadline as ChirpStack's, every request a new JoinReq): its
-  saturation (closed loop, 64 in flight), then an open loop at half of it (the reference p99 of accepted joins), then
-  at 3× it. A refusal is any answer other than \`Success\`; no answer within 5 s counts apart (${r.overload.noAnswer} here).
+  saturation (closed loop, 64 in flight, shedding off: what it can serve, not how fast refusals spin), then, with
+  admission as shipped, an open loop at half of it (the reference p99 of accepted joins), then at 3× it. A refusal is any answer other than \`Success\`; no answer within 5 s counts apart (${r.overload.noAnswer} here).
 - joins/s per core = 1000 ÷ the path's CPU ms per join.
 `;
 }

@@ -48,6 +48,11 @@ export const gatewayConfigSchema = {
   deadlineMs: duration('JOINERY_BI_DEADLINE_MS', { default: 1000 }),
   /** Requests in flight (from arrival, bodies still being read included) before new ones are refused at once. */
   maxInFlight: int('JOINERY_BI_MAX_IN_FLIGHT', { default: 512, min: 1 }),
+  /**
+   * The adaptive limit on requests in flight (`AdaptiveLimit`, which follows the measured service time) never falls
+   * below this; set it to `JOINERY_BI_MAX_IN_FLIGHT` to hold the limit there (no adaptive limit).
+   */
+  minInFlight: int('JOINERY_BI_MIN_IN_FLIGHT', { default: 2, min: 1 }),
   /** A request handled later than this after it arrived is refused unprocessed (overload: shed, don't queue). */
   maxQueueAgeMs: duration('JOINERY_BI_MAX_QUEUE_AGE', { default: 250 }),
   /** While the event loop runs this far behind, arriving requests are refused at once. */

@@ -16,6 +16,7 @@ function admission(
     maxQueueAgeMs: 100,
     maxEventLoopDelayMs: 50,
     sojournIntervalMs: 100,
+    adaptiveLimit: false,
     ...overrides,
     now: () => clock.now,
     eventLoopDelayMs: () => clock.delay,
@@ -126,4 +127,68 @@ test('after a busy interval, in flight is held to what was answered in it times 
   for (let i = 0; i < 20; i += 1) a.arrive().release();
   clock.now += 100;
   assert.equal(a.inFlightLimit, 32);
+});
+
+test('the adaptive limit (on unless false) holds requests in flight below maxInFlight and follows the latency', () => {
+  const clock = { now: 1000 };
+  const a = new Admission({
+    maxInFlight: 512,
+    maxQueueAgeMs: 100,
+    maxEventLoopDelayMs: 50,
+    adaptiveLimit: { initialLimit: 4, minLimit: 2 },
+    now: () => clock.now,
+  });
+  assert.equal(a.concurrencyLimit, 4);
+  const held = Array.from({ length: 5 }, () => a.arrive());
+  assert.deepEqual(
+    held.map((t) => t.admitted),
+    [true, true, true, true, false],
+  );
+  // A window (50 ms, 8 answers) at 2 ms each, the limit reached: it grows by its square root.
+  for (const ticket of held) ticket.release();
+  for (let i = 0; i < 8; i += 1) {
+    const ticket = a.arrive();
+    clock.now += 2;
+    ticket.release();
+    clock.now += 5;
+  }
+  assert.equal(a.concurrencyLimit, 6);
+  // Four times slower: a queue; the limit halves.
+  for (let i = 0; i < 8; i += 1) {
+    const ticket = a.arrive();
+    clock.now += 8;
+    ticket.release();
+  }
+  assert.equal(a.concurrencyLimit, 3);
+  assert.equal(
+    new Admission({ maxInFlight: 512, maxQueueAgeMs: 1, maxEventLoopDelayMs: 1, adaptiveLimit: false })
+      .concurrencyLimit,
+    512,
+  );
+});
+
+test('an answer released as not measured (a refusal, a failure) is no latency sample for the adaptive limit', () => {
+  const clock = { now: 1000 };
+  const a = new Admission({
+    maxInFlight: 512,
+    maxQueueAgeMs: 100,
+    maxEventLoopDelayMs: 50,
+    adaptiveLimit: { initialLimit: 4, minLimit: 2 },
+    now: () => clock.now,
+  });
+  const window = (latencyMs: number, measured: boolean) => {
+    for (let i = 0; i < 8; i += 1) {
+      const tickets = Array.from({ length: 4 }, () => a.arrive());
+      clock.now += latencyMs;
+      for (const ticket of tickets) ticket.release({ measured });
+      clock.now += 7 - latencyMs;
+    }
+  };
+  window(4, true);
+  assert.equal(a.concurrencyLimit, 6);
+  // keys is down: joins fail in 0.1 ms. Were they samples, 4 ms would then look like a queue.
+  window(0.1, false);
+  assert.equal(a.concurrencyLimit, 6);
+  window(4, true);
+  assert.equal(a.concurrencyLimit, 6, 'not shrunk');
 });

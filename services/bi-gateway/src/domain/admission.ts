@@ -1,11 +1,17 @@
+import { AdaptiveLimit, type AdaptiveLimitOptions } from './admission-limit.js';
+
 /** Admission of one request, taken when it arrives (before its body is read) and released when it is answered. */
 export interface AdmissionTicket {
   /** When the request arrived (the clock of `Admission`); its deadline counts from here, not from when it is handled. */
   readonly arrivedAt: number;
   /** False: refused on arrival (too many in flight, or the event loop too far behind); it is not counted in flight. */
   readonly admitted: boolean;
-  /** Idempotent; the edge calls it once the answer is sent or the request aborted. */
-  release(): void;
+  /**
+   * Idempotent; the edge calls it once the answer is sent or the request aborted. `measured: false`: the answer says
+   * nothing about the join path's service time (a refusal, a failure, an answer deferred to a callback), so it is no
+   * sample for the adaptive limit: a fast error while keys is down would otherwise pass for the no-load latency.
+   */
+  release(options?: { measured: boolean }): void;
 }
 
 export interface AdmissionOptions {
@@ -29,6 +35,11 @@ export interface AdmissionOptions {
    * (Little's law: at that many in flight an answer takes the target), never below this. Default 32.
    */
   readonly minInFlightLimit?: number;
+  /**
+   * The concurrency limit that follows the measured service time (`AdaptiveLimit`, at most `maxInFlight`): on unless
+   * `false`.
+   */
+  readonly adaptiveLimit?: Omit<AdaptiveLimitOptions, 'maxLimit'> | false;
   readonly now?: () => number;
   /** How far behind the event loop is now, in ms (`eventLoopDelaySampler`); 0 when not measured. */
   readonly eventLoopDelayMs?: () => number;
@@ -56,6 +67,7 @@ export class Admission {
   /** The interval being observed: when it started and the fastest sojourn seen in it. */
   #window = { startedAt: 0, fastest: Number.POSITIVE_INFINITY, answers: 0 };
   #shedding = false;
+  readonly #adaptive: AdaptiveLimit | undefined;
 
   constructor(options: AdmissionOptions) {
     this.#options = options;
@@ -67,6 +79,18 @@ export class Admission {
     this.#minLimit = options.minInFlightLimit ?? 32;
     this.#limit = options.maxInFlight;
     this.#window.startedAt = this.#now();
+    this.#adaptive =
+      options.adaptiveLimit === false
+        ? undefined
+        : new AdaptiveLimit(
+            { ...options.adaptiveLimit, maxLimit: options.maxInFlight },
+            this.#window.startedAt,
+          );
+  }
+
+  /** The adaptive concurrency limit now (`AdaptiveLimit`); `maxInFlight` when it is off. */
+  get concurrencyLimit(): number {
+    return this.#adaptive?.limit ?? this.#options.maxInFlight;
   }
 
   /** True while a standing queue was seen (see `targetSojournMs`): arrivals are refused. */
@@ -91,8 +115,9 @@ export class Admission {
     this.#window = { startedAt: now, fastest: Number.POSITIVE_INFINITY, answers: 0 };
   }
 
-  #answered(sojournMs: number): void {
+  #answered(sojournMs: number, measured: boolean): void {
     const now = this.#now();
+    if (measured) this.#adaptive?.answered(sojournMs, now);
     this.#roll(now);
     this.#window.answers += 1;
     if (sojournMs < this.#window.fastest) this.#window.fastest = sojournMs;
@@ -114,7 +139,9 @@ export class Admission {
 
   arrive(): AdmissionTicket {
     const arrivedAt = this.#now();
+    this.#adaptive?.arrived(this.#inFlight);
     const admitted =
+      this.#inFlight < this.concurrencyLimit &&
       this.#inFlight < this.inFlightLimit &&
       this.#delay() <= this.#options.maxEventLoopDelayMs &&
       !this.shedding;
@@ -124,11 +151,11 @@ export class Admission {
     return {
       arrivedAt,
       admitted,
-      release: () => {
+      release: (options) => {
         if (released) return;
         released = true;
         this.#inFlight -= 1;
-        this.#answered(this.#now() - arrivedAt);
+        this.#answered(this.#now() - arrivedAt, options?.measured ?? true);
       },
     };
   }

@@ -40,6 +40,8 @@ export interface BiHandlerOptions {
    * spent a JoinNonce for it. Default 100 ms.
    */
   readonly minKeysBudgetMs?: number;
+  /** The adaptive limit on requests in flight (`AdaptiveLimit`) never falls below this; default 2. */
+  readonly minInFlight?: number;
   readonly peerRatePerSecond: number;
   readonly peerBurst: number;
   readonly duplicateWindowMs: number;
@@ -90,6 +92,7 @@ export class BiHandler {
       maxQueueAgeMs: deps.options.maxQueueAgeMs ?? 250,
       maxEventLoopDelayMs: deps.options.maxEventLoopDelayMs ?? 200,
       targetSojournMs: deps.options.targetSojournMs ?? 50,
+      adaptiveLimit: { minLimit: deps.options.minInFlight ?? 2 },
       now,
       ...(deps.eventLoopDelayMs === undefined ? {} : { eventLoopDelayMs: deps.eventLoopDelayMs }),
     });

@@ -138,7 +138,9 @@ before(async () => {
     redisUrl: ownRedis.env['REDIS_URL']!,
     kafkaBrokers: infra.KAFKA_BROKERS,
     redisDb,
-    env: { 'bi-gateway': { JOINERY_BI_DEADLINE_MS: '3000' } },
+    // The adaptive admission limit may not fall below this test's own concurrency: it counts on most joins going
+    // through, and a loaded machine's latency jitter would otherwise shed some of its 8 workers.
+    env: { 'bi-gateway': { JOINERY_BI_DEADLINE_MS: '3000', JOINERY_BI_MIN_IN_FLIGHT: String(concurrency) } },
   });
 });
 

@@ -100,8 +100,10 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
       request.raw.headers['content-type'] = 'application/json';
     done();
   });
+  // Only a successful answer is a sample of the join path's service time for the adaptive limit (`AdmissionTicket`).
+  const measured = new WeakSet<FastifyRequest>();
   const release = (request: FastifyRequest, _reply: unknown, done: () => void) => {
-    tickets.get(request)?.release();
+    tickets.get(request)?.release({ measured: measured.has(request) });
     done();
   };
   app.addHook('onResponse', release);
@@ -137,6 +139,7 @@ export function buildBiHttpApp(options: BiHttpAppOptions): FastifyInstance {
       options.tls === undefined ? undefined : request.raw.socket,
     );
     const outcome = await options.handler.handle(request.body, credential, tickets.get(request));
+    if (outcome.resultCode === 'Success') measured.add(request);
     if (options.metrics !== undefined && outcome.messageType !== '') {
       const messageType = messageTypeLabel(outcome.messageType);
       options.metrics.requests.inc({

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AdaptiveLimit, type AdaptiveLimitOptions } from './admission-limit.js';
+
+/** A limit on a fake clock (ms), windows of 50 ms and at least 8 answers. */
+function limiter(options: Partial<AdaptiveLimitOptions> = {}) {
+  const clock = { now: 0 };
+  const limit = new AdaptiveLimit({ maxLimit: 100, initialLimit: 16, ...options }, clock.now);
+  /** One window: `latencies` answered over 50 ms, the limit reached (an arrival found it full) or not. */
+  const window = (latencies: readonly number[], reached = true) => {
+    if (reached) limit.arrived(limit.limit - 1);
+    for (const [i, latency] of latencies.entries()) {
+      clock.now += 50 / latencies.length;
+      if (i === latencies.length - 1) clock.now = Math.ceil(clock.now);
+      limit.answered(latency, clock.now);
+    }
+    return limit.limit;
+  };
+  return { limit, clock, window };
+}
+
+const times = (n: number, ms: number) => Array.from({ length: n }, () => ms);
+
+test('answers as fast as at no load, with the limit reached: it grows by its square root, up to maxLimit', () => {
+  const { limit, window } = limiter({ maxLimit: 30 });
+  assert.equal(limit.limit, 16);
+  assert.equal(window(times(10, 2)), 20);
+  assert.equal(window(times(10, 2)), 24);
+  assert.equal(window(times(10, 2)), 29);
+  assert.equal(window(times(10, 2)), 30);
+  assert.equal(window(times(10, 2)), 30);
+});
+
+test('light load (the limit never reached) does not raise it: a burst after a quiet spell meets the limit it had', () => {
+  const { window } = limiter();
+  for (let i = 0; i < 20; i += 1) assert.equal(window(times(10, 2), false), 16);
+});
+
+test('answers slower than tolerance × the no-load latency shrink the limit in proportion, at most by half a window', () => {
+  const { window } = limiter({ tolerance: 1.5, minLimit: 2 });
+  assert.equal(window(times(10, 2)), 20, 'the no-load latency: 2 ms');
+  // Within the tolerance (3 ms): no queue worth shrinking for; the limit was reached, so it grows.
+  assert.equal(window(times(10, 3)), 24);
+  // 4 ms: 3 ÷ 4 of the limit.
+  assert.equal(window(times(10, 4)), 18);
+  // 60 ms: far more than half too slow, halved.
+  assert.equal(window(times(10, 60)), 9);
+  assert.equal(window(times(10, 60)), 4);
+  assert.equal(window(times(10, 60)), 2, 'never below minLimit');
+  assert.equal(window(times(10, 60)), 2);
+});
+
+test('the window is its median: a few slow answers in it do not shrink the limit', () => {
+  const { window } = limiter();
+  window(times(10, 2));
+  assert.equal(window([...times(6, 2), 500, 500, 500, 500]), 24);
+});
+
+test('the no-load latency is a window median, not one lucky answer', () => {
+  const { limit, window } = limiter();
+  window([0.1, ...times(9, 4)]);
+  assert.equal(limit.noLoadMs, 4);
+  // 5 ms is within 1.5 × 4 ms: no shrinking although it is 50 × the lucky answer.
+  assert.equal(window(times(10, 5)), 24);
+});
+
+test('a window is not judged before windowMs nor with fewer than minSamples answers', () => {
+  const { limit, clock } = limiter();
+  limit.arrived(15);
+  for (let i = 0; i < 7; i += 1) {
+    clock.now += 10;
+    limit.answered(2, clock.now);
+  }
+  assert.equal(limit.limit, 16, '7 answers over 70 ms');
+  clock.now += 10;
+  limit.answered(2, clock.now);
+  assert.equal(limit.limit, 20, 'the eighth ends it');
+  limit.arrived(19);
+  for (let i = 0; i < 20; i += 1) limit.answered(2, clock.now + 49 * (i / 20));
+  assert.equal(limit.limit, 20, '20 answers within 49 ms');
+});
+
+test('the no-load latency is forgotten after baselineMs: the limit follows a join path that became slower', () => {
+  const { limit, window } = limiter({ baselineMs: 1000, minLimit: 2 });
+  window(times(10, 2));
+  // keys moved further away: every join takes 20 ms from now on.
+  assert.equal(window(times(10, 20)), 10);
+  for (let i = 0; i < 18; i += 1) window(times(10, 20));
+  assert.equal(limit.limit, 2);
+  assert.equal(limit.noLoadMs, 2, 'still within 1 s');
+  assert.equal(window(times(10, 20)), 3, 'after 1 s only the slower windows are left: the limit grows again');
+  assert.equal(limit.noLoadMs, 20);
+});
+
+test('minLimit and initialLimit are held to maxLimit', () => {
+  assert.equal(new AdaptiveLimit({ maxLimit: 1 }, 0).limit, 1);
+  assert.equal(new AdaptiveLimit({ maxLimit: 8 }, 0).limit, 8);
+  assert.equal(new AdaptiveLimit({ maxLimit: 512, initialLimit: 1, minLimit: 4 }, 0).limit, 4);
+});

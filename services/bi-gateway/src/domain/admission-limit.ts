@@ -1,0 +1,97 @@
+export interface AdaptiveLimitOptions {
+  /** The limit never rises above this (`maxInFlight`). */
+  readonly maxLimit: number;
+  /** Nor falls below this. Default 2. */
+  readonly minLimit?: number;
+  /** Where it starts. Default 16 (or `maxLimit` if lower). */
+  readonly initialLimit?: number;
+  /**
+   * How much slower than at no load the admitted requests may answer (a window's median) before the limit shrinks: 1.5
+   * lets them take half as long again (one request's worth of waiting per two in service). Default 1.5.
+   */
+  readonly tolerance?: number;
+  /** One window of answers, after which the limit is reconsidered. Default 50 ms. */
+  readonly windowMs?: number;
+  /** A window with fewer answers than this is not over yet (too few for a median). Default 8. */
+  readonly minSamples?: number;
+  /**
+   * The no-load latency is the least window median over this long (so it follows a join path that became slower, such
+   * as a keys service moved further away, within that time). Default 10 s.
+   */
+  readonly baselineMs?: number;
+}
+
+/**
+ * A concurrency limit that follows the measured service time (gradient style, as Netflix's concurrency-limits
+ * Gradient2 and TCP Vegas): each window compares the admitted requests' median latency (arrival to answer) with the
+ * least median of the windows seen lately: the join path with no request waiting for another. A median, not the least
+ * sample, so that one lucky request on a noisy machine is not taken for the no-load latency. Slower than `tolerance` times that means requests are waiting for one another, on the
+ * event loop or in claims or keys: the limit shrinks in proportion (at most by half per window). As fast, and the limit
+ * reached in the window, it grows by about its square root. So the gateway admits about as many requests as it can
+ * serve without queueing them, and refuses the rest at once, whatever the cost of a join on this machine.
+ */
+export class AdaptiveLimit {
+  readonly #maxLimit: number;
+  readonly #minLimit: number;
+  readonly #tolerance: number;
+  readonly #windowMs: number;
+  readonly #minSamples: number;
+  readonly #baselineMs: number;
+  #limit: number;
+  #window: { startedAt: number; latencies: number[]; reached: boolean };
+  /** The least window median of each tenth of `baselineMs`, newest last. */
+  #baseline: { startedAt: number; least: number }[] = [];
+
+  constructor(options: AdaptiveLimitOptions, now: number) {
+    this.#maxLimit = options.maxLimit;
+    this.#minLimit = Math.min(options.minLimit ?? 2, options.maxLimit);
+    this.#tolerance = options.tolerance ?? 1.5;
+    this.#windowMs = options.windowMs ?? 50;
+    this.#minSamples = options.minSamples ?? 8;
+    this.#baselineMs = options.baselineMs ?? 10_000;
+    this.#limit = Math.max(this.#minLimit, Math.min(options.initialLimit ?? 16, options.maxLimit));
+    this.#window = { startedAt: now, latencies: [], reached: false };
+  }
+
+  /** How many may be in flight now (whole requests). */
+  get limit(): number {
+    return Math.floor(this.#limit);
+  }
+
+  /** The least window median within `baselineMs`; infinite before the first window. */
+  get noLoadMs(): number {
+    let least = Number.POSITIVE_INFINITY;
+    for (const bucket of this.#baseline) least = Math.min(least, bucket.least);
+    return least;
+  }
+
+  /** An arrival found `inFlight` requests in flight (before it was admitted or refused). */
+  arrived(inFlight: number): void {
+    if (inFlight + 1 >= this.limit) this.#window.reached = true;
+  }
+
+  /** An admitted request was answered `latencyMs` after it arrived. */
+  answered(latencyMs: number, now: number): void {
+    const window = this.#window;
+    window.latencies.push(latencyMs);
+    if (now - window.startedAt < this.#windowMs || window.latencies.length < this.#minSamples) return;
+    const sorted = window.latencies.sort((a, b) => a - b);
+    const median = sorted[sorted.length >> 1]!;
+    this.#remember(median, now);
+    const gradient = Math.min(1, (this.#tolerance * this.noLoadMs) / median);
+    if (gradient < 1) this.#limit = Math.max(this.#minLimit, this.#limit * Math.max(0.5, gradient));
+    else if (window.reached)
+      this.#limit = Math.min(this.#maxLimit, this.#limit + Math.max(1, Math.sqrt(this.#limit)));
+    this.#window = { startedAt: now, latencies: [], reached: false };
+  }
+
+  #remember(medianMs: number, now: number): void {
+    const newest = this.#baseline.at(-1);
+    if (newest !== undefined && now - newest.startedAt < this.#baselineMs / 10) {
+      if (medianMs < newest.least) newest.least = medianMs;
+      return;
+    }
+    this.#baseline.push({ startedAt: now, least: medianMs });
+    while (now - this.#baseline[0]!.startedAt >= this.#baselineMs) this.#baseline.shift();
+  }
+}
