@@ -124,3 +124,28 @@ test('Kafka: consumer lag counts what a group has not committed yet, and drops t
   await sub.close();
   await bus.close();
 });
+
+test('Kafka: a fetch waits for more records (fetchMaxWaitMs), so records published one by one arrive as batches', async () => {
+  const topic = `bus-test-${randomUUID()}`;
+  const bus = await connectKafkaBus({ brokers, clientId: 'bus-test', fetchMaxWaitMs: 2000 });
+  const batches: number[] = [];
+  const sub = await bus.subscribe({
+    topic,
+    groupId: `g-${randomUUID()}`,
+    handler: async (batch) => void batches.push(batch.length),
+  });
+  try {
+    // Wait for the group to form and its first fetch to be held at the broker, then publish one record at a time.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const started = Date.now();
+    for (let i = 0; i < 10; i++)
+      await bus.publish([{ topic, key: 'DEV1', value: new Uint8Array([i]), id: `e${i}` }]);
+    const publishingMs = Date.now() - started;
+    await until(() => batches.reduce((a, b) => a + b, 0) >= 10, 'all 10 records handled');
+    // Published within one or two held fetches: at most a few batches, not one per record.
+    if (publishingMs < 1500) assert.ok(batches.length <= 3, `batches ${JSON.stringify(batches)}`);
+  } finally {
+    await sub.close();
+    await bus.close();
+  }
+});

@@ -62,26 +62,31 @@ export class Audit {
     return entry;
   }
 
-  /** One `keys.released` entry per accepted join, idempotent per event id (a redelivered event adds nothing). */
+  /**
+   * One `keys.released` entry per accepted join, idempotent per event id (a redelivered event adds nothing). The
+   * entries are independent (one id each), so they are written side by side: one store round trip for a batch.
+   */
   async recordKeyReleases(releases: readonly KeyRelease[]): Promise<void> {
-    for (const r of releases) {
-      const actor: Actor = { type: 'network-server', id: r.networkServerId, name: r.netId };
-      await this.ctx.store.access.appendAudit({
-        id: auditId(r.time.getTime(), `j${sha256Hex(r.eventId).slice(0, 11)}`),
-        at: r.time.toISOString(),
-        accountId: r.accountId,
-        actor,
-        action: 'keys.released',
-        target: { type: 'device', id: r.devEui },
-        sourceAddress: null,
-        details: {
-          netId: r.netId,
-          nsId: r.nsId === '' ? null : r.nsId,
-          joinKind: r.joinKind,
-          eventId: r.eventId,
-        },
-      });
-    }
+    await Promise.all(
+      releases.map((r) => {
+        const actor: Actor = { type: 'network-server', id: r.networkServerId, name: r.netId };
+        return this.ctx.store.access.appendAudit({
+          id: auditId(r.time.getTime(), `j${sha256Hex(r.eventId).slice(0, 11)}`),
+          at: r.time.toISOString(),
+          accountId: r.accountId,
+          actor,
+          action: 'keys.released',
+          target: { type: 'device', id: r.devEui },
+          sourceAddress: null,
+          details: {
+            netId: r.netId,
+            nsId: r.nsId === '' ? null : r.nsId,
+            joinKind: r.joinKind,
+            eventId: r.eventId,
+          },
+        });
+      }),
+    );
   }
 
   /**

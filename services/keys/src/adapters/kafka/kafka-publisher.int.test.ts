@@ -205,3 +205,59 @@ test(
     }
   },
 );
+
+test(
+  'publishes of several outboxes waiting at once go out in one produce request, each outbox in its order',
+  { timeout: 60_000 },
+  async () => {
+    const { KAFKA_BROKERS } = requireInfra('KAFKA_BROKERS');
+    const brokers = KAFKA_BROKERS.split(',');
+    const topic = `joinery.test.keys.${randomUUID()}`;
+    const kafka = new Kafka({ clientId: 'keys-test', brokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const sources = ['shard-a', 'shard-b', 'shard-c'];
+    const publisher = await connectKafkaPublisher(brokers, { sourceIds: sources, lingerMs: 20 });
+    const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
+    try {
+      // Each shard's relay publishes on its own; the three calls wait together and share one request.
+      await Promise.all(
+        sources.map((source, s) =>
+          publisher.publishFrom(
+            source,
+            [1, 2].map((n) => ({
+              id: `1700000000000-${n}`,
+              topic,
+              key: '0102030405060708',
+              value: new Uint8Array([s * 10 + n]),
+            })),
+          ),
+        ),
+      );
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const received: { value: number; batch: string }[] = [];
+      await new Promise<void>((resolve) => {
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            const { batchContext } = message as typeof message & { batchContext: { firstOffset: string } };
+            received.push({ value: message.value?.[0] ?? -1, batch: batchContext.firstOffset });
+            if (received.length === 6) resolve();
+          },
+        });
+      });
+      assert.deepEqual(
+        received.map((r) => r.value),
+        [1, 2, 11, 12, 21, 22],
+      );
+      // One record batch on the partition: one produce request for the three outboxes.
+      assert.deepEqual(new Set(received.map((r) => r.batch)), new Set(['0']));
+    } finally {
+      await consumer.disconnect();
+      await publisher.close();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  },
+);

@@ -26,6 +26,12 @@ export interface KafkaPublisherOptions {
   /** Bound on reading the last records of each partition when a topic is first published to; 30 s unless set. */
   readonly probeTimeoutMs?: number;
   /**
+   * How long a publish waits for other outboxes' publishes to share its produce request; 5 ms unless set. The 32
+   * outbox shards each publish on their own: without it, every shard's batch of one or two events is a request of its
+   * own, and a produce request costs the broker far more than the records in it.
+   */
+  readonly lingerMs?: number;
+  /**
    * How many records back from the end of each partition to look for this outbox's last record (other outboxes may
    * have written after it); 5,000 unless set. A crash leaves at most one relay batch (500) unacknowledged.
    */
@@ -36,8 +42,9 @@ export interface KafkaPublisher {
   /** Publishes the records not yet on Kafka; resolves once the broker has them (acks from all in-sync replicas). */
   publish(records: readonly OutboxRecord[]): Promise<void>;
   /**
-   * As `publish`, for the records of the outbox `sourceId`: watermarks are per outbox, and publishes of all outboxes
-   * run one at a time, each in its outbox's order.
+   * As `publish`, for the records of the outbox `sourceId`: watermarks are per outbox. The publishes of all outboxes
+   * waiting at once (for `lingerMs`, or for the request in flight) go out in one produce request, one request at a
+   * time, each outbox's records in its order; they succeed or fail together.
    */
   publishFrom(sourceId: string | undefined, records: readonly OutboxRecord[]): Promise<void>;
   /**
@@ -89,33 +96,40 @@ export async function connectKafkaPublisher(
     for (const [s, marks] of read) known.set(s, marks);
     return known.get(source)!;
   };
-  let queue: Promise<unknown> = Promise.resolve();
+  /** Publishes of any outbox waiting for the next produce request, in call order. */
+  let pending: { sourceId: string | undefined; records: readonly OutboxRecord[]; done: Deferred }[] = [];
+  let sending: Promise<void> | undefined;
+  const lingerMs = options.lingerMs ?? 5;
 
-  const publishNow = async (sourceId: string | undefined, records: readonly OutboxRecord[]) => {
-    const source = sourceId ?? '';
-    const byTopic = new Map<string, OutboxRecord[]>();
-    for (const r of records) {
-      const list = byTopic.get(r.topic) ?? [];
-      list.push(r);
-      byTopic.set(r.topic, list);
-    }
-    const plans: { marks: PublishedWatermarks; placed: PlacedRecord[] }[] = [];
-    for (const [topic, list] of byTopic) {
-      const marks = await watermarksOf(topic, source);
-      const placed = marks.unpublished(list);
-      if (placed.length < list.length)
-        options.logger?.info(
-          { topic, skipped: list.length - placed.length },
-          'outbox records already on Kafka skipped',
-        );
-      if (placed.length > 0) plans.push({ marks, placed });
+  /** One produce request for every publish waiting (each outbox's records in its order); all succeed or all fail. */
+  const publishNow = async (
+    batch: readonly { sourceId: string | undefined; records: readonly OutboxRecord[] }[],
+  ) => {
+    const plans: { marks: PublishedWatermarks; placed: PlacedRecord[]; sourceId: string | undefined }[] = [];
+    for (const { sourceId, records } of batch) {
+      const byTopic = new Map<string, OutboxRecord[]>();
+      for (const r of records) {
+        const list = byTopic.get(r.topic) ?? [];
+        list.push(r);
+        byTopic.set(r.topic, list);
+      }
+      for (const [topic, list] of byTopic) {
+        const marks = await watermarksOf(topic, sourceId ?? '');
+        const placed = marks.unpublished(list);
+        if (placed.length < list.length)
+          options.logger?.info(
+            { topic, skipped: list.length - placed.length },
+            'outbox records already on Kafka skipped',
+          );
+        if (placed.length > 0) plans.push({ marks, placed, sourceId });
+      }
     }
     if (plans.length === 0) return;
     const session = await connected();
     try {
       await session.sendBatch({
         acks: -1,
-        topicMessages: plans.map(({ marks, placed }) => ({
+        topicMessages: plans.map(({ marks, placed, sourceId }) => ({
           topic: marks.topic,
           messages: placed.map(({ record, partition }) => ({
             key: record.key,
@@ -142,10 +156,26 @@ export async function connectKafkaPublisher(
     }
     for (const { marks, placed } of plans) marks.published(placed);
   };
+  /** Sends what is waiting, one request at a time, until nothing is. */
+  const send = async () => {
+    await new Promise((resolve) => setTimeout(resolve, lingerMs));
+    while (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      try {
+        await publishNow(batch);
+        for (const p of batch) p.done.resolve();
+      } catch (err) {
+        for (const p of batch) p.done.reject(err);
+      }
+    }
+    sending = undefined;
+  };
   const publishFrom = (sourceId: string | undefined, records: readonly OutboxRecord[]): Promise<void> => {
-    const next = queue.then(() => publishNow(sourceId, records));
-    queue = next.catch(() => undefined);
-    return next;
+    const done = deferred();
+    pending.push({ sourceId, records, done });
+    sending ??= send();
+    return done.promise;
   };
 
   return {
@@ -161,6 +191,22 @@ export async function connectKafkaPublisher(
       await last?.disconnect();
     },
   };
+}
+
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve: () => void = () => undefined;
+  let reject: (err: unknown) => void = () => undefined;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 /**
