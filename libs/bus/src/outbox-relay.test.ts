@@ -4,7 +4,7 @@ import { captureLogs } from '@joinery/logging';
 import type { BusRecord } from './bus.js';
 import { startOutboxRelay, type OutboxSource } from './outbox-relay.js';
 
-function memoryOutbox(count: number): OutboxSource & { left(): string[]; append(id: string): void } {
+function memoryOutbox(count: number): OutboxSource & { left(): string[] } {
   let records = Array.from({ length: count }, (_, i) => ({
     id: String(i + 1).padStart(4, '0'),
     topic: 't',
@@ -19,7 +19,6 @@ function memoryOutbox(count: number): OutboxSource & { left(): string[]; append(
       records = records.filter((r) => !ids.includes(r.id));
     },
     left: () => records.map((r) => r.id),
-    append: (id) => records.push({ id, topic: 't', key: 'K', value: new Uint8Array([0]) }),
   };
 }
 
@@ -171,28 +170,4 @@ test('stopping a relay that does not hold the lease leaves the lease alone', asy
   await until('a lease attempt', () => switchable.calls.hold >= 1);
   await relay.stop();
   assert.equal(switchable.calls.release, 0);
-});
-
-test('with lingerMs, the records written after a small batch wait and travel together', async () => {
-  const outbox = memoryOutbox(1);
-  const batches: string[][] = [];
-  const write = (id: string) => outbox.append(id);
-  const relay = startOutboxRelay({
-    source: outbox,
-    batchSize: 10,
-    idleMs: 5,
-    lingerMs: 300,
-    logger: captureLogs().logger,
-    publish: async (records: readonly BusRecord[]) => {
-      batches.push(records.map((r) => r.id ?? ''));
-      if (batches.length === 1)
-        // Written one by one while the relay lingers: without it, each would be a batch of its own.
-        for (const [i, id] of ['0002', '0003', '0004'].entries()) setTimeout(() => write(id), 20 + 40 * i);
-    },
-  });
-  await new Promise((resolve) => setTimeout(resolve, 450));
-  await relay.drained();
-  await relay.stop();
-  assert.deepEqual(batches, [['0001'], ['0002', '0003', '0004']]);
-  assert.deepEqual(outbox.left(), []);
 });

@@ -30,11 +30,6 @@ export interface OutboxRelayOptions<R extends OutboxRecord = OutboxRecord> {
   readonly batchSize?: number;
   /** Pause when the outbox is empty, and between attempts to take the lease; 100 ms unless set. */
   readonly idleMs?: number;
-  /**
-   * Pause after a batch smaller than `batchSize`, so the records written meanwhile travel together: fewer, larger
-   * batches (each costs its consumers' commits and the ack's). 0 (read again at once) unless set.
-   */
-  readonly lingerMs?: number;
   /** Pause after a failed publish; 1000 ms unless set. */
   readonly retryMs?: number;
   /** Without a lease this relay is the outbox's only one. */
@@ -61,7 +56,6 @@ export interface OutboxRelay {
 export function startOutboxRelay<R extends OutboxRecord>(options: OutboxRelayOptions<R>): OutboxRelay {
   const batchSize = options.batchSize ?? 500;
   const idleMs = options.idleMs ?? 100;
-  const lingerMs = options.lingerMs ?? 0;
   const { lease, logger } = options;
   let running = true;
   let holding = false;
@@ -104,7 +98,6 @@ export function startOutboxRelay<R extends OutboxRecord>(options: OutboxRelayOpt
         }
         await options.publish(batch);
         await options.source.ack(batch.map((r) => r.id));
-        if (lingerMs > 0 && batch.length < batchSize) await pause(lingerMs);
       } catch (err) {
         logger.warn({ err, batch_size: batch.length }, 'outbox relay failed; retrying');
         await pause(options.retryMs ?? 1000);

@@ -174,9 +174,6 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
       publish: (records) => bus.publish(records),
       logger: logger.child({ component: 'outbox-relay' }),
       idleMs: 50,
-      // Under load, joins committed within 10 ms reach billing, claims and the console as one batch: one commit in
-      // each consumer and one ack per batch instead of per handful of joins. Nothing in a join's answer waits on it.
-      lingerMs: 10,
     });
     cleanups.push(() => relay.stop());
 
