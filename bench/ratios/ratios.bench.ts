@@ -4,9 +4,11 @@
 //                                                      and KAFKA_BROKERS are set
 //   BENCH_SECONDS=10 BENCH_DEVICES=2000 BENCH_IN_FLIGHT=64 BENCH_OVERLOAD_SECONDS=6 …   (the defaults)
 //   BENCH_NO_WRITE=1 …                                  prints the ratio object only
+//   BENCH_ONLY=embedded …                               the crypto floor and embedded mode only (printed, never
+//                                                      written), no Redis or Kafka
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { startInfra, type Infra } from '@joinery/testing/infra';
-import { measureRatios, type Load, type Ratios, type Verdict } from './ratios.js';
+import { measureEmbeddedRatio, measureRatios, type Load, type Ratios, type Verdict } from './ratios.js';
 
 const notesHeading = '## Notes';
 
@@ -81,6 +83,20 @@ excluded from the ratios and shown apart):
 }
 
 async function main() {
+  if (process.env.BENCH_ONLY === 'embedded') {
+    const only = await measureEmbeddedRatio({
+      redisUrl: '',
+      kafkaBrokers: '',
+      devices: Number(process.env.BENCH_DEVICES ?? 2000),
+      seconds: Number(process.env.BENCH_SECONDS ?? 10),
+      inFlight: Number(process.env.BENCH_IN_FLIGHT ?? 64),
+      overloadSeconds: 0,
+      log: (line) => console.log(`[ratios] ${line}`),
+    });
+    const r = only.embedded.cpuPerJoinVsCrypto.ratio;
+    console.log(`[ratios] embedded ÷ crypto: ${r.toFixed(1)} (load ${JSON.stringify(only.embedded.load)})`);
+    return;
+  }
   let infra: Infra | undefined;
   let redisUrl = process.env.REDIS_URL;
   let kafkaBrokers = process.env.KAFKA_BROKERS;

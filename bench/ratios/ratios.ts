@@ -865,6 +865,15 @@ async function embedded(
   }
 }
 
+/** The crypto floor and embedded mode only (`BENCH_ONLY=embedded`): the embedded ratio without the other phases. */
+export async function measureEmbeddedRatio(o: RatioOptions) {
+  const log = o.log ?? (() => undefined);
+  const [crypto, cryptoLoad] = await withLoad(async () => measureJoinCrypto());
+  log(`crypto-only join: ${crypto.medianUs.toFixed(2)} µs (median), ${crypto.bestUs.toFixed(2)} µs (best)`);
+  const result = await embedded(o, Array.from({ length: o.devices }, newDevice), crypto.medianUs, log);
+  return { crypto: { ...crypto, load: cryptoLoad }, embedded: result };
+}
+
 export async function measureRatios(o: RatioOptions): Promise<Ratios> {
   const log = o.log ?? (() => undefined);
   const t0 = performance.now();

@@ -44,7 +44,11 @@ export function createInProcessBus(options: { logger?: Logger } = {}): EventBus 
     async publish(records) {
       if (closed) throw busErrors.closed();
       const byTopic = new Map<string, BusRecord[]>();
-      for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
+      for (const record of records) {
+        const batch = byTopic.get(record.topic);
+        if (batch === undefined) byTopic.set(record.topic, [record]);
+        else batch.push(record);
+      }
       for (const [topic, batch] of byTopic) await deliver(topic, batch);
     },
     async subscribe({ topic, groupId, handler }) {

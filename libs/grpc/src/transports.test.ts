@@ -7,6 +7,7 @@ import { EchoService, WatchService } from '@joinery/proto/testing/v1/echo_pb';
 import { createGrpcClient } from './grpc-client.js';
 import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 import { createInProcessClient } from './in-process-client.js';
+import { createInProcessDirectClient } from './in-process-direct-client.js';
 import { rejection } from './test-helpers.js';
 import type { Client, ServiceImpl } from './types.js';
 
@@ -105,6 +106,25 @@ const transports: [string, () => Promise<Transport & { close(): Promise<void> }>
       return {
         client: createInProcessClient(EchoService, impl, { logger: logs.logger }),
         shortClient: createInProcessClient(EchoService, impl, { logger: logs.logger, defaultTimeoutMs: 150 }),
+        observed,
+        reset,
+        logs,
+        peer: /^in-process$/,
+        close: async () => undefined,
+      };
+    },
+  ],
+  [
+    'in-process, messages passed as objects',
+    async () => {
+      const logs = captureLogs();
+      const { impl, observed, reset } = echoImpl();
+      return {
+        client: createInProcessDirectClient(EchoService, impl, { logger: logs.logger }),
+        shortClient: createInProcessDirectClient(EchoService, impl, {
+          logger: logs.logger,
+          defaultTimeoutMs: 150,
+        }),
         observed,
         reset,
         logs,
@@ -240,12 +260,17 @@ test('services with streaming methods are refused when registered', () => {
     () => createInProcessClient(WatchService, impl),
     (err) => JoineryError.is(err, 'grpc:unsupported_method'),
   );
+  assert.throws(
+    () => createInProcessDirectClient(WatchService, impl),
+    (err) => JoineryError.is(err, 'grpc:unsupported_method'),
+  );
 });
 
 test('an implementation missing a method is refused when registered', () => {
   const impl = {} as ServiceImpl<typeof EchoService>;
   assert.throws(() => createGrpcServer().add(EchoService, impl), /lacks echo/);
   assert.throws(() => createInProcessClient(EchoService, impl), /lacks echo/);
+  assert.throws(() => createInProcessDirectClient(EchoService, impl), /lacks echo/);
 });
 
 test('a server that is not there gives grpc:unavailable', async () => {

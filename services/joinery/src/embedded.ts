@@ -20,7 +20,7 @@ import {
 } from '@joinery/claims';
 import { ensurePrivateDir, loadConfig } from '@joinery/config';
 import { ActivityHub, billingQueriesOf, buildConsoleApp, joinEventFeed } from '@joinery/console';
-import { createInProcessClient } from '@joinery/grpc';
+import { createInProcessClient, createInProcessDirectClient } from '@joinery/grpc';
 import { buildKeysApp, createLmdbStateStore, keysConfigSchema, openVault } from '@joinery/keys';
 import type { Logger } from '@joinery/logging';
 import { BillingService } from '@joinery/proto/billing/v1/billing_pb';
@@ -177,9 +177,13 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
     });
     cleanups.push(() => relay.stop());
 
+    // The join path's two calls (Authorize, HandleJoin) pass their messages as objects: no protobuf codec inside
+    // one process. The management paths keep the binary round trip of the wire.
     const gateway = buildGatewayApp({
-      claims,
-      keys,
+      claims: createInProcessDirectClient(ClaimsService, claimsApp.service, {
+        defaultTimeoutMs: grpcTimeoutMs,
+      }),
+      keys: createInProcessDirectClient(KeysService, keysApp.service, { defaultTimeoutMs: grpcTimeoutMs }),
       logger,
       config: gatewayConfig,
       processMetrics: processMetricsRegistry(),
