@@ -430,7 +430,8 @@ export async function keysAgainstFloor(o: RatioOptions, log: (line: string) => v
     const budget = 8000 * o.seconds;
     // Warm-ups, then the two saturations back to back.
     await runMeasuredLoadgen(target(port), { closed: 64, seconds: 2 }, requests(16_000), keys.child.pid!);
-    await runMeasuredLoadgen(target(floorPort), { closed: 64, seconds: 2 }, requests(40_000), floor.pid!);
+    // The floor answers 20–40 k calls/s on a quiet machine: enough requests that it cannot run out.
+    await runMeasuredLoadgen(target(floorPort), { closed: 64, seconds: 2 }, requests(100_000), floor.pid!);
     const [keysMax, load] = await withLoad(() =>
       runMeasuredLoadgen(target(port), closed, requests(budget), keys.child.pid!),
     );
@@ -438,7 +439,7 @@ export async function keysAgainstFloor(o: RatioOptions, log: (line: string) => v
       `keys saturation: ${keysMax.achieved.toFixed(0)} calls/s, ${keysMax.serverMs.toFixed(3)} ms CPU/call`,
     );
     const [floorMax, floorLoad] = await withLoad(() =>
-      runMeasuredLoadgen(target(floorPort), closed, requests(5 * budget), floor.pid!),
+      runMeasuredLoadgen(target(floorPort), closed, requests(8 * budget), floor.pid!),
     );
     log(`floor saturation: ${floorMax.achieved.toFixed(0)} calls/s`);
     const rate = Math.max(1, Math.round(keysMax.achieved / 2));
@@ -733,11 +734,11 @@ async function distributedAndPeer(
         const nodePids: Record<string, number> = { 'node-peer': nodePeer.pid };
         if (redisPid !== undefined) nodePids['redis'] = redisPid;
         await pathPhase(nodeTarget, { rate: 300, seconds: 2 }, next(600), nodePids);
-        await pathPhase(nodeTarget, { closed: o.inFlight, seconds: 2 }, next(15_000), nodePids);
+        await pathPhase(nodeTarget, { closed: o.inFlight, seconds: 2 }, next(30_000), nodePids);
         np = await pathPhase(
           nodeTarget,
           { closed: o.inFlight, seconds: o.seconds },
-          next(8000 * o.seconds),
+          next(15_000 * o.seconds),
           nodePids,
         );
         log(
