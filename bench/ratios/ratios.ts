@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { requests } from '@joinery/backend-interfaces/fixtures';
 import { JoineryError } from '@joinery/errors';
 import { batchRow, createApiClient, type RegisteredNetworkServer } from '@joinery/joinery';
-import { HandleJoinRequestSchema, KekPurpose, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { HandleJoinRequestSchema, KekPurpose } from '@joinery/proto/keys/v1/keys_pb';
 import { connectRedis } from '@joinery/store';
 import { freePort, spawnManaged } from '@joinery/testing/infra';
 import { handleJoinRequest } from '../../services/keys/src/testing/keys-grpc-fixtures.js';
@@ -369,7 +369,7 @@ async function keysAgainstFloor(o: RatioOptions, log: (line: string) => void) {
         {
           devices: devEuis.slice(i, i + 250).map((devEui) => ({
             devEui,
-            macVersion: MacVersion.MAC_VERSION_1_0_4,
+            macVersion: '1.0.4',
             keys: { case: 'plain', value: { nwkKey: rootKey } },
           })),
         },
@@ -384,7 +384,7 @@ async function keysAgainstFloor(o: RatioOptions, log: (line: string) => void) {
           HandleJoinRequestSchema,
           create(
             HandleJoinRequestSchema,
-            handleJoinRequest(rootKey, devEuis[d]!, nonces[d]!++, MacVersion.MAC_VERSION_1_0_4),
+            handleJoinRequest(rootKey, devEuis[d]!, nonces[d]!++, '1.0.4'),
           ),
         );
       });
