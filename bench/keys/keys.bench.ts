@@ -220,10 +220,7 @@ async function floor(rates: readonly number[]): Promise<Floor[]> {
     // The floor server reads nothing of the request: one of the real size, sent every time.
     const request = toBinary(
       HandleJoinRequestSchema,
-      create(
-        HandleJoinRequestSchema,
-        handleJoinRequest(new Uint8Array(16), new Uint8Array(8), 0, '1.0.4'),
-      ),
+      create(HandleJoinRequestSchema, handleJoinRequest(new Uint8Array(16), new Uint8Array(8), 0, '1.0.4')),
     );
     const requests = (count: number) => Array.from({ length: count }, () => request);
     const target = {

@@ -382,10 +382,7 @@ async function keysAgainstFloor(o: RatioOptions, log: (line: string) => void) {
         const d = cursor++ % devEuis.length;
         return toBinary(
           HandleJoinRequestSchema,
-          create(
-            HandleJoinRequestSchema,
-            handleJoinRequest(rootKey, devEuis[d]!, nonces[d]!++, '1.0.4'),
-          ),
+          create(HandleJoinRequestSchema, handleJoinRequest(rootKey, devEuis[d]!, nonces[d]!++, '1.0.4')),
         );
       });
     const target = (p: number): LoadgenTarget => ({

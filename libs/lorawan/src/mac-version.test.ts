@@ -24,7 +24,10 @@ test('every MAC version has every fact, and the table holds no other version', (
   assert.deepEqual(Object.keys(macVersionFacts).sort(), [...macVersions].sort());
   for (const version of macVersions)
     for (const [fact, valid] of Object.entries(factIsValid))
-      assert.ok(valid((macVersionFacts[version] as unknown as Record<string, unknown>)[fact]), `${version} ${fact}`);
+      assert.ok(
+        valid((macVersionFacts[version] as unknown as Record<string, unknown>)[fact]),
+        `${version} ${fact}`,
+      );
 });
 
 test('MAC versions: 1.0.0–1.0.4 use the 1.0 key hierarchy, 1.1 the 1.1 one', () => {
@@ -47,7 +50,8 @@ test('a version is named by its canonical spelling or an alias; no spelling name
   assert.equal(macVersionNamed('1.0'), '1.0.0');
   assert.equal(macVersionNamed('1.1.0'), '1.1');
   assert.deepEqual(macVersionAliases, ['1.0', '1.1.0']);
-  for (const name of ['', '1.2', '1.0.5', ' 1.0.3', '1', 'toString']) assert.equal(macVersionNamed(name), undefined);
+  for (const name of ['', '1.2', '1.0.5', ' 1.0.3', '1', 'toString'])
+    assert.equal(macVersionNamed(name), undefined);
   const spellings = [...macVersions, ...macVersionAliases];
   assert.equal(new Set(spellings).size, spellings.length);
 });

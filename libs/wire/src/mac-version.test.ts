@@ -10,7 +10,10 @@ test('every MAC version travels as its own string, and back', () => {
   assert.equal(new Set(values).size, macVersions.length);
   assert.ok(!values.includes(''));
   for (const version of macVersions) {
-    const wire = toBinary(DeviceContextSchema, create(DeviceContextSchema, { macVersion: macVersionToProto(version) }));
+    const wire = toBinary(
+      DeviceContextSchema,
+      create(DeviceContextSchema, { macVersion: macVersionToProto(version) }),
+    );
     assert.equal(macVersionFromProto(fromBinary(DeviceContextSchema, wire).macVersion), version);
   }
   assert.equal(macVersionToProto('1.0.3'), '1.0.3');
@@ -18,6 +21,15 @@ test('every MAC version travels as its own string, and back', () => {
 });
 
 test('an empty, unknown or alias string names no MAC version (as MAC_VERSION_UNSPECIFIED did)', () => {
-  for (const value of ['', '1.2', '1.0.5', 'MAC_VERSION_1_0_3', '4', ' 1.0.3', 'toString', ...macVersionAliases])
+  for (const value of [
+    '',
+    '1.2',
+    '1.0.5',
+    'MAC_VERSION_1_0_3',
+    '4',
+    ' 1.0.3',
+    'toString',
+    ...macVersionAliases,
+  ])
     assert.equal(macVersionFromProto(value), undefined, value);
 });

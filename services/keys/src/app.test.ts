@@ -96,9 +96,7 @@ test('KeysService end to end in process: KEKs, import, join, AppSKey, nonce stat
   bad.request!.phyPayload![22]! ^= 1;
   await rejectsWith(client.handleJoin(bad), 'keys:mic_failed');
   await rejectsWith(
-    client.handleJoin(
-      handleJoinRequest(rootKey, devEui, 9, '1.0.3', { optNegAllowed: true }),
-    ),
+    client.handleJoin(handleJoinRequest(rootKey, devEui, 9, '1.0.3', { optNegAllowed: true })),
     'keys:malformed_request',
   );
 

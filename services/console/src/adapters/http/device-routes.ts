@@ -193,8 +193,7 @@ export const deviceListRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, {
         pageSize: pageLimitOf(q.limit),
         ...(q.claimed === undefined ? {} : { claimed: q.claimed === 'true' }),
         networkServerId: q.networkServerId ?? '',
-        macVersion:
-          q.macVersion === undefined ? '' : macVersionToProto(q.macVersion),
+        macVersion: q.macVersion === undefined ? '' : macVersionToProto(q.macVersion),
         ...(q.activated === undefined ? {} : { activated: q.activated === 'true' }),
         ...(q.lastJoinSince === undefined
           ? {}
