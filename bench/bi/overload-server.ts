@@ -10,7 +10,7 @@ import { JoineryError } from '@joinery/errors';
 import { createInProcessClient, type ServiceImpl } from '@joinery/grpc';
 import { createLogger } from '@joinery/logging';
 import { AppSKeyDelivery, ClaimsService, PeerKind } from '@joinery/proto/claims/v1/claims_pb';
-import { KeysService, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { BiHandler } from '../../services/bi-gateway/src/domain/bi-handler.js';
 import { buildBiHttpApp } from '../../services/bi-gateway/src/adapters/http/bi-http-app.js';
 import { startEventLoopDelaySampler } from '../../services/bi-gateway/src/adapters/event-loop-delay.js';
@@ -47,7 +47,7 @@ const claims = partial(ClaimsService, {
           device: {
             devEui: request.devEui,
             joinEui: request.joinEui,
-            macVersion: MacVersion.MAC_VERSION_1_0_3,
+            macVersion: '1.0.3',
             accountId: 'a',
             networkServerId: 'ns-1',
           },

@@ -11,7 +11,7 @@
 // SoftHSM2) for 10 s gives p50/p99 latency. Both for calls multiplexed on one stream (as Joinery's services make them)
 // and for one HTTP/2 stream per call. Results go to bench/keys/RESULTS.md.
 import { create, toBinary } from '@bufbuild/protobuf';
-import { HandleJoinRequestSchema, KekPurpose, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { HandleJoinRequestSchema, KekPurpose } from '@joinery/proto/keys/v1/keys_pb';
 import { JoineryError } from '@joinery/errors';
 import { freePort, startInfra } from '@joinery/testing/infra';
 import { randomBytes } from 'node:crypto';
@@ -72,7 +72,7 @@ async function setup(keys: KeysProcess) {
       {
         devices: devices.slice(i, i + 250).map((devEui) => ({
           devEui,
-          macVersion: MacVersion.MAC_VERSION_1_0_4,
+          macVersion: '1.0.4',
           keys: { case: 'plain', value: { nwkKey: rootKey } },
         })),
       },
@@ -86,7 +86,7 @@ async function setup(keys: KeysProcess) {
     const d = cursor++ % devices.length;
     const n = nextNonce.get(d) ?? 0;
     nextNonce.set(d, n + 1);
-    return handleJoinRequest(rootKey, devices[d]!, n, MacVersion.MAC_VERSION_1_0_4);
+    return handleJoinRequest(rootKey, devices[d]!, n, '1.0.4');
   };
   return { next };
 }
@@ -220,10 +220,7 @@ async function floor(rates: readonly number[]): Promise<Floor[]> {
     // The floor server reads nothing of the request: one of the real size, sent every time.
     const request = toBinary(
       HandleJoinRequestSchema,
-      create(
-        HandleJoinRequestSchema,
-        handleJoinRequest(new Uint8Array(16), new Uint8Array(8), 0, MacVersion.MAC_VERSION_1_0_4),
-      ),
+      create(HandleJoinRequestSchema, handleJoinRequest(new Uint8Array(16), new Uint8Array(8), 0, '1.0.4')),
     );
     const requests = (count: number) => Array.from({ length: count }, () => request);
     const target = {

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { requests } from '@joinery/backend-interfaces/fixtures';
 import { JoineryError } from '@joinery/errors';
 import { batchRow, createApiClient, type RegisteredNetworkServer } from '@joinery/joinery';
-import { HandleJoinRequestSchema, KekPurpose, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { HandleJoinRequestSchema, KekPurpose } from '@joinery/proto/keys/v1/keys_pb';
 import { connectRedis } from '@joinery/store';
 import { freePort, spawnManaged } from '@joinery/testing/infra';
 import { handleJoinRequest } from '../../services/keys/src/testing/keys-grpc-fixtures.js';
@@ -401,7 +401,7 @@ export async function keysAgainstFloor(o: RatioOptions, log: (line: string) => v
         {
           devices: devEuis.slice(i, i + 250).map((devEui) => ({
             devEui,
-            macVersion: MacVersion.MAC_VERSION_1_0_4,
+            macVersion: '1.0.4',
             keys: { case: 'plain', value: { nwkKey: rootKey } },
           })),
         },
@@ -414,10 +414,7 @@ export async function keysAgainstFloor(o: RatioOptions, log: (line: string) => v
         const d = cursor++ % devEuis.length;
         return toBinary(
           HandleJoinRequestSchema,
-          create(
-            HandleJoinRequestSchema,
-            handleJoinRequest(rootKey, devEuis[d]!, nonces[d]!++, MacVersion.MAC_VERSION_1_0_4),
-          ),
+          create(HandleJoinRequestSchema, handleJoinRequest(rootKey, devEuis[d]!, nonces[d]!++, '1.0.4')),
         );
       });
     const target = (p: number): LoadgenTarget => ({

@@ -1,7 +1,7 @@
 import { biErrors } from './errors.js';
 import { bytesToHex, normalizeHex } from './hex.js';
 import { buildKeyEnvelope, type KeyEnvelope, type KeyEnvelopeWire } from './key-envelope.js';
-import { isMacVersion11 } from './mac-version.js';
+import { isLoRaWAN11 } from '@joinery/lorawan';
 import { answerTypeOf } from './message-type.js';
 import type { AnswerTarget, AppSKeyReq, BiRequest, HomeNSReq, JoinReq, RejoinReq } from './messages.js';
 import { isProtocolVersion } from './protocol-version.js';
@@ -148,7 +148,7 @@ function putSessionKeys(out: WireObject, request: JoinReq | RejoinReq, body: Joi
   if (!Number.isInteger(lifetime) || lifetime < 0 || lifetime > uint32Max)
     incomplete('Lifetime', 'out_of_range');
   const keys11 = [body.fNwkSIntKey, body.sNwkSIntKey, body.nwkSEncKey];
-  if (isMacVersion11(request.macVersion)) {
+  if (isLoRaWAN11(request.macVersion)) {
     if (keys11.includes(undefined)) incomplete('FNwkSIntKey', 'missing');
     if (body.nwkSKey !== undefined) incomplete('NwkSKey', 'not_allowed');
   } else {

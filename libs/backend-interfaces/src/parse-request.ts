@@ -14,7 +14,8 @@ import {
   type JsonObject,
 } from './fields.js';
 import { hexToBytes, normalizeHex } from './hex.js';
-import { isMacVersion11, parseMacVersion } from './mac-version.js';
+import { isLoRaWAN11 } from '@joinery/lorawan';
+import { parseMacVersion } from './mac-version.js';
 import { knownMessageTypes, requestTypes } from './message-type.js';
 import type {
   AnswerTarget,
@@ -255,7 +256,7 @@ function parseActivationFields<T extends JoinReq | RejoinReq>(body: JsonObject, 
   const cfList = readOptionalHex(body, 'CFList', 16);
   if (cfList !== undefined) message.cfList = hexToBytes(cfList);
   // OptNeg (DLSettings bit 7) is set by both TTS and ChirpStack exactly when MACVersion is 1.1.
-  if (((message.dlSettings & 0x80) !== 0) !== isMacVersion11(message.macVersion))
+  if (((message.dlSettings & 0x80) !== 0) !== isLoRaWAN11(message.macVersion))
     fieldError('DLSettings', 'mismatch', biErrors.mac_version_mismatch);
 }
 
@@ -270,7 +271,7 @@ function parseRejoinReq(body: JsonObject, header: Mutable<MessageHeader<'RejoinR
   const message = header as Mutable<RejoinReq>;
   parseActivationFields(body, message);
   // Rejoin-requests exist only for LoRaWAN 1.1 devices.
-  if (!isMacVersion11(message.macVersion))
+  if (!isLoRaWAN11(message.macVersion))
     fieldError('MACVersion', 'not_allowed', biErrors.unsupported_mac_version);
   message.rejoinType = checkRejoinRequestFrame(message.phyPayload, message.devEui, message.receiverId);
   return message;

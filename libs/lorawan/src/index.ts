@@ -52,8 +52,17 @@ export {
 } from './join-accept.js';
 export type { JoinAcceptFields, JoinAccept } from './join-accept.js';
 
-export { macVersions, isMacVersion, isLoRaWAN11 } from './mac-version.js';
-export type { MacVersion } from './mac-version.js';
+export {
+  macVersions,
+  macVersionFacts,
+  macVersionAliases,
+  macVersionNamed,
+  isMacVersion,
+  isLoRaWAN11,
+  devNonceStyle,
+  factsOf,
+} from './mac-version.js';
+export type { MacVersion, MacVersionFacts } from './mac-version.js';
 export {
   joinRequestMic,
   verifyJoinRequestMic,

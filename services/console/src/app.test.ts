@@ -5,7 +5,6 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { errorKinds, JoineryError } from '@joinery/errors';
 import { captureLogs } from '@joinery/logging';
 import { DeviceSchema, DeviceState, PrincipalSchema, Scope } from '@joinery/proto/claims/v1/claims_pb';
-import { MacVersion } from '@joinery/proto/keys/v1/keys_pb';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { buildConsoleApp, type ConsoleApp } from './app.js';
@@ -17,7 +16,7 @@ const devEui = '0004A30B001C0530';
 const device = create(DeviceSchema, {
   devEui: Buffer.from(devEui, 'hex'),
   joinEui: Buffer.from('70B3D57ED0000000', 'hex'),
-  macVersion: MacVersion.MAC_VERSION_1_0_3,
+  macVersion: '1.0.3',
   state: DeviceState.CLAIMED,
   claimed: true,
   accountId: 'acc-1',

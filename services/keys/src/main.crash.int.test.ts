@@ -1,5 +1,6 @@
 import { JoineryError } from '@joinery/errors';
-import { KekPurpose, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import type { MacVersion } from '@joinery/lorawan';
+import { KekPurpose } from '@joinery/proto/keys/v1/keys_pb';
 import { freePort, requireInfra } from '@joinery/testing/infra';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -62,8 +63,8 @@ for (const state of ['Redis', 'LMDB'] as const)
       const logFile = join(dataDir, 'keys.log');
       const rootKey = new Uint8Array(randomBytes(16));
       const devices = [
-        { devEui: new Uint8Array(randomBytes(8)), macVersion: MacVersion.MAC_VERSION_1_0_3 },
-        { devEui: new Uint8Array(randomBytes(8)), macVersion: MacVersion.MAC_VERSION_1_0_4 },
+        { devEui: new Uint8Array(randomBytes(8)), macVersion: '1.0.3' as MacVersion },
+        { devEui: new Uint8Array(randomBytes(8)), macVersion: '1.0.4' as MacVersion },
       ];
       // The real process: main.ts with the software vault (master key and sealed keys in the data directory).
       const entry = keysEntryPoints.main;

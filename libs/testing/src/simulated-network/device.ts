@@ -1,6 +1,6 @@
 // Simulated LoRaWAN end devices with real root keys, as a manufacturer would provision them.
 import { randomBytes } from 'node:crypto';
-import type { MacVersion } from '@joinery/lorawan';
+import { devNonceStyle, isLoRaWAN11, type MacVersion } from '@joinery/lorawan';
 
 /** Upper-case hex, as Backend Interfaces messages carry bytes. */
 export const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex').toUpperCase();
@@ -22,10 +22,10 @@ export function simulatedDevice(macVersion: MacVersion): SimulatedDevice {
     devEui: hexOf(randomBytes(8)),
     macVersion,
     nwkKey: new Uint8Array(randomBytes(16)),
-    ...(macVersion === '1.1' ? { appKey: new Uint8Array(randomBytes(16)) } : {}),
+    ...(isLoRaWAN11(macVersion) ? { appKey: new Uint8Array(randomBytes(16)) } : {}),
     claimCode: randomBytes(6).toString('hex'),
-    // 1.0.0–1.0.3 devices pick DevNonces at random; 1.0.4 and 1.1 count from 0.
-    nextDevNonce: macVersion === '1.0.4' || macVersion === '1.1' ? 0 : randomBytes(2).readUInt16BE(0),
+    // 1.0.0–1.0.3 devices pick DevNonces at random; 1.0.4 and 1.1 count from 0 (the version's `devNonce` fact).
+    nextDevNonce: devNonceStyle(macVersion) === 'counter' ? 0 : randomBytes(2).readUInt16BE(0),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   encodeJoinRequest,
   joinRequestMic,
   keyUnwrap,
+  isLoRaWAN11,
   openJoinAccept,
   type MacVersion,
 } from '@joinery/lorawan';
@@ -22,6 +23,9 @@ export interface JoiningDevice {
 }
 
 const macVersionOf = (d: JoiningDevice): MacVersion => d.macVersion ?? '1.0.4';
+
+/** ChirpStack's spelling of a MAC version: always with its patch number (`1.1.0`), as BI 1.0 NSes send it. */
+const withPatch = (v: MacVersion): string => (v.split('.').length === 2 ? `${v}.0` : v);
 
 /** The device's join-request PHYPayload (MHDR | JoinEUI | DevEUI | DevNonce | MIC under the NwkKey). */
 export function joinRequestPhy(d: JoiningDevice, joinEui: string, devNonce: number): Uint8Array {
@@ -64,11 +68,11 @@ export function joinReqMessage(
     ReceiverID: options.joinEui,
     TransactionID: options.transactionId,
     MessageType: 'JoinReq',
-    MACVersion: macVersion === '1.1' ? (bi11 ? '1.1' : '1.1.0') : macVersion,
+    MACVersion: bi11 ? macVersion : withPatch(macVersion),
     PHYPayload: hexOf(joinRequestPhy(d, options.joinEui, options.devNonce)),
     DevEUI: d.devEui,
     DevAddr: options.devAddr ?? '01020304',
-    DLSettings: macVersion === '1.1' ? '80' : '00',
+    DLSettings: isLoRaWAN11(macVersion) ? '80' : '00',
     RxDelay: 1,
     ...overrides,
   };
@@ -84,10 +88,10 @@ export function openJoinAns(
   phyPayloadHex: string,
 ) {
   const macVersion = macVersionOf(d);
-  const optNeg = options.optNeg ?? macVersion === '1.1';
+  const optNeg = options.optNeg ?? isLoRaWAN11(macVersion);
   return openJoinAccept(
     {
-      macVersion: macVersion === '1.1' && !optNeg ? '1.0.4' : macVersion,
+      macVersion: isLoRaWAN11(macVersion) && !optNeg ? '1.0.4' : macVersion,
       optNeg,
       joinReqType: JoinReqType.joinRequest,
       nwkKey: AES128Key.fromBytes(d.nwkKey),

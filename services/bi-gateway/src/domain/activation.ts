@@ -8,9 +8,10 @@ import {
 } from '@joinery/backend-interfaces';
 import { JoineryError } from '@joinery/errors';
 import type { Logger } from '@joinery/logging';
-import { DevAddr } from '@joinery/lorawan';
+import { DevAddr, isLoRaWAN11 } from '@joinery/lorawan';
 import { AppSKeyDelivery } from '@joinery/proto/claims/v1/claims_pb';
-import { MacVersion, type HandleJoinResponse } from '@joinery/proto/keys/v1/keys_pb';
+import type { HandleJoinResponse } from '@joinery/proto/keys/v1/keys_pb';
+import { macVersionFromProto } from '@joinery/wire';
 import type { AnswerDelivery } from './answer-delivery.js';
 import { answered, type ActivationRequest, type BiOutcome, type Refusal } from './bi-outcome.js';
 import { netIdHex, nsRequestIds } from './message-ids.js';
@@ -146,9 +147,10 @@ export class Activation {
   ): Promise<JoinAnsBody | Refusal> {
     const { device, delivery } = authorization;
     const ids = nsRequestIds(message);
-    const deviceIs11 = device.macVersion === MacVersion.MAC_VERSION_1_1;
+    const deviceVersion = macVersionFromProto(device.macVersion);
+    const deviceIs11 = deviceVersion !== undefined && isLoRaWAN11(deviceVersion);
     // The NS sends the highest version it shares with the device: a 1.0.x device can never be answered as 1.1.
-    if (!deviceIs11 && message.macVersion === '1.1') {
+    if (!deviceIs11 && isLoRaWAN11(message.macVersion)) {
       this.#deps.recordRefusal(message, biErrors.mac_version_mismatch(), authorization);
       return { reason: 'mac_version_mismatch', description: descriptionOfReason('mac_version_mismatch') };
     }
@@ -177,7 +179,7 @@ export class Activation {
             : ({ case: 'kekLabel', value: delivery.nwkKekLabel } as const),
         },
         appSKeyDelivery: { method: appSKeyDelivery },
-        optNegAllowed: message.macVersion === '1.1',
+        optNegAllowed: isLoRaWAN11(message.macVersion),
       },
     };
     let result: Pick<

@@ -12,7 +12,8 @@ import {
   PeerKind,
   type PeerCredential,
 } from '@joinery/proto/claims/v1/claims_pb';
-import { KeysService, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import type { MacVersion } from '@joinery/lorawan';
+import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { BiHandler, type BiOutcome } from './bi-handler.js';
 import type { AsyncAnswerSender } from './ports.js';
 
@@ -122,7 +123,7 @@ function setup(
             device: {
               devEui: request.devEui,
               joinEui: request.joinEui,
-              macVersion: options.macVersion ?? MacVersion.MAC_VERSION_1_0_3,
+              macVersion: options.macVersion ?? '1.0.3',
               accountId: 'acc-1',
               networkServerId: 'ns-1',
             },
@@ -153,7 +154,7 @@ function setup(
       await options.keys?.();
       assert.equal(request.peer?.nwkKeyDelivery?.method.case, 'kekLabel');
       const nwkKeys =
-        request.device?.macVersion === MacVersion.MAC_VERSION_1_1
+        request.device?.macVersion === '1.1'
           ? {
               fNwkSIntKey: { kekLabel: 'ns-kek', key: hex('33'.repeat(24)) },
               sNwkSIntKey: { kekLabel: 'ns-kek', key: hex('44'.repeat(24)) },
@@ -285,14 +286,14 @@ describe('BiHandler JoinReq', () => {
     const { handler } = setup({
       netId: '000013',
       nsId: '00005EEF10000999',
-      macVersion: MacVersion.MAC_VERSION_1_1,
+      macVersion: '1.1',
     });
     const outcome = await handler.handle(requests.ttsBi11JoinReq, { bearerToken: TOKEN });
     assert.equal(resultCode(outcome), 'UnknownSender');
   });
 
   test('a BI 1.1 SenderNSID from an NS registered without an NSID is accepted (TTS sends one with every JoinReq)', async () => {
-    const { handler, calls } = setup({ netId: '000013', macVersion: MacVersion.MAC_VERSION_1_1 });
+    const { handler, calls } = setup({ netId: '000013', macVersion: '1.1' });
     const outcome = await handler.handle(requests.ttsBi11JoinReq, { bearerToken: TOKEN });
     assert.equal(resultCode(outcome), 'Success');
     assert.equal(answerOf(outcome)['ReceiverNSID'], requests.ttsBi11JoinReq.SenderNSID);
@@ -631,7 +632,7 @@ describe('BiHandler JoinReq', () => {
     const { handler, calls } = setup({
       netId: '000013',
       nsId: '00005EEF10000100',
-      macVersion: MacVersion.MAC_VERSION_1_1,
+      macVersion: '1.1',
     });
     const rejoin = {
       ...requests.ttsBi11JoinReq,
@@ -766,7 +767,7 @@ describe('BiHandler other messages', () => {
     const { handler, sent } = setup({
       netId: '000013',
       nsId: '00005EEF10000100',
-      macVersion: MacVersion.MAC_VERSION_1_1,
+      macVersion: '1.1',
       peerAsyncUrl: url,
       asyncUrl: url,
     });

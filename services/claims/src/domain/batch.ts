@@ -1,6 +1,6 @@
 import { claimsErrors } from './errors.js';
 import { isLoRaWAN11, normalizeEui, normalizeHex, parseMacVersion } from './identifiers.js';
-import type { MacVersion } from './model.js';
+import { macVersions, type MacVersion } from './model.js';
 import type { RootKeyMaterial } from './ports.js';
 import { isValidClaimCode } from './qr-code.js';
 
@@ -57,7 +57,7 @@ function validateRow(input: BatchRowInput, row: number, defaultJoinEui: string |
   const joinEui = normalizeEui(joinEuiText);
   if (joinEui === null) rowError(row, 'joinEui', 'must be 16 hex digits');
   const macVersion = parseMacVersion(input.macVersion ?? '');
-  if (macVersion === null) rowError(row, 'macVersion', 'must be one of 1.0.0 … 1.0.4, 1.1');
+  if (macVersion === null) rowError(row, 'macVersion', `must be one of ${macVersions.join(', ')}`);
   if (input.nwkKey === undefined || input.nwkKey === '') rowError(row, 'nwkKey', 'is missing');
   const nwk = parseKey(row, 'nwkKey', input.nwkKey);
   const hasAppKey = input.appKey !== undefined && input.appKey !== '';

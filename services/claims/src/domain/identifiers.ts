@@ -1,4 +1,5 @@
-import { macVersions, type MacVersion } from './model.js';
+import { macVersionNamed } from '@joinery/lorawan';
+import type { MacVersion } from './model.js';
 
 const hexRe = /^[0-9a-fA-F]*$/;
 
@@ -22,18 +23,9 @@ export function bytesToHex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex').toUpperCase();
 }
 
-const macVersionAliases: Record<string, MacVersion> = {
-  '1.0': '1.0.0',
-  '1.1.0': '1.1',
-};
-
-/** Lenient MAC version parsing: "1.0.3", "1.0" (= 1.0.0), "1.1.0" (= 1.1). */
+/** Lenient MAC version parsing: "1.0.3", or an alias of `macVersionFacts` ("1.0" = 1.0.0, "1.1.0" = 1.1). */
 export function parseMacVersion(value: string): MacVersion | null {
-  const v = value.trim();
-  if ((macVersions as readonly string[]).includes(v)) return v as MacVersion;
-  return macVersionAliases[v] ?? null;
+  return macVersionNamed(value.trim()) ?? null;
 }
 
-export function isLoRaWAN11(version: MacVersion): boolean {
-  return version === '1.1';
-}
+export { isLoRaWAN11 } from '@joinery/lorawan';

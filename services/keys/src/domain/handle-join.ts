@@ -1,3 +1,4 @@
+import { isLoRaWAN11 } from '@joinery/lorawan';
 import { decodeJoinRequest } from './frames.js';
 import { idHex } from './hex.js';
 import { JoinKind } from './join-event.js';
@@ -56,7 +57,7 @@ export function handleJoin(deps: KeysDomainDeps, ctx: JoinContext): Promise<Join
       dlSettings: ctx.request.dlSettings,
       rxDelay: ctx.request.rxDelay,
       ...(ctx.request.cfList.length === 0 ? {} : { cfList: ctx.request.cfList }),
-      optNeg: macVersion === '1.1' && ctx.peer.optNegAllowed,
+      optNeg: isLoRaWAN11(macVersion) && ctx.peer.optNegAllowed,
       ...acceptInputDelivery(ctx.peer),
       storageKekLabel: deps.config.storageKekLabel,
     });

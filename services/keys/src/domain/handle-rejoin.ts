@@ -1,3 +1,4 @@
+import { isLoRaWAN11 } from '@joinery/lorawan';
 import { keysErrors } from './errors.js';
 import { decodeRejoinRequest } from './frames.js';
 import { idHex } from './hex.js';
@@ -39,7 +40,8 @@ export function handleRejoin(
   return recordingRefusals(deps, facts, ctx.request.protocolVersion, async () => {
     const frame = decodeRejoinRequest(ctx.request.phyPayload);
     requireSameDevice(frame.devEui, ctx.device);
-    if (ctx.device.macVersion !== '1.1' || !ctx.peer.optNegAllowed)
+    const macVersion = ctx.device.macVersion;
+    if (macVersion === undefined || !isLoRaWAN11(macVersion) || !ctx.peer.optNegAllowed)
       throw keysErrors.unsupported_mac_version({ reason: 'rejoin_requires_1_1' });
     const devEui = ctx.device.devEui;
     await requireRootKeys(deps.vault, devEui);
@@ -61,7 +63,7 @@ export function handleRejoin(
     const accept = await deps.vault.buildJoinAccept({
       devEui,
       joinEui: frame.joinEui ?? ctx.device.joinEui,
-      macVersion: '1.1',
+      macVersion,
       joinType,
       devNonce: frame.rjCount,
       joinNonce,

@@ -1,4 +1,5 @@
 import { JoineryError } from '@joinery/errors';
+import { isLoRaWAN11 } from '@joinery/lorawan';
 import { keysErrors } from './errors.js';
 import { idHex } from './hex.js';
 import type { KeysDomainDeps } from './join-pipeline.js';
@@ -23,7 +24,7 @@ function validate(item: RootKeysImport): MacVersion {
   if (item.devEui.length !== 8) throw keysErrors.malformed_request({ field: 'dev_eui' });
   if (item.macVersion === undefined)
     throw keysErrors.unsupported_mac_version({ dev_eui: idHex(item.devEui) });
-  const is11 = item.macVersion === '1.1';
+  const is11 = isLoRaWAN11(item.macVersion);
   const [nwk, app, size] =
     'plain' in item.keys
       ? [item.keys.plain.nwkKey, item.keys.plain.appKey, 16]

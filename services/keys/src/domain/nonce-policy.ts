@@ -1,15 +1,10 @@
-import { macVersions } from '@joinery/lorawan';
+import { devNonceStyle } from '@joinery/lorawan';
 import type { AcceptedJoin, JoinRetryProbe, MacVersion, NonceCheck } from './ports.js';
 
-export { macVersions };
-
-export function isMacVersion(value: string): value is MacVersion {
-  return (macVersions as readonly string[]).includes(value);
-}
-
 /**
- * PRODUCT invariant 4: 1.0.0–1.0.3 devices draw DevNonces at random, so only reuse within a bounded history is
- * refused; 1.0.4 and 1.1 devices count, so anything not greater than the last accepted value is refused.
+ * PRODUCT invariant 4, read from the version's facts (`macVersionFacts` of @joinery/lorawan): devices that draw
+ * DevNonces at random (1.0.0–1.0.3) get the history policy, only reuse within a bounded history is refused; devices
+ * that count (1.0.4, 1.1) the counter policy, anything not greater than the last accepted value is refused.
  */
 export function devNonceCheck(
   macVersion: MacVersion,
@@ -18,7 +13,7 @@ export function devNonceCheck(
   retry?: JoinRetryProbe,
 ): NonceCheck {
   const probe = retry === undefined ? {} : { retry };
-  return macVersion === '1.0.4' || macVersion === '1.1'
+  return devNonceStyle(macVersion) === 'counter'
     ? { kind: 'dev_nonce', policy: 'counter', devNonce, ...probe }
     : { kind: 'dev_nonce', policy: 'history', devNonce, historySize, ...probe };
 }

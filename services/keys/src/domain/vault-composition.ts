@@ -6,6 +6,7 @@ import {
   JoinReqType,
   NetID,
   composeJoinAccept,
+  isLoRaWAN11,
   type KeyOps,
   type RootKeyHandles,
 } from '@joinery/lorawan';
@@ -54,7 +55,7 @@ export async function buildJoinAcceptWith<K>(
   roots: (needsAppKey: boolean) => Promise<RootKeyHandles<K>>,
   input: JoinAcceptInput,
 ): Promise<JoinAcceptOutput> {
-  const optNeg = input.macVersion === '1.1' && input.optNeg;
+  const optNeg = isLoRaWAN11(input.macVersion) && input.optNeg;
   const built = composeJoinAccept(
     prims,
     await roots(optNeg),

@@ -1,5 +1,6 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { MacVersion, type HandleJoinRequestSchema } from '@joinery/proto/keys/v1/keys_pb';
+import type { MacVersion } from '@joinery/lorawan';
+import type { HandleJoinRequestSchema } from '@joinery/proto/keys/v1/keys_pb';
 import { bytesFromHex } from '../domain/hex.js';
 import { joinRequestPhy } from './fake-key-vault.js';
 
@@ -10,7 +11,7 @@ export function handleJoinRequest(
   rootKey: Uint8Array,
   devEui: Uint8Array,
   devNonce: number,
-  macVersion: MacVersion = MacVersion.MAC_VERSION_1_0_3,
+  macVersion: MacVersion = '1.0.3',
   peer: MessageInitShape<typeof HandleJoinRequestSchema>['peer'] = {
     nwkKeyDelivery: { method: { case: 'kekLabel', value: 'ns:000013' } },
     appSKeyDelivery: { method: { case: 'kekLabel', value: 'as:as1' } },

@@ -1,4 +1,5 @@
 import { captureLogs, type CapturedLogs } from '@joinery/logging';
+import { isLoRaWAN11 } from '@joinery/lorawan';
 import { createMemoryStateStore, type MemoryStateStore } from '../adapters/memory/memory-state-store.js';
 import { bytesFromHex } from '../domain/hex.js';
 import type { JoinContext, KeysDomainDeps, PeerSettings } from '../domain/join-pipeline.js';
@@ -82,7 +83,7 @@ export async function createKeysTestKit<S extends KeysStateStore = MemoryStateSt
       await vault.importRootKeys({
         devEui,
         nwkKey: rootKey,
-        ...(macVersion === '1.1' ? { appKey } : {}),
+        ...(isLoRaWAN11(macVersion) ? { appKey } : {}),
         overwrite: true,
       });
       return devEui;

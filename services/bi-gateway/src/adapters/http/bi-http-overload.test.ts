@@ -8,7 +8,7 @@ import { JoineryError } from '@joinery/errors';
 import { createInProcessClient, type ServiceImpl } from '@joinery/grpc';
 import { captureLogs } from '@joinery/logging';
 import { AppSKeyDelivery, ClaimsService, PeerKind } from '@joinery/proto/claims/v1/claims_pb';
-import { KeysService, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { BiHandler } from '../../domain/bi-handler.js';
 import { buildBiHttpApp } from './bi-http-app.js';
 
@@ -36,7 +36,7 @@ async function gateway() {
             device: {
               devEui: request.devEui,
               joinEui: request.joinEui,
-              macVersion: MacVersion.MAC_VERSION_1_0_3,
+              macVersion: '1.0.3',
               accountId: 'a',
               networkServerId: 'ns-1',
             },

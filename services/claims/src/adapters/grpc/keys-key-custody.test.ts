@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JoineryError } from '@joinery/errors';
 import { createInProcessClient, type ServiceImpl } from '@joinery/grpc';
-import { KekPurpose, KeysService, MacVersion, VaultStatus } from '@joinery/proto/keys/v1/keys_pb';
+import { KekPurpose, KeysService, VaultStatus } from '@joinery/proto/keys/v1/keys_pb';
 import type { RootKeyImport } from '../../domain/ports.js';
 import { KeysServiceKeyCustody } from './keys-key-custody.js';
 
@@ -11,7 +11,7 @@ function fakeKeys(failOnCall: number | null = null) {
   const imported: string[] = [];
   const deleted: string[] = [];
   const keks: { label: string; purpose: KekPurpose; key: Uint8Array }[] = [];
-  const seen: { macVersion: MacVersion; plain: boolean; appKeyLength: number }[] = [];
+  const seen: { macVersion: string; plain: boolean; appKeyLength: number }[] = [];
   let calls = 0;
   const unused = async () => {
     throw new JoineryError('test:unused', 'internal', 'not used by claims');
@@ -70,10 +70,10 @@ test('imports root keys in chunks with MAC version and key form mapped', async (
     device(9999, true),
   ]);
   assert.equal(fake.imported.length, 2501);
-  assert.deepEqual(fake.seen[0], { macVersion: MacVersion.MAC_VERSION_1_0_3, plain: true, appKeyLength: 0 });
-  assert.deepEqual(fake.seen[1], { macVersion: MacVersion.MAC_VERSION_1_1, plain: true, appKeyLength: 16 });
+  assert.deepEqual(fake.seen[0], { macVersion: '1.0.3', plain: true, appKeyLength: 0 });
+  assert.deepEqual(fake.seen[1], { macVersion: '1.1', plain: true, appKeyLength: 16 });
   assert.deepEqual(fake.seen[2500], {
-    macVersion: MacVersion.MAC_VERSION_1_0_3,
+    macVersion: '1.0.3',
     plain: false,
     appKeyLength: 0,
   });

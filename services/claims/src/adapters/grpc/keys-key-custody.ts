@@ -13,7 +13,7 @@ import type {
   OutboxBacklog,
   RootKeyImport,
 } from '../../domain/ports.js';
-import { macVersionToProtoEnum } from './mapping.js';
+import { macVersionToProto } from '@joinery/wire';
 
 /** Batches larger than this go to the keys service in several calls (gRPC message size). */
 const chunkSize = 2000;
@@ -30,7 +30,7 @@ function rootKeys(d: RootKeyImport): MessageInitShape<typeof RootKeysSchema> {
             wrappedAppKey: d.keys.wrappedAppKey ?? new Uint8Array(),
           },
         };
-  return { devEui: hexToBytes(d.devEui), macVersion: macVersionToProtoEnum(d.macVersion), keys };
+  return { devEui: hexToBytes(d.devEui), macVersion: macVersionToProto(d.macVersion), keys };
 }
 
 /**

@@ -14,7 +14,6 @@ import {
   type Principal as ProtoPrincipal,
   type PrincipalSchema,
 } from '@joinery/proto/claims/v1/claims_pb';
-import type { MacVersion as ProtoMacVersion } from '@joinery/proto/keys/v1/keys_pb';
 import { macVersionFromProto as macVersionFromWire, macVersionToProto } from '@joinery/wire';
 import type { DeviceContextSchema } from '@joinery/proto/keys/v1/keys_pb';
 import {
@@ -39,14 +38,12 @@ import type {
   Principal,
 } from '../../domain/model.js';
 
-export function macVersionFromProto(value: ProtoMacVersion): MacVersion {
+export function macVersionFromProto(value: string): MacVersion {
   const version = macVersionFromWire(value);
   if (version === undefined)
     throw claimsErrors.invalid_argument({ field: 'mac_version', reason: 'unspecified' });
   return version;
 }
-
-export const macVersionToProtoEnum = (v: MacVersion): ProtoMacVersion => macVersionToProto(v);
 
 /**
  * The principal the console passes in every management request; a missing one is `claims:unauthenticated`. With
@@ -247,7 +244,7 @@ export function deviceQueryFromProto(req: ListDevicesRequest): DeviceQuery {
   return {
     ...(req.claimed === undefined ? {} : { claimed: req.claimed }),
     ...(req.networkServerId === '' ? {} : { networkServerId: req.networkServerId }),
-    ...(req.macVersion === 0 ? {} : { macVersion: macVersionFromProto(req.macVersion) }),
+    ...(req.macVersion === '' ? {} : { macVersion: macVersionFromProto(req.macVersion) }),
     ...(req.activated === undefined ? {} : { activated: req.activated }),
     ...(req.lastJoinSince === undefined ? {} : { lastJoinSince: timestampDate(req.lastJoinSince) }),
     ...(prefix === undefined ? {} : { devEuiPrefix: prefix }),

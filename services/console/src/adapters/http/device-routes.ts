@@ -1,6 +1,5 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { hexToBytes } from '@joinery/backend-interfaces';
-import { MacVersion } from '@joinery/proto/keys/v1/keys_pb';
 import { macVersionToProto } from '@joinery/wire';
 import type { FastifyPluginAsync } from 'fastify';
 import { rateLimitedResponse } from './openapi.js';
@@ -194,8 +193,7 @@ export const deviceListRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, {
         pageSize: pageLimitOf(q.limit),
         ...(q.claimed === undefined ? {} : { claimed: q.claimed === 'true' }),
         networkServerId: q.networkServerId ?? '',
-        macVersion:
-          q.macVersion === undefined ? MacVersion.MAC_VERSION_UNSPECIFIED : macVersionToProto(q.macVersion),
+        macVersion: q.macVersion === undefined ? '' : macVersionToProto(q.macVersion),
         ...(q.activated === undefined ? {} : { activated: q.activated === 'true' }),
         ...(q.lastJoinSince === undefined
           ? {}

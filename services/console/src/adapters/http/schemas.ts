@@ -3,7 +3,7 @@
 // from them (`FromSchema`). One source, no drift.
 
 import type { FromSchema } from 'json-schema-to-ts';
-import { macVersions } from '@joinery/lorawan';
+import { macVersionAliases, macVersions } from '@joinery/lorawan';
 
 const hex = (bytes: number, description: string) =>
   ({ type: 'string', pattern: `^[0-9A-Fa-f]{${bytes * 2}}$`, description }) as const;
@@ -153,7 +153,7 @@ export const deviceBatchBody = {
         properties: {
           devEui: devEuiSchema,
           joinEui: joinEuiSchema,
-          macVersion: { type: 'string', enum: [...macVersions, '1.0', '1.1.0'] },
+          macVersion: { type: 'string', enum: [...macVersions, ...macVersionAliases] },
           nwkKey: batchKeySchema,
           appKey: batchKeySchema,
           claimCode: { type: 'string', minLength: 1, maxLength: 64 },

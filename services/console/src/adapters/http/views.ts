@@ -7,11 +7,11 @@ import {
   type GetNonceStateResponse,
   type Peer,
 } from '@joinery/proto/claims/v1/claims_pb';
-import type { DevNonceReset, MacVersion } from '@joinery/proto/keys/v1/keys_pb';
+import type { DevNonceReset } from '@joinery/proto/keys/v1/keys_pb';
 import { macVersionFromProto } from '@joinery/wire';
 
 /** A device's MAC version as the API shows it; `unknown` for a record without one. */
-export const macVersionName = (value: MacVersion): string => macVersionFromProto(value) ?? 'unknown';
+export const macVersionName = (value: string): string => macVersionFromProto(value) ?? 'unknown';
 
 export const appSKeyDeliveryByName = {
   wrapped: AppSKeyDelivery.WRAPPED,
