@@ -109,10 +109,7 @@ try {
       const d = cursor++ % devEuis.length;
       return toBinary(
         HandleJoinRequestSchema,
-        create(
-          HandleJoinRequestSchema,
-          handleJoinRequest(rootKey, devEuis[d]!, n[d]!++, '1.0.4'),
-        ),
+        create(HandleJoinRequestSchema, handleJoinRequest(rootKey, devEuis[d]!, n[d]!++, '1.0.4')),
       );
     });
   };
