@@ -7,19 +7,27 @@ export interface Capabilities {
   has(method: string, path: string): boolean;
   /** Whether the operation takes this query parameter. */
   takes(method: string, path: string, parameter: string): boolean;
+  /** The values a query parameter allows (its schema's `enum`); empty when it lists none. */
+  allowed(method: string, path: string, parameter: string): readonly string[];
 }
 
 interface OpenApiDocument {
-  paths?: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+  paths?: Record<
+    string,
+    Record<string, { parameters?: { name: string; in: string; schema?: { enum?: unknown[] } }[] }>
+  >;
 }
 
 export function capabilitiesOf(doc: OpenApiDocument): Capabilities {
   const paths = doc.paths ?? {};
   const op = (method: string, path: string) => paths[path]?.[method.toLowerCase()];
+  const query = (method: string, path: string, parameter: string) =>
+    (op(method, path)?.parameters ?? []).find((p) => p.in === 'query' && p.name === parameter);
   return {
     has: (method, path) => op(method, path) !== undefined,
-    takes: (method, path, parameter) =>
-      (op(method, path)?.parameters ?? []).some((p) => p.in === 'query' && p.name === parameter),
+    takes: (method, path, parameter) => query(method, path, parameter) !== undefined,
+    allowed: (method, path, parameter) =>
+      (query(method, path, parameter)?.schema?.enum ?? []).filter((v): v is string => typeof v === 'string'),
   };
 }
 

@@ -1,6 +1,7 @@
 // The console's pure helpers: claim CSV parsing, TR005 QR payloads, the SSE parser and the configuration snippets.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { capabilitiesOf } from '../api/capabilities';
 import { parseClaimCsv } from './csv';
 import { SseParser } from './sse';
 import { chirpStackV3Snippet, chirpStackV4Snippet, theThingsStackSnippet } from './snippets';
@@ -74,4 +75,23 @@ test('the snippets name the BI URL, the JoinEUI prefixes, the KEK and the certif
   assert.match(tts, /join-euis: \["70B3D57ED0000000\/64"\]/);
   assert.match(tts, /"acct-1\/ns-kek": "00112233445566778899AABBCCDDEEFF"/);
   assert.match(theThingsStackSnippet({ ...input, nsId: null }), /protocol: "BI1\.0"/);
+});
+
+test("the capabilities give a query parameter's allowed values from the OpenAPI document, and none it does not list", () => {
+  const caps = capabilitiesOf({
+    paths: {
+      '/api/v1/devices': {
+        get: {
+          parameters: [
+            { name: 'macVersion', in: 'query', schema: { enum: ['1.0.4', '1.1'] } },
+            { name: 'devEuiPrefix', in: 'query' },
+          ],
+        },
+      },
+    },
+  });
+  assert.deepEqual(caps.allowed('GET', '/api/v1/devices', 'macVersion'), ['1.0.4', '1.1']);
+  assert.deepEqual(caps.allowed('GET', '/api/v1/devices', 'devEuiPrefix'), []);
+  assert.deepEqual(caps.allowed('GET', '/api/v1/devices', 'nothing'), []);
+  assert.equal(caps.takes('GET', '/api/v1/devices', 'devEuiPrefix'), true);
 });

@@ -105,7 +105,7 @@ export function DevicesPage() {
           <Select
             label="MAC version"
             clearable
-            data={['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.1']}
+            data={[...(caps?.allowed('GET', '/api/v1/devices', 'macVersion') ?? [])]}
             value={filters.macVersion || null}
             onChange={(v) => setFilter({ ...filters, macVersion: v ?? '' })}
           />
