@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary, type DescService } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary, type DescMethod, type DescService } from '@bufbuild/protobuf';
 import { JoineryError } from '@joinery/errors';
 import type { Logger } from '@joinery/logging';
 import {
@@ -31,6 +31,47 @@ export function createInProcessClient<S extends DescService>(
   impl: ServiceImpl<S>,
   options: InProcessClientOptions = {},
 ): Client<S> {
+  return inProcessClient(service, impl, options, {
+    prepare: (method, init) => toBinary(method.input, create(method.input, init as never)),
+    call: async (method, handler, request, context) =>
+      fromBinary(method.output, await dispatchUnary(method, handler, request as Uint8Array, context)),
+  });
+}
+
+/**
+ * `createInProcessClient` without the protobuf binary round trip: the request and the answer are passed as messages
+ * (`create` fills the defaults, as decoding would), so one process pays no codec for its own calls. Everything else
+ * is the wire's: errors translated both ways through the status table (internal messages hidden), metadata checked
+ * and lower-cased, deadlines and AbortSignals honoured. Only for callers and services that treat messages as values
+ * (neither side changes a message after handing it over): embedded mode's services.
+ */
+export function createInProcessDirectClient<S extends DescService>(
+  service: S,
+  impl: ServiceImpl<S>,
+  options: InProcessClientOptions = {},
+): Client<S> {
+  return inProcessClient(service, impl, options, {
+    prepare: (method, init) => create(method.input, init as never),
+    call: async (method, handler, request, context) =>
+      create(method.output, (await handler(request, context)) as never),
+  });
+}
+
+type Handler = ReturnType<typeof unaryHandlers>[number][1];
+type CallContext = Parameters<typeof dispatchUnary>[3];
+
+/** How a request reaches the handler: `prepare` turns the caller's init into what `call` hands the handler. */
+interface InProcessTransport {
+  prepare(method: DescMethod, init: unknown): unknown;
+  call(method: DescMethod, handler: Handler, request: unknown, context: CallContext): Promise<unknown>;
+}
+
+function inProcessClient<S extends DescService>(
+  service: S,
+  impl: ServiceImpl<S>,
+  options: InProcessClientOptions,
+  transport: InProcessTransport,
+): Client<S> {
   const clientTimeoutMs = options.defaultTimeoutMs ?? defaultTimeoutMs;
   const client: Record<string, unknown> = {};
 
@@ -39,13 +80,13 @@ export function createInProcessClient<S extends DescService>(
     client[method.localName] = async (init: unknown, callOptions: CallOptions = {}): Promise<unknown> => {
       const { signal } = callOptions;
       if (signal?.aborted) throw grpcErrors.cancelled({ method: path }, undefined, signal.reason);
-      let requestBytes: Uint8Array;
+      let request: unknown;
       let metadata: Record<string, string>;
       let timeoutMs: number;
       try {
         timeoutMs = callTimeoutMs(callOptions.timeoutMs, clientTimeoutMs);
         metadata = normalizeMetadata(callOptions.metadata);
-        requestBytes = toBinary(method.input, create(method.input, init as never));
+        request = transport.prepare(method, init);
       } catch (err) {
         throw JoineryError.is(err)
           ? err
@@ -61,7 +102,7 @@ export function createInProcessClient<S extends DescService>(
         peer: 'in-process',
       };
 
-      const answer = await new Promise<Uint8Array>((resolve, reject) => {
+      return new Promise<unknown>((resolve, reject) => {
         let settled = false;
         const settle = (fn: () => void) => {
           if (settled) return;
@@ -80,8 +121,9 @@ export function createInProcessClient<S extends DescService>(
           settle(() => reject(grpcErrors.cancelled({ method: path }, undefined, signal?.reason)));
         };
         signal?.addEventListener('abort', onAbort, { once: true });
-        dispatchUnary(method, handler, requestBytes, context).then(
-          (bytes) => settle(() => resolve(bytes)),
+        // A handler that throws synchronously still rejects here (as `internal:unexpected`), never escapes.
+        (async () => transport.call(method, handler, request, context))().then(
+          (answer) => settle(() => resolve(answer)),
           (err: unknown) => {
             const wire = toWireError(err);
             logHandlerError(options.logger, method, err, wire);
@@ -89,7 +131,6 @@ export function createInProcessClient<S extends DescService>(
           },
         );
       });
-      return fromBinary(method.output, answer);
     };
   }
   return client as Client<S>;

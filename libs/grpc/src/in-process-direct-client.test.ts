@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JoineryError } from '@joinery/errors';
 import { EchoService } from '@joinery/proto/testing/v1/echo_pb';
-import { createInProcessDirectClient } from './in-process-direct-client.js';
+import { createInProcessDirectClient } from './in-process-client.js';
 import type { ServiceImpl } from './types.js';
 
 test('the handler gets a whole message and the caller a whole answer, defaults filled in', async () => {

@@ -10,4 +10,4 @@ export { errorCodeHeader, errorDetailsHeader, statusByKind } from './status.js';
 export { defaultTimeoutMs } from './types.js';
 export type { CallContext, CallOptions, Client, ServiceImpl } from './types.js';
 export { ServerCredentials, credentials, status, type ChannelCredentials } from '@grpc/grpc-js';
-export { createInProcessDirectClient } from './in-process-direct-client.js';
+export { createInProcessDirectClient } from './in-process-client.js';

@@ -7,7 +7,7 @@ import { EchoService, WatchService } from '@joinery/proto/testing/v1/echo_pb';
 import { createGrpcClient } from './grpc-client.js';
 import { createGrpcServer, type GrpcServer } from './grpc-server.js';
 import { createInProcessClient } from './in-process-client.js';
-import { createInProcessDirectClient } from './in-process-direct-client.js';
+import { createInProcessDirectClient } from './in-process-client.js';
 import { rejection } from './test-helpers.js';
 import type { Client, ServiceImpl } from './types.js';
 
