@@ -263,6 +263,22 @@ async function pathPhase(
   };
 }
 
+/**
+ * A path's saturation: a warm-up (2 s at 300/s, then 2 s closed), then a closed loop of `o.inFlight` over
+ * `o.seconds`, with JoinReqs for up to `perSecond` answers a second.
+ */
+async function saturation(
+  target: LoadgenTarget,
+  pids: Record<string, number>,
+  next: (count: number) => { bodies: string[]; keys: Uint8Array[] },
+  o: RatioOptions,
+  perSecond: number,
+): Promise<PathPhase> {
+  await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
+  await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(2 * perSecond), pids);
+  return pathPhase(target, { closed: o.inFlight, seconds: o.seconds }, next(perSecond * o.seconds), pids);
+}
+
 /** JoinReqs over `devices` round-robin with increasing DevNonces, and each one's root key for the checks. */
 function joinReqs(devices: readonly Device[]) {
   const devNonces = new Uint32Array(devices.length);
@@ -659,14 +675,7 @@ async function distributedAndPeer(
     };
     if (redisPid !== undefined) pids['redis'] = redisPid;
     if (kafkaPid !== undefined) pids['kafka'] = kafkaPid;
-    await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
-    await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(8000), pids);
-    distributed = await pathPhase(
-      target,
-      { closed: o.inFlight, seconds: o.seconds },
-      next(4000 * o.seconds),
-      pids,
-    );
+    distributed = await saturation(target, pids, next, o, 4000);
     log(
       `distributed: ${distributed.joinsPerS.toFixed(0)} joins/s, ${distributed.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(distributed.failures)}`,
     );
@@ -700,15 +709,8 @@ async function distributedAndPeer(
       };
       const pids: Record<string, number> = { peer: peer.pid };
       if (redisPid !== undefined) pids['redis'] = redisPid;
-      await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
       // Go answers faster than Joinery: more JoinReqs per second of closed loop.
-      await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(30_000), pids);
-      const p = await pathPhase(
-        target,
-        { closed: o.inFlight, seconds: o.seconds },
-        next(15_000 * o.seconds),
-        pids,
-      );
+      const p = await saturation(target, pids, next, o, 15_000);
       log(
         `peer: ${p.joinsPerS.toFixed(0)} joins/s, ${p.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(p.failures)}`,
       );
@@ -730,14 +732,7 @@ async function distributedAndPeer(
         };
         const nodePids: Record<string, number> = { 'node-peer': nodePeer.pid };
         if (redisPid !== undefined) nodePids['redis'] = redisPid;
-        await pathPhase(nodeTarget, { rate: 300, seconds: 2 }, next(600), nodePids);
-        await pathPhase(nodeTarget, { closed: o.inFlight, seconds: 2 }, next(30_000), nodePids);
-        np = await pathPhase(
-          nodeTarget,
-          { closed: o.inFlight, seconds: o.seconds },
-          next(15_000 * o.seconds),
-          nodePids,
-        );
+        np = await saturation(nodeTarget, nodePids, next, o, 15_000);
         log(
           `node peer: ${np.joinsPerS.toFixed(0)} joins/s, ${np.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(np.failures)}`,
         );
@@ -838,14 +833,7 @@ async function embedded(
     };
     const next = joinReqs(devices);
     const pids = { joinery: server.pid };
-    await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
-    await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(12_000), pids);
-    const p = await pathPhase(
-      target,
-      { closed: o.inFlight, seconds: o.seconds },
-      next(6000 * o.seconds),
-      pids,
-    );
+    const p = await saturation(target, pids, next, o, 6000);
     log(
       `embedded: ${p.joinsPerS.toFixed(0)} joins/s, ${p.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(p.failures)}`,
     );
