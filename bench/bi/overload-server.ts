@@ -5,15 +5,18 @@
 // OVERLOAD_SHEDDING=off (admission only by maxInFlight, 512, as before issue 22 item 17);
 // OVERLOAD_MIN_IN_FLIGHT (the adaptive limit's floor, `AdaptiveLimit`), OVERLOAD_ADAPTIVE=off (admission without it, as
 // before issue 23), OVERLOAD_TARGET_MS, OVERLOAD_TRACE=1 (the limit to stderr every 200 ms).
-import type { DescService } from '@bufbuild/protobuf';
-import { JoineryError } from '@joinery/errors';
-import { createInProcessClient, type ServiceImpl } from '@joinery/grpc';
+import { createInProcessClient } from '@joinery/grpc';
 import { createLogger } from '@joinery/logging';
-import { AppSKeyDelivery, ClaimsService, PeerKind } from '@joinery/proto/claims/v1/claims_pb';
+import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { BiHandler } from '../../services/bi-gateway/src/domain/bi-handler.js';
 import { buildBiHttpApp } from '../../services/bi-gateway/src/adapters/http/bi-http-app.js';
 import { startEventLoopDelaySampler } from '../../services/bi-gateway/src/adapters/event-loop-delay.js';
+import {
+  acceptedJoin,
+  authorizedForNs,
+  partialService,
+} from '../../services/bi-gateway/src/testing/join-doubles.js';
 
 const keysCpuMs = Number(process.env['OVERLOAD_KEYS_CPU_MS'] ?? '1');
 const claimsCpuMs = Number(process.env['OVERLOAD_CLAIMS_CPU_MS'] ?? '0.3');
@@ -26,62 +29,18 @@ const burn = (ms: number) => {
 /** A gRPC call's answer arrives on a later turn of the event loop, then costs its CPU. */
 const later = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function partial<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): ServiceImpl<S> {
-  const full: Record<string, unknown> = { ...impl };
-  for (const method of service.methods)
-    full[method.localName] ??= async () => {
-      throw new JoineryError('bench:unimplemented', 'internal', method.localName);
-    };
-  return full as ServiceImpl<S>;
-}
-
-const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
-const claims = partial(ClaimsService, {
+const claims = partialService(ClaimsService, {
   async authorize(request) {
     await later();
     burn(claimsCpuMs);
-    return {
-      outcome: {
-        case: 'authorized',
-        value: {
-          device: {
-            devEui: request.devEui,
-            joinEui: request.joinEui,
-            macVersion: '1.0.3',
-            accountId: 'a',
-            networkServerId: 'ns-1',
-          },
-          networkServer: {
-            peerId: 'ns-1',
-            kind: PeerKind.NETWORK_SERVER,
-            accountId: 'a',
-            netId: hex('00000A'),
-            nsId: new Uint8Array(),
-            asyncUrl: '',
-          },
-          delivery: {
-            nwkKekLabel: 'ns-kek',
-            appSKeyDelivery: AppSKeyDelivery.WRAPPED,
-            appSKeyKekLabel: 'as-kek',
-            lifetime: 0,
-            asyncUrl: '',
-          },
-        },
-      },
-    };
+    return authorizedForNs(request);
   },
 });
-const keys = partial(KeysService, {
+const keys = partialService(KeysService, {
   async handleJoin() {
     await later();
     burn(keysCpuMs);
-    return {
-      joinAcceptPhy: hex('20' + 'ab'.repeat(16)),
-      nwkSKey: { kekLabel: 'ns-kek', key: hex('11'.repeat(24)) },
-      appSKey: { kekLabel: 'as-kek', key: hex('22'.repeat(24)) },
-      sessionKeyId: hex('0190F1A2B3C4D5E6F708192A3B4C5D6E'),
-      joinNonce: 1,
-    };
+    return acceptedJoin();
   },
   async recordRefusal() {
     return { eventId: 'e' };

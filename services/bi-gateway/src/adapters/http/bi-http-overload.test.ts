@@ -2,75 +2,29 @@
 // that hold their answers, so that the adaptive limit fills up. What is beyond it gets a well-formed BI refusal at once.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { DescService } from '@bufbuild/protobuf';
 import { requests } from '@joinery/backend-interfaces/fixtures';
-import { JoineryError } from '@joinery/errors';
-import { createInProcessClient, type ServiceImpl } from '@joinery/grpc';
+import { createInProcessClient } from '@joinery/grpc';
 import { captureLogs } from '@joinery/logging';
-import { AppSKeyDelivery, ClaimsService, PeerKind } from '@joinery/proto/claims/v1/claims_pb';
+import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { BiHandler } from '../../domain/bi-handler.js';
+import { acceptedJoin, authorizedForNs, partialService } from '../../testing/join-doubles.js';
 import { buildBiHttpApp } from './bi-http-app.js';
-
-function partial<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): ServiceImpl<S> {
-  const full: Record<string, unknown> = { ...impl };
-  for (const method of service.methods)
-    full[method.localName] ??= async () => {
-      throw new JoineryError('test:unimplemented', 'internal', method.localName);
-    };
-  return full as ServiceImpl<S>;
-}
-
-const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 
 async function gateway() {
   const calls = { authorize: 0, handleJoin: 0 };
   const held: (() => void)[] = [];
-  const claims = partial(ClaimsService, {
+  const claims = partialService(ClaimsService, {
     async authorize(request) {
       calls.authorize += 1;
-      return {
-        outcome: {
-          case: 'authorized',
-          value: {
-            device: {
-              devEui: request.devEui,
-              joinEui: request.joinEui,
-              macVersion: '1.0.3',
-              accountId: 'a',
-              networkServerId: 'ns-1',
-            },
-            networkServer: {
-              peerId: 'ns-1',
-              kind: PeerKind.NETWORK_SERVER,
-              accountId: 'a',
-              netId: hex('00000A'),
-              nsId: new Uint8Array(),
-              asyncUrl: '',
-            },
-            delivery: {
-              nwkKekLabel: 'ns-kek',
-              appSKeyDelivery: AppSKeyDelivery.WRAPPED,
-              appSKeyKekLabel: 'as-kek',
-              lifetime: 0,
-              asyncUrl: '',
-            },
-          },
-        },
-      };
+      return authorizedForNs(request);
     },
   });
-  const keys = partial(KeysService, {
+  const keys = partialService(KeysService, {
     async handleJoin() {
       calls.handleJoin += 1;
       await new Promise<void>((resolve) => held.push(resolve));
-      return {
-        joinAcceptPhy: hex('20' + 'ab'.repeat(16)),
-        nwkSKey: { kekLabel: 'ns-kek', key: hex('11'.repeat(24)) },
-        appSKey: { kekLabel: 'as-kek', key: hex('22'.repeat(24)) },
-        sessionKeyId: hex('0190F1A2B3C4D5E6F708192A3B4C5D6E'),
-        joinNonce: 1,
-      };
+      return acceptedJoin();
     },
     async recordRefusal() {
       return { eventId: 'e' };
