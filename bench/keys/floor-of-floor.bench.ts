@@ -7,20 +7,16 @@
 //
 //   node --import tsx bench/keys/floor-of-floor.bench.ts       starts Redis unless REDIS_URL is set
 //   BENCH_SECONDS=8 BENCH_ROUNDS=2 …                            (the defaults)
-import { create, toBinary } from '@bufbuild/protobuf';
-import { JoineryError } from '@joinery/errors';
-import { HandleJoinRequestSchema, KekPurpose } from '@joinery/proto/keys/v1/keys_pb';
 import { connectRedis } from '@joinery/store';
 import { freePort, startInfra, type Infra } from '@joinery/testing/infra';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { handleJoinRequest } from '../../services/keys/src/testing/keys-grpc-fixtures.js';
 import { keysEntryPoints, startKeysProcess } from '../../services/keys/src/testing/keys-process.js';
-import { runMeasuredLoadgen, type LoadgenTarget } from '../loadgen/loadgen.js';
+import { runMeasuredLoadgen } from '../loadgen/loadgen.js';
+import { handleJoinBodies, importKeysBenchDevices, keysGrpcTarget } from '../ratios/ratios.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -82,43 +78,16 @@ const keys = await startKeysProcess(
 const floors = new Map<string, Awaited<ReturnType<typeof startFloor>>>();
 try {
   for (const work of works) floors.set(work, await startFloor(work, redisUrl));
-  const rootKey = new Uint8Array(randomBytes(16));
-  for (const label of ['ns:000013', 'as:as1'])
-    await keys.client.createKek({ label, purpose: KekPurpose.PEER }).catch((err: unknown) => {
-      if (!JoineryError.is(err, 'keys:kek_exists')) throw err;
-    });
-  const devEuis = Array.from({ length: 1000 }, () => new Uint8Array(randomBytes(8)));
-  for (let i = 0; i < devEuis.length; i += 250)
-    await keys.client.importRootKeysBatch(
-      {
-        devices: devEuis.slice(i, i + 250).map((devEui) => ({
-          devEui,
-          macVersion: '1.0.4',
-          keys: { case: 'plain', value: { nwkKey: rootKey } },
-        })),
-      },
-      { timeoutMs: 60_000 },
-    );
+  const { rootKey, devEuis } = await importKeysBenchDevices(keys.client, 1000);
   // Every server has its own nonce state, so each gets its own increasing DevNonces.
   const nonces = new Map<string, Uint32Array>();
-  let cursor = 0;
+  const bodies = handleJoinBodies(rootKey, devEuis);
   const requests = (server: string, count: number) => {
     const n = nonces.get(server) ?? new Uint32Array(devEuis.length);
     nonces.set(server, n);
-    return Array.from({ length: count }, () => {
-      const d = cursor++ % devEuis.length;
-      return toBinary(
-        HandleJoinRequestSchema,
-        create(HandleJoinRequestSchema, handleJoinRequest(rootKey, devEuis[d]!, n[d]!++, '1.0.4')),
-      );
-    });
+    return bodies(count, n);
   };
-  const target = (port: number): LoadgenTarget => ({
-    mode: 'grpc',
-    target: `127.0.0.1:${port}`,
-    method: '/joinery.keys.v1.KeysService/HandleJoin',
-    mux: true,
-  });
+  const target = keysGrpcTarget;
   const servers = [
     ...works.map((w) => ({ name: `floor+${w}`, port: floors.get(w)!.port, pid: floors.get(w)!.pid })),
     { name: 'keys', port: keysPort, pid: keys.child.pid! },

@@ -25,7 +25,8 @@ import { fileURLToPath } from 'node:url';
 import { requests } from '@joinery/backend-interfaces/fixtures';
 import { JoineryError } from '@joinery/errors';
 import { batchRow, createApiClient, type RegisteredNetworkServer } from '@joinery/joinery';
-import { HandleJoinRequestSchema, KekPurpose } from '@joinery/proto/keys/v1/keys_pb';
+import type { Client } from '@joinery/grpc';
+import { HandleJoinRequestSchema, KekPurpose, type KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { connectRedis } from '@joinery/store';
 import { freePort, spawnManaged } from '@joinery/testing/infra';
 import { handleJoinRequest } from '../../services/keys/src/testing/keys-grpc-fixtures.js';
@@ -373,6 +374,52 @@ export async function startPeer(
   };
 }
 
+/** The NS and AS KEKs and `count` LoRaWAN 1.0.4 devices under one root key, imported into a keys service. */
+export async function importKeysBenchDevices(
+  client: Pick<Client<typeof KeysService>, 'createKek' | 'importRootKeysBatch'>,
+  count: number,
+): Promise<{ rootKey: Uint8Array; devEuis: Uint8Array[] }> {
+  const rootKey = new Uint8Array(randomBytes(16));
+  for (const label of [`ns:${netId}`, 'as:as1'])
+    await client.createKek({ label, purpose: KekPurpose.PEER }).catch((err: unknown) => {
+      if (!JoineryError.is(err, 'keys:kek_exists')) throw err;
+    });
+  const devEuis = Array.from({ length: count }, () => new Uint8Array(randomBytes(8)));
+  for (let i = 0; i < devEuis.length; i += 250)
+    await client.importRootKeysBatch(
+      {
+        devices: devEuis.slice(i, i + 250).map((devEui) => ({
+          devEui,
+          macVersion: '1.0.4',
+          keys: { case: 'plain', value: { nwkKey: rootKey } },
+        })),
+      },
+      { timeoutMs: 60_000 },
+    );
+  return { rootKey, devEuis };
+}
+
+/** HandleJoin requests over `devEuis` round-robin, each device's DevNonce taken from (and counted up in) `nonces`. */
+export function handleJoinBodies(rootKey: Uint8Array, devEuis: readonly Uint8Array[]) {
+  let cursor = 0;
+  return (count: number, nonces: Uint32Array): Uint8Array[] =>
+    Array.from({ length: count }, () => {
+      const d = cursor++ % devEuis.length;
+      return toBinary(
+        HandleJoinRequestSchema,
+        create(HandleJoinRequestSchema, handleJoinRequest(rootKey, devEuis[d]!, nonces[d]!++, '1.0.4')),
+      );
+    });
+}
+
+/** The Go generator's target for HandleJoin on one multiplexed stream. */
+export const keysGrpcTarget = (port: number): LoadgenTarget => ({
+  mode: 'grpc',
+  target: `127.0.0.1:${port}`,
+  method: '/joinery.keys.v1.KeysService/HandleJoin',
+  mux: true,
+});
+
 /** The keys service (software vault, Redis state) against the floor server: saturation, then p99 at half of it. */
 export async function keysAgainstFloor(o: RatioOptions, log: (line: string) => void) {
   const dataDir = mkdtempSync(join(tmpdir(), 'joinery-ratios-keys-'));
@@ -406,39 +453,11 @@ export async function keysAgainstFloor(o: RatioOptions, log: (line: string) => v
         if (b.toString().includes('listening')) resolve();
       });
     });
-    const rootKey = new Uint8Array(randomBytes(16));
-    for (const label of [`ns:${netId}`, 'as:as1'])
-      await keys.client.createKek({ label, purpose: KekPurpose.PEER }).catch((err: unknown) => {
-        if (!JoineryError.is(err, 'keys:kek_exists')) throw err;
-      });
-    const devEuis = Array.from({ length: Math.min(o.devices, 1000) }, () => new Uint8Array(randomBytes(8)));
-    for (let i = 0; i < devEuis.length; i += 250)
-      await keys.client.importRootKeysBatch(
-        {
-          devices: devEuis.slice(i, i + 250).map((devEui) => ({
-            devEui,
-            macVersion: '1.0.4',
-            keys: { case: 'plain', value: { nwkKey: rootKey } },
-          })),
-        },
-        { timeoutMs: 60_000 },
-      );
+    const { rootKey, devEuis } = await importKeysBenchDevices(keys.client, Math.min(o.devices, 1000));
     const nonces = new Uint32Array(devEuis.length);
-    let cursor = 0;
-    const requests = (count: number) =>
-      Array.from({ length: count }, () => {
-        const d = cursor++ % devEuis.length;
-        return toBinary(
-          HandleJoinRequestSchema,
-          create(HandleJoinRequestSchema, handleJoinRequest(rootKey, devEuis[d]!, nonces[d]!++, '1.0.4')),
-        );
-      });
-    const target = (p: number): LoadgenTarget => ({
-      mode: 'grpc',
-      target: `127.0.0.1:${p}`,
-      method: '/joinery.keys.v1.KeysService/HandleJoin',
-      mux: true,
-    });
+    const bodies = handleJoinBodies(rootKey, devEuis);
+    const requests = (count: number) => bodies(count, nonces);
+    const target = keysGrpcTarget;
     const closed = { closed: 64, seconds: o.seconds };
     const budget = 8000 * o.seconds;
     // Warm-ups, then the two saturations back to back.
