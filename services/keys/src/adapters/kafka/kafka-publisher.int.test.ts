@@ -1,50 +1,71 @@
 import { requireInfra } from '@joinery/testing/infra';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { connectKafkaPublisher, outboxIdHeader } from './kafka-publisher.js';
 import { partitionForKey } from './published-watermarks.js';
 
+/**
+ * A fresh topic of `partitions` on the test broker for `body`, with an admin client; both are removed afterwards,
+ * also when creating the topic fails (an admin client left connected would keep the test file from ending).
+ */
+async function withTopic(
+  partitions: number,
+  body: (ctx: { brokers: string[]; kafka: Kafka; admin: Admin; topic: string }) => Promise<void>,
+): Promise<void> {
+  const { KAFKA_BROKERS } = requireInfra('KAFKA_BROKERS');
+  const brokers = KAFKA_BROKERS.split(',');
+  const topic = `joinery.test.keys.${randomUUID()}`;
+  const kafka = new Kafka({ clientId: 'keys-test', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await body({ brokers, kafka, admin, topic });
+  } finally {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
 test(
   'the Kafka publisher delivers outbox records keyed by DevEUI, in order',
   { timeout: 60_000 },
   async () => {
-    const { KAFKA_BROKERS } = requireInfra('KAFKA_BROKERS');
-    const brokers = KAFKA_BROKERS.split(',');
-    const topic = `joinery.test.keys.${randomUUID()}`;
-    const kafka = new Kafka({ clientId: 'keys-test', brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    const publisher = await connectKafkaPublisher(brokers);
-    const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
-    try {
-      await publisher.publish(
-        [1, 2, 3].map((n) => ({ id: String(n), topic, key: '0102030405060708', value: new Uint8Array([n]) })),
-      );
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      const received: [string, number][] = [];
-      await new Promise<void>((resolve) => {
-        void consumer.run({
-          eachMessage: async ({ message }) => {
-            received.push([message.key?.toString() ?? '', message.value?.[0] ?? -1]);
-            if (received.length === 3) resolve();
-          },
+    await withTopic(1, async ({ brokers, kafka, topic }) => {
+      const publisher = await connectKafkaPublisher(brokers);
+      const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
+      try {
+        await publisher.publish(
+          [1, 2, 3].map((n) => ({
+            id: String(n),
+            topic,
+            key: '0102030405060708',
+            value: new Uint8Array([n]),
+          })),
+        );
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        const received: [string, number][] = [];
+        await new Promise<void>((resolve) => {
+          void consumer.run({
+            eachMessage: async ({ message }) => {
+              received.push([message.key?.toString() ?? '', message.value?.[0] ?? -1]);
+              if (received.length === 3) resolve();
+            },
+          });
         });
-      });
-      assert.deepEqual(received, [
-        ['0102030405060708', 1],
-        ['0102030405060708', 2],
-        ['0102030405060708', 3],
-      ]);
-    } finally {
-      await consumer.disconnect();
-      await publisher.close();
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
-    }
+        assert.deepEqual(received, [
+          ['0102030405060708', 1],
+          ['0102030405060708', 2],
+          ['0102030405060708', 3],
+        ]);
+      } finally {
+        await consumer.disconnect();
+        await publisher.close();
+      }
+    });
   },
 );
 
@@ -52,66 +73,59 @@ test(
   'a new publisher (the relay after a crash) skips the records Kafka already has: each outbox id once',
   { timeout: 90_000 },
   async () => {
-    const { KAFKA_BROKERS } = requireInfra('KAFKA_BROKERS');
-    const brokers = KAFKA_BROKERS.split(',');
-    const topic = `joinery.test.keys.${randomUUID()}`;
-    const kafka = new Kafka({ clientId: 'keys-test', brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-    const devEuis = ['0102030405060708', '1112131415161718', 'A1A2A3A4A5A6A7A8', 'F0F1F2F3F4F5F6F7'];
-    const records = Array.from({ length: 40 }, (_, i) => ({
-      id: `1700000000000-${i}`,
-      topic,
-      key: devEuis[i % devEuis.length]!,
-      value: new Uint8Array([i]),
-    }));
-    const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
-    try {
-      const first = await connectKafkaPublisher(brokers);
-      await first.publish(records.slice(0, 25));
-      // The crash: the outbox still holds everything from record 10 on (acked only up to 9).
-      await first.close();
-      const second = await connectKafkaPublisher(brokers);
-      await second.publish(records.slice(10, 30));
-      await second.publish(records.slice(20, 40));
-      await second.close();
+    await withTopic(3, async ({ brokers, kafka, admin, topic }) => {
+      const devEuis = ['0102030405060708', '1112131415161718', 'A1A2A3A4A5A6A7A8', 'F0F1F2F3F4F5F6F7'];
+      const records = Array.from({ length: 40 }, (_, i) => ({
+        id: `1700000000000-${i}`,
+        topic,
+        key: devEuis[i % devEuis.length]!,
+        value: new Uint8Array([i]),
+      }));
+      const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
+      try {
+        const first = await connectKafkaPublisher(brokers);
+        await first.publish(records.slice(0, 25));
+        // The crash: the outbox still holds everything from record 10 on (acked only up to 9).
+        await first.close();
+        const second = await connectKafkaPublisher(brokers);
+        await second.publish(records.slice(10, 30));
+        await second.publish(records.slice(20, 40));
+        await second.close();
 
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      const received: { id: string; key: string; value: number; partition: number }[] = [];
-      await new Promise<void>((resolve) => {
-        void consumer.run({
-          eachMessage: async ({ partition, message }) => {
-            received.push({
-              id: message.headers?.[outboxIdHeader]?.toString() ?? '',
-              key: message.key?.toString() ?? '',
-              value: message.value?.[0] ?? -1,
-              partition,
-            });
-            if (received.length >= 40) resolve();
-          },
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        const received: { id: string; key: string; value: number; partition: number }[] = [];
+        await new Promise<void>((resolve) => {
+          void consumer.run({
+            eachMessage: async ({ partition, message }) => {
+              received.push({
+                id: message.headers?.[outboxIdHeader]?.toString() ?? '',
+                key: message.key?.toString() ?? '',
+                value: message.value?.[0] ?? -1,
+                partition,
+              });
+              if (received.length >= 40) resolve();
+            },
+          });
         });
-      });
-      // Anything left over would be a duplicate: read what the partitions end at.
-      const offsets = await admin.fetchTopicOffsets(topic);
-      assert.equal(
-        offsets.reduce((n, o) => n + Number(o.high), 0),
-        40,
-      );
-      assert.deepEqual(
-        received.map((r) => r.value).sort((a, b) => a - b),
-        records.map((_, i) => i),
-      );
-      for (const r of received) {
-        assert.equal(r.id, `1700000000000-${r.value}`);
-        assert.equal(r.partition, partitionForKey(topic, r.key, 3));
+        // Anything left over would be a duplicate: read what the partitions end at.
+        const offsets = await admin.fetchTopicOffsets(topic);
+        assert.equal(
+          offsets.reduce((n, o) => n + Number(o.high), 0),
+          40,
+        );
+        assert.deepEqual(
+          received.map((r) => r.value).sort((a, b) => a - b),
+          records.map((_, i) => i),
+        );
+        for (const r of received) {
+          assert.equal(r.id, `1700000000000-${r.value}`);
+          assert.equal(r.partition, partitionForKey(topic, r.key, 3));
+        }
+      } finally {
+        await consumer.disconnect();
       }
-    } finally {
-      await consumer.disconnect();
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
-    }
+    });
   },
 );
 
@@ -119,41 +133,39 @@ test(
   'records of another outbox on the same topic never make this outbox skip its own (at least once instead)',
   { timeout: 90_000 },
   async () => {
-    const { KAFKA_BROKERS } = requireInfra('KAFKA_BROKERS');
-    const brokers = KAFKA_BROKERS.split(',');
-    const topic = `joinery.test.keys.${randomUUID()}`;
-    const kafka = new Kafka({ clientId: 'keys-test', brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    const other = await connectKafkaPublisher(brokers, { sourceId: 'outbox-b' });
-    const ours = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
-    const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
-    try {
-      // The other outbox's ids are far ahead of ours (another clock, another counter).
-      await other.publish([{ id: '900', topic, key: '0102030405060708', value: new Uint8Array([9]) }]);
-      await ours.publish(
-        [1, 2, 3].map((n) => ({ id: String(n), topic, key: '0102030405060708', value: new Uint8Array([n]) })),
-      );
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      const received: number[] = [];
-      await new Promise<void>((resolve) => {
-        void consumer.run({
-          eachMessage: async ({ message }) => {
-            received.push(message.value?.[0] ?? -1);
-            if (received.length === 4) resolve();
-          },
+    await withTopic(1, async ({ brokers, kafka, topic }) => {
+      const other = await connectKafkaPublisher(brokers, { sourceId: 'outbox-b' });
+      const ours = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
+      const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
+      try {
+        // The other outbox's ids are far ahead of ours (another clock, another counter).
+        await other.publish([{ id: '900', topic, key: '0102030405060708', value: new Uint8Array([9]) }]);
+        await ours.publish(
+          [1, 2, 3].map((n) => ({
+            id: String(n),
+            topic,
+            key: '0102030405060708',
+            value: new Uint8Array([n]),
+          })),
+        );
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        const received: number[] = [];
+        await new Promise<void>((resolve) => {
+          void consumer.run({
+            eachMessage: async ({ message }) => {
+              received.push(message.value?.[0] ?? -1);
+              if (received.length === 4) resolve();
+            },
+          });
         });
-      });
-      assert.deepEqual(received, [9, 1, 2, 3]);
-    } finally {
-      await consumer.disconnect();
-      await ours.close();
-      await other.close();
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
-    }
+        assert.deepEqual(received, [9, 1, 2, 3]);
+      } finally {
+        await consumer.disconnect();
+        await ours.close();
+        await other.close();
+      }
+    });
   },
 );
 
@@ -161,48 +173,43 @@ test(
   'another outbox writing after ours: a restart still finds our last record under theirs and skips what is there',
   { timeout: 90_000 },
   async () => {
-    const { KAFKA_BROKERS } = requireInfra('KAFKA_BROKERS');
-    const brokers = KAFKA_BROKERS.split(',');
-    const topic = `joinery.test.keys.${randomUUID()}`;
-    const kafka = new Kafka({ clientId: 'keys-test', brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    const key = '0102030405060708';
-    const ours = (n: number) => ({ id: String(n), topic, key, value: new Uint8Array([n]) });
-    const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
-    try {
-      const first = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
-      await first.publish([1, 2, 3].map(ours));
-      await first.close();
-      // Another deployment's relay writes to the same partition after our crash.
-      const other = await connectKafkaPublisher(brokers, { sourceId: 'outbox-b' });
-      await other.publish([100, 101].map((n) => ({ id: String(n), topic, key, value: new Uint8Array([n]) })));
-      await other.close();
-      // Our relay restarts with 2 and 3 still in its outbox (published, not trimmed), and 4 new.
-      const second = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
-      await second.publish([2, 3, 4].map(ours));
-      await second.close();
+    await withTopic(1, async ({ brokers, kafka, admin, topic }) => {
+      const key = '0102030405060708';
+      const ours = (n: number) => ({ id: String(n), topic, key, value: new Uint8Array([n]) });
+      const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
+      try {
+        const first = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
+        await first.publish([1, 2, 3].map(ours));
+        await first.close();
+        // Another deployment's relay writes to the same partition after our crash.
+        const other = await connectKafkaPublisher(brokers, { sourceId: 'outbox-b' });
+        await other.publish(
+          [100, 101].map((n) => ({ id: String(n), topic, key, value: new Uint8Array([n]) })),
+        );
+        await other.close();
+        // Our relay restarts with 2 and 3 still in its outbox (published, not trimmed), and 4 new.
+        const second = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
+        await second.publish([2, 3, 4].map(ours));
+        await second.close();
 
-      const offsets = await admin.fetchTopicOffsets(topic);
-      assert.equal(Number(offsets[0]!.high), 6);
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      const received: number[] = [];
-      await new Promise<void>((resolve) => {
-        void consumer.run({
-          eachMessage: async ({ message }) => {
-            received.push(message.value?.[0] ?? -1);
-            if (received.length === 6) resolve();
-          },
+        const offsets = await admin.fetchTopicOffsets(topic);
+        assert.equal(Number(offsets[0]!.high), 6);
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        const received: number[] = [];
+        await new Promise<void>((resolve) => {
+          void consumer.run({
+            eachMessage: async ({ message }) => {
+              received.push(message.value?.[0] ?? -1);
+              if (received.length === 6) resolve();
+            },
+          });
         });
-      });
-      assert.deepEqual(received, [1, 2, 3, 100, 101, 4]);
-    } finally {
-      await consumer.disconnect();
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
-    }
+        assert.deepEqual(received, [1, 2, 3, 100, 101, 4]);
+      } finally {
+        await consumer.disconnect();
+      }
+    });
   },
 );
 
@@ -210,54 +217,47 @@ test(
   'publishes of several outboxes waiting at once go out in one produce request, each outbox in its order',
   { timeout: 60_000 },
   async () => {
-    const { KAFKA_BROKERS } = requireInfra('KAFKA_BROKERS');
-    const brokers = KAFKA_BROKERS.split(',');
-    const topic = `joinery.test.keys.${randomUUID()}`;
-    const kafka = new Kafka({ clientId: 'keys-test', brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    const sources = ['shard-a', 'shard-b', 'shard-c'];
-    const publisher = await connectKafkaPublisher(brokers, { sourceIds: sources, lingerMs: 20 });
-    const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
-    try {
-      // Each shard's relay publishes on its own; the three calls wait together and share one request.
-      await Promise.all(
-        sources.map((source, s) =>
-          publisher.publishFrom(
-            source,
-            [1, 2].map((n) => ({
-              id: `1700000000000-${n}`,
-              topic,
-              key: '0102030405060708',
-              value: new Uint8Array([s * 10 + n]),
-            })),
+    await withTopic(1, async ({ brokers, kafka, topic }) => {
+      const sources = ['shard-a', 'shard-b', 'shard-c'];
+      const publisher = await connectKafkaPublisher(brokers, { sourceIds: sources, lingerMs: 20 });
+      const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
+      try {
+        // Each shard's relay publishes on its own; the three calls wait together and share one request.
+        await Promise.all(
+          sources.map((source, s) =>
+            publisher.publishFrom(
+              source,
+              [1, 2].map((n) => ({
+                id: `1700000000000-${n}`,
+                topic,
+                key: '0102030405060708',
+                value: new Uint8Array([s * 10 + n]),
+              })),
+            ),
           ),
-        ),
-      );
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      const received: { value: number; batch: string }[] = [];
-      await new Promise<void>((resolve) => {
-        void consumer.run({
-          eachMessage: async ({ message }) => {
-            const { batchContext } = message as typeof message & { batchContext: { firstOffset: string } };
-            received.push({ value: message.value?.[0] ?? -1, batch: batchContext.firstOffset });
-            if (received.length === 6) resolve();
-          },
+        );
+        await consumer.connect();
+        await consumer.subscribe({ topic, fromBeginning: true });
+        const received: { value: number; batch: string }[] = [];
+        await new Promise<void>((resolve) => {
+          void consumer.run({
+            eachMessage: async ({ message }) => {
+              const { batchContext } = message as typeof message & { batchContext: { firstOffset: string } };
+              received.push({ value: message.value?.[0] ?? -1, batch: batchContext.firstOffset });
+              if (received.length === 6) resolve();
+            },
+          });
         });
-      });
-      assert.deepEqual(
-        received.map((r) => r.value),
-        [1, 2, 11, 12, 21, 22],
-      );
-      // One record batch on the partition: one produce request for the three outboxes.
-      assert.deepEqual(new Set(received.map((r) => r.batch)), new Set(['0']));
-    } finally {
-      await consumer.disconnect();
-      await publisher.close();
-      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect();
-    }
+        assert.deepEqual(
+          received.map((r) => r.value),
+          [1, 2, 11, 12, 21, 22],
+        );
+        // One record batch on the partition: one produce request for the three outboxes.
+        assert.deepEqual(new Set(received.map((r) => r.batch)), new Set(['0']));
+      } finally {
+        await consumer.disconnect();
+        await publisher.close();
+      }
+    });
   },
 );
