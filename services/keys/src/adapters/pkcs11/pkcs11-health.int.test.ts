@@ -9,6 +9,7 @@ import { requireInfra } from '@joinery/testing/infra';
 import pkcs11js from 'pkcs11js';
 import { vaultHealth } from '../../domain/vault-health.js';
 import { openPkcs11Vault } from './pkcs11-vault.js';
+import { openTestTokenSession } from '../../testing/pkcs11-token-session.js';
 import { openPkcs11VaultOnThread } from './threaded-vault.js';
 
 const env = requireInfra('PKCS11_MODULE', 'PKCS11_PIN', 'PKCS11_TOKEN_LABEL');
@@ -16,20 +17,7 @@ const token = { module: env.PKCS11_MODULE, tokenLabel: env.PKCS11_TOKEN_LABEL, p
 const labelPrefix = () => `t-${randomUUID().slice(0, 8)}`;
 
 /** A session of this process on the test token, through a PKCS11 object of its own (the same library). */
-function otherSession(): { hsm: pkcs11js.PKCS11; session: Buffer } {
-  const hsm = new pkcs11js.PKCS11();
-  hsm.load(env.PKCS11_MODULE);
-  try {
-    hsm.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
-  } catch (err) {
-    if (!/CKR_CRYPTOKI_ALREADY_INITIALIZED/.test((err as Error).message)) throw err;
-  }
-  const slot = hsm
-    .C_GetSlotList(true)
-    .find((s) => hsm.C_GetTokenInfo(s).label.trim() === env.PKCS11_TOKEN_LABEL);
-  assert.ok(slot);
-  return { hsm, session: hsm.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION) };
-}
+const otherSession = () => openTestTokenSession(env.PKCS11_MODULE, env.PKCS11_TOKEN_LABEL);
 
 test('healthy while logged in, here and on its thread; not once the token is logged out; not once closed', async () => {
   const here = openPkcs11Vault({ ...token, labelPrefix: labelPrefix() });

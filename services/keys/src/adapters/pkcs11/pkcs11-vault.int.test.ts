@@ -12,6 +12,7 @@ import pkcs11js from 'pkcs11js';
 import type { KeyVault } from '../../domain/key-vault.js';
 import { importRootKeys } from '../../domain/import-root-keys.js';
 import { openPkcs11Vault } from './pkcs11-vault.js';
+import { openTestTokenSession } from '../../testing/pkcs11-token-session.js';
 import { openPkcs11VaultOnThread } from './threaded-vault.js';
 
 const env = requireInfra('PKCS11_MODULE', 'PKCS11_SLOT', 'PKCS11_PIN', 'PKCS11_TOKEN_LABEL');
@@ -134,18 +135,7 @@ describe('PKCS#11 vault: concurrency', () => {
  * library the vaults of this process initialised, so it also sees their session objects.
  */
 function inspectorSession(): { hsm: pkcs11js.PKCS11; session: Buffer } {
-  const hsm = new pkcs11js.PKCS11();
-  hsm.load(env.PKCS11_MODULE);
-  try {
-    hsm.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
-  } catch (err) {
-    if (!/CKR_CRYPTOKI_ALREADY_INITIALIZED/.test((err as Error).message)) throw err;
-  }
-  const slot = hsm
-    .C_GetSlotList(true)
-    .find((s) => hsm.C_GetTokenInfo(s).label.trim() === env.PKCS11_TOKEN_LABEL);
-  assert.ok(slot);
-  const session = hsm.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+  const { hsm, session } = openTestTokenSession(env.PKCS11_MODULE, env.PKCS11_TOKEN_LABEL);
   try {
     hsm.C_Login(session, pkcs11js.CKU_USER, env.PKCS11_PIN);
   } catch (err) {
