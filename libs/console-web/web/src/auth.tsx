@@ -154,3 +154,8 @@ export function rolesOf(session: Session | null): {
     canChange: role === 'admin',
   };
 }
+
+/** `rolesOf` the current session. */
+export function useRoles(): ReturnType<typeof rolesOf> {
+  return rolesOf(useAuth().session);
+}

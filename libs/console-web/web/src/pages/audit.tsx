@@ -1,16 +1,10 @@
-import { Button, Code, Group, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Button, Code, Group, Stack, Text, TextInput } from '@mantine/core';
+import { useInputState } from '@mantine/hooks';
 import { useState } from 'react';
 import { query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
-import {
-  EmptyState,
-  ErrorNotice,
-  formatTime,
-  NotOffered,
-  PageTitle,
-  useLoad,
-  TableScroll,
-} from '../components/common';
+import { EmptyState, ErrorNotice, formatTime, NotOffered, PageTitle, useLoad } from '../components/common';
+import { DataTable } from '../components/data-table';
 
 interface AuditEntry {
   id: string;
@@ -26,7 +20,7 @@ interface AuditEntry {
 export function AuditPage() {
   const caps = useCapabilities();
   const offered = caps?.has('GET', '/api/v1/audit') ?? false;
-  const [action, setAction] = useState('');
+  const [action, setAction] = useInputState('');
   const [filter, setFilter] = useState('');
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
@@ -53,55 +47,35 @@ export function AuditPage() {
         }}
       >
         <Group align="flex-end">
-          <TextInput
-            label="Action"
-            placeholder="device.claimed"
-            value={action}
-            onChange={(e) => setAction(e.currentTarget.value)}
-          />
+          <TextInput label="Action" placeholder="device.claimed" value={action} onChange={setAction} />
           <Button type="submit" variant="default">
             Filter
           </Button>
         </Group>
       </form>
       <ErrorNotice error={page.error} title="Could not read the audit log" />
-      {page.data !== undefined && items.length === 0 ? (
-        <EmptyState title="Nothing recorded yet">
-          Every change to the account and every key release is recorded here.
-        </EmptyState>
-      ) : null}
-      {items.length > 0 ? (
-        <TableScroll minWidth={720}>
-          <Table striped aria-label="Audit log">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Action</Table.Th>
-                <Table.Th>Who</Table.Th>
-                <Table.Th>What</Table.Th>
-                <Table.Th>From</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((e) => (
-                <Table.Tr key={e.id}>
-                  <Table.Td>{formatTime(e.at)}</Table.Td>
-                  <Table.Td>
-                    <Code>{e.action}</Code>
-                  </Table.Td>
-                  <Table.Td>
-                    {e.actor.type} {e.actor.name ?? e.actor.id}
-                  </Table.Td>
-                  <Table.Td ff="monospace">
-                    {e.target === null ? '—' : `${e.target.type} ${e.target.id}`}
-                  </Table.Td>
-                  <Table.Td>{e.sourceAddress ?? '—'}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </TableScroll>
-      ) : null}
+      <DataTable
+        label="Audit log"
+        minWidth={720}
+        rows={page.data === undefined ? undefined : items}
+        rowKey={(e) => e.id}
+        columns={[
+          { header: 'When', cell: (e) => formatTime(e.at) },
+          { header: 'Action', cell: (e) => <Code>{e.action}</Code> },
+          { header: 'Who', cell: (e) => `${e.actor.type} ${e.actor.name ?? e.actor.id}` },
+          {
+            header: 'What',
+            cell: (e) => (e.target === null ? '—' : `${e.target.type} ${e.target.id}`),
+            mono: true,
+          },
+          { header: 'From', cell: (e) => e.sourceAddress ?? '—' },
+        ]}
+        empty={
+          <EmptyState title="Nothing recorded yet">
+            Every change to the account and every key release is recorded here.
+          </EmptyState>
+        }
+      />
       <Group>
         {cursors.length > 1 ? (
           <Button variant="default" onClick={() => setCursors(cursors.slice(0, -1))}>

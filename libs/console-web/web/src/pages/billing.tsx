@@ -1,17 +1,10 @@
-import { Button, Card, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Button, Card, Group, Select, Stack, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { download, query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
-import { rolesOf, useAuth } from '../auth';
-import {
-  EmptyState,
-  ErrorNotice,
-  formatMoney,
-  formatTime,
-  PageTitle,
-  useLoad,
-  TableScroll,
-} from '../components/common';
+import { useRoles } from '../auth';
+import { EmptyState, ErrorNotice, formatMoney, formatTime, PageTitle, useLoad } from '../components/common';
+import { DataTable } from '../components/data-table';
 
 interface Charge {
   devEui: string;
@@ -37,8 +30,7 @@ function recentPeriods(now = new Date()): string[] {
 
 export function BillingPage() {
   const caps = useCapabilities();
-  const { session } = useAuth();
-  const roles = rolesOf(session);
+  const roles = useRoles();
   const charges = useLoad(() => request<{ charges: Charge[] }>('GET', '/api/v1/billing/charges'), []);
   const invoiceList = useLoad(
     () =>
@@ -101,41 +93,29 @@ export function BillingPage() {
         Charges
       </Title>
       <ErrorNotice error={charges.error} title="Could not list the charges" />
-      {charges.data !== undefined && items.length === 0 ? (
-        <EmptyState title="No charges yet">
-          A device is charged when it joins for the first time through its network server.
-        </EmptyState>
-      ) : null}
       {items.length > 0 ? (
-        <>
-          <Text size="sm" data-testid="charges-total">
-            {items.length} {items.length === 1 ? 'device' : 'devices'} charged,{' '}
-            {formatMoney(total, items[0]?.currency ?? 'USD')} in total
-          </Text>
-          <TableScroll minWidth={520}>
-            <Table striped aria-label="Charges">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>DevEUI</Table.Th>
-                  {roles.operator ? <Table.Th>Account</Table.Th> : null}
-                  <Table.Th>Amount</Table.Th>
-                  <Table.Th>Charged at</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {items.map((c) => (
-                  <Table.Tr key={`${c.devEui}-${c.chargedAt}`}>
-                    <Table.Td ff="monospace">{c.devEui}</Table.Td>
-                    {roles.operator ? <Table.Td>{c.accountId}</Table.Td> : null}
-                    <Table.Td>{formatMoney(c.amountMinor, c.currency)}</Table.Td>
-                    <Table.Td>{formatTime(c.chargedAt)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </TableScroll>
-        </>
+        <Text size="sm" data-testid="charges-total">
+          {items.length} {items.length === 1 ? 'device' : 'devices'} charged,{' '}
+          {formatMoney(total, items[0]?.currency ?? 'USD')} in total
+        </Text>
       ) : null}
+      <DataTable
+        label="Charges"
+        minWidth={520}
+        rows={charges.data === undefined ? undefined : items}
+        rowKey={(c) => `${c.devEui}-${c.chargedAt}`}
+        columns={[
+          { header: 'DevEUI', cell: (c) => c.devEui, mono: true },
+          ...(roles.operator ? [{ header: 'Account', cell: (c: Charge) => c.accountId }] : []),
+          { header: 'Amount', cell: (c) => formatMoney(c.amountMinor, c.currency) },
+          { header: 'Charged at', cell: (c) => formatTime(c.chargedAt) },
+        ]}
+        empty={
+          <EmptyState title="No charges yet">
+            A device is charged when it joins for the first time through its network server.
+          </EmptyState>
+        }
+      />
     </Stack>
   );
 }

@@ -9,25 +9,19 @@ import {
   Paper,
   Select,
   Stack,
-  Table,
   Tabs,
   Text,
   TextInput,
 } from '@mantine/core';
-import { useRef, useState, type FormEvent } from 'react';
+import { useInputState } from '@mantine/hooks';
+import { useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ApiError, query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
 import { listPeers, type Device } from '../api/resources';
-import {
-  EmptyState,
-  ErrorNotice,
-  PageTitle,
-  useAction,
-  useLoad,
-  mono,
-  TableScroll,
-} from '../components/common';
+import { ActionForm } from '../components/action-form';
+import { EmptyState, ErrorNotice, mono, PageTitle, useAction, useLoad } from '../components/common';
+import { DataTable } from '../components/data-table';
 import { parseClaimCsv, type ClaimRow } from '../lib/csv';
 import { cameraAvailable, decodeQrFile, scanCamera } from '../lib/qr-image';
 import { parseTr005 } from '../lib/tr005';
@@ -75,13 +69,12 @@ function NetworkServerSelect({
 
 function SingleClaim() {
   const navigate = useNavigate();
-  const [devEui, setDevEui] = useState('');
-  const [claimCode, setClaimCode] = useState('');
+  const [devEui, setDevEui] = useInputState('');
+  const [claimCode, setClaimCode] = useInputState('');
   const [ns, setNs] = useState<string | null>(null);
   const { error, busy, run } = useAction();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    await run(async () => {
+  const submit = () =>
+    run(async () => {
       const device = await request<Device>('POST', '/api/v1/claims', {
         devEui: devEui.trim().toUpperCase(),
         claimCode: claimCode.trim(),
@@ -89,16 +82,15 @@ function SingleClaim() {
       });
       void navigate(`/devices/${device.devEui}`);
     });
-  };
   return (
-    <form onSubmit={(e) => void submit(e)}>
+    <ActionForm onSubmit={submit}>
       <Stack maw={480}>
         <TextInput
           label="DevEUI"
           description="16 hex digits, on the device's label"
           required
           value={devEui}
-          onChange={(e) => setDevEui(e.currentTarget.value)}
+          onChange={setDevEui}
           styles={mono}
         />
         <TextInput
@@ -106,7 +98,7 @@ function SingleClaim() {
           description="The PIN printed with the device"
           required
           value={claimCode}
-          onChange={(e) => setClaimCode(e.currentTarget.value)}
+          onChange={setClaimCode}
         />
         <NetworkServerSelect value={ns} onChange={setNs} />
         <Group>
@@ -116,7 +108,7 @@ function SingleClaim() {
         </Group>
         <ErrorNotice error={error} title="The device was not claimed" />
       </Stack>
-    </form>
+    </ActionForm>
   );
 }
 
@@ -124,7 +116,7 @@ function QrClaim() {
   const caps = useCapabilities();
   const navigate = useNavigate();
   const video = useRef<HTMLVideoElement>(null);
-  const [payload, setPayload] = useState('');
+  const [payload, setPayload] = useInputState('');
   const [ns, setNs] = useState<string | null>(null);
   const { error, setError, busy, run } = useAction();
   const [scanning, setScanning] = useState<AbortController>();
@@ -205,7 +197,7 @@ function QrClaim() {
         label="QR code contents"
         description="Filled in by the scan; you can also paste it"
         value={payload}
-        onChange={(e) => setPayload(e.currentTarget.value)}
+        onChange={setPayload}
         styles={mono}
       />
       {parsed !== undefined && 'error' in parsed ? (
@@ -340,45 +332,41 @@ function BulkClaim() {
           <Text fw={600} data-testid="bulk-summary" role="status">
             {claimed} claimed, {results.length - claimed} failed
           </Text>
-          <TableScroll minWidth={480}>
-            <Table striped aria-label="Claim results">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Row</Table.Th>
-                  <Table.Th>DevEUI</Table.Th>
-                  <Table.Th>Result</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {results.map((r) => (
-                  <Table.Tr key={r.row}>
-                    <Table.Td>{r.row}</Table.Td>
-                    <Table.Td ff="monospace">
-                      {r.status === 'claimed' ? (
-                        <Anchor component={Link} to={`/devices/${r.devEui}`}>
-                          {r.devEui}
-                        </Anchor>
-                      ) : (
-                        r.devEui
-                      )}
-                    </Table.Td>
-                    <Table.Td>
-                      {r.status === 'claimed' ? (
-                        <Badge color="teal.9">claimed</Badge>
-                      ) : (
-                        <Text size="sm">
-                          <Badge color="red.9" mr="xs">
-                            {r.error?.code ?? 'failed'}
-                          </Badge>
-                          {r.error?.message}
-                        </Text>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </TableScroll>
+          <DataTable
+            label="Claim results"
+            minWidth={480}
+            rows={results}
+            rowKey={(r) => r.row}
+            columns={[
+              { header: 'Row', cell: (r) => r.row },
+              {
+                header: 'DevEUI',
+                mono: true,
+                cell: (r) =>
+                  r.status === 'claimed' ? (
+                    <Anchor component={Link} to={`/devices/${r.devEui}`}>
+                      {r.devEui}
+                    </Anchor>
+                  ) : (
+                    r.devEui
+                  ),
+              },
+              {
+                header: 'Result',
+                cell: (r) =>
+                  r.status === 'claimed' ? (
+                    <Badge color="teal.9">claimed</Badge>
+                  ) : (
+                    <Text size="sm">
+                      <Badge color="red.9" mr="xs">
+                        {r.error?.code ?? 'failed'}
+                      </Badge>
+                      {r.error?.message}
+                    </Text>
+                  ),
+              },
+            ]}
+          />
         </>
       )}
     </Stack>

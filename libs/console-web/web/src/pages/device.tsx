@@ -14,6 +14,7 @@ import {
   Timeline,
   Title,
 } from '@mantine/core';
+import { useInputState } from '@mantine/hooks';
 import { useCallback, useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { api, authHeaders, ok, query, request } from '../api/client';
@@ -21,6 +22,7 @@ import { useCapabilities } from '../api/capabilities';
 import { listPeers, type JoinActivity } from '../api/resources';
 import { rolesOf, useAuth } from '../auth';
 import { ErrorNotice, formatTime, PageTitle, useLoad, useAction } from '../components/common';
+import { DialogActions } from '../components/dialog-actions';
 import { followEvents } from '../lib/sse';
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
@@ -134,7 +136,7 @@ export function DevicePage() {
   );
   const [moveTo, setMoveTo] = useState<string | null>(null);
   const [dialog, setDialog] = useState<'unclaim' | 'reset'>();
-  const [reason, setReason] = useState('');
+  const [reason, setReason] = useInputState('');
   const { error, busy, run } = useAction();
   const d = device.data;
   const nsName = (id: string | null) => peers.data?.find((p) => p.id === id)?.name ?? id ?? '—';
@@ -268,10 +270,7 @@ export function DevicePage() {
             No network server can activate it any more, and anyone with its claim code can claim it. Its
             one-time fee is not charged again.
           </Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setDialog(undefined)}>
-              Cancel
-            </Button>
+          <DialogActions onCancel={() => setDialog(undefined)}>
             <Button
               color="red.9"
               loading={busy}
@@ -284,7 +283,7 @@ export function DevicePage() {
             >
               Unclaim
             </Button>
-          </Group>
+          </DialogActions>
         </Stack>
       </Modal>
       <Modal
@@ -303,13 +302,10 @@ export function DevicePage() {
             minLength={1}
             maxLength={500}
             value={reason}
-            onChange={(e) => setReason(e.currentTarget.value)}
+            onChange={setReason}
           />
           <ErrorNotice error={error} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setDialog(undefined)}>
-              Cancel
-            </Button>
+          <DialogActions onCancel={() => setDialog(undefined)}>
             <Button
               color="red.9"
               loading={busy}
@@ -322,7 +318,7 @@ export function DevicePage() {
             >
               Reset DevNonce
             </Button>
-          </Group>
+          </DialogActions>
         </Stack>
       </Modal>
     </Stack>

@@ -1,8 +1,9 @@
 import { Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { useInputState } from '@mantine/hooks';
 import { useNavigate, useParams } from 'react-router';
 import { request } from '../api/client';
 import { useAuth } from '../auth';
+import { ActionForm } from '../components/action-form';
 import { ErrorNotice, useAction } from '../components/common';
 
 /** `/#/invite/<token>`: accept an invitation (a new user picks a name and password; an existing one confirms hers). */
@@ -10,13 +11,12 @@ export function InvitePage() {
   const { token = '' } = useParams();
   const { adoptLogin } = useAuth();
   const navigate = useNavigate();
-  const [name, setName] = useState('');
-  const [password, setPassword] = useState('');
+  const [name, setName] = useInputState('');
+  const [password, setPassword] = useInputState('');
   const { error, busy, run } = useAction();
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    await run(async () => {
+  const submit = () =>
+    run(async () => {
       adoptLogin(
         await request('POST', '/api/v1/invitations/accept', {
           token,
@@ -26,12 +26,11 @@ export function InvitePage() {
       );
       void navigate('/devices');
     });
-  };
 
   return (
     <Center mih="100vh" p="md" component="main">
       <Paper withBorder shadow="sm" p="xl" w="100%" maw={420}>
-        <form onSubmit={(e) => void submit(e)}>
+        <ActionForm onSubmit={submit}>
           <Stack>
             <Title order={1} size="h2">
               Join an account on Joinery
@@ -40,26 +39,21 @@ export function InvitePage() {
               You were invited. New here: choose your name and a password of at least 12 characters. Already
               have a login: enter your password to add the account to it.
             </Text>
-            <TextInput
-              label="Your name"
-              autoComplete="name"
-              value={name}
-              onChange={(e) => setName(e.currentTarget.value)}
-            />
+            <TextInput label="Your name" autoComplete="name" value={name} onChange={setName} />
             <PasswordInput
               label="Password"
               autoComplete="new-password"
               required
               minLength={12}
               value={password}
-              onChange={(e) => setPassword(e.currentTarget.value)}
+              onChange={setPassword}
             />
             <Button type="submit" loading={busy}>
               Accept the invitation
             </Button>
             <ErrorNotice error={error} title="Could not accept the invitation" />
           </Stack>
-        </form>
+        </ActionForm>
       </Paper>
     </Center>
   );

@@ -10,21 +10,42 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { useInputState } from '@mantine/hooks';
+import type { ReactNode } from 'react';
 import { useAuth } from '../auth';
+import { ActionForm } from '../components/action-form';
 import { ErrorNotice, useAction } from '../components/common';
+
+/** One way to log in: its fields, then its button. */
+function LoginForm({
+  onSubmit,
+  busy,
+  button,
+  children,
+}: {
+  onSubmit: () => Promise<unknown>;
+  busy: boolean;
+  button: string;
+  children: ReactNode;
+}) {
+  return (
+    <ActionForm onSubmit={onSubmit}>
+      <Stack>
+        {children}
+        <Button type="submit" loading={busy}>
+          {button}
+        </Button>
+      </Stack>
+    </ActionForm>
+  );
+}
 
 export function LoginPage() {
   const { loginWithPassword, loginWithToken } = useAuth();
   const { error, busy, run } = useAction();
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [token, setToken] = useState('');
-
-  const submit = (action: () => Promise<void>) => async (event: FormEvent) => {
-    event.preventDefault();
-    await run(action);
-  };
+  const [email, setEmail] = useInputState('');
+  const [password, setPassword] = useInputState('');
+  const [token, setToken] = useInputState('');
 
   return (
     <Center mih="100vh" p="md" component="main">
@@ -40,44 +61,38 @@ export function LoginPage() {
               <Tabs.Tab value="token">Token</Tabs.Tab>
             </Tabs.List>
             <Tabs.Panel value="password" pt="md">
-              <form onSubmit={(e) => void submit(() => loginWithPassword(email, password))(e)}>
-                <Stack>
-                  <TextInput
-                    label="Email"
-                    type="email"
-                    autoComplete="username"
-                    required
-                    value={email}
-                    onChange={(e) => setEmail(e.currentTarget.value)}
-                  />
-                  <PasswordInput
-                    label="Password"
-                    autoComplete="current-password"
-                    required
-                    value={password}
-                    onChange={(e) => setPassword(e.currentTarget.value)}
-                  />
-                  <Button type="submit" loading={busy}>
-                    Log in
-                  </Button>
-                </Stack>
-              </form>
+              <LoginForm
+                onSubmit={() => run(() => loginWithPassword(email, password))}
+                busy={busy}
+                button="Log in"
+              >
+                <TextInput
+                  label="Email"
+                  type="email"
+                  autoComplete="username"
+                  required
+                  value={email}
+                  onChange={setEmail}
+                />
+                <PasswordInput
+                  label="Password"
+                  autoComplete="current-password"
+                  required
+                  value={password}
+                  onChange={setPassword}
+                />
+              </LoginForm>
             </Tabs.Panel>
             <Tabs.Panel value="token" pt="md">
-              <form onSubmit={(e) => void submit(() => loginWithToken(token))(e)}>
-                <Stack>
-                  <PasswordInput
-                    label="Admin token or API key"
-                    description="The admin token is in ./data/admin-token on the server; an account's API key was shown when the account was created."
-                    required
-                    value={token}
-                    onChange={(e) => setToken(e.currentTarget.value)}
-                  />
-                  <Button type="submit" loading={busy}>
-                    Use token
-                  </Button>
-                </Stack>
-              </form>
+              <LoginForm onSubmit={() => run(() => loginWithToken(token))} busy={busy} button="Use token">
+                <PasswordInput
+                  label="Admin token or API key"
+                  description="The admin token is in ./data/admin-token on the server; an account's API key was shown when the account was created."
+                  required
+                  value={token}
+                  onChange={setToken}
+                />
+              </LoginForm>
             </Tabs.Panel>
           </Tabs>
           <ErrorNotice error={error} title="Could not log in" />

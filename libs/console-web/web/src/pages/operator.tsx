@@ -8,27 +8,28 @@ import {
   PasswordInput,
   SimpleGrid,
   Stack,
-  Table,
   Text,
   TextInput,
   Title,
 } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { useInputState } from '@mantine/hooks';
+import { useState } from 'react';
 import { api, ok, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
-import { rolesOf, useAuth } from '../auth';
+import { useRoles } from '../auth';
+import { ActionForm } from '../components/action-form';
 import {
   CopyField,
   EmptyState,
   ErrorNotice,
   formatTime,
+  mono,
   NotOffered,
   PageTitle,
   useAction,
   useLoad,
-  mono,
-  TableScroll,
 } from '../components/common';
+import { DataTable } from '../components/data-table';
 
 interface Account {
   id: string;
@@ -37,8 +38,7 @@ interface Account {
 }
 
 function OperatorOnly({ children }: { children: React.ReactNode }) {
-  const { session } = useAuth();
-  if (!rolesOf(session).operator) return <NotOffered what="This operator page (you are not the operator)" />;
+  if (!useRoles().operator) return <NotOffered what="This operator page (you are not the operator)" />;
   return <>{children}</>;
 }
 
@@ -50,8 +50,8 @@ export function OperatorAccountsPage() {
       ),
     [],
   );
-  const [name, setName] = useState('');
-  const [ownerEmail, setOwnerEmail] = useState('');
+  const [name, setName] = useInputState('');
+  const [ownerEmail, setOwnerEmail] = useInputState('');
   const [created, setCreated] = useState<{
     id: string;
     name: string;
@@ -62,9 +62,8 @@ export function OperatorAccountsPage() {
   const caps = useCapabilities();
   const invites = caps?.has('POST', '/api/v1/invitations') ?? false;
 
-  const create = async (event: FormEvent) => {
-    event.preventDefault();
-    await run(async () => {
+  const create = () =>
+    run(async () => {
       setCreated(
         await request('POST', '/api/v1/accounts', {
           name: name.trim(),
@@ -75,34 +74,28 @@ export function OperatorAccountsPage() {
       setOwnerEmail('');
       accounts.reload();
     });
-  };
 
   return (
     <OperatorOnly>
       <Stack>
         <PageTitle>Accounts</PageTitle>
         <Card withBorder>
-          <form onSubmit={(e) => void create(e)}>
+          <ActionForm onSubmit={create}>
             <Group align="flex-end" wrap="wrap">
-              <TextInput
-                label="New account name"
-                required
-                value={name}
-                onChange={(e) => setName(e.currentTarget.value)}
-              />
+              <TextInput label="New account name" required value={name} onChange={setName} />
               {invites ? (
                 <TextInput
                   label="Owner's email (optional)"
                   type="email"
                   value={ownerEmail}
-                  onChange={(e) => setOwnerEmail(e.currentTarget.value)}
+                  onChange={setOwnerEmail}
                 />
               ) : null}
               <Button type="submit" loading={busy}>
                 Create account
               </Button>
             </Group>
-          </form>
+          </ActionForm>
           <ErrorNotice error={error} title="The account was not created" />
           {created === undefined ? null : (
             <Stack mt="md" gap="xs">
@@ -120,45 +113,32 @@ export function OperatorAccountsPage() {
           )}
         </Card>
         <ErrorNotice error={accounts.error} title="Could not list the accounts" />
-        {accounts.data !== undefined && accounts.data.length === 0 ? (
-          <EmptyState title="No accounts yet">Create the first owner account above.</EmptyState>
-        ) : null}
-        {(accounts.data ?? []).length > 0 ? (
-          <TableScroll minWidth={480}>
-            <Table striped aria-label="Accounts">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>ID</Table.Th>
-                  <Table.Th>Created</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {(accounts.data ?? []).map((a) => (
-                  <Table.Tr key={a.id}>
-                    <Table.Td>{a.name}</Table.Td>
-                    <Table.Td ff="monospace">{a.id}</Table.Td>
-                    <Table.Td>{formatTime(a.createdAt)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </TableScroll>
-        ) : null}
+        <DataTable
+          label="Accounts"
+          minWidth={480}
+          rows={accounts.data}
+          rowKey={(a) => a.id}
+          columns={[
+            { header: 'Name', cell: (a) => a.name },
+            { header: 'ID', cell: (a) => a.id, mono: true },
+            { header: 'Created', cell: (a) => formatTime(a.createdAt) },
+          ]}
+          empty={<EmptyState title="No accounts yet">Create the first owner account above.</EmptyState>}
+        />
       </Stack>
     </OperatorOnly>
   );
 }
 
 export function OperatorImportPage() {
-  const [joinEui, setJoinEui] = useState('');
+  const [joinEui, setJoinEui] = useInputState('');
   const [file, setFile] = useState<{ name: string; text: string }>();
   const [result, setResult] = useState<{ imported: number; batchId: string }>();
   const { error, busy, run } = useAction();
-  const [kekLabel, setKekLabel] = useState('');
-  const [kekKey, setKekKey] = useState('');
+  const [kekLabel, setKekLabel] = useInputState('');
+  const [kekKey, setKekKey] = useInputState('');
   const [kekDone, setKekDone] = useState<string>();
-  const [kekError, setKekError] = useState<unknown>();
+  const kek = useAction();
   const isJson = file?.name.toLowerCase().endsWith('.json') ?? false;
 
   const importBatch = async () => {
@@ -180,17 +160,12 @@ export function OperatorImportPage() {
       setResult(await request('POST', '/api/v1/device-batches', body));
     });
   };
-  const registerKek = async (event: FormEvent) => {
-    event.preventDefault();
-    setKekError(undefined);
-    try {
+  const registerKek = () =>
+    kek.run(async () => {
       await request('POST', '/api/v1/transport-keks', { label: kekLabel.trim(), key: kekKey.trim() });
       setKekDone(kekLabel.trim());
       setKekKey('');
-    } catch (err) {
-      setKekError(err);
-    }
-  };
+    });
 
   return (
     <OperatorOnly>
@@ -210,7 +185,7 @@ export function OperatorImportPage() {
               label="JoinEUI"
               description="16 hex digits; for a JSON file that names its own, leave empty"
               value={joinEui}
-              onChange={(e) => setJoinEui(e.currentTarget.value)}
+              onChange={setJoinEui}
               styles={mono}
             />
             <Group>
@@ -251,24 +226,14 @@ export function OperatorImportPage() {
             A key shared with a manufacturer to wrap root keys for the trip (RFC 3394). Register it before
             importing a batch that uses it.
           </Text>
-          <form onSubmit={(e) => void registerKek(e)}>
+          <ActionForm onSubmit={registerKek}>
             <Group align="flex-end" wrap="wrap">
-              <TextInput
-                label="Label"
-                required
-                value={kekLabel}
-                onChange={(e) => setKekLabel(e.currentTarget.value)}
-              />
-              <PasswordInput
-                label="Key (hex)"
-                required
-                value={kekKey}
-                onChange={(e) => setKekKey(e.currentTarget.value)}
-              />
+              <TextInput label="Label" required value={kekLabel} onChange={setKekLabel} />
+              <PasswordInput label="Key (hex)" required value={kekKey} onChange={setKekKey} />
               <Button type="submit">Register KEK</Button>
             </Group>
-          </form>
-          <ErrorNotice error={kekError} title="The KEK was not registered" />
+          </ActionForm>
+          <ErrorNotice error={kek.error} title="The KEK was not registered" />
           {kekDone === undefined ? null : (
             <Text size="sm" role="status" mt="sm">
               Transport KEK {kekDone} registered.
@@ -342,30 +307,20 @@ export function OperatorHealthPage() {
         </SimpleGrid>
         {health.error !== undefined && <ErrorNotice error={health.error} />}
         {detailed ? (
-          <TableScroll minWidth={560}>
-            <Table aria-label="Components">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Component</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>Detail</Table.Th>
-                  <Table.Th>Latency</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {(health.data?.components ?? []).map((c) => (
-                  <Table.Tr key={c.name} data-component={c.name}>
-                    <Table.Td>{componentLabels[c.name] ?? c.name}</Table.Td>
-                    <Table.Td>
-                      <Badge color={healthColor(c.status)}>{c.status}</Badge>
-                    </Table.Td>
-                    <Table.Td>{c.detail ?? ''}</Table.Td>
-                    <Table.Td>{c.latencyMs === undefined ? '—' : `${c.latencyMs} ms`}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </TableScroll>
+          <DataTable
+            label="Components"
+            minWidth={560}
+            striped={false}
+            rows={health.data?.components ?? []}
+            rowKey={(c) => c.name}
+            rowProps={(c) => ({ 'data-component': c.name })}
+            columns={[
+              { header: 'Component', cell: (c) => componentLabels[c.name] ?? c.name },
+              { header: 'Status', cell: (c) => <Badge color={healthColor(c.status)}>{c.status}</Badge> },
+              { header: 'Detail', cell: (c) => c.detail ?? '' },
+              { header: 'Latency', cell: (c) => (c.latencyMs === undefined ? '—' : `${c.latencyMs} ms`) },
+            ]}
+          />
         ) : (
           <EmptyState title="Per-service health is not available on this Joinery">
             This server does not report the state of its services, store and event bus through the API; its

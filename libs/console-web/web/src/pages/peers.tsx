@@ -8,30 +8,36 @@ import {
   Select,
   Stack,
   Stepper,
-  Table,
   Tabs,
   Text,
   TextInput,
 } from '@mantine/core';
+import { useInputState } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { download, query, request } from '../api/client';
 import { loadCapabilities, useCapabilities } from '../api/capabilities';
 import { listDevices, listPeers, type Peer } from '../api/resources';
-import { rolesOf, useAuth } from '../auth';
+import { useRoles } from '../auth';
 import {
   CopyField,
   EmptyState,
   ErrorNotice,
   formatTime,
+  mono,
   NotOffered,
   PageTitle,
   useAction,
   useLoad,
-  mono,
-  TableScroll,
 } from '../components/common';
-import { chirpStackV3Snippet, chirpStackV4Snippet, theThingsStackSnippet } from '../lib/snippets';
+import { actionsHeader, DataTable } from '../components/data-table';
+import { DialogActions } from '../components/dialog-actions';
+import {
+  chirpStackV3Snippet,
+  chirpStackV4Snippet,
+  theThingsStackSnippet,
+  type SnippetInput,
+} from '../lib/snippets';
 
 type Kind = 'network-servers' | 'application-servers';
 
@@ -51,6 +57,28 @@ interface Registered {
 
 const noun = (kind: Kind) => (kind === 'network-servers' ? 'network server' : 'application server');
 
+/** The configuration snippets of a network server's credentials, a tab each. */
+const snippetTabs: readonly {
+  value: string;
+  tab: string;
+  label: string;
+  text: (s: SnippetInput) => string;
+}[] = [
+  {
+    value: 'tts',
+    tab: 'The Things Stack',
+    label: 'The Things Stack configuration',
+    text: theThingsStackSnippet,
+  },
+  { value: 'cs4', tab: 'ChirpStack v4', label: 'ChirpStack v4 joinery.toml', text: chirpStackV4Snippet },
+  {
+    value: 'cs3',
+    tab: 'ChirpStack v3',
+    label: 'ChirpStack v3 join_server section',
+    text: chirpStackV3Snippet,
+  },
+];
+
 function Credentials({
   kind,
   name,
@@ -66,9 +94,9 @@ function Credentials({
 }) {
   const [error, setError] = useState<unknown>();
   const [downloaded, setDownloaded] = useState(false);
-  const [dir, setDir] = useState('/etc/joinery');
+  const [dir, setDir] = useInputState('/etc/joinery');
   const prefixes = joinEuiPrefixes.length > 0 ? joinEuiPrefixes : ['<your JoinEUI>/64'];
-  const snippet = {
+  const snippet: SnippetInput = {
     netId: answer.netId ?? '',
     nsId: answer.nsId ?? null,
     kek: answer.kek,
@@ -128,35 +156,21 @@ function Credentials({
             <TextInput
               label="Folder where the certificate files are on the network server's host"
               value={dir}
-              onChange={(e) => setDir(e.currentTarget.value)}
+              onChange={setDir}
             />
             <Tabs defaultValue="tts">
               <Tabs.List>
-                <Tabs.Tab value="tts">The Things Stack</Tabs.Tab>
-                <Tabs.Tab value="cs4">ChirpStack v4</Tabs.Tab>
-                <Tabs.Tab value="cs3">ChirpStack v3</Tabs.Tab>
+                {snippetTabs.map((t) => (
+                  <Tabs.Tab key={t.value} value={t.value}>
+                    {t.tab}
+                  </Tabs.Tab>
+                ))}
               </Tabs.List>
-              <Tabs.Panel value="tts" pt="sm">
-                <CopyField
-                  label="The Things Stack configuration"
-                  value={theThingsStackSnippet(snippet)}
-                  multiline
-                />
-              </Tabs.Panel>
-              <Tabs.Panel value="cs4" pt="sm">
-                <CopyField
-                  label="ChirpStack v4 joinery.toml"
-                  value={chirpStackV4Snippet(snippet)}
-                  multiline
-                />
-              </Tabs.Panel>
-              <Tabs.Panel value="cs3" pt="sm">
-                <CopyField
-                  label="ChirpStack v3 join_server section"
-                  value={chirpStackV3Snippet(snippet)}
-                  multiline
-                />
-              </Tabs.Panel>
+              {snippetTabs.map((t) => (
+                <Tabs.Panel key={t.value} value={t.value} pt="sm">
+                  <CopyField label={t.label} value={t.text(snippet)} multiline />
+                </Tabs.Panel>
+              ))}
             </Tabs>
           </Stack>
         </Card>
@@ -184,15 +198,15 @@ async function biPublicUrl(): Promise<string> {
 
 export function RegisterPeerPage({ kind }: { kind: Kind }) {
   const [step, setStep] = useState(0);
-  const [name, setName] = useState('');
-  const [netId, setNetId] = useState('');
-  const [nsId, setNsId] = useState('');
-  const [asId, setAsId] = useState('');
+  const [name, setName] = useInputState('');
+  const [netId, setNetId] = useInputState('');
+  const [nsId, setNsId] = useInputState('');
+  const [asId, setAsId] = useInputState('');
   const [product, setProduct] = useState<string | null>('the-things-stack');
   const [delivery, setDelivery] = useState<string | null>(null);
   const [lifetime, setLifetime] = useState<number | string>('');
-  const [asyncUrl, setAsyncUrl] = useState('');
-  const [prefixes, setPrefixes] = useState('');
+  const [asyncUrl, setAsyncUrl] = useInputState('');
+  const [prefixes, setPrefixes] = useInputState('');
   const [answer, setAnswer] = useState<Registered>();
   const { error, busy, run } = useAction();
   const bi = useLoad(biPublicUrl, []);
@@ -230,7 +244,7 @@ export function RegisterPeerPage({ kind }: { kind: Kind }) {
         label="Name"
         required
         value={name}
-        onChange={(e) => setName(e.currentTarget.value)}
+        onChange={setName}
         description="Yours to recognise it by"
       />
       {kind === 'network-servers' ? (
@@ -240,14 +254,14 @@ export function RegisterPeerPage({ kind }: { kind: Kind }) {
             required
             description="6 hex digits, from the network server's configuration"
             value={netId}
-            onChange={(e) => setNetId(e.currentTarget.value)}
+            onChange={setNetId}
             styles={mono}
           />
           <TextInput
             label="NSID (optional)"
             description="Set it for Backend Interfaces 1.1 (The Things Stack sends one)"
             value={nsId}
-            onChange={(e) => setNsId(e.currentTarget.value)}
+            onChange={setNsId}
           />
           <Select
             label="Product"
@@ -263,7 +277,7 @@ export function RegisterPeerPage({ kind }: { kind: Kind }) {
             label="JoinEUI prefixes of your devices"
             description="For the configuration snippets, e.g. 70B3D57ED0000000/64"
             value={prefixes}
-            onChange={(e) => setPrefixes(e.currentTarget.value)}
+            onChange={setPrefixes}
           />
         </>
       ) : (
@@ -272,7 +286,7 @@ export function RegisterPeerPage({ kind }: { kind: Kind }) {
           required
           description="The application server's identifier (what it sends as SenderID)"
           value={asId}
-          onChange={(e) => setAsId(e.currentTarget.value)}
+          onChange={setAsId}
         />
       )}
     </Stack>
@@ -314,7 +328,7 @@ export function RegisterPeerPage({ kind }: { kind: Kind }) {
                 label="Asynchronous answer URL (optional)"
                 description="Only if the network server wants answers POSTed back"
                 value={asyncUrl}
-                onChange={(e) => setAsyncUrl(e.currentTarget.value)}
+                onChange={setAsyncUrl}
               />
             </Stack>
           </Stepper.Step>
@@ -360,8 +374,7 @@ export function RegisterPeerPage({ kind }: { kind: Kind }) {
 
 export function PeersPage({ kind }: { kind: Kind }) {
   const caps = useCapabilities();
-  const { session } = useAuth();
-  const roles = rolesOf(session);
+  const roles = useRoles();
   const peers = useLoad(() => listPeers(kind), [kind]);
   const bi = useLoad(biPublicUrl, []);
   const [dialog, setDialog] = useState<{ action: 'rotate' | 'revoke'; peer: Peer }>();
@@ -402,74 +415,65 @@ export function PeersPage({ kind }: { kind: Kind }) {
         {kind === 'network-servers' ? 'Network servers' : 'Application servers'}
       </PageTitle>
       <ErrorNotice error={peers.error} title={`Could not list the ${noun(kind)}s`} />
-      {peers.data !== undefined && peers.data.length === 0 ? (
-        <EmptyState
-          title={`No ${noun(kind)} yet`}
-          action={
-            roles.canChange ? (
-              <Button component={Link} to={`/${kind}/new`} variant="default">
-                Register your first {noun(kind)}
-              </Button>
-            ) : undefined
-          }
-        >
-          {kind === 'network-servers'
-            ? 'Register the network server (The Things Stack, ChirpStack, …) that will send the join-requests of your devices; you get its certificate, token and KEK, and configuration to paste.'
-            : 'An application server fetches AppSKeys from Joinery (AppSKeyReq) when the network server does not deliver them.'}
-        </EmptyState>
-      ) : null}
-      {peers.data !== undefined && peers.data.length > 0 ? (
-        <TableScroll minWidth={560}>
-          <Table striped aria-label={kind === 'network-servers' ? 'Network servers' : 'Application servers'}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>{kind === 'network-servers' ? 'NetID / NSID' : 'AS-ID'}</Table.Th>
-                <Table.Th>KEK label</Table.Th>
-                <Table.Th>
-                  <span className="visually-hidden">Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {peers.data.map((p) => (
-                <Table.Tr key={p.id}>
-                  <Table.Td>{p.name}</Table.Td>
-                  <Table.Td ff="monospace">
-                    {kind === 'network-servers' ? `${p.netId ?? ''}${p.nsId ? ` / ${p.nsId}` : ''}` : p.asId}
-                  </Table.Td>
-                  <Table.Td ff="monospace">{p.kekLabel}</Table.Td>
-                  <Table.Td>
-                    {roles.canChange ? (
-                      <Group gap="xs" wrap="nowrap">
-                        {canRotate ? (
-                          <Button
-                            size="xs"
-                            variant="default"
-                            onClick={() => setDialog({ action: 'rotate', peer: p })}
-                          >
-                            Rotate
-                          </Button>
-                        ) : null}
-                        {canRevoke ? (
-                          <Button
-                            size="xs"
-                            color="red.9"
-                            variant="outline"
-                            onClick={() => setDialog({ action: 'revoke', peer: p })}
-                          >
-                            Revoke
-                          </Button>
-                        ) : null}
-                      </Group>
-                    ) : null}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </TableScroll>
-      ) : null}
+      <DataTable
+        label={kind === 'network-servers' ? 'Network servers' : 'Application servers'}
+        minWidth={560}
+        rows={peers.data}
+        rowKey={(p) => p.id}
+        columns={[
+          { header: 'Name', cell: (p) => p.name },
+          {
+            header: kind === 'network-servers' ? 'NetID / NSID' : 'AS-ID',
+            cell: (p) =>
+              kind === 'network-servers' ? `${p.netId ?? ''}${p.nsId ? ` / ${p.nsId}` : ''}` : p.asId,
+            mono: true,
+          },
+          { header: 'KEK label', cell: (p) => p.kekLabel, mono: true },
+          {
+            header: actionsHeader,
+            cell: (p) =>
+              roles.canChange ? (
+                <Group gap="xs" wrap="nowrap">
+                  {canRotate ? (
+                    <Button
+                      size="xs"
+                      variant="default"
+                      onClick={() => setDialog({ action: 'rotate', peer: p })}
+                    >
+                      Rotate
+                    </Button>
+                  ) : null}
+                  {canRevoke ? (
+                    <Button
+                      size="xs"
+                      color="red.9"
+                      variant="outline"
+                      onClick={() => setDialog({ action: 'revoke', peer: p })}
+                    >
+                      Revoke
+                    </Button>
+                  ) : null}
+                </Group>
+              ) : null,
+          },
+        ]}
+        empty={
+          <EmptyState
+            title={`No ${noun(kind)} yet`}
+            action={
+              roles.canChange ? (
+                <Button component={Link} to={`/${kind}/new`} variant="default">
+                  Register your first {noun(kind)}
+                </Button>
+              ) : undefined
+            }
+          >
+            {kind === 'network-servers'
+              ? 'Register the network server (The Things Stack, ChirpStack, …) that will send the join-requests of your devices; you get its certificate, token and KEK, and configuration to paste.'
+              : 'An application server fetches AppSKeys from Joinery (AppSKeyReq) when the network server does not deliver them.'}
+          </EmptyState>
+        }
+      />
       <Modal
         opened={dialog !== undefined}
         onClose={() => setDialog(undefined)}
@@ -501,10 +505,7 @@ export function PeersPage({ kind }: { kind: Kind }) {
             </Text>
           )}
           <ErrorNotice error={error} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setDialog(undefined)}>
-              Cancel
-            </Button>
+          <DialogActions onCancel={() => setDialog(undefined)}>
             <Button
               color={dialog?.action === 'revoke' ? 'red.9' : 'indigo.8'}
               loading={busy}
@@ -512,7 +513,7 @@ export function PeersPage({ kind }: { kind: Kind }) {
             >
               {dialog?.action === 'rotate' ? 'Rotate' : 'Revoke'}
             </Button>
-          </Group>
+          </DialogActions>
         </Stack>
       </Modal>
       <Modal

@@ -11,10 +11,12 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useInputState } from '@mantine/hooks';
+import { useState, type ReactNode } from 'react';
 import { request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
-import { rolesOf, useAuth } from '../auth';
+import { useRoles } from '../auth';
+import { ActionForm } from '../components/action-form';
 import {
   CopyField,
   EmptyState,
@@ -24,8 +26,8 @@ import {
   PageTitle,
   useAction,
   useLoad,
-  TableScroll,
 } from '../components/common';
+import { actionsHeader, DataTable } from '../components/data-table';
 
 interface Member {
   id: string;
@@ -56,6 +58,12 @@ interface ApiKey {
 const itemsOf = <T,>(offered: boolean, path: string): Promise<T[]> =>
   offered ? request<{ items: T[] }>('GET', path).then((p) => p.items) : Promise.resolve([]);
 
+/** Whether this server offers `GET path`; undefined until its capabilities are read. */
+function useOffered(path: string): boolean | undefined {
+  const caps = useCapabilities();
+  return caps === undefined ? undefined : caps.has('GET', path);
+}
+
 /** A row's button that DELETEs `path`, then reloads the list (`danger`: outlined in red). */
 function DeleteButton({
   path,
@@ -83,100 +91,76 @@ function DeleteButton({
 }
 
 export function TeamPage() {
-  const caps = useCapabilities();
-  const { session } = useAuth();
-  const roles = rolesOf(session);
-  const offered = caps?.has('GET', '/api/v1/members') ?? false;
-  const members = useLoad(() => itemsOf<Member>(offered, '/api/v1/members'), [offered]);
-  const invitations = useLoad(() => itemsOf<Invitation>(offered, '/api/v1/invitations'), [offered]);
-  const [email, setEmail] = useState('');
+  const roles = useRoles();
+  const offered = useOffered('/api/v1/members');
+  const members = useLoad(() => itemsOf<Member>(offered === true, '/api/v1/members'), [offered]);
+  const invitations = useLoad(() => itemsOf<Invitation>(offered === true, '/api/v1/invitations'), [offered]);
+  const [email, setEmail] = useInputState('');
   const [role, setRole] = useState<string | null>('member');
   const [invited, setInvited] = useState<Invitation>();
   const action = useAction();
-  if (caps !== undefined && !offered) return <NotOffered what="Team management" />;
+  if (offered === false) return <NotOffered what="Team management" />;
 
-  const invite = async (event: FormEvent) => {
-    event.preventDefault();
-    await action.run(async () => {
+  const invite = () =>
+    action.run(async () => {
       setInvited(await request<Invitation>('POST', '/api/v1/invitations', { email: email.trim(), role }));
       setEmail('');
       invitations.reload();
     });
-  };
 
   return (
     <Stack>
       <PageTitle>Team</PageTitle>
       <ErrorNotice error={action.error ?? members.error} />
-      <TableScroll minWidth={560}>
-        <Table striped aria-label="Members">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Email</Table.Th>
-              <Table.Th>Role</Table.Th>
-              <Table.Th>Joined</Table.Th>
-              <Table.Th>
-                <span className="visually-hidden">Actions</span>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {(members.data ?? []).map((m) => (
-              <Table.Tr key={m.id}>
-                <Table.Td>{m.name}</Table.Td>
-                <Table.Td>{m.email}</Table.Td>
-                <Table.Td>
-                  {roles.canChange ? (
-                    <Select
-                      aria-label={`Role of ${m.email}`}
-                      size="xs"
-                      w={120}
-                      data={['admin', 'member']}
-                      value={m.role}
-                      allowDeselect={false}
-                      onChange={(r) =>
-                        void action
-                          .run(() => request('PUT', `/api/v1/members/${m.id}`, { role: r }))
-                          .then(members.reload)
-                      }
-                    />
-                  ) : (
-                    m.role
-                  )}
-                </Table.Td>
-                <Table.Td>{formatTime(m.joinedAt)}</Table.Td>
-                <Table.Td>
-                  {roles.canChange ? (
-                    <DeleteButton
-                      path={`/api/v1/members/${m.id}`}
-                      action={action}
-                      reload={members.reload}
-                      danger
-                    >
-                      Remove
-                    </DeleteButton>
-                  ) : null}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </TableScroll>
+      <DataTable
+        label="Members"
+        minWidth={560}
+        rows={members.data ?? []}
+        rowKey={(m) => m.id}
+        columns={[
+          { header: 'Name', cell: (m) => m.name },
+          { header: 'Email', cell: (m) => m.email },
+          {
+            header: 'Role',
+            cell: (m) =>
+              roles.canChange ? (
+                <Select
+                  aria-label={`Role of ${m.email}`}
+                  size="xs"
+                  w={120}
+                  data={['admin', 'member']}
+                  value={m.role}
+                  allowDeselect={false}
+                  onChange={(r) =>
+                    void action
+                      .run(() => request('PUT', `/api/v1/members/${m.id}`, { role: r }))
+                      .then(members.reload)
+                  }
+                />
+              ) : (
+                m.role
+              ),
+          },
+          { header: 'Joined', cell: (m) => formatTime(m.joinedAt) },
+          {
+            header: actionsHeader,
+            cell: (m) =>
+              roles.canChange ? (
+                <DeleteButton path={`/api/v1/members/${m.id}`} action={action} reload={members.reload} danger>
+                  Remove
+                </DeleteButton>
+              ) : null,
+          },
+        ]}
+      />
       {roles.canChange ? (
         <Card withBorder>
           <Title order={2} size="h4" mb="sm">
             Invite someone
           </Title>
-          <form onSubmit={(e) => void invite(e)}>
+          <ActionForm onSubmit={invite}>
             <Group align="flex-end" wrap="wrap">
-              <TextInput
-                label="Email"
-                type="email"
-                required
-                value={email}
-                onChange={(e) => setEmail(e.currentTarget.value)}
-              />
+              <TextInput label="Email" type="email" required value={email} onChange={setEmail} />
               <Select
                 label="Role"
                 data={[
@@ -191,7 +175,7 @@ export function TeamPage() {
                 Invite
               </Button>
             </Group>
-          </form>
+          </ActionForm>
           {invited?.token === undefined ? null : (
             <Stack mt="md" gap="xs">
               <Text size="sm">
@@ -244,21 +228,18 @@ const scopes = [
 ];
 
 export function ApiKeysPage() {
-  const caps = useCapabilities();
-  const { session } = useAuth();
-  const roles = rolesOf(session);
-  const offered = caps?.has('GET', '/api/v1/api-keys') ?? false;
-  const keys = useLoad(() => itemsOf<ApiKey>(offered, '/api/v1/api-keys'), [offered]);
-  const [name, setName] = useState('');
+  const roles = useRoles();
+  const offered = useOffered('/api/v1/api-keys');
+  const keys = useLoad(() => itemsOf<ApiKey>(offered === true, '/api/v1/api-keys'), [offered]);
+  const [name, setName] = useInputState('');
   const [chosen, setChosen] = useState<string[]>(['read']);
-  const [expires, setExpires] = useState('');
+  const [expires, setExpires] = useInputState('');
   const [created, setCreated] = useState<ApiKey>();
   const action = useAction();
-  if (caps !== undefined && !offered) return <NotOffered what="API key management" />;
+  if (offered === false) return <NotOffered what="API key management" />;
 
-  const create = async (event: FormEvent) => {
-    event.preventDefault();
-    await action.run(async () => {
+  const create = () =>
+    action.run(async () => {
       setCreated(
         await request<ApiKey>('POST', '/api/v1/api-keys', {
           name: name.trim(),
@@ -269,7 +250,6 @@ export function ApiKeysPage() {
       setName('');
       keys.reload();
     });
-  };
 
   return (
     <Stack>
@@ -280,14 +260,9 @@ export function ApiKeysPage() {
       <ErrorNotice error={action.error ?? keys.error} />
       {roles.canChange ? (
         <Card withBorder>
-          <form onSubmit={(e) => void create(e)}>
+          <ActionForm onSubmit={create}>
             <Stack maw={520}>
-              <TextInput
-                label="Name"
-                required
-                value={name}
-                onChange={(e) => setName(e.currentTarget.value)}
-              />
+              <TextInput label="Name" required value={name} onChange={setName} />
               <Checkbox.Group label="Scopes" value={chosen} onChange={setChosen}>
                 <Stack gap={4} mt={4}>
                   {scopes.map((s) => (
@@ -295,19 +270,14 @@ export function ApiKeysPage() {
                   ))}
                 </Stack>
               </Checkbox.Group>
-              <TextInput
-                label="Expires (optional)"
-                type="date"
-                value={expires}
-                onChange={(e) => setExpires(e.currentTarget.value)}
-              />
+              <TextInput label="Expires (optional)" type="date" value={expires} onChange={setExpires} />
               <Group>
                 <Button type="submit" loading={action.busy} disabled={chosen.length === 0}>
                   Create key
                 </Button>
               </Group>
             </Stack>
-          </form>
+          </ActionForm>
           {created?.key === undefined ? null : (
             <Stack mt="md" gap="xs">
               <Text size="sm">Copy the key now: it is shown once.</Text>
@@ -316,50 +286,31 @@ export function ApiKeysPage() {
           )}
         </Card>
       ) : null}
-      {keys.data !== undefined && keys.data.length === 0 ? <EmptyState title="No API keys yet" /> : null}
-      {(keys.data ?? []).length > 0 ? (
-        <TableScroll minWidth={640}>
-          <Table striped aria-label="API keys">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Scopes</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th>Expires</Table.Th>
-                <Table.Th>
-                  <span className="visually-hidden">Actions</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {(keys.data ?? []).map((k) => (
-                <Table.Tr key={k.id}>
-                  <Table.Td>{k.name}</Table.Td>
-                  <Table.Td>{k.scopes.join(', ')}</Table.Td>
-                  <Table.Td>{formatTime(k.createdAt)}</Table.Td>
-                  <Table.Td>{formatTime(k.lastUsedAt)}</Table.Td>
-                  <Table.Td>{formatTime(k.expiresAt)}</Table.Td>
-                  <Table.Td>
-                    {k.revokedAt ? (
-                      <Badge color="red.9">revoked</Badge>
-                    ) : roles.canChange ? (
-                      <DeleteButton
-                        path={`/api/v1/api-keys/${k.id}`}
-                        action={action}
-                        reload={keys.reload}
-                        danger
-                      >
-                        Revoke
-                      </DeleteButton>
-                    ) : null}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </TableScroll>
-      ) : null}
+      <DataTable
+        label="API keys"
+        minWidth={640}
+        rows={keys.data}
+        rowKey={(k) => k.id}
+        columns={[
+          { header: 'Name', cell: (k) => k.name },
+          { header: 'Scopes', cell: (k) => k.scopes.join(', ') },
+          { header: 'Created', cell: (k) => formatTime(k.createdAt) },
+          { header: 'Last used', cell: (k) => formatTime(k.lastUsedAt) },
+          { header: 'Expires', cell: (k) => formatTime(k.expiresAt) },
+          {
+            header: actionsHeader,
+            cell: (k) =>
+              k.revokedAt ? (
+                <Badge color="red.9">revoked</Badge>
+              ) : roles.canChange ? (
+                <DeleteButton path={`/api/v1/api-keys/${k.id}`} action={action} reload={keys.reload} danger>
+                  Revoke
+                </DeleteButton>
+              ) : null,
+          },
+        ]}
+        empty={<EmptyState title="No API keys yet" />}
+      />
     </Stack>
   );
 }
