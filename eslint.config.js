@@ -79,8 +79,9 @@ export default tseslint.config(
               sourceTag: 'type:service',
               onlyDependOnLibsWithTags: ['type:codec', 'type:proto', 'type:util', 'type:testing', 'type:web'],
             },
-            // The web console: a browser app, and the Node code that builds and locates its bundle.
-            { sourceTag: 'type:web', onlyDependOnLibsWithTags: [] },
+            // The web console: a browser app, and the Node code that builds and locates its bundle. It bundles only the
+            // libraries that declare they run in a browser (no Node built-ins).
+            { sourceTag: 'type:web', onlyDependOnLibsWithTags: ['platform:browser'] },
             { sourceTag: 'type:launcher', onlyDependOnLibsWithTags: ['*'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
           ],

@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 // Resolved at run time, not from import.meta.url: the services' bundles (`npm run build`) inline this file, and
 // the project's folder is where the workspace package is, whichever file asks.
@@ -38,6 +38,15 @@ const bundledPackages = [
   'jsqr',
 ];
 
+/** The workspace libraries the bundle includes: their sources go into the hash with the app's own. */
+const bundledLibraries = ['@joinery/product-config'];
+
+/** The source folders of `bundledLibraries` (each package's entry point sits in its `src/`). */
+export const bundledLibrarySourceDirs = (): string[] => {
+  const require = createRequire(join(projectDir, 'package.json'));
+  return bundledLibraries.map((name) => dirname(require.resolve(name)));
+};
+
 function listFiles(dir: string): string[] {
   return readdirSync(dir)
     .sort()
@@ -48,14 +57,21 @@ function listFiles(dir: string): string[] {
     });
 }
 
-/** A hash of every source file of the bundle (names and contents) and the versions of the packages it bundles. */
-export function consoleWebSourceHash(sourceDir = consoleWebSourceDir): string {
+/**
+ * A hash of every source file of the bundle (names and contents: the app's and its workspace libraries') and the
+ * versions of the packages it bundles.
+ */
+export function consoleWebSourceHash(
+  sourceDir = consoleWebSourceDir,
+  librarySourceDirs = bundledLibrarySourceDirs(),
+): string {
   const hash = createHash('sha256');
-  for (const file of listFiles(sourceDir)) {
-    hash.update(`${relative(sourceDir, file)}\0`);
-    hash.update(readFileSync(file));
-    hash.update('\0');
-  }
+  for (const dir of [sourceDir, ...librarySourceDirs])
+    for (const file of listFiles(dir)) {
+      hash.update(`${relative(sourceDir, file)}\0`);
+      hash.update(readFileSync(file));
+      hash.update('\0');
+    }
   const require = createRequire(join(projectDir, 'package.json'));
   for (const name of bundledPackages) {
     let version = 'missing';

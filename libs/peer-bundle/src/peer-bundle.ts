@@ -1,4 +1,16 @@
 import { isAbsolute, join } from 'node:path';
+import {
+  chirpStackV3Kek,
+  chirpStackV3Servers,
+  chirpStackV4Kek,
+  chirpStackV4Servers,
+  ttsInterop,
+  ttsJoinServer,
+  ttsJoinServers,
+  ttsKeyVault,
+  quoted,
+  type JoinServerConnection,
+} from '@joinery/product-config';
 
 /** One file of a bundle: its path inside the bundle, its text, and whether it holds a secret (written 0600). */
 export interface BundleFile {
@@ -64,15 +76,6 @@ export function pemFile(pem: string): string {
   return pem.endsWith('\n') ? pem : `${pem}\n`;
 }
 
-/** TOML and YAML double-quoted strings: backslash and quote escaped (both formats read these the same way). */
-const quoted = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-
-/** `70B3D57ED0000000/64` → `70B3D57ED0000000` when the prefix is one exact JoinEUI (ChirpStack v3 needs those). */
-const exactJoinEui = (prefix: string): string | undefined => {
-  const [eui, bits] = prefix.split('/');
-  return bits === '64' && eui !== undefined ? eui : undefined;
-};
-
 /**
  * The Things Stack's interop directory `the-things-stack/interop/`: `config.yml` with one entry for `component`, and
  * `joinery/js.yml` beside copies of the PEM files (TTS resolves js.yml's paths from js.yml's folder).
@@ -91,38 +94,18 @@ function putTtsInteropDirectory(
     readonly pem: { readonly caPem: string; readonly certPem: string; readonly keyPem: string };
   },
 ): void {
-  const { url } = entry;
-  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   put(
     'the-things-stack/interop/config.yml',
     [
       ...entry.comment.map((line) => `# ${line}`),
-      'join-servers:',
-      '  - file: "joinery/js.yml"',
-      `    components: ["${entry.component}"]`,
-      `    join-euis: [${entry.joinEuiPrefixes.map((p) => quoted(p.toUpperCase())).join(', ')}]`,
+      ...ttsJoinServers(entry.component, entry.joinEuiPrefixes),
       '',
     ].join('\n'),
   );
   put('the-things-stack/interop/joinery/ca.pem', entry.pem.caPem);
   put('the-things-stack/interop/joinery/client.pem', entry.pem.certPem);
   put('the-things-stack/interop/joinery/client-key.pem', entry.pem.keyPem, true);
-  put(
-    'the-things-stack/interop/joinery/js.yml',
-    [
-      `fqdn: ${quoted(url.hostname.replace(/^\[(.*)\]$/, '$1'))}`,
-      `port: ${port}`,
-      `protocol: ${quoted(entry.protocol)}`,
-      ...(entry.senderNsId === null ? [] : [`sender-ns-id: ${quoted(entry.senderNsId)}`]),
-      ...(url.pathname === '/' ? [] : [`paths: { ${entry.pathKey}: ${quoted(url.pathname.slice(1))} }`]),
-      'tls:',
-      '  source: "file"',
-      '  root-ca: "ca.pem"',
-      '  certificate: "client.pem"',
-      '  key: "client-key.pem"',
-      '',
-    ].join('\n'),
-  );
+  put('the-things-stack/interop/joinery/js.yml', [...ttsJoinServer(entry), ''].join('\n'));
 }
 
 /**
@@ -180,6 +163,11 @@ export function networkServerBundleFiles(
   const protocol = ns.nsId === null ? 'BI1.0' : 'BI1.1';
   const netIdLower = ns.netId.toLowerCase();
   const { caPem, certPem, keyPem } = putPeerCredentials(put, ns);
+  const connection: JoinServerConnection = {
+    server,
+    pemPaths: { ca: abs('ca.pem'), cert: abs('client.pem'), key: abs('client-key.pem') },
+    asyncTimeout: options.asyncTimeout,
+  };
 
   put(
     'network-server.json',
@@ -206,65 +194,19 @@ export function networkServerBundleFiles(
       "# ChirpStack v4: copy this file into ChirpStack's configuration directory (the --config folder, beside",
       '# chirpstack.toml). ChirpStack reads every .toml file there, so chirpstack.toml is not edited; it needs',
       `# [network] net_id="${netIdLower}". ChirpStack speaks BI 1.0. Keep this file private (it holds the KEK).`,
-      ...options.joinEuiPrefixes.flatMap((prefix) => [
-        '',
-        '[[join_server.servers]]',
-        `join_eui_prefix=${quoted(prefix.toLowerCase())}`,
-        `server=${quoted(server)}`,
-        ...(options.asyncTimeout === undefined
-          ? []
-          : [
-              '# Joinery answers asynchronously (an asyncUrl is registered): ChirpStack waits this long for the',
-              '# answer on its [backend_interfaces] listener.',
-              `async_timeout=${quoted(options.asyncTimeout)}`,
-            ]),
-        `ca_cert=${quoted(abs('ca.pem'))}`,
-        `tls_cert=${quoted(abs('client.pem'))}`,
-        `tls_key=${quoted(abs('client-key.pem'))}`,
-        '# Bearer token instead of the client certificate: remove tls_cert and tls_key and set',
-        `# authorization_header="Bearer <the token in ${abs('bearer-token')}>"`,
-      ]),
-      '',
-      '[[keks]]',
-      `label=${quoted(ns.kek.label)}`,
-      `kek=${quoted(ns.kek.key.toLowerCase())}`,
-      '',
+      ...chirpStackV4Servers(options.joinEuiPrefixes, connection, abs('bearer-token')),
+      ...chirpStackV4Kek(ns.kek),
     ].join('\n'),
     true,
   );
 
-  const v3Euis = options.joinEuiPrefixes.map(exactJoinEui);
   put(
     'chirpstack-v3/chirpstack-network-server.toml',
     [
       '# ChirpStack v3 Network Server: replace the [join_server] section of chirpstack-network-server.toml with',
       `# this one (v3 reads one file). It needs [network_server] net_id="${netIdLower}". Keep it private (the KEK).`,
-      '[join_server]',
-      'resolve_join_eui=false',
-      ...options.joinEuiPrefixes.flatMap((prefix, i) => {
-        const eui = v3Euis[i];
-        if (eui === undefined)
-          return ['', `# ${prefix} is not one JoinEUI: ChirpStack v3 routes exact JoinEUIs only (join_eui).`];
-        return [
-          '',
-          '  [[join_server.servers]]',
-          `  join_eui=${quoted(eui.toLowerCase())}`,
-          `  server=${quoted(server)}`,
-          ...(options.asyncTimeout === undefined
-            ? []
-            : ['  async=true', `  async_timeout=${quoted(options.asyncTimeout)}`]),
-          `  ca_cert=${quoted(abs('ca.pem'))}`,
-          `  tls_cert=${quoted(abs('client.pem'))}`,
-          `  tls_key=${quoted(abs('client-key.pem'))}`,
-        ];
-      }),
-      '',
-      '  [join_server.kek]',
-      '',
-      '    [[join_server.kek.set]]',
-      `    label=${quoted(ns.kek.label)}`,
-      `    kek=${quoted(ns.kek.key.toLowerCase())}`,
-      '',
+      ...chirpStackV3Servers(options.joinEuiPrefixes, connection),
+      ...chirpStackV3Kek(ns.kek),
     ].join('\n'),
     true,
   );
@@ -278,10 +220,7 @@ export function networkServerBundleFiles(
       '# Merge into the TTS configuration (ttn-lw-stack.yml), with key-vault.yml beside this file.',
       'ns:',
       `  net-id: ${quoted(ns.netId.toUpperCase())}`,
-      '  interop:',
-      '    config-source: "directory"',
-      `    directory: ${quoted(interop)}`,
-      ...(ns.nsId === null ? [] : [`    id: ${quoted(ns.nsId)}`]),
+      ...ttsInterop(interop, ns.nsId),
       '',
     ].join('\n'),
   );
@@ -305,10 +244,7 @@ export function networkServerBundleFiles(
     [
       '# Merge into the TTS configuration: the KEK that unwraps the session keys Joinery sends. TTS lower-cases',
       '# configuration map keys, so the label is lower-case (the CLI registers lower-case labels only).',
-      'key-vault:',
-      '  provider: "static"',
-      '  static:',
-      `    ${quoted(ns.kek.label)}: ${quoted(ns.kek.key)}`,
+      ...ttsKeyVault(ns.kek),
       '',
     ].join('\n'),
     true,
@@ -361,10 +297,7 @@ export function applicationServerBundleFiles(
       '# Merge into the TTS configuration (ttn-lw-stack.yml), with key-vault.yml beside this file: the Application',
       "# Server's own interop directory, separate from the Network Server's.",
       'as:',
-      '  interop:',
-      '    config-source: "directory"',
-      `    directory: ${quoted(abs('the-things-stack/interop'))}`,
-      `    id: ${quoted(as.asId)}`,
+      ...ttsInterop(abs('the-things-stack/interop'), as.asId),
       '',
     ].join('\n'),
   );
@@ -384,10 +317,7 @@ export function applicationServerBundleFiles(
     'the-things-stack/key-vault.yml',
     [
       '# Merge into the TTS configuration: the KEK that unwraps the AppSKeys Joinery sends to the AS.',
-      'key-vault:',
-      '  provider: "static"',
-      '  static:',
-      `    ${quoted(as.kek.label)}: ${quoted(as.kek.key)}`,
+      ...ttsKeyVault(as.kek),
       '',
     ].join('\n'),
     true,
