@@ -10,4 +10,5 @@ export type {
   BundleOptions,
   RegisteredApplicationServer,
   RegisteredNetworkServer,
+  RegisteredPeer,
 } from './peer-bundle.js';

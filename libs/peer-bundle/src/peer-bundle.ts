@@ -19,11 +19,9 @@ export interface BundleFile {
   readonly secret: boolean;
 }
 
-/** The answer of `POST /api/v1/network-servers`. */
-export interface RegisteredNetworkServer {
+/** What the registration of any peer answers: its ID and its show-once credentials. */
+export interface RegisteredPeer {
   readonly id: string;
-  readonly netId: string;
-  readonly nsId: string | null;
   readonly kek: { readonly label: string; readonly key: string };
   readonly bearerToken: string;
   readonly credentials: {
@@ -31,6 +29,12 @@ export interface RegisteredNetworkServer {
     readonly clientCertPem: string;
     readonly clientKeyPem: string;
   };
+}
+
+/** The answer of `POST /api/v1/network-servers`. */
+export interface RegisteredNetworkServer extends RegisteredPeer {
+  readonly netId: string;
+  readonly nsId: string | null;
   readonly appSKeyDelivery?: string | null;
   readonly product?: string | null;
   readonly warnings?: readonly { readonly code: string; readonly message: string }[];
@@ -77,13 +81,19 @@ export function pemFile(pem: string): string {
 }
 
 /**
- * The Things Stack's interop directory `the-things-stack/interop/`: `config.yml` with one entry for `component`, and
- * `joinery/js.yml` beside copies of the PEM files (TTS resolves js.yml's paths from js.yml's folder).
+ * The Things Stack's files under `the-things-stack/`: `ttn-lw-stack.yml` (`stack`, the component's part), the interop
+ * directory `interop/` (`config.yml` with one entry for `component`, and `joinery/js.yml` beside copies of the PEM
+ * files: TTS resolves js.yml's paths from js.yml's folder) and `key-vault.yml` with the KEK.
  */
-function putTtsInteropDirectory(
+function putTheThingsStackFiles(
   put: (name: string, content: string, secret?: boolean) => void,
   entry: {
+    /** ttn-lw-stack.yml, whole. */
+    readonly stack: readonly string[];
+    /** The comment lines atop the interop config.yml, and atop key-vault.yml. */
     readonly comment: readonly string[];
+    readonly keyVaultComment: readonly string[];
+    readonly kek: RegisteredPeer['kek'];
     readonly component: 'ns' | 'as';
     readonly joinEuiPrefixes: readonly string[];
     readonly url: URL;
@@ -94,6 +104,7 @@ function putTtsInteropDirectory(
     readonly pem: { readonly caPem: string; readonly certPem: string; readonly keyPem: string };
   },
 ): void {
+  put('the-things-stack/ttn-lw-stack.yml', [...entry.stack, ''].join('\n'));
   put(
     'the-things-stack/interop/config.yml',
     [
@@ -106,6 +117,11 @@ function putTtsInteropDirectory(
   put('the-things-stack/interop/joinery/client.pem', entry.pem.certPem);
   put('the-things-stack/interop/joinery/client-key.pem', entry.pem.keyPem, true);
   put('the-things-stack/interop/joinery/js.yml', [...ttsJoinServer(entry), ''].join('\n'));
+  put(
+    'the-things-stack/key-vault.yml',
+    [...entry.keyVaultComment.map((line) => `# ${line}`), ...ttsKeyVault(entry.kek), ''].join('\n'),
+    true,
+  );
 }
 
 /**
@@ -114,7 +130,7 @@ function putTtsInteropDirectory(
  */
 function putPeerCredentials(
   put: (name: string, content: string, secret?: boolean) => void,
-  peer: Pick<RegisteredNetworkServer, 'credentials' | 'bearerToken' | 'kek'>,
+  peer: RegisteredPeer,
 ): { caPem: string; certPem: string; keyPem: string } {
   const pems = {
     caPem: pemFile(peer.credentials.caCertPem),
@@ -213,18 +229,13 @@ export function networkServerBundleFiles(
 
   // The Things Stack reads interop files through a fetcher rooted at the interop directory, js.yml's paths relative
   // to js.yml's folder: the PEMs are copied next to it, inside that directory.
-  const interop = abs('the-things-stack/interop');
-  put(
-    'the-things-stack/ttn-lw-stack.yml',
-    [
+  putTheThingsStackFiles(put, {
+    stack: [
       '# Merge into the TTS configuration (ttn-lw-stack.yml), with key-vault.yml beside this file.',
       'ns:',
       `  net-id: ${quoted(ns.netId.toUpperCase())}`,
-      ...ttsInterop(interop, ns.nsId),
-      '',
-    ].join('\n'),
-  );
-  putTtsInteropDirectory(put, {
+      ...ttsInterop(abs('the-things-stack/interop'), ns.nsId),
+    ],
     comment: [
       "TTS interop directory (ns.interop.directory). The Network Server only: this entry names the NS's client",
       'certificate, which Joinery refuses from an Application Server. For AppSKeyReq, the AS gets its own bundle',
@@ -238,31 +249,18 @@ export function networkServerBundleFiles(
     senderNsId: ns.nsId,
     pathKey: 'join',
     pem: { caPem, certPem, keyPem },
+    keyVaultComment: [
+      'Merge into the TTS configuration: the KEK that unwraps the session keys Joinery sends. TTS lower-cases',
+      'configuration map keys, so the label is lower-case (the CLI registers lower-case labels only).',
+    ],
+    kek: ns.kek,
   });
-  put(
-    'the-things-stack/key-vault.yml',
-    [
-      '# Merge into the TTS configuration: the KEK that unwraps the session keys Joinery sends. TTS lower-cases',
-      '# configuration map keys, so the label is lower-case (the CLI registers lower-case labels only).',
-      ...ttsKeyVault(ns.kek),
-      '',
-    ].join('\n'),
-    true,
-  );
   return files;
 }
 
 /** The answer of `POST /api/v1/application-servers`. */
-export interface RegisteredApplicationServer {
-  readonly id: string;
+export interface RegisteredApplicationServer extends RegisteredPeer {
   readonly asId: string;
-  readonly kek: { readonly label: string; readonly key: string };
-  readonly bearerToken: string;
-  readonly credentials: {
-    readonly caCertPem: string;
-    readonly clientCertPem: string;
-    readonly clientKeyPem: string;
-  };
 }
 
 /**
@@ -291,17 +289,13 @@ export function applicationServerBundleFiles(
       2,
     )}\n`,
   );
-  put(
-    'the-things-stack/ttn-lw-stack.yml',
-    [
+  putTheThingsStackFiles(put, {
+    stack: [
       '# Merge into the TTS configuration (ttn-lw-stack.yml), with key-vault.yml beside this file: the Application',
       "# Server's own interop directory, separate from the Network Server's.",
       'as:',
       ...ttsInterop(abs('the-things-stack/interop'), as.asId),
-      '',
-    ].join('\n'),
-  );
-  putTtsInteropDirectory(put, {
+    ],
     comment: [
       'TTS interop directory (as.interop.directory): the Application Server, with its own certificate.',
     ],
@@ -312,15 +306,10 @@ export function applicationServerBundleFiles(
     senderNsId: null,
     pathKey: 'app-s-key',
     pem: { caPem, certPem, keyPem },
+    keyVaultComment: [
+      'Merge into the TTS configuration: the KEK that unwraps the AppSKeys Joinery sends to the AS.',
+    ],
+    kek: as.kek,
   });
-  put(
-    'the-things-stack/key-vault.yml',
-    [
-      '# Merge into the TTS configuration: the KEK that unwraps the AppSKeys Joinery sends to the AS.',
-      ...ttsKeyVault(as.kek),
-      '',
-    ].join('\n'),
-    true,
-  );
   return files;
 }

@@ -1,62 +1,9 @@
-// Small pieces every page uses: loading a resource, an error that says what to do next, an empty state, a
-// copyable secret, a page title.
+// Small pieces every page uses: an error that says what to do next, an empty state, a copyable secret, a page
+// title. Loading a resource and running an action are in hooks.ts, the lists in data-table.tsx.
 import { Alert, Button, Code, CopyButton, Group, Paper, Stack, Text, Title, Tooltip } from '@mantine/core';
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { hintFor } from '../lib/hints';
-
-export interface Loaded<T> {
-  readonly data: T | undefined;
-  readonly error: unknown;
-  readonly loading: boolean;
-  reload(): void;
-}
-
-/** Runs `load` now and whenever `deps` change or `reload()` is called; keeps the last data while reloading. */
-export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): Loaded<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
-    data: undefined,
-    error: undefined,
-    loading: true,
-  });
-  const [generation, setGeneration] = useState(0);
-  useEffect(() => {
-    let live = true;
-    setState((s) => ({ ...s, loading: true }));
-    load().then(
-      (data) => live && setState({ data, error: undefined, loading: false }),
-      (error: unknown) => live && setState((s) => ({ data: s.data, error, loading: false })),
-    );
-    return () => {
-      live = false;
-    };
-  }, [...deps, generation]);
-  const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { ...state, reload };
-}
-
-/**
- * A form's or button's action: `busy` while it runs, its error kept for an ErrorNotice (cleared when it runs again).
- * `run` resolves true when the action succeeded, false when it threw; it never throws itself.
- */
-export function useAction() {
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const run = async (action: () => Promise<unknown>): Promise<boolean> => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-      return true;
-    } catch (err) {
-      setError(err);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { error, setError, busy, run };
-}
 
 export function ErrorNotice({ error, title }: { error: unknown; title?: string }) {
   if (error === undefined || error === null) return null;
@@ -160,23 +107,5 @@ export function NotOffered({ what }: { what: string }) {
   );
 }
 
-export const formatTime = (iso: string | null | undefined): string =>
-  iso === null || iso === undefined ? '—' : new Date(iso).toLocaleString();
-
-export const formatMoney = (minor: number, currency: string): string =>
-  new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
-
 /** Monospace input text (DevEUIs, NetIDs, QR payloads), the label in the normal font. */
 export const mono = { input: { fontFamily: 'var(--mantine-font-family-monospace)' } };
-
-/**
- * A table that scrolls sideways at phone width; the scrolling region takes the keyboard focus so that it can be
- * scrolled without a pointer.
- */
-export function TableScroll({ minWidth, children }: { minWidth: number; children: ReactNode }) {
-  return (
-    <div role="region" aria-label="Table, scrolls sideways" tabIndex={0} style={{ overflowX: 'auto' }}>
-      <div style={{ minWidth }}>{children}</div>
-    </div>
-  );
-}

@@ -1,7 +1,6 @@
 // The console's lists: a striped table with a header row, one row per item, that scrolls sideways at phone width.
 import { Table } from '@mantine/core';
 import type { ReactNode } from 'react';
-import { TableScroll } from './common';
 
 export interface Column<T> {
   /** The header cell; `actionsHeader` for a column of row buttons. */
@@ -63,5 +62,17 @@ export function DataTable<T>({
         </Table.Tbody>
       </Table>
     </TableScroll>
+  );
+}
+
+/**
+ * A table that scrolls sideways at phone width; the scrolling region takes the keyboard focus so that it can be
+ * scrolled without a pointer.
+ */
+export function TableScroll({ minWidth, children }: { minWidth: number; children: ReactNode }) {
+  return (
+    <div role="region" aria-label="Table, scrolls sideways" tabIndex={0} style={{ overflowX: 'auto' }}>
+      <div style={{ minWidth }}>{children}</div>
+    </div>
   );
 }

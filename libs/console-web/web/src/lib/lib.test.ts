@@ -1,8 +1,10 @@
-// The console's pure helpers: claim CSV parsing, TR005 QR payloads, the SSE parser and the configuration snippets.
+// The console's pure helpers: claim CSV parsing, TR005 QR payloads, the SSE parser, the configuration snippets and
+// the formats of times and amounts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { capabilitiesOf } from '../api/capabilities';
 import { parseClaimCsv } from './csv';
+import { formatMoney, formatTime } from './format';
 import { SseParser } from './sse';
 import { chirpStackV3Snippet, chirpStackV4Snippet, theThingsStackSnippet } from './snippets';
 import { parseTr005 } from './tr005';
@@ -94,4 +96,11 @@ test("the capabilities give a query parameter's allowed values from the OpenAPI 
   assert.deepEqual(caps.allowed('GET', '/api/v1/devices', 'devEuiPrefix'), []);
   assert.deepEqual(caps.allowed('GET', '/api/v1/devices', 'nothing'), []);
   assert.equal(caps.takes('GET', '/api/v1/devices', 'devEuiPrefix'), true);
+});
+
+test('times and amounts: a missing time is a dash, an amount in minor units shows its major units', () => {
+  assert.equal(formatTime(null), '—');
+  assert.equal(formatTime(undefined), '—');
+  assert.equal(formatTime('2026-01-02T03:04:05Z'), new Date('2026-01-02T03:04:05Z').toLocaleString());
+  assert.match(formatMoney(1250, 'EUR'), /12[.,]50/);
 });

@@ -3,8 +3,10 @@ import { useInputState } from '@mantine/hooks';
 import { useState } from 'react';
 import { query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
-import { EmptyState, ErrorNotice, formatTime, NotOffered, PageTitle, useLoad } from '../components/common';
+import { EmptyState, ErrorNotice, NotOffered, PageTitle } from '../components/common';
+import { useLoad } from '../components/hooks';
 import { DataTable } from '../components/data-table';
+import { formatTime } from '../lib/format';
 
 interface AuditEntry {
   id: string;

@@ -3,8 +3,10 @@ import { useState } from 'react';
 import { download, query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
 import { useRoles } from '../auth';
-import { EmptyState, ErrorNotice, formatMoney, formatTime, PageTitle, useLoad } from '../components/common';
+import { EmptyState, ErrorNotice, PageTitle } from '../components/common';
+import { useLoad } from '../components/hooks';
 import { DataTable } from '../components/data-table';
+import { formatMoney, formatTime } from '../lib/format';
 
 interface Charge {
   devEui: string;

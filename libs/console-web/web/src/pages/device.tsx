@@ -21,8 +21,10 @@ import { api, authHeaders, ok, query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
 import { listPeers, type JoinActivity } from '../api/resources';
 import { rolesOf, useAuth } from '../auth';
-import { ErrorNotice, formatTime, PageTitle, useLoad, useAction } from '../components/common';
+import { ErrorNotice, PageTitle } from '../components/common';
+import { useAction, useLoad } from '../components/hooks';
 import { DialogActions } from '../components/dialog-actions';
+import { formatTime } from '../lib/format';
 import { followEvents } from '../lib/sse';
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {

@@ -15,7 +15,10 @@ import { Link } from 'react-router';
 import { useCapabilities } from '../api/capabilities';
 import { listDevices, listPeers, type DeviceFilters } from '../api/resources';
 import { rolesOf, useAuth } from '../auth';
-import { EmptyState, ErrorNotice, formatTime, PageTitle, useLoad, TableScroll } from '../components/common';
+import { EmptyState, ErrorNotice, PageTitle } from '../components/common';
+import { useLoad } from '../components/hooks';
+import { TableScroll } from '../components/data-table';
+import { formatTime } from '../lib/format';
 
 const pageSize = 25;
 

@@ -4,7 +4,8 @@ import { useNavigate, useParams } from 'react-router';
 import { request } from '../api/client';
 import { useAuth } from '../auth';
 import { ActionForm } from '../components/action-form';
-import { ErrorNotice, useAction } from '../components/common';
+import { ErrorNotice } from '../components/common';
+import { useAction } from '../components/hooks';
 
 /** `/#/invite/<token>`: accept an invitation (a new user picks a name and password; an existing one confirms hers). */
 export function InvitePage() {

@@ -14,7 +14,8 @@ import { useInputState } from '@mantine/hooks';
 import type { ReactNode } from 'react';
 import { useAuth } from '../auth';
 import { ActionForm } from '../components/action-form';
-import { ErrorNotice, useAction } from '../components/common';
+import { ErrorNotice } from '../components/common';
+import { useAction } from '../components/hooks';
 
 /** One way to log in: its fields, then its button. */
 function LoginForm({

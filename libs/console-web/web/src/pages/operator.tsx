@@ -18,18 +18,10 @@ import { api, ok, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
 import { useRoles } from '../auth';
 import { ActionForm } from '../components/action-form';
-import {
-  CopyField,
-  EmptyState,
-  ErrorNotice,
-  formatTime,
-  mono,
-  NotOffered,
-  PageTitle,
-  useAction,
-  useLoad,
-} from '../components/common';
+import { CopyField, EmptyState, ErrorNotice, mono, NotOffered, PageTitle } from '../components/common';
+import { useAction, useLoad } from '../components/hooks';
 import { DataTable } from '../components/data-table';
+import { formatTime } from '../lib/format';
 
 interface Account {
   id: string;

@@ -19,19 +19,11 @@ import { download, query, request } from '../api/client';
 import { loadCapabilities, useCapabilities } from '../api/capabilities';
 import { listDevices, listPeers, type Peer } from '../api/resources';
 import { useRoles } from '../auth';
-import {
-  CopyField,
-  EmptyState,
-  ErrorNotice,
-  formatTime,
-  mono,
-  NotOffered,
-  PageTitle,
-  useAction,
-  useLoad,
-} from '../components/common';
+import { CopyField, EmptyState, ErrorNotice, mono, NotOffered, PageTitle } from '../components/common';
+import { useAction, useLoad } from '../components/hooks';
 import { actionsHeader, DataTable } from '../components/data-table';
 import { DialogActions } from '../components/dialog-actions';
+import { formatTime } from '../lib/format';
 import {
   chirpStackV3Snippet,
   chirpStackV4Snippet,
@@ -56,6 +48,19 @@ interface Registered {
 }
 
 const noun = (kind: Kind) => (kind === 'network-servers' ? 'network server' : 'application server');
+
+/** The network server products the registration knows (their defaults, e.g. how AppSKeys are delivered). */
+const products = [
+  { value: 'the-things-stack', label: 'The Things Stack' },
+  { value: 'chirpstack', label: 'ChirpStack' },
+  { value: 'other', label: 'Other' },
+];
+
+const appSKeyDeliveries = [
+  { value: 'wrapped', label: 'Wrapped under the application server KEK' },
+  { value: 'plaintext', label: 'Plaintext to the network server' },
+  { value: 'session-key-id', label: 'Session key ID only (the AS fetches it)' },
+];
 
 /** The configuration snippets of a network server's credentials, a tab each. */
 const snippetTabs: readonly {
@@ -263,16 +268,7 @@ export function RegisterPeerPage({ kind }: { kind: Kind }) {
             value={nsId}
             onChange={setNsId}
           />
-          <Select
-            label="Product"
-            data={[
-              { value: 'the-things-stack', label: 'The Things Stack' },
-              { value: 'chirpstack', label: 'ChirpStack' },
-              { value: 'other', label: 'Other' },
-            ]}
-            value={product}
-            onChange={setProduct}
-          />
+          <Select label="Product" data={products} value={product} onChange={setProduct} />
           <TextInput
             label="JoinEUI prefixes of your devices"
             description="For the configuration snippets, e.g. 70B3D57ED0000000/64"
@@ -310,11 +306,7 @@ export function RegisterPeerPage({ kind }: { kind: Kind }) {
                 label="AppSKey delivery"
                 clearable
                 description="Default: what suits the product (ChirpStack: plaintext, so it can decrypt payloads)"
-                data={[
-                  { value: 'wrapped', label: 'Wrapped under the application server KEK' },
-                  { value: 'plaintext', label: 'Plaintext to the network server' },
-                  { value: 'session-key-id', label: 'Session key ID only (the AS fetches it)' },
-                ]}
+                data={appSKeyDeliveries}
                 value={delivery}
                 onChange={setDelivery}
               />

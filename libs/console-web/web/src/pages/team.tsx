@@ -17,17 +17,10 @@ import { request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
 import { useRoles } from '../auth';
 import { ActionForm } from '../components/action-form';
-import {
-  CopyField,
-  EmptyState,
-  ErrorNotice,
-  formatTime,
-  NotOffered,
-  PageTitle,
-  useAction,
-  useLoad,
-} from '../components/common';
+import { CopyField, EmptyState, ErrorNotice, NotOffered, PageTitle } from '../components/common';
+import { useAction, useLoad } from '../components/hooks';
 import { actionsHeader, DataTable } from '../components/data-table';
+import { formatTime } from '../lib/format';
 
 interface Member {
   id: string;
