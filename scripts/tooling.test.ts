@@ -81,3 +81,17 @@ test('a service importing another service is rejected', async () => {
   );
   assert.equal(errors.length, 1);
 });
+
+test('the web console bundles only libraries tagged platform:browser', async () => {
+  const fixture = 'libs/console-web/web/src/boundary-fixture.ts';
+  const node = await boundaryErrors(
+    fixture,
+    "import { pemFile } from '@joinery/peer-bundle';\nexport const p = pemFile;\n",
+  );
+  assert.equal(node.length, 1);
+  const browser = await boundaryErrors(
+    fixture,
+    "import { quoted } from '@joinery/product-config';\nexport const q = quoted;\n",
+  );
+  assert.deepEqual(browser, []);
+});
