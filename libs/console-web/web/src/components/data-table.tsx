@@ -26,6 +26,7 @@ export function DataTable<T>({
   rowProps,
   empty,
   striped = true,
+  highlightOnHover = false,
 }: {
   label: string;
   minWidth: number;
@@ -36,12 +37,14 @@ export function DataTable<T>({
   rowProps?: (row: T) => Record<string, string>;
   empty?: ReactNode | undefined;
   striped?: boolean;
+  /** Rows that stand out under the pointer (rows that lead somewhere). */
+  highlightOnHover?: boolean;
 }) {
   if (rows === undefined) return null;
   if (rows.length === 0 && empty !== undefined) return <>{empty}</>;
   return (
     <TableScroll minWidth={minWidth}>
-      <Table striped={striped} aria-label={label}>
+      <Table striped={striped} highlightOnHover={highlightOnHover} aria-label={label}>
         <Table.Thead>
           <Table.Tr>
             {columns.map((c, i) => (

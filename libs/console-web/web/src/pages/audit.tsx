@@ -5,6 +5,7 @@ import { query, request } from '../api/client';
 import { useCapabilities } from '../api/capabilities';
 import { EmptyState, ErrorNotice, NotOffered, PageTitle } from '../components/common';
 import { useLoad } from '../components/hooks';
+import { ActionForm } from '../components/action-form';
 import { DataTable } from '../components/data-table';
 import { formatTime } from '../lib/format';
 
@@ -41,9 +42,8 @@ export function AuditPage() {
   return (
     <Stack>
       <PageTitle>Audit log</PageTitle>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
+      <ActionForm
+        onSubmit={() => {
           setFilter(action.trim());
           setCursors([null]);
         }}
@@ -54,7 +54,7 @@ export function AuditPage() {
             Filter
           </Button>
         </Group>
-      </form>
+      </ActionForm>
       <ErrorNotice error={page.error} title="Could not read the audit log" />
       <DataTable
         label="Audit log"

@@ -1,32 +1,22 @@
-import {
-  Anchor,
-  Badge,
-  Button,
-  Group,
-  Pagination,
-  Select,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-} from '@mantine/core';
+import { Anchor, Badge, Button, Group, Pagination, Select, Stack, Text, TextInput } from '@mantine/core';
+import { useInputState } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { useCapabilities } from '../api/capabilities';
 import { listDevices, listPeers, type DeviceFilters } from '../api/resources';
-import { rolesOf, useAuth } from '../auth';
+import { useRoles } from '../auth';
 import { EmptyState, ErrorNotice, PageTitle } from '../components/common';
 import { useLoad } from '../components/hooks';
-import { TableScroll } from '../components/data-table';
+import { ActionForm } from '../components/action-form';
+import { DataTable } from '../components/data-table';
 import { formatTime } from '../lib/format';
 
 const pageSize = 25;
 
 export function DevicesPage() {
   const caps = useCapabilities();
-  const { session } = useAuth();
-  const roles = rolesOf(session);
-  const [prefix, setPrefix] = useState('');
+  const roles = useRoles();
+  const [prefix, setPrefix] = useInputState('');
   const [filters, setFilters] = useState<DeviceFilters>({});
   // Cursors of the pages seen so far: page n+1 starts at cursors[n].
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
@@ -67,25 +57,20 @@ export function DevicesPage() {
       </PageTitle>
       {filtering ? (
         <Group align="flex-end" wrap="wrap">
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              setFilter({ ...filters, devEuiPrefix: prefix.trim().toUpperCase() });
-            }}
-          >
+          <ActionForm onSubmit={() => setFilter({ ...filters, devEuiPrefix: prefix.trim().toUpperCase() })}>
             <Group align="flex-end" gap="xs">
               <TextInput
                 label="DevEUI starts with"
                 placeholder="0004A30B"
                 value={prefix}
-                onChange={(e) => setPrefix(e.currentTarget.value)}
+                onChange={setPrefix}
                 maxLength={16}
               />
               <Button type="submit" variant="default">
                 Search
               </Button>
             </Group>
-          </form>
+          </ActionForm>
           <Select
             label="Network server"
             clearable
@@ -115,62 +100,56 @@ export function DevicesPage() {
         </Group>
       ) : null}
       <ErrorNotice error={devices.error} title="Could not list the devices" />
-      {devices.data !== undefined && devices.data.items.length === 0 ? (
-        <EmptyState
-          title={Object.values(filters).some((v) => v) ? 'No device matches these filters' : 'No devices yet'}
-          action={
-            roles.inAccount && roles.canChange ? (
-              <Button component={Link} to="/claim" variant="default">
-                Claim your first device
-              </Button>
-            ) : undefined
-          }
-        >
-          {roles.inAccount
-            ? 'Claim a device with its DevEUI and the claim code printed with it, scan its QR code, or upload a CSV of many.'
-            : 'Devices appear here once a manufacturer batch is imported (Operator → Device batches).'}
-        </EmptyState>
-      ) : null}
-      {devices.data !== undefined && devices.data.items.length > 0 ? (
-        <TableScroll minWidth={640}>
-          <Table striped highlightOnHover aria-label="Devices">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>DevEUI</Table.Th>
-                <Table.Th>MAC</Table.Th>
-                <Table.Th>Network server</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Joins</Table.Th>
-                <Table.Th>Last join</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {devices.data.items.map((d) => (
-                <Table.Tr key={d.devEui}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/devices/${d.devEui}`} ff="monospace">
-                      {d.devEui}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{d.macVersion}</Table.Td>
-                  <Table.Td>{d.claimed ? nsName(d.networkServerId) : '—'}</Table.Td>
-                  <Table.Td>
-                    {!d.claimed ? (
-                      <Badge color="gray.8">unclaimed</Badge>
-                    ) : d.activated ? (
-                      <Badge color="teal.9">activated</Badge>
-                    ) : (
-                      <Badge color="indigo.9">claimed</Badge>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{d.joinCount}</Table.Td>
-                  <Table.Td>{formatTime(d.lastJoinAt)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </TableScroll>
-      ) : null}
+      <DataTable
+        label="Devices"
+        minWidth={640}
+        highlightOnHover
+        rows={devices.data?.items}
+        rowKey={(d) => d.devEui}
+        columns={[
+          {
+            header: 'DevEUI',
+            cell: (d) => (
+              <Anchor component={Link} to={`/devices/${d.devEui}`} ff="monospace">
+                {d.devEui}
+              </Anchor>
+            ),
+          },
+          { header: 'MAC', cell: (d) => d.macVersion },
+          { header: 'Network server', cell: (d) => (d.claimed ? nsName(d.networkServerId) : '—') },
+          {
+            header: 'Status',
+            cell: (d) =>
+              !d.claimed ? (
+                <Badge color="gray.8">unclaimed</Badge>
+              ) : d.activated ? (
+                <Badge color="teal.9">activated</Badge>
+              ) : (
+                <Badge color="indigo.9">claimed</Badge>
+              ),
+          },
+          { header: 'Joins', cell: (d) => d.joinCount },
+          { header: 'Last join', cell: (d) => formatTime(d.lastJoinAt) },
+        ]}
+        empty={
+          <EmptyState
+            title={
+              Object.values(filters).some((v) => v) ? 'No device matches these filters' : 'No devices yet'
+            }
+            action={
+              roles.inAccount && roles.canChange ? (
+                <Button component={Link} to="/claim" variant="default">
+                  Claim your first device
+                </Button>
+              ) : undefined
+            }
+          >
+            {roles.inAccount
+              ? 'Claim a device with its DevEUI and the claim code printed with it, scan its QR code, or upload a CSV of many.'
+              : 'Devices appear here once a manufacturer batch is imported (Operator → Device batches).'}
+          </EmptyState>
+        }
+      />
       {known > 1 ? (
         <Group justify="space-between">
           <Text size="sm">Page {page}</Text>
