@@ -13,7 +13,6 @@ import {
   devEui,
   homeNetworkOf,
   importDevices,
-  joinEui,
   joinOutcome,
   listedDevEuis,
   networkServerInput,

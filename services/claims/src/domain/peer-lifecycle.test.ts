@@ -9,7 +9,6 @@ import {
   claimInput,
   createHarness,
   createOwner,
-  devEui,
   importDevices,
   joinOutcome,
   rejectsWith,
