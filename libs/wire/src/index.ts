@@ -15,3 +15,4 @@ export {
   travellingErrorCodes,
 } from './error-codes.js';
 export type { KeysTravellingError, TravellingError, TravellingErrorCode } from './error-codes.js';
+export type { DevNonceReset } from './dev-nonce-reset.js';

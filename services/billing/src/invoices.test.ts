@@ -1,8 +1,6 @@
 // Invoices as documents: a number once the month is over (sequential per issuer, the same ever after), the issuer,
 // the period, one line per activation, totals; the PDF parsed back says the same.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { describe, test } from 'node:test';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
@@ -11,11 +9,11 @@ import { createInProcessClient } from '@joinery/grpc';
 import { captureLogs } from '@joinery/logging';
 import { BillingService } from '@joinery/proto/billing/v1/billing_pb';
 import { JoinEventSchema, JoinKind, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { createMemoryLedger } from './adapters/memory/memory-ledger.js';
 import { formatMoney } from './adapters/pdf/invoice-pdf.js';
 import { buildBillingApp } from './app.js';
 import { billingConfigSchema, invoicingOf } from './config.js';
+import { pdfText } from './testing/pdf-text.js';
 import { loadConfig } from '@joinery/config';
 import { EUI64 } from '@joinery/lorawan';
 
@@ -53,22 +51,6 @@ async function harness(now: { ms: number }) {
     invoicing: { issuer, numberPrefix: 'EXN-' },
   });
   return { app, client: createInProcessClient(BillingService, app.service) };
-}
-
-/** Every text item of every page, in order, joined by spaces. */
-async function pdfText(bytes: Uint8Array): Promise<string> {
-  const pdf = await getDocument({
-    data: new Uint8Array(bytes),
-    isEvalSupported: false,
-    standardFontDataUrl: `${dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'))}/standard_fonts/`,
-  }).promise;
-  const parts: string[] = [];
-  for (let p = 1; p <= pdf.numPages; p++) {
-    const content = await (await pdf.getPage(p)).getTextContent();
-    for (const item of content.items) if ('str' in item && item.str.trim() !== '') parts.push(item.str);
-  }
-  await pdf.destroy();
-  return parts.join(' ');
 }
 
 describe('invoices', () => {

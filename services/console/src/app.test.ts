@@ -5,7 +5,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { errorKinds, JoineryError } from '@joinery/errors';
 import { captureLogs } from '@joinery/logging';
 import { DeviceSchema, DeviceState, PrincipalSchema, Scope } from '@joinery/proto/claims/v1/claims_pb';
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { buildConsoleApp, type ConsoleApp } from './app.js';
 import { buildConsoleHttpApp } from './adapters/http/console-http-app.js';
@@ -135,31 +135,39 @@ describe('console REST API', () => {
     http = app.http;
   });
   after(() => app.close());
+  /** A call with the bearer token `token`, and its JSON body when given. */
+  const call = (
+    token: string,
+    method: NonNullable<InjectOptions['method']>,
+    url: string,
+    payload?: InjectOptions['payload'],
+  ) =>
+    http.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}` },
+      ...(payload === undefined ? {} : { payload }),
+    });
+  /** Asserts an answer in the REST error shape: its status and its code. */
+  const assertError = (res: LightMyRequestResponse, status: number, code: string, message?: string) => {
+    assert.equal(res.statusCode, status, message);
+    assert.equal(res.json().error.code, code, message);
+  };
 
   test('a call without a bearer token is 401 unauthenticated, and claims is not asked', async () => {
     calls.length = 0;
     const res = await http.inject({ method: 'GET', url: `/api/v1/devices/${devEui}` });
-    assert.equal(res.statusCode, 401);
-    assert.deepEqual(res.json().error.code, 'unauthenticated');
+    assertError(res, 401, 'unauthenticated');
     assert.deepEqual(calls, []);
   });
 
   test('an unknown token is 401 with the claims code', async () => {
-    const res = await http.inject({
-      method: 'GET',
-      url: `/api/v1/devices/${devEui}`,
-      headers: { authorization: 'Bearer nope' },
-    });
-    assert.equal(res.statusCode, 401);
-    assert.equal(res.json().error.code, 'unauthenticated');
+    const res = await call('nope', 'GET', `/api/v1/devices/${devEui}`);
+    assertError(res, 401, 'unauthenticated');
   });
 
   test('GET /devices/{devEui} answers exactly the PRODUCT.md device shape', async () => {
-    const res = await http.inject({
-      method: 'GET',
-      url: `/api/v1/devices/${devEui}`,
-      headers: { authorization: 'Bearer owner' },
-    });
+    const res = await call('owner', 'GET', `/api/v1/devices/${devEui}`);
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json(), {
       devEui,
@@ -176,11 +184,8 @@ describe('console REST API', () => {
 
   test('a DevNonce reset is 201 with who, why and what was forgotten; the nonce state lists it', async () => {
     calls.length = 0;
-    const res = await http.inject({
-      method: 'POST',
-      url: `/api/v1/devices/${devEui.toLowerCase()}/devnonce-resets`,
-      headers: { authorization: 'Bearer owner' },
-      payload: { reason: 'battery swapped' },
+    const res = await call('owner', 'POST', `/api/v1/devices/${devEui.toLowerCase()}/devnonce-resets`, {
+      reason: 'battery swapped',
     });
     assert.equal(res.statusCode, 201);
     assert.deepEqual(res.json(), {
@@ -190,11 +195,7 @@ describe('console REST API', () => {
       lastDevNonce: 523,
       historySize: 0,
     });
-    const state = await http.inject({
-      method: 'GET',
-      url: `/api/v1/devices/${devEui.toLowerCase()}/nonces`,
-      headers: { authorization: 'Bearer owner' },
-    });
+    const state = await call('owner', 'GET', `/api/v1/devices/${devEui.toLowerCase()}/nonces`);
     assert.equal(state.statusCode, 200);
     assert.equal(state.json().devEui, devEui);
     assert.equal(state.json().joinNonce, 9);
@@ -214,12 +215,7 @@ describe('console REST API', () => {
       { reason: 'ok', actor: 'someone else' },
     ]) {
       calls.length = 0;
-      const bad = await http.inject({
-        method: 'POST',
-        url: `/api/v1/devices/${devEui}/devnonce-resets`,
-        headers: { authorization: 'Bearer owner' },
-        payload,
-      });
+      const bad = await call('owner', 'POST', `/api/v1/devices/${devEui}/devnonce-resets`, payload);
       assert.equal(bad.statusCode, 400, JSON.stringify(payload));
       assert.ok(!calls.includes('resetDevNonces'), 'an invalid reset never reaches claims');
     }
@@ -233,14 +229,8 @@ describe('console REST API', () => {
       { devEui, claimCode: 'right', networkServerId: 'ns-1', extra: true },
       { devEui, claimCode: 7, networkServerId: 'ns-1' },
     ]) {
-      const res = await http.inject({
-        method: 'POST',
-        url: '/api/v1/claims',
-        headers: { authorization: 'Bearer owner' },
-        payload,
-      });
-      assert.equal(res.statusCode, 400, JSON.stringify(payload));
-      assert.equal(res.json().error.code, 'invalid_request');
+      const res = await call('owner', 'POST', '/api/v1/claims', payload);
+      assertError(res, 400, 'invalid_request', JSON.stringify(payload));
     }
     assert.deepEqual(calls, ['authenticate', 'authenticate', 'authenticate', 'authenticate']);
   });
@@ -252,35 +242,30 @@ describe('console REST API', () => {
       headers: { authorization: 'Bearer owner', 'content-type': 'application/json' },
       payload: '{"devEui":',
     });
-    assert.equal(res.statusCode, 400);
-    assert.equal(res.json().error.code, 'invalid_json');
+    assertError(res, 400, 'invalid_json');
   });
 
   test('claim errors explain themselves: wrong_claim_code is 403', async () => {
-    const res = await http.inject({
-      method: 'POST',
-      url: '/api/v1/claims',
-      headers: { authorization: 'Bearer owner' },
-      payload: { devEui, claimCode: 'wrong', networkServerId: 'ns-1' },
+    const res = await call('owner', 'POST', '/api/v1/claims', {
+      devEui,
+      claimCode: 'wrong',
+      networkServerId: 'ns-1',
     });
-    assert.equal(res.statusCode, 403);
-    assert.equal(res.json().error.code, 'wrong_claim_code');
-    const ok = await http.inject({
-      method: 'POST',
-      url: '/api/v1/claims',
-      headers: { authorization: 'Bearer owner' },
-      payload: { devEui, claimCode: 'right', networkServerId: 'ns-1' },
+    assertError(res, 403, 'wrong_claim_code');
+    const ok = await call('owner', 'POST', '/api/v1/claims', {
+      devEui,
+      claimCode: 'right',
+      networkServerId: 'ns-1',
     });
     assert.equal(ok.statusCode, 201);
     assert.equal(ok.json().devEui, devEui);
   });
 
   test('a rate-limited claim is 429 rate_limited with Retry-After in seconds', async () => {
-    const res = await http.inject({
-      method: 'POST',
-      url: '/api/v1/claims',
-      headers: { authorization: 'Bearer owner' },
-      payload: { devEui, claimCode: 'guess', networkServerId: 'ns-1' },
+    const res = await call('owner', 'POST', '/api/v1/claims', {
+      devEui,
+      claimCode: 'guess',
+      networkServerId: 'ns-1',
     });
     assert.equal(res.statusCode, 429);
     assert.equal(res.headers['retry-after'], '17');
@@ -289,11 +274,7 @@ describe('console REST API', () => {
 
   test('an owner sees only its own charges whatever account it asks for; the admin chooses', async () => {
     chargeQueries.length = 0;
-    const own = await http.inject({
-      method: 'GET',
-      url: '/api/v1/billing/charges?accountId=acc-2',
-      headers: { authorization: 'Bearer owner' },
-    });
+    const own = await call('owner', 'GET', '/api/v1/billing/charges?accountId=acc-2');
     assert.equal(own.statusCode, 200);
     assert.deepEqual(own.json().charges[0], {
       devEui,
@@ -302,46 +283,28 @@ describe('console REST API', () => {
       currency: 'USD',
       chargedAt: '2026-11-24T10:00:00.000Z',
     });
-    const all = await http.inject({
-      method: 'GET',
-      url: '/api/v1/billing/charges',
-      headers: { authorization: 'Bearer admin' },
-    });
+    const all = await call('admin', 'GET', '/api/v1/billing/charges');
     assert.equal(all.statusCode, 200);
     assert.deepEqual(chargeQueries, [{ accountId: 'acc-1' }, {}]);
   });
 
   test('an invoice comes as CSV on request', async () => {
-    const res = await http.inject({
-      method: 'GET',
-      url: '/api/v1/billing/invoices/2026-11?format=csv',
-      headers: { authorization: 'Bearer owner' },
-    });
+    const res = await call('owner', 'GET', '/api/v1/billing/invoices/2026-11?format=csv');
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['content-type'] as string, /^text\/csv/);
     assert.match(res.body, /^devEui,accountId,amountMinor,currency,chargedAt\n/);
   });
 
   test('unknown routes are 404 in the error shape', async () => {
-    const res = await http.inject({
-      method: 'GET',
-      url: '/api/v1/nothing',
-      headers: { authorization: 'Bearer admin' },
-    });
-    assert.equal(res.statusCode, 404);
-    assert.equal(res.json().error.code, 'not_found');
+    const res = await call('admin', 'GET', '/api/v1/nothing');
+    assertError(res, 404, 'not_found');
   });
 
   test('a leap second in a charges range is a clear 400 and reaches no service', async () => {
     chargeQueries.length = 0;
     for (const q of ['to=2016-12-31T23:59:60Z', 'from=2016-12-31T23:59:60.5%2B00:00']) {
-      const res = await http.inject({
-        method: 'GET',
-        url: `/api/v1/billing/charges?${q}`,
-        headers: { authorization: 'Bearer admin' },
-      });
-      assert.equal(res.statusCode, 400, q);
-      assert.equal(res.json().error.code, 'invalid_request');
+      const res = await call('admin', 'GET', `/api/v1/billing/charges?${q}`);
+      assertError(res, 400, 'invalid_request', q);
     }
     assert.deepEqual(chargeQueries, []);
   });
@@ -355,9 +318,8 @@ describe('console REST API', () => {
       `/api/v1/billing/charges?accountId=${'a'.repeat(3000)}`,
     ]) {
       calls.length = 0;
-      const res = await http.inject({ method: 'GET', url, headers: { authorization: 'Bearer admin' } });
-      assert.equal(res.statusCode, 400, url.slice(0, 40));
-      assert.equal(res.json().error.code, 'invalid_request');
+      const res = await call('admin', 'GET', url);
+      assertError(res, 400, 'invalid_request', url.slice(0, 40));
       assert.deepEqual(calls, ['authenticate']);
     }
   });
@@ -497,12 +459,7 @@ describe('console REST API', () => {
       );
     const ajv = new Ajv2020({ strict: false });
     const check = async (method: 'GET' | 'POST', url: string, docPath: string, payload?: object) => {
-      const res = await http.inject({
-        method,
-        url,
-        headers: { authorization: 'Bearer owner' },
-        ...(payload === undefined ? {} : { payload }),
-      });
+      const res = await call('owner', method, url, payload);
       const schema =
         doc.paths[docPath]?.[method.toLowerCase()]?.responses[String(res.statusCode)]?.content?.[
           'application/json'

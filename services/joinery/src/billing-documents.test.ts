@@ -2,10 +2,10 @@
 // back), `joinery api` saving the PDF, and another account seeing none of it.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { pdfText } from '@joinery/billing/testing';
 import { captureLogs } from '@joinery/logging';
 import {
   batchRow,
@@ -13,7 +13,6 @@ import {
   SimulatedNetworkServer,
   type SimulatedDevice,
 } from '@joinery/testing/simulated-network';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { createApiClient, type ApiClient } from './cli/api-client.js';
 import type { RegisteredNetworkServer } from './cli/ns-bundle.js';
 import { runCli } from './cli/run-cli.js';
@@ -73,20 +72,6 @@ after(async () => {
   await running?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function pdfText(bytes: Uint8Array): Promise<string> {
-  const pdf = await getDocument({
-    data: new Uint8Array(bytes),
-    isEvalSupported: false,
-    standardFontDataUrl: `${dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'))}/standard_fonts/`,
-  }).promise;
-  const parts: string[] = [];
-  for (let p = 1; p <= pdf.numPages; p++)
-    for (const item of (await (await pdf.getPage(p)).getTextContent()).items)
-      if ('str' in item && item.str.trim() !== '') parts.push(item.str);
-  await pdf.destroy();
-  return parts.join(' ');
-}
 
 interface InvoiceJson {
   number: string | null;

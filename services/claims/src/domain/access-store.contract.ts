@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe } from 'node:test';
 import { JoineryError } from '@joinery/errors';
 import { accessErrors } from './access-errors.js';
 import type { AuditEntry, InvitationRecord, RosterRecord, UserRecord } from './access-model.js';
 import { auditId } from './audit.js';
 import type { ClaimsStore } from './ports.js';
 import { sha256Hex } from './secrets.js';
+import { storeTest } from './test-fixtures.js';
 
 const user = (id: string, email: string): UserRecord => ({
   rev: 1,
@@ -52,15 +53,7 @@ const admins = (r: RosterRecord) => Object.values(r.members).filter((m) => m.rol
  */
 export function accessStoreContract(name: string, open: () => Promise<ClaimsStore>): void {
   describe(`AccessStore contract: ${name}`, () => {
-    const withStore = (title: string, fn: (store: ClaimsStore) => Promise<void>) =>
-      test(title, async () => {
-        const store = await open();
-        try {
-          await fn(store);
-        } finally {
-          await store.close();
-        }
-      });
+    const withStore = storeTest(open);
 
     withStore(
       'users: an email is taken once, even by racing inserts; updates bump rev',

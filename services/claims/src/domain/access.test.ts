@@ -15,6 +15,7 @@ import {
   devEui,
   importDevices,
   silentLogger,
+  rejectsWith,
   type Harness,
 } from '../testing/harness.js';
 import { accessErrors } from './access-errors.js';
@@ -23,10 +24,12 @@ import { csrfTokenOf } from './access.js';
 import { claimsErrors } from './errors.js';
 import { hexToBytes } from './identifiers.js';
 
-const rejectsWith = (p: Promise<unknown>, code: string) =>
-  assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
 const password = 'correct horse battery';
 const address = '192.0.2.1';
+
+/** Alice (the first admin of `withAdmin`) logs in from `address`. */
+const aliceLogin = (h: Harness, pw = password) =>
+  h.claims.access.login({ email: 'alice@example.test', password: pw, sourceAddress: address });
 
 /** An account whose first admin accepted an invitation: the harness, the account and the admin's session. */
 async function withAdmin(
@@ -47,6 +50,22 @@ async function withAdmin(
   });
   const { caller } = await h.claims.access.authenticateSession(opened.sessionToken, null, true);
   return { h, accountId: account.id, apiKey, token: opened.sessionToken, caller };
+}
+
+/** Bob accepts an invitation of `caller` as a member of its account: the invitation and Bob's session. */
+async function bobJoins(h: Harness, caller: Caller) {
+  const invitation = await h.claims.access.createInvitation(caller, {
+    accountId: null,
+    email: 'bob@x.test',
+    role: 'member',
+  });
+  const bob = await h.claims.access.acceptInvitation({
+    token: invitation.token,
+    name: 'Bob',
+    password,
+    sourceAddress: address,
+  });
+  return { invitation, bob };
 }
 
 test('passwords are scrypt hashes with a salt of their own; the same password hashes differently', async () => {
@@ -97,14 +116,7 @@ test('passwords are scrypt hashes with a salt of their own; the same password ha
 
 test('a wrong password and an unknown email are the same invalid_credentials; a right one opens a session', async () => {
   const { h, accountId } = await withAdmin();
-  await rejectsWith(
-    h.claims.access.login({
-      email: 'alice@example.test',
-      password: 'wrong password',
-      sourceAddress: address,
-    }),
-    accessErrors.invalid_credentials.code,
-  );
+  await rejectsWith(aliceLogin(h, 'wrong password'), accessErrors.invalid_credentials.code);
   await rejectsWith(
     h.claims.access.login({ email: 'nobody@example.test', password, sourceAddress: address }),
     accessErrors.invalid_credentials.code,
@@ -131,15 +143,7 @@ test('racing wrong logins: exactly the per-email limit is checked, the rest rate
       },
     },
   });
-  const results = await Promise.allSettled(
-    Array.from({ length: 10 }, () =>
-      h.claims.access.login({
-        email: 'alice@example.test',
-        password: 'wrong password',
-        sourceAddress: address,
-      }),
-    ),
-  );
+  const results = await Promise.allSettled(Array.from({ length: 10 }, () => aliceLogin(h, 'wrong password')));
   const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as JoineryError).code : 'ok'));
   assert.equal(codes.filter((c) => c === accessErrors.invalid_credentials.code).length, 3);
   assert.equal(codes.filter((c) => c === claimsErrors.rate_limited.code).length, 7);
@@ -150,7 +154,7 @@ test('racing wrong logins: exactly the per-email limit is checked, the rest rate
     limited?.status === 'rejected' && Number((limited.reason as JoineryError).details['retry_after_s']) >= 1,
   );
   h.clock.advance(60_001);
-  assert.ok(await h.claims.access.login({ email: 'alice@example.test', password, sourceAddress: address }));
+  assert.ok(await aliceLogin(h));
 });
 
 test('a right password un-counts its attempt: logging in often never locks the user out', async () => {
@@ -162,8 +166,7 @@ test('a right password un-counts its attempt: logging in often never locks the u
       },
     },
   });
-  for (let i = 0; i < 5; i += 1)
-    await h.claims.access.login({ email: 'alice@example.test', password, sourceAddress: address });
+  for (let i = 0; i < 5; i += 1) await aliceLogin(h);
 });
 
 test('a session acts in its one account; several accounts need one named; operators act as the admin', async () => {
@@ -205,12 +208,8 @@ test('a session acts in its one account; several accounts need one named; operat
 
 test('sessions expire; logout ends one, logout everywhere all; a password change ends the others', async () => {
   const { h, token } = await withAdmin({ access: { sessionTtlMs: 3600_000 } });
-  const second = (
-    await h.claims.access.login({ email: 'alice@example.test', password, sourceAddress: address })
-  ).sessionToken;
-  const third = (
-    await h.claims.access.login({ email: 'alice@example.test', password, sourceAddress: address })
-  ).sessionToken;
+  const second = (await aliceLogin(h)).sessionToken;
+  const third = (await aliceLogin(h)).sessionToken;
   await h.claims.access.logout(third, false);
   await rejectsWith(
     h.claims.access.authenticateSession(third, null, true),
@@ -243,27 +242,12 @@ test('sessions expire; logout ends one, logout everywhere all; a password change
     claimsErrors.unauthenticated.code,
   );
   assert.ok(await h.claims.access.authenticateSession(token, null, true));
-  await rejectsWith(
-    h.claims.access.login({ email: 'alice@example.test', password, sourceAddress: address }),
-    accessErrors.invalid_credentials.code,
-  );
-  const fourth = (
-    await h.claims.access.login({
-      email: 'alice@example.test',
-      password: newPassword,
-      sourceAddress: address,
-    })
-  ).sessionToken;
+  await rejectsWith(aliceLogin(h), accessErrors.invalid_credentials.code);
+  const fourth = (await aliceLogin(h, newPassword)).sessionToken;
   await h.claims.access.logout(fourth, true);
   for (const t of [token, fourth])
     await rejectsWith(h.claims.access.authenticateSession(t, null, true), claimsErrors.unauthenticated.code);
-  const fifth = (
-    await h.claims.access.login({
-      email: 'alice@example.test',
-      password: newPassword,
-      sourceAddress: address,
-    })
-  ).sessionToken;
+  const fifth = (await aliceLogin(h, newPassword)).sessionToken;
   h.clock.advance(3600_000);
   await rejectsWith(
     h.claims.access.authenticateSession(fifth, null, true),
@@ -273,17 +257,7 @@ test('sessions expire; logout ends one, logout everywhere all; a password change
 
 test('invitations: used once, refused after expiry or revocation, only by account admins', async () => {
   const { h, caller, accountId, apiKey } = await withAdmin({ access: { invitationTtlMs: 60_000 } });
-  const member = await h.claims.access.createInvitation(caller, {
-    accountId: null,
-    email: 'bob@x.test',
-    role: 'member',
-  });
-  const bob = await h.claims.access.acceptInvitation({
-    token: member.token,
-    name: 'Bob',
-    password,
-    sourceAddress: address,
-  });
+  const { invitation: member, bob } = await bobJoins(h, caller);
   await rejectsWith(
     h.claims.access.acceptInvitation({ token: member.token, name: 'Bob', password, sourceAddress: address }),
     accessErrors.unknown_invitation.code,
@@ -342,17 +316,7 @@ test('invitations: used once, refused after expiry or revocation, only by accoun
 
 test('members: roles change, members leave, and the last admin stays', async () => {
   const { h, caller } = await withAdmin();
-  const invite = await h.claims.access.createInvitation(caller, {
-    accountId: null,
-    email: 'bob@x.test',
-    role: 'member',
-  });
-  const bob = await h.claims.access.acceptInvitation({
-    token: invite.token,
-    name: 'Bob',
-    password,
-    sourceAddress: address,
-  });
+  const { bob } = await bobJoins(h, caller);
   const aliceId = caller.userId ?? '';
   await rejectsWith(
     h.claims.access.setMemberRole(caller, { accountId: null, userId: aliceId, role: 'member' }),
@@ -373,11 +337,7 @@ test('members: roles change, members leave, and the last admin stays', async () 
     ['bob@x.test'],
   );
   // Alice's session no longer reaches the account.
-  const { sessionToken: token } = await h.claims.access.login({
-    email: 'alice@example.test',
-    password,
-    sourceAddress: address,
-  });
+  const { sessionToken: token } = await aliceLogin(h);
   await rejectsWith(
     h.claims.access.authenticateSession(token, null, true),
     accessErrors.account_required.code,

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JoineryError } from '@joinery/errors';
-import { admin, adminToken, createHarness } from '../testing/harness.js';
+import { admin, adminToken, createHarness, rejectsWith } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
-
-const rejectsWith = (p: Promise<unknown>, code: string) =>
-  assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
 
 test('the admin token authenticates as admin; anything else is unauthenticated', async () => {
   const { claims } = await createHarness();

@@ -4,6 +4,9 @@ import { JoineryError } from '@joinery/errors';
 import { admin, createHarness, createOwner, devEui } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
 
+/** The first page of `keys.released` entries the principal may see. */
+const query = { accountId: null, cursor: null, limit: 50, action: 'keys.released', since: null, until: null };
+
 test("an AS's AppSKey release is keys.released in its account: actor the AS, target the device, no key", async () => {
   const h = await createHarness();
   const a = await createOwner(h, 'a', '000013');
@@ -23,14 +26,6 @@ test("an AS's AppSKey release is keys.released in its account: actor the AS, tar
       { asId: 'a-as', sessionKeyId: '0102030405060708' },
     ],
   );
-  const query = {
-    accountId: null,
-    cursor: null,
-    limit: 50,
-    action: 'keys.released',
-    since: null,
-    until: null,
-  };
   assert.deepEqual(
     (await h.claims.audit.list(a.principal, query)).items.map((e) => e.id),
     [entry.id],
@@ -47,13 +42,5 @@ test('a release for an unknown peer or a network server is refused and records n
       h.claims.audit.recordAppSKeyRelease({ applicationServerId, devEui: devEui(1), sessionKeyId: '01' }),
       (e: unknown) => JoineryError.is(e, claimsErrors.unknown_peer.code),
     );
-  const query = {
-    accountId: null,
-    cursor: null,
-    limit: 50,
-    action: 'keys.released',
-    since: null,
-    until: null,
-  };
   assert.equal((await h.claims.audit.list(admin, query)).items.length, 0);
 });

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JoineryError } from '@joinery/errors';
-import { admin, createHarness, createOwner } from '../testing/harness.js';
+import { admin, createHarness, createOwner, rejectsWith } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
-
-const rejectsWith = (p: Promise<unknown>, code: string) =>
-  assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
 
 test('a bundle is stored sealed, downloaded once, then gone; another account gets unknown_bundle', async () => {
   const h = await createHarness();

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe } from 'node:test';
 import { JoineryError } from '@joinery/errors';
 import { claimsErrors } from './errors.js';
 import type { AttemptReservation, ClaimsStore } from './ports.js';
-import { deviceFixture, peerFixture } from './test-fixtures.js';
+import { deviceFixture, joinActivityFixture, peerFixture, storeTest } from './test-fixtures.js';
 
 /**
  * The one contract every ClaimsStore adapter passes (memory and LMDB in unit runs, Redis in integration runs).
@@ -11,15 +11,7 @@ import { deviceFixture, peerFixture } from './test-fixtures.js';
  */
 export function claimsStoreContract(name: string, open: () => Promise<ClaimsStore>): void {
   describe(`ClaimsStore contract: ${name}`, () => {
-    const withStore = (title: string, fn: (store: ClaimsStore) => Promise<void>) =>
-      test(title, async () => {
-        const store = await open();
-        try {
-          await fn(store);
-        } finally {
-          await store.close();
-        }
-      });
+    const withStore = storeTest(open);
 
     withStore('stores and reads devices; a missing one is undefined', async (store) => {
       await store.insertDevices([deviceFixture('0000000000000001'), deviceFixture('0000000000000002')]);
@@ -218,20 +210,8 @@ export function claimsStoreContract(name: string, open: () => Promise<ClaimsStor
     });
 
     withStore('join activity: newest first, once per event id, at most `keep` per device', async (store) => {
-      const activity = (eventId: string, second: number) => ({
-        devEui: '0000000000000001',
-        activity: {
-          eventId,
-          time: new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString(),
-          accepted: second % 2 === 0,
-          resultCode: 'Success',
-          errorCode: '',
-          accountId: 'acc_A',
-          networkServerId: 'ns_1',
-          netId: '000013',
-          kind: 'join-request' as const,
-        },
-      });
+      const activity = (eventId: string, second: number) =>
+        joinActivityFixture('0000000000000001', eventId, second, { accepted: second % 2 === 0 });
       await store.recordJoinActivity(
         [activity('a', 1), activity('c', 3), activity('b', 2), activity('a', 1)],
         3,

@@ -8,16 +8,19 @@ import {
   devEui,
   importDevices,
   joinEui,
+  listedDevEuis,
   networkServerInput,
   claimInput,
+  rejectsWith,
   transferInput,
+  type Harness,
 } from '../testing/harness.js';
 import { createMemoryClaimsStore } from '../adapters/memory/memory-store.js';
 import { claimsErrors } from './errors.js';
+import type { Principal } from './model.js';
 import type { ClaimsStore } from './ports.js';
 
-const rejectsWith = (p: Promise<unknown>, code: string) =>
-  assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
+type ClaimRequest = Parameters<Harness['claims']['devices']['claim']>[1];
 
 describe('claim', () => {
   test('binds the device to the owner and its NS, and publishes imported then claimed', async () => {
@@ -41,52 +44,35 @@ describe('claim', () => {
     await importDevices(h, 3);
     const a = await createOwner(h, 'a', '000013');
     const b = await createOwner(h, 'b', '000014');
-    await rejectsWith(
-      h.claims.devices.claim(a.principal, claimInput(99, a.ns.id)),
-      claimsErrors.unknown_device.code,
-    );
-    await rejectsWith(
-      h.claims.devices.claim(a.principal, claimInput(1, a.ns.id, 'WRONG1')),
-      claimsErrors.wrong_claim_code.code,
-    );
-    await rejectsWith(
-      h.claims.devices.claim(a.principal, claimInput(1, b.ns.id)),
-      claimsErrors.unknown_network_server.code,
-    );
-    await rejectsWith(
-      h.claims.devices.claim(a.principal, claimInput(1, 'ns_missing')),
-      claimsErrors.unknown_network_server.code,
-    );
-    await rejectsWith(
-      h.claims.devices.claim(a.principal, { ...claimInput(1, a.ns.id), applicationServerId: b.as.id }),
-      claimsErrors.unknown_application_server.code,
-    );
+    const refuses = async (cases: [string, Principal, ClaimRequest, { code: string }][]) => {
+      for (const [name, principal, input, error] of cases)
+        await rejectsWith(h.claims.devices.claim(principal, input), error.code, name);
+    };
+    const foreignAs = { ...claimInput(1, a.ns.id), applicationServerId: b.as.id };
+    await refuses([
+      ['unknown device', a.principal, claimInput(99, a.ns.id), claimsErrors.unknown_device],
+      ['wrong code', a.principal, claimInput(1, a.ns.id, 'WRONG1'), claimsErrors.wrong_claim_code],
+      ['another owner’s NS', a.principal, claimInput(1, b.ns.id), claimsErrors.unknown_network_server],
+      ['unknown NS', a.principal, claimInput(1, 'ns_missing'), claimsErrors.unknown_network_server],
+      ['another owner’s AS', a.principal, foreignAs, claimsErrors.unknown_application_server],
+    ]);
     await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
-    await rejectsWith(
-      h.claims.devices.claim(b.principal, claimInput(1, b.ns.id)),
-      claimsErrors.already_claimed.code,
-    );
-    await rejectsWith(
-      h.claims.devices.claim(a.principal, claimInput(1, a.ns.id)),
-      claimsErrors.already_claimed.code,
-    );
+    await refuses([
+      ['claimed by another', b.principal, claimInput(1, b.ns.id), claimsErrors.already_claimed],
+      ['claimed already', a.principal, claimInput(1, a.ns.id), claimsErrors.already_claimed],
+    ]);
     await h.claims.devices.lock(admin, devEui(2), 'stolen');
-    await rejectsWith(
-      h.claims.devices.claim(a.principal, claimInput(2, a.ns.id)),
-      claimsErrors.device_locked.code,
-    );
-    await rejectsWith(
-      h.claims.devices.claim(admin, claimInput(3, a.ns.id)),
-      claimsErrors.permission_denied.code,
-    );
-    await rejectsWith(
-      h.claims.devices.claim(a.principal, claimInput(3, a.ns.id, '')),
-      claimsErrors.wrong_claim_code.code,
-    );
-    await rejectsWith(
-      h.claims.devices.claim(a.principal, { ...claimInput(3, a.ns.id), devEui: 'xyz' }),
-      claimsErrors.invalid_argument.code,
-    );
+    await refuses([
+      ['locked', a.principal, claimInput(2, a.ns.id), claimsErrors.device_locked],
+      ['by the admin', admin, claimInput(3, a.ns.id), claimsErrors.permission_denied],
+      ['empty code', a.principal, claimInput(3, a.ns.id, ''), claimsErrors.wrong_claim_code],
+      [
+        'malformed DevEUI',
+        a.principal,
+        { ...claimInput(3, a.ns.id), devEui: 'xyz' },
+        claimsErrors.invalid_argument,
+      ],
+    ]);
   });
 
   test('two owners racing for one device: exactly one wins', async () => {
@@ -257,18 +243,12 @@ describe('unclaim, transfer, lock', () => {
       networkServerInput({ name: 'second', netId: '000015' }),
     );
     await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
-    await rejectsWith(
-      h.claims.devices.transfer(a.principal, transferInput(1, b.ns.id)),
-      claimsErrors.unknown_network_server.code,
-    );
-    await rejectsWith(
-      h.claims.devices.transfer(b.principal, transferInput(1, b.ns.id)),
-      claimsErrors.unknown_device.code,
-    );
-    await rejectsWith(
-      h.claims.devices.transfer(a.principal, transferInput(2, ns2.peer.id)),
-      claimsErrors.unknown_device.code,
-    );
+    for (const [name, principal, input, error] of [
+      ['to another owner’s NS', a.principal, transferInput(1, b.ns.id), claimsErrors.unknown_network_server],
+      ['by another owner', b.principal, transferInput(1, b.ns.id), claimsErrors.unknown_device],
+      ['of a device not claimed', a.principal, transferInput(2, ns2.peer.id), claimsErrors.unknown_device],
+    ] as const)
+      await rejectsWith(h.claims.devices.transfer(principal, input), error.code, name);
     const moved = await h.claims.devices.transfer(a.principal, transferInput(1, ns2.peer.id));
     assert.equal(moved.networkServerId, ns2.peer.id);
     const event = h.publisher.events.at(-1);
@@ -352,24 +332,9 @@ describe('reading devices', () => {
       [devEui(3)],
     );
     assert.equal(next.next, null);
-    const ofB = await h.claims.devices.listDevices(admin, {
-      accountId: b.principal.accountId,
-      batchId: null,
-      pageSize: 0,
-      pageToken: null,
-    });
-    assert.deepEqual(
-      ofB.devices.map((d) => d.devEui),
-      [devEui(4)],
-    );
+    assert.deepEqual(await listedDevEuis(h, admin, { accountId: b.principal.accountId }), [devEui(4)]);
     const batchId = (await h.store.getDevice(devEui(1)))?.batchId ?? '';
-    const batch = await h.claims.devices.listDevices(admin, {
-      accountId: null,
-      batchId,
-      pageSize: 0,
-      pageToken: null,
-    });
-    assert.equal(batch.devices.length, 5);
+    assert.equal((await listedDevEuis(h, admin, { batchId })).length, 5);
   });
 });
 

@@ -41,6 +41,36 @@ export interface AcceptedJoin {
   readonly time: Date;
 }
 
+/** What an import says about a device; the rest of its record is the state of a device nobody has claimed yet. */
+export type ImportedDeviceFacts = Pick<
+  DeviceRecord,
+  'devEui' | 'joinEui' | 'macVersion' | 'claimCodeHash' | 'batchId' | 'manufacturer' | 'outbox' | 'createdAt'
+>;
+
+/** A device as imported: unclaimed, never joined, at revision 1. */
+export function importedDevice(facts: ImportedDeviceFacts): DeviceRecord {
+  return {
+    rev: 1,
+    devEui: facts.devEui,
+    joinEui: facts.joinEui,
+    macVersion: facts.macVersion,
+    claimCodeHash: facts.claimCodeHash,
+    batchId: facts.batchId,
+    manufacturer: facts.manufacturer,
+    state: 'unclaimed',
+    lockReason: null,
+    accountId: null,
+    networkServerId: null,
+    applicationServerId: null,
+    claimedAt: null,
+    activated: false,
+    joinCount: 0,
+    lastJoinAt: null,
+    outbox: facts.outbox,
+    createdAt: facts.createdAt,
+  };
+}
+
 function parseProfileId(value: string | null): string {
   if (value === null || value === '') return '00000000';
   const hex = normalizeHex(value, 4);
@@ -83,33 +113,25 @@ export class Devices {
       rows.map((r) => ({ devEui: r.devEui, macVersion: r.macVersion, keys: r.keys })),
     );
     const now = this.ctx.clock.now();
-    const devices: DeviceRecord[] = rows.map((r, i) => ({
-      rev: 1,
-      devEui: r.devEui,
-      joinEui: r.joinEui,
-      macVersion: r.macVersion,
-      claimCodeHash: hashes[i] as string,
-      batchId,
-      manufacturer: input.manufacturer,
-      state: 'unclaimed',
-      lockReason: null,
-      accountId: null,
-      networkServerId: null,
-      applicationServerId: null,
-      claimedAt: null,
-      activated: false,
-      joinCount: 0,
-      lastJoinAt: null,
-      outbox: [
-        newDeviceEvent(r.devEui, now, {
-          kind: 'imported',
-          joinEui: r.joinEui,
-          batchId,
-          macVersion: r.macVersion,
-        }),
-      ],
-      createdAt: now.toISOString(),
-    }));
+    const devices = rows.map((r, i) =>
+      importedDevice({
+        devEui: r.devEui,
+        joinEui: r.joinEui,
+        macVersion: r.macVersion,
+        claimCodeHash: hashes[i] as string,
+        batchId,
+        manufacturer: input.manufacturer,
+        outbox: [
+          newDeviceEvent(r.devEui, now, {
+            kind: 'imported',
+            joinEui: r.joinEui,
+            batchId,
+            macVersion: r.macVersion,
+          }),
+        ],
+        createdAt: now.toISOString(),
+      }),
+    );
     try {
       await this.ctx.store.insertDevices(devices);
     } catch (err) {

@@ -1,47 +1,27 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  claimCodeOf,
+  appSKeyReqOf,
+  authorized,
+  claimFor,
   createHarness,
   createOwner,
   devEui,
   importDevices,
-  joinEui,
+  joinOutcome,
+  networkServerInput,
+  transferInput,
   type Harness,
   type Owner,
-  networkServerInput,
-  authorized,
-  transferInput,
 } from '../testing/harness.js';
 
 // Issue 22 #11: keys hands a session's AppSKey out only under the binding it was made under (keys
 // get-app-s-key.test.ts). Here the other half: claims gives every binding its own identity, the same to the NS's
 // Authorize (stored with the session) and to the AS's AuthorizeApplicationServer (asked with AppSKeyReq).
 
-const join = (h: Harness, o: Owner) =>
-  authorized(
-    h.claims.gateway.authorize({
-      joinEui,
-      devEui: devEui(1),
-      credential: { kind: 'bearer-token', token: o.ns.bearerToken },
-      senderNetId: o.ns.netId,
-      senderNsId: null,
-    }),
-  );
-const appSKeyReq = (h: Harness, o: Owner, asId: string) =>
-  h.claims.gateway.authorizeApplicationServer({
-    joinEui,
-    devEui: devEui(1),
-    credential: { kind: 'bearer-token', token: o.as.bearerToken },
-    senderAsId: asId,
-  });
-const claim = (h: Harness, o: Owner) =>
-  h.claims.devices.claim(o.principal, {
-    devEui: devEui(1),
-    claimCode: claimCodeOf(1),
-    networkServerId: o.ns.id,
-    applicationServerId: o.as.id,
-  });
+const join = (h: Harness, o: Owner) => authorized(joinOutcome(h, o, 1));
+const appSKeyReq = (h: Harness, o: Owner, asId: string) => appSKeyReqOf(h, o, 1, { senderAsId: asId });
+const claim = (h: Harness, o: Owner) => claimFor(h, o, 1, { withAs: true });
 
 test('claim, join, unclaim, reclaim by another owner: its AS asks under a binding the old session was not made under', async () => {
   const h = await createHarness();

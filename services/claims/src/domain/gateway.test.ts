@@ -1,61 +1,36 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { JoineryError } from '@joinery/errors';
 import {
   admin,
-  claimCodeOf,
+  appSKeyReqOf,
+  authorized,
+  bearer,
+  claimFor,
+  claimInput,
   createHarness,
   createOwner,
   devEui,
+  homeNetworkOf,
   importDevices,
-  joinEui,
-  type Harness,
-  type Owner,
+  joinOutcome,
+  listedDevEuis,
   networkServerInput,
-  authorized,
-  claimInput,
+  rejectsWith,
   transferInput,
 } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
-import type { PeerCredentialInput } from './gateway.js';
 import { defaultKekLabel } from './peers.js';
 
-const rejectsWith = (p: Promise<unknown>, code: string) =>
-  assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
-
-const token = (o: Owner): PeerCredentialInput => ({ kind: 'bearer-token', token: o.ns.bearerToken });
-
-function outcomeAs(
-  h: Harness,
-  o: Owner,
-  n: number,
-  overrides: Partial<Parameters<Harness['claims']['gateway']['authorize']>[0]> = {},
-) {
-  return h.claims.gateway.authorize({
-    joinEui,
-    devEui: devEui(n),
-    credential: token(o),
-    senderNetId: o.ns.netId,
-    senderNsId: null,
-    ...overrides,
-  });
-}
-
-const authorizeAs = (...args: Parameters<typeof outcomeAs>) => authorized(outcomeAs(...args));
+const authorizeAs = (...args: Parameters<typeof joinOutcome>) => authorized(joinOutcome(...args));
 
 async function world() {
   const h = await createHarness();
   await importDevices(h, 4);
   const x = await createOwner(h, 'x', '000013');
   const y = await createOwner(h, 'y', '000014');
-  await h.claims.devices.claim(x.principal, {
-    devEui: devEui(1),
-    claimCode: claimCodeOf(1),
-    networkServerId: x.ns.id,
-    applicationServerId: x.as.id,
-  });
-  await h.claims.devices.claim(y.principal, claimInput(2, y.ns.id));
+  await claimFor(h, x, 1, { withAs: true });
+  await claimFor(h, y, 2);
   return { h, x, y };
 }
 
@@ -93,10 +68,7 @@ describe('authorization matrix', () => {
       ['unclaimed device', authorizeAs(h, x, 3)],
       ['JoinEUI mismatch', authorizeAs(h, x, 1, { joinEui: '70B3D57ED0000001' })],
       ['SenderID not the caller’s NetID', authorizeAs(h, x, 1, { senderNetId: '000014' })],
-      [
-        'unknown bearer token',
-        authorizeAs(h, x, 1, { credential: { kind: 'bearer-token', token: 'jns_unknown' } }),
-      ],
+      ['unknown bearer token', authorizeAs(h, x, 1, { credential: bearer('jns_unknown') })],
       [
         'unknown certificate',
         authorizeAs(h, x, 1, { credential: { kind: 'certificate', fingerprintSha256: 'ab'.repeat(32) } }),
@@ -110,20 +82,16 @@ describe('authorization matrix', () => {
           },
         }),
       ],
-      [
-        'AS credential',
-        authorizeAs(h, x, 1, { credential: { kind: 'bearer-token', token: x.as.bearerToken } }),
-      ],
+      ['AS credential', authorizeAs(h, x, 1, { credential: bearer(x.as.bearerToken) })],
       ['malformed DevEUI', authorizeAs(h, x, 1, { devEui: 'zz' })],
     ];
-    for (const [name, p] of refusals)
-      await assert.rejects(p, (err: unknown) => JoineryError.is(err, claimsErrors.not_authorized.code), name);
+    for (const [name, p] of refusals) await rejectsWith(p, claimsErrors.not_authorized.code, name);
   });
 
   test('a refusal is an outcome with its reason; a device refusal names the authenticated caller, a caller refusal not', async () => {
     const { h, x } = await world();
-    const outcome = (n: number, overrides: Parameters<typeof outcomeAs>[3] = {}) =>
-      outcomeAs(h, x, n, overrides);
+    const outcome = (n: number, overrides: Parameters<typeof joinOutcome>[3] = {}) =>
+      joinOutcome(h, x, n, overrides);
     const cases: [string, Awaited<ReturnType<typeof outcome>>, string, string | undefined][] = [
       ['another NS’s device', await outcome(2), 'other_network_server', x.ns.id],
       ['unknown device', await outcome(99), 'unknown_device', x.ns.id],
@@ -131,12 +99,7 @@ describe('authorization matrix', () => {
       ['unclaimed device', await outcome(3), 'unclaimed', x.ns.id],
       ['JoinEUI mismatch', await outcome(1, { joinEui: '70B3D57ED0000001' }), 'join_eui_mismatch', x.ns.id],
       ['SenderID mismatch', await outcome(1, { senderNetId: '000014' }), 'unknown_sender', undefined],
-      [
-        'unknown token',
-        await outcome(1, { credential: { kind: 'bearer-token', token: 'jns_unknown' } }),
-        'unknown_sender',
-        undefined,
-      ],
+      ['unknown token', await outcome(1, { credential: bearer('jns_unknown') }), 'unknown_sender', undefined],
     ];
     for (const [name, answer, reason, callerId] of cases) {
       assert.equal(answer.outcome, 'refused', name);
@@ -170,7 +133,7 @@ describe('authorization matrix', () => {
     );
     assert.ok(fresh);
     const again = await authorizeAs(h, x, 1, {
-      credential: { kind: 'bearer-token', token: fresh.bearerToken },
+      credential: bearer(fresh.bearerToken),
     });
     assert.equal(again.networkServer.id, x.ns.id);
   });
@@ -193,7 +156,7 @@ describe('authorization matrix', () => {
     await rejectsWith(authorizeAs(h, x, 1), claimsErrors.not_authorized.code);
     const asNs2 = (senderNsId: string | null) =>
       authorizeAs(h, x, 1, {
-        credential: { kind: 'bearer-token', token: ns2.credentials.bearerToken },
+        credential: bearer(ns2.credentials.bearerToken),
         senderNetId: '000015',
         senderNsId,
       });
@@ -222,31 +185,25 @@ describe('authorization matrix', () => {
 
   test('owner A cannot read, claim, transfer or unclaim owner B’s devices', async () => {
     const { h, x, y } = await world();
-    await rejectsWith(h.claims.devices.getDevice(x.principal, devEui(2)), claimsErrors.unknown_device.code);
-    await rejectsWith(
-      h.claims.devices.claim(x.principal, claimInput(2, x.ns.id)),
-      claimsErrors.already_claimed.code,
-    );
-    await rejectsWith(
-      h.claims.devices.transfer(x.principal, transferInput(2, x.ns.id)),
-      claimsErrors.unknown_device.code,
-    );
-    await rejectsWith(h.claims.devices.unclaim(x.principal, devEui(2)), claimsErrors.unknown_device.code);
-    const listed = await h.claims.devices.listDevices(x.principal, {
-      accountId: y.principal.accountId,
-      batchId: null,
-      pageSize: 0,
-      pageToken: null,
-    });
-    assert.deepEqual(
-      listed.devices.map((d) => d.devEui),
-      [devEui(1)],
-    );
-    await rejectsWith(h.claims.peers.getPeer(x.principal, y.ns.id), claimsErrors.unknown_peer.code);
-    await rejectsWith(
-      h.claims.peers.revokeCredentials(x.principal, y.ns.id, false),
-      claimsErrors.unknown_peer.code,
-    );
+    const { devices, peers } = h.claims;
+    const refusals: [string, () => Promise<unknown>, { code: string }][] = [
+      ['read', () => devices.getDevice(x.principal, devEui(2)), claimsErrors.unknown_device],
+      ['claim', () => devices.claim(x.principal, claimInput(2, x.ns.id)), claimsErrors.already_claimed],
+      [
+        'transfer',
+        () => devices.transfer(x.principal, transferInput(2, x.ns.id)),
+        claimsErrors.unknown_device,
+      ],
+      ['unclaim', () => devices.unclaim(x.principal, devEui(2)), claimsErrors.unknown_device],
+      ['read its NS', () => peers.getPeer(x.principal, y.ns.id), claimsErrors.unknown_peer],
+      [
+        'revoke its NS',
+        () => peers.revokeCredentials(x.principal, y.ns.id, false),
+        claimsErrors.unknown_peer,
+      ],
+    ];
+    for (const [name, call, error] of refusals) await rejectsWith(call(), error.code, name);
+    assert.deepEqual(await listedDevEuis(h, x.principal, { accountId: y.principal.accountId }), [devEui(1)]);
     assert.equal((await h.claims.devices.getDevice(y.principal, devEui(2))).accountId, y.principal.accountId);
   });
 });
@@ -254,13 +211,10 @@ describe('authorization matrix', () => {
 describe('peers at the gateway', () => {
   test('AuthenticatePeer resolves NS and AS credentials and refuses unknown ones', async () => {
     const { h, x } = await world();
-    assert.equal((await h.claims.gateway.authenticatePeer(token(x))).id, x.ns.id);
-    const as = await h.claims.gateway.authenticatePeer({ kind: 'bearer-token', token: x.as.bearerToken });
+    assert.equal((await h.claims.gateway.authenticatePeer(bearer(x.ns.bearerToken))).id, x.ns.id);
+    const as = await h.claims.gateway.authenticatePeer(bearer(x.as.bearerToken));
     assert.equal(as.kind, 'application-server');
-    await rejectsWith(
-      h.claims.gateway.authenticatePeer({ kind: 'bearer-token', token: 'nope' }),
-      claimsErrors.unauthenticated.code,
-    );
+    await rejectsWith(h.claims.gateway.authenticatePeer(bearer('nope')), claimsErrors.unauthenticated.code);
     await rejectsWith(
       h.claims.gateway.authenticatePeer({ kind: 'certificate', fingerprintSha256: 'nothex' }),
       claimsErrors.unauthenticated.code,
@@ -269,62 +223,22 @@ describe('peers at the gateway', () => {
 
   test('AppSKeyReq: only the device’s AS with its own AS-ID', async () => {
     const { h, x, y } = await world();
-    const ok = await h.claims.gateway.authorizeApplicationServer({
-      joinEui,
-      devEui: devEui(1),
-      credential: { kind: 'bearer-token', token: x.as.bearerToken },
-      senderAsId: 'x-as',
-    });
+    const ok = await appSKeyReqOf(h, x, 1);
     assert.equal(ok.applicationServer.id, x.as.id);
     for (const input of [
-      { credential: { kind: 'bearer-token' as const, token: y.as.bearerToken }, senderAsId: 'y-as' },
-      { credential: { kind: 'bearer-token' as const, token: x.as.bearerToken }, senderAsId: 'y-as' },
-      { credential: { kind: 'bearer-token' as const, token: x.ns.bearerToken }, senderAsId: 'x-as' },
+      { credential: bearer(y.as.bearerToken), senderAsId: 'y-as' },
+      { credential: bearer(x.as.bearerToken), senderAsId: 'y-as' },
+      { credential: bearer(x.ns.bearerToken), senderAsId: 'x-as' },
     ])
-      await rejectsWith(
-        h.claims.gateway.authorizeApplicationServer({ joinEui, devEui: devEui(1), ...input }),
-        claimsErrors.not_authorized.code,
-      );
+      await rejectsWith(appSKeyReqOf(h, x, 1, input), claimsErrors.not_authorized.code);
   });
 
   test('HomeNSReq: only the bound NS gets the home NetID', async () => {
     const { h, x, y } = await world();
-    assert.deepEqual(
-      await h.claims.gateway.homeNetwork({
-        devEui: devEui(1),
-        credential: token(x),
-        senderNetId: '000013',
-        senderNsId: null,
-      }),
-      { netId: '000013', nsId: null },
-    );
-    await rejectsWith(
-      h.claims.gateway.homeNetwork({
-        devEui: devEui(1),
-        credential: token(y),
-        senderNetId: '000014',
-        senderNsId: null,
-      }),
-      claimsErrors.no_roaming_agreement.code,
-    );
-    await rejectsWith(
-      h.claims.gateway.homeNetwork({
-        devEui: devEui(99),
-        credential: token(y),
-        senderNetId: '000014',
-        senderNsId: null,
-      }),
-      claimsErrors.no_roaming_agreement.code,
-    );
-    await rejectsWith(
-      h.claims.gateway.homeNetwork({
-        devEui: devEui(1),
-        credential: { kind: 'bearer-token', token: 'x' },
-        senderNetId: '000013',
-        senderNsId: null,
-      }),
-      claimsErrors.unauthenticated.code,
-    );
+    assert.deepEqual(await homeNetworkOf(h, x, 1), { netId: '000013', nsId: null });
+    await rejectsWith(homeNetworkOf(h, y, 1), claimsErrors.no_roaming_agreement.code);
+    await rejectsWith(homeNetworkOf(h, y, 99), claimsErrors.no_roaming_agreement.code);
+    await rejectsWith(homeNetworkOf(h, x, 1, { credential: bearer('x') }), claimsErrors.unauthenticated.code);
   });
 
   test('registration returns KEK, token and a client certificate issued by Joinery’s CA', async () => {

@@ -2,24 +2,21 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { JoineryError } from '@joinery/errors';
 import {
-  claimCodeOf,
+  appSKeyReqOf,
+  bearer,
+  claimFor,
+  claimInput,
   createHarness,
   createOwner,
-  devEui,
   importDevices,
-  joinEui,
+  joinOutcome,
+  rejectsWith,
   type Harness,
-  claimInput,
 } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
 import type { PeerCredentialInput } from './gateway.js';
 
-const rejectsWith = (p: Promise<unknown>, code: string) =>
-  assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
-
-const bearer = (token: string): PeerCredentialInput => ({ kind: 'bearer-token', token });
 const cert = (pem: string): PeerCredentialInput => ({
   kind: 'certificate',
   fingerprintSha256: new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase(),
@@ -29,20 +26,8 @@ async function claimed(h: Harness) {
   const a = await createOwner(h, 'a', '000013');
   const b = await createOwner(h, 'b', '000014');
   await importDevices(h, 2);
-  await h.claims.devices.claim(a.principal, {
-    devEui: devEui(1),
-    claimCode: claimCodeOf(1),
-    networkServerId: a.ns.id,
-    applicationServerId: a.as.id,
-  });
-  const outcomeOf = (credential: PeerCredentialInput) =>
-    h.claims.gateway.authorize({
-      joinEui,
-      devEui: devEui(1),
-      credential,
-      senderNetId: '000013',
-      senderNsId: null,
-    });
+  await claimFor(h, a, 1, { withAs: true });
+  const outcomeOf = (credential: PeerCredentialInput) => joinOutcome(h, a, 1, { credential });
   // The authorization of an NS that may activate the device (a refusal fails the test with its reason).
   const authorize = async (credential: PeerCredentialInput) => {
     const outcome = await outcomeOf(credential);
@@ -179,13 +164,7 @@ describe('rotating credentials', () => {
     const { a, authorize } = await claimed(h);
     const before = await h.claims.peers.getPeer(a.principal, a.as.id);
     const rotation = await h.claims.peers.rotateCredentials(a.principal, a.as.id, 600);
-    const appSKeyReq = (token: string) =>
-      h.claims.gateway.authorizeApplicationServer({
-        joinEui,
-        devEui: devEui(1),
-        credential: bearer(token),
-        senderAsId: 'a-as',
-      });
+    const appSKeyReq = (token: string) => appSKeyReqOf(h, a, 1, { credential: bearer(token) });
     assert.equal((await appSKeyReq(a.as.bearerToken)).kekLabel, before.kekLabel);
     assert.equal((await appSKeyReq(rotation.credentials.bearerToken)).kekLabel, rotation.kek.label);
     assert.equal((await authorize(bearer(a.ns.bearerToken))).delivery.appSKeyKekLabel, before.kekLabel);

@@ -2,14 +2,10 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { JoineryError } from '@joinery/errors';
-import { createHarness, networkServerInput, type Harness } from '../testing/harness.js';
-import { admin } from '../testing/harness.js';
+import { admin, createHarness, networkServerInput, rejectsWith, type Harness } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
 import { defaultKekLabel, type RegisterApplicationServerInput } from './peers.js';
 import type { Principal } from './model.js';
-
-const rejectsWith = (p: Promise<unknown>, code: string) =>
-  assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
 
 const nsInput = networkServerInput;
 

@@ -12,6 +12,7 @@ import type {
   PeerRecord,
 } from './model.js';
 import type { DeviceQuery } from './device-query.js';
+import type { DevNonceReset } from '@joinery/wire';
 
 /** An accepted join of a known device, as the activation facts record it. */
 export interface RecordedJoin {
@@ -159,16 +160,8 @@ export interface RootKeyImport {
 
 export type KekPurpose = 'peer' | 'transport';
 
-/** The part of the keys service claims needs. */
 /** A DevNonce reset as the keys service recorded it. */
-export interface DevNonceResetRecord {
-  readonly actor: string;
-  readonly reason: string;
-  /** Unix ms. */
-  readonly time: number;
-  readonly lastDevNonce: number;
-  readonly historySize: number;
-}
+export type DevNonceResetRecord = DevNonceReset;
 
 /** A device's nonce state in the keys service (no secrets). */
 export interface NonceState {
@@ -180,6 +173,7 @@ export interface NonceState {
   readonly resets: readonly DevNonceResetRecord[];
 }
 
+/** The part of the keys service claims needs. */
 export interface KeyCustody {
   /** All or nothing. */
   importRootKeys(batch: readonly RootKeyImport[]): Promise<void>;

@@ -1,29 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { JoineryError } from '@joinery/errors';
 import {
   admin,
-  claimCodeOf,
+  claimFor,
+  claimInput,
   createHarness,
   createOwner,
   devEui,
+  homeNetworkOf,
   importDevices,
-  type Harness,
-  type Owner,
-  claimInput,
+  rejectsWith,
 } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
-
-const rejectsWith = (p: Promise<unknown>, code: string) =>
-  assert.rejects(p, (err: unknown) => JoineryError.is(err, code));
-
-const homeNsReq = (h: Harness, asker: Owner, n: number) =>
-  h.claims.gateway.homeNetwork({
-    devEui: devEui(n),
-    credential: { kind: 'bearer-token', token: asker.ns.bearerToken },
-    senderNetId: asker.ns.netId,
-    senderNsId: null,
-  });
 
 /** Owner x claims devices 1 and 2 on its NS (NetID 000013); y (000014) and z (000015) are other operators. */
 async function world() {
@@ -32,21 +20,15 @@ async function world() {
   const x = await createOwner(h, 'x', '000013');
   const y = await createOwner(h, 'y', '000014');
   const z = await createOwner(h, 'z', '000015');
-  for (const n of [1, 2])
-    await h.claims.devices.claim(x.principal, {
-      devEui: devEui(n),
-      claimCode: claimCodeOf(n),
-      networkServerId: x.ns.id,
-      applicationServerId: null,
-    });
+  for (const n of [1, 2]) await claimFor(h, x, n);
   return { h, x, y, z };
 }
 
 describe('roaming agreements (HomeNSReq)', () => {
   test('by default only the home NS gets an answer', async () => {
     const { h, x, y } = await world();
-    assert.deepEqual(await homeNsReq(h, x, 1), { netId: '000013', nsId: null });
-    await rejectsWith(homeNsReq(h, y, 1), claimsErrors.no_roaming_agreement.code);
+    assert.deepEqual(await homeNetworkOf(h, x, 1), { netId: '000013', nsId: null });
+    await rejectsWith(homeNetworkOf(h, y, 1), claimsErrors.no_roaming_agreement.code);
     assert.deepEqual(await h.claims.devices.roaming(x.principal, devEui(1)), []);
   });
 
@@ -58,9 +40,9 @@ describe('roaming agreements (HomeNSReq)', () => {
     );
     assert.deepEqual(await h.claims.devices.roaming(x.principal, devEui(1)), ['000014', '00001A']);
     // The answer names the home NS, not the asker.
-    assert.deepEqual(await homeNsReq(h, y, 1), { netId: '000013', nsId: null });
-    await rejectsWith(homeNsReq(h, y, 2), claimsErrors.no_roaming_agreement.code);
-    await rejectsWith(homeNsReq(h, z, 1), claimsErrors.no_roaming_agreement.code);
+    assert.deepEqual(await homeNetworkOf(h, y, 1), { netId: '000013', nsId: null });
+    await rejectsWith(homeNetworkOf(h, y, 2), claimsErrors.no_roaming_agreement.code);
+    await rejectsWith(homeNetworkOf(h, z, 1), claimsErrors.no_roaming_agreement.code);
     // The asker must be the NS its credential registered: another SenderID is refused.
     await rejectsWith(
       h.claims.gateway.homeNetwork({
@@ -77,11 +59,11 @@ describe('roaming agreements (HomeNSReq)', () => {
     const { h, x, y, z } = await world();
     assert.deepEqual(await h.claims.accounts.setRoaming(x.principal, null, ['000015']), ['000015']);
     assert.deepEqual(await h.claims.accounts.roaming(x.principal, null), ['000015']);
-    assert.deepEqual(await homeNsReq(h, z, 1), { netId: '000013', nsId: null });
-    assert.deepEqual(await homeNsReq(h, z, 2), { netId: '000013', nsId: null });
-    await rejectsWith(homeNsReq(h, y, 1), claimsErrors.no_roaming_agreement.code);
+    assert.deepEqual(await homeNetworkOf(h, z, 1), { netId: '000013', nsId: null });
+    assert.deepEqual(await homeNetworkOf(h, z, 2), { netId: '000013', nsId: null });
+    await rejectsWith(homeNetworkOf(h, y, 1), claimsErrors.no_roaming_agreement.code);
     // Unclaimed devices have no home network to tell.
-    await rejectsWith(homeNsReq(h, z, 3), claimsErrors.no_roaming_agreement.code);
+    await rejectsWith(homeNetworkOf(h, z, 3), claimsErrors.no_roaming_agreement.code);
     // An owner sets its own account whatever it names; the admin names any.
     await h.claims.accounts.setRoaming(y.principal, x.principal.accountId, ['000016']);
     assert.deepEqual(await h.claims.accounts.roaming(admin, x.principal.accountId), ['000015']);
@@ -94,7 +76,7 @@ describe('roaming agreements (HomeNSReq)', () => {
     await h.claims.devices.unclaim(x.principal, devEui(1));
     await h.claims.devices.claim(y.principal, claimInput(1, y.ns.id));
     assert.deepEqual(await h.claims.devices.roaming(y.principal, devEui(1)), []);
-    await rejectsWith(homeNsReq(h, x, 1), claimsErrors.no_roaming_agreement.code);
+    await rejectsWith(homeNetworkOf(h, x, 1), claimsErrors.no_roaming_agreement.code);
   });
 
   test('bad input is refused and changes nothing; strangers see no device', async () => {

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { JoineryError } from '@joinery/errors';
 import { createMemoryClaimsStore } from '../adapters/memory/memory-store.js';
 import { MemoryKeyCustody } from '../adapters/memory/memory-key-custody.js';
 import { bundleSealOf, CaKeySeal } from '../adapters/x509/ca-key-seal.js';
@@ -9,7 +11,7 @@ import type { DeviceEventRecord, Principal } from '../domain/model.js';
 import type { ClaimsStore, DeviceEventPublisher } from '../domain/ports.js';
 import type { ScryptCost } from '../domain/secrets.js';
 import { claimsErrors } from '../domain/errors.js';
-import type { AuthorizeOutcome, Authorization } from '../domain/gateway.js';
+import type { AuthorizeOutcome, Authorization, PeerCredentialInput } from '../domain/gateway.js';
 import type { RegisterNetworkServerInput } from '../domain/peers.js';
 
 export const adminToken = 'test-admin-token-0123456789';
@@ -155,7 +157,7 @@ export interface Owner {
   readonly principal: Principal;
   readonly apiKey: string;
   readonly ns: { id: string; bearerToken: string; certFingerprint: string; netId: string };
-  readonly as: { id: string; bearerToken: string };
+  readonly as: { id: string; bearerToken: string; asId: string };
 }
 
 /** An account with one NS (NetID `netId`) and one AS. */
@@ -178,7 +180,7 @@ export async function createOwner(h: Harness, name: string, netId: string): Prom
     principal,
     apiKey,
     ns: { id: ns.peer.id, bearerToken: ns.credentials.bearerToken, certFingerprint: cert.hash, netId },
-    as: { id: as.peer.id, bearerToken: as.credentials.bearerToken },
+    as: { id: as.peer.id, bearerToken: as.credentials.bearerToken, asId: `${name}-as` },
   };
 }
 
@@ -187,4 +189,60 @@ export async function authorized(outcome: Promise<AuthorizeOutcome>): Promise<Au
   const answer = await outcome;
   if (answer.outcome === 'refused') throw claimsErrors.not_authorized({ reason: answer.reason });
   return answer.authorization;
+}
+
+/** Asserts that `p` rejects with the JoineryError of `code` (errors are asserted by code, never by message). */
+export const rejectsWith = (p: Promise<unknown>, code: string, message?: string) =>
+  assert.rejects(p, (err: unknown) => JoineryError.is(err, code), message);
+
+/** A bearer-token peer credential. */
+export const bearer = (token: string): PeerCredentialInput => ({ kind: 'bearer-token', token });
+
+/** Owner `o` claims imported device `n` (its own claim code) onto its NS, and onto its AS with `withAs`. */
+export const claimFor = (h: Harness, o: Owner, n: number, options: { withAs?: boolean } = {}) =>
+  h.claims.devices.claim(o.principal, {
+    ...claimInput(n, o.ns.id),
+    applicationServerId: options.withAs === true ? o.as.id : null,
+  });
+
+type AuthorizeInput = Parameters<Claims['gateway']['authorize']>[0];
+type HomeNetworkInput = Parameters<Claims['gateway']['homeNetwork']>[0];
+type AppSKeyReqInput = Parameters<Claims['gateway']['authorizeApplicationServer']>[0];
+
+/** How owner `o`'s NS names itself on a BI request: its token and NetID, no SenderNSID (BI 1.0). */
+const asNetworkServer = (o: Owner) =>
+  ({ credential: bearer(o.ns.bearerToken), senderNetId: o.ns.netId, senderNsId: null }) as const;
+
+/** Owner `o`'s NS asks to activate device `n` (a JoinReq), but for `overrides`. */
+export const joinOutcome = (h: Harness, o: Owner, n: number, overrides: Partial<AuthorizeInput> = {}) =>
+  h.claims.gateway.authorize({ joinEui, devEui: devEui(n), ...asNetworkServer(o), ...overrides });
+
+/** Owner `o`'s AS asks AppSKeyReq for device `n` with its token and AS-ID, but for `overrides`. */
+export const appSKeyReqOf = (h: Harness, o: Owner, n: number, overrides: Partial<AppSKeyReqInput> = {}) =>
+  h.claims.gateway.authorizeApplicationServer({
+    joinEui,
+    devEui: devEui(n),
+    credential: bearer(o.as.bearerToken),
+    senderAsId: o.as.asId,
+    ...overrides,
+  });
+
+/** Owner `o`'s NS asks HomeNSReq for device `n`, but for `overrides`. */
+export const homeNetworkOf = (h: Harness, o: Owner, n: number, overrides: Partial<HomeNetworkInput> = {}) =>
+  h.claims.gateway.homeNetwork({ devEui: devEui(n), ...asNetworkServer(o), ...overrides });
+
+/** The DevEUIs `principal` lists in one page, of `accountId` (null: its own, or every account for the admin). */
+export async function listedDevEuis(
+  h: Harness,
+  principal: Principal,
+  filter: { accountId?: string | null; batchId?: string | null } = {},
+): Promise<string[]> {
+  const listed = await h.claims.devices.listDevices(principal, {
+    accountId: null,
+    batchId: null,
+    pageSize: 0,
+    pageToken: null,
+    ...filter,
+  });
+  return listed.devices.map((d) => d.devEui);
 }

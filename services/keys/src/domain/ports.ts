@@ -1,5 +1,6 @@
 import type { Logger } from '@joinery/logging';
 import type { KeyVault, MacVersion } from './key-vault.js';
+import type { DevNonceReset } from '@joinery/wire';
 
 export type { KeyVault, Logger, MacVersion };
 
@@ -123,15 +124,7 @@ export interface StoredSession {
   readonly createdAt: number;
 }
 
-export interface DevNonceReset {
-  readonly actor: string;
-  readonly reason: string;
-  /** Unix ms. */
-  readonly time: number;
-  /** Last accepted DevNonce before the reset, -1 when none. */
-  readonly lastDevNonce: number;
-  readonly historySize: number;
-}
+export type { DevNonceReset };
 
 export interface NonceState {
   /** Last JoinNonce handed out, 0 when none. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { joinActivityFixture } from '../../domain/test-fixtures.js';
 import { MemoryKv } from '../memory/memory-kv.js';
 import { KvClaimsStore } from './kv-claims-store.js';
 
@@ -25,21 +26,8 @@ class CountingKv extends MemoryKv {
   }
 }
 
-const activity = (devEui: string, eventId: string, second: number) => ({
-  devEui,
-  activity: {
-    eventId,
-    time: new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString(),
-    accepted: true,
-    resultCode: 'Success',
-    errorCode: '',
-    accountId: 'acc_A',
-    networkServerId: 'ns_1',
-    netId: '000013',
-    kind: 'join-request' as const,
-    devNonce: second,
-  },
-});
+const activity = (devEui: string, eventId: string, second: number) =>
+  joinActivityFixture(devEui, eventId, second, { devNonce: second });
 
 test('a batch of join activity costs one read and one swap per device, the devices side by side', async () => {
   const kv = new CountingKv();

@@ -6,15 +6,17 @@ import { requireInfra } from '@joinery/testing/infra';
 import { Redis } from 'ioredis';
 import { claimsErrors } from '../../domain/errors.js';
 import {
-  claimCodeOf,
+  authorized,
+  bearer,
+  claimFor,
   createHarness,
   createOwner,
   devEui,
   importDevices,
-  joinEui,
+  joinOutcome,
+  listedDevEuis,
   networkServerInput,
-  authorized,
-  claimInput,
+  rejectsWith,
   transferInput,
 } from '../../testing/harness.js';
 import { createRedisClaimsStore } from './redis-store.js';
@@ -33,16 +35,7 @@ test('against Redis: of owners racing for the same devices exactly one wins each
     await importDevices(h, 5);
     const owners = await Promise.all(['a', 'b', 'c'].map((n, i) => createOwner(h, n, `00001${i}`)));
     for (let n = 1; n <= 5; n += 1) {
-      const results = await Promise.allSettled(
-        owners.map((o) =>
-          h.claims.devices.claim(o.principal, {
-            devEui: devEui(n),
-            claimCode: claimCodeOf(n),
-            networkServerId: o.ns.id,
-            applicationServerId: null,
-          }),
-        ),
-      );
+      const results = await Promise.allSettled(owners.map((o) => claimFor(h, o, n)));
       const winners = results.filter((r) => r.status === 'fulfilled');
       assert.equal(winners.length, 1, `device ${n}`);
       for (const r of results)
@@ -63,33 +56,14 @@ test('against Redis: transfer, then the old NS is refused and the new one author
       a.principal,
       networkServerInput({ name: 'ns2', netId: '000015' }),
     );
-    await h.claims.devices.claim(a.principal, claimInput(1, a.ns.id));
+    await claimFor(h, a, 1);
     await h.claims.devices.transfer(a.principal, transferInput(1, ns2.peer.id));
     const join = (token: string, senderNetId: string) =>
-      authorized(
-        h.claims.gateway.authorize({
-          joinEui,
-          devEui: devEui(1),
-          credential: { kind: 'bearer-token', token },
-          senderNetId,
-          senderNsId: null,
-        }),
-      );
-    await assert.rejects(join(a.ns.bearerToken, '000013'), (e: unknown) =>
-      JoineryError.is(e, claimsErrors.not_authorized.code),
-    );
+      authorized(joinOutcome(h, a, 1, { credential: bearer(token), senderNetId }));
+    await rejectsWith(join(a.ns.bearerToken, '000013'), claimsErrors.not_authorized.code);
     const ok = await join(ns2.credentials.bearerToken, '000015');
     assert.equal(ok.networkServer.id, ns2.peer.id);
-    const listed = await h.claims.devices.listDevices(a.principal, {
-      accountId: null,
-      batchId: null,
-      pageSize: 0,
-      pageToken: null,
-    });
-    assert.deepEqual(
-      listed.devices.map((d) => d.devEui),
-      [devEui(1)],
-    );
+    assert.deepEqual(await listedDevEuis(h, a.principal), [devEui(1)]);
   } finally {
     await h.store.close();
   }
