@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { addCounts, countFailure, type TestCounts } from './test-counts.js';
+import { exitOnInterrupt } from './interrupt.js';
 import { findTestFiles, nodeTestArgs } from './test-files.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,18 +56,10 @@ const countsFile = join(countsDir, 'counts.json');
 const stopAll = async () => {
   for (const s of started.splice(0).reverse()) await s.stop().catch((err: unknown) => console.error(err));
 };
-for (const [signal, number] of [
-  ['SIGINT', 2],
-  ['SIGTERM', 15],
-] as const) {
-  process.once(signal, () => {
-    current?.kill(signal);
-    void stopAll().finally(() => {
-      rmSync(countsDir, { recursive: true, force: true });
-      process.exit(128 + number);
-    });
-  });
-}
+exitOnInterrupt(
+  () => current,
+  () => stopAll().finally(() => rmSync(countsDir, { recursive: true, force: true })),
+);
 
 const startedAt = Date.now();
 try {

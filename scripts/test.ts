@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { addCounts, countFailure, type TestCounts } from './test-counts.js';
+import { exitOnInterrupt } from './interrupt.js';
 import { findTestFiles, nodeTestArgs } from './test-files.js';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -83,20 +84,12 @@ let infra: Infra | undefined;
 const countsDir = mkdtempSync(join(tmpdir(), 'joinery-test-'));
 const countsFile = join(countsDir, 'counts.json');
 
-// Interrupted (Ctrl-C, or SIGTERM sent to this process alone): stop the running check or test runner, which
-// would otherwise outlive us against a stopped Kafka, and the infrastructure, then exit.
-for (const [signal, number] of [
-  ['SIGINT', 2],
-  ['SIGTERM', 15],
-] as const) {
-  process.once(signal, () => {
-    current?.kill(signal);
-    void (infra?.stop() ?? Promise.resolve()).finally(() => {
-      rmSync(countsDir, { recursive: true, force: true });
-      process.exit(128 + number);
-    });
-  });
-}
+// Interrupted: stop the running check or test runner and the infrastructure, then exit.
+exitOnInterrupt(
+  () => current,
+  () =>
+    (infra?.stop() ?? Promise.resolve()).finally(() => rmSync(countsDir, { recursive: true, force: true })),
+);
 try {
   let env: NodeJS.ProcessEnv = { ...process.env, JOINERY_TEST_COUNTS_FILE: countsFile };
   if (withInfra && files.some(needsInfra)) {

@@ -11,93 +11,35 @@
 // a closed loop with 64 requests in flight for 10 s. Then open loops at fixed offered rates, 10 s each, giving
 // p50 / p99 / p99.9. Every answer is checked for `Success`; anything else counts as an error.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { batchRow, createApiClient, simulatedDevice, type RegisteredNetworkServer } from '@joinery/joinery';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { simulatedDevice } from '@joinery/joinery';
 import { hexOf, joinReqMessage } from '@joinery/testing/simulated-network';
-import { freePort, spawnManaged } from '@joinery/testing/infra';
+import { claimedFleet } from '../../test/e2e/src/contract/contract-helpers.js';
+import { startEmbeddedJoinery } from '../common/embedded-joinery.js';
+import { nsTarget } from '../common/join-path.js';
 import { runMeasuredLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
 
 const deviceCount = Number(process.env.BENCH_DEVICES ?? 5000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rates = (process.env.BENCH_RATES ?? '500,1000,2000,3000').split(',').filter(Boolean).map(Number);
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const joinEui = '70B3D57ED00BE4C0';
 
-const dir = mkdtempSync(join(tmpdir(), 'joinery-bench-embedded-'));
-const [apiPort, biPort] = [await freePort(), await freePort()];
-const server = spawnManaged({
-  command: process.execPath,
-  args: [
-    ...(process.env.BENCH_PROFILE_DIR === undefined
-      ? []
-      : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]),
-    '--import',
-    'tsx',
-    join(repoRoot, 'services/joinery/src/main.ts'),
-    'start',
-  ],
-  cwd: repoRoot,
-  logFile: join(dir, 'joinery.log'),
-  env: {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    JOINERY_DATA_DIR: join(dir, 'data'),
-    JOINERY_API_PORT: String(apiPort),
-    JOINERY_API_HOST: '127.0.0.1',
-    JOINERY_BI_PORT: String(biPort),
-    JOINERY_BI_HOST: '127.0.0.1',
-    JOINERY_LOG_LEVEL: 'warn',
-    // Claim-code hashing cost only affects the set-up, not the joins measured here.
-    JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
-    JOINERY_BI_PEER_RATE: '100000',
-    JOINERY_BI_PEER_BURST: '100000',
-    // Overload protection sized above the offered load (as bench/ratios does): this bench measures the join path.
-    JOINERY_BI_MAX_IN_FLIGHT: '4096',
-    JOINERY_BI_TARGET_LATENCY: '60000',
-    JOINERY_BI_MAX_QUEUE_AGE: '60000',
-    JOINERY_BI_MAX_EVENT_LOOP_DELAY: '60000',
-    JOINERY_BI_DEADLINE_MS: '5000',
-  },
-});
+const server = await startEmbeddedJoinery(
+  'bench-embedded',
+  process.env.BENCH_PROFILE_DIR === undefined
+    ? []
+    : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`],
+);
 
 try {
-  const deadline = Date.now() + 90_000;
-  while (!server.logTail(50).includes('Joinery is running')) {
-    if (server.exited() !== undefined || Date.now() > deadline)
-      throw new Error(`start failed:\n${server.logTail(30)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  const adminToken = readFileSync(join(dir, 'data', 'admin-token'), 'utf8').trim();
-  const admin = createApiClient(`http://127.0.0.1:${apiPort}`, adminToken);
-  const account = await admin.request<{ apiKey: string }>('POST', '/api/v1/accounts', { name: 'bench' });
-  const owner = createApiClient(`http://127.0.0.1:${apiPort}`, account.apiKey);
-  const ns = await owner.request<RegisteredNetworkServer>('POST', '/api/v1/network-servers', {
-    name: 'bench-ns',
-    netId: '000013',
-    appSKeyDelivery: 'session-key-id',
-  });
   const devices = Array.from({ length: deviceCount }, () => simulatedDevice('1.0.4'));
-  for (let i = 0; i < devices.length; i += 1000)
-    await admin.request('POST', '/api/v1/device-batches', {
-      joinEui,
-      devices: devices.slice(i, i + 1000).map(batchRow),
-    });
-  await Promise.all(
-    Array.from({ length: 8 }, async (_, w) => {
-      for (let i = w; i < devices.length; i += 8) {
-        const d = devices[i];
-        if (d !== undefined)
-          await owner.request('POST', '/api/v1/claims', {
-            devEui: d.devEui,
-            claimCode: d.claimCode,
-            networkServerId: ns.id,
-          });
-      }
-    }),
-  );
+  const { ns } = await claimedFleet(server.apiUrl, server.adminToken, {
+    account: 'bench',
+    ns: { name: 'bench-ns', netId: '000013', appSKeyDelivery: 'session-key-id' },
+    joinEui,
+    devices,
+  });
   console.log(`${deviceCount} devices imported and claimed`);
 
   // JoinReq bodies with increasing DevNonces, device after device, so no two requests repeat a nonce.
@@ -115,14 +57,7 @@ try {
       }),
     );
   };
-  const target = {
-    mode: 'http',
-    url: `https://127.0.0.1:${biPort}/`,
-    certPem: ns.credentials.clientCertPem,
-    keyPem: ns.credentials.clientKeyPem,
-    caPem: ns.credentials.caCertPem,
-    conns: 64,
-  } as const;
+  const target = nsTarget(server.biUrl, ns.credentials, 64);
   const bodies = (count: number) => Array.from({ length: count }, body);
   /** One phase through the Go generator, with the CPU each side spent per answered join (ms). */
   const phase = (load: LoadgenPhase, count: number) =>
@@ -162,5 +97,4 @@ Target (issue #8): ≥ 3,000 joins/s with the software vault.
   console.log(results);
 } finally {
   await server.stop();
-  rmSync(dir, { recursive: true, force: true });
 }

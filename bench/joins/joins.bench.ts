@@ -12,7 +12,7 @@
 // Open loop: each phase sends at a fixed offered rate for BENCH_SECONDS, latency measured from the *scheduled* send
 // time to the answer (so a stalled generator or server shows up as latency, no coordinated omission). Saturation:
 // closed loop with 128 requests in flight.
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { connectRedis } from '@joinery/store';
 import { startInfra, type Infra } from '@joinery/testing/infra';
 import { joinReqBody, newDevice, provisionNs, type Device } from '../../test/e2e/src/gateway/ns-client.js';
+import { distributedPathPids, gatewayAboveLoad, infraPids, nsTarget } from '../common/join-path.js';
 import { machineCpuTicks, processCpuSeconds, runLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
 import { startProcessStack, type StackService } from '../../test/e2e/src/gateway/process-stack.js';
 
@@ -56,27 +57,6 @@ interface Phase {
   readonly sendLagP99: number;
   /** CPU used during the phase per process, in cores (1.0 = one core busy all the time). */
   cpu?: Record<string, number>;
-}
-
-/** The process listening on a TCP port (from /proc/net/tcp{,6} and the sockets in /proc/<pid>/fd). */
-function pidListeningOn(port: number): number | undefined {
-  const inodes = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6'])
-    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols[3] === '0A' && parseInt(cols[1]?.split(':')[1] ?? '', 16) === port) inodes.add(cols[9]!);
-    }
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return Number(pid);
-      }
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return undefined;
 }
 
 /** Cumulative CPU seconds of each process of interest, and of the whole machine, from /proc. */
@@ -150,18 +130,7 @@ async function main() {
     redisDb,
     logLevel: 'warn',
     env: {
-      // Overload protection and per-peer limits sized above the offered load: this measures the join path.
-      'bi-gateway': {
-        JOINERY_BI_PEER_RATE: '100000',
-        JOINERY_BI_PEER_BURST: '100000',
-        JOINERY_BI_MAX_IN_FLIGHT: '4096',
-        JOINERY_BI_MIN_IN_FLIGHT: '4096',
-        JOINERY_BI_TARGET_LATENCY: '60000',
-        JOINERY_BI_MAX_QUEUE_AGE: '60000',
-        JOINERY_BI_MAX_EVENT_LOOP_DELAY: '60000',
-        JOINERY_BI_DEADLINE_MS: '2000',
-        ...multiplex,
-      },
+      'bi-gateway': { ...gatewayAboveLoad, JOINERY_BI_DEADLINE_MS: '2000', ...multiplex },
       claims: multiplex,
     },
     nodeArgs: { keys: nodeArgs('keys'), claims: nodeArgs('claims'), 'bi-gateway': nodeArgs('bi-gateway') },
@@ -179,14 +148,11 @@ async function main() {
       caCertPem: stack.caCertPem,
     });
     log(`provisioned in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const target = {
-      mode: 'http',
-      url: `https://127.0.0.1:${stack.biPort}/`,
-      certPem: tls.cert,
-      keyPem: tls.key,
-      caPem: tls.ca,
-      conns: sockets,
-    } as const;
+    const target = nsTarget(
+      `https://127.0.0.1:${stack.biPort}/`,
+      { clientCertPem: tls.cert, clientKeyPem: tls.key, caCertPem: tls.ca },
+      sockets,
+    );
     const devNonces = new Uint32Array(deviceCount);
     let cursor = 0;
     let transactionId = 0;
@@ -198,15 +164,7 @@ async function main() {
       }
       return out;
     };
-    const pids: Record<string, number> = {
-      'bi-gateway': stack.process('bi-gateway').pid,
-      claims: stack.process('claims').pid,
-      keys: stack.process('keys').pid,
-    };
-    const redisPid = pidListeningOn(Number(new URL(redisUrl).port));
-    const kafkaPid = pidListeningOn(Number(kafkaBrokers.split(',')[0]!.split(':')[1]));
-    if (redisPid !== undefined) pids['redis'] = redisPid;
-    if (kafkaPid !== undefined) pids['kafka'] = kafkaPid;
+    const pids = distributedPathPids(stack, infraPids(redisUrl, kafkaBrokers));
     /**
      * One phase through the Go generator (bench/loadgen). The JoinReqs are built first, outside the CPU window, which
      * covers only the generator's run; the generator (a child process gone by the end) reports its own CPU.

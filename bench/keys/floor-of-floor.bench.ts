@@ -9,52 +9,26 @@
 //   BENCH_SECONDS=8 BENCH_ROUNDS=2 …                            (the defaults)
 import { connectRedis } from '@joinery/store';
 import { freePort, startInfra, type Infra } from '@joinery/testing/infra';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { keysEntryPoints, startKeysProcess } from '../../services/keys/src/testing/keys-process.js';
 import { runMeasuredLoadgen } from '../loadgen/loadgen.js';
-import { handleJoinBodies, importKeysBenchDevices, keysGrpcTarget } from '../ratios/ratios.js';
+import {
+  handleJoinBodies,
+  importKeysBenchDevices,
+  keysGrpcTarget,
+  startFloorServer,
+} from '../ratios/ratios.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const works = ['none', 'crypto', 'redis', 'crypto+redis'] as const;
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 async function startFloor(work: string, redisUrl: string) {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./floor-server.ts', import.meta.url))],
-    {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        PORT: String(port),
-        FLOOR_WORK: work,
-        REDIS_URL: redisUrl,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the floor server (${work}) exited with ${code}`)));
-    child.stdout!.on('data', (b: Buffer) => {
-      if (b.toString().includes('listening')) resolve();
-    });
-  });
-  return {
-    port,
-    pid: child.pid!,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const floor = await startFloorServer(port, { FLOOR_WORK: work, REDIS_URL: redisUrl });
+  return { port, pid: floor.pid, stop: floor.stop };
 }
 
 let infra: Infra | undefined;

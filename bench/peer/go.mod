@@ -6,7 +6,11 @@ require (
 	github.com/brocaar/lorawan v0.0.0-20230609081225-559f55342122
 	github.com/go-redis/redis/v8 v8.8.3
 	github.com/sirupsen/logrus v1.7.0
+	joinery.test/loopbackpki v0.0.0
 )
+
+// The loopback PKI the Go stand-ins share (test/e2e/interop's ChirpStack v3 client too), from this repository.
+replace joinery.test/loopbackpki => ../../test/e2e/interop/loopbackpki
 
 require (
 	github.com/NickBall/go-aes-key-wrap v0.0.0-20170929221519-1c3aa3e4dfc5 // indirect

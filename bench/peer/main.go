@@ -17,23 +17,16 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -43,6 +36,7 @@ import (
 	"github.com/brocaar/lorawan/backend/joinserver"
 	"github.com/go-redis/redis/v8"
 	log "github.com/sirupsen/logrus"
+	"joinery.test/loopbackpki"
 )
 
 type kekFlag struct{ label, key string }
@@ -166,66 +160,20 @@ func fail(err error) {
 // writeCerts makes a CA, a server certificate for 127.0.0.1 and a client certificate (for the load generator), and
 // writes the CA and the client's certificate and key to dir.
 func writeCerts(dir string) (tls.Certificate, *x509.CertPool, error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := loopbackpki.NewCA("bench peer CA")
 	if err != nil {
 		return tls.Certificate{}, nil, err
 	}
-	now := time.Now()
-	caTemplate := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "bench peer CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate, caTemplate, &caKey.PublicKey, caKey)
+	server, err := ca.Server()
 	if err != nil {
 		return tls.Certificate{}, nil, err
 	}
-	ca, _ := x509.ParseCertificate(caDER)
-	leaf := func(serial int64, cn string, usage x509.ExtKeyUsage, ip bool) ([]byte, *ecdsa.PrivateKey, error) {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, nil, err
-		}
-		t := &x509.Certificate{
-			SerialNumber: big.NewInt(serial),
-			Subject:      pkix.Name{CommonName: cn},
-			NotBefore:    now.Add(-time.Hour),
-			NotAfter:     now.Add(24 * time.Hour),
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
-		}
-		if ip {
-			t.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")}
-		}
-		der, err := x509.CreateCertificate(rand.Reader, t, ca, &key.PublicKey, caKey)
-		return der, key, err
-	}
-	serverDER, serverKey, err := leaf(2, "127.0.0.1", x509.ExtKeyUsageServerAuth, true)
+	client, err := ca.Client("000013")
 	if err != nil {
 		return tls.Certificate{}, nil, err
 	}
-	clientDER, clientKey, err := leaf(3, "000013", x509.ExtKeyUsageClientAuth, false)
-	if err != nil {
+	if err := ca.WriteFiles(dir, map[string]tls.Certificate{"client": client}); err != nil {
 		return tls.Certificate{}, nil, err
 	}
-	clientKeyDER, err := x509.MarshalECPrivateKey(clientKey)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	for name, block := range map[string]*pem.Block{
-		"ca.pem":         {Type: "CERTIFICATE", Bytes: caDER},
-		"client.pem":     {Type: "CERTIFICATE", Bytes: clientDER},
-		"client-key.pem": {Type: "EC PRIVATE KEY", Bytes: clientKeyDER},
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(block), 0o600); err != nil {
-			return tls.Certificate{}, nil, err
-		}
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return tls.Certificate{Certificate: [][]byte{serverDER}, PrivateKey: serverKey}, pool, nil
+	return server, ca.Pool(), nil
 }

@@ -14,25 +14,27 @@
 //
 // measureRatios() returns the ratio object; bench/ratios/ratios.bench.ts runs it and writes RESULTS.md.
 import { create, toBinary } from '@bufbuild/protobuf';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { requests } from '@joinery/backend-interfaces/fixtures';
 import { JoineryError } from '@joinery/errors';
-import { batchRow, createApiClient, type RegisteredNetworkServer } from '@joinery/joinery';
 import type { Client } from '@joinery/grpc';
 import { HandleJoinRequestSchema, KekPurpose, type KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { connectRedis } from '@joinery/store';
-import { freePort, spawnManaged } from '@joinery/testing/infra';
+import { freePort } from '@joinery/testing/infra';
 import { handleJoinRequest } from '../../services/keys/src/testing/keys-grpc-fixtures.js';
 import { keysEntryPoints, startKeysProcess } from '../../services/keys/src/testing/keys-process.js';
 import { startProcessStack } from '../../test/e2e/src/gateway/process-stack.js';
 import { joinReqBody, newDevice, provisionNs, type Device } from '../../test/e2e/src/gateway/ns-client.js';
+import { claimedFleet } from '../../test/e2e/src/contract/contract-helpers.js';
+import { startBenchServer, tsxScript } from '../common/bench-server.js';
+import { startEmbeddedJoinery } from '../common/embedded-joinery.js';
+import { distributedPathPids, gatewayAboveLoad, infraPids, nsTarget } from '../common/join-path.js';
 import { measureJoinCrypto } from '../lorawan/join-crypto.js';
 import {
   machineCpuTicks,
@@ -43,18 +45,8 @@ import {
   type LoadgenTarget,
 } from '../loadgen/loadgen.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const joinEui = '70B3D57ED0023023';
 const netId = '000013';
-/** Overload protection sized above the offered load (as bench/joins does): these phases measure the join path. */
-const admissionAboveLoad = {
-  JOINERY_BI_MAX_IN_FLIGHT: '4096',
-  JOINERY_BI_MIN_IN_FLIGHT: '4096',
-  JOINERY_BI_TARGET_LATENCY: '60000',
-  JOINERY_BI_MAX_QUEUE_AGE: '60000',
-  JOINERY_BI_MAX_EVENT_LOOP_DELAY: '60000',
-  JOINERY_BI_DEADLINE_MS: '5000',
-};
 
 export interface RatioOptions {
   readonly redisUrl: string;
@@ -205,26 +197,9 @@ async function withLoad<T>(fn: () => Promise<T>): Promise<[T, Load]> {
   return [result, { loadavg1, busyCores: share(b.busy - a.busy), stealCores: share(b.steal - a.steal) }];
 }
 
-/** The process listening on a TCP port (from /proc/net/tcp{,6} and the sockets in /proc/<pid>/fd). */
-export function pidListeningOn(port: number): number | undefined {
-  const inodes = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6'])
-    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols[3] === '0A' && parseInt(cols[1]?.split(':')[1] ?? '', 16) === port) inodes.add(cols[9]!);
-    }
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return Number(pid);
-      }
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return undefined;
-}
+/** The Redis server of `infra`, the peer's only infrastructure. */
+const redisOnly = (infra: Record<string, number>) =>
+  infra['redis'] === undefined ? {} : { redis: infra['redis'] };
 
 interface PathPhase {
   readonly joinsPerS: number;
@@ -328,49 +303,39 @@ export async function startPeer(
   const [command, prefix] =
     implementation === 'go'
       ? [peerBinaryPath(), []]
-      : [
-          process.execPath,
-          ['--import', 'tsx', fileURLToPath(new URL('../peer/node-peer.ts', import.meta.url))],
-        ];
-  const child = spawn(
-    command,
-    [
-      ...prefix,
-      '-listen',
-      '127.0.0.1:0',
-      '-redis',
-      redisUrl,
-      '-certs',
-      dir,
-      '-ns-kek',
-      `${netId}=${nsKekHex}`,
-      '-as-kek',
-      `as1=${asKekHex}`,
+      : tsxScript(new URL('../peer/node-peer.ts', import.meta.url));
+  const peer = await startBenchServer({
+    name: 'the peer',
+    command: [
+      command,
+      [
+        ...prefix,
+        '-listen',
+        '127.0.0.1:0',
+        '-redis',
+        redisUrl,
+        '-certs',
+        dir,
+        '-ns-kek',
+        `${netId}=${nsKekHex}`,
+        '-as-kek',
+        `as1=${asKekHex}`,
+      ],
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the peer exited with ${code}`)));
-    void (async () => {
-      for await (const line of createInterface({ input: child.stdout! })) {
-        const m = /^listening on (\d+)$/.exec(line);
-        if (m) return resolve(Number(m[1]));
-      }
-    })();
+    ready: (line) => {
+      const m = /^listening on (\d+)$/.exec(line);
+      return m ? Number(m[1]) : undefined;
+    },
   });
   return {
-    port,
-    pid: child.pid!,
+    port: peer.ready,
+    pid: peer.pid,
     tls: {
       certPem: readFileSync(join(dir, 'client.pem'), 'utf8'),
       keyPem: readFileSync(join(dir, 'client-key.pem'), 'utf8'),
       caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'),
     },
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: peer.stop,
   };
 }
 
@@ -420,6 +385,15 @@ export const keysGrpcTarget = (port: number): LoadgenTarget => ({
   mux: true,
 });
 
+/** bench/keys/floor-server.ts on `port` (`env`: its knobs, e.g. FLOOR_WORK), once it listens. */
+export const startFloorServer = (port: number, env: Record<string, string> = {}) =>
+  startBenchServer({
+    name: `the floor server${env['FLOOR_WORK'] === undefined ? '' : ` (${env['FLOOR_WORK']})`}`,
+    command: tsxScript(new URL('../keys/floor-server.ts', import.meta.url)),
+    env: { PORT: String(port), ...env },
+    ready: (line) => (line.includes('listening') ? true : undefined),
+  });
+
 /** The keys service (software vault, Redis state) against the floor server: saturation, then p99 at half of it. */
 export async function keysAgainstFloor(o: RatioOptions, log: (line: string) => void) {
   const dataDir = mkdtempSync(join(tmpdir(), 'joinery-ratios-keys-'));
@@ -436,23 +410,8 @@ export async function keysAgainstFloor(o: RatioOptions, log: (line: string) => v
     o.nodeArgs,
   );
   const floorPort = await freePort();
-  const floor = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('../keys/floor-server.ts', import.meta.url))],
-    {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(floorPort) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const floorExited = new Promise<void>((resolve) => floor.once('exit', () => resolve()));
+  const floor = await startFloorServer(floorPort);
   try {
-    await new Promise<void>((resolve, reject) => {
-      floor.once('exit', (code) => reject(new Error(`the floor server exited with ${code}`)));
-      floor.stdout!.on('data', (b: Buffer) => {
-        if (b.toString().includes('listening')) resolve();
-      });
-    });
     const { rootKey, devEuis } = await importKeysBenchDevices(keys.client, Math.min(o.devices, 1000));
     const nonces = new Uint32Array(devEuis.length);
     const bodies = handleJoinBodies(rootKey, devEuis);
@@ -504,8 +463,7 @@ export async function keysAgainstFloor(o: RatioOptions, log: (line: string) => v
       },
     };
   } finally {
-    floor.kill('SIGTERM');
-    await floorExited;
+    await floor.stop();
     await keys.kill('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -611,34 +569,21 @@ async function withOverloadGateway<T>(
   shedding: 'on' | 'off',
   fn: (target: LoadgenTarget) => Promise<T>,
 ): Promise<T> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('../bi/overload-server.ts', import.meta.url))],
-    {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        // The gateway's knobs (overload-server.ts) pass through, for experiments on admission.
-        ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('OVERLOAD_'))),
-        OVERLOAD_SHEDDING: shedding,
-      },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const gateway = await startBenchServer({
+    name: 'the overload gateway',
+    command: tsxScript(new URL('../bi/overload-server.ts', import.meta.url)),
+    env: {
+      // The gateway's knobs (overload-server.ts) pass through, for experiments on admission.
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('OVERLOAD_'))),
+      OVERLOAD_SHEDDING: shedding,
+    } as Record<string, string>,
+    stderr: 'ignore',
+    ready: (line) => (JSON.parse(line) as { port: number }).port,
+  });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`the overload gateway exited with ${code}`)));
-      void (async () => {
-        for await (const line of createInterface({ input: child.stdout! }))
-          return resolve((JSON.parse(line) as { port: number }).port);
-      })();
-    });
-    return await fn({ mode: 'http', url: `http://127.0.0.1:${port}/`, bearer: 'bench', conns: 512 });
+    return await fn({ mode: 'http', url: `http://127.0.0.1:${gateway.ready}/`, bearer: 'bench', conns: 512 });
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await gateway.stop();
   }
 }
 
@@ -659,19 +604,12 @@ async function distributedAndPeer(
     kafkaBrokers: o.kafkaBrokers,
     redisDb,
     logLevel: 'warn',
-    env: {
-      'bi-gateway': {
-        JOINERY_BI_PEER_RATE: '100000',
-        JOINERY_BI_PEER_BURST: '100000',
-        ...admissionAboveLoad,
-      },
-    },
+    env: { 'bi-gateway': gatewayAboveLoad },
     nodeArgs: { keys: nodeArgs, claims: nodeArgs, 'bi-gateway': nodeArgs },
   });
   const next = joinReqs(devices);
   let distributed: PathPhase;
-  const redisPid = pidListeningOn(Number(new URL(o.redisUrl).port));
-  const kafkaPid = pidListeningOn(Number(o.kafkaBrokers.split(',')[0]!.split(':')[1]));
+  const infra = infraPids(o.redisUrl, o.kafkaBrokers);
   try {
     const { tls } = await provisionNs(stack.claims, stack.admin, {
       joinEui,
@@ -679,22 +617,12 @@ async function distributedAndPeer(
       devices,
       caCertPem: stack.caCertPem,
     });
-    const target: LoadgenTarget = {
-      mode: 'http',
-      url: `https://127.0.0.1:${stack.biPort}/`,
-      certPem: tls.cert,
-      keyPem: tls.key,
-      caPem: tls.ca,
-      conns: o.inFlight,
-    };
-    const pids: Record<string, number> = {
-      'bi-gateway': stack.process('bi-gateway').pid,
-      claims: stack.process('claims').pid,
-      keys: stack.process('keys').pid,
-    };
-    if (redisPid !== undefined) pids['redis'] = redisPid;
-    if (kafkaPid !== undefined) pids['kafka'] = kafkaPid;
-    distributed = await saturation(target, pids, next, o, 4000);
+    const target = nsTarget(
+      `https://127.0.0.1:${stack.biPort}/`,
+      { clientCertPem: tls.cert, clientKeyPem: tls.key, caCertPem: tls.ca },
+      o.inFlight,
+    );
+    distributed = await saturation(target, distributedPathPids(stack, infra), next, o, 4000);
     log(
       `distributed: ${distributed.joinsPerS.toFixed(0)} joins/s, ${distributed.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(distributed.failures)}`,
     );
@@ -726,8 +654,7 @@ async function distributedAndPeer(
         ...peer.tls,
         conns: o.inFlight,
       };
-      const pids: Record<string, number> = { peer: peer.pid };
-      if (redisPid !== undefined) pids['redis'] = redisPid;
+      const pids: Record<string, number> = { peer: peer.pid, ...redisOnly(infra) };
       // Go answers faster than Joinery: more JoinReqs per second of closed loop.
       const p = await saturation(target, pids, next, o, 15_000);
       log(
@@ -749,8 +676,7 @@ async function distributedAndPeer(
           ...nodePeer.tls,
           conns: o.inFlight,
         };
-        const nodePids: Record<string, number> = { 'node-peer': nodePeer.pid };
-        if (redisPid !== undefined) nodePids['redis'] = redisPid;
+        const nodePids: Record<string, number> = { 'node-peer': nodePeer.pid, ...redisOnly(infra) };
         np = await saturation(nodeTarget, nodePids, next, o, 15_000);
         log(
           `node peer: ${np.joinsPerS.toFixed(0)} joins/s, ${np.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(np.failures)}`,
@@ -789,67 +715,15 @@ async function embedded(
   cryptoUs: number,
   log: (l: string) => void,
 ) {
-  const dir = mkdtempSync(join(tmpdir(), 'joinery-ratios-embedded-'));
-  const [apiPort, biPort] = [await freePort(), await freePort()];
-  const server = spawnManaged({
-    command: process.execPath,
-    args: ['--import', 'tsx', join(repoRoot, 'services/joinery/src/main.ts'), 'start'],
-    cwd: repoRoot,
-    logFile: join(dir, 'joinery.log'),
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      JOINERY_DATA_DIR: join(dir, 'data'),
-      JOINERY_API_PORT: String(apiPort),
-      JOINERY_API_HOST: '127.0.0.1',
-      JOINERY_BI_PORT: String(biPort),
-      JOINERY_BI_HOST: '127.0.0.1',
-      JOINERY_LOG_LEVEL: 'warn',
-      JOINERY_CLAIMS_SCRYPT_LOG2N: '10',
-      JOINERY_BI_PEER_RATE: '100000',
-      JOINERY_BI_PEER_BURST: '100000',
-      ...admissionAboveLoad,
-    },
-  });
+  const server = await startEmbeddedJoinery('ratios-embedded');
   try {
-    const deadline = Date.now() + 90_000;
-    while (!server.logTail(50).includes('Joinery is running')) {
-      if (server.exited() !== undefined || Date.now() > deadline)
-        throw new Error(`embedded start failed:\n${server.logTail(30)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    const adminToken = readFileSync(join(dir, 'data', 'admin-token'), 'utf8').trim();
-    const admin = createApiClient(`http://127.0.0.1:${apiPort}`, adminToken);
-    const account = await admin.request<{ apiKey: string }>('POST', '/api/v1/accounts', { name: 'ratios' });
-    const owner = createApiClient(`http://127.0.0.1:${apiPort}`, account.apiKey);
-    const ns = await owner.request<RegisteredNetworkServer>('POST', '/api/v1/network-servers', {
-      name: 'ratios-ns',
-      netId,
-      appSKeyDelivery: 'session-key-id',
+    const { ns } = await claimedFleet(server.apiUrl, server.adminToken, {
+      account: 'ratios',
+      ns: { name: 'ratios-ns', netId, appSKeyDelivery: 'session-key-id' },
+      joinEui,
+      devices,
     });
-    for (let i = 0; i < devices.length; i += 1000)
-      await admin.request('POST', '/api/v1/device-batches', {
-        joinEui,
-        devices: devices.slice(i, i + 1000).map(batchRow),
-      });
-    await Promise.all(
-      Array.from({ length: 8 }, async (_, w) => {
-        for (let i = w; i < devices.length; i += 8)
-          await owner.request('POST', '/api/v1/claims', {
-            devEui: devices[i]!.devEui,
-            claimCode: devices[i]!.claimCode,
-            networkServerId: ns.id,
-          });
-      }),
-    );
-    const target: LoadgenTarget = {
-      mode: 'http',
-      url: `https://127.0.0.1:${biPort}/`,
-      certPem: ns.credentials.clientCertPem,
-      keyPem: ns.credentials.clientKeyPem,
-      caPem: ns.credentials.caCertPem,
-      conns: o.inFlight,
-    };
+    const target = nsTarget(server.biUrl, ns.credentials, o.inFlight);
     const next = joinReqs(devices);
     const pids = { joinery: server.pid };
     const p = await saturation(target, pids, next, o, 6000);
@@ -866,7 +740,6 @@ async function embedded(
     };
   } finally {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -19,3 +19,4 @@ export {
 } from '@joinery/testing/simulated-network';
 export type { JoinOutcome, NetworkServerIdentity, SimulatedDevice } from '@joinery/testing/simulated-network';
 export { loopbackEmbeddedEnv } from './testing/loopback-env.js';
+export { deviceCsv, nsRegisterArgs, runCapturedCli, type CapturedCliRun } from './testing/cli-capture.js';

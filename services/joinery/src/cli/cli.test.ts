@@ -11,17 +11,13 @@ import { loopbackEmbeddedEnv } from '../testing/loopback-env.js';
 import { createApiClient } from './api-client.js';
 import { commands } from './commands.js';
 import { runCli } from './run-cli.js';
+import { deviceCsv, nsRegisterArgs, runCapturedCli } from '../testing/cli-capture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'joinery-cli-'));
 let running: RunningEmbedded;
 let env: NodeJS.ProcessEnv;
 
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr, json: () => JSON.parse(stdout) as Record<string, unknown> };
-}
+const cli = (...argv: string[]) => runCapturedCli(env, ...argv);
 
 before(async () => {
   running = await startEmbedded(loopbackEmbeddedEnv(join(dir, 'data')), captureLogs().logger);
@@ -43,10 +39,7 @@ test('operator and owner flow: account, CSV import, NS bundle, claim, device', a
   assert.match(id, /.+/);
 
   const csv = join(dir, 'devices.csv');
-  writeFileSync(
-    csv,
-    'devEui,macVersion,nwkKey,appKey,claimCode\n0004A30B001C0540,1.0.3,2B7E151628AED2A6ABF7158809CF4F3C,,CODE-0540\n',
-  );
+  writeFileSync(csv, deviceCsv(['0004A30B001C0540', 'CODE-0540']));
   const imported = await cli('admin', 'import', csv, '--join-eui', '70B3D57ED0000000');
   assert.equal(imported.code, 0, imported.stderr);
   assert.equal(imported.json().imported, 1);
@@ -54,16 +47,9 @@ test('operator and owner flow: account, CSV import, NS bundle, claim, device', a
   env = { ...env, JOINERY_TOKEN: apiKey };
   const out = join(dir, 'my-ns');
   const ns = await cli(
-    'ns',
-    'register',
-    '--name',
-    'my-ns',
-    '--net-id',
-    '000013',
+    ...nsRegisterArgs('my-ns', '000013', out),
     '--ns-id',
     '00005EEF10000100',
-    '--out',
-    out,
     '--join-eui-prefix',
     '70B3D57ED0000000/64',
   );
@@ -120,18 +106,7 @@ test('operator and owner flow: account, CSV import, NS bundle, claim, device', a
   const registered = async () =>
     (await owner.request<{ items: unknown[] }>('GET', '/api/v1/network-servers')).items.length;
   const before = await registered();
-  const again = await cli(
-    'ns',
-    'register',
-    '--name',
-    'again',
-    '--net-id',
-    '000013',
-    '--out',
-    out,
-    '--join-eui',
-    '70B3D57ED0000000',
-  );
+  const again = await cli(...nsRegisterArgs('again', '000013', out), '--join-eui', '70B3D57ED0000000');
   assert.equal(again.code, 2);
   assert.match(again.stderr, /already holds credentials \(ca\.pem, /);
   assert.equal(readFileSync(join(out, 'kek'), 'utf8'), `${label} ${kek}\n`);
@@ -222,35 +197,16 @@ test("ns register: JoinEUIs from the account's devices, lower-case KEK labels, w
     const account = await cli('admin', 'create-account', 'Routes');
     assert.equal(account.code, 0, account.stderr);
     const csv = join(dir, 'routes.csv');
-    writeFileSync(
-      csv,
-      'devEui,macVersion,nwkKey,appKey,claimCode\n0004A30B001C0700,1.0.3,2B7E151628AED2A6ABF7158809CF4F3C,,CODE-0700\n',
-    );
+    writeFileSync(csv, deviceCsv(['0004A30B001C0700', 'CODE-0700']));
     assert.equal((await cli('admin', 'import', csv, '--join-eui', '70B3D57ED0000007')).code, 0);
     env = { ...operator, JOINERY_TOKEN: (account.json() as { apiKey: string }).apiKey };
 
     // No device yet and no --join-eui: nothing to route, a usage mistake before anything is registered.
-    const none = await cli(
-      'ns',
-      'register',
-      '--name',
-      'n',
-      '--net-id',
-      '000013',
-      '--out',
-      join(dir, 'routes-0'),
-    );
+    const none = await cli(...nsRegisterArgs('n', '000013', join(dir, 'routes-0')));
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no JoinEUI to route to Joinery/);
     const upper = await cli(
-      'ns',
-      'register',
-      '--name',
-      'n',
-      '--net-id',
-      '000013',
-      '--out',
-      join(dir, 'routes-0'),
+      ...nsRegisterArgs('n', '000013', join(dir, 'routes-0')),
       '--join-eui',
       '70B3D57ED0000007',
       '--kek-label',
@@ -260,14 +216,7 @@ test("ns register: JoinEUIs from the account's devices, lower-case KEK labels, w
     assert.match(upper.stderr, /--kek-label must be lower-case/);
 
     const first = await cli(
-      'ns',
-      'register',
-      '--name',
-      'first',
-      '--net-id',
-      '000013',
-      '--out',
-      join(dir, 'routes-1'),
+      ...nsRegisterArgs('first', '000013', join(dir, 'routes-1')),
       '--join-eui',
       '70B3D57ED0000007',
     );
@@ -280,14 +229,7 @@ test("ns register: JoinEUIs from the account's devices, lower-case KEK labels, w
     // Now the account's device gives the route; ChirpStack with a wrapped AppSKey gets the server's warning.
     const out = join(dir, 'routes-2');
     const second = await cli(
-      'ns',
-      'register',
-      '--name',
-      'second',
-      '--net-id',
-      '000013',
-      '--out',
-      out,
+      ...nsRegisterArgs('second', '000013', out),
       '--product',
       'chirpstack',
       '--app-s-key-delivery',
@@ -340,27 +282,29 @@ test('--help everywhere: the program, every group and every command (exit 0, on 
 
 test('the CLI says on stderr which token it used, never the token', async () => {
   const { JOINERY_TOKEN: _owner, ...operator } = env;
-  const asAdmin = await runCliWith(operator, 'charges');
+  const asAdmin = await runCapturedCli(operator, 'charges');
   assert.equal(asAdmin.code, 0, asAdmin.stderr);
   assert.match(asAdmin.stderr, /^joinery: used the admin token in .*admin-token$/m);
   assert.ok(!asAdmin.stderr.includes(running.adminToken));
-  const created = JSON.parse((await runCliWith(operator, 'admin', 'create-account', 'Tokens')).stdout) as {
+  const created = JSON.parse(
+    (await runCapturedCli(operator, 'admin', 'create-account', 'Tokens')).stdout,
+  ) as {
     apiKey: string;
   };
-  const asOwner = await runCliWith({ ...operator, JOINERY_TOKEN: created.apiKey }, 'devices', 'list');
+  const asOwner = await runCapturedCli({ ...operator, JOINERY_TOKEN: created.apiKey }, 'devices', 'list');
   assert.equal(asOwner.code, 0, asOwner.stderr);
   assert.match(asOwner.stderr, /^joinery: used the API key in JOINERY_TOKEN$/m);
   assert.ok(!asOwner.stderr.includes(created.apiKey));
-  const given = await runCliWith(operator, 'devices', 'list', '--token', created.apiKey);
+  const given = await runCapturedCli(operator, 'devices', 'list', '--token', created.apiKey);
   assert.match(given.stderr, /^joinery: used the token given with --token$/m);
-  const fromEnv = await runCliWith(
+  const fromEnv = await runCapturedCli(
     { JOINERY_API_PORT: operator.JOINERY_API_PORT, JOINERY_ADMIN_TOKEN: running.adminToken },
     'charges',
   );
   assert.equal(fromEnv.code, 0, fromEnv.stderr);
   assert.match(fromEnv.stderr, /^joinery: used the admin token in JOINERY_ADMIN_TOKEN$/m);
   // No token anywhere: a usage mistake that says where tokens come from.
-  const none = await runCliWith(
+  const none = await runCapturedCli(
     { JOINERY_API_PORT: operator.JOINERY_API_PORT, JOINERY_DATA_DIR: dir },
     'devices',
     'list',
@@ -372,24 +316,21 @@ test('the CLI says on stderr which token it used, never the token', async () => 
 test('device nonces and device reset-devnonces: the DevNonce state, and a reset recorded with its reason', async () => {
   const { JOINERY_TOKEN: _owner, ...operator } = env;
   const csv = join(dir, 'nonces.csv');
-  writeFileSync(
-    csv,
-    'devEui,macVersion,nwkKey,appKey,claimCode\n0004A30B001C0800,1.0.3,2B7E151628AED2A6ABF7158809CF4F3C,,CODE-0800\n',
-  );
+  writeFileSync(csv, deviceCsv(['0004A30B001C0800', 'CODE-0800']));
   assert.equal(
-    (await runCliWith(operator, 'admin', 'import', csv, '--join-eui', '70B3D57ED0000008')).code,
+    (await runCapturedCli(operator, 'admin', 'import', csv, '--join-eui', '70B3D57ED0000008')).code,
     0,
   );
-  const state = await runCliWith(operator, 'device', 'nonces', '0004A30B001C0800');
+  const state = await runCapturedCli(operator, 'device', 'nonces', '0004A30B001C0800');
   assert.equal(state.code, 0, state.stderr);
   assert.deepEqual(
     [JSON.parse(state.stdout).devEui, JSON.parse(state.stdout).lastDevNonce, JSON.parse(state.stdout).resets],
     ['0004A30B001C0800', -1, []],
   );
-  const noReason = await runCliWith(operator, 'device', 'reset-devnonces', '0004A30B001C0800');
+  const noReason = await runCapturedCli(operator, 'device', 'reset-devnonces', '0004A30B001C0800');
   assert.equal(noReason.code, 2);
   assert.match(noReason.stderr, /missing --reason <text>/);
-  const reset = await runCliWith(
+  const reset = await runCapturedCli(
     operator,
     'device',
     'reset-devnonces',
@@ -399,14 +340,16 @@ test('device nonces and device reset-devnonces: the DevNonce state, and a reset 
   );
   assert.equal(reset.code, 0, reset.stderr);
   assert.equal(JSON.parse(reset.stdout).reason, 'battery swapped');
-  const after = JSON.parse((await runCliWith(operator, 'device', 'nonces', '0004A30B001C0800')).stdout) as {
+  const after = JSON.parse(
+    (await runCapturedCli(operator, 'device', 'nonces', '0004A30B001C0800')).stdout,
+  ) as {
     resets: { reason: string }[];
   };
   assert.deepEqual(
     after.resets.map((r) => r.reason),
     ['battery swapped'],
   );
-  const unknown = await runCliWith(operator, 'device', 'nonces', '0004A30B001C08FF');
+  const unknown = await runCapturedCli(operator, 'device', 'nonces', '0004A30B001C08FF');
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /^error: unknown_device: /);
 });
@@ -435,7 +378,7 @@ test('joinery api reaches every operation of the OpenAPI document the server ser
       >
     >;
   };
-  const listed = await runCliWith(operator, 'api');
+  const listed = await runCapturedCli(operator, 'api');
   assert.equal(listed.code, 0, listed.stderr);
   let reached = 0;
   for (const [path, ops] of Object.entries(doc.paths))
@@ -471,14 +414,14 @@ test('joinery api reaches every operation of the OpenAPI document the server ser
 
 test('joinery api: parameters, fields, --body file|-, help, and mistakes', async () => {
   const { JOINERY_TOKEN: _owner, ...operator } = env;
-  const created = await runCliWith(operator, 'api', 'createAccount', '--name', 'Via api');
+  const created = await runCapturedCli(operator, 'api', 'createAccount', '--name', 'Via api');
   assert.equal(created.code, 0, created.stderr);
   const account = JSON.parse(created.stdout) as { id: string; name: string; apiKey: string };
   assert.equal(account.name, 'Via api');
   const file = join(dir, 'account.json');
   writeFileSync(file, JSON.stringify({ name: 'From file' }));
   assert.equal(
-    JSON.parse((await runCliWith(operator, 'api', 'createAccount', '--body', file)).stdout).name,
+    JSON.parse((await runCapturedCli(operator, 'api', 'createAccount', '--body', file)).stdout).name,
     'From file',
   );
   let stdout = '';
@@ -492,45 +435,34 @@ test('joinery api: parameters, fields, --body file|-, help, and mistakes', async
   assert.equal((JSON.parse(stdout) as { name: string }).name, 'From stdin');
 
   const owner = { ...operator, JOINERY_TOKEN: account.apiKey };
-  const who = await runCliWith(owner, 'api', 'getWhoAmI');
+  const who = await runCapturedCli(owner, 'api', 'getWhoAmI');
   assert.deepEqual(JSON.parse(who.stdout), { accountId: account.id, scope: 'owner' });
-  const device = await runCliWith(operator, 'api', 'getDevice', '--devEui', '0004A30B001C0540');
+  const device = await runCapturedCli(operator, 'api', 'getDevice', '--devEui', '0004A30B001C0540');
   assert.equal(device.code, 0, device.stderr);
   assert.equal(JSON.parse(device.stdout).devEui, '0004A30B001C0540');
-  const csv = await runCliWith(owner, 'api', 'getInvoice', '--period', '2026-01', '--format', 'csv');
+  const csv = await runCapturedCli(owner, 'api', 'getInvoice', '--period', '2026-01', '--format', 'csv');
   assert.equal(csv.code, 0, csv.stderr);
   assert.match(csv.stdout, /^devEui,/m);
 
-  const help = await runCliWith(operator, 'api', 'resetDevNonces', '--help');
+  const help = await runCapturedCli(operator, 'api', 'resetDevNonces', '--help');
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /^resetDevNonces: POST \/api\/v1\/devices\/\{devEui\}\/devnonce-resets/);
   assert.match(help.stdout, /--devEui <value> +\(path, required\)/);
   assert.match(help.stdout, /--reason <string> +\(required\)/);
 
-  const missing = await runCliWith(operator, 'api', 'getDevice');
+  const missing = await runCapturedCli(operator, 'api', 'getDevice');
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /getDevice needs --devEui <value>/);
-  const unknownOp = await runCliWith(operator, 'api', 'frobnicate');
+  const unknownOp = await runCapturedCli(operator, 'api', 'frobnicate');
   assert.equal(unknownOp.code, 2);
   assert.match(unknownOp.stderr, /unknown operation frobnicate/);
-  const unknownParam = await runCliWith(operator, 'api', 'getWhoAmI', '--nope', '1');
+  const unknownParam = await runCapturedCli(operator, 'api', 'getWhoAmI', '--nope', '1');
   assert.equal(unknownParam.code, 2);
   assert.match(unknownParam.stderr, /unknown parameter --nope for getWhoAmI/);
-  const refused = await runCliWith(operator, 'api', 'createAccount', '--name', '');
+  const refused = await runCapturedCli(operator, 'api', 'createAccount', '--name', '');
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /^error: invalid_request: body\/name /);
 });
-
-async function runCliWith(environment: NodeJS.ProcessEnv, ...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: environment,
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-  });
-  return { code, stdout, stderr };
-}
 
 test('user create --operator: the password from stdin, never the command line; the user can log in', async () => {
   const { JOINERY_TOKEN: _owner, ...operator } = env;

@@ -9,8 +9,6 @@ import { after, before, test } from 'node:test';
 import {
   batchRow,
   createApiClient,
-  peerAgent,
-  postBi,
   simulatedDevice,
   SimulatedNetworkServer,
   startEmbedded,
@@ -20,8 +18,8 @@ import {
   loopbackEmbeddedEnv,
 } from '@joinery/joinery';
 import { captureLogs } from '@joinery/logging';
+import { appSKeyReq, hexOf } from './contract-helpers.js';
 
-const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
 const logs = captureLogs({ level: 'warn' });
 const dataDir = mkdtempSync(join(tmpdir(), 'joinery-cross-tenant-'));
 let running: RunningEmbedded;
@@ -81,37 +79,20 @@ test('after unclaim and a claim by another owner, the new owner’s AS cannot fe
       ns.close();
     }
   };
-  const appSKeyReq = async (t: Tenant, sessionKeyId: string) => {
-    const agent = peerAgent(t.as.credentials);
-    try {
-      const answer = await postBi(
-        biUrl,
-        {
-          ProtocolVersion: '1.1',
-          TransactionID: 0,
-          MessageType: 'AppSKeyReq',
-          SenderID: t.as.asId,
-          ReceiverID: joinEui,
-          DevEUI: device.devEui,
-          SessionKeyID: sessionKeyId,
-        },
-        agent,
-      );
-      return { result: answer['Result'], appSKey: answer['AppSKey'] };
-    } finally {
-      agent.destroy();
-    }
+  const appSKeyOf = async (t: Tenant, sessionKeyId: string) => {
+    const answer = await appSKeyReq(biUrl, t.as, { joinEui, devEui: device.devEui, sessionKeyId });
+    return { result: answer['Result'], appSKey: answer['AppSKey'] };
   };
 
   const sessionOfA = await claimAndJoin(a);
-  assert.deepEqual((await appSKeyReq(a, sessionOfA)).result, { ResultCode: 'Success' });
+  assert.deepEqual((await appSKeyOf(a, sessionOfA)).result, { ResultCode: 'Success' });
   await a.api.request('DELETE', `/api/v1/claims/${device.devEui}`);
   const sessionOfB = await claimAndJoin(b);
 
-  const stolen = await appSKeyReq(b, sessionOfA);
+  const stolen = await appSKeyOf(b, sessionOfA);
   assert.equal(stolen.appSKey, undefined, 'B’s AS got the AppSKey of A’s session');
   assert.notDeepEqual(stolen.result, { ResultCode: 'Success' });
-  const unknown = await appSKeyReq(b, hexOf(randomBytes(sessionOfA.length / 2)));
+  const unknown = await appSKeyOf(b, hexOf(randomBytes(sessionOfA.length / 2)));
   assert.deepEqual(stolen.result, unknown.result, 'a foreign session is answered like an unknown one');
-  assert.deepEqual((await appSKeyReq(b, sessionOfB)).result, { ResultCode: 'Success' });
+  assert.deepEqual((await appSKeyOf(b, sessionOfB)).result, { ResultCode: 'Success' });
 });

@@ -7,16 +7,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { JoineryError } from '@joinery/errors';
 import {
-  batchRow,
   createApiClient,
   simulatedDevice,
   SimulatedNetworkServer,
   startEmbedded,
-  type RegisteredNetworkServer,
   type RunningEmbedded,
   loopbackEmbeddedEnv,
 } from '@joinery/joinery';
 import { captureLogs } from '@joinery/logging';
+import { claimedFleet, type ClaimedFleet } from './contract-helpers.js';
 import { eventually, managementContract } from './management-contract.js';
 
 const logs = captureLogs({ level: 'info' });
@@ -69,24 +68,16 @@ describe('embedded mode restart safety', () => {
     const d = simulatedDevice('1.0.4');
     let running = await startEmbedded(env(dataDir), logs.logger);
     const token = running.adminToken;
-    let ns: RegisteredNetworkServer;
+    let fleet: ClaimedFleet;
     let firstNonce: number;
     try {
-      const admin = createApiClient(`http://127.0.0.1:${running.apiPort}`, token);
-      const account = await admin.request<{ id: string; apiKey: string }>('POST', '/api/v1/accounts', {
-        name: 'r',
+      fleet = await claimedFleet(`http://127.0.0.1:${running.apiPort}`, token, {
+        account: 'r',
+        ns: { name: 'n', netId: '000013' },
+        joinEui,
+        devices: [d],
       });
-      await admin.request('POST', '/api/v1/device-batches', { joinEui, devices: [batchRow(d)] });
-      const owner = createApiClient(`http://127.0.0.1:${running.apiPort}`, account.apiKey);
-      ns = await owner.request<RegisteredNetworkServer>('POST', '/api/v1/network-servers', {
-        name: 'n',
-        netId: '000013',
-      });
-      await owner.request('POST', '/api/v1/claims', {
-        devEui: d.devEui,
-        claimCode: d.claimCode,
-        networkServerId: ns.id,
-      });
+      const { admin, ns } = fleet;
       const client = new SimulatedNetworkServer(new URL(`https://127.0.0.1:${running.biPort}/`), ns);
       const first = await client.join(d, joinEui);
       client.close();
@@ -118,10 +109,10 @@ describe('embedded mode restart safety', () => {
         `/api/v1/devices/${d.devEui}`,
       );
       assert.equal(device.claimed, true);
-      assert.equal(device.networkServerId, ns.id);
+      assert.equal(device.networkServerId, fleet.ns.id);
       assert.equal(device.activated, true);
       // The NS credentials and the CA survive too: the same client certificate is still accepted.
-      const client = new SimulatedNetworkServer(new URL(`https://127.0.0.1:${running.biPort}/`), ns);
+      const client = new SimulatedNetworkServer(new URL(`https://127.0.0.1:${running.biPort}/`), fleet.ns);
       const replay = await client.join({ ...d, nextDevNonce: 0 }, joinEui);
       const next = await client.join(d, joinEui);
       client.close();

@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { unzipSync } from 'fflate';
 import {
-  ApiError,
   batchRow,
   simulatedDevice,
   SimulatedNetworkServer,
@@ -14,6 +13,7 @@ import {
   type RegisteredNetworkServer,
   type SimulatedDevice,
 } from '@joinery/joinery';
+import { hexOf, rejectsWithCode } from './contract-helpers.js';
 import { openEventStream, type EventStream } from './event-stream.js';
 
 export interface LifecycleContext {
@@ -35,17 +35,6 @@ export interface LifecycleContext {
 }
 
 type Registered = RegisteredNetworkServer & { bundle: { url: string; expiresAt: string } | null };
-
-const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
-
-async function rejectsWithCode(call: Promise<unknown>, status: number, code: string): Promise<void> {
-  await assert.rejects(call, (err: unknown) => {
-    assert.ok(err instanceof ApiError, String(err));
-    assert.equal(err.code, code);
-    assert.equal(err.status, status);
-    return true;
-  });
-}
 
 async function send(apiUrl: string, token: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${apiUrl}${path}`, {

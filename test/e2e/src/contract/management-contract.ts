@@ -5,11 +5,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import {
-  ApiError,
   batchRow,
   createApiClient,
-  peerAgent,
-  postBi,
   simulatedDevice,
   SimulatedNetworkServer,
   type ApiClient,
@@ -18,6 +15,7 @@ import {
   type SimulatedDevice,
 } from '@joinery/joinery';
 import { keyUnwrap, keyWrap } from '@joinery/lorawan';
+import { appSKeyReq, hexOf, rejectsWithCode } from './contract-helpers.js';
 import { peopleAndAccessContract, type PeopleAndAccessRun } from './people-and-access-contract.js';
 import { lifecycleContract } from './lifecycle-contract.js';
 
@@ -27,7 +25,6 @@ export interface ContractTarget {
   readonly adminToken: string;
 }
 
-const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
 const bytesOf = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 
 /** Polls until `check` stops throwing (events travel through the bus); rethrows its last failure at the deadline. */
@@ -41,15 +38,6 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000)
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
-}
-
-async function rejectsWithCode(call: Promise<unknown>, status: number, code: string): Promise<void> {
-  await assert.rejects(call, (err: unknown) => {
-    assert.ok(err instanceof ApiError, String(err));
-    assert.equal(err.code, code);
-    assert.equal(err.status, status);
-    return true;
-  });
 }
 
 interface Device {
@@ -280,65 +268,47 @@ export function managementContract(target: () => ContractTarget): ContractRun {
     });
 
     test('the AS fetches the AppSKey of a session with AppSKeyReq, wrapped under its own KEK', async () => {
-      const agent = peerAgent(as.credentials);
-      try {
-        for (const d of [devices.v103, devices.v11]) {
-          const session = accepted.get(d.devEui)?.[0];
-          assert.ok(session?.sessionKeyId !== undefined);
-          const answer = await postBi(
-            target().biUrl,
-            {
-              ProtocolVersion: '1.1',
-              TransactionID: 0,
-              MessageType: 'AppSKeyReq',
-              SenderID: as.asId,
-              ReceiverID: joinEui,
-              DevEUI: d.devEui,
-              SessionKeyID: session.sessionKeyId,
-            },
-            agent,
-          );
-          assert.deepEqual(answer['Result'], { ResultCode: 'Success' });
-          const envelope = answer['AppSKey'] as { KEKLabel: string; AESKey: string };
-          assert.equal(envelope.KEKLabel, as.kek.label);
-          assert.equal(
-            hexOf(keyUnwrap(bytesOf(as.kek.key), bytesOf(envelope.AESKey))),
-            session.deviceAppSKey,
-          );
-        }
-        // Each answer is in the owner's audit log as `keys.released` by the AS: device, AS-ID, session, no key.
-        type Release = {
-          actor: { type: string; id: string; name: string };
-          target: { type: string; id: string };
-          details: Record<string, unknown>;
-        };
-        const { items } = await owner.request<{ items: Release[] }>(
-          'GET',
-          '/api/v1/audit?action=keys.released&limit=500',
-        );
-        for (const d of [devices.v103, devices.v11]) {
-          const release = items.find(
-            (e) => e.actor.type === 'application-server' && e.target.id === d.devEui,
-          );
-          assert.ok(release !== undefined, JSON.stringify(items.slice(0, 3)));
-          assert.deepEqual(release.actor, { type: 'application-server', id: as.id, name: 'app' });
-          assert.deepEqual(release.target, { type: 'device', id: d.devEui });
-          assert.deepEqual(release.details, {
-            asId: as.asId,
-            sessionKeyId: accepted.get(d.devEui)?.[0]?.sessionKeyId,
-          });
-          const text = JSON.stringify(release);
-          for (const secret of [accepted.get(d.devEui)?.[0]?.deviceAppSKey ?? '', as.kek.key])
-            assert.ok(!text.includes(secret), 'no key material in the audit entry');
-        }
-        const { items: others } = await other.request<{ items: Release[] }>(
-          'GET',
-          '/api/v1/audit?action=keys.released&limit=500',
-        );
-        assert.ok(!others.some((e) => e.actor.id === as.id), 'another account does not see the release');
-      } finally {
-        agent.destroy();
+      for (const d of [devices.v103, devices.v11]) {
+        const session = accepted.get(d.devEui)?.[0];
+        assert.ok(session?.sessionKeyId !== undefined);
+        const answer = await appSKeyReq(target().biUrl, as, {
+          joinEui,
+          devEui: d.devEui,
+          sessionKeyId: session.sessionKeyId,
+        });
+        assert.deepEqual(answer['Result'], { ResultCode: 'Success' });
+        const envelope = answer['AppSKey'] as { KEKLabel: string; AESKey: string };
+        assert.equal(envelope.KEKLabel, as.kek.label);
+        assert.equal(hexOf(keyUnwrap(bytesOf(as.kek.key), bytesOf(envelope.AESKey))), session.deviceAppSKey);
       }
+      // Each answer is in the owner's audit log as `keys.released` by the AS: device, AS-ID, session, no key.
+      type Release = {
+        actor: { type: string; id: string; name: string };
+        target: { type: string; id: string };
+        details: Record<string, unknown>;
+      };
+      const { items } = await owner.request<{ items: Release[] }>(
+        'GET',
+        '/api/v1/audit?action=keys.released&limit=500',
+      );
+      for (const d of [devices.v103, devices.v11]) {
+        const release = items.find((e) => e.actor.type === 'application-server' && e.target.id === d.devEui);
+        assert.ok(release !== undefined, JSON.stringify(items.slice(0, 3)));
+        assert.deepEqual(release.actor, { type: 'application-server', id: as.id, name: 'app' });
+        assert.deepEqual(release.target, { type: 'device', id: d.devEui });
+        assert.deepEqual(release.details, {
+          asId: as.asId,
+          sessionKeyId: accepted.get(d.devEui)?.[0]?.sessionKeyId,
+        });
+        const text = JSON.stringify(release);
+        for (const secret of [accepted.get(d.devEui)?.[0]?.deviceAppSKey ?? '', as.kek.key])
+          assert.ok(!text.includes(secret), 'no key material in the audit entry');
+      }
+      const { items: others } = await other.request<{ items: Release[] }>(
+        'GET',
+        '/api/v1/audit?action=keys.released&limit=500',
+      );
+      assert.ok(!others.some((e) => e.actor.id === as.id), 'another account does not see the release');
     });
 
     test('moving a device to another NS: the old NS is refused from now on, the new one accepted', async () => {

@@ -10,7 +10,14 @@ import { join, resolve } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { runCli, startEmbedded, type RunningEmbedded, loopbackEmbeddedEnv } from '@joinery/joinery';
+import {
+  deviceCsv,
+  nsRegisterArgs,
+  runCapturedCli,
+  startEmbedded,
+  type RunningEmbedded,
+  loopbackEmbeddedEnv,
+} from '@joinery/joinery';
 import { captureLogs } from '@joinery/logging';
 import { unzipSync } from 'fflate';
 
@@ -29,12 +36,7 @@ const dir = mkdtempSync(join(tmpdir(), 'joinery-bundle-config-'));
 let running: RunningEmbedded;
 let env: NodeJS.ProcessEnv;
 
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr, json: () => JSON.parse(stdout) as Record<string, unknown> };
-}
+const cli = (...argv: string[]) => runCapturedCli(env, ...argv);
 
 async function checked(file: string, args: string[], cwd?: string) {
   try {
@@ -44,6 +46,36 @@ async function checked(file: string, args: string[], cwd?: string) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
     return { code: e.code ?? -1, stdout: `${e.stdout ?? ''}${e.stderr ?? ''}` };
   }
+}
+
+/**
+ * The bundle in `out` loads as the NS it describes (NetID 000013) in The Things Stack and ChirpStack v3 (the Go
+ * checker) and in ChirpStack v4 (the Rust one); answers the KEK label it names.
+ */
+async function productsLoad(
+  name: string,
+  out: string,
+  ns: { biUrl: string; joinEuiPrefixes: string[]; nsId: string; async: boolean },
+): Promise<string> {
+  const [label, kek] = readFileSync(join(out, 'kek'), 'utf8').trim().split(' ') as [string, string];
+  const go = await checked(goChecker, [
+    ...['-bundle', out, '-bi-url', ns.biUrl, '-join-euis', ns.joinEuiPrefixes.join(',')],
+    ...['-net-id', '000013', '-ns-id', ns.nsId, '-kek-label', label, '-kek', kek],
+    ...(ns.async ? ['-async'] : []),
+  ]);
+  assert.equal(go.code, 0, `${name}: ${go.stdout}`);
+  const rust = await checked(rustChecker, [
+    join(source, 'chirpstack.toml'),
+    join(out, 'chirpstack', 'joinery.toml'),
+    '--',
+    ns.biUrl,
+    label,
+    kek,
+    ns.async ? '1' : '0',
+    ...ns.joinEuiPrefixes,
+  ]);
+  assert.equal(rust.code, 0, `${name}: ${rust.stdout}`);
+  return label;
 }
 
 before(async () => {
@@ -86,32 +118,17 @@ test('the bundle loads in ChirpStack v4, ChirpStack v3 and The Things Stack as w
   const account = await cli('admin', 'create-account', 'Interop');
   assert.equal(account.code, 0, account.stderr);
   const csv = join(dir, 'devices.csv');
-  writeFileSync(
-    csv,
-    'devEui,macVersion,nwkKey,appKey,claimCode\n' +
-      '0004A30B001C1001,1.0.3,2B7E151628AED2A6ABF7158809CF4F3C,,CODE-1001\n',
-  );
+  writeFileSync(csv, deviceCsv(['0004A30B001C1001', 'CODE-1001']));
   assert.equal((await cli('admin', 'import', csv, '--join-eui', '70B3D57ED0000010')).code, 0);
-  writeFileSync(
-    csv,
-    'devEui,macVersion,nwkKey,appKey,claimCode\n' +
-      '0004A30B001C1002,1.0.3,2B7E151628AED2A6ABF7158809CF4F3C,,CODE-1002\n',
-  );
+  writeFileSync(csv, deviceCsv(['0004A30B001C1002', 'CODE-1002']));
   assert.equal((await cli('admin', 'import', csv, '--join-eui', '70B3D57ED0000020')).code, 0);
   env = { ...env, JOINERY_TOKEN: (account.json() as { apiKey: string }).apiKey };
 
   // A first NS, for the JoinEUI the owner names; the owner's devices are claimed to it.
   const first = await cli(
-    'ns',
-    'register',
-    '--name',
-    'first',
-    '--net-id',
-    '000013',
+    ...nsRegisterArgs('first', '000013', join(dir, 'first')),
     '--join-eui',
     '70B3D57ED0000010',
-    '--out',
-    join(dir, 'first'),
   );
   assert.equal(first.code, 0, first.stderr);
   for (const [devEui, code] of [
@@ -133,55 +150,18 @@ test('the bundle loads in ChirpStack v4, ChirpStack v3 and The Things Stack as w
     },
   ]) {
     const out = join(dir, variant.name);
-    const ns = await cli(
-      'ns',
-      'register',
-      '--name',
-      variant.name,
-      '--net-id',
-      '000013',
-      '--out',
-      out,
-      ...variant.extra,
-    );
+    const ns = await cli(...nsRegisterArgs(variant.name, '000013', out), ...variant.extra);
     assert.equal(ns.code, 0, ns.stderr);
     const answer = ns.json() as { kekLabel: string; biUrl: string; joinEuiPrefixes: string[] };
     // The JoinEUIs of the account's devices, one exact /64 each; the server's public BI URL.
     assert.deepEqual(answer.joinEuiPrefixes, ['70B3D57ED0000010/64', '70B3D57ED0000020/64']);
     assert.equal(answer.biUrl, running.biPublicUrl);
-    const [label, kek] = readFileSync(join(out, 'kek'), 'utf8').trim().split(' ') as [string, string];
+    const label = await productsLoad(variant.name, out, {
+      ...answer,
+      nsId: variant.extra[0] === '--ns-id' ? variant.extra[1]! : '',
+      async: variant.async,
+    });
     assert.equal(label, answer.kekLabel);
-
-    const go = await checked(goChecker, [
-      '-bundle',
-      out,
-      '-bi-url',
-      answer.biUrl,
-      '-join-euis',
-      answer.joinEuiPrefixes.join(','),
-      '-net-id',
-      '000013',
-      '-ns-id',
-      variant.extra[0] === '--ns-id' ? variant.extra[1]! : '',
-      '-kek-label',
-      label,
-      '-kek',
-      kek,
-      ...(variant.async ? ['-async'] : []),
-    ]);
-    assert.equal(go.code, 0, `${variant.name}: ${go.stdout}`);
-
-    const rust = await checked(rustChecker, [
-      join(source, 'chirpstack.toml'),
-      join(out, 'chirpstack', 'joinery.toml'),
-      '--',
-      answer.biUrl,
-      label,
-      kek,
-      variant.async ? '1' : '0',
-      ...answer.joinEuiPrefixes,
-    ]);
-    assert.equal(rust.code, 0, `${variant.name}: ${rust.stdout}`);
   }
 });
 
@@ -306,22 +286,6 @@ test('the zip bundles of a registration and of a rotation (REST) load in ChirpSt
       joinEuiPrefixes: string[];
     };
     assert.deepEqual(meta.joinEuiPrefixes, ['70B3D57ED0000010/64', '70B3D57ED0000020/64']);
-    const [label, kek] = readFileSync(join(out, 'kek'), 'utf8').trim().split(' ') as [string, string];
-    const go = await checked(goChecker, [
-      ...['-bundle', out, '-bi-url', meta.biUrl, '-join-euis', meta.joinEuiPrefixes.join(',')],
-      ...['-net-id', '000013', '-ns-id', '00005EEF10000200', '-kek-label', label, '-kek', kek],
-    ]);
-    assert.equal(go.code, 0, `${name}: ${go.stdout}`);
-    const rust = await checked(rustChecker, [
-      join(source, 'chirpstack.toml'),
-      join(out, 'chirpstack', 'joinery.toml'),
-      '--',
-      meta.biUrl,
-      label,
-      kek,
-      '0',
-      ...meta.joinEuiPrefixes,
-    ]);
-    assert.equal(rust.code, 0, `${name}: ${rust.stdout}`);
+    await productsLoad(name, out, { ...meta, nsId: '00005EEF10000200', async: false });
   }
 });

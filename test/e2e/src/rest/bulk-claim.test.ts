@@ -38,23 +38,10 @@ describe('REST: bulk claims, QR claims and QR images', () => {
 
   before(async () => {
     api = await startInProcessApi();
-    const account = async (name: string) =>
-      (await api.call(adminToken, 'POST', '/api/v1/accounts', { name })).body as {
-        id: string;
-        apiKey: string;
-      };
-    const a = await account('owner');
-    owner = a.apiKey;
-    ownerId = a.id;
-    stranger = (await account('stranger')).apiKey;
-    const register = async (token: string, netId: string) =>
-      (
-        (await api.call(token, 'POST', '/api/v1/network-servers', { name: netId, netId })).body as {
-          id: string;
-        }
-      ).id;
-    ns = await register(owner, '000013');
-    strangerNs = await register(stranger, '000014');
+    ({ apiKey: owner, id: ownerId } = await api.createAccount('owner'));
+    stranger = (await api.createAccount('stranger')).apiKey;
+    ns = await api.registerNs(owner, '000013');
+    strangerNs = await api.registerNs(stranger, '000014');
     const devices = Array.from({ length: 2100 }, (_, i) => ({
       devEui: eui(i),
       macVersion: '1.0.3',

@@ -11,13 +11,8 @@ after(() => api.close());
 
 test('REST: a guesser gets 429 rate_limited with Retry-After; the owner with the right code still claims', async () => {
   const account = async (name: string) => {
-    const key = (
-      (await api.call(adminToken, 'POST', '/api/v1/accounts', { name })).body as { apiKey: string }
-    ).apiKey;
-    const ns = (
-      await api.call(key, 'POST', '/api/v1/network-servers', { name: `${name}-ns`, netId: '000013' })
-    ).body as { id: string };
-    return { key, ns: ns.id };
+    const key = (await api.createAccount(name)).apiKey;
+    return { key, ns: await api.registerNs(key, '000013', `${name}-ns`) };
   };
   const guesser = await account('guesser');
   const owner = await account('owner');

@@ -44,13 +44,8 @@ describe('REST: join activity and its live streams', () => {
   before(async () => {
     api = await startInProcessApi({ activityHeartbeatMs: 200 });
     base = `http://127.0.0.1:${await api.console.listen('127.0.0.1', 0)}`;
-    const account = async (name: string) =>
-      (await api.call(adminToken, 'POST', '/api/v1/accounts', { name })).body as {
-        id: string;
-        apiKey: string;
-      };
-    ({ apiKey: owner, id: ownerId } = await account('owner'));
-    ({ apiKey: stranger, id: strangerId } = await account('stranger'));
+    ({ apiKey: owner, id: ownerId } = await api.createAccount('owner'));
+    ({ apiKey: stranger, id: strangerId } = await api.createAccount('stranger'));
     await api.call(adminToken, 'POST', '/api/v1/device-batches', {
       joinEui,
       devices: [mine, theirs].map((devEui, i) => ({
@@ -64,13 +59,10 @@ describe('REST: join activity and its live streams', () => {
       [owner, mine, 'CODE0000', '000013'],
       [stranger, theirs, 'CODE0001', '000014'],
     ] as const) {
-      const ns = (await api.call(token, 'POST', '/api/v1/network-servers', { name: 'ns', netId })).body as {
-        id: string;
-      };
       const res = await api.call(token, 'POST', '/api/v1/claims', {
         devEui,
         claimCode: code,
-        networkServerId: ns.id,
+        networkServerId: await api.registerNs(token, netId, 'ns'),
       });
       assert.equal(res.status, 201);
     }

@@ -43,18 +43,10 @@ describe('REST: another owner’s device answers exactly as a device that does n
   let strangerNs: string;
   before(async () => {
     api = await startInProcessApi();
-    const account = async (name: string) =>
-      ((await api.call(adminToken, 'POST', '/api/v1/accounts', { name })).body as { apiKey: string }).apiKey;
-    owner = await account('owner');
-    stranger = await account('stranger');
-    const ns = async (token: string, netId: string) =>
-      (
-        (await api.call(token, 'POST', '/api/v1/network-servers', { name: `ns-${netId}`, netId })).body as {
-          id: string;
-        }
-      ).id;
-    const ownerNs = await ns(owner, '000013');
-    strangerNs = await ns(stranger, '000014');
+    owner = (await api.createAccount('owner')).apiKey;
+    stranger = (await api.createAccount('stranger')).apiKey;
+    const ownerNs = await api.registerNs(owner, '000013', 'ns-000013');
+    strangerNs = await api.registerNs(stranger, '000014', 'ns-000014');
     const batch = await api.call(adminToken, 'POST', '/api/v1/device-batches', {
       joinEui,
       devices: [foreign, unclaimed].map((devEui, i) => ({

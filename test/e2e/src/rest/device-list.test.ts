@@ -38,18 +38,10 @@ describe('REST: the device list', () => {
 
   before(async () => {
     api = await startInProcessApi();
-    const account = async (name: string) =>
-      ((await api.call(adminToken, 'POST', '/api/v1/accounts', { name })).body as { apiKey: string }).apiKey;
-    owner = await account('owner');
-    stranger = await account('stranger');
-    const ns = async (netId: string) =>
-      (
-        (await api.call(owner, 'POST', '/api/v1/network-servers', { name: netId, netId })).body as {
-          id: string;
-        }
-      ).id;
-    nsA = await ns('000013');
-    nsB = await ns('000014');
+    owner = (await api.createAccount('owner')).apiKey;
+    stranger = (await api.createAccount('stranger')).apiKey;
+    nsA = await api.registerNs(owner, '000013');
+    nsB = await api.registerNs(owner, '000014');
     const batch = await api.call(adminToken, 'POST', '/api/v1/device-batches', {
       joinEui,
       devices: Array.from({ length: 12 }, (_, i) => ({

@@ -28,7 +28,17 @@ export interface InProcessApi {
     url: string,
     body?: unknown,
   ): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }>;
+  /** The admin creates an owner account; answers its id and API key (fails unless created). */
+  createAccount(name: string): Promise<{ id: string; apiKey: string }>;
+  /** The account of `token` registers a network server (named `name`, else its NetID); answers its id. */
+  registerNs(token: string, netId: string, name?: string): Promise<string>;
   close(): Promise<void>;
+}
+
+/** The body of a 201 answer; anything else fails with the answer in the message. */
+function created<T>(res: { status: number; body: unknown }): T {
+  if (res.status !== 201) throw new Error(`expected 201, got ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body as T;
 }
 
 /** The real claims service (memory store) behind the real REST API, in one process, no sockets. */
@@ -57,18 +67,26 @@ export async function startInProcessApi(
     logger,
     biPublicUrl,
   });
+  const call: InProcessApi['call'] = async (token, method, url, body) => {
+    const res = await console.http.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}` },
+      ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
+    });
+    return { status: res.statusCode, body: res.body === '' ? null : res.json(), headers: res.headers };
+  };
   return {
     console,
     claims,
     activity,
-    async call(token, method, url, body) {
-      const res = await console.http.inject({
-        method,
-        url,
-        headers: { authorization: `Bearer ${token}` },
-        ...(body === undefined ? {} : { payload: body as Record<string, unknown> }),
-      });
-      return { status: res.statusCode, body: res.body === '' ? null : res.json(), headers: res.headers };
+    call,
+    async createAccount(name) {
+      return created(await call(adminToken, 'POST', '/api/v1/accounts', { name }));
+    },
+    async registerNs(token, netId, name = netId) {
+      return created<{ id: string }>(await call(token, 'POST', '/api/v1/network-servers', { name, netId }))
+        .id;
     },
     async close() {
       await console.close();

@@ -33,10 +33,8 @@ describe('REST: the life of a network server and an application server', () => {
 
   before(async () => {
     api = await startInProcessApi();
-    const account = async (name: string) =>
-      ((await api.call(adminToken, 'POST', '/api/v1/accounts', { name })).body as { apiKey: string }).apiKey;
-    owner = await account('owner');
-    stranger = await account('stranger');
+    owner = (await api.createAccount('owner')).apiKey;
+    stranger = (await api.createAccount('stranger')).apiKey;
     const batch = await api.call(adminToken, 'POST', '/api/v1/device-batches', {
       joinEui: '70B3D57ED0000000',
       devices: [

@@ -10,16 +10,8 @@ describe('REST: roaming agreements', () => {
   let ownerId: string;
   before(async () => {
     api = await startInProcessApi();
-    const account = (await api.call(adminToken, 'POST', '/api/v1/accounts', { name: 'owner' })).body as {
-      id: string;
-      apiKey: string;
-    };
-    owner = account.apiKey;
-    ownerId = account.id;
-    const ns = (await api.call(owner, 'POST', '/api/v1/network-servers', { name: 'home', netId: '000013' }))
-      .body as {
-      id: string;
-    };
+    ({ apiKey: owner, id: ownerId } = await api.createAccount('owner'));
+    const nsId = await api.registerNs(owner, '000013', 'home');
     await api.call(adminToken, 'POST', '/api/v1/device-batches', {
       joinEui: '70B3D57ED0000000',
       devices: [
@@ -29,7 +21,7 @@ describe('REST: roaming agreements', () => {
     const claimed = await api.call(owner, 'POST', '/api/v1/claims', {
       devEui,
       claimCode: 'CODE0101',
-      networkServerId: ns.id,
+      networkServerId: nsId,
     });
     assert.equal(claimed.status, 201);
   });

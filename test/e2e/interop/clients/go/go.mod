@@ -5,7 +5,11 @@ go 1.22
 require (
 	github.com/brocaar/lorawan v0.0.0-20230609081225-559f55342122
 	github.com/go-redis/redis/v8 v8.8.3
+	joinery.test/loopbackpki v0.0.0
 )
+
+// The loopback PKI the Go stand-ins share (bench/peer too), from this repository.
+replace joinery.test/loopbackpki => ../../loopbackpki
 
 require (
 	github.com/NickBall/go-aes-key-wrap v0.0.0-20170929221519-1c3aa3e4dfc5 // indirect

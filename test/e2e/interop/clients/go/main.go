@@ -13,30 +13,24 @@ import (
 	"bytes"
 	"context"
 	"crypto/aes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/brocaar/lorawan"
 	"github.com/brocaar/lorawan/backend"
 	"github.com/brocaar/lorawan/backend/joinserver"
 	"github.com/go-redis/redis/v8"
+	"joinery.test/loopbackpki"
 )
 
 type plan struct {
@@ -295,6 +289,39 @@ func radioSettings(optNeg bool) (lorawan.DevAddr, lorawan.DLSettings, int, backe
 	return devAddr, lorawan.DLSettings{OptNeg: optNeg, RX2DataRate: 3, RX1DROffset: 1}, 1, b, err
 }
 
+// joinRequestBody signs phy with micKey and wraps it in the body of a JoinReq (or, with the same fields, a RejoinReq:
+// convert it with backend.RejoinReqPayload), with fresh radio settings.
+func joinRequestBody(p plan, client backend.Client, t backend.MessageType, d device, devEUI lorawan.EUI64,
+	phy lorawan.PHYPayload, micKey lorawan.AES128Key, optNeg bool) (backend.JoinReqPayload, error) {
+	if err := phy.SetUplinkJoinMIC(micKey); err != nil {
+		return backend.JoinReqPayload{}, err
+	}
+	phyBytes, err := phy.MarshalBinary()
+	if err != nil {
+		return backend.JoinReqPayload{}, err
+	}
+	devAddr, dlSettings, rxDelay, cfList, err := radioSettings(optNeg)
+	if err != nil {
+		return backend.JoinReqPayload{}, err
+	}
+	return backend.JoinReqPayload{
+		BasePayload: backend.BasePayload{
+			ProtocolVersion: backend.ProtocolVersion1_0,
+			SenderID:        p.SenderID,
+			ReceiverID:      p.ReceiverID,
+			TransactionID:   client.GetRandomTransactionID(),
+			MessageType:     t,
+		},
+		MACVersion: d.MACVersion,
+		PHYPayload: phyBytes,
+		DevEUI:     devEUI,
+		DevAddr:    devAddr,
+		DLSettings: dlSettings,
+		RxDelay:    rxDelay,
+		CFList:     cfList,
+	}, nil
+}
+
 func join(p plan, client backend.Client, kek []byte, d device) (deviceState, error) {
 	k, err := deviceKeys(p, d)
 	if err != nil {
@@ -309,32 +336,9 @@ func join(p plan, client backend.Client, kek []byte, d device) (deviceState, err
 			DevNonce: devNonce,
 		},
 	}
-	if err := phy.SetUplinkJoinMIC(k.nwkKey); err != nil {
-		return deviceState{}, err
-	}
-	phyBytes, err := phy.MarshalBinary()
+	req, err := joinRequestBody(p, client, backend.JoinReq, d, k.devEUI, phy, k.nwkKey, k.optNeg)
 	if err != nil {
 		return deviceState{}, err
-	}
-	devAddr, dlSettings, rxDelay, cfList, err := radioSettings(k.optNeg)
-	if err != nil {
-		return deviceState{}, err
-	}
-	req := backend.JoinReqPayload{
-		BasePayload: backend.BasePayload{
-			ProtocolVersion: backend.ProtocolVersion1_0,
-			SenderID:        p.SenderID,
-			ReceiverID:      p.ReceiverID,
-			TransactionID:   client.GetRandomTransactionID(),
-			MessageType:     backend.JoinReq,
-		},
-		MACVersion: d.MACVersion,
-		PHYPayload: phyBytes,
-		DevEUI:     k.devEUI,
-		DevAddr:    devAddr,
-		DLSettings: dlSettings,
-		RxDelay:    rxDelay,
-		CFList:     cfList,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -354,7 +358,7 @@ func join(p plan, client backend.Client, kek []byte, d device) (deviceState, err
 	if err != nil {
 		return deviceState{}, err
 	}
-	if err := checkAcceptFields(ja, k.netID, devAddr, dlSettings, rxDelay, cfList); err != nil {
+	if err := checkAcceptFields(ja, k.netID, req); err != nil {
 		return deviceState{}, err
 	}
 	// The reference Join Server, same keys, same request, Joinery's JoinNonce.
@@ -393,33 +397,11 @@ func rejoin(p plan, client backend.Client, kek []byte, d device, state deviceSta
 		},
 	}
 	// Type 0 and 2 rejoin-requests are signed with the session's SNwkSIntKey (checked by the NS, not the JS).
-	if err := phy.SetUplinkJoinMIC(state.sNwkSIntKey); err != nil {
-		return err
-	}
-	phyBytes, err := phy.MarshalBinary()
+	body, err := joinRequestBody(p, client, backend.RejoinReq, d, k.devEUI, phy, state.sNwkSIntKey, true)
 	if err != nil {
 		return err
 	}
-	devAddr, dlSettings, rxDelay, cfList, err := radioSettings(true)
-	if err != nil {
-		return err
-	}
-	req := backend.RejoinReqPayload{
-		BasePayload: backend.BasePayload{
-			ProtocolVersion: backend.ProtocolVersion1_0,
-			SenderID:        p.SenderID,
-			ReceiverID:      p.ReceiverID,
-			TransactionID:   client.GetRandomTransactionID(),
-			MessageType:     backend.RejoinReq,
-		},
-		MACVersion: d.MACVersion,
-		PHYPayload: phyBytes,
-		DevEUI:     k.devEUI,
-		DevAddr:    devAddr,
-		DLSettings: dlSettings,
-		RxDelay:    rxDelay,
-		CFList:     cfList,
-	}
+	req := backend.RejoinReqPayload(body)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	ans, err := client.RejoinReq(ctx, req)
@@ -435,7 +417,7 @@ func rejoin(p plan, client backend.Client, kek []byte, d device, state deviceSta
 	if err != nil {
 		return err
 	}
-	if err := checkAcceptFields(ja, k.netID, devAddr, dlSettings, rxDelay, cfList); err != nil {
+	if err := checkAcceptFields(ja, k.netID, body); err != nil {
 		return err
 	}
 	refBody, _ := json.Marshal(req)
@@ -521,8 +503,9 @@ func openAccept(b []byte, encKey lorawan.AES128Key, joinType lorawan.JoinType, j
 	return ja, nil
 }
 
-func checkAcceptFields(ja *lorawan.JoinAcceptPayload, netID lorawan.NetID, devAddr lorawan.DevAddr,
-	dl lorawan.DLSettings, rxDelay int, cfList backend.HEXBytes) error {
+// checkAcceptFields checks that the accept carries the NS's NetID and the radio settings the request asked for.
+func checkAcceptFields(ja *lorawan.JoinAcceptPayload, netID lorawan.NetID, req backend.JoinReqPayload) error {
+	devAddr, dl, rxDelay, cfList := req.DevAddr, req.DLSettings, req.RxDelay, req.CFList
 	if ja.HomeNetID != netID || ja.DevAddr != devAddr || ja.DLSettings != dl || int(ja.RXDelay) != rxDelay {
 		return fmt.Errorf("join-accept fields %+v, want NetID %s DevAddr %s DLSettings %+v RxDelay %d",
 			*ja, netID, devAddr, dl, rxDelay)
@@ -651,55 +634,15 @@ func jsKey(t byte, devEUI lorawan.EUI64, nwkKey lorawan.AES128Key) lorawan.AES12
 	return out
 }
 
+// genCert writes ca.pem, server.pem and server-key.pem: a CA of its own and a server certificate for 127.0.0.1.
 func genCert(dir string) error {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, err := loopbackpki.NewCA("ChirpStack v3 interop test CA")
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	caTemplate := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "ChirpStack v3 interop test CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate, caTemplate, &caKey.PublicKey, caKey)
+	server, err := ca.Server()
 	if err != nil {
 		return err
 	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}, ca, &key.PublicKey, caKey)
-	if err != nil {
-		return err
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return err
-	}
-	files := map[string]*pem.Block{
-		"ca.pem":         {Type: "CERTIFICATE", Bytes: caDER},
-		"server.pem":     {Type: "CERTIFICATE", Bytes: der},
-		"server-key.pem": {Type: "EC PRIVATE KEY", Bytes: keyDER},
-	}
-	for name, block := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(block), 0o600); err != nil {
-			return err
-		}
-	}
-	return nil
+	return ca.WriteFiles(dir, map[string]tls.Certificate{"server": server})
 }

@@ -288,22 +288,21 @@ impl Client {
         Ok(ans)
     }
 
-    /// Joins, checks everything; returns the SNwkSIntKey (NwkSKey in 1.0) for the rejoins.
-    async fn join(&self, d: &Device) -> Result<AES128Key> {
-        let k = self.keys(d)?;
-        let mut phy = PhyPayload {
-            mhdr: MHDR { f_type: FType::JoinRequest, major: Major::LoRaWANR1 },
-            payload: Payload::JoinRequest(JoinRequestPayload {
-                join_eui: k.join_eui,
-                dev_eui: k.dev_eui,
-                dev_nonce: d.dev_nonce,
-            }),
-            mic: None,
-        };
-        phy.set_join_request_mic(&k.nwk_key)?;
-        let (dev_addr, dl, rx_delay, cf_list) = radio_settings(k.opt_neg)?;
+    /// Signs `phy` with `mic_key` and sends it as a JoinReq or a RejoinReq (`message_type`: the same fields) with fresh
+    /// radio settings; answers the checked answer and the settings it asked for.
+    async fn send_join(
+        &self,
+        message_type: &str,
+        d: &Device,
+        k: &Keys,
+        mut phy: PhyPayload,
+        mic_key: &AES128Key,
+        opt_neg: bool,
+    ) -> Result<(JoinAnsPayload, (DevAddr, DLSettings, u8, CFList))> {
+        phy.set_join_request_mic(mic_key)?;
+        let (dev_addr, dl, rx_delay, cf_list) = radio_settings(opt_neg)?;
         let req = JoinReqPayload {
-            base: self.base("JoinReq"),
+            base: self.base(message_type),
             mac_version: d.mac_version.clone(),
             phy_payload: hex::encode(phy.to_vec()?),
             dev_eui: k.dev_eui.to_string(),
@@ -312,15 +311,30 @@ impl Client {
             rx_delay,
             cf_list: hex::encode(cf_list.to_bytes()?),
         };
-        let ans = self.request(&req).await?;
+        Ok((self.request(&req).await?, (dev_addr, dl, rx_delay, cf_list)))
+    }
+
+    /// Joins, checks everything; returns the SNwkSIntKey (NwkSKey in 1.0) for the rejoins.
+    async fn join(&self, d: &Device) -> Result<AES128Key> {
+        let k = self.keys(d)?;
+        let phy = PhyPayload {
+            mhdr: MHDR { f_type: FType::JoinRequest, major: Major::LoRaWANR1 },
+            payload: Payload::JoinRequest(JoinRequestPayload {
+                join_eui: k.join_eui,
+                dev_eui: k.dev_eui,
+                dev_nonce: d.dev_nonce,
+            }),
+            mic: None,
+        };
+        let (ans, sent) = self.send_join("JoinReq", d, &k, phy, &k.nwk_key, k.opt_neg).await?;
         let enc_key = k.nwk_key;
         let mic_key = if k.opt_neg { keys::get_js_int_key(&k.dev_eui, &k.nwk_key)? } else { k.nwk_key };
-        self.check(&k, &ans, JoinType::Join, d.dev_nonce, enc_key, mic_key, (dev_addr, dl, rx_delay, cf_list))
+        self.check(&k, &ans, JoinType::Join, d.dev_nonce, enc_key, mic_key, sent)
     }
 
     async fn rejoin(&self, d: &Device, s_nwk_s_int_key: &AES128Key, t: JoinType, rj_count_0: u16) -> Result<()> {
         let k = self.keys(d)?;
-        let mut phy = PhyPayload {
+        let phy = PhyPayload {
             mhdr: MHDR { f_type: FType::RejoinRequest, major: Major::LoRaWANR1 },
             payload: Payload::RejoinRequestType02(RejoinRequestType02Payload {
                 rejoin_type: t.clone(),
@@ -331,22 +345,10 @@ impl Client {
             mic: None,
         };
         // Type 0/2 rejoin-requests are signed with SNwkSIntKey (checked by the NS).
-        phy.set_join_request_mic(s_nwk_s_int_key)?;
-        let (dev_addr, dl, rx_delay, cf_list) = radio_settings(true)?;
-        let req = JoinReqPayload {
-            base: self.base("RejoinReq"),
-            mac_version: d.mac_version.clone(),
-            phy_payload: hex::encode(phy.to_vec()?),
-            dev_eui: k.dev_eui.to_string(),
-            dev_addr: dev_addr.to_string(),
-            dl_settings: hex::encode(dl.to_le_bytes()?),
-            rx_delay,
-            cf_list: hex::encode(cf_list.to_bytes()?),
-        };
-        let ans = self.request(&req).await?;
+        let (ans, sent) = self.send_join("RejoinReq", d, &k, phy, s_nwk_s_int_key, true).await?;
         let enc_key = keys::get_js_enc_key(&k.dev_eui, &k.nwk_key)?;
         let mic_key = keys::get_js_int_key(&k.dev_eui, &k.nwk_key)?;
-        self.check(&k, &ans, t, rj_count_0, enc_key, mic_key, (dev_addr, dl, rx_delay, cf_list)).map(|_| ())
+        self.check(&k, &ans, t, rj_count_0, enc_key, mic_key, sent).map(|_| ())
     }
 
     #[allow(clippy::too_many_arguments)]

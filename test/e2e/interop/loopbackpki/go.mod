@@ -1,0 +1,3 @@
+module joinery.test/loopbackpki
+
+go 1.22
