@@ -3,7 +3,7 @@ import { joinFrameCounter } from '@joinery/lorawan';
 import { keysErrors, joinRefusalCodes, refusalEventIdDetail } from './errors.js';
 import { bytesFromHex, idHex, sameBytes } from './hex.js';
 import { joinEventRecord, resultCodeFor, type JoinEventFacts, type JoinKind } from './join-event.js';
-import type { JoinAcceptOutput, JoinType, KeyDelivery, KeyEnvelope } from './key-vault.js';
+import type { JoinAcceptOutput, JoinType, KeyDelivery } from './key-vault.js';
 import type {
   AcceptedJoin,
   Clock,
@@ -75,13 +75,8 @@ export interface JoinContext {
   readonly peer: PeerSettings;
 }
 
-export interface JoinAnswer {
-  readonly joinAcceptPhy: Uint8Array;
-  readonly nwkSKey?: KeyEnvelope;
-  readonly fNwkSIntKey?: KeyEnvelope;
-  readonly sNwkSIntKey?: KeyEnvelope;
-  readonly nwkSEncKey?: KeyEnvelope;
-  readonly appSKey?: KeyEnvelope;
+/** The vault's join-accept and session keys as the NS gets them (the stored AppSKey stays in keys), and the join's ids. */
+export interface JoinAnswer extends Omit<JoinAcceptOutput, 'storedAppSKey'> {
   readonly sessionKeyId: Uint8Array;
   readonly joinNonce: number;
   readonly eventId: string;
