@@ -7,6 +7,24 @@ import { connectKafkaPublisher, outboxIdHeader } from './kafka-publisher.js';
 import { partitionForKey } from './published-watermarks.js';
 
 /**
+ * Creates `topic` and waits until each of its partitions has a leader. Not `waitForLeaders`: its metadata request may
+ * reach the broker before the broker knows the new topic, and it gives up on that answer (UNKNOWN_TOPIC_OR_PARTITION).
+ */
+async function createTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: false });
+  for (const until = Date.now() + 30_000; ;) {
+    const ready = await admin.fetchTopicMetadata({ topics: [topic] }).then(
+      ({ topics }) =>
+        topics[0]?.partitions.length === partitions && topics[0].partitions.every((p) => p.leader >= 0),
+      () => false,
+    );
+    if (ready) return;
+    if (Date.now() > until) throw new Error(`topic ${topic} has no leader for each partition after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
  * A fresh topic of `partitions` on the test broker for `body`, with an admin client; both are removed afterwards,
  * also when creating the topic fails (an admin client left connected would keep the test file from ending).
  */
@@ -21,7 +39,7 @@ async function withTopic(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await createTopic(admin, topic, partitions);
     await body({ brokers, kafka, admin, topic });
   } finally {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
