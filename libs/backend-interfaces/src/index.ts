@@ -17,18 +17,7 @@ export type {
 } from './answer.js';
 export { parseAnswer } from './parse-answer.js';
 export type { AnswerHeader, AppSKeyAns, BiAnswer, HomeNSAns, JoinAns, RejoinAns } from './parse-answer.js';
-export type {
-  AnswerTarget,
-  AppSKeyReq,
-  BiRequest,
-  ErrorNotif,
-  HomeNSReq,
-  IncomingMessage,
-  JoinReq,
-  MessageHeader,
-  RejoinReq,
-  VSExtension,
-} from './messages.js';
+export type * from './messages.js';
 export { buildKeyEnvelope, parseKeyEnvelope } from './key-envelope.js';
 export type { KeyEnvelope, KeyEnvelopeWire } from './key-envelope.js';
 export {

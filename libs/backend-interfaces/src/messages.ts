@@ -12,9 +12,14 @@ export interface VSExtension {
  * The header of a message received by the Join Server, normalized: NetIDs, EUIs and tokens are upper-case hex
  * without `0x`; an AS-ID (`SenderID` of an AppSKeyReq) is kept verbatim.
  */
-export interface MessageHeader<T extends string> {
+export interface MessageHeader<T extends string> extends HeaderParties {
   readonly protocolVersion: ProtocolVersion;
   readonly messageType: T;
+  readonly vsExtension?: VSExtension;
+}
+
+/** The transaction, the IDs and the tokens of a received header: what its answer echoes (sender and receiver swapped). */
+export interface HeaderParties {
   readonly transactionId: number;
   readonly senderId: string;
   readonly receiverId: string;
@@ -22,7 +27,6 @@ export interface MessageHeader<T extends string> {
   readonly senderNsId?: string;
   readonly senderToken?: string;
   readonly receiverToken?: string;
-  readonly vsExtension?: VSExtension;
 }
 
 interface ActivationFields {
@@ -71,13 +75,7 @@ export type IncomingMessage = BiRequest | ErrorNotif;
  * Enough of a refused message to build an answer header: the edge answers HTTP 200 with `answerFor(target, reason)`.
  * `protocolVersion` is echoed even when unsupported; IDs are normalized when they parse, otherwise verbatim.
  */
-export interface AnswerTarget {
+export interface AnswerTarget extends HeaderParties {
   readonly protocolVersion: string;
   readonly answerType: string;
-  readonly transactionId: number;
-  readonly senderId: string;
-  readonly receiverId: string;
-  readonly senderNsId?: string;
-  readonly senderToken?: string;
-  readonly receiverToken?: string;
 }

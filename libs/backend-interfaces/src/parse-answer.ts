@@ -1,3 +1,4 @@
+import type { JoinAnsBody, RejoinAnsBody } from './answer.js';
 import { biErrors } from './errors.js';
 import {
   fieldError,
@@ -31,20 +32,9 @@ export interface AnswerHeader<T extends AnswerType> {
   readonly result: { readonly resultCode: ResultCode; readonly description?: string };
 }
 
-interface SessionKeys {
-  readonly phyPayload?: Uint8Array;
-  readonly lifetime?: number;
-  readonly fNwkSIntKey?: KeyEnvelope;
-  readonly sNwkSIntKey?: KeyEnvelope;
-  readonly nwkSEncKey?: KeyEnvelope;
-  readonly appSKey?: KeyEnvelope;
-  readonly sessionKeyId?: string;
-}
-
-export interface JoinAns extends AnswerHeader<'JoinAns'>, SessionKeys {
-  readonly nwkSKey?: KeyEnvelope;
-}
-export interface RejoinAns extends AnswerHeader<'RejoinAns'>, SessionKeys {}
+/** A JoinAns/RejoinAns carries the session keys `answerFor` sends, each one optional here (a refusal has none). */
+export interface JoinAns extends AnswerHeader<'JoinAns'>, Partial<JoinAnsBody> {}
+export interface RejoinAns extends AnswerHeader<'RejoinAns'>, Partial<RejoinAnsBody> {}
 export interface AppSKeyAns extends AnswerHeader<'AppSKeyAns'> {
   /** Always present on Success. */
   readonly devEui?: string;
@@ -91,7 +81,7 @@ function parseAnswerHeader<T extends AnswerType>(body: JsonObject, messageType: 
   };
 }
 
-function parseSessionKeys(body: JsonObject, success: boolean): SessionKeys & { nwkSKey?: KeyEnvelope } {
+function parseSessionKeys(body: JsonObject, success: boolean): Partial<JoinAnsBody> {
   const phyPayload = success
     ? readHex(body, 'PHYPayload', [17, 33])
     : readOptionalHex(body, 'PHYPayload', [17, 33]);

@@ -4,22 +4,10 @@ import { status as Status } from '@grpc/grpc-js';
 import { JoineryError, errorKinds, internalMessage } from '@joinery/errors';
 import { fromWireError, statusByKind, toWireError } from './status.js';
 
-test('every error kind maps to a distinct gRPC status', () => {
-  const expected: Record<string, Status> = {
-    invalid_argument: Status.INVALID_ARGUMENT,
-    not_found: Status.NOT_FOUND,
-    already_exists: Status.ALREADY_EXISTS,
-    permission_denied: Status.PERMISSION_DENIED,
-    unauthenticated: Status.UNAUTHENTICATED,
-    failed_precondition: Status.FAILED_PRECONDITION,
-    resource_exhausted: Status.RESOURCE_EXHAUSTED,
-    deadline_exceeded: Status.DEADLINE_EXCEEDED,
-    unavailable: Status.UNAVAILABLE,
-    internal: Status.INTERNAL,
-  };
+test('every error kind maps to a distinct gRPC status: the one of its own name', () => {
   for (const kind of errorKinds) {
     assert.equal(typeof statusByKind[kind], 'number', `${kind} has no gRPC status`);
-    assert.equal(statusByKind[kind], expected[kind], kind);
+    assert.equal(Status[statusByKind[kind]], kind.toUpperCase(), kind);
   }
   assert.equal(new Set(Object.values(statusByKind)).size, errorKinds.length);
 });

@@ -55,6 +55,15 @@ export const arbJoinAcceptFields = fc.record(
 
 export const arbJoinRequest = fc.record({ joinEui: arbEui, devEui: arbEui, devNonce: arbDevNonce });
 
+/** The device's part of a `JoinCryptoContext`: its root keys and the identity of its join-request. */
+export const arbJoinDevice = fc.record({
+  nwkKey: arbKey,
+  appKey: arbKey,
+  devEui: arbEui,
+  joinEui: arbEui,
+  devNonce: arbDevNonce,
+});
+
 export const arbRejoinRequest: fc.Arbitrary<RejoinRequest> = fc.oneof(
   fc.record({
     rejoinType: fc.constantFrom(0 as const, 2 as const),

@@ -9,6 +9,7 @@ import {
   arbDevNonce,
   arbEui,
   arbJoinAcceptFields,
+  arbJoinDevice,
   arbJoinNonce,
   arbJoinRequest,
   arbKey,
@@ -109,25 +110,14 @@ test('oracle: lora-packet decrypts our join-accepts (1.0 and 1.1, join and rejoi
   );
   fc.assert(
     fc.property(
-      arbKey,
-      arbKey,
-      arbEui,
-      arbEui,
-      arbDevNonce,
+      arbJoinDevice,
       arbJoinAcceptFields,
       fc.boolean(),
       joinReqTypes,
-      (nwkKey, appKey, devEui, joinEui, devNonce, fields, is11, type) => {
+      (device, fields, is11, type) => {
+        const { nwkKey, joinEui, devNonce } = device;
         const joinReqType = is11 ? type : JoinReqType.joinRequest;
-        const ctx = {
-          macVersion: is11 ? ('1.1' as const) : ('1.0.3' as const),
-          joinReqType,
-          nwkKey,
-          appKey,
-          devEui,
-          joinEui,
-          devNonce,
-        };
+        const ctx = { macVersion: is11 ? ('1.1' as const) : ('1.0.3' as const), joinReqType, ...device };
         const built = buildJoinAccept(ctx, fields);
         const encKey = is11 && joinReqType !== JoinReqType.joinRequest ? built.jsKeys?.jsEncKey : nwkKey;
         assert.ok(encKey);

@@ -3,9 +3,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { AES128Key } from './aes128-key.js';
 import {
-  arbDevNonce,
-  arbEui,
   arbJoinAcceptFields,
+  arbJoinDevice,
   arbJoinRequest,
   arbKey,
   arbMic,
@@ -60,37 +59,30 @@ test('value types: parse(toString) and fromWire(toWire) are identities', () => {
   );
 });
 
-test('join-request: decode(encode(x)) = x', () => {
+/** decode(encode(x, mic)) gives back x and its MIC, for every x of `arb`. */
+function assertRoundTrips<T extends object>(
+  arb: fc.Arbitrary<T>,
+  encode: (value: T, mic: Uint8Array) => Uint8Array,
+  decode: (bytes: Uint8Array) => unknown,
+): void {
   fc.assert(
-    fc.property(arbJoinRequest, arbMic, (request, mic) => {
-      assert.deepEqual(plain(decodeJoinRequest(encodeJoinRequest(request, mic))), plain({ ...request, mic }));
+    fc.property(arb, arbMic, (value, mic) => {
+      assert.deepEqual(plain(decode(encode(value, mic))), plain({ ...value, mic }));
     }),
     runs,
   );
+}
+
+test('join-request: decode(encode(x)) = x', () => {
+  assertRoundTrips(arbJoinRequest, encodeJoinRequest, decodeJoinRequest);
 });
 
 test('rejoin-request types 0/1/2: decode(encode(x)) = x', () => {
-  fc.assert(
-    fc.property(arbRejoinRequest, arbMic, (request, mic) => {
-      assert.deepEqual(
-        plain(decodeRejoinRequest(encodeRejoinRequest(request, mic))),
-        plain({ ...request, mic }),
-      );
-    }),
-    runs,
-  );
+  assertRoundTrips(arbRejoinRequest, encodeRejoinRequest, decodeRejoinRequest);
 });
 
 test('join-accept plaintext (with and without CFList, both types): decode(encode(x)) = x', () => {
-  fc.assert(
-    fc.property(arbJoinAcceptFields, arbMic, (fields, mic) => {
-      assert.deepEqual(
-        plain(decodeJoinAcceptPlaintext(joinAcceptPlaintext(fields, mic))),
-        plain({ ...fields, mic }),
-      );
-    }),
-    runs,
-  );
+  assertRoundTrips(arbJoinAcceptFields, joinAcceptPlaintext, decodeJoinAcceptPlaintext);
 });
 
 test('DLSettings and CFList: byte-level round trips', () => {
@@ -122,82 +114,56 @@ test('full join-accept: openJoinAccept(buildJoinAccept(x)) gives back the fields
     { macVersion: '1.1' as const, optNeg: true, joinReqType: JoinReqType.rejoin2 },
   );
   fc.assert(
-    fc.property(
-      schemes,
-      arbKey,
-      arbKey,
-      arbEui,
-      arbEui,
-      arbDevNonce,
-      arbJoinAcceptFields,
-      (scheme, nwkKey, appKey, devEui, joinEui, devNonce, fields) => {
-        const ctx: JoinCryptoContext = { ...scheme, nwkKey, appKey, devEui, joinEui, devNonce };
-        const built = buildJoinAccept(ctx, fields);
-        const opened = openJoinAccept(ctx, built.phyPayload);
-        const expectedFields = {
-          ...fields,
-          dlSettings: { ...fields.dlSettings, optNeg: scheme.optNeg },
-          mic: built.mic,
-        };
-        assert.deepEqual(plain(opened.joinAccept), plain(expectedFields));
-        assert.equal(opened.sessionKeys.optNeg, scheme.optNeg);
-        const keyHex = (k: object) =>
-          Object.fromEntries(Object.entries(k).map(([n, v]) => [n, v instanceof AES128Key ? v.toHex() : v]));
-        assert.deepEqual(keyHex(opened.sessionKeys), keyHex(built.sessionKeys));
-      },
-    ),
+    fc.property(schemes, arbJoinDevice, arbJoinAcceptFields, (scheme, device, fields) => {
+      const ctx: JoinCryptoContext = { ...scheme, ...device };
+      const built = buildJoinAccept(ctx, fields);
+      const opened = openJoinAccept(ctx, built.phyPayload);
+      const expectedFields = {
+        ...fields,
+        dlSettings: { ...fields.dlSettings, optNeg: scheme.optNeg },
+        mic: built.mic,
+      };
+      assert.deepEqual(plain(opened.joinAccept), plain(expectedFields));
+      assert.equal(opened.sessionKeys.optNeg, scheme.optNeg);
+      const keyHex = (k: object) =>
+        Object.fromEntries(Object.entries(k).map(([n, v]) => [n, v instanceof AES128Key ? v.toHex() : v]));
+      assert.deepEqual(keyHex(opened.sessionKeys), keyHex(built.sessionKeys));
+    }),
     { numRuns: 100 },
   );
 });
 
+/** A frame MIC'd under `key` verifies, and fails verification once any single bit of it is flipped. */
+function assertMicProtects<T>(
+  arb: fc.Arbitrary<T>,
+  mic: (key: AES128Key, value: T) => Uint8Array,
+  encode: (value: T, mic: Uint8Array) => Uint8Array,
+  verify: (key: AES128Key, phy: Uint8Array) => boolean,
+): void {
+  fc.assert(
+    fc.property(arbKey, arb, fc.nat(), (key, value, n) => {
+      const phy = encode(value, mic(key, value));
+      assert.equal(verify(key, phy), true);
+      assert.equal(
+        passes(() => verify(key, flipBit(phy, n % (phy.length * 8)))),
+        false,
+      );
+    }),
+    runs,
+  );
+}
+
 test('any single-bit change to a MIC-protected frame fails verification', () => {
+  assertMicProtects(arbJoinRequest, joinRequestMic, encodeJoinRequest, verifyJoinRequestMic);
+  assertMicProtects(arbRejoinRequest, rejoinMic, encodeRejoinRequest, verifyRejoinMic);
   fc.assert(
-    fc.property(arbKey, arbJoinRequest, fc.nat(), (key, request, n) => {
-      const phy = encodeJoinRequest(request, joinRequestMic(key, request));
-      assert.equal(verifyJoinRequestMic(key, phy), true);
-      assert.equal(
-        passes(() => verifyJoinRequestMic(key, flipBit(phy, n % (phy.length * 8)))),
-        false,
-      );
+    fc.property(arbJoinDevice, arbJoinAcceptFields, fc.boolean(), fc.nat(), (device, fields, is11, n) => {
+      const ctx: JoinCryptoContext = { macVersion: is11 ? '1.1' : '1.0.3', ...device };
+      const phy = buildJoinAccept(ctx, fields).phyPayload;
+      // Bits after the MHDR: those are covered by the MIC (the MHDR is checked by the decoder).
+      const bit = 8 + (n % ((phy.length - 1) * 8));
+      assert.throws(() => openJoinAccept(ctx, flipBit(phy, bit)), { code: 'lorawan:mic_mismatch' });
     }),
-    runs,
-  );
-  fc.assert(
-    fc.property(arbKey, arbRejoinRequest, fc.nat(), (key, request, n) => {
-      const phy = encodeRejoinRequest(request, rejoinMic(key, request));
-      assert.equal(verifyRejoinMic(key, phy), true);
-      assert.equal(
-        passes(() => verifyRejoinMic(key, flipBit(phy, n % (phy.length * 8)))),
-        false,
-      );
-    }),
-    runs,
-  );
-  fc.assert(
-    fc.property(
-      arbKey,
-      arbKey,
-      arbEui,
-      arbEui,
-      arbDevNonce,
-      arbJoinAcceptFields,
-      fc.boolean(),
-      fc.nat(),
-      (nwkKey, appKey, devEui, joinEui, devNonce, fields, is11, n) => {
-        const ctx: JoinCryptoContext = {
-          macVersion: is11 ? '1.1' : '1.0.3',
-          nwkKey,
-          appKey,
-          devEui,
-          joinEui,
-          devNonce,
-        };
-        const phy = buildJoinAccept(ctx, fields).phyPayload;
-        // Bits after the MHDR: those are covered by the MIC (the MHDR is checked by the decoder).
-        const bit = 8 + (n % ((phy.length - 1) * 8));
-        assert.throws(() => openJoinAccept(ctx, flipBit(phy, bit)), { code: 'lorawan:mic_mismatch' });
-      },
-    ),
     runs,
   );
 });

@@ -1,5 +1,10 @@
 // Loads the project's LoRaWAN vectors (libs/lorawan/vectors, sources named in its README) for the tests. JSON modules
 // are imported rather than read with node:fs, because this codec library may not import I/O modules.
+import { DevAddr } from './dev-addr.js';
+import type { JoinAcceptFields } from './join-accept.js';
+import { JoinNonce } from './join-nonce.js';
+import { NetID } from './net-id.js';
+
 const vectorsDir = new URL('../vectors/', import.meta.url);
 
 export type VectorFile =
@@ -55,4 +60,17 @@ export function intField(v: Vector, field: string): number {
 
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
+}
+
+/** The join-accept fields of a join-accept vector (its big-endian and integer forms), without the MIC. */
+export function joinAcceptFieldsOf(v: Vector): JoinAcceptFields {
+  const cfList = hexField(v, 'cfList');
+  return {
+    joinNonce: JoinNonce.of(intField(v, 'joinNonceInt')),
+    netId: NetID.parse(strField(v, 'netIdBE')),
+    devAddr: DevAddr.parse(strField(v, 'devAddrBE')),
+    dlSettings: parseInt(strField(v, 'dlSettings'), 16),
+    rxDelay: parseInt(strField(v, 'rxDelay'), 16),
+    ...(cfList.length > 0 ? { cfList } : {}),
+  };
 }

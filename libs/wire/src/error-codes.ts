@@ -31,56 +31,16 @@ export interface TravellingError {
   readonly description?: string;
 }
 
+/** The Descriptions of the refusals an NS should retry later, alike whether the gateway or the transport decided. */
+const retryLater = {
+  overloaded: 'the join server is overloaded; retry later',
+  deadline: 'the join server could not answer in time; retry later',
+} as const;
+
 /** A keys error; `joinRefusal` marks the refusals of the join pipeline (each one recorded as a REFUSED JoinEvent). */
 export interface KeysTravellingError extends TravellingError {
   readonly joinRefusal?: true;
 }
-
-/** The gateway's own refusals (everything else comes from claims/keys with their codes). */
-export const gatewayErrorCatalogue = {
-  unknown_sender: {
-    kind: 'unauthenticated',
-    message: 'SenderID/SenderNSID do not match the authenticated peer',
-    reason: 'unknown_sender',
-  },
-  unauthenticated: {
-    kind: 'unauthenticated',
-    message: 'no valid client certificate or bearer token',
-    reason: 'unknown_sender',
-  },
-  overloaded: {
-    kind: 'resource_exhausted',
-    message: 'the join server is overloaded; retry',
-    reason: 'other',
-    description: 'the join server is overloaded; retry later',
-  },
-  rate_limited: {
-    kind: 'resource_exhausted',
-    message: 'request rate limit of this peer exceeded',
-    reason: 'other',
-    description: 'request rate limit of this sender exceeded; retry later',
-  },
-  /** keys answered GetAppSKey without a key: the same answer as keys' own `keys:unknown_session`. */
-  unknown_session: { kind: 'not_found', message: 'unknown session', reason: 'unknown_session' },
-  deadline_exceeded: {
-    kind: 'deadline_exceeded',
-    message: 'the request did not complete within the internal deadline',
-    reason: 'other',
-    description: 'the join server could not answer in time; retry later',
-  },
-  /** claims refused the device (any reason: unknown, locked, unclaimed, another JoinEUI or NS); answered alike. */
-  not_authorized: {
-    kind: 'permission_denied',
-    message: 'the caller may not activate this device',
-    reason: 'unknown_device',
-  },
-  /** claims answered Authorize without an outcome, or authorized without the device or its delivery settings. */
-  incomplete_authorization: {
-    kind: 'internal',
-    message: 'claims answered Authorize incompletely',
-    reason: 'other',
-  },
-} as const satisfies Record<string, TravellingError>;
 
 /**
  * The claims service's catalogue. The refusals of a device are all `unknown_device`; what claims refuses on
@@ -270,6 +230,51 @@ export const keysErrorCatalogue = {
   hsm_error: { kind: 'internal', message: 'the HSM refused an operation', reason: 'other' },
 } as const satisfies Record<string, KeysTravellingError>;
 
+/** The gateway's own refusals (everything else comes from claims/keys with their codes). */
+export const gatewayErrorCatalogue = {
+  unknown_sender: {
+    kind: 'unauthenticated',
+    message: 'SenderID/SenderNSID do not match the authenticated peer',
+    reason: 'unknown_sender',
+  },
+  unauthenticated: {
+    kind: 'unauthenticated',
+    message: 'no valid client certificate or bearer token',
+    reason: 'unknown_sender',
+  },
+  overloaded: {
+    kind: 'resource_exhausted',
+    message: 'the join server is overloaded; retry',
+    reason: 'other',
+    description: retryLater.overloaded,
+  },
+  rate_limited: {
+    kind: 'resource_exhausted',
+    message: 'request rate limit of this peer exceeded',
+    reason: 'other',
+    description: 'request rate limit of this sender exceeded; retry later',
+  },
+  /** keys answered GetAppSKey without a key: the same answer as keys' own `keys:unknown_session`. */
+  unknown_session: keysErrorCatalogue.unknown_session,
+  deadline_exceeded: {
+    kind: 'deadline_exceeded',
+    message: 'the request did not complete within the internal deadline',
+    reason: 'other',
+    description: retryLater.deadline,
+  },
+  /**
+   * claims refused the device (any reason: unknown, locked, unclaimed, another JoinEUI or NS); answered alike, as
+   * claims' own `claims:not_authorized`.
+   */
+  not_authorized: claimsErrorCatalogue.not_authorized,
+  /** claims answered Authorize without an outcome, or authorized without the device or its delivery settings. */
+  incomplete_authorization: {
+    kind: 'internal',
+    message: 'claims answered Authorize incompletely',
+    reason: 'other',
+  },
+} as const satisfies Record<string, TravellingError>;
+
 /** Errors of the transport itself, when the other side sent no Joinery error code: all `other`. */
 export const grpcErrorCatalogue = {
   cancelled: { kind: 'unavailable', message: 'call cancelled', reason: 'other' },
@@ -277,7 +282,7 @@ export const grpcErrorCatalogue = {
     kind: 'deadline_exceeded',
     message: 'deadline exceeded',
     reason: 'other',
-    description: 'the join server could not answer in time; retry later',
+    description: retryLater.deadline,
   },
   unavailable: {
     kind: 'unavailable',
@@ -298,7 +303,7 @@ export const grpcErrorCatalogue = {
     kind: 'resource_exhausted',
     message: 'resource exhausted',
     reason: 'other',
-    description: 'the join server is overloaded; retry later',
+    description: retryLater.overloaded,
   },
   unauthenticated: { kind: 'unauthenticated', message: 'unauthenticated', reason: 'other' },
   permission_denied: { kind: 'permission_denied', message: 'permission denied', reason: 'other' },

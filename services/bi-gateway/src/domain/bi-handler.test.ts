@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import type { DescService } from '@bufbuild/protobuf';
 import { describe, test } from 'node:test';
 import { requests } from '@joinery/backend-interfaces/fixtures';
 import { JoineryError } from '@joinery/errors';
-import { createInProcessClient, type ServiceImpl } from '@joinery/grpc';
+import { createInProcessClient } from '@joinery/grpc';
 import { captureLogs } from '@joinery/logging';
 import {
   AppSKeyDelivery,
@@ -16,16 +15,8 @@ import type { MacVersion } from '@joinery/lorawan';
 import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { BiHandler, type BiOutcome } from './bi-handler.js';
 import type { AsyncAnswerSender } from './ports.js';
-
-/** Fills the methods a test does not care about with ones that fail loudly. */
-function partial<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): ServiceImpl<S> {
-  const full: Record<string, unknown> = { ...impl };
-  for (const method of service.methods)
-    full[method.localName] ??= async () => {
-      throw new JoineryError('test:unimplemented', 'internal', `${method.localName} not faked`);
-    };
-  return full as ServiceImpl<S>;
-}
+import { testHandlerOptions } from '../testing/handler-options.js';
+import { authorizedForNs, partialService } from '../testing/join-doubles.js';
 
 const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const TOKEN = 'ns-token';
@@ -82,7 +73,7 @@ function setup(
           nsId: options.nsId === undefined ? new Uint8Array() : hex(options.nsId),
           asyncUrl: options.peerAsyncUrl ?? '',
         };
-  const claimsImpl = partial(ClaimsService, {
+  const claimsImpl = partialService(ClaimsService, {
     async authenticatePeer(request) {
       calls.authenticatePeer += 1;
       const peer = peerOf(request.credential);
@@ -116,28 +107,16 @@ function setup(
         if (reason === undefined) throw err;
         return { outcome: { case: 'refused', value: { reason, networkServer: peer } } };
       }
-      return {
-        outcome: {
-          case: 'authorized',
-          value: {
-            device: {
-              devEui: request.devEui,
-              joinEui: request.joinEui,
-              macVersion: options.macVersion ?? '1.0.3',
-              accountId: 'acc-1',
-              networkServerId: 'ns-1',
-            },
-            networkServer: peer,
-            delivery: {
-              nwkKekLabel: 'ns-kek',
-              appSKeyDelivery: options.appSKeyDelivery ?? AppSKeyDelivery.WRAPPED,
-              appSKeyKekLabel: 'as-kek',
-              lifetime: 3600,
-              asyncUrl: options.asyncUrl ?? '',
-            },
-          },
+      return authorizedForNs(request, {
+        macVersion: options.macVersion,
+        accountId: 'acc-1',
+        networkServer: peer,
+        delivery: {
+          appSKeyDelivery: options.appSKeyDelivery ?? AppSKeyDelivery.WRAPPED,
+          lifetime: 3600,
+          asyncUrl: options.asyncUrl ?? '',
         },
-      };
+      });
     },
     async authorizeApplicationServer() {
       throw new JoineryError('claims:not_authorized', 'permission_denied', 'no');
@@ -148,7 +127,7 @@ function setup(
       return { netId: hex('00000A'), nsId: new Uint8Array() };
     },
   });
-  const keysImpl = partial(KeysService, {
+  const keysImpl = partialService(KeysService, {
     async handleJoin(request) {
       calls.handleJoin += 1;
       await options.keys?.();
@@ -207,14 +186,7 @@ function setup(
     logger: logs.logger,
     asyncSender,
     ...(options.clock === undefined ? {} : { now: () => (options.clock as { now: number }).now }),
-    options: {
-      deadlineMs: 1000,
-      maxInFlight: 100,
-      peerRatePerSecond: 1000,
-      peerBurst: 1000,
-      duplicateWindowMs: 60_000,
-      ...handlerOptions,
-    },
+    options: { ...testHandlerOptions, ...handlerOptions },
   });
   return { handler, calls, sent, logs };
 }

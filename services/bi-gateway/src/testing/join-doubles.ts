@@ -8,6 +8,7 @@ import {
   PeerKind,
   type AuthorizeRequest,
   type AuthorizeResponseSchema,
+  type PeerIdentitySchema,
 } from '@joinery/proto/claims/v1/claims_pb';
 import type { HandleJoinResponseSchema } from '@joinery/proto/keys/v1/keys_pb';
 
@@ -27,10 +28,26 @@ export function partialService<S extends DescService>(
 
 const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 
-/** Claims' answer authorizing the request's device (LoRaWAN 1.0.3) for NS `ns-1` of account `a`. */
+/** What a test changes of `authorizedForNs`'s answer; each field left out keeps its default. */
+export interface AuthorizedOverrides {
+  /** The device's LoRaWAN version: 1.0.3 by default. */
+  readonly macVersion?: string | undefined;
+  /** The device's account, and by default its NS's: `a`. */
+  readonly accountId?: string | undefined;
+  /** The authorized NS as claims knows it: by default `ns-1` of the account, NetID 00000A. */
+  readonly networkServer?: MessageInitShape<typeof PeerIdentitySchema> | undefined;
+  /** Delivery settings over the defaults (NwkSKey under `ns-kek`, the AppSKey wrapped under `as-kek`, no lifetime). */
+  readonly delivery?:
+    | { readonly appSKeyDelivery?: AppSKeyDelivery; readonly lifetime?: number; readonly asyncUrl?: string }
+    | undefined;
+}
+
+/** Claims' answer authorizing the request's device (LoRaWAN 1.0.3) for NS `ns-1` of account `a`, or as overridden. */
 export function authorizedForNs(
   request: Pick<AuthorizeRequest, 'devEui' | 'joinEui'>,
+  overrides: AuthorizedOverrides = {},
 ): MessageInitShape<typeof AuthorizeResponseSchema> {
+  const accountId = overrides.accountId ?? 'a';
   return {
     outcome: {
       case: 'authorized',
@@ -38,14 +55,14 @@ export function authorizedForNs(
         device: {
           devEui: request.devEui,
           joinEui: request.joinEui,
-          macVersion: '1.0.3',
-          accountId: 'a',
+          macVersion: overrides.macVersion ?? '1.0.3',
+          accountId,
           networkServerId: 'ns-1',
         },
-        networkServer: {
+        networkServer: overrides.networkServer ?? {
           peerId: 'ns-1',
           kind: PeerKind.NETWORK_SERVER,
-          accountId: 'a',
+          accountId,
           netId: hex('00000A'),
           nsId: new Uint8Array(),
           asyncUrl: '',
@@ -56,6 +73,7 @@ export function authorizedForNs(
           appSKeyKekLabel: 'as-kek',
           lifetime: 0,
           asyncUrl: '',
+          ...overrides.delivery,
         },
       },
     },

@@ -3,13 +3,13 @@ import { decodeJoinRequest } from './frames.js';
 import { idHex } from './hex.js';
 import { JoinKind } from './join-event.js';
 import {
-  acceptInputDelivery,
   commitAccept,
   eventFacts,
   recordingRefusals,
   requireMacVersion,
   requireMic,
   requireRootKeys,
+  requestedAccept,
   requireSameDevice,
   reserveJoin,
   retryAnswer,
@@ -52,14 +52,8 @@ export function handleJoin(deps: KeysDomainDeps, ctx: JoinContext): Promise<Join
       joinType: 'join',
       devNonce: frame.devNonce,
       joinNonce,
-      netId: ctx.request.netId,
-      devAddr: ctx.request.devAddr,
-      dlSettings: ctx.request.dlSettings,
-      rxDelay: ctx.request.rxDelay,
-      ...(ctx.request.cfList.length === 0 ? {} : { cfList: ctx.request.cfList }),
       optNeg: isLoRaWAN11(macVersion) && ctx.peer.optNegAllowed,
-      ...acceptInputDelivery(ctx.peer),
-      storageKekLabel: deps.config.storageKekLabel,
+      ...requestedAccept(ctx, deps.config.storageKekLabel),
     });
     if (reserved.retryOf !== undefined) return retryAnswer(deps, facts, joinNonce, accept, reserved.retryOf);
     return commitAccept(deps, facts, 'join', joinNonce, accept, ctx.device.bindingId, {

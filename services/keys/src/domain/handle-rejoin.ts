@@ -5,12 +5,12 @@ import { idHex } from './hex.js';
 import { JoinKind } from './join-event.js';
 import type { JoinType } from './key-vault.js';
 import {
-  acceptInputDelivery,
   commitAccept,
   eventFacts,
   recordingRefusals,
   requireMic,
   requireRootKeys,
+  requestedAccept,
   requireSameDevice,
   reserveJoinNonce,
   type JoinAnswer,
@@ -67,14 +67,8 @@ export function handleRejoin(
       joinType,
       devNonce: frame.rjCount,
       joinNonce,
-      netId: ctx.request.netId,
-      devAddr: ctx.request.devAddr,
-      dlSettings: ctx.request.dlSettings,
-      rxDelay: ctx.request.rxDelay,
-      ...(ctx.request.cfList.length === 0 ? {} : { cfList: ctx.request.cfList }),
       optNeg: true,
-      ...acceptInputDelivery(ctx.peer),
-      storageKekLabel: deps.config.storageKekLabel,
+      ...requestedAccept(ctx, deps.config.storageKekLabel),
     });
     const answer = await commitAccept(deps, facts, joinType, joinNonce, accept, ctx.device.bindingId);
     return { ...answer, kind: kinds[frame.rejoinType] };

@@ -3,7 +3,7 @@ import { joinFrameCounter } from '@joinery/lorawan';
 import { keysErrors, joinRefusalCodes, refusalEventIdDetail } from './errors.js';
 import { bytesFromHex, idHex, sameBytes } from './hex.js';
 import { joinEventRecord, resultCodeFor, type JoinEventFacts, type JoinKind } from './join-event.js';
-import type { JoinAcceptOutput, JoinType, KeyDelivery, KeyEnvelope } from './key-vault.js';
+import type { JoinAcceptInput, JoinAcceptOutput, JoinType, KeyDelivery } from './key-vault.js';
 import type {
   AcceptedJoin,
   Clock,
@@ -75,13 +75,8 @@ export interface JoinContext {
   readonly peer: PeerSettings;
 }
 
-export interface JoinAnswer {
-  readonly joinAcceptPhy: Uint8Array;
-  readonly nwkSKey?: KeyEnvelope;
-  readonly fNwkSIntKey?: KeyEnvelope;
-  readonly sNwkSIntKey?: KeyEnvelope;
-  readonly nwkSEncKey?: KeyEnvelope;
-  readonly appSKey?: KeyEnvelope;
+/** The vault's join-accept and session keys as the NS gets them (the stored AppSKey stays in keys), and the join's ids. */
+export interface JoinAnswer extends Omit<JoinAcceptOutput, 'storedAppSKey'> {
   readonly sessionKeyId: Uint8Array;
   readonly joinNonce: number;
   readonly eventId: string;
@@ -197,14 +192,36 @@ export async function reserveJoin(
   );
 }
 
-export function acceptInputDelivery(peer: PeerSettings): {
-  nwkKeyDelivery: KeyDelivery;
-  appSKeyDelivery?: KeyDelivery;
-} {
+/**
+ * The part of the vault's join-accept input that joins and rejoins take alike: the accept's fields as the NS asked
+ * for them, the peer's key delivery, and the storage KEK that keeps the AppSKey.
+ */
+export function requestedAccept(
+  ctx: JoinContext,
+  storageKekLabel: string,
+): Pick<
+  JoinAcceptInput,
+  | 'netId'
+  | 'devAddr'
+  | 'dlSettings'
+  | 'rxDelay'
+  | 'cfList'
+  | 'nwkKeyDelivery'
+  | 'appSKeyDelivery'
+  | 'storageKekLabel'
+> {
+  const { request, peer } = ctx;
   const app = peer.appSKeyDelivery;
-  return 'sessionKeyIdOnly' in app
-    ? { nwkKeyDelivery: peer.nwkKeyDelivery }
-    : { nwkKeyDelivery: peer.nwkKeyDelivery, appSKeyDelivery: app };
+  return {
+    netId: request.netId,
+    devAddr: request.devAddr,
+    dlSettings: request.dlSettings,
+    rxDelay: request.rxDelay,
+    ...(request.cfList.length === 0 ? {} : { cfList: request.cfList }),
+    nwkKeyDelivery: peer.nwkKeyDelivery,
+    ...('sessionKeyIdOnly' in app ? {} : { appSKeyDelivery: app }),
+    storageKekLabel,
+  };
 }
 
 /** The second atomic step: keep the session for GetAppSKey and append the ACCEPTED event together. */

@@ -2,6 +2,9 @@ import { keysErrors } from './errors.js';
 import type { KekPurpose } from './key-vault.js';
 import type { KeysDomainDeps } from './join-pipeline.js';
 
+/** What the KEK use cases need: the vault, the storage KEK's label (never theirs to touch), and a logger. */
+type KekDeps = Pick<KeysDomainDeps, 'vault' | 'config' | 'logger'>;
+
 export interface KekRequest {
   readonly label: string;
   readonly purpose: Exclude<KekPurpose, 'storage'>;
@@ -44,10 +47,7 @@ async function issue(
 }
 
 /** Creates a peer or transport KEK; the key bytes come back this once, for the peer's operator. */
-export async function createKek(
-  deps: Pick<KeysDomainDeps, 'vault' | 'config' | 'logger'>,
-  input: KekRequest,
-): Promise<Uint8Array> {
+export async function createKek(deps: KekDeps, input: KekRequest): Promise<Uint8Array> {
   validate(deps, input);
   if (await deps.vault.hasKek(input.label)) throw keysErrors.kek_exists({ label: input.label });
   return issue(deps, input, 'created');
@@ -57,20 +57,14 @@ export async function createKek(
  * Replaces the key under a label (the peer installs the new key under the same label). Not atomic in the vault:
  * between delete and create, calls that wrap under this label fail rather than use the old key.
  */
-export async function rotateKek(
-  deps: Pick<KeysDomainDeps, 'vault' | 'config' | 'logger'>,
-  input: KekRequest,
-): Promise<Uint8Array> {
+export async function rotateKek(deps: KekDeps, input: KekRequest): Promise<Uint8Array> {
   validate(deps, input);
   if (!(await deps.vault.hasKek(input.label))) throw keysErrors.unknown_kek({ label: input.label });
   await deps.vault.deleteKek(input.label);
   return issue(deps, input, 'rotated');
 }
 
-export async function deleteKek(
-  deps: Pick<KeysDomainDeps, 'vault' | 'config' | 'logger'>,
-  label: string,
-): Promise<void> {
+export async function deleteKek(deps: KekDeps, label: string): Promise<void> {
   refuseStorageLabel(deps, label);
   await deps.vault.deleteKek(label);
   deps.logger.warn({ kek_label: label }, 'kek deleted');

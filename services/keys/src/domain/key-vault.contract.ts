@@ -9,37 +9,43 @@ import { describe, test as nodeTest } from 'node:test';
 import { DevNonce, JoinNonce, keyUnwrap, keyWrap } from '@joinery/lorawan';
 import lpImport from 'lora-packet';
 import type { JoinAcceptInput, KeyVault } from './key-vault.js';
+import { joinAcceptInput, testJoinEui as joinEui } from '../testing/join-accept-input.js';
 
 const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+type VectorEntry = Record<string, string>;
 const vectors = (file: string) =>
   JSON.parse(
     readFileSync(new URL(import.meta.resolve(`@joinery/lorawan/vectors/${file}`)), 'utf8'),
-  ) as Record<string, string>[];
+  ) as VectorEntry[];
 
-const joinEui = hex('70B3D57ED0000001');
 // lora-packet is CommonJS with `exports.default`; depending on the loader's interop the default import is the module
 // object or already its `default`.
 const lp = ('default' in lpImport ? lpImport.default : lpImport) as typeof lpImport.default;
+const randomDevEui = () => new Uint8Array(randomBytes(8));
 
-function input(overrides: Partial<JoinAcceptInput> & { devEui: Uint8Array }): JoinAcceptInput {
-  return {
-    joinEui,
-    macVersion: '1.0.3',
-    joinType: 'join',
-    devNonce: 0x1234,
-    joinNonce: 1,
-    netId: hex('000013'),
-    devAddr: hex('26011234'),
-    dlSettings: 0,
-    rxDelay: 1,
-    optNeg: false,
-    nwkKeyDelivery: { plaintext: true },
-    appSKeyDelivery: { plaintext: true },
-    storageKekLabel: 'storage',
-    ...overrides,
-  };
-}
+/** The verified vectors of `file` that `applies` holds for. */
+const verifiedVectors = (file: string, applies: (v: VectorEntry) => boolean = () => true) =>
+  vectors(file).filter((v) => (v['verified'] as unknown) === true && applies(v));
+
+/** The join-accept fields of a join-accept vector, as the vault's input takes them. */
+const acceptFieldsOf = (v: VectorEntry) => ({
+  joinNonce: Number(v['joinNonceInt']),
+  netId: hex(v['netIdBE']!),
+  devAddr: hex(v['devAddrBE']!),
+  dlSettings: parseInt(v['dlSettings']!, 16),
+  rxDelay: parseInt(v['rxDelay']!, 16),
+  ...(v['cfList'] === '' ? {} : { cfList: hex(v['cfList']!) }),
+});
+
+/** A LoRaWAN 1.1 join answered with OptNeg = 1, of the vector's JoinEUI, DevNonce and JoinNonce. */
+const join11Of = (v: VectorEntry) => ({
+  joinEui: hex(v['joinEuiBE']!),
+  macVersion: '1.1' as const,
+  optNeg: true,
+  devNonce: Number(v['devNonceInt']),
+  joinNonce: Number(v['joinNonceInt']),
+});
 
 /** Per run of the contract (by `name`): how many of its tests were registered, and how many of them passed. */
 export const keyVaultContractRuns = new Map<string, { registered: number; passed: number }>();
@@ -54,128 +60,86 @@ export function keyVaultContract(name: string, open: () => Promise<KeyVault>): v
       run.passed += 1;
     });
   };
+  /** A fresh vault holding `rootKeys` for the device of `request` builds its join-accept. */
+  const acceptOnFreshVault = async (
+    rootKeys: { nwkKey: Uint8Array; appKey?: Uint8Array },
+    request: Partial<JoinAcceptInput> & { devEui: Uint8Array },
+  ) => {
+    const vlt = await open();
+    await vlt.importRootKeys({ devEui: request.devEui, ...rootKeys, overwrite: false });
+    return vlt.buildJoinAccept(joinAcceptInput(request));
+  };
+
   describe(`KeyVault contract: ${name}: the shared vectors`, () => {
     test('1.0.x join-accepts equal the vectors (OptNeg = 0 entries)', async () => {
-      let checked = 0;
-      for (const v of vectors('join-accept-1.0.json')) {
-        if (
-          v['verified'] !== (true as unknown as string) ||
-          (parseInt(v['dlSettings'] ?? '0', 16) & 0x80) !== 0
-        )
-          continue;
-        const vlt = await open();
-        const dev = new Uint8Array(randomBytes(8));
-        await vlt.importRootKeys({ devEui: dev, nwkKey: hex(v['key']!), overwrite: false });
-        const out = await vlt.buildJoinAccept(
-          input({
-            devEui: dev,
-            joinNonce: Number(v['joinNonceInt']),
-            netId: hex(v['netIdBE']!),
-            devAddr: hex(v['devAddrBE']!),
-            dlSettings: parseInt(v['dlSettings']!, 16),
-            rxDelay: parseInt(v['rxDelay']!, 16),
-            ...(v['cfList'] === '' ? {} : { cfList: hex(v['cfList']!) }),
-          }),
+      const checked = verifiedVectors(
+        'join-accept-1.0.json',
+        (v) => (parseInt(v['dlSettings'] ?? '0', 16) & 0x80) === 0,
+      );
+      for (const v of checked) {
+        const out = await acceptOnFreshVault(
+          { nwkKey: hex(v['key']!) },
+          { devEui: randomDevEui(), ...acceptFieldsOf(v) },
         );
         assert.equal(toHex(out.joinAcceptPhy), v['phyPayload'], v['id']);
-        checked += 1;
       }
-      assert.ok(checked >= 5, `only ${checked} vectors checked`);
+      assert.ok(checked.length >= 5, `only ${checked.length} vectors checked`);
     });
 
     test('1.0 session keys equal the vectors', async () => {
-      let checked = 0;
-      for (const v of vectors('session-keys-1.0.json')) {
-        if (v['verified'] !== (true as unknown as string)) continue;
-        const vlt = await open();
-        const devEui = new Uint8Array(randomBytes(8));
-        await vlt.importRootKeys({ devEui, nwkKey: hex(v['key']!), overwrite: false });
-        const out = await vlt.buildJoinAccept(
-          input({
-            devEui,
+      const checked = verifiedVectors('session-keys-1.0.json');
+      for (const v of checked) {
+        const out = await acceptOnFreshVault(
+          { nwkKey: hex(v['key']!) },
+          {
+            devEui: randomDevEui(),
             joinNonce: Number(v['joinNonceInt']),
             netId: hex(v['netIdBE']!),
             devNonce: Number(v['devNonceInt']),
-          }),
+          },
         );
         assert.equal(toHex(out.nwkSKey!.key), v['nwkSKey'], v['id']);
         assert.equal(toHex(out.appSKey!.key), v['appSKey'], v['id']);
-        checked += 1;
       }
-      assert.ok(checked >= 3);
+      assert.ok(checked.length >= 3);
     });
 
     test('1.1 join-accepts (OptNeg = 1, join and rejoin types 0/1/2) equal the vectors', async () => {
       const joinTypes = { ff: 'join', '00': 'rejoin0', '01': 'rejoin1', '02': 'rejoin2' } as const;
-      let checked = 0;
-      for (const v of vectors('join-accept-1.1.json')) {
-        const dl = parseInt(v['dlSettings'] ?? '0', 16);
-        if (v['verified'] !== (true as unknown as string) || v['nwkKey'] === undefined || (dl & 0x80) === 0)
-          continue;
-        const vlt = await open();
-        const dev = hex(v['devEuiBE']!);
-        await vlt.importRootKeys({
-          devEui: dev,
-          nwkKey: hex(v['nwkKey']),
-          appKey: new Uint8Array(randomBytes(16)),
-          overwrite: false,
-        });
-        const out = await vlt.buildJoinAccept(
-          input({
-            devEui: dev,
-            joinEui: hex(v['joinEuiBE']!),
-            macVersion: '1.1',
-            optNeg: true,
+      const checked = verifiedVectors(
+        'join-accept-1.1.json',
+        (v) => v['nwkKey'] !== undefined && (parseInt(v['dlSettings'] ?? '0', 16) & 0x80) !== 0,
+      );
+      for (const v of checked) {
+        const out = await acceptOnFreshVault(
+          { nwkKey: hex(v['nwkKey']!), appKey: new Uint8Array(randomBytes(16)) },
+          {
+            devEui: hex(v['devEuiBE']!),
+            ...join11Of(v),
             joinType: joinTypes[v['joinReqType'] as keyof typeof joinTypes],
-            devNonce: Number(v['devNonceInt']),
-            joinNonce: Number(v['joinNonceInt']),
-            netId: hex(v['netIdBE']!),
-            devAddr: hex(v['devAddrBE']!),
-            dlSettings: dl,
-            rxDelay: parseInt(v['rxDelay']!, 16),
-            ...(v['cfList'] === '' ? {} : { cfList: hex(v['cfList']!) }),
-          }),
+            ...acceptFieldsOf(v),
+          },
         );
         assert.equal(toHex(out.joinAcceptPhy), v['phyPayload'], v['id']);
         assert.equal(out.nwkSKey, undefined, v['id']);
-        checked += 1;
       }
-      assert.ok(checked >= 12, `only ${checked} vectors checked`);
+      assert.ok(checked.length >= 12, `only ${checked.length} vectors checked`);
     });
 
     test('1.1 session keys of joins equal the vectors', async () => {
-      let checked = 0;
-      for (const v of vectors('session-keys-1.1.json')) {
-        if (
-          v['verified'] !== (true as unknown as string) ||
-          v['kind'] !== 'join' ||
-          v['devEuiBE'] === undefined
-        )
-          continue;
-        const vlt = await open();
-        const dev = hex(v['devEuiBE']);
-        await vlt.importRootKeys({
-          devEui: dev,
-          nwkKey: hex(v['nwkKey']!),
-          appKey: hex(v['appKey']!),
-          overwrite: false,
-        });
-        const out = await vlt.buildJoinAccept(
-          input({
-            devEui: dev,
-            joinEui: hex(v['joinEuiBE']!),
-            macVersion: '1.1',
-            optNeg: true,
-            dlSettings: 0x80,
-            devNonce: Number(v['devNonceInt']),
-            joinNonce: Number(v['joinNonceInt']),
-          }),
+      const checked = verifiedVectors(
+        'session-keys-1.1.json',
+        (v) => v['kind'] === 'join' && v['devEuiBE'] !== undefined,
+      );
+      for (const v of checked) {
+        const out = await acceptOnFreshVault(
+          { nwkKey: hex(v['nwkKey']!), appKey: hex(v['appKey']!) },
+          { devEui: hex(v['devEuiBE']!), ...join11Of(v), dlSettings: 0x80 },
         );
         for (const key of ['fNwkSIntKey', 'sNwkSIntKey', 'nwkSEncKey', 'appSKey'] as const)
           assert.equal(toHex(out[key]!.key), v[key], `${v['id']} ${key}`);
-        checked += 1;
       }
-      assert.ok(checked >= 4, `only ${checked} vectors checked`);
+      assert.ok(checked.length >= 4, `only ${checked.length} vectors checked`);
     });
   });
 
@@ -191,7 +155,7 @@ export function keyVaultContract(name: string, open: () => Promise<KeyVault>): v
         const joinNonce = 1 + i;
         const devNonce = (randomBytes(2).readUInt16BE(0) + i) & 0xffff;
         const out = await vlt.buildJoinAccept(
-          input({
+          joinAcceptInput({
             devEui,
             macVersion: is11 ? '1.1' : '1.0.3',
             optNeg: is11,
@@ -250,7 +214,7 @@ export function keyVaultContract(name: string, open: () => Promise<KeyVault>): v
     test('keys leave wrapped under the named KEK and unwrap to the plaintext-delivered value', async () => {
       const vlt = await open();
       const devEui = new Uint8Array(randomBytes(8));
-      const inp = (o: Partial<JoinAcceptInput> = {}) => input({ devEui, ...o });
+      const inp = (o: Partial<JoinAcceptInput> = {}) => joinAcceptInput({ devEui, ...o });
       const nsKek = await vlt.createKek('ns-1', { purpose: 'peer', bits: 256 });
       assert.equal(nsKek.length, 32);
       await vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(randomBytes(16)), overwrite: false });
@@ -268,7 +232,7 @@ export function keyVaultContract(name: string, open: () => Promise<KeyVault>): v
     test('import refuses to overwrite unless asked; unknown device and KEK are typed errors', async () => {
       const vlt = await open();
       const devEui = new Uint8Array(randomBytes(8));
-      const inp = (o: Partial<JoinAcceptInput> = {}) => input({ devEui, ...o });
+      const inp = (o: Partial<JoinAcceptInput> = {}) => joinAcceptInput({ devEui, ...o });
       await vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(16), overwrite: false });
       await assert.rejects(vlt.importRootKeys({ devEui, nwkKey: new Uint8Array(16), overwrite: false }), {
         code: 'keys:root_keys_exist',
@@ -288,7 +252,7 @@ export function keyVaultContract(name: string, open: () => Promise<KeyVault>): v
     test('root keys wrapped under a transport KEK are unwrapped inside the vault', async () => {
       const vlt = await open();
       const devEui = new Uint8Array(randomBytes(8));
-      const inp = (o: Partial<JoinAcceptInput> = {}) => input({ devEui, ...o });
+      const inp = (o: Partial<JoinAcceptInput> = {}) => joinAcceptInput({ devEui, ...o });
       const transport = new Uint8Array(randomBytes(16));
       await vlt.createKek('factory-1', { purpose: 'transport', key: transport });
       const nwkKey = new Uint8Array(randomBytes(16));

@@ -10,6 +10,7 @@ import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
 import { KeysService } from '@joinery/proto/keys/v1/keys_pb';
 import { Registry } from 'prom-client';
 import { BiHandler } from '../../domain/bi-handler.js';
+import { testHandlerOptions } from '../../testing/handler-options.js';
 import { GatewayMetrics } from '../metrics.js';
 import { buildBiHttpApp } from './bi-http-app.js';
 
@@ -29,13 +30,7 @@ test('3,000 unauthenticated requests with random MessageType and SenderID values
     claims: createInProcessClient(ClaimsService, refusing(ClaimsService)),
     keys: createInProcessClient(KeysService, refusing(KeysService)),
     logger,
-    options: {
-      deadlineMs: 1000,
-      maxInFlight: 100,
-      peerRatePerSecond: 1000,
-      peerBurst: 1000,
-      duplicateWindowMs: 60_000,
-    },
+    options: testHandlerOptions,
   });
   const registry = new Registry();
   const metrics = new GatewayMetrics(registry, {

@@ -1,10 +1,28 @@
 import { requireInfra } from '@joinery/testing/infra';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type EachMessagePayload } from 'kafkajs';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { connectKafkaPublisher, outboxIdHeader } from './kafka-publisher.js';
 import { partitionForKey } from './published-watermarks.js';
+
+/**
+ * Creates `topic` and waits until each of its partitions has a leader. Not `waitForLeaders`: its metadata request may
+ * reach the broker before the broker knows the new topic, and it gives up on that answer (UNKNOWN_TOPIC_OR_PARTITION).
+ */
+async function createTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: false });
+  for (const until = Date.now() + 30_000; ;) {
+    const ready = await admin.fetchTopicMetadata({ topics: [topic] }).then(
+      ({ topics }) =>
+        topics[0]?.partitions.length === partitions && topics[0].partitions.every((p) => p.leader >= 0),
+      () => false,
+    );
+    if (ready) return;
+    if (Date.now() > until) throw new Error(`topic ${topic} has no leader for each partition after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 /**
  * A fresh topic of `partitions` on the test broker for `body`, with an admin client; both are removed afterwards,
@@ -21,7 +39,7 @@ async function withTopic(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await createTopic(admin, topic, partitions);
     await body({ brokers, kafka, admin, topic });
   } finally {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
@@ -29,40 +47,62 @@ async function withTopic(
   }
 }
 
+const devEui = '0102030405060708';
+
+/** Outbox record `n` for `topic`: id `n`, the one byte `n` as its value. */
+const record = (topic: string, n: number, key = devEui) => ({
+  id: String(n),
+  topic,
+  key,
+  value: new Uint8Array([n]),
+});
+
+/** The first `count` records of `topic` from its beginning, read by a fresh consumer group, each as `pick` has it. */
+async function readTopic<T>(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  pick: (payload: EachMessagePayload) => T,
+): Promise<T[]> {
+  const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const received: T[] = [];
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async (payload) => {
+          received.push(pick(payload));
+          if (received.length === count) resolve();
+        },
+      });
+    });
+    return received;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+const firstByte = ({ message }: EachMessagePayload) => message.value?.[0] ?? -1;
+
 test(
   'the Kafka publisher delivers outbox records keyed by DevEUI, in order',
   { timeout: 60_000 },
   async () => {
     await withTopic(1, async ({ brokers, kafka, topic }) => {
       const publisher = await connectKafkaPublisher(brokers);
-      const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
       try {
-        await publisher.publish(
-          [1, 2, 3].map((n) => ({
-            id: String(n),
-            topic,
-            key: '0102030405060708',
-            value: new Uint8Array([n]),
-          })),
-        );
-        await consumer.connect();
-        await consumer.subscribe({ topic, fromBeginning: true });
-        const received: [string, number][] = [];
-        await new Promise<void>((resolve) => {
-          void consumer.run({
-            eachMessage: async ({ message }) => {
-              received.push([message.key?.toString() ?? '', message.value?.[0] ?? -1]);
-              if (received.length === 3) resolve();
-            },
-          });
-        });
+        await publisher.publish([1, 2, 3].map((n) => record(topic, n)));
+        const received = await readTopic(kafka, topic, 3, (payload) => [
+          payload.message.key?.toString() ?? '',
+          firstByte(payload),
+        ]);
         assert.deepEqual(received, [
-          ['0102030405060708', 1],
-          ['0102030405060708', 2],
-          ['0102030405060708', 3],
+          [devEui, 1],
+          [devEui, 2],
+          [devEui, 3],
         ]);
       } finally {
-        await consumer.disconnect();
         await publisher.close();
       }
     });
@@ -74,56 +114,41 @@ test(
   { timeout: 90_000 },
   async () => {
     await withTopic(3, async ({ brokers, kafka, admin, topic }) => {
-      const devEuis = ['0102030405060708', '1112131415161718', 'A1A2A3A4A5A6A7A8', 'F0F1F2F3F4F5F6F7'];
+      const devEuis = [devEui, '1112131415161718', 'A1A2A3A4A5A6A7A8', 'F0F1F2F3F4F5F6F7'];
       const records = Array.from({ length: 40 }, (_, i) => ({
         id: `1700000000000-${i}`,
         topic,
         key: devEuis[i % devEuis.length]!,
         value: new Uint8Array([i]),
       }));
-      const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
-      try {
-        const first = await connectKafkaPublisher(brokers);
-        await first.publish(records.slice(0, 25));
-        // The crash: the outbox still holds everything from record 10 on (acked only up to 9).
-        await first.close();
-        const second = await connectKafkaPublisher(brokers);
-        await second.publish(records.slice(10, 30));
-        await second.publish(records.slice(20, 40));
-        await second.close();
+      const first = await connectKafkaPublisher(brokers);
+      await first.publish(records.slice(0, 25));
+      // The crash: the outbox still holds everything from record 10 on (acked only up to 9).
+      await first.close();
+      const second = await connectKafkaPublisher(brokers);
+      await second.publish(records.slice(10, 30));
+      await second.publish(records.slice(20, 40));
+      await second.close();
 
-        await consumer.connect();
-        await consumer.subscribe({ topic, fromBeginning: true });
-        const received: { id: string; key: string; value: number; partition: number }[] = [];
-        await new Promise<void>((resolve) => {
-          void consumer.run({
-            eachMessage: async ({ partition, message }) => {
-              received.push({
-                id: message.headers?.[outboxIdHeader]?.toString() ?? '',
-                key: message.key?.toString() ?? '',
-                value: message.value?.[0] ?? -1,
-                partition,
-              });
-              if (received.length >= 40) resolve();
-            },
-          });
-        });
-        // Anything left over would be a duplicate: read what the partitions end at.
-        const offsets = await admin.fetchTopicOffsets(topic);
-        assert.equal(
-          offsets.reduce((n, o) => n + Number(o.high), 0),
-          40,
-        );
-        assert.deepEqual(
-          received.map((r) => r.value).sort((a, b) => a - b),
-          records.map((_, i) => i),
-        );
-        for (const r of received) {
-          assert.equal(r.id, `1700000000000-${r.value}`);
-          assert.equal(r.partition, partitionForKey(topic, r.key, 3));
-        }
-      } finally {
-        await consumer.disconnect();
+      const received = await readTopic(kafka, topic, 40, ({ partition, message }) => ({
+        id: message.headers?.[outboxIdHeader]?.toString() ?? '',
+        key: message.key?.toString() ?? '',
+        value: message.value?.[0] ?? -1,
+        partition,
+      }));
+      // Anything left over would be a duplicate: read what the partitions end at.
+      const offsets = await admin.fetchTopicOffsets(topic);
+      assert.equal(
+        offsets.reduce((n, o) => n + Number(o.high), 0),
+        40,
+      );
+      assert.deepEqual(
+        received.map((r) => r.value).sort((a, b) => a - b),
+        records.map((_, i) => i),
+      );
+      for (const r of received) {
+        assert.equal(r.id, `1700000000000-${r.value}`);
+        assert.equal(r.partition, partitionForKey(topic, r.key, 3));
       }
     });
   },
@@ -136,32 +161,12 @@ test(
     await withTopic(1, async ({ brokers, kafka, topic }) => {
       const other = await connectKafkaPublisher(brokers, { sourceId: 'outbox-b' });
       const ours = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
-      const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
       try {
         // The other outbox's ids are far ahead of ours (another clock, another counter).
-        await other.publish([{ id: '900', topic, key: '0102030405060708', value: new Uint8Array([9]) }]);
-        await ours.publish(
-          [1, 2, 3].map((n) => ({
-            id: String(n),
-            topic,
-            key: '0102030405060708',
-            value: new Uint8Array([n]),
-          })),
-        );
-        await consumer.connect();
-        await consumer.subscribe({ topic, fromBeginning: true });
-        const received: number[] = [];
-        await new Promise<void>((resolve) => {
-          void consumer.run({
-            eachMessage: async ({ message }) => {
-              received.push(message.value?.[0] ?? -1);
-              if (received.length === 4) resolve();
-            },
-          });
-        });
-        assert.deepEqual(received, [9, 1, 2, 3]);
+        await other.publish([{ ...record(topic, 9), id: '900' }]);
+        await ours.publish([1, 2, 3].map((n) => record(topic, n)));
+        assert.deepEqual(await readTopic(kafka, topic, 4, firstByte), [9, 1, 2, 3]);
       } finally {
-        await consumer.disconnect();
         await ours.close();
         await other.close();
       }
@@ -174,41 +179,22 @@ test(
   { timeout: 90_000 },
   async () => {
     await withTopic(1, async ({ brokers, kafka, admin, topic }) => {
-      const key = '0102030405060708';
-      const ours = (n: number) => ({ id: String(n), topic, key, value: new Uint8Array([n]) });
-      const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
-      try {
-        const first = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
-        await first.publish([1, 2, 3].map(ours));
-        await first.close();
-        // Another deployment's relay writes to the same partition after our crash.
-        const other = await connectKafkaPublisher(brokers, { sourceId: 'outbox-b' });
-        await other.publish(
-          [100, 101].map((n) => ({ id: String(n), topic, key, value: new Uint8Array([n]) })),
-        );
-        await other.close();
-        // Our relay restarts with 2 and 3 still in its outbox (published, not trimmed), and 4 new.
-        const second = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
-        await second.publish([2, 3, 4].map(ours));
-        await second.close();
+      const ours = (n: number) => record(topic, n);
+      const first = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
+      await first.publish([1, 2, 3].map(ours));
+      await first.close();
+      // Another deployment's relay writes to the same partition after our crash.
+      const other = await connectKafkaPublisher(brokers, { sourceId: 'outbox-b' });
+      await other.publish([100, 101].map((n) => record(topic, n)));
+      await other.close();
+      // Our relay restarts with 2 and 3 still in its outbox (published, not trimmed), and 4 new.
+      const second = await connectKafkaPublisher(brokers, { sourceId: 'outbox-a' });
+      await second.publish([2, 3, 4].map(ours));
+      await second.close();
 
-        const offsets = await admin.fetchTopicOffsets(topic);
-        assert.equal(Number(offsets[0]!.high), 6);
-        await consumer.connect();
-        await consumer.subscribe({ topic, fromBeginning: true });
-        const received: number[] = [];
-        await new Promise<void>((resolve) => {
-          void consumer.run({
-            eachMessage: async ({ message }) => {
-              received.push(message.value?.[0] ?? -1);
-              if (received.length === 6) resolve();
-            },
-          });
-        });
-        assert.deepEqual(received, [1, 2, 3, 100, 101, 4]);
-      } finally {
-        await consumer.disconnect();
-      }
+      const offsets = await admin.fetchTopicOffsets(topic);
+      assert.equal(Number(offsets[0]!.high), 6);
+      assert.deepEqual(await readTopic(kafka, topic, 6, firstByte), [1, 2, 3, 100, 101, 4]);
     });
   },
 );
@@ -220,33 +206,21 @@ test(
     await withTopic(1, async ({ brokers, kafka, topic }) => {
       const sources = ['shard-a', 'shard-b', 'shard-c'];
       const publisher = await connectKafkaPublisher(brokers, { sourceIds: sources, lingerMs: 20 });
-      const consumer = kafka.consumer({ groupId: `keys-test-${randomUUID()}` });
       try {
         // Each shard's relay publishes on its own; the three calls wait together and share one request.
         await Promise.all(
           sources.map((source, s) =>
             publisher.publishFrom(
               source,
-              [1, 2].map((n) => ({
-                id: `1700000000000-${n}`,
-                topic,
-                key: '0102030405060708',
-                value: new Uint8Array([s * 10 + n]),
-              })),
+              [1, 2].map((n) => ({ ...record(topic, s * 10 + n), id: `1700000000000-${n}` })),
             ),
           ),
         );
-        await consumer.connect();
-        await consumer.subscribe({ topic, fromBeginning: true });
-        const received: { value: number; batch: string }[] = [];
-        await new Promise<void>((resolve) => {
-          void consumer.run({
-            eachMessage: async ({ message }) => {
-              const { batchContext } = message as typeof message & { batchContext: { firstOffset: string } };
-              received.push({ value: message.value?.[0] ?? -1, batch: batchContext.firstOffset });
-              if (received.length === 6) resolve();
-            },
-          });
+        const received = await readTopic(kafka, topic, 6, (payload) => {
+          const { batchContext } = payload.message as typeof payload.message & {
+            batchContext: { firstOffset: string };
+          };
+          return { value: firstByte(payload), batch: batchContext.firstOffset };
         });
         assert.deepEqual(
           received.map((r) => r.value),
@@ -255,7 +229,6 @@ test(
         // One record batch on the partition: one produce request for the three outboxes.
         assert.deepEqual(new Set(received.map((r) => r.batch)), new Set(['0']));
       } finally {
-        await consumer.disconnect();
         await publisher.close();
       }
     });

@@ -12,6 +12,7 @@ import pkcs11js from 'pkcs11js';
 import type { KeyVault } from '../../domain/key-vault.js';
 import { importRootKeys } from '../../domain/import-root-keys.js';
 import { openPkcs11Vault } from './pkcs11-vault.js';
+import { joinAcceptInput } from '../../testing/join-accept-input.js';
 import { openTestTokenSession } from '../../testing/pkcs11-token-session.js';
 import { openPkcs11VaultOnThread } from './threaded-vault.js';
 
@@ -63,21 +64,7 @@ describe('PKCS#11 vault on its own thread', () => {
     });
     const devEui = new Uint8Array(randomBytes(8));
     await assert.rejects(
-      vault.buildJoinAccept({
-        devEui,
-        macVersion: '1.0.4',
-        joinType: 'join',
-        joinEui: new Uint8Array(8),
-        devNonce: 1,
-        joinNonce: 1,
-        netId: new Uint8Array(3),
-        devAddr: new Uint8Array(4),
-        dlSettings: 0,
-        rxDelay: 1,
-        optNeg: false,
-        nwkKeyDelivery: { kekLabel: 'storage' },
-        storageKekLabel: 'storage',
-      }),
+      vault.buildJoinAccept(joinAcceptInput({ devEui, macVersion: '1.0.4' })),
       (err: unknown) => JoineryError.is(err, 'keys:unknown_device'),
     );
     await vault.close();
@@ -98,22 +85,9 @@ describe('PKCS#11 vault: concurrency', () => {
       await vault.importRootKeys({ devEui: d.devEui, nwkKey: d.nwkKey, overwrite: false });
     const outs = await Promise.all(
       devices.map((d, i) =>
-        vault.buildJoinAccept({
-          devEui: d.devEui,
-          joinEui: new Uint8Array(8),
-          macVersion: '1.0.4',
-          joinType: 'join',
-          devNonce: i,
-          joinNonce: 100 + i,
-          netId: Buffer.from('000013', 'hex'),
-          devAddr: Buffer.from('26011234', 'hex'),
-          dlSettings: 0,
-          rxDelay: 1,
-          optNeg: false,
-          nwkKeyDelivery: { plaintext: true },
-          appSKeyDelivery: { plaintext: true },
-          storageKekLabel: 'storage',
-        }),
+        vault.buildJoinAccept(
+          joinAcceptInput({ devEui: d.devEui, macVersion: '1.0.4', devNonce: i, joinNonce: 100 + i }),
+        ),
       ),
     );
     outs.forEach((out, i) => {

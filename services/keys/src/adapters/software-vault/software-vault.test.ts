@@ -14,33 +14,15 @@ import {
   loadOrCreateMasterKey,
 } from './index.js';
 import type { VaultStorage } from './vault-storage.js';
+import { joinAcceptInput } from '../../testing/join-accept-input.js';
 
 const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const devEui = hex('0004A30B001C0530');
-const joinEui = hex('70B3D57ED0000001');
 const tmp = mkdtempSync(join(tmpdir(), 'joinery-vault-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function input(overrides: Partial<JoinAcceptInput> = {}): JoinAcceptInput {
-  return {
-    devEui,
-    joinEui,
-    macVersion: '1.0.3',
-    joinType: 'join',
-    devNonce: 0x1234,
-    joinNonce: 1,
-    netId: hex('000013'),
-    devAddr: hex('26011234'),
-    dlSettings: 0,
-    rxDelay: 1,
-    optNeg: false,
-    nwkKeyDelivery: { plaintext: true },
-    appSKeyDelivery: { plaintext: true },
-    storageKekLabel: 'storage',
-    ...overrides,
-  };
-}
+const input = (overrides: Partial<JoinAcceptInput> = {}) => joinAcceptInput({ devEui, ...overrides });
 
 async function vault(
   storage: VaultStorage = createMemoryVaultStorage(),
