@@ -92,6 +92,7 @@ export class AdaptiveLimit {
     const median = sorted[sorted.length >> 1]!;
     this.#remember(median, now);
     const gradient = Math.min(1, (this.#tolerance * this.noLoadMs) / median);
+    // Without an arrival near the limit the window says nothing about it, unless it was fast: then the load fell.
     if (!window.reached) {
       if (gradient === 1) this.#limit = Math.max(this.#limit, this.#initialLimit);
     } else if (gradient < 1) this.#limit = Math.max(this.#minLimit, this.#limit * Math.max(0.5, gradient));
