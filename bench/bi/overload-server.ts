@@ -4,7 +4,9 @@
 // Env: OVERLOAD_KEYS_CPU_MS (CPU per HandleJoin, default 1), OVERLOAD_CLAIMS_CPU_MS (per Authorize, default 0.3),
 // OVERLOAD_SHEDDING=off (admission only by maxInFlight, 512, as before issue 22 item 17);
 // OVERLOAD_MIN_IN_FLIGHT (the adaptive limit's floor, `AdaptiveLimit`), OVERLOAD_ADAPTIVE=off (admission without it, as
-// before issue 23), OVERLOAD_TARGET_MS, OVERLOAD_TRACE=1 (the limit to stderr every 200 ms).
+// before issue 23), OVERLOAD_TARGET_MS, OVERLOAD_TRACE=1 (admission's state to stderr every 200 ms, a JSON line),
+// OVERLOAD_TRACE_FILE=path (the same lines appended to that file: the ratio bench discards the server's stderr).
+import { appendFileSync } from 'node:fs';
 import { createInProcessClient } from '@joinery/grpc';
 import { createLogger } from '@joinery/logging';
 import { ClaimsService } from '@joinery/proto/claims/v1/claims_pb';
@@ -92,12 +94,24 @@ app.addHook('onResponse', (request, _reply, done) => {
   served.push(performance.now() - (started.get(request) ?? performance.now()));
   done();
 });
-if (process.env['OVERLOAD_TRACE'] === '1')
-  setInterval(
-    () =>
-      console.error(`limit ${handler.admission.concurrencyLimit} in flight ${handler.admission.inFlight}`),
-    200,
-  ).unref();
+const traceFile = process.env['OVERLOAD_TRACE_FILE'];
+if (process.env['OVERLOAD_TRACE'] === '1' || traceFile !== undefined) {
+  const startedAt = performance.now();
+  setInterval(() => {
+    const { admission } = handler;
+    const line = JSON.stringify({
+      ms: Math.round(performance.now() - startedAt),
+      shedding: shedding ? 'on' : 'off',
+      limit: admission.concurrencyLimit,
+      inFlight: admission.inFlight,
+      inFlightLimit: admission.inFlightLimit,
+      standingQueue: admission.shedding,
+      eventLoopDelayMs: Math.round(eventLoop.delayMs()),
+    });
+    if (traceFile === undefined) console.error(line);
+    else appendFileSync(traceFile, `${line}\n`);
+  }, 200).unref();
+}
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 console.log(JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 }));

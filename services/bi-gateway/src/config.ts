@@ -52,7 +52,7 @@ export const gatewayConfigSchema = {
    * The adaptive limit on requests in flight (`AdaptiveLimit`, which follows the measured service time) never falls
    * below this; set it to `JOINERY_BI_MAX_IN_FLIGHT` to hold the limit there (no adaptive limit).
    */
-  minInFlight: int('JOINERY_BI_MIN_IN_FLIGHT', { default: 32, min: 1 }),
+  minInFlight: int('JOINERY_BI_MIN_IN_FLIGHT', { default: 2, min: 1 }),
   /** A request handled later than this after it arrived is refused unprocessed (overload: shed, don't queue). */
   maxQueueAgeMs: duration('JOINERY_BI_MAX_QUEUE_AGE', { default: 250 }),
   /** While the event loop runs this far behind, arriving requests are refused at once. */

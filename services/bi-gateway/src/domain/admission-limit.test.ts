@@ -97,3 +97,26 @@ test('minLimit and initialLimit are held to maxLimit', () => {
   assert.equal(new AdaptiveLimit({ maxLimit: 8 }, 0).limit, 8);
   assert.equal(new AdaptiveLimit({ maxLimit: 512, initialLimit: 1, minLimit: 4 }, 0).limit, 4);
 });
+
+test('slow windows in which no arrival came near the limit leave it: noise is no overload', () => {
+  const { window } = limiter({ minLimit: 2 });
+  assert.equal(window(times(10, 2)), 20, 'the no-load latency: 2 ms');
+  // Ten windows 30 × slower (a loaded machine, a stall), with fewer in flight than the limit: no demand beyond it.
+  for (let i = 0; i < 10; i += 1) assert.equal(window(times(10, 60), false), 20);
+  // The same with the limit reached: requests wait for one another; it shrinks.
+  assert.equal(window(times(10, 60)), 10);
+});
+
+test('a window as fast as at no load, nowhere near the limit, brings it back to initialLimit (the overload is over)', () => {
+  const { window } = limiter({ minLimit: 2 });
+  window(times(10, 2));
+  for (let i = 0; i < 4; i += 1) window(times(10, 60));
+  assert.equal(window(times(10, 60)), 2);
+  // Still slow: nothing changes.
+  assert.equal(window(times(10, 60), false), 2);
+  // As fast as at no load with the limit reached: it grows by its square root.
+  assert.equal(window(times(10, 2)), 3);
+  // As fast, nowhere near the limit: the load fell; back to where it started, not beyond.
+  assert.equal(window(times(10, 2), false), 16);
+  assert.equal(window(times(10, 2), false), 16);
+});

@@ -3,7 +3,10 @@ export interface AdaptiveLimitOptions {
   readonly maxLimit: number;
   /** Nor falls below this. Default 2. */
   readonly minLimit?: number;
-  /** Where it starts. Default 16 (or `maxLimit` if lower). */
+  /**
+   * Where it starts, and where it comes back to once the load falls (a window as fast as at no load in which no
+   * arrival came near the limit). Default 16 (or `maxLimit` if lower).
+   */
   readonly initialLimit?: number;
   /**
    * How much slower than at no load the admitted requests may answer (a window's median) before the limit shrinks: 1.5
@@ -25,10 +28,18 @@ export interface AdaptiveLimitOptions {
  * A concurrency limit that follows the measured service time (gradient style, as Netflix's concurrency-limits
  * Gradient2 and TCP Vegas): each window compares the admitted requests' median latency (arrival to answer) with the
  * least median of the windows seen lately: the join path with no request waiting for another. A median, not the least
- * sample, so that one lucky request on a noisy machine is not taken for the no-load latency. Slower than `tolerance` times that means requests are waiting for one another, on the
- * event loop or in claims or keys: the limit shrinks in proportion (at most by half per window). As fast, and the limit
- * reached in the window, it grows by about its square root. So the gateway admits about as many requests as it can
- * serve without queueing them, and refuses the rest at once, whatever the cost of a join on this machine.
+ * sample, so that one lucky request on a noisy machine is not taken for the no-load latency.
+ *
+ * The limit moves only on evidence of demand beyond it: in a window in which an arrival came near the limit (took its
+ * last place or found it full), slower than `tolerance` times the no-load latency means requests are waiting for one
+ * another, on the event loop or in claims or keys, and the limit shrinks in proportion (at most by half per window);
+ * as fast, it grows by about its square root. A slow window in which no arrival came near the limit says nothing about
+ * it: the machine or the join path was slow (scheduling noise, a stall), and refusing would not have made it faster
+ * (Gradient2's "app-limited" rule, made strict). So a load that never has more than `initialLimit - 1` in flight is
+ * never refused by the limit, however noisy its latency, and a window as fast as at no load and nowhere near the limit
+ * (the overload is over) brings the limit back to `initialLimit`. The gateway thus admits about as many requests as it
+ * can serve without queueing them under overload, and refuses the rest at once, whatever the cost of a join on this
+ * machine.
  */
 export class AdaptiveLimit {
   readonly #maxLimit: number;
@@ -37,6 +48,7 @@ export class AdaptiveLimit {
   readonly #windowMs: number;
   readonly #minSamples: number;
   readonly #baselineMs: number;
+  readonly #initialLimit: number;
   #limit: number;
   #window: { startedAt: number; latencies: number[]; reached: boolean };
   /** The least window median of each tenth of `baselineMs`, newest last. */
@@ -49,7 +61,8 @@ export class AdaptiveLimit {
     this.#windowMs = options.windowMs ?? 50;
     this.#minSamples = options.minSamples ?? 8;
     this.#baselineMs = options.baselineMs ?? 10_000;
-    this.#limit = Math.max(this.#minLimit, Math.min(options.initialLimit ?? 16, options.maxLimit));
+    this.#initialLimit = Math.max(this.#minLimit, Math.min(options.initialLimit ?? 16, options.maxLimit));
+    this.#limit = this.#initialLimit;
     this.#window = { startedAt: now, latencies: [], reached: false };
   }
 
@@ -79,9 +92,11 @@ export class AdaptiveLimit {
     const median = sorted[sorted.length >> 1]!;
     this.#remember(median, now);
     const gradient = Math.min(1, (this.#tolerance * this.noLoadMs) / median);
-    if (gradient < 1) this.#limit = Math.max(this.#minLimit, this.#limit * Math.max(0.5, gradient));
-    else if (window.reached)
-      this.#limit = Math.min(this.#maxLimit, this.#limit + Math.max(1, Math.sqrt(this.#limit)));
+    // Without an arrival near the limit the window says nothing about it, unless it was fast: then the load fell.
+    if (!window.reached) {
+      if (gradient === 1) this.#limit = Math.max(this.#limit, this.#initialLimit);
+    } else if (gradient < 1) this.#limit = Math.max(this.#minLimit, this.#limit * Math.max(0.5, gradient));
+    else this.#limit = Math.min(this.#maxLimit, this.#limit + Math.max(1, Math.sqrt(this.#limit)));
     this.#window = { startedAt: now, latencies: [], reached: false };
   }
 

@@ -22,9 +22,10 @@ export interface AdmissionOptions {
   /** While the event loop runs this far behind, new requests are refused on arrival (work is piling up). */
   readonly maxEventLoopDelayMs: number;
   /**
-   * Target time from arrival to answer. When even the fastest request answered during a whole `sojournIntervalMs` took
-   * longer than this, a queue stands inside the gateway (or behind it, in claims or keys): arrivals are refused until
-   * an interval's fastest is back under it (CoDel's signal). Default 50 ms.
+   * Target time from arrival to answer. When even the fastest request answered during two busy `sojournIntervalMs` in a
+   * row took longer than this, a queue stands inside the gateway (or behind it, in claims or keys): arrivals are
+   * refused until an interval's fastest is back under it (CoDel's signal). One such interval is no evidence: a stall
+   * of the machine makes every answer in it slow, even with a few in flight. Default 50 ms.
    */
   readonly targetSojournMs?: number;
   readonly sojournIntervalMs?: number;
@@ -49,7 +50,7 @@ export interface AdmissionOptions {
  * Load shedding at the edge. Under overload the expensive part of a request is what comes after parsing (the claims
  * and keys calls, and the CPU they cost everyone else), so a request is judged as soon as it arrives — by how many are
  * in flight (at most what it answers in the target latency, once busy), by how far behind the event loop is and by
- * whether answers have been slow for a whole interval (a standing queue) — and again when it is handled, by how long
+ * whether answers have been slow for two whole intervals (a standing queue) — and again when it is handled, by how long
  * it has waited. The in-flight limit also protects against a queue the gateway cannot see: an NS whose connection pool
  * is full queues requests on its side, and only fast refusals of the excess drain it. A refused request is still answered (a cheap BI answer, `Other`), but never reaches claims or keys, so refusals stay
  * fast and the admitted requests keep their latency.
@@ -67,6 +68,8 @@ export class Admission {
   /** The interval being observed: when it started and the fastest sojourn seen in it. */
   #window = { startedAt: 0, fastest: Number.POSITIVE_INFINITY, answers: 0 };
   #shedding = false;
+  /** Busy intervals in a row whose fastest answer was slower than the target; two are a standing queue. */
+  #slowIntervals = 0;
   readonly #adaptive: AdaptiveLimit | undefined;
 
   constructor(options: AdmissionOptions) {
@@ -101,15 +104,19 @@ export class Admission {
 
   #roll(now: number): void {
     if (now - this.#window.startedAt < this.#intervalMs) return;
-    // A busy interval tells whether a queue stands; a quiet one ends shedding once it has a fast answer, or once
-    // nothing is in flight any more; otherwise it says nothing new.
+    // Busy intervals tell whether a queue stands (two slow ones in a row); a quiet one ends shedding once it has a
+    // fast answer, or once nothing is in flight any more; otherwise it says nothing new.
     const { fastest, answers } = this.#window;
     if (answers >= this.#minAnswers) {
-      this.#shedding = fastest > this.#targetMs;
+      this.#slowIntervals = fastest > this.#targetMs ? this.#slowIntervals + 1 : 0;
+      this.#shedding = this.#slowIntervals >= 2;
       const littles = Math.ceil((answers * this.#targetMs) / (now - this.#window.startedAt));
       this.#limit = Math.min(this.#options.maxInFlight, Math.max(this.#minLimit, littles));
     } else {
-      if (fastest <= this.#targetMs || this.#inFlight === 0) this.#shedding = false;
+      if (fastest <= this.#targetMs || this.#inFlight === 0) {
+        this.#shedding = false;
+        this.#slowIntervals = 0;
+      }
       this.#limit = this.#options.maxInFlight;
     }
     this.#window = { startedAt: now, fastest: Number.POSITIVE_INFINITY, answers: 0 };

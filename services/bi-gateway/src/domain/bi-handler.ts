@@ -92,7 +92,7 @@ export class BiHandler {
       maxQueueAgeMs: deps.options.maxQueueAgeMs ?? 250,
       maxEventLoopDelayMs: deps.options.maxEventLoopDelayMs ?? 200,
       targetSojournMs: deps.options.targetSojournMs ?? 50,
-      adaptiveLimit: { minLimit: deps.options.minInFlight ?? 32 },
+      adaptiveLimit: { minLimit: deps.options.minInFlight ?? 2 },
       now,
       ...(deps.eventLoopDelayMs === undefined ? {} : { eventLoopDelayMs: deps.eventLoopDelayMs }),
     });

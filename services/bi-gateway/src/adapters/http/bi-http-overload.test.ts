@@ -38,7 +38,7 @@ async function gateway() {
     options: {
       deadlineMs: 5000,
       maxInFlight: 512,
-      // The adaptive limit starts at 16 when its floor is below that (the shipped floor is 32).
+      // The adaptive limit starts at 16 when its floor is below that (as the shipped floor of 2 is).
       minInFlight: 2,
       // A loaded test machine may take long to read a body; only the adaptive limit is tested here.
       maxQueueAgeMs: 60_000,
