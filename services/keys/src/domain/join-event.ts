@@ -45,27 +45,27 @@ export function joinEventRecord(
 ): { eventId: string; event: OutboxEvent } {
   const eventId = randomUUID();
   const { devEui, time, ...fields } = facts;
-  const event = create(JoinEventSchema, {
-    ...fields,
-    eventId,
-    devEui: bytesFromHex(devEui),
-    time: timestampFromMs(time),
-    ...(result.accepted
-      ? {
-          outcome: JoinOutcome.ACCEPTED,
-          resultCode: 'Success',
-          errorCode: '',
-          joinNonce: result.joinNonce,
-          sessionKeyId: result.sessionKeyId,
-        }
-      : {
-          outcome: JoinOutcome.REFUSED,
-          resultCode: result.resultCode,
-          errorCode: result.errorCode,
-          joinNonce: 0,
-          sessionKeyId: new Uint8Array(),
-        }),
-  });
+  // The facts go to `create` as they are and the rest is set on the message: one init object spread from both
+  // took `create` three times as long as the encoding (about 12 µs of a join's CPU).
+  const event = create(JoinEventSchema, fields);
+  event.eventId = eventId;
+  event.devEui = bytesFromHex(devEui);
+  event.time = timestampFromMs(time);
+  // Every field of the result is set, whatever the facts carried (a refusal recorded for the gateway brings a whole
+  // event).
+  if (result.accepted) {
+    event.outcome = JoinOutcome.ACCEPTED;
+    event.resultCode = 'Success';
+    event.errorCode = '';
+    event.joinNonce = result.joinNonce;
+    event.sessionKeyId = result.sessionKeyId;
+  } else {
+    event.outcome = JoinOutcome.REFUSED;
+    event.resultCode = result.resultCode;
+    event.errorCode = result.errorCode;
+    event.joinNonce = 0;
+    event.sessionKeyId = new Uint8Array();
+  }
   return {
     eventId,
     event: { topic: joinsTopic, key: devEui, value: toBinary(JoinEventSchema, event) },
