@@ -19,12 +19,8 @@ import { freePort, startInfra, type Infra } from '@joinery/testing/infra';
 import { createRedisStateStore } from '../../services/keys/src/adapters/redis/redis-state-store.js';
 import { keysEntryPoints, startKeysProcess } from '../../services/keys/src/testing/keys-process.js';
 import { processCpuSeconds, runMeasuredLoadgen } from '../loadgen/loadgen.js';
-import {
-  handleJoinBodies,
-  importKeysBenchDevices,
-  keysGrpcTarget,
-  pidListeningOn,
-} from '../ratios/ratios.js';
+import { pidListeningOn } from '../common/join-path.js';
+import { handleJoinBodies, importKeysBenchDevices, keysGrpcTarget } from '../ratios/ratios.js';
 
 const plan = (process.env.BENCH_PLAN ?? 'closed,open@0.5,open@0.5/1,open@0.5/1,open@0.25').split(',');
 const defaultSeconds = Number(process.env.BENCH_SECONDS ?? 10);
