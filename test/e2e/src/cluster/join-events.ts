@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { fromBinary } from '@bufbuild/protobuf';
 import { bytesToHex } from '@joinery/backend-interfaces';
-import { JoinEventSchema, type JoinEvent, type JoinOutcome } from '@joinery/proto/events/v1/events_pb';
+import { JoinEventSchema, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
 import { connectRedis } from '@joinery/store';
 import { readTopic } from '@joinery/testing/infra';
 import { eventually } from '../contract/management-contract.js';
@@ -89,4 +89,50 @@ export async function waitForOutboxDrained(
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * Waits until every session of `sessions` is on `joinery.joins.v1` as an accepted join of one of `devices`, and
+ * returns the accepted join events of those devices (other suites' joins share the topic).
+ */
+export async function waitForAcceptedJoins(
+  brokers: string,
+  options: {
+    clientId: string;
+    devices: ReadonlySet<string>;
+    sessions: Iterable<string>;
+    timeoutMs: number;
+  },
+): Promise<JoinRecord[]> {
+  const sessions = [...options.sessions];
+  return eventually(async () => {
+    const accepted = (await readJoinEvents(brokers, options.clientId)).filter(
+      (e) => options.devices.has(e.devEui) && e.outcome === JoinOutcome.ACCEPTED,
+    );
+    const onKafka = new Set(accepted.map((e) => e.sessionKeyId));
+    assert.deepEqual(
+      sessions.filter((s) => !onKafka.has(s)),
+      [],
+      'accepted joins not on Kafka',
+    );
+    return accepted;
+  }, options.timeoutMs);
+}
+
+/** A join the NS saw accepted: the device, the DevNonce it sent, the session the JoinAns named. */
+export interface AcceptedJoin {
+  readonly devEui: string;
+  readonly devNonce: number;
+  readonly sessionKeyId?: string;
+}
+
+/** The (DevEUI, DevNonce) pairs answered with more than one session: `[]` when no DevNonce was accepted twice. */
+export function devNoncesAcceptedTwice(accepted: readonly AcceptedJoin[]): [string, Set<string>][] {
+  const sessionsByNonce = new Map<string, Set<string>>();
+  for (const a of accepted) {
+    if (a.sessionKeyId === undefined) continue;
+    const k = `${a.devEui}/${a.devNonce}`;
+    sessionsByNonce.set(k, new Set([...(sessionsByNonce.get(k) ?? []), a.sessionKeyId]));
+  }
+  return [...sessionsByNonce].filter(([, sessions]) => sessions.size > 1);
 }

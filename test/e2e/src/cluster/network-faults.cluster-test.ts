@@ -14,7 +14,6 @@ import { connect } from 'node:tls';
 import { after, before, test } from 'node:test';
 import { createGrpcClient, type Client } from '@joinery/grpc';
 import { ClaimsService, Scope } from '@joinery/proto/claims/v1/claims_pb';
-import { JoinOutcome } from '@joinery/proto/events/v1/events_pb';
 import { redisClusterUrl } from '@joinery/store';
 import {
   createTestNetwork,
@@ -27,10 +26,9 @@ import {
   type TestNetwork,
 } from '@joinery/testing/infra';
 import { biClient } from '@joinery/testing/simulated-network';
-import { eventually } from '../contract/management-contract.js';
 import { joinReqBody, newDevice, provisionNs, type Device } from '../gateway/ns-client.js';
 import { repoRoot, waitFor } from '../stack/service-processes.js';
-import { readJoinEvents, repeated } from './join-events.js';
+import { devNoncesAcceptedTwice, repeated, waitForAcceptedJoins } from './join-events.js';
 
 const joinEui = '70B3D57ED0005000';
 const netId = '00005C';
@@ -264,27 +262,14 @@ test(
 
     // Invariants.
     const accepted = sent.filter((e) => e.sessionKeyId !== undefined);
-    const byNonce = new Map<string, Set<string>>();
-    for (const a of accepted) {
-      const k = `${a.devEui}/${a.devNonce}`;
-      byNonce.set(k, new Set([...(byNonce.get(k) ?? []), a.sessionKeyId!]));
-    }
-    const devNonceDoubleAccept = [...byNonce].filter(([, s]) => s.size > 1);
+    const devNonceDoubleAccept = devNoncesAcceptedTwice(accepted);
     assert.deepEqual(devNonceDoubleAccept, []);
-    const ours = new Set(devices.map((d) => d.devEui));
-    const sessions = new Set(accepted.map((a) => a.sessionKeyId!));
-    const events = await eventually(async () => {
-      const all = (await readJoinEvents(u.kafka.brokers, 'faults-test')).filter(
-        (e) => ours.has(e.devEui) && e.outcome === JoinOutcome.ACCEPTED,
-      );
-      const onKafka = new Set(all.map((e) => e.sessionKeyId));
-      assert.deepEqual(
-        [...sessions].filter((s) => !onKafka.has(s)),
-        [],
-        'accepted joins not on Kafka',
-      );
-      return all;
-    }, 90_000);
+    const events = await waitForAcceptedJoins(u.kafka.brokers, {
+      clientId: 'faults-test',
+      devices: new Set(devices.map((d) => d.devEui)),
+      sessions: new Set(accepted.map((a) => a.sessionKeyId!)),
+      timeoutMs: 90_000,
+    });
     const joinNonceReuse = repeated(events.map((e) => `${e.devEui}/${e.joinNonce}`));
     const twiceOnKafka = repeated(events.map((e) => e.sessionKeyId));
     assert.deepEqual(joinNonceReuse, [], 'JoinNonce reused');

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
 import { bytesToHex } from '@joinery/backend-interfaces';
-import { ChargeRecordedSchema, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
+import { ChargeRecordedSchema } from '@joinery/proto/events/v1/events_pb';
 import { readTopic, requireClusterInfra, requireInfra } from '@joinery/testing/infra';
 import { eventually } from '../contract/management-contract.js';
 import { joinReqBody, newDevice, nsClient, provisionNs, type Device } from '../gateway/ns-client.js';
-import { readJoinEvents, repeated, type JoinFacts } from './join-events.js';
+import { devNoncesAcceptedTwice, repeated, waitForAcceptedJoins } from './join-events.js';
 import { replicatedServices, startReplicatedStack, type ReplicatedStack } from './replicated-stack.js';
 
 const joinEui = '70B3D57ED0004000';
@@ -127,25 +127,17 @@ test(
     const accepted = sent.filter((e) => e.sessionKeyId !== undefined);
     const uncertain = sent.filter((e) => e.unknown === true);
     assert.ok(accepted.length >= sent.length * 0.7, `${accepted.length} of ${sent.length} accepted`);
-    const sessionsByNonce = new Map<string, Set<string>>();
-    for (const a of accepted) {
-      const k = `${a.devEui}/${a.devNonce}`;
-      sessionsByNonce.set(k, new Set([...(sessionsByNonce.get(k) ?? []), a.sessionKeyId!]));
-    }
-    const doubleAccepted = [...sessionsByNonce].filter(([, set]) => set.size > 1);
+    const doubleAccepted = devNoncesAcceptedTwice(accepted);
     assert.deepEqual(doubleAccepted, [], 'a DevNonce accepted twice');
 
     // Kafka: every accepted join exactly once, no JoinNonce twice per device.
     const acceptedSessions = new Set([duplicateSession, ...accepted.map((a) => a.sessionKeyId!)]);
-    const events: JoinFacts[] = await eventually(async () => {
-      const all = (await readJoinEvents(brokers, 'replicas-test')).filter(
-        (e) => ours.has(e.devEui) && e.outcome === JoinOutcome.ACCEPTED,
-      );
-      const onKafka = new Set(all.map((e) => e.sessionKeyId));
-      const missing = [...acceptedSessions].filter((id) => !onKafka.has(id));
-      assert.deepEqual(missing, [], 'accepted joins not on Kafka');
-      return all;
-    }, 90_000);
+    const events = await waitForAcceptedJoins(brokers, {
+      clientId: 'replicas-test',
+      devices: ours,
+      sessions: acceptedSessions,
+      timeoutMs: 90_000,
+    });
     const joinNonceReuse = repeated(events.map((e) => `${e.devEui}/${e.joinNonce}`));
     const duplicateEvents = repeated(events.map((e) => e.sessionKeyId));
     assert.deepEqual(joinNonceReuse, [], 'a JoinNonce reused');
