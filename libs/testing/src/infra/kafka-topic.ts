@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { infraErrors } from './errors.js';
+import { withAdmin } from './kafka-broker.js';
 
 /** One record of a topic, as a test reads it back. */
 export interface TopicRecord {
@@ -35,14 +36,12 @@ export async function readTopic(
   options: ReadTopicOptions,
 ): Promise<TopicRecord[]> {
   const kafka = quietKafka(options.clientId, brokers);
-  const admin = kafka.admin();
-  await admin.connect();
-  let ends: Map<number, bigint>;
-  try {
-    ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
-  } finally {
-    await admin.disconnect();
-  }
+  const ends = new Map(
+    (await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic))).map((o) => [
+      o.partition,
+      BigInt(o.high),
+    ]),
+  );
   const remaining = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
   const records: TopicRecord[] = [];
   if (remaining.size === 0) return records;
