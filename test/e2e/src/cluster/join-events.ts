@@ -9,10 +9,6 @@ import { connectRedis } from '@joinery/store';
 import { readTopic } from '@joinery/testing/infra';
 import { eventually } from '../contract/management-contract.js';
 
-export const joinsTopic = 'joinery.joins.v1';
-/** The keys outbox shards (ADR 0007): `joinery:keys:{<shard tag>}:outbox`. */
-export const outboxPattern = 'joinery:keys:{*}:outbox';
-
 /** What the invariant checks compare of a join event, with its identifiers as the upper-case hex the BI answers use. */
 export interface JoinFacts {
   readonly eventId: string;
@@ -44,6 +40,8 @@ export function joinFactsOf(event: JoinEvent): JoinFacts {
   };
 }
 
+export const joinsTopic = 'joinery.joins.v1';
+
 /** Every join event on `joinery.joins.v1`, from the beginning to its current end, each record once. */
 export async function readJoinEvents(brokers: string, clientId: string): Promise<JoinRecord[]> {
   const records = await readTopic(brokers.split(','), joinsTopic, { clientId });
@@ -65,6 +63,9 @@ export function repeated(values: readonly string[]): [string, number][] {
   for (const v of values) seen.set(v, (seen.get(v) ?? 0) + 1);
   return [...seen].filter(([, n]) => n > 1);
 }
+
+/** The keys outbox shards (ADR 0007): `joinery:keys:{<shard tag>}:outbox`. */
+export const outboxPattern = 'joinery:keys:{*}:outbox';
 
 /**
  * Waits until the keys relay has drained every outbox shard on `redisUrl` to Kafka (the shards must exist: the test
