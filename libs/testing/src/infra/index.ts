@@ -18,3 +18,5 @@ export { startKafkaOnHost } from './host-kafka.js';
 export { startKafkaCluster, clusterBrokerSettings, eventTopics } from './kafka-cluster.js';
 export type { KafkaCluster, KafkaClusterNode, KafkaClusterOptions } from './kafka-cluster.js';
 export { cacheRoot, ensureCached } from './jar-cache.js';
+export { quietKafka, readTopic } from './kafka-topic.js';
+export type { ReadTopicOptions, TopicRecord } from './kafka-topic.js';

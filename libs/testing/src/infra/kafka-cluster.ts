@@ -1,23 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { Kafka, logLevel, type ITopicConfig } from 'kafkajs';
-import { infraErrors } from './errors.js';
+import type { ITopicConfig } from 'kafkajs';
 import { freePort } from './free-port.js';
-import { ensureKafkaJars, findJava, probeClient } from './kafka.js';
-import {
-  brokerSettings,
-  kafkaVersion,
-  log4jProperties,
-  randomClusterId,
-  renderProperties,
-} from './kafka-config.js';
+import { brokerArgs, brokerRuntime, prepareBrokerStorage, probeClient, withAdmin } from './kafka-broker.js';
+import { brokerSettings, kafkaVersion, randomClusterId } from './kafka-config.js';
 import { removeOnCrash, spawnManaged, type ManagedProcess } from './managed-process.js';
 import { waitFor } from './wait.js';
-
-const execFileAsync = promisify(execFile);
 
 /** The event topics of proto/joinery/events/v1/events.proto, as a cluster deployment creates them. */
 export const eventTopics = ['joinery.joins.v1', 'joinery.devices.v1', 'joinery.billing.v1'] as const;
@@ -109,10 +98,13 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
   const count = options.nodes ?? 3;
   const replicationFactor = options.replicationFactor ?? Math.min(3, count);
   const minInsyncReplicas = options.minInsyncReplicas ?? Math.min(2, replicationFactor);
-  const java = findJava(env);
-  const libs = await ensureKafkaJars(log, env);
   const dir = mkdtempSync(join(tmpdir(), 'joinery-kafka-cluster-'));
   const releaseDir = removeOnCrash(dir);
+  const runtime = await brokerRuntime(dir, log, env).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    releaseDir();
+    throw err;
+  });
   const specs: { nodeId: number; address: string; controller: string; dir: string }[] = [];
   for (let nodeId = 1; nodeId <= count; nodeId += 1)
     specs.push({
@@ -122,28 +114,15 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
       dir: join(dir, `node-${nodeId}`),
     });
   const voters = specs.map(({ nodeId, controller }) => ({ nodeId, controller }));
-  const log4j = join(dir, 'log4j.properties');
-  writeFileSync(log4j, log4jProperties());
-  const jvm = (properties: string) => [
-    '-Xms128m',
-    '-Xmx384m',
-    '-XX:+UseG1GC',
-    '-XX:MaxGCPauseMillis=20',
-    '-XX:+ExitOnOutOfMemoryError',
-    '-XX:TieredStopAtLevel=1',
-    '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${log4j}`,
-    '-cp',
-    `${libs}/*`,
-    'kafka.Kafka',
-    properties,
-  ];
   const clusterId = randomClusterId();
   const running = new Map<number, ManagedProcess>();
   const start = (spec: (typeof specs)[number]) => {
     const p = spawnManaged({
-      command: java,
-      args: jvm(join(spec.dir, 'server.properties')),
+      command: runtime.java,
+      // A smaller heap and the C1 compiler only: three brokers share the test machine.
+      args: brokerArgs(runtime, join(spec.dir, 'server.properties'), { initial: 128, max: 384 }, [
+        '-XX:TieredStopAtLevel=1',
+      ]),
       cwd: spec.dir,
       logFile: join(spec.dir, 'broker.log'),
       defaultGraceMs: 15_000,
@@ -151,14 +130,10 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
     running.set(spec.nodeId, p);
     return p;
   };
-  const kafka = new Kafka({
-    clientId: 'joinery-infra-cluster',
-    brokers: specs.map((s) => s.address),
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    requestTimeout: 5_000,
-    retry: { retries: 0 },
-  });
+  const kafka = probeClient(
+    'joinery-infra-cluster',
+    specs.map((s) => s.address),
+  );
   const diagnostics = () =>
     specs
       .map((s) => `broker ${s.nodeId} log (tail):\n${running.get(s.nodeId)?.logTail(15) ?? '(not running)'}`)
@@ -170,44 +145,30 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
     }
     return undefined;
   };
-  const allRegistered = async () => {
-    const admin = kafka.admin();
-    try {
-      await admin.connect();
+  const allRegistered = () =>
+    withAdmin(kafka, async (admin) => {
       const cluster = await admin.describeCluster();
       if (cluster.brokers.length < count)
         throw new Error(`${cluster.brokers.length} of ${count} brokers registered`);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-  };
+    });
 
   /**
    * Creates topics and waits until every partition has a leader on every broker's metadata (kafkajs's own wait gives
    * up on the first UNKNOWN_TOPIC_OR_PARTITION of a broker the new topic has not reached yet).
    */
   const createTopics = async (specs: readonly ITopicConfig[]) => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ waitForLeaders: false, timeout: 30_000, topics: [...specs] });
-    } finally {
-      await admin.disconnect();
-    }
+    await withAdmin(kafka, (admin) =>
+      admin.createTopics({ waitForLeaders: false, timeout: 30_000, topics: [...specs] }),
+    );
     const names = specs.map((t) => t.topic);
     await waitFor(
-      async () => {
-        const admin = kafka.admin();
-        try {
-          await admin.connect();
+      () =>
+        withAdmin(kafka, async (admin) => {
           const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
           for (const t of meta)
             for (const p of t.partitions)
               if (p.leader < 0) throw new Error(`${t.name}/${p.partitionId} has no leader yet`);
-        } finally {
-          await admin.disconnect().catch(() => undefined);
-        }
-      },
+        }),
       {
         what: `leaders of ${names.join(',')}`,
         timeoutMs: 60_000,
@@ -228,44 +189,21 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
   try {
     for (const spec of specs) {
       mkdirSync(spec.dir);
-      const properties = join(spec.dir, 'server.properties');
-      writeFileSync(
-        properties,
-        renderProperties(
-          clusterBrokerSettings({
-            nodeId: spec.nodeId,
-            listener: spec.address,
-            voters,
-            logDir: join(spec.dir, 'data'),
-            replicationFactor,
-            minInsyncReplicas,
-          }),
-          'written by libs/testing/src/infra/kafka-cluster.ts',
-        ),
-      );
-      try {
-        await execFileAsync(
-          java,
-          [
-            `-Dlog4j.configuration=file:${log4j}`,
-            '-cp',
-            `${libs}/*`,
-            'kafka.tools.StorageTool',
-            'format',
-            `--cluster-id=${clusterId}`,
-            `--config=${properties}`,
-            '--ignore-formatted',
-          ],
-          { cwd: spec.dir, timeout: 60_000, maxBuffer: 16 << 20 },
-        );
-      } catch (err) {
-        const out = `${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}`;
-        throw infraErrors.infra_unavailable(
-          { step: 'kafka storage format' },
-          `formatting Kafka storage of node ${spec.nodeId} failed:\n${out.trim().split('\n').slice(-15).join('\n')}`,
-          err,
-        );
-      }
+      await prepareBrokerStorage(runtime, {
+        properties: join(spec.dir, 'server.properties'),
+        settings: clusterBrokerSettings({
+          nodeId: spec.nodeId,
+          listener: spec.address,
+          voters,
+          logDir: join(spec.dir, 'data'),
+          replicationFactor,
+          minInsyncReplicas,
+        }),
+        writtenBy: 'libs/testing/src/infra/kafka-cluster.ts',
+        clusterId,
+        cwd: spec.dir,
+        what: `Kafka storage of node ${spec.nodeId}`,
+      });
     }
     for (const spec of specs) start(spec);
     await waitFor(allRegistered, {
@@ -318,17 +256,12 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
       // Asked directly: a killed broker stays in the cluster's metadata until its session times out.
       const direct = probeClient('joinery-infra-cluster', [spec.address]);
       await waitFor(
-        async () => {
-          const admin = direct.admin();
-          try {
-            await admin.connect();
+        () =>
+          withAdmin(direct, async (admin) => {
             const cluster = await admin.describeCluster();
             if (!cluster.brokers.some((b) => b.nodeId === nodeId))
               throw new Error(`node ${nodeId} not registered`);
-          } finally {
-            await admin.disconnect().catch(() => undefined);
-          }
-        },
+          }),
         {
           what: `Kafka broker ${nodeId} back in the cluster`,
           timeoutMs: 180_000,
@@ -341,10 +274,8 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
     createTopics,
     async waitInSync(topics, timeoutMs = 120_000) {
       await waitFor(
-        async () => {
-          const admin = kafka.admin();
-          try {
-            await admin.connect();
+        () =>
+          withAdmin(kafka, async (admin) => {
             const { topics: meta } = await admin.fetchTopicMetadata({ topics: [...topics] });
             for (const t of meta)
               for (const p of t.partitions)
@@ -352,10 +283,7 @@ export async function startKafkaCluster(options: KafkaClusterOptions = {}): Prom
                   throw new Error(
                     `${t.name}/${p.partitionId}: ${p.isr.length} of ${p.replicas.length} in sync`,
                   );
-          } finally {
-            await admin.disconnect().catch(() => undefined);
-          }
-        },
+          }),
         {
           what: `replicas of ${topics.join(',')} in sync`,
           timeoutMs,

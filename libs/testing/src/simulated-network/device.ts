@@ -39,3 +39,14 @@ export function batchRow(d: SimulatedDevice) {
     claimCode: d.claimCode,
   };
 }
+
+/** The device's row of the claims `ImportBatch` RPC (root keys as hex; the AppKey for LoRaWAN 1.1 only). */
+export function importBatchRow(d: SimulatedDevice) {
+  return {
+    devEui: d.devEui,
+    macVersion: d.macVersion,
+    nwkKey: { key: { case: 'hex' as const, value: hexOf(d.nwkKey) } },
+    ...(d.appKey === undefined ? {} : { appKey: { key: { case: 'hex' as const, value: hexOf(d.appKey) } } }),
+    claimCode: d.claimCode,
+  };
+}

@@ -1,6 +1,6 @@
 // A simulated network server and its devices, with real LoRaWAN crypto (@joinery/lorawan): for the demo, the e2e
 // tests and the benches.
-export { batchRow, bytesOf, hexOf, simulatedDevice } from './device.js';
+export { batchRow, bytesOf, hexOf, importBatchRow, simulatedDevice } from './device.js';
 export type { SimulatedDevice } from './device.js';
 export { joinReqMessage, joinRequestPhy, openJoinAns, unwrapEnvelope } from './join.js';
 export type { JoinReqOptions, JoiningDevice, KeyEnvelope } from './join.js';

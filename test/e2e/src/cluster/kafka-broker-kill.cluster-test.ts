@@ -9,30 +9,26 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fromBinary } from '@bufbuild/protobuf';
 import { createRedisLedger } from '@joinery/billing';
 import { connectKafkaBus } from '@joinery/bus';
 import { connectRedis, waitForRedis } from '@joinery/store';
-import { JoinEventSchema, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
+import { JoinOutcome } from '@joinery/proto/events/v1/events_pb';
 import {
   freePort,
+  quietKafka,
   startInfra,
   startKafkaCluster,
   type Infra,
   type KafkaCluster,
 } from '@joinery/testing/infra';
-import { Kafka, logLevel } from 'kafkajs';
 import { joinReqBody, newDevice, nsClient, provisionNs, type Device } from '../gateway/ns-client.js';
 import { eventually } from '../contract/management-contract.js';
 import { startProcessStack, type ProcessStack } from '../gateway/process-stack.js';
 import { serviceProcesses, type ServiceProcesses } from '../stack/service-processes.js';
-import { joinFactsOf, type JoinFacts } from './join-facts.js';
+import { joinsTopic, readJoinEvents, repeated, waitForOutboxDrained } from './join-events.js';
 
 const joinEui = '70B3D57ED0004000';
 const netId = '00004C';
-const joinsTopic = 'joinery.joins.v1';
-// The keys outbox shards (ADR 0007): `joinery:keys:{<shard tag>}:outbox`.
-const outboxPattern = 'joinery:keys:{*}:outbox';
 const deviceCount = 600;
 const concurrency = 6;
 /** The broker stays down this long while joins keep coming. */
@@ -80,62 +76,9 @@ before(async () => {
   billing.start('billing');
 });
 
-/**
- * Every record of the joins topic, from the beginning to its current end, each once (a consumer-group rebalance may
- * hand a partition over again from its start: records already read by offset are not counted twice).
- */
-async function readTopic(brokers: string): Promise<JoinFacts[]> {
-  const kafka = new Kafka({
-    clientId: 'broker-kill-test',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(joinsTopic)).map((o) => [o.partition, BigInt(o.high)]));
-  await admin.disconnect();
-  const remaining = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
-  const events: JoinFacts[] = [];
-  const seen = new Set<string>();
-  const consumer = kafka.consumer({ groupId: `broker-kill-test-${randomUUID()}` });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [joinsTopic], fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`topic not read to its end: ${[...remaining]}`)),
-        60_000,
-      );
-      if (remaining.size === 0) resolve();
-      void consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ partition, message }) => {
-          if (BigInt(message.offset) >= (ends.get(partition) ?? 0n)) return;
-          if (seen.has(`${partition}/${message.offset}`)) return;
-          seen.add(`${partition}/${message.offset}`);
-          if (message.value !== null) events.push(joinFactsOf(fromBinary(JoinEventSchema, message.value)));
-          if (BigInt(message.offset) + 1n === ends.get(partition)) remaining.delete(partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return events;
-}
-
 /** The node leading the most partitions of `topic`. */
 async function busiestLeader(brokers: string, topic: string): Promise<number> {
-  const kafka = new Kafka({
-    clientId: 'broker-kill-test',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
+  const admin = quietKafka('broker-kill-test', brokers.split(',')).admin();
   await admin.connect();
   try {
     const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
@@ -146,12 +89,6 @@ async function busiestLeader(brokers: string, topic: string): Promise<number> {
     await admin.disconnect();
   }
 }
-
-const duplicatesOf = (values: readonly string[]) => {
-  const seen = new Map<string, number>();
-  for (const v of values) seen.set(v, (seen.get(v) ?? 0) + 1);
-  return [...seen].filter(([, n]) => n > 1);
-};
 
 interface Sent {
   readonly devEui: string;
@@ -208,18 +145,11 @@ test(
     client.close();
 
     // The relay drains the keys outbox, billing consumes every event.
-    const outbox = connectRedis(s.redisUrl, { connectionName: 'broker-kill-test' });
-    try {
-      await eventually(async () => {
-        const streams = await outbox.keys(outboxPattern);
-        assert.ok(streams.length > 0, 'the keys outbox shards exist');
-        let left = 0;
-        for (const stream of streams) left += await outbox.xlen(stream);
-        assert.equal(left, 0, `keys outbox not drained; keys log:\n${s.process('keys').logTail(30)}`);
-      }, 120_000);
-    } finally {
-      outbox.disconnect();
-    }
+    await waitForOutboxDrained(s.redisUrl, {
+      connectionName: 'broker-kill-test',
+      timeoutMs: 120_000,
+      diagnostics: () => `keys log:\n${s.process('keys').logTail(30)}`,
+    });
     await c.waitInSync([joinsTopic]);
 
     // What the relay met while the broker was down (its warnings in the keys log).
@@ -246,9 +176,9 @@ test(
     assert.ok(accepted.length >= deviceCount * 0.9, `${accepted.length} of ${deviceCount} accepted`);
 
     const ours = new Set(devices.map((d) => d.devEui));
-    const all = (await readTopic(c.brokers)).filter((e) => ours.has(e.devEui));
+    const all = (await readJoinEvents(c.brokers, 'broker-kill-test')).filter((e) => ours.has(e.devEui));
     const events = all.filter((e) => e.outcome === JoinOutcome.ACCEPTED);
-    const topicDuplicates = duplicatesOf(events.map((e) => e.eventId));
+    const topicDuplicates = repeated(events.map((e) => e.eventId));
     // No join event lost: every accepted join is on the topic, with its session.
     const bySession = new Map(events.map((e) => [e.sessionKeyId, e]));
     const lost = accepted.filter((a) => !bySession.has(a.sessionKeyId!));
@@ -300,7 +230,7 @@ test(
       await new Promise((resolve) => setTimeout(resolve, 3000));
       const final = (await ledger.list({ limit: 10_000 })).charges;
       assert.equal(final.length, charges.length, 'no charge added by redeliveries');
-      assert.deepEqual(duplicatesOf(final.map((ch) => ch.devEui)), [], 'devices charged twice');
+      assert.deepEqual(repeated(final.map((ch) => ch.devEui)), [], 'devices charged twice');
       const eventOf = new Map(events.map((e) => [e.devEui, e.eventId]));
       for (const ch of final) assert.equal(ch.joinEventId, eventOf.get(ch.devEui), ch.devEui);
       const chargedDevices = new Set(final.map((ch) => ch.devEui));
@@ -331,11 +261,7 @@ test(
   { timeout: 180_000 },
   async () => {
     const c = cluster!;
-    const kafka = new Kafka({
-      clientId: 'broker-kill-test',
-      brokers: c.brokers.split(','),
-      logLevel: logLevel.NOTHING,
-    });
+    const kafka = quietKafka('broker-kill-test', c.brokers.split(','));
     const admin = kafka.admin();
     await admin.connect();
     const topic = `acks-probe-${randomUUID().slice(0, 8)}`;

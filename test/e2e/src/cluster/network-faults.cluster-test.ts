@@ -12,10 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, test } from 'node:test';
-import { fromBinary } from '@bufbuild/protobuf';
 import { createGrpcClient, type Client } from '@joinery/grpc';
 import { ClaimsService, Scope } from '@joinery/proto/claims/v1/claims_pb';
-import { JoinEventSchema, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
 import { redisClusterUrl } from '@joinery/store';
 import {
   createTestNetwork,
@@ -28,11 +26,9 @@ import {
   type TestNetwork,
 } from '@joinery/testing/infra';
 import { biClient } from '@joinery/testing/simulated-network';
-import { Kafka, logLevel } from 'kafkajs';
-import { eventually } from '../contract/management-contract.js';
 import { joinReqBody, newDevice, provisionNs, type Device } from '../gateway/ns-client.js';
 import { repoRoot, waitFor } from '../stack/service-processes.js';
-import { joinFactsOf, type JoinFacts } from './join-facts.js';
+import { devNoncesAcceptedTwice, repeated, waitForAcceptedJoins } from './join-events.js';
 
 const joinEui = '70B3D57ED0005000';
 const netId = '00005C';
@@ -154,42 +150,6 @@ interface Sent {
   malformed?: string;
 }
 
-async function readJoins(brokers: string): Promise<JoinFacts[]> {
-  const kafka = new Kafka({ clientId: 'faults-test', brokers: [brokers], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map(
-    (await admin.fetchTopicOffsets('joinery.joins.v1')).map((o) => [o.partition, BigInt(o.high)]),
-  );
-  await admin.disconnect();
-  const remaining = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
-  const out: JoinFacts[] = [];
-  if (remaining.size === 0) return out;
-  const consumer = kafka.consumer({ groupId: `faults-test-${randomUUID()}` });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: ['joinery.joins.v1'], fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('topic not read to its end')), 60_000);
-      void consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ partition, message }) => {
-          if (BigInt(message.offset) >= (ends.get(partition) ?? 0n)) return;
-          if (message.value !== null) out.push(joinFactsOf(fromBinary(JoinEventSchema, message.value)));
-          if (BigInt(message.offset) + 1n === ends.get(partition)) remaining.delete(partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
-}
-
 test(
   'partitions, packet loss and a slow link between keys and Redis and between the relay and Kafka: well-formed answers within the deadline, recovery, 0 invariant violations',
   { timeout: 600_000 },
@@ -302,34 +262,16 @@ test(
 
     // Invariants.
     const accepted = sent.filter((e) => e.sessionKeyId !== undefined);
-    const byNonce = new Map<string, Set<string>>();
-    for (const a of accepted) {
-      const k = `${a.devEui}/${a.devNonce}`;
-      byNonce.set(k, new Set([...(byNonce.get(k) ?? []), a.sessionKeyId!]));
-    }
-    const devNonceDoubleAccept = [...byNonce].filter(([, s]) => s.size > 1);
+    const devNonceDoubleAccept = devNoncesAcceptedTwice(accepted);
     assert.deepEqual(devNonceDoubleAccept, []);
-    const ours = new Set(devices.map((d) => d.devEui));
-    const sessions = new Set(accepted.map((a) => a.sessionKeyId!));
-    const events = await eventually(async () => {
-      const all = (await readJoins(u.kafka.brokers)).filter(
-        (e) => ours.has(e.devEui) && e.outcome === JoinOutcome.ACCEPTED,
-      );
-      const onKafka = new Set(all.map((e) => e.sessionKeyId));
-      assert.deepEqual(
-        [...sessions].filter((s) => !onKafka.has(s)),
-        [],
-        'accepted joins not on Kafka',
-      );
-      return all;
-    }, 90_000);
-    const count = (values: string[]) => {
-      const seen = new Map<string, number>();
-      for (const v of values) seen.set(v, (seen.get(v) ?? 0) + 1);
-      return [...seen].filter(([, n]) => n > 1);
-    };
-    const joinNonceReuse = count(events.map((e) => `${e.devEui}/${e.joinNonce}`));
-    const twiceOnKafka = count(events.map((e) => e.sessionKeyId));
+    const events = await waitForAcceptedJoins(u.kafka.brokers, {
+      clientId: 'faults-test',
+      devices: new Set(devices.map((d) => d.devEui)),
+      sessions: new Set(accepted.map((a) => a.sessionKeyId!)),
+      timeoutMs: 90_000,
+    });
+    const joinNonceReuse = repeated(events.map((e) => `${e.devEui}/${e.joinNonce}`));
+    const twiceOnKafka = repeated(events.map((e) => e.sessionKeyId));
     assert.deepEqual(joinNonceReuse, [], 'JoinNonce reused');
     assert.deepEqual(twiceOnKafka, [], 'an accepted join on Kafka twice');
     const byPhase: Record<string, Record<string, number>> = {};

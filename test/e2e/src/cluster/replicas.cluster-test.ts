@@ -4,16 +4,14 @@
 // DevNonce accepted twice, every accepted join on Kafka exactly once, one charge per device; the same JoinReq sent to
 // both gateways gets the same answer (the duplicate rule across gateway replicas, kept by keys' join retry).
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
 import { bytesToHex } from '@joinery/backend-interfaces';
-import { ChargeRecordedSchema, JoinEventSchema, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
-import { requireClusterInfra, requireInfra } from '@joinery/testing/infra';
-import { Kafka, logLevel } from 'kafkajs';
+import { ChargeRecordedSchema } from '@joinery/proto/events/v1/events_pb';
+import { readTopic, requireClusterInfra, requireInfra } from '@joinery/testing/infra';
 import { eventually } from '../contract/management-contract.js';
 import { joinReqBody, newDevice, nsClient, provisionNs, type Device } from '../gateway/ns-client.js';
-import { joinFactsOf, type JoinFacts } from './join-facts.js';
+import { devNoncesAcceptedTwice, repeated, waitForAcceptedJoins } from './join-events.js';
 import { replicatedServices, startReplicatedStack, type ReplicatedStack } from './replicated-stack.js';
 
 const joinEui = '70B3D57ED0004000';
@@ -45,46 +43,11 @@ interface Sent {
   failedOver?: boolean;
 }
 
-/** Every record of `topic` from the beginning to its current end. */
-async function readTopic(brokers: string[], topic: string): Promise<Buffer[]> {
-  const kafka = new Kafka({ clientId: 'replicas-test', brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
-  await admin.disconnect();
-  const remaining = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
-  const values: Buffer[] = [];
-  if (remaining.size === 0) return values;
-  const consumer = kafka.consumer({ groupId: `replicas-test-${randomUUID()}` });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${topic} not read to its end`)), 60_000);
-      void consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ partition, message }) => {
-          if (BigInt(message.offset) >= (ends.get(partition) ?? 0n)) return;
-          if (message.value !== null) values.push(message.value);
-          if (BigInt(message.offset) + 1n === ends.get(partition)) remaining.delete(partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return values;
-}
-
 test(
   'SIGKILL of one replica of each service in turn under load: 0 JoinNonce reuse, 0 DevNonce double-accept, each accepted join on Kafka once, one charge per device',
   { timeout: 600_000 },
   async (t) => {
-    const brokers = requireInfra('KAFKA_BROKERS').KAFKA_BROKERS.split(',');
+    const brokers = requireInfra('KAFKA_BROKERS').KAFKA_BROKERS;
     const s = stack!;
     const devices: Device[] = Array.from({ length: deviceCount }, newDevice);
     const { tls } = await provisionNs(s.claims, s.admin, { joinEui, netId, devices, caCertPem: s.caCertPem });
@@ -164,35 +127,22 @@ test(
     const accepted = sent.filter((e) => e.sessionKeyId !== undefined);
     const uncertain = sent.filter((e) => e.unknown === true);
     assert.ok(accepted.length >= sent.length * 0.7, `${accepted.length} of ${sent.length} accepted`);
-    const sessionsByNonce = new Map<string, Set<string>>();
-    for (const a of accepted) {
-      const k = `${a.devEui}/${a.devNonce}`;
-      sessionsByNonce.set(k, new Set([...(sessionsByNonce.get(k) ?? []), a.sessionKeyId!]));
-    }
-    const doubleAccepted = [...sessionsByNonce].filter(([, set]) => set.size > 1);
+    const doubleAccepted = devNoncesAcceptedTwice(accepted);
     assert.deepEqual(doubleAccepted, [], 'a DevNonce accepted twice');
 
     // Kafka: every accepted join exactly once, no JoinNonce twice per device.
-    const count = (values: string[]) => {
-      const seen = new Map<string, number>();
-      for (const v of values) seen.set(v, (seen.get(v) ?? 0) + 1);
-      return [...seen].filter(([, n]) => n > 1);
-    };
     const acceptedSessions = new Set([duplicateSession, ...accepted.map((a) => a.sessionKeyId!)]);
-    const events: JoinFacts[] = await eventually(async () => {
-      const all = (await readTopic(brokers, 'joinery.joins.v1'))
-        .map((v) => joinFactsOf(fromBinary(JoinEventSchema, v)))
-        .filter((e) => ours.has(e.devEui) && e.outcome === JoinOutcome.ACCEPTED);
-      const onKafka = new Set(all.map((e) => e.sessionKeyId));
-      const missing = [...acceptedSessions].filter((id) => !onKafka.has(id));
-      assert.deepEqual(missing, [], 'accepted joins not on Kafka');
-      return all;
-    }, 90_000);
-    const joinNonceReuse = count(events.map((e) => `${e.devEui}/${e.joinNonce}`));
-    const duplicateEvents = count(events.map((e) => e.sessionKeyId));
+    const events = await waitForAcceptedJoins(brokers, {
+      clientId: 'replicas-test',
+      devices: ours,
+      sessions: acceptedSessions,
+      timeoutMs: 90_000,
+    });
+    const joinNonceReuse = repeated(events.map((e) => `${e.devEui}/${e.joinNonce}`));
+    const duplicateEvents = repeated(events.map((e) => e.sessionKeyId));
     assert.deepEqual(joinNonceReuse, [], 'a JoinNonce reused');
     assert.deepEqual(duplicateEvents, [], 'an accepted join on Kafka twice');
-    assert.deepEqual(count(events.map((e) => e.eventId)), []);
+    assert.deepEqual(repeated(events.map((e) => e.eventId)), []);
     const extra = events.filter((e) => !acceptedSessions.has(e.sessionKeyId));
     assert.ok(
       extra.length <= uncertain.length,
@@ -202,8 +152,8 @@ test(
     // Billing: one charge per device that joined, none for the others, none twice.
     const joined = new Set(events.map((e) => e.devEui));
     const charges: { devEui: string }[] = await eventually(async () => {
-      const all = (await readTopic(brokers, s.billingTopic))
-        .map((v) => fromBinary(ChargeRecordedSchema, v))
+      const all = (await readTopic(brokers.split(','), s.billingTopic, { clientId: 'replicas-test' }))
+        .flatMap((r) => (r.value === null ? [] : [fromBinary(ChargeRecordedSchema, r.value)]))
         .map((c) => ({ devEui: bytesToHex(c.devEui) }))
         .filter((c) => ours.has(c.devEui));
       const charged = new Set(all.map((c) => c.devEui));
@@ -214,7 +164,7 @@ test(
       );
       return all;
     }, 90_000);
-    const doubleCharges = count(charges.map((c) => c.devEui));
+    const doubleCharges = repeated(charges.map((c) => c.devEui));
     // ChargeRecorded is published at least once; the ledger is what must hold one charge per device.
     const chargedDevices = new Set(charges.map((c) => c.devEui));
     assert.deepEqual(
@@ -230,7 +180,7 @@ test(
     const ledger = ((await res.json()) as { charges: { devEui: string }[] }).charges.filter((c) =>
       ours.has(c.devEui),
     );
-    const ledgerDoubles = count(ledger.map((c) => c.devEui));
+    const ledgerDoubles = repeated(ledger.map((c) => c.devEui));
     assert.deepEqual(ledgerDoubles, [], 'a device charged twice');
     assert.deepEqual(
       [...joined].filter((d) => !ledger.some((c) => c.devEui === d)),

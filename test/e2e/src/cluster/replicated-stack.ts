@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGrpcClient, type Client } from '@joinery/grpc';
 import { ClaimsService, Scope } from '@joinery/proto/claims/v1/claims_pb';
-import { connectRedisUrl, isRedisCluster, waitForRedis } from '@joinery/store';
 import { freePort, requireInfra, type ManagedProcess } from '@joinery/testing/infra';
 import {
   serviceProcesses,
@@ -16,6 +15,7 @@ import {
   type ServiceName,
   type ServiceProcesses,
 } from '../stack/service-processes.js';
+import { emptyStackRedis } from '../stack/fresh-redis.js';
 
 export const replicatedServices: readonly ServiceName[] = [
   'keys',
@@ -75,14 +75,7 @@ export async function startReplicatedStack(options: {
 
   // The cluster's primaries are flushed: the suites of `npm run test:cluster` run one at a time, and claims would
   // not open a CA sealed by an earlier stack's key.
-  const redis = connectRedisUrl(options.redisUrl, { connectionName: 'replicated-stack' });
-  try {
-    await waitForRedis(redis);
-    if (isRedisCluster(redis)) await Promise.all(redis.nodes('master').map((node) => node.flushall()));
-    else await redis.flushdb();
-  } finally {
-    await redis.quit();
-  }
+  await emptyStackRedis(options.redisUrl, 'replicated-stack');
 
   const replicaProcesses = ([0, 1] as const).map((r) =>
     serviceProcesses({

@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectRedisUrl, isRedisCluster, waitForRedis } from '@joinery/store';
 import { freePort, requireInfra, type ManagedProcess } from '@joinery/testing/infra';
+import { emptyStackRedis } from '../stack/fresh-redis.js';
 import { repoRoot, serviceProcesses, tlsAnswers, waitFor } from '../stack/service-processes.js';
 
 let built = false;
@@ -58,14 +58,7 @@ export async function startDistributedStack(options: DistributedOptions): Promis
   const redisUrl = options.redisClusterUrl ?? `${infra.REDIS_URL.replace(/\/\d*$/, '')}/${options.redisDb}`;
   // The database is this stack's own, and its secrets (seal and master keys) are new in `dir`: what an earlier run
   // left there (a Redis given by REDIS_URL outlives runs) could not be opened, and claims would refuse to start.
-  const redis = connectRedisUrl(redisUrl, { connectionName: 'distributed-stack' });
-  try {
-    await waitForRedis(redis);
-    if (isRedisCluster(redis)) await Promise.all(redis.nodes('master').map((node) => node.flushall()));
-    else await redis.flushdb();
-  } finally {
-    await redis.quit();
-  }
+  await emptyStackRedis(redisUrl, 'distributed-stack');
   const pkcs11 =
     options.vault === 'pkcs11'
       ? (() => {

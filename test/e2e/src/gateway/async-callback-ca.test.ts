@@ -2,13 +2,18 @@
 // certificate from its own private CA (not Joinery's, not a public one) gets its JoinAns once it registered that CA,
 // and not without it (issue 22 item 3). The private CA here is a second Joinery stack's.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { AppSKeyDelivery, Scope } from '@joinery/proto/claims/v1/claims_pb';
-import { biClient, bytesOf as bytes, hexOf, joinReqMessage } from '@joinery/testing/simulated-network';
+import {
+  biClient,
+  bytesOf as bytes,
+  joinReqMessage,
+  simulatedDevice,
+} from '@joinery/testing/simulated-network';
 import { startJoinStack, type JoinStack } from './join-stack.js';
+import { claimDevices, importDevices } from './ns-client.js';
 
 const joinEui = '70B3D57ED0003000';
 
@@ -56,30 +61,9 @@ async function registerAndJoin(netId: string, asyncCaPem: string | undefined, tr
     ...(asyncCaPem === undefined ? {} : { asyncCaPem }),
   });
   assert.equal(ns.peer?.asyncCaPem, asyncCaPem ?? '');
-  const device = {
-    devEui: hexOf(randomBytes(8)),
-    nwkKey: new Uint8Array(randomBytes(16)),
-    claimCode: 'c0de' + netId,
-  };
-  await stack.claims.importBatch({
-    principal: stack.admin,
-    joinEui,
-    manufacturer: 'acme',
-    devices: [
-      {
-        devEui: device.devEui,
-        macVersion: '1.0.4',
-        nwkKey: { key: { case: 'hex' as const, value: hexOf(device.nwkKey) } },
-        claimCode: device.claimCode,
-      },
-    ],
-  });
-  await stack.claims.claim({
-    principal: owner,
-    devEui: bytes(device.devEui),
-    claimCode: device.claimCode,
-    networkServerId: ns.peer!.id,
-  });
+  const device = simulatedDevice('1.0.4');
+  await importDevices(stack.claims, stack.admin, joinEui, [device]);
+  await claimDevices(stack.claims, owner, [device], ns.peer!.id);
   const body = joinReqMessage(device, { joinEui, devNonce: 1, senderId: netId, transactionId });
   const client = biClient(new URL(`https://127.0.0.1:${stack.biPort}/`), {
     credentials: { ...ns.credentials!, caCertPem: stack.caCertPem },

@@ -11,7 +11,6 @@ import { after, before, describe, test } from 'node:test';
 import { AppSKeyDelivery, Scope } from '@joinery/proto/claims/v1/claims_pb';
 import {
   bytesOf as bytes,
-  hexOf,
   joinReqMessage,
   openJoinAns,
   simulatedDevice,
@@ -19,6 +18,7 @@ import {
   type SimulatedDevice,
 } from '@joinery/testing/simulated-network';
 import { startJoinStack, type JoinStack } from './join-stack.js';
+import { claimDevices, importDevices } from './ns-client.js';
 
 const joinEui = '70B3D57ED0002000';
 const netId = '00000A';
@@ -224,30 +224,9 @@ before(async () => {
     ca: stack.caCertPem,
   };
   kek = { label: ns.kek!.label, key: ns.kek!.key };
-  await stack.claims.importBatch({
-    principal: stack.admin,
-    joinEui,
-    manufacturer: 'acme',
-    devices: [...Object.values(devices), strictDevice].map((d) => ({
-      devEui: d.devEui,
-      macVersion: '1.0.4',
-      nwkKey: { key: { case: 'hex' as const, value: hexOf(d.nwkKey) } },
-      claimCode: d.claimCode,
-    })),
-  });
-  for (const d of Object.values(devices))
-    await stack.claims.claim({
-      principal: owner,
-      devEui: bytes(d.devEui),
-      claimCode: d.claimCode,
-      networkServerId: ns.peer!.id,
-    });
-  await stack.claims.claim({
-    principal: owner,
-    devEui: bytes(strictDevice.devEui),
-    claimCode: strictDevice.claimCode,
-    networkServerId: strictNs.peer!.id,
-  });
+  await importDevices(stack.claims, stack.admin, joinEui, [...Object.values(devices), strictDevice]);
+  await claimDevices(stack.claims, owner, Object.values(devices), ns.peer!.id);
+  await claimDevices(stack.claims, owner, [strictDevice], strictNs.peer!.id);
 });
 
 after(async () => {

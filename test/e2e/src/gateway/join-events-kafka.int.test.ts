@@ -2,23 +2,18 @@
 // relay) in the middle of a burst of joins sent through the gateway over mTLS. Keys, claims and the gateway run as
 // their own processes on Redis and Kafka; the topic is read from the beginning afterwards.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { fromBinary } from '@bufbuild/protobuf';
 import { descriptionFor, gatewayErrors } from '@joinery/bi-gateway';
 import { connectRedis } from '@joinery/store';
-import { JoinEventSchema, JoinOutcome, type JoinEvent } from '@joinery/proto/events/v1/events_pb';
+import { JoinOutcome } from '@joinery/proto/events/v1/events_pb';
 import { requireInfra, startInfra, type Infra } from '@joinery/testing/infra';
-import { Kafka, logLevel } from 'kafkajs';
 import { joinReqBody, newDevice, nsClient, provisionNs, type Device } from './ns-client.js';
 import { eventually } from '../contract/management-contract.js';
 import { startProcessStack, type ProcessStack } from './process-stack.js';
+import { outboxPattern, readJoinEvents, repeated, waitForOutboxDrained } from '../cluster/join-events.js';
 
 const joinEui = '70B3D57ED0003000';
 const netId = '00003C';
-const topic = 'joinery.joins.v1';
-// The keys outbox shards (ADR 0007): `joinery:keys:{<shard tag>}:outbox`.
-const outboxPattern = 'joinery:keys:{*}:outbox';
 const redisDb = 0;
 const deviceCount = 40;
 const joinsBetweenKills = 150;
@@ -43,90 +38,6 @@ interface Sent {
   unknown?: boolean;
   /** Answered `Other`: keys was down or too slow, so the gateway refused the join and records the refusal itself. */
   refusedByGateway?: boolean;
-}
-
-async function drainOutbox(redisUrl: string): Promise<void> {
-  const redis = connectRedis(redisUrl, { connectionName: 'join-events-test' });
-  try {
-    const deadline = Date.now() + 60_000;
-    const left = async () => {
-      const streams = await redis.keys(outboxPattern);
-      const lengths = await Promise.all(streams.map((k) => redis.xlen(k)));
-      return lengths.reduce((a, b) => a + b, 0);
-    };
-    while ((await left()) > 0) {
-      if (Date.now() > deadline) throw new Error('the keys outbox was not relayed within 60 s');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  } finally {
-    await redis.quit();
-  }
-}
-
-/** A JoinEvent with its identifiers as upper-case hex, as the test's own records name them. */
-type EventView = Omit<JoinEvent, 'devEui' | 'netId' | 'sessionKeyId'> & {
-  readonly devEui: string;
-  readonly netId: string;
-  readonly sessionKeyId: string;
-};
-
-const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
-
-function viewOf(event: JoinEvent): EventView {
-  return {
-    ...event,
-    devEui: hexOf(event.devEui),
-    netId: hexOf(event.netId),
-    sessionKeyId: hexOf(event.sessionKeyId),
-  };
-}
-
-interface TopicRecord {
-  readonly event: EventView;
-  /** The keys outbox id the relay put in the record's header. */
-  readonly outboxId: string;
-}
-
-/** Every record of the topic, from the beginning to its current end. */
-async function readTopic(brokers: string[]): Promise<TopicRecord[]> {
-  const kafka = new Kafka({ clientId: 'join-events-test', brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)]));
-  await admin.disconnect();
-  const remaining = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
-  const records: TopicRecord[] = [];
-  const consumer = kafka.consumer({ groupId: `join-events-test-${randomUUID()}` });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`topic not read to its end: ${[...remaining]}`)),
-        60_000,
-      );
-      if (remaining.size === 0) resolve();
-      void consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ partition, message }) => {
-          if (BigInt(message.offset) >= (ends.get(partition) ?? 0n)) return;
-          if (message.value !== null)
-            records.push({
-              event: viewOf(fromBinary(JoinEventSchema, message.value)),
-              outboxId: message.headers?.['outbox_id']?.toString() ?? '',
-            });
-          if (BigInt(message.offset) + 1n === ends.get(partition)) remaining.delete(partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return records;
 }
 
 before(async () => {
@@ -205,21 +116,19 @@ test(
         for (const [id, fields] of await redis.xrange(stream, '-', '+'))
           leftover.add(`${fields[fields.indexOf('key') + 1]}/${id}`);
       // Other suites publish to the same topic from other outboxes, whose time-based ids can coincide: only ours count.
-      for (const r of await readTopic(KAFKA_BROKERS.split(',')))
-        if (leftover.has(`${r.event.devEui}/${r.outboxId}`) && ours.has(r.event.devEui))
-          publishedBeforeRestart.add(`${r.event.devEui}/${r.outboxId}`);
+      for (const r of await readJoinEvents(KAFKA_BROKERS, 'join-events-test'))
+        if (leftover.has(`${r.devEui}/${r.outboxId}`) && ours.has(r.devEui))
+          publishedBeforeRestart.add(`${r.devEui}/${r.outboxId}`);
       await s.startKeys();
     }
     await redis.quit();
     stopAfter = sent.length + joinsBetweenKills;
     await burst;
     client.close();
-    await drainOutbox(s.redisUrl);
+    await waitForOutboxDrained(s.redisUrl, { connectionName: 'join-events-test', timeoutMs: 60_000 });
 
-    const records = await readTopic(KAFKA_BROKERS.split(','));
-    const events = records
-      .map((r) => r.event)
-      .filter((e) => ours.has(e.devEui) && e.outcome === JoinOutcome.ACCEPTED);
+    const records = await readJoinEvents(KAFKA_BROKERS, 'join-events-test');
+    const events = records.filter((e) => ours.has(e.devEui) && e.outcome === JoinOutcome.ACCEPTED);
     const accepted = sent.filter((e) => e.sessionKeyId !== undefined);
     const uncertain = sent.filter((e) => e.unknown === true);
     // The kills must have cut into the burst, and most joins must have gone through.
@@ -230,20 +139,15 @@ test(
     assert.ok(publishedBeforeRestart.size > 0, 'a kill left records on Kafka that were still in the outbox');
     for (const id of publishedBeforeRestart)
       assert.equal(
-        records.filter((r) => `${r.event.devEui}/${r.outboxId}` === id && ours.has(r.event.devEui)).length,
+        records.filter((r) => `${r.devEui}/${r.outboxId}` === id && ours.has(r.devEui)).length,
         1,
         `outbox id ${id}`,
       );
 
     // Exactly once: no session, no event id, no (DevEUI, JoinNonce) twice.
-    const count = (values: string[]) => {
-      const seen = new Map<string, number>();
-      for (const v of values) seen.set(v, (seen.get(v) ?? 0) + 1);
-      return [...seen].filter(([, n]) => n > 1);
-    };
-    assert.deepEqual(count(events.map((e) => e.sessionKeyId)), []);
-    assert.deepEqual(count(events.map((e) => e.eventId)), []);
-    assert.deepEqual(count(events.map((e) => `${e.devEui}/${e.joinNonce}`)), []);
+    assert.deepEqual(repeated(events.map((e) => e.sessionKeyId)), []);
+    assert.deepEqual(repeated(events.map((e) => e.eventId)), []);
+    assert.deepEqual(repeated(events.map((e) => `${e.devEui}/${e.joinNonce}`)), []);
 
     // Every accepted join is there; anything else there is a join whose answer the kill cut off.
     const bySession = new Map(events.map((e) => [e.sessionKeyId, e]));
@@ -267,11 +171,9 @@ test(
     const expected = new Map<string, number>();
     for (const r of refusedByGateway) expected.set(r.devEui, (expected.get(r.devEui) ?? 0) + 1);
     await eventually(async () => {
-      const refusals = (await readTopic(KAFKA_BROKERS.split(',')))
-        .map((r) => r.event)
-        .filter(
-          (e) => ours.has(e.devEui) && e.outcome === JoinOutcome.REFUSED && !e.errorCode.startsWith('keys:'),
-        );
+      const refusals = (await readJoinEvents(KAFKA_BROKERS, 'join-events-test')).filter(
+        (e) => ours.has(e.devEui) && e.outcome === JoinOutcome.REFUSED && !e.errorCode.startsWith('keys:'),
+      );
       for (const e of refusals) {
         assert.match(e.errorCode, /^(grpc|gateway):(unavailable|deadline_exceeded)$/, e.errorCode);
         assert.equal(e.resultCode, 'Other');

@@ -21,6 +21,7 @@ import {
   type SimulatedDevice,
 } from '@joinery/testing/simulated-network';
 import { startJoinStack, type JoinStack } from './join-stack.js';
+import { claimDevices, importDevices } from './ns-client.js';
 
 const joinEui = '70B3D57ED0001000';
 
@@ -89,34 +90,9 @@ before(async () => {
     netId: bytes('00000A'),
     appSKeyDelivery: AppSKeyDelivery.PLAINTEXT,
   });
-  await stack.claims.importBatch({
-    principal: stack.admin,
-    joinEui,
-    manufacturer: 'acme',
-    devices: Object.values(devices).map((d) => ({
-      devEui: d.devEui,
-      macVersion: d.macVersion,
-      nwkKey: { key: { case: 'hex' as const, value: hexOf(d.nwkKey) } },
-      ...(d.appKey === undefined
-        ? {}
-        : { appKey: { key: { case: 'hex' as const, value: hexOf(d.appKey) } } }),
-      claimCode: d.claimCode,
-    })),
-  });
-  for (const d of [devices.v103, devices.v104, devices.v11])
-    await stack.claims.claim({
-      principal: owner,
-      devEui: bytes(d.devEui),
-      claimCode: d.claimCode,
-      networkServerId: ns.peer!.id,
-    });
-  for (const d of [devices.foreign, devices.chirpStack11])
-    await stack.claims.claim({
-      principal: owner,
-      devEui: bytes(d.devEui),
-      claimCode: d.claimCode,
-      networkServerId: otherNs.peer!.id,
-    });
+  await importDevices(stack.claims, stack.admin, joinEui, Object.values(devices));
+  await claimDevices(stack.claims, owner, [devices.v103, devices.v104, devices.v11], ns.peer!.id);
+  await claimDevices(stack.claims, owner, [devices.foreign, devices.chirpStack11], otherNs.peer!.id);
 });
 
 after(async () => {

@@ -4,6 +4,7 @@ import {
   biClient,
   bytesOf,
   hexOf,
+  importBatchRow,
   joinReqMessage,
   simulatedDevice,
   type SimulatedDevice,
@@ -67,7 +68,7 @@ export function nsClient(port: number, tls: NsCredentials, sockets: number) {
  */
 export async function provisionNs(
   claims: Client<typeof ClaimsService>,
-  admin: { accountId: string; scope: Scope; apiKeyId: string },
+  admin: Principal,
   options: {
     joinEui: string;
     netId: string;
@@ -88,34 +89,51 @@ export async function provisionNs(
     appSKeyDelivery: AppSKeyDelivery.SESSION_KEY_ID,
     lifetime: 3600,
   });
-  const batchSize = options.batchSize ?? 500;
-  for (let i = 0; i < options.devices.length; i += batchSize)
-    await claims.importBatch({
-      principal: admin,
-      joinEui: options.joinEui,
-      manufacturer: 'acme',
-      devices: options.devices.slice(i, i + batchSize).map((d) => ({
-        devEui: d.devEui,
-        macVersion: '1.0.4',
-        nwkKey: { key: { case: 'hex' as const, value: hexOf(d.nwkKey) } },
-        claimCode: d.claimCode,
-      })),
-    });
-  let next = 0;
-  const claimOne = async () => {
-    while (next < options.devices.length) {
-      const d = options.devices[next++]!;
-      await claims.claim({
-        principal: owner,
-        devEui: bytes(d.devEui),
-        claimCode: d.claimCode,
-        networkServerId: ns.peer!.id,
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, claimOne));
+  await importDevices(claims, admin, options.joinEui, options.devices, options.batchSize);
+  await claimDevices(claims, owner, options.devices, ns.peer!.id);
   return {
     ns,
     tls: { cert: ns.credentials!.clientCertPem, key: ns.credentials!.clientKeyPem, ca: options.caCertPem },
   };
+}
+
+type Principal = { accountId: string; scope: Scope; apiKeyId: string };
+
+/** `devices` imported for `joinEui` by `admin`, `batchSize` (500 unless set) to a batch. */
+export async function importDevices(
+  claims: Client<typeof ClaimsService>,
+  admin: Principal,
+  joinEui: string,
+  devices: readonly Device[],
+  batchSize = 500,
+): Promise<void> {
+  for (let i = 0; i < devices.length; i += batchSize)
+    await claims.importBatch({
+      principal: admin,
+      joinEui,
+      manufacturer: 'acme',
+      devices: devices.slice(i, i + batchSize).map(importBatchRow),
+    });
+}
+
+/** Each of `devices` claimed by `owner` for its NS `networkServerId`, 16 claims in flight. */
+export async function claimDevices(
+  claims: Client<typeof ClaimsService>,
+  owner: Principal,
+  devices: readonly Device[],
+  networkServerId: string,
+): Promise<void> {
+  let next = 0;
+  const claimOne = async () => {
+    while (next < devices.length) {
+      const d = devices[next++]!;
+      await claims.claim({
+        principal: owner,
+        devEui: bytes(d.devEui),
+        claimCode: d.claimCode,
+        networkServerId,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, claimOne));
 }

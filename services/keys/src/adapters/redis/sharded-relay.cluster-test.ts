@@ -3,8 +3,7 @@
 // shards over; every outbox record is on Kafka exactly once (ADR 0005, ADR 0007).
 import { captureLogs } from '@joinery/logging';
 import { connectRedisUrl, waitForRedis, type Cluster, type Redis } from '@joinery/store';
-import { requireClusterInfra, requireInfra } from '@joinery/testing/infra';
-import { Kafka, logLevel } from 'kafkajs';
+import { quietKafka, readTopic, requireClusterInfra, requireInfra } from '@joinery/testing/infra';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { test } from 'node:test';
@@ -39,8 +38,7 @@ test(
     const run = randomUUID();
     const prefix = `joinery:keys-test:${run}`;
     const topic = `joinery.test.keys.sharded.${run}`;
-    const kafka = new Kafka({ clientId: 'keys-sharded-test', brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
+    const admin = quietKafka('keys-sharded-test', brokers).admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
     const logs = captureLogs();
@@ -115,26 +113,16 @@ test(
       assert.equal(await onTopic(), 600, 'each outbox record on Kafka exactly once');
 
       // Per shard source, ids on the topic are distinct and cover every device's shard.
-      const seen: string[] = [];
-      const consumer = kafka.consumer({ groupId: `keys-sharded-test-${run}` });
-      try {
-        await consumer.connect();
-        await consumer.subscribe({ topic, fromBeginning: true });
-        await new Promise<void>((resolve) => {
-          void consumer.run({
-            eachMessage: async ({ message }) => {
-              seen.push(
-                `${message.headers?.[outboxSourceHeader]?.toString()}/${message.headers?.[outboxIdHeader]}`,
-              );
-              const k = shardOf(message.key!.toString());
-              assert.equal(message.headers?.[outboxSourceHeader]?.toString(), `sharded-test-${run}-${k}`);
-              if (seen.length === 600) resolve();
-            },
-          });
-        });
-      } finally {
-        await consumer.disconnect();
-      }
+      const records = await readTopic(brokers, topic, { clientId: 'keys-sharded-test' });
+      const seen = records.map(
+        (r) => `${r.headers[outboxSourceHeader]?.toString()}/${r.headers[outboxIdHeader]?.toString()}`,
+      );
+      for (const r of records)
+        assert.equal(
+          r.headers[outboxSourceHeader]?.toString(),
+          `sharded-test-${run}-${shardOf(r.key!.toString())}`,
+        );
+      assert.equal(seen.length, 600);
       assert.equal(new Set(seen).size, 600);
       assert.ok(
         logs
