@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sendByPartition, type PartitionedMessage } from '@joinery/bus';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger, OutboxRecord } from '../../domain/ports.js';
 import { compareOutboxIds, isOutboxId } from './outbox-id.js';
@@ -127,11 +128,12 @@ export async function connectKafkaPublisher(
     if (plans.length === 0) return;
     const session = await connected();
     try {
-      await session.sendBatch({
-        acks: -1,
-        topicMessages: plans.map(({ marks, placed, sourceId }) => ({
-          topic: marks.topic,
-          messages: placed.map(({ record, partition }) => ({
+      // One produce call per partition (see sendByPartition: a call spanning several leaders can lose records).
+      const byTopic = new Map<string, PartitionedMessage[]>();
+      for (const { marks, placed, sourceId } of plans) {
+        const messages = byTopic.get(marks.topic) ?? [];
+        for (const { record, partition } of placed)
+          messages.push({
             key: record.key,
             value: Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
             partition,
@@ -140,9 +142,13 @@ export async function connectKafkaPublisher(
               [outboxIdHeader]: record.id,
               ...(sourceId === undefined ? {} : { [outboxSourceHeader]: sourceId }),
             },
-          })),
-        })),
-      });
+          });
+        byTopic.set(marks.topic, messages);
+      }
+      await sendByPartition(
+        session,
+        [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      );
     } catch (err) {
       // Part of the batch may be on Kafka (another partition, another broker): learn again what is.
       watermarks.clear();

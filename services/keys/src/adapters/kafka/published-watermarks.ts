@@ -1,4 +1,4 @@
-import { Partitioners, type PartitionMetadata } from 'kafkajs';
+import { partitionForKey } from '@joinery/bus';
 import type { OutboxRecord } from '../../domain/ports.js';
 import { compareOutboxIds } from './outbox-id.js';
 
@@ -8,23 +8,7 @@ export interface PlacedRecord {
   readonly partition: number;
 }
 
-const partitioner = Partitioners.DefaultPartitioner();
-
-/**
- * The partition kafkajs's default (Java-compatible, murmur2) partitioner picks for a key, so records keep the
- * partition of their key whether the producer or we choose it.
- */
-export function partitionForKey(topic: string, key: string, partitionCount: number): number {
-  const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitionCount }, (_, partitionId) => ({
-    partitionErrorCode: 0,
-    partitionId,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-    offlineReplicas: [],
-  }));
-  return partitioner({ topic, partitionMetadata, message: { key, value: null } });
-}
+export { partitionForKey };
 
 /**
  * What one topic already holds: per partition, the highest outbox id published to it. The relay publishes in

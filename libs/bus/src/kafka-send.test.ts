@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Producer, ProducerBatch } from 'kafkajs';
+import { partitionForKey, sendByPartition } from './kafka-send.js';
+
+/** A producer double that records each sendBatch call and fails the calls `fail` picks, after `delayMs`. */
+function recordingProducer(fail: (batch: ProducerBatch) => boolean = () => false, delayMs = 0) {
+  const calls: ProducerBatch[] = [];
+  const settled: ProducerBatch[] = [];
+  const producer = {
+    async sendBatch(batch: ProducerBatch) {
+      calls.push(batch);
+      await new Promise((resolve) => setTimeout(resolve, fail(batch) ? 0 : delayMs));
+      settled.push(batch);
+      if (fail(batch)) throw new Error('produce failed');
+      return [];
+    },
+  } as unknown as Producer;
+  return { producer, calls, settled };
+}
+
+const m = (key: string, partition: number) => ({ key, value: Buffer.from(key), partition });
+
+describe('sendByPartition', () => {
+  test('one produce call per topic and partition, acks from all in-sync replicas, each in its records’ order', async () => {
+    const { producer, calls } = recordingProducer();
+    await sendByPartition(producer, [
+      { topic: 'a', messages: [m('a1', 0), m('a2', 1), m('a3', 0)] },
+      { topic: 'b', messages: [m('b1', 0)] },
+    ]);
+    const shape = calls.map((c) => ({
+      acks: c.acks,
+      topics: c.topicMessages!.map((t) => ({
+        topic: t.topic,
+        keys: t.messages.map((x) => x.key),
+        partitions: [...new Set(t.messages.map((x) => x.partition))],
+      })),
+    }));
+    assert.deepEqual(shape, [
+      { acks: -1, topics: [{ topic: 'a', keys: ['a1', 'a3'], partitions: [0] }] },
+      { acks: -1, topics: [{ topic: 'a', keys: ['a2'], partitions: [1] }] },
+      { acks: -1, topics: [{ topic: 'b', keys: ['b1'], partitions: [0] }] },
+    ]);
+  });
+
+  test('a failed call rejects the send only once every other call has settled', async () => {
+    const { producer, calls, settled } = recordingProducer(
+      (b) => b.topicMessages![0]!.messages[0]!.partition === 1,
+      20,
+    );
+    await assert.rejects(
+      sendByPartition(producer, [{ topic: 'a', messages: [m('a1', 0), m('a2', 1), m('a3', 2)] }]),
+      /produce failed/,
+    );
+    assert.equal(calls.length, 3);
+    assert.equal(settled.length, 3, 'no call still in flight when the send rejects');
+  });
+
+  test('partitionForKey is kafkajs’s default (Java-compatible) partitioner', () => {
+    // Values of Kafka's own murmur2 partitioner for these keys (as checked by the keys watermark tests).
+    assert.equal(partitionForKey('t', '21', 1000), 340);
+    assert.equal(partitionForKey('t', 'foobar', 1000), 166);
+  });
+});
