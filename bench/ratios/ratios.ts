@@ -793,7 +793,16 @@ async function embedded(
   const [apiPort, biPort] = [await freePort(), await freePort()];
   const server = spawnManaged({
     command: process.execPath,
-    args: ['--import', 'tsx', join(repoRoot, 'services/joinery/src/main.ts'), 'start'],
+    args: [
+      // BENCH_PROFILE_DIR=<dir>: a V8 CPU profile of the embedded process (`--cpu-prof`) into it.
+      ...(process.env.BENCH_PROFILE_DIR === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]),
+      '--import',
+      'tsx',
+      join(repoRoot, 'services/joinery/src/main.ts'),
+      'start',
+    ],
     cwd: repoRoot,
     logFile: join(dir, 'joinery.log'),
     env: {
