@@ -26,6 +26,7 @@ import {
   withoutActivation,
   type JoinEntry,
 } from './activation.js';
+import { addToJoinActivity } from './join-activity-list.js';
 import { KvAccessStore } from './kv-access-store.js';
 import type { KvBackend } from './kv-backend.js';
 import { matchesDeviceQuery, positionBeforePrefix, type DeviceQuery } from '../../domain/device-query.js';
@@ -401,20 +402,10 @@ export class KvClaimsStore implements ClaimsStore {
     for (let attempt = 0; ; attempt += 1) {
       if (attempt >= maxCasAttempts) throw claimsErrors.conflict({ key });
       const raw = await this.kv.get(key);
-      const current = raw === undefined ? [] : (JSON.parse(raw) as JoinActivityRecord[]);
-      const known = new Set(current.map((a) => a.eventId));
-      const added: JoinActivityRecord[] = [];
-      for (const a of activities) {
-        if (known.has(a.eventId)) continue;
-        known.add(a.eventId);
-        added.push(a);
-      }
-      if (added.length === 0) return;
       // Newest first by event time: a late redelivery lands where it belongs.
-      const next = [...current, ...added]
-        .sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0))
-        .slice(0, keep);
-      if (await this.kv.compareAndSwap(key, raw, JSON.stringify(next))) return;
+      const next = addToJoinActivity(raw, activities, keep);
+      if (next === undefined) return;
+      if (await this.kv.compareAndSwap(key, raw, next)) return;
     }
   }
 
