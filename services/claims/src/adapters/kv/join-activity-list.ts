@@ -8,8 +8,9 @@ import type { JoinActivityRecord } from '../../domain/model.js';
  *
  * Without parsing the whole list when it can: a list of `keep` entries costs a JSON parse and a JSON stringify of
  * about 12 KB per device and batch, most of a join's cost in the activity consumer. When the stored text is a flat
- * array of objects and every new entry is newer than its newest one, the new entries go in front of the stored text
- * as it is and the list is cut after `keep` entries; anything else takes the full parse.
+ * array of objects and every new entry is newer than its first (the newest: the list is only ever written by this
+ * function, in order), the new entries go in front of the stored text as it is and the list is cut after `keep`
+ * entries; anything else takes the full parse.
  */
 export function addToJoinActivity(
   raw: string | undefined,
