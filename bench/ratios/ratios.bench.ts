@@ -6,6 +6,7 @@
 //   BENCH_NO_WRITE=1 …                                  prints the ratio object only
 //   BENCH_ONLY=embedded …                               the crypto floor and embedded mode only (printed, never
 //                                                      written), no Redis or Kafka
+//   BENCH_PROFILE_DIR=<dir> …                           a V8 CPU profile (--cpu-prof) of the embedded process in <dir>
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { startInfra, type Infra } from '@joinery/testing/infra';
 import { measureEmbeddedRatio, measureRatios, type Load, type Ratios, type Verdict } from './ratios.js';
