@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { connectKafkaBus } from '@joinery/bus';
 import { freePort, startInfra } from '@joinery/testing/infra';
 import { joinEventRecord, startBillingProcess } from '../../services/billing/src/testing/billing-process.js';
+import { redisDbUrl } from '../common/bench-redis.js';
 
 const events = Number(process.env.BENCH_EVENTS ?? 50_000);
 const infra = await startInfra({ softhsm: false, log: (line) => console.log(line) });
@@ -55,7 +56,7 @@ async function consume(group: string, topic: string, metric: string, redisUrl: s
 
 try {
   const topic = `bench-joins-${randomUUID().slice(0, 8)}`;
-  const redisUrl = `${(infra.env.REDIS_URL ?? '').replace(/\/\d*$/, '')}/10`;
+  const redisUrl = redisDbUrl(infra.env.REDIS_URL ?? '', 10);
   const bus = await connectKafkaBus({
     brokers: (infra.env.KAFKA_BROKERS ?? '').split(','),
     clientId: 'bench-billing',

@@ -23,6 +23,7 @@ import { joinReqBody, newDevice, provisionNs, type Device } from '../../test/e2e
 import { distributedPathPids, gatewayAboveLoad, infraPids, nsTarget } from '../common/join-path.js';
 import { machineCpuTicks, processCpuSeconds, runLoadgen, type LoadgenPhase } from '../loadgen/loadgen.js';
 import { startProcessStack, type StackService } from '../../test/e2e/src/gateway/process-stack.js';
+import { redisDbUrl } from '../common/bench-redis.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** This checkout's root as a file URL (profiles name their scripts so), stripped from the names in the summary. */
@@ -110,7 +111,7 @@ async function main() {
     redisUrl = infra.env['REDIS_URL']!;
     kafkaBrokers = infra.env['KAFKA_BROKERS']!;
   }
-  const redis = connectRedis(`${redisUrl.replace(/\/\d*$/, '')}/${redisDb}`, {
+  const redis = connectRedis(redisDbUrl(redisUrl, redisDb), {
     connectionName: 'joins-bench',
   });
   await redis.flushdb();

@@ -7,8 +7,8 @@
 //
 //   node --import tsx bench/keys/floor-of-floor.bench.ts       starts Redis unless REDIS_URL is set
 //   BENCH_SECONDS=8 BENCH_ROUNDS=2 …                            (the defaults)
-import { connectRedis } from '@joinery/store';
-import { freePort, startInfra, type Infra } from '@joinery/testing/infra';
+import { freePort } from '@joinery/testing/infra';
+import { benchRedis } from '../common/bench-redis.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,16 +31,7 @@ async function startFloor(work: string, redisUrl: string) {
   return { port, pid: floor.pid, stop: floor.stop };
 }
 
-let infra: Infra | undefined;
-let redisBase = process.env.REDIS_URL;
-if (redisBase === undefined) {
-  infra = await startInfra({ kafka: false, softhsm: false });
-  redisBase = infra.env['REDIS_URL']!;
-}
-const redisUrl = `${redisBase.replace(/\/\d*$/, '')}/14`;
-const flush = connectRedis(redisUrl, { connectionName: 'floor-of-floor-bench' });
-await flush.flushdb();
-await flush.quit();
+const { url: redisUrl, infra } = await benchRedis(14, 'floor-of-floor-bench');
 const dataDir = mkdtempSync(join(tmpdir(), 'joinery-floor-of-floor-'));
 const keysPort = await freePort();
 const keys = await startKeysProcess(

@@ -15,7 +15,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectRedis } from '@joinery/store';
-import { freePort, startInfra, type Infra } from '@joinery/testing/infra';
+import { freePort } from '@joinery/testing/infra';
+import { benchRedis } from '../common/bench-redis.js';
 import { createRedisStateStore } from '../../services/keys/src/adapters/redis/redis-state-store.js';
 import { keysEntryPoints, startKeysProcess } from '../../services/keys/src/testing/keys-process.js';
 import { processCpuSeconds, runMeasuredLoadgen } from '../loadgen/loadgen.js';
@@ -50,15 +51,8 @@ async function perfStat<T>(pid: number, fn: () => Promise<T>): Promise<[T, Recor
 const quantile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 
-let infra: Infra | undefined;
-let baseUrl = process.env.REDIS_URL;
-if (baseUrl === undefined) {
-  infra = await startInfra({ kafka: false, softhsm: false });
-  baseUrl = infra.env['REDIS_URL']!;
-}
-const redisUrl = `${baseUrl.replace(/\/\d*$/, '')}/14`;
+const { baseUrl, url: redisUrl, infra } = await benchRedis(14, 'keys-phases-bench');
 const redis = connectRedis(redisUrl, { connectionName: 'keys-phases-bench' });
-await redis.flushdb();
 const redisPid = pidListeningOn(Number(new URL(baseUrl).port));
 const dir = mkdtempSync(join(tmpdir(), 'joinery-keys-phases-'));
 const observeFile = join(dir, 'observe.jsonl');

@@ -44,6 +44,7 @@ import {
   type LoadgenPhase,
   type LoadgenTarget,
 } from '../loadgen/loadgen.js';
+import { redisDbUrl } from '../common/bench-redis.js';
 
 const joinEui = '70B3D57ED0023023';
 const netId = '000013';
@@ -397,7 +398,7 @@ export const startFloorServer = (port: number, env: Record<string, string> = {})
 /** The keys service (software vault, Redis state) against the floor server: saturation, then p99 at half of it. */
 export async function keysAgainstFloor(o: RatioOptions, log: (line: string) => void) {
   const dataDir = mkdtempSync(join(tmpdir(), 'joinery-ratios-keys-'));
-  const redisUrl = `${o.redisUrl.replace(/\/\d*$/, '')}/14`;
+  const redisUrl = redisDbUrl(o.redisUrl, 14);
   const flush = connectRedis(redisUrl, { connectionName: 'ratios-bench' });
   await flush.flushdb();
   await flush.quit();
@@ -595,7 +596,7 @@ async function distributedAndPeer(
   log: (line: string) => void,
 ) {
   const redisDb = 12;
-  const flush = connectRedis(`${o.redisUrl.replace(/\/\d*$/, '')}/${redisDb}`, { connectionName: 'ratios' });
+  const flush = connectRedis(redisDbUrl(o.redisUrl, redisDb), { connectionName: 'ratios' });
   await flush.flushdb();
   await flush.quit();
   const nodeArgs = o.nodeArgs ?? [];
@@ -631,7 +632,7 @@ async function distributedAndPeer(
   }
 
   // The peer: its device keys in Redis (db 13), the same devices and JoinReqs, the same checks on every answer.
-  const peerRedisUrl = `${o.redisUrl.replace(/\/\d*$/, '')}/13`;
+  const peerRedisUrl = redisDbUrl(o.redisUrl, 13);
   const redis = connectRedis(peerRedisUrl, { connectionName: 'ratios-peer' });
   const nsKek = randomBytes(16).toString('hex');
   const asKek = randomBytes(16).toString('hex');
