@@ -1,6 +1,9 @@
+import { JoineryError } from '@joinery/errors';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import type { BusRecord, EventBus, Logger, Subscription } from './bus.js';
 import { busErrors } from './errors.js';
+import { partitionForKey, sendByPartition, type PartitionedMessage } from './kafka-send.js';
+import { cachedPartitionCounts } from './partition-counts.js';
 
 export interface KafkaBusOptions {
   readonly brokers: readonly string[];
@@ -16,7 +19,15 @@ export interface KafkaBusOptions {
   readonly fetchMaxWaitMs?: number;
   /** What a fetch waits for (up to `fetchMaxWaitMs`); 64 KiB unless set (a few hundred join events). */
   readonly fetchMinBytes?: number;
+  /**
+   * How long a publish waits for the partition count of a topic it has not published to yet (read once from the
+   * cluster, the topic created where missing); 15 s unless set, then it rejects with `bus:topic_unavailable`.
+   */
+  readonly topicMetadataTimeoutMs?: number;
 }
+
+/** What the bus uses of a kafkajs client (tests hand in a double). */
+export type KafkaClient = Pick<Kafka, 'admin' | 'consumer' | 'producer'>;
 
 const eventIdHeader = 'event_id';
 /** Records per produce request; events are small (≈100–300 bytes), so this stays far below 1 MiB. */
@@ -24,9 +35,12 @@ const maxRecordsPerRequest = 1000;
 
 /**
  * Kafka behind the bus port. Publishing uses one idempotent producer (acks from all in-sync replicas, one request
- * in flight, so records of a key keep their order). Each subscription is a consumer in its group that hands a
- * whole fetched batch to the handler, retries it until the handler resolves, and only then commits the offset:
- * a crash anywhere redelivers, nothing is skipped.
+ * in flight) and places each record on the partition kafkajs's default partitioner picks for its key, then sends
+ * one produce call per partition (`sendByPartition`: a call spanning several leaders can lose records silently when
+ * one of them dies). One send at a time: publishes that come while one is out wait and go together in the next, in
+ * the order they came, so records of a key keep their order and no send overlaps a failed one. Each subscription
+ * is a consumer in its group that hands a whole fetched batch to the handler, retries it until the handler resolves,
+ * and only then commits the offset: a crash anywhere redelivers, nothing is skipped.
  */
 export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBus> {
   const kafka = new Kafka({
@@ -34,6 +48,14 @@ export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBu
     brokers: [...options.brokers],
     logLevel: logLevel.NOTHING,
   });
+  return kafkaBusOn(kafka, options);
+}
+
+/** `connectKafkaBus` on a given client. */
+export async function kafkaBusOn(
+  kafka: KafkaClient,
+  options: Omit<KafkaBusOptions, 'brokers' | 'clientId'>,
+): Promise<EventBus> {
   let producer: Producer | undefined;
   let producing: Promise<Producer> | undefined;
   const consumers = new Set<Consumer>();
@@ -44,7 +66,7 @@ export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBu
    * create topics (development, tests) a missing one is created and its leaders awaited; where topics are created
    * by the operator (deploy/) it already exists and this only reads metadata.
    */
-  async function ensureTopic(topic: string): Promise<void> {
+  async function ensureTopic(topic: string): Promise<number> {
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -54,8 +76,8 @@ export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBu
           const existing = await admin.listTopics();
           if (!existing.includes(topic))
             await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
-          await admin.fetchTopicMetadata({ topics: [topic] });
-          return;
+          const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+          return topics.find((t) => t.name === topic)?.partitions.length ?? 0;
         } catch (err) {
           if (Date.now() > deadline) throw err;
           options.logger?.info({ err, topic }, 'waiting for the topic to be ready');
@@ -67,49 +89,122 @@ export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBu
     }
   }
 
+  // A failed connect is not kept: during a broker outage a new idempotent producer's connect fails whenever kafkajs
+  // asks the dead broker for its producer id (about half the time, measured), and a kept rejection would fail every
+  // later publish for good (a consumer that publishes, like billing, then stalls).
   const producerReady = () =>
     (producing ??= (async () => {
       const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-      await p.connect();
+      try {
+        await p.connect();
+      } catch (err) {
+        producing = undefined;
+        await p.disconnect().catch(() => undefined);
+        throw err;
+      }
       producer = p;
       return p;
     })());
+
+  const partitionCounts = cachedPartitionCounts(ensureTopic, {
+    timeoutMs: options.topicMetadataTimeoutMs ?? 15_000,
+  });
+
+  /** Publishes waiting for the send in flight, in the order they came. */
+  let waiting: {
+    readonly byTopic: ReadonlyMap<string, readonly PartitionedMessage[]>;
+    resolve(): void;
+    reject(err: unknown): void;
+  }[] = [];
+  let sending: Promise<void> | undefined;
+
+  /** One send of everything waiting: per partition, in order, in chunks a broker takes. */
+  async function sendNow(byTopic: ReadonlyMap<string, readonly PartitionedMessage[]>): Promise<void> {
+    const p = await producerReady();
+    try {
+      await sendByPartition(
+        p,
+        [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        // Bounded requests: a consumer batch can hold thousands of records, and a broker refuses requests over its
+        // message.max.bytes (1 MiB by default).
+        { maxRecordsPerCall: maxRecordsPerRequest },
+      );
+    } catch (err) {
+      // A partition the producer does not know: the topic may have changed since its count was read.
+      if (JoineryError.is(err, busErrors.not_acknowledged.code)) {
+        const topic = String(err.details['topic']);
+        partitionCounts.forget(topic);
+        options.logger?.warn(
+          { topic, partition: err.details['partition'] },
+          'a partition was not acknowledged',
+        );
+      }
+      // Never send again from a producer session that failed a send: kafkajs keeps its sequence numbers where they
+      // were (tulios/kafkajs#598) though the broker may have written the batch, so a later batch could be
+      // acknowledged as that one's duplicate without being written. The next publish gets a new producer id. No other
+      // send is in flight on this session (one send at a time, and sendByPartition settles all its calls first).
+      if (producer === p) {
+        producer = undefined;
+        producing = undefined;
+      }
+      await p.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      const byTopic = new Map<string, PartitionedMessage[]>();
+      for (const w of batch)
+        for (const [topic, messages] of w.byTopic) {
+          const all = byTopic.get(topic) ?? [];
+          all.push(...messages);
+          byTopic.set(topic, all);
+        }
+      try {
+        await sendNow(byTopic);
+        for (const w of batch) w.resolve();
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+    sending = undefined;
+  }
 
   return {
     async publish(records) {
       if (closed) throw busErrors.closed();
       if (records.length === 0) return;
-      const p = await producerReady();
-      const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
+      const byTopic = new Map<string, BusRecord[]>();
       for (const r of records) {
-        const messages = byTopic.get(r.topic) ?? [];
-        messages.push({
-          key: r.key,
-          value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
-          headers: r.id === undefined ? {} : { [eventIdHeader]: r.id },
-        });
-        byTopic.set(r.topic, messages);
+        const list = byTopic.get(r.topic) ?? [];
+        list.push(r);
+        byTopic.set(r.topic, list);
       }
-      // Bounded requests: a consumer batch can hold thousands of records, and a broker refuses requests over its
-      // message.max.bytes (1 MiB by default). Chunks go out in order, so per-key order is kept.
-      try {
-        for (const [topic, messages] of byTopic)
-          for (let i = 0; i < messages.length; i += maxRecordsPerRequest)
-            await p.sendBatch({
-              acks: -1,
-              topicMessages: [{ topic, messages: messages.slice(i, i + maxRecordsPerRequest) }],
-            });
-      } catch (err) {
-        // Never send again from a producer session that failed a send: kafkajs keeps its sequence numbers where they
-        // were (tulios/kafkajs#598) though the broker may have written the batch, so a later batch could be
-        // acknowledged as that one's duplicate without being written. The next publish gets a new producer id.
-        if (producer === p) {
-          producer = undefined;
-          producing = undefined;
-        }
-        await p.disconnect().catch(() => undefined);
-        throw err;
-      }
+      const placed = new Map<string, PartitionedMessage[]>();
+      await Promise.all(
+        [...byTopic].map(async ([topic, list]) => {
+          const count = await partitionCounts.of(topic);
+          placed.set(
+            topic,
+            list.map((r) => ({
+              key: r.key,
+              value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+              headers: r.id === undefined ? {} : { [eventIdHeader]: r.id },
+              partition: partitionForKey(topic, r.key, count),
+            })),
+          );
+        }),
+      );
+      if (closed) throw busErrors.closed();
+      // Topics in the order the records named them (the map above fills in lookup order).
+      const ordered = new Map([...byTopic.keys()].map((topic) => [topic, placed.get(topic)!]));
+      await new Promise<void>((resolve, reject) => {
+        waiting.push({ byTopic: ordered, resolve, reject });
+        sending ??= drain();
+      });
     },
 
     async subscribe({ topic, groupId, handler, fromBeginning }) {
@@ -199,6 +294,8 @@ export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBu
       closed = true;
       await Promise.all([...consumers].map((c) => c.disconnect()));
       consumers.clear();
+      // The producer is not torn down under a send in flight: what was accepted before close goes out first.
+      while (sending !== undefined) await sending;
       await producing?.catch(() => undefined);
       await producer?.disconnect();
     },

@@ -1,10 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Producer, ProducerBatch } from 'kafkajs';
+import type { Producer, ProducerBatch, RecordMetadata } from 'kafkajs';
+import { JoineryError } from '@joinery/errors';
+import { busErrors } from './errors.js';
 import { partitionForKey, sendByPartition } from './kafka-send.js';
 
-/** A producer double that records each sendBatch call and fails the calls `fail` picks, after `delayMs`. */
-function recordingProducer(fail: (batch: ProducerBatch) => boolean = () => false, delayMs = 0) {
+/**
+ * A producer double that records each sendBatch call, fails the calls `fail` picks, after `delayMs`, and answers
+ * for the partitions of the call as a broker does (or as `answer` says).
+ */
+function recordingProducer(
+  fail: (batch: ProducerBatch) => boolean = () => false,
+  delayMs = 0,
+  answer: (batch: ProducerBatch) => RecordMetadata[] = (batch) =>
+    batch.topicMessages!.flatMap((t) =>
+      [...new Set(t.messages.map((x) => x.partition!))].map((partition) => ({
+        topicName: t.topic,
+        partition,
+        errorCode: 0,
+      })),
+    ),
+) {
   const calls: ProducerBatch[] = [];
   const settled: ProducerBatch[] = [];
   const producer = {
@@ -13,7 +29,7 @@ function recordingProducer(fail: (batch: ProducerBatch) => boolean = () => false
       await new Promise((resolve) => setTimeout(resolve, fail(batch) ? 0 : delayMs));
       settled.push(batch);
       if (fail(batch)) throw new Error('produce failed');
-      return [];
+      return answer(batch);
     },
   } as unknown as Producer;
   return { producer, calls, settled };
@@ -54,6 +70,33 @@ describe('sendByPartition', () => {
     );
     assert.equal(calls.length, 3);
     assert.equal(settled.length, 3, 'no call still in flight when the send rejects');
+  });
+
+  test('maxRecordsPerCall: a partition’s records in calls one after another, in order; none after a failed one', async () => {
+    const { producer, calls } = recordingProducer((b) =>
+      b.topicMessages![0]!.messages.some((x) => x.key === 'a4'),
+    );
+    const messages = Array.from({ length: 7 }, (_, i) => m(`a${i}`, 0));
+    await assert.rejects(
+      sendByPartition(producer, [{ topic: 'a', messages: [...messages, m('b0', 1)] }], {
+        maxRecordsPerCall: 2,
+      }),
+      /produce failed/,
+    );
+    assert.deepEqual(
+      calls.map((c) => c.topicMessages![0]!.messages.map((x) => x.key)),
+      [['a0', 'a1'], ['b0'], ['a2', 'a3'], ['a4', 'a5']],
+    );
+  });
+
+  test('a call whose answer lacks its partition, or carries an error code, rejects with bus:not_acknowledged', async () => {
+    // kafkajs resolves a call for a partition its metadata does not have without sending it, with no answer for it.
+    for (const answer of [() => [], () => [{ topicName: 'a', partition: 0, errorCode: 6 }]]) {
+      const { producer } = recordingProducer(undefined, 0, answer);
+      await assert.rejects(sendByPartition(producer, [{ topic: 'a', messages: [m('a1', 0)] }]), (err) =>
+        JoineryError.is(err, busErrors.not_acknowledged.code),
+      );
+    }
   });
 
   test('partitionForKey is kafkajs’s default (Java-compatible) partitioner', () => {

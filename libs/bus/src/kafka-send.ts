@@ -1,8 +1,17 @@
 import { Partitioners, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
+import { busErrors } from './errors.js';
 
 /** A record bound for one partition of a topic, the partition chosen by the caller. */
 export interface PartitionedMessage extends Message {
   readonly partition: number;
+}
+
+export interface SendByPartitionOptions {
+  /**
+   * Most records in one produce call; a partition with more gets several calls, one after another, in order (a
+   * broker refuses requests over its message.max.bytes). Unbounded unless set.
+   */
+  readonly maxRecordsPerCall?: number;
 }
 
 const defaultPartitioner = Partitioners.DefaultPartitioner();
@@ -33,22 +42,46 @@ export function partitionForKey(topic: string, key: string, partitionCount: numb
  * already answered, and the retry sends them nowhere: the send resolves without those records ever being written
  * (found by the broker-kill cluster test: accepted joins missing from the topic, no error logged). A call for one
  * partition has one leader, so a retry always goes to the partition's leader of the moment.
+ *
+ * And each call's answer must name its partition: kafkajs also resolves, without sending them, records for a
+ * partition its metadata does not have (a count read elsewhere that no longer matches the topic). Such a call
+ * rejects with `bus:not_acknowledged`.
  */
 export async function sendByPartition(
   producer: Producer,
   topicMessages: readonly { readonly topic: string; readonly messages: readonly PartitionedMessage[] }[],
+  options: SendByPartitionOptions = {},
 ): Promise<void> {
-  const calls = new Map<string, { topic: string; messages: PartitionedMessage[] }>();
+  const calls = new Map<string, { topic: string; partition: number; messages: PartitionedMessage[] }>();
   for (const { topic, messages } of topicMessages)
     for (const m of messages) {
       const at = `${m.partition}/${topic}`;
-      const call = calls.get(at) ?? { topic, messages: [] };
+      const call = calls.get(at) ?? { topic, partition: m.partition, messages: [] };
       call.messages.push(m);
       calls.set(at, call);
     }
-  const sent = await Promise.allSettled(
-    [...calls.values()].map((call) => producer.sendBatch({ acks: -1, topicMessages: [call] })),
-  );
+  const max = options.maxRecordsPerCall ?? Number.POSITIVE_INFINITY;
+  const sendPartition = async ({
+    topic,
+    partition,
+    messages,
+  }: {
+    topic: string;
+    partition: number;
+    messages: PartitionedMessage[];
+  }) => {
+    // A partition's chunks go one after another; after a failed one, none of the later ones is sent.
+    for (let i = 0; i < messages.length; i += max) {
+      const answers = await producer.sendBatch({
+        acks: -1,
+        topicMessages: [{ topic, messages: messages.slice(i, i + max) }],
+      });
+      const answer = answers.find((a) => a.topicName === topic && a.partition === partition);
+      if (answer === undefined || answer.errorCode !== 0)
+        throw busErrors.not_acknowledged({ topic, partition, error_code: answer?.errorCode ?? -1 });
+    }
+  };
+  const sent = await Promise.allSettled([...calls.values()].map(sendPartition));
   const failed = sent.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
 }
