@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { requireInfra } from '@joinery/testing/infra';
+import { quietKafka, requireInfra } from '@joinery/testing/infra';
 import type { BusRecord } from './bus.js';
 import { connectKafkaBus } from './kafka-bus.js';
 
@@ -148,4 +148,40 @@ test('Kafka: a fetch waits for more records (fetchMaxWaitMs), so records publish
     await sub.close();
     await bus.close();
   }
+});
+
+test('Kafka: publish puts each record where kafkajs’s producer puts its key, in a topic of 5 partitions made beforehand', async () => {
+  const topic = `bus-parts-${randomUUID()}`;
+  const kafka = quietKafka('bus-test', brokers);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 5 }], waitForLeaders: true });
+  await admin.disconnect();
+  const keys = Array.from({ length: 20 }, (_, i) => `70B3D57ED00000${String(i).padStart(2, '0')}`);
+  const bus = await connectKafkaBus({ brokers, clientId: 'bus-test' });
+  await bus.publish(keys.map((key, i) => ({ topic, key, value: new Uint8Array([i]), id: `bus-${i}` })));
+  // The same keys through a plain kafkajs producer choosing partitions itself.
+  const plain = kafka.producer();
+  await plain.connect();
+  await plain.send({
+    topic,
+    messages: keys.map((key, i) => ({ key, value: Buffer.from([i]), headers: { event_id: `plain-${i}` } })),
+  });
+  await plain.disconnect();
+  const seen: BusRecord[] = [];
+  const sub = await bus.subscribe({
+    topic,
+    groupId: `g-${randomUUID()}`,
+    handler: async (batch) => void seen.push(...batch),
+  });
+  try {
+    await until(() => seen.length >= 2 * keys.length, 'both copies of every key');
+  } finally {
+    await sub.close();
+    await bus.close();
+  }
+  const partitionOf = (id: string) => seen.find((r) => r.id === id)?.source?.partition;
+  for (let i = 0; i < keys.length; i++)
+    assert.equal(partitionOf(`bus-${i}`), partitionOf(`plain-${i}`), keys[i]);
+  assert.ok(new Set(seen.map((r) => r.source?.partition)).size >= 4, 'keys spread over the partitions');
 });
