@@ -12,7 +12,9 @@ import { after, before, test } from 'node:test';
 import { createRedisLedger } from '@joinery/billing';
 import { connectKafkaBus } from '@joinery/bus';
 import { connectRedis, waitForRedis } from '@joinery/store';
-import { JoinOutcome } from '@joinery/proto/events/v1/events_pb';
+import { fromBinary } from '@bufbuild/protobuf';
+import { bytesToHex } from '@joinery/backend-interfaces';
+import { ChargeRecordedSchema, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
 import {
   freePort,
   quietKafka,
@@ -219,6 +221,7 @@ test(
     });
     await waitForRedis(ledgerRedis);
     let charged = 0;
+    let chargeEvents = 0;
     try {
       const ledger = createRedisLedger(ledgerRedis);
       const joins = new Set(events.map((e) => e.eventId)).size;
@@ -242,17 +245,46 @@ test(
       );
       assert.equal((await ledger.listParked(10)).length, 0);
       charged = final.length;
+      // No charge event lost: billing publishes ChargeRecorded through the bus, and the broker's death must not drop
+      // any (at least once: a redelivered batch may publish one again).
+      chargeEvents = await eventually(async () => {
+        const onTopic = (
+          await readTopic(c.brokers.split(','), 'joinery.billing.v1', { clientId: 'broker-kill-test' })
+        )
+          .flatMap((r) => (r.value === null ? [] : [fromBinary(ChargeRecordedSchema, r.value)]))
+          .filter((ch) => ours.has(bytesToHex(ch.devEui)));
+        const announced = new Set(onTopic.map((ch) => `${bytesToHex(ch.devEui)}/${ch.joinEventId}`));
+        assert.deepEqual(
+          final.filter((ch) => !announced.has(`${ch.devEui}/${ch.joinEventId}`)).map((ch) => ch.devEui),
+          [],
+          'charges without their ChargeRecorded event on joinery.billing.v1',
+        );
+        return onTopic.length;
+      }, 60_000);
     } finally {
       ledgerRedis.disconnect();
     }
 
+    // What billing's consumer met (its handler publishes ChargeRecorded through the bus; a failure redelivers).
+    const billingRetries = new Map<string, number>();
+    const billingLog = billing!.get('billing')?.logFile;
+    for (const line of billingLog === undefined ? [] : readFileSync(billingLog, 'utf8').split('\n')) {
+      if (!line.includes('bus handler failed')) continue;
+      const entry = JSON.parse(line) as { err?: { type?: string; code?: string; message?: string } };
+      const what = `${entry.err?.code ?? entry.err?.type ?? ''} ${entry.err?.message ?? ''}`
+        .trim()
+        .slice(0, 80);
+      billingRetries.set(what, (billingRetries.get(what) ?? 0) + 1);
+    }
+    log(`billing retries: ${JSON.stringify(Object.fromEntries(billingRetries))}`);
     log(
       `figures: ${sent.length} joins sent in ${(loadMs / 1000).toFixed(1)} s, ${accepted.length} accepted, ` +
         `${uncertain.length} uncertain; broker ${victim} SIGKILLed at t=${(killedAtMs / 1000).toFixed(1)} s ` +
         `(${sentAtKill} joins sent), restarted at t=${(restartAtMs / 1000).toFixed(1)} s (${sentWhileDown} joins ` +
         `sent while down); join events on the topic: ${events.length} accepted + ${all.length - events.length} ` +
         `other; lost 0; event ids on the topic twice: ${topicDuplicates.length} ` +
-        `(${JSON.stringify(topicDuplicates)}); charges ${charged}, doubled 0`,
+        `(${JSON.stringify(topicDuplicates)}); charges ${charged}, doubled 0; ChargeRecorded events on the topic ` +
+        `${chargeEvents}, charges without one 0`,
     );
   },
 );
