@@ -2,7 +2,7 @@ import { JoineryError } from '@joinery/errors';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import type { BusRecord, EventBus, Logger, Subscription } from './bus.js';
 import { busErrors } from './errors.js';
-import { partitionForKey, sendByPartition, type PartitionedMessage } from './kafka-send.js';
+import { partitionForKey, sendAcknowledged, type PartitionedMessage } from './kafka-send.js';
 import { cachedPartitionCounts } from './partition-counts.js';
 
 export interface KafkaBusOptions {
@@ -36,8 +36,8 @@ const maxRecordsPerRequest = 1000;
 /**
  * Kafka behind the bus port. Publishing uses one idempotent producer (acks from all in-sync replicas, one request
  * in flight) and places each record on the partition kafkajs's default partitioner picks for its key, then sends
- * one produce call per partition (`sendByPartition`: a call spanning several leaders can lose records silently when
- * one of them dies). One send at a time: publishes that come while one is out wait and go together in the next, in
+ * with `sendAcknowledged`: a kafkajs send spanning several leaders can resolve without the records of one that died
+ * mid-send, so the partitions its answer leaves out are sent again, one call per partition. One send at a time: publishes that come while one is out wait and go together in the next, in
  * the order they came, so records of a key keep their order and no send overlaps a failed one. Each subscription
  * is a consumer in its group that hands a whole fetched batch to the handler, retries it until the handler resolves,
  * and only then commits the offset: a crash anywhere redelivers, nothing is skipped.
@@ -122,12 +122,19 @@ export async function kafkaBusOn(
   async function sendNow(byTopic: ReadonlyMap<string, readonly PartitionedMessage[]>): Promise<void> {
     const p = await producerReady();
     try {
-      await sendByPartition(
+      await sendAcknowledged(
         p,
         [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        // Bounded requests: a consumer batch can hold thousands of records, and a broker refuses requests over its
-        // message.max.bytes (1 MiB by default).
-        { maxRecordsPerCall: maxRecordsPerRequest },
+        {
+          // Bounded requests: a consumer batch can hold thousands of records, and a broker refuses requests over its
+          // message.max.bytes (1 MiB by default).
+          maxRecordsPerCall: maxRecordsPerRequest,
+          onUnacknowledged: (left) =>
+            options.logger?.warn(
+              { topic: left.topic, partitions: left.partitions, records: left.records },
+              'records a send left unacknowledged sent again, one call per partition',
+            ),
+        },
       );
     } catch (err) {
       // A partition the producer does not know: the topic may have changed since its count was read.
@@ -142,7 +149,7 @@ export async function kafkaBusOn(
       // Never send again from a producer session that failed a send: kafkajs keeps its sequence numbers where they
       // were (tulios/kafkajs#598) though the broker may have written the batch, so a later batch could be
       // acknowledged as that one's duplicate without being written. The next publish gets a new producer id. No other
-      // send is in flight on this session (one send at a time, and sendByPartition settles all its calls first).
+      // send is in flight on this session (one send at a time, and sendAcknowledged settles all its calls first).
       if (producer === p) {
         producer = undefined;
         producing = undefined;

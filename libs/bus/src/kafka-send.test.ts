@@ -3,7 +3,12 @@ import { describe, test } from 'node:test';
 import type { Producer, ProducerBatch, RecordMetadata } from 'kafkajs';
 import { JoineryError } from '@joinery/errors';
 import { busErrors } from './errors.js';
-import { partitionForKey, sendByPartition } from './kafka-send.js';
+import {
+  partitionForKey,
+  sendAcknowledged,
+  sendByPartition,
+  type UnacknowledgedPartitions,
+} from './kafka-send.js';
 
 /**
  * A producer double that records each sendBatch call, fails the calls `fail` picks, after `delayMs`, and answers
@@ -103,5 +108,72 @@ describe('sendByPartition', () => {
     // Values of Kafka's own murmur2 partitioner for these keys (as checked by the keys watermark tests).
     assert.equal(partitionForKey('t', '21', 1000), 340);
     assert.equal(partitionForKey('t', 'foobar', 1000), 166);
+  });
+});
+
+describe('sendAcknowledged', () => {
+  const keysOf = (calls: ProducerBatch[]) =>
+    calls.map((c) => c.topicMessages!.flatMap((t) => t.messages.map((x) => `${t.topic}:${x.key}`)));
+  const fullAnswer = (batch: ProducerBatch) =>
+    batch.topicMessages!.flatMap((t) =>
+      [...new Set(t.messages.map((x) => x.partition!))].map((partition) => ({
+        topicName: t.topic,
+        partition,
+        errorCode: 0,
+      })),
+    );
+
+  test('when every partition is acknowledged: one call per topic and chunk, all partitions in it', async () => {
+    const { producer, calls } = recordingProducer();
+    await sendAcknowledged(
+      producer,
+      [
+        { topic: 'a', messages: [m('a1', 0), m('a2', 1), m('a3', 2)] },
+        { topic: 'b', messages: [m('b1', 0)] },
+      ],
+      { maxRecordsPerCall: 2 },
+    );
+    assert.deepEqual(keysOf(calls), [['a:a1', 'a:a2'], ['a:a3'], ['b:b1']]);
+    assert.ok(calls.every((c) => c.acks === -1));
+  });
+
+  test('partitions the answer leaves out are sent again, one call each, before the next chunk', async () => {
+    // What kafkajs answers when the leader of partitions 1 and 2 died and they moved to a broker that had answered.
+    let first = true;
+    const { producer, calls } = recordingProducer(undefined, 0, (batch) => {
+      const all = fullAnswer(batch);
+      if (!first) return all;
+      first = false;
+      return all.filter((a) => a.partition === 0);
+    });
+    const left: UnacknowledgedPartitions[] = [];
+    await sendAcknowledged(
+      producer,
+      [{ topic: 'a', messages: [m('a1', 0), m('a2', 1), m('a3', 2), m('a4', 1), m('a5', 0)] }],
+      { maxRecordsPerCall: 4, onUnacknowledged: (l) => left.push(l) },
+    );
+    assert.deepEqual(keysOf(calls), [['a:a1', 'a:a2', 'a:a3', 'a:a4'], ['a:a2', 'a:a4'], ['a:a3'], ['a:a5']]);
+    assert.deepEqual(left, [{ topic: 'a', partitions: [1, 2], records: 3 }]);
+  });
+
+  test('a partition still not acknowledged on its own call rejects with bus:not_acknowledged', async () => {
+    const { producer } = recordingProducer(undefined, 0, (batch) =>
+      fullAnswer(batch).filter((a) => a.partition !== 1),
+    );
+    await assert.rejects(
+      sendAcknowledged(producer, [{ topic: 'a', messages: [m('a1', 0), m('a2', 1)] }]),
+      (err) => JoineryError.is(err, busErrors.not_acknowledged.code),
+    );
+  });
+
+  test('a failed call rejects, and nothing after it is sent', async () => {
+    const { producer, calls } = recordingProducer((b) => b.topicMessages![0]!.messages[0]!.key === 'a1');
+    await assert.rejects(
+      sendAcknowledged(producer, [{ topic: 'a', messages: [m('a1', 0), m('a2', 1), m('a3', 0)] }], {
+        maxRecordsPerCall: 2,
+      }),
+      /produce failed/,
+    );
+    assert.equal(calls.length, 1);
   });
 });

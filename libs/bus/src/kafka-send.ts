@@ -85,3 +85,48 @@ export async function sendByPartition(
   const failed = sent.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
 }
+
+/** Partitions a send left unacknowledged, as `sendAcknowledged` reports them before sending them again. */
+export interface UnacknowledgedPartitions {
+  readonly topic: string;
+  readonly partitions: readonly number[];
+  readonly records: number;
+}
+
+/**
+ * Sends each topic's messages (which carry their partition) in one produce call per chunk of `maxRecordsPerCall`, as
+ * kafkajs sends them (one request per leader), then checks the answer: every partition that got records must be
+ * acknowledged. Those that are not were not written, although kafkajs resolved: a leader died mid-send and its
+ * partitions moved to brokers that had already answered (kafkajs's retry skips those), or kafkajs's metadata lacks
+ * the partition. They are sent again at once with `sendByPartition` (one call per partition, so one leader each),
+ * before the next chunk, on the same producer: kafkajs rolled their sequence numbers back when their request failed,
+ * so a copy the dead leader did write is taken by the new leader as the duplicate it is. Rejects with the first
+ * failure, or with `bus:not_acknowledged` when a partition is still not acknowledged.
+ *
+ * When nothing fails this costs what a plain kafkajs send does (one request per leader), not one per partition.
+ */
+export async function sendAcknowledged(
+  producer: Producer,
+  topicMessages: readonly { readonly topic: string; readonly messages: readonly PartitionedMessage[] }[],
+  options: SendByPartitionOptions & {
+    readonly onUnacknowledged?: (left: UnacknowledgedPartitions) => void;
+  } = {},
+): Promise<void> {
+  const max = options.maxRecordsPerCall ?? Number.POSITIVE_INFINITY;
+  for (const { topic, messages } of topicMessages)
+    for (let i = 0; i < messages.length; i += max) {
+      const chunk = messages.slice(i, i + max);
+      const answers = await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: chunk }] });
+      const acknowledged = new Set(
+        answers.filter((a) => a.topicName === topic && a.errorCode === 0).map((a) => a.partition),
+      );
+      const left = chunk.filter((m) => !acknowledged.has(m.partition));
+      if (left.length === 0) continue;
+      options.onUnacknowledged?.({
+        topic,
+        partitions: [...new Set(left.map((m) => m.partition))].sort((a, b) => a - b),
+        records: left.length,
+      });
+      await sendByPartition(producer, [{ topic, messages: left }]);
+    }
+}
