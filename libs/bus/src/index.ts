@@ -12,5 +12,5 @@ export type {
   RelayLease,
 } from './outbox-relay.js';
 export { forEachInKeyOrder } from './key-order.js';
-export { partitionForKey, sendByPartition } from './kafka-send.js';
-export type { PartitionedMessage } from './kafka-send.js';
+export { partitionForKey, sendAcknowledged, sendByPartition } from './kafka-send.js';
+export type { PartitionedMessage, SendByPartitionOptions, UnacknowledgedPartitions } from './kafka-send.js';
