@@ -264,7 +264,6 @@ async function saturation(
 /** `o.prefillJoinsPerDevice` joins of every device (round-robin, closed loop), not measured. */
 async function prefill(
   target: LoadgenTarget,
-  pids: Record<string, number>,
   next: (count: number) => { bodies: string[]; keys: Uint8Array[] },
   o: RatioOptions,
   devices: number,
@@ -273,10 +272,16 @@ async function prefill(
   const perDevice = o.prefillJoinsPerDevice ?? 0;
   if (perDevice <= 0) return;
   const t0 = performance.now();
-  const p = await pathPhase(target, { closed: o.inFlight, seconds: 3600 }, next(perDevice * devices), pids);
-  log(
-    `prefill: ${perDevice} joins per device in ${((performance.now() - t0) / 1000).toFixed(0)} s, ${p.errors} errors`,
-  );
+  // Closed-loop phases of 5 s (the generator needs more requests than it sends) until every device joined enough.
+  let joined = 0;
+  let errors = 0;
+  while (joined < perDevice * devices) {
+    const work = next(5 * 4000);
+    const r = await runLoadgen(target, { closed: o.inFlight, seconds: 5 }, work.bodies, work.keys);
+    joined += r.ok;
+    errors += r.sent - r.ok;
+  }
+  log(`prefill: ${joined} joins in ${((performance.now() - t0) / 1000).toFixed(0)} s, ${errors} errors`);
 }
 
 /** JoinReqs over `devices` round-robin with increasing DevNonces, and each one's root key for the checks. */
@@ -645,7 +650,7 @@ async function distributedPath(
       { clientCertPem: tls.cert, clientKeyPem: tls.key, caCertPem: tls.ca },
       o.inFlight,
     );
-    await prefill(target, distributedPathPids(stack, infra), next, o, devices.length, log);
+    await prefill(target, next, o, devices.length, log);
     distributed = await saturation(target, distributedPathPids(stack, infra), next, o, 4000);
     log(
       `distributed: ${distributed.joinsPerS.toFixed(0)} joins/s, ${distributed.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(distributed.failures)} per process ${JSON.stringify(distributed.perProcessMsPerJoin)} (load ${JSON.stringify(distributed.load)})`,
@@ -763,7 +768,7 @@ async function embedded(
     const target = nsTarget(server.biUrl, ns.credentials, o.inFlight);
     const next = joinReqs(devices);
     const pids = { joinery: server.pid };
-    await prefill(target, pids, next, o, devices.length, log);
+    await prefill(target, next, o, devices.length, log);
     const p = await saturation(target, pids, next, o, 6000);
     log(
       `embedded: ${p.joinsPerS.toFixed(0)} joins/s, ${p.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(p.failures)}`,
