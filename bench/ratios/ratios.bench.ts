@@ -8,7 +8,15 @@
 //                                                      written), no Redis or Kafka
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { startInfra, type Infra } from '@joinery/testing/infra';
-import { measureEmbeddedRatio, measureRatios, type Load, type Ratios, type Verdict } from './ratios.js';
+import {
+  measureDistributedPath,
+  measureEmbeddedRatio,
+  measureRatios,
+  type Load,
+  type RatioOptions,
+  type Ratios,
+  type Verdict,
+} from './ratios.js';
 
 const notesHeading = '## Notes';
 
@@ -91,6 +99,7 @@ async function main() {
       seconds: Number(process.env.BENCH_SECONDS ?? 10),
       inFlight: Number(process.env.BENCH_IN_FLIGHT ?? 64),
       overloadSeconds: 0,
+      prefillJoinsPerDevice: Number(process.env.BENCH_PREFILL_JOINS ?? 0),
       log: (line) => console.log(`[ratios] ${line}`),
     });
     const r = only.embedded.cpuPerJoinVsCrypto.ratio;
@@ -106,15 +115,22 @@ async function main() {
     kafkaBrokers = infra.env['KAFKA_BROKERS']!;
   }
   try {
-    const ratios = await measureRatios({
+    const options: RatioOptions = {
       redisUrl,
       kafkaBrokers,
       devices: Number(process.env.BENCH_DEVICES ?? 2000),
       seconds: Number(process.env.BENCH_SECONDS ?? 10),
       inFlight: Number(process.env.BENCH_IN_FLIGHT ?? 64),
       overloadSeconds: Number(process.env.BENCH_OVERLOAD_SECONDS ?? 6),
+      prefillJoinsPerDevice: Number(process.env.BENCH_PREFILL_JOINS ?? 0),
       log: (line) => console.log(`[ratios] ${line}`),
-    });
+    };
+    if (process.env.BENCH_ONLY === 'distributed') {
+      const p = await measureDistributedPath(options);
+      console.log(`[ratios] distributed: ${JSON.stringify(p)}`);
+      return;
+    }
+    const ratios = await measureRatios(options);
     console.log(JSON.stringify(ratios));
     if (process.env.BENCH_NO_WRITE !== '1') {
       const file = new URL('./RESULTS.md', import.meta.url);

@@ -63,6 +63,11 @@ export interface RatioOptions {
   readonly log?: (line: string) => void;
   /** Node options for the keys, claims and gateway processes of the distributed path (e.g. `--cpu-prof`). */
   readonly nodeArgs?: readonly string[];
+  /**
+   * Joins per device sent before Joinery's phases (both modes; `BENCH_PREFILL_JOINS`), so that the measured joins
+   * find what a long-running installation holds (e.g. 50: every device's join activity full). 0 unless set.
+   */
+  readonly prefillJoinsPerDevice?: number;
 }
 
 /** The load on the machine while a figure was measured. */
@@ -254,6 +259,29 @@ async function saturation(
   await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
   await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(2 * perSecond), pids);
   return pathPhase(target, { closed: o.inFlight, seconds: o.seconds }, next(perSecond * o.seconds), pids);
+}
+
+/** `o.prefillJoinsPerDevice` joins of every device (round-robin, closed loop), not measured. */
+async function prefill(
+  target: LoadgenTarget,
+  next: (count: number) => { bodies: string[]; keys: Uint8Array[] },
+  o: RatioOptions,
+  devices: number,
+  log: (line: string) => void,
+): Promise<void> {
+  const perDevice = o.prefillJoinsPerDevice ?? 0;
+  if (perDevice <= 0) return;
+  const t0 = performance.now();
+  // Closed-loop phases of 5 s (the generator needs more requests than it sends) until every device joined enough.
+  let joined = 0;
+  let errors = 0;
+  while (joined < perDevice * devices) {
+    const work = next(5 * 4000);
+    const r = await runLoadgen(target, { closed: o.inFlight, seconds: 5 }, work.bodies, work.keys);
+    joined += r.ok;
+    errors += r.sent - r.ok;
+  }
+  log(`prefill: ${joined} joins in ${((performance.now() - t0) / 1000).toFixed(0)} s, ${errors} errors`);
 }
 
 /** JoinReqs over `devices` round-robin with increasing DevNonces, and each one's root key for the checks. */
@@ -588,13 +616,13 @@ async function withOverloadGateway<T>(
   }
 }
 
-/** The distributed path (gateway, claims, keys as processes on Redis and Kafka), then the peer on the same Redis. */
-async function distributedAndPeer(
+/** The distributed path alone (gateway, claims, keys as processes on Redis and Kafka): its saturation phase. */
+async function distributedPath(
   o: RatioOptions,
   devices: readonly Device[],
-  cryptoUs: number,
+  next: (count: number) => { bodies: string[]; keys: Uint8Array[] },
   log: (line: string) => void,
-) {
+): Promise<PathPhase> {
   const redisDb = 12;
   const flush = connectRedis(redisDbUrl(o.redisUrl, redisDb), { connectionName: 'ratios' });
   await flush.flushdb();
@@ -608,7 +636,6 @@ async function distributedAndPeer(
     env: { 'bi-gateway': gatewayAboveLoad },
     nodeArgs: { keys: nodeArgs, claims: nodeArgs, 'bi-gateway': nodeArgs },
   });
-  const next = joinReqs(devices);
   let distributed: PathPhase;
   const infra = infraPids(o.redisUrl, o.kafkaBrokers);
   try {
@@ -623,13 +650,27 @@ async function distributedAndPeer(
       { clientCertPem: tls.cert, clientKeyPem: tls.key, caCertPem: tls.ca },
       o.inFlight,
     );
+    await prefill(target, next, o, devices.length, log);
     distributed = await saturation(target, distributedPathPids(stack, infra), next, o, 4000);
     log(
-      `distributed: ${distributed.joinsPerS.toFixed(0)} joins/s, ${distributed.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(distributed.failures)}`,
+      `distributed: ${distributed.joinsPerS.toFixed(0)} joins/s, ${distributed.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(distributed.failures)} per process ${JSON.stringify(distributed.perProcessMsPerJoin)} (load ${JSON.stringify(distributed.load)})`,
     );
   } finally {
     await stack.stop();
   }
+  return distributed;
+}
+
+/** The distributed path (gateway, claims, keys as processes on Redis and Kafka), then the peer on the same Redis. */
+async function distributedAndPeer(
+  o: RatioOptions,
+  devices: readonly Device[],
+  cryptoUs: number,
+  log: (line: string) => void,
+) {
+  const next = joinReqs(devices);
+  const distributed = await distributedPath(o, devices, next, log);
+  const infra = infraPids(o.redisUrl, o.kafkaBrokers);
 
   // The peer: its device keys in Redis (db 13), the same devices and JoinReqs, the same checks on every answer.
   const peerRedisUrl = redisDbUrl(o.redisUrl, 13);
@@ -727,6 +768,7 @@ async function embedded(
     const target = nsTarget(server.biUrl, ns.credentials, o.inFlight);
     const next = joinReqs(devices);
     const pids = { joinery: server.pid };
+    await prefill(target, next, o, devices.length, log);
     const p = await saturation(target, pids, next, o, 6000);
     log(
       `embedded: ${p.joinsPerS.toFixed(0)} joins/s, ${p.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(p.failures)}`,
@@ -742,6 +784,12 @@ async function embedded(
   } finally {
     await server.stop();
   }
+}
+
+/** The distributed path only (`BENCH_ONLY=distributed`): its saturation phase, per process, without the peer. */
+export async function measureDistributedPath(o: RatioOptions): Promise<PathPhase> {
+  const devices = Array.from({ length: o.devices }, newDevice);
+  return distributedPath(o, devices, joinReqs(devices), o.log ?? (() => undefined));
 }
 
 /** The crypto floor and embedded mode only (`BENCH_ONLY=embedded`): the embedded ratio without the other phases. */

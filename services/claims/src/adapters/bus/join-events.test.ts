@@ -4,6 +4,8 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { JoinEventSchema, JoinOutcome } from '@joinery/proto/events/v1/events_pb';
 import { admin, createHarness, devEui, importDevices, silentLogger } from '../../testing/harness.js';
+import { MemoryKv } from '../memory/memory-kv.js';
+import { KvClaimsStore } from '../kv/kv-claims-store.js';
 import { joinEventsHandler } from './join-events.js';
 
 const joinEvent = (eventId: string, dev: string, outcome: JoinOutcome, time: Date, devNonce?: number) => ({
@@ -63,4 +65,55 @@ test("the DevNonce of each join event goes into the device's join activity; null
       ['n1', 0x1f2e],
     ],
   );
+});
+
+test("a batch's join activity and activation records are written side by side, then its audit entries in one round trip", async () => {
+  // Every backend call of the batch, in the order issued, and how many were waiting when each began.
+  const calls: string[] = [];
+  let waiting = 0;
+  const kv = new MemoryKv();
+  const traced = new Proxy(kv, {
+    get(target, name, receiver) {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function' || typeof name !== 'string') return value;
+      return async (...args: unknown[]) => {
+        calls.push(`${name}@${waiting}`);
+        waiting += 1;
+        await new Promise((resolve) => setImmediate(resolve));
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } finally {
+          waiting -= 1;
+        }
+      };
+    },
+  });
+  const h = await createHarness({ store: new KvClaimsStore(traced) });
+  await importDevices(h, 2);
+  const handle = joinEventsHandler(h.claims, silentLogger);
+  const t = new Date('2026-11-24T10:00:00Z');
+  calls.length = 0;
+  await handle([
+    joinEvent('w1', devEui(1), JoinOutcome.ACCEPTED, t),
+    joinEvent('w2', devEui(2), JoinOutcome.ACCEPTED, t),
+  ]);
+  // Two waits: the activity appends and the activation script together, then the audit entries with their index
+  // entries (these devices have no owner: the index of all entries only).
+  assert.deepEqual(calls, [
+    'appendToList@0',
+    'appendToList@1',
+    'recordJoins@2',
+    'insertAllIfAbsent@0',
+    'indexAdd@1',
+    'insertAllIfAbsent@2',
+    'indexAdd@3',
+  ]);
+  assert.equal((await h.store.getDevice(devEui(2)))?.joinCount, 1);
+  assert.equal((await h.claims.activity.list(admin, devEui(1), 0)).length, 1);
+  // Redelivered: nothing is added twice.
+  await handle([joinEvent('w1', devEui(1), JoinOutcome.ACCEPTED, t)]);
+  assert.equal((await h.store.getDevice(devEui(1)))?.joinCount, 1);
+  assert.equal((await h.claims.activity.list(admin, devEui(1), 0)).length, 1);
+  const audit = await h.store.access.listAudit(null, null, 100);
+  assert.equal(audit.filter((e) => e.action === 'keys.released').length, 2);
 });

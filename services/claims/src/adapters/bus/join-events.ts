@@ -76,13 +76,18 @@ export function joinEventsHandler(
         time,
       });
     }
-    if (activity.length > 0) {
-      const { skipped } = await claims.activity.record(activity);
-      if (skipped > 0)
-        logger.warn({ skipped }, 'join events with an unusable DevEUI, event id or time skipped');
-    }
+    // The activity and the activation records are independent: written side by side (one round trip, one LMDB
+    // commit), then the audit entries, which need the activation outcomes.
+    const [recorded, outcomes] = await Promise.all([
+      activity.length > 0 ? claims.activity.record(activity) : { skipped: 0 },
+      joins.length > 0 ? claims.devices.applyJoinEvents(joins) : [],
+    ]);
+    if (recorded.skipped > 0)
+      logger.warn(
+        { skipped: recorded.skipped },
+        'join events with an unusable DevEUI, event id or time skipped',
+      );
     if (joins.length === 0) return;
-    const outcomes = await claims.devices.applyJoinEvents(joins);
     // The audit log's `keys.released`: the NS that got each known device's session keys (idempotent per event id).
     await claims.audit.recordKeyReleases(
       releases.filter((_, i) => outcomes[i] !== 'unknown_device' && outcomes[i] !== 'invalid'),

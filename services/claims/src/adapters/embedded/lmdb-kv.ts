@@ -4,12 +4,19 @@ import type { AttemptPolicy, AttemptReservation, JoinOutcome } from '../../domai
 import { reserveInList, type AttemptHit } from '../kv/attempts.js';
 import { applyJoin, type JoinEntry } from '../kv/activation.js';
 import type { KvBackend } from '../kv/kv-backend.js';
+import type { ListEntry, StoredList } from '../kv/bounded-list.js';
 
 // The separator of composite keys. Not NUL: lmdb-js's ordered-binary key encoding turns a string with NUL bytes
 // longer than about 60 characters into an array key, which sorts outside every string range (index scans lost
 // their long members). The unit separator sorts below every printable character, so `end` is `…\u0020`.
 const sep = '\u001f';
 const afterSep = '\u0020';
+
+// Bounded lists: an entry per key `l␟<list>␟<time>␟<rank>␟<id>` (ascending key order is oldest first; `rank` counts
+// down from `topRank` among entries of one time, so the one stored first reads first), and `m␟<list>␟<id>` → ''
+// marks the ids the list holds.
+const rankWidth = 10;
+const topRank = 10 ** rankWidth - 1;
 
 /**
  * KvBackend over LMDB (embedded mode): one database of string keys, conditional writes inside write transactions
@@ -78,6 +85,58 @@ export class LmdbKv implements KvBackend {
         return outcome;
       }),
     );
+  }
+
+  async appendToList(
+    key: string,
+    entries: readonly ListEntry[],
+    keep: number,
+    converting?: string,
+  ): Promise<boolean> {
+    const prefix = `l${sep}${key}${sep}`;
+    const idKey = (id: string) => `m${sep}${key}${sep}${id}`;
+    return this.db.transaction(() => {
+      if (this.db.get(key) !== converting) return false;
+      let added = 0;
+      for (const e of entries) {
+        if (this.db.doesExist(idKey(e.id))) continue;
+        const at = `${prefix}${e.time}${sep}`;
+        let rank = topRank;
+        for (const k of this.db.getKeys({ start: at, end: `${prefix}${e.time}${afterSep}`, limit: 1 }))
+          rank = Number(k.slice(at.length, at.length + rankWidth)) - 1;
+        this.db.putSync(`${at}${String(rank).padStart(rankWidth, '0')}${sep}${e.id}`, e.value);
+        this.db.putSync(idKey(e.id), '');
+        added += 1;
+      }
+      if (added > 0) {
+        // Newest first, past the first `keep`: the entries to drop (collected before removing any).
+        const dropped = [
+          ...this.db.getKeys({
+            start: `l${sep}${key}${afterSep}`,
+            end: prefix,
+            reverse: true,
+            offset: Math.max(0, keep),
+          }),
+        ];
+        for (const k of dropped) {
+          this.db.removeSync(k);
+          this.db.removeSync(idKey(k.slice(k.lastIndexOf(sep) + 1)));
+        }
+      }
+      if (converting !== undefined) this.db.removeSync(key);
+      return true;
+    });
+  }
+
+  async readList(key: string): Promise<StoredList> {
+    const values: string[] = [];
+    for (const { value } of this.db.getRange({
+      start: `l${sep}${key}${afterSep}`,
+      end: `l${sep}${key}${sep}`,
+      reverse: true,
+    }))
+      values.push(value);
+    return { plain: this.db.get(key), values };
   }
 
   private indexKey(index: string, member: string): string {

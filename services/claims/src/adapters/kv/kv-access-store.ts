@@ -182,11 +182,17 @@ export class KvAccessStore implements AccessStore {
     return this.kv.getMany(ids.map((id) => `keyused:${id}`));
   }
 
+  /**
+   * The entry and its index entries side by side (one round trip): an index entry only names the id, which a repeated
+   * append (a redelivered event has the same id) adds again harmlessly, and a listing reads every indexed id's entry
+   * and its account, so an index entry whose entry is missing or another account's shows nothing.
+   */
   async appendAudit(entry: AuditEntry): Promise<void> {
-    const conflict = await this.kv.insertAllIfAbsent([[`audit:${entry.id}`, JSON.stringify(entry)]]);
-    if (conflict !== undefined) return;
-    await this.kv.indexAdd('idx:audit', [entry.id]);
-    if (entry.accountId !== null) await this.kv.indexAdd(`idx:audit:${entry.accountId}`, [entry.id]);
+    await Promise.all([
+      this.kv.insertAllIfAbsent([[`audit:${entry.id}`, JSON.stringify(entry)]]),
+      this.kv.indexAdd('idx:audit', [entry.id]),
+      ...(entry.accountId === null ? [] : [this.kv.indexAdd(`idx:audit:${entry.accountId}`, [entry.id])]),
+    ]);
   }
 
   async listAudit(

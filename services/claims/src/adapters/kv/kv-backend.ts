@@ -1,5 +1,6 @@
 import type { AttemptPolicy, AttemptReservation, JoinOutcome } from '../../domain/ports.js';
 import type { JoinEntry } from './activation.js';
+import type { ListEntry, StoredList } from './bounded-list.js';
 
 /**
  * The few primitives the claims store needs from a key-value engine. Every method on one key is atomic; nothing
@@ -22,6 +23,21 @@ export interface KvBackend {
    * order; one outcome per entry.
    */
   recordJoins(entries: readonly JoinEntry[]): Promise<JoinOutcome[]>;
+  /**
+   * Adds `entries` to the bounded list of `key` as `withEntries` in bounded-list.ts defines it, atomically, without
+   * reading or rewriting the entries already there. The list lives beside the plain value of `key` (`get`/`put`),
+   * which may hold a list in the old whole-JSON shape: the call changes nothing and returns false unless that plain
+   * value is `converting` (`undefined`: absent); when it is, the plain value is deleted in the same atomic step (the
+   * caller passes its entries first in `entries`, so nothing of it is lost).
+   */
+  appendToList(
+    key: string,
+    entries: readonly ListEntry[],
+    keep: number,
+    converting?: string,
+  ): Promise<boolean>;
+  /** The list of `key` newest first and the plain value of `key`, read together. */
+  readList(key: string): Promise<StoredList>;
   /** Sorted sets of strings (lexicographic order). */
   indexAdd(index: string, members: readonly string[]): Promise<void>;
   indexRemove(index: string, member: string): Promise<void>;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { deviceFixture, peerFixture } from '../../domain/test-fixtures.js';
+import { deviceFixture, joinActivityFixture, peerFixture } from '../../domain/test-fixtures.js';
+import type { JoinActivityRecord } from '../../domain/model.js';
 import type { KvBackend } from './kv-backend.js';
 import { KvClaimsStore, deviceKey } from './kv-claims-store.js';
 
@@ -8,6 +9,39 @@ const dev = '0000000000000001';
 const t1 = '2026-06-01T12:00:00.000Z';
 const t2 = '2026-06-01T13:00:00.000Z';
 const join = (eventId: string, time = t1) => ({ devEui: dev, eventId, time: new Date(time) });
+
+/** The join activity as the whole-JSON record of earlier releases kept it (their code, as it was). */
+function oldActivity(
+  current: readonly JoinActivityRecord[],
+  activities: readonly JoinActivityRecord[],
+  keep: number,
+): JoinActivityRecord[] {
+  const known = new Set(current.map((a) => a.eventId));
+  const added: JoinActivityRecord[] = [];
+  for (const a of activities) {
+    if (known.has(a.eventId)) continue;
+    known.add(a.eventId);
+    added.push(a);
+  }
+  if (added.length === 0) return [...current];
+  return [...current, ...added]
+    .sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0))
+    .slice(0, keep);
+}
+
+/** A small deterministic generator (mulberry32), so a failing case can be replayed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const activityOf = (eventId: string, second: number, devEui = dev) =>
+  joinActivityFixture(devEui, eventId, second, { devNonce: second, accepted: second % 3 !== 0 }).activity;
 
 /**
  * What KvClaimsStore adds on top of the ClaimsStore contract, on every KvBackend (memory and LMDB in unit runs, Redis
@@ -100,6 +134,89 @@ export function kvClaimsStoreContract(name: string, open: () => Promise<KvBacken
         assert.equal(await kv.get(`act:{${dev}}`), `1\n${t1}\ne1\n`);
       }
     });
+
+    withKv(
+      'join activity is what the whole-JSON record gave: late, repeated and same-time events, in batches',
+      async (_kv, store) => {
+        const next = random(23);
+        const other = '0000000000000002';
+        const expected = new Map<string, JoinActivityRecord[]>([
+          [dev, []],
+          [other, []],
+        ]);
+        for (let round = 0; round < 60; round += 1) {
+          const batch = Array.from({ length: 1 + Math.floor(next() * 6) }, () => {
+            const devEui = next() < 0.7 ? dev : other;
+            // Few ids and few seconds: redeliveries, equal times and events older than the kept ones.
+            return {
+              devEui,
+              activity: activityOf(`e${Math.floor(next() * 40)}`, Math.floor(next() * 25), devEui),
+            };
+          });
+          const keep = round < 40 ? 5 : 8;
+          await store.recordJoinActivity(batch, keep);
+          for (const [devEui, list] of expected) {
+            const mine = batch.filter((e) => e.devEui === devEui).map((e) => e.activity);
+            const want = mine.length === 0 ? list : oldActivity(list, mine, keep);
+            expected.set(devEui, want);
+            assert.deepEqual(await store.joinActivity(devEui), want, `round ${round}, ${devEui}`);
+          }
+        }
+      },
+    );
+
+    withKv('a full list keeps the newest 50 as the whole-JSON record did', async (_kv, store) => {
+      let want: JoinActivityRecord[] = [];
+      for (let i = 0; i < 70; i += 1) {
+        const batch = [activityOf(`n${i}`, 100 + i), activityOf(`n${i - 3}`, 100 + i - 3)];
+        await store.recordJoinActivity(
+          batch.map((activity) => ({ devEui: dev, activity })),
+          50,
+        );
+        want = oldActivity(want, batch, 50);
+      }
+      assert.equal(want.length, 50);
+      assert.deepEqual(await store.joinActivity(dev), want);
+    });
+
+    withKv(
+      'join activity in the old whole-JSON shape reads as it was and is converted by the next event, losing nothing',
+      async (kv, store) => {
+        const key = `joins:{${dev}}`;
+        const old = [5, 4, 4, 2, 1].map((second, i) => activityOf(`old${i}`, second));
+        await kv.put(key, JSON.stringify(old));
+        assert.deepEqual(await store.joinActivity(dev), old);
+        // A new event, a redelivered old one, one of an old one's time and a late one.
+        const batch = [
+          activityOf('new1', 9),
+          activityOf('old2', 4),
+          activityOf('new2', 4),
+          activityOf('new3', 0),
+        ];
+        await store.recordJoinActivity(
+          batch.map((activity) => ({ devEui: dev, activity })),
+          7,
+        );
+        const want = oldActivity(old, batch, 7);
+        assert.deepEqual(
+          want.map((a) => a.eventId),
+          ['new1', 'old0', 'old1', 'old2', 'new2', 'old3', 'old4'],
+        );
+        assert.deepEqual(await store.joinActivity(dev), want);
+        assert.equal(await kv.get(key), undefined, 'the old record is gone');
+        // Redelivered again after the conversion: still once.
+        await store.recordJoinActivity([{ devEui: dev, activity: activityOf('old0', 5) }], 7);
+        assert.deepEqual(await store.joinActivity(dev), want);
+        // An earlier release still running writes the old shape again: read merged, then converted, nothing lost.
+        const late = [activityOf('older', 8), activityOf('new1', 9)];
+        await kv.put(key, JSON.stringify(late));
+        const merged = oldActivity(want, late, 100);
+        assert.deepEqual(await store.joinActivity(dev), merged);
+        await store.recordJoinActivity([{ devEui: dev, activity: activityOf('last', 10) }], 7);
+        assert.deepEqual(await store.joinActivity(dev), oldActivity(merged, [activityOf('last', 10)], 7));
+        assert.equal(await kv.get(key), undefined);
+      },
+    );
 
     withKv(
       'a credential revoked through another store instance is refused by this one at once',

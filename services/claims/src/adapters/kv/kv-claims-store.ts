@@ -28,6 +28,7 @@ import {
 } from './activation.js';
 import { KvAccessStore } from './kv-access-store.js';
 import type { KvBackend } from './kv-backend.js';
+import { withEntries, type ListEntry } from './bounded-list.js';
 import { matchesDeviceQuery, positionBeforePrefix, type DeviceQuery } from '../../domain/device-query.js';
 
 /**
@@ -36,13 +37,21 @@ import { matchesDeviceQuery, positionBeforePrefix, type DeviceQuery } from '../.
  *   activation facts (activation.ts), `attempt:dev:{<DEVEUI>}` its claim attempts from all accounts
  * - claim attempts: `attempt:acct:<id>`, `attempt:acct-dev:<id>:<DEVEUI>` (sliding windows, `reserveAttempt`)
  * - `acct:<id>`, `key:<id>`, `keyhash:<sha256>` → key id, `peer:<id>`, `cred:<sha256>` → peer id, `ca`
- * - `bundle:<id>` a sealed credentials archive, `joins:{<DEVEUI>}` the device's last join activity
+ * - `bundle:<id>` a sealed credentials archive, `joins:{<DEVEUI>}` the device's last join activity: a bounded list
+ *   (`KvBackend.appendToList`); the plain value of that key is the old shape (one JSON array), converted on the
+ *   device's next join event
  * - indexes: `idx:bundles`, `idx:accounts`, `idx:acct-devs:<id>`, `idx:batch-devs:<id>`, `idx:keys:<account|->`,
  *   `idx:peers:<account>`, `idx:peers`, `idx:pending` (DevEUIs with a non-empty outbox)
  * Indexes are written around the atomic single-key updates and re-checked on read, so a stale index entry never
  * shows a wrong record; `idx:pending` is added before the outbox write so no pending event is forgotten.
  */
 export const deviceKey = (devEui: string): string => `dev:{${devEui}}`;
+
+const activityEntry = (a: JoinActivityRecord): ListEntry => ({
+  id: a.eventId,
+  time: a.time,
+  value: JSON.stringify(a),
+});
 
 const maxCasAttempts = 50;
 const maxKnownCredentials = 10_000;
@@ -374,52 +383,49 @@ export class KvClaimsStore implements ClaimsStore {
   }
 
   /**
-   * One read and one compare-and-swap per device, whatever the number of its entries, and the devices side by side:
-   * their commands go out together (one write to Redis with auto-pipelining) instead of one round trip after another.
+   * One append per device, whatever the number of its entries, and the devices side by side: their commands go out
+   * together (one write to Redis with auto-pipelining). An append adds the new entries and cuts the list to `keep`
+   * without reading or rewriting the entries already kept (`KvBackend.appendToList`).
    */
   async recordJoinActivity(
     entries: readonly { readonly devEui: string; readonly activity: JoinActivityRecord }[],
     keep: number,
   ): Promise<void> {
-    const byDevice = new Map<string, JoinActivityRecord[]>();
+    const byDevice = new Map<string, ListEntry[]>();
     for (const { devEui, activity } of entries) {
       const list = byDevice.get(devEui);
-      if (list === undefined) byDevice.set(devEui, [activity]);
-      else list.push(activity);
+      if (list === undefined) byDevice.set(devEui, [activityEntry(activity)]);
+      else list.push(activityEntry(activity));
     }
     await Promise.all(
       [...byDevice].map(([devEui, activities]) => this.addJoinActivity(devEui, activities, keep)),
     );
   }
 
-  private async addJoinActivity(
-    devEui: string,
-    activities: readonly JoinActivityRecord[],
-    keep: number,
-  ): Promise<void> {
+  private async addJoinActivity(devEui: string, entries: readonly ListEntry[], keep: number): Promise<void> {
     const key = `joins:{${devEui}}`;
     for (let attempt = 0; ; attempt += 1) {
       if (attempt >= maxCasAttempts) throw claimsErrors.conflict({ key });
+      if (await this.kv.appendToList(key, entries, keep)) return;
+      // The device's activity is still one JSON array (written by an earlier release): converted by this append,
+      // its entries first, as they were the list's.
       const raw = await this.kv.get(key);
-      const current = raw === undefined ? [] : (JSON.parse(raw) as JoinActivityRecord[]);
-      const known = new Set(current.map((a) => a.eventId));
-      const added: JoinActivityRecord[] = [];
-      for (const a of activities) {
-        if (known.has(a.eventId)) continue;
-        known.add(a.eventId);
-        added.push(a);
-      }
-      if (added.length === 0) return;
-      // Newest first by event time: a late redelivery lands where it belongs.
-      const next = [...current, ...added]
-        .sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0))
-        .slice(0, keep);
-      if (await this.kv.compareAndSwap(key, raw, JSON.stringify(next))) return;
+      if (raw === undefined) continue;
+      const stored = (JSON.parse(raw) as JoinActivityRecord[]).map(activityEntry);
+      if (await this.kv.appendToList(key, [...stored, ...entries], keep, raw)) return;
     }
   }
 
   async joinActivity(devEui: string): Promise<readonly JoinActivityRecord[]> {
-    return (await this.getJson<JoinActivityRecord[]>(`joins:{${devEui}}`)) ?? [];
+    const { plain, values } = await this.kv.readList(`joins:{${devEui}}`);
+    const list = values.map((v) => JSON.parse(v) as JoinActivityRecord);
+    if (plain === undefined) return list;
+    const stored = JSON.parse(plain) as JoinActivityRecord[];
+    if (list.length === 0) return stored;
+    // Both shapes (an earlier release wrote the array after this one's first append): what converting it gives.
+    const current = list.map(activityEntry);
+    const merged = withEntries(current, stored.map(activityEntry), Number.MAX_SAFE_INTEGER) ?? current;
+    return merged.map((e) => JSON.parse(e.value) as JoinActivityRecord);
   }
 
   async ensureCa(candidate: CaRecord): Promise<CaRecord> {

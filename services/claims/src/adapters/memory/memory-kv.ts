@@ -3,12 +3,14 @@ import type { AttemptPolicy, AttemptReservation, JoinOutcome } from '../../domai
 import { reserveInList, type AttemptHit } from '../kv/attempts.js';
 import { applyJoin, type JoinEntry } from '../kv/activation.js';
 import type { KvBackend } from '../kv/kv-backend.js';
+import { withEntries, type ListEntry, type StoredList } from '../kv/bounded-list.js';
 
 /** An in-memory KvBackend for unit tests and throwaway runs. */
 export class MemoryKv implements KvBackend {
   private readonly values = new Map<string, string>();
   private readonly indexes = new Map<string, Set<string>>();
   private readonly hits = new Map<string, AttemptHit[]>();
+  private readonly lists = new Map<string, ListEntry[]>();
 
   async get(key: string): Promise<string | undefined> {
     return this.values.get(key);
@@ -50,6 +52,23 @@ export class MemoryKv implements KvBackend {
       if (next !== undefined) this.values.set(e.activationKey, next);
       return outcome;
     });
+  }
+
+  async appendToList(
+    key: string,
+    entries: readonly ListEntry[],
+    keep: number,
+    converting?: string,
+  ): Promise<boolean> {
+    if (this.values.get(key) !== converting) return false;
+    const next = withEntries(this.lists.get(key) ?? [], entries, keep);
+    if (next !== undefined) this.lists.set(key, next);
+    if (converting !== undefined) this.values.delete(key);
+    return true;
+  }
+
+  async readList(key: string): Promise<StoredList> {
+    return { plain: this.values.get(key), values: (this.lists.get(key) ?? []).map((e) => e.value) };
   }
 
   async indexAdd(index: string, members: readonly string[]): Promise<void> {

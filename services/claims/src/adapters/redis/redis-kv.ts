@@ -4,6 +4,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { rememberedJoinEvents, type JoinEntry } from '../kv/activation.js';
 import type { AttemptPolicy, AttemptReservation, JoinOutcome } from '../../domain/ports.js';
 import type { KvBackend } from '../kv/kv-backend.js';
+import type { ListEntry, StoredList } from '../kv/bounded-list.js';
 
 // Compare-and-swap of one key: exactly one of two racing writers that read the same value wins.
 const casScript = `
@@ -68,6 +69,55 @@ out[#out + 1] = ARGV[1]
 redis.call('SET', KEYS[1], table.concat(out, '\\n') .. '\\n')
 return 'applied'`;
 
+// Bounded lists (bounded-list.ts), on the list's key and two keys beside it with the same hash tag: KEYS[1] a Redis
+// list of elements `<id>␟<time>␟<value>` newest first, KEYS[2] the set of the ids it holds, KEYS[3] the plain value
+// (the old whole-JSON shape). ARGV: '0' (append: refused while a plain value exists) or '1' (convert: only while the
+// plain value is ARGV[2], deleted after), ARGV[2], keep, then id, time, element of each entry. An entry newer than
+// the head is one LPUSH; a late one (or one of the head's time) goes before the first older entry. The values are
+// JSON and hold no raw ␟, so the time is what lies between the first and the last one.
+const appendListScript = `
+if ARGV[1] == '0' then
+  if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+elseif redis.call('GET', KEYS[3]) ~= ARGV[2] then
+  return 0
+end
+local function timeOf(el) return string.match(el, '^[^\\31]*\\31(.*)\\31') end
+local keep = tonumber(ARGV[3])
+local added = 0
+for i = 4, #ARGV, 3 do
+  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then
+    added = added + 1
+    local time, el = ARGV[i + 1], ARGV[i + 2]
+    local head = redis.call('LINDEX', KEYS[1], 0)
+    if not head or timeOf(head) < time then
+      redis.call('LPUSH', KEYS[1], el)
+    else
+      local pivot = false
+      for _, other in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+        if timeOf(other) < time then pivot = other break end
+      end
+      if pivot then redis.call('LINSERT', KEYS[1], 'BEFORE', pivot, el) else redis.call('RPUSH', KEYS[1], el) end
+    end
+  end
+end
+if added > 0 then
+  if keep <= 0 then
+    redis.call('DEL', KEYS[1], KEYS[2])
+  else
+    for _, gone in ipairs(redis.call('LRANGE', KEYS[1], keep, -1)) do
+      redis.call('SREM', KEYS[2], string.match(gone, '^[^\\31]*'))
+    end
+    redis.call('LTRIM', KEYS[1], 0, keep - 1)
+  end
+end
+if ARGV[1] == '1' then redis.call('DEL', KEYS[3]) end
+return 1`;
+
+// A list and the plain value beside it (KEYS as appendListScript's), read together.
+const readListScript = `
+local plain = redis.call('GET', KEYS[3])
+return { plain and 1 or 0, plain or '', redis.call('LRANGE', KEYS[1], 0, -1) }`;
+
 /**
  * KvBackend over Redis (ioredis). Every script touches one key, so it works on Redis Cluster; per-device keys carry
  * the `{DEVEUI}` hash tag. Indexes are sorted sets with score 0 (lexicographic ranges).
@@ -78,6 +128,8 @@ export class RedisKv implements KvBackend {
   private readonly cas: RedisScript<number>;
   private readonly attempt: RedisScript<[number, number]>;
   private readonly join: RedisScript<JoinOutcome>;
+  private readonly appendList: RedisScript<number>;
+  private readonly readListScript: RedisScript<[number, string, string[]]>;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -87,6 +139,13 @@ export class RedisKv implements KvBackend {
     this.cas = defineScript<number>(redis, 'joineryClaimsCas', casScript, 1);
     this.attempt = defineScript<[number, number]>(redis, 'joineryClaimsAttempt', attemptScript, 1);
     this.join = defineScript<JoinOutcome>(redis, 'joineryClaimsJoin', joinScript, 2);
+    this.appendList = defineScript<number>(redis, 'joineryClaimsListAppend', appendListScript, 3);
+    this.readListScript = defineScript<[number, string, string[]]>(
+      redis,
+      'joineryClaimsListRead',
+      readListScript,
+      3,
+    );
   }
 
   private k(key: string): string {
@@ -144,6 +203,29 @@ export class RedisKv implements KvBackend {
         this.join([this.k(e.activationKey), this.k(e.deviceKey)], [e.eventId, e.time, rememberedJoinEvents]),
       ),
     );
+  }
+
+  private listKeys(key: string): string[] {
+    return [`${this.k(key)}:list`, `${this.k(key)}:ids`, this.k(key)];
+  }
+
+  async appendToList(
+    key: string,
+    entries: readonly ListEntry[],
+    keep: number,
+    converting?: string,
+  ): Promise<boolean> {
+    const args: (string | number)[] = [converting === undefined ? '0' : '1', converting ?? '', keep];
+    for (const e of entries) args.push(e.id, e.time, `${e.id}\u001f${e.time}\u001f${e.value}`);
+    return (await this.appendList(this.listKeys(key), args)) === 1;
+  }
+
+  async readList(key: string): Promise<StoredList> {
+    const [hasPlain, plain, elements] = await this.readListScript(this.listKeys(key), []);
+    return {
+      plain: hasPlain === 1 ? plain : undefined,
+      values: elements.map((el) => el.slice(el.lastIndexOf('\u001f') + 1)),
+    };
   }
 
   async indexAdd(index: string, members: readonly string[]): Promise<void> {
