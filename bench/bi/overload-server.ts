@@ -5,7 +5,10 @@
 // OVERLOAD_SHEDDING=off (admission only by maxInFlight, 512, as before issue 22 item 17);
 // OVERLOAD_MIN_IN_FLIGHT (the adaptive limit's floor, `AdaptiveLimit`), OVERLOAD_ADAPTIVE=off (admission without it, as
 // before issue 23), OVERLOAD_TARGET_MS, OVERLOAD_TRACE=1 (admission's state to stderr every 200 ms, a JSON line),
-// OVERLOAD_TRACE_FILE=path (the same lines appended to that file: the ratio bench discards the server's stderr).
+// OVERLOAD_TRACE_FILE=path (the same lines appended to that file: the ratio bench discards the server's stderr),
+// OVERLOAD_TIMING_FILE=path (at the end, one line per answered request: `DevAddr success arrived handled sent
+// answered`, epoch ms: onRequest (the admission decision), the route entered (body read and parsed), the answer
+// handed to Node, the answer written; with bench/ratios' BENCH_OVERLOAD_TIMELINES, the client's view of each).
 import { appendFileSync } from 'node:fs';
 import { createInProcessClient } from '@joinery/grpc';
 import { createLogger } from '@joinery/logging';
@@ -94,6 +97,51 @@ app.addHook('onResponse', (request, _reply, done) => {
   served.push(performance.now() - (started.get(request) ?? performance.now()));
   done();
 });
+const timingFile = process.env['OVERLOAD_TIMING_FILE'];
+if (timingFile !== undefined) {
+  const epoch = () => performance.timeOrigin + performance.now();
+  const timings = new WeakMap<
+    object,
+    { arrived: number; handled?: number; sent?: number; success?: boolean }
+  >();
+  const lines: string[] = [];
+  app.addHook('onRequest', (request, _reply, done) => {
+    timings.set(request, { arrived: epoch() });
+    done();
+  });
+  app.addHook('preHandler', (request, _reply, done) => {
+    const timing = timings.get(request);
+    if (timing !== undefined) timing.handled = epoch();
+    done();
+  });
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    const timing = timings.get(request);
+    if (timing !== undefined) {
+      timing.sent = epoch();
+      timing.success = typeof payload === 'string' && payload.includes('"ResultCode":"Success"');
+    }
+    done(null, payload);
+  });
+  app.addHook('onResponse', (request, _reply, done) => {
+    const timing = timings.get(request);
+    const devAddr = (request.body as { DevAddr?: string } | undefined)?.DevAddr ?? '-';
+    if (timing !== undefined)
+      lines.push(
+        [
+          devAddr,
+          timing.success === true ? 1 : 0,
+          timing.arrived,
+          timing.handled ?? 0,
+          timing.sent ?? 0,
+          epoch(),
+        ]
+          .map((v) => (typeof v === 'number' ? v.toFixed(3) : v))
+          .join(' '),
+      );
+    done();
+  });
+  process.on('SIGTERM', () => appendFileSync(timingFile, lines.join('\n') + '\n'));
+}
 const traceFile = process.env['OVERLOAD_TRACE_FILE'];
 if (process.env['OVERLOAD_TRACE'] === '1' || traceFile !== undefined) {
   const startedAt = performance.now();

@@ -16,7 +16,7 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -558,16 +558,30 @@ export async function overload(o: Pick<RatioOptions, 'overloadSeconds'>): Promis
         const halfRate = Math.max(1, Math.round(rate / 2));
         // Warm-up (JIT, connections) in an open loop: a closed one would only measure refusals spinning.
         await runLoadgen(target, { rate: halfRate, seconds: 1, timeoutMs: 5000 }, bodies(halfRate));
+        const halfFirst = counter + 1;
         await runLoadgen(
           target,
           { rate: halfRate, seconds, timeoutMs: 5000, timeline: half },
           bodies(halfRate * seconds),
         );
+        const overFirst = counter + 1;
         await runLoadgen(
           target,
           { rate: 3 * rate, seconds, timeoutMs: 5000, timeline: over },
           bodies(3 * rate * seconds),
         );
+        // BENCH_OVERLOAD_TIMELINES=dir keeps the client's timelines (and what the n-th request's DevAddr was), to set
+        // beside the gateway's own timings (overload-server.ts, OVERLOAD_TIMING_FILE).
+        const keep = process.env['BENCH_OVERLOAD_TIMELINES'];
+        if (keep !== undefined) {
+          mkdirSync(keep, { recursive: true });
+          cpSync(dir, keep, { recursive: true });
+          const phases = {
+            half: { rate: halfRate, first: halfFirst },
+            over: { rate: 3 * rate, first: overFirst },
+          };
+          writeFileSync(join(keep, 'phases.json'), JSON.stringify(phases));
+        }
         return { rate, half: readTimeline(half), over: readTimeline(over) };
       });
     });
@@ -598,9 +612,11 @@ async function withOverloadGateway<T>(
   shedding: 'on' | 'off',
   fn: (target: LoadgenTarget) => Promise<T>,
 ): Promise<T> {
+  const [node, args] = tsxScript(new URL('../bi/overload-server.ts', import.meta.url));
   const gateway = await startBenchServer({
     name: 'the overload gateway',
-    command: tsxScript(new URL('../bi/overload-server.ts', import.meta.url)),
+    // OVERLOAD_NODE_ARGS (`--cpu-prof --cpu-prof-dir=…`): the gateway's Node flags, for profiling it.
+    command: [node, [...(process.env['OVERLOAD_NODE_ARGS']?.split(' ') ?? []), ...args]],
     env: {
       // The gateway's knobs (overload-server.ts) pass through, for experiments on admission.
       ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('OVERLOAD_'))),

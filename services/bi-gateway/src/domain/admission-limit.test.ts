@@ -6,11 +6,11 @@ import { AdaptiveLimit, type AdaptiveLimitOptions } from './admission-limit.js';
 function limiter(options: Partial<AdaptiveLimitOptions> = {}) {
   const clock = { now: 0 };
   const limit = new AdaptiveLimit({ maxLimit: 100, initialLimit: 16, ...options }, clock.now);
-  /** One window: `latencies` answered over 50 ms, the limit reached (an arrival found it full) or not. */
-  const window = (latencies: readonly number[], reached = true) => {
+  /** One window: `latencies` answered over `ms` (50), the limit reached (an arrival found it full) or not. */
+  const window = (latencies: readonly number[], reached = true, ms = 50) => {
     if (reached) limit.arrived(limit.limit - 1);
     for (const [i, latency] of latencies.entries()) {
-      clock.now += 50 / latencies.length;
+      clock.now += ms / latencies.length;
       if (i === latencies.length - 1) clock.now = Math.ceil(clock.now);
       limit.answered(latency, clock.now);
     }
@@ -119,4 +119,21 @@ test('a window as fast as at no load, nowhere near the limit, brings it back to 
   // As fast, nowhere near the limit: the load fell; back to where it started, not beyond.
   assert.equal(window(times(10, 2), false), 16);
   assert.equal(window(times(10, 2), false), 16);
+});
+
+test('slow windows that serve far less than lately (a starved process) climb the limit one step while each step pays', () => {
+  const { limit, window } = limiter({ tolerance: 1.5, minLimit: 2 });
+  // 10 answers in 50 ms (200/s) at 2 ms, then slow at the same throughput: a queue of its own; down to the floor.
+  window(times(10, 2));
+  for (let i = 0; i < 6; i += 1) window(times(10, 60));
+  assert.equal(limit.limit, 2);
+  assert.equal(limit.servedPerSecond, 200);
+  // As slow, and 8 answers in 200 ms (40/s, under half of 200/s): the limit is not what holds them up.
+  // (A window closes at its 8th answer once 50 ms have passed.)
+  assert.equal(window(times(8, 60), true, 200), 3);
+  assert.equal(window(times(8, 60), true, 160), 4, '50/s: the step paid');
+  assert.equal(window(times(8, 60), true, 200), 3, 'no more than before: the step back');
+  assert.equal(window(times(8, 60), true, 200), 4, 'a new climb from there');
+  // Slow at the throughput of before: a queue again, the limit shrinks.
+  assert.equal(window(times(10, 60)), 2);
 });

@@ -22,6 +22,11 @@ export interface AdaptiveLimitOptions {
    * as a keys service moved further away, within that time). Default 10 s.
    */
   readonly baselineMs?: number;
+  /**
+   * A slow window that served less than this fraction of the greatest throughput within `baselineMs` is a starved
+   * process, not a queue: the limit climbs instead of shrinking (see `AdaptiveLimit`). Default 0.5.
+   */
+  readonly starvedThroughput?: number;
 }
 
 /**
@@ -49,10 +54,13 @@ export class AdaptiveLimit {
   readonly #minSamples: number;
   readonly #baselineMs: number;
   readonly #initialLimit: number;
+  readonly #starved: number;
   #limit: number;
   #window: { startedAt: number; latencies: number[]; reached: boolean };
-  /** The least window median of each tenth of `baselineMs`, newest last. */
-  #baseline: { startedAt: number; least: number }[] = [];
+  /** The least window median and the greatest window throughput (answers/s) of each tenth of `baselineMs`, newest last. */
+  #baseline: { startedAt: number; least: number; most: number }[] = [];
+  /** A climb out of starvation under way: the limit before it and the throughput that prompted it. */
+  #climb: { from: number; throughput: number } | undefined;
 
   constructor(options: AdaptiveLimitOptions, now: number) {
     this.#maxLimit = options.maxLimit;
@@ -61,6 +69,7 @@ export class AdaptiveLimit {
     this.#windowMs = options.windowMs ?? 50;
     this.#minSamples = options.minSamples ?? 8;
     this.#baselineMs = options.baselineMs ?? 10_000;
+    this.#starved = options.starvedThroughput ?? 0.5;
     this.#initialLimit = Math.max(this.#minLimit, Math.min(options.initialLimit ?? 16, options.maxLimit));
     this.#limit = this.#initialLimit;
     this.#window = { startedAt: now, latencies: [], reached: false };
@@ -78,6 +87,13 @@ export class AdaptiveLimit {
     return least;
   }
 
+  /** The greatest window throughput within `baselineMs`, answers/s; 0 before the first window. */
+  get servedPerSecond(): number {
+    let most = 0;
+    for (const bucket of this.#baseline) most = Math.max(most, bucket.most);
+    return most;
+  }
+
   /** An arrival found `inFlight` requests in flight (before it was admitted or refused). */
   arrived(inFlight: number): void {
     if (inFlight + 1 >= this.limit) this.#window.reached = true;
@@ -90,23 +106,48 @@ export class AdaptiveLimit {
     if (now - window.startedAt < this.#windowMs || window.latencies.length < this.#minSamples) return;
     const sorted = window.latencies.sort((a, b) => a - b);
     const median = sorted[sorted.length >> 1]!;
-    this.#remember(median, now);
+    const throughput = (1000 * sorted.length) / (now - window.startedAt);
+    const served = this.servedPerSecond;
+    this.#remember(median, throughput, now);
     const gradient = Math.min(1, (this.#tolerance * this.noLoadMs) / median);
+    this.#window = { startedAt: now, latencies: [], reached: false };
     // Without an arrival near the limit the window says nothing about it, unless it was fast: then the load fell.
     if (!window.reached) {
       if (gradient === 1) this.#limit = Math.max(this.#limit, this.#initialLimit);
-    } else if (gradient < 1) this.#limit = Math.max(this.#minLimit, this.#limit * Math.max(0.5, gradient));
-    else this.#limit = Math.min(this.#maxLimit, this.#limit + Math.max(1, Math.sqrt(this.#limit)));
-    this.#window = { startedAt: now, latencies: [], reached: false };
+      this.#climb = undefined;
+      return;
+    }
+    if (gradient === 1) {
+      this.#limit = Math.min(this.#maxLimit, this.#limit + Math.max(1, Math.sqrt(this.#limit)));
+      this.#climb = undefined;
+      return;
+    }
+    // Slow, and serving far less than lately: not a queue of its own (a queue it holds serves at capacity) but a
+    // starved process (it gets the CPU in short slices and refuses most of each slice's batch). The limit climbs one
+    // at a time while each step serves more, and steps back when one did not.
+    if (throughput < this.#starved * served) {
+      const climb = this.#climb;
+      if (climb === undefined || throughput > climb.throughput) {
+        this.#climb = { from: this.#limit, throughput };
+        this.#limit = Math.min(this.#maxLimit, this.#limit + 1);
+      } else {
+        this.#limit = climb.from;
+        this.#climb = undefined;
+      }
+      return;
+    }
+    this.#climb = undefined;
+    this.#limit = Math.max(this.#minLimit, this.#limit * Math.max(0.5, gradient));
   }
 
-  #remember(medianMs: number, now: number): void {
+  #remember(medianMs: number, throughput: number, now: number): void {
     const newest = this.#baseline.at(-1);
     if (newest !== undefined && now - newest.startedAt < this.#baselineMs / 10) {
       if (medianMs < newest.least) newest.least = medianMs;
+      if (throughput > newest.most) newest.most = throughput;
       return;
     }
-    this.#baseline.push({ startedAt: now, least: medianMs });
+    this.#baseline.push({ startedAt: now, least: medianMs, most: throughput });
     while (now - this.#baseline[0]!.startedAt >= this.#baselineMs) this.#baseline.shift();
   }
 }

@@ -1,7 +1,7 @@
 // A deterministic model of the gateway under load, for the admission tests: one event loop serving the admitted
 // requests first come first served, on a fake clock, with seeded noise. No timers, no real time: every figure a test
 // asserts is a function of the seed.
-import { Admission, type AdmissionOptions } from './admission.js';
+import { Admission, type AdmissionOptions, type AdmissionTicket } from './admission.js';
 
 /** A small, seeded pseudo-random generator (mulberry32): the same seed gives the same load. */
 export function seededRandom(seed: number): () => number {
@@ -22,6 +22,11 @@ export interface SimulatedLoad {
   readonly rate?: number;
   /** Closed loop: this many clients, each sending its next request as soon as its previous one is answered. */
   readonly clients?: number;
+  /**
+   * A starved process (the machine's other work takes the cores): it gets the CPU for `runMs` of every `runMs +
+   * pauseMs`. Only with `ServerModel.readMs` (the model of the event loop reading the requests itself).
+   */
+  readonly cpu?: { readonly runMs: number; readonly pauseMs: number };
 }
 
 export interface PhaseResult {
@@ -48,6 +53,19 @@ export interface ServerModel {
    * request, ms, or 0. Called once per admitted request; the stall delays it and every request after it.
    */
   stallMs?(random: () => number): number;
+  /**
+   * The event loop's work to read one request and answer it (HTTP parsing, the answer written), ms, admitted or
+   * refused. When set, the event loop itself reads the requests, first come first served with the joins' work (as
+   * Node's poll phase reads every socket ready before the joins' next turns run): a request's admission is decided
+   * when it is read, not when it arrives, and a refusal costs the loop this long. Unset, admission is decided as each
+   * request arrives, and a refusal costs nothing.
+   */
+  readonly readMs?: number;
+  /**
+   * With `readMs`: a join's work (`serviceMs`) is done in this many turns of the event loop, as a join waits for claims
+   * and then keys between them; the requests read meanwhile are read before its next turn. Default 1.
+   */
+  readonly turns?: number;
 }
 
 /**
@@ -77,6 +95,7 @@ export function simulatedServer(
     }
   };
   const run = (load: SimulatedLoad): PhaseResult => {
+    if (model.readMs !== undefined) return runReading(load, model.readMs);
     const end = clock.now + load.ms;
     /** Pending events, soonest last: a request arriving (from client `client`), or an answer. */
     const events: { at: number; arrive?: number; answer?: () => void }[] = [];
@@ -125,6 +144,118 @@ export function simulatedServer(
         },
       });
     }
+    return result;
+  };
+  /** `run` with the event loop reading the requests (`ServerModel.readMs`), on a CPU that may be starved. */
+  const runReading = (load: SimulatedLoad, readMs: number): PhaseResult => {
+    const end = clock.now + load.ms;
+    const period = load.cpu === undefined ? 0 : load.cpu.runMs + load.cpu.pauseMs;
+    /** When `workMs` of the event loop's work started at `from` is done (the process runs in slices when starved). */
+    const done = (from: number, workMs: number): number => {
+      if (load.cpu === undefined) return from + workMs;
+      const { runMs } = load.cpu;
+      // Slice by slice, counted as whole periods so that rounding cannot stall it.
+      let slice = Math.floor(from / period);
+      let time = from;
+      if (time >= slice * period + runMs) time = ++slice * period;
+      let left = workMs;
+      for (;;) {
+        const free = slice * period + runMs - time;
+        if (left <= free) return time + left;
+        left -= free;
+        time = ++slice * period;
+      }
+    };
+    /** When the process next has the CPU, from `time`. */
+    const running = (time: number): number => done(time, 0);
+    const result = {
+      accepted: [] as number[],
+      refused: 0,
+      leastLimit: admission.concurrencyLimit,
+      greatestLimit: admission.concurrencyLimit,
+    };
+    /** Requests sent and not yet read (arrival time, client; -1: the open loop), in arrival order. */
+    const arrivals: { at: number; client: number }[] = [];
+    const arrive = (client: number, at: number) => {
+      if (at >= end) return;
+      let i = arrivals.length;
+      while (i > 0 && arrivals[i - 1]!.at > at) i -= 1;
+      arrivals.splice(i, 0, { at, client });
+    };
+    /** Admitted joins waiting for the event loop, in the order they were read. */
+    const joins: {
+      queuedAt: number;
+      sentAt: number;
+      client: number;
+      ticket: AdmissionTicket;
+      /** Turns done, and the work of each. */
+      turn: number;
+      turnMs: number;
+    }[] = [];
+    const turns = model.turns ?? 1;
+    let nextOpen = load.rate === undefined ? Number.POSITIVE_INFINITY : clock.now;
+    for (let c = 0; c < (load.clients ?? 0); c += 1) arrive(c, clock.now + c * 0.1);
+    let loopAt = Math.max(clock.now, freeAt);
+    for (;;) {
+      if (nextOpen < end && nextOpen <= (arrivals[0]?.at ?? Number.POSITIVE_INFINITY)) {
+        arrive(-1, nextOpen);
+        nextOpen += 1000 / load.rate!;
+      }
+      const read = arrivals[0];
+      const join = joins[0];
+      if (read === undefined && join === undefined) {
+        if (nextOpen < end) continue;
+        break;
+      }
+      // First come first served: a request sent before the join was queued is read first.
+      if (read !== undefined && (join === undefined || read.at <= join.queuedAt)) {
+        // The open loop's next request may have been sent before this one is read: it queues behind it.
+        if (nextOpen < end && nextOpen < read.at) continue;
+        arrivals.shift();
+        const startsAt = running(Math.max(loopAt, read.at));
+        clock.now = startsAt;
+        const ticket = admission.arrive();
+        result.leastLimit = Math.min(result.leastLimit, admission.concurrencyLimit);
+        result.greatestLimit = Math.max(result.greatestLimit, admission.concurrencyLimit);
+        loopAt = done(startsAt, readMs);
+        if (ticket.admitted)
+          joins.push({ queuedAt: loopAt, sentAt: read.at, client: read.client, ticket, turn: 0, turnMs: 0 });
+        else {
+          clock.now = loopAt;
+          ticket.release({ measured: false });
+          result.refused += 1;
+          if (read.client >= 0) arrive(read.client, loopAt + 0.2);
+        }
+        continue;
+      }
+      joins.shift();
+      const startsAt = running(Math.max(loopAt, join!.queuedAt));
+      clock.now = startsAt;
+      if (join!.turn === 0) {
+        if (!admission.mayProceed(join!.ticket)) {
+          join!.ticket.release({ measured: false });
+          result.refused += 1;
+          if (join!.client >= 0) arrive(join!.client, startsAt + 0.2);
+          continue;
+        }
+        join!.turnMs = (model.serviceMs(random) + (model.stallMs?.(random) ?? 0)) / turns;
+      }
+      loopAt = done(startsAt, join!.turnMs);
+      join!.turn += 1;
+      if (join!.turn < turns) {
+        // Its next turn comes after the requests read meanwhile (the next poll phase).
+        let i = joins.length;
+        while (i > 0 && joins[i - 1]!.queuedAt > loopAt) i -= 1;
+        joins.splice(i, 0, { ...join!, queuedAt: loopAt });
+        continue;
+      }
+      clock.now = loopAt;
+      join!.ticket.release();
+      result.accepted.push(loopAt - join!.sentAt);
+      if (join!.client >= 0) arrive(join!.client, loopAt);
+    }
+    clock.now = Math.max(clock.now, end);
+    freeAt = loopAt;
     return result;
   };
   return { admission, run };

@@ -274,3 +274,47 @@ test('when the overload ends the limit comes back, and a light load is not refus
   const demo = server.run({ ms: 10_000, clients: 8 });
   assert.equal(demo.refused, 0);
 });
+
+test('a starved process (the CPU in short slices) keeps serving what its slices allow, without the limit pinned at the floor', () => {
+  // The overload bench's gateway as its event loop sees it: 0.15 ms to read and answer each request (a refusal costs
+  // that much), a join's work in three turns (claims, then keys, between them the requests read meanwhile). Then the
+  // machine's other work takes the cores: the process runs 20 ms of every 100 ms (about 100 joins/s) and is offered
+  // 300/s. It reads the backlog of each pause in one go; with the limit held at the floor it admits 2 of it and
+  // refuses the rest, and its slice goes idle.
+  const reading: ServerModel = {
+    serviceMs: (random) => (random() < 0.03 ? 4.5 : 1 + random() * 1.1) - 0.15,
+    readMs: 0.15,
+    turns: 3,
+  };
+  const starved = { runMs: 20, pauseMs: 80 };
+  const run = (floor: number, seed: number) => {
+    const server = simulatedServer({ ...shipped, adaptiveLimit: { minLimit: floor } }, reading, seed);
+    server.run({ ms: 5000, rate: 300 });
+    server.run({ ms: 1000, rate: 300, cpu: starved });
+    return server.run({ ms: 5000, rate: 300, cpu: starved });
+  };
+  for (let seed = 1; seed <= 3; seed += 1) {
+    const adaptive = run(2, seed);
+    // The limit never below maxInFlight: all the starved process can serve, its latency whatever it may be.
+    const unlimited = run(512, seed);
+    assert.ok(
+      adaptive.accepted.length >= 0.9 * unlimited.accepted.length,
+      `seed ${seed}: ${adaptive.accepted.length} accepted, ${unlimited.accepted.length} without the limit`,
+    );
+    assert.ok(adaptive.greatestLimit <= 32, `limit up to ${adaptive.greatestLimit}`);
+    assert.ok(percentile(adaptive.accepted, 99) < 0.5 * percentile(unlimited.accepted, 99));
+  }
+  // Not starved, the same model at 3× saturation: the limit stays at what the loop serves without queueing.
+  const server = simulatedServer(shipped, reading);
+  const half = server.run({ ms: 5000, rate: 300 });
+  server.run({ ms: 1000, rate: 1800 });
+  const over = server.run({ ms: 5000, rate: 1800 });
+  assert.ok(over.greatestLimit <= 4, `limit ${over.greatestLimit}`);
+  // What the loop has left after reading every request goes to accepted joins.
+  const readingMs = (over.accepted.length + over.refused) * 0.15;
+  assert.ok(
+    over.accepted.length >= (0.95 * (5000 - readingMs)) / (benchMeanMs - 0.15),
+    `${over.accepted.length}`,
+  );
+  assert.ok(percentile(over.accepted, 99) <= 2.5 * percentile(half.accepted, 99));
+});
