@@ -6,9 +6,19 @@
 //   BENCH_NO_WRITE=1 …                                  prints the ratio object only
 //   BENCH_ONLY=embedded …                               the crypto floor and embedded mode only (printed, never
 //                                                      written), no Redis or Kafka
+//   BENCH_ONLY=distributed BENCH_RATE=300 …             the distributed path only (its own Redis and Kafka): its
+//                                                      saturation, then BENCH_RATE joins/s, each with CPU and Redis
+//                                                      commands per join (printed, never written)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { startInfra, type Infra } from '@joinery/testing/infra';
-import { measureEmbeddedRatio, measureRatios, type Load, type Ratios, type Verdict } from './ratios.js';
+import {
+  measureDistributedOnly,
+  measureEmbeddedRatio,
+  measureRatios,
+  type Load,
+  type Ratios,
+  type Verdict,
+} from './ratios.js';
 
 const notesHeading = '## Notes';
 
@@ -98,6 +108,24 @@ async function main() {
     return;
   }
   let infra: Infra | undefined;
+  if (process.env.BENCH_ONLY === 'distributed') {
+    infra = await startInfra({ softhsm: false, log: (line) => console.log(`[infra] ${line}`) });
+    try {
+      await measureDistributedOnly({
+        redisUrl: infra.env['REDIS_URL']!,
+        kafkaBrokers: infra.env['KAFKA_BROKERS']!,
+        devices: Number(process.env.BENCH_DEVICES ?? 2000),
+        seconds: Number(process.env.BENCH_SECONDS ?? 10),
+        inFlight: Number(process.env.BENCH_IN_FLIGHT ?? 64),
+        overloadSeconds: 0,
+        rate: Number(process.env.BENCH_RATE ?? 300),
+        log: (line) => console.log(`[ratios] ${line}`),
+      });
+    } finally {
+      await infra.stop();
+    }
+    return;
+  }
   let redisUrl = process.env.REDIS_URL;
   let kafkaBrokers = process.env.KAFKA_BROKERS;
   if (redisUrl === undefined || kafkaBrokers === undefined) {
