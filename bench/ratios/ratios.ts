@@ -204,6 +204,8 @@ const redisOnly = (infra: Record<string, number>) =>
 
 interface PathPhase {
   readonly joinsPerS: number;
+  /** Joins answered `Success`. */
+  readonly joins: number;
   readonly errors: number;
   readonly failures: Record<string, number>;
   readonly perProcessMsPerJoin: Record<string, number>;
@@ -231,6 +233,7 @@ async function pathPhase(
   );
   return {
     joinsPerS: r.achieved,
+    joins: r.ok,
     errors: r.sent - r.ok,
     failures: r.failures,
     perProcessMsPerJoin,
@@ -868,7 +871,7 @@ export async function measureDistributedOnly(o: RatioOptions & { readonly rate: 
       const before = await redisCommandCalls(stats);
       const p = await pathPhase(target, load, next(count), pids);
       const after = await redisCommandCalls(stats);
-      const ok = Math.max(1, p.joinsPerS * o.seconds);
+      const ok = Math.max(1, p.joins);
       const perJoin = [...after]
         .map(([name, calls]) => [name, (calls - (before.get(name) ?? 0)) / ok] as const)
         .filter(([, n]) => n >= 0.005)
