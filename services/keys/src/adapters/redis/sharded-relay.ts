@@ -90,6 +90,16 @@ export function startShardedOutboxRelay(options: ShardedRelayOptions): ShardedRe
     members = { at: now, list };
     return list;
   };
+  // The shards rendezvous hashing gives this relay, worked out once per members list (each turn asks for all 32).
+  let preference: { of: string[]; mine: Set<number> } | undefined;
+  const preferredHere = (list: string[]): Set<number> => {
+    if (preference?.of !== list) {
+      const all = list.includes(owner) ? list : [...list, owner];
+      const mine = options.shards.map((s) => s.index).filter((k) => preferredRelay(all, k) === owner);
+      preference = { of: list, mine: new Set(mine) };
+    }
+    return preference.mine;
+  };
   const held = new Set<number>();
   const shards = options.shards.map((shard) => ({
     shard,
@@ -108,7 +118,7 @@ export function startShardedOutboxRelay(options: ShardedRelayOptions): ShardedRe
     let preferred = false;
     try {
       const list = await live();
-      preferred = preferredRelay(list.includes(owner) ? list : [...list, owner], shard.index) === owner;
+      preferred = preferredHere(list).has(shard.index);
       if (!preferred) {
         if (was) await lease.release();
       } else now = await lease.hold();
