@@ -43,9 +43,14 @@ async function setup(t: { after(fn: () => Promise<void>): void }) {
   const store = createRedisStateStore(redis, { prefix });
   const monitored = connectRedis(REDIS_URL, { connectionName: 'keys-relay-test-monitor' });
   const monitor: Redis = await monitored.monitor();
-  const commands: { name: string; at: number }[] = [];
+  const commands: { name: string; at: number; members: boolean }[] = [];
   monitor.on('monitor', (_time: string, args: string[]) => {
-    if (args.some((a) => a.includes(prefix))) commands.push({ name: args[0]!.toUpperCase(), at: Date.now() });
+    if (args.some((a) => a.includes(prefix)))
+      commands.push({
+        name: args[0]!.toUpperCase(),
+        at: Date.now(),
+        members: args.includes(`${prefix}:outbox:relays`),
+      });
   });
   const logs = captureLogs();
   const relays: { stop(): Promise<void> }[] = [];
@@ -223,4 +228,16 @@ test('two relays on one Redis split the shards, each record published by the hol
       .grep('"replica":"b"')
       .some((r) => r.msg === 'outbox relay lease taken: this process relays the outbox'),
   );
+});
+
+test('the relay heartbeats once per period, not once per shard', async (t) => {
+  const { commands, start } = await setup(t);
+  const heartbeats: number[] = [];
+  const relay = start('solo', async () => undefined, { leaseMs: 3000 });
+  await until('the relay to hold every shard', () => relay.held().length === outboxShardCount);
+  const from = commands.length;
+  await sleep(2600);
+  for (const c of commands.slice(from)) if (c.name === 'EVALSHA' && c.members) heartbeats.push(c.at);
+  // Due every third of the lease (1 s): two or three in 2.6 s.
+  assert.ok(heartbeats.length >= 1 && heartbeats.length <= 4, `heartbeats: ${heartbeats.length}`);
 });

@@ -81,13 +81,18 @@ export function startShardedOutboxRelay(options: ShardedRelayOptions): ShardedRe
   const heartbeat = defineScript<string[]>(redis, 'joineryKeysRelayHeartbeat', heartbeatLua, 1);
   const membersKey = relayMembersKey(options.prefix);
   const reader = createOutboxShardReader(redis);
-  let members: { at: number; list: string[] } | undefined;
+  let members: { at: number; list: Promise<string[]> } | undefined;
   let joined = true;
-  const live = async (): Promise<string[]> => {
+  // One heartbeat at a time: a turn asks for the members once per shard, all at once.
+  const live = (): Promise<string[]> => {
     const now = Date.now();
     if (members !== undefined && now - members.at < leaseMs / 3) return members.list;
-    const list = await heartbeat([membersKey], [now, now + leaseMs, joined ? owner : '', leaseMs * 3]);
-    members = { at: now, list };
+    const list = heartbeat([membersKey], [now, now + leaseMs, joined ? owner : '', leaseMs * 3]);
+    const beat = { at: now, list };
+    members = beat;
+    list.catch(() => {
+      if (members === beat) members = undefined;
+    });
     return list;
   };
   // The shards rendezvous hashing gives this relay, worked out once per members list (each turn asks for all 32).
