@@ -2,10 +2,11 @@
 // record relayed at once, records deleted only after their publish resolved, replicas splitting the shards.
 // The Redis commands are counted with MONITOR (only those naming this test's keys).
 import { captureLogs } from '@joinery/logging';
-import { connectRedis, type Redis } from '@joinery/store';
+import { connectRedis } from '@joinery/store';
 import { requireInfra } from '@joinery/testing/infra';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import type { OutboxRecord } from '../../domain/ports.js';
 import { outboxShardCount, shardOf } from './outbox-shards.js';
@@ -30,6 +31,35 @@ const devicesOf = (shards: readonly number[]): string[] =>
     }
   });
 
+/**
+ * A raw MONITOR connection (`+<time> [<db> <client>] "<command>" "<arg>" …` lines): ioredis's monitor mode loses
+ * track of its replies on a busy server.
+ */
+async function watchCommands(url: string, onLine: (line: string) => void): Promise<Socket> {
+  const { hostname, port, password, username } = new URL(url);
+  const socket = connect(Number(port || 6379), hostname);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.on('error', () => undefined);
+  let rest = '';
+  let ready: () => void = () => undefined;
+  const monitoring = new Promise<void>((resolve) => (ready = resolve));
+  socket.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString('utf8')).split('\r\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === '+OK') ready();
+      else if (line.startsWith('+')) onLine(line);
+    }
+  });
+  const auth =
+    password === ''
+      ? ''
+      : `AUTH ${username === '' ? '' : `${decodeURIComponent(username)} `}${decodeURIComponent(password)}\r\n`;
+  socket.write(`${auth}MONITOR\r\n`);
+  await monitoring;
+  return socket;
+}
+
 interface Published {
   readonly shard: number;
   readonly records: readonly OutboxRecord[];
@@ -41,16 +71,14 @@ async function setup(t: { after(fn: () => Promise<void>): void }) {
   const prefix = `joinery:keys-test:${randomUUID()}`;
   const redis = connectRedis(REDIS_URL, { connectionName: 'keys-relay-test' });
   const store = createRedisStateStore(redis, { prefix });
-  const monitored = connectRedis(REDIS_URL, { connectionName: 'keys-relay-test-monitor' });
-  const monitor: Redis = await monitored.monitor();
   const commands: { name: string; at: number; members: boolean }[] = [];
-  monitor.on('monitor', (_time: string, args: string[]) => {
-    if (args.some((a) => a.includes(prefix)))
-      commands.push({
-        name: args[0]!.toUpperCase(),
-        at: Date.now(),
-        members: args.includes(`${prefix}:outbox:relays`),
-      });
+  const monitor = await watchCommands(REDIS_URL, (line) => {
+    if (!line.includes(prefix)) return;
+    commands.push({
+      name: (/\] "([^"]+)"/.exec(line)?.[1] ?? '').toUpperCase(),
+      at: Date.now(),
+      members: line.includes(`"${prefix}:outbox:relays"`),
+    });
   });
   const logs = captureLogs();
   const relays: { stop(): Promise<void> }[] = [];
@@ -78,8 +106,7 @@ async function setup(t: { after(fn: () => Promise<void>): void }) {
   t.after(async () => {
     await Promise.all(relays.map((r) => r.stop()));
     await Promise.all(store.outboxShards.map((s) => redis.del(s.streamKey, s.leaseKey)));
-    monitor.disconnect();
-    monitored.disconnect();
+    monitor.destroy();
     await redis.quit();
   });
   return { store, commands, start, append, logs };
