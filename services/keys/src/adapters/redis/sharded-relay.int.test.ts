@@ -268,3 +268,36 @@ test('the relay heartbeats once per period, not once per shard', async (t) => {
   // Due every third of the lease (1 s): two or three in 2.6 s.
   assert.ok(heartbeats.length >= 1 && heartbeats.length <= 4, `heartbeats: ${heartbeats.length}`);
 });
+
+test('a shard whose publish failed is retried alone: the others of its turn are deleted once', async (t) => {
+  const { store, start, append } = await setup(t);
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const [first, failing, fine] = devicesOf([0, 7, 12]);
+  let failures = 1;
+  const published: Published[] = [];
+  const relay = start(
+    'solo',
+    async (shard, records) => {
+      if (shard === 0) await gate;
+      if (shard === 7 && failures-- > 0) throw new Error('broker away');
+      published.push({ shard, records, at: Date.now() });
+    },
+    { retryMs: 100 },
+  );
+  await until('the relay to hold every shard', () => relay.held().length === outboxShardCount);
+  // Shards 7 and 12 fill while shard 0's publish is held up, so the next turn reads and publishes them together.
+  await append(first!, 0);
+  await sleep(100);
+  await Promise.all([append(failing!, 1), append(fine!, 2)]);
+  await sleep(100);
+  open();
+  await until('every record published', () => published.length >= 3);
+  await until('every record deleted', async () => (await store.outbox.count()) === 0);
+  await sleep(300);
+  assert.deepEqual(
+    published.map((p) => p.shard),
+    [0, 12, 7],
+    'shard 12 published once, in the turn shard 7 failed; shard 7 on the retry',
+  );
+});

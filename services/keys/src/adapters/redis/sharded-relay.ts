@@ -170,17 +170,26 @@ export function startShardedOutboxRelay(options: ShardedRelayOptions): ShardedRe
       const records = read.get(s.shard.index);
       if (records !== undefined && (await hold(s)).held) batches.push({ s, records });
     }
-    try {
-      await Promise.all(batches.map(({ s, records }) => options.publish(s.shard.index, records)));
-    } catch (err) {
+    // Each shard's batch is deleted only once its publish resolved; a failed one stays for the next turn.
+    const outcomes = await Promise.allSettled(
+      batches.map(({ s, records }) => options.publish(s.shard.index, records)),
+    );
+    const delivered = batches.filter((_, i) => outcomes[i]!.status === 'fulfilled');
+    await reader.ack(new Map(delivered.map(({ s, records }) => [s.shard, records.map((r) => r.id)])));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed !== undefined) {
       logger.warn(
-        { err, batch_size: batches.reduce((n, b) => n + b.records.length, 0) },
+        {
+          err: failed.reason as unknown,
+          batch_size: batches.reduce((n, b) => n + b.records.length, 0),
+          failed_shards: batches
+            .filter((_, i) => outcomes[i]!.status === 'rejected')
+            .map((b) => b.s.shard.index),
+        },
         'outbox relay failed; retrying',
       );
       await pause(retryMs);
-      return;
     }
-    await reader.ack(new Map(batches.map(({ s, records }) => [s.shard, records.map((r) => r.id)])));
   };
   const loop = (async () => {
     while (running) {
