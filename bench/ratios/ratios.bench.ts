@@ -6,9 +6,15 @@
 //   BENCH_NO_WRITE=1 …                                  prints the ratio object only
 //   BENCH_ONLY=embedded …                               the crypto floor and embedded mode only (printed, never
 //                                                      written), no Redis or Kafka
+//   BENCH_ONLY=distributed BENCH_RATE=300 …             the distributed path only (its own Redis and Kafka): its
+//                                                      saturation, then BENCH_RATE joins/s, each with CPU and Redis
+//                                                      commands per join (printed, never written)
+//   BENCH_ONLY=distributed-path BENCH_PREFILL_JOINS=50 …  the distributed path's saturation phase as the full run
+//                                                      measures it, after the prefill (printed, never written)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { startInfra, type Infra } from '@joinery/testing/infra';
 import {
+  measureDistributedOnly,
   measureDistributedPath,
   measureEmbeddedRatio,
   measureRatios,
@@ -107,6 +113,24 @@ async function main() {
     return;
   }
   let infra: Infra | undefined;
+  if (process.env.BENCH_ONLY === 'distributed') {
+    infra = await startInfra({ softhsm: false, log: (line) => console.log(`[infra] ${line}`) });
+    try {
+      await measureDistributedOnly({
+        redisUrl: infra.env['REDIS_URL']!,
+        kafkaBrokers: infra.env['KAFKA_BROKERS']!,
+        devices: Number(process.env.BENCH_DEVICES ?? 2000),
+        seconds: Number(process.env.BENCH_SECONDS ?? 10),
+        inFlight: Number(process.env.BENCH_IN_FLIGHT ?? 64),
+        overloadSeconds: 0,
+        rate: Number(process.env.BENCH_RATE ?? 300),
+        log: (line) => console.log(`[ratios] ${line}`),
+      });
+    } finally {
+      await infra.stop();
+    }
+    return;
+  }
   let redisUrl = process.env.REDIS_URL;
   let kafkaBrokers = process.env.KAFKA_BROKERS;
   if (redisUrl === undefined || kafkaBrokers === undefined) {
@@ -125,7 +149,7 @@ async function main() {
       prefillJoinsPerDevice: Number(process.env.BENCH_PREFILL_JOINS ?? 0),
       log: (line) => console.log(`[ratios] ${line}`),
     };
-    if (process.env.BENCH_ONLY === 'distributed') {
+    if (process.env.BENCH_ONLY === 'distributed-path') {
       const p = await measureDistributedPath(options);
       console.log(`[ratios] distributed: ${JSON.stringify(p)}`);
       return;

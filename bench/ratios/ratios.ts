@@ -209,6 +209,8 @@ const redisOnly = (infra: Record<string, number>) =>
 
 interface PathPhase {
   readonly joinsPerS: number;
+  /** Joins answered `Success`. */
+  readonly joins: number;
   readonly errors: number;
   readonly failures: Record<string, number>;
   readonly perProcessMsPerJoin: Record<string, number>;
@@ -236,6 +238,7 @@ async function pathPhase(
   );
   return {
     joinsPerS: r.achieved,
+    joins: r.ok,
     errors: r.sent - r.ok,
     failures: r.failures,
     perProcessMsPerJoin,
@@ -881,4 +884,77 @@ export async function measureRatios(o: RatioOptions): Promise<Ratios> {
       load: nodePeer.load,
     },
   };
+}
+
+/** Calls per command since the Redis server started (`INFO commandstats`). */
+async function redisCommandCalls(redis: ReturnType<typeof connectRedis>): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  for (const m of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    calls.set(m[1]!, Number(m[2]));
+  return calls;
+}
+
+/**
+ * `BENCH_ONLY=distributed`: the distributed path alone, as `measureRatios` measures it (the same stack, warm-up and
+ * closed loop), then an open loop at `rate` joins/s; each phase with its CPU per join and its Redis commands per join
+ * (the commands the bench's Redis served over the phase ÷ the joins).
+ */
+export async function measureDistributedOnly(o: RatioOptions & { readonly rate: number }): Promise<void> {
+  const log = o.log ?? (() => undefined);
+  const [crypto] = await withLoad(async () => measureJoinCrypto(5, 1000));
+  log(`crypto-only join: ${crypto.medianUs.toFixed(2)} µs (median)`);
+  const devices: Device[] = Array.from({ length: o.devices }, newDevice);
+  const redisDb = 12;
+  const flush = connectRedis(redisDbUrl(o.redisUrl, redisDb), { connectionName: 'ratios' });
+  await flush.flushdb();
+  await flush.quit();
+  const stack = await startProcessStack({
+    redisUrl: o.redisUrl,
+    kafkaBrokers: o.kafkaBrokers,
+    redisDb,
+    logLevel: 'warn',
+    env: { 'bi-gateway': gatewayAboveLoad },
+    nodeArgs: { keys: o.nodeArgs ?? [], claims: o.nodeArgs ?? [], 'bi-gateway': o.nodeArgs ?? [] },
+  });
+  const stats = connectRedis(o.redisUrl, { connectionName: 'ratios-commandstats' });
+  const next = joinReqs(devices);
+  try {
+    const { tls } = await provisionNs(stack.claims, stack.admin, {
+      joinEui,
+      netId,
+      devices,
+      caCertPem: stack.caCertPem,
+    });
+    const target = nsTarget(
+      `https://127.0.0.1:${stack.biPort}/`,
+      { clientCertPem: tls.cert, clientKeyPem: tls.key, caCertPem: tls.ca },
+      o.inFlight,
+    );
+    const pids = distributedPathPids(stack, infraPids(o.redisUrl, o.kafkaBrokers));
+    const measured = async (name: string, load: LoadgenPhase, count: number) => {
+      const before = await redisCommandCalls(stats);
+      const p = await pathPhase(target, load, next(count), pids);
+      const after = await redisCommandCalls(stats);
+      const ok = Math.max(1, p.joins);
+      const perJoin = [...after]
+        .map(([name, calls]) => [name, (calls - (before.get(name) ?? 0)) / ok] as const)
+        .filter(([, n]) => n >= 0.005)
+        .sort((a, b) => b[1] - a[1]);
+      const total = perJoin.reduce((n, [, c]) => n + c, 0);
+      const split = Object.entries(p.perProcessMsPerJoin).map(([k, ms]) => `${k} ${ms.toFixed(3)}`);
+      log(
+        `${name}: ${p.joinsPerS.toFixed(0)} joins/s, ${p.cpuMsPerJoin.toFixed(3)} ms CPU/join ` +
+          `(${(p.cpuMsPerJoin / (crypto.medianUs / 1000)).toFixed(1)}× crypto; ${split.join(', ')}), ` +
+          `Redis ${total.toFixed(2)} commands/join (${perJoin.map(([c, n]) => `${c} ${n.toFixed(2)}`).join(', ')}), ` +
+          `errors ${p.errors}, load ${JSON.stringify(p.load)}`,
+      );
+    };
+    await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
+    await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(8000), pids);
+    await measured('distributed saturation', { closed: o.inFlight, seconds: o.seconds }, 4000 * o.seconds);
+    await measured(`distributed at ${o.rate}/s`, { rate: o.rate, seconds: o.seconds }, o.rate * o.seconds);
+  } finally {
+    await stats.quit();
+    await stack.stop();
+  }
 }

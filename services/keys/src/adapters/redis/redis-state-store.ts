@@ -10,6 +10,7 @@ import {
   type ReserveRefusal,
   type StoredSession,
 } from '../../domain/ports.js';
+import { streamRecords } from './outbox-shard-reader.js';
 import { deviceKeyBase, outboxLeaseKey, outboxShardCount, outboxStreamKey } from './outbox-shards.js';
 import { commitLua, reserveLua, resetLua } from './redis-scripts.js';
 
@@ -91,24 +92,14 @@ const parseReset = (entry: string): DevNonceReset => {
 };
 
 async function readStream(redis: Redis | Cluster, key: string, limit: number): Promise<OutboxRecord[]> {
-  const entries = await redis.xrangeBuffer(key, '-', '+', 'COUNT', limit);
-  return entries.map(([id, fields]) => {
-    const map = new Map<string, Buffer>();
-    for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!.toString(), fields[i + 1]!);
-    return {
-      id: id.toString(),
-      topic: map.get('topic')?.toString() ?? '',
-      key: map.get('key')?.toString() ?? '',
-      value: new Uint8Array(map.get('value') ?? []),
-    };
-  });
+  return streamRecords(await redis.xrangeBuffer(key, '-', '+', 'COUNT', limit));
 }
 
 /**
  * Distributed-mode state in Redis (standalone, Sentinel or Cluster): one Lua script per atomic step (reserve,
  * commit, reset). The outbox is `outboxShardCount` Redis Streams (ADR 0007); a device's keys carry its shard's hash
- * tag, so each script touches one slot. `outbox` reads all shards (ids `<shard>/<stream id>`); the relay reads each
- * shard on its own (`outboxShards`). Ack deletes entries with XDEL.
+ * tag, so each script touches one slot. `outbox` reads all shards (ids `<shard>/<stream id>`); the relay reads the
+ * shards it holds together (`outboxShards`, `createOutboxShardReader`). Ack deletes entries with XDEL.
  */
 export function createRedisStateStore(
   redis: Redis | Cluster,
