@@ -9,13 +9,10 @@
 //   BENCH_ONLY=distributed BENCH_RATE=300 …             the distributed path only (its own Redis and Kafka): its
 //                                                      saturation, then BENCH_RATE joins/s, each with CPU and Redis
 //                                                      commands per join (printed, never written)
-//   BENCH_ONLY=distributed-path BENCH_PREFILL_JOINS=50 …  the distributed path's saturation phase as the full run
-//                                                      measures it, after the prefill (printed, never written)
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { startInfra, type Infra } from '@joinery/testing/infra';
 import {
   measureDistributedOnly,
-  measureDistributedPath,
   measureEmbeddedRatio,
   measureRatios,
   type Load,
@@ -124,6 +121,7 @@ async function main() {
         inFlight: Number(process.env.BENCH_IN_FLIGHT ?? 64),
         overloadSeconds: 0,
         rate: Number(process.env.BENCH_RATE ?? 300),
+        prefillJoinsPerDevice: Number(process.env.BENCH_PREFILL_JOINS ?? 0),
         log: (line) => console.log(`[ratios] ${line}`),
       });
     } finally {
@@ -149,11 +147,6 @@ async function main() {
       prefillJoinsPerDevice: Number(process.env.BENCH_PREFILL_JOINS ?? 0),
       log: (line) => console.log(`[ratios] ${line}`),
     };
-    if (process.env.BENCH_ONLY === 'distributed-path') {
-      const p = await measureDistributedPath(options);
-      console.log(`[ratios] distributed: ${JSON.stringify(p)}`);
-      return;
-    }
     const ratios = await measureRatios(options);
     console.log(JSON.stringify(ratios));
     if (process.env.BENCH_NO_WRITE !== '1') {

@@ -635,13 +635,17 @@ async function withOverloadGateway<T>(
   }
 }
 
-/** The distributed path alone (gateway, claims, keys as processes on Redis and Kafka): its saturation phase. */
-async function distributedPath(
+/**
+ * The distributed path (gateway, claims, keys as processes on Redis and Kafka, Redis db 12 emptied first), its NS
+ * provisioned for `devices` and the devices prefilled (`o.prefillJoinsPerDevice`); `measure` runs on it, then it stops.
+ */
+async function withDistributedStack<T>(
   o: RatioOptions,
   devices: readonly Device[],
   next: (count: number) => { bodies: string[]; keys: Uint8Array[] },
   log: (line: string) => void,
-): Promise<PathPhase> {
+  measure: (target: LoadgenTarget, pids: Record<string, number>) => Promise<T>,
+): Promise<T> {
   const redisDb = 12;
   const flush = connectRedis(redisDbUrl(o.redisUrl, redisDb), { connectionName: 'ratios' });
   await flush.flushdb();
@@ -655,8 +659,6 @@ async function distributedPath(
     env: { 'bi-gateway': gatewayAboveLoad },
     nodeArgs: { keys: nodeArgs, claims: nodeArgs, 'bi-gateway': nodeArgs },
   });
-  let distributed: PathPhase;
-  const infra = infraPids(o.redisUrl, o.kafkaBrokers);
   try {
     const { tls } = await provisionNs(stack.claims, stack.admin, {
       joinEui,
@@ -670,14 +672,26 @@ async function distributedPath(
       o.inFlight,
     );
     await prefill(target, next, o, devices.length, log);
-    distributed = await saturation(target, distributedPathPids(stack, infra), next, o, 4000);
-    log(
-      `distributed: ${distributed.joinsPerS.toFixed(0)} joins/s, ${distributed.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(distributed.failures)} per process ${JSON.stringify(distributed.perProcessMsPerJoin)} (load ${JSON.stringify(distributed.load)})`,
-    );
+    return await measure(target, distributedPathPids(stack, infraPids(o.redisUrl, o.kafkaBrokers)));
   } finally {
     await stack.stop();
   }
-  return distributed;
+}
+
+/** The distributed path alone: its saturation phase. */
+async function distributedPath(
+  o: RatioOptions,
+  devices: readonly Device[],
+  next: (count: number) => { bodies: string[]; keys: Uint8Array[] },
+  log: (line: string) => void,
+): Promise<PathPhase> {
+  return withDistributedStack(o, devices, next, log, async (target, pids) => {
+    const distributed = await saturation(target, pids, next, o, 4000);
+    log(
+      `distributed: ${distributed.joinsPerS.toFixed(0)} joins/s, ${distributed.cpuMsPerJoin.toFixed(3)} ms CPU/join ${JSON.stringify(distributed.failures)} per process ${JSON.stringify(distributed.perProcessMsPerJoin)} (load ${JSON.stringify(distributed.load)})`,
+    );
+    return distributed;
+  });
 }
 
 /** The distributed path (gateway, claims, keys as processes on Redis and Kafka), then the peer on the same Redis. */
@@ -805,12 +819,6 @@ async function embedded(
   }
 }
 
-/** The distributed path only (`BENCH_ONLY=distributed`): its saturation phase, per process, without the peer. */
-export async function measureDistributedPath(o: RatioOptions): Promise<PathPhase> {
-  const devices = Array.from({ length: o.devices }, newDevice);
-  return distributedPath(o, devices, joinReqs(devices), o.log ?? (() => undefined));
-}
-
 /** The crypto floor and embedded mode only (`BENCH_ONLY=embedded`): the embedded ratio without the other phases. */
 export async function measureEmbeddedRatio(o: RatioOptions) {
   const log = o.log ?? (() => undefined);
@@ -904,57 +912,34 @@ export async function measureDistributedOnly(o: RatioOptions & { readonly rate: 
   const [crypto] = await withLoad(async () => measureJoinCrypto(5, 1000));
   log(`crypto-only join: ${crypto.medianUs.toFixed(2)} µs (median)`);
   const devices: Device[] = Array.from({ length: o.devices }, newDevice);
-  const redisDb = 12;
-  const flush = connectRedis(redisDbUrl(o.redisUrl, redisDb), { connectionName: 'ratios' });
-  await flush.flushdb();
-  await flush.quit();
-  const stack = await startProcessStack({
-    redisUrl: o.redisUrl,
-    kafkaBrokers: o.kafkaBrokers,
-    redisDb,
-    logLevel: 'warn',
-    env: { 'bi-gateway': gatewayAboveLoad },
-    nodeArgs: { keys: o.nodeArgs ?? [], claims: o.nodeArgs ?? [], 'bi-gateway': o.nodeArgs ?? [] },
-  });
-  const stats = connectRedis(o.redisUrl, { connectionName: 'ratios-commandstats' });
   const next = joinReqs(devices);
+  const stats = connectRedis(o.redisUrl, { connectionName: 'ratios-commandstats' });
   try {
-    const { tls } = await provisionNs(stack.claims, stack.admin, {
-      joinEui,
-      netId,
-      devices,
-      caCertPem: stack.caCertPem,
+    await withDistributedStack(o, devices, next, log, async (target, pids) => {
+      const measured = async (name: string, load: LoadgenPhase, count: number) => {
+        const before = await redisCommandCalls(stats);
+        const p = await pathPhase(target, load, next(count), pids);
+        const after = await redisCommandCalls(stats);
+        const ok = Math.max(1, p.joins);
+        const perJoin = [...after]
+          .map(([name, calls]) => [name, (calls - (before.get(name) ?? 0)) / ok] as const)
+          .filter(([, n]) => n >= 0.005)
+          .sort((a, b) => b[1] - a[1]);
+        const total = perJoin.reduce((n, [, c]) => n + c, 0);
+        const split = Object.entries(p.perProcessMsPerJoin).map(([k, ms]) => `${k} ${ms.toFixed(3)}`);
+        log(
+          `${name}: ${p.joinsPerS.toFixed(0)} joins/s, ${p.cpuMsPerJoin.toFixed(3)} ms CPU/join ` +
+            `(${(p.cpuMsPerJoin / (crypto.medianUs / 1000)).toFixed(1)}× crypto; ${split.join(', ')}), ` +
+            `Redis ${total.toFixed(2)} commands/join (${perJoin.map(([c, n]) => `${c} ${n.toFixed(2)}`).join(', ')}), ` +
+            `errors ${p.errors}, load ${JSON.stringify(p.load)}`,
+        );
+      };
+      await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
+      await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(8000), pids);
+      await measured('distributed saturation', { closed: o.inFlight, seconds: o.seconds }, 4000 * o.seconds);
+      await measured(`distributed at ${o.rate}/s`, { rate: o.rate, seconds: o.seconds }, o.rate * o.seconds);
     });
-    const target = nsTarget(
-      `https://127.0.0.1:${stack.biPort}/`,
-      { clientCertPem: tls.cert, clientKeyPem: tls.key, caCertPem: tls.ca },
-      o.inFlight,
-    );
-    const pids = distributedPathPids(stack, infraPids(o.redisUrl, o.kafkaBrokers));
-    const measured = async (name: string, load: LoadgenPhase, count: number) => {
-      const before = await redisCommandCalls(stats);
-      const p = await pathPhase(target, load, next(count), pids);
-      const after = await redisCommandCalls(stats);
-      const ok = Math.max(1, p.joins);
-      const perJoin = [...after]
-        .map(([name, calls]) => [name, (calls - (before.get(name) ?? 0)) / ok] as const)
-        .filter(([, n]) => n >= 0.005)
-        .sort((a, b) => b[1] - a[1]);
-      const total = perJoin.reduce((n, [, c]) => n + c, 0);
-      const split = Object.entries(p.perProcessMsPerJoin).map(([k, ms]) => `${k} ${ms.toFixed(3)}`);
-      log(
-        `${name}: ${p.joinsPerS.toFixed(0)} joins/s, ${p.cpuMsPerJoin.toFixed(3)} ms CPU/join ` +
-          `(${(p.cpuMsPerJoin / (crypto.medianUs / 1000)).toFixed(1)}× crypto; ${split.join(', ')}), ` +
-          `Redis ${total.toFixed(2)} commands/join (${perJoin.map(([c, n]) => `${c} ${n.toFixed(2)}`).join(', ')}), ` +
-          `errors ${p.errors}, load ${JSON.stringify(p.load)}`,
-      );
-    };
-    await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
-    await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(8000), pids);
-    await measured('distributed saturation', { closed: o.inFlight, seconds: o.seconds }, 4000 * o.seconds);
-    await measured(`distributed at ${o.rate}/s`, { rate: o.rate, seconds: o.seconds }, o.rate * o.seconds);
   } finally {
     await stats.quit();
-    await stack.stop();
   }
 }
