@@ -4,6 +4,8 @@ export { createInProcessBus } from './in-process-bus.js';
 export { connectKafkaBus } from './kafka-bus.js';
 export type { KafkaBusOptions } from './kafka-bus.js';
 export { startOutboxRelay } from './outbox-relay.js';
+export { wakeablePause } from './wakeable-pause.js';
+export type { WakeablePause } from './wakeable-pause.js';
 export type {
   OutboxRecord,
   OutboxRelay,

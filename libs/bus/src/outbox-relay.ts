@@ -1,4 +1,5 @@
 import type { BusRecord, Logger } from './bus.js';
+import { wakeablePause } from './wakeable-pause.js';
 
 /** One outbox record: its outbox id (in outbox order), where it goes, and its bytes. */
 export interface OutboxRecord extends BusRecord {
@@ -59,16 +60,8 @@ export function startOutboxRelay<R extends OutboxRecord>(options: OutboxRelayOpt
   const { lease, logger } = options;
   let running = true;
   let holding = false;
-  let wake: (() => void) | undefined;
   let waiters: (() => void)[] = [];
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  const { pause, wake } = wakeablePause();
   const holdsLease = async (): Promise<boolean> => {
     if (lease === undefined) return true;
     const held = await lease.hold().catch((err: unknown) => {
@@ -110,12 +103,12 @@ export function startOutboxRelay<R extends OutboxRecord>(options: OutboxRelayOpt
   return {
     async stop() {
       running = false;
-      wake?.();
+      wake();
       await loop;
     },
     drained() {
       const seen = new Promise<void>((resolve) => (waiters = [...waiters, resolve]));
-      wake?.();
+      wake();
       return seen;
     },
   };

@@ -1,3 +1,4 @@
+import { wakeablePause } from '@joinery/bus';
 import { createRedisLease, defineScript, type Cluster, type Redis } from '@joinery/store';
 import { createHash } from 'node:crypto';
 import type { Logger, OutboxRecord } from '../../domain/ports.js';
@@ -141,15 +142,7 @@ export function startShardedOutboxRelay(options: ShardedRelayOptions): ShardedRe
     return { held: now, preferred };
   };
   let running = true;
-  let wake: (() => void) | undefined;
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  const { pause, wake } = wakeablePause();
   const turn = async () => {
     const checked = await Promise.all(shards.map(async (s) => ({ s, ...(await hold(s)) })));
     const mine = checked.filter((c) => c.held).map((c) => c.s);
@@ -206,7 +199,7 @@ export function startShardedOutboxRelay(options: ShardedRelayOptions): ShardedRe
     held: () => [...held].sort((a, b) => a - b),
     async stop() {
       running = false;
-      wake?.();
+      wake();
       reader.close();
       await loop;
       joined = false;
