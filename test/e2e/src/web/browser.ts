@@ -28,13 +28,23 @@ export interface Browser {
 export async function launchBrowser(options: {
   baseUrl: string;
   log?: (line: string) => void;
+  /** A Y4M file (`writeLabelVideo`) the page's camera plays, the camera permission granted. No camera unless set. */
+  camera?: string;
 }): Promise<Browser> {
   const executablePath = await ensureChromium(options.log);
   const profile = mkdtempSync(join(tmpdir(), 'joinery-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-dev-shm-usage',
+      ...(options.camera === undefined
+        ? []
+        : ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${options.camera}`]),
+    ],
+    ...(options.camera === undefined ? {} : { permissions: ['camera'] }),
     baseURL: options.baseUrl,
     viewport: { width: 1280, height: 860 },
     // The console drops its transitions then: axe-core must not measure colour contrast while a dialog fades in.

@@ -1,6 +1,7 @@
 // The seed's whole flow in the web console, in a real browser (Debian's Chromium through playwright-core) against
-// embedded mode: log in, register a network server and take its credentials, claim one device and a CSV of 50, a
-// simulated network server joins them, move one to another network server, unclaim one, see the charges. Every step
+// embedded mode: log in, register a network server and take its credentials, claim one device, a CSV of 50, one from
+// a photo of its QR code and one through the camera (Chromium's fake camera playing the label), a simulated network
+// server joins them, move one to another network server, unclaim one, see the charges. Every step
 // saves a screenshot (test/e2e/output/console-flow/) and passes axe-core with no serious or critical violation.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,6 +23,7 @@ import {
 import { captureLogs } from '@joinery/logging';
 import type { Page } from 'playwright-core';
 import { launchBrowser, outputDir, seriousViolations, type Browser } from './browser.js';
+import { writeLabelVideo } from './fake-camera.js';
 import { repoRoot } from '../stack/service-processes.js';
 
 const joinEui = '70B3D57ED00C0DE0';
@@ -43,6 +45,7 @@ describe('the web console plays the seed flow in a browser', () => {
   let shot = 0;
   const single = simulatedDevice('1.0.3');
   const labelled = simulatedDevice('1.0.4');
+  const scanned = simulatedDevice('1.1');
   const bulk: SimulatedDevice[] = Array.from({ length: 50 }, (_, i) =>
     simulatedDevice(i % 2 === 0 ? '1.0.4' : '1.1'),
   );
@@ -65,9 +68,12 @@ describe('the web console plays the seed flow in a browser', () => {
     invitationToken = account.invitation.token;
     await admin.request('POST', '/api/v1/device-batches', {
       joinEui,
-      devices: [single, labelled, ...bulk].map(batchRow),
+      devices: [single, labelled, scanned, ...bulk].map(batchRow),
     });
-    browser = await launchBrowser({ baseUrl: apiUrl });
+    // The camera sees the label of one more device.
+    const camera = join(dataDir, 'camera.y4m');
+    writeLabelVideo(await labelPng(scanned), camera);
+    browser = await launchBrowser({ baseUrl: apiUrl, camera });
     page = browser.page;
   });
   after(async () => {
@@ -252,16 +258,20 @@ describe('the web console plays the seed flow in a browser', () => {
     await checkpoint('devices');
   });
 
-  step('claim a device from a photo of its TR005 QR code', async () => {
-    // The manufacturer's label: the device's QR code with its claim code, as the API draws it.
+  /** The manufacturer's label: the device's QR code with its claim code, as the API draws it. */
+  async function labelPng(device: SimulatedDevice): Promise<Buffer> {
     const res = await fetch(
-      `${apiUrl}/api/v1/devices/${labelled.devEui}/qr.png?claimCode=${labelled.claimCode}`,
+      `${apiUrl}/api/v1/devices/${device.devEui}/qr.png?claimCode=${device.claimCode}`,
       {
         headers: { authorization: `Bearer ${running.adminToken}` },
       },
     );
     assert.equal(res.status, 200);
-    const png = Buffer.from(await res.arrayBuffer());
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  step('claim a device from a photo of its TR005 QR code', async () => {
+    const png = await labelPng(labelled);
     await nav('Claim devices').click();
     await page.getByRole('tab', { name: 'QR code' }).click();
     await page
@@ -273,6 +283,26 @@ describe('the web console plays the seed flow in a browser', () => {
     await checkpoint('claim-qr');
     await page.getByRole('button', { name: 'Claim from the QR code' }).click();
     await page.getByRole('heading', { name: `Device ${labelled.devEui}` }).waitFor();
+    await page.getByTestId('device-ns').getByText('ns-one', { exact: true }).waitFor();
+  });
+
+  step('claim a device by holding its label up to the camera', async () => {
+    await nav('Claim devices').click();
+    await page.getByRole('tab', { name: 'QR code' }).click();
+    await page.getByRole('button', { name: 'Scan with the camera' }).click();
+    // The page reads the frames until it finds the code, fills in what it read and closes the camera.
+    await page.getByText(`DevEUI ${scanned.devEui}`, { exact: false }).waitFor();
+    await page.getByText('claim code included', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Scan with the camera' }).waitFor();
+    assert.equal(
+      await page.getByLabel('Camera preview').isHidden(),
+      true,
+      'the camera preview is still shown',
+    );
+    await chooseOption('Network server', 'ns-one (NetID 000013)');
+    await checkpoint('claim-camera');
+    await page.getByRole('button', { name: 'Claim from the QR code' }).click();
+    await page.getByRole('heading', { name: `Device ${scanned.devEui}` }).waitFor();
     await page.getByTestId('device-ns').getByText('ns-one', { exact: true }).waitFor();
   });
 
