@@ -41,14 +41,14 @@ const issuer = {
   email: 'billing@example.net',
 };
 
-async function harness(now: { ms: number }) {
+async function harness(now: { ms: number }, by = issuer) {
   const ledger = createMemoryLedger();
   const app = await buildBillingApp({
     ledger,
     logger: captureLogs().logger,
     config: { amountMinor: 125, currency: 'EUR' },
     clock: { now: () => now.ms },
-    invoicing: { issuer, numberPrefix: 'EXN-' },
+    invoicing: { issuer: by, numberPrefix: 'EXN-' },
   });
   return { app, client: createInProcessClient(BillingService, app.service) };
 }
@@ -145,6 +145,29 @@ describe('invoices', () => {
     assert.deepEqual(Buffer.from(again.pdf), Buffer.from(invoice.pdf));
     // Without asking, no PDF.
     assert.equal((await h.client.getInvoice({ accountId: 'acc-pdf', year: 2026, month: 11 })).pdf.length, 0);
+  });
+
+  test('the CSV carries the number, date, period and issuer on every row, every field escaped', async () => {
+    const now = { ms: Date.parse('2026-12-05T00:00:00Z') };
+    const hostile = {
+      name: '=HYPERLINK("http://evil.example","pay here"), Ltd.',
+      address: '@Street 1\n-10115 Berlin',
+      taxId: '+49 123',
+      email: 'billing@example.net',
+    };
+    const h = await harness(now, hostile);
+    await h.app.handleJoinEvents([join(20, 'acc-csv', '2026-11-03T08:00:00Z')]);
+    const first = await h.client.getInvoice({ accountId: 'acc-csv', year: 2026, month: 11 });
+    const document = `EXN-000001,2026-12-01,2026-11,"'=HYPERLINK(""http://evil.example"",""pay here""), Ltd.","'@Street 1\n-10115 Berlin","'+49 123",billing@example.net`;
+    assert.equal(
+      first.csv,
+      'devEui,accountId,amountMinor,currency,chargedAt,joinEventId,invoiceNumber,invoiceDate,period,issuerName,issuerAddress,issuerTaxId,issuerEmail\n' +
+        `${dev(20)},acc-csv,125,EUR,2026-11-03T08:00:00.000Z,j20,${document}\n` +
+        `total,acc-csv,125,EUR,,,${document}\n`,
+    );
+    // Downloaded again (and after a listing numbered other invoices), the same file.
+    await h.client.listInvoices({});
+    assert.equal((await h.client.getInvoice({ accountId: 'acc-csv', year: 2026, month: 11 })).csv, first.csv);
   });
 
   test('money is written as its currency writes it; the issuer comes from JOINERY_INVOICE_ISSUER_*', () => {
