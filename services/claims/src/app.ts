@@ -31,6 +31,8 @@ export interface ClaimsAppDeps {
   readonly auditRetention?: AuditRetention;
   /** How often the audit log is cut to its retention (default 10 min; 0: never). */
   readonly auditSweepIntervalMs?: number;
+  /** Credentials bundles of one peer waiting for their download at once (`JOINERY_CLAIMS_MAX_BUNDLES_PER_PEER`). */
+  readonly maxBundlesPerPeer?: number;
 }
 
 export interface ClaimsApp {
@@ -75,6 +77,7 @@ export async function buildClaimsApp(deps: ClaimsAppDeps): Promise<ClaimsApp> {
       : { allowPrivateAsyncUrls: deps.allowPrivateAsyncUrls }),
     ...(deps.access === undefined ? {} : { access: deps.access }),
     ...(deps.auditRetention === undefined ? {} : { auditRetention: deps.auditRetention }),
+    ...(deps.maxBundlesPerPeer === undefined ? {} : { maxBundlesPerPeer: deps.maxBundlesPerPeer }),
   });
   await claims.relay.sweep();
   const intervalMs = deps.sweepIntervalMs ?? 30_000;

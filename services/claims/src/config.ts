@@ -40,6 +40,11 @@ export const claimsConfigSchema = {
     min: 100,
     max: 100_000_000,
   }),
+  /**
+   * Credentials bundles (the zip of a registration or rotation, up to 1 MiB each, kept an hour) of one network or
+   * application server waiting for their download at once; one more is `claims:too_many_bundles`.
+   */
+  maxBundlesPerPeer: int('JOINERY_CLAIMS_MAX_BUNDLES_PER_PEER', { default: 10, min: 1, max: 1000 }),
 } as const;
 
 export type ClaimsConfig = ConfigOf<typeof claimsConfigSchema>;

@@ -57,6 +57,7 @@ const app = await buildClaimsApp({
   allowPrivateAsyncUrls: config.allowPrivateAsyncUrls,
   access: { passwordCost: { log2N: config.passwordScryptLog2N, r: 8, p: 1 } },
   auditRetention: auditRetentionOf(config),
+  maxBundlesPerPeer: config.maxBundlesPerPeer,
 });
 const server = createGrpcServer({ logger });
 server.add(ClaimsService, app.service);

@@ -124,6 +124,7 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
       allowPrivateAsyncUrls: claimsConfig.allowPrivateAsyncUrls,
       access: { passwordCost: { log2N: claimsConfig.passwordScryptLog2N, r: 8, p: 1 } },
       auditRetention: auditRetentionOf(claimsConfig),
+      maxBundlesPerPeer: claimsConfig.maxBundlesPerPeer,
     });
     cleanups.push(() => claimsApp.close());
     const claims = createInProcessClient(ClaimsService, claimsApp.service, {

@@ -37,6 +37,8 @@ export interface ClaimsDeps {
   readonly access?: Partial<AccessSettings>;
   /** How long the audit log is (default: audit.ts). */
   readonly auditRetention?: AuditRetention;
+  /** Credentials bundles of one peer waiting for their download at once (default: bundles.ts). */
+  readonly maxBundlesPerPeer?: number;
 }
 
 /** The claims use cases, grouped by area. */
@@ -78,7 +80,7 @@ export function createClaims(deps: ClaimsDeps): Claims {
     relay,
     access: new Access(ctx, { ...defaultAccessSettings, ...deps.access }),
     audit: new Audit(ctx, deps.auditRetention ?? defaultAuditRetention),
-    bundles: new Bundles(ctx, peers, deps.bundleSeal),
+    bundles: new Bundles(ctx, peers, deps.bundleSeal, deps.maxBundlesPerPeer),
     activity: new JoinActivity(ctx, devices),
     health: new Health(ctx),
   };

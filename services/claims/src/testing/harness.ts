@@ -69,6 +69,7 @@ export async function createHarness(
     allowPrivateAsyncUrls?: boolean;
     access?: Partial<AccessSettings>;
     auditRetention?: AuditRetention;
+    maxBundlesPerPeer?: number;
   } = {},
 ): Promise<Harness> {
   const store = options.store ?? createMemoryClaimsStore();
@@ -90,6 +91,7 @@ export async function createHarness(
       ? {}
       : { allowPrivateAsyncUrls: options.allowPrivateAsyncUrls }),
     ...(options.auditRetention === undefined ? {} : { auditRetention: options.auditRetention }),
+    ...(options.maxBundlesPerPeer === undefined ? {} : { maxBundlesPerPeer: options.maxBundlesPerPeer }),
   });
   return { claims, store, keys, publisher, clock };
 }
