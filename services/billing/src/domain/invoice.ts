@@ -36,6 +36,12 @@ export interface InvoiceIssue {
   readonly issuer: InvoiceIssuer;
 }
 
+/** An issued invoice's number, date and issuer, kept as they were first given (`ChargeLedger.keepInvoiceIssue`). */
+export interface IssuedInvoice extends InvoiceIssue {
+  readonly number: string;
+  readonly issuedAt: number;
+}
+
 export interface Invoice extends InvoiceIssue {
   readonly accountId: string;
   readonly year: number;
