@@ -119,6 +119,12 @@ export const claimsErrorCatalogue = {
     message: 'the credentials bundle was downloaded already or has expired',
     reason: 'other',
   },
+  too_many_bundles: {
+    kind: 'resource_exhausted',
+    message:
+      'too many credentials bundles of this server wait for their download; download one or retry later',
+    reason: 'other',
+  },
   invalid_seal_key: {
     kind: 'failed_precondition',
     message: 'the claims seal key file is unusable',

@@ -172,15 +172,15 @@ describe('queries', () => {
     assert.equal(invoice.totalMinor, 60n);
     assert.equal(invoice.currency, 'USD');
     const lines = invoice.csv.trim().split('\n');
-    assert.equal(lines[0], 'devEui,accountId,amountMinor,currency,chargedAt,joinEventId');
+    const header =
+      'devEui,accountId,amountMinor,currency,chargedAt,joinEventId,invoiceNumber,invoiceDate,period,issuerName,issuerAddress,issuerTaxId,issuerEmail';
+    assert.equal(lines[0], header);
     assert.equal(lines.length, 5);
-    assert.equal(lines[4], 'total,acc-b,60,USD,,');
+    // The month is not over: a draft, without number or date.
+    assert.equal(lines[4], 'total,acc-b,60,USD,,,,,2026-11,Joinery,,,');
     const empty = await h.client.getInvoice({ accountId: 'acc-b', year: 2025, month: 1 });
     assert.equal(empty.totalMinor, 0n);
-    assert.equal(
-      empty.csv,
-      'devEui,accountId,amountMinor,currency,chargedAt,joinEventId\ntotal,acc-b,0,USD,,\n',
-    );
+    assert.equal(empty.csv, `${header}\ntotal,acc-b,0,USD,,,,,2025-01,Joinery,,,\n`);
   });
 
   test('bad requests are refused with codes', async () => {

@@ -41,16 +41,20 @@ const issuer = {
   email: 'billing@example.net',
 };
 
-async function harness(now: { ms: number }) {
-  const ledger = createMemoryLedger();
+async function harness(
+  now: { ms: number },
+  by = issuer,
+  ledger = createMemoryLedger(),
+  numberPrefix = 'EXN-',
+) {
   const app = await buildBillingApp({
     ledger,
     logger: captureLogs().logger,
     config: { amountMinor: 125, currency: 'EUR' },
     clock: { now: () => now.ms },
-    invoicing: { issuer, numberPrefix: 'EXN-' },
+    invoicing: { issuer: by, numberPrefix },
   });
-  return { app, client: createInProcessClient(BillingService, app.service) };
+  return { app, ledger, client: createInProcessClient(BillingService, app.service) };
 }
 
 describe('invoices', () => {
@@ -145,6 +149,62 @@ describe('invoices', () => {
     assert.deepEqual(Buffer.from(again.pdf), Buffer.from(invoice.pdf));
     // Without asking, no PDF.
     assert.equal((await h.client.getInvoice({ accountId: 'acc-pdf', year: 2026, month: 11 })).pdf.length, 0);
+  });
+
+  test('the CSV carries the number, date, period and issuer on every row, every field escaped', async () => {
+    const now = { ms: Date.parse('2026-12-05T00:00:00Z') };
+    const hostile = {
+      name: '=HYPERLINK("http://evil.example","pay here"), Ltd.',
+      address: '@Street 1\n-10115 Berlin',
+      taxId: '+49 123',
+      email: 'billing@example.net',
+    };
+    const h = await harness(now, hostile);
+    await h.app.handleJoinEvents([join(20, 'acc-csv', '2026-11-03T08:00:00Z')]);
+    const first = await h.client.getInvoice({ accountId: 'acc-csv', year: 2026, month: 11 });
+    const document = `EXN-000001,2026-12-01,2026-11,"'=HYPERLINK(""http://evil.example"",""pay here""), Ltd.","'@Street 1\n-10115 Berlin","'+49 123",billing@example.net`;
+    assert.equal(
+      first.csv,
+      'devEui,accountId,amountMinor,currency,chargedAt,joinEventId,invoiceNumber,invoiceDate,period,issuerName,issuerAddress,issuerTaxId,issuerEmail\n' +
+        `${dev(20)},acc-csv,125,EUR,2026-11-03T08:00:00.000Z,j20,${document}\n` +
+        `total,acc-csv,125,EUR,,,${document}\n`,
+    );
+    // Downloaded again (and after a listing numbered other invoices), the same file.
+    await h.client.listInvoices({});
+    assert.equal((await h.client.getInvoice({ accountId: 'acc-csv', year: 2026, month: 11 })).csv, first.csv);
+  });
+
+  test('an issued invoice keeps its number, date and issuer when the issuer configuration changes', async () => {
+    const now = { ms: Date.parse('2026-11-20T00:00:00Z') };
+    const before = await harness(now);
+    await before.app.handleJoinEvents([
+      join(30, 'acc-r', '2026-10-03T08:00:00Z'),
+      join(31, 'acc-r', '2026-11-03T08:00:00Z'),
+    ]);
+    const october = await before.client.getInvoice({ accountId: 'acc-r', year: 2026, month: 10 });
+    assert.equal(october.number, 'EXN-000001');
+    // The operator renames the issuer, moves it and changes the prefix; the same ledger, restarted.
+    const renamed = { ...issuer, name: 'Example Networks AG', address: 'Neue Strasse 2\n8000 Zurich' };
+    now.ms = Date.parse('2026-12-02T00:00:00Z');
+    const after = await harness(now, renamed, before.ledger, 'EXA-');
+    const again = await after.client.getInvoice({
+      accountId: 'acc-r',
+      year: 2026,
+      month: 10,
+      includePdf: true,
+    });
+    assert.equal(again.number, 'EXN-000001');
+    assert.deepEqual(again.issuer, october.issuer);
+    assert.equal(again.csv, october.csv);
+    assert.match(await pdfText(again.pdf), /Hauptstrasse 1/);
+    // The month issued after the change is the renamed issuer's: its own sequence, its prefix, its address.
+    const november = await after.client.getInvoice({ accountId: 'acc-r', year: 2026, month: 11 });
+    assert.equal(november.number, 'EXA-000001');
+    assert.equal(november.issuer?.name, 'Example Networks AG');
+    assert.deepEqual(
+      (await after.client.listInvoices({ accountId: 'acc-r' })).invoices.map((i) => i.number),
+      ['EXA-000001', 'EXN-000001'],
+    );
   });
 
   test('money is written as its currency writes it; the issuer comes from JOINERY_INVOICE_ISSUER_*', () => {

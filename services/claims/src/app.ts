@@ -4,6 +4,7 @@ import { claimsServiceImpl } from './adapters/grpc/claims-service-impl.js';
 import { bundleSealOf, type CaKeySeal } from './adapters/x509/ca-key-seal.js';
 import { X509CertificateAuthority } from './adapters/x509/certificate-authority.js';
 import type { AccessSettings } from './domain/access.js';
+import type { AuditRetention } from './domain/audit.js';
 import { createClaims, type Claims } from './domain/claims.js';
 import type { ClaimsLogger, RateLimit } from './domain/context.js';
 import type { ClaimsStore, Clock, DeviceEventPublisher, KeyCustody } from './domain/ports.js';
@@ -26,6 +27,12 @@ export interface ClaimsAppDeps {
   readonly access?: Partial<AccessSettings>;
   /** How often the outbox sweep republishes events a failed publish left behind (default 30 s; 0: never). */
   readonly sweepIntervalMs?: number;
+  /** How long the audit log is (`auditRetentionOf(config)`; default: domain/audit.ts). */
+  readonly auditRetention?: AuditRetention;
+  /** How often the audit log is cut to its retention (default 10 min; 0: never). */
+  readonly auditSweepIntervalMs?: number;
+  /** Credentials bundles of one peer waiting for their download at once (`JOINERY_CLAIMS_MAX_BUNDLES_PER_PEER`). */
+  readonly maxBundlesPerPeer?: number;
 }
 
 export interface ClaimsApp {
@@ -69,6 +76,8 @@ export async function buildClaimsApp(deps: ClaimsAppDeps): Promise<ClaimsApp> {
       ? {}
       : { allowPrivateAsyncUrls: deps.allowPrivateAsyncUrls }),
     ...(deps.access === undefined ? {} : { access: deps.access }),
+    ...(deps.auditRetention === undefined ? {} : { auditRetention: deps.auditRetention }),
+    ...(deps.maxBundlesPerPeer === undefined ? {} : { maxBundlesPerPeer: deps.maxBundlesPerPeer }),
   });
   await claims.relay.sweep();
   const intervalMs = deps.sweepIntervalMs ?? 30_000;
@@ -82,11 +91,26 @@ export async function buildClaimsApp(deps: ClaimsAppDeps): Promise<ClaimsApp> {
         }, intervalMs)
       : undefined;
   timer?.unref();
+  const auditIntervalMs = deps.auditSweepIntervalMs ?? 10 * 60_000;
+  let auditSweeping = false;
+  const auditTimer =
+    auditIntervalMs > 0
+      ? setInterval(() => {
+          if (auditSweeping) return;
+          auditSweeping = true;
+          claims.audit
+            .sweep()
+            .catch((err: unknown) => logger.warn({ err }, 'audit retention sweep failed; retried next time'))
+            .finally(() => (auditSweeping = false));
+        }, auditIntervalMs)
+      : undefined;
+  auditTimer?.unref();
   return {
     service: claimsServiceImpl(claims),
     claims,
     async close() {
       if (timer) clearInterval(timer);
+      if (auditTimer) clearInterval(auditTimer);
       await deps.store.close();
     },
   };

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { allowPrivateCallbacksSetting, int, list, secret, string, url, type ConfigOf } from '@joinery/config';
 import { grpcMultiplexSetting } from '@joinery/grpc';
+import type { AuditRetention } from './domain/audit.js';
 
 /** The claims service's one configuration schema (environment `JOINERY_*`; secrets also through `*_FILE`). */
 export const claimsConfigSchema = {
@@ -31,6 +32,19 @@ export const claimsConfigSchema = {
   claimFailureWindowS: int('JOINERY_CLAIMS_FAILURE_WINDOW_S', { default: 600, min: 1, max: 86_400 }),
   /** NS asyncUrls at loopback, private or link-local addresses are refused unless this is true (lab set-ups). */
   allowPrivateAsyncUrls: allowPrivateCallbacksSetting,
+  /** Audit entries older than this many days leave the log (0: no age bound; the count bound still holds). */
+  auditRetentionDays: int('JOINERY_AUDIT_RETENTION_DAYS', { default: 365, min: 0, max: 36_500 }),
+  /** Each account keeps at most its newest this many audit entries; so do the operator's (of no account). */
+  auditMaxEntriesPerAccount: int('JOINERY_AUDIT_MAX_ENTRIES_PER_ACCOUNT', {
+    default: 100_000,
+    min: 100,
+    max: 100_000_000,
+  }),
+  /**
+   * Credentials bundles (the zip of a registration or rotation, up to 1 MiB each, kept an hour) of one network or
+   * application server waiting for their download at once; one more is `claims:too_many_bundles`.
+   */
+  maxBundlesPerPeer: int('JOINERY_CLAIMS_MAX_BUNDLES_PER_PEER', { default: 10, min: 1, max: 1000 }),
 } as const;
 
 export type ClaimsConfig = ConfigOf<typeof claimsConfigSchema>;
@@ -38,4 +52,14 @@ export type ClaimsConfig = ConfigOf<typeof claimsConfigSchema>;
 /** The claims seal key file: `JOINERY_CLAIMS_SEAL_KEY_FILE`, else `claims-seal.key` in the data directory. */
 export function sealKeyFileOf(config: Pick<ClaimsConfig, 'dataDir' | 'sealKeyFile'>): string {
   return config.sealKeyFile ?? join(config.dataDir, 'claims-seal.key');
+}
+
+/** The audit log's retention bounds, from the configuration. */
+export function auditRetentionOf(
+  config: Pick<ClaimsConfig, 'auditRetentionDays' | 'auditMaxEntriesPerAccount'>,
+): AuditRetention {
+  return {
+    maxAgeMs: config.auditRetentionDays * 24 * 60 * 60 * 1000,
+    maxEntriesPerAccount: config.auditMaxEntriesPerAccount,
+  };
 }

@@ -1,6 +1,6 @@
 export { buildClaimsApp } from './app.js';
 export type { ClaimsApp, ClaimsAppDeps } from './app.js';
-export { claimsConfigSchema, sealKeyFileOf } from './config.js';
+export { auditRetentionOf, claimsConfigSchema, sealKeyFileOf } from './config.js';
 export type { ClaimsConfig } from './config.js';
 export { claimsErrors } from './domain/errors.js';
 export { accessErrors } from './domain/access-errors.js';

@@ -15,7 +15,7 @@ import { createRedisClaimsStore } from './adapters/redis/redis-store.js';
 import { openCaKeySeal } from './adapters/x509/ca-key-seal.js';
 import { adminTokenFrom } from './admin-token.js';
 import { buildClaimsApp } from './app.js';
-import { claimsConfigSchema, sealKeyFileOf } from './config.js';
+import { auditRetentionOf, claimsConfigSchema, sealKeyFileOf } from './config.js';
 
 const config = loadConfig(claimsConfigSchema);
 const logger = createLogger({ service: 'claims', level: config.logLevel });
@@ -56,6 +56,8 @@ const app = await buildClaimsApp({
   rateLimit: { maxFailures: config.claimFailureLimit, windowMs: config.claimFailureWindowS * 1000 },
   allowPrivateAsyncUrls: config.allowPrivateAsyncUrls,
   access: { passwordCost: { log2N: config.passwordScryptLog2N, r: 8, p: 1 } },
+  auditRetention: auditRetentionOf(config),
+  maxBundlesPerPeer: config.maxBundlesPerPeer,
 });
 const server = createGrpcServer({ logger });
 server.add(ClaimsService, app.service);

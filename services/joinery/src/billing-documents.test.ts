@@ -101,7 +101,14 @@ test('GET /api/v1/billing/invoices lists the month with charges; the document co
   );
   assert.deepEqual(invoice.totals, [{ currency: 'USD', totalMinor: 20 }]);
   const csv = await ownerA.text(`/api/v1/billing/invoices/${period}?format=csv`);
-  assert.match(csv, new RegExp(`^${device.devEui},${accountA},20,USD,`, 'm'));
+  // Every row names its invoice (a draft: no number, no date yet) and the configured issuer.
+  assert.match(
+    csv,
+    new RegExp(
+      `^${device.devEui},${accountA},20,USD,[^,]+,[^,]+,,,${period},Example Networks,,DE123456789,$`,
+      'm',
+    ),
+  );
   const pdf = await ownerA.call('GET', `/api/v1/billing/invoices/${period}?format=pdf`);
   assert.equal(pdf.contentType, 'application/pdf');
   const text = await pdfText(pdf.bytes);
@@ -162,7 +169,10 @@ test('joinery invoices list / get: JSON, CSV on stdout, PDF to a file', async ()
   assert.equal((JSON.parse(list.stdout) as { items: { period: string }[] }).items[0]?.period, period);
   const csv = await cli('invoices', 'get', period, '--format', 'csv');
   assert.equal(csv.code, 0, csv.stderr);
-  assert.match(csv.stdout, /^devEui,accountId,amountMinor,currency,chargedAt,joinEventId\n/);
+  assert.match(
+    csv.stdout,
+    /^devEui,accountId,amountMinor,currency,chargedAt,joinEventId,invoiceNumber,invoiceDate,period,issuerName,issuerAddress,issuerTaxId,issuerEmail\n/,
+  );
   const noFile = await cli('invoices', 'get', period, '--format', 'pdf');
   assert.equal(noFile.code, 2);
   const file = join(dir, 'cli-invoice.pdf');

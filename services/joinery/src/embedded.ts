@@ -8,6 +8,7 @@ import { billingConfigSchema, buildBillingApp, createLmdbLedger, invoicingOf } f
 import { createInProcessBus, startOutboxRelay } from '@joinery/bus';
 import {
   adminTokenFrom,
+  auditRetentionOf,
   buildClaimsApp,
   busDeviceEventPublisher,
   claimsConfigSchema,
@@ -122,6 +123,8 @@ export async function startEmbedded(env: NodeJS.ProcessEnv, logger: Logger): Pro
       },
       allowPrivateAsyncUrls: claimsConfig.allowPrivateAsyncUrls,
       access: { passwordCost: { log2N: claimsConfig.passwordScryptLog2N, r: 8, p: 1 } },
+      auditRetention: auditRetentionOf(claimsConfig),
+      maxBundlesPerPeer: claimsConfig.maxBundlesPerPeer,
     });
     cleanups.push(() => claimsApp.close());
     const claims = createInProcessClient(ClaimsService, claimsApp.service, {

@@ -1,3 +1,4 @@
+import { csvRow } from './csv.js';
 import type { ChargeRecord } from './model.js';
 
 /** Who issues the invoices: the operator of this installation (JOINERY_INVOICE_ISSUER_*). */
@@ -35,6 +36,12 @@ export interface InvoiceIssue {
   readonly issuer: InvoiceIssuer;
 }
 
+/** An issued invoice's number, date and issuer, kept as they were first given (`ChargeLedger.keepInvoiceIssue`). */
+export interface IssuedInvoice extends InvoiceIssue {
+  readonly number: string;
+  readonly issuedAt: number;
+}
+
 export interface Invoice extends InvoiceIssue {
   readonly accountId: string;
   readonly year: number;
@@ -66,7 +73,26 @@ export function monthRange(year: number, month: number): { from: number; to: num
   return { from: Date.UTC(year, month - 1, 1), to: Date.UTC(year, month, 1) };
 }
 
-const csvCell = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+/**
+ * The CSV's columns: the charge, then the invoice it is on. Every row carries the invoice's number, date, period and
+ * issuer, so a row filed alone (or CSVs of several invoices concatenated) still says which invoice it belongs to;
+ * the first six columns are those of the CSV before it carried them.
+ */
+export const invoiceCsvHeader = [
+  'devEui',
+  'accountId',
+  'amountMinor',
+  'currency',
+  'chargedAt',
+  'joinEventId',
+  'invoiceNumber',
+  'invoiceDate',
+  'period',
+  'issuerName',
+  'issuerAddress',
+  'issuerTaxId',
+  'issuerEmail',
+] as const;
 
 /**
  * The invoice of one account for one month. Charges in several currencies (the fee's currency changed mid-month)
@@ -84,21 +110,32 @@ export function buildInvoice(
   for (const c of charges) totals.set(c.currency, (totals.get(c.currency) ?? 0) + c.amountMinor);
   if (totals.size === 0) totals.set(defaultCurrency, 0);
   const [currency, totalMinor] = [...totals][0] as [string, number];
+  const { issuer } = issue;
+  const document = [
+    issue.number ?? '',
+    issue.issuedAt === null ? '' : new Date(issue.issuedAt).toISOString().slice(0, 10),
+    periodOf(year, month),
+    issuer.name,
+    issuer.address,
+    issuer.taxId,
+    issuer.email,
+  ];
   const lines = [
-    'devEui,accountId,amountMinor,currency,chargedAt,joinEventId',
+    invoiceCsvHeader.join(','),
     ...charges.map((c) =>
-      [
+      csvRow([
         c.devEui,
         c.accountId,
         String(c.amountMinor),
         c.currency,
         new Date(c.chargedAt).toISOString(),
         c.joinEventId,
-      ]
-        .map(csvCell)
-        .join(','),
+        ...document,
+      ]),
     ),
-    ...[...totals].map(([cur, total]) => `total,${csvCell(accountId)},${total},${cur},,`),
+    ...[...totals].map(([cur, total]) =>
+      csvRow(['total', accountId, String(total), cur, '', '', ...document]),
+    ),
   ];
   const invoiceLines = charges.map((c) => ({
     description: `Activation of device ${c.devEui}`,

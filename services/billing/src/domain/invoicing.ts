@@ -39,8 +39,10 @@ async function allCharges(
 
 /**
  * Invoices as documents: one per account and calendar month (UTC) with charges. A month that is over gets its number
- * the first time its invoice is asked for (read or listed), the next of the issuer's sequence, and keeps it; until
- * then, and for a month without charges, the invoice is a draft without a number.
+ * the first time its invoice is asked for (read or listed), the next of the issuer's sequence, and keeps it with its
+ * date and issuer: a later change of the issuer's configuration (its name, address or number prefix) changes the
+ * invoices issued from then on, never one already issued. Until then, and for a month without charges, the invoice is
+ * a draft without a number.
  */
 export function invoicing(deps: {
   ledger: ChargeLedger;
@@ -59,12 +61,15 @@ export function invoicing(deps: {
     const { to } = monthRange(year, month);
     if (charges.length === 0 || clock.now() < to)
       return { number: null, issuedAt: null, issuer: config.issuer };
-    const sequence = await ledger.invoiceNumber(config.issuer.name, `${accountId}/${periodOf(year, month)}`);
-    return {
+    const key = `${accountId}/${periodOf(year, month)}`;
+    const kept = await ledger.invoiceIssue(key);
+    if (kept !== undefined) return kept;
+    const sequence = await ledger.invoiceNumber(config.issuer.name, key);
+    return ledger.keepInvoiceIssue(key, {
       number: formatInvoiceNumber(config.numberPrefix, sequence),
       issuedAt: to,
       issuer: config.issuer,
-    };
+    });
   }
 
   return {

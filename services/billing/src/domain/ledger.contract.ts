@@ -37,6 +37,29 @@ export function chargeLedgerContract(name: string, open: () => Promise<ChargeLed
       }
     });
 
+    test('an invoice keeps the issue given first: number, date and issuer, even when racing', async () => {
+      const ledger = await open();
+      try {
+        const key = `acc-${Math.random()}/2026-10`;
+        const issue = (number: string) => ({
+          number,
+          issuedAt: Date.UTC(2026, 10, 1),
+          issuer: { name: `Issuer ${number}`, address: 'Street 1\nTown', taxId: 'DE1', email: '' },
+        });
+        assert.equal(await ledger.invoiceIssue(key), undefined);
+        const racing = await Promise.all(
+          ['INV-000001', 'INV-000002', 'INV-000003'].map((n) => ledger.keepInvoiceIssue(key, issue(n))),
+        );
+        assert.equal(new Set(racing.map((r) => r.number)).size, 1, 'every racer gets the one kept');
+        const kept = racing[0];
+        assert.deepEqual(await ledger.keepInvoiceIssue(key, issue('OTHER-1')), kept);
+        assert.deepEqual(await ledger.invoiceIssue(key), kept);
+        assert.equal(await ledger.invoiceIssue(`${key}-other`), undefined);
+      } finally {
+        await ledger.close();
+      }
+    });
+
     test('one charge per device, ever: the second is refused and the first kept', async () => {
       const ledger = await open();
       try {

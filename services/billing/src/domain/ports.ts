@@ -1,4 +1,5 @@
 import type { Logger } from '@joinery/logging';
+import type { IssuedInvoice } from './invoice.js';
 import type { ChargeQuery, ChargeRecord, ParkedRecord } from './model.js';
 
 export type { Logger };
@@ -21,6 +22,13 @@ export interface ChargeLedger {
    * (atomically: two callers never get the same), the same number on every later call.
    */
   invoiceNumber(issuer: string, invoiceKey: string): Promise<number>;
+  /**
+   * Keeps `issue` as invoice `invoiceKey`'s unless one is kept already (atomically: racing callers all get the one
+   * kept first) and returns the one kept.
+   */
+  keepInvoiceIssue(invoiceKey: string, issue: IssuedInvoice): Promise<IssuedInvoice>;
+  /** The issue kept for invoice `invoiceKey`, if any. */
+  invoiceIssue(invoiceKey: string): Promise<IssuedInvoice | undefined>;
   /** Oldest first. */
   listParked(limit: number): Promise<ParkedRecord[]>;
   close(): Promise<void>;

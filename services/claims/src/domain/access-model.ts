@@ -157,4 +157,14 @@ export interface AccessStore {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Entries by ascending id (newest first) after `cursor`, at most `limit`. */
   listAudit(accountId: string | null, cursor: string | null, limit: number): Promise<readonly AuditEntry[]>;
+  /**
+   * Deletes, with their index entries, at most `limit` entries past a retention bound and says how many
+   * (fewer than `limit`: none is left past it). `olderThan`: every entry whose id sorts after it (ids sort newest
+   * first); `keep`: the entries of one account (null: of no account) beyond its newest `keep`, which never touches
+   * another account's.
+   */
+  pruneAudit(
+    bound: { readonly olderThan: string } | { readonly accountId: string | null; readonly keep: number },
+    limit: number,
+  ): Promise<number>;
 }

@@ -209,5 +209,37 @@ export function accessStoreContract(name: string, open: () => Promise<ClaimsStor
         assert.deepEqual(await access.listAudit('acc_yzABCDEFGHIJ', null, 10), []);
       },
     );
+
+    withStore(
+      "audit pruning: by count per account (never another account's) and by age, index entries included",
+      async ({ access }) => {
+        const [a, b] = ['acc_abcdefghijkl', 'acc_mnopqrstuvwx'];
+        const t = Date.parse('2026-06-01T00:00:00Z');
+        for (let i = 0; i < 5; i += 1) await access.appendAudit(entry(t + i * 1000, `a${i}`, a));
+        for (let i = 0; i < 2; i += 1) await access.appendAudit(entry(t + i * 1000 + 500, `b${i}`, b));
+        for (let i = 0; i < 3; i += 1) await access.appendAudit(entry(t + i * 1000 + 700, `o${i}`, null));
+        const targets = async (accountId: string | null) =>
+          (await access.listAudit(accountId, null, 100)).map((e) => e.target.id);
+        // Three of a's five are beyond its newest two: two in a batch of two, then the last one, then none.
+        assert.equal(await access.pruneAudit({ accountId: a, keep: 2 }, 2), 2);
+        assert.equal(await access.pruneAudit({ accountId: a, keep: 2 }, 2), 1);
+        assert.equal(await access.pruneAudit({ accountId: a, keep: 2 }, 2), 0);
+        assert.deepEqual(await targets(a), ['a4', 'a3']);
+        assert.deepEqual(await targets(b), ['b1', 'b0']);
+        // The entries of no account are a bucket of their own.
+        assert.equal(await access.pruneAudit({ accountId: null, keep: 1 }, 10), 2);
+        assert.deepEqual(await targets(null), ['a4', 'a3', 'o2', 'b1', 'b0']);
+        // By age: everything before t + 1600 ms (b0 at +500, b1 at +1500), whatever its account.
+        assert.equal(await access.pruneAudit({ olderThan: `${auditId(t + 1600, '')}~` }, 10), 2);
+        assert.deepEqual(await targets(null), ['a4', 'a3', 'o2']);
+        assert.deepEqual(await targets(b), []);
+        // No index member is left behind: a prune of everything walks exactly the entries that remain.
+        assert.equal(await access.pruneAudit({ accountId: b, keep: 0 }, 10), 0);
+        assert.equal(await access.pruneAudit({ accountId: a, keep: 0 }, 10), 2);
+        assert.equal(await access.pruneAudit({ olderThan: 'aud_' }, 10), 1);
+        assert.equal(await access.pruneAudit({ accountId: null, keep: 0 }, 10), 0);
+        assert.deepEqual(await targets(null), []);
+      },
+    );
   });
 }

@@ -36,12 +36,58 @@ export interface AuditInput {
   readonly accountId: string | null;
 }
 
+/**
+ * How long the log is: without a bound, every join (`keys.released`) and every change of a tenant would grow the store
+ * for ever. The count is per account, so no tenant's activity can push out another's entries.
+ */
+export interface AuditRetention {
+  /** Entries older than this leave the log; 0: no age bound. */
+  readonly maxAgeMs: number;
+  /** Each account keeps its newest this many, and so do the entries of no account (the operator's). */
+  readonly maxEntriesPerAccount: number;
+}
+
+export const defaultAuditRetention: AuditRetention = {
+  maxAgeMs: 365 * 24 * 60 * 60 * 1000,
+  maxEntriesPerAccount: 100_000,
+};
+
 const actionPattern = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 const maxScan = 5000;
+const pruneBatch = 500;
 
 /** The audit log: management changes with actor, time and source address, and every release of session keys. */
 export class Audit {
-  constructor(private readonly ctx: ClaimsContext) {}
+  constructor(
+    private readonly ctx: ClaimsContext,
+    private readonly retention: AuditRetention = defaultAuditRetention,
+  ) {}
+
+  /**
+   * Removes the entries past the retention bounds (by age, then each account's beyond its count) and says how many.
+   * Run by the claims app's periodic audit sweep, so between two sweeps an account can exceed its count by what it
+   * appends in the meantime.
+   */
+  async sweep(): Promise<number> {
+    const { access } = this.ctx.store;
+    let removed = 0;
+    const drain = async (bound: Parameters<typeof access.pruneAudit>[0]) => {
+      for (;;) {
+        const n = await access.pruneAudit(bound, pruneBatch);
+        removed += n;
+        if (n < pruneBatch) return;
+      }
+    };
+    if (this.retention.maxAgeMs > 0) {
+      const cutoff = Math.max(0, this.ctx.clock.now().getTime() - this.retention.maxAgeMs);
+      await drain({ olderThan: `${auditId(cutoff, '')}~` });
+    }
+    const accounts = (await this.ctx.store.listAccounts()).map((a) => a.id);
+    for (const accountId of [null, ...accounts])
+      await drain({ accountId, keep: this.retention.maxEntriesPerAccount });
+    if (removed > 0) this.ctx.logger.info({ removed }, 'audit entries past retention removed');
+    return removed;
+  }
 
   async record(principal: Principal, input: AuditInput): Promise<AuditEntry> {
     if (!actionPattern.test(input.action))

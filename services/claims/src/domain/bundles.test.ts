@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { JoineryError } from '@joinery/errors';
+import { openLmdbClaimsStore } from '../adapters/embedded/lmdb-store.js';
 import { admin, createHarness, createOwner, rejectsWith } from '../testing/harness.js';
 import { claimsErrors } from './errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'joinery-bundles-'));
+let stores = 0;
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('a bundle is stored sealed, downloaded once, then gone; another account gets unknown_bundle', async () => {
   const h = await createHarness();
@@ -51,3 +60,50 @@ test('a bundle expires after an hour; the sweep empties it, then forgets it a da
       claimsErrors.invalid_argument.code,
     );
 });
+
+for (const [name, open] of [
+  ['memory', () => undefined],
+  ['lmdb', () => openLmdbClaimsStore(join(dir, `claims-${(stores += 1)}`))],
+] as const)
+  test(`${name}: a peer holds at most maxBundlesPerPeer bundles waiting; a download or the hour frees one`, async () => {
+    const store = open();
+    const h = await createHarness({ ...(store === undefined ? {} : { store }), maxBundlesPerPeer: 3 });
+    const a = await createOwner(h, 'a', '000013');
+    const b = await createOwner(h, 'b', '000014');
+    const archive = new Uint8Array([1, 2, 3]);
+    const stored = [];
+    for (let i = 0; i < 3; i += 1) {
+      stored.push(await h.claims.bundles.store(a.principal, a.ns.id, archive));
+      h.clock.advance(60_000);
+    }
+    const refused = await h.claims.bundles.store(a.principal, a.ns.id, archive).catch((err: unknown) => err);
+    assert.ok(JoineryError.is(refused, claimsErrors.too_many_bundles.code), String(refused));
+    // The oldest of the three frees its slot 57 minutes from now.
+    assert.deepEqual(refused.details, { limit: 3, retry_after_s: 57 * 60 });
+    // Another peer of the same account, and another account's, are not affected.
+    await h.claims.bundles.store(a.principal, a.as.id, archive);
+    for (let i = 0; i < 3; i += 1) await h.claims.bundles.store(b.principal, b.ns.id, archive);
+    // Downloading one frees its slot at once; a failed download (another account's) frees nothing.
+    await rejectsWith(
+      h.claims.bundles.take(b.principal, a.ns.id, stored[1]?.id ?? ''),
+      claimsErrors.unknown_bundle.code,
+    );
+    await rejectsWith(
+      h.claims.bundles.store(a.principal, a.ns.id, archive),
+      claimsErrors.too_many_bundles.code,
+    );
+    await h.claims.bundles.take(a.principal, a.ns.id, stored[1]?.id ?? '');
+    await h.claims.bundles.store(a.principal, a.ns.id, archive);
+    await rejectsWith(
+      h.claims.bundles.store(a.principal, a.ns.id, archive),
+      claimsErrors.too_many_bundles.code,
+    );
+    // An hour after the first, its slot is free again, taken or not.
+    h.clock.advance(58 * 60_000);
+    await h.claims.bundles.store(a.principal, a.ns.id, archive);
+    await rejectsWith(
+      h.claims.bundles.store(a.principal, a.ns.id, archive),
+      claimsErrors.too_many_bundles.code,
+    );
+    await h.store.close();
+  });

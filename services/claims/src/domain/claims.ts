@@ -1,6 +1,6 @@
 import { Access, defaultAccessSettings, type AccessSettings } from './access.js';
 import { Accounts } from './accounts.js';
-import { Audit } from './audit.js';
+import { Audit, defaultAuditRetention, type AuditRetention } from './audit.js';
 import { Bundles } from './bundles.js';
 import { defaultRateLimit, type ClaimsContext, type ClaimsLogger, type RateLimit } from './context.js';
 import { Devices } from './devices.js';
@@ -35,6 +35,10 @@ export interface ClaimsDeps {
   readonly allowPrivateAsyncUrls?: boolean;
   /** Password cost, login limits, session and invitation lifetimes (defaults: access.ts). */
   readonly access?: Partial<AccessSettings>;
+  /** How long the audit log is (default: audit.ts). */
+  readonly auditRetention?: AuditRetention;
+  /** Credentials bundles of one peer waiting for their download at once (default: bundles.ts). */
+  readonly maxBundlesPerPeer?: number;
 }
 
 /** The claims use cases, grouped by area. */
@@ -75,8 +79,8 @@ export function createClaims(deps: ClaimsDeps): Claims {
     gateway: new Gateway(ctx),
     relay,
     access: new Access(ctx, { ...defaultAccessSettings, ...deps.access }),
-    audit: new Audit(ctx),
-    bundles: new Bundles(ctx, peers, deps.bundleSeal),
+    audit: new Audit(ctx, deps.auditRetention ?? defaultAuditRetention),
+    bundles: new Bundles(ctx, peers, deps.bundleSeal, deps.maxBundlesPerPeer),
     activity: new JoinActivity(ctx, devices),
     health: new Health(ctx),
   };

@@ -181,6 +181,8 @@ export interface BundleRecord {
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly takenAt: string | null;
+  /** The token of the peer's bundle slot it holds (released when it is taken); absent on records of older releases. */
+  readonly slot?: string;
 }
 
 /** One join of a device as its join event told it (the last few kept per device, newest first). */

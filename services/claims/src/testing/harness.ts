@@ -5,6 +5,7 @@ import { MemoryKeyCustody } from '../adapters/memory/memory-key-custody.js';
 import { bundleSealOf, CaKeySeal } from '../adapters/x509/ca-key-seal.js';
 import { X509CertificateAuthority } from '../adapters/x509/certificate-authority.js';
 import type { AccessSettings } from '../domain/access.js';
+import type { AuditRetention } from '../domain/audit.js';
 import { createClaims, type Claims } from '../domain/claims.js';
 import type { ClaimsLogger } from '../domain/context.js';
 import type { DeviceEventRecord, Principal } from '../domain/model.js';
@@ -67,6 +68,8 @@ export async function createHarness(
     caKeySeal?: CaKeySeal;
     allowPrivateAsyncUrls?: boolean;
     access?: Partial<AccessSettings>;
+    auditRetention?: AuditRetention;
+    maxBundlesPerPeer?: number;
   } = {},
 ): Promise<Harness> {
   const store = options.store ?? createMemoryClaimsStore();
@@ -87,6 +90,8 @@ export async function createHarness(
     ...(options.allowPrivateAsyncUrls === undefined
       ? {}
       : { allowPrivateAsyncUrls: options.allowPrivateAsyncUrls }),
+    ...(options.auditRetention === undefined ? {} : { auditRetention: options.auditRetention }),
+    ...(options.maxBundlesPerPeer === undefined ? {} : { maxBundlesPerPeer: options.maxBundlesPerPeer }),
   });
   return { claims, store, keys, publisher, clock };
 }

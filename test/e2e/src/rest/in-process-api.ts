@@ -43,7 +43,9 @@ function created<T>(res: { status: number; body: unknown }): T {
 
 /** The real claims service (memory store) behind the real REST API, in one process, no sockets. */
 export async function startInProcessApi(
-  options: Pick<ClaimsAppDeps, 'access' | 'clock'> & { activityHeartbeatMs?: number } = {},
+  options: Pick<ClaimsAppDeps, 'access' | 'clock' | 'maxBundlesPerPeer'> & {
+    activityHeartbeatMs?: number;
+  } = {},
 ): Promise<InProcessApi> {
   const { activityHeartbeatMs, ...claimsOptions } = options;
   const { logger } = captureLogs();

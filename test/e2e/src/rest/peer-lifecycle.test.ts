@@ -237,3 +237,55 @@ describe('REST: the life of a network server and an application server', () => {
     assert.equal((await api.call(owner, 'DELETE', `/api/v1/application-servers/${as.id}`)).status, 404);
   });
 });
+
+describe('REST: credentials bundles per server are capped', () => {
+  let api: InProcessApi;
+  before(async () => {
+    api = await startInProcessApi({ maxBundlesPerPeer: 2 });
+  });
+  after(() => api.close());
+
+  test('a rotation past the cap still shows its credentials, without a bundle and with a warning', async () => {
+    const owner = (await api.createAccount('rotator')).apiKey;
+    const ns = (await api.call(owner, 'POST', '/api/v1/network-servers', { name: 'n', netId: '000013' }))
+      .body as Registered;
+    const rotate = async (kind: string, id: string) => {
+      const res = await api.call(owner, 'POST', `/api/v1/${kind}/${id}/rotations`, {});
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body as Registered & { warnings: { code: string; message: string }[] };
+    };
+    const second = await rotate('network-servers', ns.id);
+    assert.ok(second.bundle !== null);
+    assert.deepEqual(second.warnings, []);
+    // The registration's and the first rotation's bundles wait: the third is refused, the rotation is not.
+    const third = await rotate('network-servers', ns.id);
+    assert.equal(third.bundle, null);
+    assert.deepEqual(
+      third.warnings.map((w) => w.code),
+      ['too_many_bundles'],
+    );
+    assert.match(third.warnings[0]?.message ?? '', /2 credentials bundles/);
+    assert.match(third.credentials.clientCertPem, /BEGIN CERTIFICATE/);
+    assert.notEqual(third.bearerToken, second.bearerToken);
+    // Downloading one (the account has no devices yet: it names its JoinEUI prefix) frees its place.
+    assert.equal(
+      (
+        await api.console.http.inject({
+          method: 'GET',
+          url: `${second.bundle.url}?joinEuiPrefixes=70B3D57ED0000000/64`,
+          headers: { authorization: `Bearer ${owner}` },
+        })
+      ).statusCode,
+      200,
+    );
+    const fourth = await rotate('network-servers', ns.id);
+    assert.ok(fourth.bundle !== null);
+    // An application server's rotation answer says it the same way.
+    const as = (
+      await api.call(owner, 'POST', '/api/v1/application-servers', { name: 'a', asId: 'a.example.net' })
+    ).body as Registered;
+    await rotate('application-servers', as.id);
+    const refused = await rotate('application-servers', as.id);
+    assert.deepEqual([refused.bundle, refused.warnings.map((w) => w.code)], [null, ['too_many_bundles']]);
+  });
+});

@@ -1044,7 +1044,7 @@ export interface components {
       /** @description what the owner should know about this registration, e.g. a choice that turns off decryption */
       warnings: {
         /** @enum {string} */
-        code: 'chirpstack_no_payload_decryption';
+        code: 'chirpstack_no_payload_decryption' | 'too_many_bundles';
         message: string;
       }[];
       /** @description null when the archive could not be stored (the credentials above are still valid) */
@@ -6528,7 +6528,7 @@ export interface operations {
             /** @description what the owner should know about this registration, e.g. a choice that turns off decryption */
             warnings: {
               /** @enum {string} */
-              code: 'chirpstack_no_payload_decryption';
+              code: 'chirpstack_no_payload_decryption' | 'too_many_bundles';
               message: string;
             }[];
           };
@@ -6672,7 +6672,7 @@ export interface operations {
             /** @description what the owner should know about this registration, e.g. a choice that turns off decryption */
             warnings: {
               /** @enum {string} */
-              code: 'chirpstack_no_payload_decryption';
+              code: 'chirpstack_no_payload_decryption' | 'too_many_bundles';
               message: string;
             }[];
             /** @description null when the archive could not be stored (the credentials above are still valid) */
@@ -7152,7 +7152,7 @@ export interface operations {
             /** @description what the owner should know about this registration, e.g. a choice that turns off decryption */
             warnings: {
               /** @enum {string} */
-              code: 'chirpstack_no_payload_decryption';
+              code: 'chirpstack_no_payload_decryption' | 'too_many_bundles';
               message: string;
             }[];
           };
@@ -7297,6 +7297,12 @@ export interface operations {
             } | null;
             /** Format: date-time */
             overlapUntil: string;
+            /** @description what the owner should know about this registration, e.g. a choice that turns off decryption */
+            warnings: {
+              /** @enum {string} */
+              code: 'chirpstack_no_payload_decryption' | 'too_many_bundles';
+              message: string;
+            }[];
           };
         };
       };

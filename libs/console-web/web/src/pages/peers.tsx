@@ -42,7 +42,8 @@ interface Registered {
   kek: { label: string; key: string };
   bearerToken: string;
   credentials: { caCertPem: string; clientCertPem: string; clientKeyPem: string };
-  bundle?: { url: string; expiresAt: string };
+  /** null when claims kept no bundle (e.g. `too_many_bundles`: the warnings say why). */
+  bundle?: { url: string; expiresAt: string } | null;
   overlapUntil?: string;
   warnings?: { code: string; message: string }[];
 }
@@ -129,7 +130,7 @@ function Credentials({
       {answer.overlapUntil === undefined ? null : (
         <Text size="sm">The old credentials keep working until {formatTime(answer.overlapUntil)}.</Text>
       )}
-      {answer.bundle === undefined ? null : (
+      {answer.bundle === undefined || answer.bundle === null ? null : (
         <Group>
           <Button
             onClick={() =>

@@ -1,4 +1,5 @@
 import type { Database, RootDatabase } from '@joinery/store';
+import type { IssuedInvoice } from '../../domain/invoice.js';
 import type { ChargeRecord, ParkedRecord } from '../../domain/model.js';
 import { matchesQuery, sortKey } from '../../domain/order.js';
 import type { ChargeLedger } from '../../domain/ports.js';
@@ -16,6 +17,8 @@ export function createLmdbLedger(root: RootDatabase): ChargeLedger {
   const parked: Database<ParkedRecord, number> = root.openDB({ name: 'billing-parked' });
   // `<issuer>\0<invoice key>` → its number; `<issuer>\0` → the last number given.
   const invoiceNumbers: Database<number, string> = root.openDB({ name: 'billing-invoice-numbers' });
+  // `<invoice key>` → its number, date and issuer as first issued.
+  const invoiceIssues: Database<IssuedInvoice, string> = root.openDB({ name: 'billing-invoice-issues' });
   let parkedSequence = 0;
   for (const key of parked.getKeys({ reverse: true, limit: 1 })) parkedSequence = key;
 
@@ -72,6 +75,17 @@ export function createLmdbLedger(root: RootDatabase): ChargeLedger {
         invoiceNumbers.putSync(key, next);
         return next;
       });
+    },
+    async keepInvoiceIssue(invoiceKey, issue) {
+      return root.transaction(() => {
+        const kept = invoiceIssues.get(invoiceKey);
+        if (kept !== undefined) return kept;
+        invoiceIssues.putSync(invoiceKey, issue);
+        return issue;
+      });
+    },
+    async invoiceIssue(invoiceKey) {
+      return invoiceIssues.get(invoiceKey);
     },
     async close() {},
   };

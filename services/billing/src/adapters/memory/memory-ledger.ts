@@ -1,3 +1,4 @@
+import type { IssuedInvoice } from '../../domain/invoice.js';
 import type { ChargeRecord, ParkedRecord } from '../../domain/model.js';
 import { compareCharges, matchesQuery } from '../../domain/order.js';
 import type { ChargeLedger } from '../../domain/ports.js';
@@ -8,6 +9,7 @@ export function createMemoryLedger(): ChargeLedger {
   const parked: ParkedRecord[] = [];
   const numbers = new Map<string, number>();
   const sequences = new Map<string, number>();
+  const issues = new Map<string, IssuedInvoice>();
   return {
     async recordOnce(charge) {
       const existing = charges.get(charge.devEui);
@@ -36,6 +38,14 @@ export function createMemoryLedger(): ChargeLedger {
       sequences.set(issuer, next);
       numbers.set(key, next);
       return next;
+    },
+    async keepInvoiceIssue(invoiceKey, issue) {
+      const kept = issues.get(invoiceKey) ?? issue;
+      issues.set(invoiceKey, kept);
+      return kept;
+    },
+    async invoiceIssue(invoiceKey) {
+      return issues.get(invoiceKey);
     },
     async close() {},
   };

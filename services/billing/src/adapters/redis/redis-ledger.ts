@@ -1,4 +1,5 @@
 import { deviceKey, type Cluster, type Redis } from '@joinery/store';
+import type { IssuedInvoice } from '../../domain/invoice.js';
 import type { ChargeRecord, ParkedRecord } from '../../domain/model.js';
 import { matchesQuery, sortKey } from '../../domain/order.js';
 import type { ChargeLedger } from '../../domain/ports.js';
@@ -31,6 +32,8 @@ export function createRedisLedger(redis: Redis | Cluster, options: RedisLedgerOp
   const parkedKey = `${prefix}:parked`;
   // One hash per issuer (one key: Redis Cluster-legal): invoice key → number, plus the sequence in field "\0".
   const invoiceNumbersKey = (issuer: string) => `${prefix}:invoice-numbers:${issuer}`;
+  // One key per invoice: its number, date and issuer as first issued (JSON), written with SET NX.
+  const invoiceIssueKey = (invoiceKey: string) => `${prefix}:invoice-issue:${invoiceKey}`;
   const member = (c: ChargeRecord) => sortKey(c);
   const devEuiOf = (m: string) => m.slice(m.indexOf(':') + 1);
 
@@ -79,6 +82,14 @@ export function createRedisLedger(redis: Redis | Cluster, options: RedisLedgerOp
     async invoiceNumber(issuer, invoiceKey) {
       const n = await redis.eval(invoiceNumberScript, 1, invoiceNumbersKey(issuer), invoiceKey);
       return Number(n);
+    },
+    async keepInvoiceIssue(invoiceKey, issue) {
+      const previous = await redis.set(invoiceIssueKey(invoiceKey), JSON.stringify(issue), 'NX', 'GET');
+      return previous === null ? issue : (JSON.parse(previous) as IssuedInvoice);
+    },
+    async invoiceIssue(invoiceKey) {
+      const json = await redis.get(invoiceIssueKey(invoiceKey));
+      return json === null ? undefined : (JSON.parse(json) as IssuedInvoice);
     },
     async close() {},
   };

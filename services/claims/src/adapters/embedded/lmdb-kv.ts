@@ -162,6 +162,19 @@ export class LmdbKv implements KvBackend {
     return out;
   }
 
+  async indexBeyond(index: string, skip: number, limit: number): Promise<string[]> {
+    const prefix = `i${sep}${index}${sep}`;
+    const out: string[] = [];
+    for (const key of this.db.getKeys({
+      start: prefix,
+      end: `i${sep}${index}${afterSep}`,
+      offset: skip,
+      limit,
+    }))
+      out.push(key.slice(prefix.length));
+    return out;
+  }
+
   // Attempt counters live under their own prefix (the failure lists of older releases, `h`, are left alone).
   private attemptsKey(key: string): string {
     return `a${sep}${key}`;

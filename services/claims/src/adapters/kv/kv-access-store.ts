@@ -17,12 +17,14 @@ import type { KvBackend } from './kv-backend.js';
  * - `sess:<sha256 of the token>`, `sessid:<sessionId>` → token hash, `idx:user-sess:<userId>` (session ids)
  * - `inv:<id>`, `invhash:<sha256 of the token>` → id, `idx:acct-invs:<accountId>`
  * - `keyused:<apiKeyId>` (last use of an API key)
- * - `audit:<id>`, `idx:audit` (every entry), `idx:audit:<accountId>`
+ * - `audit:<id>`, `idx:audit` (every entry), `idx:audit:<accountId>` (an account's), `idx:audit:-` (those of no
+ *   account; entries appended before it existed are in `idx:audit` only, and leave by age)
  * Indexes are written around the single-key atomic updates and re-checked on read, as in KvClaimsStore. Index
  * members are short ids (at most 30 characters): LMDB's ordered-binary keys turn an index key much longer than
  * 60 characters into an array key that falls out of `indexRange`, so no hash is ever an index member.
  */
 const maxCasAttempts = 50;
+const auditIndexOf = (accountId: string | null) => `idx:audit:${accountId ?? '-'}`;
 const all = 100_000;
 
 export class KvAccessStore implements AccessStore {
@@ -191,8 +193,37 @@ export class KvAccessStore implements AccessStore {
     await Promise.all([
       this.kv.insertAllIfAbsent([[`audit:${entry.id}`, JSON.stringify(entry)]]),
       this.kv.indexAdd('idx:audit', [entry.id]),
-      ...(entry.accountId === null ? [] : [this.kv.indexAdd(`idx:audit:${entry.accountId}`, [entry.id])]),
+      this.kv.indexAdd(auditIndexOf(entry.accountId), [entry.id]),
     ]);
+  }
+
+  /**
+   * Each entry leaves its other index first, then its record, then the index it was found in: a crash part-way
+   * leaves it findable by the next prune, never a record no index reaches.
+   */
+  async pruneAudit(
+    bound: { readonly olderThan: string } | { readonly accountId: string | null; readonly keep: number },
+    limit: number,
+  ): Promise<number> {
+    const walked = 'olderThan' in bound ? 'idx:audit' : auditIndexOf(bound.accountId);
+    const ids =
+      'olderThan' in bound
+        ? await this.kv.indexRange(walked, bound.olderThan, limit)
+        : await this.kv.indexBeyond(walked, bound.keep, limit);
+    const entries = await this.kv.getMany(ids.map((id) => `audit:${id}`));
+    await Promise.all(
+      ids.map(async (id, i) => {
+        const raw = entries[i];
+        if (raw !== undefined) {
+          const { accountId } = JSON.parse(raw) as AuditEntry;
+          const indexes = ['idx:audit', auditIndexOf(accountId)].filter((index) => index !== walked);
+          await Promise.all(indexes.map((index) => this.kv.indexRemove(index, id)));
+          await this.kv.delete(`audit:${id}`);
+        }
+        await this.kv.indexRemove(walked, id);
+      }),
+    );
+    return ids.length;
   }
 
   async listAudit(
@@ -201,7 +232,7 @@ export class KvAccessStore implements AccessStore {
     limit: number,
   ): Promise<readonly AuditEntry[]> {
     const ids = await this.kv.indexRange(
-      accountId === null ? 'idx:audit' : `idx:audit:${accountId}`,
+      accountId === null ? 'idx:audit' : auditIndexOf(accountId),
       cursor,
       limit,
     );

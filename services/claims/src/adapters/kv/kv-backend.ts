@@ -43,6 +43,8 @@ export interface KvBackend {
   indexRemove(index: string, member: string): Promise<void>;
   /** Members greater than `after` (all when null), ascending, at most `limit`. */
   indexRange(index: string, after: string | null, limit: number): Promise<string[]>;
+  /** The members after the first `skip` (ascending), at most `limit`: what lies beyond a count bound. */
+  indexBeyond(index: string, skip: number, limit: number): Promise<string[]>;
   /** Sliding-window attempt counters, as `ClaimsStore.reserveAttempt` (decided as `decideAttempt` in attempts.ts). */
   reserveAttempt(key: string, nowMs: number, policy: AttemptPolicy): Promise<AttemptReservation>;
   releaseAttempt(key: string, token: string): Promise<void>;

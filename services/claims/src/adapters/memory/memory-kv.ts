@@ -86,6 +86,10 @@ export class MemoryKv implements KvBackend {
     return all.filter((m) => after === null || m > after).slice(0, limit);
   }
 
+  async indexBeyond(index: string, skip: number, limit: number): Promise<string[]> {
+    return [...(this.indexes.get(index) ?? [])].sort().slice(skip, skip + limit);
+  }
+
   async reserveAttempt(key: string, nowMs: number, policy: AttemptPolicy): Promise<AttemptReservation> {
     const { hits, reservation } = reserveInList(this.hits.get(key) ?? [], nowMs, policy, randomUUID());
     this.hits.set(key, hits);

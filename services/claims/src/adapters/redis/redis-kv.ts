@@ -243,6 +243,10 @@ export class RedisKv implements KvBackend {
     return this.redis.zrangebylex(this.k(index), after === null ? '-' : `(${after}`, '+', 'LIMIT', 0, limit);
   }
 
+  async indexBeyond(index: string, skip: number, limit: number): Promise<string[]> {
+    return this.redis.zrange(this.k(index), skip, skip + limit - 1);
+  }
+
   async reserveAttempt(key: string, nowMs: number, policy: AttemptPolicy): Promise<AttemptReservation> {
     this.hitSeq += 1;
     const member = `${nowMs}:${process.pid}:${this.hitSeq}:${randomUUID()}`;

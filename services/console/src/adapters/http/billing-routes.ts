@@ -118,7 +118,10 @@ export const billingRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, deps
                 schema: {
                   type: 'string',
                   description:
-                    'header devEui,accountId,amountMinor,currency,chargedAt,joinEventId, then totals',
+                    'header devEui,accountId,amountMinor,currency,chargedAt,joinEventId,invoiceNumber,invoiceDate,' +
+                    'period,issuerName,issuerAddress,issuerTaxId,issuerEmail; one row per charge, then one total ' +
+                    'row per currency (devEui `total`); every row names its invoice and issuer. Cells are RFC 4180 ' +
+                    "quoted, and a cell starting with = + - @ (a spreadsheet formula) is prefixed with '",
                 },
               },
               'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } },

@@ -220,8 +220,9 @@ export const peerLifecycleRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (
           stored = { v: 1, kind: 'application-server', answer: { ...common, asId: peer.asId } };
           answer = { ...common, asId: peer.asId };
         }
-        const bundle = await offerBundle(claims, biPublicUrl, principal, stored, logger);
-        return reply.code(201).send({ ...answer, overlapUntil, bundle });
+        // A rotation's answer has no warnings of its own (those of a registration are about its settings).
+        const { bundle, warnings } = await offerBundle(claims, biPublicUrl, principal, stored, logger);
+        return reply.code(201).send({ ...answer, overlapUntil, bundle, warnings });
       },
     );
 

@@ -112,8 +112,13 @@ export const networkServerRotationSchema = {
 
 export const applicationServerRotationSchema = {
   ...registeredApplicationServerShape,
-  required: [...registeredApplicationServerShape.required, 'overlapUntil', 'bundle'],
-  properties: { ...registeredApplicationServerShape.properties, overlapUntil, bundle: bundleLinkSchema },
+  required: [...registeredApplicationServerShape.required, 'overlapUntil', 'bundle', 'warnings'],
+  properties: {
+    ...registeredApplicationServerShape.properties,
+    overlapUntil,
+    bundle: bundleLinkSchema,
+    warnings: registeredNetworkServerShape.properties.warnings,
+  },
 } as const;
 
 export type PeerIdParams = FromSchema<typeof peerIdParams>;

@@ -80,7 +80,7 @@ export const peerRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claim
         credentials: credentialsOf(registered.credentials),
         warnings: registered.warnings.map((w) => ({ code: w.code, message: w.message })),
       };
-      const bundle = await offerBundle(
+      const { bundle } = await offerBundle(
         claims,
         biPublicUrl,
         principalOf(request),
@@ -127,7 +127,7 @@ export const peerRoutes: FastifyPluginAsync<ApiRoutesDeps> = async (app, { claim
         bearerToken: registered.bearerToken,
         credentials: credentialsOf(registered.credentials),
       };
-      const bundle = await offerBundle(
+      const { bundle } = await offerBundle(
         claims,
         biPublicUrl,
         principalOf(request),

@@ -261,7 +261,7 @@ export const registrationWarningsSchema = {
     type: 'object',
     required: ['code', 'message'],
     properties: {
-      code: { type: 'string', enum: ['chirpstack_no_payload_decryption'] },
+      code: { type: 'string', enum: ['chirpstack_no_payload_decryption', 'too_many_bundles'] },
       message: { type: 'string' },
     },
   },
