@@ -221,3 +221,44 @@ test('secrets shown once never reach logs, stored records or device views', asyn
   }
   await app.close();
 });
+
+test('a periodic sweep that fails is logged and retried, never an unhandled rejection', async () => {
+  const store = createMemoryClaimsStore();
+  let failures = 0;
+  let sweptAgain: () => void = () => undefined;
+  const retried = new Promise<void>((resolve) => (sweptAgain = resolve));
+  // The bundle sweep's store call fails the first two times (Redis away for a moment), then works.
+  const sweepBundles = store.sweepBundles.bind(store);
+  store.sweepBundles = async (...args) => {
+    if (failures < 2) {
+      failures += 1;
+      throw new Error('store unreachable');
+    }
+    sweptAgain();
+    return sweepBundles(...args);
+  };
+  const warnings: string[] = [];
+  const logger = { ...silentLogger, warn: (_: object, message: string) => void warnings.push(message) };
+  const app = await buildClaimsApp({
+    store,
+    keys: new MemoryKeyCustody(),
+    publisher: busDeviceEventPublisher(async () => undefined),
+    adminToken,
+    caKeySeal: new CaKeySeal(randomBytes(32), 'test-seal-key'),
+    logger,
+    scryptCost: { log2N: 4, r: 8, p: 1 },
+    sweepIntervalMs: 5,
+  });
+  // The sweep's timer is unref'd (it never holds the process open): this one keeps the test alive meanwhile.
+  const keepAlive = setInterval(() => undefined, 1_000);
+  try {
+    await retried;
+    assert.deepEqual(warnings.slice(0, 2), [
+      'outbox and bundle sweep failed; retried next time',
+      'outbox and bundle sweep failed; retried next time',
+    ]);
+  } finally {
+    clearInterval(keepAlive);
+    await app.close();
+  }
+});

@@ -80,38 +80,44 @@ export async function buildClaimsApp(deps: ClaimsAppDeps): Promise<ClaimsApp> {
     ...(deps.maxBundlesPerPeer === undefined ? {} : { maxBundlesPerPeer: deps.maxBundlesPerPeer }),
   });
   await claims.relay.sweep();
-  const intervalMs = deps.sweepIntervalMs ?? 30_000;
-  let sweeping = false;
-  const timer =
-    intervalMs > 0
-      ? setInterval(() => {
-          if (sweeping) return;
-          sweeping = true;
-          void Promise.all([claims.relay.sweep(), claims.bundles.sweep()]).finally(() => (sweeping = false));
-        }, intervalMs)
-      : undefined;
-  timer?.unref();
-  const auditIntervalMs = deps.auditSweepIntervalMs ?? 10 * 60_000;
-  let auditSweeping = false;
-  const auditTimer =
-    auditIntervalMs > 0
-      ? setInterval(() => {
-          if (auditSweeping) return;
-          auditSweeping = true;
-          claims.audit
-            .sweep()
-            .catch((err: unknown) => logger.warn({ err }, 'audit retention sweep failed; retried next time'))
-            .finally(() => (auditSweeping = false));
-        }, auditIntervalMs)
-      : undefined;
-  auditTimer?.unref();
+  const timers = [
+    every(deps.sweepIntervalMs ?? 30_000, logger, 'outbox and bundle sweep', () =>
+      Promise.all([claims.relay.sweep(), claims.bundles.sweep()]),
+    ),
+    every(deps.auditSweepIntervalMs ?? 10 * 60_000, logger, 'audit retention sweep', () =>
+      claims.audit.sweep(),
+    ),
+  ];
   return {
     service: claimsServiceImpl(claims),
     claims,
     async close() {
-      if (timer) clearInterval(timer);
-      if (auditTimer) clearInterval(auditTimer);
+      for (const timer of timers) if (timer !== undefined) clearInterval(timer);
       await deps.store.close();
     },
   };
+}
+
+/**
+ * Runs `task` every `intervalMs` (never when 0), one run at a time. A failed run (the store unreachable for a moment)
+ * is logged and retried at the next tick: a periodic chore must never become an unhandled rejection that takes the
+ * claims process down with it.
+ */
+function every(
+  intervalMs: number,
+  logger: ClaimsLogger,
+  name: string,
+  task: () => Promise<unknown>,
+): NodeJS.Timeout | undefined {
+  if (intervalMs <= 0) return undefined;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    task()
+      .catch((err: unknown) => logger.warn({ err }, `${name} failed; retried next time`))
+      .finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return timer;
 }
