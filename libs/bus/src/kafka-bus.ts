@@ -1,6 +1,7 @@
 import { JoineryError } from '@joinery/errors';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import type { BusRecord, EventBus, Logger, Subscription } from './bus.js';
+import { defaultFetchMaxWaitMs, defaultFetchMinBytes } from './config.js';
 import { busErrors } from './errors.js';
 import { partitionForKey, sendAcknowledged, type PartitionedMessage } from './kafka-send.js';
 import { cachedPartitionCounts } from './partition-counts.js';
@@ -221,8 +222,8 @@ export async function kafkaBusOn(
       const consumer = kafka.consumer({
         groupId,
         allowAutoTopicCreation: true,
-        minBytes: options.fetchMinBytes ?? 64 * 1024,
-        maxWaitTimeInMs: options.fetchMaxWaitMs ?? 50,
+        minBytes: options.fetchMinBytes ?? defaultFetchMinBytes,
+        maxWaitTimeInMs: options.fetchMaxWaitMs ?? defaultFetchMaxWaitMs,
       });
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: fromBeginning ?? true });
