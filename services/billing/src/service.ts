@@ -50,6 +50,7 @@ export async function startBillingService(options: {
           logger,
           fetchMaxWaitMs: config.kafkaFetchMaxWaitMs,
           fetchMinBytes: config.kafkaFetchMinBytes,
+          commitIntervalMs: config.kafkaCommitIntervalMs,
         });
   const app = await buildBillingApp({
     ledger,

@@ -41,6 +41,7 @@ const bus =
         logger,
         fetchMaxWaitMs: config.kafkaFetchMaxWaitMs,
         fetchMinBytes: config.kafkaFetchMinBytes,
+        commitIntervalMs: config.kafkaCommitIntervalMs,
       });
 const publisher = busDeviceEventPublisher(async (messages) => {
   if (bus === undefined) {
