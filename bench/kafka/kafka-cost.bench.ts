@@ -9,11 +9,11 @@
 //   call (the record's timestamp) and from the join (the event's time) to the fetch that delivered it, p50 / p99.
 //
 //   node --import tsx bench/kafka/kafka-cost.bench.ts
-//   BENCH_SECONDS=10 BENCH_RATE=300 BENCH_DEVICES=2000 BENCH_IN_FLIGHT=64          (the defaults)
+//   BENCH_SECONDS=10 BENCH_RATE=300 BENCH_DEVICES=2000 BENCH_IN_FLIGHT=64 BENCH_WARMUP_S=2   (the defaults)
 //   BENCH_STACK_ENV='{"keys":{"JOINERY_KEYS_KAFKA_LINGER_MS":"20"},"claims":{"JOINERY_KAFKA_FETCH_MAX_WAIT_MS":"20"}}'
 //                                                   extra service environment (the observer takes claims' fetch settings)
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +29,8 @@ import { joinReqs, pathPhase, withDistributedStack, type RatioOptions } from '..
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rate = Number(process.env.BENCH_RATE ?? 300);
+/** The closed-loop warm-up before the measured phases; 2 s as bench/ratios unless set (the broker's JIT needs more). */
+const warmupS = Number(process.env.BENCH_WARMUP_S ?? 2);
 const stackEnv = JSON.parse(process.env.BENCH_STACK_ENV ?? '{}') as NonNullable<RatioOptions['serviceEnv']>;
 const execFileAsync = promisify(execFile);
 const log = (line: string) => console.log(`[kafka-cost] ${line}`);
@@ -45,6 +47,26 @@ async function brokerCounters(classes: string, port: number): Promise<Map<string
       .split('\n')
       .map((l) => [l.split(' ')[0]!, Number(l.split(' ')[1])] as const),
   );
+}
+
+/**
+ * CPU seconds of each thread of `pid` from /proc, summed by thread name without its numbers: unlike the JMX view it
+ * includes the JVM's own threads (JIT compilers, GC), which the broker's Java threads do not account for.
+ */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const ticks = 100;
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+/g, 'N');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / ticks);
+    } catch {
+      // The thread ended.
+    }
+  }
+  return byName;
 }
 
 const quantile = (sorted: readonly number[], q: number) =>
@@ -114,9 +136,11 @@ async function main() {
           // The JoinReqs first: building them blocks this process (and its observer) for a while.
           const work = next(count);
           const before = await brokerCounters(classes, jmxPort);
+          const threadsBefore = threadCpuSeconds(pids['kafka']!);
           const [fetchesBefore, t0] = [observerFetches, performance.now()];
           const p = await pathPhase(target, load, work, pids);
           const [fetchesAfter, t1] = [observerFetches, performance.now()];
+          const threadsAfter = threadCpuSeconds(pids['kafka']!);
           const after = await brokerCounters(classes, jmxPort);
           const ok = Math.max(1, p.joins);
           const perJoin = (k: string) => ((after.get(k) ?? 0) - (before.get(k) ?? 0)) / ok;
@@ -129,17 +153,29 @@ async function main() {
           const relay = inPhase.map((s) => s.fromRelay).sort((a, b) => a - b);
           const fromJoin = inPhase.map((s) => s.fromJoin).sort((a, b) => a - b);
           const split = Object.entries(p.perProcessMsPerJoin).map(([k, ms]) => `${k} ${ms.toFixed(3)}`);
+          // The broker's CPU per join by thread group (ms), the largest first.
+          const threads = [...after.keys()]
+            .filter((k) => k.startsWith('thread.') && perJoin(k) / 1e6 >= 0.005)
+            .sort((a, b) => perJoin(b) - perJoin(a))
+            .map((k) => `${k.slice(7)} ${(perJoin(k) / 1e6).toFixed(3)}`);
+          const osThreads = [...threadsAfter]
+            .map(([name, s]) => [name, ((s - (threadsBefore.get(name) ?? 0)) * 1000) / ok] as const)
+            .filter(([, ms]) => ms >= 0.005)
+            .sort((a, b) => b[1] - a[1])
+            .map(([name, ms]) => `${name} ${ms.toFixed(3)}`);
           log(
             `${name}: ${p.joinsPerS.toFixed(0)} joins/s, ${p.cpuMsPerJoin.toFixed(3)} ms CPU/join (${split.join(', ')}); ` +
               `broker requests/join: ${requests.join(', ')} (observer fetches ${((fetchesAfter - fetchesBefore) / ok).toFixed(3)}); ` +
               `records in/join ${perJoin('topic.MessagesInPerSec').toFixed(2)}; ` +
               `event delay ms from relay p50 ${quantile(relay, 0.5).toFixed(1)} p99 ${quantile(relay, 0.99).toFixed(1)}, ` +
               `from join p50 ${quantile(fromJoin, 0.5).toFixed(1)} p99 ${quantile(fromJoin, 0.99).toFixed(1)} (${inPhase.length} events); ` +
+              `broker threads ms/join: ${threads.join(', ')}; ` +
+              `broker OS threads ms/join: ${osThreads.join(', ')}; ` +
               `errors ${p.errors}, load ${JSON.stringify(p.load)}`,
           );
         };
         await pathPhase(target, { rate: 300, seconds: 2 }, next(600), pids);
-        await pathPhase(target, { closed: o.inFlight, seconds: 2 }, next(8000), pids);
+        await pathPhase(target, { closed: o.inFlight, seconds: warmupS }, next(4000 * warmupS), pids);
         await measured('saturation', { closed: o.inFlight, seconds }, 4000 * seconds);
         await measured(`at ${rate}/s`, { rate, seconds }, rate * seconds);
         await measured('idle', { rate: 1, seconds: 5 }, 5);
