@@ -29,7 +29,7 @@ import { connectRedis } from '@joinery/store';
 import { freePort } from '@joinery/testing/infra';
 import { handleJoinRequest } from '../../services/keys/src/testing/keys-grpc-fixtures.js';
 import { keysEntryPoints, startKeysProcess } from '../../services/keys/src/testing/keys-process.js';
-import { startProcessStack } from '../../test/e2e/src/gateway/process-stack.js';
+import { startProcessStack, type ProcessStackOptions } from '../../test/e2e/src/gateway/process-stack.js';
 import { joinReqBody, newDevice, provisionNs, type Device } from '../../test/e2e/src/gateway/ns-client.js';
 import { claimedFleet } from '../../test/e2e/src/contract/contract-helpers.js';
 import { startBenchServer, tsxScript } from '../common/bench-server.js';
@@ -68,6 +68,8 @@ export interface RatioOptions {
    * find what a long-running installation holds (e.g. 50: every device's join activity full). 0 unless set.
    */
   readonly prefillJoinsPerDevice?: number;
+  /** Extra environment per service of the distributed path (e.g. Kafka batching settings), over the bench's own. */
+  readonly serviceEnv?: ProcessStackOptions['env'];
 }
 
 /** The load on the machine while a figure was measured. */
@@ -207,7 +209,7 @@ async function withLoad<T>(fn: () => Promise<T>): Promise<[T, Load]> {
 const redisOnly = (infra: Record<string, number>) =>
   infra['redis'] === undefined ? {} : { redis: infra['redis'] };
 
-interface PathPhase {
+export interface PathPhase {
   readonly joinsPerS: number;
   /** Joins answered `Success`. */
   readonly joins: number;
@@ -220,7 +222,7 @@ interface PathPhase {
 }
 
 /** One closed-loop phase of JoinReqs with CPU per join summed over `pids` (from /proc). */
-async function pathPhase(
+export async function pathPhase(
   target: LoadgenTarget,
   load: LoadgenPhase,
   work: { bodies: string[]; keys: Uint8Array[] },
@@ -288,7 +290,7 @@ async function prefill(
 }
 
 /** JoinReqs over `devices` round-robin with increasing DevNonces, and each one's root key for the checks. */
-function joinReqs(devices: readonly Device[]) {
+export function joinReqs(devices: readonly Device[]) {
   const devNonces = new Uint32Array(devices.length);
   let cursor = 0;
   let transactionId = 0;
@@ -639,7 +641,7 @@ async function withOverloadGateway<T>(
  * The distributed path (gateway, claims, keys as processes on Redis and Kafka, Redis db 12 emptied first), its NS
  * provisioned for `devices` and the devices prefilled (`o.prefillJoinsPerDevice`); `measure` runs on it, then it stops.
  */
-async function withDistributedStack<T>(
+export async function withDistributedStack<T>(
   o: RatioOptions,
   devices: readonly Device[],
   next: (count: number) => { bodies: string[]; keys: Uint8Array[] },
@@ -656,7 +658,10 @@ async function withDistributedStack<T>(
     kafkaBrokers: o.kafkaBrokers,
     redisDb,
     logLevel: 'warn',
-    env: { 'bi-gateway': gatewayAboveLoad },
+    env: {
+      ...o.serviceEnv,
+      'bi-gateway': { ...o.serviceEnv?.['bi-gateway'], ...gatewayAboveLoad },
+    },
     nodeArgs: { keys: nodeArgs, claims: nodeArgs, 'bi-gateway': nodeArgs },
   });
   try {

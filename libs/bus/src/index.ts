@@ -2,7 +2,8 @@ export type { BusHandler, BusRecord, EventBus, SubscribeOptions, Subscription } 
 export { busErrors } from './errors.js';
 export { createInProcessBus } from './in-process-bus.js';
 export { connectKafkaBus } from './kafka-bus.js';
-export type { KafkaBusOptions } from './kafka-bus.js';
+export { kafkaConsumerSettings } from './config.js';
+export type { KafkaBusOptions, KafkaClient } from './kafka-bus.js';
 export { startOutboxRelay } from './outbox-relay.js';
 export { wakeablePause } from './wakeable-pause.js';
 export type { WakeablePause } from './wakeable-pause.js';

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { quietKafka, requireInfra } from '@joinery/testing/infra';
+import { Kafka, logLevel } from 'kafkajs';
 import type { BusRecord } from './bus.js';
-import { connectKafkaBus } from './kafka-bus.js';
+import { connectKafkaBus, kafkaBusOn, type KafkaClient } from './kafka-bus.js';
 
 const { KAFKA_BROKERS } = requireInfra('KAFKA_BROKERS');
 const brokers = KAFKA_BROKERS.split(',');
@@ -184,4 +185,59 @@ test('Kafka: publish puts each record where kafkajs’s producer puts its key, i
   for (let i = 0; i < keys.length; i++)
     assert.equal(partitionOf(`bus-${i}`), partitionOf(`plain-${i}`), keys[i]);
   assert.ok(new Set(seen.map((r) => r.source?.partition)).size >= 4, 'keys spread over the partitions');
+});
+
+test('Kafka: with commitIntervalMs, the batches of several partitions are committed in one request, and close commits what is handled', async () => {
+  const topic = `bus-commit-${randomUUID()}`;
+  const groupId = `g-${randomUUID()}`;
+  const kafka = new Kafka({ clientId: 'bus-test', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await admin.disconnect();
+  // The real client, its consumers' offset commits counted.
+  const commits: { partition: number }[][] = [];
+  const counted: KafkaClient = {
+    admin: (config) => kafka.admin(config),
+    producer: (config) => kafka.producer(config),
+    consumer: (config) => {
+      const consumer = kafka.consumer(config);
+      const commitOffsets = consumer.commitOffsets.bind(consumer);
+      consumer.commitOffsets = (offsets) => {
+        commits.push(offsets.map(({ partition }) => ({ partition })));
+        return commitOffsets(offsets);
+      };
+      return consumer;
+    },
+  };
+  const bus = await kafkaBusOn(counted, { commitIntervalMs: 600_000 });
+  try {
+    const records = Array.from({ length: 30 }, (_, i) => ({
+      topic,
+      key: `K${i}`,
+      value: new Uint8Array([i]),
+    }));
+    await bus.publish(records);
+    const partitions = new Set<number>();
+    let seen = 0;
+    const sub = await bus.subscribe({
+      topic,
+      groupId,
+      handler: async (batch) => {
+        seen += batch.length;
+        for (const r of batch) partitions.add(r.source!.partition);
+      },
+    });
+    await until(() => seen >= 30, 'the 30 records');
+    assert.equal(partitions.size, 3, 'the records span the 3 partitions');
+    await sub.close();
+    assert.deepEqual(
+      commits.map((c) => c.map((o) => o.partition).sort()),
+      [[0, 1, 2]],
+    );
+    const lag = (await bus.consumerLag?.(groupId, topic)) ?? new Map();
+    assert.deepEqual([...lag.values()], [0, 0, 0]);
+  } finally {
+    await bus.close();
+  }
 });

@@ -1,6 +1,7 @@
 import { JoineryError } from '@joinery/errors';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { BusRecord, EventBus, Logger, Subscription } from './bus.js';
+import { defaultCommitIntervalMs, defaultFetchMaxWaitMs, defaultFetchMinBytes } from './config.js';
 import { busErrors } from './errors.js';
 import { partitionForKey, sendAcknowledged, type PartitionedMessage } from './kafka-send.js';
 import { cachedPartitionCounts } from './partition-counts.js';
@@ -19,6 +20,12 @@ export interface KafkaBusOptions {
   readonly fetchMaxWaitMs?: number;
   /** What a fetch waits for (up to `fetchMaxWaitMs`); 64 KiB unless set (a few hundred join events). */
   readonly fetchMinBytes?: number;
+  /**
+   * How long a consumer may keep the offsets of handled batches before committing them, all its partitions in one
+   * request; 500 ms unless set (0: after every batch). Only handled offsets are ever committed: a crash or a rebalance
+   * redelivers up to this much more (handlers are idempotent), never skips.
+   */
+  readonly commitIntervalMs?: number;
   /**
    * How long a publish waits for the partition count of a topic it has not published to yet (read once from the
    * cluster, the topic created where missing); 15 s unless set, then it rejects with `bus:topic_unavailable`.
@@ -40,7 +47,8 @@ const maxRecordsPerRequest = 1000;
  * mid-send, so the partitions its answer leaves out are sent again, one call per partition. One send at a time: publishes that come while one is out wait and go together in the next, in
  * the order they came, so records of a key keep their order and no send overlaps a failed one. Each subscription
  * is a consumer in its group that hands a whole fetched batch to the handler, retries it until the handler resolves,
- * and only then commits the offset: a crash anywhere redelivers, nothing is skipped.
+ * and only then marks its offset for the next commit (every `commitIntervalMs`, all partitions in one request, and on
+ * close): a crash anywhere redelivers, nothing is skipped.
  */
 export async function connectKafkaBus(options: KafkaBusOptions): Promise<EventBus> {
   const kafka = new Kafka({
@@ -58,7 +66,7 @@ export async function kafkaBusOn(
 ): Promise<EventBus> {
   let producer: Producer | undefined;
   let producing: Promise<Producer> | undefined;
-  const consumers = new Set<Consumer>();
+  const subscriptions = new Set<Subscription>();
   let closed = false;
 
   /**
@@ -221,12 +229,42 @@ export async function kafkaBusOn(
       const consumer = kafka.consumer({
         groupId,
         allowAutoTopicCreation: true,
-        minBytes: options.fetchMinBytes ?? 64 * 1024,
-        maxWaitTimeInMs: options.fetchMaxWaitMs ?? 50,
+        minBytes: options.fetchMinBytes ?? defaultFetchMinBytes,
+        maxWaitTimeInMs: options.fetchMaxWaitMs ?? defaultFetchMaxWaitMs,
       });
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: fromBeginning ?? true });
       let stopping = false;
+      const commitIntervalMs = options.commitIntervalMs ?? defaultCommitIntervalMs;
+      /** Per partition, the offset after the last handled batch, not committed yet. */
+      const handled = new Map<number, string>();
+      // The first commit waits for the interval too: the batches of the first fetches share it.
+      let lastCommit = Date.now();
+      let flushTimer: NodeJS.Timeout | undefined;
+      let commits: Promise<void> = Promise.resolve();
+      /** Commits what is handled, one commit at a time; a failed commit is logged, and its records come again. */
+      const commitHandled = () => {
+        clearTimeout(flushTimer);
+        flushTimer = undefined;
+        commits = commits.then(async () => {
+          if (handled.size === 0) return;
+          const offsets = [...handled].map(([partition, offset]) => ({ topic, partition, offset }));
+          handled.clear();
+          lastCommit = Date.now();
+          await consumer
+            .commitOffsets(offsets)
+            .catch((err: unknown) =>
+              options.logger?.warn(
+                { err, topic, group: groupId, partitions: offsets.length },
+                'offset commit failed; those records will be delivered again',
+              ),
+            );
+        });
+        return commits;
+      };
+      // A rebalance may hand a partition to another member: its offsets held here are dropped, not committed later
+      // over that member's (they are delivered again there instead).
+      consumer.on(consumer.events.REBALANCING, () => handled.clear());
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -260,19 +298,21 @@ export async function kafkaBusOn(
           const last = batch.messages[batch.messages.length - 1];
           if (last === undefined) return;
           resolveOffset(last.offset);
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-          ]);
+          handled.set(batch.partition, (BigInt(last.offset) + 1n).toString());
+          const due = lastCommit + commitIntervalMs - Date.now();
+          if (due <= 0) await commitHandled();
+          else flushTimer ??= setTimeout(() => void commitHandled(), due).unref();
         },
       });
-      consumers.add(consumer);
       const subscription: Subscription = {
         async close() {
           stopping = true;
-          consumers.delete(consumer);
+          subscriptions.delete(subscription);
+          await commitHandled();
           await consumer.disconnect();
         },
       };
+      subscriptions.add(subscription);
       return subscription;
     },
 
@@ -299,8 +339,8 @@ export async function kafkaBusOn(
 
     async close() {
       closed = true;
-      await Promise.all([...consumers].map((c) => c.disconnect()));
-      consumers.clear();
+      // Each commits what its handler finished before it disconnects.
+      await Promise.all([...subscriptions].map((s) => s.close()));
       // The producer is not torn down under a send in flight: what was accepted before close goes out first.
       while (sending !== undefined) await sending;
       await producing?.catch(() => undefined);

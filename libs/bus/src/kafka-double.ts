@@ -1,6 +1,7 @@
-// Test double of a kafkajs client for the bus's unit tests: producers whose sendBatch is kafkajs's own send
-// (`kafkajs/src/producer/sendMessages.js`, with its per-broker answers kept across retries) over a fake cluster of
-// brokers, and an admin that reads the cluster's metadata. Not exported from the package.
+// Test double of a kafkajs client for the unit tests of the bus and of the keys relay's publisher: producers whose
+// sendBatch is kafkajs's own send (`kafkajs/src/producer/sendMessages.js`, with its per-broker answers kept across
+// retries) over a fake cluster of brokers, and an admin that reads the cluster's metadata and partition ends. Exported
+// as `@joinery/bus/kafka-double`, for tests only.
 import { createRequire } from 'node:module';
 import { Partitioners, type Admin, type Producer, type ProducerBatch, type RecordMetadata } from 'kafkajs';
 import type { KafkaClient } from './kafka-bus.js';
@@ -199,6 +200,13 @@ export function clusterDouble(options: { brokers?: number } = {}): ClusterDouble
       async createTopics({ topics }: { topics: { topic: string }[] }) {
         for (const { topic } of topics) if (!leaders.has(topic)) leaders.set(topic, [1, 2, 3]);
         return true;
+      },
+      async fetchTopicOffsets(topic: string) {
+        return (leaders.get(topic) ?? []).map((_, partition) => ({
+          partition,
+          low: '0',
+          high: String(written.filter((w) => w.topic === topic && w.partition === partition).length),
+        }));
       },
       async fetchTopicMetadata({ topics }: { topics: string[] }) {
         await adminHold;

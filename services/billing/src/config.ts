@@ -1,4 +1,5 @@
 import { FieldError, int, list, oneOf, port, string, url, type ConfigOf } from '@joinery/config';
+import { kafkaConsumerSettings } from '@joinery/bus';
 import type { InvoicingConfig } from './domain/invoicing.js';
 
 const currencyField = string('JOINERY_BILLING_CURRENCY', { default: 'USD' });
@@ -21,6 +22,8 @@ export const billingConfigSchema = {
   /** Kafka: consumer group `joinery-billing` on joinery.joins.v1; without it no events are consumed. */
   kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
   kafkaGroup: string('JOINERY_BILLING_KAFKA_GROUP', { default: 'joinery-billing' }),
+  /** The consumer's fetch and commit batching (libs/bus `kafkaConsumerSettings`). */
+  ...kafkaConsumerSettings,
   /** Topic names, for operators that prefix them per environment. */
   joinsTopic: string('JOINERY_BILLING_JOINS_TOPIC', { default: 'joinery.joins.v1' }),
   billingTopic: string('JOINERY_BILLING_EVENTS_TOPIC', { default: 'joinery.billing.v1' }),

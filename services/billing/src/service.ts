@@ -44,7 +44,14 @@ export async function startBillingService(options: {
   const bus: EventBus | undefined =
     config.kafkaBrokers === undefined || config.kafkaBrokers.length === 0
       ? undefined
-      : await connectKafkaBus({ brokers: config.kafkaBrokers, clientId: 'joinery-billing', logger });
+      : await connectKafkaBus({
+          brokers: config.kafkaBrokers,
+          clientId: 'joinery-billing',
+          logger,
+          fetchMaxWaitMs: config.kafkaFetchMaxWaitMs,
+          fetchMinBytes: config.kafkaFetchMinBytes,
+          commitIntervalMs: config.kafkaCommitIntervalMs,
+        });
   const app = await buildBillingApp({
     ledger,
     logger,

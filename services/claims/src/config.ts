@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { allowPrivateCallbacksSetting, int, list, secret, string, url, type ConfigOf } from '@joinery/config';
 import { grpcMultiplexSetting } from '@joinery/grpc';
+import { kafkaConsumerSettings } from '@joinery/bus';
 import type { AuditRetention } from './domain/audit.js';
 
 /** The claims service's one configuration schema (environment `JOINERY_*`; secrets also through `*_FILE`). */
@@ -16,6 +17,8 @@ export const claimsConfigSchema = {
   kafkaBrokers: list('JOINERY_KAFKA_BROKERS', { optional: true }),
   /** Consumer group on joinery.joins.v1 for the devices' activation facts. */
   kafkaGroup: string('JOINERY_CLAIMS_KAFKA_GROUP', { default: 'joinery-claims' }),
+  /** The consumer's fetch and commit batching (libs/bus `kafkaConsumerSettings`). */
+  ...kafkaConsumerSettings,
   /**
    * The 32-byte AES-256 key that seals the CA private key in the store; default `$JOINERY_DATA_DIR/claims-seal.key`
    * (created 0600 on first start). Every claims instance on one store needs the same file.

@@ -35,7 +35,14 @@ const keysClient = createGrpcClient(KeysService, config.keysGrpcAddress, {
 const bus =
   config.kafkaBrokers === undefined
     ? undefined
-    : await connectKafkaBus({ brokers: config.kafkaBrokers, clientId: 'joinery-claims', logger });
+    : await connectKafkaBus({
+        brokers: config.kafkaBrokers,
+        clientId: 'joinery-claims',
+        logger,
+        fetchMaxWaitMs: config.kafkaFetchMaxWaitMs,
+        fetchMinBytes: config.kafkaFetchMinBytes,
+        commitIntervalMs: config.kafkaCommitIntervalMs,
+      });
 const publisher = busDeviceEventPublisher(async (messages) => {
   if (bus === undefined) {
     for (const m of messages)

@@ -13,6 +13,11 @@ export const keysConfigSchema = {
    * ADR 0007): another replica takes a shard over once its holder has not renewed for this long.
    */
   relayLeaseMs: int('JOINERY_KEYS_RELAY_LEASE_MS', { default: 10_000, min: 1_000, max: 300_000 }),
+  /**
+   * How long the relay's first publish waits for the other outbox shards' to share its produce request
+   * (`adapters/kafka`'s `lingerMs`): more events per request under load, at that much added delay per event.
+   */
+  kafkaLingerMs: int('JOINERY_KEYS_KAFKA_LINGER_MS', { default: 5, min: 0, max: 1_000 }),
   /** Each key vault's own fields (`vaults.ts`): `JOINERY_PKCS11_*`, `JOINERY_KEYS_MASTER_KEY_FILE`. */
   ...vaultsConfig,
   /** LoRaWAN 1.0.0–1.0.3 DevNonce history per device (ADR 0003). */

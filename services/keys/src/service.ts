@@ -55,7 +55,11 @@ async function startRelay(
     .digest('hex')
     .slice(0, 16);
   if (redis === undefined) {
-    const publisher = await connectKafkaPublisher(config.kafkaBrokers, { sourceId, logger });
+    const publisher = await connectKafkaPublisher(config.kafkaBrokers, {
+      sourceId,
+      logger,
+      lingerMs: config.kafkaLingerMs,
+    });
     const relay = startOutboxRelay({
       source,
       publish: publisher.publish,
@@ -74,6 +78,7 @@ async function startRelay(
   const publisher = await connectKafkaPublisher(config.kafkaBrokers, {
     sourceIds: shards.map((s) => shardSource(s.index)),
     logger,
+    lingerMs: config.kafkaLingerMs,
   });
   const relay = startShardedOutboxRelay({
     redis: redis.client,

@@ -1,9 +1,10 @@
 import { requireInfra } from '@joinery/testing/infra';
-import { Kafka, logLevel, type Admin, type EachMessagePayload } from 'kafkajs';
+import type { KafkaClient } from '@joinery/bus';
+import { Kafka, logLevel, type Admin, type EachMessagePayload, type ProducerBatch } from 'kafkajs';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { connectKafkaPublisher, outboxIdHeader } from './kafka-publisher.js';
+import { connectKafkaPublisher, kafkaPublisherOn, outboxIdHeader } from './kafka-publisher.js';
 import { partitionForKey } from './published-watermarks.js';
 
 /**
@@ -228,6 +229,46 @@ test(
         );
         // One record batch on the partition: one produce request for the three outboxes.
         assert.deepEqual(new Set(received.map((r) => r.batch)), new Set(['0']));
+      } finally {
+        await publisher.close();
+      }
+    });
+  },
+);
+
+test(
+  'a publish spanning several partitions of one leader is one produce call, not one per partition',
+  { timeout: 60_000 },
+  async () => {
+    await withTopic(3, async ({ kafka, topic }) => {
+      // The real client, its producers' produce calls counted.
+      const calls: ProducerBatch[] = [];
+      const counted: KafkaClient = {
+        admin: (config) => kafka.admin(config),
+        consumer: (config) => kafka.consumer(config),
+        producer: (config) => {
+          const producer = kafka.producer(config);
+          const sendBatch = producer.sendBatch.bind(producer);
+          producer.sendBatch = (batch) => {
+            calls.push(batch);
+            return sendBatch(batch);
+          };
+          return producer;
+        },
+      };
+      const publisher = await kafkaPublisherOn(counted, { sourceIds: ['shard-a'] });
+      try {
+        // Partitions 1, 0, 2, 1.
+        const devEuis = ['0102030405060708', 'A1A2A3A4A5A6A7A8', '0000000000000004', 'F0F1F2F3F4F5F6F7'];
+        const records = devEuis.map((key, n) => ({ ...record(topic, n, key), id: `1700000000000-${n}` }));
+        assert.equal(new Set(devEuis.map((key) => partitionForKey(topic, key, 3))).size, 3);
+        await publisher.publishFrom('shard-a', records);
+        assert.equal(calls.length, 1);
+        assert.deepEqual(
+          calls[0]!.topicMessages!.flatMap((t) => t.messages.map((m) => m.key)),
+          devEuis,
+        );
+        assert.deepEqual((await readTopic(kafka, topic, 4, firstByte)).sort(), [0, 1, 2, 3]);
       } finally {
         await publisher.close();
       }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sendByPartition, type PartitionedMessage } from '@joinery/bus';
+import { sendAcknowledged, type KafkaClient, type PartitionedMessage } from '@joinery/bus';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger, OutboxRecord } from '../../domain/ports.js';
 import { compareOutboxIds, isOutboxId } from './outbox-id.js';
@@ -72,6 +72,14 @@ export async function connectKafkaPublisher(
     brokers: [...brokers],
     logLevel: logLevel.NOTHING,
   });
+  return kafkaPublisherOn(kafka, options);
+}
+
+/** `connectKafkaPublisher` on a given client (tests count its produce calls). */
+export async function kafkaPublisherOn(
+  kafka: KafkaClient,
+  options: KafkaPublisherOptions = {},
+): Promise<KafkaPublisher> {
   // The idempotent producer of the current session; replaced after every failed send (see the catch below).
   let producer: Producer | undefined;
   const connected = async (): Promise<Producer> => {
@@ -128,7 +136,9 @@ export async function connectKafkaPublisher(
     if (plans.length === 0) return;
     const session = await connected();
     try {
-      // One produce call per partition (see sendByPartition: a call spanning several leaders can lose records).
+      // One produce call per topic (one request per leader), then the partitions its answer left unacknowledged
+      // again, one call each (see sendAcknowledged: a call spanning several leaders can resolve without the records
+      // of a leader that died mid-send).
       const byTopic = new Map<string, PartitionedMessage[]>();
       for (const { marks, placed, sourceId } of plans) {
         const messages = byTopic.get(marks.topic) ?? [];
@@ -145,9 +155,16 @@ export async function connectKafkaPublisher(
           });
         byTopic.set(marks.topic, messages);
       }
-      await sendByPartition(
+      await sendAcknowledged(
         session,
         [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        {
+          onUnacknowledged: (left) =>
+            options.logger?.warn(
+              { topic: left.topic, partitions: left.partitions, records: left.records },
+              'outbox records a send left unacknowledged sent again, one call per partition',
+            ),
+        },
       );
     } catch (err) {
       // Part of the batch may be on Kafka (another partition, another broker): learn again what is.
@@ -220,7 +237,7 @@ function deferred(): Deferred {
  * outbox id of that outbox among the partition's last `scanBack` records (creating the topic when it is missing).
  */
 async function readWatermarks(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topic: string,
   sources: readonly string[],
   options: KafkaPublisherOptions,
@@ -267,7 +284,7 @@ async function readWatermarks(
  * gives no watermark, and our records to it are published at least once rather than risk skipping one.
  */
 async function readTails(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topic: string,
   ranges: ReadonlyMap<number, { from: bigint; last: bigint }>,
   sources: ReadonlySet<string>,
