@@ -1,5 +1,8 @@
 import { maxJoinNonce, type DevEuiHex, type NonceCheck } from '../../domain/ports.js';
 
+/** About 10 MB of entries. */
+export const defaultJoinNonceCacheSize = 100_000;
+
 interface Seen {
   joinNonce: number;
   /** The DevNonce of the device's last join this replica saw, -1 when none. */

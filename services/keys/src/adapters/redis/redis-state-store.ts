@@ -14,7 +14,7 @@ import {
 } from '../../domain/ports.js';
 import { streamRecords } from './outbox-shard-reader.js';
 import { deviceKeyBase, outboxLeaseKey, outboxShardCount, outboxStreamKey } from './outbox-shards.js';
-import { JoinNonceCache } from './join-nonce-cache.js';
+import { defaultJoinNonceCacheSize, JoinNonceCache } from './join-nonce-cache.js';
 import { commitJoinLua, commitLua, reserveLua, resetLua } from './redis-scripts.js';
 
 export interface RedisStateStoreOptions {
@@ -27,8 +27,6 @@ export interface RedisStateStoreOptions {
   readonly joinNonceCacheSize?: number;
 }
 
-/** About 10 MB of entries. */
-export const defaultJoinNonceCacheSize = 100_000;
 
 /** The prefix of the keys service's keys on a shared Redis. */
 export const redisKeysPrefix = 'joinery:keys';
