@@ -27,7 +27,6 @@ export interface RedisStateStoreOptions {
   readonly joinNonceCacheSize?: number;
 }
 
-
 /** The prefix of the keys service's keys on a shared Redis. */
 export const redisKeysPrefix = 'joinery:keys';
 
