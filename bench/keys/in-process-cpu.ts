@@ -4,7 +4,8 @@
 // REDIS_PID (the redis-server's pid) it also reports Redis's CPU per join.
 //
 //   REDIS_URL=redis://127.0.0.1:6379 node --import tsx bench/keys/in-process-cpu.ts
-//   BENCH_JOINS=20000 BENCH_ROUNDS=5 BENCH_IN_FLIGHT=64,1 …   (the defaults); BENCH_STATE=memory: the memory store
+//   BENCH_JOINS=20000 BENCH_ROUNDS=5 BENCH_IN_FLIGHT=64,1 …   (the defaults); BENCH_STATE=memory: the memory store;
+//   BENCH_JOIN_NONCE_CACHE=0: no one-step joins on Redis (every join reserves, then commits)
 import { create, toBinary } from '@bufbuild/protobuf';
 import { createLogger } from '@joinery/logging';
 import { createInProcessClient } from '@joinery/grpc';
@@ -44,7 +45,12 @@ const app = await buildKeysApp({
   state:
     process.env.BENCH_STATE === 'memory'
       ? createMemoryStateStore()
-      : createRedisStateStore(redis, { prefix }),
+      : createRedisStateStore(redis, {
+          prefix,
+          ...(process.env.BENCH_JOIN_NONCE_CACHE === undefined
+            ? {}
+            : { joinNonceCacheSize: Number(process.env.BENCH_JOIN_NONCE_CACHE) }),
+        }),
   logger: createLogger({ service: 'keys', level: 'warn' }),
   config: {
     devNonceHistorySize: 1024,

@@ -1,4 +1,5 @@
 import { int, list, string, url, type ConfigOf } from '@joinery/config';
+import { defaultJoinNonceCacheSize } from './adapters/redis/join-nonce-cache.js';
 import { vaultsConfig } from './vaults.js';
 
 /** The keys service's one configuration schema (environment `JOINERY_*`; secrets also through `*_FILE`). */
@@ -30,6 +31,15 @@ export const keysConfigSchema = {
    * again with the same join-accept instead of refused as a DevNonce replay: an NS retry, on any gateway replica.
    */
   joinRetryWindowS: int('JOINERY_KEYS_JOIN_RETRY_WINDOW_S', { default: 60, min: 0, max: 3600 }),
+  /**
+   * With Redis: how many devices' last JoinNonces a replica remembers, so that their next join takes one Redis round
+   * trip instead of two (`JoinNonceCache`); 0 turns that off. About 100 bytes each.
+   */
+  joinNonceCacheSize: int('JOINERY_KEYS_JOIN_NONCE_CACHE_SIZE', {
+    default: defaultJoinNonceCacheSize,
+    min: 0,
+    max: 10_000_000,
+  }),
 } as const;
 
 export type KeysConfig = ConfigOf<typeof keysConfigSchema>;

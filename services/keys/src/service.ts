@@ -109,7 +109,7 @@ async function openState(
   if (config.redisUrl !== undefined) {
     const client = connectRedisUrl(config.redisUrl, { connectionName: 'joinery-keys', logger });
     await waitForRedis(client);
-    const state = createRedisStateStore(client);
+    const state = createRedisStateStore(client, { joinNonceCacheSize: config.joinNonceCacheSize });
     return { state, redis: { client, state }, close: async () => void (await client.quit()) };
   }
   const root = openEmbeddedStore(join(config.dataDir, 'keys-state'));

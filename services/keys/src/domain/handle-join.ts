@@ -1,9 +1,8 @@
 import { isLoRaWAN11 } from '@joinery/lorawan';
 import { decodeJoinRequest } from './frames.js';
-import { idHex } from './hex.js';
 import { JoinKind } from './join-event.js';
 import {
-  commitAccept,
+  acceptJoin,
   eventFacts,
   recordingRefusals,
   requireMacVersion,
@@ -11,8 +10,6 @@ import {
   requireRootKeys,
   requestedAccept,
   requireSameDevice,
-  reserveJoin,
-  retryAnswer,
   type JoinAnswer,
   type JoinContext,
   type KeysDomainDeps,
@@ -21,8 +18,8 @@ import { defaultJoinRetryWindowMs, joinRequestDigest } from './join-retry.js';
 import { devNonceCheck } from './nonce-policy.js';
 
 /**
- * HandleJoin: decode → MAC version → root keys → MIC → reserve (DevNonce + JoinNonce) → build accept → commit. The
- * identical retry of the last accepted join (inside the retry window) reserves nothing: it gets that join's
+ * HandleJoin: decode → MAC version → root keys → MIC → reserve (DevNonce + JoinNonce) → build accept → commit, the
+ * reserve and commit in one step when the JoinNonce is known beforehand (`acceptJoin`). The identical retry of the last accepted join (inside the retry window) reserves nothing: it gets that join's
  * JoinNonce back, from which the vault re-derives the same accept, and is answered without a second session or event.
  */
 export function handleJoin(deps: KeysDomainDeps, ctx: JoinContext): Promise<JoinAnswer> {
@@ -35,30 +32,27 @@ export function handleJoin(deps: KeysDomainDeps, ctx: JoinContext): Promise<Join
     await requireRootKeys(deps.vault, devEui);
     await requireMic(() => deps.vault.verifyJoinRequestMic(devEui, macVersion, ctx.request.phyPayload));
     const digest = joinRequestDigest(ctx);
-    const reserved = await reserveJoin(
-      deps.state,
-      idHex(devEui),
-      devNonceCheck(macVersion, frame.devNonce, deps.config.devNonceHistorySize, {
+    return acceptJoin(deps, {
+      facts,
+      joinType: 'join',
+      check: devNonceCheck(macVersion, frame.devNonce, deps.config.devNonceHistorySize, {
         digest,
         now: deps.clock.now(),
         windowMs: deps.config.joinRetryWindowMs ?? defaultJoinRetryWindowMs,
       }),
-    );
-    const joinNonce = reserved.joinNonce;
-    const accept = await deps.vault.buildJoinAccept({
-      devEui,
-      joinEui: frame.joinEui,
-      macVersion,
-      joinType: 'join',
-      devNonce: frame.devNonce,
-      joinNonce,
-      optNeg: isLoRaWAN11(macVersion) && ctx.peer.optNegAllowed,
-      ...requestedAccept(ctx, deps.config.storageKekLabel),
-    });
-    if (reserved.retryOf !== undefined) return retryAnswer(deps, facts, joinNonce, accept, reserved.retryOf);
-    return commitAccept(deps, facts, 'join', joinNonce, accept, ctx.device.bindingId, {
-      devNonce: frame.devNonce,
-      digest,
+      bindingId: ctx.device.bindingId,
+      build: (joinNonce) =>
+        deps.vault.buildJoinAccept({
+          devEui,
+          joinEui: frame.joinEui,
+          macVersion,
+          joinType: 'join',
+          devNonce: frame.devNonce,
+          joinNonce,
+          optNeg: isLoRaWAN11(macVersion) && ctx.peer.optNegAllowed,
+          ...requestedAccept(ctx, deps.config.storageKekLabel),
+        }),
+      retryKey: { devNonce: frame.devNonce, digest },
     });
   });
 }

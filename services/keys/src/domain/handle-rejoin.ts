@@ -5,14 +5,13 @@ import { idHex } from './hex.js';
 import { JoinKind } from './join-event.js';
 import type { JoinType } from './key-vault.js';
 import {
-  commitAccept,
+  acceptJoin,
   eventFacts,
   recordingRefusals,
   requireMic,
   requireRootKeys,
   requestedAccept,
   requireSameDevice,
-  reserveJoinNonce,
   type JoinAnswer,
   type JoinContext,
   type KeysDomainDeps,
@@ -47,30 +46,32 @@ export function handleRejoin(
     await requireRootKeys(deps.vault, devEui);
     if (frame.rejoinType === 1)
       await requireMic(() => deps.vault.verifyRejoinType1Mic(devEui, ctx.request.phyPayload));
-    const joinNonce = await reserveJoinNonce(
-      deps.state,
-      idHex(devEui),
-      frame.rejoinType === 1
-        ? { kind: 'rj_count1', rjCount: frame.rjCount }
-        : {
-            kind: 'rj_count0',
-            rjCount: frame.rjCount,
-            frame: idHex(ctx.request.phyPayload),
-            historySize: rejoinFrameHistorySize,
-          },
-    );
     const joinType = joinTypes[frame.rejoinType];
-    const accept = await deps.vault.buildJoinAccept({
-      devEui,
-      joinEui: frame.joinEui ?? ctx.device.joinEui,
-      macVersion,
+    const answer = await acceptJoin(deps, {
+      facts,
       joinType,
-      devNonce: frame.rjCount,
-      joinNonce,
-      optNeg: true,
-      ...requestedAccept(ctx, deps.config.storageKekLabel),
+      check:
+        frame.rejoinType === 1
+          ? { kind: 'rj_count1', rjCount: frame.rjCount }
+          : {
+              kind: 'rj_count0',
+              rjCount: frame.rjCount,
+              frame: idHex(ctx.request.phyPayload),
+              historySize: rejoinFrameHistorySize,
+            },
+      bindingId: ctx.device.bindingId,
+      build: (joinNonce) =>
+        deps.vault.buildJoinAccept({
+          devEui,
+          joinEui: frame.joinEui ?? ctx.device.joinEui,
+          macVersion,
+          joinType,
+          devNonce: frame.rjCount,
+          joinNonce,
+          optNeg: true,
+          ...requestedAccept(ctx, deps.config.storageKekLabel),
+        }),
     });
-    const answer = await commitAccept(deps, facts, joinType, joinNonce, accept, ctx.device.bindingId);
     return { ...answer, kind: kinds[frame.rejoinType] };
   });
 }

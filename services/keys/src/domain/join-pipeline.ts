@@ -7,12 +7,14 @@ import type { JoinAcceptInput, JoinAcceptOutput, JoinType, KeyDelivery } from '.
 import type {
   AcceptedJoin,
   Clock,
+  JoinCommit,
   KeysStateStore,
   KeyVault,
   Logger,
   MacVersion,
   NonceCheck,
   ReserveOutcome,
+  ReserveRefusal,
 } from './ports.js';
 import { newSessionKeyId } from './session-key-id.js';
 
@@ -160,20 +162,14 @@ export async function requireMic(verify: () => Promise<boolean>): Promise<void> 
   if (!(await verify())) throw keysErrors.mic_failed();
 }
 
-/** The one atomic state step: nonce check per policy + JoinNonce increment, persisted before any answer exists. */
-export async function reserveJoinNonce(
-  state: KeysStateStore,
-  devEui: string,
-  check: NonceCheck,
-): Promise<number> {
-  return (await reserveJoin(state, devEui, check)).joinNonce;
-}
-
 /** How long a JoinReq waits for the identical one in flight elsewhere to commit, polling every 20 ms. */
 const pendingRetryWaitMs = 1_000;
 const pendingRetryPollMs = 20;
 
-/** `reserveJoinNonce`, telling a retry of the last accepted join (see `JoinRetryProbe`) apart. */
+/**
+ * The reserve step (nonce check per policy + JoinNonce increment, persisted before any answer exists), telling a
+ * retry of the last accepted join (see `JoinRetryProbe`) apart.
+ */
 export async function reserveJoin(
   state: KeysStateStore,
   devEui: string,
@@ -187,7 +183,11 @@ export async function reserveJoin(
     outcome = await state.reserve(devEui, check);
   }
   if (outcome.ok) return outcome;
-  throw keysErrors[outcome.refusal](
+  throw refusalError(outcome.refusal, check);
+}
+
+function refusalError(refusal: ReserveRefusal, check: NonceCheck): JoineryError {
+  return keysErrors[refusal](
     check.kind === 'dev_nonce' ? { dev_nonce: check.devNonce } : { rj_count: check.rjCount },
   );
 }
@@ -224,54 +224,122 @@ export function requestedAccept(
   };
 }
 
-/** The second atomic step: keep the session for GetAppSKey and append the ACCEPTED event together. */
-export async function commitAccept(
+/** A join or rejoin whose MIC and device checked out, from its nonce check to its kept session and event. */
+export interface JoinPlan {
+  readonly facts: JoinEventFacts;
+  readonly joinType: JoinType;
+  readonly check: NonceCheck;
+  readonly bindingId: string;
+  /** The vault's accept for a JoinNonce: the same JoinNonce always gives the same bytes and keys. */
+  readonly build: (joinNonce: number) => Promise<JoinAcceptOutput>;
+  /** For a JoinReq: kept as the device's last accepted join, so that its identical retry is answered again. */
+  readonly retryKey?: { readonly devNonce: number; readonly digest: string };
+}
+
+/**
+ * Accepts a join, or answers it as a retry, or throws its refusal. When the store can guess the JoinNonce the join
+ * will get, the accept is built with it first and checked and committed in one atomic step (`commitJoin`: one Redis
+ * round trip or LMDB transaction instead of two); a stale guess (another join of the device came first) is tried
+ * once more with the stored JoinNonce the store answered. Otherwise the two steps: reserve, build, commit. Either
+ * way the state changes only once the check passed, and the answer, session and event are those of the JoinNonce.
+ */
+export async function acceptJoin(deps: KeysDomainDeps, plan: JoinPlan): Promise<JoinAnswer> {
+  const { state } = deps;
+  const devEui = plan.facts.devEui;
+  let guess = state.guessJoinNonce(devEui, plan.check);
+  for (let attempt = 0; guess !== undefined && attempt < 2; attempt++) {
+    const joinNonce: number = guess;
+    const accept = await plan.build(joinNonce);
+    const kept = keptJoin(deps, plan, joinNonce, accept);
+    const outcome = await state.commitJoin(devEui, plan.check, kept.commit);
+    switch (outcome.kind) {
+      case 'committed':
+        return acceptedAnswer(deps, plan, joinNonce, accept, kept);
+      case 'stale':
+        guess = outcome.joinNonce + 1;
+        break;
+      case 'retry':
+        return retryAnswer(
+          deps,
+          plan.facts,
+          outcome.joinNonce,
+          await plan.build(outcome.joinNonce),
+          outcome.retryOf,
+        );
+      case 'refused':
+        // The identical JoinReq in flight elsewhere: `reserveJoin` waits for it.
+        if (outcome.pendingRetry !== true) throw refusalError(outcome.refusal, plan.check);
+        guess = undefined;
+    }
+  }
+  const reserved = await reserveJoin(state, devEui, plan.check);
+  const accept = await plan.build(reserved.joinNonce);
+  if (reserved.retryOf !== undefined)
+    return retryAnswer(deps, plan.facts, reserved.joinNonce, accept, reserved.retryOf);
+  const kept = keptJoin(deps, plan, reserved.joinNonce, accept);
+  const { session, maxSessions, event, accepted } = kept.commit;
+  await state.commitSession(devEui, session, maxSessions, event, accepted);
+  return acceptedAnswer(deps, plan, reserved.joinNonce, accept, kept);
+}
+
+interface KeptJoin {
+  readonly commit: JoinCommit;
+  readonly sessionKeyId: Uint8Array;
+  readonly eventId: string;
+}
+
+/** The session kept for GetAppSKey, the ACCEPTED event and the last accepted join, for an accept of `joinNonce`. */
+function keptJoin(
   deps: KeysDomainDeps,
-  facts: JoinEventFacts,
-  joinType: JoinType,
+  plan: JoinPlan,
   joinNonce: number,
   accept: JoinAcceptOutput,
-  bindingId: string,
-  /** For a JoinReq: kept as the device's last accepted join, so that its identical retry is answered again. */
-  retryKey?: { devNonce: number; digest: string },
-): Promise<JoinAnswer> {
+): KeptJoin {
   const now = deps.clock.now();
   const sessionKeyId = newSessionKeyId(now);
   const sessionKeyIdHex = idHex(sessionKeyId);
-  const { eventId, event } = joinEventRecord(facts, {
-    accepted: true,
-    joinNonce,
-    sessionKeyId,
-  });
+  const { eventId, event } = joinEventRecord(plan.facts, { accepted: true, joinNonce, sessionKeyId });
   const accepted: AcceptedJoin | undefined =
-    retryKey === undefined
+    plan.retryKey === undefined
       ? undefined
-      : { ...retryKey, joinNonce, sessionKeyId: sessionKeyIdHex, eventId, at: now };
-  await deps.state.commitSession(
-    facts.devEui,
-    {
-      sessionKeyId: sessionKeyIdHex,
-      joinNonce,
-      storageKekLabel: deps.config.storageKekLabel,
-      storedAppSKey: accept.storedAppSKey,
-      bindingId,
-      createdAt: now,
+      : { ...plan.retryKey, joinNonce, sessionKeyId: sessionKeyIdHex, eventId, at: now };
+  return {
+    commit: {
+      session: {
+        sessionKeyId: sessionKeyIdHex,
+        joinNonce,
+        storageKekLabel: deps.config.storageKekLabel,
+        storedAppSKey: accept.storedAppSKey,
+        bindingId: plan.bindingId,
+        createdAt: now,
+      },
+      maxSessions: deps.config.maxSessions,
+      event,
+      ...(accepted === undefined ? {} : { accepted }),
     },
-    deps.config.maxSessions,
-    event,
-    accepted,
-  );
+    sessionKeyId,
+    eventId,
+  };
+}
+
+function acceptedAnswer(
+  deps: KeysDomainDeps,
+  plan: JoinPlan,
+  joinNonce: number,
+  accept: JoinAcceptOutput,
+  kept: KeptJoin,
+): JoinAnswer {
   deps.logger.info(
     {
-      dev_eui: facts.devEui,
-      join_type: joinType,
+      dev_eui: plan.facts.devEui,
+      join_type: plan.joinType,
       join_nonce: joinNonce,
-      session_key_id: sessionKeyIdHex,
-      event_id: eventId,
+      session_key_id: kept.commit.session.sessionKeyId,
+      event_id: kept.eventId,
     },
     'join accepted',
   );
-  return answerOf(accept, sessionKeyId, joinNonce, eventId, false);
+  return answerOf(accept, kept.sessionKeyId, joinNonce, kept.eventId, false);
 }
 
 /**

@@ -1,6 +1,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { KeysStateStore, OutboxEvent, StoredSession } from './ports.js';
+import type {
+  AcceptedJoin,
+  CommitJoinOutcome,
+  JoinCommit,
+  KeysStateStore,
+  NonceCheck,
+  OutboxEvent,
+  StoredSession,
+} from './ports.js';
+
+/** A small seeded PRNG (mulberry32), so that a failing interleaving can be replayed from its seed. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /**
  * The behaviour every KeysStateStore adapter must show: memory and LMDB in unit runs, Redis in integration runs.
@@ -297,5 +317,181 @@ export function keysStateStoreContract(
         assert.equal((await store.getNonceState(dev)).joinNonce, 1);
       }
     });
+
+    /** What a join keeps with JoinNonce `jn`: its session, event and (for a JoinReq with a probe) accepted record. */
+    const joinCommit = (dev: string, check: NonceCheck, jn: number, at = 1_000): JoinCommit => {
+      const accepted: AcceptedJoin | undefined =
+        check.kind === 'dev_nonce' && check.retry !== undefined
+          ? {
+              devNonce: check.devNonce,
+              digest: check.retry.digest,
+              joinNonce: jn,
+              sessionKeyId: session(jn).sessionKeyId,
+              eventId: `ev-${jn}`,
+              at,
+            }
+          : undefined;
+      return {
+        session: session(jn),
+        maxSessions: 3,
+        event: event(dev, jn),
+        ...(accepted === undefined ? {} : { accepted }),
+      };
+    };
+    /** reserve, then (when it reserved) commitSession: the two-step join, as a `commitJoin` outcome. */
+    const twoSteps = async (dev: string, check: NonceCheck): Promise<CommitJoinOutcome> => {
+      const reserved = await store.reserve(dev, check);
+      if (!reserved.ok)
+        return {
+          kind: 'refused',
+          refusal: reserved.refusal,
+          ...(reserved.pendingRetry === true ? { pendingRetry: true as const } : {}),
+        };
+      if (reserved.retryOf !== undefined)
+        return { kind: 'retry', joinNonce: reserved.joinNonce, retryOf: reserved.retryOf };
+      const { session: s, maxSessions, event: e, accepted } = joinCommit(dev, check, reserved.joinNonce);
+      const outboxId = await store.commitSession(dev, s, maxSessions, e, accepted);
+      return { kind: 'committed', joinNonce: reserved.joinNonce, outboxId };
+    };
+    /** The one-step join with the JoinNonce read from the state (a guess that is right when nothing runs beside). */
+    const oneStep = async (dev: string, check: NonceCheck): Promise<CommitJoinOutcome> =>
+      store.commitJoin(dev, check, joinCommit(dev, check, (await store.getNonceState(dev)).joinNonce + 1));
+    const withoutOutboxId = (o: CommitJoinOutcome) =>
+      o.kind === 'committed' ? { kind: o.kind, joinNonce: o.joinNonce } : o;
+    const deviceView = async (dev: string) => {
+      const state = await store.getNonceState(dev);
+      const sessions = await Promise.all(
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(async (jn) => {
+          const kept = await store.getSession(dev, session(jn).sessionKeyId);
+          return kept && { ...kept, storedAppSKey: [...kept.storedAppSKey] };
+        }),
+      );
+      return { state, sessions };
+    };
+    const deviceEvents = async (dev: string) =>
+      (await store.outbox.read(10_000)).filter((r) => r.key === dev).map((r) => [...r.value]);
+
+    test('commitJoin answers and changes what reserve + commitSession do, for every check kind', async () => {
+      const probe = (digest: string, now: number) => ({ digest, now, windowMs: 60_000 });
+      const steps = (policy: 'history' | 'counter'): NonceCheck[] => {
+        const dn = (devNonce: number, retry?: ReturnType<typeof probe>): NonceCheck =>
+          policy === 'history'
+            ? { ...history(devNonce, 3), ...(retry === undefined ? {} : { retry }) }
+            : { ...counterCheck(devNonce), ...(retry === undefined ? {} : { retry }) };
+        return [
+          dn(10, probe('aa', 1_000)),
+          dn(10, probe('aa', 2_000)), // the identical retry: answered again
+          dn(10, probe('bb', 2_000)), // same DevNonce, another request: refused
+          dn(10), // no probe: refused
+          dn(policy === 'history' ? 3 : 11),
+          { kind: 'rj_count1', rjCount: 5 },
+          { kind: 'rj_count1', rjCount: 5 },
+          rj0(0, 'C000AA'),
+          rj0(0, 'C000AA'),
+          rj0(0, 'C000BB'),
+          dn(policy === 'history' ? 4 : 12, probe('cc', 3_000)),
+          dn(policy === 'history' ? 3 : 9), // history: replayed, counter: too small
+          dn(policy === 'history' ? 4 : 12, probe('cc', 70_000)), // past the retry window: refused
+        ];
+      };
+      for (const policy of ['history', 'counter'] as const) {
+        const [two, one] = [newDevEui(), newDevEui()];
+        for (const [i, check] of steps(policy).entries()) {
+          const expected = withoutOutboxId(await twoSteps(two, check));
+          assert.deepEqual(withoutOutboxId(await oneStep(one, check)), expected, `${policy} step ${i}`);
+          assert.deepEqual(await deviceView(one), await deviceView(two), `${policy} state after step ${i}`);
+        }
+        assert.deepEqual(await deviceEvents(one), await deviceEvents(two));
+      }
+    });
+
+    test('commitJoin with a stale JoinNonce changes nothing and answers the stored one; checks come first', async () => {
+      const dev = newDevEui();
+      assert.equal((await twoSteps(dev, history(1))).kind, 'committed');
+      assert.equal((await twoSteps(dev, history(2))).kind, 'committed');
+      const before = await deviceView(dev);
+      const eventsBefore = await deviceEvents(dev);
+      for (const jn of [1, 2, 4, 9])
+        assert.deepEqual(await store.commitJoin(dev, history(3), joinCommit(dev, history(3), jn)), {
+          kind: 'stale',
+          joinNonce: 2,
+        });
+      assert.deepEqual(await store.commitJoin(dev, history(2), joinCommit(dev, history(2), 3)), {
+        kind: 'refused',
+        refusal: 'dev_nonce_replayed',
+      });
+      assert.deepEqual(await deviceView(dev), before);
+      assert.deepEqual(await deviceEvents(dev), eventsBefore);
+      const committed = await store.commitJoin(dev, history(3), joinCommit(dev, history(3), 3));
+      assert.equal(committed.kind === 'committed' && committed.joinNonce, 3);
+      assert.deepEqual((await store.getNonceState(dev)).devNonceHistory, [1, 2, 3]);
+    });
+
+    test('a first join of a device can be one step: it expects JoinNonce 1', async () => {
+      const dev = newDevEui();
+      const outcome = await store.commitJoin(dev, counterCheck(0), joinCommit(dev, counterCheck(0), 1));
+      assert.equal(outcome.kind === 'committed' && outcome.joinNonce, 1);
+      assert.equal((await store.getNonceState(dev)).joinNonce, 1);
+      assert.equal((await store.getSession(dev, session(1).sessionKeyId))?.joinNonce, 1);
+    });
+
+    test('guessJoinNonce never names a JoinNonce already handed out', async () => {
+      const dev = newDevEui();
+      const retry = { digest: 'aa', now: 1_000, windowMs: 60_000 };
+      for (let n = 1; n <= 3; n++) {
+        assert.equal((await twoSteps(dev, { ...counterCheck(n), retry })).kind, 'committed');
+        const guess = store.guessJoinNonce(dev, counterCheck(n + 1));
+        assert.ok(guess === undefined || guess === n + 1, `guess ${guess} after JoinNonce ${n}`);
+      }
+      assert.equal(
+        store.guessJoinNonce(dev, { ...counterCheck(3), retry }),
+        undefined,
+        'the last accepted DevNonce again: a retry, no accept to build',
+      );
+    });
+
+    for (const seed of [1, 2, 3]) {
+      test(`one-step and two-step joins of one device side by side never hand out a JoinNonce twice (seed ${seed})`, async () => {
+        const random = seededRandom(seed);
+        const dev = newDevEui();
+        const pause = async () => {
+          for (let n = Math.floor(random() * 4); n > 0; n--) await new Promise((r) => setImmediate(r));
+        };
+        const handedOut: number[] = [];
+        /** The pipeline's join, at store level: one step (once more on a stale guess), else the two steps. */
+        const join = async (devNonce: number, oneStepFirst: boolean) => {
+          await pause();
+          const check = history(devNonce, 1024);
+          let guess = oneStepFirst
+            ? (store.guessJoinNonce(dev, check) ?? (await store.getNonceState(dev)).joinNonce + 1)
+            : undefined;
+          for (let attempt = 0; guess !== undefined && attempt < 2; attempt++) {
+            await pause();
+            const outcome = await store.commitJoin(dev, check, joinCommit(dev, check, guess));
+            // The JoinNonce the accept was built with is the one handed out.
+            if (outcome.kind === 'committed') return void handedOut.push(guess);
+            assert.equal(outcome.kind, 'stale');
+            guess = outcome.kind === 'stale' ? outcome.joinNonce + 1 : undefined;
+          }
+          const reserved = await store.reserve(dev, check);
+          assert.ok(reserved.ok);
+          handedOut.push(reserved.joinNonce);
+          await pause();
+          const { session: s, maxSessions, event: e } = joinCommit(dev, check, reserved.joinNonce);
+          await store.commitSession(dev, s, maxSessions, e);
+        };
+        const joins = Array.from({ length: 60 }, (_, i) => join(100 + i, random() < 0.6));
+        await Promise.all(joins);
+        assert.deepEqual(
+          [...handedOut].sort((a, b) => a - b),
+          Array.from({ length: 60 }, (_, i) => i + 1),
+          'each JoinNonce 1..60 once, none skipped by a one-step join',
+        );
+        const state = await store.getNonceState(dev);
+        assert.equal(state.joinNonce, 60);
+        assert.equal(state.devNonceHistory.length, 60);
+        assert.equal((await deviceEvents(dev)).length, 60);
+      });
+    }
   });
 }

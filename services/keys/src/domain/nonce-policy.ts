@@ -1,5 +1,5 @@
 import { devNonceStyle } from '@joinery/lorawan';
-import type { AcceptedJoin, JoinRetryProbe, MacVersion, NonceCheck } from './ports.js';
+import type { AcceptedJoin, CommitJoinOutcome, JoinRetryProbe, MacVersion, NonceCheck } from './ports.js';
 
 /**
  * PRODUCT invariant 4, read from the version's facts (`macVersionFacts` of @joinery/lorawan): devices that draw
@@ -104,4 +104,27 @@ export function decideReserve(record: NonceRecord, check: NonceCheck, maxJoinNon
   // is kept for display only, never as a bound. RJcount1 is never reset.
   next.lastRjCount0 = check.kind === 'rj_count0' ? check.rjCount : -1;
   return { ok: true, joinNonce: next.joinNonce, next };
+}
+
+/** The `KeysStateStore.guessJoinNonce` of a store that reads the record synchronously: a plain accept's JoinNonce. */
+export function guessFrom(record: NonceRecord, check: NonceCheck, maxJoinNonce: number): number | undefined {
+  const decision = decideReserve(record, check, maxJoinNonce);
+  return decision.ok && decision.retryOf === undefined ? decision.joinNonce : undefined;
+}
+
+/** The decision of the one-step `commitJoin`: `decideReserve`, then the JoinNonce the accept was built with. */
+export function decideCommitJoin(
+  record: NonceRecord,
+  check: NonceCheck,
+  expectedJoinNonce: number,
+  maxJoinNonce: number,
+):
+  | { kind: 'commit'; joinNonce: number; next: NonceRecord }
+  | Exclude<CommitJoinOutcome, { kind: 'committed' }> {
+  const decision = decideReserve(record, check, maxJoinNonce);
+  if (!decision.ok) return { kind: 'refused', refusal: decision.refusal };
+  if (decision.retryOf !== undefined)
+    return { kind: 'retry', joinNonce: decision.joinNonce, retryOf: decision.retryOf };
+  if (decision.joinNonce !== expectedJoinNonce) return { kind: 'stale', joinNonce: record.joinNonce };
+  return { kind: 'commit', joinNonce: decision.joinNonce, next: decision.next };
 }

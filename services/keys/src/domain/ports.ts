@@ -141,14 +141,51 @@ export interface NonceState {
   readonly resets: readonly DevNonceReset[];
 }
 
+/** What `commitJoin` stores when its checks pass: what `commitSession` takes. */
+export interface JoinCommit {
+  /** Its `joinNonce` is the one the join-accept was built with, which the step expects to hand out. */
+  readonly session: StoredSession;
+  readonly maxSessions: number;
+  readonly event: OutboxEvent;
+  readonly accepted?: AcceptedJoin;
+}
+
+export type CommitJoinOutcome =
+  /** Reserved and committed in one step; `outboxId` is the ACCEPTED event's. */
+  | { readonly kind: 'committed'; readonly joinNonce: number; readonly outboxId: string }
+  /** The device's stored JoinNonce is not the session's minus one: nothing changed. */
+  | { readonly kind: 'stale'; readonly joinNonce: number }
+  /** The identical retry of the last accepted join, as `reserve` answers it: nothing changed. */
+  | {
+      readonly kind: 'retry';
+      readonly joinNonce: number;
+      readonly retryOf: { readonly sessionKeyId: string; readonly eventId: string };
+    }
+  /** Refused as `reserve` refuses, with the same `pendingRetry`. */
+  | { readonly kind: 'refused'; readonly refusal: ReserveRefusal; readonly pendingRetry?: true };
+
 /**
  * Durable per-device state of the keys service. Each method is one atomic step (a Lua script, an LMDB
- * transaction); the join pipeline calls `reserve` then `commitSession`, so a crash in between wastes a JoinNonce
- * but never reuses one.
+ * transaction). A join either calls `reserve` then `commitSession`, so a crash in between wastes a JoinNonce but
+ * never reuses one; or, when `guessJoinNonce` knows the JoinNonce it will get, builds the accept with it and calls
+ * `commitJoin`, which checks and commits at once, so a crash leaves the join either wholly done or not begun.
  */
 export interface KeysStateStore {
   /** Checks the DevNonce/RJcount per policy and, if it passes, records it and increments + persists the JoinNonce. */
   reserve(devEui: DevEuiHex, check: NonceCheck): Promise<ReserveOutcome>;
+  /**
+   * The JoinNonce `reserve(devEui, check)` would hand out if nothing changes meanwhile, known without a round trip;
+   * undefined when this store cannot tell cheaply, or when it can tell the check would refuse or answer a retry (so
+   * the join takes `reserve` and builds no accept in vain). Only a hint: `commitJoin` decides.
+   */
+  guessJoinNonce(devEui: DevEuiHex, check: NonceCheck): number | undefined;
+  /**
+   * `reserve` and `commitSession` in one atomic step, for a join whose accept was built with `commit.session`'s
+   * JoinNonce: the same checks with the same refusals, retry answers and `pendingRetry` (changing no more than
+   * `reserve` does then); when they pass and the stored JoinNonce is the session's minus one, everything both steps
+   * would have done; when it is another, nothing (`stale`, with the stored JoinNonce).
+   */
+  commitJoin(devEui: DevEuiHex, check: NonceCheck, commit: JoinCommit): Promise<CommitJoinOutcome>;
   /**
    * Stores the session (keeping the newest `maxSessions`) and appends the ACCEPTED event, atomically; with
    * `accepted`, also records it as the device's last accepted join (see `JoinRetryProbe`).

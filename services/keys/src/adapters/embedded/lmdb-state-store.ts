@@ -1,8 +1,15 @@
 import type { Database, RootDatabase } from '@joinery/store';
-import { decideReserve, emptyNonceRecord, type NonceRecord } from '../../domain/nonce-policy.js';
+import {
+  decideCommitJoin,
+  decideReserve,
+  emptyNonceRecord,
+  guessFrom,
+  type NonceRecord,
+} from '../../domain/nonce-policy.js';
 import {
   maxJoinNonce,
   type DevNonceReset,
+  type JoinCommit,
   type KeysStateStore,
   type OutboxEvent,
   type OutboxRecord,
@@ -28,8 +35,10 @@ const sessionKey = (devEui: string, joinNonce: number) =>
 /**
  * Embedded-mode state in LMDB (`libs/store` `openEmbeddedStore`). A nonce record per device, sessions keyed by
  * device and JoinNonce (so the hot reserve step rewrites only the nonces); every step is one LMDB write
- * transaction, durable before its promise resolves, so DevNonce + JoinNonce (reserve) and session + outbox event
- * (commit) each change atomically. The outbox is a sub-database keyed by an increasing integer.
+ * transaction, durable before its promise resolves, so DevNonce + JoinNonce (reserve), session + outbox event
+ * (commit), or all of them (commitJoin) each change atomically. Reads are synchronous, so `guessJoinNonce` always
+ * knows the next JoinNonce and a join takes one durable transaction. The outbox is a sub-database keyed by an
+ * increasing integer.
  */
 export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
   const devices: Database<DeviceRecord, string> = root.openDB({ name: 'keys-devices' });
@@ -60,7 +69,35 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
       : { ...stored, nonces: { ...emptyNonceRecord(), ...stored.nonces } };
   };
 
+  /** Inside a write transaction: the session (trimming the device's to `maxSessions`) and its event. */
+  const commit = (devEui: string, { session, maxSessions, event }: JoinCommit): string => {
+    sessions.putSync(sessionKey(devEui, session.joinNonce), session);
+    const keys = deviceSessionKeys(devEui);
+    for (const old of keys.slice(0, Math.max(0, keys.length - maxSessions))) sessions.removeSync(old);
+    return append(event);
+  };
+
   return {
+    guessJoinNonce(devEui, check) {
+      return guessFrom(read(devEui).nonces, check, maxJoinNonce);
+    },
+    commitJoin(devEui, check, joinCommit) {
+      return devices.transaction(() => {
+        const device = read(devEui);
+        const decision = decideCommitJoin(device.nonces, check, joinCommit.session.joinNonce, maxJoinNonce);
+        if (decision.kind !== 'commit') return decision;
+        const nonces =
+          joinCommit.accepted === undefined
+            ? decision.next
+            : { ...decision.next, lastAccept: joinCommit.accepted };
+        devices.putSync(devEui, { ...device, nonces });
+        return {
+          kind: 'committed' as const,
+          joinNonce: decision.joinNonce,
+          outboxId: commit(devEui, joinCommit),
+        };
+      });
+    },
     reserve(devEui, check) {
       return devices.transaction(() => {
         const device = read(devEui);
@@ -78,10 +115,7 @@ export function createLmdbStateStore(root: RootDatabase): KeysStateStore {
           const device = read(devEui);
           devices.putSync(devEui, { ...device, nonces: { ...device.nonces, lastAccept: accepted } });
         }
-        sessions.putSync(sessionKey(devEui, session.joinNonce), session);
-        const keys = deviceSessionKeys(devEui);
-        for (const old of keys.slice(0, Math.max(0, keys.length - maxSessions))) sessions.removeSync(old);
-        return append(event);
+        return commit(devEui, { session, maxSessions, event });
       });
     },
     appendEvent(_devEui, event) {

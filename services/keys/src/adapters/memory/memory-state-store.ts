@@ -1,7 +1,14 @@
-import { decideReserve, emptyNonceRecord, type NonceRecord } from '../../domain/nonce-policy.js';
+import {
+  decideCommitJoin,
+  decideReserve,
+  emptyNonceRecord,
+  guessFrom,
+  type NonceRecord,
+} from '../../domain/nonce-policy.js';
 import {
   maxJoinNonce,
   type DevNonceReset,
+  type JoinCommit,
   type KeysStateStore,
   type NonceCheck,
   type NonceState,
@@ -42,6 +49,13 @@ export function createMemoryStateStore(): MemoryStateStore {
     outbox.set(id, { id, ...event });
     return id;
   };
+  const commit = (state: DeviceState, { session, maxSessions, event, accepted }: JoinCommit): string => {
+    if (accepted !== undefined) state.nonces = { ...state.nonces, lastAccept: accepted };
+    state.sessions.push(session);
+    state.sessions.sort((a, b) => a.joinNonce - b.joinNonce);
+    while (state.sessions.length > maxSessions) state.sessions.shift();
+    return append(event);
+  };
   return {
     seedJoinNonce(devEui, joinNonce) {
       device(devEui).nonces.joinNonce = joinNonce;
@@ -55,13 +69,24 @@ export function createMemoryStateStore(): MemoryStateStore {
       state.nonces = decision.next;
       return { ok: true, joinNonce: decision.joinNonce };
     },
-    async commitSession(devEui, session, maxSessions, event, accepted) {
+    guessJoinNonce(devEui, check) {
+      const state = devices.get(devEui);
+      return guessFrom(state === undefined ? emptyNonceRecord() : state.nonces, check, maxJoinNonce);
+    },
+    async commitJoin(devEui, check, joinCommit) {
       const state = device(devEui);
-      if (accepted !== undefined) state.nonces = { ...state.nonces, lastAccept: accepted };
-      state.sessions.push(session);
-      state.sessions.sort((a, b) => a.joinNonce - b.joinNonce);
-      while (state.sessions.length > maxSessions) state.sessions.shift();
-      return append(event);
+      const decision = decideCommitJoin(state.nonces, check, joinCommit.session.joinNonce, maxJoinNonce);
+      if (decision.kind !== 'commit') return decision;
+      state.nonces = decision.next;
+      return { kind: 'committed', joinNonce: decision.joinNonce, outboxId: commit(state, joinCommit) };
+    },
+    async commitSession(devEui, session, maxSessions, event, accepted) {
+      return commit(device(devEui), {
+        session,
+        maxSessions,
+        event,
+        ...(accepted === undefined ? {} : { accepted }),
+      });
     },
     async appendEvent(_devEui, event) {
       return append(event);

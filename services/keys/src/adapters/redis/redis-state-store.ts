@@ -1,7 +1,9 @@
 import { defineScript, type Cluster, type Redis } from '@joinery/store';
 import {
   maxJoinNonce,
+  type CommitJoinOutcome,
   type DevNonceReset,
+  type JoinCommit,
   type KeysStateStore,
   type NonceCheck,
   type OutboxRecord,
@@ -12,11 +14,17 @@ import {
 } from '../../domain/ports.js';
 import { streamRecords } from './outbox-shard-reader.js';
 import { deviceKeyBase, outboxLeaseKey, outboxShardCount, outboxStreamKey } from './outbox-shards.js';
-import { commitLua, reserveLua, resetLua } from './redis-scripts.js';
+import { defaultJoinNonceCacheSize, JoinNonceCache } from './join-nonce-cache.js';
+import { commitJoinLua, commitLua, reserveLua, resetLua } from './redis-scripts.js';
 
 export interface RedisStateStoreOptions {
   /** The prefix of every key; `joinery:keys` unless set (tests isolate themselves with their own). */
   readonly prefix?: string;
+  /**
+   * How many devices' JoinNonces this replica remembers for the one-step join (`JoinNonceCache`); 0 turns the one
+   * step off (every join takes reserve and commit). `defaultJoinNonceCacheSize` unless set.
+   */
+  readonly joinNonceCacheSize?: number;
 }
 
 /** The prefix of the keys service's keys on a shared Redis. */
@@ -58,7 +66,7 @@ const unqualified = (id: string): [number, string] => {
   return [Number(id.slice(0, slash)), id.slice(slash + 1)];
 };
 
-const checkArgs = (check: NonceCheck): [string, number] => {
+const checkKind = (check: NonceCheck): [string, number] => {
   switch (check.kind) {
     case 'dev_nonce':
       return [check.policy === 'history' ? 'h' : 'c', check.devNonce];
@@ -67,6 +75,44 @@ const checkArgs = (check: NonceCheck): [string, number] => {
     case 'rj_count1':
       return ['r1', check.rjCount];
   }
+};
+
+/** The reserve part's ARGV (`redis-scripts.ts` `reserveParts`). */
+const checkArgs = (check: NonceCheck): (string | number)[] => {
+  const [kind, value] = checkKind(check);
+  const historySize =
+    (check.kind === 'dev_nonce' && check.policy === 'history') || check.kind === 'rj_count0'
+      ? check.historySize
+      : 0;
+  const retry = check.kind === 'dev_nonce' ? check.retry : undefined;
+  return [
+    kind,
+    value,
+    historySize,
+    maxJoinNonce,
+    check.kind === 'rj_count0' ? check.frame : '',
+    retry?.digest ?? '',
+    retry?.now ?? 0,
+    retry?.windowMs ?? 0,
+  ];
+};
+
+/** The commit part's ARGV (`redis-scripts.ts` `commitPart`). */
+const commitArgs = ({ session, maxSessions, event, accepted }: JoinCommit): (string | number | Buffer)[] => {
+  const json: SessionJson = {
+    ...session,
+    storedAppSKey: bufferView(session.storedAppSKey).toString('base64'),
+  };
+  return [
+    session.sessionKeyId,
+    session.joinNonce,
+    JSON.stringify(json),
+    maxSessions,
+    event.topic,
+    event.key,
+    bufferView(event.value),
+    accepted === undefined ? '' : JSON.stringify(accepted),
+  ];
 };
 
 interface SessionJson {
@@ -97,7 +143,7 @@ async function readStream(redis: Redis | Cluster, key: string, limit: number): P
 
 /**
  * Distributed-mode state in Redis (standalone, Sentinel or Cluster): one Lua script per atomic step (reserve,
- * commit, reset). The outbox is `outboxShardCount` Redis Streams (ADR 0007); a device's keys carry its shard's hash
+ * commit, commit-join, reset); `guessJoinNonce` answers from this replica's `JoinNonceCache`. The outbox is `outboxShardCount` Redis Streams (ADR 0007); a device's keys carry its shard's hash
  * tag, so each script touches one slot. `outbox` reads all shards (ids `<shard>/<stream id>`); the relay reads the
  * shards it holds together (`outboxShards`, `createOutboxShardReader`). Ack deletes entries with XDEL.
  */
@@ -121,36 +167,49 @@ export function createRedisStateStore(
       },
     };
   });
-  const reserveScript = defineScript<[number, number | string, string?, string?]>(
-    redis,
-    'joineryKeysReserve',
-    reserveLua,
-    3,
-  );
+  type Reply = [number, number | string, string?, string?];
+  const reserveScript = defineScript<Reply>(redis, 'joineryKeysReserve', reserveLua, 3);
   const commitScript = defineScript<string>(redis, 'joineryKeysCommit', commitLua, 4);
+  const commitJoinScript = defineScript<Reply>(redis, 'joineryKeysCommitJoin', commitJoinLua, 6);
+  const cache = new JoinNonceCache(options.joinNonceCacheSize ?? defaultJoinNonceCacheSize);
   const resetScript = defineScript<[number, number]>(redis, 'joineryKeysReset', resetLua, 3);
 
   return {
+    guessJoinNonce(devEui, check) {
+      return cache.guess(devEui, check);
+    },
+    async commitJoin(devEui, check, commit): Promise<CommitJoinOutcome> {
+      const k = keysOf(prefix, devEui);
+      const [code, result, third, fourth] = await commitJoinScript(
+        [k.nonce, k.history, k.rejoinFrames, k.sessions, k.order, k.outbox],
+        [...checkArgs(check), ...commitArgs(commit)],
+      );
+      switch (code) {
+        case 1: {
+          const joinNonce = Number(result);
+          cache.accepted(devEui, joinNonce, check.kind === 'dev_nonce' ? check.devNonce : undefined);
+          return { kind: 'committed', joinNonce, outboxId: qualified(k.shard, String(third)) };
+        }
+        case 4:
+          cache.stale(devEui, Number(result));
+          return { kind: 'stale', joinNonce: Number(result) };
+        case 2:
+          return {
+            kind: 'retry',
+            joinNonce: Number(result),
+            retryOf: { sessionKeyId: String(third), eventId: String(fourth) },
+          };
+        case 3:
+          return { kind: 'refused', refusal: result as ReserveRefusal, pendingRetry: true };
+        default:
+          return { kind: 'refused', refusal: result as ReserveRefusal };
+      }
+    },
     async reserve(devEui, check): Promise<ReserveOutcome> {
       const k = keysOf(prefix, devEui);
-      const [kind, value] = checkArgs(check);
-      const historySize =
-        (check.kind === 'dev_nonce' && check.policy === 'history') || check.kind === 'rj_count0'
-          ? check.historySize
-          : 0;
-      const retry = check.kind === 'dev_nonce' ? check.retry : undefined;
       const [ok, result, sessionKeyId, eventId] = await reserveScript(
         [k.nonce, k.history, k.rejoinFrames],
-        [
-          kind,
-          value,
-          historySize,
-          maxJoinNonce,
-          check.kind === 'rj_count0' ? check.frame : '',
-          retry?.digest ?? '',
-          retry?.now ?? 0,
-          retry?.windowMs ?? 0,
-        ],
+        checkArgs(check),
       );
       if (ok === 2)
         return {
@@ -165,23 +224,11 @@ export function createRedisStateStore(
     },
     async commitSession(devEui, session, maxSessions, event, accepted) {
       const k = keysOf(prefix, devEui);
-      const json: SessionJson = {
-        ...session,
-        storedAppSKey: bufferView(session.storedAppSKey).toString('base64'),
-      };
       const id = await commitScript(
         [k.sessions, k.order, k.outbox, k.nonce],
-        [
-          session.sessionKeyId,
-          session.joinNonce,
-          JSON.stringify(json),
-          maxSessions,
-          event.topic,
-          event.key,
-          bufferView(event.value),
-          accepted === undefined ? '' : JSON.stringify(accepted),
-        ],
+        commitArgs({ session, maxSessions, event, ...(accepted === undefined ? {} : { accepted }) }),
       );
+      cache.accepted(devEui, session.joinNonce, accepted?.devNonce);
       return qualified(k.shard, id);
     },
     async appendEvent(devEui, event) {
