@@ -19,13 +19,62 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const started: string[] = [];
 
 /**
- * Echoes; `wait:N` answers after N ms, so that calls on one stream complete out of order; `big:N` answers with N
+ * The calls the echo handler holds (`hold:<name>`), so that a test orders completions by events instead of by sleeps:
+ * `running` resolves once the handler has started on the call, `release()` lets it answer; an aborted call fails with
+ * its abort reason. A hold lets go by itself after 10 s, a safety net so that a broken test fails instead of hanging.
+ */
+class Held {
+  readonly #calls = new Map<
+    string,
+    { started: () => void; running: Promise<void>; release: () => void; released: Promise<void> }
+  >();
+
+  #call(name: string) {
+    let call = this.#calls.get(name);
+    if (call === undefined) {
+      let started = () => undefined as void;
+      let release = () => undefined as void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+        setTimeout(resolve, 10_000).unref();
+      });
+      call = { started, running, release, released };
+      this.#calls.set(name, call);
+    }
+    return call;
+  }
+
+  /** Resolves once the handler has started on every call named. */
+  running(...names: string[]): Promise<unknown> {
+    return Promise.all(names.map((name) => this.#call(name).running));
+  }
+
+  release(...names: string[]): void {
+    for (const name of names) this.#call(name).release();
+  }
+
+  /** The handler's side: waits until the test releases `name` or the call is aborted. */
+  async hold(name: string, signal: AbortSignal): Promise<void> {
+    const call = this.#call(name);
+    call.started();
+    await new Promise<void>((resolve, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      void call.released.then(resolve);
+    });
+  }
+}
+const held = new Held();
+
+/**
+ * Echoes; `hold:<name>` answers when the test releases it (`held`), `wait:N` after N ms; `big:N` answers with N
  * bytes of payload; the payload of the request comes back in the answer.
  */
 const delayedEcho: ServiceImpl<typeof EchoService> = {
-  async echo(request) {
+  async echo(request, context) {
     started.push(request.text);
     const [command, arg] = request.text.split(':');
+    if (command === 'hold') await held.hold(String(arg), context.signal);
     if (command === 'wait') await sleep(Number(arg));
     const payload = command === 'big' ? new Uint8Array(Number(arg)) : request.payload;
     return { text: request.text, count: request.count, payload };
@@ -54,22 +103,20 @@ describe('multiplexed calls', () => {
     const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
     try {
       const finished: number[] = [];
-      const calls = [80, 0, 40, 10, 60].map((ms, count) =>
-        client.echo({ text: `wait:${ms}`, count }).then((answer) => {
+      const names = ['c0', 'c1', 'c2', 'c3', 'c4'];
+      const calls = names.map((name, count) =>
+        client.echo({ text: `hold:${name}`, count }).then((answer) => {
           finished.push(answer.count);
           return answer;
         }),
       );
+      // All five run at once on the server; they complete in another order than they were sent.
+      await held.running(...names);
+      held.release('c1', 'c3', 'c2', 'c4', 'c0');
       const answers = await Promise.all(calls);
       assert.deepEqual(
         answers.map((a) => [a.text, a.count]),
-        [
-          ['wait:80', 0],
-          ['wait:0', 1],
-          ['wait:40', 2],
-          ['wait:10', 3],
-          ['wait:60', 4],
-        ],
+        names.map((name, count) => [`hold:${name}`, count]),
       );
       assert.deepEqual(finished, [1, 3, 2, 4, 0]);
     } finally {
@@ -79,7 +126,8 @@ describe('multiplexed calls', () => {
 
   test('a thousand calls in flight share one stream and all answer', async () => {
     logs.clear();
-    const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
+    // The default 5 s deadline is not what is tested: a loaded machine may take longer to serve a thousand calls.
+    const client = createGrpcClient(EchoService, `127.0.0.1:${port}`, { defaultTimeoutMs: 120_000 });
     try {
       const answers = await Promise.all(
         Array.from({ length: 1000 }, (_, count) => client.echo({ text: 'wait:1', count })),
@@ -119,8 +167,9 @@ test('a request of 1 MiB or more goes as a unary call; an answer over the limit 
   try {
     logs.clear();
     const bigRequest = client.echo({ text: 'large request', payload: new Uint8Array(1536 * 1024).fill(1) });
-    const small = client.echo({ text: 'wait:50', count: 1 });
+    const small = client.echo({ text: 'hold:small', count: 1 });
     assert.equal((await bigRequest).payload.length, 1536 * 1024);
+    held.release('small');
     assert.equal((await small).count, 1);
     const lines = logs.grep('"msg":"gRPC call"');
     assert.deepEqual(
@@ -149,8 +198,8 @@ test('closing the client cancels its stream: calls in flight and later calls fai
   const client = createGrpcClient(EchoService, `127.0.0.1:${port}`);
   try {
     assert.equal((await client.echo({ text: 'open' })).text, 'open');
-    const inFlight = client.echo({ text: 'wait:500' });
-    await sleep(20);
+    const inFlight = client.echo({ text: 'hold:closing client' });
+    await held.running('closing client');
     client.close();
     assert.equal((await rejection(inFlight)).code, 'grpc:cancelled');
     const later = await rejection(client.echo({ text: 'after close' }));
@@ -168,8 +217,8 @@ test('a call made while the server drains is sent again on a new connection', as
   const client = createGrpcClient(EchoService, `127.0.0.1:${port}`, { defaultTimeoutMs: 5000 });
   let second: GrpcServer | undefined;
   try {
-    const running = client.echo({ text: 'wait:400', count: 1 });
-    await sleep(50);
+    const running = client.echo({ text: 'hold:drained', count: 1 });
+    await held.running('drained');
     const closing = first.server.close(5000);
     // The old server has stopped listening; a new one takes its port while the old one finishes its call.
     second = echoServer(delayedEcho).server;
@@ -178,6 +227,7 @@ test('a call made while the server drains is sent again on a new connection', as
     const during = await client.echo({ text: 'during the drain', count: 2 });
     assert.equal(during.count, 2);
     assert.deepEqual(started, ['during the drain'], 'run once, by the new server');
+    held.release('drained');
     assert.equal((await running).count, 1, 'the running call finished on the old server');
     await closing;
   } finally {
@@ -240,9 +290,10 @@ test('after the server restarts, the next call opens a new stream', async () => 
     await server.close(1000);
     ({ server } = echoServer(delayedEcho));
     await server.listen(`127.0.0.1:${port}`);
-    // The first call may race the reconnect and fail as unavailable; a call after that must succeed.
+    // The first calls may race the reconnect and fail as unavailable; one after that must succeed (within 30 s, a
+    // safety net: the reconnect waits for nothing but a loaded machine).
     let answer: string | undefined;
-    for (let attempt = 0; attempt < 20 && answer === undefined; attempt++) {
+    for (const until = Date.now() + 30_000; answer === undefined && Date.now() < until;) {
       try {
         answer = (await client.echo({ text: 'after' })).text;
       } catch (err) {
@@ -291,11 +342,12 @@ describe('the mux method on the wire', () => {
     );
     const answers: CallResponse[] = [];
     const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    const firstAnswer = new Promise<void>((resolve) => call.once('data', () => resolve()));
     call.on('data', (chunk: Buffer) => answers.push(fromBinary(CallResponseSchema, chunk)));
     call.on('error', () => undefined);
     const send = (init: Parameters<typeof create<typeof CallRequestSchema>>[1]) =>
       call.write(Buffer.from(toBinary(CallRequestSchema, create(CallRequestSchema, init))));
-    return { call, answers, status, send };
+    return { call, answers, status, firstAnswer, send };
   };
 
   test('an unknown method is UNIMPLEMENTED for that call only', async () => {
@@ -322,10 +374,12 @@ describe('the mux method on the wire', () => {
 
   test('an id already in flight is refused, the first call still answers', async () => {
     const s = openStream();
-    const wait = toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: 'wait:100' }));
-    s.send({ id: 9, method: echoPath, payload: wait, timeoutMs: 1000 });
-    s.send({ id: 9, method: echoPath, payload: wait, timeoutMs: 1000 });
+    const hold = toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: 'hold:id in use' }));
+    s.send({ id: 9, method: echoPath, payload: hold });
+    s.send({ id: 9, method: echoPath, payload: hold });
     s.call.end();
+    await s.firstAnswer;
+    held.release('id in use');
     await s.status;
     assert.deepEqual(
       s.answers.map((a) => [a.id, a.status]),
@@ -350,8 +404,12 @@ describe('the mux method on the wire', () => {
 
   test('a cancelled call gets no answer', async () => {
     const s = openStream();
-    const wait = toBinary(EchoRequestSchema, create(EchoRequestSchema, { text: 'wait:100' }));
-    s.send({ id: 4, method: echoPath, payload: wait, timeoutMs: 1000 });
+    // Held until cancelled: were the cancel not served, the hold's safety net would answer it after 10 s.
+    const hold = toBinary(
+      EchoRequestSchema,
+      create(EchoRequestSchema, { text: 'hold:cancelled on the wire' }),
+    );
+    s.send({ id: 4, method: echoPath, payload: hold });
     s.send({ id: 4, method: echoPath, cancel: true });
     s.send({ id: 5, method: echoPath, cancel: true }); // not running: ignored
     s.call.end();

@@ -53,9 +53,12 @@ export const gatewayConfigSchema = {
    * below this; set it to `JOINERY_BI_MAX_IN_FLIGHT` to hold the limit there (no adaptive limit).
    */
   minInFlight: int('JOINERY_BI_MIN_IN_FLIGHT', { default: 2, min: 1 }),
-  /** A request handled later than this after it arrived is refused unprocessed (overload: shed, don't queue). */
+  /**
+   * A request handled later than this after it arrived, the gateway busy with its own work meanwhile (CPU time), is
+   * refused unprocessed (overload: shed, don't queue).
+   */
   maxQueueAgeMs: duration('JOINERY_BI_MAX_QUEUE_AGE', { default: 250 }),
-  /** While the event loop runs this far behind, arriving requests are refused at once. */
+  /** While the event loop runs this far behind with work of its own (not a process starved of CPU), arrivals are refused at once. */
   maxEventLoopDelayMs: duration('JOINERY_BI_MAX_EVENT_LOOP_DELAY', { default: 200 }),
   /** While every answer of a busy 100 ms interval (16 or more) took longer than this from arrival (a standing queue), arrivals are refused. */
   targetSojournMs: duration('JOINERY_BI_TARGET_LATENCY', { default: 50 }),

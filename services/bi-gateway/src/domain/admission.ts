@@ -1,9 +1,20 @@
 import { AdaptiveLimit, type AdaptiveLimitOptions } from './admission-limit.js';
 
+/**
+ * The process's CPU time (user and system, all its threads), in ms: the clock of the work the gateway itself does, which
+ * stops while the machine runs other processes.
+ */
+export function processCpuTimeMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /** Admission of one request, taken when it arrives (before its body is read) and released when it is answered. */
 export interface AdmissionTicket {
   /** When the request arrived (the clock of `Admission`); its deadline counts from here, not from when it is handled. */
   readonly arrivedAt: number;
+  /** The process's CPU time when it arrived (`AdmissionOptions.cpuTimeMs`). */
+  readonly arrivedAtCpuMs: number;
   /** False: refused on arrival (too many in flight, or the event loop too far behind); it is not counted in flight. */
   readonly admitted: boolean;
   /**
@@ -17,7 +28,10 @@ export interface AdmissionTicket {
 export interface AdmissionOptions {
   /** Requests admitted and not yet answered (bodies still arriving included) beyond which new ones are refused. */
   readonly maxInFlight: number;
-  /** A request that waited longer than this between arriving and being handled (body read, parsed) is refused. */
+  /**
+   * A request that waited longer than this between arriving and being handled (body read, parsed) is refused. Only
+   * the gateway's own work counts (`cpuTimeMs`): a wait while the machine ran other processes is no queue here.
+   */
   readonly maxQueueAgeMs: number;
   /** While the event loop runs this far behind, new requests are refused on arrival (work is piling up). */
   readonly maxEventLoopDelayMs: number;
@@ -42,6 +56,13 @@ export interface AdmissionOptions {
    */
   readonly adaptiveLimit?: Omit<AdaptiveLimitOptions, 'maxLimit'> | false;
   readonly now?: () => number;
+  /**
+   * The process's CPU time, ms (`processCpuTimeMs`). A request's queue age is the lesser of the time it waited and the
+   * CPU time the process spent meanwhile: on a machine busy with other processes (a loaded CI host, a noisy neighbour)
+   * the gateway may not run for hundreds of ms, and a request that waited through that alone is not behind work of the
+   * gateway's; refusing it would relieve nothing. Without it, the wait counts whole (as if the process never stopped).
+   */
+  readonly cpuTimeMs?: () => number;
   /** How far behind the event loop is now, in ms (`eventLoopDelaySampler`); 0 when not measured. */
   readonly eventLoopDelayMs?: () => number;
 }
@@ -58,6 +79,7 @@ export interface AdmissionOptions {
 export class Admission {
   readonly #options: AdmissionOptions;
   readonly #now: () => number;
+  readonly #cpuTimeMs: (() => number) | undefined;
   readonly #delay: () => number;
   readonly #targetMs: number;
   readonly #intervalMs: number;
@@ -75,6 +97,7 @@ export class Admission {
   constructor(options: AdmissionOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#cpuTimeMs = options.cpuTimeMs;
     this.#delay = options.eventLoopDelayMs ?? (() => 0);
     this.#targetMs = options.targetSojournMs ?? 50;
     this.#intervalMs = options.sojournIntervalMs ?? 100;
@@ -146,17 +169,19 @@ export class Admission {
 
   arrive(): AdmissionTicket {
     const arrivedAt = this.#now();
+    const arrivedAtCpuMs = this.#cpuTimeMs?.() ?? arrivedAt;
     this.#adaptive?.arrived(this.#inFlight);
     const admitted =
       this.#inFlight < this.concurrencyLimit &&
       this.#inFlight < this.inFlightLimit &&
       this.#delay() <= this.#options.maxEventLoopDelayMs &&
       !this.shedding;
-    if (!admitted) return { arrivedAt, admitted, release: () => undefined };
+    if (!admitted) return { arrivedAt, arrivedAtCpuMs, admitted, release: () => undefined };
     this.#inFlight += 1;
     let released = false;
     return {
       arrivedAt,
+      arrivedAtCpuMs,
       admitted,
       release: (options) => {
         if (released) return;
@@ -167,8 +192,14 @@ export class Admission {
     };
   }
 
-  /** May the request of `ticket` be handled now? False when it was refused on arrival or has waited too long. */
+  /**
+   * May the request of `ticket` be handled now? False when it was refused on arrival or has waited too long behind the
+   * gateway's own work (`cpuTimeMs`). Its deadline still counts in wall time (`RequestBudget`).
+   */
   mayProceed(ticket: AdmissionTicket): boolean {
-    return ticket.admitted && this.#now() - ticket.arrivedAt <= this.#options.maxQueueAgeMs;
+    if (!ticket.admitted) return false;
+    const waitedMs = this.#now() - ticket.arrivedAt;
+    const busyMs = this.#cpuTimeMs === undefined ? waitedMs : this.#cpuTimeMs() - ticket.arrivedAtCpuMs;
+    return Math.min(waitedMs, busyMs) <= this.#options.maxQueueAgeMs;
   }
 }

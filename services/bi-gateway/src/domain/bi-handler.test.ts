@@ -37,8 +37,11 @@ interface FakeOptions {
   peerAsyncUrl?: string;
   /** Authenticate the credential as this AS (AS-ID) instead of an NS. */
   asId?: string;
-  /** A fake clock for the handler (admission, deadlines); the fakes may move it. */
-  clock?: { now: number };
+  /**
+   * A fake clock for the handler (admission, deadlines); the fakes may move it. `cpuMs`, the process's CPU time, moves
+   * with `now` unless given: the gateway busy all the time.
+   */
+  clock?: { now: number; cpuMs?: number };
   /** Runs before keys records a refusal; throw to make RecordRefusal fail. */
   recordRefusal?: () => Promise<void>;
 }
@@ -185,7 +188,9 @@ function setup(
     keys: createInProcessClient(KeysService, keysImpl),
     logger: logs.logger,
     asyncSender,
-    ...(options.clock === undefined ? {} : { now: () => (options.clock as { now: number }).now }),
+    ...(options.clock === undefined
+      ? {}
+      : { now: () => options.clock!.now, cpuTimeMs: () => options.clock!.cpuMs ?? options.clock!.now }),
     options: { ...testHandlerOptions, ...handlerOptions },
   });
   return { handler, calls, sent, logs };
@@ -447,6 +452,27 @@ describe('BiHandler JoinReq', () => {
       'Success',
     );
     fresh.release();
+  });
+
+  test('a request that waited while the gateway did not run (the machine busy with other processes) is not refused', async () => {
+    const clock = { now: 10_000, cpuMs: 500 };
+    const { handler, calls } = setup({ clock }, { maxQueueAgeMs: 200 });
+    const ticket = handler.admission.arrive();
+    // 600 ms before it is handled, of which the gateway ran for 50: nothing of its own stood in front of it.
+    clock.now += 600;
+    clock.cpuMs += 50;
+    const outcome = await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }, ticket);
+    ticket.release();
+    assert.equal(resultCode(outcome), 'Success');
+    assert.equal(calls.handleJoin, 1);
+    // 201 ms of the gateway's own work in 300 ms: a queue.
+    const queued = handler.admission.arrive();
+    clock.now += 300;
+    clock.cpuMs += 201;
+    const refused = await handler.handle(requests.ttsBi10JoinReq, { bearerToken: TOKEN }, queued);
+    queued.release();
+    assert.equal(resultCode(refused), 'Other');
+    assert.equal(calls.handleJoin, 1);
   });
 
   test('a request refused on arrival (too many in flight) is answered without claims or keys', async () => {

@@ -10,7 +10,7 @@ import type { Logger } from '@joinery/logging';
 import { PeerKind, type PeerIdentity } from '@joinery/proto/claims/v1/claims_pb';
 import { Activation } from './activation.js';
 import { activationRefusal } from './activation-refusal.js';
-import { Admission, type AdmissionTicket } from './admission.js';
+import { Admission, processCpuTimeMs, type AdmissionTicket } from './admission.js';
 import { AnswerDelivery } from './answer-delivery.js';
 import { answerAppSKeyReq } from './app-s-key-request.js';
 import { answered, type BiOutcome } from './bi-outcome.js';
@@ -35,7 +35,10 @@ export interface BiHandlerOptions {
   /** The budget of a request from its arrival; nothing is answered later than this (it must be under the NS's timeout). */
   readonly deadlineMs: number;
   readonly maxInFlight: number;
-  /** A request handled later than this after its arrival is refused unprocessed (`Admission`); default 250 ms. */
+  /**
+   * A request handled later than this after its arrival, the gateway busy meanwhile, is refused unprocessed
+   * (`Admission`); default 250 ms.
+   */
   readonly maxQueueAgeMs?: number;
   /** While the event loop is this far behind, arrivals are refused (`Admission`); default 200 ms. */
   readonly maxEventLoopDelayMs?: number;
@@ -62,6 +65,8 @@ export interface BiHandlerDeps {
   /** Called once for each refused join that could not be written to the join stream (`RefusalRecorder`). */
   readonly onRefusalLost?: () => void;
   readonly now?: () => number;
+  /** The process's CPU time, ms, for admission's queue age (`AdmissionOptions.cpuTimeMs`); `processCpuTimeMs` by default. */
+  readonly cpuTimeMs?: () => number;
   /** How far behind the event loop is, in ms (`startEventLoopDelaySampler`), for admission. */
   readonly eventLoopDelayMs?: () => number;
 }
@@ -100,6 +105,7 @@ export class BiHandler {
       targetSojournMs: deps.options.targetSojournMs ?? 50,
       adaptiveLimit: { minLimit: deps.options.minInFlight ?? 2 },
       now,
+      cpuTimeMs: deps.cpuTimeMs ?? processCpuTimeMs,
       ...(deps.eventLoopDelayMs === undefined ? {} : { eventLoopDelayMs: deps.eventLoopDelayMs }),
     });
     const budget = new RequestBudget({ now, minKeysBudgetMs: deps.options.minKeysBudgetMs ?? 100 });

@@ -37,9 +37,8 @@ test('health: the keys service and its outbox; an old backlog makes the bus degr
 test('health: a keys service that does not answer is down within the bound; a failing one is worded', async () => {
   const h = await createHarness();
   Object.assign(h.keys, { outboxBacklog: never });
-  const started = performance.now();
+  // Answered, though keys never does: the bound (timed-check.test.ts times it on mocked timers) gave up on it.
   let byName = new Map((await h.claims.health.check(admin, 100)).map((c) => [c.name, c]));
-  assert.ok(performance.now() - started < 1000);
   assert.equal(byName.get('store')?.status, 'ok');
   assert.deepEqual(
     [byName.get('keys')?.status, byName.get('keys')?.detail],

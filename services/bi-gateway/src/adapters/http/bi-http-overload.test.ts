@@ -88,9 +88,8 @@ test('beyond the adaptive limit a JoinReq gets a well-formed refusal at once, wi
   await until(() => g.held.length === 16);
   assert.equal(g.handler.inFlight, 16);
 
-  const started = performance.now();
+  // Answered while the 16 are still held in keys: not queued behind them.
   const res = await post(g.url, joinReq(16));
-  const tookMs = performance.now() - started;
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), {
     ProtocolVersion: '1.0',
@@ -100,7 +99,6 @@ test('beyond the adaptive limit a JoinReq gets a well-formed refusal at once, wi
     MessageType: 'JoinAns',
     Result: { ResultCode: 'Other', Description: 'the join server is overloaded; retry later' },
   });
-  assert.ok(tookMs < 1000, `answered in ${tookMs} ms, not held behind the joins in flight`);
   assert.deepEqual([g.calls.authorize, g.calls.handleJoin], [16, 16], 'the refused join reached neither');
 
   // The joins in flight are answered, and leave nothing in flight.

